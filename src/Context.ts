@@ -1,0 +1,163 @@
+/**
+ * The module-level functions of Python's multiprocessing: who am I
+ * (`currentProcess`, `parentProcess`), what runs (`activeChildren`), how
+ * processes start (`getStartMethod`, `setStartMethod`, `getAllStartMethods`,
+ * `getContext`, `setExecutable`), `cpuCount`, logging, `freezeSupport`.
+ *
+ * @since 0.1.0
+ */
+import * as os from "node:os"
+import { Effect, LogLevel, Ref } from "effect"
+import { ProcessError, StartMethodError } from "./Errors.js"
+import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
+import { currentIdentity } from "./internal/currentProcess.js"
+import { log } from "./internal/log.js"
+import type { Process } from "./Process.js"
+
+/** This process as multiprocessing sees it. */
+export interface CurrentProcess {
+  readonly name: string
+  readonly pid: number
+  readonly daemon: boolean
+  /** Shared by a process family; connections and servers authenticate with it. */
+  readonly authkey: Uint8Array
+  /** Position among its ancestors' children, e.g. [1, 2] for `Process-1:2`; [] for the main process. */
+  readonly identity: ReadonlyArray<number>
+}
+
+/** The process that started this one. */
+export interface ParentProcess {
+  readonly name: string
+  readonly pid: number
+  /** Whether the parent still runs. */
+  readonly isAlive: Effect.Effect<boolean>
+}
+
+/** The number of CPUs in the system (Python's `cpu_count`). */
+export const cpuCount: Effect.Effect<number> = Effect.sync(() => os.cpus().length || 1)
+
+/** This process: "MainProcess", or the name its parent gave it. */
+export const currentProcess: Effect.Effect<CurrentProcess> = Effect.sync(() => {
+  const { authkey, daemon, identity, name } = currentIdentity()
+  return { name, pid: process.pid, daemon, authkey, identity }
+})
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** The parent of this process, or null in the main process. */
+export const parentProcess: Effect.Effect<ParentProcess | null> = Effect.sync(() => {
+  const { parentName, parentPid } = currentIdentity()
+  if (parentPid === 0) return null
+  return {
+    name: parentName,
+    pid: parentPid,
+    // A parent that died leaves us to init (or a subreaper): our ppid changes.
+    isAlive: Effect.sync(() => process.ppid === parentPid && isRunning(parentPid))
+  }
+})
+
+/** The children of this process that are still running. */
+export const activeChildren: Effect.Effect<ReadonlyArray<Process>, never, Multiprocessing> = Effect.map(
+  Multiprocessing,
+  (mp) => [...mp.children].filter((child) => child.exitCode === null) as Array<Process>
+)
+
+/** The start methods this platform offers: only "spawn", since Node cannot fork a running isolate. */
+export const getAllStartMethods: Effect.Effect<ReadonlyArray<StartMethod>, never, Multiprocessing> = Effect.map(
+  Multiprocessing,
+  (mp) => mp.startMethods
+)
+
+/** The start method; with `allowNone`, null until `setStartMethod` fixed one (as in Python). */
+export const getStartMethod = (
+  options?: { readonly allowNone?: boolean }
+): Effect.Effect<StartMethod | null, never, Multiprocessing> =>
+  Effect.flatMap(Multiprocessing, (mp) =>
+    Effect.map(Ref.get(mp.settings), (settings) =>
+      options?.allowNone === true && !settings.startMethodFixed ? null : settings.startMethod))
+
+const checkStartMethod = (method: string) =>
+  Effect.flatMap(Multiprocessing, (mp) =>
+    mp.startMethods.includes(method as StartMethod)
+      ? Effect.succeed(method as StartMethod)
+      : Effect.fail(
+        new StartMethodError({
+          message: `cannot find context for ${JSON.stringify(method)}: the start methods here are ${mp.startMethods.join(", ")}. ` +
+            "Node cannot fork a running process, so \"fork\" and \"forkserver\" are not offered."
+        })
+      ))
+
+/** Fixes the start method; a second call needs `force`, as in Python. */
+export const setStartMethod = (
+  method: string,
+  options?: { readonly force?: boolean }
+): Effect.Effect<void, StartMethodError | ProcessError, Multiprocessing> =>
+  Effect.gen(function*() {
+    const mp = yield* Multiprocessing
+    const startMethod = yield* checkStartMethod(method)
+    const settings = yield* Ref.get(mp.settings)
+    if (settings.startMethodFixed && options?.force !== true) {
+      return yield* new ProcessError({ message: "the start method has already been set; pass { force: true } to change it" })
+    }
+    yield* Ref.set(mp.settings, { ...settings, startMethod, startMethodFixed: true })
+  })
+
+/** A start method's context. Only "spawn" exists, so it says which method it is and nothing more yet. */
+export interface MultiprocessingContext {
+  readonly startMethod: StartMethod
+}
+
+/** The context of a start method (the current one when omitted). */
+export const getContext = (
+  method?: string
+): Effect.Effect<MultiprocessingContext, StartMethodError, Multiprocessing> =>
+  method === undefined
+    ? Effect.map(getStartMethod(), (startMethod) => ({ startMethod: startMethod! }))
+    : Effect.map(checkStartMethod(method), (startMethod) => ({ startMethod }))
+
+/** The Node binary children run; it must exist and be executable. */
+export const setExecutable = (executable: string): Effect.Effect<void, ProcessError, Multiprocessing> =>
+  Effect.flatMap(Multiprocessing, (mp) =>
+    Effect.zipRight(
+      mp.checkExecutable(executable),
+      Ref.update(mp.settings, (settings) => ({ ...settings, executable }))
+    ))
+
+/** The Node binary children run. */
+export const getExecutable: Effect.Effect<string, never, Multiprocessing> = Effect.flatMap(
+  Multiprocessing,
+  (mp) => Effect.map(Ref.get(mp.settings), (settings) => settings.executable)
+)
+
+/** The library's logger: `logger.log(level, message)` writes `[LEVEL/ProcessName] message` once enabled. */
+export interface MultiprocessingLogger {
+  readonly log: (level: LogLevel.LogLevel, message: string) => Effect.Effect<void>
+  readonly level: Effect.Effect<LogLevel.LogLevel | undefined>
+  readonly setLevel: (level: LogLevel.LogLevel | undefined) => Effect.Effect<void>
+}
+
+/** The library's logger (Python's `get_logger`). Silent until a level is set. */
+export const getLogger: Effect.Effect<MultiprocessingLogger, never, Multiprocessing> = Effect.map(
+  Multiprocessing,
+  (mp) => ({
+    log: (level, message) => Effect.provideService(log(level, message), Multiprocessing, mp),
+    level: Ref.get(mp.logLevel),
+    setLevel: (level) => Ref.set(mp.logLevel, level)
+  })
+)
+
+/** Sends the library's log lines from `level` (default Warning, Python's effective default) to stderr. */
+export const logToStderr = (
+  level: LogLevel.LogLevel = LogLevel.Warning
+): Effect.Effect<MultiprocessingLogger, never, Multiprocessing> =>
+  Effect.tap(getLogger, (logger) => logger.setLevel(level))
+
+/** Python needs it in frozen Windows executables; Node never does. A documented no-op. */
+export const freezeSupport: Effect.Effect<void> = Effect.void

@@ -1,0 +1,155 @@
+/**
+ * The errors of effect-multiprocessing. Each is a `Schema.TaggedError`, so it
+ * crosses process boundaries with its type and fields intact, is yieldable in
+ * `Effect.gen`, and is an `Error` whose `name` is Python's name for it.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * A generic failure of the multiprocessing machinery (Python's `ProcessError`).
+ * As in Python it is the base of the library's errors about processes and
+ * connections: `instanceof ProcessError` holds for each tag in `processErrorTags`.
+ */
+export class ProcessError extends Schema.TaggedError<ProcessError>()("ProcessError", {
+  message: Schema.String
+}) {
+  static override [Symbol.hasInstance](u: unknown): boolean {
+    return typeof u === "object" && u !== null && u instanceof Error &&
+      processErrorTags.has((u as { _tag?: unknown })._tag as string)
+  }
+}
+
+/** A wait with a timeout ran out of time (Python's `multiprocessing.TimeoutError`). */
+export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutError", {
+  message: Schema.String
+}) {}
+
+/** The peer failed the authkey challenge, or we failed its (Python's `AuthenticationError`). */
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A received message did not fit the buffer given to `recvBytesInto`. Carries
+ * the whole message in `data`, so nothing is lost (Python's `BufferTooShort`).
+ */
+export class BufferTooShort extends Schema.TaggedError<BufferTooShort>()("BufferTooShort", {
+  data: Schema.Uint8ArrayFromSelf
+}) {
+  override get message() {
+    return `message of ${this.data.byteLength} bytes does not fit the buffer; the whole message is in .data`
+  }
+}
+
+/** A non-blocking or timed `get` found the queue empty (Python's `queue.Empty`). */
+export class Empty extends Schema.TaggedError<Empty>()("Empty", {}) {
+  override get message() {
+    return "the queue is empty"
+  }
+}
+
+/** A non-blocking or timed `put` found the queue full (Python's `queue.Full`). */
+export class Full extends Schema.TaggedError<Full>()("Full", {}) {
+  override get message() {
+    return "the queue is full"
+  }
+}
+
+/** The other end of a connection closed: nothing more will arrive (Python's `EOFError`). */
+export class EOFError extends Schema.TaggedError<EOFError>()("EOFError", {
+  message: Schema.String
+}) {}
+
+/** A barrier was reset or aborted, or a wait on it timed out (Python's `threading.BrokenBarrierError`). */
+export class BrokenBarrierError extends Schema.TaggedError<BrokenBarrierError>()("BrokenBarrierError", {
+  message: Schema.String
+}) {}
+
+/** A worker process died while running a task (billiard's `WorkerLostError`). */
+export class WorkerLostError extends Schema.TaggedError<WorkerLostError>()("WorkerLostError", {
+  message: Schema.String,
+  pid: Schema.Number,
+  exitCode: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String)
+}) {}
+
+/**
+ * An operation that the object's state does not allow: `start()` twice,
+ * `join()` before `start()`, `close()` while running, a closed object used
+ * (Python raises `AssertionError` or `ValueError` for these).
+ */
+export class ProcessStateError extends Schema.TaggedError<ProcessStateError>()("ProcessStateError", {
+  message: Schema.String
+}) {}
+
+/** A process target that cannot be run: a missing module or export, or an export that is not a function. */
+export class InvalidTargetError extends Schema.TaggedError<InvalidTargetError>()("InvalidTargetError", {
+  message: Schema.String
+}) {}
+
+/**
+ * An inline function that cannot be carried to a child as source: it relies
+ * on names that will not exist there (listed in `unresolved`), or it is not
+ * plain source at all (a native, bound or class function).
+ */
+export class UnportableFunctionError extends Schema.TaggedError<UnportableFunctionError>()(
+  "UnportableFunctionError",
+  {
+    message: Schema.String,
+    functionName: Schema.String,
+    unresolved: Schema.Array(Schema.String)
+  }
+) {}
+
+/** A value the codec cannot carry (a function, a symbol, a native handle …). Nothing was sent. */
+export class SerializationError extends Schema.TaggedError<SerializationError>()("SerializationError", {
+  message: Schema.String
+}) {}
+
+/** A start method other than the ones this platform offers (Python raises `ValueError`). */
+export class StartMethodError extends Schema.TaggedError<StartMethodError>()("StartMethodError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A failure raised by a target in another process. `type` is its type there
+ * (`TypeError`, a tagged error's `_tag` …), `remoteStack` the stack where it
+ * was raised, `fields` its own data, `cause` its cause, if any, likewise.
+ */
+export class RemoteError extends Schema.TaggedError<RemoteError>()("RemoteError", {
+  type: Schema.String,
+  message: Schema.String,
+  remoteStack: Schema.String,
+  pid: Schema.Number,
+  processName: Schema.String,
+  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+}) {}
+
+/** A child process ended without a result: `process.exit(n)`, a signal, or a crash. */
+export class ProcessExitedError extends Schema.TaggedError<ProcessExitedError>()("ProcessExitedError", {
+  pid: Schema.Number,
+  processName: Schema.String,
+  exitCode: Schema.Number
+}) {
+  override get message() {
+    const how = this.exitCode < 0 ? `was killed by signal ${-this.exitCode}` : `exited with code ${this.exitCode}`
+    return `process ${this.processName} (pid ${this.pid}) ${how} before returning a result`
+  }
+}
+
+/** The errors that are a `ProcessError`, as Python's hierarchy has them (and ours that belong there). */
+const processErrorTags: ReadonlySet<string> = new Set([
+  "ProcessError",
+  "TimeoutError",
+  "AuthenticationError",
+  "BufferTooShort",
+  "ProcessStateError",
+  "InvalidTargetError",
+  "UnportableFunctionError",
+  "SerializationError",
+  "RemoteError",
+  "ProcessExitedError",
+  "WorkerLostError"
+])

@@ -1,0 +1,64 @@
+/**
+ * The service that starts processes (and, later, serves shared primitives).
+ * Programs depend on `Multiprocessing`; a Layer picks the backend —
+ * `NodeMultiprocessing.layer` runs each Process as an OS child process.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, type LogLevel, type Ref } from "effect"
+import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
+import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/protocol.js"
+
+/** The ways a process can be started. Node cannot fork a running isolate: only "spawn". */
+export type StartMethod = "spawn"
+
+/** What a backend needs to start one child. */
+export interface SpawnRequest {
+  readonly target: TargetSpec
+  readonly args: ReadonlyArray<unknown>
+  readonly identity: ProcessIdentity
+}
+
+/** A running (or finished) child, as the backend reports it. */
+export interface ChildHandle {
+  readonly pid: number
+  /** null while running; the code; `-signal` when a signal ended it. */
+  readonly exitCode: () => number | null
+  /** Waits for the exit and returns the exit code. */
+  readonly exited: Effect.Effect<number>
+  /** After the exit: what the target returned or raised, if the child got to say. */
+  readonly outcome: Effect.Effect<OutcomeMessage | undefined>
+  readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
+  /** Whether the child keeps this process alive while it runs (non-daemon children do). */
+  readonly setKeepsParentAlive: (keep: boolean) => void
+}
+
+/** Settings shared by every process this one starts. */
+export interface Settings {
+  readonly startMethod: StartMethod
+  /** Whether `setStartMethod` fixed it; until then `getStartMethod({ allowNone: true })` gives null. */
+  readonly startMethodFixed: boolean
+  /** The Node binary children run. */
+  readonly executable: string
+}
+
+/** @since 0.1.0 */
+export interface MultiprocessingService {
+  readonly startMethods: ReadonlyArray<StartMethod>
+  readonly settings: Ref.Ref<Settings>
+  /** Started children not yet known to have exited; `activeChildren()` reads it. */
+  readonly children: Set<{ readonly exitCode: number | null }>
+  /** The level from which the library's own log lines go to stderr; undefined: silent (Python's default). */
+  readonly logLevel: Ref.Ref<LogLevel.LogLevel | undefined>
+  readonly spawn: (
+    request: SpawnRequest
+  ) => Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError>
+  /** Checks an executable before it is used, so a bad one fails `setExecutable`, not every start. */
+  readonly checkExecutable: (path: string) => Effect.Effect<void, ProcessError>
+}
+
+/** @since 0.1.0 */
+export class Multiprocessing extends Context.Tag("effect-multiprocessing/Multiprocessing")<
+  Multiprocessing,
+  MultiprocessingService
+>() {}

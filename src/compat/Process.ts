@@ -1,0 +1,101 @@
+/**
+ * Python's `multiprocessing.Process` for plain TypeScript:
+ *
+ * ```ts
+ * const p = new Process({ target: (name: string) => console.log("hello", name), args: ["bob"] })
+ * p.start()
+ * await p.join()
+ * ```
+ *
+ * A thin layer over the Effect API's Process; `await using p = new Process(…)`
+ * terminates the child at the end of the block if it is still running.
+ */
+import { Effect, Exit, Scope } from "effect"
+import * as EffectProcess from "../Process.js"
+import type * as Target from "../Target.js"
+import { runPromise, runSync, seconds } from "./runtime.js"
+
+export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
+
+const wrappers = new WeakMap<EffectProcess.Process<any>, Process<any>>()
+
+/** The compat face of a Process made by the Effect API (for `activeChildren`). */
+export const fromEffect = <A>(process: EffectProcess.Process<A>): Process<A> =>
+  wrappers.get(process) ?? new Process<A>(process)
+
+export class Process<A = unknown> {
+  readonly #process: EffectProcess.Process<A>
+  readonly #scope: Scope.CloseableScope | undefined
+
+  constructor(options: ProcessOptions<Target.AnyFunction, A> | EffectProcess.Process<A>) {
+    if (EffectProcess.isProcess(options)) {
+      this.#process = options as EffectProcess.Process<A>
+    } else {
+      const scope = runSync(Scope.make())
+      this.#scope = scope
+      this.#process = runSync(Scope.extend(EffectProcess.make(options as ProcessOptions<Target.AnyFunction, A>), scope))
+    }
+    wrappers.set(this.#process, this)
+  }
+
+  get name(): string {
+    return this.#process.name
+  }
+  set name(name: string) {
+    runSync(this.#process.setName(name))
+  }
+  get daemon(): boolean {
+    return this.#process.daemon
+  }
+  set daemon(daemon: boolean) {
+    runSync(this.#process.setDaemon(daemon))
+  }
+  /** The child's pid; undefined before `start()`. */
+  get pid(): number | undefined {
+    return this.#process.pid
+  }
+  /** null while running or before start; the exit code; `-signal` when a signal ended it. */
+  get exitCode(): number | null {
+    return this.#process.exitCode
+  }
+  /** Resolves when the process has exited; `wait` accepts it. */
+  get sentinel(): EffectProcess.Sentinel {
+    return this.#process.sentinel
+  }
+
+  start(): void {
+    runSync(this.#process.start)
+  }
+  /** Waits for the exit, at most `timeout` seconds; gives the exit code, or null if still running. */
+  join(timeout?: number | null): Promise<number | null> {
+    return runPromise(this.#process.join(seconds(timeout)))
+  }
+  isAlive(): boolean {
+    return this.#process.isAlive
+  }
+  /** SIGTERM (exit code -15). */
+  terminate(): void {
+    runSync(this.#process.terminate)
+  }
+  /** SIGKILL (exit code -9). */
+  kill(): void {
+    runSync(this.#process.kill)
+  }
+  close(): void {
+    runSync(this.#process.close)
+    if (this.#scope !== undefined) runSync(Scope.close(this.#scope, Exit.void))
+  }
+  /** What the target returned; rejects with `RemoteError` (it threw) or `ProcessExitedError` (it never returned). */
+  result(): Promise<A> {
+    return runPromise(this.#process.result)
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#scope !== undefined) await runPromise(Scope.close(this.#scope, Exit.void))
+    else await runPromise(Effect.asVoid(this.#process.release))
+  }
+
+  toString(): string {
+    return this.#process.toString()
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The module-level functions of Python's multiprocessing, for plain TypeScript.
+ */
+import { LogLevel } from "effect"
+import * as Context from "../Context.js"
+import type { StartMethod } from "../Multiprocessing.js"
+import { fromEffect, Process } from "./Process.js"
+import { runSync } from "./runtime.js"
+
+export const cpuCount = (): number => runSync(Context.cpuCount)
+export const currentProcess = (): Context.CurrentProcess => runSync(Context.currentProcess)
+
+export interface ParentProcess {
+  readonly name: string
+  readonly pid: number
+  isAlive(): boolean
+}
+
+export const parentProcess = (): ParentProcess | null => {
+  const parent = runSync(Context.parentProcess)
+  return parent === null ? null : { name: parent.name, pid: parent.pid, isAlive: () => runSync(parent.isAlive) }
+}
+
+export const activeChildren = (): Array<Process> => runSync(Context.activeChildren).map(fromEffect)
+export const getAllStartMethods = (): Array<StartMethod> => [...runSync(Context.getAllStartMethods)]
+export const getStartMethod = (options?: { readonly allowNone?: boolean }): StartMethod | null =>
+  runSync(Context.getStartMethod(options))
+export const setStartMethod = (method: string, options?: { readonly force?: boolean }): void =>
+  runSync(Context.setStartMethod(method, options))
+export const setExecutable = (executable: string): void => runSync(Context.setExecutable(executable))
+export const freezeSupport = (): void => runSync(Context.freezeSupport)
+
+/** A start method's context: the same functions and classes, bound to that method. */
+export interface MultiprocessingContext {
+  readonly Process: typeof Process
+  readonly cpuCount: typeof cpuCount
+  readonly currentProcess: typeof currentProcess
+  readonly parentProcess: typeof parentProcess
+  readonly activeChildren: typeof activeChildren
+  getStartMethod(): StartMethod
+}
+
+export const getContext = (method?: string): MultiprocessingContext => {
+  const { startMethod } = runSync(Context.getContext(method))
+  return { Process, cpuCount, currentProcess, parentProcess, activeChildren, getStartMethod: () => startMethod }
+}
+
+/** Python's level names and numbers, as `logging` has them. */
+const levels: Record<string, LogLevel.LogLevel> = {
+  DEBUG: LogLevel.Debug,
+  INFO: LogLevel.Info,
+  WARNING: LogLevel.Warning,
+  ERROR: LogLevel.Error,
+  CRITICAL: LogLevel.Fatal
+}
+const byNumber: Record<number, string> = { 10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL" }
+
+const toLevel = (level: string | number): LogLevel.LogLevel => {
+  const name = typeof level === "number" ? byNumber[level] : level.toUpperCase()
+  const found = name === undefined ? undefined : levels[name]
+  if (found === undefined) {
+    throw new TypeError(`unknown log level ${JSON.stringify(level)}: use DEBUG, INFO, WARNING, ERROR or CRITICAL (or 10–50)`)
+  }
+  return found
+}
+
+/** The library's logger, with Python's method names. */
+export interface Logger {
+  debug(message: string): void
+  info(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  setLevel(level: string | number): void
+}
+
+const wrapLogger = (logger: Context.MultiprocessingLogger): Logger => ({
+  debug: (message) => runSync(logger.log(LogLevel.Debug, message)),
+  info: (message) => runSync(logger.log(LogLevel.Info, message)),
+  warning: (message) => runSync(logger.log(LogLevel.Warning, message)),
+  error: (message) => runSync(logger.log(LogLevel.Error, message)),
+  setLevel: (level) => runSync(logger.setLevel(toLevel(level)))
+})
+
+export const getLogger = (): Logger => wrapLogger(runSync(Context.getLogger))
+export const logToStderr = (level?: string | number): Logger =>
+  wrapLogger(runSync(Context.logToStderr(level === undefined ? undefined : toLevel(level))))

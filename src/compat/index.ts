@@ -1,0 +1,43 @@
+/**
+ * effect-multiprocessing/compat: Python's multiprocessing API for plain
+ * TypeScript. Names are Python's in camelCase, keyword arguments are a trailing
+ * options object, timeouts are seconds, anything that waits on another process
+ * returns a Promise, and errors are `Error` subclasses with Python's names.
+ *
+ * @since 0.1.0
+ */
+export {
+  AuthenticationError,
+  BrokenBarrierError,
+  BufferTooShort,
+  Empty,
+  EOFError,
+  Full,
+  InvalidTargetError,
+  ProcessError,
+  ProcessExitedError,
+  ProcessStateError,
+  RemoteError,
+  SerializationError,
+  StartMethodError,
+  TimeoutError,
+  UnportableFunctionError,
+  WorkerLostError
+} from "../Errors.js"
+export * as Target from "../Target.js"
+export {
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  freezeSupport,
+  getAllStartMethods,
+  getContext,
+  getLogger,
+  getStartMethod,
+  logToStderr,
+  parentProcess,
+  setExecutable,
+  setStartMethod
+} from "./context.js"
+export type { Logger, MultiprocessingContext, ParentProcess } from "./context.js"
+export { Process, type ProcessOptions } from "./Process.js"

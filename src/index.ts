@@ -1,0 +1,14 @@
+/**
+ * effect-multiprocessing: Python's multiprocessing for Node.js, as Effect
+ * services. Provide `NodeMultiprocessing.layer` and use the modules below.
+ *
+ * @since 0.1.0
+ */
+export * as Context from "./Context.js"
+export * as Errors from "./Errors.js"
+export * from "./Errors.js"
+export * as Multiprocessing from "./Multiprocessing.js"
+export * as NodeMultiprocessing from "./NodeMultiprocessing.js"
+export * as Process from "./Process.js"
+export * as Serializer from "./Serializer.js"
+export * as Target from "./Target.js"

@@ -1,0 +1,190 @@
+/**
+ * How the Node backend starts a child: `node <bootstrap>` with the control
+ * channel on descriptor 3, the Start message written to it, and the outcome
+ * and exit collected from it.
+ */
+import { spawn, type ChildProcess } from "node:child_process"
+import { createRequire } from "node:module"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import type { Socket } from "node:net"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { Deferred, Effect } from "effect"
+import { InvalidTargetError, ProcessError, SerializationError } from "../Errors.js"
+import type { ChildHandle, SpawnRequest } from "../Multiprocessing.js"
+import * as codec from "./codec.js"
+import { FrameDecoder, frame } from "./framing.js"
+import type { OutcomeMessage, StartMessage, TargetSpec } from "./protocol.js"
+
+const bootstrapPath = fileURLToPath(new URL("./child/bootstrap.js", import.meta.url))
+
+/**
+ * On Linux, children are started through util-linux's `setpriv --pdeathsig`,
+ * so the kernel sends them SIGTERM when this process dies — even by SIGKILL,
+ * and even while the child's event loop is blocked. Elsewhere (and as a second
+ * line) the child exits when its control channel reaches end of file.
+ */
+const pdeathsigWrapper: string | undefined = (() => {
+  if (process.platform !== "linux") return undefined
+  for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
+    const candidate = path.join(dir, "setpriv")
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+})()
+
+const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/
+const JAVASCRIPT = /\.(?:js|mjs|cjs|jsx)$/
+
+/** A module target's file, checked to exist; `.js` names resolve to their TypeScript source as tsx does. */
+export const resolveModule = (
+  specifier: string
+): Effect.Effect<{ file: string; url: string; typescript: boolean }, InvalidTargetError> =>
+  Effect.suspend(() => {
+    const file = specifier.startsWith("file:") ? fileURLToPath(specifier) : path.resolve(specifier)
+    const candidates = [file]
+    if (JAVASCRIPT.test(file)) candidates.push(file.replace(/\.([mc]?)jsx?$/, ".$1ts"))
+    for (const candidate of candidates) {
+      if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) {
+        return Effect.succeed({ file: candidate, url: pathToFileURL(candidate).href, typescript: TYPESCRIPT.test(candidate) })
+      }
+    }
+    return Effect.fail(
+      new InvalidTargetError({
+        message: `module target not found: ${file}` +
+          (candidates.length > 1 ? ` (nor ${candidates[1]})` : "") +
+          ". Pass a file URL or path, e.g. new URL(\"./tasks.js\", import.meta.url)."
+      })
+    )
+  })
+
+/**
+ * The file URL of tsx's ESM API, looked up from the target module first (the
+ * user's project), then from this package. Read from tsx's package.json rather
+ * than `import.meta.resolve`, which some module runners (vitest) do not provide.
+ */
+const typescriptLoader = (moduleFile: string): Effect.Effect<string, InvalidTargetError> =>
+  Effect.suspend(() => {
+    for (const base of [moduleFile, fileURLToPath(import.meta.url)]) {
+      try {
+        const manifest = createRequire(base).resolve("tsx/package.json")
+        const exports = JSON.parse(fs.readFileSync(manifest, "utf8")).exports["./esm/api"]
+        return Effect.succeed(pathToFileURL(path.join(path.dirname(manifest), exports.import.default)).href)
+      } catch {
+        // not installed there
+      }
+    }
+    return Effect.fail(
+      new InvalidTargetError({
+        message: "a TypeScript module target needs tsx to load it in the child: install it (npm install --save-dev tsx), " +
+          "or point the target at the compiled JavaScript"
+      })
+    )
+  })
+
+const signalNumber = (signal: NodeJS.Signals): number => os.constants.signals[signal] ?? 0
+
+export const checkExecutable = (file: string): Effect.Effect<void, ProcessError> =>
+  Effect.try({
+    try: () => fs.accessSync(file, fs.constants.X_OK),
+    catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
+  })
+
+const prepareTarget = (target: TargetSpec) =>
+  target._tag === "Inline"
+    ? Effect.succeed({ target, typescriptLoader: undefined })
+    : Effect.gen(function*() {
+      const module = yield* resolveModule(target.url)
+      return {
+        target: { ...target, url: module.url },
+        typescriptLoader: module.typescript ? yield* typescriptLoader(module.file) : undefined
+      }
+    })
+
+/** Starts one child and returns its handle once the OS has given it a pid. */
+export const spawnChild = (
+  request: SpawnRequest
+): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
+  Effect.gen(function*() {
+    const { target, typescriptLoader } = yield* prepareTarget(request.target)
+    const start: StartMessage = { _tag: "Start", target, args: request.args, process: request.identity, typescriptLoader }
+    const payload = yield* Effect.try({
+      try: () => codec.encode(start),
+      catch: (error) =>
+        new SerializationError({
+          message: `the arguments of ${target.name} cannot be sent to a child process: ${(error as Error).message}. ` +
+            "Arguments must be data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
+        })
+    })
+    const executable = request.identity.executable
+    const argv = [bootstrapPath]
+    const child = yield* Effect.async<ChildProcess, ProcessError>((resume) => {
+      const child = pdeathsigWrapper === undefined
+        ? spawn(executable, argv, { stdio: ["ignore", "inherit", "inherit", "pipe"] })
+        : spawn(pdeathsigWrapper, ["--pdeathsig", "SIGTERM", executable, ...argv], {
+          stdio: ["ignore", "inherit", "inherit", "pipe"]
+        })
+      // spawn() reports a failure to start asynchronously, but leaves pid unset at once: answering now keeps `start` synchronous.
+      child.once("error", () => {})
+      if (child.pid !== undefined) return resume(Effect.succeed(child))
+      resume(Effect.fail(new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })))
+    })
+    return yield* makeHandle(child, payload)
+  })
+
+/** How long after the exit to wait for an outcome still in flight, when the channel stays open (a grandchild holds it). */
+const OUTCOME_GRACE_MS = 500
+
+const makeHandle = (child: ChildProcess, startPayload: Uint8Array): Effect.Effect<ChildHandle> =>
+  Effect.sync(() => {
+    const control = child.stdio[3] as Socket
+    const exited = Deferred.unsafeMake<number>(undefined as never)
+    const outcome = Deferred.unsafeMake<OutcomeMessage | undefined>(undefined as never)
+    let exitCode: number | null = null
+    const frames = new FrameDecoder()
+
+    const settleOutcome = (message: OutcomeMessage | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
+    control.on("data", (chunk: Buffer) => {
+      for (const payload of frames.push(chunk)) {
+        try {
+          settleOutcome(codec.decode(payload) as OutcomeMessage)
+        } catch {
+          settleOutcome(undefined)
+        }
+      }
+    })
+    control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
+    control.on("close", () => settleOutcome(undefined))
+    control.write(frame(startPayload))
+
+    child.on("exit", (code, signal) => {
+      exitCode = code ?? -signalNumber(signal!)
+      setTimeout(() => settleOutcome(undefined), OUTCOME_GRACE_MS).unref()
+      Deferred.unsafeDone(exited, Effect.succeed(exitCode))
+    })
+
+    return {
+      pid: child.pid!,
+      exitCode: () => exitCode,
+      exited: Deferred.await(exited),
+      outcome: Effect.zipRight(Deferred.await(exited), Deferred.await(outcome)),
+      signal: (signal) => {
+        if (exitCode === null) child.kill(signal)
+      },
+      setKeepsParentAlive: (keep) => {
+        if (keep) {
+          child.ref()
+          control.ref()
+        } else {
+          child.unref()
+          control.unref()
+        }
+      }
+    }
+  })

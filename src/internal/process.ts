@@ -1,0 +1,282 @@
+/**
+ * The parent's side of one Process: Python's state machine (initial →
+ * started → closed) over a backend's `ChildHandle`.
+ */
+import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
+import {
+  InvalidTargetError,
+  ProcessExitedError,
+  ProcessStateError,
+  RemoteError,
+  SerializationError,
+  UnportableFunctionError
+} from "../Errors.js"
+import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../Multiprocessing.js"
+import * as Target from "../Target.js"
+import { currentIdentity, nextChildIdentity } from "./currentProcess.js"
+import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
+import type { ErrorData } from "./codec.js"
+import { log } from "./log.js"
+import { ResultNotSerializable, TargetLoadFailed, type TargetSpec } from "./protocol.js"
+
+export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
+
+/** Ready once the process has exited; what `wait` watches. */
+export interface Sentinel {
+  readonly await: Effect.Effect<void>
+  readonly isReady: Effect.Effect<boolean>
+}
+
+export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> {
+  readonly target: Target.Target<F>
+  readonly args?: Parameters<F>
+  /** Defaults to Python's `Process-N` (`Process-N:M` in a child). */
+  readonly name?: string
+  /** A daemon child does not keep this process alive, and is terminated with it. */
+  readonly daemon?: boolean
+  /** Decodes the result: validation, and class instances back for `Schema.Class`. */
+  readonly result?: Schema.Schema<A, any, never>
+}
+
+type State = "initial" | "started" | "closed"
+
+/** How long `terminate` on scope close waits before it kills. */
+const TERMINATE_GRACE = Duration.seconds(5)
+
+const targetSpec = (
+  target: Target.Target,
+  name: string
+): Either.Either<TargetSpec, UnportableFunctionError | InvalidTargetError> => {
+  if (Target.isModuleTarget(target)) {
+    const { exportName, url } = target[Target.ModuleTargetTypeId]
+    return Either.right({ _tag: "Module", name: `${exportName} (${url})`, url, exportName })
+  }
+  if (typeof target !== "function") {
+    return Either.left(
+      new InvalidTargetError({
+        message: `a process target must be a function or a module target, got ${target === null ? "null" : typeof target}`
+      })
+    )
+  }
+  const functionName = target.name || name
+  const analysis = analyzeFunction(target)
+  if (analysis.notPortable !== undefined) {
+    return Either.left(
+      new UnportableFunctionError({
+        functionName,
+        unresolved: [],
+        message: `${functionName} cannot be sent to a child process as source: ${analysis.notPortable}. ` +
+          "Use a module target instead: Target.moduleExport(new URL(\"./tasks.js\", import.meta.url), \"name\")."
+      })
+    )
+  }
+  if (analysis.unresolved.length > 0) {
+    return Either.left(
+      new UnportableFunctionError({
+        functionName,
+        unresolved: analysis.unresolved,
+        message: describeUnresolved(functionName, analysis.unresolved)
+      })
+    )
+  }
+  return Either.right({ _tag: "Inline", name: functionName, expression: analysis.expression })
+}
+
+const remoteError = (error: ErrorData, pid: number, processName: string) =>
+  new RemoteError({
+    type: error.tag ?? error.name,
+    message: error.message,
+    remoteStack: error.stack ?? "",
+    pid,
+    processName,
+    fields: error.fields
+  })
+
+export class ProcessImpl<A> {
+  readonly [ProcessTypeId] = ProcessTypeId
+  private state: State = "initial"
+  private handle: ChildHandle | undefined
+  private readonly identity: ReturnType<typeof nextChildIdentity>
+  private readonly exitedSignal = Deferred.unsafeMake<void>(undefined as never)
+  name: string
+  daemon: boolean
+
+  constructor(
+    private readonly mp: MultiprocessingService,
+    private readonly options: ProcessOptions<Target.AnyFunction, A>
+  ) {
+    this.identity = nextChildIdentity()
+    this.name = options.name ?? this.identity.name
+    this.daemon = options.daemon ?? currentIdentity().daemon
+  }
+
+  get pid(): number | undefined {
+    return this.handle?.pid
+  }
+
+  get exitCode(): number | null {
+    return this.handle?.exitCode() ?? null
+  }
+
+  get isAlive(): boolean {
+    return this.state === "started" && this.handle !== undefined && this.handle.exitCode() === null
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed"
+  }
+
+  readonly sentinel: Sentinel = {
+    await: Deferred.await(this.exitedSignal),
+    isReady: Deferred.isDone(this.exitedSignal)
+  }
+
+  private ensureOpen(operation: string) {
+    return this.state === "closed"
+      ? Effect.fail(new ProcessStateError({ message: `cannot ${operation}: process object ${this.name} is closed` }))
+      : Effect.void
+  }
+
+  private started(operation: string) {
+    return Effect.flatMap(this.ensureOpen(operation), () =>
+      this.handle === undefined
+        ? Effect.fail(new ProcessStateError({ message: `can only ${operation} a started process (${this.name} was never started)` }))
+        : Effect.succeed(this.handle))
+  }
+
+  setName(name: string) {
+    return Effect.map(this.ensureOpen("rename"), () => {
+      this.name = name
+    })
+  }
+
+  setDaemon(daemon: boolean) {
+    return Effect.flatMap(this.ensureOpen("set daemon"), () =>
+      this.state !== "initial"
+        ? Effect.fail(new ProcessStateError({ message: `cannot set daemon status of ${this.name}: it has already started` }))
+        : Effect.sync(() => {
+          this.daemon = daemon
+        }))
+  }
+
+  get start(): Effect.Effect<void, ProcessStateError | InvalidTargetError | UnportableFunctionError | SerializationError | import("../Errors.js").ProcessError> {
+    return Effect.gen(this, function*() {
+      yield* this.ensureOpen("start")
+      if (this.state !== "initial") {
+        return yield* new ProcessStateError({ message: `cannot start a process twice (${this.name} already started)` })
+      }
+      const target = yield* targetSpec(this.options.target, this.name)
+      const parent = currentIdentity()
+      const settings = yield* Ref.get(this.mp.settings)
+      this.state = "started"
+      const handle = yield* this.mp.spawn({
+        target,
+        args: this.options.args ?? [],
+        identity: {
+          name: this.name,
+          daemon: this.daemon,
+          authkey: parent.authkey,
+          identity: this.identity.identity,
+          parentPid: process.pid,
+          parentName: parent.name,
+          executable: settings.executable
+        }
+      }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
+      this.handle = handle
+      handle.setKeepsParentAlive(!this.daemon)
+      this.mp.children.add(this)
+      yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
+      yield* Effect.forkDaemon(Effect.flatMap(handle.exited, (code) =>
+        Effect.zipRight(
+          log(LogLevel.Debug, `${this.name} exited with exitcode ${code}`),
+          Effect.sync(() => {
+            this.mp.children.delete(this)
+            Deferred.unsafeDone(this.exitedSignal, Effect.void)
+          })
+        )))
+    }).pipe(Effect.provideService(Multiprocessing, this.mp))
+  }
+
+  /** Waits for the exit; with a timeout, gives null if the process still runs then. */
+  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError> {
+    return Effect.flatMap(this.started("join"), (handle) =>
+      timeout === undefined
+        ? handle.exited
+        : Effect.map(Effect.timeoutOption(handle.exited, timeout), Option.getOrNull))
+  }
+
+  /** Waits for the exit and gives what the target returned, or fails with why it did not. */
+  get result(): Effect.Effect<A, ProcessStateError | RemoteError | ProcessExitedError | InvalidTargetError | SerializationError> {
+    return Effect.gen(this, function*() {
+      const handle = yield* this.started("get the result of")
+      const outcome = yield* handle.outcome
+      const exitCode = handle.exitCode() ?? 0
+      if (outcome === undefined) {
+        return yield* new ProcessExitedError({ pid: handle.pid, processName: this.name, exitCode })
+      }
+      if (outcome._tag === "Raised") {
+        const { error } = outcome
+        if (error.tag === TargetLoadFailed) return yield* new InvalidTargetError({ message: error.message })
+        if (error.tag === ResultNotSerializable) return yield* new SerializationError({ message: error.message })
+        return yield* remoteError(error, handle.pid, this.name)
+      }
+      if (this.options.result === undefined) return outcome.value as A
+      return yield* Schema.decodeUnknown(this.options.result)(outcome.value).pipe(
+        Effect.mapError((error) =>
+          new SerializationError({ message: `the result of ${this.name} does not match its Schema: ${error.message}` })
+        )
+      )
+    })
+  }
+
+  private signal(signal: "SIGTERM" | "SIGKILL", operation: string) {
+    return Effect.flatMap(this.started(operation), (handle) => Effect.sync(() => handle.signal(signal)))
+  }
+
+  get terminate() {
+    return this.signal("SIGTERM", "terminate")
+  }
+
+  get kill() {
+    return this.signal("SIGKILL", "kill")
+  }
+
+  get close(): Effect.Effect<void, ProcessStateError> {
+    return Effect.suspend(() => {
+      if (this.isAlive) {
+        return Effect.fail(
+          new ProcessStateError({ message: `cannot close ${this.name} while it is still running; join or terminate it first` })
+        )
+      }
+      this.state = "closed"
+      return Effect.void
+    })
+  }
+
+  /** What closing the owning scope does: a child still running is terminated (then killed) and awaited. */
+  get release(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const handle = this.handle
+      if (handle === undefined || handle.exitCode() !== null) return Effect.void
+      handle.signal("SIGTERM")
+      return handle.exited.pipe(
+        Effect.timeoutOption(TERMINATE_GRACE),
+        Effect.flatMap((exited) =>
+          Option.isSome(exited) ? Effect.void : Effect.zipRight(Effect.sync(() => handle.signal("SIGKILL")), handle.exited)
+        ),
+        Effect.asVoid
+      )
+    })
+  }
+
+  toString() {
+    const status = this.state === "closed"
+      ? "closed"
+      : this.handle === undefined
+      ? "initial"
+      : this.exitCode === null
+      ? "started"
+      : `stopped exitcode=${this.exitCode}`
+    return `<Process name='${this.name}' pid=${this.pid ?? "None"} ${status}${this.daemon ? " daemon" : ""}>`
+  }
+}

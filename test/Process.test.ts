@@ -1,0 +1,210 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Exit, Fiber, Schema } from "effect"
+import { Context, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
+import type * as Tasks from "./fixtures/tasks.js"
+import { isRunning } from "./support/processes.js"
+
+const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
+const jsTasks = Target.module<{ cube: (x: number) => number; loaderInChild: () => string }>(
+  new URL("./fixtures/tasks.mjs", import.meta.url)
+)
+const provide = Effect.provide(NodeMultiprocessing.layer)
+
+describe("Process (Effect face)", () => {
+  it.live("runs an inline target in a child with another pid and returns its value", () =>
+    Effect.gen(function*() {
+      const result = yield* Process.run({ target: (a: number, b: number) => ({ sum: a + b, pid: process.pid }), args: [20, 22] })
+      expect(result.sum).toBe(42)
+      expect(result.pid).not.toBe(process.pid)
+    }).pipe(provide))
+
+  it.live("exit codes follow Python: return 0, throw 1, process.exit(n) n, terminate -15, kill -9", () =>
+    Effect.gen(function*() {
+      const codeOf = (target: () => unknown) =>
+        Effect.gen(function*() {
+          const p = yield* Process.start({ target })
+          return yield* p.join()
+        })
+      expect(yield* codeOf(() => "fine")).toBe(0)
+      expect(yield* codeOf(() => {
+        throw new Error("expected failure in a test")
+      })).toBe(1)
+      expect(yield* codeOf(() => process.exit(7))).toBe(7)
+      expect(yield* codeOf(() => Promise.reject(new Error("expected rejection in a test")))).toBe(1)
+
+      const forever = () => new Promise(() => {})
+      const terminated = yield* Process.start({ target: forever })
+      expect(yield* terminated.join(0.2)).toBeNull()
+      expect(terminated.isAlive).toBe(true)
+      expect(terminated.exitCode).toBeNull()
+      yield* terminated.terminate
+      expect(yield* terminated.join()).toBe(-15)
+      expect(terminated.isAlive).toBe(false)
+
+      const killed = yield* Process.start({ target: forever })
+      yield* killed.kill
+      expect(yield* killed.join()).toBe(-9)
+    }).pipe(Effect.scoped, provide))
+
+  it.live("a failure in the child arrives as RemoteError with its type, message and the child's stack", () =>
+    Effect.gen(function*() {
+      const error = yield* Process.run({
+        target: function explode(what: string) {
+          throw new RangeError(`${what} is out of range`)
+        },
+        args: ["the answer"]
+      }).pipe(Effect.flip)
+      expect(error._tag).toBe("RemoteError")
+      if (error._tag !== "RemoteError") return
+      expect(error.type).toBe("RangeError")
+      expect(error.message).toBe("the answer is out of range")
+      expect(error.remoteStack).toContain("explode")
+      expect(error.pid).not.toBe(process.pid)
+    }).pipe(provide))
+
+  it.live("a process that exits without returning fails result with ProcessExitedError", () =>
+    Effect.gen(function*() {
+      const error = yield* Process.run({ target: () => process.exit(3) }).pipe(Effect.flip)
+      expect(error._tag).toBe("ProcessExitedError")
+      expect(error).toMatchObject({ exitCode: 3 })
+    }).pipe(provide))
+
+  it.live("module targets keep their types, in TypeScript (through tsx) and JavaScript (no loader)", () =>
+    Effect.gen(function*() {
+      const squared: number = yield* Process.run({ target: tasks.square, args: [12] })
+      expect(squared).toBe(144)
+      const greeting: string = yield* Process.run({ target: tasks.greet, args: ["ada", "?"] })
+      expect(greeting).toBe("hello ada?")
+      const fromEffect = yield* Process.run({ target: tasks.effectful, args: [21] })
+      expect(fromEffect).toEqual({ doubled: 42 })
+      const failed = yield* Process.run({ target: tasks.failingEffect, args: ["nope"] }).pipe(Effect.flip)
+      expect(failed).toMatchObject({ _tag: "RemoteError", message: "nope" })
+      expect(yield* Process.run({ target: jsTasks.cube, args: [3] })).toBe(27)
+      // A JavaScript target's child starts without a TypeScript loader.
+      expect(yield* Process.run({ target: jsTasks.loaderInChild })).toBe("|false")
+    }).pipe(provide))
+
+  it.live("an inline target may return an Effect", () =>
+    Effect.gen(function*() {
+      const value = yield* Process.run({
+        target: async (n: number) => {
+          const { Effect } = await import("effect")
+          return Effect.succeed(n + 1)
+        },
+        args: [41]
+      })
+      expect(value).toBe(42)
+    }).pipe(provide))
+
+  it.live("the child knows its name, identity, authkey and parent", () =>
+    Effect.gen(function*() {
+      const me = yield* Context.currentProcess
+      const described = yield* Process.run({ target: tasks.describeSelf, name: "worker-a" })
+      expect(described.name).toBe("worker-a")
+      expect(described.parentPid).toBe(process.pid)
+      expect(described.authkeyLength).toBe(me.authkey.length)
+      expect(described.identity.length).toBe(me.identity.length + 1)
+      expect(me.name).toBe("MainProcess")
+      expect(yield* Context.parentProcess).toBeNull()
+    }).pipe(provide))
+
+  it.live("bad input fails with a typed error naming the problem", () =>
+    Effect.gen(function*() {
+      const missingModule = yield* Process.start({
+        target: Target.moduleExport(new URL("./fixtures/no-such-file.js", import.meta.url), "f")
+      }).pipe(Effect.flip)
+      expect(missingModule._tag).toBe("InvalidTargetError")
+      expect(missingModule.message).toContain("no-such-file")
+
+      const missingExport = yield* Process.run({ target: Target.moduleExport(new URL("./fixtures/tasks.mjs", import.meta.url), "nope") })
+        .pipe(Effect.flip)
+      expect(missingExport._tag).toBe("InvalidTargetError")
+      expect(missingExport.message).toContain('"nope"')
+      expect(missingExport.message).toContain("cube")
+
+      const notAFunction = yield* Process.run({ target: Target.moduleExport(new URL("./fixtures/tasks.ts", import.meta.url), "notAFunction") })
+        .pipe(Effect.flip)
+      expect(notAFunction._tag).toBe("InvalidTargetError")
+      expect(notAFunction.message).toContain("number, not a function")
+
+      const unserializable = yield* Process.start({ target: (f: unknown) => f, args: [() => 1] }).pipe(Effect.flip)
+      expect(unserializable._tag).toBe("SerializationError")
+
+      const unserializableResult = yield* Process.run({ target: () => Symbol("s") }).pipe(Effect.flip)
+      expect(unserializableResult._tag).toBe("SerializationError")
+
+      const offset = 10
+      const closure = yield* Process.start({ target: (x: number) => x + offset, args: [1] }).pipe(Effect.flip)
+      expect(closure._tag).toBe("UnportableFunctionError")
+      expect(closure).toMatchObject({ unresolved: ["offset"] })
+      expect(closure.message).toContain("argument")
+    }).pipe(Effect.scoped, provide))
+
+  it.live("state errors: start twice, join before start, close while running, use after close", () =>
+    Effect.gen(function*() {
+      const p = yield* Process.make({ target: () => new Promise(() => {}) })
+      expect((yield* p.join().pipe(Effect.flip))._tag).toBe("ProcessStateError")
+      expect((yield* p.terminate.pipe(Effect.flip))._tag).toBe("ProcessStateError")
+      yield* p.start
+      expect((yield* p.start.pipe(Effect.flip)).message).toContain("twice")
+      expect((yield* p.close.pipe(Effect.flip)).message).toContain("still running")
+      expect((yield* p.setDaemon(true).pipe(Effect.flip))._tag).toBe("ProcessStateError")
+      yield* p.kill
+      yield* p.join()
+      yield* p.close
+      expect((yield* p.join().pipe(Effect.flip)).message).toContain("closed")
+    }).pipe(Effect.scoped, provide))
+
+  it.live("closing the scope terminates a child still running and waits for it", () =>
+    Effect.gen(function*() {
+      const pid = yield* Effect.scoped(
+        Effect.map(Process.start({ target: () => new Promise(() => {}) }), (p) => p.pid!)
+      )
+      expect(isRunning(pid)).toBe(false)
+    }).pipe(provide))
+
+  it.live("interrupting Process.run terminates the child", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Process.run({ target: () => new Promise(() => {}) }).pipe(Effect.fork)
+      let children: ReadonlyArray<Process.Process> = []
+      while (children.length === 0) children = yield* Effect.zipLeft(Context.activeChildren, Effect.sleep(10))
+      const pids = children.map((p) => p.pid!)
+      expect(pids.length).toBe(1)
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(pids.every((pid) => !isRunning(pid))).toBe(true)
+      expect(yield* Context.activeChildren).toEqual([])
+    }).pipe(provide))
+
+  it.live("a result Schema decodes the value into class instances, or fails with what is wrong", () =>
+    Effect.gen(function*() {
+      class Point extends Schema.Class<Point>("Point")({ x: Schema.Number, y: Schema.Number }) {
+        get norm() {
+          return Math.hypot(this.x, this.y)
+        }
+      }
+      const point = yield* Process.run({ target: () => ({ x: 3, y: 4 }), result: Point })
+      expect(point).toBeInstanceOf(Point)
+      expect(point.norm).toBe(5)
+      const bad = yield* Process.run({ target: () => ({ x: "3" }), result: Point }).pipe(Effect.either)
+      expect(Either.isLeft(bad) && bad.left._tag).toBe("SerializationError")
+    }).pipe(provide))
+
+  it.live("several children run in parallel", () =>
+    Effect.gen(function*() {
+      const pids = yield* Effect.all(
+        [1, 2, 3, 4].map((i) =>
+          Process.run({
+            target: async (n: number) => {
+              await new Promise((resolve) => setTimeout(resolve, 300))
+              return [n, process.pid] as const
+            },
+            args: [i]
+          })
+        ),
+        { concurrency: "unbounded" }
+      )
+      expect(pids.map(([n]) => n)).toEqual([1, 2, 3, 4])
+      expect(new Set(pids.map(([, pid]) => pid)).size).toBe(4)
+    }).pipe(provide))
+})

@@ -1,0 +1,55 @@
+/** Reading the process table from /proc, to see what a test left running. */
+import * as fs from "node:fs"
+
+interface Entry {
+  readonly pid: number
+  readonly ppid: number
+  readonly state: string
+}
+
+const readEntry = (pid: number): Entry | undefined => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    // The command name may contain spaces and parentheses: the fields follow the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { pid, ppid: Number(fields[1]), state: fields[0] }
+  } catch {
+    return undefined
+  }
+}
+
+const allProcesses = (): Array<Entry> =>
+  fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map((name) => readEntry(Number(name)))
+    .filter((entry): entry is Entry => entry !== undefined)
+
+/** Live (not zombie) descendants of `root`. */
+export const descendants = (root: number = process.pid): Array<number> => {
+  const all = allProcesses()
+  const found: Array<number> = []
+  const frontier = [root]
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!
+    for (const entry of all) {
+      if (entry.ppid === parent) {
+        frontier.push(entry.pid)
+        if (entry.state !== "Z") found.push(entry.pid)
+      }
+    }
+  }
+  return found
+}
+
+/** Whether a process exists and is not a zombie. */
+export const isRunning = (pid: number): boolean => {
+  const entry = readEntry(pid)
+  return entry !== undefined && entry.state !== "Z"
+}
+
+export const waitUntil = async (condition: () => boolean, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (condition()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return condition()
+}
