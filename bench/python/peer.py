@@ -1,0 +1,125 @@
+"""Python peer for bench/run.js.
+
+One long-lived python3 process that times Python's side of each benchmark on
+request, so that run.js can interleave it round by round with the Node
+contenders. Protocol: one JSON command per line on stdin, one JSON answer per
+line on stdout.
+
+  {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30}
+      -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join())
+  {"cmd": "codec", "case": "small" | "f64_1mib", "budget_ms": 300}
+      -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
+  {"cmd": "quit"}
+      -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
+
+Module level stays minimal: spawn children import this file as __mp_main__.
+"""
+import multiprocessing
+
+
+def empty_target():
+    pass
+
+
+def _start_join(ctx, n):
+    import time
+
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        p = ctx.Process(target=empty_target)
+        p.start()
+        p.join()
+        out.append((time.perf_counter() - t0) * 1000.0)
+        if p.exitcode != 0:
+            raise RuntimeError(f"child exited with {p.exitcode}")
+        p.close()
+    return out
+
+
+def _small_object():
+    return {"id": 42, "name": "task-42", "tags": ["a", "b"], "ok": True, "score": 3.14, "nested": {"x": 1, "y": [1, 2, 3]}}
+
+
+def _f64_1mib():
+    import array
+
+    return array.array("d", (i * 1.5 for i in range(131072)))  # 131072 * 8 bytes = 1 MiB
+
+
+def _ops_per_s(fn, budget_ms):
+    """Calls fn in batches sized to ~5 ms until budget_ms has passed; gives calls per second."""
+    import time
+
+    batch = 1
+    while True:  # calibrate
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        if time.perf_counter() - t0 >= 0.005:
+            break
+        batch *= 2
+    n = 0
+    budget = budget_ms / 1000.0
+    t0 = time.perf_counter()
+    while True:
+        for _ in range(batch):
+            fn()
+        n += batch
+        elapsed = time.perf_counter() - t0
+        if elapsed >= budget:
+            return n / elapsed
+
+
+def main():
+    import json
+    import pickle
+    import sys
+
+    contexts = {}
+    cases = {"small": _small_object(), "f64_1mib": _f64_1mib()}
+    protocol = pickle.HIGHEST_PROTOCOL
+    dumps, loads = pickle.dumps, pickle.loads
+
+    def answer(obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    while True:
+        line = sys.stdin.readline()
+        if not line:  # run.js went away
+            return
+        req = json.loads(line)
+        cmd = req["cmd"]
+        try:
+            if cmd == "start_join":
+                method = req["method"]
+                if method not in contexts:
+                    contexts[method] = multiprocessing.get_context(method)
+                answer({"ms": _start_join(contexts[method], int(req["n"]))})
+            elif cmd == "codec":
+                value = cases[req["case"]]
+                answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})
+            elif cmd == "info":
+                answer({"python": sys.version.split()[0], "pickle_protocol": protocol})
+            elif cmd == "quit":
+                pids = []
+                try:  # private attributes, only to let run.js verify that these helpers went away
+                    from multiprocessing import forkserver, resource_tracker
+
+                    for pid in (getattr(forkserver._forkserver, "_forkserver_pid", None),
+                                getattr(resource_tracker._resource_tracker, "_pid", None)):
+                        if pid:
+                            pids.append(pid)
+                except Exception:
+                    pass
+                answer({"helper_pids": pids})
+                return
+            else:
+                answer({"error": f"unknown command {cmd!r}"})
+        except Exception as e:  # report, keep serving
+            answer({"error": f"{type(e).__name__}: {e}"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+import * as os from "node:os"
+import { describe, expect, it } from "vitest"
+import {
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  freezeSupport,
+  getAllStartMethods,
+  getContext,
+  getLogger,
+  getStartMethod,
+  logToStderr,
+  parentProcess,
+  Process,
+  ProcessError,
+  setExecutable,
+  setStartMethod,
+  StartMethodError
+} from "effect-multiprocessing/compat"
+
+describe("compat module-level functions", () => {
+  it("start methods: only spawn; others are a clear error; a second set needs force", () => {
+    expect(getAllStartMethods()).toEqual(["spawn"])
+    expect(getStartMethod({ allowNone: true })).toBeNull()
+    expect(getStartMethod()).toBe("spawn")
+    expect(() => setStartMethod("fork")).toThrow(StartMethodError)
+    expect(() => setStartMethod("fork")).toThrow(/spawn/)
+    setStartMethod("spawn")
+    expect(getStartMethod({ allowNone: true })).toBe("spawn")
+    expect(() => setStartMethod("spawn")).toThrow(ProcessError)
+    setStartMethod("spawn", { force: true })
+    expect(getContext().getStartMethod()).toBe("spawn")
+    expect(getContext("spawn").Process).toBe(Process)
+    expect(() => getContext("forkserver")).toThrow(StartMethodError)
+  })
+
+  it("currentProcess, parentProcess, cpuCount, freezeSupport", () => {
+    const me = currentProcess()
+    expect(me.name).toBe("MainProcess")
+    expect(me.pid).toBe(process.pid)
+    expect(me.authkey.length).toBe(32)
+    expect(parentProcess()).toBeNull()
+    expect(cpuCount()).toBe(os.cpus().length)
+    expect(freezeSupport()).toBeUndefined()
+  })
+
+  it("activeChildren lists running children and drops those that exited", async () => {
+    const p = new Process({ target: () => new Promise(() => {}) })
+    p.start()
+    expect(activeChildren().map((c) => c.pid)).toEqual([p.pid])
+    expect(activeChildren()[0]).toBe(p)
+    p.terminate()
+    await p.join()
+    expect(activeChildren()).toEqual([])
+  })
+
+  it("setExecutable checks the binary and children run it", async () => {
+    expect(() => setExecutable("/no/such/node")).toThrow(/not found/)
+    setExecutable(process.execPath)
+    const p = new Process({ target: () => process.execPath })
+    p.start()
+    expect(await p.result()).toBe(process.execPath)
+  })
+
+  it("logToStderr turns on the library's log lines with Python's level names", () => {
+    const written: Array<string> = []
+    const write = process.stderr.write
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk))
+      return true
+    }) as typeof process.stderr.write
+    try {
+      const logger = getLogger()
+      logger.info("silent before logToStderr")
+      logToStderr("INFO")
+      logger.info("now visible")
+      logger.debug("below the level")
+      logger.setLevel(10)
+      logger.debug("visible at DEBUG")
+    } finally {
+      process.stderr.write = write
+      getLogger().setLevel("CRITICAL")
+    }
+    expect(written).toEqual(["[INFO/MainProcess] now visible\n", "[DEBUG/MainProcess] visible at DEBUG\n"])
+    expect(() => logToStderr("LOUD")).toThrow(/unknown log level/)
+  })
+})

@@ -1,0 +1,43 @@
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { isRunning, waitUntil } from "./support/processes.js"
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** Runs node with `args` from the project root; resolves with the first stdout line and the child. */
+const firstLine = (args: Array<string>) => {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
+  return new Promise<{ line: string; child: typeof child }>((resolve, reject) => {
+    let out = ""
+    child.stdout!.on("data", (chunk) => {
+      out += chunk
+      const end = out.indexOf("\n")
+      if (end >= 0) resolve({ line: out.slice(0, end), child })
+    })
+    child.on("exit", (code) => reject(new Error(`exited with ${code} before printing: ${out}`)))
+  })
+}
+
+describe("process lifecycle across real parents", () => {
+  it("no orphans: SIGKILL the parent and its children, idle or busy, are gone within 2 seconds", async () => {
+    const { child: parent, line } = await firstLine([fixture("orphan-parent.mjs")])
+    const { pids } = JSON.parse(line) as { pids: Array<number> }
+    expect(pids).toHaveLength(2)
+    expect(pids.every(isRunning)).toBe(true)
+    const exited = new Promise((resolve) => parent.on("exit", resolve))
+    parent.kill("SIGKILL")
+    await exited
+    const gone = await waitUntil(() => !pids.some(isRunning), 2000)
+    for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
+    expect(gone).toBe(true)
+  })
+
+  it("TypeScript targets work when the parent runs under tsx", async () => {
+    const { child, line } = await firstLine(["--import", "tsx", fixture("tsx-parent.ts")])
+    await new Promise((resolve) => child.on("exit", resolve))
+    expect(JSON.parse(line)).toEqual({ square: 81, shape: "triangle" })
+    expect(child.exitCode).toBe(0)
+  })
+})
