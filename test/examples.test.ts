@@ -1,0 +1,28 @@
+import { execFile } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { describe, expect, it } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const run = (file: string, env: Record<string, string> = {}) =>
+  promisify(execFile)(process.execPath, [file], { cwd: root, env: { ...process.env, ...env } })
+
+describe("examples", () => {
+  it("demo: one process, then one per CPU, same count, pids shown", async () => {
+    const { stdout } = await run("examples/demo.js", { DEMO_LIMIT: "300000" })
+    const counts = [...stdout.matchAll(/: (\d+) primes in/g)].map((m) => Number(m[1]))
+    expect(counts).toEqual([25997, 25997])
+    expect(stdout).toMatch(/1 process +\(pid \d+\)/)
+    expect(stdout).toMatch(/processes \(pids \d+(, \d+)*\)/)
+    expect(stdout).toMatch(/speed-up: \d+\.\d+×/)
+  })
+
+  it("process-basics: Python's hello bob, from a named child", async () => {
+    const { stdout } = await run("examples/process-basics.js")
+    expect(stdout).toMatch(/^MainProcess \(pid (\d+)\), parent: null\n/)
+    const parentPid = stdout.match(/^MainProcess \(pid (\d+)\)/)![1]
+    expect(stdout).toContain(`hello bob from Process-1 (pid`)
+    expect(stdout).toContain(`parent ${parentPid})`)
+    expect(stdout).toContain("exit code 0")
+  })
+})
