@@ -1,0 +1,277 @@
+/**
+ * `npm run bench` (or `node bench/run.js [--quick]` after a build): runs every
+ * benchmark in one run, prints a table and writes bench/results/latest.json,
+ * shaped `{ "metric_name": { "ours": n, "python_spawn": n, … } }` with units in
+ * the metric name.
+ *
+ * Machines are noisy, so each metric runs in rounds; within a round every
+ * contender runs once, in an order rotated from round to round (ours, peer,
+ * ours, peer …) so that drift hits all of them alike. A contender's figure is
+ * the median of its per-round figures, and ratios are ours/peer from this run.
+ *
+ * Metrics:
+ *   process_start_join_ms                      lower is better
+ *   codec_small_object_roundtrip_ops_per_s     higher is better
+ *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
+ */
+import { spawn } from "node:child_process"
+import { deepStrictEqual } from "node:assert/strict"
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as v8 from "node:v8"
+import { Serializer } from "effect-multiprocessing"
+import { activeChildren, Process } from "effect-multiprocessing/compat"
+import * as codec from "../dist/internal/codec.js"
+import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
+import { PythonPeer } from "./pythonPeer.js"
+
+const quick = process.argv.includes("--quick")
+const config = quick
+  ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80 }
+  : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300 }
+
+// If anything is left holding the event loop once we are done, say so instead of hanging.
+const watchdog = () =>
+  setTimeout(() => {
+    console.error("bench: something still holds the event loop after the run; exiting")
+    process.exit(1)
+  }, 15_000).unref()
+
+// ---------------------------------------------------------------------------
+// Contenders
+
+const python = new PythonPeer()
+let pythonVersion = "unavailable"
+try {
+  pythonVersion = (await python.request({ cmd: "info" })).python
+} catch (error) {
+  console.error(`bench: python3 peer unavailable, python figures will be n/a (${error.message})`)
+}
+const pythonAvailable = pythonVersion !== "unavailable"
+
+// 1. process start + join
+
+const emptyTarget = () => {}
+
+const oursStartJoin = async (n) => {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const p = new Process({ target: emptyTarget })
+    p.start()
+    const code = await p.join()
+    out.push(performance.now() - t0)
+    p.close()
+    if (code !== 0) throw new Error(`ours: child exited with ${code}`)
+  }
+  return out
+}
+
+const spawnEmptyNode = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", ""])
+    child.once("error", reject)
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`node_floor: child exited with ${code}`))))
+  })
+
+const nodeFloorStartJoin = async (n) => {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    await spawnEmptyNode()
+    out.push(performance.now() - t0)
+  }
+  return out
+}
+
+const pythonStartJoin = (method) => async (n) => (await python.request({ cmd: "start_join", method, n })).ms
+
+// 2. and 3. codecs
+
+const smallObject = { id: 42, name: "task-42", tags: ["a", "b"], ok: true, score: 3.14, nested: { x: 1, y: [1, 2, 3] } }
+const f64 = new Float64Array(131072).map((_, i) => i * 1.5) // 1 MiB
+
+const unwrap = (either) => {
+  if (either._tag !== "Right") throw either.left
+  return either.right
+}
+const roundTrips = {
+  ours: (v) => unwrap(Serializer.unknown.decode(unwrap(Serializer.unknown.encode(v)))),
+  ours_codec: (v) => codec.decode(codec.encode(v)),
+  json: (v) => JSON.parse(JSON.stringify(v)),
+  json_bytes: (v) => JSON.parse(Buffer.from(JSON.stringify(v), "utf8").toString("utf8")),
+  v8: (v) => v8.deserialize(v8.serialize(v))
+}
+
+const nodeCodec = (key, value, consume) => {
+  const roundTrip = roundTrips[key]
+  deepStrictEqual(roundTrip(value), value, `${key} does not round-trip the value`)
+  const fn = () => {
+    sink.value += consume(roundTrip(value))
+  }
+  return async (budgetMs) => opsPerSecond(fn, budgetMs)
+}
+const pythonCodec = (pyCase) => async (budgetMs) => (await python.request({ cmd: "codec", case: pyCase, budget_ms: budgetMs })).ops_per_s
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+const metrics = [
+  {
+    name: "process_start_join_ms",
+    better: "lower",
+    how: `median of ${config.startRounds} rounds; a round's figure is the median of ${config.startIterations} sequential start+join`,
+    rounds: config.startRounds,
+    warmup: config.startWarmup,
+    work: config.startIterations,
+    // a round gives per-iteration ms; its figure is their median
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Process, inline target)", run: oursStartJoin },
+      { key: "node_floor", label: "node_floor (child_process.spawn node -e '')", run: nodeFloorStartJoin },
+      { key: "python_spawn", label: "python_spawn (multiprocessing, spawn)", run: pythonStartJoin("spawn"), python: true },
+      { key: "python_forkserver", label: "python_forkserver (multiprocessing, forkserver)", run: pythonStartJoin("forkserver"), python: true }
+    ]
+  },
+  {
+    name: "codec_small_object_roundtrip_ops_per_s",
+    better: "higher",
+    how: `median of ${config.codecRounds} rounds of ${config.codecBudgetMs} ms each; encode+decode of a 6-field object`,
+    rounds: config.codecRounds,
+    warmup: config.codecWarmupMs,
+    work: config.codecBudgetMs,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", smallObject, (v) => v.id) },
+      { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", smallObject, (v) => v.id) },
+      { key: "json", label: "json (stringify+parse, strings)", run: nodeCodec("json", smallObject, (v) => v.id) },
+      { key: "json_bytes", label: "json_bytes (stringify→Buffer→parse)", run: nodeCodec("json_bytes", smallObject, (v) => v.id) },
+      { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", smallObject, (v) => v.id) },
+      { key: "python", label: "python (pickle dumps+loads, protocol 5)", run: pythonCodec("small"), python: true }
+    ]
+  },
+  {
+    name: "codec_1mib_float64array_roundtrip_ops_per_s",
+    better: "higher",
+    how: `median of ${config.codecRounds} rounds of ${config.codecBudgetMs} ms each; encode+decode of a 131072-element Float64Array`,
+    rounds: config.codecRounds,
+    warmup: config.codecWarmupMs,
+    work: config.codecBudgetMs,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", f64, (v) => v.length) },
+      { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", f64, (v) => v.length) },
+      { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", f64, (v) => v.length) },
+      { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true }
+    ]
+  }
+]
+
+const runMetric = async (metric) => {
+  const contenders = metric.contenders.filter((c) => pythonAvailable || !c.python)
+  process.stderr.write(`${metric.name}: warm-up`)
+  for (const c of contenders) await c.run(metric.warmup) // forkserver's first start launches its server here
+  const perRound = Object.fromEntries(contenders.map((c) => [c.key, []]))
+  for (let round = 0; round < metric.rounds; round++) {
+    process.stderr.write(` ${round + 1}`)
+    for (const c of rotate(contenders, round)) perRound[c.key].push(metric.summarize(await c.run(metric.work)))
+  }
+  process.stderr.write("\n")
+  return metric.contenders.map((c) => {
+    const rounds = perRound[c.key]
+    return rounds === undefined
+      ? { ...c, median: null, min: null, max: null }
+      : { ...c, median: median(rounds), min: min(rounds), max: max(rounds) }
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Run
+
+const cpus = os.cpus()
+const header = [
+  `effect-multiprocessing benchmarks${quick ? " (--quick: few rounds, figures are rough)" : ""}`,
+  `node ${process.version}, python ${pythonVersion}, ${cpus.length} × ${cpus[0]?.model ?? "cpu"}, ` +
+  `load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`
+]
+console.log(header.join("\n"))
+
+const results = {}
+const lines = []
+let failed = false
+try {
+  for (const metric of metrics) {
+    const rows = await runMetric(metric)
+    results[metric.name] = Object.fromEntries(rows.map((r) => [r.key, roundForJson(r.median)]))
+    const ours = rows.find((r) => r.key === "ours").median
+    lines.push("", `${metric.name}  (${metric.better} is better; ${metric.how})`)
+    const table = [["contender", "median", "rounds min–max", "ours/this"]]
+    for (const r of rows) {
+      table.push([
+        r.label,
+        fmt(r.median),
+        r.median === null ? "" : `${fmt(r.min)} – ${fmt(r.max)}`,
+        r.key === "ours" || r.median === null ? "" : `${(ours / r.median).toFixed(2)}×`
+      ])
+    }
+    const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)))
+    for (const row of table) {
+      lines.push("  " + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("   "))
+    }
+  }
+} catch (error) {
+  failed = true
+  console.error("bench failed:", error)
+}
+
+// ---------------------------------------------------------------------------
+// Clean up, and check that no child is left behind
+
+const helperPids = await python.close()
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+for (let i = 0; i < 30 && helperPids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100))
+for (const pid of helperPids.filter(isAlive)) {
+  console.error(`bench: python helper ${pid} outlived its parent; killing it`)
+  try {
+    process.kill(pid, "SIGKILL")
+  } catch {}
+}
+const leftover = activeChildren()
+if (leftover.length > 0) console.error(`bench: ${leftover.length} library children still active`)
+const ownChildren = () => {
+  try { // Linux: processes whose parent is us
+    return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid
+      } catch {
+        return false
+      }
+    })
+  } catch {
+    return []
+  }
+}
+const strays = ownChildren()
+if (strays.length > 0) console.error(`bench: child processes still running: ${strays.join(", ")}`)
+
+if (!failed) {
+  console.log(lines.join("\n"))
+  console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
+  console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
+  const out = new URL("./results/latest.json", import.meta.url)
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
+  writeFileSync(out, JSON.stringify(results, null, 2) + "\n")
+  console.log(`\nwrote bench/results/latest.json${quick ? " (from a --quick run)" : ""}`)
+  if (sink.value === -1) console.log("") // keeps the sink observable
+} else {
+  process.exitCode = 1
+}
+watchdog()
