@@ -162,7 +162,8 @@ const metrics = [
       { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", f64, (v) => v.length) },
       { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", f64, (v) => v.length) },
       { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", f64, (v) => v.length) },
-      { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true }
+      { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true },
+      { key: "python_bytes", label: "python_bytes (pickle of the same 1 MiB as bytes)", run: pythonCodec("bytes_1mib"), python: true }
     ]
   }
 ]
@@ -266,10 +267,13 @@ if (!failed) {
   console.log(lines.join("\n"))
   console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
   console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
-  const out = new URL("./results/latest.json", import.meta.url)
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n")
-  console.log(`\nwrote bench/results/latest.json${quick ? " (from a --quick run)" : ""}`)
+  if (quick) {
+    console.log("\n--quick: bench/results/latest.json left as it was")
+  } else {
+    mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
+    writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify(results, null, 2) + "\n")
+    console.log("\nwrote bench/results/latest.json")
+  }
   if (sink.value === -1) console.log("") // keeps the sink observable
 } else {
   process.exitCode = 1

@@ -7,7 +7,7 @@ line on stdout.
 
   {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30}
       -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join())
-  {"cmd": "codec", "case": "small" | "f64_1mib", "budget_ms": 300}
+  {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
   {"cmd": "quit"}
       -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
@@ -78,6 +78,7 @@ def main():
 
     contexts = {}
     cases = {"small": _small_object(), "f64_1mib": _f64_1mib()}
+    cases["bytes_1mib"] = cases["f64_1mib"].tobytes()
     protocol = pickle.HIGHEST_PROTOCOL
     dumps, loads = pickle.dumps, pickle.loads
 
