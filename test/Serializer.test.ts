@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Schema } from "effect"
-import * as fc from "fast-check"
+import { Effect, Either, FastCheck as fc, Schema } from "effect"
 import { NodeMultiprocessing, Process, Serializer } from "effect-multiprocessing"
 
 /** Values structured clone carries, as fast-check arbitraries. */

@@ -17,13 +17,13 @@ import { runPromise, runSync, seconds } from "./runtime.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 
-const wrappers = new WeakMap<EffectProcess.Process<any>, Process<any>>()
+const wrappers = new WeakMap<EffectProcess.Process<any>, ProcessClass<any>>()
 
 /** The compat face of a Process made by the Effect API (for `activeChildren`). */
 export const fromEffect = <A>(process: EffectProcess.Process<A>): Process<A> =>
-  wrappers.get(process) ?? new Process<A>(process)
+  wrappers.get(process) ?? new ProcessClass(process as EffectProcess.Process<any>)
 
-export class Process<A = unknown> {
+class ProcessClass<A = unknown> {
   readonly #process: EffectProcess.Process<A>
   readonly #scope: Scope.CloseableScope | undefined
 
@@ -99,3 +99,10 @@ export class Process<A = unknown> {
     return this.#process.toString()
   }
 }
+
+/** A Process; the target's result type is inferred from `target` (or `result`). */
+export type Process<A = unknown> = ProcessClass<A>
+export const Process: {
+  new<F extends Target.AnyFunction, A = Target.Result<F>>(options: ProcessOptions<F, A>): Process<A>
+  readonly prototype: Process<unknown>
+} = ProcessClass as any
