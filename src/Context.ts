@@ -39,7 +39,7 @@ export const cpuCount: Effect.Effect<number> = Effect.sync(() => os.cpus().lengt
 /** This process: "MainProcess", or the name its parent gave it. */
 export const currentProcess: Effect.Effect<CurrentProcess> = Effect.sync(() => {
   const { authkey, daemon, identity, name } = currentIdentity()
-  return { name, pid: process.pid, daemon, authkey, identity }
+  return { name, pid: process.pid, daemon, authkey: Buffer.from(authkey, "hex"), identity }
 })
 
 const isRunning = (pid: number) => {

@@ -190,6 +190,23 @@ describe("Process (Effect face)", () => {
       expect(Either.isLeft(bad) && bad.left._tag).toBe("SerializationError")
     }).pipe(provide))
 
+  it.live("large arguments and results cross intact, from synchronous and asynchronous targets", () =>
+    Effect.gen(function*() {
+      const big = new Float64Array(1 << 18).map((_, i) => i * 0.5) // 2 MiB: many pipe buffers' worth
+      const text = "x".repeat(3 << 20)
+      const sync = yield* Process.run({ target: (a: Float64Array, s: string) => [a, s.length] as const, args: [big, text] })
+      expect(sync[0]).toEqual(big)
+      expect(sync[1]).toBe(text.length)
+      const later = yield* Process.run({
+        target: async (s: string) => {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+          return s + s
+        },
+        args: [text]
+      })
+      expect(later.length).toBe(2 * text.length)
+    }).pipe(provide))
+
   it.live("several children run in parallel", () =>
     Effect.gen(function*() {
       const pids = yield* Effect.all(

@@ -13,7 +13,12 @@
  * This module must not import `effect`: child processes load it at start-up and
  * Effect's import alone costs several times a bare Node start.
  */
-import * as v8 from "node:v8"
+import { createRequire } from "node:module"
+import type * as V8 from "node:v8"
+
+// Loaded on first use: a child whose messages are all JSON never pays for node:v8 (~3 ms).
+let v8: typeof V8 | undefined
+const loadV8 = (): typeof V8 => (v8 ??= createRequire(import.meta.url)("node:v8") as typeof V8)
 
 /** First byte of a JSON-encoded message. V8's own header byte is 0xFF, so the two never collide. */
 const JSON_TAG = 0x4a // "J"
@@ -60,14 +65,14 @@ export const encode = (value: unknown): Uint8Array => {
     bytes.write(text, 1, "utf8")
     return bytes
   }
-  return v8.serialize(value)
+  return loadV8().serialize(value)
 }
 
 /** Decodes what `encode` produced; throws on bytes that are neither format. */
 export const decode = (bytes: Uint8Array): unknown => {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (buffer[0] === JSON_TAG) return JSON.parse(buffer.toString("utf8", 1))
-  return v8.deserialize(buffer)
+  return loadV8().deserialize(buffer)
 }
 
 /**

@@ -14,7 +14,7 @@ export const currentIdentity = (): ProcessIdentity => {
   main ??= {
     name: "MainProcess",
     daemon: false,
-    authkey: randomBytes(32),
+    authkey: randomBytes(32).toString("hex"),
     identity: [],
     parentPid: 0,
     parentName: "",

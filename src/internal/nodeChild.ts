@@ -17,7 +17,14 @@ import * as codec from "./codec.js"
 import { FrameDecoder, frame } from "./framing.js"
 import type { OutcomeMessage, StartMessage, TargetSpec } from "./protocol.js"
 
-const bootstrapPath = fileURLToPath(new URL("./child/bootstrap.js", import.meta.url))
+/**
+ * The child's entry point, beside this module: the bootstrap bundled into one
+ * CommonJS file by the build (scripts/bundle-bootstrap.mjs) when the library runs
+ * as JavaScript, as published; its TypeScript source, loaded through tsx, when
+ * the library itself runs from source under a TS loader.
+ */
+const runningFromSource = import.meta.url.endsWith(".ts")
+const bootstrapPath = fileURLToPath(new URL(`./child/bootstrap.${runningFromSource ? "ts" : "cjs"}`, import.meta.url))
 
 /**
  * On Linux, children are started through util-linux's `setpriv --pdeathsig`,
@@ -65,17 +72,19 @@ export const resolveModule = (
   })
 
 /**
- * The file URL of tsx's ESM API, looked up from the target module first (the
- * user's project), then from this package. Read from tsx's package.json rather
- * than `import.meta.resolve`, which some module runners (vitest) do not provide.
+ * The file URL of one of tsx's exports ("./esm/api" to register it from the
+ * bootstrap, "." for `--import`), looked up from `base` (the target module: the
+ * user's project) first, then from this package. Read from tsx's package.json
+ * rather than `import.meta.resolve`, which some module runners (vitest) lack.
  */
-const typescriptLoader = (moduleFile: string): Effect.Effect<string, InvalidTargetError> =>
+const tsxExport = (subpath: "." | "./esm/api", base: string): Effect.Effect<string, InvalidTargetError> =>
   Effect.suspend(() => {
-    for (const base of [moduleFile, fileURLToPath(import.meta.url)]) {
+    for (const from of [base, fileURLToPath(import.meta.url)]) {
       try {
-        const manifest = createRequire(base).resolve("tsx/package.json")
-        const exports = JSON.parse(fs.readFileSync(manifest, "utf8")).exports["./esm/api"]
-        return Effect.succeed(pathToFileURL(path.join(path.dirname(manifest), exports.import.default)).href)
+        const manifest = createRequire(from).resolve("tsx/package.json")
+        const entry = JSON.parse(fs.readFileSync(manifest, "utf8")).exports[subpath]
+        const file = typeof entry === "string" ? entry : entry.import.default
+        return Effect.succeed(pathToFileURL(path.join(path.dirname(manifest), file)).href)
       } catch {
         // not installed there
       }
@@ -96,14 +105,14 @@ export const checkExecutable = (file: string): Effect.Effect<void, ProcessError>
     catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
   })
 
-const prepareTarget = (target: TargetSpec) =>
+const prepareTarget = (target: TargetSpec): Effect.Effect<{ target: TargetSpec; typescriptLoader: string | undefined }, InvalidTargetError> =>
   target._tag === "Inline"
     ? Effect.succeed({ target, typescriptLoader: undefined })
     : Effect.gen(function*() {
       const module = yield* resolveModule(target.url)
       return {
         target: { ...target, url: module.url },
-        typescriptLoader: module.typescript ? yield* typescriptLoader(module.file) : undefined
+        typescriptLoader: module.typescript ? yield* tsxExport("./esm/api", module.file) : undefined
       }
     })
 
@@ -113,7 +122,10 @@ export const spawnChild = (
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
-    const start: StartMessage = { _tag: "Start", target, args: request.args, process: request.identity, typescriptLoader }
+    // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
+    const start: StartMessage = typescriptLoader === undefined
+      ? { _tag: "Start", target, args: request.args, process: request.identity }
+      : { _tag: "Start", target, args: request.args, process: request.identity, typescriptLoader }
     const payload = yield* Effect.try({
       try: () => codec.encode(start),
       catch: (error) =>
@@ -123,7 +135,7 @@ export const spawnChild = (
         })
     })
     const executable = request.identity.executable
-    const argv = [bootstrapPath]
+    const argv = runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath), bootstrapPath] : [bootstrapPath]
     const child = yield* Effect.async<ChildProcess, ProcessError>((resume) => {
       const child = pdeathsigWrapper === undefined
         ? spawn(executable, argv, { stdio: ["ignore", "inherit", "inherit", "pipe"] })

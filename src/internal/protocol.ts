@@ -18,7 +18,8 @@ export type TargetSpec =
 export interface ProcessIdentity {
   readonly name: string
   readonly daemon: boolean
-  readonly authkey: Uint8Array
+  /** Hex, so that a Start message of plain data stays on the codec's JSON path. */
+  readonly authkey: string
   /** Python's `_identity`: position among its parent's children, appended to the parent's. */
   readonly identity: ReadonlyArray<number>
   readonly parentPid: number
@@ -33,12 +34,12 @@ export interface StartMessage {
   readonly args: ReadonlyArray<unknown>
   readonly process: ProcessIdentity
   /** URL of tsx's ESM API, present only when the target module is TypeScript. */
-  readonly typescriptLoader: string | undefined
+  readonly typescriptLoader?: string
 }
 
 /** Child → parent, once, last: what the target returned, or why it failed. */
 export type OutcomeMessage =
-  | { readonly _tag: "Returned"; readonly value: unknown }
+  | { readonly _tag: "Returned"; readonly value?: unknown } // no key for undefined: keeps it on the JSON path
   | { readonly _tag: "Raised"; readonly error: ErrorData }
 
 /** Tags of `ErrorData` the bootstrap itself produces; the parent maps them to typed errors. */

@@ -1,19 +1,23 @@
 /**
- * The entry point of every child process. Kept to plain Node: it is what a
- * process start costs beyond `node` itself, so it loads Effect only when a
- * target returns an Effect and tsx only when the target module is TypeScript.
+ * The entry point of every child process. Kept to plain Node, and to as little
+ * of it as a target needs: this is what a process start costs beyond `node`
+ * itself (the build bundles it into one CommonJS file for the same reason).
+ * Effect is loaded only when a target returns an Effect, tsx only for a
+ * TypeScript target module, `node:net` only for a target that does not finish
+ * synchronously.
  *
- * Sequence: read the Start message from the control channel, publish the
- * process identity, load the target, run it, send its outcome, exit with
- * Python's codes (0 on return, 1 on an uncaught failure, whatever the target
- * passes to `process.exit`). The control channel's end means the parent is
- * gone: the child exits then too.
+ * Sequence: read the Start message from the control channel (descriptor 3),
+ * publish the process identity, load the target, run it, send its outcome,
+ * exit with Python's codes (0 on return, 1 on an uncaught failure, whatever the
+ * target passes to `process.exit`). While an asynchronous target runs, the
+ * channel's end means the parent is gone: the child exits then too.
  */
+import * as fs from "node:fs"
 import { createRequire } from "node:module"
-import * as net from "node:net"
+import type { Socket } from "node:net"
 import * as path from "node:path"
 import { decode, encode, errorToData, type ErrorData } from "../codec.js"
-import { FrameDecoder, frame } from "../framing.js"
+import { frame } from "../framing.js"
 import {
   CONTROL_FD,
   CURRENT_PROCESS_KEY,
@@ -25,41 +29,74 @@ import {
 } from "../protocol.js"
 import { installChildHelpers } from "./helpers.js"
 
-const control = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
-const frames = new FrameDecoder()
-let started = false
+type Target = (...args: Array<unknown>) => unknown
 
-control.on("data", (chunk: Buffer) => {
-  for (const payload of frames.push(chunk)) {
-    if (started) continue
-    started = true
-    // The channel stays referenced while the target runs: a target awaiting a promise
-    // that nothing else keeps pending runs until it settles or the parent goes, as in Python.
-    void run(decode(payload) as StartMessage)
+/** `require` as an inline target sees it: resolving from the child's working directory. */
+const childRequire = createRequire(path.join(process.cwd(), "noop.js"))
+
+/**
+ * Reads exactly `length` bytes from the control channel, blocking: the parent
+ * writes the Start message as soon as it has spawned us, and nothing can run
+ * before it arrives. End of file here means the parent is already gone.
+ */
+const readExactly = (length: number): Buffer => {
+  const buffer = Buffer.allocUnsafe(length)
+  for (let offset = 0; offset < length;) {
+    const read = fs.readSync(CONTROL_FD, buffer, offset, length - offset, null)
+    if (read === 0) process.exit(1)
+    offset += read
   }
-})
+  return buffer
+}
+
+const readStart = (): StartMessage => {
+  const length = readExactly(4).readInt32BE(0)
+  const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)
+  return decode(payload) as StartMessage
+}
+
+/** The channel as a socket, opened only when the target goes asynchronous, to hear the parent go. */
+let channel: Socket | undefined
+
+const watchParent = () => {
+  if (channel !== undefined) return
+  const net = childRequire("node:net") as typeof import("node:net")
+  // Referenced on purpose: a target awaiting a promise that nothing else keeps pending
+  // runs until it settles or the parent goes, as in Python.
+  channel = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
+  channel.on("end", parentGone)
+  channel.on("error", parentGone)
+  channel.resume()
+}
 const parentGone = () => process.exit(1)
-control.on("end", parentGone)
-control.on("error", parentGone)
 
-const run = async (start: StartMessage): Promise<void> => {
-  ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
-  process.title = start.process.name
-  let target: (...args: Array<unknown>) => unknown
-  try {
-    target = await loadTarget(start.target, start.typescriptLoader)
-  } catch (error) {
-    return fail(start, { ...errorToData(error), tag: TargetLoadFailed })
+/** Sends an encoded outcome and exits with `code` once it is written. */
+const send = (outcome: Uint8Array, code: number) => {
+  const bytes = frame(outcome)
+  if (channel === undefined) {
+    fs.writeSync(CONTROL_FD, bytes)
+    process.exit(code)
   }
-  let value: unknown
+  channel.off("end", parentGone)
+  channel.write(bytes, () => process.exit(code))
+}
+
+const fail = (start: StartMessage, error: ErrorData) => {
+  process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.name}: ${error.message}`}\n`)
+  let outcome: Uint8Array
   try {
-    value = await settle(target(...start.args))
-  } catch (error) {
-    return fail(start, errorToData(error))
+    outcome = encode({ _tag: "Raised", error } satisfies OutcomeMessage)
+  } catch {
+    outcome = encode({ _tag: "Raised", error: { ...error, fields: {} } } satisfies OutcomeMessage) // a field the codec cannot carry
   }
-  let payload: Uint8Array
+  send(outcome, 1)
+}
+
+const succeed = (start: StartMessage, value: unknown) => {
+  let outcome: Uint8Array
   try {
-    payload = encode({ _tag: "Returned", value } satisfies OutcomeMessage)
+    // No key for undefined: keeps the message on the codec's JSON path.
+    outcome = encode((value === undefined ? { _tag: "Returned" } : { _tag: "Returned", value }) satisfies OutcomeMessage)
   } catch (error) {
     return fail(start, {
       ...errorToData(error),
@@ -67,15 +104,10 @@ const run = async (start: StartMessage): Promise<void> => {
       message: `the value returned by ${start.target.name} cannot be sent to the parent: ${(error as Error).message}`
     })
   }
-  finish(payload, 0)
+  send(outcome, 0)
 }
 
-const loadTarget = async (spec: TargetSpec, typescriptLoader: string | undefined) => {
-  if (spec._tag === "Inline") {
-    installChildHelpers(createRequire(path.join(process.cwd(), "noop.js")))
-    // sourceURL names the function in the child's stack traces instead of "eval at loadTarget".
-    return (0, eval)(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`)
-  }
+const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
   if (typescriptLoader !== undefined) {
     const tsx = (await import(typescriptLoader)) as { register: () => unknown }
     tsx.register()
@@ -92,16 +124,25 @@ const loadTarget = async (spec: TargetSpec, typescriptLoader: string | undefined
   if (typeof exported !== "function") {
     throw new Error(`export "${spec.exportName}" of ${spec.url} is a ${typeof exported}, not a function`)
   }
-  return exported as (...args: Array<unknown>) => unknown
+  return exported as Target
+}
+
+const loadInlineTarget = (spec: Extract<TargetSpec, { _tag: "Inline" }>): Target => {
+  installChildHelpers(childRequire)
+  // sourceURL names the function in the child's stack traces instead of "eval at …".
+  return (0, eval)(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`)
 }
 
 const EffectTypeId = Symbol.for("effect/Effect")
+const isEffect = (u: unknown) => typeof u === "object" && u !== null && EffectTypeId in u
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
 /** A target may return a value, a Promise or an Effect; this waits for the value. */
 const settle = async (result: unknown): Promise<unknown> => {
   const value = await result
-  if (typeof value !== "object" || value === null || !(EffectTypeId in value)) return value
-  const { Effect, Exit, Cause, Option } = await import("effect")
+  if (!isEffect(value)) return value
+  const { Cause, Effect, Exit, Option } = await import("effect")
   const exit = await Effect.runPromiseExit(value as unknown as import("effect").Effect.Effect<unknown, unknown>)
   if (Exit.isSuccess(exit)) return exit.value
   const failure = Cause.failureOption(exit.cause)
@@ -109,18 +150,43 @@ const settle = async (result: unknown): Promise<unknown> => {
   throw Cause.squash(exit.cause)
 }
 
-const fail = (start: StartMessage, error: ErrorData) => {
-  process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.name}: ${error.message}`}\n`)
-  let payload: Uint8Array
-  try {
-    payload = encode({ _tag: "Raised", error } satisfies OutcomeMessage)
-  } catch {
-    payload = encode({ _tag: "Raised", error: { ...error, fields: {} } } satisfies OutcomeMessage)
+const runAsync = async (start: StartMessage, pending: Promise<Target> | undefined, result?: unknown) => {
+  watchParent()
+  let target: Target
+  if (pending !== undefined) {
+    try {
+      target = await pending
+    } catch (error) {
+      return fail(start, { ...errorToData(error), tag: TargetLoadFailed })
+    }
+    try {
+      result = target(...start.args)
+    } catch (error) {
+      return fail(start, errorToData(error))
+    }
   }
-  finish(payload, 1)
+  let value: unknown
+  try {
+    value = await settle(result)
+  } catch (error) {
+    return fail(start, errorToData(error))
+  }
+  succeed(start, value)
 }
 
-const finish = (payload: Uint8Array, code: number) => {
-  control.off("end", parentGone)
-  control.write(frame(payload), () => process.exit(code))
+const main = () => {
+  const start = readStart()
+  ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
+  process.title = start.process.name
+  if (start.target._tag === "Module") return void runAsync(start, loadModuleTarget(start.target, start.typescriptLoader))
+  let result: unknown
+  try {
+    result = loadInlineTarget(start.target)(...start.args)
+  } catch (error) {
+    return fail(start, errorToData(error))
+  }
+  if (isThenable(result) || isEffect(result)) return void runAsync(start, undefined, result)
+  succeed(start, result)
 }
+
+main()

@@ -1,0 +1,6 @@
+import "../../dist/internal/codec.js"
+import "../../dist/internal/framing.js"
+import "../../dist/internal/child/helpers.js"
+import "node:net"
+import "node:module"
+import "node:path"
