@@ -1,35 +1,49 @@
 /**
- * The default codec for untyped data: JSON for plain data, V8's structured
- * serializer for everything else (Map, Set, Date, RegExp, BigInt, typed
- * arrays, cycles, Errors, undefined, -0, NaN …).
+ * The default codec for untyped data: MessagePack (msgpackr) or JSON for plain
+ * data, V8's structured serializer for everything else (Map, Set, Date, RegExp,
+ * BigInt, typed arrays, cycles, Errors, undefined, -0, NaN …).
  *
- * Why two formats: `v8.serialize` carries all of structured clone but costs a
- * few microseconds per call even for tiny values, while most messages between
- * processes are small plain objects that JSON round-trips 3–4× faster. A walk
- * that proves a value is exactly representable in JSON costs ~100 ns, so every
- * message pays at most that and gets the faster format when it can. The first
- * byte says which format follows. Figures: docs/serialization.md.
+ * Why several formats: `v8.serialize` carries all of structured clone but costs
+ * a few microseconds per call even for tiny values, while most messages between
+ * processes are small plain objects, which msgpackr round-trips ~1.5× faster
+ * than JSON and ~4× faster than V8. A walk that proves a value is plain (exactly
+ * representable in JSON) costs ~100 ns, so every message pays at most that and
+ * gets the fast format when it can. Figures: docs/serialization.md.
+ *
+ * One-shot messages (a child's Start message and its outcome) use `encodeLean`:
+ * JSON instead of msgpackr for plain data, because loading msgpackr costs a
+ * fresh process more (~10–20 ms) than it would ever save on one message.
+ *
+ * The first byte tells the formats apart: V8 always starts with 0xFF, JSON gets
+ * a 'J' (0x4A) prefix, and MessagePack is written bare. A bare MessagePack value
+ * can only start with 0xFF or 0x4A when it is a number (negative and positive
+ * fixints), so top-level numbers go as JSON.
  *
  * This module must not import `effect`: child processes load it at start-up and
  * Effect's import alone costs several times a bare Node start.
  */
 import { createRequire } from "node:module"
+import type * as Msgpackr from "msgpackr"
 import type * as V8 from "node:v8"
 
-// Loaded on first use: a child whose messages are all JSON never pays for node:v8 (~3 ms).
+// Both loaded on first use, so a process pays only for the formats it meets.
+const load = createRequire(import.meta.url)
 let v8: typeof V8 | undefined
-const loadV8 = (): typeof V8 => (v8 ??= createRequire(import.meta.url)("node:v8") as typeof V8)
+const loadV8 = (): typeof V8 => (v8 ??= load("node:v8") as typeof V8)
+let packr: Msgpackr.Packr | undefined
+const loadPackr = (): Msgpackr.Packr =>
+  (packr ??= new (load("msgpackr") as typeof Msgpackr).Packr({ useRecords: false, int64AsType: "number" }))
 
-/** First byte of a JSON-encoded message. V8's own header byte is 0xFF, so the two never collide. */
 const JSON_TAG = 0x4a // "J"
+const V8_TAG = 0xff
 
-/** Deeper than this we let V8 take over: it also handles cycles, which JSON cannot. */
-const MAX_JSON_DEPTH = 64
+/** Deeper than this we let V8 take over: it also handles cycles, which the plain formats cannot. */
+const MAX_PLAIN_DEPTH = 64
 
 const ObjectPrototype = Object.prototype
 
-/** True when `JSON.parse(JSON.stringify(value))` gives back an equal value. */
-const isJsonExact = (value: unknown, depth: number): boolean => {
+/** True when `JSON.parse(JSON.stringify(value))` gives back an equal value: strings, finite numbers, booleans, null, plain objects and dense arrays of them. */
+const isPlain = (value: unknown, depth: number): boolean => {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -38,16 +52,16 @@ const isJsonExact = (value: unknown, depth: number): boolean => {
       return Number.isFinite(value) && !Object.is(value, -0)
     case "object": {
       if (value === null) return true
-      if (depth > MAX_JSON_DEPTH) return false
+      if (depth > MAX_PLAIN_DEPTH) return false
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || !isJsonExact(value[i], depth + 1)) return false
+          if (!(i in value) || !isPlain(value[i], depth + 1)) return false
         }
         return true
       }
       if (Object.getPrototypeOf(value) !== ObjectPrototype) return false
       for (const key in value) {
-        if (key === "toJSON" || !isJsonExact((value as Record<string, unknown>)[key], depth + 1)) return false
+        if (key === "toJSON" || key === "__proto__" || !isPlain((value as Record<string, unknown>)[key], depth + 1)) return false
       }
       return true
     }
@@ -56,23 +70,34 @@ const isJsonExact = (value: unknown, depth: number): boolean => {
   }
 }
 
-/** Encodes a value; throws V8's `DataCloneError` (a `DOMException`) for what cannot be carried. */
-export const encode = (value: unknown): Uint8Array => {
-  if (isJsonExact(value, 0)) {
-    const text = JSON.stringify(value)
-    const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + 1)
-    bytes[0] = JSON_TAG
-    bytes.write(text, 1, "utf8")
-    return bytes
-  }
-  return loadV8().serialize(value)
+const encodeJson = (value: unknown): Uint8Array => {
+  const text = JSON.stringify(value)
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(text) + 1)
+  bytes[0] = JSON_TAG
+  bytes.write(text, 1, "utf8")
+  return bytes
 }
 
-/** Decodes what `encode` produced; throws on bytes that are neither format. */
+/** Encodes a value; throws V8's `DataCloneError` (a `DOMException`) for what cannot be carried. */
+export const encode = (value: unknown): Uint8Array => {
+  if (typeof value === "number") return isPlain(value, 0) ? encodeJson(value) : loadV8().serialize(value)
+  return isPlain(value, 0) ? loadPackr().pack(value) : loadV8().serialize(value)
+}
+
+/** Like `encode`, but never loads msgpackr: for the one or two messages of a short-lived process. */
+export const encodeLean = (value: unknown): Uint8Array => isPlain(value, 0) ? encodeJson(value) : loadV8().serialize(value)
+
+/** Decodes what `encode` or `encodeLean` produced; throws on bytes that are none of the formats. */
 export const decode = (bytes: Uint8Array): unknown => {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (buffer[0] === JSON_TAG) return JSON.parse(buffer.toString("utf8", 1))
-  return loadV8().deserialize(buffer)
+  switch (buffer[0]) {
+    case JSON_TAG:
+      return JSON.parse(buffer.toString("utf8", 1))
+    case V8_TAG:
+      return loadV8().deserialize(buffer)
+    default:
+      return loadPackr().unpack(buffer)
+  }
 }
 
 /**
@@ -91,7 +116,7 @@ export interface ErrorData {
 
 const toPortable = (value: unknown): unknown => {
   try {
-    encode(value)
+    encodeLean(value)
     return value
   } catch {
     return String(value)

@@ -127,7 +127,7 @@ export const spawnChild = (
       ? { _tag: "Start", target, args: request.args, process: request.identity }
       : { _tag: "Start", target, args: request.args, process: request.identity, typescriptLoader }
     const payload = yield* Effect.try({
-      try: () => codec.encode(start),
+      try: () => codec.encodeLean(start),
       catch: (error) =>
         new SerializationError({
           message: `the arguments of ${target.name} cannot be sent to a child process: ${(error as Error).message}. ` +

@@ -16,7 +16,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import type { Socket } from "node:net"
 import * as path from "node:path"
-import { decode, encode, errorToData, type ErrorData } from "../codec.js"
+import { decode, encodeLean, errorToData, type ErrorData } from "../codec.js"
 import { frame } from "../framing.js"
 import {
   CONTROL_FD,
@@ -85,9 +85,9 @@ const fail = (start: StartMessage, error: ErrorData) => {
   process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.name}: ${error.message}`}\n`)
   let outcome: Uint8Array
   try {
-    outcome = encode({ _tag: "Raised", error } satisfies OutcomeMessage)
+    outcome = encodeLean({ _tag: "Raised", error } satisfies OutcomeMessage)
   } catch {
-    outcome = encode({ _tag: "Raised", error: { ...error, fields: {} } } satisfies OutcomeMessage) // a field the codec cannot carry
+    outcome = encodeLean({ _tag: "Raised", error: { ...error, fields: {} } } satisfies OutcomeMessage) // a field the codec cannot carry
   }
   send(outcome, 1)
 }
@@ -96,7 +96,7 @@ const succeed = (start: StartMessage, value: unknown) => {
   let outcome: Uint8Array
   try {
     // No key for undefined: keeps the message on the codec's JSON path.
-    outcome = encode((value === undefined ? { _tag: "Returned" } : { _tag: "Returned", value }) satisfies OutcomeMessage)
+    outcome = encodeLean((value === undefined ? { _tag: "Returned" } : { _tag: "Returned", value }) satisfies OutcomeMessage)
   } catch (error) {
     return fail(start, {
       ...errorToData(error),

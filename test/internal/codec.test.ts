@@ -1,0 +1,72 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import { decode, encode, encodeLean } from "../../src/internal/codec.js"
+import { FrameDecoder, frame, header } from "../../src/internal/framing.js"
+
+const json = fc.jsonValue().filter((v) => !Object.is(v, -0))
+const anything = fc.anything({
+  withBigInt: true,
+  withDate: true,
+  withMap: true,
+  withSet: true,
+  withTypedArray: true,
+  withNullPrototype: false,
+  withObjectString: false,
+  withBoxedValues: false,
+  withSparseArray: true
+})
+
+describe("internal codec", () => {
+  it.prop("plain data round-trips through both encoders", [json], ([value]) => {
+    expect(decode(encode(value))).toEqual(value)
+    expect(decode(encodeLean(value))).toEqual(value)
+  })
+
+  it.prop("anything structured clone carries round-trips through both encoders", [anything], ([value]) => {
+    expect(decode(encode(value))).toEqual(value)
+    expect(decode(encodeLean(value))).toEqual(value)
+  })
+
+  it("tells the formats apart by their first byte, including numbers that look like tags", () => {
+    for (const value of [-1, 74, 0x4a, 255, -0, NaN, Infinity, 2 ** 60, "J", "\xff", [-1], { "-1": -1 }]) {
+      expect(decode(encode(value))).toEqual(value)
+      expect(decode(encodeLean(value))).toEqual(value)
+    }
+    expect(encodeLean({ a: 1 })[0]).toBe(0x4a) // JSON: no msgpackr to load in a fresh child
+    expect(encode(new Map())[0]).toBe(0xff) // V8
+    expect([0x4a, 0xff]).not.toContain(encode({ a: 1 })[0]) // bare MessagePack
+  })
+
+  it("objects with __proto__ or toJSON keys keep them as own data", () => {
+    const tricky = JSON.parse('{"__proto__": {"polluted": true}, "toJSON": "no"}')
+    const back = decode(encode(tricky)) as Record<string, unknown>
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyNames(back).sort()).toEqual(["__proto__", "toJSON"])
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe("internal framing", () => {
+  it.prop(
+    "frames survive any chunking of the stream",
+    [fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1 })],
+    ([payloads, cuts]) => {
+      const stream = Buffer.concat(payloads.map(frame))
+      const decoder = new FrameDecoder()
+      const received: Array<Buffer> = []
+      for (let offset = 0, i = 0; offset < stream.length; i++) {
+        const size = cuts[i % cuts.length]
+        received.push(...decoder.push(stream.subarray(offset, offset + size)))
+        offset += size
+      }
+      expect(received.map((b) => [...b])).toEqual(payloads.map((p) => [...p]))
+      expect(decoder.pending).toBe(0)
+    }
+  )
+
+  it("uses CPython's header: 4-byte big-endian length, or -1 and an 8-byte length past 2 GiB - 1", () => {
+    expect([...header(5)]).toEqual([0, 0, 0, 5])
+    expect([...header(0x7fffffff)]).toEqual([0x7f, 0xff, 0xff, 0xff])
+    expect([...header(0x80000000)]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80, 0, 0, 0])
+  })
+})
