@@ -41,3 +41,5 @@ export {
 } from "./context.js"
 export type { Logger, MultiprocessingContext, ParentProcess } from "./context.js"
 export { Process, type ProcessOptions } from "./Process.js"
+export * as serializer from "./serializer.js"
+export type { Codec } from "./serializer.js"

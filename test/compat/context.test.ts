@@ -85,3 +85,20 @@ describe("compat module-level functions", () => {
     expect(() => logToStderr("LOUD")).toThrow(/unknown log level/)
   })
 })
+
+describe("compat serializer", () => {
+  it("dumps and loads what structured clone carries; forSchema validates and gives instances", async () => {
+    const { serializer, SerializationError } = await import("effect-multiprocessing/compat")
+    const { Schema } = await import("effect")
+    const value = { when: new Date(0), tags: new Set(["a"]), big: 10n ** 30n }
+    expect(serializer.loads(serializer.dumps(value))).toEqual(value)
+    expect(() => serializer.dumps(() => 1)).toThrow(SerializationError)
+
+    class User extends Schema.Class<User>("User")({ name: Schema.String, age: Schema.Number }) {}
+    const users = serializer.forSchema(User)
+    const back = users.loads(users.dumps(new User({ name: "ada", age: 36 })))
+    expect(back).toBeInstanceOf(User)
+    expect(back.name).toBe("ada")
+    expect(() => users.loads(serializer.dumps({ name: "ada", age: "old" }))).toThrow(/age/)
+  })
+})
