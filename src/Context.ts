@@ -7,11 +7,11 @@
  * @since 0.1.0
  */
 import * as os from "node:os"
-import { Effect, LogLevel, Ref } from "effect"
+import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
 import { currentIdentity } from "./internal/currentProcess.js"
-import { log } from "./internal/log.js"
+import { log, stderrLogger } from "./internal/log.js"
 import type { Process } from "./Process.js"
 
 /** This process as multiprocessing sees it. */
@@ -138,6 +138,8 @@ export const getExecutable: Effect.Effect<string, never, Multiprocessing> = Effe
 
 /** The library's logger: `logger.log(level, message)` writes `[LEVEL/ProcessName] message` once enabled. */
 export interface MultiprocessingLogger {
+  /** The Effect Logger behind it, Python's format to stderr; `Logger.add` it to format your own lines alike. */
+  readonly logger: Logger.Logger<unknown, void>
   readonly log: (level: LogLevel.LogLevel, message: string) => Effect.Effect<void>
   readonly level: Effect.Effect<LogLevel.LogLevel | undefined>
   readonly setLevel: (level: LogLevel.LogLevel | undefined) => Effect.Effect<void>
@@ -147,6 +149,7 @@ export interface MultiprocessingLogger {
 export const getLogger: Effect.Effect<MultiprocessingLogger, never, Multiprocessing> = Effect.map(
   Multiprocessing,
   (mp) => ({
+    logger: stderrLogger,
     log: (level, message) => Effect.provideService(log(level, message), Multiprocessing, mp),
     level: Ref.get(mp.logLevel),
     setLevel: (level) => Ref.set(mp.logLevel, level)

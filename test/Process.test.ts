@@ -102,6 +102,7 @@ describe("Process (Effect face)", () => {
       const described = yield* Process.run({ target: tasks.describeSelf, name: "worker-a" })
       expect(described.name).toBe("worker-a")
       expect(described.parentPid).toBe(process.pid)
+      expect(described.parentAlive).toBe(true)
       expect(described.authkeyLength).toBe(me.authkey.length)
       expect(described.identity.length).toBe(me.identity.length + 1)
       expect(me.name).toBe("MainProcess")

@@ -34,6 +34,21 @@ describe("process lifecycle across real parents", () => {
     expect(gone).toBe(true)
   })
 
+  it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
+    const started = Date.now()
+    const { child: parent, line } = await firstLine([fixture("daemon-parent.mjs")])
+    const { daemon } = JSON.parse(line) as { daemon: number; worker: number }
+    let output = ""
+    parent.stdout!.on("data", (chunk) => (output += chunk))
+    await new Promise((resolve) => parent.on("exit", resolve))
+    expect(parent.exitCode).toBe(0)
+    expect(output).toContain("worker done")
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400)
+    const gone = await waitUntil(() => !isRunning(daemon), 2000)
+    if (!gone) process.kill(daemon, "SIGKILL")
+    expect(gone).toBe(true)
+  })
+
   it("TypeScript targets work when the parent runs under tsx", async () => {
     const { child, line } = await firstLine(["--import", "tsx", fixture("tsx-parent.ts")])
     await new Promise((resolve) => child.on("exit", resolve))
