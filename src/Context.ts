@@ -10,7 +10,7 @@ import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
-import { currentIdentity } from "./internal/currentProcess.js"
+import { currentIdentity, liveChildren } from "./internal/currentProcess.js"
 import { log, stderrLogger } from "./internal/log.js"
 import type { Process } from "./Process.js"
 
@@ -64,9 +64,8 @@ export const parentProcess: Effect.Effect<ParentProcess | null> = Effect.sync(()
 })
 
 /** The children of this process that are still running. */
-export const activeChildren: Effect.Effect<ReadonlyArray<Process>, never, Multiprocessing> = Effect.map(
-  Multiprocessing,
-  (mp) => [...mp.children].filter((child) => child.exitCode === null) as Array<Process>
+export const activeChildren: Effect.Effect<ReadonlyArray<Process>> = Effect.sync(() =>
+  [...liveChildren()].filter((child) => child.exitCode === null) as Array<Process>
 )
 
 /** The start methods this platform offers: only "spawn", since Node cannot fork a running isolate. */

@@ -17,6 +17,8 @@ export interface SpawnRequest {
   readonly target: TargetSpec
   readonly args: ReadonlyArray<unknown>
   readonly identity: ProcessIdentity
+  /** Called once, when the child has exited, with its exit code (`-signal` for a signal). */
+  readonly onExit: (exitCode: number) => void
 }
 
 /** A running (or finished) child, as the backend reports it. */
@@ -24,9 +26,7 @@ export interface ChildHandle {
   readonly pid: number
   /** null while running; the code; `-signal` when a signal ended it. */
   readonly exitCode: () => number | null
-  /** Waits for the exit and returns the exit code. */
-  readonly exited: Effect.Effect<number>
-  /** After the exit: what the target returned or raised, if the child got to say. */
+  /** What the target returned or raised, or undefined once the channel closed without a word (a crash, `process.exit`). */
   readonly outcome: Effect.Effect<OutcomeMessage | undefined>
   readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
   /** Whether the child keeps this process alive while it runs (non-daemon children do). */
@@ -42,12 +42,15 @@ export interface Settings {
   readonly executable: string
 }
 
-/** @since 0.1.0 */
+/**
+ * Settings and logging are per OS process, as in Python: every build of a
+ * backend's Layer in one process shares them.
+ *
+ * @since 0.1.0
+ */
 export interface MultiprocessingService {
   readonly startMethods: ReadonlyArray<StartMethod>
   readonly settings: Ref.Ref<Settings>
-  /** Started children not yet known to have exited; `activeChildren()` reads it. */
-  readonly children: Set<{ readonly exitCode: number | null }>
   /** The level from which the library's own log lines go to stderr; undefined: silent (Python's default). */
   readonly logLevel: Ref.Ref<LogLevel.LogLevel | undefined>
   readonly spawn: (

@@ -4,24 +4,27 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild } from "./internal/nodeChild.js"
 import { currentIdentity } from "./internal/currentProcess.js"
 
-/** Builds the service. Children run the same Node binary as this process unless `setExecutable` says otherwise. */
-export const make: Effect.Effect<MultiprocessingService> = Effect.gen(function*() {
-  const settings = yield* Ref.make<Settings>({ startMethod: "spawn", startMethodFixed: false, executable: currentIdentity().executable })
-  const logLevel = yield* Ref.make<MultiprocessingService["logLevel"] extends Ref.Ref<infer A> ? A : never>(undefined)
-  return {
+/**
+ * The service, one per OS process: the compat face's runtime and every
+ * `Effect.provide(layer)` see the same settings (`setExecutable`,
+ * `setStartMethod`, `logToStderr`). Children run the same Node binary as this
+ * process unless `setExecutable` says otherwise.
+ */
+let service: MultiprocessingService | undefined
+export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
+  service ??= {
     startMethods: ["spawn"],
-    settings,
-    children: new Set(),
-    logLevel,
+    settings: Ref.unsafeMake<Settings>({ startMethod: "spawn", startMethodFixed: false, executable: currentIdentity().executable }),
+    logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
     spawn: spawnChild,
     checkExecutable
   }
-})
+)
 
 /** @since 0.1.0 */
 export const layer: Layer.Layer<Multiprocessing> = Layer.effect(Multiprocessing, make)

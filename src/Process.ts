@@ -16,38 +16,14 @@
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"
-import type {
-  InvalidTargetError,
-  ProcessError,
-  ProcessExitedError,
-  RemoteError,
-  SerializationError,
-  UnportableFunctionError
-} from "./Errors.js"
 import { Multiprocessing } from "./Multiprocessing.js"
-import { ProcessImpl, type ProcessOptions, ProcessTypeId, type Sentinel } from "./internal/process.js"
+import { ProcessImpl, type ProcessOptions, ProcessTypeId, type ResultError, type Sentinel, type StartError } from "./internal/process.js"
 import type * as Target from "./Target.js"
 
-export { ProcessTypeId, type ProcessOptions as Options, type Sentinel }
+export { ProcessTypeId, type ProcessOptions as Options, type ResultError, type Sentinel, type StartError }
 
 /** @since 0.1.0 */
 export interface Process<A = unknown> extends ProcessImpl<A> {}
-
-/** Everything `start` can fail with. */
-export type StartError =
-  | import("./Errors.js").ProcessStateError
-  | InvalidTargetError
-  | UnportableFunctionError
-  | SerializationError
-  | ProcessError
-
-/** Everything `result` can fail with. */
-export type ResultError =
-  | import("./Errors.js").ProcessStateError
-  | RemoteError
-  | ProcessExitedError
-  | InvalidTargetError
-  | SerializationError
 
 export const isProcess = (u: unknown): u is Process => typeof u === "object" && u !== null && ProcessTypeId in u
 

@@ -7,8 +7,8 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 const root = fileURLToPath(new URL("..", import.meta.url))
 
 /** Runs node with `args` from the project root; resolves with the first stdout line and the child. */
-const firstLine = (args: Array<string>) => {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
+const firstLine = (args: Array<string>, env: Record<string, string> = {}) => {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] })
   return new Promise<{ line: string; child: typeof child }>((resolve, reject) => {
     let out = ""
     child.stdout!.on("data", (chunk) => {
@@ -21,18 +21,23 @@ const firstLine = (args: Array<string>) => {
 }
 
 describe("process lifecycle across real parents", () => {
-  it("no orphans: SIGKILL the parent and its children, idle or busy, are gone within 2 seconds", async () => {
-    const { child: parent, line } = await firstLine([fixture("orphan-parent.mjs")])
-    const { pids } = JSON.parse(line) as { pids: Array<number> }
-    expect(pids).toHaveLength(2)
-    expect(pids.every(isRunning)).toBe(true)
-    const exited = new Promise((resolve) => parent.on("exit", resolve))
-    parent.kill("SIGKILL")
-    await exited
-    const gone = await waitUntil(() => !pids.some(isRunning), 2000)
-    for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
-    expect(gone).toBe(true)
-  })
+  for (const [how, env] of [
+    ["through the kernel's parent-death signal (setpriv)", {}],
+    ["through the child's own watch, where setpriv is missing", { EFFECT_MULTIPROCESSING_NO_PDEATHSIG: "1" }]
+  ] as const) {
+    it(`no orphans ${how}: SIGKILL the parent and its children, idle or busy, are gone within 2 seconds`, async () => {
+      const { child: parent, line } = await firstLine([fixture("orphan-parent.mjs")], env)
+      const { pids } = JSON.parse(line) as { pids: Array<number> }
+      expect(pids).toHaveLength(2)
+      expect(pids.every(isRunning)).toBe(true)
+      const exited = new Promise((resolve) => parent.on("exit", resolve))
+      parent.kill("SIGKILL")
+      await exited
+      const gone = await waitUntil(() => !pids.some(isRunning), 2000)
+      for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    })
+  }
 
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()

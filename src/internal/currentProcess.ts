@@ -3,7 +3,7 @@
  * child bootstrap published an identity before loading the target.
  */
 import { randomBytes } from "node:crypto"
-import { CURRENT_PROCESS_KEY, type ProcessIdentity } from "./protocol.js"
+import { CHILDREN_KEY, type ChildRecord, CURRENT_PROCESS_KEY, type ProcessIdentity } from "./protocol.js"
 
 let main: ProcessIdentity | undefined
 
@@ -23,13 +23,21 @@ export const currentIdentity = (): ProcessIdentity => {
   return main
 }
 
-/** True in a process started by this library. */
-export const isChild = (): boolean => (globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] !== undefined
-
 let childrenStarted = 0
 
 /** The identity of the next child this process creates: Python's `_identity` and default name. */
 export const nextChildIdentity = (): { readonly identity: ReadonlyArray<number>; readonly name: string } => {
   const identity = [...currentIdentity().identity, ++childrenStarted]
   return { identity, name: `Process-${identity.join(":")}` }
+}
+
+/**
+ * The children this OS process started and that have not exited, whichever
+ * runtime or Layer started them: Python keeps this per process, and so do we.
+ * It lives on `globalThis` so the child bootstrap (a separate bundle) can wait
+ * for a target's non-daemon children before the child exits, as Python does.
+ */
+export const liveChildren = (): Set<ChildRecord> => {
+  const g = globalThis as Record<symbol, Set<ChildRecord> | undefined>
+  return (g[CHILDREN_KEY] ??= new Set())
 }

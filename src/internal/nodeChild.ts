@@ -3,19 +3,20 @@
  * channel on descriptor 3, the Start message written to it, and the outcome
  * and exit collected from it.
  */
-import { spawn, type ChildProcess } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { Socket } from "node:net"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, Option, Schema } from "effect"
 import { InvalidTargetError, ProcessError, SerializationError } from "../Errors.js"
 import type { ChildHandle, SpawnRequest } from "../Multiprocessing.js"
 import * as codec from "./codec.js"
-import { FrameDecoder, frame } from "./framing.js"
+import { FrameDecoder, header } from "./framing.js"
 import type { OutcomeMessage, StartMessage, TargetSpec } from "./protocol.js"
+import type { ErrorData } from "./codec.js"
 
 /**
  * The child's entry point, beside this module: the bootstrap bundled into one
@@ -29,18 +30,21 @@ const bootstrapPath = fileURLToPath(new URL(`./child/bootstrap.${runningFromSour
 /**
  * On Linux, children are started through util-linux's `setpriv --pdeathsig`,
  * so the kernel sends them SIGTERM when this process dies — even by SIGKILL,
- * and even while the child's event loop is blocked. Elsewhere (and as a second
- * line) the child exits when its control channel reaches end of file.
+ * and even while the child's event loop is blocked. Where it is missing (or too
+ * old to know the option; checked once by running it), the child watches its
+ * parent itself (see the bootstrap). Either way a child whose target is
+ * asynchronous also exits when its control channel reaches end of file.
+ * EFFECT_MULTIPROCESSING_NO_PDEATHSIG=1 forces the fallback (for its tests).
  */
 const pdeathsigWrapper: string | undefined = (() => {
-  if (process.platform !== "linux") return undefined
+  if (process.platform !== "linux" || process.env.EFFECT_MULTIPROCESSING_NO_PDEATHSIG === "1") return undefined
   for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
     const candidate = path.join(dir, "setpriv")
     try {
-      fs.accessSync(candidate, fs.constants.X_OK)
+      execFileSync(candidate, ["--pdeathsig", "SIGTERM", "true"], { stdio: "ignore", timeout: 5000 })
       return candidate
     } catch {
-      // not here
+      // not here, or it does not know --pdeathsig
     }
   }
   return undefined
@@ -123,9 +127,14 @@ export const spawnChild = (
   Effect.gen(function*() {
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
     // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
-    const start: StartMessage = typescriptLoader === undefined
-      ? { _tag: "Start", target, args: request.args, process: request.identity }
-      : { _tag: "Start", target, args: request.args, process: request.identity, typescriptLoader }
+    const start: StartMessage = {
+      _tag: "Start",
+      target,
+      args: request.args,
+      process: request.identity,
+      ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
+      ...(pdeathsigWrapper === undefined ? { watchParent: true } : {})
+    }
     const payload = yield* Effect.try({
       try: () => codec.encodeLean(start),
       catch: (error) =>
@@ -135,68 +144,78 @@ export const spawnChild = (
         })
     })
     const executable = request.identity.executable
-    const argv = runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath), bootstrapPath] : [bootstrapPath]
-    const child = yield* Effect.async<ChildProcess, ProcessError>((resume) => {
-      const child = pdeathsigWrapper === undefined
-        ? spawn(executable, argv, { stdio: ["ignore", "inherit", "inherit", "pipe"] })
-        : spawn(pdeathsigWrapper, ["--pdeathsig", "SIGTERM", executable, ...argv], {
-          stdio: ["ignore", "inherit", "inherit", "pipe"]
-        })
-      // spawn() reports a failure to start asynchronously, but leaves pid unset at once: answering now keeps `start` synchronous.
-      child.once("error", () => {})
-      if (child.pid !== undefined) return resume(Effect.succeed(child))
-      resume(Effect.fail(new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })))
-    })
-    return yield* makeHandle(child, payload)
+    const node = [
+      executable,
+      ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : []),
+      bootstrapPath
+    ]
+    const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe"] })
+    // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
+    child.once("error", () => {})
+    if (child.pid === undefined) {
+      return yield* new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })
+    }
+    return makeHandle(child, payload, request.onExit)
   })
 
-/** How long after the exit to wait for an outcome still in flight, when the channel stays open (a grandchild holds it). */
-const OUTCOME_GRACE_MS = 500
+/** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
+const ErrorDataSchema: Schema.Schema<ErrorData> = Schema.Struct({
+  name: Schema.String,
+  message: Schema.String,
+  stack: Schema.UndefinedOr(Schema.String),
+  tag: Schema.UndefinedOr(Schema.String),
+  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  cause: Schema.UndefinedOr(Schema.suspend(() => ErrorDataSchema))
+})
+const Outcome: Schema.Schema<OutcomeMessage> = Schema.Union(
+  Schema.Struct({ _tag: Schema.Literal("Returned"), value: Schema.optional(Schema.Unknown) }),
+  Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: ErrorDataSchema })
+)
+const decodeOutcome = Schema.decodeUnknownOption(Outcome)
 
-const makeHandle = (child: ChildProcess, startPayload: Uint8Array): Effect.Effect<ChildHandle> =>
-  Effect.sync(() => {
-    const control = child.stdio[3] as Socket
-    const exited = Deferred.unsafeMake<number>(undefined as never)
-    const outcome = Deferred.unsafeMake<OutcomeMessage | undefined>(undefined as never)
-    let exitCode: number | null = null
-    const frames = new FrameDecoder()
+const makeHandle = (child: ChildProcess, startPayload: Uint8Array, onExit: (code: number) => void): ChildHandle => {
+  const control = child.stdio[3] as Socket
+  const outcome = Deferred.unsafeMake<OutcomeMessage | undefined>(undefined as never)
+  let exitCode: number | null = null
+  const frames = new FrameDecoder()
 
-    const settleOutcome = (message: OutcomeMessage | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
-    control.on("data", (chunk: Buffer) => {
-      for (const payload of frames.push(chunk)) {
-        try {
-          settleOutcome(codec.decode(payload) as OutcomeMessage)
-        } catch {
-          settleOutcome(undefined)
-        }
-      }
-    })
-    control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
-    control.on("close", () => settleOutcome(undefined))
-    control.write(frame(startPayload))
-
-    child.on("exit", (code, signal) => {
-      exitCode = code ?? -signalNumber(signal!)
-      setTimeout(() => settleOutcome(undefined), OUTCOME_GRACE_MS).unref()
-      Deferred.unsafeDone(exited, Effect.succeed(exitCode))
-    })
-
-    return {
-      pid: child.pid!,
-      exitCode: () => exitCode,
-      exited: Deferred.await(exited),
-      outcome: Effect.zipRight(Deferred.await(exited), Deferred.await(outcome)),
-      signal: (signal) => {
-        if (exitCode === null) child.kill(signal)
-      },
-      setKeepsParentAlive: (keep) => {
-        if (keep) {
-          child.ref()
-          control.ref()
-        } else {
-          child.unref()
-          control.unref()
-        }
-      }
+  // The first frame is the outcome; the channel's close without one means there is none.
+  // Anything malformed counts as no outcome: the exit code then tells what happened.
+  const settle = (message: OutcomeMessage | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
+  control.on("data", (chunk: Buffer) => {
+    try {
+      for (const payload of frames.push(chunk)) settle(Option.getOrUndefined(decodeOutcome(codec.decode(payload))))
+    } catch {
+      settle(undefined)
+      control.destroy()
     }
   })
+  control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
+  control.on("close", () => settle(undefined))
+  control.write(header(startPayload.byteLength))
+  control.write(startPayload)
+
+  child.on("exit", (code, signal) => {
+    exitCode = code ?? -signalNumber(signal!)
+    onExit(exitCode)
+  })
+
+  return {
+    pid: child.pid!,
+    exitCode: () => exitCode,
+    outcome: Deferred.await(outcome),
+    signal: (signal) => {
+      if (exitCode === null) child.kill(signal)
+    },
+    setKeepsParentAlive: (keep) => {
+      if (keep) {
+        child.ref()
+        control.ref()
+      } else {
+        child.unref()
+        control.unref()
+      }
+    }
+  }
+}

@@ -5,6 +5,7 @@
 import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
 import {
   InvalidTargetError,
+  type ProcessError,
   ProcessExitedError,
   ProcessStateError,
   RemoteError,
@@ -13,17 +14,17 @@ import {
 } from "../Errors.js"
 import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../Multiprocessing.js"
 import * as Target from "../Target.js"
-import { currentIdentity, nextChildIdentity } from "./currentProcess.js"
+import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
 import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
 import type { ErrorData } from "./codec.js"
 import { log } from "./log.js"
-import { ResultNotSerializable, TargetLoadFailed, type TargetSpec } from "./protocol.js"
+import type { ChildRecord, TargetSpec } from "./protocol.js"
 
 export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
 
 /** Ready once the process has exited; what `wait` watches. */
 export interface Sentinel {
-  readonly await: Effect.Effect<void>
+  readonly await: Effect.Effect<void, ProcessStateError>
   readonly isReady: Effect.Effect<boolean>
 }
 
@@ -92,22 +93,46 @@ const remoteError = (error: ErrorData, pid: number, processName: string) =>
     fields: error.fields
   })
 
-export class ProcessImpl<A> {
+/** Everything `start` can fail with. */
+export type StartError =
+  | ProcessStateError
+  | InvalidTargetError
+  | UnportableFunctionError
+  | SerializationError
+  | ProcessError
+
+/** Everything `result` can fail with. */
+export type ResultError =
+  | ProcessStateError
+  | RemoteError
+  | ProcessExitedError
+  | InvalidTargetError
+  | SerializationError
+
+export class ProcessImpl<A> implements ChildRecord {
   readonly [ProcessTypeId] = ProcessTypeId
   private state: State = "initial"
   private handle: ChildHandle | undefined
   private readonly identity: ReturnType<typeof nextChildIdentity>
-  private readonly exitedSignal = Deferred.unsafeMake<void>(undefined as never)
-  name: string
-  daemon: boolean
+  private readonly exited = Deferred.unsafeMake<number>(undefined as never)
+  private currentName: string
+  private isDaemon: boolean
 
   constructor(
     private readonly mp: MultiprocessingService,
     private readonly options: ProcessOptions<Target.AnyFunction, A>
   ) {
     this.identity = nextChildIdentity()
-    this.name = options.name ?? this.identity.name
-    this.daemon = options.daemon ?? currentIdentity().daemon
+    this.currentName = options.name ?? this.identity.name
+    this.isDaemon = options.daemon ?? currentIdentity().daemon
+  }
+
+  get name(): string {
+    return this.currentName
+  }
+
+  get daemon(): boolean {
+    return this.isDaemon
   }
 
   get pid(): number | undefined {
@@ -126,9 +151,15 @@ export class ProcessImpl<A> {
     return this.state === "closed"
   }
 
+  /** Ready once the process has exited; waiting on it before `start` fails, as Python's `sentinel` does. */
   readonly sentinel: Sentinel = {
-    await: Deferred.await(this.exitedSignal),
-    isReady: Deferred.isDone(this.exitedSignal)
+    await: Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited))),
+    isReady: Deferred.isDone(this.exited)
+  }
+
+  /** For the child bootstrap, which waits for a target's non-daemon children before the child exits. */
+  awaitExit(): Promise<void> {
+    return Effect.runPromise(Effect.asVoid(Deferred.await(this.exited)))
   }
 
   private ensureOpen(operation: string) {
@@ -146,7 +177,7 @@ export class ProcessImpl<A> {
 
   setName(name: string) {
     return Effect.map(this.ensureOpen("rename"), () => {
-      this.name = name
+      this.currentName = name
     })
   }
 
@@ -155,18 +186,29 @@ export class ProcessImpl<A> {
       this.state !== "initial"
         ? Effect.fail(new ProcessStateError({ message: `cannot set daemon status of ${this.name}: it has already started` }))
         : Effect.sync(() => {
-          this.daemon = daemon
+          this.isDaemon = daemon
         }))
   }
 
-  get start(): Effect.Effect<void, ProcessStateError | InvalidTargetError | UnportableFunctionError | SerializationError | import("../Errors.js").ProcessError> {
+  private readonly onExit = (code: number) => {
+    liveChildren().delete(this)
+    Deferred.unsafeDone(this.exited, Effect.succeed(code))
+    Effect.runSync(Effect.provideService(log(LogLevel.Debug, `${this.name} exited with exitcode ${code}`), Multiprocessing, this.mp))
+  }
+
+  get start(): Effect.Effect<void, StartError> {
     return Effect.gen(this, function*() {
       yield* this.ensureOpen("start")
       if (this.state !== "initial") {
         return yield* new ProcessStateError({ message: `cannot start a process twice (${this.name} already started)` })
       }
-      const target = yield* targetSpec(this.options.target, this.name)
       const parent = currentIdentity()
+      if (parent.daemon) {
+        return yield* new ProcessStateError({
+          message: `daemonic processes are not allowed to have children (${parent.name} is a daemon)`
+        })
+      }
+      const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
       this.state = "started"
       const handle = yield* this.mp.spawn({
@@ -180,20 +222,13 @@ export class ProcessImpl<A> {
           parentPid: process.pid,
           parentName: parent.name,
           executable: settings.executable
-        }
+        },
+        onExit: this.onExit
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
       this.handle = handle
       handle.setKeepsParentAlive(!this.daemon)
-      this.mp.children.add(this)
+      liveChildren().add(this)
       yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
-      yield* Effect.forkDaemon(Effect.flatMap(handle.exited, (code) =>
-        Effect.zipRight(
-          log(LogLevel.Debug, `${this.name} exited with exitcode ${code}`),
-          Effect.sync(() => {
-            this.mp.children.delete(this)
-            Deferred.unsafeDone(this.exitedSignal, Effect.void)
-          })
-        )))
     }).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
@@ -201,24 +236,25 @@ export class ProcessImpl<A> {
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError> {
     return Effect.flatMap(this.started("join"), (handle) =>
       timeout === undefined
-        ? handle.exited
-        : Effect.map(Effect.timeoutOption(handle.exited, timeout), Option.getOrNull))
+        ? Deferred.await(this.exited)
+        : Effect.map(Effect.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull))
   }
 
   /** Waits for the exit and gives what the target returned, or fails with why it did not. */
-  get result(): Effect.Effect<A, ProcessStateError | RemoteError | ProcessExitedError | InvalidTargetError | SerializationError> {
+  get result(): Effect.Effect<A, ResultError> {
     return Effect.gen(this, function*() {
       const handle = yield* this.started("get the result of")
-      const outcome = yield* handle.outcome
-      const exitCode = handle.exitCode() ?? 0
+      const [exitCode, outcome] = yield* Effect.zip(Deferred.await(this.exited), handle.outcome)
       if (outcome === undefined) {
         return yield* new ProcessExitedError({ pid: handle.pid, processName: this.name, exitCode })
       }
-      if (outcome._tag === "Raised") {
-        const { error } = outcome
-        if (error.tag === TargetLoadFailed) return yield* new InvalidTargetError({ message: error.message })
-        if (error.tag === ResultNotSerializable) return yield* new SerializationError({ message: error.message })
-        return yield* remoteError(error, handle.pid, this.name)
+      switch (outcome._tag) {
+        case "LoadFailed":
+          return yield* new InvalidTargetError({ message: outcome.error.message })
+        case "Unsendable":
+          return yield* new SerializationError({ message: outcome.error.message })
+        case "Raised":
+          return yield* remoteError(outcome.error, handle.pid, this.name)
       }
       if (this.options.result === undefined) return outcome.value as A
       return yield* Schema.decodeUnknown(this.options.result)(outcome.value).pipe(
@@ -259,10 +295,11 @@ export class ProcessImpl<A> {
       const handle = this.handle
       if (handle === undefined || handle.exitCode() !== null) return Effect.void
       handle.signal("SIGTERM")
-      return handle.exited.pipe(
+      const exited = Deferred.await(this.exited)
+      return exited.pipe(
         Effect.timeoutOption(TERMINATE_GRACE),
-        Effect.flatMap((exited) =>
-          Option.isSome(exited) ? Effect.void : Effect.zipRight(Effect.sync(() => handle.signal("SIGKILL")), handle.exited)
+        Effect.flatMap((done) =>
+          Option.isSome(done) ? Effect.void : Effect.zipRight(Effect.sync(() => handle.signal("SIGKILL")), exited)
         ),
         Effect.asVoid
       )

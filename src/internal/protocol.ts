@@ -35,16 +35,30 @@ export interface StartMessage {
   readonly process: ProcessIdentity
   /** URL of tsx's ESM API, present only when the target module is TypeScript. */
   readonly typescriptLoader?: string
+  /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
+  readonly watchParent?: true
 }
 
-/** Child → parent, once, last: what the target returned, or why it failed. */
+/**
+ * Child → parent, once, last: what the target returned, why it failed (it
+ * raised), why it could not run (the module or export would not load), or why
+ * its value could not be sent back.
+ */
 export type OutcomeMessage =
   | { readonly _tag: "Returned"; readonly value?: unknown } // no key for undefined: keeps it on the JSON path
   | { readonly _tag: "Raised"; readonly error: ErrorData }
-
-/** Tags of `ErrorData` the bootstrap itself produces; the parent maps them to typed errors. */
-export const TargetLoadFailed = "TargetLoadFailed"
-export const ResultNotSerializable = "ResultNotSerializable"
+  | { readonly _tag: "LoadFailed"; readonly error: ErrorData }
+  | { readonly _tag: "Unsendable"; readonly error: ErrorData }
 
 /** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
 export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")
+
+/** Where a process keeps the children it started (see `liveChildren`). */
+export const CHILDREN_KEY = Symbol.for("effect-multiprocessing/liveChildren")
+
+/** What the bootstrap needs of a live child: whether to wait for it before exiting. */
+export interface ChildRecord {
+  readonly daemon: boolean
+  readonly exitCode: number | null
+  readonly awaitExit: () => Promise<void>
+}

@@ -17,14 +17,14 @@ import { createRequire } from "node:module"
 import type { Socket } from "node:net"
 import * as path from "node:path"
 import { decode, encodeLean, errorToData, type ErrorData } from "../codec.js"
-import { frame } from "../framing.js"
+import { header } from "../framing.js"
 import {
+  CHILDREN_KEY,
+  type ChildRecord,
   CONTROL_FD,
   CURRENT_PROCESS_KEY,
   type OutcomeMessage,
-  ResultNotSerializable,
   type StartMessage,
-  TargetLoadFailed,
   type TargetSpec
 } from "../protocol.js"
 import { installChildHelpers } from "./helpers.js"
@@ -51,8 +51,36 @@ const readExactly = (length: number): Buffer => {
 
 const readStart = (): StartMessage => {
   const length = readExactly(4).readInt32BE(0)
+  if (length < -1) process.exit(1) // not our parent speaking
   const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)
   return decode(payload) as StartMessage
+}
+
+/** Writes all of `bytes` to the control channel, blocking; a parent already gone ends the child quietly. */
+const writeAll = (bytes: Uint8Array) => {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    try {
+      offset += fs.writeSync(CONTROL_FD, bytes, offset)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") continue
+      process.exit(1) // EPIPE: nobody is listening any more
+    }
+  }
+}
+
+/**
+ * Without setpriv's parent-death signal (not Linux, or util-linux missing), a
+ * worker thread watches for the parent's end: it can notice even while the
+ * target keeps the main thread busy. Polling the parent pid costs nothing the
+ * target would feel; the thread costs ~10 ms at start, paid only here.
+ */
+const watchParentFromThread = (parentPid: number) => {
+  const { Worker } = childRequire("node:worker_threads") as typeof import("node:worker_threads")
+  const watcher = new Worker(
+    `setInterval(() => { if (process.ppid !== ${parentPid}) process.kill(process.pid, "SIGTERM") }, 250)`,
+    { eval: true }
+  )
+  watcher.unref()
 }
 
 /** The channel as a socket, opened only when the target goes asynchronous, to hear the parent go. */
@@ -70,24 +98,39 @@ const watchParent = () => {
 }
 const parentGone = () => process.exit(1)
 
-/** Sends an encoded outcome and exits with `code` once it is written. */
-const send = (outcome: Uint8Array, code: number) => {
-  const bytes = frame(outcome)
-  if (channel === undefined) {
-    fs.writeSync(CONTROL_FD, bytes)
-    process.exit(code)
-  }
-  channel.off("end", parentGone)
-  channel.write(bytes, () => process.exit(code))
+/** Non-daemon children the target started and left running; Python's child joins them before it exits. */
+const runningChildren = (): Array<ChildRecord> => {
+  const children = (globalThis as Record<symbol, Set<ChildRecord> | undefined>)[CHILDREN_KEY]
+  return children === undefined ? [] : [...children].filter((child) => !child.daemon && child.exitCode === null)
 }
 
-const fail = (start: StartMessage, error: ErrorData) => {
+const exit = (code: number) => {
+  const children = runningChildren()
+  if (children.length === 0) process.exit(code)
+  void Promise.all(children.map((child) => child.awaitExit())).then(() => process.exit(code))
+}
+
+/** Sends an encoded outcome, then exits with `code`. */
+const send = (outcome: Uint8Array, code: number) => {
+  if (channel === undefined) {
+    writeAll(header(outcome.byteLength))
+    writeAll(outcome)
+    return exit(code)
+  }
+  channel.off("end", parentGone)
+  channel.write(header(outcome.byteLength))
+  channel.write(outcome, () => exit(code))
+}
+
+type Failure = Exclude<OutcomeMessage["_tag"], "Returned">
+
+const fail = (start: StartMessage, error: ErrorData, _tag: Failure = "Raised") => {
   process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.name}: ${error.message}`}\n`)
   let outcome: Uint8Array
   try {
-    outcome = encodeLean({ _tag: "Raised", error } satisfies OutcomeMessage)
+    outcome = encodeLean({ _tag, error } satisfies OutcomeMessage)
   } catch {
-    outcome = encodeLean({ _tag: "Raised", error: { ...error, fields: {} } } satisfies OutcomeMessage) // a field the codec cannot carry
+    outcome = encodeLean({ _tag, error: { ...error, fields: {} } } satisfies OutcomeMessage) // a field the codec cannot carry
   }
   send(outcome, 1)
 }
@@ -100,9 +143,8 @@ const succeed = (start: StartMessage, value: unknown) => {
   } catch (error) {
     return fail(start, {
       ...errorToData(error),
-      tag: ResultNotSerializable,
       message: `the value returned by ${start.target.name} cannot be sent to the parent: ${(error as Error).message}`
-    })
+    }, "Unsendable")
   }
   send(outcome, 0)
 }
@@ -157,7 +199,7 @@ const runAsync = async (start: StartMessage, pending: Promise<Target> | undefine
     try {
       target = await pending
     } catch (error) {
-      return fail(start, { ...errorToData(error), tag: TargetLoadFailed })
+      return fail(start, errorToData(error), "LoadFailed")
     }
     try {
       result = target(...start.args)
@@ -177,6 +219,7 @@ const runAsync = async (start: StartMessage, pending: Promise<Target> | undefine
 const main = () => {
   const start = readStart()
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
+  if (start.watchParent === true) watchParentFromThread(start.process.parentPid)
   process.title = start.process.name
   if (start.target._tag === "Module") return void runAsync(start, loadModuleTarget(start.target, start.typescriptLoader))
   let result: unknown
