@@ -79,8 +79,10 @@ export const getStartMethod = (
   options?: { readonly allowNone?: boolean }
 ): Effect.Effect<StartMethod | null, never, Multiprocessing> =>
   Effect.flatMap(Multiprocessing, (mp) =>
-    Effect.map(Ref.get(mp.settings), (settings) =>
-      options?.allowNone === true && !settings.startMethodFixed ? null : settings.startMethod))
+    Ref.modify(mp.settings, (settings) =>
+      options?.allowNone === true && !settings.startMethodFixed
+        ? [null, settings]
+        : [settings.startMethod, { ...settings, startMethodFixed: true }])) // asking fixes it, as in Python
 
 const checkStartMethod = (method: string) =>
   Effect.flatMap(Multiprocessing, (mp) =>

@@ -116,7 +116,7 @@ export class StartMethodError extends Schema.TaggedError<StartMethodError>()("St
 /**
  * A failure raised by a target in another process. `type` is its type there
  * (`TypeError`, a tagged error's `_tag` …), `remoteStack` the stack where it
- * was raised, `fields` its own data, `cause` its cause, if any, likewise.
+ * was raised, `fields` its own data.
  */
 export class RemoteError extends Schema.TaggedError<RemoteError>()("RemoteError", {
   type: Schema.String,

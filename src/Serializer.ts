@@ -5,7 +5,7 @@
  *
  * - `Serializer.unknown`, the default, for untyped data: carries at least what
  *   structured clone carries (Map, Set, Date, RegExp, BigInt, typed arrays,
- *   cycles, Errors), with a JSON fast path for plain data.
+ *   cycles, Errors), with MessagePack as the fast path for plain data.
  * - `Serializer.schema(S)` for typed channels: encodes with the Schema on send,
  *   decodes on receive, fails with a `ParseError` on bad data, and gives back
  *   `Schema.Class` values as instances.

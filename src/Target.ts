@@ -30,9 +30,6 @@ export interface ModuleTarget<F extends AnyFunction = AnyFunction> {
 /** A target: an inline function or a module export. */
 export type Target<F extends AnyFunction = AnyFunction> = F | ModuleTarget<F>
 
-/** The function type of a target. */
-export type FunctionOf<T> = T extends ModuleTarget<infer F> ? F : T extends AnyFunction ? T : never
-
 export const isModuleTarget = (u: unknown): u is ModuleTarget =>
   typeof u === "object" && u !== null && ModuleTargetTypeId in u
 

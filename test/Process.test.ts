@@ -5,7 +5,7 @@ import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning } from "./support/processes.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
-const jsTasks = Target.module<{ cube: (x: number) => number; loaderInChild: () => string }>(
+const jsTasks = Target.module<{ cube: (x: number) => number; loaderInChild: () => Promise<string> }>(
   new URL("./fixtures/tasks.mjs", import.meta.url)
 )
 const provide = Effect.provide(NodeMultiprocessing.layer)
@@ -81,7 +81,7 @@ describe("Process (Effect face)", () => {
       expect(failed).toMatchObject({ _tag: "RemoteError", message: "nope" })
       expect(yield* Process.run({ target: jsTasks.cube, args: [3] })).toBe(27)
       // A JavaScript target's child starts without a TypeScript loader.
-      expect(yield* Process.run({ target: jsTasks.loaderInChild })).toBe("|false")
+      expect(yield* Process.run({ target: jsTasks.loaderInChild })).toBe("ERR_UNKNOWN_FILE_EXTENSION")
     }).pipe(provide))
 
   it.live("an inline target may return an Effect", () =>
@@ -207,6 +207,41 @@ describe("Process (Effect face)", () => {
       })
       expect(later.length).toBe(2 * text.length)
     }).pipe(provide))
+
+  it.live("garbage from a child on its control channel is no outcome, and the parent carries on", () =>
+    Effect.gen(function*() {
+      const error = yield* Process.run({
+        target: () => {
+          require("node:fs").writeSync(3, Buffer.from([0xff, 0xff, 0xff, 0xf0, 1, 2, 3]))
+          return new Promise(() => {})
+        }
+      }).pipe(Effect.timeout("10 seconds"), Effect.flip)
+      // The malformed frame closes the channel; the child, watching it, exits.
+      expect(error._tag).toBe("ProcessExitedError")
+    }).pipe(provide))
+
+  it.live("a child waits for the non-daemon children its target started; a daemon may not start any", () =>
+    Effect.gen(function*() {
+      const started = Date.now()
+      const grandchild = yield* Process.run({ target: tasks.startWorkerAndReturn, args: [500] })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+      expect(isRunning(grandchild)).toBe(false)
+
+      const refused = yield* Process.run({ daemon: true, target: tasks.startChild }).pipe(Effect.flip)
+      expect(refused).toMatchObject({ _tag: "RemoteError", type: "ProcessStateError" })
+      expect(refused.message).toContain("daemonic processes are not allowed to have children")
+    }).pipe(provide))
+
+  it.live("waiting on a sentinel before start fails; after start it is ready at the exit", () =>
+    Effect.gen(function*() {
+      const p = yield* Process.make({ target: () => new Promise((resolve) => setTimeout(resolve, 200)) })
+      expect((yield* p.sentinel.await.pipe(Effect.flip))._tag).toBe("ProcessStateError")
+      yield* p.start
+      expect(yield* p.sentinel.isReady).toBe(false)
+      yield* p.sentinel.await
+      expect(yield* p.sentinel.isReady).toBe(true)
+      expect(p.exitCode).toBe(0)
+    }).pipe(Effect.scoped, provide))
 
   it.live("several children run in parallel", () =>
     Effect.gen(function*() {

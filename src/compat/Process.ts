@@ -58,7 +58,7 @@ class ProcessClass<A = unknown> {
   get exitCode(): number | null {
     return this.#process.exitCode
   }
-  /** Resolves when the process has exited; `wait` accepts it. */
+  /** Ready once the process has exited (`sentinel.await` fails before start); what `wait` will watch. */
   get sentinel(): EffectProcess.Sentinel {
     return this.#process.sentinel
   }

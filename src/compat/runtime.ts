@@ -3,7 +3,7 @@
  * API on it. Failures come out as the library's own `Error` subclasses, not
  * wrapped in a FiberFailure.
  */
-import { Cause, type Effect, Exit, ManagedRuntime } from "effect"
+import { Cause, Duration, type Effect, Exit, ManagedRuntime } from "effect"
 import * as NodeMultiprocessing from "../NodeMultiprocessing.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
 
@@ -22,5 +22,9 @@ export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): 
   runtime.runPromiseExit(effect).then(unwrap)
 
 /** Seconds, as Python's timeouts are, to an Effect duration; null/undefined means no timeout. */
-export const seconds = (timeout: number | null | undefined) =>
-  timeout === null || timeout === undefined ? undefined : `${Math.max(0, timeout) * 1000} millis` as const
+export const seconds = (timeout: number | null | undefined): Duration.Duration | undefined =>
+  timeout === null || timeout === undefined
+    ? undefined
+    : Number.isNaN(timeout)
+    ? Duration.zero
+    : Duration.millis(Math.max(0, timeout) * 1000) // Infinity gives an infinite Duration

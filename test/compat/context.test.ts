@@ -1,4 +1,6 @@
+import * as fs from "node:fs"
 import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import {
   activeChildren,
@@ -22,10 +24,10 @@ describe("compat module-level functions", () => {
   it("start methods: only spawn; others are a clear error; a second set needs force", () => {
     expect(getAllStartMethods()).toEqual(["spawn"])
     expect(getStartMethod({ allowNone: true })).toBeNull()
-    expect(getStartMethod()).toBe("spawn")
     expect(() => setStartMethod("fork")).toThrow(StartMethodError)
     expect(() => setStartMethod("fork")).toThrow(/spawn/)
-    setStartMethod("spawn")
+    // Asking without allowNone fixes the method, as in Python: setting it again then needs force.
+    expect(getStartMethod()).toBe("spawn")
     expect(getStartMethod({ allowNone: true })).toBe("spawn")
     expect(() => setStartMethod("spawn")).toThrow(ProcessError)
     setStartMethod("spawn", { force: true })
@@ -56,10 +58,19 @@ describe("compat module-level functions", () => {
 
   it("setExecutable checks the binary and children run it", async () => {
     expect(() => setExecutable("/no/such/node")).toThrow(/not found/)
-    setExecutable(process.execPath)
-    const p = new Process({ target: () => process.execPath })
-    p.start()
-    expect(await p.result()).toBe(process.execPath)
+    // A wrapper that marks the environment shows the child really went through it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emp-executable-"))
+    const wrapper = path.join(dir, "node-wrapper")
+    fs.writeFileSync(wrapper, `#!/bin/sh\nEMP_WRAPPED=yes exec "${process.execPath}" "$@"\n`, { mode: 0o755 })
+    try {
+      setExecutable(wrapper)
+      const p = new Process({ target: () => process.env.EMP_WRAPPED })
+      p.start()
+      expect(await p.result()).toBe("yes")
+    } finally {
+      setExecutable(process.execPath)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("logToStderr turns on the library's log lines with Python's level names", () => {
