@@ -69,7 +69,8 @@ const oursStartJoin = async (n) => {
 
 const spawnEmptyNode = () =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", ""])
+    // The same stdio as our children (stdin ignored, stdout/stderr inherited), so the floor is a floor.
+    const child = spawn(process.execPath, ["-e", ""], { stdio: ["ignore", "inherit", "inherit"] })
     child.once("error", reject)
     child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`node_floor: child exited with ${code}`))))
   })
