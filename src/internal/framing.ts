@@ -32,6 +32,12 @@ export class FrameDecoder {
   private chunks: Array<Buffer> = []
   private buffered = 0
 
+  /**
+   * The largest payload accepted: a header announcing more throws at once,
+   * before anything of that size is buffered (a peer cannot make us allocate it).
+   */
+  constructor(public maxLength: number = Number.MAX_SAFE_INTEGER) {}
+
   push(chunk: Buffer): Array<Buffer> {
     this.chunks.push(chunk)
     this.buffered += chunk.length
@@ -59,6 +65,9 @@ export class FrameDecoder {
       headerLength = 12
     } else if (length < 0) {
       throw new RangeError(`invalid frame length ${length}`)
+    }
+    if (length > this.maxLength) {
+      throw new RangeError(`a message of ${length} bytes exceeds the limit of ${this.maxLength}`)
     }
     if (this.buffered < headerLength + length) return undefined
     const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)

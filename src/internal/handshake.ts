@@ -1,0 +1,116 @@
+/**
+ * CPython's connection authentication (`multiprocessing/connection.py`,
+ * `deliver_challenge` / `answer_challenge`), byte for byte, so that a
+ * TypeScript and a Python process can authenticate each other:
+ *
+ * - the challenger sends `#CHALLENGE#{sha256}` + 40 random bytes;
+ * - the answer is `{digest}` + HMAC(authkey, challenge-without-the-tag) for a
+ *   prefixed challenge, or a raw 16-byte HMAC-MD5 for the 20-byte challenges
+ *   of Python ≤ 3.11 (which also answer our prefixed challenge that way);
+ * - the challenger replies `#WELCOME#` or `#FAILURE#`.
+ *
+ * A listener challenges then answers; a client answers then challenges: both
+ * sides are authenticated. Every handshake message is capped at 256 bytes.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { Effect } from "effect"
+import { AuthenticationError } from "../Errors.js"
+
+/** What the handshake needs of a connection: framed messages both ways. */
+export interface FramedChannel<E> {
+  readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, E>
+  readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, E>
+}
+
+const CHALLENGE = Buffer.from("#CHALLENGE#")
+const WELCOME = Buffer.from("#WELCOME#")
+const FAILURE = Buffer.from("#FAILURE#")
+const MESSAGE_LENGTH = 40
+const MAX_HANDSHAKE_MESSAGE = 256
+const MD5_ONLY_MESSAGE_LENGTH = 20
+const MD5_DIGEST_LENGTH = 16
+
+/** Python's digest names, and Node's for the same HMACs. */
+const digests: Record<string, string> = {
+  md5: "md5",
+  sha256: "sha256",
+  sha384: "sha384",
+  sha3_256: "sha3-256",
+  sha3_384: "sha3-384"
+}
+const MAX_DIGEST_NAME = Math.max(...Object.keys(digests).map((name) => name.length))
+
+const fail = (message: string) => Effect.fail(new AuthenticationError({ message }))
+
+/** `{digest}payload` → [digest, payload]; the legacy lengths → ["", message]. */
+const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buffer], AuthenticationError> => {
+  if (message.length === MD5_ONLY_MESSAGE_LENGTH || message.length === MD5_DIGEST_LENGTH) {
+    return Effect.succeed(["", message] as const)
+  }
+  if (message[0] === 0x7b /* { */) {
+    const close = message.indexOf(0x7d /* } */, 1)
+    if (close > 0 && close <= MAX_DIGEST_NAME + 1) {
+      const name = message.subarray(1, close).toString("latin1")
+      if (name in digests) return Effect.succeed([name, message.subarray(close + 1)] as const)
+    }
+  }
+  return fail("unsupported message length, missing digest prefix, or unsupported digest")
+}
+
+const hmac = (digest: string, key: Uint8Array, message: Uint8Array) => createHmac(digests[digest], key).update(message).digest()
+
+/** Our reply to a challenge: `{digest}` + HMAC, or a raw HMAC-MD5 for a legacy (unprefixed) challenge. */
+const respond = (authkey: Uint8Array, message: Buffer) =>
+  Effect.map(digestAndPayload(message), ([digest]) =>
+    digest === "" ? hmac("md5", authkey, message) : Buffer.concat([Buffer.from(`{${digest}}`), hmac(digest, authkey, message)]))
+
+/** Checks a reply to our challenge; a client may answer with any allowed digest, MD5 when unprefixed. */
+const verify = (authkey: Uint8Array, message: Buffer, response: Buffer) =>
+  Effect.flatMap(digestAndPayload(response), ([digest, mac]) => {
+    const expected = hmac(digest || "md5", authkey, message)
+    if (expected.length !== mac.length) {
+      return fail(`expected '${digest || "md5"}' of length ${expected.length} got ${mac.length}`)
+    }
+    return timingSafeEqual(expected, mac) ? Effect.void : fail("digest received was wrong")
+  })
+
+/** Challenges the peer (Python's `deliver_challenge`); fails on a wrong answer after telling it `#FAILURE#`. */
+export const deliverChallenge = <E>(
+  channel: FramedChannel<E>,
+  authkey: Uint8Array,
+  digest: keyof typeof digests = "sha256"
+): Effect.Effect<void, AuthenticationError | E> =>
+  Effect.gen(function*() {
+    const message = Buffer.concat([Buffer.from(`{${digest}}`), randomBytes(MESSAGE_LENGTH)])
+    yield* channel.sendBytes(Buffer.concat([CHALLENGE, message]))
+    const response = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    yield* verify(authkey, message, response).pipe(
+      Effect.tapError(() => channel.sendBytes(FAILURE))
+    )
+    yield* channel.sendBytes(WELCOME)
+  })
+
+/** Answers the peer's challenge (Python's `answer_challenge`); fails when the peer rejects the answer. */
+export const answerChallenge = <E>(
+  channel: FramedChannel<E>,
+  authkey: Uint8Array
+): Effect.Effect<void, AuthenticationError | E> =>
+  Effect.gen(function*() {
+    const received = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    if (!received.subarray(0, CHALLENGE.length).equals(CHALLENGE)) {
+      return yield* fail("protocol error: expected a challenge")
+    }
+    const message = received.subarray(CHALLENGE.length)
+    if (message.length < MD5_ONLY_MESSAGE_LENGTH) return yield* fail(`challenge too short: ${message.length} bytes`)
+    yield* channel.sendBytes(yield* respond(authkey, message))
+    const verdict = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    if (!verdict.equals(WELCOME)) return yield* fail("digest sent was rejected")
+  })
+
+/** The listener's side: challenge, then answer. */
+export const authenticateClient = <E>(channel: FramedChannel<E>, authkey: Uint8Array) =>
+  Effect.zipRight(deliverChallenge(channel, authkey), answerChallenge(channel, authkey))
+
+/** The client's side: answer, then challenge. */
+export const authenticateListener = <E>(channel: FramedChannel<E>, authkey: Uint8Array) =>
+  Effect.zipRight(answerChallenge(channel, authkey), deliverChallenge(channel, authkey))
