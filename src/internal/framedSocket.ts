@@ -1,12 +1,12 @@
 /**
  * A stream socket carrying CPython-framed messages, as Effects: the transport
  * under connections (the handshake first, then `sendBytes`/`recvBytes`).
- * Messages are taken in order from a queue filled as frames complete; the
- * peer's end of file, or a frame beyond the size limit, ends the queue and
- * every later receive fails with the reason.
+ * Messages are kept in arrival order until taken; the peer's end of file, or a
+ * frame beyond the size limit, ends the stream, and every receive after the
+ * messages already queued fails with the reason.
  */
 import type { Socket } from "node:net"
-import { Deferred, Effect, Option, Queue } from "effect"
+import { Deferred, Duration, Effect, Option } from "effect"
 import { EOFError, ProcessError } from "../Errors.js"
 import { FrameDecoder, header } from "./framing.js"
 
@@ -16,38 +16,60 @@ export interface FramedSocket {
   readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, ProcessError>
   /** The next message; fails (and the socket stops reading) if it is longer than `maxLength`. */
   readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
+  /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
+  readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
   readonly close: Effect.Effect<void>
 }
 
 export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
-  Effect.gen(function*() {
-    const messages = yield* Queue.unbounded<Buffer>()
-    const endSignal = yield* Deferred.make<void>()
+  Effect.sync(() => {
+    const messages: Array<Buffer> = []
     const decoder = new FrameDecoder(options?.maxMessageLength)
     let ended: ReceiveError | undefined
+    // Completed, and replaced, whenever a message arrives or the stream ends: what waiting receives watch.
+    let changed = Deferred.unsafeMake<void>(undefined as never)
+    const signal = () => {
+      const waiters = changed
+      changed = Deferred.unsafeMake<void>(undefined as never)
+      Deferred.unsafeDone(waiters, Effect.void)
+    }
 
     const end = (reason: ReceiveError) => {
       ended ??= reason
-      Deferred.unsafeDone(endSignal, Effect.void) // wakes every waiting receive; it then reads `ended`
+      signal()
     }
     socket.on("data", (chunk: Buffer) => {
       try {
-        for (const message of decoder.push(chunk)) Effect.runSync(Queue.offer(messages, message))
+        messages.push(...decoder.push(chunk))
       } catch (error) {
         end(new ProcessError({ message: `bad message from the peer: ${(error as Error).message}` }))
         socket.destroy()
       }
+      signal()
     })
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => end(new EOFError({ message: "the connection is closed" })))
 
-    const ended_ = () => Effect.fail(ended ?? new EOFError({ message: "the connection is closed" }))
-    // Messages that arrived before the end are still delivered, in order.
-    const nextMessage: Effect.Effect<Option.Option<Buffer>> = Effect.flatMap(Queue.poll(messages), (queued) =>
-      Option.isSome(queued) || ended !== undefined
-        ? Effect.succeed(queued)
-        : Effect.race(Effect.asSome(Queue.take(messages)), Effect.as(Deferred.await(endSignal), Option.none())))
+    const ready = () => messages.length > 0 || ended !== undefined
+    const awaitReady: Effect.Effect<void> = Effect.suspend(() =>
+      ready() ? Effect.void : Effect.zipRight(Deferred.await(changed), awaitReady)
+    )
+
+    const take = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> =>
+      Effect.suspend(() => {
+        const next = messages.shift()
+        if (next === undefined) return Effect.fail(ended!)
+        if (next.length > maxLength) {
+          const error = new ProcessError({ message: `bad message length: ${next.length} > ${maxLength}` })
+          messages.length = 0
+          end(error)
+          socket.destroy()
+          return Effect.fail(error)
+        }
+        return Effect.succeed(next)
+      })
+
     return {
       sendBytes: (bytes) =>
         Effect.async<void, ProcessError>((resume) => {
@@ -55,17 +77,9 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
           socket.write(bytes, (error) =>
             resume(error ? Effect.fail(new ProcessError({ message: `send failed: ${error.message}` })) : Effect.void))
         }),
-      recvBytes: (maxLength) =>
-        Effect.flatMap(nextMessage, (next) => {
-          if (Option.isNone(next)) return ended_()
-          if (next.value.length > maxLength) {
-            const error = new ProcessError({ message: `bad message length: ${next.value.length} > ${maxLength}` })
-            end(error)
-            socket.destroy()
-            return Effect.fail(error)
-          }
-          return Effect.succeed(next.value)
-        }),
+      recvBytes: (maxLength) => Effect.zipRight(awaitReady, take(maxLength)),
+      poll: (timeout) =>
+        Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
       close: Effect.sync(() => {
         socket.destroy()
       })
