@@ -234,7 +234,7 @@ export class ProcessImpl<A> implements ChildRecord {
 
   /** Waits for the exit; with a timeout, gives null if the process still runs then. */
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError> {
-    return Effect.flatMap(this.started("join"), (handle) =>
+    return Effect.flatMap(this.started("join"), () =>
       timeout === undefined
         ? Deferred.await(this.exited)
         : Effect.map(Effect.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull))

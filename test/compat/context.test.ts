@@ -56,6 +56,21 @@ describe("compat module-level functions", () => {
     expect(activeChildren()).toEqual([])
   })
 
+  it("both faces share one process-wide state: children started through the Effect API are active children here", async () => {
+    const { Effect, Scope, Exit } = await import("effect")
+    const { NodeMultiprocessing, Process: EffectProcess } = await import("effect-multiprocessing")
+    const scope = await Effect.runPromise(Scope.make())
+    const child = await Effect.runPromise(
+      EffectProcess.start({ target: () => new Promise(() => {}) }).pipe(
+        Scope.extend(scope),
+        Effect.provide(NodeMultiprocessing.layer)
+      )
+    )
+    expect(activeChildren().map((c) => c.pid)).toEqual([child.pid])
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    expect(activeChildren()).toEqual([])
+  })
+
   it("setExecutable checks the binary and children run it", async () => {
     expect(() => setExecutable("/no/such/node")).toThrow(/not found/)
     // A wrapper that marks the environment shows the child really went through it.
