@@ -153,3 +153,19 @@ const processErrorTags: ReadonlySet<string> = new Set([
   "ProcessExitedError",
   "WorkerLostError"
 ])
+
+/**
+ * A failure at the operating-system level of a connection or listener
+ * (Python's `OSError`): a closed handle, a read-only or write-only end, a
+ * message longer than allowed, an address in use, a refused connection.
+ * `code` is the system's error code when there is one (`EADDRINUSE` …).
+ */
+export class OSError extends Schema.TaggedError<OSError>()("OSError", {
+  message: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {}
+
+/** An argument out of range, such as an offset or size outside a buffer (Python's `ValueError`). */
+export class ValueError extends Schema.TaggedError<ValueError>()("ValueError", {
+  message: Schema.String
+}) {}

@@ -7,17 +7,19 @@
  */
 import type { Socket } from "node:net"
 import { Deferred, Duration, Effect, Option } from "effect"
-import { EOFError, ProcessError } from "../Errors.js"
+import { EOFError, OSError } from "../Errors.js"
 import { FrameDecoder, header } from "./framing.js"
 
-export type ReceiveError = EOFError | ProcessError
+export type ReceiveError = EOFError | OSError
 
 export interface FramedSocket {
-  readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, ProcessError>
+  readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
   /** The next message; fails (and the socket stops reading) if it is longer than `maxLength`. */
   readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
   readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
+  /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
+  readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
 }
 
@@ -42,7 +44,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       try {
         messages.push(...decoder.push(chunk))
       } catch (error) {
-        end(new ProcessError({ message: `bad message from the peer: ${(error as Error).message}` }))
+        end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
         socket.destroy()
       }
       signal()
@@ -61,7 +63,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         const next = messages.shift()
         if (next === undefined) return Effect.fail(ended!)
         if (next.length > maxLength) {
-          const error = new ProcessError({ message: `bad message length: ${next.length} > ${maxLength}` })
+          const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
           messages.length = 0
           end(error)
           socket.destroy()
@@ -72,14 +74,17 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
 
     return {
       sendBytes: (bytes) =>
-        Effect.async<void, ProcessError>((resume) => {
+        Effect.async<void, OSError>((resume) => {
           socket.write(header(bytes.byteLength))
           socket.write(bytes, (error) =>
-            resume(error ? Effect.fail(new ProcessError({ message: `send failed: ${error.message}` })) : Effect.void))
+            resume(error ? Effect.fail(new OSError({ message: `send failed: ${error.message}` })) : Effect.void))
         }),
       recvBytes: (maxLength) => Effect.zipRight(awaitReady, take(maxLength)),
       poll: (timeout) =>
         Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
+      limit: (maxMessageLength) => {
+        decoder.maxLength = maxMessageLength
+      },
       close: Effect.sync(() => {
         socket.destroy()
       })

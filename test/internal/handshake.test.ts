@@ -114,7 +114,7 @@ describe("framed socket limits", () => {
       const channel = yield* FramedSocket.make(b, { maxMessageLength: 1024 })
       a.write(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]))
       const error = yield* channel.recvBytes(1024).pipe(Effect.flip)
-      expect(error._tag).toBe("ProcessError")
+      expect(error._tag).toBe("OSError")
       expect(error.message).toContain("exceeds the limit of 1024")
     }))
 

@@ -1,0 +1,155 @@
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, FastCheck as fc } from "effect"
+import * as Listener from "../src/Listener.js"
+
+const python = (args: Array<string>, onFirstLine?: (line: string) => void) =>
+  new Promise<Array<string>>((resolve, reject) => {
+    const child = spawn("python3", args, { stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    child.stdout.on("data", (chunk) => {
+      const first = !out.includes("\n")
+      out += chunk
+      if (first && out.includes("\n")) onFirstLine?.(out.slice(0, out.indexOf("\n")))
+    })
+    child.on("error", reject)
+    child.on("exit", () => resolve(out.trim().split("\n")))
+  })
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/python/${name}`, import.meta.url))
+
+/** A listener and a client connected to it, both closed with the scope. */
+const pair = (address?: Listener.Address, options?: Listener.ListenerOptions) =>
+  Effect.gen(function*() {
+    const listener = yield* Listener.make(address, options)
+    const [client, server] = yield* Effect.all(
+      [Listener.client(listener.address, options), listener.accept],
+      { concurrency: "unbounded" }
+    )
+    return { listener, client, server }
+  })
+
+describe("Listener and Client", () => {
+  it.scopedLive("TCP, a default Unix path and a Linux abstract name all carry objects and bytes", () =>
+    Effect.gen(function*() {
+      for (const address of [{ host: "127.0.0.1", port: 0 }, undefined, `\0emp-test-${process.pid}`]) {
+        const { client, server } = yield* pair(address)
+        yield* client.send({ hello: [1, 2, 3], when: new Date(0) })
+        expect(yield* server.recv).toEqual({ hello: [1, 2, 3], when: new Date(0) })
+        yield* server.sendBytes(Buffer.from("xxhello worldxx"), 2, 11)
+        expect(Buffer.from(yield* client.recvBytes()).toString()).toBe("hello world")
+      }
+    }))
+
+  it.scopedLive.prop(
+    "byte messages keep their boundaries, empty ones included",
+    [fc.array(fc.uint8Array({ maxLength: 2000 }), { maxLength: 30 })],
+    ([messages]) =>
+      Effect.gen(function*() {
+        const { client, server } = yield* pair({ host: "127.0.0.1", port: 0 })
+        yield* Effect.forEach(messages, (m) => client.sendBytes(m))
+        const received = yield* Effect.forEach(messages, () => server.recvBytes())
+        expect(received.map((m) => [...m])).toEqual(messages.map((m) => [...m]))
+        expect(yield* server.poll()).toBe(false)
+      }),
+    { fastCheck: { numRuns: 15 } }
+  )
+
+  it.scopedLive("CPython's errors: too long, too short a buffer, bad offsets, closed handles", () =>
+    Effect.gen(function*() {
+      const { client, server } = yield* pair({ host: "127.0.0.1", port: 0 })
+      yield* client.sendBytes(Buffer.from("0123456789"))
+      const into = new Uint8Array(4)
+      const short = yield* server.recvBytesInto(into).pipe(Effect.flip)
+      expect(short._tag).toBe("BufferTooShort")
+      expect(short._tag === "BufferTooShort" && Buffer.from(short.data).toString()).toBe("0123456789")
+
+      yield* client.sendBytes(Buffer.from("abc"))
+      expect(yield* server.recvBytesInto(into, 1)).toBe(3)
+      expect(Buffer.from(into.subarray(1)).toString()).toBe("abc")
+
+      expect((yield* client.sendBytes(Buffer.from("abc"), -1).pipe(Effect.flip)).message).toBe("offset is negative")
+      expect((yield* client.sendBytes(Buffer.from("abc"), 1, 5).pipe(Effect.flip)).message).toBe("buffer length < offset + size")
+      expect((yield* server.recvBytesInto(into, 9).pipe(Effect.flip)).message).toBe("offset too large")
+
+      yield* client.sendBytes(Buffer.alloc(100))
+      const tooLong = yield* server.recvBytes(10).pipe(Effect.flip)
+      expect(tooLong).toMatchObject({ _tag: "OSError", message: "bad message length: 100 > 10" })
+      expect((yield* server.recvBytes().pipe(Effect.flip))._tag).toBe("OSError") // unreadable from then on
+
+      yield* client.close
+      expect(client.closed).toBe(true)
+      expect(yield* client.sendBytes(Buffer.from("x")).pipe(Effect.flip)).toMatchObject({ message: "handle is closed" })
+    }))
+
+  it.scopedLive("end of file after the peer closes; poll waits up to its timeout", () =>
+    Effect.gen(function*() {
+      const { client, server } = yield* pair()
+      expect(yield* server.poll(0.05)).toBe(false)
+      yield* client.send("last words")
+      yield* client.close
+      expect(yield* server.poll(1)).toBe(true)
+      expect(yield* server.recv).toBe("last words")
+      expect((yield* server.recv.pipe(Effect.flip))._tag).toBe("EOFError")
+    }))
+
+  it.scopedLive("a second Listener on an address in use fails with OSError EADDRINUSE", () =>
+    Effect.gen(function*() {
+      const first = yield* Listener.make({ host: "127.0.0.1", port: 0 })
+      const error = yield* Listener.make(first.address).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "OSError", code: "EADDRINUSE" })
+    }))
+
+  it.scopedLive("authentication: a wrong key fails both sides, no message is delivered, the listener keeps serving", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey })
+      const [clientError, acceptError] = yield* Effect.all(
+        [
+          Listener.client(listener.address, { authkey: randomBytes(32) }).pipe(Effect.flip),
+          listener.accept.pipe(Effect.flip)
+        ],
+        { concurrency: "unbounded" }
+      )
+      expect(clientError).toMatchObject({ _tag: "AuthenticationError", message: "digest sent was rejected" })
+      expect(acceptError).toMatchObject({ _tag: "AuthenticationError", message: "digest received was wrong" })
+
+      // Garbage and a header claiming gigabytes, then a good client: the listener serves it.
+      for (const junk of [randomBytes(64), Buffer.from([0x7f, 0xff, 0xff, 0xff])]) {
+        const raw = net.connect((listener.address as { port: number }).port, "127.0.0.1")
+        yield* Effect.addFinalizer(() => Effect.sync(() => raw.destroy()))
+        raw.on("error", () => {})
+        raw.end(junk)
+        expect((yield* listener.accept.pipe(Effect.flip))._tag).toMatch(/AuthenticationError|OSError|EOFError/)
+      }
+      const [client, server] = yield* Effect.all([Listener.client(listener.address, { authkey }), listener.accept], {
+        concurrency: "unbounded"
+      })
+      yield* client.send("authenticated")
+      expect(yield* server.recv).toBe("authenticated")
+    }))
+
+  it.scopedLive("interop: Python's Client with our Listener, our Client with Python's Listener", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey })
+      const port = String((listener.address as { port: number }).port)
+      const done = python([fixture("client.py"), port, authkey.toString("hex")])
+      const server = yield* listener.accept
+      expect(Buffer.from(yield* server.recvBytes()).toString()).toMatch(/^hello from python/)
+      yield* server.sendBytes(Buffer.from("hello from node"))
+      expect(yield* Effect.promise(() => done)).toEqual(["hello from node"])
+
+      let pythonPort = 0
+      const pythonListener = python([fixture("listener.py"), authkey.toString("hex")], (line) => (pythonPort = Number(line)))
+      while (pythonPort === 0) yield* Effect.sleep(10)
+      const client = yield* Listener.client({ host: "127.0.0.1", port: pythonPort }, { authkey })
+      yield* client.sendBytes(Buffer.from("ping"))
+      expect(Buffer.from(yield* client.recvBytes()).toString()).toBe("echo:ping")
+      yield* client.recvBytes()
+      yield* client.close
+      expect(yield* Effect.promise(() => pythonListener)).toEqual([String(pythonPort), "OK"])
+    }))
+})
