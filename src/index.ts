@@ -6,6 +6,7 @@
  */
 export * as Context from "./Context.js"
 export * as Errors from "./Errors.js"
+export * as Listener from "./Listener.js"
 export * from "./Errors.js"
 export * as Multiprocessing from "./Multiprocessing.js"
 export * as NodeMultiprocessing from "./NodeMultiprocessing.js"

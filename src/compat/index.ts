@@ -14,6 +14,7 @@ export {
   EOFError,
   Full,
   InvalidTargetError,
+  OSError,
   ProcessError,
   ProcessExitedError,
   ProcessStateError,
@@ -22,6 +23,7 @@ export {
   StartMethodError,
   TimeoutError,
   UnportableFunctionError,
+  ValueError,
   WorkerLostError
 } from "../Errors.js"
 export * as Target from "../Target.js"
@@ -43,3 +45,4 @@ export type { Logger, MultiprocessingContext, ParentProcess } from "./context.js
 export { Process, type ProcessOptions } from "./Process.js"
 export * as serializer from "./serializer.js"
 export type { Codec } from "./serializer.js"
+export { type Address, Client, Connection, Listener, type ListenerHandle } from "./connection.js"

@@ -1,0 +1,140 @@
+/**
+ * Python's `multiprocessing.connection` for plain TypeScript: `Listener`,
+ * `Client` and the `Connection` they give. Addresses are Python's: a
+ * `[host, port]` tuple for TCP, a path (or `"\0name"`) for a Unix socket.
+ * `Listener(...)` and `Client(...)` are awaited, since binding and connecting
+ * wait on the operating system.
+ *
+ * ```ts
+ * await using listener = await Listener(["localhost", 6000], { authkey })
+ * await using conn = await listener.accept()
+ * console.log(await conn.recv())
+ * ```
+ */
+import { type Effect, Exit, Scope } from "effect"
+import * as EffectListener from "../Listener.js"
+import type { Family } from "../Listener.js"
+import type * as Serializer from "../Serializer.js"
+import { runPromise, runSync, seconds } from "./runtime.js"
+
+export type Address = readonly [host: string, port: number] | string
+
+export interface ClientOptions {
+  readonly family?: Family
+  readonly authkey?: Uint8Array
+  readonly serializer?: Serializer.Serializer<any, any>
+  readonly maxMessageLength?: number
+}
+
+export interface ListenerOptions extends ClientOptions {
+  readonly backlog?: number
+}
+
+const toEffect = (address: Address): EffectListener.Address =>
+  typeof address === "string" ? address : { host: address[0], port: address[1] }
+
+const fromEffect = (address: EffectListener.Address): Address =>
+  typeof address === "string" ? address : [address.host, address.port]
+
+/** One end of a connection. */
+export class Connection<A = unknown> {
+  readonly #connection: EffectListener.Connection<A, any>
+  readonly #scope: Scope.CloseableScope
+
+  /** @internal made by Listener.accept and Client */
+  constructor(connection: EffectListener.Connection<A, any>, scope: Scope.CloseableScope) {
+    this.#connection = connection
+    this.#scope = scope
+  }
+
+  get readable(): boolean {
+    return this.#connection.readable
+  }
+  get writable(): boolean {
+    return this.#connection.writable
+  }
+  get closed(): boolean {
+    return this.#connection.closed
+  }
+
+  send(value: A): Promise<void> {
+    return runPromise(this.#connection.send(value))
+  }
+  recv(): Promise<A> {
+    return runPromise(this.#connection.recv)
+  }
+  sendBytes(buffer: Uint8Array, offset?: number, size?: number): Promise<void> {
+    return runPromise(this.#connection.sendBytes(buffer, offset, size))
+  }
+  recvBytes(maxLength?: number): Promise<Uint8Array> {
+    return runPromise(this.#connection.recvBytes(maxLength))
+  }
+  recvBytesInto(buffer: Uint8Array, offset?: number): Promise<number> {
+    return runPromise(this.#connection.recvBytesInto(buffer, offset))
+  }
+  /** Whether data is waiting, waiting up to `timeout` seconds (none: answer at once). */
+  poll(timeout?: number | null): Promise<boolean> {
+    return runPromise(this.#connection.poll(seconds(timeout ?? 0)))
+  }
+  close(): void {
+    runSync(Scope.close(this.#scope, Exit.void))
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await runPromise(Scope.close(this.#scope, Exit.void))
+  }
+}
+
+/** A scoped Effect run for its value, with the scope kept by the object it makes. */
+const withScope = async <A, E>(make: Effect.Effect<A, E, Scope.Scope>) => {
+  const scope = runSync(Scope.make())
+  try {
+    return { value: await runPromise(Scope.extend(make, scope)), scope }
+  } catch (error) {
+    await runPromise(Scope.close(scope, Exit.void))
+    throw error
+  }
+}
+
+export class ListenerHandle {
+  readonly #listener: EffectListener.Listener<any, any>
+  readonly #scope: Scope.CloseableScope
+
+  /** @internal made by Listener() */
+  constructor(listener: EffectListener.Listener<any, any>, scope: Scope.CloseableScope) {
+    this.#listener = listener
+    this.#scope = scope
+  }
+
+  get address(): Address {
+    return fromEffect(this.#listener.address)
+  }
+  get lastAccepted(): Address | null {
+    const last = this.#listener.lastAccepted
+    return last === null ? null : fromEffect(last)
+  }
+  /** The next connection; rejects with `AuthenticationError` when a client fails the handshake. */
+  async accept<A = unknown>(): Promise<Connection<A>> {
+    const { scope, value } = await withScope(this.#listener.accept)
+    return new Connection(value, scope)
+  }
+  close(): Promise<void> {
+    return runPromise(Scope.close(this.#scope, Exit.void))
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}
+
+/** Listens on `address` (a fresh private Unix socket when omitted); rejects with `OSError` if it is in use. */
+export const Listener = async (address?: Address, options?: ListenerOptions): Promise<ListenerHandle> => {
+  const { scope, value } = await withScope(
+    EffectListener.make(address === undefined ? undefined : toEffect(address), options)
+  )
+  return new ListenerHandle(value, scope)
+}
+
+/** Connects to a Listener, this library's or Python's; rejects with `AuthenticationError` on a key mismatch. */
+export const Client = async <A = unknown>(address: Address, options?: ClientOptions): Promise<Connection<A>> => {
+  const { scope, value } = await withScope(EffectListener.client<A, any>(toEffect(address), options))
+  return new Connection(value, scope)
+}

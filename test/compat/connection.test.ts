@@ -1,0 +1,71 @@
+import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { AuthenticationError, Client, EOFError, Listener, OSError } from "effect-multiprocessing/compat"
+
+const pythonClient = (port: number, authkey: Buffer) =>
+  new Promise<string>((resolve, reject) => {
+    const script = fileURLToPath(new URL("../fixtures/python/client.py", import.meta.url))
+    const child = spawn("python3", [script, String(port), authkey.toString("hex")], { stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    child.stdout.on("data", (chunk) => (out += chunk))
+    child.on("error", reject)
+    child.on("exit", () => resolve(out.trim()))
+  })
+
+describe("compat Listener and Client", () => {
+  it("billiard's echo server: three clients in turn, each echoed until it disconnects", async () => {
+    await using listener = await Listener(["127.0.0.1", 0], { authkey: Buffer.from("secret") })
+    const [, port] = listener.address as readonly [string, number]
+    const log: Array<string> = []
+    const server = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await using conn = await listener.accept<string>()
+        expect(listener.lastAccepted?.[0]).toBe("127.0.0.1")
+        try {
+          for (;;) {
+            const message = await conn.recv()
+            log.push(`server received: ${message}`)
+            await conn.send(`Echo: ${message}`)
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(EOFError)
+        }
+      }
+    })()
+    for (let id = 0; id < 3; id++) {
+      const conn = await Client<string>(["127.0.0.1", port], { authkey: Buffer.from("secret") })
+      for (let i = 0; i < 3; i++) {
+        await conn.send(`Message ${i} from client ${id}`)
+        expect(await conn.recv()).toBe(`Echo: Message ${i} from client ${id}`)
+      }
+      conn.close()
+      expect(conn.closed).toBe(true)
+    }
+    await server
+    expect(log).toHaveLength(9)
+  })
+
+  it("a wrong authkey rejects with AuthenticationError; an address in use with OSError", async () => {
+    await using listener = await Listener(["127.0.0.1", 0], { authkey: randomBytes(16) })
+    const [, port] = listener.address as readonly [string, number]
+    const accepting = listener.accept().then(() => "accepted", (error) => error)
+    await expect(Client(["127.0.0.1", port], { authkey: randomBytes(16) })).rejects.toBeInstanceOf(AuthenticationError)
+    expect(await accepting).toBeInstanceOf(AuthenticationError)
+    await expect(Listener(["127.0.0.1", port])).rejects.toMatchObject({ code: "EADDRINUSE" })
+    await expect(Listener(["127.0.0.1", port])).rejects.toBeInstanceOf(OSError)
+  })
+
+  it("a Python Client talks to our Listener; poll and recvBytes with Python's names", async () => {
+    const authkey = randomBytes(32)
+    await using listener = await Listener(["127.0.0.1", 0], { authkey })
+    const [, port] = listener.address as readonly [string, number]
+    const reply = pythonClient(port, authkey)
+    await using conn = await listener.accept()
+    expect(await conn.poll(5)).toBe(true)
+    expect(Buffer.from(await conn.recvBytes()).toString()).toMatch(/^hello from python 3\./)
+    await conn.sendBytes(Buffer.from("hello back"))
+    expect(await reply).toBe("hello back")
+  })
+})
