@@ -13,6 +13,7 @@
  */
 import { type Effect, Exit, Scope } from "effect"
 import * as EffectListener from "../Listener.js"
+import * as EffectPipe from "../Pipe.js"
 import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
@@ -39,10 +40,10 @@ const fromEffect = (address: EffectListener.Address): Address =>
 /** One end of a connection. */
 export class Connection<A = unknown> {
   readonly #connection: EffectListener.Connection<A, any>
-  readonly #scope: Scope.CloseableScope
+  readonly #scope: Scope.CloseableScope | undefined
 
-  /** @internal made by Listener.accept and Client */
-  constructor(connection: EffectListener.Connection<A, any>, scope: Scope.CloseableScope) {
+  /** @internal made by Listener.accept, Client and Pipe; `scope`, when given, holds this end alone */
+  constructor(connection: EffectListener.Connection<A, any>, scope?: Scope.CloseableScope) {
     this.#connection = connection
     this.#scope = scope
   }
@@ -77,10 +78,10 @@ export class Connection<A = unknown> {
     return runPromise(this.#connection.poll(seconds(timeout ?? 0)))
   }
   close(): void {
-    runSync(Scope.close(this.#scope, Exit.void))
+    runSync(this.#scope === undefined ? this.#connection.close : Scope.close(this.#scope, Exit.void))
   }
   async [Symbol.asyncDispose](): Promise<void> {
-    await runPromise(Scope.close(this.#scope, Exit.void))
+    this.close()
   }
 }
 
@@ -137,4 +138,13 @@ export const Listener = async (address?: Address, options?: ListenerOptions): Pr
 export const Client = async <A = unknown>(address: Address, options?: ClientOptions): Promise<Connection<A>> => {
   const { scope, value } = await withScope(EffectListener.client<A, any>(toEffect(address), options))
   return new Connection(value, scope)
+}
+
+/** Two connected ends: `[a, b]`, both reading and writing; with `{ duplex: false }`, `[reader, writer]`. */
+export const Pipe = async <A = unknown>(
+  options?: { readonly duplex?: boolean; readonly serializer?: Serializer.Serializer<A, any> }
+): Promise<[Connection<A>, Connection<A>]> => {
+  // Each end closes on its own, as in Python: the pair's scope is not kept.
+  const { value } = await withScope(EffectPipe.make<A, any>(options))
+  return [new Connection(value[0]), new Connection(value[1])]
 }

@@ -1,7 +1,8 @@
 /**
  * A stream socket carrying CPython-framed messages, as Effects: the transport
  * under connections (the handshake first, then `sendBytes`/`recvBytes`).
- * Messages are kept in arrival order until taken; the peer's end of file, or a
+ * Messages are kept in arrival order until taken (reading starts with the
+ * first receive); the peer's end of file, or a
  * frame beyond the size limit, ends the stream, and every receive after the
  * messages already queued fails with the reason.
  */
@@ -40,23 +41,31 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       ended ??= reason
       signal()
     }
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        messages.push(...decoder.push(chunk))
-      } catch (error) {
-        end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
-        socket.destroy()
-      }
-      signal()
-    })
+    // Reading starts with the first receive or poll, not before: an end that is handed to
+    // another process unread leaves every byte for that process.
+    let reading = false
+    const startReading = () => {
+      if (reading) return
+      reading = true
+      socket.on("data", (chunk: Buffer) => {
+        try {
+          messages.push(...decoder.push(chunk))
+        } catch (error) {
+          end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
+          socket.destroy()
+        }
+        signal()
+      })
+    }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => end(new EOFError({ message: "the connection is closed" })))
 
     const ready = () => messages.length > 0 || ended !== undefined
-    const awaitReady: Effect.Effect<void> = Effect.suspend(() =>
-      ready() ? Effect.void : Effect.zipRight(Deferred.await(changed), awaitReady)
-    )
+    const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
+      startReading()
+      return ready() ? Effect.void : Effect.zipRight(Deferred.await(changed), awaitReady)
+    })
 
     const take = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> =>
       Effect.suspend(() => {

@@ -69,3 +69,25 @@ describe("compat Listener and Client", () => {
     expect(await reply).toBe("hello back")
   })
 })
+
+describe("compat Pipe", () => {
+  it("billiard's producer and consumer, over one pipe, ending with None (null)", async () => {
+    const { Pipe } = await import("effect-multiprocessing/compat")
+    const [parentConn, childConn] = await Pipe()
+    const consumed: Array<string> = []
+    const producer = (async () => {
+      for (let i = 0; i < 5; i++) await parentConn.send(`item_${i}`)
+      await parentConn.send(null)
+      parentConn.close()
+    })()
+    for (;;) {
+      const item = await childConn.recv()
+      if (item === null) break
+      consumed.push(item as string)
+    }
+    await producer
+    childConn.close()
+    expect(consumed).toEqual(["item_0", "item_1", "item_2", "item_3", "item_4"])
+    expect(parentConn.closed && childConn.closed).toBe(true)
+  })
+})

@@ -1,0 +1,65 @@
+/**
+ * Pipe: two Connections joined by an OS stream socket (AF_UNIX). Duplex by
+ * default; `duplex: false` gives `[reader, writer]`, as Python's
+ * `Pipe(duplex=False)` does. The reader sees end of file once the writer end is
+ * closed.
+ *
+ * Node has no socketpair call, so the pair is made the way the OS allows: a
+ * listener on a fresh private (0700) directory, one connect, one accept; then
+ * the listener and its directory are gone and only the two connected sockets
+ * remain.
+ *
+ * @since 0.1.0
+ */
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, type Scope } from "effect"
+import { OSError } from "./Errors.js"
+import type { Connection } from "./Listener.js"
+import * as Serializer from "./Serializer.js"
+import { ConnectionImpl } from "./internal/connection.js"
+import * as FramedSocket from "./internal/framedSocket.js"
+
+export interface Options<A = unknown, E = never> {
+  /** Both ends read and write (default); false gives a read-only and a write-only end. */
+  readonly duplex?: boolean
+  /** How `send`/`recv` encode objects; the default codec unless given. */
+  readonly serializer?: Serializer.Serializer<A, E>
+}
+
+const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Effect.async((resume) => {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-pipe-"))
+  const address = path.join(directory, "pipe.sock")
+  let client: net.Socket | undefined
+  const server = net.createServer((accepted) => {
+    server.close()
+    fs.rmSync(directory, { recursive: true, force: true })
+    resume(Effect.succeed([client!, accepted] as const))
+  })
+  server.once("error", (error) => {
+    fs.rmSync(directory, { recursive: true, force: true })
+    resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` })))
+  })
+  server.listen(address, () => {
+    client = net.connect(address)
+    client.once("error", (error) => resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` }))))
+  })
+})
+
+/** Two connected ends, closed with the Scope. */
+export const make = <A = unknown, E = never>(
+  options?: Options<A, E>
+): Effect.Effect<readonly [Connection<A, E>, Connection<A, E>], OSError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const [a, b] = yield* socketPair
+      const serializer = (options?.serializer ?? Serializer.unknown) as Serializer.Serializer<A, E>
+      const duplex = options?.duplex ?? true
+      const first = new ConnectionImpl(yield* FramedSocket.make(a), serializer, true, duplex)
+      const second = new ConnectionImpl(yield* FramedSocket.make(b), serializer, duplex, true)
+      return [first, second] as const
+    }),
+    ([first, second]) => Effect.zipRight(first.close, second.close)
+  )
