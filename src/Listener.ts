@@ -16,6 +16,7 @@ import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
 import { authenticateClient, authenticateListener } from "./internal/handshake.js"
+import { type Readiness, type Waitable, WaitableTypeId } from "./internal/waitable.js"
 
 /** `{ host, port }` for TCP; a path (or `"\0name"`, a Linux abstract name) for a Unix socket. */
 export type Address = { readonly host: string; readonly port: number } | string
@@ -68,7 +69,7 @@ const open = <A, E>(
     return new ConnectionImpl(framed, (options?.serializer ?? Serializer.unknown) as Serializer.Serializer<A, E>, true, true)
   })
 
-export class ListenerImpl<A, E> {
+export class ListenerImpl<A, E> implements Waitable {
   private readonly pending: Array<net.Socket> = []
   private arrived = Deferred.unsafeMake<void>(undefined as never)
   private accepted: Address | null = null
@@ -86,6 +87,14 @@ export class ListenerImpl<A, E> {
       this.arrived = Deferred.unsafeMake<void>(undefined as never)
       Deferred.unsafeDone(waiters, Effect.void)
     })
+  }
+
+  /** Ready when a connection waits to be accepted (or the listener is closed: accept would not wait). */
+  get [WaitableTypeId](): Readiness {
+    const isReady = Effect.sync(() => this.pending.length > 0 || !this.server.listening)
+    const awaitReady: Effect.Effect<void> = Effect.flatMap(isReady, (ready) =>
+      ready ? Effect.void : Effect.zipRight(Deferred.await(this.arrived), awaitReady))
+    return { isReady, awaitReady }
   }
 
   /** The address of the last accepted peer (null for Unix sockets, whose peers have none). */

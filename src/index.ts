@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * as Connection from "./Connection.js"
 export * as Context from "./Context.js"
 export * as Errors from "./Errors.js"
 export * as Listener from "./Listener.js"

@@ -16,6 +16,8 @@ import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
 import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
+import * as EffectConnection from "../Connection.js"
+import { type Waitable, WaitableTypeId } from "../internal/waitable.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 
 export type Address = readonly [host: string, port: number] | string
@@ -38,7 +40,7 @@ const fromEffect = (address: EffectListener.Address): Address =>
   typeof address === "string" ? address : [address.host, address.port]
 
 /** One end of a connection. */
-export class Connection<A = unknown> {
+export class Connection<A = unknown> implements Waitable {
   readonly #connection: EffectListener.Connection<A, any>
   readonly #scope: Scope.CloseableScope | undefined
 
@@ -48,6 +50,9 @@ export class Connection<A = unknown> {
     this.#scope = scope
   }
 
+  get [WaitableTypeId]() {
+    return this.#connection[WaitableTypeId]
+  }
   get readable(): boolean {
     return this.#connection.readable
   }
@@ -96,7 +101,7 @@ const withScope = async <A, E>(make: Effect.Effect<A, E, Scope.Scope>) => {
   }
 }
 
-export class ListenerHandle {
+export class ListenerHandle implements Waitable {
   readonly #listener: EffectListener.Listener<any, any>
   readonly #scope: Scope.CloseableScope
 
@@ -106,6 +111,9 @@ export class ListenerHandle {
     this.#scope = scope
   }
 
+  get [WaitableTypeId]() {
+    return this.#listener[WaitableTypeId]
+  }
   get address(): Address {
     return fromEffect(this.#listener.address)
   }
@@ -148,3 +156,11 @@ export const Pipe = async <A = unknown>(
   const { value } = await withScope(EffectPipe.make<A, any>(options))
   return [new Connection(value[0]), new Connection(value[1])]
 }
+
+/**
+ * The objects that are ready — connections with data (or end of file), listeners
+ * with a waiting client, process sentinels of exited processes — waiting up to
+ * `timeout` seconds for one (forever when omitted); `[]` on timeout.
+ */
+export const wait = <W extends Waitable>(objects: ReadonlyArray<W>, timeout?: number | null): Promise<Array<W>> =>
+  runPromise(EffectConnection.wait(objects, seconds(timeout)))

@@ -45,4 +45,4 @@ export type { Logger, MultiprocessingContext, ParentProcess } from "./context.js
 export { Process, type ProcessOptions } from "./Process.js"
 export * as serializer from "./serializer.js"
 export type { Codec } from "./serializer.js"
-export { type Address, Client, Connection, Listener, type ListenerHandle, Pipe } from "./connection.js"
+export { type Address, Client, Connection, Listener, type ListenerHandle, Pipe, wait } from "./connection.js"

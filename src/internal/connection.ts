@@ -7,14 +7,18 @@ import { Duration, Effect, Either } from "effect"
 import { BufferTooShort, OSError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
 import type { FramedSocket, ReceiveError } from "./framedSocket.js"
+import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
 
 export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessing/Connection")
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
 
-export class ConnectionImpl<A, E> {
+export class ConnectionImpl<A, E> implements Waitable {
   readonly [ConnectionTypeId] = ConnectionTypeId
+  get [WaitableTypeId](): Readiness {
+    return { isReady: this.socket.isReady, awaitReady: this.socket.awaitReady }
+  }
   private isClosed = false
 
   constructor(

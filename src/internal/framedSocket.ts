@@ -19,6 +19,10 @@ export interface FramedSocket {
   readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
   readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
+  /** Whether a receive would not wait now (starts reading). */
+  readonly isReady: Effect.Effect<boolean>
+  /** Waits until a receive would not wait. */
+  readonly awaitReady: Effect.Effect<void>
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
@@ -91,6 +95,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       recvBytes: (maxLength) => Effect.zipRight(awaitReady, take(maxLength)),
       poll: (timeout) =>
         Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
+      isReady: Effect.sync(() => {
+        startReading()
+        return ready()
+      }),
+      awaitReady,
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
       },

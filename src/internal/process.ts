@@ -19,11 +19,12 @@ import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
 import type { ErrorData } from "./codec.js"
 import { log } from "./log.js"
 import type { ChildRecord, TargetSpec } from "./protocol.js"
+import { type Waitable, WaitableTypeId } from "./waitable.js"
 
 export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
 
 /** Ready once the process has exited; what `wait` watches. */
-export interface Sentinel {
+export interface Sentinel extends Waitable {
   readonly await: Effect.Effect<void, ProcessStateError>
   readonly isReady: Effect.Effect<boolean>
 }
@@ -152,10 +153,15 @@ export class ProcessImpl<A> implements ChildRecord {
   }
 
   /** Ready once the process has exited; waiting on it before `start` fails, as Python's `sentinel` does. */
-  readonly sentinel: Sentinel = {
-    await: Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited))),
-    isReady: Deferred.isDone(this.exited)
-  }
+  readonly sentinel: Sentinel = (() => {
+    const await_ = Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited)))
+    const isReady = Deferred.isDone(this.exited)
+    return {
+      await: await_,
+      isReady,
+      [WaitableTypeId]: { isReady: Effect.zipRight(Effect.suspend(() => this.started("wait for")), isReady), awaitReady: await_ }
+    }
+  })()
 
   /** For the child bootstrap, which waits for a target's non-daemon children before the child exits. */
   awaitExit(): Promise<void> {

@@ -91,3 +91,27 @@ describe("compat Pipe", () => {
     expect(parentConn.closed && childConn.closed).toBe(true)
   })
 })
+
+describe("compat wait", () => {
+  it("billiard's multi-connection wait: messages after different delays, collected as they come", async () => {
+    const { Pipe, wait } = await import("effect-multiprocessing/compat")
+    const pipes = await Promise.all([0, 1, 2, 3].map(() => Pipe()))
+    const readers = pipes.map(([reader]) => reader)
+    pipes.forEach(([, writer], i) =>
+      setTimeout(() => void writer.send(`Message from connection ${i}`).then(() => writer.close()), 50 + 60 * (3 - i))
+    )
+    const received: Array<string> = []
+    let pending = [...readers]
+    while (pending.length > 0) {
+      const ready = await wait(pending, 3)
+      expect(ready.length).toBeGreaterThan(0)
+      for (const conn of ready) {
+        received.push((await conn.recv()) as string)
+        pending = pending.filter((c) => c !== conn)
+      }
+    }
+    expect(received).toEqual([3, 2, 1, 0].map((i) => `Message from connection ${i}`))
+    expect(await wait(readers, 0.05)).toEqual(readers) // each at end of file now: a recv would not wait
+    readers.forEach((r) => r.close())
+  })
+})

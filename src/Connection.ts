@@ -1,0 +1,45 @@
+/**
+ * Connection: one end of a Pipe, or what a Listener accepts and a Client
+ * opens — CPython's `Connection` — and `wait`, which watches several
+ * connections, listeners and process sentinels at once.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Option } from "effect"
+import type { ProcessStateError } from "./Errors.js"
+import { type Waitable, WaitableTypeId } from "./internal/waitable.js"
+
+export { ConnectionTypeId } from "./internal/connection.js"
+export type { Connection } from "./Listener.js"
+export type { Waitable }
+
+const ioTurn = Effect.async<void>((resume) => {
+  const immediate = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(immediate))
+})
+
+/**
+ * The objects that are ready: a connection with a message (or end of file)
+ * waiting, a listener with a connection waiting, a process that has exited.
+ * Waits up to `timeout` for at least one (forever without one); `[]` when it
+ * runs out; a zero or negative timeout answers at once.
+ */
+export const wait = <W extends Waitable>(
+  objects: ReadonlyArray<W>,
+  timeout?: Duration.DurationInput
+): Effect.Effect<Array<W>, ProcessStateError> =>
+  Effect.gen(function*() {
+    // One turn of the event loop first, so that what the OS already holds for us has been read:
+    // readiness is known only for data Node has taken in (Python's select asks the kernel).
+    // Asking starts a connection reading, so ask once before the turn and once after.
+    const check = Effect.filter(objects, (object) => object[WaitableTypeId].isReady)
+    const readyNow = Effect.zipRight(Effect.zipRight(check, ioTurn), check)
+    const ready = yield* readyNow
+    const limit = timeout === undefined ? undefined : Duration.decode(timeout)
+    if (ready.length > 0 || objects.length === 0 || (limit !== undefined && Duration.lessThanOrEqualTo(limit, Duration.zero))) {
+      return ready
+    }
+    const any = Effect.raceAll(objects.map((object) => object[WaitableTypeId].awaitReady))
+    const woke = limit === undefined ? yield* Effect.asSome(any) : yield* Effect.timeoutOption(any, limit)
+    return Option.isNone(woke) ? [] : yield* readyNow
+  })
