@@ -16,6 +16,8 @@ export type StartMethod = "spawn"
 export interface SpawnRequest {
   readonly target: TargetSpec
   readonly args: ReadonlyArray<unknown>
+  /** OS sockets to hand to the child, in the order the arguments' placeholders number them. */
+  readonly sockets: ReadonlyArray<import("node:net").Socket>
   readonly identity: ProcessIdentity
   /** Called once, when the child has exited, with its exit code (`-signal` for a signal). */
   readonly onExit: (exitCode: number) => void

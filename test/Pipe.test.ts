@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
-import { Pipe } from "effect-multiprocessing"
+import { type Connection, NodeMultiprocessing, Pipe, Process } from "effect-multiprocessing"
 
 describe("Pipe", () => {
   it.scopedLive("duplex: both ends send and receive, objects and bytes", () =>
@@ -35,4 +35,53 @@ describe("Pipe", () => {
       }),
     { fastCheck: { numRuns: 20 } }
   )
+})
+
+describe("Pipe ends passed to child processes", () => {
+  it.scopedLive("Python's Pipe example: the child sends through its end, the descriptor itself was handed over", () =>
+    Effect.gen(function*() {
+      const [parentConn, childConn] = yield* Pipe.make()
+      const p = yield* Process.start({
+        target: (conn: Connection.Connection) => conn.send([42, null, "hello", process.pid]),
+        args: [childConn]
+      })
+      yield* childConn.close // the parent's copy: from now on only the child holds that end
+      const [answer, , , pid] = (yield* parentConn.recv) as [number, null, string, number]
+      expect(answer).toBe(42)
+      expect(pid).toBe(p.pid)
+      expect(yield* p.join()).toBe(0)
+      // Every copy of the other end is closed now: end of file.
+      expect((yield* parentConn.recv.pipe(Effect.flip))._tag).toBe("EOFError")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("two children talk over a pipe directly, both directions; nested in an object too", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      const server = yield* Process.start({
+        target: async (ends: { conn: Connection.Connection }) => {
+          const { Effect } = await import("effect")
+          return Effect.gen(function*() {
+            for (;;) {
+              const request = yield* ends.conn.recv
+              if (request === null) return "served"
+              yield* ends.conn.send(`Processed: ${request}`)
+            }
+          })
+        },
+        args: [{ conn: a }]
+      })
+      const client = yield* Process.start({
+        target: async (conn: Connection.Connection) => {
+          const { Effect } = await import("effect")
+          return Effect.forEach([0, 1, 2], (i) => Effect.zipRight(conn.send(`request_${i}`), conn.recv)).pipe(
+            Effect.tap(() => conn.send(null))
+          )
+        },
+        args: [b]
+      })
+      yield* a.close
+      yield* b.close
+      expect(yield* client.result).toEqual(["Processed: request_0", "Processed: request_1", "Processed: request_2"])
+      expect(yield* server.result).toBe("served")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })

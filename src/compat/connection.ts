@@ -17,6 +17,7 @@ import * as EffectPipe from "../Pipe.js"
 import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
 import * as EffectConnection from "../Connection.js"
+import { EffectConnectionKey } from "../internal/handles.js"
 import { type Waitable, WaitableTypeId } from "../internal/waitable.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 
@@ -52,6 +53,10 @@ export class Connection<A = unknown> implements Waitable {
 
   get [WaitableTypeId]() {
     return this.#connection[WaitableTypeId]
+  }
+  /** @internal what a Process hands to a child when this end is an argument */
+  get [EffectConnectionKey]() {
+    return this.#connection
   }
   get readable(): boolean {
     return this.#connection.readable

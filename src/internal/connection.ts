@@ -32,6 +32,11 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.isClosed
   }
 
+  /** The OS socket under this end, for handing it to a child process. */
+  get osSocket() {
+    return this.socket.socket
+  }
+
   private check(need: "read" | "write"): Effect.Effect<void, OSError> {
     if (this.isClosed) return Effect.fail(new OSError({ message: "handle is closed" }))
     if (need === "read" && !this.readable) return Effect.fail(new OSError({ message: "connection is write-only" }))

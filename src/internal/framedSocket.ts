@@ -26,6 +26,8 @@ export interface FramedSocket {
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
+  /** The OS socket, to hand its descriptor to a child process. */
+  readonly socket: Socket
 }
 
 export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
@@ -105,6 +107,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       },
       close: Effect.sync(() => {
         socket.destroy()
-      })
+      }),
+      socket
     }
   })

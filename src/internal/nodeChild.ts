@@ -133,6 +133,7 @@ export const spawnChild = (
       args: request.args,
       process: request.identity,
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
+      ...(request.sockets.length === 0 ? {} : { handles: request.sockets.length }),
       ...(pdeathsigWrapper === undefined ? { watchParent: true } : {})
     }
     const payload = yield* Effect.try({
@@ -150,7 +151,8 @@ export const spawnChild = (
       bootstrapPath
     ]
     const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
-    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe"] })
+    // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...request.sockets] })
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})
     if (child.pid === undefined) {

@@ -17,6 +17,7 @@ import * as Target from "../Target.js"
 import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
 import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
 import type { ErrorData } from "./codec.js"
+import { extractHandles } from "./handles.js"
 import { log } from "./log.js"
 import type { ChildRecord, TargetSpec } from "./protocol.js"
 import { type Waitable, WaitableTypeId } from "./waitable.js"
@@ -217,9 +218,11 @@ export class ProcessImpl<A> implements ChildRecord {
       const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
       this.state = "started"
+      const { args, sockets } = extractHandles(this.options.args ?? [])
       const handle = yield* this.mp.spawn({
         target,
-        args: this.options.args ?? [],
+        args,
+        sockets,
         identity: {
           name: this.name,
           daemon: this.daemon,

@@ -115,3 +115,24 @@ describe("compat wait", () => {
     readers.forEach((r) => r.close())
   })
 })
+
+describe("compat Pipe ends in child processes", () => {
+  it("Python's Pipe example as written: conn.send in the child, parentConn.recv here", async () => {
+    const { Pipe, Process } = await import("effect-multiprocessing/compat")
+    const [parentConn, childConn] = await Pipe()
+    const p = new Process({
+      target: async (conn: { send(v: unknown): Promise<void>; close(): void }) => {
+        await conn.send([42, null, "hello"])
+        conn.close()
+      },
+      args: [childConn]
+    })
+    p.start()
+    childConn.close()
+    expect(await parentConn.recv()).toEqual([42, null, "hello"])
+    await p.join()
+    expect(p.exitCode).toBe(0)
+    await expect(parentConn.recv()).rejects.toBeInstanceOf(EOFError)
+    parentConn.close()
+  })
+})

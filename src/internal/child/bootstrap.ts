@@ -192,17 +192,37 @@ const settle = async (result: unknown): Promise<unknown> => {
   throw Cause.squash(exit.cause)
 }
 
-const runAsync = async (start: StartMessage, pending: Promise<Target> | undefined, result?: unknown) => {
+/** A target ready to call, with its arguments (Connection ends among them revived). */
+interface Prepared {
+  readonly target: Target
+  readonly args: ReadonlyArray<unknown>
+}
+
+/** The slow way in: a module to import, or handed-over descriptors to revive (which loads the library). */
+const prepare = async (start: StartMessage): Promise<Prepared> => {
+  let args = start.args
+  if (start.handles !== undefined) {
+    const { reviveHandles } = (await import(new URL("../childHandles.js", import.meta.url).href)) as
+      typeof import("../childHandles.js")
+    args = reviveHandles(args)
+  }
+  const target = start.target._tag === "Module"
+    ? await loadModuleTarget(start.target, start.typescriptLoader)
+    : loadInlineTarget(start.target)
+  return { target, args }
+}
+
+const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefined, result?: unknown) => {
   watchParent()
-  let target: Target
   if (pending !== undefined) {
+    let prepared: Prepared
     try {
-      target = await pending
+      prepared = await pending
     } catch (error) {
       return fail(start, errorToData(error), "LoadFailed")
     }
     try {
-      result = target(...start.args)
+      result = prepared.target(...prepared.args)
     } catch (error) {
       return fail(start, errorToData(error))
     }
@@ -221,7 +241,7 @@ const main = () => {
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   if (start.watchParent === true) watchParentFromThread(start.process.parentPid)
   process.title = start.process.name
-  if (start.target._tag === "Module") return void runAsync(start, loadModuleTarget(start.target, start.typescriptLoader))
+  if (start.target._tag === "Module" || start.handles !== undefined) return void runAsync(start, prepare(start))
   let result: unknown
   try {
     result = loadInlineTarget(start.target)(...start.args)

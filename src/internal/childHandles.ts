@@ -1,0 +1,33 @@
+/**
+ * The child's side of `handles.ts`: turns placeholders back into Connections
+ * over the descriptors the parent handed over. Loaded by the bootstrap only
+ * when there are handles, since it brings Effect with it.
+ */
+import * as net from "node:net"
+import { Effect } from "effect"
+import { Connection as CompatConnection } from "../compat/connection.js"
+import * as Serializer from "../Serializer.js"
+import { ConnectionImpl } from "./connection.js"
+import * as FramedSocket from "./framedSocket.js"
+import { HANDLE_KEY, type Placeholder } from "./handles.js"
+
+const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
+
+const revive = (placeholder: Placeholder) => {
+  const { face, fd, readable, writable } = placeholder[HANDLE_KEY]
+  const framed = Effect.runSync(FramedSocket.make(new net.Socket({ fd, readable: true, writable: true })))
+  const connection = new ConnectionImpl(framed, Serializer.unknown, readable, writable)
+  return face === "compat" ? new CompatConnection(connection) : connection
+}
+
+export const reviveHandles = (args: ReadonlyArray<unknown>): Array<unknown> => {
+  const visit = (value: unknown): unknown => {
+    if (isPlaceholder(value)) return revive(value)
+    if (Array.isArray(value)) return value.map(visit)
+    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, visit(v)]))
+    }
+    return value
+  }
+  return args.map(visit)
+}

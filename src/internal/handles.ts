@@ -1,0 +1,51 @@
+/**
+ * Connection ends passed to a child as arguments: the descriptor itself is
+ * handed over (an extra stdio slot of the spawn, from fd 4 on), so data never
+ * routes through the parent. In the arguments each end becomes a placeholder
+ * naming its descriptor; the child revives it (`childHandles.ts`) as the same
+ * face's Connection.
+ */
+import type { Socket } from "node:net"
+import { ConnectionTypeId, type ConnectionImpl } from "./connection.js"
+
+/** The key of a placeholder; a plain object with it never travels as data. */
+export const HANDLE_KEY = "__effectMultiprocessingHandle__"
+
+/** The first descriptor handed over: 0–2 are stdio, 3 the control channel. */
+export const FIRST_HANDLE_FD = 4
+
+export interface Placeholder {
+  readonly [HANDLE_KEY]: { readonly fd: number; readonly readable: boolean; readonly writable: boolean; readonly face: "effect" | "compat" }
+}
+
+/** Where a compat Connection keeps the Effect one it wraps. */
+export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
+
+const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face: "effect" | "compat" } | undefined => {
+  if (typeof u !== "object" || u === null) return undefined
+  if (ConnectionTypeId in u) return { connection: u as ConnectionImpl<any, any>, face: "effect" }
+  const inner = (u as Record<symbol, unknown>)[EffectConnectionKey]
+  return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+}
+
+/** Replaces every Connection in `args` (in arrays and plain objects) with a placeholder; gives their sockets. */
+export const extractHandles = (args: ReadonlyArray<unknown>): { args: Array<unknown>; sockets: Array<Socket> } => {
+  const sockets: Array<Socket> = []
+  const visit = (value: unknown): unknown => {
+    const found = asConnection(value)
+    if (found !== undefined) {
+      const { connection, face } = found
+      sockets.push(connection.osSocket)
+      return {
+        [HANDLE_KEY]: { fd: FIRST_HANDLE_FD + sockets.length - 1, readable: connection.readable, writable: connection.writable, face }
+      } satisfies Placeholder
+    }
+    if (Array.isArray(value)) return value.map(visit)
+    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, visit(v)]))
+    }
+    return value
+  }
+  const replaced = args.map(visit)
+  return sockets.length === 0 ? { args: [...args], sockets } : { args: replaced, sockets }
+}
