@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option } from "effect"
+import { Duration, Effect, Option, Sink, Stream } from "effect"
 import type { ProcessStateError } from "./Errors.js"
+import type { Connection } from "./Listener.js"
 import { type Waitable, WaitableTypeId } from "./internal/waitable.js"
 
 export { ConnectionTypeId } from "./internal/connection.js"
-export type { Connection } from "./Listener.js"
+export type { Connection }
 export type { Waitable }
 
 const ioTurn = Effect.async<void>((resume) => {
@@ -43,3 +44,19 @@ export const wait = <W extends Waitable>(
     const woke = limit === undefined ? yield* Effect.asSome(any) : yield* Effect.timeoutOption(any, limit)
     return Option.isNone(woke) ? [] : yield* readyNow
   })
+
+type RecvError<A, E> = Effect.Effect.Error<Connection<A, E>["recv"]>
+type SendError<A, E> = Effect.Effect.Error<ReturnType<Connection<A, E>["send"]>>
+
+/** The messages a connection receives, until the peer closes (end of file ends the stream; other errors fail it). */
+export const toStream = <A, E>(connection: Connection<A, E>): Stream.Stream<A, Exclude<RecvError<A, E>, { _tag: "EOFError" }>> =>
+  Stream.repeatEffectOption(
+    Effect.mapError(connection.recv, (error) =>
+      (error as { _tag?: string })._tag === "EOFError"
+        ? Option.none()
+        : Option.some(error as Exclude<RecvError<A, E>, { _tag: "EOFError" }>))
+  )
+
+/** A sink that sends every element through the connection. */
+export const toSink = <A, E>(connection: Connection<A, E>): Sink.Sink<void, A, never, SendError<A, E>> =>
+  Sink.forEach((value: A) => connection.send(value))

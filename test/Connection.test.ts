@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Chunk, Effect, FastCheck, Fiber, Stream } from "effect"
 import { Connection, Listener, NodeMultiprocessing, Pipe, Process } from "effect-multiprocessing"
 
 describe("wait", () => {
@@ -28,4 +28,52 @@ describe("wait", () => {
       expect(yield* Connection.wait([p.sentinel, b1], "10 seconds")).toEqual([p.sentinel])
       expect(p.exitCode).toBe(0)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("Connection as Stream and Sink", () => {
+  it.scopedLive("a stream into a sink on one end comes out as a stream on the other, ending at end of file", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      yield* Stream.range(1, 500).pipe(Stream.map((n) => ({ n })), Stream.run(Connection.toSink(a)))
+      yield* a.close
+      const received = yield* Stream.runCollect(Connection.toStream(b))
+      expect(Chunk.toReadonlyArray(received).map((m) => (m as { n: number }).n)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
+    }))
+
+  it.scopedLive("messages of 64 MiB and more arrive intact", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      const big = Buffer.alloc(64 * 1024 * 1024 + 3)
+      for (let i = 0; i < big.length; i += 4096) big[i] = i % 251
+      const [, received] = yield* Effect.all([a.sendBytes(big), b.recvBytes()], { concurrency: "unbounded" })
+      expect(received.byteLength).toBe(big.byteLength)
+      expect(Buffer.compare(Buffer.from(received), big)).toBe(0)
+    }))
+})
+
+describe("message sequences across processes", () => {
+  it.scopedLive.prop(
+    "bytes (empty ones included) and values sent by a child arrive in order with their boundaries",
+    [FastCheck.array(FastCheck.uint8Array({ maxLength: 3000 }), { maxLength: 25 }), FastCheck.array(FastCheck.jsonValue(), { maxLength: 10 })],
+    ([chunks, values]) =>
+      Effect.gen(function*() {
+        const [here, there] = yield* Pipe.make()
+        yield* Process.start({
+          target: async (conn: { sendBytes(b: Uint8Array): unknown; send(v: unknown): unknown }, bytes: Array<Uint8Array>, objects: Array<unknown>) => {
+            const { Effect } = await import("effect")
+            return Effect.zipRight(
+              Effect.forEach(bytes, (b) => conn.sendBytes(b) as never),
+              Effect.forEach(objects, (v) => conn.send(v) as never)
+            )
+          },
+          args: [there, chunks, values]
+        })
+        yield* there.close
+        const gotBytes = yield* Effect.forEach(chunks, () => here.recvBytes())
+        const gotValues = yield* Effect.forEach(values, () => here.recv)
+        expect(gotBytes.map((b) => [...b])).toEqual(chunks.map((b) => [...b]))
+        expect(gotValues).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))))
+      }).pipe(Effect.provide(NodeMultiprocessing.layer)),
+    { fastCheck: { numRuns: 6 } }
+  )
 })

@@ -13,6 +13,9 @@ import { FrameDecoder, header } from "./framing.js"
 
 export type ReceiveError = EOFError | OSError
 
+/** Frames up to this size are copied into one buffer with their header: one write, one syscall. */
+const SMALL_FRAME = 64 * 1024
+
 export interface FramedSocket {
   readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
   /** The next message; fails (and the socket stops reading) if it is longer than `maxLength`. */
@@ -67,6 +70,16 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => end(new EOFError({ message: "the connection is closed" })))
 
+    const awaitDrain = Effect.async<void, OSError>((resume) => {
+      const done = () => {
+        socket.off("drain", done)
+        socket.off("close", done)
+        resume(socket.destroyed ? Effect.fail(new OSError({ message: "send failed: the connection closed" })) : Effect.void)
+      }
+      socket.on("drain", done)
+      socket.on("close", done)
+    })
+
     const ready = () => messages.length > 0 || ended !== undefined
     const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
       startReading()
@@ -88,11 +101,16 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       })
 
     return {
+      // A send is done once the socket has taken the frame, as a blocking write is in CPython; only when
+      // the socket's buffer is full does it wait for the peer to drain it. Small frames go in one write.
       sendBytes: (bytes) =>
-        Effect.async<void, OSError>((resume) => {
-          socket.write(header(bytes.byteLength))
-          socket.write(bytes, (error) =>
-            resume(error ? Effect.fail(new OSError({ message: `send failed: ${error.message}` })) : Effect.void))
+        Effect.suspend(() => {
+          if (socket.destroyed || ended instanceof OSError) {
+            return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
+          }
+          const frame = bytes.byteLength <= SMALL_FRAME ? Buffer.concat([header(bytes.byteLength), bytes]) : undefined
+          const flowing = frame !== undefined ? socket.write(frame) : (socket.write(header(bytes.byteLength)), socket.write(bytes))
+          return flowing ? Effect.void : awaitDrain
         }),
       recvBytes: (maxLength) => Effect.zipRight(awaitReady, take(maxLength)),
       poll: (timeout) =>
@@ -105,8 +123,13 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
       },
+      // Frames already taken by the socket still go out, as they would have left a blocking
+      // write; then the descriptor is closed — not shut down, which would end the
+      // connection for another process holding a copy of it.
       close: Effect.sync(() => {
-        socket.destroy()
+        if (socket.destroyed) return
+        if (socket.writableLength === 0) socket.destroy()
+        else socket.write(Buffer.alloc(0), () => socket.destroy())
       }),
       socket
     }
