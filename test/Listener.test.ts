@@ -152,4 +152,37 @@ describe("Listener and Client", () => {
       yield* client.close
       expect(yield* Effect.promise(() => pythonListener)).toEqual([String(pythonPort), "OK"])
     }))
+
+  it.scopedLive("a bounded fuzz: random bytes and truncated handshakes fail only their own accept; the listener keeps serving", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey, maxMessageLength: 1 << 20 })
+      const port = (listener.address as { port: number }).port
+      const junk = fc.sample(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }),
+          // a plausible frame, cut short
+          fc.tuple(fc.integer({ min: 0, max: 300 }), fc.uint8Array({ maxLength: 40 })).map(([length, body]) => {
+            const frame = Buffer.alloc(4 + body.length)
+            frame.writeInt32BE(length, 0)
+            frame.set(body, 4)
+            return new Uint8Array(frame)
+          })
+        ),
+        { numRuns: 40, seed: 7 }
+      )
+      for (const bytes of junk) {
+        const raw = net.connect(port, "127.0.0.1")
+        yield* Effect.addFinalizer(() => Effect.sync(() => raw.destroy()))
+        raw.on("error", () => {})
+        raw.end(bytes)
+        const outcome = yield* Effect.scoped(listener.accept).pipe(Effect.either)
+        expect(outcome._tag).toBe("Left")
+      }
+      const [client, server] = yield* Effect.all([Listener.client(listener.address, { authkey }), listener.accept], {
+        concurrency: "unbounded"
+      })
+      yield* client.send("still serving")
+      expect(yield* server.recv).toBe("still serving")
+    }))
 })
