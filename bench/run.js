@@ -13,6 +13,9 @@
  *   process_start_join_ms                      lower is better
  *   codec_small_object_roundtrip_ops_per_s     higher is better
  *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
+ *   pipe_pingpong_rtt_us                       lower is better
+ *   pipe_bytes_1k_msgs_per_s                   higher is better
+ *   pipe_objects_msgs_per_s                    higher is better
  */
 import { spawn } from "node:child_process"
 import { deepStrictEqual } from "node:assert/strict"
@@ -20,15 +23,17 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
-import { activeChildren, Process } from "effect-multiprocessing/compat"
+import { activeChildren, Pipe, Process } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
 import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { PythonPeer } from "./pythonPeer.js"
 
 const quick = process.argv.includes("--quick")
 const config = quick
-  ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80 }
-  : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300 }
+  ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
+    pipeRounds: 3, pingN: 300, streamN: 3000, pipeWarmupMsgs: 100 }
+  : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
+    pipeRounds: 7, pingN: 2000, streamN: 20000, pipeWarmupMsgs: 500 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -114,6 +119,83 @@ const nodeCodec = (key, value, consume) => {
 }
 const pythonCodec = (pyCase) => async (budgetMs) => (await python.request({ cmd: "codec", case: pyCase, budget_ms: budgetMs })).ops_per_s
 
+// 4., 5. and 6. pipes: one child per round, started and joined outside the timed part.
+// Inline targets travel as source text, so they use only their arguments.
+
+const echoTarget = async (conn, count) => {
+  for (let i = 0; i < count; i++) await conn.sendBytes(await conn.recvBytes())
+}
+
+// Sends `warmup` messages, waits for the parent's go, sends `n` messages and a final marker.
+const streamTarget = async (conn, kind, warmup, n) => {
+  const bytes = new Uint8Array(1024).fill(7)
+  for (let i = 0; i < warmup + n; i++) {
+    if (i === warmup) await conn.recvBytes()
+    if (kind === "bytes") await conn.sendBytes(bytes)
+    else await conn.send({ id: i, name: "task", tags: ["a", "b"], ok: true, score: 3.14 })
+  }
+  if (kind === "bytes") await conn.sendBytes(new Uint8Array(0))
+  else await conn.send(null)
+}
+
+const withChild = async (target, args, body) => {
+  const [here, there] = await Pipe()
+  const child = new Process({ target, args: [there, ...args] })
+  let result
+  try {
+    child.start()
+    there.close()
+    result = await body(here)
+  } finally {
+    here.close()
+    const code = await child.join()
+    child.close()
+    if (result !== undefined && code !== 0) throw new Error(`ours: pipe child exited with ${code}`)
+  }
+  return result
+}
+
+// Per-message round trips in microseconds, after `pipeWarmupMsgs` untimed ones.
+const oursPingPong = async (n) => {
+  const warmup = config.pipeWarmupMsgs
+  return withChild(echoTarget, [warmup + n], async (conn) => {
+    const msg = new Uint8Array(16).fill(1)
+    const out = []
+    for (let i = 0; i < warmup + n; i++) {
+      const t0 = performance.now()
+      await conn.sendBytes(msg)
+      const echo = await conn.recvBytes()
+      const t1 = performance.now()
+      if (echo.length !== 16) throw new Error("ours: bad echo")
+      if (i >= warmup) out.push((t1 - t0) * 1000)
+    }
+    return out
+  })
+}
+
+// Messages per second received by the parent, from the first timed recv to the n-th message.
+const oursStream = (kind) => async (n) => {
+  const warmup = config.pipeWarmupMsgs
+  return withChild(streamTarget, [kind, warmup, n], async (conn) => {
+    const recv = kind === "bytes" ? () => conn.recvBytes() : () => conn.recv()
+    for (let i = 0; i < warmup; i++) await recv()
+    await conn.sendBytes(new Uint8Array(1)) // go
+    let last
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) last = await recv()
+    const t1 = performance.now()
+    const marker = await recv()
+    if (kind === "bytes" ? last.length !== 1024 || marker.length !== 0 : last.id !== n + warmup - 1 || marker !== null) {
+      throw new Error(`ours: unexpected ${kind} stream content`)
+    }
+    return n / ((t1 - t0) / 1000)
+  })
+}
+
+const pythonPingPong = async (n) => (await python.request({ cmd: "pipe_pingpong", n, warmup: config.pipeWarmupMsgs })).us
+const pythonStream = (kind) => async (n) =>
+  (await python.request({ cmd: "pipe_stream", kind, n, warmup: config.pipeWarmupMsgs })).msgs_per_s
+
 // ---------------------------------------------------------------------------
 // Metrics
 
@@ -165,6 +247,48 @@ const metrics = [
       { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", f64, (v) => v.length) },
       { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true },
       { key: "python_bytes", label: "python_bytes (pickle of the same 1 MiB as bytes)", run: pythonCodec("bytes_1mib"), python: true }
+    ]
+  },
+  {
+    name: "pipe_pingpong_rtt_us",
+    better: "lower",
+    how: `median of ${config.pipeRounds} rounds; a round's figure is the median of ${config.pingN} sequential 16-byte send+echo ` +
+      `round trips (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+    rounds: config.pipeRounds,
+    warmup: 100,
+    work: config.pingN,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Pipe, sendBytes/recvBytes)", run: oursPingPong },
+      { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: pythonPingPong, python: true }
+    ]
+  },
+  {
+    name: "pipe_bytes_1k_msgs_per_s",
+    better: "higher",
+    how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 1 KiB messages / parent's elapsed ` +
+      `from first recv to last message (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+    rounds: config.pipeRounds,
+    warmup: 1000,
+    work: config.streamN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Pipe, sendBytes/recvBytes)", run: oursStream("bytes") },
+      { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: pythonStream("bytes"), python: true }
+    ]
+  },
+  {
+    name: "pipe_objects_msgs_per_s",
+    better: "higher",
+    how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 5-field objects / parent's elapsed ` +
+      `from first recv to last message (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+    rounds: config.pipeRounds,
+    warmup: 1000,
+    work: config.streamN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Pipe, send/recv, default serializer)", run: oursStream("objects") },
+      { key: "python", label: "python (multiprocessing.Pipe, spawn, send/recv = pickle)", run: pythonStream("objects"), python: true }
     ]
   }
 ]

@@ -25,4 +25,18 @@ describe("examples", () => {
     expect(stdout).toContain(`parent ${parentPid})`)
     expect(stdout).toContain("exit code 0")
   })
+
+  it("pipe: Python's Pipe example prints what the child sent", async () => {
+    const { stdout } = await run("examples/pipe.js")
+    expect(stdout.trim()).toBe("[ 42, null, 'hello' ]")
+  })
+
+  it("listener-client: billiard's echo server in one process, three client processes", async () => {
+    const { stdout } = await run("examples/listener-client.js")
+    for (let id = 0; id < 3; id++) {
+      for (let i = 0; i < 3; i++) expect(stdout).toContain(`Client ${id} got response: Echo: Message ${i} from client ${id}`)
+    }
+    expect(stdout).toContain("Client 3 disconnected")
+    expect(stdout).toContain("server exit code 0")
+  })
 })

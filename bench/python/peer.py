@@ -9,6 +9,11 @@ line on stdout.
       -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join())
   {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
+  {"cmd": "pipe_pingpong", "n": 2000, "warmup": 500}
+      -> {"us": [per-message round trips, microseconds]}  (16-byte send_bytes + recv_bytes of the echo)
+  {"cmd": "pipe_stream", "kind": "bytes" | "objects", "n": 20000, "warmup": 500}
+      -> {"msgs_per_s": n}                       (child sends; parent recv_bytes / recv)
+  Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "quit"}
       -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
 
@@ -35,6 +40,88 @@ def _start_join(ctx, n):
             raise RuntimeError(f"child exited with {p.exitcode}")
         p.close()
     return out
+
+
+def echo_target(conn, count):
+    for _ in range(count):
+        conn.send_bytes(conn.recv_bytes())
+    conn.close()
+
+
+def stream_target(conn, kind, warmup, n):
+    data = b"\x07" * 1024
+    for i in range(warmup + n):
+        if i == warmup:
+            conn.recv_bytes()  # go
+        if kind == "bytes":
+            conn.send_bytes(data)
+        else:
+            conn.send({"id": i, "name": "task", "tags": ["a", "b"], "ok": True, "score": 3.14})
+    if kind == "bytes":
+        conn.send_bytes(b"")
+    else:
+        conn.send(None)
+    conn.close()
+
+
+def _with_child(ctx, target, args, body):
+    here, there = ctx.Pipe()
+    p = ctx.Process(target=target, args=(there,) + tuple(args))
+    p.start()
+    there.close()
+    try:
+        result = body(here)
+    finally:
+        here.close()
+        p.join()
+    if p.exitcode != 0:
+        raise RuntimeError(f"pipe child exited with {p.exitcode}")
+    p.close()
+    return result
+
+
+def _pipe_pingpong(ctx, n, warmup):
+    import time
+
+    def body(conn):
+        msg = b"\x01" * 16
+        out = []
+        clock = time.perf_counter_ns
+        send, recv = conn.send_bytes, conn.recv_bytes
+        for i in range(warmup + n):
+            t0 = clock()
+            send(msg)
+            echo = recv()
+            t1 = clock()
+            if len(echo) != 16:
+                raise RuntimeError("bad echo")
+            if i >= warmup:
+                out.append((t1 - t0) / 1000.0)
+        return out
+
+    return _with_child(ctx, echo_target, (warmup + n,), body)
+
+
+def _pipe_stream(ctx, kind, n, warmup):
+    import time
+
+    def body(conn):
+        recv = conn.recv_bytes if kind == "bytes" else conn.recv
+        for _ in range(warmup):
+            recv()
+        conn.send_bytes(b"\x00")  # go
+        last = None
+        t0 = time.perf_counter()
+        for _ in range(n):
+            last = recv()
+        t1 = time.perf_counter()
+        marker = recv()
+        ok = (len(last) == 1024 and marker == b"") if kind == "bytes" else (last["id"] == warmup + n - 1 and marker is None)
+        if not ok:
+            raise RuntimeError(f"unexpected {kind} stream content")
+        return n / (t1 - t0)
+
+    return _with_child(ctx, stream_target, (kind, warmup, n), body)
 
 
 def _small_object():
@@ -98,6 +185,14 @@ def main():
                 if method not in contexts:
                     contexts[method] = multiprocessing.get_context(method)
                 answer({"ms": _start_join(contexts[method], int(req["n"]))})
+            elif cmd in ("pipe_pingpong", "pipe_stream"):
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                ctx, n, warmup = contexts["spawn"], int(req["n"]), int(req["warmup"])
+                if cmd == "pipe_pingpong":
+                    answer({"us": _pipe_pingpong(ctx, n, warmup)})
+                else:
+                    answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, warmup)})
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})
