@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc } from "effect"
-import { type Connection, NodeMultiprocessing, Pipe, Process } from "effect-multiprocessing"
+import { Effect, Either, FastCheck as fc, Schema } from "effect"
+import { type Connection, NodeMultiprocessing, Pipe, Process, Serializer } from "effect-multiprocessing"
 
 describe("Pipe", () => {
   it.scopedLive("duplex: both ends send and receive, objects and bytes", () =>
@@ -22,6 +22,22 @@ describe("Pipe", () => {
       yield* writer.close
       expect(yield* reader.recv).toBe("only message")
       expect((yield* reader.recv.pipe(Effect.flip))._tag).toBe("EOFError")
+    }))
+
+  it.scopedLive("a Schema-typed pipe gives back class instances and fails with ParseError on bad data", () =>
+    Effect.gen(function*() {
+      class Task extends Schema.Class<Task>("Task")({ id: Schema.Number, name: Schema.String }) {
+        get label() {
+          return `${this.id}:${this.name}`
+        }
+      }
+      const [a, b] = yield* Pipe.make({ serializer: Serializer.schema(Task) })
+      yield* a.send(new Task({ id: 1, name: "first" }))
+      const task = yield* b.recv
+      expect(task).toBeInstanceOf(Task)
+      expect(task.label).toBe("1:first")
+      yield* a.sendBytes(Either.getOrThrow(Serializer.unknown.encode({ id: "one" })))
+      expect((yield* b.recv.pipe(Effect.flip))._tag).toBe("ParseError")
     }))
 
   it.scopedLive.prop(
