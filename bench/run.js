@@ -126,7 +126,7 @@ const echoTarget = async (conn, count) => {
   for (let i = 0; i < count; i++) await conn.sendBytes(await conn.recvBytes())
 }
 
-// Sends `warmup` messages, waits for the parent's go, sends `n` messages and a final marker.
+// Sends `warmup` messages, waits for the parent's go, sends `n` messages and a final marker, waits for an ack.
 const streamTarget = async (conn, kind, warmup, n) => {
   const bytes = new Uint8Array(1024).fill(7)
   for (let i = 0; i < warmup + n; i++) {
@@ -136,6 +136,9 @@ const streamTarget = async (conn, kind, warmup, n) => {
   }
   if (kind === "bytes") await conn.sendBytes(new Uint8Array(0))
   else await conn.send(null)
+  // Wait for the parent's ack before returning: a child that exits right after its last
+  // send can lose still-buffered messages (seen: EOFError in the parent, child exit code 0).
+  await conn.recvBytes()
 }
 
 const withChild = async (target, args, body) => {
@@ -185,6 +188,7 @@ const oursStream = (kind) => async (n) => {
     for (let i = 0; i < n; i++) last = await recv()
     const t1 = performance.now()
     const marker = await recv()
+    await conn.sendBytes(new Uint8Array(1)) // ack: the child may exit now
     if (kind === "bytes" ? last.length !== 1024 || marker.length !== 0 : last.id !== n + warmup - 1 || marker !== null) {
       throw new Error(`ours: unexpected ${kind} stream content`)
     }
@@ -392,6 +396,7 @@ if (!failed) {
   console.log(lines.join("\n"))
   console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
   console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
+  console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
   if (quick) {
     console.log("\n--quick: bench/results/latest.json left as it was")
   } else {

@@ -100,4 +100,32 @@ describe("Pipe ends passed to child processes", () => {
       expect(yield* client.result).toEqual(["Processed: request_0", "Processed: request_1", "Processed: request_2"])
       expect(yield* server.result).toBe("served")
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a child that returns right after its last send loses nothing: its frames go out before it exits", () =>
+    Effect.gen(function*() {
+      const [here, there] = yield* Pipe.make()
+      const p = yield* Process.start({
+        target: async (conn: Connection.Connection, count: number) => {
+          const { Effect } = await import("effect")
+          const message = new Uint8Array(1024)
+          return Effect.forEach(Array.from({ length: count }, (_, i) => i), () => conn.sendBytes(message), { discard: true })
+        },
+        args: [there, 5000]
+      })
+      yield* there.close
+      // Let the child fill the socket's buffers first, so its last frames wait in Node's queue when it returns.
+      yield* Effect.sleep("300 millis")
+      let received = 0
+      for (;;) {
+        const next = yield* here.recvBytes().pipe(Effect.either)
+        if (next._tag === "Left") {
+          expect(next.left._tag).toBe("EOFError")
+          break
+        }
+        // A slow reader: the child finishes while its socket is still backed up.
+        if (++received % 250 === 0) yield* Effect.sleep("5 millis")
+      }
+      expect(received).toBe(5000)
+      expect(yield* p.join()).toBe(0)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })

@@ -61,6 +61,7 @@ def stream_target(conn, kind, warmup, n):
         conn.send_bytes(b"")
     else:
         conn.send(None)
+    conn.recv_bytes()  # ack, as on the Node side
     conn.close()
 
 
@@ -116,6 +117,7 @@ def _pipe_stream(ctx, kind, n, warmup):
             last = recv()
         t1 = time.perf_counter()
         marker = recv()
+        conn.send_bytes(b"\x00")  # ack: the child may exit now
         ok = (len(last) == 1024 and marker == b"") if kind == "bytes" else (last["id"] == warmup + n - 1 and marker is None)
         if not ok:
             raise RuntimeError(f"unexpected {kind} stream content")

@@ -10,6 +10,13 @@ import type { Socket } from "node:net"
 import { Deferred, Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
 import { FrameDecoder, header } from "./framing.js"
+import { OPEN_SOCKETS_KEY } from "./protocol.js"
+
+/** This process's connection sockets, for the child bootstrap to flush before exiting. */
+const openSockets = (): Set<Socket> => {
+  const g = globalThis as Record<symbol, Set<Socket> | undefined>
+  return (g[OPEN_SOCKETS_KEY] ??= new Set())
+}
 
 export type ReceiveError = EOFError | OSError
 
@@ -68,7 +75,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
-    socket.on("close", () => end(new EOFError({ message: "the connection is closed" })))
+    socket.on("close", () => {
+      openSockets().delete(socket)
+      end(new EOFError({ message: "the connection is closed" }))
+    })
+    openSockets().add(socket)
 
     const awaitDrain = Effect.async<void, OSError>((resume) => {
       const done = () => {

@@ -64,3 +64,10 @@ export interface ChildRecord {
   readonly exitCode: number | null
   readonly awaitExit: () => Promise<void>
 }
+
+/**
+ * Where a process keeps its connection sockets that may still hold frames not
+ * yet written out: a child flushes them before it exits, since a send returns
+ * once the socket has taken the frame.
+ */
+export const OPEN_SOCKETS_KEY = Symbol.for("effect-multiprocessing/openSockets")

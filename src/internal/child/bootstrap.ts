@@ -23,6 +23,7 @@ import {
   type ChildRecord,
   CONTROL_FD,
   CURRENT_PROCESS_KEY,
+  OPEN_SOCKETS_KEY,
   type OutcomeMessage,
   type StartMessage,
   type TargetSpec
@@ -104,10 +105,20 @@ const runningChildren = (): Array<ChildRecord> => {
   return children === undefined ? [] : [...children].filter((child) => !child.daemon && child.exitCode === null)
 }
 
+/** Frames connections have taken but not yet written out (a send returns before the write completes). */
+const unflushedSockets = (): Array<Socket> => {
+  const sockets = (globalThis as Record<symbol, Set<Socket> | undefined>)[OPEN_SOCKETS_KEY]
+  return sockets === undefined ? [] : [...sockets].filter((socket) => !socket.destroyed && socket.writableLength > 0)
+}
+
 const exit = (code: number) => {
   const children = runningChildren()
-  if (children.length === 0) process.exit(code)
-  void Promise.all(children.map((child) => child.awaitExit())).then(() => process.exit(code))
+  const sockets = unflushedSockets()
+  if (children.length === 0 && sockets.length === 0) process.exit(code)
+  void Promise.all([
+    ...children.map((child) => child.awaitExit()),
+    ...sockets.map((socket) => new Promise((resolve) => socket.write(Buffer.alloc(0), resolve)))
+  ]).then(() => process.exit(code))
 }
 
 /** Sends an encoded outcome, then exits with `code`. */
