@@ -42,7 +42,10 @@ export interface FramedSocket {
 
 export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
   Effect.sync(() => {
-    const messages: Array<Buffer> = []
+    // A queue with a moving head: Array#shift is linear once thousands of messages wait.
+    let messages: Array<Buffer> = []
+    let head = 0
+    const queued = () => messages.length - head
     const decoder = new FrameDecoder(options?.maxMessageLength)
     let ended: ReceiveError | undefined
     // Completed, and replaced, whenever a message arrives or the stream ends: what waiting receives watch.
@@ -65,7 +68,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       reading = true
       socket.on("data", (chunk: Buffer) => {
         try {
-          messages.push(...decoder.push(chunk))
+          for (const message of decoder.push(chunk)) messages.push(message)
         } catch (error) {
           end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
           socket.destroy()
@@ -91,7 +94,19 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       socket.on("close", done)
     })
 
-    const ready = () => messages.length > 0 || ended !== undefined
+    // Frames sent in the same tick leave in one write (writev): one syscall for a burst of small messages.
+    let corked = false
+    const coalesce = () => {
+      if (corked) return
+      corked = true
+      socket.cork()
+      process.nextTick(() => {
+        corked = false
+        socket.uncork()
+      })
+    }
+
+    const ready = () => queued() > 0 || ended !== undefined
     const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
       startReading()
       return ready() ? Effect.void : Effect.zipRight(Deferred.await(changed), awaitReady)
@@ -99,11 +114,16 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
 
     const take = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> =>
       Effect.suspend(() => {
-        const next = messages.shift()
+        const next = head < messages.length ? messages[head++] : undefined
+        if (head > 1024 && head * 2 > messages.length) {
+          messages = messages.slice(head)
+          head = 0
+        }
         if (next === undefined) return Effect.fail(ended!)
         if (next.length > maxLength) {
           const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
-          messages.length = 0
+          messages = []
+          head = 0
           end(error)
           socket.destroy()
           return Effect.fail(error)
@@ -119,6 +139,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
           if (socket.destroyed || ended instanceof OSError) {
             return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
           }
+          coalesce()
           const frame = bytes.byteLength <= SMALL_FRAME ? Buffer.concat([header(bytes.byteLength), bytes]) : undefined
           const flowing = frame !== undefined ? socket.write(frame) : (socket.write(header(bytes.byteLength)), socket.write(bytes))
           return flowing ? Effect.void : awaitDrain
