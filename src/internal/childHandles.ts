@@ -9,7 +9,7 @@ import { Connection as CompatConnection } from "../compat/connection.js"
 import * as Serializer from "../Serializer.js"
 import { ConnectionImpl } from "./connection.js"
 import * as FramedSocket from "./framedSocket.js"
-import { HANDLE_KEY, type Placeholder } from "./handles.js"
+import { HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
 
@@ -20,14 +20,5 @@ const revive = (placeholder: Placeholder) => {
   return face === "compat" ? new CompatConnection(connection) : connection
 }
 
-export const reviveHandles = (args: ReadonlyArray<unknown>): Array<unknown> => {
-  const visit = (value: unknown): unknown => {
-    if (isPlaceholder(value)) return revive(value)
-    if (Array.isArray(value)) return value.map(visit)
-    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, visit(v)]))
-    }
-    return value
-  }
-  return args.map(visit)
-}
+export const reviveHandles = (args: ReadonlyArray<unknown>): Array<unknown> =>
+  args.map((arg) => mapHandles(arg, (value) => (isPlaceholder(value) ? revive(value) : undefined)))

@@ -28,24 +28,29 @@ const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face:
   return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
 }
 
+/** `value` with `replace` applied wherever it answers (in arrays and plain objects, at any depth). */
+export const mapHandles = (value: unknown, replace: (value: unknown) => unknown | undefined): unknown => {
+  const replaced = replace(value)
+  if (replaced !== undefined) return replaced
+  if (Array.isArray(value)) return value.map((item) => mapHandles(item, replace))
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapHandles(item, replace)]))
+  }
+  return value
+}
+
 /** Replaces every Connection in `args` (in arrays and plain objects) with a placeholder; gives their sockets. */
 export const extractHandles = (args: ReadonlyArray<unknown>): { args: Array<unknown>; sockets: Array<Socket> } => {
   const sockets: Array<Socket> = []
-  const visit = (value: unknown): unknown => {
+  const toPlaceholder = (value: unknown): Placeholder | undefined => {
     const found = asConnection(value)
-    if (found !== undefined) {
-      const { connection, face } = found
-      sockets.push(connection.osSocket)
-      return {
-        [HANDLE_KEY]: { fd: FIRST_HANDLE_FD + sockets.length - 1, readable: connection.readable, writable: connection.writable, face }
-      } satisfies Placeholder
+    if (found === undefined) return undefined
+    const { connection, face } = found
+    sockets.push(connection.osSocket)
+    return {
+      [HANDLE_KEY]: { fd: FIRST_HANDLE_FD + sockets.length - 1, readable: connection.readable, writable: connection.writable, face }
     }
-    if (Array.isArray(value)) return value.map(visit)
-    if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, visit(v)]))
-    }
-    return value
   }
-  const replaced = args.map(visit)
+  const replaced = args.map((arg) => mapHandles(arg, toPlaceholder))
   return sockets.length === 0 ? { args: [...args], sockets } : { args: replaced, sockets }
 }
