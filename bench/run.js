@@ -203,6 +203,18 @@ const pythonStream = (kind) => async (n) =>
 // ---------------------------------------------------------------------------
 // Metrics
 
+/** A codec round-trip metric: timed loops of a fixed budget per round, higher is better. */
+const codecMetric = (name, what, contenders) => ({
+  name,
+  better: "higher",
+  how: `median of ${config.codecRounds} rounds of ${config.codecBudgetMs} ms each; encode+decode of ${what}`,
+  rounds: config.codecRounds,
+  warmup: config.codecWarmupMs,
+  work: config.codecBudgetMs,
+  summarize: (x) => x,
+  contenders
+})
+
 const metrics = [
   {
     name: "process_start_join_ms",
@@ -220,39 +232,21 @@ const metrics = [
       { key: "python_forkserver", label: "python_forkserver (multiprocessing, forkserver)", run: pythonStartJoin("forkserver"), python: true }
     ]
   },
-  {
-    name: "codec_small_object_roundtrip_ops_per_s",
-    better: "higher",
-    how: `median of ${config.codecRounds} rounds of ${config.codecBudgetMs} ms each; encode+decode of a 6-field object`,
-    rounds: config.codecRounds,
-    warmup: config.codecWarmupMs,
-    work: config.codecBudgetMs,
-    summarize: (x) => x,
-    contenders: [
-      { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", smallObject, (v) => v.id) },
-      { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", smallObject, (v) => v.id) },
-      { key: "json", label: "json (stringify+parse, strings)", run: nodeCodec("json", smallObject, (v) => v.id) },
-      { key: "json_bytes", label: "json_bytes (stringify→Buffer→parse)", run: nodeCodec("json_bytes", smallObject, (v) => v.id) },
-      { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", smallObject, (v) => v.id) },
-      { key: "python", label: "python (pickle dumps+loads, protocol 5)", run: pythonCodec("small"), python: true }
-    ]
-  },
-  {
-    name: "codec_1mib_float64array_roundtrip_ops_per_s",
-    better: "higher",
-    how: `median of ${config.codecRounds} rounds of ${config.codecBudgetMs} ms each; encode+decode of a 131072-element Float64Array`,
-    rounds: config.codecRounds,
-    warmup: config.codecWarmupMs,
-    work: config.codecBudgetMs,
-    summarize: (x) => x,
-    contenders: [
-      { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", f64, (v) => v.length) },
-      { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", f64, (v) => v.length) },
-      { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", f64, (v) => v.length) },
-      { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true },
-      { key: "python_bytes", label: "python_bytes (pickle of the same 1 MiB as bytes)", run: pythonCodec("bytes_1mib"), python: true }
-    ]
-  },
+  codecMetric("codec_small_object_roundtrip_ops_per_s", "a 6-field object", [
+    { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", smallObject, (v) => v.id) },
+    { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", smallObject, (v) => v.id) },
+    { key: "json", label: "json (stringify+parse, strings)", run: nodeCodec("json", smallObject, (v) => v.id) },
+    { key: "json_bytes", label: "json_bytes (stringify→Buffer→parse)", run: nodeCodec("json_bytes", smallObject, (v) => v.id) },
+    { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", smallObject, (v) => v.id) },
+    { key: "python", label: "python (pickle dumps+loads, protocol 5)", run: pythonCodec("small"), python: true }
+  ]),
+  codecMetric("codec_1mib_float64array_roundtrip_ops_per_s", "a 131072-element Float64Array", [
+    { key: "ours", label: "ours (Serializer.unknown, Either unwrapped)", run: nodeCodec("ours", f64, (v) => v.length) },
+    { key: "ours_codec", label: "ours_codec (internal codec, no Either)", run: nodeCodec("ours_codec", f64, (v) => v.length) },
+    { key: "v8", label: "v8 (v8.serialize+deserialize)", run: nodeCodec("v8", f64, (v) => v.length) },
+    { key: "python", label: "python (pickle of array.array('d'), protocol 5)", run: pythonCodec("f64_1mib"), python: true },
+    { key: "python_bytes", label: "python_bytes (pickle of the same 1 MiB as bytes)", run: pythonCodec("bytes_1mib"), python: true }
+  ]),
   {
     name: "pipe_pingpong_rtt_us",
     better: "lower",

@@ -11,7 +11,8 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Deferred, Effect, type Scope } from "effect"
-import { type AuthenticationError, OSError } from "./Errors.js"
+import type { AuthenticationError, EOFError } from "./Errors.js"
+import { OSError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
@@ -41,6 +42,9 @@ export interface ListenerOptions<A = unknown, E = never> extends Options<A, E> {
 
 export type Connection<A = unknown, E = never> = ConnectionImpl<A, E>
 
+/** Why opening a connection failed: the socket, the handshake, or the peer closing during it. */
+export type OpenError = OSError | AuthenticationError | EOFError
+
 /** CPython caps handshake messages at 256 bytes. */
 const HANDSHAKE_LIMIT = 256
 
@@ -59,7 +63,7 @@ const open = <A, E>(
   socket: net.Socket,
   options: Options<A, E> | undefined,
   authenticate: typeof authenticateClient
-): Effect.Effect<Connection<A, E>, OSError | AuthenticationError | import("./Errors.js").EOFError> =>
+): Effect.Effect<Connection<A, E>, OpenError> =>
   Effect.gen(function*() {
     const framed = yield* FramedSocket.make(socket, { maxMessageLength: HANDSHAKE_LIMIT })
     if (options?.authkey !== undefined) {
@@ -106,7 +110,7 @@ export class ListenerImpl<A, E> implements Waitable {
    * The next connection, authenticated when the Listener has an authkey, and
    * closed with the Scope. A failed handshake fails this accept only.
    */
-  get accept(): Effect.Effect<Connection<A, E>, OSError | AuthenticationError | import("./Errors.js").EOFError, Scope.Scope> {
+  get accept(): Effect.Effect<Connection<A, E>, OpenError, Scope.Scope> {
     const next: Effect.Effect<net.Socket, OSError> = Effect.suspend(() => {
       if (!this.server.listening) return Effect.fail(new OSError({ message: "the listener is closed" }))
       const socket = this.pending.shift()
@@ -173,7 +177,7 @@ export const make = <A = unknown, E = never>(
 export const client = <A = unknown, E = never>(
   address: Address,
   options?: Options<A, E>
-): Effect.Effect<Connection<A, E>, OSError | AuthenticationError | import("./Errors.js").EOFError, Scope.Scope> =>
+): Effect.Effect<Connection<A, E>, OpenError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       yield* checkFamily(address, options?.family)
