@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `node bench/run.js [--quick]` after a build): runs every
+ * `npm run bench` (or `node bench/run.js [--quick] [--only=text]` after a build): runs every
  * benchmark in one run, prints a table and writes bench/results/latest.json,
  * shaped `{ "metric_name": { "ours": n, "python_spawn": n, … } }` with units in
  * the metric name.
@@ -29,11 +29,13 @@ import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from 
 import { PythonPeer } from "./pythonPeer.js"
 
 const quick = process.argv.includes("--quick")
+// --only=pipe runs the metrics whose name contains "pipe"; a partial run leaves latest.json alone.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length)
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
-    pipeRounds: 3, pingN: 300, streamN: 3000, pipeWarmupMsgs: 100 }
+    pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
-    pipeRounds: 7, pingN: 2000, streamN: 20000, pipeWarmupMsgs: 500 }
+    pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -122,23 +124,27 @@ const pythonCodec = (pyCase) => async (budgetMs) => (await python.request({ cmd:
 // 4., 5. and 6. pipes: one child per round, started and joined outside the timed part.
 // Inline targets travel as source text, so they use only their arguments.
 
-const echoTarget = async (conn, count) => {
-  for (let i = 0; i < count; i++) await conn.sendBytes(await conn.recvBytes())
+// Echoes until the empty message, which it echoes too.
+const echoTarget = async (conn) => {
+  for (;;) {
+    const message = await conn.recvBytes()
+    await conn.sendBytes(message)
+    if (message.length === 0) return
+  }
 }
 
-// Sends `warmup` messages, waits for the parent's go, sends `n` messages and a final marker, waits for an ack.
-const streamTarget = async (conn, kind, warmup, n) => {
+// Sends as many messages as each request (a 4-byte count) asks for; a count of 0 ends it.
+const streamTarget = async (conn, kind) => {
   const bytes = new Uint8Array(1024).fill(7)
-  for (let i = 0; i < warmup + n; i++) {
-    if (i === warmup) await conn.recvBytes()
-    if (kind === "bytes") await conn.sendBytes(bytes)
-    else await conn.send({ id: i, name: "task", tags: ["a", "b"], ok: true, score: 3.14 })
+  for (let sent = 0; ;) {
+    const message = await conn.recvBytes()
+    const count = new DataView(message.buffer, message.byteOffset, 4).getInt32(0)
+    if (count === 0) return
+    for (let i = 0; i < count; i++, sent++) {
+      if (kind === "bytes") await conn.sendBytes(bytes)
+      else await conn.send({ id: sent, name: "task", tags: ["a", "b"], ok: true, score: 3.14 })
+    }
   }
-  if (kind === "bytes") await conn.sendBytes(new Uint8Array(0))
-  else await conn.send(null)
-  // Wait for the parent's ack before returning: a child that exits right after its last
-  // send can lose still-buffered messages (seen: EOFError in the parent, child exit code 0).
-  await conn.recvBytes()
 }
 
 const withChild = async (target, args, body) => {
@@ -158,47 +164,63 @@ const withChild = async (target, args, body) => {
   return result
 }
 
-// Per-message round trips in microseconds, after `pipeWarmupMsgs` untimed ones.
-const oursPingPong = async (n) => {
-  const warmup = config.pipeWarmupMsgs
-  return withChild(echoTarget, [warmup + n], async (conn) => {
+// Per-message round trips in microseconds, after `pingWarmupMs` of untimed ones: the same time on
+// both sides, long enough for V8 to have compiled the hot path (Python has nothing to warm).
+const oursPingPong = async (n) =>
+  withChild(echoTarget, [], async (conn) => {
     const msg = new Uint8Array(16).fill(1)
+    const warmUntil = performance.now() + config.pingWarmupMs
+    while (performance.now() < warmUntil) {
+      await conn.sendBytes(msg)
+      await conn.recvBytes()
+    }
     const out = []
-    for (let i = 0; i < warmup + n; i++) {
+    for (let i = 0; i < n; i++) {
       const t0 = performance.now()
       await conn.sendBytes(msg)
       const echo = await conn.recvBytes()
       const t1 = performance.now()
       if (echo.length !== 16) throw new Error("ours: bad echo")
-      if (i >= warmup) out.push((t1 - t0) * 1000)
+      out.push((t1 - t0) * 1000)
     }
+    await conn.sendBytes(new Uint8Array(0))
+    await conn.recvBytes()
     return out
   })
+
+const request = (count) => {
+  const bytes = new Uint8Array(4)
+  new DataView(bytes.buffer).setInt32(0, count)
+  return bytes
 }
 
-// Messages per second received by the parent, from the first timed recv to the n-th message.
-const oursStream = (kind) => async (n) => {
-  const warmup = config.pipeWarmupMsgs
-  return withChild(streamTarget, [kind, warmup, n], async (conn) => {
+// Messages per second received by the parent: asks for `n` and times until the n-th has arrived,
+// after `streamWarmupMs` of untimed batches (the same time on both sides).
+const oursStream = (kind) => async (n) =>
+  withChild(streamTarget, [kind], async (conn) => {
     const recv = kind === "bytes" ? () => conn.recvBytes() : () => conn.recv()
-    for (let i = 0; i < warmup; i++) await recv()
-    await conn.sendBytes(new Uint8Array(1)) // go
+    let received = 0
+    const warmUntil = performance.now() + config.streamWarmupMs
+    while (performance.now() < warmUntil) {
+      await conn.sendBytes(request(5000))
+      for (let i = 0; i < 5000; i++) await recv()
+      received += 5000
+    }
     let last
     const t0 = performance.now()
+    await conn.sendBytes(request(n))
     for (let i = 0; i < n; i++) last = await recv()
     const t1 = performance.now()
-    const marker = await recv()
-    await conn.sendBytes(new Uint8Array(1)) // ack: the child may exit now
-    if (kind === "bytes" ? last.length !== 1024 || marker.length !== 0 : last.id !== n + warmup - 1 || marker !== null) {
+    await conn.sendBytes(request(0))
+    if (kind === "bytes" ? last.length !== 1024 : last.id !== received + n - 1) {
       throw new Error(`ours: unexpected ${kind} stream content`)
     }
     return n / ((t1 - t0) / 1000)
   })
-}
 
-const pythonPingPong = async (n) => (await python.request({ cmd: "pipe_pingpong", n, warmup: config.pipeWarmupMsgs })).us
+const pythonPingPong = async (n) => (await python.request({ cmd: "pipe_pingpong", n, warmup_ms: config.pingWarmupMs })).us
 const pythonStream = (kind) => async (n) =>
-  (await python.request({ cmd: "pipe_stream", kind, n, warmup: config.pipeWarmupMsgs })).msgs_per_s
+  (await python.request({ cmd: "pipe_stream", kind, n, warmup_ms: config.streamWarmupMs })).msgs_per_s
 
 // ---------------------------------------------------------------------------
 // Metrics
@@ -251,7 +273,7 @@ const metrics = [
     name: "pipe_pingpong_rtt_us",
     better: "lower",
     how: `median of ${config.pipeRounds} rounds; a round's figure is the median of ${config.pingN} sequential 16-byte send+echo ` +
-      `round trips (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+      `round trips (after ${config.pingWarmupMs} ms of untimed ones), one fresh child per round`,
     rounds: config.pipeRounds,
     warmup: 100,
     work: config.pingN,
@@ -265,7 +287,7 @@ const metrics = [
     name: "pipe_bytes_1k_msgs_per_s",
     better: "higher",
     how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 1 KiB messages / parent's elapsed ` +
-      `from first recv to last message (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+      `from the request to the last message (after ${config.streamWarmupMs} ms of untimed batches), one fresh child per round`,
     rounds: config.pipeRounds,
     warmup: 1000,
     work: config.streamN,
@@ -279,7 +301,7 @@ const metrics = [
     name: "pipe_objects_msgs_per_s",
     better: "higher",
     how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 5-field objects / parent's elapsed ` +
-      `from first recv to last message (after ${config.pipeWarmupMsgs} untimed), one fresh child per round`,
+      `from the request to the last message (after ${config.streamWarmupMs} ms of untimed batches), one fresh child per round`,
     rounds: config.pipeRounds,
     warmup: 1000,
     work: config.streamN,
@@ -324,7 +346,7 @@ const results = {}
 const lines = []
 let failed = false
 try {
-  for (const metric of metrics) {
+  for (const metric of metrics.filter((m) => only === undefined || m.name.includes(only))) {
     const rows = await runMetric(metric)
     results[metric.name] = Object.fromEntries(rows.map((r) => [r.key, roundForJson(r.median)]))
     const ours = rows.find((r) => r.key === "ours").median
@@ -391,8 +413,8 @@ if (!failed) {
   console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
   console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
   console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
-  if (quick) {
-    console.log("\n--quick: bench/results/latest.json left as it was")
+  if (quick || only !== undefined) {
+    console.log("\n--quick or --only: bench/results/latest.json left as it was")
   } else {
     mkdirSync(new URL("./results/", import.meta.url), { recursive: true })
     writeFileSync(new URL("./results/latest.json", import.meta.url), JSON.stringify(results, null, 2) + "\n")

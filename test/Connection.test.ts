@@ -51,6 +51,41 @@ describe("Connection as Stream and Sink", () => {
     }))
 })
 
+describe("sending", () => {
+  it.scopedLive("a sender may reuse its buffer once a send is done, small messages and large", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      for (const size of [1024, 1024 * 1024]) {
+        const buffer = Buffer.alloc(size, 1)
+        const reader = yield* Effect.fork(Effect.all([b.recvBytes(), b.recvBytes()]))
+        yield* a.sendBytes(buffer)
+        buffer.fill(2)
+        yield* a.sendBytes(buffer)
+        buffer.fill(3)
+        const [first, second] = yield* Fiber.join(reader)
+        expect([first.byteLength, first.every((x) => x === 1), second.every((x) => x === 2)]).toEqual([size, true, true])
+      }
+    }))
+
+  it.scopedLive("a sender far ahead of its reader waits instead of buffering without bound, and loses nothing", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      const count = 8192 // 8 MiB of 1 KiB messages: far more than the socket and our send buffer hold
+      let sent = 0
+      const sender = yield* Effect.fork(Effect.forEach(Array.from({ length: count }, (_, i) => i), (i) => {
+        const message = Buffer.alloc(1024, i % 251)
+        message.writeUInt32BE(i)
+        return Effect.tap(a.sendBytes(message), () => void sent++)
+      }, { discard: true }))
+      yield* Effect.sleep("300 millis")
+      expect(sent).toBeGreaterThan(0)
+      expect(sent).toBeLessThan(count / 2)
+      const received = yield* Effect.forEach(Array.from({ length: count }), () => b.recvBytes())
+      yield* Fiber.join(sender)
+      expect(received.every((m, i) => m.byteLength === 1024 && Buffer.from(m).readUInt32BE(0) === i && m[1023] === i % 251)).toBe(true)
+    }))
+})
+
 describe("message sequences across processes", () => {
   it.scopedLive.prop(
     "bytes (empty ones included) and values sent by a child arrive in order with their boundaries",

@@ -9,9 +9,9 @@ line on stdout.
       -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join())
   {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
-  {"cmd": "pipe_pingpong", "n": 2000, "warmup": 500}
+  {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
       -> {"us": [per-message round trips, microseconds]}  (16-byte send_bytes + recv_bytes of the echo)
-  {"cmd": "pipe_stream", "kind": "bytes" | "objects", "n": 20000, "warmup": 500}
+  {"cmd": "pipe_stream", "kind": "bytes" | "objects", "n": 50000, "warmup_ms": 500}
       -> {"msgs_per_s": n}                       (child sends; parent recv_bytes / recv)
   Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "quit"}
@@ -42,26 +42,30 @@ def _start_join(ctx, n):
     return out
 
 
-def echo_target(conn, count):
-    for _ in range(count):
-        conn.send_bytes(conn.recv_bytes())
+def echo_target(conn):
+    # Echoes until the empty message, which it echoes too.
+    while True:
+        msg = conn.recv_bytes()
+        conn.send_bytes(msg)
+        if not msg:
+            break
     conn.close()
 
 
-def stream_target(conn, kind, warmup, n):
+def stream_target(conn, kind):
+    # Sends as many messages as each request (a 4-byte count) asks for; a count of 0 ends it.
     data = b"\x07" * 1024
-    for i in range(warmup + n):
-        if i == warmup:
-            conn.recv_bytes()  # go
-        if kind == "bytes":
-            conn.send_bytes(data)
-        else:
-            conn.send({"id": i, "name": "task", "tags": ["a", "b"], "ok": True, "score": 3.14})
-    if kind == "bytes":
-        conn.send_bytes(b"")
-    else:
-        conn.send(None)
-    conn.recv_bytes()  # ack, as on the Node side
+    sent = 0
+    while True:
+        count = int.from_bytes(conn.recv_bytes(), "big")
+        if count == 0:
+            break
+        for _ in range(count):
+            if kind == "bytes":
+                conn.send_bytes(data)
+            else:
+                conn.send({"id": sent, "name": "task", "tags": ["a", "b"], "ok": True, "score": 3.14})
+            sent += 1
     conn.close()
 
 
@@ -81,7 +85,7 @@ def _with_child(ctx, target, args, body):
     return result
 
 
-def _pipe_pingpong(ctx, n, warmup):
+def _pipe_pingpong(ctx, n, warmup_ms):
     import time
 
     def body(conn):
@@ -89,41 +93,50 @@ def _pipe_pingpong(ctx, n, warmup):
         out = []
         clock = time.perf_counter_ns
         send, recv = conn.send_bytes, conn.recv_bytes
-        for i in range(warmup + n):
+        warm_until = clock() + warmup_ms * 1_000_000
+        while clock() < warm_until:
+            send(msg)
+            recv()
+        for _ in range(n):
             t0 = clock()
             send(msg)
             echo = recv()
             t1 = clock()
             if len(echo) != 16:
                 raise RuntimeError("bad echo")
-            if i >= warmup:
-                out.append((t1 - t0) / 1000.0)
+            out.append((t1 - t0) / 1000.0)
+        send(b"")
+        recv()
         return out
 
-    return _with_child(ctx, echo_target, (warmup + n,), body)
+    return _with_child(ctx, echo_target, (), body)
 
 
-def _pipe_stream(ctx, kind, n, warmup):
+def _pipe_stream(ctx, kind, n, warmup_ms):
     import time
 
     def body(conn):
         recv = conn.recv_bytes if kind == "bytes" else conn.recv
-        for _ in range(warmup):
-            recv()
-        conn.send_bytes(b"\x00")  # go
+        received = 0
+        warm_until = time.perf_counter() + warmup_ms / 1000
+        while time.perf_counter() < warm_until:
+            conn.send_bytes((5000).to_bytes(4, "big"))
+            for _ in range(5000):
+                recv()
+            received += 5000
         last = None
         t0 = time.perf_counter()
+        conn.send_bytes(n.to_bytes(4, "big"))
         for _ in range(n):
             last = recv()
         t1 = time.perf_counter()
-        marker = recv()
-        conn.send_bytes(b"\x00")  # ack: the child may exit now
-        ok = (len(last) == 1024 and marker == b"") if kind == "bytes" else (last["id"] == warmup + n - 1 and marker is None)
+        conn.send_bytes((0).to_bytes(4, "big"))
+        ok = len(last) == 1024 if kind == "bytes" else last["id"] == received + n - 1
         if not ok:
             raise RuntimeError(f"unexpected {kind} stream content")
         return n / (t1 - t0)
 
-    return _with_child(ctx, stream_target, (kind, warmup, n), body)
+    return _with_child(ctx, stream_target, (kind,), body)
 
 
 def _small_object():
@@ -190,11 +203,11 @@ def main():
             elif cmd in ("pipe_pingpong", "pipe_stream"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
-                ctx, n, warmup = contexts["spawn"], int(req["n"]), int(req["warmup"])
+                ctx, n = contexts["spawn"], int(req["n"])
                 if cmd == "pipe_pingpong":
-                    answer({"us": _pipe_pingpong(ctx, n, warmup)})
+                    answer({"us": _pipe_pingpong(ctx, n, float(req["warmup_ms"]))})
                 else:
-                    answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, warmup)})
+                    answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, float(req["warmup_ms"]))})
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})

@@ -69,19 +69,19 @@ export class Connection<A = unknown> implements Waitable {
   }
 
   send(value: A): Promise<void> {
-    return runPromise(this.#connection.send(value))
+    return runPromise(this.#connection.unsafeSend(value))
   }
   recv(): Promise<A> {
-    return runPromise(this.#connection.recv)
+    return runPromise(this.#connection.unsafeRecv())
   }
   sendBytes(buffer: Uint8Array, offset?: number, size?: number): Promise<void> {
-    return runPromise(this.#connection.sendBytes(buffer, offset, size))
+    return runPromise(this.#connection.unsafeSendBytes(buffer, offset, size))
   }
   recvBytes(maxLength?: number): Promise<Uint8Array> {
-    return runPromise(this.#connection.recvBytes(maxLength))
+    return runPromise(this.#connection.unsafeRecvBytes(maxLength))
   }
   recvBytesInto(buffer: Uint8Array, offset?: number): Promise<number> {
-    return runPromise(this.#connection.recvBytesInto(buffer, offset))
+    return runPromise(this.#connection.unsafeRecvBytesInto(buffer, offset))
   }
   /** Whether data is waiting, waiting up to `timeout` seconds (none: answer at once). */
   poll(timeout?: number | null): Promise<boolean> {

@@ -17,9 +17,14 @@ const unwrap = <A, E>(exit: Exit.Exit<A, E>): A => {
 /** Runs an Effect that completes synchronously (state changes, signals, spawn). */
 export const runSync = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): A => unwrap(runtime.runSyncExit(effect))
 
-/** Runs an Effect that waits on another process. */
-export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> =>
-  runtime.runPromiseExit(effect).then(unwrap)
+/**
+ * Runs an Effect that waits on another process. One that is already an Exit (an
+ * `unsafe` operation that finished at once) settles without a fiber.
+ */
+export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
+  if (!Exit.isExit(effect)) return runtime.runPromiseExit(effect).then(unwrap)
+  return Exit.isSuccess(effect) ? Promise.resolve(effect.value as A) : Promise.reject(Cause.squash(effect.cause))
+}
 
 /** Seconds, as Python's timeouts are, to an Effect duration; null/undefined means no timeout. */
 export const seconds = (timeout: number | null | undefined): Duration.Duration | undefined =>

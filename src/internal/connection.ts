@@ -3,8 +3,8 @@
  * checks (closed handle, read-only or write-only end, offsets and sizes), with
  * objects going through a Serializer.
  */
-import { Duration, Effect, Either } from "effect"
-import { BufferTooShort, OSError, ValueError } from "../Errors.js"
+import { Duration, Effect, Either, Exit } from "effect"
+import { BufferTooShort, OSError, type SerializationError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
 import type { FramedSocket, ReceiveError } from "./framedSocket.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
@@ -13,6 +13,12 @@ export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessin
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
+
+/** `Effect.flatMap` that continues at once when `self` is already an Exit (it stays one if `f` gives one). */
+const andThen = <A, E, B, E2>(self: Effect.Effect<A, E>, f: (a: A) => Effect.Effect<B, E2>): Effect.Effect<B, E | E2> =>
+  Exit.isExit(self)
+    ? Exit.isSuccess(self) ? f(self.value as A) : (self as Exit.Exit<never, E>)
+    : Effect.flatMap(self, f)
 
 export class ConnectionImpl<A, E> implements Waitable {
   readonly [ConnectionTypeId] = ConnectionTypeId
@@ -37,33 +43,40 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.socket.socket
   }
 
-  private check(need: "read" | "write"): Effect.Effect<void, OSError> {
-    if (this.isClosed) return Effect.fail(new OSError({ message: "handle is closed" }))
-    if (need === "read" && !this.readable) return Effect.fail(new OSError({ message: "connection is write-only" }))
-    if (need === "write" && !this.writable) return Effect.fail(new OSError({ message: "connection is read-only" }))
-    return Effect.void
+  private check(need: "read" | "write"): OSError | undefined {
+    if (this.isClosed) return new OSError({ message: "handle is closed" })
+    if (need === "read" && !this.readable) return new OSError({ message: "connection is write-only" })
+    if (need === "write" && !this.writable) return new OSError({ message: "connection is read-only" })
+    return undefined
   }
 
+  // Each operation comes twice: `unsafeX` acts at once and returns an Exit when it is
+  // already done (see FramedSocket), `x` is the same suspended until run.
+
   /** Sends `buffer[offset, offset + size)` as one message. */
-  sendBytes(buffer: Uint8Array, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError> {
-    return Effect.zipRight(
-      this.check("write"),
-      Effect.suspend((): Effect.Effect<void, OSError | ValueError> => {
-        const length = buffer.byteLength
-        if (offset < 0) return Effect.fail(new ValueError({ message: "offset is negative" }))
-        if (length < offset) return Effect.fail(new ValueError({ message: "buffer length < offset" }))
-        const count = size ?? length - offset
-        if (count < 0) return Effect.fail(new ValueError({ message: "size is negative" }))
-        if (offset + count > length) return Effect.fail(new ValueError({ message: "buffer length < offset + size" }))
-        return this.socket.sendBytes(buffer.subarray(offset, offset + count))
-      })
-    )
+  sendBytes(buffer: Uint8Array, offset?: number, size?: number): Effect.Effect<void, OSError | ValueError> {
+    return Effect.suspend(() => this.unsafeSendBytes(buffer, offset, size))
+  }
+  unsafeSendBytes(buffer: Uint8Array, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError> {
+    const unusable = this.check("write")
+    if (unusable) return Effect.fail(unusable)
+    const length = buffer.byteLength
+    if (offset < 0) return Effect.fail(new ValueError({ message: "offset is negative" }))
+    if (length < offset) return Effect.fail(new ValueError({ message: "buffer length < offset" }))
+    const count = size ?? length - offset
+    if (count < 0) return Effect.fail(new ValueError({ message: "size is negative" }))
+    if (offset + count > length) return Effect.fail(new ValueError({ message: "buffer length < offset + size" }))
+    return this.socket.unsafeSendBytes(offset === 0 && count === length ? buffer : buffer.subarray(offset, offset + count))
   }
 
   /** The next message; one longer than `maxLength` fails and leaves the connection unreadable, as in CPython. */
   recvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
+    return Effect.suspend(() => this.unsafeRecvBytes(maxLength))
+  }
+  unsafeRecvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
     if (maxLength !== undefined && maxLength < 0) return Effect.fail(new ValueError({ message: "negative maxlength" }))
-    return Effect.zipRight(this.check("read"), this.socket.recvBytes(maxLength ?? UNLIMITED))
+    const unusable = this.check("read")
+    return unusable ? Effect.fail(unusable) : this.socket.unsafeRecvBytes(maxLength ?? UNLIMITED)
   }
 
   /**
@@ -71,35 +84,47 @@ export class ConnectionImpl<A, E> implements Waitable {
    * message that does not fit is consumed and fails with `BufferTooShort`
    * carrying all of it.
    */
-  recvBytesInto(buffer: Uint8Array, offset = 0) {
-    return Effect.zipRight(
-      this.check("read"),
-      Effect.suspend((): Effect.Effect<number, ReceiveError | ValueError | BufferTooShort> => {
-        if (offset < 0) return Effect.fail(new ValueError({ message: "negative offset" }))
-        if (offset > buffer.byteLength) return Effect.fail(new ValueError({ message: "offset too large" }))
-        return Effect.flatMap(this.socket.recvBytes(UNLIMITED), (message) => {
-          if (message.byteLength > buffer.byteLength - offset) return Effect.fail(new BufferTooShort({ data: message }))
-          buffer.set(message, offset)
-          return Effect.succeed(message.byteLength)
-        })
-      })
-    )
+  recvBytesInto(buffer: Uint8Array, offset?: number): Effect.Effect<number, ReceiveError | ValueError | BufferTooShort> {
+    return Effect.suspend(() => this.unsafeRecvBytesInto(buffer, offset))
+  }
+  unsafeRecvBytesInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, ReceiveError | ValueError | BufferTooShort> {
+    const unusable = this.check("read")
+    if (unusable) return Effect.fail(unusable)
+    if (offset < 0) return Effect.fail(new ValueError({ message: "negative offset" }))
+    if (offset > buffer.byteLength) return Effect.fail(new ValueError({ message: "offset too large" }))
+    return andThen(this.socket.unsafeRecvBytes(UNLIMITED), (message) => {
+      if (message.byteLength > buffer.byteLength - offset) return Effect.fail(new BufferTooShort({ data: message }))
+      buffer.set(message, offset)
+      return Effect.succeed(message.byteLength)
+    })
   }
 
-  send(value: A) {
-    return Effect.zipRight(this.check("write"), Effect.flatMap(this.serializer.encode(value), (bytes) => this.socket.sendBytes(bytes)))
+  send(value: A): Effect.Effect<void, OSError | SerializationError | E> {
+    return Effect.suspend(() => this.unsafeSend(value))
+  }
+  unsafeSend(value: A): Effect.Effect<void, OSError | SerializationError | E> {
+    const unusable = this.check("write")
+    if (unusable) return Effect.fail(unusable)
+    const bytes = this.serializer.encode(value)
+    return Either.isLeft(bytes) ? Effect.fail(bytes.left) : this.socket.unsafeSendBytes(bytes.right)
   }
 
-  get recv() {
-    return Effect.flatMap(this.recvBytes(), (bytes) => Either.match(this.serializer.decode(bytes), {
-      onLeft: Effect.fail,
-      onRight: Effect.succeed
-    }))
+  get recv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
+    return Effect.suspend(() => this.unsafeRecv())
+  }
+  unsafeRecv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
+    return andThen(this.unsafeRecvBytes(), (bytes) => {
+      const value = this.serializer.decode(bytes)
+      return Either.isLeft(value) ? Effect.fail(value.left) : Effect.succeed(value.right)
+    })
   }
 
   /** Whether a receive would not wait, waiting up to `timeout` (no timeout: answer at once). */
   poll(timeout: Duration.DurationInput = Duration.zero) {
-    return Effect.zipRight(this.check("read"), this.socket.poll(timeout))
+    return Effect.suspend(() => {
+      const unusable = this.check("read")
+      return unusable ? Effect.fail(unusable) : this.socket.poll(timeout)
+    })
   }
 
   get close(): Effect.Effect<void> {

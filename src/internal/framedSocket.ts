@@ -7,26 +7,46 @@
  * messages already queued fails with the reason.
  */
 import type { Socket } from "node:net"
-import { Deferred, Duration, Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
 import { FrameDecoder, header } from "./framing.js"
-import { OPEN_SOCKETS_KEY } from "./protocol.js"
+import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 
-/** This process's connection sockets, for the child bootstrap to flush before exiting. */
-const openSockets = (): Set<Socket> => {
-  const g = globalThis as Record<symbol, Set<Socket> | undefined>
+/** This process's open connections, for the child bootstrap to flush before exiting. */
+const openSockets = (): Set<OpenSocket> => {
+  const g = globalThis as Record<symbol, Set<OpenSocket> | undefined>
   return (g[OPEN_SOCKETS_KEY] ??= new Set())
 }
 
 export type ReceiveError = EOFError | OSError
 
-/** Frames up to this size are copied into one buffer with their header: one write, one syscall. */
-const SMALL_FRAME = 64 * 1024
+/**
+ * Frames up to this size are copied into the batch of the current tick, which
+ * leaves in one write: one syscall, and one trip through Node's stream, for a
+ * burst of small messages. Larger ones are written from the sender's buffer.
+ */
+const BATCHED_FRAME = 64 * 1024
+const BATCH_SIZE = 256 * 1024
 
+/**
+ * Past this many bytes waiting in the socket's buffer, a send waits for the peer to drain it:
+ * CPython's blocking write waits only when the kernel's buffer is full, so a burst of messages
+ * is not held back at Node's 16 KiB mark.
+ */
+const SEND_BUFFER = 1024 * 1024
+
+/**
+ * The `unsafe` operations act at once and return an Exit when they are done
+ * (a message was queued, the socket took the frame); otherwise an Effect that
+ * waits. Callers that can settle an Exit without running a fiber (the compat
+ * face) do so; the lazy Effects are these operations suspended.
+ */
 export interface FramedSocket {
   readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
+  readonly unsafeSendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
   /** The next message; fails (and the socket stops reading) if it is longer than `maxLength`. */
   readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
+  readonly unsafeRecvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
   readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
   /** Whether a receive would not wait now (starts reading). */
@@ -45,15 +65,15 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     // A queue with a moving head: Array#shift is linear once thousands of messages wait.
     let messages: Array<Buffer> = []
     let head = 0
-    const queued = () => messages.length - head
     const decoder = new FrameDecoder(options?.maxMessageLength)
     let ended: ReceiveError | undefined
-    // Completed, and replaced, whenever a message arrives or the stream ends: what waiting receives watch.
-    let changed = Deferred.unsafeMake<void>(undefined as never)
+    // Called, once each, when a message arrives or the stream ends.
+    let waiters: Array<() => void> = []
     const signal = () => {
-      const waiters = changed
-      changed = Deferred.unsafeMake<void>(undefined as never)
-      Deferred.unsafeDone(waiters, Effect.void)
+      if (waiters.length === 0) return
+      const woken = waiters
+      waiters = []
+      for (const wake of woken) wake()
     }
 
     const end = (reason: ReceiveError) => {
@@ -66,85 +86,156 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     const startReading = () => {
       if (reading) return
       reading = true
-      socket.on("data", (chunk: Buffer) => {
-        try {
-          for (const message of decoder.push(chunk)) messages.push(message)
-        } catch (error) {
-          end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
-          socket.destroy()
-        }
-        signal()
-      })
+      socket.on("data", received)
+    }
+    const received = (chunk: Buffer) => {
+      try {
+        decoder.push(chunk, messages)
+      } catch (error) {
+        end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
+        socket.destroy()
+      }
+      signal()
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => {
-      openSockets().delete(socket)
+      openSockets().delete(open)
+      wakeSenders()
       end(new EOFError({ message: "the connection is closed" }))
     })
-    openSockets().add(socket)
 
-    const awaitDrain = Effect.async<void, OSError>((resume) => {
-      const done = () => {
-        socket.off("drain", done)
-        socket.off("close", done)
-        resume(socket.destroyed ? Effect.fail(new OSError({ message: "send failed: the connection closed" })) : Effect.void)
-      }
-      socket.on("drain", done)
-      socket.on("close", done)
+    // Bytes handed to the socket and not yet written to the kernel. A send waits while more than
+    // SEND_BUFFER of them wait, until the socket is down to half: it keeps writing meanwhile.
+    let unwritten = 0
+    let roomWaiters: Array<() => void> = []
+    const wakeSenders = () => {
+      const woken = roomWaiters
+      roomWaiters = []
+      for (const wake of woken) wake()
+    }
+    const write = (chunk: Uint8Array, done?: (error?: Error | null) => void) => {
+      unwritten += chunk.byteLength
+      socket.write(chunk, (error) => {
+        unwritten -= chunk.byteLength
+        if (roomWaiters.length > 0 && (error || unwritten <= SEND_BUFFER / 2)) wakeSenders()
+        done?.(error)
+      })
+    }
+    const closedForSending = () => new OSError({ message: "send failed: the connection closed" })
+    const room = Effect.async<void, OSError>((resume) => {
+      const wake = () => resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
+      roomWaiters.push(wake)
+      return Effect.sync(() => {
+        roomWaiters = roomWaiters.filter((waiter) => waiter !== wake)
+      })
     })
 
-    // Frames sent in the same tick leave in one write (writev): one syscall for a burst of small messages.
-    let corked = false
-    const coalesce = () => {
-      if (corked) return
-      corked = true
-      socket.cork()
-      process.nextTick(() => {
-        corked = false
-        socket.uncork()
+    // The frames of the current tick, sent at the end of it, or at once when a receive is about to
+    // wait (the peer must have what it is to answer) or the batch is full.
+    let batch: Buffer | undefined
+    let batched = 0
+    let flushQueued = false
+    const flush = () => {
+      flushQueued = false
+      if (batched === 0) return
+      // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
+      // next tick; a big one is handed to the socket as it is.
+      const frames = batch!.subarray(0, batched)
+      if (batched <= 4096) write(Buffer.from(frames))
+      else {
+        write(frames)
+        batch = undefined
+      }
+      batched = 0
+    }
+    const addToBatch = (bytes: Uint8Array) => {
+      const size = 4 + bytes.byteLength
+      if (batch !== undefined && batched + size > batch.length) flush()
+      batch ??= Buffer.allocUnsafe(BATCH_SIZE)
+      batch.writeInt32BE(bytes.byteLength, batched)
+      batch.set(bytes, batched + 4)
+      batched += size
+      if (!flushQueued) {
+        flushQueued = true
+        process.nextTick(flush)
+      }
+    }
+
+    const open: OpenSocket = { socket, flush }
+    openSockets().add(open)
+
+    const ready = () => head < messages.length || ended !== undefined
+    const changed = Effect.async<void>((resume) => {
+      const wake = () => resume(Effect.void)
+      waiters.push(wake)
+      return Effect.sync(() => {
+        waiters = waiters.filter((waiter) => waiter !== wake)
+      })
+    })
+    const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
+      startReading()
+      return ready() ? Effect.void : Effect.zipRight(changed, awaitReady)
+    })
+
+    const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
+      startReading()
+      if (head === messages.length) {
+        if (ended !== undefined) return Effect.fail(ended)
+        flush()
+        return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
+      }
+      const next = messages[head++]
+      if (head === messages.length) {
+        messages = []
+        head = 0
+      } else if (head > 1024 && head * 2 > messages.length) {
+        messages = messages.slice(head)
+        head = 0
+      }
+      if (next.length > maxLength) {
+        const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
+        messages = []
+        head = 0
+        end(error)
+        socket.destroy()
+        return Effect.fail(error)
+      }
+      return Effect.succeed(next)
+    }
+
+    // A send is done once its frame has been copied into the batch, as a blocking write is in CPython
+    // once the kernel has it; a large frame, once the socket has written it out of the sender's buffer.
+    // Only when more than SEND_BUFFER waits in the socket does a send wait for the peer to read.
+    const unsafeSendBytes = (bytes: Uint8Array): Effect.Effect<void, OSError> => {
+      if (socket.destroyed || ended instanceof OSError) {
+        return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
+      }
+      if (bytes.byteLength <= BATCHED_FRAME) {
+        addToBatch(bytes)
+        if (unwritten + batched < SEND_BUFFER) return Effect.void
+        flush()
+        return room
+      }
+      flush()
+      write(header(bytes.byteLength))
+      let written: Effect.Effect<void, OSError> | undefined
+      let resumeSender: ((done: Effect.Effect<void, OSError>) => void) | undefined
+      write(bytes, (error) => {
+        written = error ? Effect.fail(new OSError({ message: `send failed: ${error.message}` })) : Effect.void
+        resumeSender?.(written)
+      })
+      return Effect.async<void, OSError>((resume) => {
+        if (written !== undefined) resume(written)
+        else resumeSender = resume
       })
     }
 
-    const ready = () => queued() > 0 || ended !== undefined
-    const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
-      startReading()
-      return ready() ? Effect.void : Effect.zipRight(Deferred.await(changed), awaitReady)
-    })
-
-    const take = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> =>
-      Effect.suspend(() => {
-        const next = head < messages.length ? messages[head++] : undefined
-        if (head > 1024 && head * 2 > messages.length) {
-          messages = messages.slice(head)
-          head = 0
-        }
-        if (next === undefined) return Effect.fail(ended!)
-        if (next.length > maxLength) {
-          const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
-          messages = []
-          head = 0
-          end(error)
-          socket.destroy()
-          return Effect.fail(error)
-        }
-        return Effect.succeed(next)
-      })
-
     return {
-      // A send is done once the socket has taken the frame, as a blocking write is in CPython; only when
-      // the socket's buffer is full does it wait for the peer to drain it. Small frames go in one write.
-      sendBytes: (bytes) =>
-        Effect.suspend(() => {
-          if (socket.destroyed || ended instanceof OSError) {
-            return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
-          }
-          coalesce()
-          const frame = bytes.byteLength <= SMALL_FRAME ? Buffer.concat([header(bytes.byteLength), bytes]) : undefined
-          const flowing = frame !== undefined ? socket.write(frame) : (socket.write(header(bytes.byteLength)), socket.write(bytes))
-          return flowing ? Effect.void : awaitDrain
-        }),
-      recvBytes: (maxLength) => Effect.zipRight(awaitReady, take(maxLength)),
+      sendBytes: (bytes) => Effect.suspend(() => unsafeSendBytes(bytes)),
+      unsafeSendBytes,
+      recvBytes: (maxLength) => Effect.suspend(() => unsafeRecvBytes(maxLength)),
+      unsafeRecvBytes,
       poll: (timeout) =>
         Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
       isReady: Effect.sync(() => {
@@ -160,6 +251,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       // connection for another process holding a copy of it.
       close: Effect.sync(() => {
         if (socket.destroyed) return
+        flush()
         if (socket.writableLength === 0) socket.destroy()
         else socket.write(Buffer.alloc(0), () => socket.destroy())
       }),

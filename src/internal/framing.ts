@@ -27,9 +27,12 @@ export const frame = (payload: Uint8Array): Buffer => Buffer.concat([header(payl
 /**
  * Reassembles frames from chunks as they arrive. `push` returns the complete
  * payloads the chunk finished, in order; partial data is kept for the next call.
+ * A payload that lies within one chunk is a view of it, not a copy.
  */
 export class FrameDecoder {
   private chunks: Array<Buffer> = []
+  /** Where the unread bytes start in `chunks[0]`. */
+  private offset = 0
   private buffered = 0
 
   /**
@@ -38,14 +41,14 @@ export class FrameDecoder {
    */
   constructor(public maxLength: number = Number.MAX_SAFE_INTEGER) {}
 
-  push(chunk: Buffer): Array<Buffer> {
+  push(chunk: Buffer, into: Array<Buffer> = []): Array<Buffer> {
+    if (chunk.length === 0) return into
     this.chunks.push(chunk)
     this.buffered += chunk.length
-    const out: Array<Buffer> = []
     for (;;) {
       const payload = this.next()
-      if (payload === undefined) return out
-      out.push(payload)
+      if (payload === undefined) return into
+      into.push(payload)
     }
   }
 
@@ -56,12 +59,12 @@ export class FrameDecoder {
 
   private next(): Buffer | undefined {
     if (this.buffered < 4) return undefined
-    const head = this.peek(12)
-    let length = head.readInt32BE(0)
+    const [head, at] = this.peek(12)
+    let length = head.readInt32BE(at)
     let headerLength = 4
     if (length === -1) {
       if (this.buffered < 12) return undefined
-      length = Number(head.readBigUInt64BE(4))
+      length = Number(head.readBigUInt64BE(at + 4))
       headerLength = 12
     } else if (length < 0) {
       throw new RangeError(`invalid frame length ${length}`)
@@ -69,18 +72,55 @@ export class FrameDecoder {
     if (length > this.maxLength) {
       throw new RangeError(`a message of ${length} bytes exceeds the limit of ${this.maxLength}`)
     }
-    if (this.buffered < headerLength + length) return undefined
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)
-    const payload = all.subarray(headerLength, headerLength + length)
-    const rest = all.subarray(headerLength + length)
-    this.chunks = rest.length > 0 ? [rest] : []
-    this.buffered = rest.length
+    const size = headerLength + length
+    if (this.buffered < size) return undefined
+    this.buffered -= size
+    const first = this.chunks[0]
+    const start = this.offset
+    if (first.length - start >= size) {
+      // The common case: the whole frame is in the first chunk.
+      this.advance(size)
+      return first.subarray(start + headerLength, start + size)
+    }
+    // The frame spans chunks: only its own bytes are copied out.
+    this.advance(headerLength)
+    const payload = Buffer.allocUnsafe(length)
+    this.copyOut(payload, length)
     return payload
   }
 
-  private peek(n: number): Buffer {
+  /** Skips `n` unread bytes. */
+  private advance(n: number): void {
+    while (n > 0) {
+      const chunk = this.chunks[0]
+      const step = Math.min(n, chunk.length - this.offset)
+      this.offset += step
+      n -= step
+      if (this.offset === chunk.length) {
+        this.chunks.shift()
+        this.offset = 0
+      }
+    }
+  }
+
+  /** Copies the next `n` unread bytes into `target` and skips them. */
+  private copyOut(target: Buffer, n: number): void {
+    for (let written = 0; written < n;) {
+      const chunk = this.chunks[0]
+      const step = Math.min(n - written, chunk.length - this.offset)
+      chunk.copy(target, written, this.offset, this.offset + step)
+      written += step
+      this.advance(step)
+    }
+  }
+
+  /** The first `n` unread bytes (fewer if fewer are buffered), as a buffer and where they start in it. */
+  private peek(n: number): readonly [Buffer, number] {
     const first = this.chunks[0]
-    if (first.length >= n || this.chunks.length === 1) return first
-    return Buffer.concat(this.chunks, Math.min(n, this.buffered))
+    if (first.length - this.offset >= n || this.chunks.length === 1) return [first, this.offset]
+    const head = Buffer.allocUnsafe(Math.min(n, this.buffered))
+    let filled = first.copy(head, 0, this.offset)
+    for (let i = 1; filled < head.length; i++) filled += this.chunks[i].copy(head, filled)
+    return [head, 0]
   }
 }

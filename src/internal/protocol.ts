@@ -5,6 +5,7 @@
  * is loaded; the parent checks what it receives with `ChildMessage` in
  * `internal/processRuntime.ts`.
  */
+import type { Socket } from "node:net"
 import type { ErrorData } from "./codec.js"
 
 /** The control channel's descriptor in the child. */
@@ -66,8 +67,14 @@ export interface ChildRecord {
 }
 
 /**
- * Where a process keeps its connection sockets that may still hold frames not
+ * Where a process keeps its open connections, which may still hold frames not
  * yet written out: a child flushes them before it exits, since a send returns
- * once the socket has taken the frame.
+ * once its frame is batched.
  */
 export const OPEN_SOCKETS_KEY = Symbol.for("effect-multiprocessing/openSockets")
+
+/** An open connection as the child bootstrap sees it: `flush` hands batched frames to the socket. */
+export interface OpenSocket {
+  readonly socket: Socket
+  readonly flush: () => void
+}

@@ -24,6 +24,7 @@ import {
   CONTROL_FD,
   CURRENT_PROCESS_KEY,
   OPEN_SOCKETS_KEY,
+  type OpenSocket,
   type OutcomeMessage,
   type StartMessage,
   type TargetSpec
@@ -105,10 +106,12 @@ const runningChildren = (): Array<ChildRecord> => {
   return children === undefined ? [] : [...children].filter((child) => !child.daemon && child.exitCode === null)
 }
 
-/** Frames connections have taken but not yet written out (a send returns before the write completes). */
+/** Connections holding frames not yet written out (a send returns before the write completes). */
 const unflushedSockets = (): Array<Socket> => {
-  const sockets = (globalThis as Record<symbol, Set<Socket> | undefined>)[OPEN_SOCKETS_KEY]
-  return sockets === undefined ? [] : [...sockets].filter((socket) => !socket.destroyed && socket.writableLength > 0)
+  const open = (globalThis as Record<symbol, Set<OpenSocket> | undefined>)[OPEN_SOCKETS_KEY]
+  if (open === undefined) return []
+  for (const connection of open) connection.flush()
+  return [...open].map(({ socket }) => socket).filter((socket) => !socket.destroyed && socket.writableLength > 0)
 }
 
 const exit = (code: number) => {
