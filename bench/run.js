@@ -169,6 +169,8 @@ const withChild = async (target, args, body) => {
 const oursPingPong = async (n) =>
   withChild(echoTarget, [], async (conn) => {
     const msg = new Uint8Array(16).fill(1)
+    await conn.sendBytes(msg) // the child is up once it answers: warm-up starts then
+    await conn.recvBytes()
     const warmUntil = performance.now() + config.pingWarmupMs
     while (performance.now() < warmUntil) {
       await conn.sendBytes(msg)
@@ -199,7 +201,9 @@ const request = (count) => {
 const oursStream = (kind) => async (n) =>
   withChild(streamTarget, [kind], async (conn) => {
     const recv = kind === "bytes" ? () => conn.recvBytes() : () => conn.recv()
-    let received = 0
+    await conn.sendBytes(request(1)) // the child is up once it answers: warm-up starts then
+    await recv()
+    let received = 1
     const warmUntil = performance.now() + config.streamWarmupMs
     while (performance.now() < warmUntil) {
       await conn.sendBytes(request(5000))

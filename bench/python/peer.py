@@ -93,6 +93,8 @@ def _pipe_pingpong(ctx, n, warmup_ms):
         out = []
         clock = time.perf_counter_ns
         send, recv = conn.send_bytes, conn.recv_bytes
+        send(msg)  # the child is up once it answers: warm-up starts then
+        recv()
         warm_until = clock() + warmup_ms * 1_000_000
         while clock() < warm_until:
             send(msg)
@@ -117,7 +119,9 @@ def _pipe_stream(ctx, kind, n, warmup_ms):
 
     def body(conn):
         recv = conn.recv_bytes if kind == "bytes" else conn.recv
-        received = 0
+        conn.send_bytes((1).to_bytes(4, "big"))  # the child is up once it answers: warm-up starts then
+        recv()
+        received = 1
         warm_until = time.perf_counter() + warmup_ms / 1000
         while time.perf_counter() < warm_until:
             conn.send_bytes((5000).to_bytes(4, "big"))
