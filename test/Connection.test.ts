@@ -88,6 +88,32 @@ describe("sending", () => {
 
 describe("message sequences across processes", () => {
   it.scopedLive.prop(
+    "request and reply: a child echoes every message, whatever its size, in order (the receive that spins on the socket keeps them whole)",
+    [FastCheck.array(FastCheck.oneof(FastCheck.nat(40), FastCheck.nat(5000), FastCheck.integer({ min: 60_000, max: 300_000 })), { minLength: 1, maxLength: 30 })],
+    ([sizes]) =>
+      Effect.gen(function*() {
+        const [here, there] = yield* Pipe.make()
+        yield* Process.start({
+          target: async (conn: { sendBytes(b: Uint8Array): unknown; recvBytes(): unknown }, count: number) => {
+            const { Effect } = await import("effect")
+            return Effect.forEach(Array.from({ length: count }), () =>
+              Effect.flatMap(conn.recvBytes() as Effect.Effect<Uint8Array>, (m) => conn.sendBytes(m) as Effect.Effect<void>))
+          },
+          args: [there, sizes.length]
+        })
+        yield* there.close
+        for (const [i, size] of sizes.entries()) {
+          const message = Buffer.alloc(size, i % 251)
+          if (size >= 4) message.writeUInt32BE(i)
+          yield* here.sendBytes(message)
+          const echo = Buffer.from(yield* here.recvBytes())
+          expect([i, echo.byteLength, Buffer.compare(echo, message)]).toEqual([i, size, 0])
+        }
+      }).pipe(Effect.provide(NodeMultiprocessing.layer)),
+    { fastCheck: { numRuns: 5 } }
+  )
+
+  it.scopedLive.prop(
     "bytes (empty ones included) and values sent by a child arrive in order with their boundaries",
     [FastCheck.array(FastCheck.uint8Array({ maxLength: 3000 }), { maxLength: 25 }), FastCheck.array(FastCheck.jsonValue(), { maxLength: 10 })],
     ([chunks, values]) =>
