@@ -15,6 +15,7 @@ const streamTarget = async (conn, kind) => {
   }
 }
 const request = (count) => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, count); return b }
+const retained = process.env.RETAIN ? Array.from({ length: Number(process.env.RETAIN) }, (_, i) => ({ i, s: "x" + i, a: [i, i] })) : []
 const [here, there] = await Pipe()
 const child = new Process({ target: streamTarget, args: [there, kind] })
 child.start(); there.close()

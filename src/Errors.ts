@@ -151,7 +151,8 @@ const processErrorTags: ReadonlySet<string> = new Set([
   "SerializationError",
   "RemoteError",
   "ProcessExitedError",
-  "WorkerLostError"
+  "WorkerLostError",
+  "OwnerGoneError"
 ])
 
 /**
@@ -169,3 +170,32 @@ export class OSError extends Schema.TaggedError<OSError>()("OSError", {
 export class ValueError extends Schema.TaggedError<ValueError>()("ValueError", {
   message: Schema.String
 }) {}
+
+/** An index outside a shared Array (Python's `IndexError`). */
+export class IndexError extends Schema.TaggedError<IndexError>()("IndexError", {
+  message: Schema.String
+}) {}
+
+/**
+ * An operation that needs its caller to hold a lock it does not hold: releasing
+ * an RLock owned by another, waiting on a Condition without its lock (Python
+ * raises `AssertionError` for these).
+ */
+export class NotOwnerError extends Schema.TaggedError<NotOwnerError>()("NotOwnerError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The process that serves a shared primitive has exited (or can no longer be
+ * reached): the primitive is gone with it. Names the primitive and its owner.
+ */
+export class OwnerGoneError extends Schema.TaggedError<OwnerGoneError>()("OwnerGoneError", {
+  primitive: Schema.String,
+  ownerPid: Schema.Number,
+  ownerName: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.primitive} is gone: its owner ${this.ownerName} (pid ${this.ownerPid}) ${this.reason}`
+  }
+}

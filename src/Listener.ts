@@ -58,8 +58,11 @@ const checkFamily = (address: Address, family: Family | undefined) =>
 const osError = (error: NodeJS.ErrnoException, what: string) =>
   new OSError({ message: `${what}: ${error.message}`, ...(error.code === undefined ? {} : { code: error.code }) })
 
-/** Authenticates (when there is a key), then gives the connection the caller's message limit. */
-const open = <A, E>(
+/**
+ * Authenticates (when there is a key), then gives the connection the caller's message limit.
+ * @internal also used by the resource server, which accepts outside a Listener
+ */
+export const open = <A, E>(
   socket: net.Socket,
   options: Options<A, E> | undefined,
   authenticate: typeof authenticateClient

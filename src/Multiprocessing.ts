@@ -18,6 +18,8 @@ export interface SpawnRequest {
   readonly args: ReadonlyArray<unknown>
   /** OS sockets to hand to the child, in the order the arguments' placeholders number them. */
   readonly sockets: ReadonlyArray<import("node:net").Socket>
+  /** Whether the arguments hold placeholders (connections, shared primitives) for the child to revive. */
+  readonly placeholders: boolean
   readonly identity: ProcessIdentity
   /** Called once, when the child has exited, with its exit code (`-signal` for a signal). */
   readonly onExit: (exitCode: number) => void

@@ -13,8 +13,11 @@ export {
   Empty,
   EOFError,
   Full,
+  IndexError,
   InvalidTargetError,
+  NotOwnerError,
   OSError,
+  OwnerGoneError,
   ProcessError,
   ProcessExitedError,
   ProcessStateError,
@@ -46,3 +49,5 @@ export { Process, type ProcessOptions } from "./Process.js"
 export * as serializer from "./serializer.js"
 export type { Codec } from "./serializer.js"
 export { type Address, Client, Connection, Listener, type ListenerHandle, Pipe, wait } from "./connection.js"
+export { BoundedSemaphore, Lock, RLock, Semaphore } from "./synchronize.js"
+export type { AcquireOptions } from "./synchronize.js"

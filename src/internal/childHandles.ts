@@ -1,6 +1,7 @@
 /**
  * The child's side of `handles.ts`: turns placeholders back into Connections
- * over the descriptors the parent handed over. Loaded by the bootstrap only
+ * over the descriptors the parent handed over, and into proxies of shared
+ * primitives. Loaded by the bootstrap only
  * when there are handles, since it brings Effect with it.
  */
 import * as net from "node:net"
@@ -9,12 +10,32 @@ import { Connection as CompatConnection } from "../compat/connection.js"
 import * as Serializer from "../Serializer.js"
 import { ConnectionImpl } from "./connection.js"
 import * as FramedSocket from "./framedSocket.js"
-import { HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
+import { wrapSemLock } from "../compat/synchronize.js"
+import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
+import { type Reference, remote } from "./primitive.js"
+import { SemLockHandle } from "./semLockHandle.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
 
+const revivePrimitive = (reference: Reference, face: Face): unknown => {
+  const backend = remote(reference)
+  switch (reference.kind) {
+    case "Lock":
+    case "RLock":
+    case "Semaphore":
+    case "BoundedSemaphore": {
+      const handle = new SemLockHandle(backend, reference.kind)
+      return face === "compat" ? wrapSemLock(handle) : handle
+    }
+    default:
+      throw new Error(`cannot revive a shared ${reference.kind}: this version does not know it`)
+  }
+}
+
 const revive = (placeholder: Placeholder) => {
-  const { face, fd, readable, writable } = placeholder[HANDLE_KEY]
+  const held = placeholder[HANDLE_KEY]
+  if ("primitive" in held) return revivePrimitive(held.primitive, held.face)
+  const { face, fd, readable, writable } = held
   const framed = Effect.runSync(FramedSocket.make(new net.Socket({ fd, readable: true, writable: true })))
   const connection = new ConnectionImpl(framed, Serializer.unknown, readable, writable)
   return face === "compat" ? new CompatConnection(connection) : connection

@@ -200,15 +200,20 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     let batch: Buffer | undefined
     let batched = 0
     let flushQueued = false
+    // Batch buffers the socket has finished writing, for reuse: a steady stream allocates none.
+    const spareBatches: Array<Buffer> = []
     const flush = () => {
       flushQueued = false
       if (batched === 0) return
       // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
-      // next tick; a big one is handed to the socket as it is.
+      // next tick; a big one is handed to the socket as it is, and comes back once written.
       const frames = batch!.subarray(0, batched)
       if (batched <= 4096) write(Buffer.from(frames))
       else {
-        write(frames)
+        const full = batch!
+        write(frames, (error) => {
+          if (!error && spareBatches.length < 4) spareBatches.push(full)
+        })
         batch = undefined
       }
       batched = 0
@@ -216,7 +221,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     const addToBatch = (bytes: Uint8Array) => {
       const size = 4 + bytes.byteLength
       if (batch !== undefined && batched + size > batch.length) flush()
-      batch ??= Buffer.allocUnsafe(BATCH_SIZE)
+      batch ??= spareBatches.pop() ?? Buffer.allocUnsafe(BATCH_SIZE)
       batch.writeInt32BE(bytes.byteLength, batched)
       batch.set(bytes, batched + 4)
       batched += size

@@ -1,12 +1,15 @@
 /**
- * Connection ends passed to a child as arguments: the descriptor itself is
- * handed over (an extra stdio slot of the spawn, from fd 4 on), so data never
- * routes through the parent. In the arguments each end becomes a placeholder
- * naming its descriptor; the child revives it (`childHandles.ts`) as the same
- * face's Connection.
+ * What a child gets in place of the handles among its arguments:
+ * - Connection ends: the descriptor itself is handed over (an extra stdio slot
+ *   of the spawn, from fd 4 on), so data never routes through the parent;
+ * - shared primitives (locks, values …): their reference (kind, id, the owner's
+ *   address), which becomes a proxy reaching the owner.
+ * In the arguments each becomes a placeholder; the child revives it
+ * (`childHandles.ts`) as the same face's object.
  */
 import type { Socket } from "node:net"
 import { ConnectionTypeId, type ConnectionImpl } from "./connection.js"
+import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./primitive.js"
 
 /** The key of a placeholder; a plain object with it never travels as data. */
 export const HANDLE_KEY = "__effectMultiprocessingHandle__"
@@ -14,12 +17,26 @@ export const HANDLE_KEY = "__effectMultiprocessingHandle__"
 /** The first descriptor handed over: 0–2 are stdio, 3 the control channel. */
 export const FIRST_HANDLE_FD = 4
 
+export type Face = "effect" | "compat"
+
 export interface Placeholder {
-  readonly [HANDLE_KEY]: { readonly fd: number; readonly readable: boolean; readonly writable: boolean; readonly face: "effect" | "compat" }
+  readonly [HANDLE_KEY]:
+    | { readonly fd: number; readonly readable: boolean; readonly writable: boolean; readonly face: Face }
+    | { readonly primitive: Reference; readonly face: Face }
 }
 
 /** Where a compat Connection keeps the Effect one it wraps. */
 export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
+
+/** Where a compat primitive keeps the Effect one it wraps. */
+export const EffectPrimitiveKey = Symbol.for("effect-multiprocessing/compat/Primitive")
+
+const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefined => {
+  if (isPrimitive(u)) return { primitive: u, face: "effect" }
+  if (typeof u !== "object" || u === null) return undefined
+  const inner = (u as Record<symbol, unknown>)[EffectPrimitiveKey]
+  return isPrimitive(inner) ? { primitive: inner, face: "compat" } : undefined
+}
 
 const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face: "effect" | "compat" } | undefined => {
   if (typeof u !== "object" || u === null) return undefined
@@ -39,12 +56,24 @@ export const mapHandles = (value: unknown, replace: (value: unknown) => unknown 
   return value
 }
 
-/** Replaces every Connection in `args` (in arrays and plain objects) with a placeholder; gives their sockets. */
-export const extractHandles = (args: ReadonlyArray<unknown>): { args: Array<unknown>; sockets: Array<Socket> } => {
+/**
+ * Replaces every Connection and shared primitive in `args` (in arrays and plain
+ * objects) with a placeholder; gives the sockets to hand over.
+ */
+export const extractHandles = (
+  args: ReadonlyArray<unknown>
+): { args: Array<unknown>; sockets: Array<Socket>; placeholders: boolean } => {
   const sockets: Array<Socket> = []
+  let placeholders = false
   const toPlaceholder = (value: unknown): Placeholder | undefined => {
+    const primitive = asPrimitive(value)
+    if (primitive !== undefined) {
+      placeholders = true
+      return { [HANDLE_KEY]: { primitive: primitive.primitive[PrimitiveTypeId].reference(), face: primitive.face } }
+    }
     const found = asConnection(value)
     if (found === undefined) return undefined
+    placeholders = true
     const { connection, face } = found
     sockets.push(connection.osSocket)
     return {
@@ -52,5 +81,5 @@ export const extractHandles = (args: ReadonlyArray<unknown>): { args: Array<unkn
     }
   }
   const replaced = args.map((arg) => mapHandles(arg, toPlaceholder))
-  return sockets.length === 0 ? { args: [...args], sockets } : { args: replaced, sockets }
+  return placeholders ? { args: replaced, sockets, placeholders } : { args: [...args], sockets, placeholders }
 }

@@ -133,7 +133,7 @@ export const spawnChild = (
       args: request.args,
       process: request.identity,
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
-      ...(request.sockets.length === 0 ? {} : { handles: request.sockets.length }),
+      ...(request.placeholders ? { handles: request.sockets.length } : {}),
       ...(pdeathsigWrapper === undefined ? { watchParent: true } : {})
     }
     const payload = yield* Effect.try({

@@ -218,11 +218,12 @@ export class ProcessImpl<A> implements ChildRecord {
       const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
       this.state = "started"
-      const { args, sockets } = extractHandles(this.options.args ?? [])
+      const { args, sockets, placeholders } = extractHandles(this.options.args ?? [])
       const handle = yield* this.mp.spawn({
         target,
         args,
         sockets,
+        placeholders,
         identity: {
           name: this.name,
           daemon: this.daemon,

@@ -36,7 +36,10 @@ export interface StartMessage {
   readonly process: ProcessIdentity
   /** URL of tsx's ESM API, present only when the target module is TypeScript. */
   readonly typescriptLoader?: string
-  /** Descriptors handed over with the arguments (Connection ends), from 4 on; see `internal/handles.ts`. */
+  /**
+   * Present when the arguments hold placeholders to revive (connections, shared primitives):
+   * how many descriptors were handed over with them (Connection ends), from 4 on; see `internal/handles.ts`.
+   */
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
   readonly watchParent?: true

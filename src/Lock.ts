@@ -1,0 +1,36 @@
+/**
+ * Lock and RLock shared across processes: Python's `multiprocessing.Lock` and
+ * `RLock`. The process that makes one serves it; passed to a child (as a
+ * Process argument) it arrives as a proxy that reaches the owner. Owner-local
+ * operations are plain calls; others cost one round trip, and a release by a
+ * holder none (see docs/synchronization.md).
+ *
+ * Ownership is per fiber, as Python's is per thread: an RLock is re-entered
+ * only by the fiber that holds it.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Scope } from "effect"
+import * as ResourceServer from "./internal/resourceServer.js"
+import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/semLockHandle.js"
+
+export type { AcquireOptions, ReleaseError } from "./internal/semLockHandle.js"
+
+/** A lock (or semaphore) usable from every process it reaches. */
+export type Lock = SemLockHandle
+
+/** @internal the four SemLock kinds share this constructor */
+export const makeKind = (kind: SemLockKind, value: number): Effect.Effect<SemLockHandle, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const { backend } = makeLocal(kind, value)
+      return { handle: new SemLockHandle(backend, kind), id: backend.id }
+    }),
+    ({ id }) => Effect.sync(() => ResourceServer.unregister(id))
+  ).pipe(Effect.map(({ handle }) => handle))
+
+/** A non-recursive lock: released by anyone, once (Python's `multiprocessing.Lock`). */
+export const make = (): Effect.Effect<Lock, never, Scope.Scope> => makeKind("Lock", 1)
+
+/** A recursive lock: its holder may acquire it again, and must release it as often (Python's `RLock`). */
+export const makeRLock = (): Effect.Effect<Lock, never, Scope.Scope> => makeKind("RLock", 1)

@@ -1,0 +1,70 @@
+/**
+ * What every shared primitive is made of: a Backend that runs its operations
+ * — here, when this process owns it (plain calls, no socket), or in its owner,
+ * through that owner's channel — and the Reference it travels as.
+ *
+ * Operations are `unsafe`: they act at once and give an Exit when they are
+ * already done, so an uncontended owner-local operation costs no fiber.
+ */
+import { Effect, FiberId } from "effect"
+import { currentIdentity } from "./currentProcess.js"
+import { channel, type Reference, type Undo } from "./resourceClient.js"
+import * as ResourceServer from "./resourceServer.js"
+
+export type { Reference }
+
+export const PrimitiveTypeId: unique symbol = Symbol.for("effect-multiprocessing/Primitive")
+
+export interface Backend {
+  /** The reference another process can reach it by (starts this process's server if it owns it). */
+  readonly reference: () => Reference
+  readonly isLocal: boolean
+  readonly call: (method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo) => Effect.Effect<unknown, unknown>
+  /** A call whose reply the caller does not need (it cannot fail): remote ones do not wait for it. */
+  readonly post: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<void, unknown>
+}
+
+/** Anything that is a shared primitive: it can say how to reach it. */
+export interface Primitive {
+  readonly [PrimitiveTypeId]: Backend
+}
+
+export const isPrimitive = (u: unknown): u is Primitive => typeof u === "object" && u !== null && PrimitiveTypeId in u
+
+/** The backend of a primitive this process creates and serves; `describe` is its static part (kind, sizes). */
+export const local = (served: ResourceServer.Served): Backend & { readonly id: string } => {
+  const id = ResourceServer.register(served)
+  return {
+    id,
+    isLocal: true,
+    reference: () => ({
+      kind: served.kind,
+      id,
+      address: ResourceServer.address(),
+      ownerPid: process.pid,
+      ownerName: currentIdentity().name
+    }),
+    call: (method, args, caller) => served.unsafeCall(method, args, caller),
+    post: (method, args, caller) => Effect.asVoid(served.unsafeCall(method, args, caller))
+  }
+}
+
+/** The backend of a primitive another process serves. */
+export const remote = (reference: Reference): Backend => {
+  // Looked up on each call: a channel whose owner has gone is replaced by one that says so.
+  return {
+    isLocal: false,
+    reference: () => reference,
+    call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo),
+    post: (method, args, caller) => channel(reference).post(reference, method, args, caller)
+  }
+}
+
+/**
+ * Who calls, for ownership (an RLock's holder, a Condition's lock): in the
+ * Effect face the fiber, as Python's thread; in the compat face the process.
+ */
+export const fiberCaller = <A, E>(f: (caller: string) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.fiberIdWith((id) => f(`${process.pid}:${FiberId.threadName(id)}`))
+
+export const processCaller = (): string => `${process.pid}`

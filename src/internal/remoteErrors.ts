@@ -1,0 +1,55 @@
+/**
+ * Failures of calls served to other processes, as they travel: the library's
+ * typed errors come back as instances of their class; anything else (a
+ * defect in the owner) comes back as a `RemoteError`.
+ */
+import { Cause } from "effect"
+import * as Errors from "../Errors.js"
+
+type ErrorClass = new(fields: any) => Error
+
+const classes: Record<string, ErrorClass> = {
+  BrokenBarrierError: Errors.BrokenBarrierError,
+  Empty: Errors.Empty,
+  Full: Errors.Full,
+  IndexError: Errors.IndexError,
+  NotOwnerError: Errors.NotOwnerError,
+  OSError: Errors.OSError,
+  OwnerGoneError: Errors.OwnerGoneError,
+  SerializationError: Errors.SerializationError,
+  TimeoutError: Errors.TimeoutError,
+  ValueError: Errors.ValueError
+}
+
+export interface EncodedError {
+  readonly _tag: string
+  readonly message: string
+  readonly fields: Record<string, unknown>
+  readonly stack?: string
+}
+
+export const encodeError = (cause: Cause.Cause<unknown>): EncodedError => {
+  const error = Cause.squash(cause)
+  if (error instanceof Error) {
+    const tag = (error as { _tag?: unknown })._tag
+    const { _tag: _, ...fields } = { ...error } as Record<string, unknown>
+    return typeof tag === "string" && tag in classes
+      ? { _tag: tag, message: error.message, fields }
+      : { _tag: error.name, message: error.message, fields: {}, ...(error.stack === undefined ? {} : { stack: error.stack }) }
+  }
+  return { _tag: "Error", message: String(error), fields: {} }
+}
+
+/** The error a caller sees for an encoded failure served by process `pid` named `processName`. */
+export const decodeError = (encoded: EncodedError, pid: number, processName: string): Error => {
+  const known = classes[encoded._tag]
+  if (known !== undefined) return new known({ message: encoded.message, ...encoded.fields })
+  return new Errors.RemoteError({
+    type: encoded._tag,
+    message: encoded.message,
+    remoteStack: encoded.stack ?? "",
+    pid,
+    processName,
+    fields: {}
+  })
+}

@@ -1,0 +1,201 @@
+/**
+ * The other side of `resourceServer.ts`: how a process calls the primitives
+ * another process serves. One authenticated connection per owner, opened on
+ * the first call and shared by every proxy of that owner; calls are matched to
+ * replies by id. A call whose fiber is interrupted is cancelled on the owner;
+ * a success that arrives after that is undone (a lock acquired in that instant
+ * is released), so nothing leaks. When the owner goes, every waiting call
+ * fails with `OwnerGoneError`, and so does every later one.
+ */
+import { Duration, Effect, Exit, Schedule, Scope } from "effect"
+import * as Listener from "../Listener.js"
+import { OwnerGoneError } from "../Errors.js"
+import type { ConnectionImpl } from "./connection.js"
+import { currentIdentity } from "./currentProcess.js"
+import { decodeError, type EncodedError } from "./remoteErrors.js"
+import type { Reply, Request } from "./resourceServer.js"
+
+/** How a primitive travels: what it is, and who serves it where. */
+export interface Reference {
+  readonly kind: string
+  readonly id: string
+  readonly address: string
+  readonly ownerPid: number
+  readonly ownerName: string
+}
+
+/** What to do with a success its caller will never see (it was interrupted meanwhile). */
+export type Undo = (value: unknown) => readonly [method: string, args: ReadonlyArray<unknown>] | undefined
+
+interface Pending {
+  /** The primitive called, for errors. */
+  readonly primitive: string
+  readonly resume: (result: Effect.Effect<unknown, unknown>) => void
+  readonly undo: ((value: unknown) => void) | undefined
+  abandoned: boolean
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** While the owner lives, a refused connection is retried this long: its server may be starting. */
+const CONNECT_PATIENCE = Duration.seconds(5)
+const CONNECT_RETRY = Duration.millis(20)
+
+const describe = (reference: Reference) => `${reference.kind} ${reference.id}`
+
+class Channel {
+  private connection: ConnectionImpl<unknown, never> | undefined
+  private connecting: Promise<ConnectionImpl<unknown, never> | string> | undefined
+  /** Why the owner is gone, once it is. */
+  private gone: string | undefined
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+
+  constructor(
+    private readonly address: string,
+    private readonly ownerPid: number,
+    private readonly ownerName: string,
+    private readonly forget: () => void
+  ) {}
+
+  private ownerGone(primitive: string, reason: string) {
+    return new OwnerGoneError({ primitive, ownerPid: this.ownerPid, ownerName: this.ownerName, reason })
+  }
+
+  private whyGone(): string {
+    return isAlive(this.ownerPid) ? "closed the connection" : "has exited"
+  }
+
+  /** The connection, or why there is none. */
+  private connect(): Promise<ConnectionImpl<unknown, never> | string> {
+    const authkey = Buffer.from(currentIdentity().authkey, "hex")
+    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
+    const patient = Effect.retry(attempt, {
+      while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
+      schedule: Schedule.spaced(CONNECT_RETRY),
+      times: Math.ceil(Duration.toMillis(CONNECT_PATIENCE) / Duration.toMillis(CONNECT_RETRY))
+    })
+    return Effect.runPromise(Effect.either(patient)).then((result) => {
+      if (result._tag === "Left") {
+        this.gone = isAlive(this.ownerPid) ? `cannot be reached (${result.left.message})` : "has exited"
+        this.forget()
+        return this.gone
+      }
+      const connection = result.right as ConnectionImpl<unknown, never>
+      connection.osSocket.unref()
+      this.connection = connection
+      Effect.runFork(this.readReplies(connection))
+      return connection
+    })
+  }
+
+  private readReplies(connection: ConnectionImpl<unknown, never>): Effect.Effect<void> {
+    return Effect.forever(Effect.flatMap(connection.recv, (message) => Effect.sync(() => this.dispatch(message as Reply)))).pipe(
+      Effect.catchAll(() => Effect.void),
+      Effect.ensuring(Effect.sync(() => this.fail(this.whyGone())))
+    )
+  }
+
+  private dispatch(reply: Reply): void {
+    const [kind, id, payload] = reply
+    const pending = this.pending.get(id)
+    if (pending === undefined) return
+    this.pending.delete(id)
+    this.holdProcess()
+    if (pending.abandoned) {
+      if (kind === "ok") pending.undo?.(payload)
+      return
+    }
+    pending.resume(kind === "ok"
+      ? Effect.succeed(payload)
+      : Effect.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName)))
+  }
+
+  /** The owner is gone: every call waiting and every later call fails. */
+  private fail(reason: string): void {
+    if (this.gone === undefined) this.gone = reason
+    this.connection = undefined
+    this.forget()
+    for (const pending of this.pending.values()) {
+      if (!pending.abandoned) pending.resume(Effect.fail(this.ownerGone(pending.primitive, this.gone)))
+    }
+    this.pending.clear()
+  }
+
+  /** A call waiting for its reply keeps this process alive; an idle connection does not. */
+  private holdProcess(): void {
+    const socket = this.connection?.osSocket
+    if (socket === undefined) return
+    if (this.pending.size > 0) socket.ref()
+    else socket.unref()
+  }
+
+  /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
+  call(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo): Effect.Effect<unknown, unknown> {
+    if (this.gone !== undefined) return Effect.fail(this.ownerGone(describe(reference), this.gone))
+    if (this.connection === undefined) {
+      this.connecting ??= this.connect()
+      return Effect.flatMap(Effect.promise(() => this.connecting!), (connected) =>
+        typeof connected === "string"
+          ? Effect.fail(this.ownerGone(describe(reference), connected))
+          : this.call(reference, method, args, caller, undo))
+    }
+    return Effect.async<unknown, unknown>((resume) => {
+      const id = ++this.nextId
+      const pending: Pending = {
+        primitive: describe(reference),
+        resume,
+        undo: undo === undefined ? undefined : (value) => {
+          const compensation = undo(value)
+          if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
+        },
+        abandoned: false
+      }
+      this.pending.set(id, pending)
+      this.holdProcess()
+      this.send(["call", id, reference.id, method, args, caller])
+      return Effect.sync(() => {
+        if (!this.pending.has(id)) return
+        pending.abandoned = true
+        this.send(["cancel", id])
+      })
+    })
+  }
+
+  /**
+   * Sends a call without waiting for its reply: for a release the caller knows
+   * it may make. Only the first call to an owner waits (for the connection).
+   */
+  post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
+    if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
+    this.send(["call", ++this.nextId, reference.id, method, args, caller])
+    return Effect.void
+  }
+
+  private send(request: Request): void {
+    const connection = this.connection
+    if (connection === undefined) return
+    const sent = connection.unsafeSend(request)
+    if (!Exit.isExit(sent)) Effect.runFork(Effect.catchAll(sent, () => Effect.sync(() => this.fail(this.whyGone()))))
+    else if (Exit.isFailure(sent)) this.fail(this.whyGone())
+  }
+}
+
+const channels = new Map<string, Channel>()
+
+/** The connection to the owner of `reference`, opened on first use. */
+export const channel = (reference: Reference): Channel => {
+  let found = channels.get(reference.address)
+  if (found === undefined) {
+    found = new Channel(reference.address, reference.ownerPid, reference.ownerName, () => channels.delete(reference.address))
+    channels.set(reference.address, found)
+  }
+  return found
+}

@@ -1,0 +1,111 @@
+/**
+ * The resource server: how a process serves the primitives it created to the
+ * other processes they reach (DESIGN.md, "Shared primitives"). It starts on the
+ * first primitive that leaves the process, listening on a Unix socket in a
+ * private 0700 directory, and authenticates every client with the family's
+ * authkey (children inherit it). It never holds the process open.
+ *
+ * Wire (the default codec over CPython framing), one connection per client process:
+ *   client → server  ["call", id, object, method, args, caller]   ["cancel", id]
+ *   server → client  ["ok", id, value]                           ["err", id, error]
+ * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
+ * a client that goes away has all its calls interrupted.
+ */
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, Exit, Fiber } from "effect"
+import { open } from "../Listener.js"
+import { currentIdentity } from "./currentProcess.js"
+import { ValueError } from "../Errors.js"
+import { authenticateClient } from "./handshake.js"
+import { encodeError } from "./remoteErrors.js"
+
+/** What a primitive gives the server: its operations, by name. */
+export interface Served {
+  /** "Lock", "Semaphore" …, for messages. */
+  readonly kind: string
+  /**
+   * Runs `method` for `caller` at once: an Exit when it is done, else an Effect
+   * that waits. Unknown methods and bad arguments fail with a typed error.
+   */
+  readonly unsafeCall: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<unknown, unknown>
+}
+
+export type Request = readonly ["call", number, string, string, ReadonlyArray<unknown>, string] | readonly ["cancel", number]
+export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown]
+
+const objects = new Map<string, Served>()
+let nextObject = 0
+let serving: { readonly address: string; readonly directory: string; readonly server: net.Server } | undefined
+
+/** Makes `served` reachable by id; the id names it on the wire. */
+export const register = (served: Served): string => {
+  const id = `${served.kind}-${process.pid}-${++nextObject}`
+  objects.set(id, served)
+  return id
+}
+
+export const unregister = (id: string): void => {
+  objects.delete(id)
+}
+
+export const lookup = (id: string): Served | undefined => objects.get(id)
+
+/**
+ * The server's address, starting it if needed. Listening completes a moment
+ * later; clients that come too early retry while this process is alive.
+ */
+export const address = (): string => {
+  if (serving !== undefined) return serving.address
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-resources-")) // 0700
+  const where = path.join(directory, "s")
+  const server = net.createServer((socket) => {
+    socket.unref()
+    socket.on("error", () => {})
+    Effect.runFork(serveClient(socket))
+  })
+  server.on("error", () => {})
+  server.listen(where)
+  server.unref()
+  serving = { address: where, directory, server }
+  process.once("exit", () => fs.rmSync(directory, { recursive: true, force: true }))
+  return where
+}
+
+const serveClient = (socket: net.Socket): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const authkey = Buffer.from(currentIdentity().authkey, "hex")
+    const connection = yield* open(socket, { authkey }, authenticateClient)
+    const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
+    const reply = (message: Reply) => Effect.ignore(connection.unsafeSend(message))
+    const handle = (request: Request): Effect.Effect<void> => {
+      if (request[0] === "cancel") {
+        const fiber = running.get(request[1])
+        running.delete(request[1])
+        return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
+      }
+      const [, id, objectId, method, args, caller] = request
+      const served = objects.get(objectId)
+      const result = served === undefined
+        ? Effect.fail(new ValueError({ message: `${objectId} is no longer served by this process` }))
+        : Effect.suspend(() => served.unsafeCall(method, args, caller))
+      const answer = (exit: Exit.Exit<unknown, unknown>) =>
+        Exit.isSuccess(exit) ? reply(["ok", id, exit.value]) : reply(["err", id, encodeError(exit.cause)])
+      if (Exit.isExit(result)) return answer(result)
+      return Effect.asVoid(Effect.tap(
+        Effect.forkDaemon(Effect.onExit(result, (exit) => {
+          running.delete(id)
+          return Exit.isInterrupted(exit) ? Effect.void : answer(exit)
+        })),
+        (fiber) => Effect.sync(() => running.set(id, fiber))
+      ))
+    }
+    yield* Effect.forever(Effect.flatMap(connection.recv, (message) => handle(message as Request))).pipe(
+      Effect.ignore,
+      Effect.ensuring(Effect.suspend(() => Effect.forEach(running.values(), Fiber.interruptFork, { discard: true }))),
+      Effect.ensuring(connection.close)
+    )
+  }).pipe(Effect.ignore)
+

@@ -1,0 +1,122 @@
+/**
+ * The object every process holds for a Lock, RLock, Semaphore or
+ * BoundedSemaphore: the owner's wraps the SemLock itself, another process's
+ * reaches it through the owner's channel. Both run the same operations.
+ */
+import { Duration, Effect } from "effect"
+import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
+import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId } from "./primitive.js"
+import { type Kind, SemLock } from "./semLock.js"
+import type { Served } from "./resourceServer.js"
+
+export type SemLockKind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
+
+/** Python's `SEM_VALUE_MAX` stand-in: an unbounded Semaphore may be released without limit. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER
+
+export interface AcquireOptions {
+  /** Wait for it (default); false answers at once. */
+  readonly block?: boolean
+  /** Wait at most this long (forever without one); a zero or negative timeout answers at once. */
+  readonly timeout?: Duration.DurationInput
+}
+
+const toMillis = (timeout: Duration.Duration | undefined): number | null =>
+  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
+
+const serve = (kind: SemLockKind, core: SemLock): Served => ({
+  kind,
+  unsafeCall: (method, args, caller) => {
+    switch (method) {
+      case "acquire": {
+        const [block, millis] = args as [boolean, number | null]
+        return core.unsafeAcquire(caller, block !== false, typeof millis === "number" ? Duration.millis(millis) : undefined)
+      }
+      case "release":
+        return core.unsafeRelease(caller)
+      case "getValue":
+        return Effect.succeed(core.getValue())
+      case "isMine":
+        return Effect.succeed(core.isMine(caller))
+      default:
+        return Effect.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
+    }
+  }
+})
+
+/** Makes the owner's side: the state and its registration with the resource server. */
+export const makeLocal = (kind: SemLockKind, value: number): { backend: Backend & { readonly id: string }; core: SemLock } => {
+  const semKind: Kind = kind === "RLock" ? "recursive" : "semaphore"
+  const maxValue = kind === "Semaphore" ? UNBOUNDED : kind === "BoundedSemaphore" ? value : 1
+  const core = new SemLock(semKind, kind === "Lock" || kind === "RLock" ? 1 : value, maxValue)
+  return { backend: local(serve(kind, core)), core }
+}
+
+export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
+
+export class SemLockHandle implements Primitive {
+  readonly [PrimitiveTypeId]: Backend
+  /** Acquisitions this process made through a remote backend and has not released, per caller. */
+  private readonly held = new Map<string, number>()
+
+  constructor(backend: Backend, readonly kind: SemLockKind) {
+    this[PrimitiveTypeId] = backend
+  }
+
+  private get backend(): Backend {
+    return this[PrimitiveTypeId]
+  }
+
+  unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
+    const acquired = this.backend.call("acquire", [block, toMillis(timeout)], caller, (value) => value === true ? ["release", []] : undefined)
+    if (this.backend.isLocal) return acquired as Effect.Effect<boolean, OwnerGoneError>
+    return Effect.tap(acquired as Effect.Effect<boolean, OwnerGoneError>, (ok) => {
+      if (ok) this.held.set(caller, (this.held.get(caller) ?? 0) + 1)
+    })
+  }
+
+  /**
+   * A release the caller made an acquisition for cannot fail, so a remote one
+   * does not wait for the owner's answer; any other waits, for its error.
+   */
+  unsafeRelease(caller: string): Effect.Effect<void, ReleaseError> {
+    const held = this.held.get(caller) ?? 0
+    if (this.backend.isLocal || held === 0) return this.backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>
+    if (held === 1) this.held.delete(caller)
+    else this.held.set(caller, held - 1)
+    return this.backend.post("release", [], caller) as Effect.Effect<void, ReleaseError>
+  }
+
+  unsafeGetValue(caller: string): Effect.Effect<number, OwnerGoneError> {
+    return this.backend.call("getValue", [], caller) as Effect.Effect<number, OwnerGoneError>
+  }
+
+  unsafeIsMine(caller: string): Effect.Effect<boolean, OwnerGoneError> {
+    return this.backend.call("isMine", [], caller) as Effect.Effect<boolean, OwnerGoneError>
+  }
+
+  /** Python's `acquire(block, timeout)`: true once acquired; false if it would block, or the timeout ran out. */
+  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError> {
+    const timeout = options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
+    return fiberCaller((caller) => this.unsafeAcquire(caller, options?.block ?? true, timeout))
+  }
+
+  /** Python's `release()`: fails on a lock not held, a bounded semaphore at its maximum, an RLock held by another. */
+  get release(): Effect.Effect<void, ReleaseError> {
+    return fiberCaller((caller) => this.unsafeRelease(caller))
+  }
+
+  /** The free permits (for a lock: 1 when unlocked, 0 when locked). */
+  get getValue(): Effect.Effect<number, OwnerGoneError> {
+    return fiberCaller((caller) => this.unsafeGetValue(caller))
+  }
+
+  /** Runs `self` holding it: acquired before, released after, however `self` ends. */
+  withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
+    return Effect.acquireUseRelease(
+      this.acquire(),
+      () => self,
+      () => Effect.orDie(this.release)
+    )
+  }
+}
