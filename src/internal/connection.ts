@@ -119,6 +119,22 @@ export class ConnectionImpl<A, E> implements Waitable {
     })
   }
 
+  /**
+   * Push mode, for the library's own channels: each message, decoded, goes to
+   * `onMessage` as it arrives; `onEnd` is called once when the stream ends.
+   */
+  unsafeDeliver(
+    onMessage: (message: Either.Either<A, SerializationError | E>) => void,
+    onEnd: (reason: ReceiveError) => void
+  ): void {
+    this.socket.unsafeDeliver((bytes) => onMessage(this.serializer.decode(bytes)), onEnd)
+  }
+
+  /** After a send that expects a reply: reads for it briefly before the event loop would (see FramedSocket). */
+  unsafeSpin(): boolean {
+    return this.socket.unsafeSpin()
+  }
+
   /** Whether a receive would not wait, waiting up to `timeout` (no timeout: answer at once). */
   poll(timeout: Duration.DurationInput = Duration.zero) {
     return Effect.suspend(() => {

@@ -90,6 +90,18 @@ export interface FramedSocket {
   readonly isReady: Effect.Effect<boolean>
   /** Waits until a receive would not wait. */
   readonly awaitReady: Effect.Effect<void>
+  /**
+   * Push mode, for the library's own channels: every message goes to
+   * `onMessage` as it arrives (those already queued, at once), and `onEnd`
+   * is called once when the stream ends. Receives are not used after this.
+   */
+  readonly unsafeDeliver: (onMessage: (message: Buffer) => void, onEnd: (reason: ReceiveError) => void) => void
+  /**
+   * After a send that expects a reply: reads the socket itself for up to 50 µs
+   * (see SPIN_MS), so a quick reply is delivered without a trip through the
+   * event loop. Whether a message arrived.
+   */
+  readonly unsafeSpin: () => boolean
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
@@ -114,7 +126,12 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     }
 
     const end = (reason: ReceiveError) => {
-      ended ??= reason
+      if (ended !== undefined) return
+      ended = reason
+      if (onEnd !== undefined) {
+        pushQueued()
+        onEnd(reason)
+      }
       signal()
     }
     // Reading starts with the first receive or poll, not before: an end that is handed to
@@ -125,40 +142,55 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       reading = true
       socket.on("data", received)
     }
+    // Push mode (the library's own channels): messages go to `deliver` as they arrive.
+    let deliver: ((message: Buffer) => void) | undefined
+    let onEnd: ((reason: ReceiveError) => void) | undefined
+    /** Messages decoded so far, and when the last one came. */
+    let arrivals = 0
+    let lastArrival = -Infinity
     const received = (chunk: Buffer) => {
+      const before = messages.length
       try {
         decoder.push(chunk, messages)
       } catch (error) {
         end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
         socket.destroy()
       }
+      if (messages.length > before) {
+        arrivals += messages.length - before
+        lastArrival = performance.now()
+      }
+      pushQueued()
       signal()
     }
+    /** In push mode, hands every queued message over. */
+    const pushQueued = () => {
+      if (deliver === undefined || head === messages.length) return
+      const batch = head === 0 ? messages : messages.slice(head)
+      messages = []
+      head = 0
+      for (const message of batch) deliver(message)
+    }
     // Reads the descriptor directly, in order with what Node has read: only when Node holds
-    // nothing unread. What it reads goes where a 'data' event's bytes go; end of file and errors
-    // are left for Node's next read to report. Whether a message (or the end) is now ready.
+    // nothing unread, and only on an end that has sent since its last message arrived (it
+    // waits for a reply). What it reads goes where a 'data' event's bytes go; end of file and
+    // errors are left for Node's next read to report. Whether a message arrived.
     let lastSend = -Infinity
-    // When replies keep coming too late for it, spinning is only tried on every 16th wait.
-    let misses = 0
-    let waits = 0
     const spin = (): boolean => {
       const fd = descriptorOf(socket)
       const start = performance.now()
-      if (!SPINNING || fd === undefined || start - lastSend > RECENT_SEND_MS || socket.readableLength > 0) return false
-      if (misses >= 4 && waits++ % 16 !== 0) return false
+      if (!SPINNING || fd === undefined || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (socket.readableLength > 0 || ended !== undefined) return false
       flush()
       const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
+      const before = arrivals
       do {
         const count = readNow(fd, scratch)
         if (count === undefined) continue
         if (count === 0) break
         received(Buffer.from(scratch.subarray(0, count)))
-        if (ready()) {
-          misses = 0
-          return true
-        }
+        if (arrivals > before) return true
       } while (performance.now() - start < SPIN_MS)
-      misses++
       return false
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
@@ -314,6 +346,14 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         return ready()
       }),
       awaitReady,
+      unsafeDeliver: (onMessage, onEndOfStream) => {
+        deliver = onMessage
+        onEnd = onEndOfStream
+        startReading()
+        pushQueued()
+        if (ended !== undefined) onEndOfStream(ended)
+      },
+      unsafeSpin: () => spin(),
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
       },

@@ -7,7 +7,7 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
-import { Duration, Effect, Exit, Schedule, Scope } from "effect"
+import { Duration, Effect, Either, Exit, Schedule, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
@@ -91,16 +91,12 @@ class Channel {
       const connection = result.right as ConnectionImpl<unknown, never>
       connection.osSocket.unref()
       this.connection = connection
-      Effect.runFork(this.readReplies(connection))
+      connection.unsafeDeliver(
+        (message) => Either.isRight(message) ? this.dispatch(message.right as Reply) : this.fail(this.whyGone()),
+        () => this.fail(this.whyGone())
+      )
       return connection
     })
-  }
-
-  private readReplies(connection: ConnectionImpl<unknown, never>): Effect.Effect<void> {
-    return Effect.forever(Effect.flatMap(connection.recv, (message) => Effect.sync(() => this.dispatch(message as Reply)))).pipe(
-      Effect.catchAll(() => Effect.void),
-      Effect.ensuring(Effect.sync(() => this.fail(this.whyGone())))
-    )
   }
 
   private dispatch(reply: Reply): void {
@@ -161,6 +157,8 @@ class Channel {
       this.pending.set(id, pending)
       this.holdProcess()
       this.send(["call", id, reference.id, method, args, caller])
+      // The reply usually comes within microseconds: read for it here rather than in the event loop.
+      if (this.pending.size === 1) this.connection?.unsafeSpin()
       return Effect.sync(() => {
         if (!this.pending.has(id)) return
         pending.abandoned = true

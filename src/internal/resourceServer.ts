@@ -15,7 +15,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect, Exit, Fiber } from "effect"
+import { Effect, Either, Exit, Fiber } from "effect"
 import { open } from "../Listener.js"
 import { currentIdentity } from "./currentProcess.js"
 import { ValueError } from "../Errors.js"
@@ -79,33 +79,62 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
     const authkey = Buffer.from(currentIdentity().authkey, "hex")
     const connection = yield* open(socket, { authkey }, authenticateClient)
     const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
-    const reply = (message: Reply) => Effect.ignore(connection.unsafeSend(message))
-    const handle = (request: Request): Effect.Effect<void> => {
+    const reply = (message: Reply) => {
+      const sent = connection.unsafeSend(message)
+      if (!Exit.isExit(sent)) Effect.runFork(Effect.ignore(sent))
+    }
+    const answer = (id: number, exit: Exit.Exit<unknown, unknown>) =>
+      Exit.isSuccess(exit) ? reply(["ok", id, exit.value]) : reply(["err", id, encodeError(exit.cause)])
+    const handle = (request: Request): void => {
       if (request[0] === "cancel") {
         const fiber = running.get(request[1])
         running.delete(request[1])
-        return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
+        if (fiber !== undefined) Effect.runFork(Fiber.interrupt(fiber))
+        return
       }
       const [, id, objectId, method, args, caller] = request
       const served = objects.get(objectId)
-      const result = served === undefined
-        ? Effect.fail(new ValueError({ message: `${objectId} is no longer served by this process` }))
-        : Effect.suspend(() => served.unsafeCall(method, args, caller))
-      const answer = (exit: Exit.Exit<unknown, unknown>) =>
-        Exit.isSuccess(exit) ? reply(["ok", id, exit.value]) : reply(["err", id, encodeError(exit.cause)])
-      if (Exit.isExit(result)) return answer(result)
-      return Effect.asVoid(Effect.tap(
-        Effect.forkDaemon(Effect.onExit(result, (exit) => {
-          running.delete(id)
-          return Exit.isInterrupted(exit) ? Effect.void : answer(exit)
-        })),
-        (fiber) => Effect.sync(() => running.set(id, fiber))
-      ))
+      if (served === undefined) {
+        return answer(id, Exit.fail(new ValueError({ message: `${objectId} is no longer served by this process` })))
+      }
+      let result: Effect.Effect<unknown, unknown>
+      try {
+        result = served.unsafeCall(method, args, caller)
+      } catch (defect) {
+        result = Exit.die(defect)
+      }
+      if (Exit.isExit(result)) return answer(id, result)
+      // A call that waits runs in its own fiber, until it ends or is cancelled.
+      const fiber = Effect.runFork(result)
+      running.set(id, fiber)
+      fiber.addObserver((exit) => {
+        if (running.get(id) !== fiber) return // cancelled: the caller no longer listens
+        running.delete(id)
+        answer(id, exit)
+      })
     }
-    yield* Effect.forever(Effect.flatMap(connection.recv, (message) => handle(message as Request))).pipe(
-      Effect.ignore,
-      Effect.ensuring(Effect.suspend(() => Effect.forEach(running.values(), Fiber.interruptFork, { discard: true }))),
-      Effect.ensuring(connection.close)
-    )
+    // A client that goes away has its waiting calls withdrawn.
+    const closed = () => {
+      for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
+      running.clear()
+      Effect.runFork(connection.close)
+    }
+    // After answering, the client's next call usually follows within microseconds: once the
+    // messages that came together are all handled, read for it here rather than sleep in the
+    // event loop — a few rounds at most before the event loop gets its turn again.
+    let spinQueued = false
+    let rounds = 0
+    const spinForMore = () => {
+      spinQueued = false
+      if (rounds++ === 0) setImmediate(() => (rounds = 0))
+      if (rounds <= 16) connection.unsafeSpin()
+    }
+    connection.unsafeDeliver((message) => {
+      if (Either.isLeft(message)) return closed()
+      handle(message.right as Request)
+      if (!spinQueued) {
+        spinQueued = true
+        process.nextTick(spinForMore)
+      }
+    }, closed)
   }).pipe(Effect.ignore)
-
