@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
+export * as Barrier from "./Barrier.js"
+export * as Condition from "./Condition.js"
 export * as Connection from "./Connection.js"
 export * as Context from "./Context.js"
 export * as Errors from "./Errors.js"
+export * as Event from "./Event.js"
 export * as Listener from "./Listener.js"
 export * as Lock from "./Lock.js"
 export * from "./Errors.js"

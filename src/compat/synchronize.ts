@@ -1,6 +1,6 @@
 /**
- * Python's `multiprocessing` Lock, RLock, Semaphore and BoundedSemaphore for
- * plain TypeScript. The process that makes one serves it; passed to a child it
+ * Python's `multiprocessing` Lock, RLock, Semaphore, BoundedSemaphore,
+ * Condition, Event and Barrier for plain TypeScript. The process that makes one serves it; passed to a child it
  * arrives as a proxy. Every operation returns a Promise (it may talk to the
  * owner); the owner's own settle without a round trip.
  *
@@ -9,18 +9,34 @@
  * await lock.withLock(async () => { … })
  * ```
  */
+import { Effect } from "effect"
+import { type BarrierHandle, makeLocal as makeBarrier } from "../internal/barrier.js"
+import { type ConditionHandle, makeLocal as makeCondition } from "../internal/condition.js"
+import { type EventHandle, makeLocal as makeEvent } from "../internal/event.js"
+import { EffectPrimitiveKey } from "../internal/handles.js"
+import { type Primitive, PrimitiveTypeId, processCaller } from "../internal/primitive.js"
+import * as ResourceServer from "../internal/resourceServer.js"
 import type { SemLockHandle } from "../internal/semLockHandle.js"
 import { makeLocal, SemLockHandle as Handle } from "../internal/semLockHandle.js"
-import { EffectPrimitiveKey } from "../internal/handles.js"
-import { processCaller } from "../internal/primitive.js"
 import { ValueError } from "../Errors.js"
-import { runPromise, seconds } from "./runtime.js"
+import { runPromise, runSync, seconds } from "./runtime.js"
 
 export interface AcquireOptions {
   /** Wait for it (default); false answers at once. */
   readonly block?: boolean
   /** Seconds to wait at most (forever when omitted or null). */
   readonly timeout?: number | null
+}
+
+/**
+ * Stops serving primitives this process made (a compat primitive is otherwise
+ * served as long as its process lives, as other processes may hold it).
+ */
+const stopServing = (...primitives: ReadonlyArray<Primitive>) => {
+  for (const primitive of primitives) {
+    const backend = primitive[PrimitiveTypeId]
+    if (backend.isLocal) ResourceServer.unregister(backend.id)
+  }
 }
 
 const fresh = (kind: SemLockHandle["kind"], value: number) => new Handle(makeLocal(kind, value).backend, kind)
@@ -52,6 +68,15 @@ class SemLockBase {
 
   getValue(): Promise<number> {
     return runPromise(this.#handle.unsafeGetValue(processCaller()))
+  }
+
+  /**
+   * Stops serving it, when this process made it: other processes' proxies fail
+   * from then on. Not in Python, where the OS keeps it; optional, for a long-lived
+   * owner that makes many.
+   */
+  close(): void {
+    stopServing(this.#handle)
   }
 
   /** Python's `with lock:` — runs `body` holding it, and releases it however `body` ends. */
@@ -111,5 +136,145 @@ export const wrapSemLock = (handle: SemLockHandle) => {
       return new Semaphore(handle)
     case "BoundedSemaphore":
       return new BoundedSemaphore(handle)
+  }
+}
+
+/** Python's `Condition(lock=None)`: on a Lock or RLock of this process, or a fresh RLock. */
+export class Condition {
+  readonly #handle: ConditionHandle
+  readonly #lock: Lock | RLock
+  readonly #madeLock: boolean
+
+  constructor(lock?: Lock | RLock | ConditionHandle) {
+    this.#madeLock = lock === undefined
+    if (lock instanceof Lock || lock instanceof RLock || lock === undefined) {
+      this.#handle = runSync(makeCondition(lock?.[EffectPrimitiveKey])).handle
+      this.#lock = lock ?? (wrapSemLock(this.#handle.lock) as RLock)
+    } else {
+      this.#handle = lock
+      this.#lock = wrapSemLock(lock.lock) as Lock | RLock
+    }
+  }
+
+  /** @internal what travels when this is a Process argument */
+  get [EffectPrimitiveKey](): ConditionHandle {
+    return this.#handle
+  }
+
+  acquire(block?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
+    return this.#lock.acquire(block, timeout)
+  }
+  release(): Promise<void> {
+    return this.#lock.release()
+  }
+  withLock<T>(body: () => T | Promise<T>): Promise<T> {
+    return this.#lock.withLock(body)
+  }
+  /** Releases the lock, waits to be notified (true) or for `timeout` seconds (false), takes the lock back. */
+  wait(timeout?: number | null): Promise<boolean> {
+    return runPromise(this.#handle.unsafeWait(processCaller(), seconds(timeout)))
+  }
+  /** Waits until `predicate()` holds, at most `timeout` seconds in all; gives its last answer. */
+  waitFor(predicate: () => boolean | Promise<boolean>, timeout?: number | null): Promise<boolean> {
+    const holds = Effect.promise(async () => Boolean(await predicate()))
+    const limit = seconds(timeout)
+    return runPromise(this.#handle.unsafeWaitFor(processCaller(), holds, limit))
+  }
+  notify(n = 1): Promise<void> {
+    return runPromise(this.#handle.unsafeNotify(processCaller(), n))
+  }
+  notifyAll(): Promise<void> {
+    return runPromise(this.#handle.unsafeNotifyAll(processCaller()))
+  }
+  /** Stops serving it, and the lock when it made that (see Lock.close). */
+  close(): void {
+    stopServing(this.#handle, ...(this.#madeLock ? [this.#handle.lock] : []))
+  }
+}
+
+/** Python's `Event()`: a flag processes set, clear and wait on. */
+export class Event {
+  readonly #handle: EventHandle
+
+  constructor(handle?: EventHandle) {
+    this.#handle = handle ?? makeEvent()
+  }
+
+  /** @internal what travels when this is a Process argument */
+  get [EffectPrimitiveKey](): EventHandle {
+    return this.#handle
+  }
+
+  isSet(): Promise<boolean> {
+    return runPromise(this.#handle.unsafeIsSet())
+  }
+  set(): Promise<void> {
+    return runPromise(this.#handle.unsafeSet())
+  }
+  clear(): Promise<void> {
+    return runPromise(this.#handle.unsafeClear())
+  }
+  /** True once the flag is set; false if `timeout` seconds pass first. */
+  wait(timeout?: number | null): Promise<boolean> {
+    return runPromise(this.#handle.unsafeWait(seconds(timeout)))
+  }
+  /** Stops serving it (see Lock.close). */
+  close(): void {
+    stopServing(this.#handle)
+  }
+}
+
+export interface BarrierOptions {
+  /** Runs once per generation, in this process, when the last party arrives; if it throws, the barrier breaks. */
+  readonly action?: () => unknown
+  /** Seconds: the timeout of a `wait` that gives none. */
+  readonly timeout?: number | null
+}
+
+/** Python's `Barrier(parties, action=None, timeout=None)`. */
+export class Barrier {
+  readonly #handle: BarrierHandle
+
+  constructor(parties: number | BarrierHandle, options?: BarrierOptions) {
+    if (typeof parties !== "number") {
+      this.#handle = parties
+      return
+    }
+    const action = options?.action
+    this.#handle = runSync(makeBarrier(parties, {
+      ...(action === undefined ? {} : { action: Effect.tryPromise(async () => action()) }),
+      ...(options?.timeout === undefined || options.timeout === null ? {} : { timeout: seconds(options.timeout)! })
+    }))
+  }
+
+  /** @internal what travels when this is a Process argument */
+  get [EffectPrimitiveKey](): BarrierHandle {
+    return this.#handle
+  }
+
+  get parties(): number {
+    return this.#handle.parties
+  }
+  /** Waits for every party; gives this caller's index. Rejects with `BrokenBarrierError` if it breaks. */
+  wait(timeout?: number | null): Promise<number> {
+    return runPromise(this.#handle.unsafeWait(seconds(timeout)))
+  }
+  abort(): Promise<void> {
+    return runPromise(this.#handle.unsafeAbort())
+  }
+  reset(): Promise<void> {
+    return runPromise(this.#handle.unsafeReset())
+  }
+  /** Python's `n_waiting` (a round trip, hence a method). */
+  nWaiting(): Promise<number> {
+    return runPromise(Effect.map(this.#handle.unsafeState(), (state) => state.nWaiting))
+  }
+  /** Python's `broken` (a round trip, hence a method). */
+  broken(): Promise<boolean> {
+    return runPromise(Effect.map(this.#handle.unsafeState(), (state) => state.broken))
+  }
+  /** Stops serving it (see Lock.close). */
+  close(): void {
+    stopServing(this.#handle)
   }
 }

@@ -16,6 +16,8 @@ export type { Reference }
 export const PrimitiveTypeId: unique symbol = Symbol.for("effect-multiprocessing/Primitive")
 
 export interface Backend {
+  /** The primitive's id with its owner. */
+  readonly id: string
   /** The reference another process can reach it by (starts this process's server if it owns it). */
   readonly reference: () => Reference
   readonly isLocal: boolean
@@ -31,8 +33,8 @@ export interface Primitive {
 
 export const isPrimitive = (u: unknown): u is Primitive => typeof u === "object" && u !== null && PrimitiveTypeId in u
 
-/** The backend of a primitive this process creates and serves; `describe` is its static part (kind, sizes). */
-export const local = (served: ResourceServer.Served): Backend & { readonly id: string } => {
+/** The backend of a primitive this process creates and serves. */
+export const local = (served: ResourceServer.Served): Backend => {
   const id = ResourceServer.register(served)
   return {
     id,
@@ -53,6 +55,7 @@ export const local = (served: ResourceServer.Served): Backend & { readonly id: s
 export const remote = (reference: Reference): Backend => {
   // Looked up on each call: a channel whose owner has gone is replaced by one that says so.
   return {
+    id: reference.id,
     isLocal: false,
     reference: () => reference,
     call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo),
@@ -64,7 +67,7 @@ export const remote = (reference: Reference): Backend => {
  * Who calls, for ownership (an RLock's holder, a Condition's lock): in the
  * Effect face the fiber, as Python's thread; in the compat face the process.
  */
-export const fiberCaller = <A, E>(f: (caller: string) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.fiberIdWith((id) => f(`${process.pid}:${FiberId.threadName(id)}`))
 
 export const processCaller = (): string => `${process.pid}`

@@ -37,8 +37,14 @@ export type Request = readonly ["call", number, string, string, ReadonlyArray<un
 export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown]
 
 const objects = new Map<string, Served>()
+let exitHooked = false
 let nextObject = 0
-let serving: { readonly address: string; readonly directory: string; readonly server: net.Server } | undefined
+let serving: {
+  readonly address: string
+  readonly directory: string
+  readonly server: net.Server
+  readonly clients: Set<net.Socket>
+} | undefined
 
 /** Makes `served` reachable by id; the id names it on the wire. */
 export const register = (served: Served): string => {
@@ -47,8 +53,16 @@ export const register = (served: Served): string => {
   return id
 }
 
+/** Stops serving `id`; with nothing left to serve, the server closes (it starts again when needed). */
 export const unregister = (id: string): void => {
   objects.delete(id)
+  if (objects.size === 0 && serving !== undefined) {
+    const { server, directory, clients } = serving
+    serving = undefined
+    server.close()
+    for (const socket of clients) socket.destroy()
+    fs.rmSync(directory, { recursive: true, force: true })
+  }
 }
 
 export const lookup = (id: string): Served | undefined => objects.get(id)
@@ -61,16 +75,22 @@ export const address = (): string => {
   if (serving !== undefined) return serving.address
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-resources-")) // 0700
   const where = path.join(directory, "s")
+  const clients = new Set<net.Socket>()
   const server = net.createServer((socket) => {
     socket.unref()
     socket.on("error", () => {})
+    clients.add(socket)
+    socket.on("close", () => clients.delete(socket))
     Effect.runFork(serveClient(socket))
   })
   server.on("error", () => {})
   server.listen(where)
   server.unref()
-  serving = { address: where, directory, server }
-  process.once("exit", () => fs.rmSync(directory, { recursive: true, force: true }))
+  serving = { address: where, directory, server, clients }
+  if (!exitHooked) {
+    exitHooked = true
+    process.once("exit", () => serving !== undefined && fs.rmSync(serving.directory, { recursive: true, force: true }))
+  }
   return where
 }
 

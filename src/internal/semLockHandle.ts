@@ -44,13 +44,21 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
   }
 })
 
+/** The state behind each owner-side backend, for primitives built on a lock (a Condition's). */
+const cores = new WeakMap<Backend, SemLock>()
+
 /** Makes the owner's side: the state and its registration with the resource server. */
-export const makeLocal = (kind: SemLockKind, value: number): { backend: Backend & { readonly id: string }; core: SemLock } => {
+export const makeLocal = (kind: SemLockKind, value: number): { backend: Backend; core: SemLock } => {
   const semKind: Kind = kind === "RLock" ? "recursive" : "semaphore"
   const maxValue = kind === "Semaphore" ? UNBOUNDED : kind === "BoundedSemaphore" ? value : 1
   const core = new SemLock(semKind, kind === "Lock" || kind === "RLock" ? 1 : value, maxValue)
-  return { backend: local(serve(kind, core)), core }
+  const backend = local(serve(kind, core))
+  cores.set(backend, core)
+  return { backend, core }
 }
+
+/** The SemLock of a handle this process owns; undefined for a proxy. */
+export const coreOf = (handle: SemLockHandle): SemLock | undefined => cores.get(handle[PrimitiveTypeId])
 
 export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
 

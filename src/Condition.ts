@@ -1,0 +1,24 @@
+/**
+ * Condition shared across processes: Python's `multiprocessing.Condition`.
+ * Built on a Lock or RLock this process owns (a fresh RLock by default); the
+ * process that makes it serves it, and a child that gets it as a Process
+ * argument holds a proxy. `wait`, `notify` and `notifyAll` need its lock.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Scope } from "effect"
+import type { ValueError } from "./Errors.js"
+import type { Lock } from "./Lock.js"
+import { type ConditionHandle, makeLocal } from "./internal/condition.js"
+import * as ResourceServer from "./internal/resourceServer.js"
+
+export type { WaitError } from "./internal/condition.js"
+
+export type Condition = ConditionHandle
+
+/** A Condition on `lock` (a Lock or RLock made by this process), or on a fresh RLock. */
+export const make = (lock?: Lock): Effect.Effect<Condition, ValueError, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(makeLocal(lock), ({ ids }) => Effect.sync(() => ids.forEach(ResourceServer.unregister))),
+    ({ handle }) => handle
+  )

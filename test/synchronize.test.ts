@@ -1,0 +1,299 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
+import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Process, Semaphore } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
+import "./support/noLeaks.js"
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "emp-sync-test-"))),
+  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", () => {
+  it.scopedLive("acquire gives a boolean; non-blocking and timed acquires answer false when held", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      expect(yield* lock.acquire()).toBe(true)
+      expect(yield* lock.getValue).toBe(0)
+      const other = yield* Effect.fork(lock.acquire({ block: false }))
+      expect(yield* Fiber.join(other)).toBe(false)
+      expect(yield* Effect.fork(lock.acquire({ timeout: "30 millis" })).pipe(Effect.flatMap(Fiber.join))).toBe(false)
+      expect(yield* lock.acquire({ timeout: -1 }).pipe(Effect.fork, Effect.flatMap(Fiber.join))).toBe(false)
+      yield* lock.release
+      expect(yield* lock.getValue).toBe(1)
+      expect(yield* lock.release.pipe(Effect.flip)).toMatchObject({ _tag: "ValueError", message: "semaphore or lock released too many times" })
+    }))
+
+  it.scopedLive("a Lock may be released by another fiber; an RLock only by its holder, once per acquire", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      yield* Effect.fork(lock.release).pipe(Effect.flatMap(Fiber.join))
+      expect(yield* lock.getValue).toBe(1)
+
+      const rlock = yield* Lock.makeRLock()
+      yield* rlock.acquire()
+      yield* rlock.acquire()
+      const stranger = yield* Effect.fork(rlock.release).pipe(Effect.flatMap(Fiber.join), Effect.flip)
+      expect(stranger._tag).toBe("NotOwnerError")
+      expect(yield* Effect.fork(rlock.acquire({ block: false })).pipe(Effect.flatMap(Fiber.join))).toBe(false)
+      yield* rlock.release
+      expect(yield* rlock.getValue).toBe(0)
+      yield* rlock.release
+      expect(yield* rlock.getValue).toBe(1)
+    }))
+
+  it.scopedLive("BoundedSemaphore refuses a release past its initial value; Semaphore does not; bad values fail", () =>
+    Effect.gen(function*() {
+      const bounded = yield* Semaphore.makeBounded(2)
+      yield* bounded.acquire()
+      yield* bounded.release
+      expect((yield* bounded.release.pipe(Effect.flip))._tag).toBe("ValueError")
+      const plain = yield* Semaphore.make(2)
+      yield* plain.release
+      expect(yield* plain.getValue).toBe(3)
+      expect((yield* Semaphore.make(-1).pipe(Effect.flip)).message).toContain("non-negative integer")
+    }))
+
+  it.scopedLive("interrupting a waiting acquire withdraws it: the permit goes to the next waiter", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      const first = yield* Effect.fork(lock.acquire())
+      const second = yield* Effect.fork(lock.acquire())
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(first)
+      yield* lock.release
+      expect(yield* Fiber.join(second)).toBe(true)
+      expect(yield* lock.getValue).toBe(0)
+    }))
+
+  it.scopedLive.prop(
+    "random interleavings of acquire, release and interrupt leave a Semaphore consistent",
+    [fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom("acquire", "release", "interrupt", "tryAcquire"), { maxLength: 40 })],
+    ([initial, steps]) =>
+      Effect.gen(function*() {
+        const sem = yield* Semaphore.makeBounded(initial)
+        let held = 0
+        const waiting: Array<Fiber.RuntimeFiber<boolean, unknown>> = []
+        for (const step of steps) {
+          if (step === "acquire") waiting.push(yield* Effect.fork(sem.acquire()))
+          else if (step === "tryAcquire") held += (yield* sem.acquire({ block: false })) ? 1 : 0
+          else if (step === "interrupt" && waiting.length > 0) {
+            const fiber = waiting.shift()!
+            const exit = yield* Fiber.interrupt(fiber)
+            if (Exit.isSuccess(exit) && exit.value) held++ // it got the permit before the interrupt
+          } else if (step === "release" && held > 0) {
+            yield* sem.release
+            held--
+          }
+          yield* Effect.yieldNow()
+        }
+        for (const fiber of waiting) {
+          const exit = yield* Fiber.interrupt(fiber)
+          if (Exit.isSuccess(exit) && exit.value) held++
+        }
+        expect(yield* sem.getValue).toBe(initial - held)
+        for (let i = 0; i < held; i++) yield* sem.release
+        expect(yield* sem.getValue).toBe(initial)
+      }),
+    { fastCheck: { numRuns: 40 } }
+  )
+})
+
+describe("Condition, Event, Barrier in the owner (Effect face)", () => {
+  it.scopedLive("Condition: wait needs the lock, releases it while waiting, takes it back; notify(n) and notifyAll wake as many", () =>
+    Effect.gen(function*() {
+      const cond = yield* Condition.make()
+      expect((yield* cond.wait().pipe(Effect.flip))._tag).toBe("NotOwnerError")
+      expect((yield* cond.notify().pipe(Effect.flip))._tag).toBe("NotOwnerError")
+      let woken = 0
+      const waiter = cond.withLock(Effect.tap(cond.wait("5 seconds"), (notified) => Effect.sync(() => notified && woken++)))
+      const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.fork(waiter))
+      yield* Effect.sleep("50 millis")
+      yield* cond.withLock(cond.notify(2))
+      yield* Effect.sleep("50 millis")
+      expect(woken).toBe(2)
+      yield* cond.withLock(cond.notifyAll)
+      yield* Effect.forEach(waiters, Fiber.join)
+      expect(woken).toBe(3)
+      expect(yield* cond.withLock(cond.wait("20 millis"))).toBe(false)
+      let ready = false
+      yield* Effect.fork(Effect.zipRight(Effect.sleep("30 millis"), cond.withLock(Effect.zipRight(Effect.sync(() => (ready = true)), cond.notifyAll))))
+      expect(yield* cond.withLock(cond.waitFor(Effect.sync(() => ready), "5 seconds"))).toBe(true)
+      expect(yield* cond.withLock(cond.waitFor(Effect.succeed(false), "30 millis"))).toBe(false)
+    }))
+
+  it.scopedLive("Event: wait gives true once set, false on timeout; clear resets it", () =>
+    Effect.gen(function*() {
+      const event = yield* Event.make()
+      expect(yield* event.isSet).toBe(false)
+      expect(yield* event.wait("20 millis")).toBe(false)
+      const waiter = yield* Effect.fork(event.wait())
+      yield* event.set
+      expect(yield* Fiber.join(waiter)).toBe(true)
+      yield* event.clear
+      expect(yield* event.isSet).toBe(false)
+    }))
+
+  it.scopedLive("Barrier: distinct indices, the action once per generation, timeout and abort break it, reset mends it", () =>
+    Effect.gen(function*() {
+      let actions = 0
+      const barrier = yield* Barrier.make(3, { action: Effect.sync(() => actions++) })
+      for (let generation = 1; generation <= 3; generation++) {
+        const indices = yield* Effect.all([barrier.wait(), barrier.wait(), barrier.wait()], { concurrency: "unbounded" })
+        expect([...indices].sort()).toEqual([0, 1, 2])
+        expect(actions).toBe(generation)
+      }
+      const late = yield* Effect.fork(barrier.wait())
+      yield* Effect.sleep("20 millis")
+      expect(yield* barrier.nWaiting).toBe(1)
+      expect((yield* barrier.wait("30 millis").pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
+      expect((yield* Fiber.join(late).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
+      expect(yield* barrier.broken).toBe(true)
+      yield* barrier.reset
+      expect(yield* barrier.broken).toBe(false)
+      const aborted = yield* Effect.fork(barrier.wait())
+      yield* Effect.sleep("20 millis")
+      yield* barrier.abort
+      expect((yield* Fiber.join(aborted).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
+      expect((yield* Barrier.make(0).pipe(Effect.flip))._tag).toBe("ValueError")
+    }))
+})
+
+describe("across processes", () => {
+  it.scopedLive("a Lock keeps N processes × M read-modify-writes of a file exact (compat face in the children)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "counter")
+      fs.writeFileSync(file, "0")
+      const lock = yield* Lock.make()
+      const children = [1, 2, 3].map(() =>
+        Process.run({
+          target: async (lock: { acquire(): Promise<boolean>; release(): Promise<void> }, file: string, m: number) => {
+            const fs = await import("node:fs")
+            for (let i = 0; i < m; i++) {
+              await lock.acquire()
+              const n = Number(fs.readFileSync(file, "utf8"))
+              fs.writeFileSync(file, String(n + 1))
+              await lock.release()
+            }
+            return m
+          },
+          args: [new compat.Lock(lock as never), file, 60]
+        })
+      )
+      expect(yield* Effect.all(children, { concurrency: "unbounded" })).toEqual([60, 60, 60])
+      expect(fs.readFileSync(file, "utf8")).toBe("180")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a Semaphore(2) lets exactly two processes in at a time", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const log = path.join(dir, "log")
+      fs.writeFileSync(log, "")
+      const sem = yield* Semaphore.make(2)
+      yield* Effect.all([1, 2, 3, 4].map(() =>
+        Process.run({
+          target: async (sem: any, log: string) => {
+            const fs = await import("node:fs")
+            const { Effect } = await import("effect")
+            for (let i = 0; i < 3; i++) {
+              await Effect.runPromise(sem.acquire())
+              fs.appendFileSync(log, "+\n")
+              await new Promise((resolve) => setTimeout(resolve, 15))
+              fs.appendFileSync(log, "-\n")
+              await Effect.runPromise(sem.release)
+            }
+          },
+          args: [sem, log]
+        })
+      ), { concurrency: "unbounded" })
+      let inside = 0
+      let most = 0
+      for (const line of fs.readFileSync(log, "utf8").trim().split("\n")) {
+        inside += line === "+" ? 1 : -1
+        most = Math.max(most, inside)
+      }
+      expect([most, inside]).toEqual([2, 0])
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a Barrier over many passes: every generation hands out 0, 1 and 2 to three processes", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(3)
+      const runs = yield* Effect.all([1, 2, 3].map(() =>
+        Process.run({
+          target: async (barrier: any, passes: number) => {
+            const { Effect } = await import("effect")
+            return Effect.forEach(Array.from({ length: passes }), () => barrier.wait("10 seconds"))
+          },
+          args: [barrier, 25]
+        })
+      ), { concurrency: "unbounded" })
+      for (let pass = 0; pass < 25; pass++) {
+        expect(runs.map((indices) => (indices as Array<number>)[pass]).sort()).toEqual([0, 1, 2])
+      }
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("Condition across processes (compat face): notify(1) wakes one waiting process, notifyAll the rest", () =>
+    Effect.gen(function*() {
+      const cond = new compat.Condition()
+      const waiting = new compat.Semaphore(0)
+      let done = 0
+      const waiters = [1, 2, 3].map(() =>
+        Effect.promise(() => {
+          const child = new compat.Process({
+            target: async (cond: any, waiting: any) => {
+              await cond.acquire()
+              await waiting.release()
+              const notified = await cond.wait(10)
+              await cond.release()
+              return notified
+            },
+            args: [cond, waiting]
+          })
+          child.start()
+          return child.result().then((notified) => {
+            done++
+            return notified
+          })
+        })
+      )
+      const results = yield* Effect.fork(Effect.all(waiters, { concurrency: "unbounded" }))
+      // Each child signals under the lock and then waits, releasing it: once we hold the lock
+      // after three signals, all three are waiting.
+      for (let i = 0; i < 3; i++) yield* Effect.promise(() => waiting.acquire())
+      yield* Effect.promise(() => cond.withLock(() => cond.notify(1)))
+      yield* Effect.sleep("300 millis")
+      expect(done).toBe(1)
+      yield* Effect.promise(() => cond.withLock(() => cond.notifyAll()))
+      expect(yield* Fiber.join(results)).toEqual([true, true, true])
+      cond.close()
+      waiting.close()
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("an RLock's recursion and ownership hold for a child holding a proxy", () =>
+    Effect.gen(function*() {
+      const rlock = yield* Lock.makeRLock()
+      const outcome = yield* Process.run({
+        target: async (rlock: any) => {
+          const { Effect } = await import("effect")
+          // One fiber throughout: in the Effect face the holder of an RLock is a fiber.
+          return Effect.gen(function*() {
+            const first = yield* rlock.acquire()
+            const again = yield* rlock.acquire()
+            yield* rlock.release
+            yield* rlock.release
+            const tooMany = yield* Effect.flip(rlock.release)
+            return { first, again, tooMany: (tooMany as { _tag: string })._tag }
+          })
+        },
+        args: [rlock]
+      })
+      expect(outcome).toEqual({ first: true, again: true, tooMany: "NotOwnerError" })
+      expect(yield* rlock.getValue).toBe(1)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
