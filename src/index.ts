@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import "./internal/revive.js"
 export * as Barrier from "./Barrier.js"
 export * as Condition from "./Condition.js"
 export * as Connection from "./Connection.js"
@@ -19,4 +20,5 @@ export * as Pipe from "./Pipe.js"
 export * as Process from "./Process.js"
 export * as Semaphore from "./Semaphore.js"
 export * as Serializer from "./Serializer.js"
+export * as SharedValue from "./SharedValue.js"
 export * as Target from "./Target.js"

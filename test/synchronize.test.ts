@@ -3,9 +3,11 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
-import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Process, Semaphore } from "effect-multiprocessing"
+import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Semaphore, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
-import "./support/noLeaks.js"
+import type * as Tasks from "./fixtures/tasks.js"
+
+const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "emp-sync-test-"))),
@@ -196,20 +198,22 @@ describe("across processes", () => {
       const log = path.join(dir, "log")
       fs.writeFileSync(log, "")
       const sem = yield* Semaphore.make(2)
+      const start = yield* Barrier.make(4) // all four contend from the same moment
       yield* Effect.all([1, 2, 3, 4].map(() =>
         Process.run({
-          target: async (sem: any, log: string) => {
+          target: async (sem: any, start: any, log: string) => {
             const fs = await import("node:fs")
             const { Effect } = await import("effect")
+            await Effect.runPromise(start.wait("20 seconds"))
             for (let i = 0; i < 3; i++) {
               await Effect.runPromise(sem.acquire())
               fs.appendFileSync(log, "+\n")
-              await new Promise((resolve) => setTimeout(resolve, 15))
+              await new Promise((resolve) => setTimeout(resolve, 30))
               fs.appendFileSync(log, "-\n")
               await Effect.runPromise(sem.release)
             }
           },
-          args: [sem, log]
+          args: [sem, start, log]
         })
       ), { concurrency: "unbounded" })
       let inside = 0
@@ -234,7 +238,7 @@ describe("across processes", () => {
         })
       ), { concurrency: "unbounded" })
       for (let pass = 0; pass < 25; pass++) {
-        expect(runs.map((indices) => (indices as Array<number>)[pass]).sort()).toEqual([0, 1, 2])
+        expect(runs.map((indices) => (indices as unknown as Array<number>)[pass]).sort()).toEqual([0, 1, 2])
       }
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
@@ -296,4 +300,43 @@ describe("across processes", () => {
       expect(outcome).toEqual({ first: true, again: true, tooMany: "NotOwnerError" })
       expect(yield* rlock.getValue).toBe(1)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("primitives over a Connection, and their owner going away", () => {
+  it.scopedLive("an Event sent over a Pipe (Effect face) reaches the child as a proxy it can set", () =>
+    Effect.gen(function*() {
+      const event = yield* Event.make()
+      const [here, there] = yield* Pipe.make()
+      yield* Process.start({
+        target: async (conn: any) => {
+          const { Effect } = await import("effect")
+          return Effect.flatMap(conn.recv, (message: any) => message.event.set)
+        },
+        args: [there]
+      })
+      yield* here.send({ event, note: "set it" })
+      expect(yield* event.wait("10 seconds")).toBe(true)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.live("when a Lock's owner exits, a waiting acquire and every later call fail with OwnerGoneError naming it", () =>
+    Effect.promise(async () => {
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({ target: tasks.lockOwnerThatLeaves, args: [there] })
+      child.start()
+      there.close()
+      const { lock, note } = (await here.recv()) as { lock: compat.Lock; note: string }
+      expect(note).toBe("held")
+      expect(lock).toBeInstanceOf(compat.Lock)
+      expect(await lock.acquire(false)).toBe(false)
+      const waiting = lock.acquire()
+      await here.send("go")
+      const error = await waiting.then(() => undefined, (e) => e)
+      expect(error).toBeInstanceOf(compat.OwnerGoneError)
+      expect(error.message).toContain(`pid ${child.pid}`)
+      expect(error.message).toContain("Lock")
+      await expect(lock.release()).rejects.toBeInstanceOf(compat.OwnerGoneError)
+      await child.join()
+      child.close()
+      here.close()
+    }))
 })

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import "../internal/revive.js"
 export {
   AuthenticationError,
   BrokenBarrierError,
@@ -51,3 +52,5 @@ export type { Codec } from "./serializer.js"
 export { type Address, Client, Connection, Listener, type ListenerHandle, Pipe, wait } from "./connection.js"
 export { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from "./synchronize.js"
 export type { AcquireOptions, BarrierOptions } from "./synchronize.js"
+export { Array, RawArray, RawValue, SharedArray, SharedValue, Value } from "./sharedctypes.js"
+export type { Input, Item, SharedOptions, Typecode } from "./sharedctypes.js"

@@ -10,39 +10,10 @@ import { Connection as CompatConnection } from "../compat/connection.js"
 import * as Serializer from "../Serializer.js"
 import { ConnectionImpl } from "./connection.js"
 import * as FramedSocket from "./framedSocket.js"
-import {
-  Barrier as CompatBarrier,
-  Condition as CompatCondition,
-  Event as CompatEvent,
-  wrapSemLock
-} from "../compat/synchronize.js"
-import * as Barrier from "./barrier.js"
-import * as Condition from "./condition.js"
-import { EventHandle } from "./event.js"
-import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
-import { type Reference, remote } from "./primitive.js"
-import { SemLockHandle } from "./semLockHandle.js"
+import { HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
+import { revivePrimitive } from "./revive.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
-
-/** The same face's object for a shared primitive that arrived as a reference. */
-const revivePrimitive = (reference: Reference, face: Face): unknown => {
-  const backend = remote(reference)
-  const kind = reference.kind
-  if (kind === "Lock" || kind === "RLock" || kind === "Semaphore" || kind === "BoundedSemaphore") {
-    const handle = new SemLockHandle(backend, kind)
-    return face === "compat" ? wrapSemLock(handle) : handle
-  }
-  if (kind === "Event") {
-    const handle = new EventHandle(backend)
-    return face === "compat" ? new CompatEvent(handle) : handle
-  }
-  const condition = Condition.revive(reference)
-  if (condition !== undefined) return face === "compat" ? new CompatCondition(condition) : condition
-  const barrier = Barrier.revive(reference)
-  if (barrier !== undefined) return face === "compat" ? new CompatBarrier(barrier) : barrier
-  throw new Error(`cannot revive a shared ${kind}: this version does not know it`)
-}
 
 const revive = (placeholder: Placeholder) => {
   const held = placeholder[HANDLE_KEY]

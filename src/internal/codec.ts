@@ -78,10 +78,26 @@ const encodeJson = (value: unknown): Uint8Array => {
   return bytes
 }
 
+/**
+ * How values holding shared primitives cross: rewritten to references before
+ * V8 serializes them, and back to proxies after (`internal/revive.ts` installs
+ * it). Plain data never holds one, so only the V8 path pays for the walk.
+ */
+export interface HandleCodec {
+  readonly toWire: (value: unknown) => unknown
+  readonly fromWire: (value: unknown) => unknown
+}
+let handles: HandleCodec | undefined
+export const installHandleCodec = (codec: HandleCodec): void => {
+  handles = codec
+}
+
+const encodeV8 = (value: unknown): Uint8Array => loadV8().serialize(handles === undefined ? value : handles.toWire(value))
+
 /** Encodes a value; throws V8's `DataCloneError` (a `DOMException`) for what cannot be carried. */
 export const encode = (value: unknown): Uint8Array => {
-  if (typeof value === "number") return isPlain(value, 0) ? encodeJson(value) : loadV8().serialize(value)
-  return isPlain(value, 0) ? loadPackr().pack(value) : loadV8().serialize(value)
+  if (typeof value === "number") return isPlain(value, 0) ? encodeJson(value) : encodeV8(value)
+  return isPlain(value, 0) ? loadPackr().pack(value) : encodeV8(value)
 }
 
 /** Like `encode`, but never loads msgpackr: for the one or two messages of a short-lived process. */
@@ -93,8 +109,10 @@ export const decode = (bytes: Uint8Array): unknown => {
   switch (buffer[0]) {
     case JSON_TAG:
       return JSON.parse(buffer.toString("utf8", 1))
-    case V8_TAG:
-      return loadV8().deserialize(buffer)
+    case V8_TAG: {
+      const value = loadV8().deserialize(buffer)
+      return handles === undefined ? value : handles.fromWire(value)
+    }
     default:
       return loadPackr().unpack(buffer)
   }
