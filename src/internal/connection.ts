@@ -3,9 +3,10 @@
  * checks (closed handle, read-only or write-only end, offsets and sizes), with
  * objects going through a Serializer.
  */
-import { Duration, Effect, Either, Exit } from "effect"
+import { Duration, Effect, Either } from "effect"
 import { BufferTooShort, OSError, type SerializationError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
+import * as Eager from "./eager.js"
 import type { FramedSocket, ReceiveError } from "./framedSocket.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
 
@@ -13,12 +14,6 @@ export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessin
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
-
-/** `Effect.flatMap` that continues at once when `self` is already an Exit (it stays one if `f` gives one). */
-const andThen = <A, E, B, E2>(self: Effect.Effect<A, E>, f: (a: A) => Effect.Effect<B, E2>): Effect.Effect<B, E | E2> =>
-  Exit.isExit(self)
-    ? Exit.isSuccess(self) ? f(self.value as A) : (self as Exit.Exit<never, E>)
-    : Effect.flatMap(self, f)
 
 export class ConnectionImpl<A, E> implements Waitable {
   readonly [ConnectionTypeId] = ConnectionTypeId
@@ -92,7 +87,7 @@ export class ConnectionImpl<A, E> implements Waitable {
     if (unusable) return Effect.fail(unusable)
     if (offset < 0) return Effect.fail(new ValueError({ message: "negative offset" }))
     if (offset > buffer.byteLength) return Effect.fail(new ValueError({ message: "offset too large" }))
-    return andThen(this.socket.unsafeRecvBytes(UNLIMITED), (message) => {
+    return Eager.flatMap(this.socket.unsafeRecvBytes(UNLIMITED), (message) => {
       if (message.byteLength > buffer.byteLength - offset) return Effect.fail(new BufferTooShort({ data: message }))
       buffer.set(message, offset)
       return Effect.succeed(message.byteLength)
@@ -113,7 +108,7 @@ export class ConnectionImpl<A, E> implements Waitable {
     return Effect.suspend(() => this.unsafeRecv())
   }
   unsafeRecv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
-    return andThen(this.unsafeRecvBytes(), (bytes) => {
+    return Eager.flatMap(this.unsafeRecvBytes(), (bytes) => {
       const value = this.serializer.decode(bytes)
       return Either.isLeft(value) ? Effect.fail(value.left) : Effect.succeed(value.right)
     })

@@ -30,7 +30,9 @@ export type Undo = (value: unknown) => readonly [method: string, args: ReadonlyA
 interface Pending {
   /** The primitive called, for errors. */
   readonly primitive: string
-  readonly resume: (result: Effect.Effect<unknown, unknown>) => void
+  /** Who waits for the result, once someone does; until then the result is kept in `settled`. */
+  resume: ((result: Effect.Effect<unknown, unknown>) => void) | undefined
+  settled: Exit.Exit<unknown, unknown> | undefined
   readonly undo: ((value: unknown) => void) | undefined
   abandoned: boolean
 }
@@ -109,9 +111,9 @@ class Channel {
       if (kind === "ok") pending.undo?.(payload)
       return
     }
-    pending.resume(kind === "ok"
-      ? Effect.succeed(payload)
-      : Effect.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName)))
+    this.settle(pending, kind === "ok"
+      ? Exit.succeed(payload)
+      : Exit.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName)))
   }
 
   /** The owner is gone: every call waiting and every later call fails. */
@@ -120,9 +122,14 @@ class Channel {
     this.connection = undefined
     this.forget()
     for (const pending of this.pending.values()) {
-      if (!pending.abandoned) pending.resume(Effect.fail(this.ownerGone(pending.primitive, this.gone)))
+      if (!pending.abandoned) this.settle(pending, Exit.fail(this.ownerGone(pending.primitive, this.gone)))
     }
     this.pending.clear()
+  }
+
+  private settle(pending: Pending, result: Exit.Exit<unknown, unknown>): void {
+    if (pending.resume !== undefined) pending.resume(result)
+    else pending.settled = result
   }
 
   /** A call waiting for its reply keeps this process alive; an idle connection does not. */
@@ -143,22 +150,30 @@ class Channel {
           ? Effect.fail(this.ownerGone(describe(reference), connected))
           : this.call(reference, method, args, caller, undo))
     }
+    const id = ++this.nextId
+    const pending: Pending = {
+      primitive: describe(reference),
+      resume: undefined,
+      settled: undefined,
+      undo: undo === undefined ? undefined : (value) => {
+        const compensation = undo(value)
+        if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
+      },
+      abandoned: false
+    }
+    this.pending.set(id, pending)
+    this.holdProcess()
+    this.send(["call", id, reference.id, method, args, caller])
+    // The reply usually comes within microseconds: read for it here rather than in the event loop
+    // (when it is the only call waiting; something else that arrives first does not end the wait).
+    // A reply that came meanwhile is given back as an Exit: no fiber waits for it.
+    for (let tries = 0; tries < 3 && this.pending.size === 1 && this.pending.has(id); tries++) {
+      if (this.connection?.unsafeSpin() !== true) break
+    }
+    if (pending.settled !== undefined) return pending.settled
     return Effect.async<unknown, unknown>((resume) => {
-      const id = ++this.nextId
-      const pending: Pending = {
-        primitive: describe(reference),
-        resume,
-        undo: undo === undefined ? undefined : (value) => {
-          const compensation = undo(value)
-          if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
-        },
-        abandoned: false
-      }
-      this.pending.set(id, pending)
-      this.holdProcess()
-      this.send(["call", id, reference.id, method, args, caller])
-      // The reply usually comes within microseconds: read for it here rather than in the event loop.
-      if (this.pending.size === 1) this.connection?.unsafeSpin()
+      if (pending.settled !== undefined) return resume(pending.settled)
+      pending.resume = resume
       return Effect.sync(() => {
         if (!this.pending.has(id)) return
         pending.abandoned = true
@@ -173,7 +188,7 @@ class Channel {
    */
   post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
     if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
-    this.send(["call", ++this.nextId, reference.id, method, args, caller])
+    this.send(["post", ++this.nextId, reference.id, method, args, caller])
     return Effect.void
   }
 

@@ -7,6 +7,7 @@
  *
  * Wire (the default codec over CPython framing), one connection per client process:
  *   client → server  ["call", id, object, method, args, caller]   ["cancel", id]
+ *                    ["post", id, object, method, args, caller]   (a call whose answer nobody awaits)
  *   server → client  ["ok", id, value]                           ["err", id, error]
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
  * a client that goes away has all its calls interrupted.
@@ -33,7 +34,9 @@ export interface Served {
   readonly unsafeCall: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<unknown, unknown>
 }
 
-export type Request = readonly ["call", number, string, string, ReadonlyArray<unknown>, string] | readonly ["cancel", number]
+export type Request =
+  | readonly ["call" | "post", number, string, string, ReadonlyArray<unknown>, string]
+  | readonly ["cancel", number]
 export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown]
 
 const objects = new Map<string, Served>()
@@ -112,10 +115,11 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
         if (fiber !== undefined) Effect.runFork(Fiber.interrupt(fiber))
         return
       }
-      const [, id, objectId, method, args, caller] = request
+      const [kind, id, objectId, method, args, caller] = request
+      const respond = kind === "call" ? answer : () => {}
       const served = objects.get(objectId)
       if (served === undefined) {
-        return answer(id, Exit.fail(new ValueError({ message: `${objectId} is no longer served by this process` })))
+        return respond(id, Exit.fail(new ValueError({ message: `${objectId} is no longer served by this process` })))
       }
       let result: Effect.Effect<unknown, unknown>
       try {
@@ -123,14 +127,14 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
       } catch (defect) {
         result = Exit.die(defect)
       }
-      if (Exit.isExit(result)) return answer(id, result)
+      if (Exit.isExit(result)) return respond(id, result)
       // A call that waits runs in its own fiber, until it ends or is cancelled.
       const fiber = Effect.runFork(result)
       running.set(id, fiber)
       fiber.addObserver((exit) => {
         if (running.get(id) !== fiber) return // cancelled: the caller no longer listens
         running.delete(id)
-        answer(id, exit)
+        respond(id, exit)
       })
     }
     // A client that goes away has its waiting calls withdrawn.

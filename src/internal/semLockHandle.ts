@@ -5,6 +5,7 @@
  */
 import { Duration, Effect } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
+import * as Eager from "./eager.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId } from "./primitive.js"
 import { type Kind, SemLock } from "./semLock.js"
 import type { Served } from "./resourceServer.js"
@@ -78,7 +79,7 @@ export class SemLockHandle implements Primitive {
   unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
     const acquired = this.backend.call("acquire", [block, toMillis(timeout)], caller, (value) => value === true ? ["release", []] : undefined)
     if (this.backend.isLocal) return acquired as Effect.Effect<boolean, OwnerGoneError>
-    return Effect.tap(acquired as Effect.Effect<boolean, OwnerGoneError>, (ok) => {
+    return Eager.tap(acquired as Effect.Effect<boolean, OwnerGoneError>, (ok) => {
       if (ok) this.held.set(caller, (this.held.get(caller) ?? 0) + 1)
     })
   }
