@@ -16,6 +16,8 @@
  *   pipe_pingpong_rtt_us                       lower is better
  *   pipe_bytes_1k_msgs_per_s                   higher is better
  *   pipe_objects_msgs_per_s                    higher is better
+ *   lock_acquire_release_us                    lower is better (owner-local and from another process)
+ *   value_increment_under_lock_us              lower is better (two processes incrementing at once)
  */
 import { spawn } from "node:child_process"
 import { deepStrictEqual } from "node:assert/strict"
@@ -23,7 +25,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
-import { activeChildren, Pipe, Process } from "effect-multiprocessing/compat"
+import { activeChildren, Lock, Pipe, Process, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
 import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { PythonPeer } from "./pythonPeer.js"
@@ -33,9 +35,11 @@ const quick = process.argv.includes("--quick")
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length)
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
-    pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150 }
+    pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
+    syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
-    pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500 }
+    pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
+    syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -226,6 +230,86 @@ const pythonPingPong = async (n) => (await python.request({ cmd: "pipe_pingpong"
 const pythonStream = (kind) => async (n) =>
   (await python.request({ cmd: "pipe_stream", kind, n, warmup_ms: config.streamWarmupMs })).msgs_per_s
 
+// 7. and 8. shared primitives: served by this process, used from children.
+
+// Microseconds per acquire+release, measured in the child after `warmupMs` of the same.
+const lockTarget = async (lock, warmupMs, n) => {
+  const warmUntil = performance.now() + warmupMs
+  while (performance.now() < warmUntil) {
+    await lock.acquire()
+    await lock.release()
+  }
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    await lock.acquire()
+    await lock.release()
+  }
+  return ((performance.now() - t0) * 1000) / n
+}
+
+const oursLockRemote = async (n) => {
+  const lock = new Lock()
+  try {
+    const child = new Process({ target: lockTarget, args: [lock, config.syncWarmupMs, n] })
+    child.start()
+    const us = await child.result()
+    await child.join()
+    child.close()
+    return us
+  } finally {
+    lock.close()
+  }
+}
+
+// Owner-local: the same loop in this process (no round trip), in batches as the codec rows.
+const oursLockLocal = async () => {
+  const lock = new Lock()
+  const n = 20000
+  const warmUntil = performance.now() + config.syncWarmupMs
+  while (performance.now() < warmUntil) {
+    await lock.acquire()
+    await lock.release()
+  }
+  let pairs = 0
+  const t0 = performance.now()
+  while (performance.now() - t0 < config.lockBudgetMs) {
+    for (let i = 0; i < n; i++) {
+      await lock.acquire()
+      await lock.release()
+    }
+    pairs += n
+  }
+  const us = ((performance.now() - t0) * 1000) / pairs
+  lock.close()
+  return us
+}
+
+const incrementTarget = async (value, warmupMs, n) => {
+  const warmUntil = performance.now() + warmupMs
+  while (performance.now() < warmUntil) await value.withLock(async () => value.set(await value.get()))
+  for (let i = 0; i < n; i++) await value.withLock(async () => value.set((await value.get()) + 1))
+}
+
+// Two children increment the parent's Value under its lock at once; µs per increment, warm-up excluded.
+const oursValueIncrement = async (n) => {
+  const value = Value("i", 0)
+  try {
+    const children = [0, 1].map(() => new Process({ target: incrementTarget, args: [value, config.syncWarmupMs, n] }))
+    for (const child of children) child.start()
+    const t0 = performance.now()
+    for (const child of children) await child.join()
+    const elapsed = performance.now() - t0 - config.syncWarmupMs
+    for (const child of children) child.close()
+    if ((await value.get()) !== 2 * n) throw new Error(`ours: lost increments: ${await value.get()} != ${2 * n}`)
+    return (elapsed * 1000) / (2 * n)
+  } finally {
+    value.close()
+  }
+}
+
+const pythonLock = (cmd) => async (n) =>
+  (await python.request({ cmd, n, warmup_ms: config.syncWarmupMs, budget_ms: config.lockBudgetMs })).us
+
 // ---------------------------------------------------------------------------
 // Metrics
 
@@ -313,6 +397,36 @@ const metrics = [
     contenders: [
       { key: "ours", label: "ours (compat Pipe, send/recv, default serializer)", run: oursStream("objects") },
       { key: "python", label: "python (multiprocessing.Pipe, spawn, send/recv = pickle)", run: pythonStream("objects"), python: true }
+    ]
+  },
+  {
+    name: "lock_acquire_release_us",
+    better: "lower",
+    how: `median of ${config.syncRounds} rounds; µs per uncontended acquire+release: from a child (${config.lockN} pairs after ` +
+      `${config.syncWarmupMs} ms of untimed ones, one fresh child per round), and in the owner (${config.lockBudgetMs} ms of pairs)`,
+    rounds: config.syncRounds,
+    warmup: 200,
+    work: config.lockN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Lock served by the parent, from a child)", run: oursLockRemote },
+      { key: "ours_local", label: "ours_local (compat Lock, in its owner)", run: oursLockLocal },
+      { key: "python", label: "python (multiprocessing.Lock, from a spawn child)", run: pythonLock("lock_remote"), python: true },
+      { key: "python_local", label: "python_local (multiprocessing.Lock, same process)", run: pythonLock("lock_local"), python: true }
+    ]
+  },
+  {
+    name: "value_increment_under_lock_us",
+    better: "lower",
+    how: `median of ${config.syncRounds} rounds; two children each do ${config.incrementN} increments of the parent's Value('i') ` +
+      `under its lock at once (after ${config.syncWarmupMs} ms of the same, untimed); µs per increment; the total is checked`,
+    rounds: config.syncRounds,
+    warmup: 100,
+    work: config.incrementN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Value, withLock(get, set))", run: oursValueIncrement },
+      { key: "python", label: "python (Value, with get_lock(): value += 1)", run: pythonLock("value_increment"), python: true }
     ]
   }
 ]

@@ -12,6 +12,9 @@ line on stdout.
   {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
       -> {"us": [per-message round trips, microseconds]}  (16-byte send_bytes + recv_bytes of the echo)
   {"cmd": "pipe_stream", "kind": "bytes" | "objects", "n": 50000, "warmup_ms": 500}
+  {"cmd": "lock_local", "budget_ms": 300}
+  {"cmd": "lock_remote", "n": 5000, "warmup_ms": 500}
+  {"cmd": "value_increment", "n": 2000, "warmup_ms": 500}
       -> {"msgs_per_s": n}                       (child sends; parent recv_bytes / recv)
   Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "quit"}
@@ -143,6 +146,69 @@ def _pipe_stream(ctx, kind, n, warmup_ms):
     return _with_child(ctx, stream_target, (kind,), body)
 
 
+def lock_target(lock, warmup_ms, n, out):
+    import time
+
+    warm_until = time.perf_counter() + warmup_ms / 1000
+    while time.perf_counter() < warm_until:
+        lock.acquire()
+        lock.release()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        lock.acquire()
+        lock.release()
+    out.value = (time.perf_counter() - t0) * 1e6 / n
+
+
+def _lock_remote(ctx, n, warmup_ms):
+    """Microseconds per acquire+release of the parent's Lock, measured in a child."""
+    lock = ctx.Lock()
+    out = ctx.Value("d", 0.0, lock=False)
+    p = ctx.Process(target=lock_target, args=(lock, warmup_ms, n, out))
+    p.start()
+    p.join()
+    return out.value
+
+
+def _lock_local(ctx, budget_ms):
+    lock = ctx.Lock()
+
+    def pair():
+        lock.acquire()
+        lock.release()
+
+    return 1e6 / _ops_per_s(pair, budget_ms)
+
+
+def increment_target(value, warmup_ms, n):
+    import time
+
+    warm_until = time.perf_counter() + warmup_ms / 1000
+    while time.perf_counter() < warm_until:
+        with value.get_lock():
+            value.value += 0
+    for _ in range(n):
+        with value.get_lock():
+            value.value += 1
+
+
+def _value_increment(ctx, n, warmup_ms):
+    """Microseconds per increment under the value's lock, two children incrementing at once."""
+    import time
+
+    value = ctx.Value("i", 0)
+    children = [ctx.Process(target=increment_target, args=(value, warmup_ms, n)) for _ in range(2)]
+    for c in children:
+        c.start()
+    t0 = time.perf_counter()
+    for c in children:
+        c.join()
+    elapsed = time.perf_counter() - t0 - warmup_ms / 1000
+    if value.value != 2 * n:
+        raise RuntimeError(f"lost increments: {value.value} != {2 * n}")
+    return elapsed * 1e6 / (2 * n)
+
+
 def _small_object():
     return {"id": 42, "name": "task-42", "tags": ["a", "b"], "ok": True, "score": 3.14, "nested": {"x": 1, "y": [1, 2, 3]}}
 
@@ -212,6 +278,16 @@ def main():
                     answer({"us": _pipe_pingpong(ctx, n, float(req["warmup_ms"]))})
                 else:
                     answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, float(req["warmup_ms"]))})
+            elif cmd in ("lock_local", "lock_remote", "value_increment"):
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                ctx = contexts["spawn"]
+                if cmd == "lock_local":
+                    answer({"us": _lock_local(ctx, float(req["budget_ms"]))})
+                elif cmd == "lock_remote":
+                    answer({"us": _lock_remote(ctx, int(req["n"]), float(req["warmup_ms"]))})
+                else:
+                    answer({"us": _value_increment(ctx, int(req["n"]), float(req["warmup_ms"]))})
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})
