@@ -33,6 +33,8 @@ interface Pending {
   /** Who waits for the result, once someone does; until then the result is kept in `settled`. */
   resume: ((result: Effect.Effect<unknown, unknown>) => void) | undefined
   settled: Exit.Exit<unknown, unknown> | undefined
+  /** The owner said the call waits (a lock held by another): no point reading for its answer. */
+  waits: boolean
   readonly undo: ((value: unknown) => void) | undefined
   abandoned: boolean
 }
@@ -105,6 +107,10 @@ class Channel {
     const [kind, id, payload] = reply
     const pending = this.pending.get(id)
     if (pending === undefined) return
+    if (kind === "wait") {
+      pending.waits = true
+      return
+    }
     this.pending.delete(id)
     this.holdProcess()
     if (pending.abandoned) {
@@ -155,6 +161,7 @@ class Channel {
       primitive: describe(reference),
       resume: undefined,
       settled: undefined,
+      waits: false,
       undo: undo === undefined ? undefined : (value) => {
         const compensation = undo(value)
         if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
@@ -167,7 +174,7 @@ class Channel {
     // The reply usually comes within microseconds: read for it here rather than in the event loop
     // (when it is the only call waiting; something else that arrives first does not end the wait).
     // A reply that came meanwhile is given back as an Exit: no fiber waits for it.
-    for (let tries = 0; tries < 3 && this.pending.size === 1 && this.pending.has(id); tries++) {
+    for (let tries = 0; tries < 3 && this.pending.size === 1 && this.pending.has(id) && !pending.waits; tries++) {
       if (this.connection?.unsafeSpin() !== true) break
     }
     if (pending.settled !== undefined) return pending.settled

@@ -9,6 +9,7 @@
  *   client → server  ["call", id, object, method, args, caller]   ["cancel", id]
  *                    ["post", id, object, method, args, caller]   (a call whose answer nobody awaits)
  *   server → client  ["ok", id, value]                           ["err", id, error]
+ *                    ["wait", id]   (the call waits, e.g. for a lock another holds: do not spin for it)
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
  * a client that goes away has all its calls interrupted.
  */
@@ -37,7 +38,7 @@ export interface Served {
 export type Request =
   | readonly ["call" | "post", number, string, string, ReadonlyArray<unknown>, string]
   | readonly ["cancel", number]
-export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown]
+export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown] | readonly ["wait", number]
 
 const objects = new Map<string, Served>()
 let exitHooked = false
@@ -97,6 +98,8 @@ export const address = (): string => {
   return where
 }
 
+const clientCount = () => serving?.clients.size ?? 0
+
 const serveClient = (socket: net.Socket): Effect.Effect<void> =>
   Effect.gen(function*() {
     const authkey = Buffer.from(currentIdentity().authkey, "hex")
@@ -128,7 +131,9 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
         result = Exit.die(defect)
       }
       if (Exit.isExit(result)) return respond(id, result)
-      // A call that waits runs in its own fiber, until it ends or is cancelled.
+      // A call that waits runs in its own fiber, until it ends or is cancelled; its caller hears
+      // at once that it waits, so that it sleeps rather than reads for the answer.
+      if (kind === "call") reply(["wait", id])
       const fiber = Effect.runFork(result)
       running.set(id, fiber)
       fiber.addObserver((exit) => {
@@ -151,7 +156,8 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
     const spinForMore = () => {
       spinQueued = false
       if (rounds++ === 0) setImmediate(() => (rounds = 0))
-      if (rounds <= 16) connection.unsafeSpin()
+      // With several clients, reading one's socket would keep the others waiting.
+      if (rounds <= 16 && clientCount() === 1) connection.unsafeSpin()
     }
     connection.unsafeDeliver((message) => {
       if (Either.isLeft(message)) return closed()
