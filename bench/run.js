@@ -31,8 +31,8 @@ import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from 
 import { PythonPeer } from "./pythonPeer.js"
 
 const quick = process.argv.includes("--quick")
-// --only=pipe runs the metrics whose name contains "pipe"; a partial run leaves latest.json alone.
-const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length)
+// --only=pipe,lock runs the metrics whose name contains "pipe" or "lock"; a partial run leaves latest.json alone.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",")
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
@@ -464,7 +464,7 @@ const results = {}
 const lines = []
 let failed = false
 try {
-  for (const metric of metrics.filter((m) => only === undefined || m.name.includes(only))) {
+  for (const metric of metrics.filter((m) => only === undefined || only.some((part) => m.name.includes(part)))) {
     const rows = await runMetric(metric)
     results[metric.name] = Object.fromEntries(rows.map((r) => [r.key, roundForJson(r.median)]))
     const ours = rows.find((r) => r.key === "ours").median

@@ -10,7 +10,7 @@
  */
 import { Deferred, Duration, Effect, Exit, Option } from "effect"
 import { BrokenBarrierError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote } from "./primitive.js"
+import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
 
 type Outcome = "released" | "broken"
@@ -102,7 +102,7 @@ const serve = (state: BarrierState): Served => ({
     switch (method) {
       case "wait": {
         const [millis] = args as [number | null]
-        return state.unsafeWait(typeof millis === "number" ? Duration.millis(millis) : undefined)
+        return state.unsafeWait(timeoutFromWire(millis))
       }
       case "abort":
         return Effect.sync(() => state.abort())
@@ -116,8 +116,6 @@ const serve = (state: BarrierState): Served => ({
   }
 })
 
-const toMillis = (timeout: Duration.Duration | undefined): number | null =>
-  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
 
 export class BarrierHandle implements Primitive {
   readonly [PrimitiveTypeId]: Backend
@@ -131,7 +129,7 @@ export class BarrierHandle implements Primitive {
   }
 
   unsafeWait(timeout?: Duration.Duration): Effect.Effect<number, BrokenBarrierError | OwnerGoneError> {
-    return this.call("wait", [toMillis(timeout)])
+    return this.call("wait", [timeoutToWire(timeout)])
   }
   unsafeAbort(): Effect.Effect<void, OwnerGoneError> {
     return this.call("abort")

@@ -11,7 +11,7 @@
  */
 import { Deferred, Duration, Effect, Exit, Option } from "effect"
 import { NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, type Reference, remote } from "./primitive.js"
+import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, type Reference, remote, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
 import type { SemLock } from "./semLock.js"
 import { coreOf, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
@@ -83,7 +83,7 @@ const serve = (kind: string, state: ConditionState): Served => ({
     switch (method) {
       case "wait": {
         const [millis] = args as [number | null]
-        return state.unsafeWait(caller, typeof millis === "number" ? Duration.millis(millis) : undefined)
+        return state.unsafeWait(caller, timeoutFromWire(millis))
       }
       case "notify":
         return state.notify(caller, args[0] as number)
@@ -95,8 +95,6 @@ const serve = (kind: string, state: ConditionState): Served => ({
   }
 })
 
-const toMillis = (timeout: Duration.Duration | undefined): number | null =>
-  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
 
 export type WaitError = NotOwnerError | OwnerGoneError
 
@@ -108,7 +106,7 @@ export class ConditionHandle implements Primitive {
   }
 
   unsafeWait(caller: string, timeout?: Duration.Duration): Effect.Effect<boolean, WaitError> {
-    return this[PrimitiveTypeId].call("wait", [toMillis(timeout)], caller) as Effect.Effect<boolean, WaitError>
+    return this[PrimitiveTypeId].call("wait", [timeoutToWire(timeout)], caller) as Effect.Effect<boolean, WaitError>
   }
 
   unsafeNotify(caller: string, n = 1): Effect.Effect<void, WaitError | ValueError> {

@@ -4,7 +4,7 @@
  */
 import { Deferred, Duration, Effect, Option } from "effect"
 import { type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller } from "./primitive.js"
+import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
 
 class EventState {
@@ -55,7 +55,7 @@ const serve = (state: EventState): Served => ({
         return Effect.sync(() => state.clear())
       case "wait": {
         const [millis] = args as [number | null]
-        return state.unsafeWait(typeof millis === "number" ? Duration.millis(millis) : undefined)
+        return state.unsafeWait(timeoutFromWire(millis))
       }
       default:
         return Effect.fail(new ValueError({ message: `Event has no operation ${method}` }))
@@ -63,8 +63,6 @@ const serve = (state: EventState): Served => ({
   }
 })
 
-const toMillis = (timeout: Duration.Duration | undefined): number | null =>
-  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
 
 export class EventHandle implements Primitive {
   readonly [PrimitiveTypeId]: Backend
@@ -87,7 +85,7 @@ export class EventHandle implements Primitive {
     return this.call("clear")
   }
   unsafeWait(timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    return this.call("wait", [toMillis(timeout)])
+    return this.call("wait", [timeoutToWire(timeout)])
   }
 
   /** Whether the flag is set. */

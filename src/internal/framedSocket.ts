@@ -38,6 +38,14 @@ const BATCH_SIZE = 256 * 1024
 const SEND_BUFFER = 1024 * 1024
 
 /**
+ * Past this many bytes of messages received and not yet taken, the socket stops
+ * reading until they are down to a quarter: a fast sender is held back by the
+ * kernel's buffers, as a Python receiver that reads only on `recv` holds it,
+ * and the receiver's memory stays bounded.
+ */
+const RECEIVE_BUFFER = 1024 * 1024
+
+/**
  * A receive that would wait, on an end that has just sent, first reads the
  * socket itself for up to SPIN_MS: a reply usually comes within tens of
  * microseconds, and sleeping in the event loop costs about that again in
@@ -148,6 +156,9 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     /** Messages decoded so far, and when the last one came. */
     let arrivals = 0
     let lastArrival = -Infinity
+    // Bytes of the messages queued and not yet taken; reading pauses past RECEIVE_BUFFER.
+    let queuedBytes = 0
+    let paused = false
     const received = (chunk: Buffer) => {
       const before = messages.length
       try {
@@ -159,13 +170,19 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       if (messages.length > before) {
         arrivals += messages.length - before
         lastArrival = performance.now()
+        for (let i = before; i < messages.length; i++) queuedBytes += messages[i].length
       }
       pushQueued()
+      if (deliver === undefined && !paused && queuedBytes > RECEIVE_BUFFER) {
+        paused = true
+        socket.pause()
+      }
       signal()
     }
     /** In push mode, hands every queued message over. */
     const pushQueued = () => {
       if (deliver === undefined || head === messages.length) return
+      queuedBytes = 0
       const batch = head === 0 ? messages : messages.slice(head)
       messages = []
       head = 0
@@ -288,6 +305,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
       }
       const next = messages[head++]
+      queuedBytes -= next.length
+      if (paused && queuedBytes <= RECEIVE_BUFFER / 4) {
+        paused = false
+        socket.resume()
+      }
       if (head === messages.length) {
         messages = []
         head = 0

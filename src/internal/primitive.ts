@@ -6,7 +6,7 @@
  * Operations are `unsafe`: they act at once and give an Exit when they are
  * already done, so an uncontended owner-local operation costs no fiber.
  */
-import { Effect, FiberId } from "effect"
+import { Duration, Effect, FiberId } from "effect"
 import { currentIdentity } from "./currentProcess.js"
 import { channel, type Reference, type Undo } from "./resourceClient.js"
 import * as ResourceServer from "./resourceServer.js"
@@ -71,3 +71,10 @@ export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, 
   Effect.fiberIdWith((id) => f(`${process.pid}:${FiberId.threadName(id)}`))
 
 export const processCaller = (): string => `${process.pid}`
+
+/** A timeout as it travels: milliseconds, or null for none (or an infinite one). */
+export const timeoutToWire = (timeout: Duration.Duration | undefined): number | null =>
+  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
+
+export const timeoutFromWire = (millis: unknown): Duration.Duration | undefined =>
+  typeof millis === "number" ? Duration.millis(millis) : undefined

@@ -6,7 +6,7 @@
 import { Duration, Effect } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
 import * as Eager from "./eager.js"
-import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId } from "./primitive.js"
+import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { type Kind, SemLock } from "./semLock.js"
 import type { Served } from "./resourceServer.js"
 
@@ -22,8 +22,6 @@ export interface AcquireOptions {
   readonly timeout?: Duration.DurationInput
 }
 
-const toMillis = (timeout: Duration.Duration | undefined): number | null =>
-  timeout === undefined || !Duration.isFinite(timeout) ? null : Duration.toMillis(timeout)
 
 const serve = (kind: SemLockKind, core: SemLock): Served => ({
   kind,
@@ -31,7 +29,7 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
     switch (method) {
       case "acquire": {
         const [block, millis] = args as [boolean, number | null]
-        return core.unsafeAcquire(caller, block !== false, typeof millis === "number" ? Duration.millis(millis) : undefined)
+        return core.unsafeAcquire(caller, block !== false, timeoutFromWire(millis))
       }
       case "release":
         return core.unsafeRelease(caller)
@@ -77,7 +75,7 @@ export class SemLockHandle implements Primitive {
   }
 
   unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    const acquired = this.backend.call("acquire", [block, toMillis(timeout)], caller, (value) => value === true ? ["release", []] : undefined)
+    const acquired = this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) => value === true ? ["release", []] : undefined)
     if (this.backend.isLocal) return acquired as Effect.Effect<boolean, OwnerGoneError>
     return Eager.tap(acquired as Effect.Effect<boolean, OwnerGoneError>, (ok) => {
       if (ok) this.held.set(caller, (this.held.get(caller) ?? 0) + 1)
