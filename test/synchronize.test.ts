@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
+import { Effect, Exit, FastCheck as fc, Fiber, Option } from "effect"
 import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Semaphore, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -74,35 +74,71 @@ describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", 
     }))
 
   it.scopedLive.prop(
-    "random interleavings of acquire, release and interrupt leave a Semaphore consistent",
-    [fc.integer({ min: 1, max: 3 }), fc.array(fc.constantFrom("acquire", "release", "interrupt", "tryAcquire"), { maxLength: 40 })],
-    ([initial, steps]) =>
+    "random interleavings of acquire, release and interrupt leave a Lock, Semaphore or BoundedSemaphore consistent",
+    [
+      fc.constantFrom("Lock", "Semaphore", "BoundedSemaphore"),
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(fc.constantFrom("acquire", "release", "interrupt", "tryAcquire", "timedAcquire"), { maxLength: 40 })
+    ],
+    ([kind, requested, steps]) =>
       Effect.gen(function*() {
-        const sem = yield* Semaphore.makeBounded(initial)
+        const initial = kind === "Lock" ? 1 : requested
+        const sem = kind === "Lock"
+          ? yield* Lock.make()
+          : kind === "Semaphore"
+          ? yield* Semaphore.make(initial)
+          : yield* Semaphore.makeBounded(initial)
         let held = 0
         const waiting: Array<Fiber.RuntimeFiber<boolean, unknown>> = []
+        // A waiter that got its permit before we looked is holding it.
+        const settle = (exit: Exit.Exit<boolean, unknown>) => {
+          if (Exit.isSuccess(exit) && exit.value) held++
+        }
         for (const step of steps) {
           if (step === "acquire") waiting.push(yield* Effect.fork(sem.acquire()))
+          else if (step === "timedAcquire") waiting.push(yield* Effect.fork(sem.acquire({ timeout: "1 millis" })))
           else if (step === "tryAcquire") held += (yield* sem.acquire({ block: false })) ? 1 : 0
-          else if (step === "interrupt" && waiting.length > 0) {
-            const fiber = waiting.shift()!
-            const exit = yield* Fiber.interrupt(fiber)
-            if (Exit.isSuccess(exit) && exit.value) held++ // it got the permit before the interrupt
-          } else if (step === "release" && held > 0) {
+          else if (step === "interrupt" && waiting.length > 0) settle(yield* Fiber.interrupt(waiting.shift()!))
+          else if (step === "release" && held > 0) {
             yield* sem.release
             held--
           }
           yield* Effect.yieldNow()
+          expect(held).toBeLessThanOrEqual(initial)
         }
-        for (const fiber of waiting) {
-          const exit = yield* Fiber.interrupt(fiber)
-          if (Exit.isSuccess(exit) && exit.value) held++
-        }
+        for (const fiber of waiting) settle(yield* Fiber.interrupt(fiber))
         expect(yield* sem.getValue).toBe(initial - held)
         for (let i = 0; i < held; i++) yield* sem.release
         expect(yield* sem.getValue).toBe(initial)
       }),
-    { fastCheck: { numRuns: 40 } }
+    { fastCheck: { numRuns: 60 } }
+  )
+
+  it.scopedLive.prop(
+    "random interleavings of set, clear, wait and interrupt: an Event's waiters return true exactly when it was set",
+    [fc.array(fc.constantFrom("set", "clear", "wait", "interrupt"), { maxLength: 30 })],
+    ([steps]) =>
+      Effect.gen(function*() {
+        const event = yield* Event.make()
+        let isSet = false
+        const waiting: Array<Fiber.RuntimeFiber<boolean, unknown>> = []
+        for (const step of steps) {
+          if (step === "set") {
+            yield* event.set
+            isSet = true
+          } else if (step === "clear") {
+            yield* event.clear
+            isSet = false
+          } else if (step === "wait") waiting.push(yield* Effect.fork(event.wait()))
+          else if (waiting.length > 0) yield* Fiber.interrupt(waiting.shift()!)
+          yield* Effect.yieldNow()
+          // Once it has been set, no waiter is left waiting.
+          if (isSet) for (const fiber of waiting) expect(Option.isSome(yield* Fiber.poll(fiber))).toBe(true)
+        }
+        expect(yield* event.isSet).toBe(isSet)
+        for (const fiber of waiting) yield* Fiber.interrupt(fiber)
+      }),
+    { fastCheck: { numRuns: 60 } }
   )
 })
 
