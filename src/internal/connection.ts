@@ -130,6 +130,16 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.socket.unsafeSpin()
   }
 
+  /** Writes what was sent so far now, not at the end of the tick. */
+  unsafeFlush(): void {
+    this.socket.unsafeFlush()
+  }
+
+  /** One read of the socket itself, now: whether a message arrived (see FramedSocket). */
+  unsafePoll(): boolean {
+    return this.socket.unsafePoll()
+  }
+
   /** Whether a receive would not wait, waiting up to `timeout` (no timeout: answer at once). */
   poll(timeout: Duration.DurationInput = Duration.zero) {
     return Effect.suspend(() => {

@@ -110,6 +110,10 @@ export interface FramedSocket {
    * event loop. Whether a message arrived.
    */
   readonly unsafeSpin: () => boolean
+  /** Writes the frames batched so far now, not at the end of the tick. */
+  readonly unsafeFlush: () => void
+  /** One read of the socket itself, now (see unsafeSpin): whether a message arrived. */
+  readonly unsafePoll: () => boolean
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
@@ -194,21 +198,25 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     // errors are left for Node's next read to report. Whether a message arrived.
     let lastSend = -Infinity
     const spin = (): boolean => {
-      const fd = descriptorOf(socket)
       const start = performance.now()
-      if (!SPINNING || fd === undefined || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
-      if (socket.readableLength > 0 || ended !== undefined) return false
+      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
       flush()
-      const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
       const before = arrivals
       do {
-        const count = readNow(fd, scratch)
-        if (count === undefined) continue
-        if (count === 0) break
-        received(Buffer.from(scratch.subarray(0, count)))
+        if (!readOnce()) break
         if (arrivals > before) return true
       } while (performance.now() - start < SPIN_MS)
       return false
+    }
+    /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
+    const readOnce = (): boolean => {
+      const fd = descriptorOf(socket)
+      if (!SPINNING || fd === undefined || socket.readableLength > 0 || ended !== undefined) return false
+      const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
+      const count = readNow(fd, scratch)
+      if (count === 0) return false
+      if (count !== undefined) received(Buffer.from(scratch.subarray(0, count)))
+      return true
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
@@ -376,6 +384,12 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         if (ended !== undefined) onEndOfStream(ended)
       },
       unsafeSpin: () => spin(),
+      unsafeFlush: () => flush(),
+      unsafePoll: () => {
+        const before = arrivals
+        readOnce()
+        return arrivals > before
+      },
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
       },

@@ -16,9 +16,11 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
+import { availableParallelism } from "node:os"
 import * as path from "node:path"
 import { Effect, Either, Exit, Fiber } from "effect"
 import { open } from "../Listener.js"
+import type { ConnectionImpl } from "./connection.js"
 import { currentIdentity } from "./currentProcess.js"
 import { ValueError } from "../Errors.js"
 import { authenticateClient } from "./handshake.js"
@@ -98,7 +100,42 @@ export const address = (): string => {
   return where
 }
 
-const clientCount = () => serving?.clients.size ?? 0
+/** The connections of this process's clients, which the server reads for more calls after answering. */
+const connections = new Set<ConnectionImpl<unknown, unknown>>()
+
+/**
+ * After answering, the next call usually follows within microseconds: once the
+ * messages that came together are handled, the server reads every client's
+ * socket itself for up to 50 µs (each call that arrives starts the window
+ * again), a few rounds at most before the event loop gets its turn. Only while
+ * the server and its clients fit on the CPUs and no call waits (no contention):
+ * otherwise reading would keep a core from a process that has work to do.
+ */
+const SPIN_MS = 0.05
+const CPUS = availableParallelism()
+let waitingCalls = 0
+let readQueued = false
+let rounds = 0
+const readForMore = () => {
+  if (readQueued || waitingCalls > 0 || connections.size + 1 > CPUS) return
+  readQueued = true // until the reading below is over: calls it delivers do not queue more
+  process.nextTick(() => {
+    if (rounds++ === 0) setImmediate(() => (rounds = 0))
+    // Answers go out now: their callers' next calls are what the reading waits for.
+    for (const connection of connections) connection.unsafeFlush()
+    let start = performance.now()
+    while (rounds <= 16 && performance.now() - start < SPIN_MS) {
+      let arrived = false
+      for (const connection of connections) if (connection.unsafePoll()) arrived = true
+      if (arrived) {
+        for (const connection of connections) connection.unsafeFlush()
+        rounds++
+        start = performance.now()
+      }
+    }
+    readQueued = false
+  })
+}
 
 const serveClient = (socket: net.Socket): Effect.Effect<void> =>
   Effect.gen(function*() {
@@ -136,7 +173,9 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
       if (kind === "call") reply(["wait", id])
       const fiber = Effect.runFork(result)
       running.set(id, fiber)
+      waitingCalls++
       fiber.addObserver((exit) => {
+        waitingCalls--
         if (running.get(id) !== fiber) return // cancelled: the caller no longer listens
         running.delete(id)
         respond(id, exit)
@@ -144,27 +183,15 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
     }
     // A client that goes away has its waiting calls withdrawn.
     const closed = () => {
+      connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
       running.clear()
       Effect.runFork(connection.close)
     }
-    // After answering, the client's next call usually follows within microseconds: once the
-    // messages that came together are all handled, read for it here rather than sleep in the
-    // event loop — a few rounds at most before the event loop gets its turn again.
-    let spinQueued = false
-    let rounds = 0
-    const spinForMore = () => {
-      spinQueued = false
-      if (rounds++ === 0) setImmediate(() => (rounds = 0))
-      // With several clients, reading one's socket would keep the others waiting.
-      if (rounds <= 16 && clientCount() === 1) connection.unsafeSpin()
-    }
+    connections.add(connection)
     connection.unsafeDeliver((message) => {
       if (Either.isLeft(message)) return closed()
       handle(message.right as Request)
-      if (!spinQueued) {
-        spinQueued = true
-        process.nextTick(spinForMore)
-      }
+      readForMore()
     }, closed)
   }).pipe(Effect.ignore)
