@@ -315,6 +315,22 @@ describe("across processes", () => {
       waiting.close()
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.scopedLive("a release is done at the owner before the child goes on: after the child's end the lock is free", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      for (let round = 0; round < 5; round++) {
+        yield* Process.run({
+          target: async (lock: any) => {
+            const { Effect } = await import("effect")
+            return Effect.zipRight(lock.acquire(), lock.release)
+          },
+          args: [lock]
+        })
+        expect(yield* lock.acquire({ block: false })).toBe(true)
+        yield* lock.release
+      }
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
   it.scopedLive("an RLock's recursion and ownership hold for a child holding a proxy", () =>
     Effect.gen(function*() {
       const rlock = yield* Lock.makeRLock()

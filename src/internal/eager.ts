@@ -14,9 +14,3 @@ export const flatMap = <A, E, R, B, E2, R2>(
   Exit.isExit(self)
     ? Exit.isSuccess(self) ? f(self.value as A) : (self as Exit.Exit<never, E>)
     : Effect.flatMap(self, f)
-
-/** `Effect.tap` with a synchronous side effect, at once when `self` is already an Exit. */
-export const tap = <A, E, R>(self: Effect.Effect<A, E, R>, f: (a: A) => void): Effect.Effect<A, E, R> =>
-  Exit.isExit(self)
-    ? (Exit.isSuccess(self) && f(self.value as A), self)
-    : Effect.tap(self, (a) => Effect.sync(() => f(a)))

@@ -189,11 +189,8 @@ class Channel {
     })
   }
 
-  /**
-   * Sends a call without waiting for its reply: for a release the caller knows
-   * it may make. Only the first call to an owner waits (for the connection).
-   */
-  post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
+  /** Sends a call without waiting for its reply: the undoing of a success nobody will see. */
+  private post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
     if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
     this.send(["post", ++this.nextId, reference.id, method, args, caller])
     return Effect.void

@@ -5,7 +5,6 @@
  */
 import { Duration, Effect } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
-import * as Eager from "./eager.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { type Kind, SemLock } from "./semLock.js"
 import type { Served } from "./resourceServer.js"
@@ -63,8 +62,6 @@ export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
 
 export class SemLockHandle implements Primitive {
   readonly [PrimitiveTypeId]: Backend
-  /** Acquisitions this process made through a remote backend and has not released, per caller. */
-  private readonly held = new Map<string, number>()
 
   constructor(backend: Backend, readonly kind: SemLockKind) {
     this[PrimitiveTypeId] = backend
@@ -74,24 +71,19 @@ export class SemLockHandle implements Primitive {
     return this[PrimitiveTypeId]
   }
 
+  /** An acquire whose caller was interrupted as it succeeded is released again (see resourceClient). */
   unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    const acquired = this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) => value === true ? ["release", []] : undefined)
-    if (this.backend.isLocal) return acquired as Effect.Effect<boolean, OwnerGoneError>
-    return Eager.tap(acquired as Effect.Effect<boolean, OwnerGoneError>, (ok) => {
-      if (ok) this.held.set(caller, (this.held.get(caller) ?? 0) + 1)
-    })
+    return this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) =>
+      value === true ? ["release", []] : undefined) as Effect.Effect<boolean, OwnerGoneError>
   }
 
   /**
-   * A release the caller made an acquisition for cannot fail, so a remote one
-   * does not wait for the owner's answer; any other waits, for its error.
+   * Done once the owner has released it, as Python's is once the semaphore is
+   * posted: whatever the caller does next (signal another process, exit) comes
+   * after, so another process never finds it still held.
    */
   unsafeRelease(caller: string): Effect.Effect<void, ReleaseError> {
-    const held = this.held.get(caller) ?? 0
-    if (this.backend.isLocal || held === 0) return this.backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>
-    if (held === 1) this.held.delete(caller)
-    else this.held.set(caller, held - 1)
-    return this.backend.post("release", [], caller) as Effect.Effect<void, ReleaseError>
+    return this.backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>
   }
 
   unsafeGetValue(caller: string): Effect.Effect<number, OwnerGoneError> {
