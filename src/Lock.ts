@@ -1,18 +1,22 @@
 /**
  * Lock and RLock shared across processes: Python's `multiprocessing.Lock` and
  * `RLock`. The process that makes one serves it; passed to a child (as a
- * Process argument) it arrives as a proxy that reaches the owner. Owner-local
- * operations are plain calls; others cost one round trip, and a release by a
- * holder none (see docs/synchronization.md).
+ * Process argument, or inside a value sent over a Connection) it arrives as a
+ * proxy that reaches the owner. Owner-local operations are plain calls; others
+ * cost one round trip each (see docs/synchronization.md).
  *
- * Ownership is per fiber, as Python's is per thread: an RLock is re-entered
- * only by the fiber that holds it.
+ * Python's holder is a thread; here it is the process, or an Effect run with
+ * `asOwner` (and the fibers it forks): an RLock is re-entered only by its
+ * holder, and the fibers Effect forks on its own (a timeout, a race) act for
+ * the same holder.
  *
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"
 import * as ResourceServer from "./internal/resourceServer.js"
 import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/semLockHandle.js"
+
+export { asOwner } from "./internal/primitive.js"
 
 export type { AcquireOptions, ReleaseError } from "./internal/semLockHandle.js"
 

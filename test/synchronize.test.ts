@@ -29,19 +29,21 @@ describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", 
       expect(yield* lock.release.pipe(Effect.flip)).toMatchObject({ _tag: "ValueError", message: "semaphore or lock released too many times" })
     }))
 
-  it.scopedLive("a Lock may be released by another fiber; an RLock only by its holder, once per acquire", () =>
+  it.scopedLive("a Lock may be released by another owner; an RLock only by its holder, once per acquire", () =>
     Effect.gen(function*() {
       const lock = yield* Lock.make()
       yield* lock.acquire()
-      yield* Effect.fork(lock.release).pipe(Effect.flatMap(Fiber.join))
+      yield* Lock.asOwner(lock.release)
       expect(yield* lock.getValue).toBe(1)
 
       const rlock = yield* Lock.makeRLock()
       yield* rlock.acquire()
       yield* rlock.acquire()
-      const stranger = yield* Effect.fork(rlock.release).pipe(Effect.flatMap(Fiber.join), Effect.flip)
-      expect(stranger._tag).toBe("NotOwnerError")
-      expect(yield* Effect.fork(rlock.acquire({ block: false })).pipe(Effect.flatMap(Fiber.join))).toBe(false)
+      expect((yield* Lock.asOwner(rlock.release).pipe(Effect.flip))._tag).toBe("NotOwnerError")
+      expect(yield* Lock.asOwner(rlock.acquire({ block: false }))).toBe(false)
+      // A fiber Effect forks on its own (a timeout here) acts for the same holder.
+      expect(yield* rlock.acquire().pipe(Effect.timeout("1 second"))).toBe(true)
+      yield* rlock.release
       yield* rlock.release
       expect(yield* rlock.getValue).toBe(0)
       yield* rlock.release
@@ -149,7 +151,8 @@ describe("Condition, Event, Barrier in the owner (Effect face)", () => {
       expect((yield* cond.wait().pipe(Effect.flip))._tag).toBe("NotOwnerError")
       expect((yield* cond.notify().pipe(Effect.flip))._tag).toBe("NotOwnerError")
       let woken = 0
-      const waiter = cond.withLock(Effect.tap(cond.wait("5 seconds"), (notified) => Effect.sync(() => notified && woken++)))
+      // Each waiter is an owner of its own, as each would be a thread in Python.
+      const waiter = Lock.asOwner(cond.withLock(Effect.tap(cond.wait("5 seconds"), (notified) => Effect.sync(() => notified && woken++))))
       const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.fork(waiter))
       yield* Effect.sleep("50 millis")
       yield* cond.withLock(cond.notify(2))
@@ -388,6 +391,107 @@ describe("primitives over a Connection, and their owner going away", () => {
       expect(error.message).toContain("Lock")
       await expect(lock.release()).rejects.toBeInstanceOf(compat.OwnerGoneError)
       await child.join()
+      child.close()
+      here.close()
+    }))
+})
+
+describe("interruption and cancellation", () => {
+  it.scopedLive("withLock can be interrupted while it waits for the lock", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      const timedOut = yield* lock.withLock(Effect.succeed("ran")).pipe(Effect.timeout("50 millis"), Effect.flip)
+      expect(timedOut._tag).toBe("TimeoutException")
+      yield* lock.release
+      expect(yield* lock.withLock(Effect.succeed("ran"))).toBe("ran")
+      expect(yield* lock.getValue).toBe(1)
+    }))
+
+  it.scopedLive("a Barrier party that leaves breaks it for the others", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(3)
+      const staying = yield* Effect.fork(barrier.wait())
+      const leaving = yield* Effect.fork(barrier.wait())
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(leaving)
+      expect((yield* Fiber.join(staying).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
+      expect(yield* barrier.broken).toBe(true)
+    }))
+
+  it.scopedLive("a child's remote acquire that times out is withdrawn at the owner: the lock is not taken for it", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      const outcome = yield* Process.run({
+        target: async (lock: any) => {
+          const { Effect } = await import("effect")
+          return Effect.gen(function*() {
+            const timedOut = yield* Effect.flip(Effect.timeout(lock.acquire(), "100 millis"))
+            const again = yield* lock.acquire({ block: false })
+            return { timedOut: (timedOut as { _tag: string })._tag, again }
+          })
+        },
+        args: [lock]
+      })
+      expect(outcome).toEqual({ timedOut: "TimeoutException", again: false })
+      yield* lock.release
+      expect(yield* lock.getValue).toBe(1)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a child's Condition wait that is interrupted takes the lock back before its withLock releases it", () =>
+    Effect.gen(function*() {
+      const cond = yield* Condition.make()
+      const outcome = yield* Process.run({
+        target: async (cond: any) => {
+          const { Effect } = await import("effect")
+          return Effect.map(Effect.flip(cond.withLock(Effect.timeout(cond.wait(), "100 millis"))), (e: any) => e._tag)
+        },
+        args: [cond]
+      })
+      expect(outcome).toBe("TimeoutException")
+      expect(yield* cond.acquire({ block: false })).toBe(true)
+      yield* cond.release
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.live("a child that dies while waiting on a Condition does not leave its lock held", () =>
+    Effect.promise(async () => {
+      const cond = new compat.Condition()
+      const child = new compat.Process({
+        target: async (cond: any) => {
+          await cond.acquire()
+          await cond.wait()
+        },
+        args: [cond]
+      })
+      child.start()
+      // Once the child waits, the lock is free again; then the child is killed mid-wait.
+      for (let i = 0; i < 100 && !(await cond.acquire(true, 0.05).then(async (ok) => ok && (await cond.release(), true))); i++);
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      child.kill()
+      await child.join()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(await cond.acquire(true, 2)).toBe(true)
+      await cond.release()
+      child.close()
+      cond.close()
+    }))
+
+  it.live("frames sent right before process.exit() arrive", () =>
+    Effect.promise(async () => {
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({
+        target: async (conn: any) => {
+          await conn.send("first")
+          await conn.send("last words")
+          process.exit(0)
+        },
+        args: [there]
+      })
+      child.start()
+      there.close()
+      expect([await here.recv(), await here.recv()]).toEqual(["first", "last words"])
+      expect(await child.join()).toBe(0)
       child.close()
       here.close()
     }))

@@ -54,25 +54,24 @@ class BarrierState {
     this.count = 0
   }
 
-  unsafeWait(timeout: Duration.Duration | undefined): Effect.Effect<number, BrokenBarrierError | unknown> {
+  unsafeWait(timeout: Duration.Duration | undefined): Effect.Effect<number, unknown> {
     if (this.isBroken) return Effect.fail(broken())
     const index = this.count++
+    const generation = this.generation
     if (this.count === this.parties) {
-      // The last to arrive runs the action, then releases everyone.
-      const release = Effect.sync(() => {
-        this.endGeneration("released")
-        return index
-      })
+      // The last to arrive runs the action, then releases everyone — unless the generation was
+      // broken meanwhile. An action that fails, or a caller interrupted in it, breaks the barrier.
       if (this.action === undefined) {
         this.endGeneration("released")
         return Effect.succeed(index)
       }
-      return Effect.matchCauseEffect(this.action, {
-        onFailure: (cause) => Effect.zipRight(Effect.sync(() => this.abort()), Effect.failCause(cause)),
-        onSuccess: () => release
-      })
+      return Effect.onExit(this.action, (exit) =>
+        Effect.sync(() => {
+          if (generation !== this.generation) return
+          if (Exit.isSuccess(exit)) this.endGeneration("released")
+          else this.abort()
+        })).pipe(Effect.flatMap(() => this.outcomeOf(generation, index)))
     }
-    const generation = this.generation
     const limit = timeout ?? this.defaultTimeout
     const outcome = Deferred.await(generation)
     const wait = limit === undefined || !Duration.isFinite(limit)
@@ -86,13 +85,19 @@ class BarrierState {
         }
         return result.value === "released" ? Effect.succeed(index) : Effect.fail(broken())
       }),
-      // An interrupted waiter leaves: the generation no longer counts it.
+      // A party that leaves breaks the barrier, as a timeout does: the others cannot all meet now.
       Effect.onInterrupt(() =>
         Effect.sync(() => {
-          if (generation === this.generation && this.count > 0) this.count--
+          if (generation === this.generation) this.abort()
         })
       )
     )
+  }
+
+  /** This caller's index once `generation` has ended released; BrokenBarrierError if it broke. */
+  private outcomeOf(generation: Deferred.Deferred<Outcome>, index: number): Effect.Effect<number, BrokenBarrierError> {
+    return Effect.flatMap(Deferred.await(generation), (outcome) =>
+      outcome === "released" ? Effect.succeed(index) : Effect.fail(broken()))
   }
 }
 
@@ -105,9 +110,11 @@ const serve = (state: BarrierState): Served => ({
         return state.unsafeWait(timeoutFromWire(millis))
       }
       case "abort":
-        return Effect.sync(() => state.abort())
+        state.abort()
+        return Exit.void
       case "reset":
-        return Effect.sync(() => state.reset())
+        state.reset()
+        return Exit.void
       case "state":
         return Effect.succeed({ nWaiting: state.nWaiting, broken: state.broken })
       default:

@@ -92,6 +92,10 @@ const serve = (kind: string, state: ConditionState): Served => ({
       default:
         return Effect.fail(new ValueError({ message: `Condition has no operation ${method}` }))
     }
+  },
+  // A wait takes the lock back however it ends; for a caller that has gone, nobody will release it.
+  abandon: (method, caller) => {
+    if (method === "wait" && state.lock.isMine(caller)) state.lock.unsafeReleaseAll()
   }
 })
 

@@ -2,7 +2,7 @@
  * Event shared across processes: Python's `multiprocessing.Event`, a flag
  * processes wait on. The flag and its waiters live with the owner.
  */
-import { Deferred, Duration, Effect, Option } from "effect"
+import { Deferred, Duration, Effect, Exit, Option } from "effect"
 import { type OwnerGoneError, ValueError } from "../Errors.js"
 import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
@@ -38,7 +38,7 @@ class EventState {
     const woken = Deferred.await(waiter)
     const wait = timeout === undefined || !Duration.isFinite(timeout)
       ? Effect.as(woken, true)
-      : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
+      : Effect.map(Effect.timeoutOption(woken, timeout), (woke) => Option.isSome(woke) || this.flag)
     return Effect.ensuring(wait, withdraw)
   }
 }
@@ -50,9 +50,11 @@ const serve = (state: EventState): Served => ({
       case "isSet":
         return Effect.succeed(state.isSet())
       case "set":
-        return Effect.sync(() => state.set())
+        state.set()
+        return Exit.void
       case "clear":
-        return Effect.sync(() => state.clear())
+        state.clear()
+        return Exit.void
       case "wait": {
         const [millis] = args as [number | null]
         return state.unsafeWait(timeoutFromWire(millis))

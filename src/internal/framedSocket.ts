@@ -17,7 +17,15 @@ import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 /** This process's open connections, for the child bootstrap to flush before exiting. */
 const openSockets = (): Set<OpenSocket> => {
   const g = globalThis as Record<symbol, Set<OpenSocket> | undefined>
-  return (g[OPEN_SOCKETS_KEY] ??= new Set())
+  if (g[OPEN_SOCKETS_KEY] === undefined) {
+    g[OPEN_SOCKETS_KEY] = new Set()
+    // `process.exit()` runs no pending ticks: frames batched for the end of this tick are written
+    // now (libuv writes at once when nothing is queued before them), as a blocking write would have.
+    process.once("exit", () => {
+      for (const open of g[OPEN_SOCKETS_KEY]!) open.flush()
+    })
+  }
+  return g[OPEN_SOCKETS_KEY]
 }
 
 export type ReceiveError = EOFError | OSError
@@ -248,6 +256,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     const closedForSending = () => new OSError({ message: "send failed: the connection closed" })
     const room = Effect.async<void, OSError>((resume) => {
       const wake = () => resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
+      if (socket.destroyed || unwritten <= SEND_BUFFER / 2) return wake()
       roomWaiters.push(wake)
       return Effect.sync(() => {
         roomWaiters = roomWaiters.filter((waiter) => waiter !== wake)
@@ -383,6 +392,10 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         onEnd = onEndOfStream
         startReading()
         pushQueued()
+        if (paused) {
+          paused = false
+          socket.resume()
+        }
         if (ended !== undefined) onEndOfStream(ended)
       },
       unsafeSpin: () => spin(),

@@ -6,7 +6,8 @@
  * Operations are `unsafe`: they act at once and give an Exit when they are
  * already done, so an uncontended owner-local operation costs no fiber.
  */
-import { Duration, Effect, FiberId } from "effect"
+import { Duration, Effect, FiberRef } from "effect"
+import { globalValue } from "effect/GlobalValue"
 import { currentIdentity } from "./currentProcess.js"
 import { channel, type Reference, type Undo } from "./resourceClient.js"
 import * as ResourceServer from "./resourceServer.js"
@@ -50,7 +51,7 @@ export const local = (served: ResourceServer.Served): Backend => {
 
 /** The backend of a primitive another process serves. */
 export const remote = (reference: Reference): Backend => {
-  // Looked up on each call: a channel whose owner has gone is replaced by one that says so.
+  // Looked up on each call: the channel opens on first use, and once its owner is gone it says so.
   return {
     id: reference.id,
     isLocal: false,
@@ -60,12 +61,25 @@ export const remote = (reference: Reference): Backend => {
 }
 
 /**
- * Who calls, for ownership (an RLock's holder, a Condition's lock): in the
- * Effect face the fiber, as Python's thread; in the compat face the process.
+ * Who holds a lock (an RLock's holder, a Condition's lock), as Python's thread
+ * does: the process, unless an Effect runs as an owner of its own (`asOwner`).
+ * Fibers inherit it, so what Effect forks on its own (a timeout, a race) acts
+ * for the same owner.
  */
-export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.fiberIdWith((id) => f(`${process.pid}:${FiberId.threadName(id)}`))
+const currentOwner = globalValue(Symbol.for("effect-multiprocessing/currentOwner"), () =>
+  FiberRef.unsafeMake<string>(`${process.pid}`))
 
+let owners = 0
+
+/** Runs `self` as an owner of its own: what it acquires, only it (and the fibers it forks) holds. */
+export const asOwner = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => Effect.locally(self, currentOwner, `${process.pid}:${++owners}`))
+
+/** The Effect face's caller: the current owner. */
+export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(FiberRef.get(currentOwner), f)
+
+/** The compat face's caller: the process. */
 export const processCaller = (): string => `${process.pid}`
 
 /** A timeout as it travels: milliseconds, or null for none (or an infinite one). */

@@ -7,7 +7,7 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
-import { Duration, Effect, Either, Exit, Schedule, Scope } from "effect"
+import { Duration, Effect, Either, Exit, FiberId, Schedule, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
@@ -36,7 +36,8 @@ interface Pending {
   /** The owner said the call waits (a lock held by another): no point reading for its answer. */
   waits: boolean
   readonly undo: ((value: unknown) => void) | undefined
-  abandoned: boolean
+  /** Set when the caller was interrupted: called once the owner's final answer is in (and undone). */
+  abandoned: (() => void) | undefined
 }
 
 const isAlive = (pid: number): boolean => {
@@ -65,8 +66,7 @@ class Channel {
   constructor(
     private readonly address: string,
     private readonly ownerPid: number,
-    private readonly ownerName: string,
-    private readonly forget: () => void
+    private readonly ownerName: string
   ) {}
 
   private ownerGone(primitive: string, reason: string) {
@@ -89,7 +89,6 @@ class Channel {
     return Effect.runPromise(Effect.either(patient)).then((result) => {
       if (result._tag === "Left") {
         this.gone = isAlive(this.ownerPid) ? `cannot be reached (${result.left.message})` : "has exited"
-        this.forget()
         return this.gone
       }
       const connection = result.right as ConnectionImpl<unknown, never>
@@ -113,29 +112,37 @@ class Channel {
     }
     this.pending.delete(id)
     this.holdProcess()
-    if (pending.abandoned) {
+    if (pending.abandoned !== undefined) {
       if (kind === "ok") pending.undo?.(payload)
-      return
+      return pending.abandoned()
     }
     this.settle(pending, kind === "ok"
       ? Exit.succeed(payload)
-      : Exit.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName)))
+      : kind === "err"
+      ? Exit.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName))
+      : Exit.interrupt(FiberId.none))
   }
 
-  /** The owner is gone: every call waiting and every later call fails. */
+  /**
+   * The owner is gone (or answered nonsense): every call waiting and every later
+   * one fails. The channel stays, so later calls fail at once instead of trying
+   * to connect again.
+   */
   private fail(reason: string): void {
     if (this.gone === undefined) this.gone = reason
+    const connection = this.connection
     this.connection = undefined
-    this.forget()
+    if (connection !== undefined) Effect.runFork(connection.close)
     for (const pending of this.pending.values()) {
-      if (!pending.abandoned) this.settle(pending, Exit.fail(this.ownerGone(pending.primitive, this.gone)))
+      if (pending.abandoned !== undefined) pending.abandoned()
+      else this.settle(pending, Exit.fail(this.ownerGone(pending.primitive, this.gone)))
     }
     this.pending.clear()
   }
 
   private settle(pending: Pending, result: Exit.Exit<unknown, unknown>): void {
-    if (pending.resume !== undefined) pending.resume(result)
-    else pending.settled = result
+    pending.settled = result // kept: an interruption racing the resume must see a success to undo it
+    pending.resume?.(result)
   }
 
   /** A call waiting for its reply keeps this process alive; an idle connection does not. */
@@ -166,7 +173,7 @@ class Channel {
         const compensation = undo(value)
         if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
       },
-      abandoned: false
+      abandoned: undefined
     }
     this.pending.set(id, pending)
     this.holdProcess()
@@ -181,19 +188,25 @@ class Channel {
     return Effect.async<unknown, unknown>((resume) => {
       if (pending.settled !== undefined) return resume(pending.settled)
       pending.resume = resume
-      return Effect.sync(() => {
-        if (!this.pending.has(id)) return
-        pending.abandoned = true
-        this.send(["cancel", id])
+      // Interrupted: a success already handed over is undone; otherwise the owner is asked to cancel,
+      // and the interruption completes once its final answer is in (a success then is undone too), so
+      // that what the caller does next (release a Condition's lock …) comes after it.
+      return Effect.suspend(() => {
+        if (!this.pending.has(id)) {
+          if (pending.settled !== undefined && Exit.isSuccess(pending.settled)) pending.undo?.(pending.settled.value)
+          return Effect.void
+        }
+        return Effect.async<void>((done) => {
+          pending.abandoned = () => done(Effect.void)
+          this.send(["cancel", id])
+        })
       })
     })
   }
 
   /** Sends a call without waiting for its reply: the undoing of a success nobody will see. */
-  private post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
-    if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
+  private post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): void {
     this.send(["post", ++this.nextId, reference.id, method, args, caller])
-    return Effect.void
   }
 
   private send(request: Request): void {
@@ -211,7 +224,9 @@ const channels = new Map<string, Channel>()
 export const channel = (reference: Reference): Channel => {
   let found = channels.get(reference.address)
   if (found === undefined) {
-    found = new Channel(reference.address, reference.ownerPid, reference.ownerName, () => channels.delete(reference.address))
+    // A channel whose owner is gone stays: its address is never served again (each server start
+    // makes a fresh directory), and later calls fail at once.
+    found = new Channel(reference.address, reference.ownerPid, reference.ownerName)
     channels.set(reference.address, found)
   }
   return found

@@ -10,6 +10,9 @@
  *                    ["post", id, object, method, args, caller]   (a call whose answer nobody awaits)
  *   server → client  ["ok", id, value]                           ["err", id, error]
  *                    ["wait", id]   (the call waits, e.g. for a lock another holds: do not spin for it)
+ *                    ["cancelled", id]   (a cancelled call ended without a result)
+ * A cancelled call is always answered once it has ended, so that its caller can
+ * undo a success that came first, and go on only after the owner is done with it.
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
  * a client that goes away has all its calls interrupted.
  */
@@ -35,12 +38,21 @@ export interface Served {
    * that waits. Unknown methods and bad arguments fail with a typed error.
    */
   readonly unsafeCall: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<unknown, unknown>
+  /**
+   * A waiting call whose caller's process has gone ended with `exit`: give back
+   * what it took for nobody (a lock it acquired, or took back after a wait).
+   */
+  readonly abandon?: (method: string, caller: string, exit: Exit.Exit<unknown, unknown>) => void
 }
 
 export type Request =
   | readonly ["call" | "post", number, string, string, ReadonlyArray<unknown>, string]
   | readonly ["cancel", number]
-export type Reply = readonly ["ok", number, unknown] | readonly ["err", number, unknown] | readonly ["wait", number]
+export type Reply =
+  | readonly ["ok", number, unknown]
+  | readonly ["err", number, unknown]
+  | readonly ["wait", number]
+  | readonly ["cancelled", number]
 
 const objects = new Map<string, Served>()
 let exitHooked = false
@@ -142,17 +154,21 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
     const authkey = Buffer.from(currentIdentity().authkey, "hex")
     const connection = yield* open(socket, { authkey }, authenticateClient)
     const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
+    let gone = false
     const reply = (message: Reply) => {
       const sent = connection.unsafeSend(message)
       if (!Exit.isExit(sent)) Effect.runFork(Effect.ignore(sent))
     }
     const answer = (id: number, exit: Exit.Exit<unknown, unknown>) =>
-      Exit.isSuccess(exit) ? reply(["ok", id, exit.value]) : reply(["err", id, encodeError(exit.cause)])
+      Exit.isSuccess(exit)
+        ? reply(["ok", id, exit.value])
+        : Exit.isInterrupted(exit)
+        ? reply(["cancelled", id])
+        : reply(["err", id, encodeError(exit.cause)])
     const handle = (request: Request): void => {
       if (request[0] === "cancel") {
         const fiber = running.get(request[1])
-        running.delete(request[1])
-        if (fiber !== undefined) Effect.runFork(Fiber.interrupt(fiber))
+        if (fiber !== undefined) Effect.runFork(Fiber.interrupt(fiber)) // answered when it has ended
         return
       }
       const [kind, id, objectId, method, args, caller] = request
@@ -176,16 +192,17 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
       waitingCalls++
       fiber.addObserver((exit) => {
         waitingCalls--
-        if (running.get(id) !== fiber) return // cancelled: the caller no longer listens
         running.delete(id)
-        respond(id, exit)
+        if (gone) served.abandon?.(method, caller, exit)
+        else respond(id, exit)
       })
     }
-    // A client that goes away has its waiting calls withdrawn.
+    // A client that goes away has its waiting calls withdrawn, and what they took given back.
     const closed = () => {
+      if (gone) return
+      gone = true
       connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
-      running.clear()
       Effect.runFork(connection.close)
     }
     connections.add(connection)

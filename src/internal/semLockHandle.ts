@@ -3,7 +3,7 @@
  * BoundedSemaphore: the owner's wraps the SemLock itself, another process's
  * reaches it through the owner's channel. Both run the same operations.
  */
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Exit } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { type Kind, SemLock } from "./semLock.js"
@@ -39,6 +39,9 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
       default:
         return Effect.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
     }
+  },
+  abandon: (method, caller, exit) => {
+    if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(core.unsafeRelease(caller)))
   }
 })
 
@@ -110,12 +113,26 @@ export class SemLockHandle implements Primitive {
     return fiberCaller((caller) => this.unsafeGetValue(caller))
   }
 
-  /** Runs `self` holding it: acquired before, released after, however `self` ends. */
+  /**
+   * Runs `self` holding it: acquired before, released after, however `self`
+   * ends. Waiting for it can be interrupted; a release that fails because the
+   * owner has gone is not an error of `self` (there is nothing left to release).
+   */
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
-    return Effect.acquireUseRelease(
-      this.acquire(),
-      () => self,
-      () => Effect.orDie(this.release)
-    )
+    return withHeld(this.acquire(), self, this.release)
   }
 }
+
+/** `self` between an acquire (interruptible while it waits) and its release, as `withLock`s do. */
+const withHeld = <A, E, R, E2>(
+  acquire: Effect.Effect<boolean, E2>,
+  self: Effect.Effect<A, E, R>,
+  release: Effect.Effect<void, ReleaseError>
+): Effect.Effect<A, E | E2, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(acquire), () =>
+      Effect.ensuring(
+        restore(self),
+        release.pipe(Effect.catchTag("OwnerGoneError", () => Effect.void), Effect.orDie)
+      ))
+  )
