@@ -8,8 +8,7 @@
 import { type Duration, Effect, type Scope } from "effect"
 import type { ValueError } from "./Errors.js"
 import { type BarrierHandle, makeLocal } from "./internal/barrier.js"
-import { PrimitiveTypeId } from "./internal/primitive.js"
-import * as ResourceServer from "./internal/resourceServer.js"
+import { PrimitiveTypeId, scopedServed } from "./internal/primitive.js"
 
 export type Barrier = BarrierHandle
 
@@ -22,5 +21,4 @@ export interface Options {
 
 /** A barrier for `parties` callers. */
 export const make = (parties: number, options?: Options): Effect.Effect<Barrier, ValueError, Scope.Scope> =>
-  Effect.acquireRelease(makeLocal(parties, options), (barrier) =>
-    Effect.sync(() => ResourceServer.unregister(barrier[PrimitiveTypeId].id)))
+  scopedServed(Effect.map(makeLocal(parties, options), (handle) => ({ handle, ids: [handle[PrimitiveTypeId].id] })))

@@ -10,15 +10,11 @@ import { Effect, type Scope } from "effect"
 import type { ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
 import { type ConditionHandle, makeLocal } from "./internal/condition.js"
-import * as ResourceServer from "./internal/resourceServer.js"
+import { scopedServed } from "./internal/primitive.js"
 
 export type { WaitError } from "./internal/condition.js"
 
 export type Condition = ConditionHandle
 
 /** A Condition on `lock` (a Lock or RLock made by this process), or on a fresh RLock. */
-export const make = (lock?: Lock): Effect.Effect<Condition, ValueError, Scope.Scope> =>
-  Effect.map(
-    Effect.acquireRelease(makeLocal(lock), ({ ids }) => Effect.sync(() => ids.forEach(ResourceServer.unregister))),
-    ({ handle }) => handle
-  )
+export const make = (lock?: Lock): Effect.Effect<Condition, ValueError, Scope.Scope> => scopedServed(makeLocal(lock))

@@ -6,11 +6,13 @@
  */
 import { Effect, type Scope } from "effect"
 import { type EventHandle, makeLocal } from "./internal/event.js"
-import { PrimitiveTypeId } from "./internal/primitive.js"
-import * as ResourceServer from "./internal/resourceServer.js"
+import { PrimitiveTypeId, scopedServed } from "./internal/primitive.js"
 
 export type Event = EventHandle
 
 /** A new Event, its flag clear. */
 export const make = (): Effect.Effect<Event, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.sync(makeLocal), (event) => Effect.sync(() => ResourceServer.unregister(event[PrimitiveTypeId].id)))
+  scopedServed(Effect.sync(() => {
+    const handle = makeLocal()
+    return { handle, ids: [handle[PrimitiveTypeId].id] }
+  }))

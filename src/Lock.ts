@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"
-import * as ResourceServer from "./internal/resourceServer.js"
+import { scopedServed } from "./internal/primitive.js"
 import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/semLockHandle.js"
 
 export { asOwner } from "./internal/primitive.js"
@@ -25,13 +25,10 @@ export type Lock = SemLockHandle
 
 /** @internal the four SemLock kinds share this constructor */
 export const makeKind = (kind: SemLockKind, value: number): Effect.Effect<SemLockHandle, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const { backend } = makeLocal(kind, value)
-      return { handle: new SemLockHandle(backend, kind), id: backend.id }
-    }),
-    ({ id }) => Effect.sync(() => ResourceServer.unregister(id))
-  ).pipe(Effect.map(({ handle }) => handle))
+  scopedServed(Effect.sync(() => {
+    const { backend } = makeLocal(kind, value)
+    return { handle: new SemLockHandle(backend, kind), ids: [backend.id] }
+  }))
 
 /** A non-recursive lock: released by anyone, once (Python's `multiprocessing.Lock`). */
 export const make = (): Effect.Effect<Lock, never, Scope.Scope> => makeKind("Lock", 1)

@@ -20,7 +20,7 @@
 import { Effect, Either, type Scope } from "effect"
 import type { ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
-import * as ResourceServer from "./internal/resourceServer.js"
+import { scopedServed } from "./internal/primitive.js"
 import { ArrayHandle, makeLocalArray, makeLocalValue, type Made, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Input, Item, Items, Typecode } from "./internal/sharedValue.js"
 
@@ -43,13 +43,7 @@ export interface Options {
 
 /** The handle, scoped: its registration (and its own lock's) ends with the scope. */
 const scoped = <H>(make: () => Either.Either<Made<H>, ValueError>): Effect.Effect<H, ValueError, Scope.Scope> =>
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.suspend(() => make()),
-      ({ ids }) => Effect.sync(() => ids.forEach(ResourceServer.unregister))
-    ),
-    ({ handle }) => handle
-  )
+  scopedServed(Effect.suspend(() => make()))
 
 /** Python's `Value(typecode, initial)`: one item (zero by default) with a lock, unless `lock: false`. */
 export const makeValue = <T extends Typecode>(

@@ -496,3 +496,22 @@ describe("interruption and cancellation", () => {
       here.close()
     }))
 })
+
+describe("compat owners", () => {
+  it.live("withLock bodies are tasks of their own: concurrent ones in one process exclude each other, and re-enter an RLock", () =>
+    Effect.promise(async () => {
+      const value = compat.Value("i", 0) // guarded by an RLock, as in Python
+      await Promise.all(Array.from({ length: 20 }, () =>
+        value.withLock(async () => {
+          const seen = await value.get()
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          await value.set(seen + 1)
+        })))
+      expect(await value.get()).toBe(20)
+      const rlock = new compat.RLock()
+      expect(await rlock.withLock(() => rlock.withLock(async () => "re-entered"))).toBe("re-entered")
+      expect(await rlock.getValue()).toBe(1)
+      value.close()
+      rlock.close()
+    }))
+})

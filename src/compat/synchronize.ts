@@ -14,7 +14,7 @@ import { type BarrierHandle, makeLocal as makeBarrier } from "../internal/barrie
 import { type ConditionHandle, makeLocal as makeCondition } from "../internal/condition.js"
 import { type EventHandle, makeLocal as makeEvent } from "../internal/event.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
-import { type Primitive, PrimitiveTypeId, processCaller } from "../internal/primitive.js"
+import { asTask, type Primitive, PrimitiveTypeId, processCaller } from "../internal/primitive.js"
 import * as ResourceServer from "../internal/resourceServer.js"
 import type { SemLockHandle } from "../internal/semLockHandle.js"
 import { makeLocal, SemLockHandle as Handle } from "../internal/semLockHandle.js"
@@ -79,14 +79,20 @@ class SemLockBase {
     stopServing(this.#handle)
   }
 
-  /** Python's `with lock:` — runs `body` holding it, and releases it however `body` ends. */
-  async withLock<T>(body: () => T | Promise<T>): Promise<T> {
-    await this.acquire()
-    try {
-      return await body()
-    } finally {
-      await this.release()
-    }
+  /**
+   * Python's `with lock:` — runs `body` holding it, and releases it however
+   * `body` ends. The body is a task of its own, as a thread is in Python: other
+   * tasks of this process wait for it, and within it an RLock is re-entered.
+   */
+  withLock<T>(body: () => T | Promise<T>): Promise<T> {
+    return asTask(async () => {
+      await this.acquire()
+      try {
+        return await body()
+      } finally {
+        await this.release()
+      }
+    })
   }
 }
 

@@ -9,9 +9,20 @@
  * A Condition's kind names its lock ("Condition:RLock:<lock id>"), so a proxy
  * reaches the lock directly for acquire and release.
  */
-import { Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Deferred, Duration, Effect, Exit } from "effect"
 import { NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, type Reference, remote, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import {
+  awaitWithin,
+  type Backend,
+  fiberCaller,
+  local,
+  type Primitive,
+  PrimitiveTypeId,
+  type Reference,
+  remote,
+  timeoutFromWire,
+  timeoutToWire
+} from "./primitive.js"
 import type { Served } from "./resourceServer.js"
 import type { SemLock } from "./semLock.js"
 import { coreOf, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
@@ -33,10 +44,7 @@ class ConditionState {
     const waiter: Waiter = { woken: Deferred.unsafeMake(undefined as never), notified: false }
     this.waiters.push(waiter)
     const depth = this.lock.unsafeReleaseAll()
-    const woken = Deferred.await(waiter.woken)
-    const wait = timeout === undefined || !Duration.isFinite(timeout)
-      ? Effect.as(woken, true)
-      : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
+    const wait = awaitWithin(Deferred.await(waiter.woken), timeout)
     const reacquire = Effect.tap(
       Effect.uninterruptible(Effect.suspend(() => this.lock.unsafeAcquire(owner, true))),
       () => this.lock.restoreDepth(owner, depth)

@@ -2,9 +2,9 @@
  * Event shared across processes: Python's `multiprocessing.Event`, a flag
  * processes wait on. The flag and its waiters live with the owner.
  */
-import { Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Deferred, Duration, Effect, Exit } from "effect"
 import { type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import { awaitWithin, type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
 
 class EventState {
@@ -35,10 +35,8 @@ class EventState {
     const withdraw = Effect.sync(() => {
       this.waiters = this.waiters.filter((w) => w !== waiter)
     })
-    const woken = Deferred.await(waiter)
-    const wait = timeout === undefined || !Duration.isFinite(timeout)
-      ? Effect.as(woken, true)
-      : Effect.map(Effect.timeoutOption(woken, timeout), (woke) => Option.isSome(woke) || this.flag)
+    // A set that lands as the timeout runs out still counts, as Python's re-check of the flag has it.
+    const wait = Effect.map(awaitWithin(Deferred.await(waiter), timeout), (woke) => woke || this.flag)
     return Effect.ensuring(wait, withdraw)
   }
 }

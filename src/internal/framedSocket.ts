@@ -61,7 +61,7 @@ const RECEIVE_BUFFER = 256 * 1024
  * microseconds, and sleeping in the event loop costs about that again in
  * wake-up latency. Not with one CPU, where spinning keeps the peer from running.
  */
-const SPIN_MS = 0.05
+export const SPIN_MS = 0.05
 const RECENT_SEND_MS = 1
 const SPINNING = availableParallelism() > 1
 /** Where spinning reads land before they are copied out; reads are synchronous, so one is enough. */

@@ -6,7 +6,8 @@
  * Operations are `unsafe`: they act at once and give an Exit when they are
  * already done, so an uncontended owner-local operation costs no fiber.
  */
-import { Duration, Effect, FiberRef } from "effect"
+import { AsyncLocalStorage } from "node:async_hooks"
+import { Duration, Effect, FiberRef, Option, type Scope } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import { currentIdentity } from "./currentProcess.js"
 import { channel, type Reference, type Undo } from "./resourceClient.js"
@@ -79,8 +80,38 @@ export const asOwner = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A,
 export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(FiberRef.get(currentOwner), f)
 
-/** The compat face's caller: the process. */
-export const processCaller = (): string => `${process.pid}`
+/**
+ * The compat face's owners: the process, or, inside a `withLock` body, that
+ * body's asynchronous task (what a thread is to Python): two tasks of one
+ * process running `withLock` at once exclude each other, and a task re-enters an
+ * RLock it holds.
+ */
+const taskOwner = new AsyncLocalStorage<string>()
+
+/** The compat face's caller. */
+export const processCaller = (): string => taskOwner.getStore() ?? `${process.pid}`
+
+/** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
+export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
+  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${process.pid}:task${++owners}`, body)
+
+/** Waits for `woken`, at most `timeout` (forever without one): whether it came in time. */
+export const awaitWithin = (woken: Effect.Effect<void>, timeout: Duration.Duration | undefined): Effect.Effect<boolean> =>
+  timeout === undefined || !Duration.isFinite(timeout)
+    ? Effect.as(woken, true)
+    : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
+
+/**
+ * A primitive made by this process, served while the Scope is open: `ids` are
+ * what it registered (its own lock's too, when it made one).
+ */
+export const scopedServed = <H, E>(
+  make: Effect.Effect<{ readonly handle: H; readonly ids: ReadonlyArray<string> }, E>
+): Effect.Effect<H, E, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(make, ({ ids }) => Effect.sync(() => ids.forEach(ResourceServer.unregister))),
+    ({ handle }) => handle
+  )
 
 /** A timeout as it travels: milliseconds, or null for none (or an infinite one). */
 export const timeoutToWire = (timeout: Duration.Duration | undefined): number | null =>

@@ -24,6 +24,7 @@ import * as path from "node:path"
 import { Effect, Either, Exit, Fiber } from "effect"
 import { open } from "../Listener.js"
 import type { ConnectionImpl } from "./connection.js"
+import { SPIN_MS } from "./framedSocket.js"
 import { currentIdentity } from "./currentProcess.js"
 import { ValueError } from "../Errors.js"
 import { authenticateClient } from "./handshake.js"
@@ -123,7 +124,6 @@ const connections = new Set<ConnectionImpl<unknown, unknown>>()
  * the server and its clients fit on the CPUs and no call waits (no contention):
  * otherwise reading would keep a core from a process that has work to do.
  */
-const SPIN_MS = 0.05
 const CPUS = availableParallelism()
 let waitingCalls = 0
 let readQueued = false

@@ -7,8 +7,9 @@
  * our process), a fiber in the Effect face. Operations act at once and return
  * an Exit when they are done; only a wait returns an Effect that waits.
  */
-import { Deferred, Duration, Effect, Option } from "effect"
+import { Deferred, Duration, Effect } from "effect"
 import { NotOwnerError, ValueError } from "../Errors.js"
+import { awaitWithin } from "./primitive.js"
 
 export type Kind = "semaphore" | "recursive"
 
@@ -75,11 +76,7 @@ export class SemLock {
     }
     const waiter: Waiter = { owner, woken: Deferred.unsafeMake(undefined as never), granted: false }
     this.waiters.push(waiter)
-    const woken = Deferred.await(waiter.woken)
-    const wait = timeout === undefined || !Duration.isFinite(timeout)
-      ? Effect.as(woken, true)
-      : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
-    return wait.pipe(
+    return awaitWithin(Deferred.await(waiter.woken), timeout).pipe(
       Effect.map((inTime) => {
         if (inTime || waiter.granted) return true
         this.withdraw(waiter)
