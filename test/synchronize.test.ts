@@ -515,3 +515,19 @@ describe("compat owners", () => {
       rlock.close()
     }))
 })
+
+describe("Barrier generations", () => {
+  it.scopedLive("a party arriving while the action runs waits for the next generation", () =>
+    Effect.gen(function*() {
+      const barrier = yield* Barrier.make(2, { action: Effect.sleep("100 millis") })
+      const first = yield* Effect.fork(Effect.all([barrier.wait(), barrier.wait()], { concurrency: "unbounded" }))
+      yield* Effect.sleep("30 millis") // the action is running now
+      const late = yield* Effect.fork(barrier.wait())
+      expect([...(yield* Fiber.join(first))].sort()).toEqual([0, 1])
+      yield* Effect.sleep("30 millis")
+      expect(Option.isNone(yield* Fiber.poll(late))).toBe(true) // not released with the first generation
+      expect(yield* barrier.nWaiting).toBe(1)
+      const partner = yield* barrier.wait()
+      expect([yield* Fiber.join(late), partner].sort()).toEqual([0, 1])
+    }))
+})

@@ -56,6 +56,11 @@ class BarrierState {
 
   unsafeWait(timeout: Duration.Duration | undefined): Effect.Effect<number, unknown> {
     if (this.isBroken) return Effect.fail(broken())
+    // While the action of a full generation runs, a newcomer waits for the next one, as in Python.
+    if (this.count >= this.parties) {
+      const draining = this.generation
+      return Effect.flatMap(Deferred.await(draining), () => Effect.suspend(() => this.unsafeWait(timeout)))
+    }
     const index = this.count++
     const generation = this.generation
     if (this.count === this.parties) {
