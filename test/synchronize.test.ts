@@ -408,6 +408,16 @@ describe("interruption and cancellation", () => {
       expect(yield* lock.getValue).toBe(1)
     }))
 
+  it.scopedLive("held keeps the lock for the rest of the Scope", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* lock.held
+        expect(yield* lock.getValue).toBe(0)
+      }))
+      expect(yield* lock.getValue).toBe(1)
+    }))
+
   it.scopedLive("a Barrier party that leaves breaks it for the others", () =>
     Effect.gen(function*() {
       const barrier = yield* Barrier.make(3)

@@ -3,7 +3,7 @@
  * BoundedSemaphore: the owner's wraps the SemLock itself, another process's
  * reaches it through the owner's channel. Both run the same operations.
  */
-import { Duration, Effect, Exit } from "effect"
+import { Duration, Effect, Exit, type Scope } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { type Kind, SemLock } from "./semLock.js"
@@ -114,6 +114,15 @@ export class SemLockHandle implements Primitive {
   }
 
   /**
+   * Holds it for the rest of the Scope: acquired now (the wait can be
+   * interrupted), released when the Scope closes.
+   */
+  get held(): Effect.Effect<void, OwnerGoneError, Scope.Scope> {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.zipRight(restore(this.acquire()), Effect.addFinalizer(() => quietly(this.release))))
+  }
+
+  /**
    * Runs `self` holding it: acquired before, released after, however `self`
    * ends. Waiting for it can be interrupted; a release that fails because the
    * owner has gone is not an error of `self` (there is nothing left to release).
@@ -131,8 +140,9 @@ const withHeld = <A, E, R, E2>(
 ): Effect.Effect<A, E | E2, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(restore(acquire), () =>
-      Effect.ensuring(
-        restore(self),
-        release.pipe(Effect.catchTag("OwnerGoneError", () => Effect.void), Effect.orDie)
-      ))
+      Effect.ensuring(restore(self), quietly(release)))
   )
+
+/** A release after the work: an owner that has gone leaves nothing to release; anything else is a defect. */
+const quietly = (release: Effect.Effect<void, ReleaseError>): Effect.Effect<void> =>
+  release.pipe(Effect.catchTag("OwnerGoneError", () => Effect.void), Effect.orDie)
