@@ -339,6 +339,22 @@ const codecMetric = (name, what, contenders) => ({
   contenders
 })
 
+// Child → parent streams, ours and Python's: `kind` is "bytes" or "objects".
+const streamMetric = (name, kind, items, oursCalls, pythonCalls) => ({
+  name,
+  better: "higher",
+  how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} ${items} / parent's elapsed ` +
+    `from the request to the last message (after ${config.streamWarmupMs} ms of untimed batches), one fresh child per round`,
+  rounds: config.pipeRounds,
+  warmup: 1000,
+  work: config.streamN,
+  summarize: (x) => x,
+  contenders: [
+    { key: "ours", label: `ours (compat Pipe, ${oursCalls})`, run: oursStream(kind) },
+    { key: "python", label: `python (multiprocessing.Pipe, spawn, ${pythonCalls})`, run: pythonStream(kind), python: true }
+  ]
+})
+
 const metrics = [
   {
     name: "process_start_join_ms",
@@ -385,34 +401,8 @@ const metrics = [
       { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: pythonPingPong, python: true }
     ]
   },
-  {
-    name: "pipe_bytes_1k_msgs_per_s",
-    better: "higher",
-    how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 1 KiB messages / parent's elapsed ` +
-      `from the request to the last message (after ${config.streamWarmupMs} ms of untimed batches), one fresh child per round`,
-    rounds: config.pipeRounds,
-    warmup: 1000,
-    work: config.streamN,
-    summarize: (x) => x,
-    contenders: [
-      { key: "ours", label: "ours (compat Pipe, sendBytes/recvBytes)", run: oursStream("bytes") },
-      { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: pythonStream("bytes"), python: true }
-    ]
-  },
-  {
-    name: "pipe_objects_msgs_per_s",
-    better: "higher",
-    how: `median of ${config.pipeRounds} rounds; child → parent, ${config.streamN} 5-field objects / parent's elapsed ` +
-      `from the request to the last message (after ${config.streamWarmupMs} ms of untimed batches), one fresh child per round`,
-    rounds: config.pipeRounds,
-    warmup: 1000,
-    work: config.streamN,
-    summarize: (x) => x,
-    contenders: [
-      { key: "ours", label: "ours (compat Pipe, send/recv, default serializer)", run: oursStream("objects") },
-      { key: "python", label: "python (multiprocessing.Pipe, spawn, send/recv = pickle)", run: pythonStream("objects"), python: true }
-    ]
-  },
+  streamMetric("pipe_bytes_1k_msgs_per_s", "bytes", "1 KiB messages", "sendBytes/recvBytes", "send_bytes/recv_bytes"),
+  streamMetric("pipe_objects_msgs_per_s", "objects", "5-field objects", "send/recv, default serializer", "send/recv = pickle"),
   {
     name: "lock_acquire_release_us",
     better: "lower",

@@ -81,10 +81,12 @@ const encodeJson = (value: unknown): Uint8Array => {
 /**
  * How values holding shared primitives cross: rewritten to references before
  * V8 serializes them, and back to proxies after (`internal/revive.ts` installs
- * it). Plain data never holds one, so only the V8 path pays for the walk.
+ * it). Plain data never holds one, so only the V8 path pays for the walk; and
+ * only a value that held one is walked again on arrival (it carries its own tag).
  */
 export interface HandleCodec {
-  readonly toWire: (value: unknown) => unknown
+  /** The value with its primitives replaced, or undefined when it holds none. */
+  readonly toWire: (value: unknown) => unknown | undefined
   readonly fromWire: (value: unknown) => unknown
 }
 let handles: HandleCodec | undefined
@@ -92,7 +94,18 @@ export const installHandleCodec = (codec: HandleCodec): void => {
   handles = codec
 }
 
-const encodeV8 = (value: unknown): Uint8Array => loadV8().serialize(handles === undefined ? value : handles.toWire(value))
+/** V8 bytes after this tag hold placeholders of shared primitives ("H"; never a top-level MessagePack byte here). */
+const HANDLES_TAG = 0x48
+
+const encodeV8 = (value: unknown): Uint8Array => {
+  const rewritten = handles?.toWire(value)
+  if (rewritten === undefined) return loadV8().serialize(value)
+  const bytes = loadV8().serialize(rewritten)
+  const tagged = Buffer.allocUnsafe(bytes.byteLength + 1)
+  tagged[0] = HANDLES_TAG
+  tagged.set(bytes, 1)
+  return tagged
+}
 
 /** Encodes a value; throws V8's `DataCloneError` (a `DOMException`) for what cannot be carried. */
 export const encode = (value: unknown): Uint8Array => {
@@ -109,8 +122,10 @@ export const decode = (bytes: Uint8Array): unknown => {
   switch (buffer[0]) {
     case JSON_TAG:
       return JSON.parse(buffer.toString("utf8", 1))
-    case V8_TAG: {
-      const value = loadV8().deserialize(buffer)
+    case V8_TAG:
+      return loadV8().deserialize(buffer)
+    case HANDLES_TAG: {
+      const value = loadV8().deserialize(buffer.subarray(1))
       return handles === undefined ? value : handles.fromWire(value)
     }
     default:

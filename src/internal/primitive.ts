@@ -68,7 +68,7 @@ export const remote = (reference: Reference): Backend => {
  * for the same owner.
  */
 const currentOwner = globalValue(Symbol.for("effect-multiprocessing/currentOwner"), () =>
-  FiberRef.unsafeMake<string>(`${process.pid}`))
+  FiberRef.unsafeMake<string>(String(process.pid)))
 
 let owners = 0
 
@@ -88,8 +88,10 @@ export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, 
  */
 const taskOwner = new AsyncLocalStorage<string>()
 
+const thisProcess = `${process.pid}`
+
 /** The compat face's caller. */
-export const processCaller = (): string => taskOwner.getStore() ?? `${process.pid}`
+export const processCaller = (): string => taskOwner.getStore() ?? thisProcess
 
 /** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>

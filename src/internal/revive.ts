@@ -145,6 +145,6 @@ const revived = (value: unknown, seen: Set<object>): unknown => {
 }
 
 installHandleCodec({
-  toWire: (value) => holdsPrimitive(value, new Set()) ? withPlaceholders(value, new Map()) : value,
+  toWire: (value) => holdsPrimitive(value, new Set()) ? withPlaceholders(value, new Map()) : undefined,
   fromWire: (value) => revived(value, new Set())
 })
