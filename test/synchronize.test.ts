@@ -334,6 +334,75 @@ describe("across processes", () => {
       }
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.live("a child's release reaches the owner before what the child sends after it (the owner never finds it still held)", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const sem = new compat.Semaphore(0)
+      const [here, there] = await compat.Pipe()
+      const rounds = 200
+      const child = new compat.Process({
+        target: async (lock: any, sem: any, conn: any, rounds: number) => {
+          for (let i = 0; i < rounds; i++) {
+            await lock.acquire()
+            await conn.send("holding")
+            await conn.recv()
+            await lock.release()
+            await sem.release() // a Semaphore's release is posted even with nothing held
+            await conn.send("released") // the owner, reading for this reply, may find it before the releases
+            await conn.recv()
+          }
+        },
+        args: [lock, sem, there, rounds]
+      })
+      child.start()
+      there.close()
+      const seen: Array<string> = []
+      for (let i = 0; i < rounds; i++) {
+        expect(await here.recv()).toBe("holding")
+        await here.send("release it")
+        expect(await here.recv()).toBe("released")
+        const free = await lock.acquire(false)
+        const raised = await sem.acquire(false)
+        if (!free || !raised) seen.push(`round ${i}: lock ${free ? "free" : "held"}, semaphore ${raised ? "raised" : "not raised"}`)
+        if (free) await lock.release()
+        await here.send("go")
+      }
+      expect(seen).toEqual([])
+      expect(await child.join()).toBe(0)
+      child.close()
+      here.close()
+      lock.close()
+      sem.close()
+    }))
+
+  it.live("a posted release the owner refuses fails the child's next use of that lock", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({
+        target: async (lock: any, conn: any) => {
+          await lock.acquire()
+          await conn.send("held")
+          await conn.recv() // meanwhile the owner released it: a Lock may be released by anyone
+          await lock.release() // believed held, so posted; the owner refuses it
+          const next = await lock.getValue().then(() => "no error", (e: any) => `${e.name}: ${e.message}`)
+          await conn.send(next)
+        },
+        args: [lock, there]
+      })
+      child.start()
+      there.close()
+      expect(await here.recv()).toBe("held")
+      await lock.release()
+      await here.send("go on")
+      expect(await here.recv()).toMatch(/ValueError: .*released too many times/)
+      expect(await lock.getValue()).toBe(1)
+      expect(await child.join()).toBe(0)
+      child.close()
+      here.close()
+      lock.close()
+    }))
+
   it.scopedLive("an RLock's recursion and ownership hold for a child holding a proxy", () =>
     Effect.gen(function*() {
       const rlock = yield* Lock.makeRLock()

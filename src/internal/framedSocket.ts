@@ -209,7 +209,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     let lastSend = -Infinity
     const spin = (): boolean => {
       const start = performance.now()
-      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
       flush()
       const before = arrivals
       do {
@@ -221,7 +221,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
     const readOnce = (): boolean => {
       const fd = descriptorOf(socket)
-      if (!SPINNING || fd === undefined || socket.readableLength > 0 || ended !== undefined) return false
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return false
       const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
       const count = readNow(fd, scratch)
       if (count === 0) return false

@@ -24,6 +24,8 @@ export interface Backend {
   readonly reference: () => Reference
   readonly isLocal: boolean
   readonly call: (method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo) => Effect.Effect<unknown, unknown>
+  /** Runs an operation that cannot fail in the owner without waiting for it there (see resourceClient). */
+  readonly post: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<void, unknown>
 }
 
 /** Anything that is a shared primitive: it can say how to reach it. */
@@ -46,7 +48,8 @@ export const local = (served: ResourceServer.Served): Backend => {
       ownerPid: process.pid,
       ownerName: currentIdentity().name
     }),
-    call: (method, args, caller) => served.unsafeCall(method, args, caller)
+    call: (method, args, caller) => served.unsafeCall(method, args, caller),
+    post: (method, args, caller) => Effect.asVoid(served.unsafeCall(method, args, caller))
   }
 }
 
@@ -57,7 +60,8 @@ export const remote = (reference: Reference): Backend => {
     id: reference.id,
     isLocal: false,
     reference: () => reference,
-    call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo)
+    call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo),
+    post: (method, args, caller) => channel(reference).post(reference, method, args, caller)
   }
 }
 

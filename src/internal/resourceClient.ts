@@ -30,6 +30,7 @@ export type Undo = (value: unknown) => readonly [method: string, args: ReadonlyA
 interface Pending {
   /** The primitive called, for errors. */
   readonly primitive: string
+  readonly reference: Reference
   /** Who waits for the result, once someone does; until then the result is kept in `settled`. */
   resume: ((result: Effect.Effect<unknown, unknown>) => void) | undefined
   settled: Exit.Exit<unknown, unknown> | undefined
@@ -61,6 +62,8 @@ class Channel {
   /** Why the owner is gone, once it is. */
   private gone: string | undefined
   private readonly pending = new Map<number, Pending>()
+  /** Posts the owner refused, by primitive id: the next use of that primitive fails with it. */
+  private readonly refused = new Map<string, unknown>()
   private nextId = 0
 
   constructor(
@@ -103,6 +106,10 @@ class Channel {
   }
 
   private dispatch(reply: Reply): void {
+    if (reply[0] === "failed") {
+      this.refused.set(reply[1], decodeError(reply[2] as EncodedError, this.ownerPid, this.ownerName))
+      return
+    }
     const [kind, id, payload] = reply
     const pending = this.pending.get(id)
     if (pending === undefined) return
@@ -115,6 +122,12 @@ class Channel {
     if (pending.abandoned !== undefined) {
       if (kind === "ok") pending.undo?.(payload)
       return pending.abandoned()
+    }
+    // A post of this process that the owner refused before answering this call: it fails instead.
+    const refusal = this.refused.size === 0 ? undefined : this.refusal(pending.reference)
+    if (refusal !== undefined) {
+      if (kind === "ok") pending.undo?.(payload)
+      return this.settle(pending, refusal)
     }
     this.settle(pending, kind === "ok"
       ? Exit.succeed(payload)
@@ -154,8 +167,18 @@ class Channel {
   }
 
   /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
+  /** Why `reference` cannot be used now: its owner is gone, or refused a post of this process. */
+  private refusal(reference: Reference): Exit.Exit<never, unknown> | undefined {
+    if (this.gone !== undefined) return Exit.fail(this.ownerGone(describe(reference), this.gone))
+    if (this.refused.size === 0 || !this.refused.has(reference.id)) return undefined
+    const error = this.refused.get(reference.id)
+    this.refused.delete(reference.id)
+    return Exit.fail(error)
+  }
+
   call(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo): Effect.Effect<unknown, unknown> {
-    if (this.gone !== undefined) return Effect.fail(this.ownerGone(describe(reference), this.gone))
+    const refusal = this.refusal(reference)
+    if (refusal !== undefined) return refusal
     if (this.connection === undefined) {
       this.connecting ??= this.connect()
       return Effect.flatMap(Effect.promise(() => this.connecting!), (connected) =>
@@ -166,12 +189,13 @@ class Channel {
     const id = ++this.nextId
     const pending: Pending = {
       primitive: describe(reference),
+      reference,
       resume: undefined,
       settled: undefined,
       waits: false,
       undo: undo === undefined ? undefined : (value) => {
         const compensation = undo(value)
-        if (compensation !== undefined) this.post(reference, compensation[0], compensation[1], caller)
+        if (compensation !== undefined) this.unsafePost(reference, compensation[0], compensation[1], caller)
       },
       abandoned: undefined
     }
@@ -204,8 +228,25 @@ class Channel {
     })
   }
 
-  /** Sends a call without waiting for its reply: the undoing of a success nobody will see. */
-  private post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): void {
+  /**
+   * Runs `method` on the owner's object without waiting for it to be done: for
+   * an operation that cannot fail there (a release of a lock this process
+   * holds). It is written at once, before anything this process sends later on
+   * any other connection, so that it reaches the owner before whatever it
+   * causes; the owner reads it before reporting state (see `catchUp` in
+   * resourceServer). Should the owner refuse it after all, the next use of the
+   * primitive from this process fails with the owner's error.
+   */
+  post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
+    const refusal = this.refusal(reference)
+    if (refusal !== undefined) return refusal
+    if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
+    this.unsafePost(reference, method, args, caller)
+    this.connection?.unsafeFlush()
+    return Exit.void
+  }
+
+  private unsafePost(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): void {
     this.send(["post", ++this.nextId, reference.id, method, args, caller])
   }
 

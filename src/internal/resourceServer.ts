@@ -11,6 +11,7 @@
  *   server → client  ["ok", id, value]                           ["err", id, error]
  *                    ["wait", id]   (the call waits, e.g. for a lock another holds: do not spin for it)
  *                    ["cancelled", id]   (a cancelled call ended without a result)
+ *                    ["failed", object, error]   (a post failed: its sender fails its next use of `object`)
  * A cancelled call is always answered once it has ended, so that its caller can
  * undo a success that came first, and go on only after the owner is done with it.
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
@@ -54,6 +55,7 @@ export type Reply =
   | readonly ["err", number, unknown]
   | readonly ["wait", number]
   | readonly ["cancelled", number]
+  | readonly ["failed", string, unknown]
 
 const objects = new Map<string, Served>()
 let exitHooked = false
@@ -149,6 +151,27 @@ const readForMore = () => {
   })
 }
 
+/** The connection whose messages are being handled (its socket is not read again meanwhile). */
+let delivering: ConnectionImpl<unknown, unknown> | undefined
+let catchingUp = false
+
+/**
+ * Reads what every other client has already sent, before an answer that
+ * reports the state (a lock found held, a value): a client posts its releases
+ * (see resourceClient), so a release may still sit unread in this process's
+ * socket when another process, told of it by other means, asks. Reading first
+ * keeps cause before effect, as Python's synchronous release does.
+ */
+export const catchUp = (): void => {
+  if (catchingUp || connections.size === 0) return
+  catchingUp = true
+  try {
+    for (const connection of connections) if (connection !== delivering) connection.unsafePoll()
+  } finally {
+    catchingUp = false
+  }
+}
+
 const serveClient = (socket: net.Socket): Effect.Effect<void> =>
   Effect.gen(function*() {
     const authkey = Buffer.from(currentIdentity().authkey, "hex")
@@ -172,7 +195,9 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
         return
       }
       const [kind, id, objectId, method, args, caller] = request
-      const respond = kind === "call" ? answer : () => {}
+      const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
+        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause)])
+      }
       const served = objects.get(objectId)
       if (served === undefined) {
         return respond(id, Exit.fail(new ValueError({ message: `${objectId} is no longer served by this process` })))
@@ -208,7 +233,13 @@ const serveClient = (socket: net.Socket): Effect.Effect<void> =>
     connections.add(connection)
     connection.unsafeDeliver((message) => {
       if (Either.isLeft(message)) return closed()
-      handle(message.right as Request)
+      const outer = delivering
+      delivering = connection
+      try {
+        handle(message.right as Request)
+      } finally {
+        delivering = outer
+      }
       readForMore()
     }, closed)
   }).pipe(Effect.ignore)

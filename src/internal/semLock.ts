@@ -7,7 +7,7 @@
  * our process), a fiber in the Effect face. Operations act at once and return
  * an Exit when they are done; only a wait returns an Effect that waits.
  */
-import { Deferred, Duration, Effect } from "effect"
+import { Deferred, Duration, Effect, Exit } from "effect"
 import { NotOwnerError, ValueError } from "../Errors.js"
 import { awaitWithin } from "./primitive.js"
 
@@ -18,6 +18,10 @@ interface Waiter {
   readonly woken: Deferred.Deferred<void>
   granted: boolean
 }
+
+/** An acquire's answers when it need not wait (shared: callers tell "found held" by identity). */
+export const ACQUIRED: Exit.Exit<boolean> = Exit.succeed(true)
+export const FOUND_HELD: Exit.Exit<boolean> = Exit.succeed(false)
 
 export class SemLock {
   private value: number
@@ -65,14 +69,14 @@ export class SemLock {
   unsafeAcquire(owner: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean> {
     if (this.kind === "recursive" && this.isMine(owner)) {
       this.depth++
-      return Effect.succeed(true)
+      return ACQUIRED
     }
     if (this.value > 0 && this.waiters.length === 0) {
       this.take(owner)
-      return Effect.succeed(true)
+      return ACQUIRED
     }
     if (!block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))) {
-      return Effect.succeed(false)
+      return FOUND_HELD
     }
     const waiter: Waiter = { owner, woken: Deferred.unsafeMake(undefined as never), granted: false }
     this.waiters.push(waiter)

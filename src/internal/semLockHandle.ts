@@ -6,8 +6,8 @@
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
-import { type Kind, SemLock } from "./semLock.js"
-import type { Served } from "./resourceServer.js"
+import { FOUND_HELD, type Kind, SemLock } from "./semLock.js"
+import { catchUp, type Served } from "./resourceServer.js"
 
 export type SemLockKind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
 
@@ -28,11 +28,19 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
     switch (method) {
       case "acquire": {
         const [block, millis] = args as [boolean, number | null]
-        return core.unsafeAcquire(caller, block !== false, timeoutFromWire(millis))
+        const timeout = timeoutFromWire(millis)
+        const acquired = core.unsafeAcquire(caller, block !== false, timeout)
+        // Found held, and answering so at once: a release another process posted may not be read yet.
+        if (acquired === FOUND_HELD) {
+          catchUp()
+          return core.unsafeAcquire(caller, block !== false, timeout)
+        }
+        return acquired
       }
       case "release":
         return core.unsafeRelease(caller)
       case "getValue":
+        catchUp()
         return Effect.succeed(core.getValue())
       case "isMine":
         return Effect.succeed(core.isMine(caller))
@@ -63,6 +71,20 @@ export const coreOf = (handle: SemLockHandle): SemLock | undefined => cores.get(
 
 export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
 
+/**
+ * What the callers of this process hold of each primitive served elsewhere
+ * ("id caller" → acquisitions not yet released). A release of something held
+ * cannot fail at the owner, so it is posted rather than waited for: an
+ * acquire+release pair costs one round trip, not two.
+ */
+const holdings = new Map<string, number>()
+
+const hold = (key: string, change: 1 | -1): void => {
+  const count = (holdings.get(key) ?? 0) + change
+  if (count > 0) holdings.set(key, count)
+  else holdings.delete(key)
+}
+
 export class SemLockHandle implements Primitive {
   readonly [PrimitiveTypeId]: Backend
 
@@ -76,17 +98,35 @@ export class SemLockHandle implements Primitive {
 
   /** An acquire whose caller was interrupted as it succeeded is released again (see resourceClient). */
   unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    return this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) =>
+    const acquired = this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) =>
       value === true ? ["release", []] : undefined) as Effect.Effect<boolean, OwnerGoneError>
+    if (this.backend.isLocal) return acquired
+    const key = `${this.backend.id} ${caller}`
+    const count = (value: boolean) => value && hold(key, 1)
+    if (Exit.isExit(acquired)) {
+      if (Exit.isSuccess(acquired)) count(acquired.value === true)
+      return acquired
+    }
+    return Effect.tap(acquired, count)
   }
 
   /**
-   * Done once the owner has released it, as Python's is once the semaphore is
-   * posted: whatever the caller does next (signal another process, exit) comes
-   * after, so another process never finds it still held.
+   * In the owner, done once released. From another process, a release of what
+   * its caller holds (or of an unbounded Semaphore, which any release may
+   * raise) is posted: it reaches the owner before anything the caller sends
+   * after it, and the owner reads it before it tells anyone the lock is held.
+   * Any other release waits for the owner's answer, which may be a refusal.
    */
   unsafeRelease(caller: string): Effect.Effect<void, ReleaseError> {
-    return this.backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>
+    const backend = this.backend
+    if (!backend.isLocal) {
+      const key = `${backend.id} ${caller}`
+      if (holdings.has(key) || this.kind === "Semaphore") {
+        hold(key, -1)
+        return backend.post("release", [], caller) as Effect.Effect<void, ReleaseError>
+      }
+    }
+    return backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>
   }
 
   unsafeGetValue(caller: string): Effect.Effect<number, OwnerGoneError> {
