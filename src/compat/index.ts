@@ -54,3 +54,4 @@ export { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } f
 export type { AcquireOptions, BarrierOptions } from "./synchronize.js"
 export { Array, RawArray, RawValue, SharedArray, SharedValue, Value } from "./sharedctypes.js"
 export type { Input, Item, SharedOptions, Typecode } from "./sharedctypes.js"
+export { JoinableQueue, Queue, type QueueWaitOptions, SimpleQueue } from "./queues.js"

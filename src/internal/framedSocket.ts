@@ -14,8 +14,12 @@ import { EOFError, OSError } from "../Errors.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 
-/** This process's open connections, for the child bootstrap to flush before exiting. */
-const openSockets = (): Set<OpenSocket> => {
+/**
+ * This process's open connections, for the child bootstrap to flush before
+ * exiting; others may add an entry that queues what must still leave on a
+ * socket (a queue proxy's pending items) and flushes it.
+ */
+export const openSockets = (): Set<OpenSocket> => {
   const g = globalThis as Record<symbol, Set<OpenSocket> | undefined>
   if (g[OPEN_SOCKETS_KEY] === undefined) {
     g[OPEN_SOCKETS_KEY] = new Set()
@@ -64,6 +68,14 @@ const RECEIVE_BUFFER = 256 * 1024
 export const SPIN_MS = 0.05
 const RECENT_SEND_MS = 1
 const SPINNING = availableParallelism() > 1
+
+/**
+ * Spins that found nothing make this process skip the next ones, more after
+ * each miss in a row (up to 64): with more busy processes than CPUs a reply is
+ * slow to come, and spinning only takes a core from whoever would send it.
+ */
+let spinsToSkip = 0
+let missesInARow = 0
 /** Where spinning reads land before they are copied out; reads are synchronous, so one is enough. */
 let spinScratch: Buffer | undefined
 
@@ -211,11 +223,20 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       const start = performance.now()
       if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
       flush()
+      if (spinsToSkip > 0) {
+        spinsToSkip--
+        return false
+      }
       const before = arrivals
       do {
-        if (!readOnce()) break
-        if (arrivals > before) return true
+        if (!readOnce()) return false
+        if (arrivals > before) {
+          missesInARow = 0
+          return true
+        }
       } while (performance.now() - start < SPIN_MS)
+      missesInARow = Math.min(missesInARow + 1, 6)
+      spinsToSkip = 2 ** missesInARow - 1
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */

@@ -102,7 +102,7 @@ export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
   taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${process.pid}:task${++owners}`, body)
 
 /** Waits for `woken`, at most `timeout` (forever without one): whether it came in time. */
-export const awaitWithin = (woken: Effect.Effect<void>, timeout: Duration.Duration | undefined): Effect.Effect<boolean> =>
+export const awaitWithin = <E>(woken: Effect.Effect<unknown, E>, timeout: Duration.Duration | undefined): Effect.Effect<boolean, E> =>
   timeout === undefined || !Duration.isFinite(timeout)
     ? Effect.as(woken, true)
     : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)

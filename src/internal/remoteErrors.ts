@@ -11,6 +11,7 @@ type ErrorClass = new(fields: any) => Error
 const classes: Record<string, ErrorClass> = {
   BrokenBarrierError: Errors.BrokenBarrierError,
   Empty: Errors.Empty,
+  EOFError: Errors.EOFError,
   Full: Errors.Full,
   IndexError: Errors.IndexError,
   NotOwnerError: Errors.NotOwnerError,

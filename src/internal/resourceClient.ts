@@ -7,11 +7,14 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
-import { Duration, Effect, Either, Exit, FiberId, Schedule, Scope } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
 import { currentIdentity } from "./currentProcess.js"
+import { openSockets } from "./framedSocket.js"
+import { pack } from "./itemBatch.js"
+import type { OpenSocket } from "./protocol.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
 import type { Reply, Request } from "./resourceServer.js"
 
@@ -50,6 +53,21 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
+/**
+ * Posts gathered during a tick and sent as one (a queue's puts, a
+ * JoinableQueue's `taskDone`s): items are packed into one batch, counts added.
+ */
+interface Gathered {
+  readonly reference: Reference
+  readonly method: string
+  readonly items: Array<Uint8Array>
+  bytes: number
+  count: number
+}
+
+/** A gathered batch past this many bytes leaves at once. */
+const GATHERED_BYTES = 64 * 1024
+
 /** While the owner lives, a refused connection is retried this long: its server may be starting. */
 const CONNECT_PATIENCE = Duration.seconds(5)
 const CONNECT_RETRY = Duration.millis(20)
@@ -65,6 +83,15 @@ class Channel {
   /** Posts the owner refused, by primitive id: the next use of that primitive fails with it. */
   private readonly refused = new Map<string, unknown>()
   private nextId = 0
+  /** Posts gathered this tick, by primitive and method; they leave before anything else this channel sends. */
+  private readonly gathered = new Map<string, Gathered>()
+  private gatherFlushQueued = false
+  private lastGathered: Gathered | undefined
+  /** Set while the socket holds more than its send buffer: gathered posts wait for it. */
+  private congestion: Effect.Effect<void> | undefined
+  /** Run before this process exits, before the socket is flushed (a queue proxy gives back its items). */
+  readonly atExit = new Set<() => void>()
+  private exitEntry: OpenSocket | undefined
 
   constructor(
     private readonly address: string,
@@ -97,6 +124,15 @@ class Channel {
       const connection = result.right as ConnectionImpl<unknown, never>
       connection.osSocket.unref()
       this.connection = connection
+      this.exitEntry = {
+        socket: connection.osSocket,
+        flush: () => {
+          for (const hook of this.atExit) hook()
+          this.flushGathered()
+          this.connection?.unsafeFlush()
+        }
+      }
+      openSockets().add(this.exitEntry)
       connection.unsafeDeliver(
         (message) => Either.isRight(message) ? this.dispatch(message.right as Reply) : this.fail(this.whyGone()),
         () => this.fail(this.whyGone())
@@ -145,6 +181,9 @@ class Channel {
     if (this.gone === undefined) this.gone = reason
     const connection = this.connection
     this.connection = undefined
+    this.gathered.clear()
+    this.lastGathered = undefined
+    if (this.exitEntry !== undefined) openSockets().delete(this.exitEntry)
     if (connection !== undefined) Effect.runFork(connection.close)
     for (const pending of this.pending.values()) {
       if (pending.abandoned !== undefined) pending.abandoned()
@@ -250,12 +289,87 @@ class Channel {
     this.send(["post", ++this.nextId, reference.id, method, args, caller])
   }
 
+  /**
+   * Posts `item` (or adds `count`) to `method` of `reference`, gathered with
+   * the others of this tick into one post, which leaves at the end of the
+   * tick, once it is large, or before anything else this channel sends: so
+   * FIFO with every other operation of this process on the owner's objects.
+   * Waits while the socket is congested (the owner reads slower than we post).
+   */
+  gather(reference: Reference, method: string, item: Uint8Array | undefined, count = 0): Effect.Effect<void, unknown> {
+    const refusal = this.refusal(reference)
+    if (refusal !== undefined) return refusal
+    if (this.connection === undefined) {
+      const args = item === undefined ? [count] : [pack([item])]
+      return Effect.asVoid(this.call(reference, method, args, ""))
+    }
+    let entry = this.lastGathered
+    if (entry === undefined || entry.reference !== reference || entry.method !== method) {
+      const key = `${reference.id} ${method}`
+      entry = this.gathered.get(key)
+      if (entry === undefined) {
+        entry = { reference, method, items: [], bytes: 0, count: 0 }
+        this.gathered.set(key, entry)
+      }
+      this.lastGathered = entry
+    }
+    entry.count += count
+    if (item !== undefined) {
+      entry.items.push(item)
+      entry.bytes += 4 + item.byteLength
+    }
+    if (entry.bytes >= GATHERED_BYTES) this.flushGathered()
+    else if (!this.gatherFlushQueued) {
+      this.gatherFlushQueued = true
+      process.nextTick(() => {
+        this.gatherFlushQueued = false
+        this.flushGathered()
+      })
+    }
+    return this.congestion ?? Exit.void
+  }
+
+  private flushGathered(): void {
+    if (this.gathered.size === 0) return
+    const entries = [...this.gathered.values()]
+    this.gathered.clear()
+    this.lastGathered = undefined
+    for (const { reference, method, items, count } of entries) {
+      this.transmit(["post", ++this.nextId, reference.id, method, items.length > 0 ? [pack(items)] : [count], ""])
+    }
+  }
+
+  /** Everything sent so far written to the socket (CPython's `join_thread`, for a queue's feeder). */
+  get written(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      this.flushGathered()
+      const connection = this.connection
+      if (connection === undefined) return resume(Effect.void)
+      connection.unsafeFlush()
+      const socket = connection.osSocket
+      if (socket.destroyed || socket.writableLength === 0) return resume(Effect.void)
+      socket.write(Buffer.alloc(0), () => resume(Effect.void))
+    })
+  }
+
   private send(request: Request): void {
+    this.flushGathered()
+    this.transmit(request)
+  }
+
+  private transmit(request: Request): void {
     const connection = this.connection
     if (connection === undefined) return
     const sent = connection.unsafeSend(request)
-    if (!Exit.isExit(sent)) Effect.runFork(Effect.catchAll(sent, () => Effect.sync(() => this.fail(this.whyGone()))))
-    else if (Exit.isFailure(sent)) this.fail(this.whyGone())
+    if (Exit.isExit(sent)) {
+      if (Exit.isFailure(sent)) this.fail(this.whyGone())
+      return
+    }
+    const sending = Effect.runFork(Effect.catchAll(sent, () => Effect.sync(() => this.fail(this.whyGone()))))
+    if (this.congestion === undefined) {
+      this.congestion = Fiber.join(sending)
+      sending.addObserver(() => (this.congestion = undefined))
+    }
   }
 }
 

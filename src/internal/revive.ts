@@ -19,6 +19,8 @@ import { isPrimitive, PrimitiveTypeId, type Reference, remote } from "./primitiv
 import { SemLockHandle } from "./semLockHandle.js"
 import { isSharedValueKind, reviveSharedValue } from "./sharedValueHandle.js"
 import { wrapSharedValue } from "../compat/sharedctypes.js"
+import { wrapQueue } from "../compat/queues.js"
+import { makeRemote as makeRemoteQueue, parseKind as parseQueueKind } from "./queueHandle.js"
 
 /** The same face's object for a shared primitive that arrived as a reference. */
 export const revivePrimitive = (reference: Reference, face: Face): unknown => {
@@ -39,6 +41,11 @@ export const revivePrimitive = (reference: Reference, face: Face): unknown => {
   if (isSharedValueKind(kind)) {
     const handle = reviveSharedValue(backend, kind)
     return face === "compat" ? wrapSharedValue(handle) : handle
+  }
+  const queue = parseQueueKind(kind)
+  if (queue !== undefined) {
+    const handle = makeRemoteQueue(backend, queue.kind, queue.maxsize)
+    return face === "compat" ? wrapQueue(handle) : handle
   }
   throw new Error(`cannot revive a shared ${kind}: this version does not know it`)
 }

@@ -1,0 +1,40 @@
+// Queue throughput, P producers → C consumers, all children of the owner; timed from a start Event to the last item.
+import { Event, Process, Queue } from "effect-multiprocessing/compat"
+const [P, C, N] = (process.argv[2] ?? "1,1,200000").split(",").map(Number)
+const q = new Queue()
+const start = new Event()
+const done = new Queue()
+const producer = async (q, start, n, id) => {
+  await start.wait()
+  const c0 = process.cpuUsage()
+  for (let i = 0; i < n; i++) await q.put({ id: i, producer: id })
+  const c = process.cpuUsage(c0)
+  console.log("producer cpu us per item", ((c.user + c.system) / n).toFixed(2), "congested puts", globalThis.__congested)
+}
+const consumer = async (q, start, done, n) => {
+  await q.put({ id: -1, producer: -1 }) // warm: make the connection
+  await q.get()
+  await done.put("ready")
+  await start.wait()
+  const c0 = process.cpuUsage()
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += (await q.get()).id
+  const c = process.cpuUsage(c0)
+  console.log("consumer cpu us per item", ((c.user + c.system) / n).toFixed(2), "items per batch", (n / globalThis.__batches).toFixed(1))
+  await done.put(sum)
+}
+const cs = Array.from({ length: C }, () => new Process({ target: consumer, args: [q, start, done, (N * P) / C] }))
+const ps = Array.from({ length: P }, (_, k) => new Process({ target: producer, args: [q, start, N, k] }))
+for (const c of cs) c.start()
+for (let i = 0; i < C; i++) await done.get()
+for (const p of ps) p.start()
+await new Promise((r) => setTimeout(r, 1000)) // producers up
+const t0 = performance.now(); const cpu0 = process.cpuUsage()
+await start.set()
+let sum = 0
+for (let i = 0; i < C; i++) sum += await done.get()
+const t1 = performance.now(); const cpu = process.cpuUsage(cpu0); console.log("owner cpu us per item", ((cpu.user + cpu.system) / (N * P)).toFixed(2), "wall us per item", ((t1 - t0) * 1000 / (N * P)).toFixed(2))
+await globalThis.__stopProfile?.()
+for (const p of [...ps, ...cs]) await p.join()
+console.log(`${P}→${C}`, Math.round((N * P) / ((t1 - t0) / 1000)), "items/s", sum === P * N * (N - 1) / 2 ? "ok" : `BAD SUM ${sum}`)
+q.dispose(); done.dispose(); start.close()

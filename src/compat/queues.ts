@@ -1,0 +1,183 @@
+/**
+ * Python's `multiprocessing` Queue, JoinableQueue and SimpleQueue for plain
+ * TypeScript. The process that makes one serves it; passed to a child it
+ * arrives as a proxy. Everything that may talk to the owner returns a Promise.
+ *
+ * ```ts
+ * const q = new Queue()
+ * const p = new Process({ target: (q) => q.put([42, null, "hello"]), args: [q] })
+ * p.start()
+ * console.log(await q.get()) // [42, null, "hello"]
+ * await p.join()
+ * ```
+ *
+ * Errors are Python's: `Empty`, `Full`, `ValueError` (a closed queue, too many
+ * `taskDone`s); a get on a queue ended through the Effect face fails with
+ * `EOFError` once it is empty, and `for await` over a queue ends there.
+ */
+import { EffectPrimitiveKey } from "../internal/handles.js"
+import { makeLocal, type QueueHandle } from "../internal/queueHandle.js"
+import { runPromise, runSync, seconds } from "./runtime.js"
+import { EOFError } from "../Errors.js"
+
+export interface QueueWaitOptions {
+  /** Wait (default); false answers at once. */
+  readonly block?: boolean
+  /** Seconds to wait at most (forever when omitted or null). */
+  readonly timeout?: number | null
+}
+
+const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined) => {
+  const options = typeof block === "object" ? block : { block, timeout }
+  return [options.block ?? true, seconds(options.timeout)] as const
+}
+
+const handleOf = (kind: QueueHandle["kind"], maxsize: number | QueueHandle): QueueHandle =>
+  typeof maxsize === "number" ? runSync(makeLocal(kind, maxsize)) : maxsize
+
+/** Python's `multiprocessing.Queue(maxsize=0)`: FIFO, shared by every process it reaches. */
+export class Queue<T = unknown> {
+  readonly #handle: QueueHandle
+
+  /** `maxsize` zero or less: no limit. */
+  constructor(maxsize: number | QueueHandle = 0) {
+    this.#handle = handleOf("Queue", maxsize)
+  }
+
+  /** @internal what travels when this is a Process argument */
+  get [EffectPrimitiveKey](): QueueHandle {
+    return this.#handle
+  }
+
+  protected get handle(): QueueHandle {
+    return this.#handle
+  }
+
+  /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
+  put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
+    const [wait, limit] = waitOptions(block, timeout)
+    return runPromise(this.#handle.unsafePut(obj, wait, limit))
+  }
+
+  putNowait(obj: T): Promise<void> {
+    return this.put(obj, false)
+  }
+
+  /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
+  get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
+    const [wait, limit] = waitOptions(block, timeout)
+    return runPromise(this.#handle.unsafeGet(wait, limit)) as Promise<T>
+  }
+
+  getNowait(): Promise<T> {
+    return this.get(false)
+  }
+
+  /** Items put and not yet taken; approximate while other processes put and get, as in Python. */
+  qsize(): Promise<number> {
+    return runPromise(this.#handle.unsafeQsize())
+  }
+
+  async empty(): Promise<boolean> {
+    return (await this.qsize()) === 0
+  }
+
+  full(): Promise<boolean> {
+    return runPromise(this.#handle.unsafeFull())
+  }
+
+  /** This process puts and gets no more through it; the queue goes on for the others. */
+  close(): void {
+    this.#handle.unsafeClose()
+  }
+
+  /** After `close()`: resolves once everything this process put has been written to the owner. */
+  joinThread(): Promise<void> {
+    return runPromise(this.#handle.unsafeJoinThread())
+  }
+
+  /**
+   * Python's `cancel_join_thread()` lets a process exit without flushing its
+   * feeder, to avoid a deadlock when nobody reads the pipe. Here the owner reads
+   * every put as it arrives, even while it joins the child, so there is no such
+   * deadlock and nothing to cancel: puts are never dropped.
+   */
+  cancelJoinThread(): void {}
+
+  /**
+   * Stops serving it, when this process made it: it ends, what waits on it
+   * fails, and other processes' proxies fail from then on. Not in Python;
+   * without it a queue is served as long as its process lives.
+   */
+  dispose(): void {
+    this.#handle.unsafeShutdown()
+  }
+
+  /** Takes items until the queue has ended and is empty. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (true) {
+      try {
+        yield await this.get()
+      } catch (error) {
+        if (error instanceof EOFError) return
+        throw error
+      }
+    }
+  }
+}
+
+/** Python's `JoinableQueue`: consumers call `taskDone()` per item; `join()` waits until every item is done. */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  constructor(maxsize: number | QueueHandle = 0) {
+    super(handleOf("JoinableQueue", maxsize))
+  }
+
+  /** Marks one item taken as done; `ValueError` when called more times than items were put. */
+  taskDone(): Promise<void> {
+    return runPromise(this.handle.unsafeTaskDone())
+  }
+
+  /** Resolves once every item put has been marked done. */
+  join(): Promise<void> {
+    return runPromise(this.handle.unsafeJoin())
+  }
+}
+
+/** Python's `SimpleQueue`: unbounded; put, get, empty, close. */
+export class SimpleQueue<T = unknown> {
+  readonly #handle: QueueHandle
+
+  constructor(handle?: QueueHandle) {
+    this.#handle = handle ?? runSync(makeLocal("SimpleQueue", 0))
+  }
+
+  /** @internal what travels when this is a Process argument */
+  get [EffectPrimitiveKey](): QueueHandle {
+    return this.#handle
+  }
+
+  put(obj: T): Promise<void> {
+    return runPromise(this.#handle.unsafePut(obj))
+  }
+
+  get(): Promise<T> {
+    return runPromise(this.#handle.unsafeGet()) as Promise<T>
+  }
+
+  async empty(): Promise<boolean> {
+    return (await runPromise(this.#handle.unsafeQsize())) === 0
+  }
+
+  close(): void {
+    this.#handle.unsafeClose()
+  }
+
+  /** See `Queue.dispose`. */
+  dispose(): void {
+    this.#handle.unsafeShutdown()
+  }
+}
+
+/** @internal a compat object around an Effect-face handle, for a child's arguments */
+export const wrapQueue = (handle: QueueHandle): Queue | JoinableQueue | SimpleQueue =>
+  handle.kind === "JoinableQueue" ? new JoinableQueue(handle) : handle.kind === "SimpleQueue" ? new SimpleQueue(handle) : new Queue(handle)

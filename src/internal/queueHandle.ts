@@ -1,0 +1,419 @@
+/**
+ * The object every process holds for a Queue, JoinableQueue or SimpleQueue.
+ * The owner's works on the QueueCore itself; another process's reaches it
+ * through the owner's channel, and does not pay a round trip per item:
+ *
+ * - puts to an unbounded queue are posted, gathered per tick into one batch
+ *   (CPython's feeder thread does the same job); a bounded queue's put is a
+ *   call, as it may have to wait for room;
+ * - a get that finds nothing here asks the owner for up to `want` items and
+ *   keeps the rest for its next gets. `want` doubles while this process takes
+ *   its items quickly and falls back to one when it does not, so that a slow
+ *   consumer holds no more than the item it works on, as in Python;
+ * - items kept and not taken go back to the owner when the handle is closed or
+ *   the process exits.
+ *
+ * Items are encoded by the putting process and decoded by the getting one
+ * with the handle's Serializer: the owner keeps bytes.
+ */
+import { Duration, Effect, Either, Exit } from "effect"
+import type { Empty, Full, OwnerGoneError, SerializationError } from "../Errors.js"
+import { EOFError, ValueError } from "../Errors.js"
+import type { Serializer } from "../Serializer.js"
+import * as Serializers from "../Serializer.js"
+import { flatMap } from "./eager.js"
+import { pack, unpack } from "./itemBatch.js"
+import { type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import { QueueCore } from "./queueCore.js"
+import { channel } from "./resourceClient.js"
+import { catchUp, type Served, unregister } from "./resourceServer.js"
+
+export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
+
+/** How a queue is named on the wire: its kind and maxsize ("Queue:10"). */
+const wireKind = (kind: QueueKind, maxsize: number) => `${kind}:${maxsize}`
+
+/** The kind and maxsize of a queue's wire name; undefined when it names something else. */
+export const parseKind = (wire: string): { kind: QueueKind; maxsize: number } | undefined => {
+  const match = /^(Queue|JoinableQueue|SimpleQueue):(-?\d+)$/.exec(wire)
+  return match === null ? undefined : { kind: match[1] as QueueKind, maxsize: Number(match[2]) }
+}
+
+/** Whether a get (or put) answers at once instead of waiting. */
+const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined) =>
+  !block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))
+
+/**
+ * A get or join answered at once (found nothing, or nothing unfinished) may
+ * be missing what another process has posted and the owner not yet read:
+ * read it first (see `catchUp`), then look again.
+ */
+const settled = <A, E>(attempt: () => Effect.Effect<A, E>, block: boolean, timeout?: Duration.Duration) => {
+  const first = attempt()
+  if (!Exit.isExit(first) || Exit.isSuccess(first) || !answersAtOnce(block, timeout)) return first
+  catchUp()
+  return attempt()
+}
+
+const serve = (kind: QueueKind, core: QueueCore): Served => ({
+  kind: wireKind(kind, core.maxsize),
+  unsafeCall: (method, args) => {
+    switch (method) {
+      case "put": {
+        const [batch, block, millis] = args as [Uint8Array, boolean | undefined, number | null | undefined]
+        return core.unsafePut(unpack(batch), block !== false, timeoutFromWire(millis))
+      }
+      case "get": {
+        const [want, block, millis] = args as [number, boolean, number | null]
+        const timeout = timeoutFromWire(millis)
+        return flatMap(
+          settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout), block !== false, timeout),
+          (items) => Exit.succeed(pack(items))
+        )
+      }
+      case "giveBack":
+        core.giveBack(unpack(args[0] as Uint8Array))
+        return Exit.void
+      case "qsize":
+        catchUp()
+        return Exit.succeed(core.size)
+      case "full":
+        catchUp()
+        return Exit.succeed(core.isFull)
+      case "taskDone":
+        return core.taskDone(args[0] as number)
+      case "join":
+        catchUp()
+        return core.unsafeJoin()
+      case "end":
+        core.end()
+        return Exit.void
+      default:
+        return Exit.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
+    }
+  },
+  // A get that succeeded for a process that has gone: its items go back to the front.
+  abandon: (method, _caller, exit) => {
+    if (method === "get" && Exit.isSuccess(exit)) core.giveBack(unpack(exit.value as Uint8Array))
+  }
+})
+
+/** What one process keeps of a queue it reaches through the owner, shared by its typed views. */
+class ProxyState {
+  /** Items the owner handed over and not yet taken. */
+  kept: Array<Uint8Array> = []
+  next = 0
+  /** How many items the next get asks for. */
+  want = 1
+  /** When the last batch arrived, and its size. */
+  arrived = 0
+  received = 1
+  closed = false
+  /** Items of a JoinableQueue taken here and not marked done: a `taskDone` for one cannot fail. */
+  undone = 0
+  /** Registered with the channel once something is kept: gives it back when the process exits. */
+  giveBackAtExit: (() => void) | undefined
+}
+
+/** Past this, a process that takes its items quickly asks for no more at once. */
+const MAX_WANT = 512
+/**
+ * A process that took its last batch at less than this many ms per item takes
+ * its items quickly. One that takes longer (an item is work) asks for one at a
+ * time, and holds nothing another consumer could be working on.
+ */
+const QUICK_MS = 0.1
+
+export type PutError<E> = Full | ValueError | SerializationError | OwnerGoneError | E
+export type GetError<E> = Empty | EOFError | ValueError | SerializationError | OwnerGoneError | E
+
+export class QueueHandle<A = unknown, E = never> implements Primitive {
+  readonly [PrimitiveTypeId]: Backend
+
+  constructor(
+    backend: Backend,
+    readonly kind: QueueKind,
+    /** Puts wait past this many items; zero or less: no limit. */
+    readonly maxsize: number,
+    readonly serializer: Serializer<A, E>,
+    /** The state itself, in the owner. */
+    protected readonly core: QueueCore | undefined,
+    protected readonly state: ProxyState = new ProxyState()
+  ) {
+    this[PrimitiveTypeId] = backend
+  }
+
+  /** The same queue, its items encoded and decoded with `serializer` (a Schema's). */
+  withSerializer<B, E2>(serializer: Serializer<B, E2>): QueueHandle<B, E2> {
+    return new QueueHandle(this[PrimitiveTypeId], this.kind, this.maxsize, serializer, this.core, this.state)
+  }
+
+  protected get backend(): Backend {
+    return this[PrimitiveTypeId]
+  }
+
+  protected closedError(): Exit.Exit<never, ValueError> | undefined {
+    return this.state.closed
+      ? Exit.fail(new ValueError({ message: `this ${this.kind} is closed in this process (close() was called)` }))
+      : undefined
+  }
+
+  /** CPython's `put(obj, block, timeout)`: `Full` when it would wait and `block` is false, or the timeout ran out. */
+  unsafePut(item: A, block = true, timeout?: Duration.Duration): Effect.Effect<void, PutError<E>> {
+    const closed = this.closedError()
+    if (closed !== undefined) return closed
+    const encoded = this.serializer.encode(item)
+    if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+    if (this.core !== undefined) return this.core.unsafePut([encoded.right], block, timeout)
+    const reference = this.backend.reference()
+    if (this.maxsize <= 0) return channel(reference).gather(reference, "put", encoded.right) as Effect.Effect<void, OwnerGoneError>
+    return this.backend.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "") as Effect.Effect<void, PutError<E>>
+  }
+
+  /** CPython's `get(block, timeout)`: `Empty` when there is nothing and `block` is false, or the timeout ran out. */
+  unsafeGet(block = true, timeout?: Duration.Duration): Effect.Effect<A, GetError<E>> {
+    return flatMap(this.unsafeTake(block, timeout, 1), (items) => this.decode(items[0]))
+  }
+
+  /** Every item kept here, or else what the owner hands over (at least one): a Stream's chunk. */
+  unsafeGetMany(block = true, timeout?: Duration.Duration): Effect.Effect<Array<A>, GetError<E>> {
+    return flatMap(this.unsafeTake(block, timeout, Infinity), (items) => {
+      const out: Array<A> = new Array(items.length)
+      for (let i = 0; i < items.length; i++) {
+        const decoded = this.serializer.decode(items[i])
+        if (Either.isLeft(decoded)) {
+          this.keep(items.slice(i + 1)) // what follows a bad item stays for the next get
+          return Exit.fail(decoded.left)
+        }
+        out[i] = decoded.right
+      }
+      return Exit.succeed(out)
+    })
+  }
+
+  private decode(bytes: Uint8Array): Exit.Exit<A, SerializationError | E> {
+    const decoded = this.serializer.decode(bytes)
+    return Either.isRight(decoded) ? Exit.succeed(decoded.right) : Exit.fail(decoded.left)
+  }
+
+  /** Up to `most` encoded items: kept ones first, else from the owner. */
+  private unsafeTake(block: boolean, timeout: Duration.Duration | undefined, most: number): Effect.Effect<ReadonlyArray<Uint8Array>, GetError<E>> {
+    const closed = this.closedError()
+    if (closed !== undefined) return closed
+    const core = this.core
+    if (core !== undefined) {
+      const want = most === Infinity ? MAX_WANT : most
+      return settled(() => core.unsafeGet(want, block, timeout), block, timeout)
+    }
+    const state = this.state
+    if (state.next < state.kept.length) return Exit.succeed(this.takeKept(most))
+    const perItem = (performance.now() - state.arrived) / state.received
+    state.want = perItem < QUICK_MS ? Math.min(state.want * 2, MAX_WANT) : 1
+    const asked = this.backend.call("get", [state.want, block, timeoutToWire(timeout)], "", (batch) =>
+      ["giveBack", [batch]]) as Effect.Effect<Uint8Array, GetError<E>>
+    return flatMap(asked, (batch) => {
+      const items = unpack(batch)
+      state.arrived = performance.now()
+      state.received = items.length
+      this.keep(items)
+      return Exit.succeed(this.takeKept(most))
+    })
+  }
+
+  private takeKept(most: number): ReadonlyArray<Uint8Array> {
+    const state = this.state
+    const to = Math.min(state.kept.length, state.next + most)
+    const taken = state.next === 0 && to === state.kept.length ? state.kept : state.kept.slice(state.next, to)
+    state.next = to
+    if (to === state.kept.length) {
+      state.kept = []
+      state.next = 0
+    }
+    if (this.kind === "JoinableQueue") state.undone += taken.length
+    return taken
+  }
+
+  private keep(items: ReadonlyArray<Uint8Array>): void {
+    const state = this.state
+    state.kept = state.next < state.kept.length ? [...state.kept.slice(state.next), ...items] : [...items]
+    state.next = 0
+    if (state.giveBackAtExit === undefined && state.kept.length > 0) {
+      state.giveBackAtExit = () => this.giveBack()
+      channel(this.backend.reference()).atExit.add(state.giveBackAtExit)
+    }
+  }
+
+  /** Items kept here go back to the owner, in order, ahead of the rest. */
+  private giveBack(): void {
+    const state = this.state
+    if (state.next >= state.kept.length) return
+    const items = state.kept.slice(state.next)
+    state.kept = []
+    state.next = 0
+    const posted = this.backend.post("giveBack", [pack(items)], "")
+    if (!Exit.isExit(posted)) Effect.runFork(Effect.ignore(posted))
+  }
+
+  /** Items put and not yet taken: at the owner, and kept by this process for its next gets. */
+  unsafeQsize(): Effect.Effect<number, OwnerGoneError> {
+    if (this.core !== undefined) {
+      catchUp()
+      return Exit.succeed(this.core.size)
+    }
+    const kept = this.state.kept.length - this.state.next
+    return flatMap(this.backend.call("qsize", [], "") as Effect.Effect<number, OwnerGoneError>, (size) => Exit.succeed(size + kept))
+  }
+
+  unsafeFull(): Effect.Effect<boolean, OwnerGoneError> {
+    if (this.core !== undefined) {
+      catchUp()
+      return Exit.succeed(this.core.isFull)
+    }
+    return this.backend.call("full", [], "") as Effect.Effect<boolean, OwnerGoneError>
+  }
+
+  /** In the owner: ends it, fails what waits, and stops serving it. */
+  unsafeShutdown(): void {
+    if (this.core === undefined) return
+    this.core.shutdown()
+    unregister(this.backend.id)
+  }
+
+  /** Ends the queue for every process: see `end` of the Effect face. */
+  unsafeEnd(): Effect.Effect<void, OwnerGoneError> {
+    if (this.core !== undefined) {
+      this.core.end()
+      return Exit.void
+    }
+    return this.backend.call("end", [], "") as Effect.Effect<void, OwnerGoneError>
+  }
+
+  /**
+   * CPython's `close()`: this process puts and gets no more through it; items
+   * it kept go back to the owner, and what it put still leaves (see `joinThread`).
+   */
+  unsafeClose(): void {
+    if (this.state.closed) return
+    this.state.closed = true
+    if (this.core === undefined) this.giveBack()
+  }
+
+  /** CPython's `join_thread()`: after `close`, done once everything this process put has been written to the owner. */
+  unsafeJoinThread(): Effect.Effect<void, ValueError> {
+    if (!this.state.closed) {
+      return Exit.fail(new ValueError({ message: `join_thread() needs the ${this.kind} closed first (call close())` }))
+    }
+    return this.core === undefined ? channel(this.backend.reference()).written : Exit.void
+  }
+
+  /** CPython's `task_done()` (JoinableQueue): fails when called more times than items were put. */
+  unsafeTaskDone(): Effect.Effect<void, ValueError | OwnerGoneError> {
+    if (this.kind !== "JoinableQueue") return Exit.fail(new ValueError({ message: `a ${this.kind} has no task_done(): use a JoinableQueue` }))
+    if (this.core !== undefined) return this.core.taskDone(1)
+    const state = this.state
+    if (state.undone > 0) {
+      // One of ours: it cannot fail at the owner, so it is gathered with the others of this tick.
+      state.undone--
+      const reference = this.backend.reference()
+      return channel(reference).gather(reference, "taskDone", undefined, 1) as Effect.Effect<void, OwnerGoneError>
+    }
+    return this.backend.call("taskDone", [1], "") as Effect.Effect<void, ValueError | OwnerGoneError>
+  }
+
+  /** CPython's `join()` (JoinableQueue): done once every item put has been marked done. */
+  unsafeJoin(): Effect.Effect<void, ValueError | EOFError | OwnerGoneError> {
+    if (this.kind !== "JoinableQueue") return Exit.fail(new ValueError({ message: `a ${this.kind} has no join(): use a JoinableQueue` }))
+    if (this.core !== undefined) {
+      catchUp()
+      return this.core.unsafeJoin()
+    }
+    return this.backend.call("join", [], "") as Effect.Effect<void, EOFError | OwnerGoneError>
+  }
+
+  // The Effect face.
+
+  /** Puts `item`, waiting for room in a bounded queue (at most `timeout`; `Full` then, or at once with `block: false`). */
+  put(item: A, options?: WaitOptions): Effect.Effect<void, PutError<E>> {
+    return Effect.suspend(() => this.unsafePut(item, options?.block ?? true, durationOf(options)))
+  }
+
+  /** Puts `item` if there is room now, else fails with `Full`. */
+  putNowait(item: A): Effect.Effect<void, PutError<E>> {
+    return Effect.suspend(() => this.unsafePut(item, false))
+  }
+
+  /** Takes the next item, waiting for one (at most `timeout`; `Empty` then, or at once with `block: false`); `EOFError` once the queue has ended and is empty. */
+  get(options?: WaitOptions): Effect.Effect<A, GetError<E>> {
+    return Effect.suspend(() => this.unsafeGet(options?.block ?? true, durationOf(options)))
+  }
+
+  /** Takes the next item if there is one now, else fails with `Empty`. */
+  get getNowait(): Effect.Effect<A, GetError<E>> {
+    return Effect.suspend(() => this.unsafeGet(false))
+  }
+
+  /** Items put and not yet taken (approximate while other processes put and get, as in Python). */
+  get qsize(): Effect.Effect<number, OwnerGoneError> {
+    return Effect.suspend(() => this.unsafeQsize())
+  }
+
+  get empty(): Effect.Effect<boolean, OwnerGoneError> {
+    return Effect.map(this.qsize, (size) => size === 0)
+  }
+
+  get full(): Effect.Effect<boolean, OwnerGoneError> {
+    return Effect.suspend(() => this.unsafeFull())
+  }
+
+  /**
+   * Ends the queue for every process: puts fail from now on, and once the
+   * items left are taken every get fails with `EOFError`, so consumers (and
+   * `toStream`) finish without a sentinel value.
+   */
+  get end(): Effect.Effect<void, OwnerGoneError> {
+    return Effect.suspend(() => this.unsafeEnd())
+  }
+
+  /** This process puts and gets no more through this handle (CPython's `close`); the queue itself goes on. */
+  get close(): Effect.Effect<void> {
+    return Effect.sync(() => this.unsafeClose())
+  }
+
+  /** After `close`, done once everything this process put has been written to the owner. */
+  get joinThread(): Effect.Effect<void, ValueError> {
+    return Effect.suspend(() => this.unsafeJoinThread())
+  }
+
+  /** Marks one item taken from a JoinableQueue as done. */
+  get taskDone(): Effect.Effect<void, ValueError | OwnerGoneError> {
+    return Effect.suspend(() => this.unsafeTaskDone())
+  }
+
+  /** Waits until every item put on a JoinableQueue has been marked done. */
+  get join(): Effect.Effect<void, ValueError | EOFError | OwnerGoneError> {
+    return Effect.suspend(() => this.unsafeJoin())
+  }
+}
+
+export interface WaitOptions {
+  /** Wait (default); false answers at once. */
+  readonly block?: boolean
+  /** Wait at most this long (forever without one). */
+  readonly timeout?: Duration.DurationInput
+}
+
+const durationOf = (options: WaitOptions | undefined) =>
+  options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
+
+/** Makes the owner's side: the state and its registration with the resource server. */
+export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHandle, ValueError> => {
+  if (!Number.isSafeInteger(maxsize)) {
+    return Exit.fail(new ValueError({ message: `maxsize must be an integer (zero or less for no limit), got ${maxsize}` }))
+  }
+  const core = new QueueCore(kind === "SimpleQueue" ? 0 : maxsize)
+  return Exit.succeed(new QueueHandle(local(serve(kind, core)), kind, core.maxsize, Serializers.unknown, core))
+}
+
+/** A proxy for a queue another process serves. */
+export const makeRemote = (backend: Backend, kind: QueueKind, maxsize: number): QueueHandle =>
+  new QueueHandle(backend, kind, maxsize, Serializers.unknown, undefined)
