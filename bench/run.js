@@ -18,6 +18,9 @@
  *   pipe_objects_msgs_per_s                    higher is better
  *   lock_acquire_release_us                    lower is better (owner-local and from another process)
  *   value_increment_under_lock_us              lower is better (two processes incrementing at once)
+ *   queue_1to1_items_per_s                     higher is better (one producer child → one consumer child)
+ *   queue_4to4_items_per_s                     higher is better (four producer children → four consumer children)
+ *   joinable_queue_items_per_s                 higher is better (JoinableQueue: taskDone per item, then join)
  */
 import { spawn } from "node:child_process"
 import { deepStrictEqual } from "node:assert/strict"
@@ -25,7 +28,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
-import { activeChildren, Lock, Pipe, Process, Value } from "effect-multiprocessing/compat"
+import { activeChildren, Event, JoinableQueue, Lock, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
 import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { PythonPeer } from "./pythonPeer.js"
@@ -36,10 +39,12 @@ const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--onl
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
-    syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80 }
+    syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
+    queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
-    syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300 }
+    syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
+    queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -324,6 +329,91 @@ const oursValueIncrement = async (n) => {
 const pythonLock = (cmd) => async (n) =>
   (await python.request({ cmd, n, warmup_ms: config.syncWarmupMs, budget_ms: config.lockBudgetMs })).us
 
+// 9., 10. and 11. queues: made by this process, put to and taken from by children only; fresh
+// children, queues and start Event per round. Each child first reaches the parent (a consumer puts
+// and takes one warm-up item, a producer asks whether `start` is set), reports "ready" on `done` and
+// waits on `start`. The timed part runs from start.set() to the last report on `done`: each
+// consumer's sum of the ids it took (and, for a JoinableQueue, the producer's "joined" once its
+// join() has returned). Every wait on `done` gives up after `timeoutS`: a lost item fails the round.
+
+const queueProducer = async (q, start, done, n, k, joinable) => {
+  await start.isSet()
+  if (joinable) await q.join() // nothing outstanding yet: returns at once
+  await done.put("ready")
+  await start.wait()
+  for (let i = 0; i < n; i++) await q.put({ id: i, producer: k })
+  if (joinable) {
+    await q.join()
+    await done.put("joined")
+  }
+}
+
+const queueConsumer = async (q, start, done, n, joinable) => {
+  await q.put({ id: -1, producer: -1 })
+  await q.get()
+  if (joinable) await q.taskDone()
+  await done.put("ready")
+  await start.wait()
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    sum += (await q.get()).id
+    if (joinable) await q.taskDone()
+  }
+  await done.put(sum)
+}
+
+// Items per second: `producers` × n items over the parent's elapsed from start.set() to the last report.
+const oursQueue = (joinable, producers, consumers) => async (n) => {
+  const q = joinable ? new JoinableQueue() : new Queue()
+  const done = new Queue()
+  const start = new Event()
+  const timeoutS = config.queueTimeoutS
+  const started = []
+  const startAll = (target, count, args) => {
+    for (let k = 0; k < count; k++) {
+      const child = new Process({ target, args: args(k) })
+      child.start()
+      started.push(child)
+    }
+  }
+  try {
+    startAll(queueConsumer, consumers, () => [q, start, done, (n * producers) / consumers, joinable])
+    for (let i = 0; i < consumers; i++) await done.get(true, timeoutS) // their warm-up items are gone before producers start
+    startAll(queueProducer, producers, (k) => [q, start, done, n, k, joinable])
+    for (let i = 0; i < producers; i++) await done.get(true, timeoutS)
+    const reports = consumers + (joinable ? producers : 0)
+    let sum = 0
+    const t0 = performance.now()
+    await start.set()
+    for (let i = 0; i < reports; i++) {
+      const report = await done.get(true, timeoutS)
+      if (report !== "joined") sum += report
+    }
+    const t1 = performance.now()
+    for (const child of started) {
+      const code = await child.join()
+      if (code !== 0) throw new Error(`ours: queue child exited with ${code}`)
+    }
+    const expected = (producers * n * (n - 1)) / 2
+    if (sum !== expected) throw new Error(`ours: lost or duplicated items: sum of ids ${sum} != ${expected}`)
+    return (producers * n) / ((t1 - t0) / 1000)
+  } finally {
+    for (const child of started) {
+      if (child.isAlive()) {
+        child.terminate()
+        await child.join()
+      }
+      child.close()
+    }
+    q.dispose()
+    done.dispose()
+    start.close()
+  }
+}
+
+const pythonQueue = (kind, producers, consumers) => async (n) =>
+  (await python.request({ cmd: "queue_throughput", kind, producers, consumers, n, timeout_s: config.queueTimeoutS })).items_per_s
+
 // ---------------------------------------------------------------------------
 // Metrics
 
@@ -354,6 +444,42 @@ const streamMetric = (name, kind, items, oursCalls, pythonCalls) => ({
     { key: "python", label: `python (multiprocessing.Pipe, spawn, ${pythonCalls})`, run: pythonStream(kind), python: true }
   ]
 })
+
+// Producer children → consumer children through a queue the parent made; `kind` is "Queue" or "JoinableQueue".
+const queueMetric = (name, kind, producers, consumers, n) => {
+  const joinable = kind === "JoinableQueue"
+  // "1 producer child puts", "4 producer children put"
+  const who = (count, role, verb) => (count === 1 ? `1 ${role} child ${verb}s` : `${count} ${role} children ${verb}`)
+  return {
+    name,
+    better: "higher",
+    how: `median of ${config.queueRounds} rounds; items/s = ${producers * n} / the parent's elapsed from setting a start Event until ` +
+      `every consumer child has reported on a second queue the sum of the ids it got (the total is checked)` +
+      (joinable ? " and the producer child that its join() returned" : "") +
+      `; ${who(producers, "producer", "put")} ${n} items { id, producer } each into an unbounded ${kind} made by the parent, ` +
+      `${who(consumers, "consumer", "get")} ${(n * producers) / consumers} each` +
+      (joinable ? ", calling taskDone() per item; the producer calls join() after its puts" : "") +
+      "; fresh children per round, started, connected (each consumer puts and gets one warm-up item, every child " +
+      "reports ready on the second queue) and joined outside the timed part",
+    rounds: config.queueRounds,
+    warmup: config.queueWarmupN,
+    work: n,
+    summarize: (x) => x,
+    contenders: [
+      {
+        key: "ours",
+        label: `ours (compat ${kind}, ${joinable ? "put / get + taskDone / join" : "put / get"})`,
+        run: oursQueue(joinable, producers, consumers)
+      },
+      {
+        key: "python",
+        label: `python (multiprocessing.${kind}, spawn, ${joinable ? "put / get + task_done / join" : "put / get"})`,
+        run: pythonQueue(kind, producers, consumers),
+        python: true
+      }
+    ]
+  }
+}
 
 const metrics = [
   {
@@ -434,7 +560,10 @@ const metrics = [
       { key: "ours", label: "ours (compat Value, withLock(get, set))", run: oursValueIncrement },
       { key: "python", label: "python (Value, with get_lock(): value += 1)", run: pythonLock("value_increment"), python: true }
     ]
-  }
+  },
+  queueMetric("queue_1to1_items_per_s", "Queue", 1, 1, config.queue1to1N),
+  queueMetric("queue_4to4_items_per_s", "Queue", 4, 4, config.queue4to4N),
+  queueMetric("joinable_queue_items_per_s", "JoinableQueue", 1, 1, config.joinableN)
 ]
 
 const runMetric = async (metric) => {
@@ -537,6 +666,7 @@ if (!failed) {
   console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
   console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
   console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
+  console.log("queue_*: ours = compat Queue / JoinableQueue, served by the parent that made it (items pass through it); python = multiprocessing.Queue / JoinableQueue made by the parent (a pipe the spawn children share: items do not pass through the parent).")
   if (quick || only !== undefined) {
     console.log("\n--quick or --only: bench/results/latest.json left as it was")
   } else {

@@ -14,9 +14,9 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, Option, type ParseResult, type Schema, type Scope, Sink, Stream } from "effect"
-import { EOFError, type ValueError } from "./Errors.js"
+import type { EOFError, ValueError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
-import { type GetError, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queueHandle.js"
+import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queueHandle.js"
 
 export type { GetError, PutError, WaitOptions } from "./internal/queueHandle.js"
 
@@ -84,7 +84,8 @@ export const toStream = <A, E>(
   Stream.repeatEffectChunkOption(
     Effect.suspend(() => queue.unsafeGetMany()).pipe(
       Effect.map(Chunk.unsafeFromArray),
-      Effect.mapError((error) => error instanceof EOFError ? Option.none() : Option.some(error as Exclude<GetError<E>, EOFError>))
+      // By tag: a child's queue may come from another copy of this library (the bootstrap's bundle).
+      Effect.mapError((error) => isEndOfQueue(error) ? Option.none() : Option.some(error as Exclude<GetError<E>, EOFError>))
     )
   )
 

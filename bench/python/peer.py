@@ -12,11 +12,21 @@ line on stdout.
   {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
       -> {"us": [per-message round trips, microseconds]}  (16-byte send_bytes + recv_bytes of the echo)
   {"cmd": "pipe_stream", "kind": "bytes" | "objects", "n": 50000, "warmup_ms": 500}
+      -> {"msgs_per_s": n}                       (child sends; parent recv_bytes / recv)
   {"cmd": "lock_local", "budget_ms": 300}
   {"cmd": "lock_remote", "n": 5000, "warmup_ms": 500}
   {"cmd": "value_increment", "n": 2000, "warmup_ms": 500}
-      -> {"msgs_per_s": n}                       (child sends; parent recv_bytes / recv)
+      -> {"us": n}                               (per acquire+release / per increment under get_lock())
   Pipe children use the spawn context and are started and joined outside the timed part.
+  {"cmd": "queue_throughput", "kind": "Queue" | "JoinableQueue", "producers": 4, "consumers": 4,
+   "n": 50000, "timeout_s": 120}
+      -> {"items_per_s": n}                      (producers * n items / elapsed)
+  Queue children (spawn) put {"id": i, "producer": k} to, or get from, a queue the parent made;
+  each first reaches it (a consumer puts and gets one warm-up item) and reports "ready" on a
+  second queue, then waits on a start Event. Timed: from start.set() in the parent until every
+  consumer has reported the sum of its ids (and, for a JoinableQueue, where consumers call
+  task_done() per item, the producer that its join() returned); the total is checked. Children
+  are started and joined outside the timed part.
   {"cmd": "quit"}
       -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
 
@@ -209,6 +219,90 @@ def _value_increment(ctx, n, warmup_ms):
     return elapsed * 1e6 / (2 * n)
 
 
+def queue_producer(q, start, done, n, k, joinable):
+    start.is_set()
+    if joinable:
+        q.join()  # nothing outstanding yet: returns at once
+    done.put("ready")
+    start.wait()
+    for i in range(n):
+        q.put({"id": i, "producer": k})
+    if joinable:
+        q.join()
+        done.put("joined")
+
+
+def queue_consumer(q, start, done, n, joinable):
+    q.put({"id": -1, "producer": -1})
+    q.get()
+    if joinable:
+        q.task_done()
+    done.put("ready")
+    start.wait()
+    s = 0
+    for _ in range(n):
+        s += q.get()["id"]
+        if joinable:
+            q.task_done()
+    done.put(s)
+
+
+def _queue_throughput(ctx, kind, producers, consumers, n, timeout_s):
+    """Items per second from producer children to consumer children through the parent's queue."""
+    import queue
+    import time
+
+    joinable = kind == "JoinableQueue"
+    q = ctx.JoinableQueue() if joinable else ctx.Queue()
+    done, start = ctx.Queue(), ctx.Event()
+    started = []
+
+    def report():
+        try:
+            return done.get(timeout=timeout_s)
+        except queue.Empty:
+            raise RuntimeError(f"no report from the queue children within {timeout_s} s") from None
+
+    def start_all(target, count, args):
+        for k in range(count):
+            p = ctx.Process(target=target, args=args(k))
+            p.start()
+            started.append(p)
+
+    try:
+        start_all(queue_consumer, consumers, lambda k: (q, start, done, n * producers // consumers, joinable))
+        for _ in range(consumers):  # their warm-up items are gone before producers start
+            report()
+        start_all(queue_producer, producers, lambda k: (q, start, done, n, k, joinable))
+        for _ in range(producers):
+            report()
+        reports = consumers + (producers if joinable else 0)
+        total = 0
+        t0 = time.perf_counter()
+        start.set()
+        for _ in range(reports):
+            got = report()
+            if got != "joined":
+                total += got
+        t1 = time.perf_counter()
+        for p in started:
+            p.join()
+            if p.exitcode != 0:
+                raise RuntimeError(f"queue child exited with {p.exitcode}")
+        expected = producers * n * (n - 1) // 2
+        if total != expected:
+            raise RuntimeError(f"lost or duplicated items: sum of ids {total} != {expected}")
+        return producers * n / (t1 - t0)
+    finally:
+        for p in started:
+            if p.is_alive():
+                p.terminate()
+                p.join()
+            p.close()
+        q.close()
+        done.close()
+
+
 def _small_object():
     return {"id": 42, "name": "task-42", "tags": ["a", "b"], "ok": True, "score": 3.14, "nested": {"x": 1, "y": [1, 2, 3]}}
 
@@ -288,6 +382,11 @@ def main():
                     answer({"us": _lock_remote(ctx, int(req["n"]), float(req["warmup_ms"]))})
                 else:
                     answer({"us": _value_increment(ctx, int(req["n"]), float(req["warmup_ms"]))})
+            elif cmd == "queue_throughput":
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                answer({"items_per_s": _queue_throughput(contexts["spawn"], req["kind"], int(req["producers"]),
+                                                         int(req["consumers"]), int(req["n"]), float(req["timeout_s"]))})
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})

@@ -12,13 +12,13 @@
  * ```
  *
  * Errors are Python's: `Empty`, `Full`, `ValueError` (a closed queue, too many
- * `taskDone`s); a get on a queue ended through the Effect face fails with
- * `EOFError` once it is empty, and `for await` over a queue ends there.
+ * `taskDone`s). Not in Python: `end()` ends a queue for every process, after
+ * which gets fail with `EOFError` once it is empty, and `for await` over a
+ * queue finishes there.
  */
 import { EffectPrimitiveKey } from "../internal/handles.js"
-import { makeLocal, type QueueHandle } from "../internal/queueHandle.js"
+import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queueHandle.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
-import { EOFError } from "../Errors.js"
 
 export interface QueueWaitOptions {
   /** Wait (default); false answers at once. */
@@ -86,6 +86,15 @@ export class Queue<T = unknown> {
     return runPromise(this.#handle.unsafeFull())
   }
 
+  /**
+   * Ends the queue for every process (not in Python: the Effect face's `end`):
+   * puts fail from now on, and once the items left are taken gets fail with
+   * `EOFError`, and `for await` loops finish — no sentinel values needed.
+   */
+  end(): Promise<void> {
+    return runPromise(this.#handle.unsafeEnd())
+  }
+
   /** This process puts and gets no more through it; the queue goes on for the others. */
   close(): void {
     this.#handle.unsafeClose()
@@ -119,7 +128,7 @@ export class Queue<T = unknown> {
       try {
         yield await this.get()
       } catch (error) {
-        if (error instanceof EOFError) return
+        if (isEndOfQueue(error)) return
         throw error
       }
     }

@@ -11,6 +11,7 @@ import { Duration, Effect, FiberRef, Option, type Scope } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import { currentIdentity } from "./currentProcess.js"
 import { channel, type Reference, type Undo } from "./resourceClient.js"
+import { keepingAlive } from "./keepAlive.js"
 import * as ResourceServer from "./resourceServer.js"
 
 export type { Reference }
@@ -48,7 +49,7 @@ export const local = (served: ResourceServer.Served): Backend => {
       ownerPid: process.pid,
       ownerName: currentIdentity().name
     }),
-    call: (method, args, caller) => served.unsafeCall(method, args, caller),
+    call: (method, args, caller) => keepingAlive(served.unsafeCall(method, args, caller)),
     post: (method, args, caller) => Effect.asVoid(served.unsafeCall(method, args, caller))
   }
 }

@@ -2,6 +2,7 @@
  * The parent's side of one Process: Python's state machine (initial →
  * started → closed) over a backend's `ChildHandle`.
  */
+import { keepingAlive } from "./keepAlive.js"
 import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
 import {
   InvalidTargetError,
@@ -244,17 +245,18 @@ export class ProcessImpl<A> implements ChildRecord {
 
   /** Waits for the exit; with a timeout, gives null if the process still runs then. */
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError> {
+    // A daemon child does not hold the parent alive, but a parent waiting for it stays.
     return Effect.flatMap(this.started("join"), () =>
-      timeout === undefined
+      keepingAlive(timeout === undefined
         ? Deferred.await(this.exited)
-        : Effect.map(Effect.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull))
+        : Effect.map(Effect.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
   }
 
   /** Waits for the exit and gives what the target returned, or fails with why it did not. */
   get result(): Effect.Effect<A, ResultError> {
     return Effect.gen(this, function*() {
       const handle = yield* this.started("get the result of")
-      const [exitCode, outcome] = yield* Effect.zip(Deferred.await(this.exited), handle.outcome)
+      const [exitCode, outcome] = yield* keepingAlive(Effect.zip(Deferred.await(this.exited), handle.outcome))
       if (outcome === undefined) {
         return yield* new ProcessExitedError({ pid: handle.pid, processName: this.name, exitCode })
       }

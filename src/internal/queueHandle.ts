@@ -23,6 +23,7 @@ import type { Serializer } from "../Serializer.js"
 import * as Serializers from "../Serializer.js"
 import { flatMap } from "./eager.js"
 import { pack, unpack } from "./itemBatch.js"
+import { keepingAlive } from "./keepAlive.js"
 import { type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { QueueCore } from "./queueCore.js"
 import { channel } from "./resourceClient.js"
@@ -38,6 +39,9 @@ export const parseKind = (wire: string): { kind: QueueKind; maxsize: number } | 
   const match = /^(Queue|JoinableQueue|SimpleQueue):(-?\d+)$/.exec(wire)
   return match === null ? undefined : { kind: match[1] as QueueKind, maxsize: Number(match[2]) }
 }
+
+/** A get's failure once the queue has ended and is empty (by tag: it may come from another copy of the library). */
+export const isEndOfQueue = (error: unknown): boolean => (error as { _tag?: unknown } | null)?._tag === "EOFError"
 
 /** Whether a get (or put) answers at once instead of waiting. */
 const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined) =>
@@ -111,9 +115,20 @@ class ProxyState {
   closed = false
   /** Items of a JoinableQueue taken here and not marked done: a `taskDone` for one cannot fail. */
   undone = 0
+  /** Items handed out so far (to notice a process that stopped taking them). */
+  handedOut = 0
+  /** Set while items are kept: gives them back if this process stops taking them. */
+  idleCheck: ReturnType<typeof setTimeout> | undefined
   /** Registered with the channel once something is kept: gives it back when the process exits. */
   giveBackAtExit: (() => void) | undefined
 }
+
+/**
+ * Items kept this long without one being taken go back to the owner, where
+ * other consumers can have them: a process that stopped getting (it has what
+ * it needed, or works on something else) holds nobody up.
+ */
+const IDLE_MS = 5
 
 /** Past this, a process that takes its items quickly asks for no more at once. */
 const MAX_WANT = 512
@@ -164,7 +179,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (closed !== undefined) return closed
     const encoded = this.serializer.encode(item)
     if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-    if (this.core !== undefined) return this.core.unsafePut([encoded.right], block, timeout)
+    if (this.core !== undefined) return keepingAlive(this.core.unsafePut([encoded.right], block, timeout))
     const reference = this.backend.reference()
     if (this.maxsize <= 0) return channel(reference).gather(reference, "put", encoded.right) as Effect.Effect<void, OwnerGoneError>
     return this.backend.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "") as Effect.Effect<void, PutError<E>>
@@ -203,7 +218,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const core = this.core
     if (core !== undefined) {
       const want = most === Infinity ? MAX_WANT : most
-      return settled(() => core.unsafeGet(want, block, timeout), block, timeout)
+      return keepingAlive(settled(() => core.unsafeGet(want, block, timeout), block, timeout))
     }
     const state = this.state
     if (state.next < state.kept.length) return Exit.succeed(this.takeKept(most))
@@ -225,6 +240,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const to = Math.min(state.kept.length, state.next + most)
     const taken = state.next === 0 && to === state.kept.length ? state.kept : state.kept.slice(state.next, to)
     state.next = to
+    state.handedOut += taken.length
     if (to === state.kept.length) {
       state.kept = []
       state.next = 0
@@ -237,10 +253,23 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     state.kept = state.next < state.kept.length ? [...state.kept.slice(state.next), ...items] : [...items]
     state.next = 0
-    if (state.giveBackAtExit === undefined && state.kept.length > 0) {
+    if (state.kept.length === 0) return
+    if (state.giveBackAtExit === undefined) {
       state.giveBackAtExit = () => this.giveBack()
       channel(this.backend.reference()).atExit.add(state.giveBackAtExit)
     }
+    if (state.idleCheck === undefined) this.checkIdle(state.handedOut)
+  }
+
+  private checkIdle(handedOut: number): void {
+    const state = this.state
+    state.idleCheck = setTimeout(() => {
+      state.idleCheck = undefined
+      if (state.next >= state.kept.length) return
+      if (state.handedOut === handedOut) this.giveBack()
+      else this.checkIdle(state.handedOut)
+    }, IDLE_MS)
+    state.idleCheck.unref()
   }
 
   /** Items kept here go back to the owner, in order, ahead of the rest. */
@@ -325,7 +354,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (this.kind !== "JoinableQueue") return Exit.fail(new ValueError({ message: `a ${this.kind} has no join(): use a JoinableQueue` }))
     if (this.core !== undefined) {
       catchUp()
-      return this.core.unsafeJoin()
+      return keepingAlive(this.core.unsafeJoin())
     }
     return this.backend.call("join", [], "") as Effect.Effect<void, EOFError | OwnerGoneError>
   }
