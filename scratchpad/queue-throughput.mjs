@@ -9,7 +9,8 @@ const producer = async (q, start, n, id) => {
   const c0 = process.cpuUsage()
   for (let i = 0; i < n; i++) await q.put({ id: i, producer: id })
   const c = process.cpuUsage(c0)
-  console.log("producer cpu us per item", ((c.user + c.system) / n).toFixed(2), "congested puts", globalThis.__congested)
+  const st = (await import("node:fs")).readFileSync("/proc/self/status", "utf8").match(/voluntary_ctxt_switches:\s+(\d+)\nnonvoluntary_ctxt_switches:\s+(\d+)/)
+  console.log("producer cpu us per item", ((c.user + c.system) / n).toFixed(2), "ctxsw vol/invol", st[1], st[2])
 }
 const consumer = async (q, start, done, n) => {
   await q.put({ id: -1, producer: -1 }) // warm: make the connection
@@ -20,7 +21,8 @@ const consumer = async (q, start, done, n) => {
   let sum = 0
   for (let i = 0; i < n; i++) sum += (await q.get()).id
   const c = process.cpuUsage(c0)
-  console.log("consumer cpu us per item", ((c.user + c.system) / n).toFixed(2), "items per batch", (n / globalThis.__batches).toFixed(1))
+  const st = (await import("node:fs")).readFileSync("/proc/self/status", "utf8").match(/voluntary_ctxt_switches:\s+(\d+)\nnonvoluntary_ctxt_switches:\s+(\d+)/)
+  console.log("consumer cpu us per item", ((c.user + c.system) / n).toFixed(2), "ctxsw vol/invol", st[1], st[2])
   await done.put(sum)
 }
 const cs = Array.from({ length: C }, () => new Process({ target: consumer, args: [q, start, done, (N * P) / C] }))
@@ -33,7 +35,7 @@ const t0 = performance.now(); const cpu0 = process.cpuUsage()
 await start.set()
 let sum = 0
 for (let i = 0; i < C; i++) sum += await done.get()
-const t1 = performance.now(); const cpu = process.cpuUsage(cpu0); console.log("owner cpu us per item", ((cpu.user + cpu.system) / (N * P)).toFixed(2), "wall us per item", ((t1 - t0) * 1000 / (N * P)).toFixed(2))
+const t1 = performance.now(); const cpu = process.cpuUsage(cpu0); { const st = (await import("node:fs")).readFileSync("/proc/self/status", "utf8").match(/voluntary_ctxt_switches:\s+(\d+)\nnonvoluntary_ctxt_switches:\s+(\d+)/); console.log("owner ctxsw", st[1], st[2]) } console.log("owner cpu us per item", ((cpu.user + cpu.system) / (N * P)).toFixed(2), "wall us per item", ((t1 - t0) * 1000 / (N * P)).toFixed(2))
 await globalThis.__stopProfile?.()
 for (const p of [...ps, ...cs]) await p.join()
 console.log(`${P}→${C}`, Math.round((N * P) / ((t1 - t0) / 1000)), "items/s", sum === P * N * (N - 1) / 2 ? "ok" : `BAD SUM ${sum}`)

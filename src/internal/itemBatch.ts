@@ -19,8 +19,9 @@ export const pack = (items: ReadonlyArray<Uint8Array>, from = 0, to = items.leng
   return out
 }
 
-/** The items of a batch, as views of it (the batch is the receiver's own copy). */
-export const unpack = (batch: Uint8Array): Array<Uint8Array> => {
+/** The items of a batch, as views of it (the batch is the receiver's own copy): Buffers, which the codec reads as they are. */
+export const unpack = (bytes: Uint8Array): Array<Uint8Array> => {
+  const batch = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
   const items: Array<Uint8Array> = []
   let at = 0
