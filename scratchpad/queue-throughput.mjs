@@ -32,9 +32,11 @@ for (let i = 0; i < C; i++) await done.get()
 for (const p of ps) p.start()
 await new Promise((r) => setTimeout(r, 1000)) // producers up
 const t0 = performance.now(); const cpu0 = process.cpuUsage()
+let maxSize = 0; const poller = setInterval(async () => { maxSize = Math.max(maxSize, await q.qsize()) }, 5)
 await start.set()
 let sum = 0
 for (let i = 0; i < C; i++) sum += await done.get()
+clearInterval(poller); console.log("max qsize", maxSize)
 const t1 = performance.now(); const cpu = process.cpuUsage(cpu0); { const st = (await import("node:fs")).readFileSync("/proc/self/status", "utf8").match(/voluntary_ctxt_switches:\s+(\d+)\nnonvoluntary_ctxt_switches:\s+(\d+)/); console.log("owner ctxsw", st[1], st[2]) } console.log("owner cpu us per item", ((cpu.user + cpu.system) / (N * P)).toFixed(2), "wall us per item", ((t1 - t0) * 1000 / (N * P)).toFixed(2))
 await globalThis.__stopProfile?.()
 for (const p of [...ps, ...cs]) await p.join()

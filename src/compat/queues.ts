@@ -55,6 +55,7 @@ export class Queue<T = unknown> {
 
   /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
   put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
+    if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafePut(obj))
     const [wait, limit] = waitOptions(block, timeout)
     return runPromise(this.#handle.unsafePut(obj, wait, limit))
   }
@@ -65,6 +66,7 @@ export class Queue<T = unknown> {
 
   /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
   get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
+    if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafeGet()) as Promise<T>
     const [wait, limit] = waitOptions(block, timeout)
     return runPromise(this.#handle.unsafeGet(wait, limit)) as Promise<T>
   }

@@ -2,7 +2,8 @@
  * Many encoded queue items as one byte string: each as a 4-byte big-endian
  * length and its bytes. A queue's items travel between a proxy and the owner in
  * batches, so that a burst of small items costs one message, not one each; the
- * owner never decodes an item, it only splits and joins batches.
+ * owner never decodes an item, and keeps the batches as they came: a run of
+ * items of one batch is a slice of it, already in this format.
  */
 
 export const pack = (items: ReadonlyArray<Uint8Array>, from = 0, to = items.length): Uint8Array => {
@@ -33,4 +34,18 @@ export const unpack = (bytes: Uint8Array): Array<Uint8Array> => {
   }
   if (at !== batch.byteLength) throw new Error(`a queue batch has ${batch.byteLength - at} stray bytes`)
   return items
+}
+
+/** Where each item of a batch starts, and where the last one ends (`count + 1` offsets); throws on a malformed batch. */
+export const offsetsOf = (bytes: Uint8Array): Uint32Array => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const starts: Array<number> = []
+  let at = 0
+  while (at + 4 <= bytes.byteLength) {
+    starts.push(at)
+    at += 4 + view.getUint32(at)
+  }
+  if (at !== bytes.byteLength) throw new Error(`a queue batch of ${bytes.byteLength} bytes is malformed`)
+  starts.push(at)
+  return Uint32Array.from(starts)
 }

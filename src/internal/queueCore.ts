@@ -11,18 +11,28 @@
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../Errors.js"
+import { offsetsOf } from "./itemBatch.js"
 import { awaitWithin } from "./primitive.js"
 
 interface Getter {
   readonly want: number
-  readonly woken: Deferred.Deferred<ReadonlyArray<Uint8Array>, EOFError>
-  granted: ReadonlyArray<Uint8Array> | undefined
+  readonly woken: Deferred.Deferred<Uint8Array, EOFError>
+  granted: Uint8Array | undefined
 }
 
 interface Putter {
+  /** One item, packed. */
   readonly item: Uint8Array
   readonly woken: Deferred.Deferred<void, ValueError>
   admitted: boolean
+}
+
+/** A batch as it came, and how far into it gets have taken. */
+interface Segment {
+  readonly bytes: Buffer
+  /** Where each item starts, and where the last ends. */
+  readonly offsets: Uint32Array
+  next: number
 }
 
 /** What one get hands over at most, besides its first item: a proxy's batch stays small. */
@@ -31,9 +41,17 @@ const BATCH_BYTES = 256 * 1024
 const expired = (timeout: Duration.Duration | undefined) =>
   timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero)
 
+const segmentOf = (batch: Uint8Array): Segment => ({
+  bytes: Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength),
+  offsets: offsetsOf(batch),
+  next: 0
+})
+
 export class QueueCore {
-  private items: Array<Uint8Array> = []
+  /** The items, as the batches they came in (no object per item: a long queue costs the GC little). */
+  private segments: Array<Segment | undefined> = []
   private head = 0
+  private count = 0
   private getters: Array<Getter> = []
   private putters: Array<Putter> = []
   private serveQueued = false
@@ -49,48 +67,51 @@ export class QueueCore {
 
   /** Items put and not yet taken (CPython's `qsize`). */
   get size(): number {
-    return this.items.length - this.head
+    return this.count
   }
 
   get isFull(): boolean {
     return this.maxsize > 0 && this.size >= this.maxsize
   }
 
-  /** Unfinished tasks of a JoinableQueue: items put and not yet marked done. */
-  get unfinishedTasks(): number {
-    return this.unfinished
-  }
-
   private endedError(): ValueError {
     return new ValueError({ message: "the queue has ended: nothing more can be put on it" })
   }
 
-  private append(item: Uint8Array): void {
-    this.items.push(item)
-    this.unfinished++
+  /** Adds a packed batch at the back (a put) or the front (items given back); its item count. */
+  private add(batch: Uint8Array, front: boolean): number {
+    const segment = segmentOf(batch)
+    const items = segment.offsets.length - 1
+    if (items === 0) return 0
+    if (front) {
+      this.segments = [segment, ...this.segments.slice(this.head)]
+      this.head = 0
+    } else this.segments.push(segment)
+    this.count += items
+    return items
   }
 
   /**
-   * CPython's `put(item, block, timeout)` for a batch of items from one
+   * CPython's `put(item, block, timeout)` for a packed batch of items from one
    * producer: an unbounded queue takes them all at once; a bounded one takes
    * one item, and waits for room unless `block` is false (`Full` then, or
    * when the timeout runs out).
    */
-  unsafePut(items: ReadonlyArray<Uint8Array>, block = true, timeout?: Duration.Duration): Effect.Effect<void, Full | ValueError> {
+  unsafePut(batch: Uint8Array, block = true, timeout?: Duration.Duration): Effect.Effect<void, Full | ValueError> {
     if (this.ended) return Exit.fail(this.endedError())
     if (this.maxsize <= 0) {
-      for (const item of items) this.append(item)
+      this.unfinished += this.add(batch, false)
       this.wakeGetters()
       return Exit.void
     }
-    if (items.length !== 1) return Exit.fail(new ValueError({ message: "a bounded queue takes one item per put" }))
+    if (offsetsOf(batch).length !== 2) return Exit.fail(new ValueError({ message: "a bounded queue takes one item per put" }))
     if (this.putters.length === 0 && !this.isFull) {
-      this.append(items[0])
+      this.unfinished += this.add(batch, false)
       this.wakeGetters()
       return Exit.void
     }
     if (!block || expired(timeout)) return Exit.fail(new Full())
-    const putter: Putter = { item: items[0], woken: Deferred.unsafeMake(undefined as never), admitted: false }
+    const putter: Putter = { item: batch, woken: Deferred.unsafeMake(undefined as never), admitted: false }
     this.putters.push(putter)
     return awaitWithin(Deferred.await(putter.woken), timeout).pipe(
       Effect.flatMap((inTime) => {
@@ -110,7 +131,7 @@ export class QueueCore {
    * `EOFError` once the queue has ended and is empty. Interrupting a waiting
    * get withdraws it; items handed over in that instant go back to the front.
    */
-  unsafeGet(want: number, block = true, timeout?: Duration.Duration): Effect.Effect<ReadonlyArray<Uint8Array>, Empty | EOFError> {
+  unsafeGet(want: number, block = true, timeout?: Duration.Duration): Effect.Effect<Uint8Array, Empty | EOFError> {
     if (this.size > 0 && this.getters.length === 0) return Exit.succeed(this.take(want, 0))
     if (this.ended && this.size === 0) return Exit.fail(this.endOfQueue())
     if (!block || expired(timeout)) return Exit.fail(new Empty())
@@ -135,31 +156,42 @@ export class QueueCore {
     return new EOFError({ message: "the queue has ended and every item has been taken" })
   }
 
-  /** Takes up to `want` items (at least one) for a get, then lets waiting puts in. */
-  private take(want: number, others: number): ReadonlyArray<Uint8Array> {
-    const share = Math.max(1, Math.min(want, Math.ceil(this.size / (others + 1))))
-    const from = this.head
-    let to = from + 1
-    let bytes = this.items[from].byteLength
-    while (to - from < share && bytes + this.items[to].byteLength <= BATCH_BYTES) bytes += this.items[to++].byteLength
-    const taken = this.items.slice(from, to)
-    this.head = to
-    if (this.head === this.items.length) {
-      this.items = []
+  /** Takes up to `want` items (at least one), packed, for a get; then lets waiting puts in. */
+  private take(want: number, others: number): Uint8Array {
+    const share = Math.max(1, Math.min(want, Math.ceil(this.count / (others + 1))))
+    const pieces: Array<Buffer> = []
+    let taken = 0
+    let bytes = 0
+    while (taken < share && this.head < this.segments.length) {
+      const segment = this.segments[this.head]!
+      const { offsets } = segment
+      const start = offsets[segment.next]
+      let to = Math.min(offsets.length - 1, segment.next + share - taken)
+      while (to > segment.next + 1 && bytes + offsets[to] - start > BATCH_BYTES) to--
+      if (taken > 0 && bytes + offsets[to] - start > BATCH_BYTES) break
+      pieces.push(segment.bytes.subarray(start, offsets[to]))
+      bytes += offsets[to] - start
+      taken += to - segment.next
+      segment.next = to
+      if (to === offsets.length - 1) this.segments[this.head++] = undefined
+    }
+    this.count -= taken
+    if (this.head === this.segments.length) {
+      this.segments = []
       this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
+    } else if (this.head > 64 && this.head * 2 > this.segments.length) {
+      this.segments = this.segments.slice(this.head)
       this.head = 0
     }
     this.admitPutters()
-    return taken
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes)
   }
 
   private admitPutters(): void {
     while (this.putters.length > 0 && !this.isFull) {
       const putter = this.putters.shift()!
       putter.admitted = true
-      this.append(putter.item)
+      this.unfinished += this.add(putter.item, false)
       Deferred.unsafeDone(putter.woken, Exit.void)
     }
     if (this.putters.length === 0 || this.size > 0) this.wakeGetters()
@@ -180,12 +212,9 @@ export class QueueCore {
     })
   }
 
-  /** Items a proxy took and did not hand out (it closed, or its process is ending): back to the front. */
-  giveBack(items: ReadonlyArray<Uint8Array>): void {
-    if (items.length === 0) return
-    this.items = [...items, ...this.items.slice(this.head)]
-    this.head = 0
-    this.wakeGetters()
+  /** Items a proxy took and did not hand out (it closed, or its process is ending), packed: back to the front. */
+  giveBack(batch: Uint8Array): void {
+    if (this.add(batch, true) > 0) this.wakeGetters()
   }
 
   /** CPython's `task_done()`, `count` times: fails past the number of unfinished tasks. */

@@ -26,7 +26,7 @@ import { pack, unpack } from "./itemBatch.js"
 import { keepingAlive } from "./keepAlive.js"
 import { type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { QueueCore } from "./queueCore.js"
-import { channel } from "./resourceClient.js"
+import { type Channel, channel } from "./resourceClient.js"
 import { catchUp, type Served, unregister } from "./resourceServer.js"
 
 export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
@@ -65,18 +65,15 @@ const serve = (kind: QueueKind, core: QueueCore): Served => ({
     switch (method) {
       case "put": {
         const [batch, block, millis] = args as [Uint8Array, boolean | undefined, number | null | undefined]
-        return core.unsafePut(unpack(batch), block !== false, timeoutFromWire(millis))
+        return core.unsafePut(batch, block !== false, timeoutFromWire(millis))
       }
       case "get": {
         const [want, block, millis] = args as [number, boolean, number | null]
         const timeout = timeoutFromWire(millis)
-        return flatMap(
-          settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout), block !== false, timeout),
-          (items) => Exit.succeed(pack(items))
-        )
+        return settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout), block !== false, timeout)
       }
       case "giveBack":
-        core.giveBack(unpack(args[0] as Uint8Array))
+        core.giveBack(args[0] as Uint8Array)
         return Exit.void
       case "qsize":
         catchUp()
@@ -98,7 +95,7 @@ const serve = (kind: QueueKind, core: QueueCore): Served => ({
   },
   // A get that succeeded for a process that has gone: its items go back to the front.
   abandon: (method, _caller, exit) => {
-    if (method === "get" && Exit.isSuccess(exit)) core.giveBack(unpack(exit.value as Uint8Array))
+    if (method === "get" && Exit.isSuccess(exit)) core.giveBack(exit.value as Uint8Array)
   }
 })
 
@@ -121,6 +118,7 @@ class ProxyState {
   idleCheck: ReturnType<typeof setTimeout> | undefined
   /** Registered with the channel once something is kept: gives it back when the process exits. */
   giveBackAtExit: (() => void) | undefined
+  channel: Channel | undefined
 }
 
 /**
@@ -167,6 +165,11 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     return this[PrimitiveTypeId]
   }
 
+  /** The owner's channel, for a proxy (the same one for the life of this process). */
+  private get channel() {
+    return (this.state.channel ??= channel(this.backend.reference()))
+  }
+
   protected closedError(): Exit.Exit<never, ValueError> | undefined {
     return this.state.closed
       ? Exit.fail(new ValueError({ message: `this ${this.kind} is closed in this process (close() was called)` }))
@@ -179,14 +182,20 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (closed !== undefined) return closed
     const encoded = this.serializer.encode(item)
     if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-    if (this.core !== undefined) return keepingAlive(this.core.unsafePut([encoded.right], block, timeout))
-    const reference = this.backend.reference()
-    if (this.maxsize <= 0) return channel(reference).gather(reference, "put", encoded.right) as Effect.Effect<void, OwnerGoneError>
+    if (this.core !== undefined) return keepingAlive(this.core.unsafePut(pack([encoded.right]), block, timeout))
+    if (this.maxsize <= 0) return this.channel.gather(this.backend.reference(), "put", encoded.right) as Effect.Effect<void, OwnerGoneError>
     return this.backend.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "") as Effect.Effect<void, PutError<E>>
   }
 
   /** CPython's `get(block, timeout)`: `Empty` when there is nothing and `block` is false, or the timeout ran out. */
   unsafeGet(block = true, timeout?: Duration.Duration): Effect.Effect<A, GetError<E>> {
+    const state = this.state
+    // The common case of a consumer that keeps up: the next kept item, without a batch of one.
+    if (state.next < state.kept.length - 1 && !state.closed) {
+      state.handedOut++
+      if (this.kind === "JoinableQueue") state.undone++
+      return this.decode(state.kept[state.next++])
+    }
     return flatMap(this.unsafeTake(block, timeout, 1), (items) => this.decode(items[0]))
   }
 
@@ -218,7 +227,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const core = this.core
     if (core !== undefined) {
       const want = most === Infinity ? MAX_WANT : most
-      return keepingAlive(settled(() => core.unsafeGet(want, block, timeout), block, timeout))
+      return flatMap(keepingAlive(settled(() => core.unsafeGet(want, block, timeout), block, timeout)), (batch) => Exit.succeed(unpack(batch)))
     }
     const state = this.state
     if (state.next < state.kept.length) return Exit.succeed(this.takeKept(most))
@@ -256,7 +265,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (state.kept.length === 0) return
     if (state.giveBackAtExit === undefined) {
       state.giveBackAtExit = () => this.giveBack()
-      channel(this.backend.reference()).atExit.add(state.giveBackAtExit)
+      this.channel.atExit.add(state.giveBackAtExit)
     }
     if (state.idleCheck === undefined) this.checkIdle(state.handedOut)
   }
@@ -332,7 +341,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (!this.state.closed) {
       return Exit.fail(new ValueError({ message: `join_thread() needs the ${this.kind} closed first (call close())` }))
     }
-    return this.core === undefined ? channel(this.backend.reference()).written : Exit.void
+    return this.core === undefined ? this.channel.written : Exit.void
   }
 
   /** CPython's `task_done()` (JoinableQueue): fails when called more times than items were put. */
@@ -343,8 +352,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (state.undone > 0) {
       // One of ours: it cannot fail at the owner, so it is gathered with the others of this tick.
       state.undone--
-      const reference = this.backend.reference()
-      return channel(reference).gather(reference, "taskDone", undefined, 1) as Effect.Effect<void, OwnerGoneError>
+      return this.channel.gather(this.backend.reference(), "taskDone", undefined, 1) as Effect.Effect<void, OwnerGoneError>
     }
     return this.backend.call("taskDone", [1], "") as Effect.Effect<void, ValueError | OwnerGoneError>
   }

@@ -74,7 +74,7 @@ const CONNECT_RETRY = Duration.millis(20)
 
 const describe = (reference: Reference) => `${reference.kind} ${reference.id}`
 
-class Channel {
+export class Channel {
   private connection: ConnectionImpl<unknown, never> | undefined
   private connecting: Promise<ConnectionImpl<unknown, never> | string> | undefined
   /** Why the owner is gone, once it is. */
