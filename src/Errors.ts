@@ -176,6 +176,16 @@ export class IndexError extends Schema.TaggedError<IndexError>()("IndexError", {
   message: Schema.String
 }) {}
 
+/** A key missing from a shared dict (Python's `KeyError`); the message is the key's repr, as Python's is. */
+export class KeyError extends Schema.TaggedError<KeyError>()("KeyError", {
+  message: Schema.String
+}) {}
+
+/** A name missing from a shared Namespace (Python's `AttributeError`). */
+export class AttributeError extends Schema.TaggedError<AttributeError>()("AttributeError", {
+  message: Schema.String
+}) {}
+
 /**
  * An operation that needs its caller to hold a lock it does not hold: releasing
  * an RLock owned by another, waiting on a Condition without its lock (Python

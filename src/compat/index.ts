@@ -8,6 +8,7 @@
  */
 import "../internal/revive.js"
 export {
+  AttributeError,
   AuthenticationError,
   BrokenBarrierError,
   BufferTooShort,
@@ -16,6 +17,7 @@ export {
   Full,
   IndexError,
   InvalidTargetError,
+  KeyError,
   NotOwnerError,
   OSError,
   OwnerGoneError,
@@ -55,3 +57,6 @@ export type { AcquireOptions, BarrierOptions } from "./synchronize.js"
 export { Array, RawArray, RawValue, SharedArray, SharedValue, Value } from "./sharedctypes.js"
 export type { Input, Item, SharedOptions, Typecode } from "./sharedctypes.js"
 export { JoinableQueue, Queue, type QueueWaitOptions, SimpleQueue } from "./queues.js"
+export { BaseManager, Manager, type ManagerAddress, type ManagerOptions, SyncManager } from "./managers.js"
+export { DictProxy, ListProxy, NamespaceProxy } from "./managed.js"
+export type { DictEntries, DictKey } from "./managed.js"

@@ -109,7 +109,7 @@ export const checkExecutable = (file: string): Effect.Effect<void, ProcessError>
     catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
   })
 
-const prepareTarget = (target: TargetSpec): Effect.Effect<{ target: TargetSpec; typescriptLoader: string | undefined }, InvalidTargetError> =>
+export const prepareTarget = (target: TargetSpec): Effect.Effect<{ target: TargetSpec; typescriptLoader: string | undefined }, InvalidTargetError> =>
   target._tag === "Inline"
     ? Effect.succeed({ target, typescriptLoader: undefined })
     : Effect.gen(function*() {

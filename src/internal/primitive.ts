@@ -36,10 +36,13 @@ export interface Primitive {
 
 export const isPrimitive = (u: unknown): u is Primitive => typeof u === "object" && u !== null && PrimitiveTypeId in u
 
+/** The backends of what this process serves, by its Served: a reference that comes back home is local again. */
+const localBackends = new WeakMap<ResourceServer.Served, Backend>()
+
 /** The backend of a primitive this process creates and serves. */
 export const local = (served: ResourceServer.Served): Backend => {
   const id = ResourceServer.register(served)
-  return {
+  const backend: Backend = {
     id,
     isLocal: true,
     reference: () => ({
@@ -52,10 +55,21 @@ export const local = (served: ResourceServer.Served): Backend => {
     call: (method, args, caller) => keepingAlive(served.unsafeCall(method, args, caller)),
     post: (method, args, caller) => Effect.asVoid(served.unsafeCall(method, args, caller))
   }
+  localBackends.set(served, backend)
+  return backend
 }
 
-/** The backend of a primitive another process serves. */
+/**
+ * The backend of a primitive another process serves — or this one, when a
+ * reference comes back to its owner (a Condition made on a Lock passed to it):
+ * then the owner's own backend, with plain calls.
+ */
 export const remote = (reference: Reference): Backend => {
+  if (reference.ownerPid === process.pid) {
+    const served = ResourceServer.lookup(reference.id)
+    const backend = served === undefined ? undefined : localBackends.get(served)
+    if (backend !== undefined) return backend
+  }
   // Looked up on each call: the channel opens on first use, and once its owner is gone it says so.
   return {
     id: reference.id,

@@ -47,7 +47,7 @@ type State = "initial" | "started" | "closed"
 /** How long `terminate` on scope close waits before it kills. */
 const TERMINATE_GRACE = Duration.seconds(5)
 
-const targetSpec = (
+export const targetSpec = (
   target: Target.Target,
   name: string
 ): Either.Either<TargetSpec, UnportableFunctionError | InvalidTargetError> => {

@@ -9,14 +9,17 @@ import * as Errors from "../Errors.js"
 type ErrorClass = new(fields: any) => Error
 
 const classes: Record<string, ErrorClass> = {
+  AttributeError: Errors.AttributeError,
   BrokenBarrierError: Errors.BrokenBarrierError,
   Empty: Errors.Empty,
   EOFError: Errors.EOFError,
   Full: Errors.Full,
   IndexError: Errors.IndexError,
+  KeyError: Errors.KeyError,
   NotOwnerError: Errors.NotOwnerError,
   OSError: Errors.OSError,
   OwnerGoneError: Errors.OwnerGoneError,
+  RemoteError: Errors.RemoteError, // a server's own report of a failure (a manager's unexposed method)
   SerializationError: Errors.SerializationError,
   TimeoutError: Errors.TimeoutError,
   ValueError: Errors.ValueError

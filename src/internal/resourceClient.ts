@@ -22,7 +22,8 @@ import type { Reply, Request } from "./resourceServer.js"
 export interface Reference {
   readonly kind: string
   readonly id: string
-  readonly address: string
+  /** A Unix socket's path, or `{ host, port }` for a manager served over TCP. */
+  readonly address: Listener.Address
   readonly ownerPid: number
   readonly ownerName: string
 }
@@ -44,7 +45,9 @@ interface Pending {
   abandoned: (() => void) | undefined
 }
 
+/** Whether the owner's process lives; a pid of 0 stands for one this process cannot see (a manager on another machine). */
 const isAlive = (pid: number): boolean => {
+  if (pid <= 0) return false
   try {
     process.kill(pid, 0)
     return true
@@ -94,7 +97,7 @@ export class Channel {
   private exitEntry: OpenSocket | undefined
 
   constructor(
-    private readonly address: string,
+    private readonly address: Listener.Address,
     private readonly ownerPid: number,
     private readonly ownerName: string
   ) {}
@@ -104,12 +107,12 @@ export class Channel {
   }
 
   private whyGone(): string {
-    return isAlive(this.ownerPid) ? "closed the connection" : "has exited"
+    return this.ownerPid <= 0 || isAlive(this.ownerPid) ? "closed the connection" : "has exited"
   }
 
   /** The connection, or why there is none. */
   private connect(): Promise<ConnectionImpl<unknown, never> | string> {
-    const authkey = Buffer.from(currentIdentity().authkey, "hex")
+    const authkey = authkeys.get(addressKey(this.address)) ?? Buffer.from(currentIdentity().authkey, "hex")
     const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
@@ -118,7 +121,7 @@ export class Channel {
     })
     return Effect.runPromise(Effect.either(patient)).then((result) => {
       if (result._tag === "Left") {
-        this.gone = isAlive(this.ownerPid) ? `cannot be reached (${result.left.message})` : "has exited"
+        this.gone = this.ownerPid <= 0 || isAlive(this.ownerPid) ? `cannot be reached (${result.left.message})` : "has exited"
         return this.gone
       }
       const connection = result.right as ConnectionImpl<unknown, never>
@@ -375,14 +378,33 @@ export class Channel {
 
 const channels = new Map<string, Channel>()
 
+const addressKey = (address: Listener.Address): string =>
+  typeof address === "string" ? address : `tcp:${address.host}:${address.port}`
+
+/**
+ * Servers that are not of this process's family (remote managers this process
+ * connected to): the authkey to use, and where this process reaches a server
+ * that names itself otherwise in its references (a manager listening on all
+ * interfaces names one of them). The family's authkey is used for the rest.
+ */
+const authkeys = new Map<string, Buffer>()
+const reachedAt = new Map<string, Listener.Address>()
+
+export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
+  reachedAt.set(addressKey(named), reached)
+  authkeys.set(addressKey(reached), Buffer.from(authkey))
+}
+
 /** The connection to the owner of `reference`, opened on first use. */
 export const channel = (reference: Reference): Channel => {
-  let found = channels.get(reference.address)
+  const address = reachedAt.get(addressKey(reference.address)) ?? reference.address
+  const key = addressKey(address)
+  let found = channels.get(key)
   if (found === undefined) {
     // A channel whose owner is gone stays: its address is never served again (each server start
     // makes a fresh directory), and later calls fail at once.
-    found = new Channel(reference.address, reference.ownerPid, reference.ownerName)
-    channels.set(reference.address, found)
+    found = new Channel(address, reference.ownerPid, reference.ownerName)
+    channels.set(key, found)
   }
   return found
 }

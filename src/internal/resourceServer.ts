@@ -27,7 +27,8 @@ import { open } from "../Listener.js"
 import type { ConnectionImpl } from "./connection.js"
 import { SPIN_MS } from "./framedSocket.js"
 import { currentIdentity } from "./currentProcess.js"
-import { ValueError } from "../Errors.js"
+import { OSError, ValueError } from "../Errors.js"
+import type { Address } from "../Listener.js"
 import { authenticateClient } from "./handshake.js"
 import { encodeError } from "./remoteErrors.js"
 
@@ -74,6 +75,11 @@ export const register = (served: Served): string => {
   return id
 }
 
+/** Makes `served` reachable under a well-known id (a manager's factory, which clients find by address alone). */
+export const registerAs = (id: string, served: Served): void => {
+  objects.set(id, served)
+}
+
 /** Stops serving `id`; with nothing left to serve, the server closes (it starts again when needed). */
 export const unregister = (id: string): void => {
   objects.delete(id)
@@ -92,7 +98,8 @@ export const lookup = (id: string): Served | undefined => objects.get(id)
  * The server's address, starting it if needed. Listening completes a moment
  * later; clients that come too early retry while this process is alive.
  */
-export const address = (): string => {
+export const address = (): Address => {
+  if (advertised !== undefined) return advertised
   if (serving !== undefined) return serving.address
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-resources-")) // 0700
   const where = path.join(directory, "s")
@@ -102,7 +109,7 @@ export const address = (): string => {
     socket.on("error", () => {})
     clients.add(socket)
     socket.on("close", () => clients.delete(socket))
-    Effect.runFork(serveClient(socket))
+    Effect.runFork(serveClient(socket, Buffer.from(currentIdentity().authkey, "hex")))
   })
   server.on("error", () => {})
   server.listen(where)
@@ -114,6 +121,45 @@ export const address = (): string => {
   }
   return where
 }
+
+/** The TCP address every reference of this process names, once it serves a manager over TCP. */
+let advertised: { readonly host: string; readonly port: number } | undefined
+
+/**
+ * Serves this process's objects over TCP too, to clients that know `authkey`
+ * (a remote manager's), and from then on names that address in every
+ * reference, so that they can be reached from other machines. Port 0 picks a
+ * free port. Closed with the returned finalizer.
+ */
+export const serveOverTcp = (
+  host: string,
+  port: number,
+  authkey: Uint8Array
+): Effect.Effect<{ readonly address: { readonly host: string; readonly port: number }; readonly close: () => void }, OSError> =>
+  Effect.async((resume) => {
+    const key = Buffer.from(authkey)
+    const clients = new Set<net.Socket>()
+    const server = net.createServer((socket) => {
+      socket.on("error", () => {})
+      clients.add(socket)
+      socket.on("close", () => clients.delete(socket))
+      Effect.runFork(serveClient(socket, key))
+    })
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      resume(Effect.fail(new OSError({ code: error.code ?? "EIO", message: `cannot listen on ${host}:${port}: ${error.message}` }))))
+    server.listen(port, host, () => {
+      const bound = server.address() as net.AddressInfo
+      advertised = { host: host === "" || host === "0.0.0.0" ? "127.0.0.1" : host, port: bound.port }
+      resume(Effect.succeed({
+        address: advertised,
+        close: () => {
+          advertised = undefined
+          server.close()
+          for (const socket of clients) socket.destroy()
+        }
+      }))
+    })
+  })
 
 /** The connections of this process's clients, which the server reads for more calls after answering. */
 const connections = new Set<ConnectionImpl<unknown, unknown>>()
@@ -172,9 +218,8 @@ export const catchUp = (): void => {
   }
 }
 
-const serveClient = (socket: net.Socket): Effect.Effect<void> =>
+const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const authkey = Buffer.from(currentIdentity().authkey, "hex")
     const connection = yield* open(socket, { authkey }, authenticateClient)
     const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
     let gone = false

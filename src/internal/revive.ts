@@ -12,6 +12,7 @@ import {
 } from "../compat/synchronize.js"
 import * as Barrier from "./barrier.js"
 import { installHandleCodec } from "./codec.js"
+import { compatCustom, reviveCustom } from "./customProxy.js"
 import * as Condition from "./condition.js"
 import { EventHandle } from "./event.js"
 import { EffectPrimitiveKey, type Face, HANDLE_KEY, type Placeholder } from "./handles.js"
@@ -21,6 +22,8 @@ import { isSharedValueKind, reviveSharedValue } from "./sharedValueHandle.js"
 import { wrapSharedValue } from "../compat/sharedctypes.js"
 import { wrapQueue } from "../compat/queues.js"
 import { makeRemote as makeRemoteQueue, parseKind as parseQueueKind } from "./queueHandle.js"
+import { reviveManaged } from "./managedObjects.js"
+import { wrapManaged } from "../compat/managed.js"
 
 /** The same face's object for a shared primitive that arrived as a reference. */
 export const revivePrimitive = (reference: Reference, face: Face): unknown => {
@@ -47,6 +50,10 @@ export const revivePrimitive = (reference: Reference, face: Face): unknown => {
     const handle = makeRemoteQueue(backend, queue.kind, queue.maxsize)
     return face === "compat" ? wrapQueue(handle) : handle
   }
+  const managed = reviveManaged(backend, kind) // a Manager's list, dict or Namespace
+  if (managed !== undefined) return face === "compat" ? wrapManaged(managed) : managed
+  const custom = reviveCustom(reference)
+  if (custom !== undefined) return face === "compat" ? compatCustom(custom) : custom
   throw new Error(`cannot revive a shared ${kind}: this version does not know it`)
 }
 

@@ -1,0 +1,266 @@
+/**
+ * Managers: Python's `multiprocessing.Manager()` and `BaseManager`. A manager
+ * is a server process that holds shared objects — `dict`, `list`,
+ * `Namespace`, the synchronization primitives, `Value`, `Array`, queues, and
+ * types you register — and hands out proxies to them, which work from every
+ * process they are passed to. Over TCP with an authkey, processes of other
+ * programs, or other machines, `connect` to it.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const manager = yield* Manager.make()
+ *   const d = yield* manager.dict()
+ *   yield* Process.run({ target: (d) => d.setItem("answer", 42), args: [d] })
+ *   yield* d.getItem("answer") // 42
+ * })
+ * ```
+ *
+ * Security: see docs/managers.md. A manager runs only code of the program that
+ * started it (registered callables travel from it like process targets);
+ * clients authenticate with the authkey (CPython's HMAC challenge) and can
+ * only create registered types and call their exposed methods.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Either, Option, type Scope } from "effect"
+import { type AuthenticationError, type EOFError, type OSError, ProcessError, ValueError } from "./Errors.js"
+import * as Listener from "./Listener.js"
+import type { Address } from "./Listener.js"
+import type { Multiprocessing } from "./Multiprocessing.js"
+import * as Pipe from "./Pipe.js"
+import * as Process from "./Process.js"
+import * as Target from "./Target.js"
+import type { BarrierHandle } from "./internal/barrier.js"
+import type { ConditionHandle } from "./internal/condition.js"
+import { currentIdentity } from "./internal/currentProcess.js"
+import type { CustomHandle } from "./internal/customProxy.js"
+import type { EventHandle } from "./internal/event.js"
+import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/managedObjects.js"
+import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, serveFactory } from "./internal/managerServer.js"
+import { prepareTarget } from "./internal/nodeChild.js"
+import { type Backend, type Reference, remote } from "./internal/primitive.js"
+import { targetSpec } from "./internal/process.js"
+import type { QueueHandle } from "./internal/queueHandle.js"
+import { useServer } from "./internal/resourceClient.js"
+import * as ResourceServer from "./internal/resourceServer.js"
+import type { SemLockHandle } from "./internal/semLockHandle.js"
+import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
+import type { Typecode } from "./internal/sharedValue.js"
+
+/** A type to register: how to make one (in the manager process), and which methods proxies may call. */
+export type Registered =
+  | Target.Target
+  | { readonly callable: Target.Target; readonly exposed?: ReadonlyArray<string> }
+
+export interface Options {
+  /** Types this manager makes besides the built-in ones (Python's `register`), by typeid. */
+  readonly register?: Readonly<Record<string, Registered>>
+  /** Serve over TCP too, so that other programs can `connect` (port 0 picks one; see `address`). */
+  readonly address?: { readonly host: string; readonly port: number }
+  /** What TCP clients must prove they know; this program's authkey by default. */
+  readonly authkey?: Uint8Array
+  /** Runs in the manager process before it serves (Python's `start(initializer, initargs)`). */
+  readonly initializer?: Target.Target
+  readonly initargs?: ReadonlyArray<unknown>
+}
+
+/** A running manager, or a connection to one: makes shared objects and gives their proxies. */
+export class Manager {
+  readonly #backend: Backend
+
+  constructor(
+    /** Where it serves (a Unix socket's path, or `{ host, port }` over TCP). */
+    readonly address: Address,
+    /** The manager process's pid (0 when connected over TCP to another machine's). */
+    readonly pid: number,
+    reference: Reference,
+    /** Stops it (for a manager this program started). */
+    readonly shutdown: Effect.Effect<void>
+  ) {
+    this.#backend = remote(reference)
+  }
+
+  /** Makes an object of type `typeid` in the manager and gives its proxy (registered types included). */
+  create<A = CustomHandle>(typeid: string, ...args: ReadonlyArray<unknown>): Effect.Effect<A, ValueError | ProcessError | EOFError> {
+    return this.#backend.call("create", [typeid, args], "") as Effect.Effect<A, ValueError>
+  }
+
+  dict(initial?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) {
+    return this.create<DictHandle>("dict", initial === undefined ? undefined : initialEntries(initial))
+  }
+  list(initial?: Iterable<unknown>) {
+    return this.create<ListHandle>("list", initial === undefined ? undefined : [...initial])
+  }
+  Namespace(initial?: Readonly<Record<string, unknown>>) {
+    return this.create<NamespaceHandle>("Namespace", initial)
+  }
+  Lock() {
+    return this.create<SemLockHandle>("Lock")
+  }
+  RLock() {
+    return this.create<SemLockHandle>("RLock")
+  }
+  Semaphore(value = 1) {
+    return this.create<SemLockHandle>("Semaphore", value)
+  }
+  BoundedSemaphore(value = 1) {
+    return this.create<SemLockHandle>("BoundedSemaphore", value)
+  }
+  /** On a Lock or RLock of this manager, or a fresh RLock. */
+  Condition(lock?: SemLockHandle) {
+    return this.create<ConditionHandle>("Condition", lock)
+  }
+  Event() {
+    return this.create<EventHandle>("Event")
+  }
+  /** An `action` cannot be given: it would have to run in the manager. */
+  Barrier(parties: number, options?: { readonly timeout?: Duration.DurationInput }) {
+    const timeout = options?.timeout === undefined ? undefined : Duration.toMillis(Duration.decode(options.timeout))
+    return this.create<BarrierHandle>("Barrier", parties, timeout)
+  }
+  Queue(maxsize = 0) {
+    return this.create<QueueHandle>("Queue", maxsize)
+  }
+  JoinableQueue(maxsize = 0) {
+    return this.create<QueueHandle>("JoinableQueue", maxsize)
+  }
+  /** Python's manager `Value`: no lock of its own. */
+  Value<T extends Typecode>(typecode: T, value: unknown) {
+    return this.create<ValueHandle<T>>("Value", typecode, value)
+  }
+  Array<T extends Typecode>(typecode: T, values: ReadonlyArray<unknown> | number) {
+    return this.create<ArrayHandle<T>>("Array", typecode, values)
+  }
+}
+
+const initialEntries = (initial: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) =>
+  Symbol.iterator in initial ? [...(initial as Iterable<readonly [unknown, unknown]>)] : Object.entries(initial)
+
+const factoryReference = (address: Address, ownerPid: number, ownerName: string): Reference => ({
+  kind: "Manager",
+  id: FACTORY_ID,
+  address,
+  ownerPid,
+  ownerName
+})
+
+/** Registered types as they travel to the manager process. */
+const registrations = (register: Options["register"]): Effect.Effect<Array<Registration>, ValueError> =>
+  Effect.forEach(Object.entries(register ?? {}), ([typeid, registered]) => {
+    const { callable, exposed } = typeof registered === "object" && "callable" in registered
+      ? registered
+      : { callable: registered as Target.Target, exposed: undefined }
+    return Effect.gen(function*() {
+      const spec = yield* Effect.mapError(
+        targetSpec(callable, typeid),
+        (error) => new ValueError({ message: `cannot register '${typeid}': ${error.message}` })
+      )
+      const prepared = yield* Effect.mapError(prepareTarget(spec), (error) => new ValueError({ message: error.message }))
+      return {
+        typeid,
+        callable: prepared.target,
+        ...(prepared.typescriptLoader === undefined ? {} : { typescriptLoader: prepared.typescriptLoader }),
+        ...(exposed === undefined ? {} : { exposed })
+      }
+    })
+  })
+
+const managerTarget = Target.moduleExport<(parent: unknown, options: ManagerOptions) => Promise<void>>(
+  new URL("./internal/managerServer.js", import.meta.url),
+  "serveManager"
+)
+
+let managers = 0
+
+/**
+ * Starts a manager process (Python's `Manager()`, or `BaseManager.start()`),
+ * serving while the Scope is open; when it closes the manager shuts down, and
+ * every proxy of its objects fails with `OwnerGoneError`.
+ */
+export const make = (
+  options?: Options
+): Effect.Effect<Manager, ValueError | ProcessError | OSError | Process.StartError, Multiprocessing | Scope.Scope> =>
+  Effect.gen(function*() {
+    const registered = yield* registrations(options?.register)
+    const initializer = options?.initializer === undefined
+      ? undefined
+      : yield* Effect.mapError(targetSpec(options.initializer, "initializer"), (error) => new ValueError({ message: error.message }))
+    const [here, there] = yield* Pipe.make()
+    const name = `SyncManager-${++managers}`
+    const managerOptions: ManagerOptions = {
+      registrations: registered,
+      ...(options?.address === undefined ? {} : { tcp: { ...options.address, authkey: options.authkey ?? familyAuthkey() } }),
+      ...(initializer === undefined ? {} : { initializer, initargs: options?.initargs ?? [] })
+    }
+    const child = yield* Process.start({ target: managerTarget, args: [there, managerOptions], name, daemon: true })
+    yield* there.close
+    // The manager says where it serves once it does; if it dies first, its failure says why.
+    const hello = yield* Effect.either(Effect.timeout(here.recv, "30 seconds"))
+    if (Either.isLeft(hello)) {
+      const failure = yield* Effect.flip(Effect.timeout(child.result, "5 seconds")).pipe(Effect.option)
+      return yield* new ProcessError({
+        message: `the manager process did not start serving: ${Option.match(failure, {
+          onNone: () => hello.left.message,
+          onSome: (error) => (error as Error).message
+        })}`
+      })
+    }
+    const { address, pid } = hello.right as { address: Address; pid: number }
+    const shutdown = Effect.gen(function*() {
+      yield* Effect.ignore(here.send("shutdown"))
+      const code = yield* Effect.ignore(child.join("5 seconds")).pipe(Effect.as(child.exitCode))
+      if (code === null) yield* Effect.ignore(child.terminate)
+    })
+    yield* Effect.addFinalizer(() => shutdown)
+    return new Manager(address, pid, factoryReference(address, pid, name), shutdown)
+  })
+
+/** This program's authkey (Python's `current_process().authkey`), which its children inherit. */
+const familyAuthkey = (): Uint8Array => Buffer.from(currentIdentity().authkey, "hex")
+
+/**
+ * Connects to a manager another program serves over TCP (Python's
+ * `BaseManager.connect()`): a wrong authkey fails with `AuthenticationError`.
+ */
+export const connect = (options: {
+  readonly address: { readonly host: string; readonly port: number }
+  readonly authkey: Uint8Array
+}): Effect.Effect<Manager, ValueError | ProcessError | EOFError | OSError | AuthenticationError> =>
+  Effect.gen(function*() {
+    // One connection of our own first, so that a wrong authkey is the AuthenticationError it is.
+    yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey }))
+    useServer(options.address, options.address, options.authkey)
+    const probe = remote(factoryReference(options.address, 0, `manager at ${options.address.host}:${options.address.port}`))
+    const described = (yield* probe.call("describe", [], "")) as { pid: number; address: Address }
+    // It names itself by the address it listens on; this program reaches it here.
+    useServer(described.address, options.address, options.authkey)
+    return new Manager(options.address, described.pid, factoryReference(options.address, described.pid, "manager"), Effect.void)
+  }) as Effect.Effect<Manager, ValueError | ProcessError | EOFError | OSError | AuthenticationError>
+
+/**
+ * Serves registered types from this process over TCP until interrupted
+ * (Python's `get_server().serve_forever()`). Here the callables run in this
+ * process, so they may close over its objects (a queue this process made).
+ */
+export const serve = (options: {
+  readonly address: { readonly host: string; readonly port: number }
+  readonly authkey?: Uint8Array
+  readonly register: Readonly<Record<string, ((...args: Array<any>) => unknown) | { readonly callable: (...args: Array<any>) => unknown; readonly exposed?: ReadonlyArray<string> }>>
+  /** Called once listening, with the address (its port, when 0 was asked). */
+  readonly onListening?: (address: { readonly host: string; readonly port: number }) => void
+}): Effect.Effect<never, ProcessError | OSError> =>
+  Effect.acquireUseRelease(
+    Effect.gen(function*() {
+      const types = new Map<string, LoadedType>()
+      for (const [typeid, registered] of Object.entries(options.register)) {
+        types.set(typeid, typeof registered === "function" ? { callable: registered } : registered)
+      }
+      serveFactory(types)
+      return yield* ResourceServer.serveOverTcp(options.address.host, options.address.port, options.authkey ?? familyAuthkey())
+    }),
+    (served) => Effect.zipRight(Effect.sync(() => options.onListening?.(served.address)), Effect.never),
+    (served) => Effect.sync(() => {
+      served.close()
+      ResourceServer.unregister(FACTORY_ID)
+    })
+  )

@@ -1,0 +1,276 @@
+/**
+ * Python's `multiprocessing.Manager()`, `managers.BaseManager` and
+ * `SyncManager` for plain TypeScript. A thin layer over the Effect face's
+ * Manager: every method that talks to the manager returns a Promise, and the
+ * objects it makes come back as the compat face's proxies.
+ *
+ * ```ts
+ * await using manager = await Manager()
+ * const d = await manager.dict()
+ * const l = await manager.list([0, 1, 2])
+ * const p = new Process({ target: async (d, l) => { await d.setItem(1, "1"); await l.reverse() }, args: [d, l] })
+ * p.start()
+ * await p.join()
+ * ```
+ *
+ * Remote managers, as in Python's documentation:
+ *
+ * ```ts
+ * // the server
+ * const queue = new Queue()
+ * class QueueManager extends BaseManager {}
+ * QueueManager.register("getQueue", () => queue)
+ * const m = new QueueManager({ address: ["", 50000], authkey: "abracadabra" })
+ * await m.getServer().serveForever()
+ * // a client
+ * class QueueManager extends BaseManager {}
+ * QueueManager.register("getQueue")
+ * const m = new QueueManager({ address: ["127.0.0.1", 50000], authkey: "abracadabra" })
+ * await m.connect()
+ * const queue = await m.getQueue()
+ * await queue.put("hello")
+ * ```
+ */
+import { Cause, Duration, Exit, Fiber, Scope } from "effect"
+import { ProcessStateError, ValueError } from "../Errors.js"
+import * as EffectManager from "../Manager.js"
+import type * as Target from "../Target.js"
+import { compatCustom, CustomHandle } from "../internal/customProxy.js"
+import { EffectPrimitiveKey } from "../internal/handles.js"
+import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
+import { revivePrimitive } from "../internal/revive.js"
+import { runPromise, runSync, runtime, seconds } from "./runtime.js"
+
+/** `{ host, port }` or Python's `(host, port)` tuple. */
+export type ManagerAddress = { readonly host: string; readonly port: number } | readonly [string, number]
+
+export interface ManagerOptions {
+  /** Serve (or connect) over TCP. */
+  readonly address?: ManagerAddress
+  /** What TCP clients prove they know (Python's bytes: a string or bytes here); this program's by default. */
+  readonly authkey?: string | Uint8Array
+}
+
+interface Registration {
+  readonly callable: Target.Target | undefined
+  readonly exposed: ReadonlyArray<string> | undefined
+}
+
+const registries = new WeakMap<object, Map<string, Registration>>()
+
+const registryOf = (managerClass: object): Map<string, Registration> => {
+  for (let at: object | null = managerClass; at !== null; at = Object.getPrototypeOf(at)) {
+    const found = registries.get(at)
+    if (found !== undefined) return found
+  }
+  return new Map()
+}
+
+const tcpAddress = (address: ManagerAddress) =>
+  Array.isArray(address) ? { host: address[0] as string, port: address[1] as number } : address as { host: string; port: number }
+
+const authkeyBytes = (authkey: string | Uint8Array | undefined) =>
+  authkey === undefined ? undefined : typeof authkey === "string" ? Buffer.from(authkey) : authkey
+
+/** The compat face's proxy for an object the manager made (arriving as the Effect face's handle). */
+const toCompat = (made: unknown): unknown => {
+  if (made instanceof CustomHandle) return compatCustom(made)
+  if (isPrimitive(made)) {
+    const compat = revivePrimitive(made[PrimitiveTypeId].reference(), "compat")
+    return compat instanceof CustomHandle ? compatCustom(compat) : compat
+  }
+  return made
+}
+
+/** What the manager receives for an argument: a compat proxy travels as its handle. */
+const fromCompat = (arg: unknown): unknown => {
+  const inner = typeof arg === "object" && arg !== null ? (arg as Record<symbol, unknown>)[EffectPrimitiveKey] : undefined
+  return inner ?? arg
+}
+
+/** Python's `BaseManager`: register types, then `start()` a manager process, or `connect()` to a running one. */
+export class BaseManager {
+  readonly #options: ManagerOptions
+  #manager: EffectManager.Manager | undefined
+  #scope: Scope.CloseableScope | undefined
+
+  constructor(options: ManagerOptions = {}) {
+    this.#options = options
+  }
+
+  /**
+   * Python's `register(typeid, callable, exposed=...)`: `manager[typeid](...args)`
+   * makes one in the manager and gives its proxy. The callable runs in the
+   * manager process, so it travels as a process target does (an inline
+   * function, or a module export); leave it out in a client that only
+   * `connect`s. `exposed` lists the methods a proxy may call (default: every
+   * public method of the object).
+   */
+  static register(typeid: string, callable?: Target.Target, options?: { readonly exposed?: ReadonlyArray<string> }): void {
+    // Each class its own copy of its parent's registry, as Python's does.
+    if (!registries.has(this)) registries.set(this, new Map(registryOf(Object.getPrototypeOf(this))))
+    registries.get(this)!.set(typeid, { callable, exposed: options?.exposed })
+    Object.defineProperty(this.prototype, typeid, {
+      configurable: true,
+      value(this: BaseManager, ...args: Array<unknown>) {
+        return this.create(typeid, ...args)
+      }
+    })
+  }
+
+  private get manager(): EffectManager.Manager {
+    if (this.#manager === undefined) {
+      throw new ProcessStateError({ message: "the manager is not running: call start() or connect() first" })
+    }
+    return this.#manager
+  }
+
+  /** Where it serves: `{ host, port }` over TCP, else the Unix socket's path. */
+  get address() {
+    return this.#manager?.address ?? (this.#options.address === undefined ? undefined : tcpAddress(this.#options.address))
+  }
+
+  /** Starts the manager process (Python's `start(initializer, initargs)`). */
+  async start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
+    if (this.#manager !== undefined) throw new ProcessStateError({ message: "the manager has already been started" })
+    const register: Record<string, EffectManager.Registered> = {}
+    for (const [typeid, { callable, exposed }] of registryOf(this.constructor)) {
+      if (callable === undefined) throw new ValueError({ message: `'${typeid}' was registered without a callable: a manager that starts must be able to make it` })
+      register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
+    }
+    const scope = runSync(Scope.make())
+    const authkey = authkeyBytes(this.#options.authkey)
+    const made = await runtime.runPromiseExit(Scope.extend(EffectManager.make({
+      register,
+      ...(this.#options.address === undefined ? {} : { address: tcpAddress(this.#options.address) }),
+      ...(authkey === undefined ? {} : { authkey }),
+      ...(options?.initializer === undefined ? {} : { initializer: options.initializer, initargs: options.initargs ?? [] })
+    }), scope))
+    if (Exit.isFailure(made)) {
+      await runtime.runPromise(Scope.close(scope, Exit.void))
+      throw Cause.squash(made.cause)
+    }
+    this.#manager = made.value
+    this.#scope = scope
+  }
+
+  /** Connects to a manager served over TCP by another program (Python's `connect()`). */
+  async connect(): Promise<void> {
+    const { address, authkey } = this.#options
+    if (address === undefined) throw new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" })
+    this.#manager = await runPromise(EffectManager.connect({
+      address: tcpAddress(address),
+      authkey: authkeyBytes(authkey) ?? Buffer.alloc(0)
+    }))
+  }
+
+  /** Makes an object of a registered (or built-in) type in the manager, and gives its proxy. */
+  async create(typeid: string, ...args: Array<unknown>): Promise<any> {
+    return toCompat(await runPromise(this.manager.create(typeid, ...args.map(fromCompat))))
+  }
+
+  /** Stops the manager process this object started; its proxies fail from then on. */
+  async shutdown(): Promise<void> {
+    const scope = this.#scope
+    this.#scope = undefined
+    this.#manager = undefined
+    if (scope !== undefined) await runtime.runPromise(Scope.close(scope, Exit.void))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown()
+  }
+
+  /**
+   * Python's `get_server()`: serves the registered types from this process
+   * over TCP (`serveForever()`). Here the callables run in this process, so
+   * they may hand out objects it made (`register("getQueue", () => queue)`).
+   */
+  getServer(): { readonly address: { host: string; port: number } | undefined; serveForever(): Promise<never>; close(): Promise<void> } {
+    const { address, authkey } = this.#options
+    if (address === undefined) throw new ValueError({ message: "get_server() needs an address to listen on: new BaseManager({ address, authkey })" })
+    const register: Record<string, { callable: (...args: Array<any>) => unknown; exposed?: ReadonlyArray<string> }> = {}
+    for (const [typeid, { callable, exposed }] of registryOf(this.constructor)) {
+      if (typeof callable !== "function") throw new ValueError({ message: `'${typeid}' needs a function to serve it from this process` })
+      register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
+    }
+    let listening: { host: string; port: number } | undefined
+    let fiber: Fiber.RuntimeFiber<never, unknown> | undefined
+    const key = authkeyBytes(authkey)
+    return {
+      get address() {
+        return listening
+      },
+      serveForever: () => {
+        fiber = runtime.runFork(EffectManager.serve({
+          address: tcpAddress(address),
+          register,
+          ...(key === undefined ? {} : { authkey: key }),
+          onListening: (bound) => (listening = { ...bound })
+        }))
+        return runtime.runPromise(Fiber.join(fiber)) as Promise<never>
+      },
+      close: async () => {
+        if (fiber !== undefined) await runtime.runPromise(Fiber.interrupt(fiber))
+      }
+    }
+  }
+}
+
+/** Python's `SyncManager`: the built-in types. */
+export class SyncManager extends BaseManager {
+  dict(initial?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) {
+    return this.create("dict", initial === undefined ? undefined : Symbol.iterator in initial ? [...initial as Iterable<unknown>] : Object.entries(initial))
+  }
+  list(initial?: Iterable<unknown>) {
+    return this.create("list", initial === undefined ? undefined : [...initial])
+  }
+  Namespace(initial?: Readonly<Record<string, unknown>>) {
+    return this.create("Namespace", initial)
+  }
+  Lock() {
+    return this.create("Lock")
+  }
+  RLock() {
+    return this.create("RLock")
+  }
+  Semaphore(value = 1) {
+    return this.create("Semaphore", value)
+  }
+  BoundedSemaphore(value = 1) {
+    return this.create("BoundedSemaphore", value)
+  }
+  Condition(lock?: unknown) {
+    return this.create("Condition", lock)
+  }
+  Event() {
+    return this.create("Event")
+  }
+  /** Python's `Barrier(parties, action=None, timeout=None)`, without an action (it would run in the manager). */
+  Barrier(parties: number, action?: null, timeout?: number | null) {
+    if (action !== undefined && action !== null) {
+      return Promise.reject(new ValueError({ message: "a manager's Barrier cannot take an action: it would have to run in the manager process" }))
+    }
+    const limit = seconds(timeout)
+    return this.create("Barrier", parties, limit === undefined ? undefined : Duration.toMillis(limit))
+  }
+  Queue(maxsize = 0) {
+    return this.create("Queue", maxsize)
+  }
+  JoinableQueue(maxsize = 0) {
+    return this.create("JoinableQueue", maxsize)
+  }
+  Value(typecode: string, value: unknown) {
+    return this.create("Value", typecode, value)
+  }
+  Array(typecode: string, values: ReadonlyArray<unknown> | number) {
+    return this.create("Array", typecode, values)
+  }
+}
+
+/** Python's `multiprocessing.Manager()`: a started SyncManager (`await using manager = await Manager()`). */
+export const Manager = async (options?: ManagerOptions): Promise<SyncManager> => {
+  const manager = new SyncManager(options)
+  await manager.start()
+  return manager
+}

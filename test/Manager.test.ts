@@ -1,0 +1,187 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Manager, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
+import type * as Tasks from "./fixtures/tasks.js"
+
+const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
+
+const tagOf = (error: unknown) => (error as { _tag?: string })._tag
+
+/** The proxy of tasks.makeCounter's objects, as a manager gives it. */
+interface CounterProxy {
+  readonly increment?: (by: number) => Effect.Effect<number, unknown>
+  readonly get: () => Effect.Effect<number, unknown>
+  readonly fail: (message: string) => Effect.Effect<never, unknown>
+  readonly call: (method: string, ...args: Array<unknown>) => Effect.Effect<unknown, unknown>
+}
+
+describe("Manager (Effect face)", () => {
+  it.scopedLive("a dict and a list made by the manager, changed by a child, seen by the parent", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const d = yield* manager.dict()
+      const l = yield* manager.list([0, 1, 2, 3])
+      yield* Process.run({
+        target: async (d: any, l: any) => {
+          const { Effect } = await import("effect")
+          return Effect.all([d.setItem(1, "1"), d.setItem("2", 2), d.setItem(0.25, null), l.reverse])
+        },
+        args: [d, l]
+      })
+      expect(yield* d.items).toEqual([[1, "1"], ["2", 2], [0.25, null]])
+      expect(yield* l.toArray).toEqual([3, 2, 1, 0])
+      expect(manager.pid).not.toBe(process.pid)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a dict stored in a list stays a live proxy; plain values inside are copies", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const inner = yield* manager.dict()
+      const outer = yield* manager.list()
+      yield* outer.append(inner)
+      yield* outer.append({ plain: [1] })
+      const fromList = (yield* outer.getItem(0)) as typeof inner
+      yield* fromList.setItem("through", "the list")
+      expect(yield* inner.getItem("through")).toBe("the list")
+      const plain = (yield* outer.getItem(1)) as { plain: Array<number> }
+      plain.plain.push(2)
+      expect(yield* outer.getItem(1)).toEqual({ plain: [1] })
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("primitives from the manager: a Lock, a Queue and an Event work from children", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const lock = yield* manager.Lock()
+      const q = yield* manager.Queue()
+      const ready = yield* manager.Event()
+      yield* Effect.all([1, 2, 3].map((i) =>
+        Process.run({
+          target: (lock: any, q: any, i: number) => {
+            return lock.withLock(q.put(i))
+          },
+          args: [lock, q, i]
+        })
+      ), { concurrency: "unbounded" })
+      yield* ready.set
+      const got = yield* Effect.forEach([1, 2, 3], () => q.get({ timeout: "5 seconds" }))
+      expect([...got].sort()).toEqual([1, 2, 3])
+      expect(yield* ready.isSet).toBe(true)
+      expect(yield* lock.acquire({ block: false })).toBe(true)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a Condition on the manager's own Lock; Value and Array without locks", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const lock = yield* manager.Lock()
+      const cond = yield* manager.Condition(lock)
+      expect(yield* cond.withLock(cond.wait("10 millis"))).toBe(false)
+      const v = yield* manager.Value("i", 7)
+      const a = yield* manager.Array("d", [1.5, 2.5])
+      yield* v.set(8)
+      expect(yield* v.get).toBe(8)
+      expect(yield* a.toArray).toEqual([1.5, 2.5])
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("registered types: exposed methods only; an unexposed one is a RemoteError naming it", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make({
+        register: {
+          Counter: tasks.makeCounter,
+          Limited: { callable: tasks.makeCounter, exposed: ["get"] }
+        }
+      })
+      const counter = yield* manager.create<CounterProxy>("Counter", 10)
+      expect(yield* counter.increment!(5)).toBe(15)
+      expect(yield* counter.get()).toBe(15)
+      const limited = yield* manager.create<CounterProxy>("Limited", 1)
+      expect(yield* limited.get()).toBe(1)
+      expect(limited.increment).toBeUndefined()
+      const error = yield* Effect.flip(limited.call("increment", 1))
+      expect(tagOf(error)).toBe("RemoteError")
+      expect((error as { type: string }).type).toBe("AttributeError")
+      expect((error as Error).message).toContain("increment")
+      const thrown = yield* Effect.flip(counter.fail("boom"))
+      expect((thrown as { type: string }).type).toBe("RangeError")
+      const unknown = yield* Effect.flip(manager.create("Nope"))
+      expect(tagOf(unknown)).toBe("ValueError")
+      expect((unknown as Error).message).toContain("unknown typeid 'Nope'")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("when the manager shuts down, every proxy fails promptly with OwnerGoneError", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const d = yield* manager.dict()
+      const q = yield* manager.Queue()
+      const waiting = yield* Effect.fork(Effect.flip(q.get()))
+      yield* Effect.sleep("20 millis")
+      yield* manager.shutdown
+      const error = yield* Effect.fromFiber(waiting)
+      expect(tagOf(error)).toBe("OwnerGoneError")
+      expect(tagOf(yield* Effect.flip(d.setItem("a", 1)))).toBe("OwnerGoneError")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("Manager (compat face)", () => {
+  it.live("Python's Manager example: d[1] = '1' … l.reverse() from a child", () =>
+    Effect.promise(async () => {
+      const manager = await compat.Manager()
+      try {
+        const d = await manager.dict()
+        const l = await manager.list(Array.from({ length: 10 }, (_, i) => i))
+        const p = new compat.Process({
+          target: async (d: any, l: any) => {
+            await d.setItem(1, "1")
+            await d.setItem("2", 2)
+            await d.setItem(0.25, null)
+            await l.reverse()
+          },
+          args: [d, l]
+        })
+        p.start()
+        await p.join()
+        p.close()
+        expect(await d.items()).toEqual([[1, "1"], ["2", 2], [0.25, null]])
+        expect(await l.toArray()).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+      } finally {
+        await manager.shutdown()
+      }
+    }))
+
+  it.live("BaseManager.register: a subclass's types are its own; start, create, shutdown", () =>
+    Effect.promise(async () => {
+      class CounterManager extends compat.BaseManager {}
+      CounterManager.register("Counter", tasks.makeCounter)
+      class Other extends compat.BaseManager {}
+      expect("Counter" in Other.prototype).toBe(false)
+      const manager = new CounterManager()
+      await manager.start()
+      const counter = await (manager as any).Counter(1)
+      expect(await counter.increment(2)).toBe(3)
+      await manager.shutdown()
+      await expect(counter.get()).rejects.toBeInstanceOf(compat.OwnerGoneError)
+    }))
+
+  it.live("remote manager over TCP: a queue served by one process, used by a client process; a wrong authkey fails", () =>
+    Effect.promise(async () => {
+      const [here, there] = await compat.Pipe()
+      const server = new compat.Process({ target: tasks.serveQueueManager, args: [there, "abracadabra"] })
+      server.start()
+      there.close()
+      const { port } = (await here.recv()) as { port: number }
+      const client = new compat.Process({ target: tasks.queueManagerClient, args: [port, "abracadabra"] })
+      client.start()
+      expect(await client.result()).toBe("sent")
+      await client.join()
+      client.close()
+      expect(await here.recv()).toBe("hello") // the server's own queue got the client's put
+      class QueueManager extends compat.BaseManager {}
+      QueueManager.register("getQueue")
+      const wrong = new QueueManager({ address: ["127.0.0.1", port], authkey: "wrong" })
+      await expect(wrong.connect()).rejects.toBeInstanceOf(compat.AuthenticationError)
+      server.terminate()
+      await server.join()
+      server.close()
+      here.close()
+    }))
+})
