@@ -21,6 +21,9 @@
  *   queue_1to1_items_per_s                     higher is better (one producer child → one consumer child)
  *   queue_4to4_items_per_s                     higher is better (four producer children → four consumer children)
  *   joinable_queue_items_per_s                 higher is better (JoinableQueue: taskDone per item, then join)
+ *   manager_startup_ms                         lower is better (Manager() until it serves; shutdown() untimed)
+ *   manager_dict_set_us                        lower is better (d[key] = value through a manager's dict proxy)
+ *   manager_dict_get_us                        lower is better (d[key] through a manager's dict proxy)
  */
 import { spawn } from "node:child_process"
 import { deepStrictEqual } from "node:assert/strict"
@@ -28,7 +31,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
-import { activeChildren, Event, JoinableQueue, Lock, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
+import { activeChildren, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
 import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { PythonPeer } from "./pythonPeer.js"
@@ -40,11 +43,13 @@ const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
     syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
-    queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120 }
+    queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
+    managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
     syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
-    queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120 }
+    queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
+    managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -414,6 +419,79 @@ const oursQueue = (joinable, producers, consumers) => async (n) => {
 const pythonQueue = (kind, producers, consumers) => async (n) =>
   (await python.request({ cmd: "queue_throughput", kind, producers, consumers, n, timeout_s: config.queueTimeoutS })).items_per_s
 
+// 12., 13. and 14. managers: Manager() starts a manager process (ours and Python's alike), which
+// serves the objects it makes; this process calls them through proxies.
+
+// Milliseconds per start, from calling Manager() until it returns: the manager process serves and
+// has told this process where. Its shutdown() follows, untimed, before the next start.
+const oursManagerStartup = async (n) => {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const manager = await Manager()
+    out.push(performance.now() - t0)
+    await manager.shutdown()
+  }
+  return out
+}
+
+// One run per round serves both statistics: the median contender runs it, the mean one reads it
+// (as oursLockRemote does).
+const medianAndMean = (run) => {
+  const runs = new Map()
+  return (statistic) => async (n) => {
+    if (statistic === "mean" && runs.has(n)) {
+      const result = runs.get(n)
+      runs.delete(n)
+      return result.mean
+    }
+    const result = await run(n)
+    if (statistic === "median") runs.set(n, result)
+    return result[statistic]
+  }
+}
+
+// Microseconds per d[key] = value (op "set": setItem(i % 100, i)) or d[key] (op "get": getItem(i % 100))
+// from this process, after `syncWarmupMs` of the same: each call timed alone (median), and the mean.
+// A fresh manager and dict (keys 0..99 set to themselves) per round, made and shut down outside the timed part.
+const oursManagerDict = (op) =>
+  medianAndMean(async (n) => {
+    const manager = await Manager()
+    try {
+      const d = await manager.dict()
+      for (let k = 0; k < 100; k++) await d.setItem(k, k)
+      const call = op === "set" ? (i) => d.setItem(i % 100, i) : (i) => d.getItem(i % 100)
+      const warmUntil = performance.now() + config.syncWarmupMs
+      while (performance.now() < warmUntil) {
+        for (let i = 0; i < 100; i++) await call(i)
+      }
+      const calls = []
+      let sum = 0
+      const t0 = performance.now()
+      for (let i = 0; i < n; i++) {
+        const start = performance.now()
+        const got = await call(i)
+        calls.push(performance.now() - start)
+        if (op === "get") sum += got
+      }
+      const mean = ((performance.now() - t0) * 1000) / n
+      if (op === "get" ? sum !== expectedKeySum(n) : (await d.getItem((n - 1) % 100)) !== n - 1) {
+        throw new Error(`ours: unexpected dict content after ${n} ${op}s`)
+      }
+      calls.sort((a, b) => a - b)
+      return { median: calls[calls.length >> 1] * 1000, mean }
+    } finally {
+      await manager.shutdown()
+    }
+  })
+
+// The sum of i % 100 for i in 0..n-1: what n gets of keys set to themselves add up to.
+const expectedKeySum = (n) => 4950 * Math.floor(n / 100) + ((n % 100) * ((n % 100) - 1)) / 2
+
+const pythonManagerStartup = async (n) => (await python.request({ cmd: "manager_startup", n })).ms
+const pythonManagerDict = (op) =>
+  medianAndMean(async (n) => python.request({ cmd: "manager_dict", op, n, warmup_ms: config.syncWarmupMs }))
+
 // ---------------------------------------------------------------------------
 // Metrics
 
@@ -444,6 +522,30 @@ const streamMetric = (name, kind, items, oursCalls, pythonCalls) => ({
     { key: "python", label: `python (multiprocessing.Pipe, spawn, ${pythonCalls})`, run: pythonStream(kind), python: true }
   ]
 })
+
+// d[key] = value or d[key] through a manager's dict proxy, from this process: `op` is "set" or "get".
+const managerDictMetric = (name, op, what, oursCall) => {
+  const ours = oursManagerDict(op)
+  const py = pythonManagerDict(op)
+  return {
+    name,
+    better: "lower",
+    how: `median of ${config.managerRounds} rounds; µs per ${what} (key i % 100, ${op === "set" ? "value i" : "keys 0..99 set to themselves"}) ` +
+      `from the parent through a dict proxy of a manager process, ${config.managerN} calls after ${config.syncWarmupMs} ms of ` +
+      `untimed ones, each call timed: median, and mean; a fresh manager and dict per round, started, filled and shut down ` +
+      `outside the timed part`,
+    rounds: config.managerRounds,
+    warmup: config.managerWarmupN,
+    work: config.managerN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: `ours (compat Manager().dict(), await d.${oursCall}; median call)`, run: ours("median") },
+      { key: "ours_mean", label: "ours_mean (the same, mean of the calls)", run: ours("mean") },
+      { key: "python", label: `python (spawn context's Manager().dict(), ${what}; median call)`, run: py("median"), python: true },
+      { key: "python_mean", label: "python_mean (the same, mean of the calls)", run: py("mean"), python: true }
+    ]
+  }
+}
 
 // Producer children → consumer children through a queue the parent made; `kind` is "Queue" or "JoinableQueue".
 const queueMetric = (name, kind, producers, consumers, n) => {
@@ -563,7 +665,24 @@ const metrics = [
   },
   queueMetric("queue_1to1_items_per_s", "Queue", 1, 1, config.queue1to1N),
   queueMetric("queue_4to4_items_per_s", "Queue", 4, 4, config.queue4to4N),
-  queueMetric("joinable_queue_items_per_s", "JoinableQueue", 1, 1, config.joinableN)
+  queueMetric("joinable_queue_items_per_s", "JoinableQueue", 1, 1, config.joinableN),
+  {
+    name: "manager_startup_ms",
+    better: "lower",
+    how: `median of ${config.managerRounds} rounds; a round's figure is the median of ${config.managerStarts} sequential starts, ` +
+      "each timed from calling Manager() until it returns (the manager process serves and has told the parent where); " +
+      "its shutdown() follows, untimed, before the next start",
+    rounds: config.managerRounds,
+    warmup: config.managerStartWarmup,
+    work: config.managerStarts,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat await Manager(), then await m.shutdown())", run: oursManagerStartup },
+      { key: "python", label: "python (spawn context's Manager(), then m.shutdown())", run: pythonManagerStartup, python: true }
+    ]
+  },
+  managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),
+  managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)")
 ]
 
 const runMetric = async (metric) => {
@@ -667,6 +786,7 @@ if (!failed) {
   console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
   console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
   console.log("queue_*: ours = compat Queue / JoinableQueue, served by the parent that made it (items pass through it); python = multiprocessing.Queue / JoinableQueue made by the parent (a pipe the spawn children share: items do not pass through the parent).")
+  console.log("manager_*: ours = compat Manager() (a manager process of ours; proxies call it over its socket); python = multiprocessing's spawn context Manager() (a SyncManager server process; proxies call it over its socket); both are called from the parent.")
   if (quick || only !== undefined) {
     console.log("\n--quick or --only: bench/results/latest.json left as it was")
   } else {

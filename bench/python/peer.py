@@ -27,6 +27,12 @@ line on stdout.
   consumer has reported the sum of its ids (and, for a JoinableQueue, where consumers call
   task_done() per item, the producer that its join() returned); the total is checked. Children
   are started and joined outside the timed part.
+  {"cmd": "manager_startup", "n": 15}
+      -> {"ms": [per-start milliseconds]}        (ctx.Manager() until it returns; m.shutdown() follows, untimed)
+  {"cmd": "manager_dict", "op": "set" | "get", "n": 5000, "warmup_ms": 500}
+      -> {"median": us, "mean": us}              (d[i % 100] = i / d[i % 100] from the parent, each call timed)
+  Manager dict: a fresh spawn-context Manager() and m.dict() (keys 0..99 set to themselves) per command,
+  made, filled and shut down outside the timed part; warmup_ms of the same calls first.
   {"cmd": "quit"}
       -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
 
@@ -303,6 +309,61 @@ def _queue_throughput(ctx, kind, producers, consumers, n, timeout_s):
         done.close()
 
 
+def _manager_startup(ctx, n):
+    """Milliseconds per start: ctx.Manager() until it returns (the server process serves and has sent its address)."""
+    import time
+
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        m = ctx.Manager()
+        out.append((time.perf_counter() - t0) * 1000.0)
+        m.shutdown()
+    return out
+
+
+def _manager_dict(ctx, op, n, warmup_ms):
+    """Microseconds per d[i % 100] = i ("set") or d[i % 100] ("get") through a manager's dict proxy: median and mean."""
+    import time
+
+    m = ctx.Manager()
+    try:
+        d = m.dict()
+        for k in range(100):
+            d[k] = k
+        clock = time.perf_counter_ns
+        warm_until = clock() + warmup_ms * 1_000_000
+        while clock() < warm_until:
+            for i in range(100):
+                if op == "set":
+                    d[i % 100] = i
+                else:
+                    d[i % 100]
+        calls = []
+        total = 0
+        t0 = clock()
+        if op == "set":
+            for i in range(n):
+                start = clock()
+                d[i % 100] = i
+                calls.append(clock() - start)
+        else:
+            for i in range(n):
+                start = clock()
+                got = d[i % 100]
+                calls.append(clock() - start)
+                total += got
+        mean = (clock() - t0) / 1000.0 / n
+        ok = total == sum(i % 100 for i in range(n)) if op == "get" else d[(n - 1) % 100] == n - 1
+        if not ok:
+            raise RuntimeError(f"unexpected dict content after {n} {op}s")
+        calls.sort()
+        del d
+        return {"median": calls[len(calls) >> 1] / 1000.0, "mean": mean}
+    finally:
+        m.shutdown()
+
+
 def _small_object():
     return {"id": 42, "name": "task-42", "tags": ["a", "b"], "ok": True, "score": 3.14, "nested": {"x": 1, "y": [1, 2, 3]}}
 
@@ -387,6 +448,14 @@ def main():
                     contexts["spawn"] = multiprocessing.get_context("spawn")
                 answer({"items_per_s": _queue_throughput(contexts["spawn"], req["kind"], int(req["producers"]),
                                                          int(req["consumers"]), int(req["n"]), float(req["timeout_s"]))})
+            elif cmd in ("manager_startup", "manager_dict"):
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                ctx = contexts["spawn"]
+                if cmd == "manager_startup":
+                    answer({"ms": _manager_startup(ctx, int(req["n"]))})
+                else:
+                    answer(_manager_dict(ctx, req["op"], int(req["n"]), float(req["warmup_ms"])))
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})

@@ -134,7 +134,7 @@ export interface FramedSocket {
   readonly unsafeSpin: () => boolean
   /** Writes the frames batched so far now, not at the end of the tick. */
   readonly unsafeFlush: () => void
-  /** One read of the socket itself, now (see unsafeSpin): whether a message arrived. */
+  /** Reads the socket itself, now, until it has nothing more (see unsafeSpin): whether a message arrived. */
   readonly unsafePoll: () => boolean
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
@@ -423,7 +423,8 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       unsafeFlush: () => flush(),
       unsafePoll: () => {
         const before = arrivals
-        readOnce()
+        // Everything there is, not one read: a frame larger than a read must not stay half-read.
+        for (let reads = 0; reads < 64 && readOnce(); reads++);
         return arrivals > before
       },
       limit: (maxMessageLength) => {

@@ -23,16 +23,9 @@ export const pack = (items: ReadonlyArray<Uint8Array>, from = 0, to = items.leng
 /** The items of a batch, as views of it (the batch is the receiver's own copy): Buffers, which the codec reads as they are. */
 export const unpack = (bytes: Uint8Array): Array<Uint8Array> => {
   const batch = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
-  const items: Array<Uint8Array> = []
-  let at = 0
-  while (at + 4 <= batch.byteLength) {
-    const length = view.getUint32(at)
-    if (at + 4 + length > batch.byteLength) throw new Error(`a queue batch is cut short: ${batch.byteLength} bytes`)
-    items.push(batch.subarray(at + 4, at + 4 + length))
-    at += 4 + length
-  }
-  if (at !== batch.byteLength) throw new Error(`a queue batch has ${batch.byteLength - at} stray bytes`)
+  const offsets = offsetsOf(batch)
+  const items: Array<Uint8Array> = new Array(offsets.length - 1)
+  for (let i = 0; i < items.length; i++) items[i] = batch.subarray(offsets[i] + 4, offsets[i + 1])
   return items
 }
 
@@ -45,7 +38,8 @@ export const offsetsOf = (bytes: Uint8Array): Uint32Array => {
     starts.push(at)
     at += 4 + view.getUint32(at)
   }
-  if (at !== bytes.byteLength) throw new Error(`a queue batch of ${bytes.byteLength} bytes is malformed`)
+  if (at > bytes.byteLength) throw new Error(`a queue batch of ${bytes.byteLength} bytes is cut short`)
+  if (at !== bytes.byteLength) throw new Error(`a queue batch has ${bytes.byteLength - at} stray bytes`)
   starts.push(at)
   return Uint32Array.from(starts)
 }

@@ -25,8 +25,12 @@ export interface Backend {
   readonly reference: () => Reference
   readonly isLocal: boolean
   readonly call: (method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo) => Effect.Effect<unknown, unknown>
-  /** Runs an operation that cannot fail in the owner without waiting for it there (see resourceClient). */
-  readonly post: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<void, unknown>
+  /**
+   * Runs an operation that cannot fail in the owner without waiting for it
+   * there (see resourceClient). `always`: it is sent even after the owner
+   * refused an earlier post (it gives back what this process holds).
+   */
+  readonly post: (method: string, args: ReadonlyArray<unknown>, caller: string, always?: boolean) => Effect.Effect<void, unknown>
 }
 
 /** Anything that is a shared primitive: it can say how to reach it. */
@@ -76,7 +80,7 @@ export const remote = (reference: Reference): Backend => {
     isLocal: false,
     reference: () => reference,
     call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo),
-    post: (method, args, caller) => channel(reference).post(reference, method, args, caller)
+    post: (method, args, caller, always) => channel(reference).post(reference, method, args, caller, always)
   }
 }
 
@@ -115,6 +119,10 @@ export const processCaller = (): string => taskOwner.getStore() ?? thisProcess
 /** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
   taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${process.pid}:task${++owners}`, body)
+
+/** Whether a wait answers at once instead of waiting: Python's `block=False`, or a timeout of zero or less. */
+export const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined): boolean =>
+  !block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))
 
 /** Waits for `woken`, at most `timeout` (forever without one): whether it came in time. */
 export const awaitWithin = <E>(woken: Effect.Effect<unknown, E>, timeout: Duration.Duration | undefined): Effect.Effect<boolean, E> =>

@@ -81,3 +81,15 @@ export interface OpenSocket {
   readonly socket: Socket
   readonly flush: () => void
 }
+
+/**
+ * Work a process must finish before it exits (a connection still opening with
+ * queue items waiting to go through it): the child bootstrap waits for these
+ * before it flushes its sockets.
+ */
+export const PENDING_BEFORE_EXIT_KEY = Symbol.for("effect-multiprocessing/pendingBeforeExit")
+
+export const pendingBeforeExit = (): Set<Promise<unknown>> => {
+  const g = globalThis as Record<symbol, Set<Promise<unknown>> | undefined>
+  return (g[PENDING_BEFORE_EXIT_KEY] ??= new Set())
+}

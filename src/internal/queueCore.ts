@@ -12,7 +12,7 @@
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../Errors.js"
 import { offsetsOf } from "./itemBatch.js"
-import { awaitWithin } from "./primitive.js"
+import { answersAtOnce, awaitWithin } from "./primitive.js"
 
 interface Getter {
   readonly want: number
@@ -38,8 +38,6 @@ interface Segment {
 /** What one get hands over at most, besides its first item: a proxy's batch stays small. */
 const BATCH_BYTES = 256 * 1024
 
-const expired = (timeout: Duration.Duration | undefined) =>
-  timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero)
 
 const segmentOf = (batch: Uint8Array): Segment => ({
   bytes: Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength),
@@ -110,7 +108,7 @@ export class QueueCore {
       this.wakeGetters()
       return Exit.void
     }
-    if (!block || expired(timeout)) return Exit.fail(new Full())
+    if (answersAtOnce(block, timeout)) return Exit.fail(new Full())
     const putter: Putter = { item: batch, woken: Deferred.unsafeMake(undefined as never), admitted: false }
     this.putters.push(putter)
     return awaitWithin(Deferred.await(putter.woken), timeout).pipe(
@@ -132,9 +130,10 @@ export class QueueCore {
    * get withdraws it; items handed over in that instant go back to the front.
    */
   unsafeGet(want: number, block = true, timeout?: Duration.Duration): Effect.Effect<Uint8Array, Empty | EOFError> {
+    if (this.size > 0 && this.getters.length > 0) this.serveGetters() // those first, and now: they came first
     if (this.size > 0 && this.getters.length === 0) return Exit.succeed(this.take(want, 0))
     if (this.ended && this.size === 0) return Exit.fail(this.endOfQueue())
-    if (!block || expired(timeout)) return Exit.fail(new Empty())
+    if (answersAtOnce(block, timeout)) return Exit.fail(new Empty())
     const getter: Getter = { want, woken: Deferred.unsafeMake(undefined as never), granted: undefined }
     this.getters.push(getter)
     return awaitWithin(Deferred.await(getter.woken), timeout).pipe(
@@ -203,13 +202,17 @@ export class QueueCore {
     this.serveQueued = true
     process.nextTick(() => {
       this.serveQueued = false
-      while (this.getters.length > 0 && this.size > 0) {
-        const getter = this.getters.shift()!
-        getter.granted = this.take(getter.want, this.getters.length)
-        Deferred.unsafeDone(getter.woken, Exit.succeed(getter.granted))
-      }
-      if (this.ended && this.size === 0) this.end()
+      this.serveGetters()
     })
+  }
+
+  private serveGetters(): void {
+    while (this.getters.length > 0 && this.size > 0) {
+      const getter = this.getters.shift()!
+      getter.granted = this.take(getter.want, this.getters.length)
+      Deferred.unsafeDone(getter.woken, Exit.succeed(getter.granted))
+    }
+    if (this.ended && this.size === 0) this.end()
   }
 
   /** Items a proxy took and did not hand out (it closed, or its process is ending), packed: back to the front. */

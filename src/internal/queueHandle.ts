@@ -24,10 +24,10 @@ import * as Serializers from "../Serializer.js"
 import { flatMap } from "./eager.js"
 import { pack, unpack } from "./itemBatch.js"
 import { keepingAlive } from "./keepAlive.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { QueueCore } from "./queueCore.js"
 import { type Channel, channel } from "./resourceClient.js"
-import { catchUp, type Served, unregister } from "./resourceServer.js"
+import { afterCatchUp, catchUp, type Served, unregister } from "./resourceServer.js"
 
 export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
 
@@ -43,21 +43,13 @@ export const parseKind = (wire: string): { kind: QueueKind; maxsize: number } | 
 /** A get's failure once the queue has ended and is empty (by tag: it may come from another copy of the library). */
 export const isEndOfQueue = (error: unknown): boolean => (error as { _tag?: unknown } | null)?._tag === "EOFError"
 
-/** Whether a get (or put) answers at once instead of waiting. */
-const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined) =>
-  !block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))
-
 /**
  * A get or join answered at once (found nothing, or nothing unfinished) may
  * be missing what another process has posted and the owner not yet read:
  * read it first (see `catchUp`), then look again.
  */
-const settled = <A, E>(attempt: () => Effect.Effect<A, E>, block: boolean, timeout?: Duration.Duration) => {
-  const first = attempt()
-  if (!Exit.isExit(first) || Exit.isSuccess(first) || !answersAtOnce(block, timeout)) return first
-  catchUp()
-  return attempt()
-}
+const settled = <A, E>(attempt: () => Effect.Effect<A, E>, block: boolean, timeout?: Duration.Duration) =>
+  afterCatchUp(attempt, (first) => Exit.isExit(first) && Exit.isFailure(first) && answersAtOnce(block, timeout))
 
 const serve = (kind: QueueKind, core: QueueCore): Served => ({
   kind: wireKind(kind, core.maxsize),
@@ -87,6 +79,7 @@ const serve = (kind: QueueKind, core: QueueCore): Served => ({
         catchUp()
         return core.unsafeJoin()
       case "end":
+        catchUp() // puts other processes sent before they asked for the end go in first
         core.end()
         return Exit.void
       default:
@@ -106,9 +99,10 @@ class ProxyState {
   next = 0
   /** How many items the next get asks for. */
   want = 1
-  /** When the last batch arrived, and its size. */
+  /** When the last batch arrived, its size, and how many items had been handed out then. */
   arrived = 0
   received = 1
+  handedAtArrival = 0
   closed = false
   /** Items of a JoinableQueue taken here and not marked done: a `taskDone` for one cannot fail. */
   undone = 0
@@ -192,9 +186,9 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     // The common case of a consumer that keeps up: the next kept item, without a batch of one.
     if (state.next < state.kept.length - 1 && !state.closed) {
-      state.handedOut++
-      if (this.kind === "JoinableQueue") state.undone++
-      return this.decode(state.kept[state.next++])
+      const item = state.kept[state.next++]
+      this.handOut(1)
+      return this.decode(item)
     }
     return flatMap(this.unsafeTake(block, timeout, 1), (items) => this.decode(items[0]))
   }
@@ -202,14 +196,17 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   /** Every item kept here, or else what the owner hands over (at least one): a Stream's chunk. */
   unsafeGetMany(block = true, timeout?: Duration.Duration): Effect.Effect<Array<A>, GetError<E>> {
     return flatMap(this.unsafeTake(block, timeout, Infinity), (items) => {
-      const out: Array<A> = new Array(items.length)
+      const out: Array<A> = []
       for (let i = 0; i < items.length; i++) {
         const decoded = this.serializer.decode(items[i])
-        if (Either.isLeft(decoded)) {
-          this.keep(items.slice(i + 1)) // what follows a bad item stays for the next get
-          return Exit.fail(decoded.left)
+        if (Either.isRight(decoded)) {
+          out.push(decoded.right)
+          continue
         }
-        out[i] = decoded.right
+        // The items before a bad one are handed out now; it fails the next get; those after it stay.
+        const rest = items.slice(out.length === 0 ? i + 1 : i)
+        if (rest.length > 0) this.putBack(rest)
+        return out.length === 0 ? Exit.fail(decoded.left) : Exit.succeed(out)
       }
       return Exit.succeed(out)
     })
@@ -231,17 +228,27 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     }
     const state = this.state
     if (state.next < state.kept.length) return Exit.succeed(this.takeKept(most))
+    // A bounded queue's items are handed over one at a time: kept ones would be room its producers lack.
     const perItem = (performance.now() - state.arrived) / state.received
-    state.want = perItem < QUICK_MS ? Math.min(state.want * 2, MAX_WANT) : 1
+    state.want = this.maxsize > 0 ? 1 : perItem < QUICK_MS ? Math.min(state.want * 2, MAX_WANT) : 1
     const asked = this.backend.call("get", [state.want, block, timeoutToWire(timeout)], "", (batch) =>
       ["giveBack", [batch]]) as Effect.Effect<Uint8Array, GetError<E>>
     return flatMap(asked, (batch) => {
       const items = unpack(batch)
       state.arrived = performance.now()
       state.received = items.length
+      state.handedAtArrival = state.handedOut
       this.keep(items)
       return Exit.succeed(this.takeKept(most))
     })
+  }
+
+  /** Items taken and not handed out after all: first in line again (kept here, or back in the owner's queue). */
+  private putBack(items: ReadonlyArray<Uint8Array>): void {
+    if (this.kind === "JoinableQueue") this.state.undone -= items.length
+    this.state.handedOut -= items.length
+    if (this.core !== undefined) this.core.giveBack(pack(items))
+    else this.keep(items, true)
   }
 
   private takeKept(most: number): ReadonlyArray<Uint8Array> {
@@ -249,18 +256,44 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const to = Math.min(state.kept.length, state.next + most)
     const taken = state.next === 0 && to === state.kept.length ? state.kept : state.kept.slice(state.next, to)
     state.next = to
-    state.handedOut += taken.length
-    if (to === state.kept.length) {
-      state.kept = []
-      state.next = 0
-    }
-    if (this.kind === "JoinableQueue") state.undone += taken.length
+    this.handOut(taken.length)
+    if (to === state.kept.length) this.keptNone()
     return taken
   }
 
-  private keep(items: ReadonlyArray<Uint8Array>): void {
+  /**
+   * Counts items handed out. A process that turns out to take its kept items
+   * slowly (an item is real work after all) gives the rest back now, for
+   * other consumers, and asks for one at a time from then on.
+   */
+  private handOut(count: number): void {
     const state = this.state
-    state.kept = state.next < state.kept.length ? [...state.kept.slice(state.next), ...items] : [...items]
+    state.handedOut += count
+    if (this.kind === "JoinableQueue") state.undone += count
+    // Slow, and for a while: a process descheduled for a moment is not a slow consumer.
+    const since = state.handedOut - state.handedAtArrival
+    const elapsed = performance.now() - state.arrived
+    if (state.next < state.kept.length && elapsed > IDLE_MS && elapsed > QUICK_MS * since) {
+      state.want = 1
+      this.giveBack()
+    }
+  }
+
+  /** Nothing kept any more: nothing to give back at exit either. */
+  private keptNone(): void {
+    const state = this.state
+    state.kept = []
+    state.next = 0
+    if (state.giveBackAtExit !== undefined) {
+      this.channel.atExit.delete(state.giveBackAtExit)
+      state.giveBackAtExit = undefined
+    }
+  }
+
+  private keep(items: ReadonlyArray<Uint8Array>, first = false): void {
+    const state = this.state
+    const rest = state.kept.slice(state.next)
+    state.kept = first ? [...items, ...rest] : [...rest, ...items]
     state.next = 0
     if (state.kept.length === 0) return
     if (state.giveBackAtExit === undefined) {
@@ -286,9 +319,8 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     if (state.next >= state.kept.length) return
     const items = state.kept.slice(state.next)
-    state.kept = []
-    state.next = 0
-    const posted = this.backend.post("giveBack", [pack(items)], "")
+    this.keptNone()
+    const posted = this.backend.post("giveBack", [pack(items)], "", true)
     if (!Exit.isExit(posted)) Effect.runFork(Effect.ignore(posted))
   }
 
@@ -313,6 +345,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   /** In the owner: ends it, fails what waits, and stops serving it. */
   unsafeShutdown(): void {
     if (this.core === undefined) return
+    catchUp()
     this.core.shutdown()
     unregister(this.backend.id)
   }
@@ -320,6 +353,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   /** Ends the queue for every process: see `end` of the Effect face. */
   unsafeEnd(): Effect.Effect<void, OwnerGoneError> {
     if (this.core !== undefined) {
+      catchUp()
       this.core.end()
       return Exit.void
     }
@@ -352,7 +386,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (state.undone > 0) {
       // One of ours: it cannot fail at the owner, so it is gathered with the others of this tick.
       state.undone--
-      return this.channel.gather(this.backend.reference(), "taskDone", undefined, 1) as Effect.Effect<void, OwnerGoneError>
+      return this.channel.gather(this.backend.reference(), "taskDone", undefined, 1, true) as Effect.Effect<void, OwnerGoneError>
     }
     return this.backend.call("taskDone", [1], "") as Effect.Effect<void, ValueError | OwnerGoneError>
   }
@@ -442,15 +476,20 @@ export interface WaitOptions {
 const durationOf = (options: WaitOptions | undefined) =>
   options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
 
+/** The state behind each owner-side backend: a queue that comes back to its owner works on it directly. */
+const cores = new WeakMap<Backend, QueueCore>()
+
 /** Makes the owner's side: the state and its registration with the resource server. */
 export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHandle, ValueError> => {
   if (!Number.isSafeInteger(maxsize)) {
     return Exit.fail(new ValueError({ message: `maxsize must be an integer (zero or less for no limit), got ${maxsize}` }))
   }
   const core = new QueueCore(kind === "SimpleQueue" ? 0 : maxsize)
-  return Exit.succeed(new QueueHandle(local(serve(kind, core)), kind, core.maxsize, Serializers.unknown, core))
+  const backend = local(serve(kind, core))
+  cores.set(backend, core)
+  return Exit.succeed(new QueueHandle(backend, kind, core.maxsize, Serializers.unknown, core))
 }
 
-/** A proxy for a queue another process serves. */
+/** A proxy for a queue another process serves (or the owner's own handle, when it comes back home). */
 export const makeRemote = (backend: Backend, kind: QueueKind, maxsize: number): QueueHandle =>
-  new QueueHandle(backend, kind, maxsize, Serializers.unknown, undefined)
+  new QueueHandle(backend, kind, maxsize, Serializers.unknown, cores.get(backend))

@@ -14,7 +14,7 @@ import type { ConnectionImpl } from "./connection.js"
 import { currentIdentity } from "./currentProcess.js"
 import { openSockets } from "./framedSocket.js"
 import { pack } from "./itemBatch.js"
-import type { OpenSocket } from "./protocol.js"
+import { type OpenSocket, pendingBeforeExit } from "./protocol.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
 import type { Reply, Request } from "./resourceServer.js"
 
@@ -84,12 +84,11 @@ export class Channel {
   private gone: string | undefined
   private readonly pending = new Map<number, Pending>()
   /** Posts the owner refused, by primitive id: the next use of that primitive fails with it. */
-  private readonly refused = new Map<string, unknown>()
+  private readonly refused = new Map<string, { readonly error: unknown; readonly postId: number }>()
   private nextId = 0
-  /** Posts gathered this tick, by primitive and method; they leave before anything else this channel sends. */
-  private readonly gathered = new Map<string, Gathered>()
+  /** Posts gathered this tick, in order; they leave before anything else this channel sends. */
+  private gathered: Array<Gathered> = []
   private gatherFlushQueued = false
-  private lastGathered: Gathered | undefined
   /** Set while the socket holds more than its send buffer: gathered posts wait for it. */
   private congestion: Effect.Effect<void> | undefined
   /** Run before this process exits, before the socket is flushed (a queue proxy gives back its items). */
@@ -112,6 +111,15 @@ export class Channel {
 
   /** The connection, or why there is none. */
   private connect(): Promise<ConnectionImpl<unknown, never> | string> {
+    const connecting = this.open()
+    // A process that exits while this connects (a child that put and returned) waits for it.
+    const pending = pendingBeforeExit()
+    pending.add(connecting)
+    void connecting.finally(() => pending.delete(connecting))
+    return connecting
+  }
+
+  private open(): Promise<ConnectionImpl<unknown, never> | string> {
     const authkey = authkeys.get(addressKey(this.address)) ?? Buffer.from(currentIdentity().authkey, "hex")
     const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
     const patient = Effect.retry(attempt, {
@@ -136,6 +144,7 @@ export class Channel {
         }
       }
       openSockets().add(this.exitEntry)
+      this.flushGathered()
       connection.unsafeDeliver(
         (message) => Either.isRight(message) ? this.dispatch(message.right as Reply) : this.fail(this.whyGone()),
         () => this.fail(this.whyGone())
@@ -146,7 +155,7 @@ export class Channel {
 
   private dispatch(reply: Reply): void {
     if (reply[0] === "failed") {
-      this.refused.set(reply[1], decodeError(reply[2] as EncodedError, this.ownerPid, this.ownerName))
+      this.refused.set(reply[1], { error: decodeError(reply[2] as EncodedError, this.ownerPid, this.ownerName), postId: reply[3] })
       return
     }
     const [kind, id, payload] = reply
@@ -163,7 +172,7 @@ export class Channel {
       return pending.abandoned()
     }
     // A post of this process that the owner refused before answering this call: it fails instead.
-    const refusal = this.refused.size === 0 ? undefined : this.refusal(pending.reference)
+    const refusal = this.refused.size === 0 ? undefined : this.refusal(pending.reference, id)
     if (refusal !== undefined) {
       if (kind === "ok") pending.undo?.(payload)
       return this.settle(pending, refusal)
@@ -184,8 +193,7 @@ export class Channel {
     if (this.gone === undefined) this.gone = reason
     const connection = this.connection
     this.connection = undefined
-    this.gathered.clear()
-    this.lastGathered = undefined
+    this.gathered = []
     if (this.exitEntry !== undefined) openSockets().delete(this.exitEntry)
     if (connection !== undefined) Effect.runFork(connection.close)
     for (const pending of this.pending.values()) {
@@ -209,13 +217,21 @@ export class Channel {
   }
 
   /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
-  /** Why `reference` cannot be used now: its owner is gone, or refused a post of this process. */
-  private refusal(reference: Reference): Exit.Exit<never, unknown> | undefined {
-    if (this.gone !== undefined) return Exit.fail(this.ownerGone(describe(reference), this.gone))
-    if (this.refused.size === 0 || !this.refused.has(reference.id)) return undefined
-    const error = this.refused.get(reference.id)
+  private goneExit(reference: Reference): Exit.Exit<never, unknown> | undefined {
+    return this.gone === undefined ? undefined : Exit.fail(this.ownerGone(describe(reference), this.gone))
+  }
+
+  /**
+   * Why `reference` cannot be used now: its owner is gone, or refused a post
+   * this process sent before the call `id` (any new call, by default).
+   */
+  private refusal(reference: Reference, id = Infinity): Exit.Exit<never, unknown> | undefined {
+    const gone = this.goneExit(reference)
+    if (gone !== undefined) return gone
+    const refused = this.refused.size === 0 ? undefined : this.refused.get(reference.id)
+    if (refused === undefined || refused.postId > id) return undefined
     this.refused.delete(reference.id)
-    return Exit.fail(error)
+    return Exit.fail(refused.error)
   }
 
   call(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo): Effect.Effect<unknown, unknown> {
@@ -279,8 +295,8 @@ export class Channel {
    * resourceServer). Should the owner refuse it after all, the next use of the
    * primitive from this process fails with the owner's error.
    */
-  post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string): Effect.Effect<void, unknown> {
-    const refusal = this.refusal(reference)
+  post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, always = false): Effect.Effect<void, unknown> {
+    const refusal = always ? this.goneExit(reference) : this.refusal(reference)
     if (refusal !== undefined) return refusal
     if (this.connection === undefined) return Effect.asVoid(this.call(reference, method, args, caller))
     this.unsafePost(reference, method, args, caller)
@@ -299,28 +315,22 @@ export class Channel {
    * FIFO with every other operation of this process on the owner's objects.
    * Waits while the socket is congested (the owner reads slower than we post).
    */
-  gather(reference: Reference, method: string, item: Uint8Array | undefined, count = 0): Effect.Effect<void, unknown> {
-    const refusal = this.refusal(reference)
+  gather(reference: Reference, method: string, item: Uint8Array | undefined, count = 0, always = false): Effect.Effect<void, unknown> {
+    const refusal = always ? this.goneExit(reference) : this.refusal(reference)
     if (refusal !== undefined) return refusal
-    if (this.connection === undefined) {
-      const args = item === undefined ? [count] : [pack([item])]
-      return Effect.asVoid(this.call(reference, method, args, ""))
-    }
-    let entry = this.lastGathered
-    if (entry === undefined || entry.reference !== reference || entry.method !== method) {
-      const key = `${reference.id} ${method}`
-      entry = this.gathered.get(key)
-      if (entry === undefined) {
-        entry = { reference, method, items: [], bytes: 0, count: 0 }
-        this.gathered.set(key, entry)
-      }
-      this.lastGathered = entry
+    // Only the last entry takes more: a put between two taskDones must stay between them.
+    let entry = this.gathered[this.gathered.length - 1]
+    if (entry === undefined || entry.reference.id !== reference.id || entry.method !== method) {
+      entry = { reference, method, items: [], bytes: 0, count: 0 }
+      this.gathered.push(entry)
     }
     entry.count += count
     if (item !== undefined) {
       entry.items.push(item)
       entry.bytes += 4 + item.byteLength
     }
+    // Until connected, what is gathered waits (the connection flushes it), and so does a process's exit.
+    if (this.connection === undefined) return Effect.asVoid(Effect.promise(() => this.connecting ??= this.connect()))
     if (entry.bytes >= GATHERED_BYTES) this.flushGathered()
     else if (!this.gatherFlushQueued) {
       this.gatherFlushQueued = true
@@ -332,14 +342,15 @@ export class Channel {
     return this.congestion ?? Exit.void
   }
 
+  /** Sends what was gathered, and writes it now: before anything this process sends later on another socket. */
   private flushGathered(): void {
-    if (this.gathered.size === 0) return
-    const entries = [...this.gathered.values()]
-    this.gathered.clear()
-    this.lastGathered = undefined
+    if (this.gathered.length === 0 || this.connection === undefined) return
+    const entries = this.gathered
+    this.gathered = []
     for (const { reference, method, items, count } of entries) {
       this.transmit(["post", ++this.nextId, reference.id, method, items.length > 0 ? [pack(items)] : [count], ""])
     }
+    this.connection?.unsafeFlush()
   }
 
   /** Everything sent so far written to the socket (CPython's `join_thread`, for a queue's feeder). */

@@ -11,7 +11,7 @@
  *   server → client  ["ok", id, value]                           ["err", id, error]
  *                    ["wait", id]   (the call waits, e.g. for a lock another holds: do not spin for it)
  *                    ["cancelled", id]   (a cancelled call ended without a result)
- *                    ["failed", object, error]   (a post failed: its sender fails its next use of `object`)
+ *                    ["failed", object, error, id]   (post `id` failed: its sender fails its next use of `object`)
  * A cancelled call is always answered once it has ended, so that its caller can
  * undo a success that came first, and go on only after the owner is done with it.
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
@@ -56,7 +56,7 @@ export type Reply =
   | readonly ["err", number, unknown]
   | readonly ["wait", number]
   | readonly ["cancelled", number]
-  | readonly ["failed", string, unknown]
+  | readonly ["failed", string, unknown, number]
 
 const objects = new Map<string, Served>()
 let exitHooked = false
@@ -87,7 +87,8 @@ export const unregister = (id: string): void => {
     const { server, directory, clients } = serving
     serving = undefined
     server.close()
-    for (const socket of clients) socket.destroy()
+    // Calls the last object's end has just answered (a queue's waiting gets …) still get their replies.
+    for (const socket of clients) (closeWhenAnswered.get(socket) ?? (() => socket.destroy()))()
     fs.rmSync(directory, { recursive: true, force: true })
   }
 }
@@ -161,6 +162,9 @@ export const serveOverTcp = (
     })
   })
 
+/** How to close each client's connection once its running calls have answered. */
+const closeWhenAnswered = new Map<net.Socket, () => void>()
+
 /** The connections of this process's clients, which the server reads for more calls after answering. */
 const connections = new Set<ConnectionImpl<unknown, unknown>>()
 
@@ -218,11 +222,33 @@ export const catchUp = (): void => {
   }
 }
 
+/**
+ * An answer given at once that reports state (`found` says which answers do:
+ * a lock found held, a queue found empty) is given only after `catchUp`: the
+ * attempt is made again once what other processes sent is in.
+ */
+export const afterCatchUp = <A, E>(attempt: () => Effect.Effect<A, E>, found: (result: Effect.Effect<A, E>) => boolean) => {
+  const first = attempt()
+  if (!found(first)) return first
+  catchUp()
+  return attempt()
+}
+
 const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =>
   Effect.gen(function*() {
     const connection = yield* open(socket, { authkey }, authenticateClient)
     const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
     let gone = false
+    let closing = false
+    const closeIfAnswered = () => {
+      if (closing && running.size === 0) Effect.runFork(connection.close)
+    }
+    closeWhenAnswered.set(socket, () => {
+      closing = true
+      // The answers are sent at the end of the tick at the earliest: close after them.
+      setImmediate(closeIfAnswered)
+    })
+    socket.once("close", () => closeWhenAnswered.delete(socket))
     const reply = (message: Reply) => {
       const sent = connection.unsafeSend(message)
       if (!Exit.isExit(sent)) Effect.runFork(Effect.ignore(sent))
@@ -241,7 +267,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       }
       const [kind, id, objectId, method, args, caller] = request
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
-        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause)])
+        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
       }
       const served = objects.get(objectId)
       if (served === undefined) {
@@ -265,6 +291,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
         running.delete(id)
         if (gone) served.abandon?.(method, caller, exit)
         else respond(id, exit)
+        if (closing) setImmediate(closeIfAnswered)
       })
     }
     // A client that goes away has its waiting calls withdrawn, and what they took given back.

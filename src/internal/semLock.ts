@@ -9,7 +9,7 @@
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { NotOwnerError, ValueError } from "../Errors.js"
-import { awaitWithin } from "./primitive.js"
+import { answersAtOnce, awaitWithin } from "./primitive.js"
 
 export type Kind = "semaphore" | "recursive"
 
@@ -75,7 +75,7 @@ export class SemLock {
       this.take(owner)
       return ACQUIRED
     }
-    if (!block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))) {
+    if (answersAtOnce(block, timeout)) {
       return FOUND_HELD
     }
     const waiter: Waiter = { owner, woken: Deferred.unsafeMake(undefined as never), granted: false }

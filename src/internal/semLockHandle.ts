@@ -7,7 +7,7 @@ import { Duration, Effect, Exit, type Scope } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { FOUND_HELD, type Kind, SemLock } from "./semLock.js"
-import { catchUp, type Served } from "./resourceServer.js"
+import { afterCatchUp, catchUp, type Served } from "./resourceServer.js"
 
 export type SemLockKind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
 
@@ -29,13 +29,8 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
       case "acquire": {
         const [block, millis] = args as [boolean, number | null]
         const timeout = timeoutFromWire(millis)
-        const acquired = core.unsafeAcquire(caller, block !== false, timeout)
         // Found held, and answering so at once: a release another process posted may not be read yet.
-        if (acquired === FOUND_HELD) {
-          catchUp()
-          return core.unsafeAcquire(caller, block !== false, timeout)
-        }
-        return acquired
+        return afterCatchUp(() => core.unsafeAcquire(caller, block !== false, timeout), (acquired) => acquired === FOUND_HELD)
       }
       case "release":
         return core.unsafeRelease(caller)
@@ -123,7 +118,7 @@ export class SemLockHandle implements Primitive {
       const key = `${backend.id} ${caller}`
       if (holdings.has(key) || this.kind === "Semaphore") {
         hold(key, -1)
-        return backend.post("release", [], caller) as Effect.Effect<void, ReleaseError>
+        return backend.post("release", [], caller, true) as Effect.Effect<void, ReleaseError>
       }
     }
     return backend.call("release", [], caller) as Effect.Effect<void, ReleaseError>

@@ -24,6 +24,7 @@ import {
   CONTROL_FD,
   CURRENT_PROCESS_KEY,
   OPEN_SOCKETS_KEY,
+  pendingBeforeExit,
   type OpenSocket,
   type OutcomeMessage,
   type StartMessage,
@@ -115,6 +116,8 @@ const unflushedSockets = (): Array<Socket> => {
 }
 
 const exit = (code: number) => {
+  const pending = [...pendingBeforeExit()]
+  if (pending.length > 0) return void Promise.allSettled(pending).then(() => exit(code))
   const children = runningChildren()
   const sockets = unflushedSockets()
   if (children.length === 0 && sockets.length === 0) process.exit(code)
