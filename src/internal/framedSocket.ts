@@ -240,14 +240,17 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
-    const readOnce = (): boolean => {
+    const readOnce = (): boolean => readSome() !== "stop"
+    /** One read: "read" bytes, found "nothing" there yet, or must "stop" (may not read, or the stream ended). */
+    const readSome = (): "read" | "nothing" | "stop" => {
       const fd = descriptorOf(socket)
-      if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return false
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return "stop"
       const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
       const count = readNow(fd, scratch)
-      if (count === 0) return false
-      if (count !== undefined) received(Buffer.from(scratch.subarray(0, count)))
-      return true
+      if (count === 0) return "stop"
+      if (count === undefined) return "nothing"
+      received(Buffer.from(scratch.subarray(0, count)))
+      return "read"
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
@@ -340,6 +343,12 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       startReading()
       if (head === messages.length) {
         if (ended !== undefined) return Effect.fail(ended)
+        if (decoder.oversized !== undefined) {
+          // What comes next is over the limit: nothing this receive may take will arrive before it.
+          end(new OSError({ message: `a message of ${decoder.oversized} bytes exceeds the limit of ${decoder.maxLength}` }))
+          socket.destroy()
+          return Effect.fail(ended!)
+        }
         if (spin()) return unsafeRecvBytes(maxLength)
         flush()
         return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
@@ -424,11 +433,13 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       unsafePoll: () => {
         const before = arrivals
         // Everything there is, not one read: a frame larger than a read must not stay half-read.
-        for (let reads = 0; reads < 64 && readOnce(); reads++);
+        for (let reads = 0; reads < 64 && readSome() === "read"; reads++);
         return arrivals > before
       },
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
+        // Frames that came right behind the handshake, held until now.
+        if (decoder.oversized !== undefined) received(Buffer.alloc(0))
       },
       // Frames already taken by the socket still go out, as they would have left a blocking
       // write; then the descriptor is closed — not shut down, which would end the

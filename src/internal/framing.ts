@@ -29,6 +29,9 @@ export const frame = (payload: Uint8Array): Buffer => Buffer.concat([header(payl
  * payloads the chunk finished, in order; partial data is kept for the next call.
  * A payload that lies within one chunk is a view of it, not a copy.
  */
+/** Bytes a decoder holds behind a frame over its limit before it gives up on the peer. */
+const MAX_HELD = 1024 * 1024
+
 export class FrameDecoder {
   private chunks: Array<Buffer> = []
   /** Where the unread bytes start in `chunks[0]`. */
@@ -36,15 +39,23 @@ export class FrameDecoder {
   private buffered = 0
 
   /**
-   * The largest payload accepted: a header announcing more throws at once,
-   * before anything of that size is buffered (a peer cannot make us allocate it).
+   * The largest payload accepted. A header announcing more stops decoding there
+   * (`oversized`), before anything of that size is buffered: a peer cannot make
+   * us allocate it. The limit may then be raised (a handshake is over, and the
+   * peer's first messages came right behind it), and decoding goes on with the
+   * next `push`; past `MAX_HELD` bytes held behind it, it throws.
    */
   constructor(public maxLength: number = Number.MAX_SAFE_INTEGER) {}
 
+  /** The length of a frame over the limit that decoding stopped at, if any. */
+  oversized: number | undefined
+
   push(chunk: Buffer, into: Array<Buffer> = []): Array<Buffer> {
-    if (chunk.length === 0) return into
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
+    if (chunk.length > 0) {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
+    }
+    this.oversized = undefined
     for (;;) {
       const payload = this.next()
       if (payload === undefined) return into
@@ -70,7 +81,9 @@ export class FrameDecoder {
       throw new RangeError(`invalid frame length ${length}`)
     }
     if (length > this.maxLength) {
-      throw new RangeError(`a message of ${length} bytes exceeds the limit of ${this.maxLength}`)
+      if (this.buffered > MAX_HELD) throw new RangeError(`a message of ${length} bytes exceeds the limit of ${this.maxLength}`)
+      this.oversized = length
+      return undefined
     }
     const size = headerLength + length
     if (this.buffered < size) return undefined

@@ -27,7 +27,7 @@ import { keepingAlive } from "./keepAlive.js"
 import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { QueueCore } from "./queueCore.js"
 import { type Channel, channel } from "./resourceClient.js"
-import { afterCatchUp, catchUp, type Served, unregister } from "./resourceServer.js"
+import { afterCatchUp, catchUp, catchUpOnce, type Served, unregister } from "./resourceServer.js"
 
 export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
 
@@ -176,7 +176,10 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (closed !== undefined) return closed
     const encoded = this.serializer.encode(item)
     if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-    if (this.core !== undefined) return keepingAlive(this.core.unsafePut(pack([encoded.right]), block, timeout))
+    if (this.core !== undefined) {
+      catchUpOnce() // after what other processes put before this put was caused
+      return keepingAlive(this.core.unsafePut(pack([encoded.right]), block, timeout))
+    }
     if (this.maxsize <= 0) return this.channel.gather(this.backend.reference(), "put", encoded.right) as Effect.Effect<void, OwnerGoneError>
     return this.backend.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "") as Effect.Effect<void, PutError<E>>
   }

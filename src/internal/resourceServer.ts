@@ -222,6 +222,20 @@ export const catchUp = (): void => {
   }
 }
 
+let caughtUpThisTick = false
+
+/**
+ * `catchUp`, at most once a tick: for the owner's own operations that must come
+ * after what others sent before them (a put after a producer's exit was seen:
+ * Python's producer flushed into the pipe before it exited).
+ */
+export const catchUpOnce = (): void => {
+  if (caughtUpThisTick || connections.size === 0) return
+  caughtUpThisTick = true
+  process.nextTick(() => (caughtUpThisTick = false))
+  catchUp()
+}
+
 /**
  * An answer given at once that reports state (`found` says which answers do:
  * a lock found held, a queue found empty) is given only after `catchUp`: the

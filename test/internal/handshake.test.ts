@@ -118,6 +118,20 @@ describe("framed socket limits", () => {
       expect(error.message).toContain("exceeds the limit of 1024")
     }))
 
+  it.scopedLive("frames over a handshake's limit that came right behind it wait, and arrive once the limit is raised", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* socketPair
+      const channel = yield* FramedSocket.make(b, { maxMessageLength: 16 })
+      const big = Buffer.alloc(5000, 7)
+      const header = (n: number) => { const h = Buffer.alloc(4); h.writeInt32BE(n); return h }
+      a.write(Buffer.concat([header(2), Buffer.from("hi"), header(big.length), big, header(3), Buffer.from("end")]))
+      expect(Buffer.from(yield* channel.recvBytes(16)).toString()).toBe("hi")
+      yield* Effect.sleep("20 millis") // the rest is here by now, held behind the limit
+      channel.limit(1 << 20)
+      expect((yield* channel.recvBytes(1 << 20)).length).toBe(5000)
+      expect(Buffer.from(yield* channel.recvBytes(16)).toString()).toBe("end")
+    }))
+
   it.scopedLive("messages sent before the peer closed are delivered, then end of file", () =>
     Effect.gen(function*() {
       const [a, b] = yield* socketPair
