@@ -310,8 +310,15 @@ describe("Queue across processes", () => {
       const got: Array<number> = []
       let most = 0
       while (got.length < 20) {
-        await new Promise((resolve) => setTimeout(resolve, 2)) // the producer gets ahead, as far as it may
-        most = Math.max(most, await q.qsize())
+        // The producer gets ahead, as far as it may (and no further): wait until it has.
+        const deadline = Date.now() + 2000
+        let size = await q.qsize()
+        while (size < Math.min(2, 20 - got.length) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 2))
+          size = await q.qsize()
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2)) // a put past maxsize would show now
+        most = Math.max(most, size, await q.qsize())
         got.push(await q.get(true, 5))
       }
       expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i))
