@@ -403,6 +403,31 @@ describe("across processes", () => {
       lock.close()
     }))
 
+  it.live("a process that exits holding a Lock or an RLock gives them back: nobody waits for ever", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const rlock = new compat.RLock()
+      const child = new compat.Process({
+        target: async (lock: any, rlock: any) => {
+          await lock.acquire()
+          await rlock.acquire()
+          await rlock.acquire()
+          return [await lock.getValue(), await rlock.getValue()]
+        },
+        args: [lock, rlock]
+      })
+      child.start()
+      expect(await child.result()).toEqual([0, 0]) // held when it exited
+      await child.join()
+      child.close()
+      expect(await lock.acquire(true, 10)).toBe(true)
+      expect(await rlock.acquire(true, 10)).toBe(true)
+      await rlock.release()
+      expect(await rlock.getValue()).toBe(1) // every level went with the process
+      lock.close()
+      rlock.close()
+    }))
+
   it.scopedLive("an RLock's recursion and ownership hold for a child holding a proxy", () =>
     Effect.gen(function*() {
       const rlock = yield* Lock.makeRLock()

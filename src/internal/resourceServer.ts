@@ -46,6 +46,11 @@ export interface Served {
    * what it took for nobody (a lock it acquired, or took back after a wait).
    */
   readonly abandon?: (method: string, caller: string, exit: Exit.Exit<unknown, unknown>) => void
+  /**
+   * The process `pid` has gone (its connection closed): release what its
+   * callers still hold (a lock), so that the others are not held up for ever.
+   */
+  readonly clientGone?: (pid: string) => void
 }
 
 export type Request =
@@ -280,6 +285,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
         return
       }
       const [kind, id, objectId, method, args, caller] = request
+      if (caller !== "") callerPids.add(caller.split(":", 1)[0])
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
       }
@@ -309,12 +315,15 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       })
     }
     // A client that goes away has its waiting calls withdrawn, and what they took given back.
+    /** The processes whose callers used this connection (callers are "pid" or "pid:owner"). */
+    const callerPids = new Set<string>()
     const closed = () => {
       if (gone) return
       gone = true
       connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
       Effect.runFork(connection.close)
+      for (const pid of callerPids) for (const served of objects.values()) served.clientGone?.(pid)
     }
     connections.add(connection)
     connection.unsafeDeliver((message) => {

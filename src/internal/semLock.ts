@@ -134,6 +134,18 @@ export class SemLock {
   }
 
   /**
+   * A process has gone: a lock its callers hold (`pid`, or `pid:owner`) is
+   * released, every level of it. Semaphores keep no holders, so theirs stay taken.
+   */
+  releaseHeldByProcess(pid: string): void {
+    const holder = this.holder
+    if (this.maxValue !== 1 || this.depth === 0 || holder === undefined) return
+    if (holder !== pid && !holder.startsWith(`${pid}:`)) return
+    if (this.kind === "recursive") this.depth = 1
+    this.giveBack()
+  }
+
+  /**
    * Releases every level `owner` holds of a recursive lock and gives the depth,
    * for a Condition's wait (Python's `_release_save`).
    */

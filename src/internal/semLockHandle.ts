@@ -43,6 +43,7 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
         return Effect.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
     }
   },
+  clientGone: (pid) => core.releaseHeldByProcess(pid),
   abandon: (method, caller, exit) => {
     if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(core.unsafeRelease(caller)))
   }
