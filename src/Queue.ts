@@ -16,6 +16,7 @@
 import { Chunk, Effect, Option, type ParseResult, type Schema, type Scope, Sink, Stream } from "effect"
 import type { EOFError, ValueError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
+import { PrimitiveTypeId } from "./internal/primitive.js"
 import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queueHandle.js"
 
 export type { GetError, PutError, WaitOptions } from "./internal/queueHandle.js"
@@ -27,7 +28,9 @@ export type JoinableQueue<A = unknown, E = never> = QueueHandle<A, E>
 export interface Queue<A = unknown, E = never> extends Omit<QueueHandle<A, E>, "taskDone" | "join" | "unsafeTaskDone" | "unsafeJoin"> {}
 
 /** Python's `SimpleQueue`: put, get, empty and close. */
-export interface SimpleQueue<A = unknown, E = never> extends Pick<QueueHandle<A, E>, "put" | "get" | "empty" | "close" | "end" | "kind"> {}
+export interface SimpleQueue<A = unknown, E = never>
+  extends Pick<QueueHandle<A, E>, "put" | "get" | "empty" | "close" | "end" | "kind" | "withSerializer" | "unsafeGetMany" | typeof PrimitiveTypeId>
+{}
 
 export interface Options<A = unknown, I = unknown> {
   /** Puts wait past this many items (CPython's `maxsize`); zero or less, the default: no limit. */
@@ -69,10 +72,11 @@ export const makeSimple: {
  * The same queue with its items encoded and decoded by `schema`: how a
  * process that received a queue (untyped: a Schema does not travel) types it.
  */
-export const withSchema = <Q extends Pick<QueueHandle<any, any>, "withSerializer">, A, I>(
-  queue: Q,
-  schema: Schema.Schema<A, I, never>
-): QueueHandle<A, ParseResult.ParseError> => queue.withSerializer(Serializer.schema(schema))
+export const withSchema: {
+  <A, I>(queue: JoinableQueue<any, any>, schema: Schema.Schema<A, I, never>): JoinableQueue<A, ParseResult.ParseError>
+  <A, I>(queue: Queue<any, any>, schema: Schema.Schema<A, I, never>): Queue<A, ParseResult.ParseError>
+  <A, I>(queue: SimpleQueue<any, any>, schema: Schema.Schema<A, I, never>): SimpleQueue<A, ParseResult.ParseError>
+} = (queue: SimpleQueue<any, any>, schema: Schema.Schema<any, any, never>) => queue.withSerializer(Serializer.schema(schema)) as never
 
 /**
  * The queue's items as a Stream, in chunks of what arrives together; it ends

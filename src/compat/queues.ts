@@ -125,14 +125,18 @@ export class Queue<T = unknown> {
   }
 
   /** Takes items until the queue has ended and is empty. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (true) {
-      try {
-        yield await this.get()
-      } catch (error) {
-        if (isEndOfQueue(error)) return
-        throw error
-      }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return takeUntilEnd(() => this.get())
+  }
+}
+
+async function* takeUntilEnd<T>(get: () => Promise<T>): AsyncGenerator<T> {
+  while (true) {
+    try {
+      yield await get()
+    } catch (error) {
+      if (isEndOfQueue(error)) return
+      throw error
     }
   }
 }
@@ -181,6 +185,16 @@ export class SimpleQueue<T = unknown> {
 
   close(): void {
     this.#handle.unsafeClose()
+  }
+
+  /** See `Queue.end`. */
+  end(): Promise<void> {
+    return runPromise(this.#handle.unsafeEnd())
+  }
+
+  /** Takes items until the queue has ended and is empty. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return takeUntilEnd(() => this.get())
   }
 
   /** See `Queue.dispose`. */
