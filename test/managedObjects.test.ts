@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
-import { NodeMultiprocessing, Process } from "effect-multiprocessing"
+import { Manager, NodeMultiprocessing, Process } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as CompatManaged from "../src/compat/managed.js"
 import type * as Managed from "../src/internal/managedObjects.js"
@@ -604,4 +604,33 @@ describe("across processes", () => {
       // The owner's own calls pass no codec: what it stored is what it gets back.
       expect(yield* list.getItem(0)).toBe(dict)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("through a Manager's proxies, from another process", () => {
+  it.live("random list and dict operations give the models' results, errors and final contents", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const lists = fc.constantFrom("numbers", "strings", "arrays", "mixed").chain((kind) => {
+        const value = kind === "mixed" ? anyValue : values[kind as keyof typeof values]
+        return fc.tuple(fc.array(value, { maxLength: 6 }), fc.array(listOp(value), { maxLength: 20 }))
+      })
+      const dicts = fc.tuple(fc.array(fc.tuple(goodKeys, fc.integer()), { maxLength: 4 }), fc.array(dictOp, { maxLength: 20 }))
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(lists, dicts, ([initialList, listOps], [initialDict, dictOps]) =>
+            Effect.runPromise(Effect.gen(function*() {
+              const list = (yield* manager.list(initialList)) as unknown as Managed.ListHandle
+              const model = [...initialList]
+              for (const op of listOps) expect(yield* runList(list, op)).toEqual(listModel(model, op))
+              expect(yield* list.toArray).toEqual(model)
+              const dict = (yield* manager.dict(initialDict)) as unknown as Managed.DictHandle
+              const entries = new Map<unknown, unknown>(initialDict)
+              for (const op of dictOps) expect(yield* runDict(dict, op)).toEqual(dictModel(entries, op))
+              expect(yield* dict.items).toEqual([...entries])
+            }))
+          ),
+          { numRuns: 40 }
+        )
+      )
+    }).pipe(Effect.scoped, Effect.provide(NodeMultiprocessing.layer)), 120_000)
 })

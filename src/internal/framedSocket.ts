@@ -69,13 +69,6 @@ export const SPIN_MS = 0.05
 const RECENT_SEND_MS = 1
 const SPINNING = availableParallelism() > 1
 
-/**
- * Spins that found nothing make this process skip the next ones, more after
- * each miss in a row (up to 64): with more busy processes than CPUs a reply is
- * slow to come, and spinning only takes a core from whoever would send it.
- */
-let spinsToSkip = 0
-let missesInARow = 0
 /** Where spinning reads land before they are copied out; reads are synchronous, so one is enough. */
 let spinScratch: Buffer | undefined
 
@@ -223,26 +216,20 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       const start = performance.now()
       if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
       flush()
-      if (spinsToSkip > 0) {
-        spinsToSkip--
-        return false
-      }
       const before = arrivals
       do {
         if (!readOnce()) return false
-        if (arrivals > before) {
-          missesInARow = 0
-          return true
-        }
+        if (arrivals > before) return true
       } while (performance.now() - start < SPIN_MS)
-      missesInARow = Math.min(missesInARow + 1, 6)
-      spinsToSkip = 2 ** missesInARow - 1
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
     const readOnce = (): boolean => readSome() !== "stop"
-    /** One read: "read" bytes, found "nothing" there yet, or must "stop" (may not read, or the stream ended). */
-    const readSome = (): "read" | "nothing" | "stop" => {
+    /**
+     * One read: "full" (the scratch buffer filled: there may be more), "read"
+     * bytes, found "nothing" there yet, or must "stop" (may not read, or the stream ended).
+     */
+    const readSome = (): "full" | "read" | "nothing" | "stop" => {
       const fd = descriptorOf(socket)
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return "stop"
       const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
@@ -250,7 +237,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       if (count === 0) return "stop"
       if (count === undefined) return "nothing"
       received(Buffer.from(scratch.subarray(0, count)))
-      return "read"
+      return count === scratch.length ? "full" : "read"
     }
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
@@ -433,7 +420,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       unsafePoll: () => {
         const before = arrivals
         // Everything there is, not one read: a frame larger than a read must not stay half-read.
-        for (let reads = 0; reads < 64 && readSome() === "read"; reads++);
+        for (let reads = 0; reads < 64 && readSome() === "full"; reads++);
         return arrivals > before
       },
       limit: (maxMessageLength) => {

@@ -285,7 +285,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
         return
       }
       const [kind, id, objectId, method, args, caller] = request
-      if (caller !== "") callerPids.add(caller.split(":", 1)[0])
+      if (caller !== "" && !callerPids.has(caller)) callerPids.add(caller)
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
       }
@@ -315,7 +315,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       })
     }
     // A client that goes away has its waiting calls withdrawn, and what they took given back.
-    /** The processes whose callers used this connection (callers are "pid" or "pid:owner"). */
+    /** The callers that used this connection ("pid" or "pid:owner"): their processes, once it closes. */
     const callerPids = new Set<string>()
     const closed = () => {
       if (gone) return
@@ -323,7 +323,8 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
       Effect.runFork(connection.close)
-      for (const pid of callerPids) for (const served of objects.values()) served.clientGone?.(pid)
+      const pids = new Set([...callerPids].map((caller) => caller.split(":", 1)[0]))
+      for (const pid of pids) for (const served of objects.values()) served.clientGone?.(pid)
     }
     connections.add(connection)
     connection.unsafeDeliver((message) => {
