@@ -144,26 +144,32 @@ const factoryReference = (address: Address, ownerPid: number, ownerName: string)
   ownerName
 })
 
+/** A callable as it travels to the manager process (a registered type's, or the initializer). */
+const registration = (
+  typeid: string,
+  callable: Target.Target,
+  exposed: ReadonlyArray<string> | undefined
+): Effect.Effect<Registration, ValueError> =>
+  Effect.gen(function*() {
+    const spec = yield* Effect.mapError(
+      targetSpec(callable, typeid),
+      (error) => new ValueError({ message: `cannot send '${typeid}' to the manager: ${error.message}` })
+    )
+    const prepared = yield* Effect.mapError(prepareTarget(spec), (error) => new ValueError({ message: error.message }))
+    return {
+      typeid,
+      callable: prepared.target,
+      ...(prepared.typescriptLoader === undefined ? {} : { typescriptLoader: prepared.typescriptLoader }),
+      ...(exposed === undefined ? {} : { exposed })
+    }
+  })
+
 /** Registered types as they travel to the manager process. */
 const registrations = (register: Options["register"]): Effect.Effect<Array<Registration>, ValueError> =>
-  Effect.forEach(Object.entries(register ?? {}), ([typeid, registered]) => {
-    const { callable, exposed } = typeof registered === "object" && "callable" in registered
-      ? registered
-      : { callable: registered as Target.Target, exposed: undefined }
-    return Effect.gen(function*() {
-      const spec = yield* Effect.mapError(
-        targetSpec(callable, typeid),
-        (error) => new ValueError({ message: `cannot register '${typeid}': ${error.message}` })
-      )
-      const prepared = yield* Effect.mapError(prepareTarget(spec), (error) => new ValueError({ message: error.message }))
-      return {
-        typeid,
-        callable: prepared.target,
-        ...(prepared.typescriptLoader === undefined ? {} : { typescriptLoader: prepared.typescriptLoader }),
-        ...(exposed === undefined ? {} : { exposed })
-      }
-    })
-  })
+  Effect.forEach(Object.entries(register ?? {}), ([typeid, registered]) =>
+    typeof registered === "object" && "callable" in registered
+      ? registration(typeid, registered.callable, registered.exposed)
+      : registration(typeid, registered as Target.Target, undefined))
 
 const managerTarget = Target.moduleExport<(parent: unknown, options: ManagerOptions) => Promise<void>>(
   new URL("./internal/managerServer.js", import.meta.url),
@@ -184,7 +190,7 @@ export const make = (
     const registered = yield* registrations(options?.register)
     const initializer = options?.initializer === undefined
       ? undefined
-      : yield* Effect.mapError(targetSpec(options.initializer, "initializer"), (error) => new ValueError({ message: error.message }))
+      : yield* registration("initializer", options.initializer, undefined)
     const [here, there] = yield* Pipe.make()
     const name = `SyncManager-${++managers}`
     const managerOptions: ManagerOptions = {

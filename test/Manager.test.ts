@@ -162,6 +162,20 @@ describe("Manager (compat face)", () => {
       await expect(counter.get()).rejects.toBeInstanceOf(compat.OwnerGoneError)
     }))
 
+  it.live("start({ initializer, initargs }) runs in the manager before it serves; await using shuts it down", () =>
+    Effect.promise(async () => {
+      class FlagManager extends compat.BaseManager {}
+      FlagManager.register("FlagReader", tasks.makeFlagReader)
+      let reader: any
+      {
+        await using manager = new FlagManager()
+        await manager.start({ initializer: tasks.setManagerFlag, initargs: ["set by the initializer"] })
+        reader = await (manager as any).FlagReader()
+        expect(await reader.read()).toBe("set by the initializer")
+      }
+      await expect(reader.read()).rejects.toBeInstanceOf(compat.OwnerGoneError)
+    }))
+
   it.live("remote manager over TCP: a queue served by one process, used by a client process; a wrong authkey fails", () =>
     Effect.promise(async () => {
       const [here, there] = await compat.Pipe()

@@ -208,14 +208,15 @@ export interface ManagerOptions {
   readonly registrations: ReadonlyArray<Registration>
   /** TCP to listen on besides the family's Unix socket. */
   readonly tcp?: { readonly host: string; readonly port: number; readonly authkey: Uint8Array }
-  readonly initializer?: TargetSpec
+  /** Runs before serving (its `typeid` is "initializer"). */
+  readonly initializer?: Registration
   readonly initargs?: ReadonlyArray<unknown>
 }
 
 /** The manager process: serves until its parent sends "shutdown" or goes away. */
 export const serveManager = async (parent: ParentChannel, options: ManagerOptions): Promise<void> => {
   if (options.initializer !== undefined) {
-    const init = await load({ typeid: "initializer", callable: options.initializer })
+    const init = await load(options.initializer)
     await init?.callable(...(options.initargs ?? []))
   }
   const types = new Map<string, LoadedType>()
