@@ -23,7 +23,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Either, Option, type Scope } from "effect"
-import { type AuthenticationError, type EOFError, type OSError, ProcessError, ValueError } from "./Errors.js"
+import { type AuthenticationError, type OSError, type OwnerGoneError, ProcessError, type RemoteError, ValueError } from "./Errors.js"
 import * as Listener from "./Listener.js"
 import type { Address } from "./Listener.js"
 import type { Multiprocessing } from "./Multiprocessing.js"
@@ -41,7 +41,7 @@ import { prepareTarget } from "./internal/nodeChild.js"
 import { type Backend, type Reference, remote } from "./internal/primitive.js"
 import { targetSpec } from "./internal/process.js"
 import type { QueueHandle } from "./internal/queueHandle.js"
-import { useServer } from "./internal/resourceClient.js"
+import { forgetGone, useServer } from "./internal/resourceClient.js"
 import * as ResourceServer from "./internal/resourceServer.js"
 import type { SemLockHandle } from "./internal/semLockHandle.js"
 import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
@@ -59,10 +59,18 @@ export interface Options {
   readonly address?: { readonly host: string; readonly port: number }
   /** What TCP clients must prove they know; this program's authkey by default. */
   readonly authkey?: Uint8Array
+  /** Make only registered types, as Python's BaseManager (default: the built-in ones too, as SyncManager). */
+  readonly registeredOnly?: boolean
   /** Runs in the manager process before it serves (Python's `start(initializer, initargs)`). */
   readonly initializer?: Target.Target
   readonly initargs?: ReadonlyArray<unknown>
 }
+
+/**
+ * Why `create` failed: an unknown typeid or bad arguments (`ValueError`), the
+ * registered callable's own failure (`RemoteError`), or the manager is gone.
+ */
+export type CreateError = ValueError | RemoteError | OwnerGoneError
 
 /** A running manager, or a connection to one: makes shared objects and gives their proxies. */
 export class Manager {
@@ -81,8 +89,8 @@ export class Manager {
   }
 
   /** Makes an object of type `typeid` in the manager and gives its proxy (registered types included). */
-  create<A = CustomHandle>(typeid: string, ...args: ReadonlyArray<unknown>): Effect.Effect<A, ValueError | ProcessError | EOFError> {
-    return this.#backend.call("create", [typeid, args], "") as Effect.Effect<A, ValueError>
+  create<A = CustomHandle>(typeid: string, ...args: ReadonlyArray<unknown>): Effect.Effect<A, CreateError> {
+    return this.#backend.call("create", [typeid, args], "") as Effect.Effect<A, CreateError>
   }
 
   dict(initial?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) {
@@ -151,6 +159,7 @@ const registration = (
   exposed: ReadonlyArray<string> | undefined
 ): Effect.Effect<Registration, ValueError> =>
   Effect.gen(function*() {
+    if (!/^[^:,]+$/.test(typeid)) return yield* new ValueError({ message: `a typeid must be a non-empty name without ':' or ',', got '${typeid}'` })
     const spec = yield* Effect.mapError(
       targetSpec(callable, typeid),
       (error) => new ValueError({ message: `cannot send '${typeid}' to the manager: ${error.message}` })
@@ -195,6 +204,7 @@ export const make = (
     const name = `SyncManager-${++managers}`
     const managerOptions: ManagerOptions = {
       registrations: registered,
+      builtins: options?.registeredOnly !== true,
       ...(options?.address === undefined ? {} : { tcp: { ...options.address, authkey: options.authkey ?? familyAuthkey() } }),
       ...(initializer === undefined ? {} : { initializer, initargs: options?.initargs ?? [] })
     }
@@ -212,6 +222,8 @@ export const make = (
       })
     }
     const { address, pid } = hello.right as { address: Address; pid: number }
+    // Served over TCP, it names that address in every reference, and asks for its own authkey there.
+    if (typeof address !== "string") useServer(address, address, managerOptions.tcp?.authkey ?? familyAuthkey())
     const shutdown = Effect.gen(function*() {
       yield* Effect.ignore(here.send("shutdown"))
       const code = yield* Effect.ignore(child.join("5 seconds")).pipe(Effect.as(child.exitCode))
@@ -231,17 +243,18 @@ const familyAuthkey = (): Uint8Array => Buffer.from(currentIdentity().authkey, "
 export const connect = (options: {
   readonly address: { readonly host: string; readonly port: number }
   readonly authkey: Uint8Array
-}): Effect.Effect<Manager, ValueError | ProcessError | EOFError | OSError | AuthenticationError> =>
+}): Effect.Effect<Manager, CreateError | OSError | AuthenticationError> =>
   Effect.gen(function*() {
     // One connection of our own first, so that a wrong authkey is the AuthenticationError it is.
     yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey }))
+    forgetGone(options.address) // a server that restarted on the same port is a new one
     useServer(options.address, options.address, options.authkey)
     const probe = remote(factoryReference(options.address, 0, `manager at ${options.address.host}:${options.address.port}`))
     const described = (yield* probe.call("describe", [], "")) as { pid: number; address: Address }
     // It names itself by the address it listens on; this program reaches it here.
     useServer(described.address, options.address, options.authkey)
     return new Manager(options.address, described.pid, factoryReference(options.address, described.pid, "manager"), Effect.void)
-  }) as Effect.Effect<Manager, ValueError | ProcessError | EOFError | OSError | AuthenticationError>
+  }) as Effect.Effect<Manager, CreateError | OSError | AuthenticationError>
 
 /**
  * Serves registered types from this process over TCP until interrupted
@@ -261,8 +274,11 @@ export const serve = (options: {
       for (const [typeid, registered] of Object.entries(options.register)) {
         types.set(typeid, typeof registered === "function" ? { callable: registered } : registered)
       }
-      serveFactory(types)
-      return yield* ResourceServer.serveOverTcp(options.address.host, options.address.port, options.authkey ?? familyAuthkey())
+      serveFactory(types, { builtins: false })
+      return yield* Effect.tapError(
+        ResourceServer.serveOverTcp(options.address.host, options.address.port, options.authkey ?? familyAuthkey()),
+        () => Effect.sync(() => ResourceServer.unregister(FACTORY_ID))
+      )
     }),
     (served) => Effect.zipRight(Effect.sync(() => options.onListening?.(served.address)), Effect.never),
     (served) => Effect.sync(() => {

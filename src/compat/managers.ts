@@ -36,6 +36,7 @@ import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
 import { compatCustom, CustomHandle } from "../internal/customProxy.js"
+import { currentIdentity } from "../internal/currentProcess.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
 import { revivePrimitive } from "../internal/revive.js"
@@ -93,6 +94,7 @@ export class BaseManager {
   readonly #options: ManagerOptions
   #manager: EffectManager.Manager | undefined
   #scope: Scope.CloseableScope | undefined
+  #starting = false
 
   constructor(options: ManagerOptions = {}) {
     this.#options = options
@@ -132,7 +134,16 @@ export class BaseManager {
 
   /** Starts the manager process (Python's `start(initializer, initargs)`). */
   async start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
-    if (this.#manager !== undefined) throw new ProcessStateError({ message: "the manager has already been started" })
+    if (this.#manager !== undefined || this.#starting) throw new ProcessStateError({ message: "the manager has already been started" })
+    this.#starting = true
+    try {
+      await this.#start(options)
+    } finally {
+      this.#starting = false
+    }
+  }
+
+  async #start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
     const register: Record<string, EffectManager.Registered> = {}
     for (const [typeid, { callable, exposed }] of registryOf(this.constructor)) {
       if (callable === undefined) throw new ValueError({ message: `'${typeid}' was registered without a callable: a manager that starts must be able to make it` })
@@ -142,6 +153,7 @@ export class BaseManager {
     const authkey = authkeyBytes(this.#options.authkey)
     const made = await runtime.runPromiseExit(Scope.extend(EffectManager.make({
       register,
+      registeredOnly: !(this instanceof SyncManager),
       ...(this.#options.address === undefined ? {} : { address: tcpAddress(this.#options.address) }),
       ...(authkey === undefined ? {} : { authkey }),
       ...(options?.initializer === undefined ? {} : { initializer: options.initializer, initargs: options.initargs ?? [] })
@@ -160,7 +172,7 @@ export class BaseManager {
     if (address === undefined) throw new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" })
     this.#manager = await runPromise(EffectManager.connect({
       address: tcpAddress(address),
-      authkey: authkeyBytes(authkey) ?? Buffer.alloc(0)
+      authkey: authkeyBytes(authkey) ?? Buffer.from(currentIdentity().authkey, "hex") // Python's: this program's
     }))
   }
 

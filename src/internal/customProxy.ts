@@ -18,6 +18,7 @@ export const parseCustomKind = (kind: string): { readonly typeid: string; readon
 /** The Effect face: `proxy.call(method, ...args)`, and each exposed method by name, as Effects. */
 export class CustomHandle implements Primitive {
   readonly [PrimitiveTypeId]: Backend;
+  /** Each exposed method, by name (a name the proxy itself uses — `call`, `typeid`, `exposed` — only through `call`). */
   readonly [method: string]: unknown
 
   constructor(backend: Backend, readonly typeid: string, readonly exposed: ReadonlyArray<string>) {

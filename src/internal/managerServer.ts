@@ -144,7 +144,8 @@ export interface LoadedType {
  * object and returns it (as a handle, which the caller receives as a proxy);
  * `describe` says who serves and what it makes.
  */
-export const serveFactory = (types: ReadonlyMap<string, LoadedType>): void => {
+export const serveFactory = (types: ReadonlyMap<string, LoadedType>, options: { readonly builtins: boolean }): void => {
+  const makes = (typeid: string) => options.builtins && Object.hasOwn(builtins, typeid)
   const create = (typeid: string, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown> => {
     const custom = types.get(typeid)
     if (custom !== undefined) {
@@ -160,12 +161,11 @@ export const serveFactory = (types: ReadonlyMap<string, LoadedType>): void => {
         }
       )
     }
-    const builtin = builtins[typeid]
-    if (builtin === undefined) {
-      const known = [...Object.keys(builtins), ...types.keys()].join(", ")
+    if (!makes(typeid)) {
+      const known = [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()].join(", ") || "nothing"
       return Effect.fail(new Errors.ValueError({ message: `unknown typeid '${typeid}': this manager makes ${known}` }))
     }
-    return builtin(...args)
+    return builtins[typeid](...args)
   }
   ResourceServer.registerAs(FACTORY_ID, {
     kind: "Manager",
@@ -174,7 +174,11 @@ export const serveFactory = (types: ReadonlyMap<string, LoadedType>): void => {
         case "create":
           return create(args[0] as string, (args[1] ?? []) as ReadonlyArray<unknown>)
         case "describe":
-          return Exit.succeed({ pid: process.pid, address: ResourceServer.address(), typeids: [...Object.keys(builtins), ...types.keys()] })
+          return Exit.succeed({
+            pid: process.pid,
+            address: ResourceServer.address(),
+            typeids: [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()]
+          })
         default:
           return Exit.fail(new Errors.ValueError({ message: `a manager has no operation ${method}` }))
       }
@@ -211,6 +215,8 @@ export interface ManagerOptions {
   /** Runs before serving (its `typeid` is "initializer"). */
   readonly initializer?: Registration
   readonly initargs?: ReadonlyArray<unknown>
+  /** Whether it makes the built-in types too (Python's SyncManager), or only registered ones (BaseManager). */
+  readonly builtins: boolean
 }
 
 /** The manager process: serves until its parent sends "shutdown" or goes away. */
@@ -224,7 +230,7 @@ export const serveManager = async (parent: ParentChannel, options: ManagerOption
     const loaded = await load(registration)
     if (loaded !== undefined) types.set(registration.typeid, loaded)
   }
-  serveFactory(types)
+  serveFactory(types, { builtins: options.builtins })
   let address: unknown = ResourceServer.address()
   if (options.tcp !== undefined) {
     const served = await Effect.runPromise(serveOverTcp(options.tcp))

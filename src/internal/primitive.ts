@@ -7,6 +7,7 @@
  * already done, so an uncontended owner-local operation costs no fiber.
  */
 import { AsyncLocalStorage } from "node:async_hooks"
+import { randomBytes } from "node:crypto"
 import { Duration, Effect, FiberRef, Option, type Scope } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import { currentIdentity } from "./currentProcess.js"
@@ -69,7 +70,7 @@ export const local = (served: ResourceServer.Served): Backend => {
  * then the owner's own backend, with plain calls.
  */
 export const remote = (reference: Reference): Backend => {
-  if (reference.ownerPid === process.pid) {
+  if (reference.ownerPid === process.pid && ResourceServer.servesAt(reference.address)) {
     const served = ResourceServer.lookup(reference.id)
     const backend = served === undefined ? undefined : localBackends.get(served)
     if (backend !== undefined) return backend
@@ -85,19 +86,27 @@ export const remote = (reference: Reference): Backend => {
 }
 
 /**
+ * This process among every process an owner serves, on any machine: its pid
+ * and a random part (pids repeat across machines and containers). A caller is
+ * this tag, or this tag and ":owner" (see below); an owner releases what a
+ * process held by its tag when that process goes.
+ */
+const processTag = `${process.pid}.${randomBytes(4).toString("hex")}`
+
+/**
  * Who holds a lock (an RLock's holder, a Condition's lock), as Python's thread
  * does: the process, unless an Effect runs as an owner of its own (`asOwner`).
  * Fibers inherit it, so what Effect forks on its own (a timeout, a race) acts
  * for the same owner.
  */
 const currentOwner = globalValue(Symbol.for("effect-multiprocessing/currentOwner"), () =>
-  FiberRef.unsafeMake<string>(String(process.pid)))
+  FiberRef.unsafeMake<string>(processTag))
 
 let owners = 0
 
 /** Runs `self` as an owner of its own: what it acquires, only it (and the fibers it forks) holds. */
 export const asOwner = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => Effect.locally(self, currentOwner, `${process.pid}:${++owners}`))
+  Effect.suspend(() => Effect.locally(self, currentOwner, `${processTag}:${++owners}`))
 
 /** The Effect face's caller: the current owner. */
 export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -111,14 +120,13 @@ export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, 
  */
 const taskOwner = new AsyncLocalStorage<string>()
 
-const thisProcess = `${process.pid}`
 
 /** The compat face's caller. */
-export const processCaller = (): string => taskOwner.getStore() ?? thisProcess
+export const processCaller = (): string => taskOwner.getStore() ?? processTag
 
 /** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
-  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${process.pid}:task${++owners}`, body)
+  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag}:task${++owners}`, body)
 
 /** Whether a wait answers at once instead of waiting: Python's `block=False`, or a timeout of zero or less. */
 export const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined): boolean =>

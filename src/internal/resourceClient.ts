@@ -101,6 +101,10 @@ export class Channel {
     private readonly ownerName: string
   ) {}
 
+  get isGone(): boolean {
+    return this.gone !== undefined
+  }
+
   private ownerGone(primitive: string, reason: string) {
     return new OwnerGoneError({ primitive, ownerPid: this.ownerPid, ownerName: this.ownerName, reason })
   }
@@ -404,6 +408,12 @@ const reachedAt = new Map<string, Listener.Address>()
 export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
   reachedAt.set(addressKey(named), reached)
   authkeys.set(addressKey(reached), Buffer.from(authkey))
+}
+
+/** Forgets a gone channel to `address`, so that the next call connects anew (a remote server that restarted). */
+export const forgetGone = (address: Listener.Address): void => {
+  const key = addressKey(address)
+  if (channels.get(key)?.isGone === true) channels.delete(key)
 }
 
 /** The connection to the owner of `reference`, opened on first use. */

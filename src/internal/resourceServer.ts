@@ -17,6 +17,7 @@
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
  * a client that goes away has all its calls interrupted.
  */
+import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
@@ -75,7 +76,9 @@ let serving: {
 
 /** Makes `served` reachable by id; the id names it on the wire. */
 export const register = (served: Served): string => {
-  const id = `${served.kind}-${process.pid}-${++nextObject}`
+  // Unguessable: a client that may reach this server (over TCP, a remote manager's) reaches
+  // only the objects it was handed, not the others this process serves.
+  const id = `${served.kind}-${process.pid}-${++nextObject}-${randomBytes(6).toString("hex")}`
   objects.set(id, served)
   return id
 }
@@ -127,6 +130,12 @@ export const address = (): Address => {
   }
   return where
 }
+
+/** Whether `address` is where this process serves (its Unix socket, or its TCP address). */
+export const servesAt = (address: Address): boolean =>
+  typeof address === "string"
+    ? address === serving?.address
+    : advertised !== undefined && address.host === advertised.host && address.port === advertised.port
 
 /** The TCP address every reference of this process names, once it serves a manager over TCP. */
 let advertised: { readonly host: string; readonly port: number } | undefined
@@ -285,7 +294,10 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
         return
       }
       const [kind, id, objectId, method, args, caller] = request
-      if (caller !== "" && !callerPids.has(caller)) callerPids.add(caller)
+      if (caller !== "") {
+        const colon = caller.indexOf(":")
+        callerPids.add(colon < 0 ? caller : caller.slice(0, colon))
+      }
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
       }
@@ -315,7 +327,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       })
     }
     // A client that goes away has its waiting calls withdrawn, and what they took given back.
-    /** The callers that used this connection ("pid" or "pid:owner"): their processes, once it closes. */
+    /** The processes whose callers used this connection (callers are "tag" or "tag:owner"). */
     const callerPids = new Set<string>()
     const closed = () => {
       if (gone) return
@@ -323,8 +335,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
       Effect.runFork(connection.close)
-      const pids = new Set([...callerPids].map((caller) => caller.split(":", 1)[0]))
-      for (const pid of pids) for (const served of objects.values()) served.clientGone?.(pid)
+      for (const pid of callerPids) for (const served of objects.values()) served.clientGone?.(pid)
     }
     connections.add(connection)
     connection.unsafeDeliver((message) => {
