@@ -189,6 +189,7 @@ describe("Manager (compat face)", () => {
       await client.join()
       client.close()
       expect(await here.recv()).toBe("hello") // the server's own queue got the client's put
+      expect(await here.recv()).toBe("hello from a child") // and its child's
       class QueueManager extends compat.BaseManager {}
       QueueManager.register("getQueue")
       const wrong = new QueueManager({ address: ["127.0.0.1", port], authkey: "wrong" })

@@ -15,7 +15,7 @@ import { InvalidTargetError, ProcessError, SerializationError } from "../Errors.
 import type { ChildHandle, SpawnRequest } from "../Multiprocessing.js"
 import * as codec from "./codec.js"
 import { FrameDecoder, header } from "./framing.js"
-import type { OutcomeMessage, StartMessage, TargetSpec } from "./protocol.js"
+import { type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./protocol.js"
 import type { ErrorData } from "./codec.js"
 
 /**
@@ -134,6 +134,7 @@ export const spawnChild = (
       process: request.identity,
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
       ...(request.placeholders ? { handles: request.sockets.length } : {}),
+      ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
       ...(pdeathsigWrapper === undefined ? { watchParent: true } : {})
     }
     const payload = yield* Effect.try({

@@ -28,12 +28,31 @@ export interface ProcessIdentity {
   readonly executable: string
 }
 
+/**
+ * Servers of other families this process reaches (remote managers it
+ * connected to): where it reaches each (by the address the server names
+ * itself with) and the authkey, hex. Kept on `globalThis`, so that every copy
+ * of the library in a process (the child bootstrap's bundle, the package)
+ * shares them, and handed to children, as Python's proxies carry the authkey to
+ * processes they are passed to at start.
+ */
+export const REMOTE_SERVERS_KEY = Symbol.for("effect-multiprocessing/remoteServers")
+
+export type RemoteServers = Map<string, { readonly reached: unknown; readonly authkey: string }>
+
+export const remoteServers = (): RemoteServers => {
+  const g = globalThis as Record<symbol, RemoteServers | undefined>
+  return (g[REMOTE_SERVERS_KEY] ??= new Map())
+}
+
 /** Parent → child, once, first. */
 export interface StartMessage {
   readonly _tag: "Start"
   readonly target: TargetSpec
   readonly args: ReadonlyArray<unknown>
   readonly process: ProcessIdentity
+  /** The parent's remote servers (see `remoteServers`), when it has any. */
+  readonly remoteServers?: ReadonlyArray<readonly [string, { readonly reached: unknown; readonly authkey: string }]>
   /** URL of tsx's ESM API, present only when the target module is TypeScript. */
   readonly typescriptLoader?: string
   /**

@@ -14,7 +14,7 @@ import type { ConnectionImpl } from "./connection.js"
 import { currentIdentity } from "./currentProcess.js"
 import { openSockets } from "./framedSocket.js"
 import { pack } from "./itemBatch.js"
-import { type OpenSocket, pendingBeforeExit } from "./protocol.js"
+import { type OpenSocket, pendingBeforeExit, remoteServers } from "./protocol.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
 import type { Reply, Request } from "./resourceServer.js"
 
@@ -124,7 +124,7 @@ export class Channel {
   }
 
   private open(): Promise<ConnectionImpl<unknown, never> | string> {
-    const authkey = authkeys.get(addressKey(this.address)) ?? Buffer.from(currentIdentity().authkey, "hex")
+    const authkey = serverAt(this.address).authkey ?? Buffer.from(currentIdentity().authkey, "hex")
     const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
@@ -397,17 +397,25 @@ const addressKey = (address: Listener.Address): string =>
   typeof address === "string" ? address : `tcp:${address.host}:${address.port}`
 
 /**
- * Servers that are not of this process's family (remote managers this process
- * connected to): the authkey to use, and where this process reaches a server
- * that names itself otherwise in its references (a manager listening on all
- * interfaces names one of them). The family's authkey is used for the rest.
+ * Servers that are not of this process's family (remote managers this process,
+ * or its parent, connected to): where this process reaches a server that names
+ * itself otherwise in its references (a manager listening on all interfaces
+ * names one of them), and the authkey to use there. The family's authkey is
+ * used for the rest. See `remoteServers` in protocol.ts.
  */
-const authkeys = new Map<string, Buffer>()
-const reachedAt = new Map<string, Listener.Address>()
-
 export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
-  reachedAt.set(addressKey(named), reached)
-  authkeys.set(addressKey(reached), Buffer.from(authkey))
+  remoteServers().set(addressKey(named), { reached, authkey: Buffer.from(authkey).toString("hex") })
+  if (addressKey(reached) !== addressKey(named)) {
+    remoteServers().set(addressKey(reached), { reached, authkey: Buffer.from(authkey).toString("hex") })
+  }
+}
+
+/** Where `address` is reached, and with which authkey (undefined: the family's). */
+const serverAt = (address: Listener.Address): { readonly reached: Listener.Address; readonly authkey: Buffer | undefined } => {
+  const server = remoteServers().get(addressKey(address))
+  return server === undefined
+    ? { reached: address, authkey: undefined }
+    : { reached: server.reached as Listener.Address, authkey: Buffer.from(server.authkey, "hex") }
 }
 
 /** Forgets a gone channel to `address`, so that the next call connects anew (a remote server that restarted). */
@@ -418,7 +426,7 @@ export const forgetGone = (address: Listener.Address): void => {
 
 /** The connection to the owner of `reference`, opened on first use. */
 export const channel = (reference: Reference): Channel => {
-  const address = reachedAt.get(addressKey(reference.address)) ?? reference.address
+  const address = serverAt(reference.address).reached
   const key = addressKey(address)
   let found = channels.get(key)
   if (found === undefined) {

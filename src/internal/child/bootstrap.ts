@@ -25,6 +25,7 @@ import {
   CURRENT_PROCESS_KEY,
   OPEN_SOCKETS_KEY,
   pendingBeforeExit,
+  remoteServers,
   type OpenSocket,
   type OutcomeMessage,
   type StartMessage,
@@ -256,6 +257,7 @@ const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefi
 const main = () => {
   const start = readStart()
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
+  for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
   if (start.watchParent === true) watchParentFromThread(start.process.parentPid)
   process.title = start.process.name
   if (start.target._tag === "Module" || start.handles !== undefined) return void runAsync(start, prepare(start))
