@@ -32,7 +32,7 @@ import * as Process from "./Process.js"
 import * as Target from "./Target.js"
 import type { BarrierHandle } from "./internal/barrier.js"
 import type { ConditionHandle } from "./internal/condition.js"
-import { currentIdentity } from "./internal/currentProcess.js"
+import { familyAuthkey } from "./internal/currentProcess.js"
 import type { CustomHandle } from "./internal/customProxy.js"
 import type { EventHandle } from "./internal/event.js"
 import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/managedObjects.js"
@@ -233,8 +233,6 @@ export const make = (
     return new Manager(address, pid, factoryReference(address, pid, name), shutdown)
   })
 
-/** This program's authkey (Python's `current_process().authkey`), which its children inherit. */
-const familyAuthkey = (): Uint8Array => Buffer.from(currentIdentity().authkey, "hex")
 
 /**
  * Connects to a manager another program serves over TCP (Python's

@@ -36,7 +36,7 @@ import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
 import { compatCustom, CustomHandle } from "../internal/customProxy.js"
-import { currentIdentity } from "../internal/currentProcess.js"
+import { familyAuthkey } from "../internal/currentProcess.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
 import { revivePrimitive } from "../internal/revive.js"
@@ -172,7 +172,7 @@ export class BaseManager {
     if (address === undefined) throw new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" })
     this.#manager = await runPromise(EffectManager.connect({
       address: tcpAddress(address),
-      authkey: authkeyBytes(authkey) ?? Buffer.from(currentIdentity().authkey, "hex") // Python's: this program's
+      authkey: authkeyBytes(authkey) ?? familyAuthkey() // Python's: this program's
     }))
   }
 

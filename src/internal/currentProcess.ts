@@ -23,6 +23,9 @@ export const currentIdentity = (): ProcessIdentity => {
   return main
 }
 
+/** This process family's authkey as bytes (Python's `current_process().authkey`), which children inherit. */
+export const familyAuthkey = (): Buffer => Buffer.from(currentIdentity().authkey, "hex")
+
 let childrenStarted = 0
 
 /** The identity of the next child this process creates: Python's `_identity` and default name. */

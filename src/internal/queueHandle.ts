@@ -1,7 +1,9 @@
 /**
  * The object every process holds for a Queue, JoinableQueue or SimpleQueue.
- * The owner's works on the QueueCore itself; another process's reaches it
- * through the owner's channel, and does not pay a round trip per item:
+ * The owner's puts and gets work on the QueueCore itself, and its other
+ * operations are plain calls of the same table other processes reach (`serve`);
+ * another process reaches it through the owner's channel, and does not pay a
+ * round trip per item:
  *
  * - puts to an unbounded queue are posted, gathered per tick into one batch
  *   (CPython's feeder thread does the same job); a bounded queue's put is a
@@ -329,19 +331,11 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
 
   /** Items put and not yet taken: at the owner, and kept by this process for its next gets. */
   unsafeQsize(): Effect.Effect<number, OwnerGoneError> {
-    if (this.core !== undefined) {
-      catchUp()
-      return Exit.succeed(this.core.size)
-    }
     const kept = this.state.kept.length - this.state.next
     return flatMap(this.backend.call("qsize", [], "") as Effect.Effect<number, OwnerGoneError>, (size) => Exit.succeed(size + kept))
   }
 
   unsafeFull(): Effect.Effect<boolean, OwnerGoneError> {
-    if (this.core !== undefined) {
-      catchUp()
-      return Exit.succeed(this.core.isFull)
-    }
     return this.backend.call("full", [], "") as Effect.Effect<boolean, OwnerGoneError>
   }
 
@@ -355,11 +349,6 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
 
   /** Ends the queue for every process: see `end` of the Effect face. */
   unsafeEnd(): Effect.Effect<void, OwnerGoneError> {
-    if (this.core !== undefined) {
-      catchUp()
-      this.core.end()
-      return Exit.void
-    }
     return this.backend.call("end", [], "") as Effect.Effect<void, OwnerGoneError>
   }
 
@@ -397,10 +386,6 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   /** CPython's `join()` (JoinableQueue): done once every item put has been marked done. */
   unsafeJoin(): Effect.Effect<void, ValueError | EOFError | OwnerGoneError> {
     if (this.kind !== "JoinableQueue") return Exit.fail(new ValueError({ message: `a ${this.kind} has no join(): use a JoinableQueue` }))
-    if (this.core !== undefined) {
-      catchUp()
-      return keepingAlive(this.core.unsafeJoin())
-    }
     return this.backend.call("join", [], "") as Effect.Effect<void, EOFError | OwnerGoneError>
   }
 

@@ -11,7 +11,7 @@ import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from 
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
-import { currentIdentity } from "./currentProcess.js"
+import { familyAuthkey } from "./currentProcess.js"
 import { openSockets } from "./framedSocket.js"
 import { pack } from "./itemBatch.js"
 import { type OpenSocket, pendingBeforeExit, remoteServers } from "./protocol.js"
@@ -124,7 +124,7 @@ export class Channel {
   }
 
   private open(): Promise<ConnectionImpl<unknown, never> | string> {
-    const authkey = serverAt(this.address).authkey ?? Buffer.from(currentIdentity().authkey, "hex")
+    const authkey = serverAt(this.address).authkey ?? familyAuthkey()
     const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
@@ -220,7 +220,6 @@ export class Channel {
     else socket.unref()
   }
 
-  /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
   private goneExit(reference: Reference): Exit.Exit<never, unknown> | undefined {
     return this.gone === undefined ? undefined : Exit.fail(this.ownerGone(describe(reference), this.gone))
   }
@@ -238,15 +237,18 @@ export class Channel {
     return Exit.fail(refused.error)
   }
 
+  /** Done once connected (the first use connects); fails when the owner cannot be reached. */
+  private connected(reference: Reference): Effect.Effect<void, OwnerGoneError> {
+    return Effect.flatMap(Effect.promise(() => this.connecting ??= this.connect()), (connected) =>
+      typeof connected === "string" ? Effect.fail(this.ownerGone(describe(reference), connected)) : Effect.void)
+  }
+
+  /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
   call(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo): Effect.Effect<unknown, unknown> {
     const refusal = this.refusal(reference)
     if (refusal !== undefined) return refusal
     if (this.connection === undefined) {
-      this.connecting ??= this.connect()
-      return Effect.flatMap(Effect.promise(() => this.connecting!), (connected) =>
-        typeof connected === "string"
-          ? Effect.fail(this.ownerGone(describe(reference), connected))
-          : this.call(reference, method, args, caller, undo))
+      return Effect.flatMap(this.connected(reference), () => this.call(reference, method, args, caller, undo))
     }
     const id = ++this.nextId
     const pending: Pending = {
@@ -334,7 +336,7 @@ export class Channel {
       entry.bytes += 4 + item.byteLength
     }
     // Until connected, what is gathered waits (the connection flushes it), and so does a process's exit.
-    if (this.connection === undefined) return Effect.asVoid(Effect.promise(() => this.connecting ??= this.connect()))
+    if (this.connection === undefined) return this.connected(reference)
     if (entry.bytes >= GATHERED_BYTES) this.flushGathered()
     else if (!this.gatherFlushQueued) {
       this.gatherFlushQueued = true

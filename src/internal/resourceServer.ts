@@ -27,7 +27,7 @@ import { Effect, Either, Exit, Fiber } from "effect"
 import { open } from "../Listener.js"
 import type { ConnectionImpl } from "./connection.js"
 import { SPIN_MS } from "./framedSocket.js"
-import { currentIdentity } from "./currentProcess.js"
+import { familyAuthkey } from "./currentProcess.js"
 import { OSError, ValueError } from "../Errors.js"
 import type { Address } from "../Listener.js"
 import { authenticateClient } from "./handshake.js"
@@ -118,7 +118,7 @@ export const address = (): Address => {
     socket.on("error", () => {})
     clients.add(socket)
     socket.on("close", () => clients.delete(socket))
-    Effect.runFork(serveClient(socket, Buffer.from(currentIdentity().authkey, "hex")))
+    Effect.runFork(serveClient(socket, familyAuthkey()))
   })
   server.on("error", () => {})
   server.listen(where)
