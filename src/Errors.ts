@@ -76,6 +76,52 @@ export class WorkerLostError extends Schema.TaggedError<WorkerLostError>()("Work
 }) {}
 
 /**
+ * A pool task ran past its hard time limit (`timeout`): its worker was killed
+ * and replaced (billiard's `TimeLimitExceeded`). Counted from the task's start.
+ */
+export class TimeLimitExceeded extends Schema.TaggedError<TimeLimitExceeded>()("TimeLimitExceeded", {
+  message: Schema.String,
+  pid: Schema.Number,
+  limitMs: Schema.Number
+}) {}
+
+/**
+ * A pool task ran past its soft time limit (`softTimeout`): its AbortSignal was
+ * aborted (an Effect task interrupted) and the worker moved on to its next
+ * task (billiard's `SoftTimeLimitExceeded`).
+ */
+export class SoftTimeLimitExceeded extends Schema.TaggedError<SoftTimeLimitExceeded>()("SoftTimeLimitExceeded", {
+  message: Schema.String,
+  pid: Schema.Number,
+  limitMs: Schema.Number
+}) {}
+
+/**
+ * A pool's workers keep failing before they are ready (their initializer
+ * throws, or the process cannot start): the pool gives up instead of
+ * respawning forever, and every task fails with this.
+ */
+export class WorkerStartupError extends Schema.TaggedError<WorkerStartupError>()("WorkerStartupError", {
+  message: Schema.String,
+  failures: Schema.Number
+}) {}
+
+/** A pool task that had not finished when its pool was terminated (billiard's `Terminated`). */
+export class Terminated extends Schema.TaggedError<Terminated>()("Terminated", {
+  message: Schema.String
+}) {}
+
+/**
+ * The input of a pool `map` or `imap` threw while it was read: the results
+ * before it were delivered (`imap`) or awaited (`map`), and the pool stays
+ * usable. `cause` is what the input threw.
+ */
+export class InputError extends Schema.TaggedError<InputError>()("InputError", {
+  message: Schema.String,
+  cause: Schema.Unknown
+}) {}
+
+/**
  * An operation that the object's state does not allow: `start()` twice,
  * `join()` before `start()`, `close()` while running, a closed object used
  * (Python raises `AssertionError` or `ValueError` for these).
@@ -152,7 +198,11 @@ const processErrorTags: ReadonlySet<string> = new Set([
   "RemoteError",
   "ProcessExitedError",
   "WorkerLostError",
-  "OwnerGoneError"
+  "OwnerGoneError",
+  "TimeLimitExceeded",
+  "SoftTimeLimitExceeded",
+  "WorkerStartupError",
+  "Terminated"
 ])
 
 /**

@@ -7,6 +7,7 @@
  */
 import { Context, type Effect, type LogLevel, type Ref } from "effect"
 import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
+import type { PoolWorkerSettings } from "./internal/poolProtocol.js"
 import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/protocol.js"
 
 /** The ways a process can be started. Node cannot fork a running isolate: only "spawn". */
@@ -37,6 +38,21 @@ export interface ChildHandle {
   readonly setKeepsParentAlive: (keep: boolean) => void
 }
 
+/** What a backend needs to start one pool worker: the target is its initializer. */
+export interface WorkerSpawnRequest extends SpawnRequest {
+  readonly pool: PoolWorkerSettings
+  /** Options for the worker's runtime (for Node, flags such as `--max-old-space-size=64`). */
+  readonly execArgv?: ReadonlyArray<string>
+}
+
+/** A running pool worker: its control channel carries tasks and results (see `internal/poolProtocol.ts`). */
+export interface WorkerHandle {
+  readonly pid: number
+  readonly channel: import("node:net").Socket
+  readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
+  readonly setKeepsParentAlive: (keep: boolean) => void
+}
+
 /** Settings shared by every process this one starts. */
 export interface Settings {
   readonly startMethod: StartMethod
@@ -60,6 +76,9 @@ export interface MultiprocessingService {
   readonly spawn: (
     request: SpawnRequest
   ) => Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError>
+  readonly spawnWorker: (
+    request: WorkerSpawnRequest
+  ) => Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError>
   /** Checks an executable before it is used, so a bad one fails `setExecutable`, not every start. */
   readonly checkExecutable: (path: string) => Effect.Effect<void, ProcessError>
 }

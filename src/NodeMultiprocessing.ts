@@ -6,7 +6,7 @@
  */
 import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
-import { checkExecutable, spawnChild } from "./internal/nodeChild.js"
+import { checkExecutable, spawnChild, spawnWorker } from "./internal/nodeChild.js"
 import { currentIdentity } from "./internal/currentProcess.js"
 
 /**
@@ -22,6 +22,7 @@ export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
     settings: Ref.unsafeMake<Settings>({ startMethod: "spawn", startMethodFixed: false, executable: currentIdentity().executable }),
     logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
     spawn: spawnChild,
+    spawnWorker,
     checkExecutable
   }
 )

@@ -90,6 +90,10 @@ export interface HandleCodec {
   readonly fromWire: (value: unknown) => unknown
 }
 let handles: HandleCodec | undefined
+/** Whether placeholders of shared primitives can be revived here (the library's `revive.ts` is loaded). */
+export const hasHandleCodec = (): boolean => handles !== undefined
+/** First byte of the values that hold shared primitives. */
+export const holdsHandles = (bytes: Uint8Array): boolean => bytes[0] === HANDLES_TAG
 export const installHandleCodec = (codec: HandleCodec): void => {
   handles = codec
 }

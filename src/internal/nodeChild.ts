@@ -12,9 +12,10 @@ import type { Socket } from "node:net"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Deferred, Effect, Option, Schema } from "effect"
 import { InvalidTargetError, ProcessError, SerializationError } from "../Errors.js"
-import type { ChildHandle, SpawnRequest } from "../Multiprocessing.js"
+import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../Multiprocessing.js"
 import * as codec from "./codec.js"
-import { FrameDecoder, header } from "./framing.js"
+import { FrameDecoder, frame } from "./framing.js"
+import type { PoolWorkerSettings } from "./poolProtocol.js"
 import { type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./protocol.js"
 import type { ErrorData } from "./codec.js"
 
@@ -124,6 +125,39 @@ export const prepareTarget = (target: TargetSpec): Effect.Effect<{ target: Targe
 export const spawnChild = (
   request: SpawnRequest
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
+  Effect.map(launch(request), ({ child, start }) => makeHandle(child, start, request.onExit))
+
+/** Starts a pool worker: a child whose control channel carries tasks and results after the Start message. */
+export const spawnWorker = (
+  request: WorkerSpawnRequest
+): Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError> =>
+  Effect.map(launch(request), ({ child, start }) => {
+    const channel = child.stdio[3] as Socket
+    channel.on("error", () => {}) // EPIPE when the worker is already gone: its exit tells the story
+    channel.write(frame(start))
+    child.on("exit", (code, signal) => request.onExit(code ?? -signalNumber(signal!)))
+    return {
+      pid: child.pid!,
+      channel,
+      signal: (signal) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      },
+      setKeepsParentAlive: (keep) => {
+        if (keep) {
+          child.ref()
+          channel.ref()
+        } else {
+          child.unref()
+          channel.unref()
+        }
+      }
+    }
+  })
+
+/** Spawns `node <bootstrap>` with the Start message encoded for it. */
+const launch = (
+  request: SpawnRequest & { readonly pool?: PoolWorkerSettings; readonly execArgv?: ReadonlyArray<string> }
+): Effect.Effect<{ child: ChildProcess; start: Uint8Array }, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
     // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
@@ -135,7 +169,8 @@ export const spawnChild = (
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
       ...(request.placeholders ? { handles: request.sockets.length } : {}),
       ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
-      ...(pdeathsigWrapper === undefined ? { watchParent: true } : {})
+      ...(pdeathsigWrapper === undefined ? { watchParent: true } : {}),
+      ...(request.pool === undefined ? {} : { pool: request.pool })
     }
     const payload = yield* Effect.try({
       try: () => codec.encodeLean(start),
@@ -148,6 +183,7 @@ export const spawnChild = (
     const executable = request.identity.executable
     const node = [
       executable,
+      ...(request.execArgv ?? []),
       ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : []),
       bootstrapPath
     ]
@@ -159,7 +195,7 @@ export const spawnChild = (
     if (child.pid === undefined) {
       return yield* new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })
     }
-    return makeHandle(child, payload, request.onExit)
+    return { child, start: payload }
   })
 
 /** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
@@ -196,8 +232,7 @@ const makeHandle = (child: ChildProcess, startPayload: Uint8Array, onExit: (code
   })
   control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
   control.on("close", () => settle(undefined))
-  control.write(header(startPayload.byteLength))
-  control.write(startPayload)
+  control.write(frame(startPayload))
 
   child.on("exit", (code, signal) => {
     exitCode = code ?? -signalNumber(signal!)

@@ -13,9 +13,7 @@
  * channel's end means the parent is gone: the child exits then too.
  */
 import * as fs from "node:fs"
-import { createRequire } from "node:module"
 import type { Socket } from "node:net"
-import * as path from "node:path"
 import { decode, encodeLean, errorToData, type ErrorData } from "../codec.js"
 import { header } from "../framing.js"
 import {
@@ -28,15 +26,10 @@ import {
   remoteServers,
   type OpenSocket,
   type OutcomeMessage,
-  type StartMessage,
-  type TargetSpec
+  type StartMessage
 } from "../protocol.js"
-import { installChildHelpers } from "./helpers.js"
-
-type Target = (...args: Array<unknown>) => unknown
-
-/** `require` as an inline target sees it: resolving from the child's working directory. */
-const childRequire = createRequire(path.join(process.cwd(), "noop.js"))
+import { servePool } from "./poolWorker.js"
+import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**
  * Reads exactly `length` bytes from the control channel, blocking: the parent
@@ -167,49 +160,6 @@ const succeed = (start: StartMessage, value: unknown) => {
   send(outcome, 0)
 }
 
-const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
-  if (typescriptLoader !== undefined) {
-    const tsx = (await import(typescriptLoader)) as { register: () => unknown }
-    tsx.register()
-  }
-  const module = (await import(spec.url)) as Record<string, unknown>
-  const exported = module[spec.exportName]
-  if (exported === undefined) {
-    const available = Object.keys(module).filter((key) => typeof module[key] === "function")
-    throw new Error(
-      `module ${spec.url} has no export named "${spec.exportName}"` +
-        (available.length > 0 ? ` (its function exports: ${available.join(", ")})` : "")
-    )
-  }
-  if (typeof exported !== "function") {
-    throw new Error(`export "${spec.exportName}" of ${spec.url} is a ${typeof exported}, not a function`)
-  }
-  return exported as Target
-}
-
-const loadInlineTarget = (spec: Extract<TargetSpec, { _tag: "Inline" }>): Target => {
-  installChildHelpers(childRequire)
-  // sourceURL names the function in the child's stack traces instead of "eval at …".
-  return (0, eval)(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`)
-}
-
-const EffectTypeId = Symbol.for("effect/Effect")
-const isEffect = (u: unknown) => typeof u === "object" && u !== null && EffectTypeId in u
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  (typeof u === "object" || typeof u === "function") && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
-
-/** A target may return a value, a Promise or an Effect; this waits for the value. */
-const settle = async (result: unknown): Promise<unknown> => {
-  const value = await result
-  if (!isEffect(value)) return value
-  const { Cause, Effect, Exit, Option } = await import("effect")
-  const exit = await Effect.runPromiseExit(value as unknown as import("effect").Effect.Effect<unknown, unknown>)
-  if (Exit.isSuccess(exit)) return exit.value
-  const failure = Cause.failureOption(exit.cause)
-  if (Option.isSome(failure)) throw failure.value
-  throw Cause.squash(exit.cause)
-}
-
 /** A target ready to call, with its arguments (Connection ends among them revived). */
 interface Prepared {
   readonly target: Target
@@ -260,6 +210,10 @@ const main = () => {
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
   if (start.watchParent === true) watchParentFromThread(start.process.parentPid)
   process.title = start.process.name
+  if (start.pool !== undefined) {
+    // The worker loop holds the control channel: it also hears the parent go.
+    return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args))))
+  }
   if (start.target._tag === "Module" || start.handles !== undefined) return void runAsync(start, prepare(start))
   let result: unknown
   try {

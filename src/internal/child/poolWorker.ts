@@ -1,0 +1,279 @@
+/**
+ * A pool worker's loop: the child bootstrap runs it instead of a target when
+ * the Start message says the child is a pool worker. The initializer (the
+ * Start message's target) runs first; then tasks arrive on the control
+ * channel, run one at a time in the order sent, and their results go back in
+ * batches: everything that finished while the loop ran without waiting leaves
+ * in one write (at least every millisecond), so a stream of small tasks costs a
+ * wake-up per batch, not per task.
+ *
+ * A task that returns a Promise or an Effect holds the loop until it settles,
+ * or until its soft time limit: then its signal is aborted (an Effect is
+ * interrupted), the pool is told at once, and the loop moves on. A task
+ * cancelled before it starts is skipped; one cancelled while it waits is
+ * abandoned like a soft limit. The pool kills workers for the rest (hard
+ * limits, interruption of a synchronous task).
+ */
+import { readSync } from "node:fs"
+import type { Socket } from "node:net"
+import { availableParallelism } from "node:os"
+import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec.js"
+import { FrameDecoder } from "../framing.js"
+import * as P from "../poolProtocol.js"
+import { CONTROL_FD, type StartMessage } from "../protocol.js"
+import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
+
+interface Task {
+  readonly id: number
+  readonly fn: number
+  readonly mode: number
+  readonly softMs: number
+  readonly payload: Buffer
+}
+
+type Loaded = { readonly fn: Target } | { readonly error: ErrorData } | Promise<void>
+
+/** Results wait at most this long for company before they leave. */
+const FLUSH_MS = 1
+/** After its last result, an idle worker reads its channel itself this long: the next task is often that close. */
+const SPIN_MS = 0.05
+const SPINNING = availableParallelism() > 1
+
+export const servePool = (start: StartMessage, initialize: () => Promise<unknown>): void => {
+  const settings = start.pool!
+  const net = childRequire("node:net") as typeof import("node:net")
+  const channel: Socket = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
+  const frames = new FrameDecoder()
+  const functions = new Map<number, Loaded>()
+  const queue: Array<Task> = []
+  const cancelled = new Set<number>()
+  const results = new P.ItemFrameWriter(P.RESULTS, P.RESULT_HEADER)
+  let ready = false
+  let busy = false
+  let retired = false
+  /** The task holding the loop while it settles, and how to let go of it. */
+  let waiting: { readonly id: number; readonly abandon: (status: number) => void } | undefined
+  let abort: AbortController | undefined
+  ;(globalThis as Record<symbol, unknown>)[P.TASK_SIGNAL_KEY] = () => (abort ??= new AbortController()).signal
+
+  const reply = (id: number, status: number, payload?: Uint8Array) =>
+    results.add((into, at) => {
+      into.writeUInt32BE(id, at)
+      into[at + 4] = status
+    }, payload)
+  const replyError = (id: number, status: number, error: unknown) => reply(id, status, encodeLean(errorToData(error)))
+  const flush = () => {
+    if (results.count > 0) channel.write(results.take())
+  }
+
+  const define = (message: P.DefineMessage) => {
+    if (message.target._tag === "Inline") {
+      try {
+        functions.set(message.id, { fn: loadInlineTarget(message.target) })
+      } catch (error) {
+        functions.set(message.id, { error: errorToData(error) })
+      }
+      return
+    }
+    functions.set(
+      message.id,
+      loadModuleTarget(message.target, message.typescriptLoader).then(
+        (fn) => void functions.set(message.id, { fn }),
+        (error) => void functions.set(message.id, { error: errorToData(error) })
+      )
+    )
+  }
+
+  const onFrame = (frame: Buffer) => {
+    switch (frame[0]) {
+      case P.DEFINE:
+        return define(decode(frame.subarray(1)) as P.DefineMessage)
+      case P.TASKS:
+        return P.forEachItem(frame, (at, end) =>
+          void queue.push({
+            id: frame.readUInt32BE(at),
+            fn: frame.readUInt32BE(at + 4),
+            mode: frame[at + 8],
+            softMs: frame.readUInt32BE(at + 9),
+            // A copy: the frame may be a view of a socket chunk that other tasks' bytes keep alive.
+            payload: Buffer.from(frame.subarray(at + P.TASK_HEADER, end))
+          }))
+      case P.CANCEL:
+        for (let at = 1; at + 4 <= frame.byteLength; at += 4) {
+          const id = frame.readUInt32BE(at)
+          if (waiting?.id === id) waiting.abandon(P.CANCELLED)
+          else cancelled.add(id)
+        }
+        return
+    }
+  }
+
+  const onData = (chunk: Buffer) => {
+    for (const frame of frames.push(chunk)) onFrame(frame)
+    pump()
+  }
+
+  /** Runs the call(s) of one task; a value when done now, a Promise of the result when it must wait. */
+  const call = (fn: Target, mode: number, input: unknown): unknown => {
+    if (mode === P.APPLY) return fn(...(input as Array<unknown>))
+    const inputs = input as Array<unknown>
+    const out: Array<unknown> = new Array(inputs.length)
+    for (let i = 0; i < inputs.length; i++) {
+      const value = mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>))
+      if (isThenable(value) || isEffect(value)) return finishAsync(fn, mode, inputs, out, i, value)
+      out[i] = value
+    }
+    return out
+  }
+  const finishAsync = async (fn: Target, mode: number, inputs: Array<unknown>, out: Array<unknown>, from: number, first: unknown) => {
+    out[from] = await settle(first, (abort ??= new AbortController()).signal)
+    for (let i = from + 1; i < inputs.length; i++) {
+      out[i] = await settle(mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>)), abort.signal)
+    }
+    return out
+  }
+
+  const succeed = (id: number, value: unknown) => {
+    let bytes: Uint8Array
+    try {
+      bytes = encode(value)
+    } catch (error) {
+      return replyError(id, P.UNSENDABLE, error)
+    }
+    reply(id, P.OK, bytes)
+  }
+
+  /** Runs one task; a Promise when it holds the loop. */
+  const run = (task: Task): Promise<void> | undefined => {
+    const loaded = functions.get(task.fn)
+    if (loaded === undefined) return void replyError(task.id, P.LOAD_FAILED, new Error(`function ${task.fn} was never defined`))
+    if (loaded instanceof Promise) return loaded.then(() => run(task))
+    if ("error" in loaded) return void reply(task.id, P.LOAD_FAILED, encodeLean(loaded.error))
+    if (holdsHandles(task.payload) && !hasHandleCodec()) {
+      // Shared primitives among the arguments: the library revives them (loaded once, here).
+      return import(new URL("../revive.js", import.meta.url).href).then(() => run(task))
+    }
+    let input: unknown
+    try {
+      input = decode(task.payload)
+    } catch (error) {
+      return void replyError(task.id, P.BAD_PAYLOAD, error)
+    }
+    abort = undefined
+    let value: unknown
+    try {
+      value = call(loaded.fn, task.mode, input)
+    } catch (error) {
+      return void replyError(task.id, P.RAISED, error)
+    }
+    if (!isThenable(value) && !isEffect(value)) return void succeed(task.id, value)
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const done = (settled: () => void) => {
+        if (waiting?.id !== task.id) return
+        waiting = undefined
+        if (timer !== undefined) clearTimeout(timer)
+        settled()
+        resolve()
+      }
+      waiting = {
+        id: task.id,
+        abandon: (status) =>
+          done(() => {
+            ;(abort ??= new AbortController()).abort()
+            reply(task.id, status)
+          })
+      }
+      if (task.softMs > 0) timer = setTimeout(() => waiting?.abandon(P.SOFT_TIME_LIMIT), task.softMs)
+      settle(value, (abort ??= new AbortController()).signal).then(
+        (result) => done(() => succeed(task.id, result)),
+        (error) => done(() => replyError(task.id, P.RAISED, error))
+      )
+    })
+  }
+
+  const overMemory = () => settings.maxMemory !== undefined && process.memoryUsage.rss() > settings.maxMemory
+
+  const retire = () => {
+    retired = true
+    flush()
+    channel.write(P.controlFrame(P.RETIRING), () => process.exit(0))
+  }
+
+  /** Runs queued tasks until none is left or one must wait; then sends what finished. */
+  const pump = (): void => {
+    if (!ready || busy || retired) return
+    let flushBy = performance.now() + FLUSH_MS
+    while (queue.length > 0) {
+      const task = queue.shift()!
+      if (cancelled.delete(task.id)) {
+        reply(task.id, P.CANCELLED)
+        continue
+      }
+      const pending = run(task)
+      if (pending !== undefined) {
+        busy = true
+        flush()
+        return void pending.then(() => {
+          busy = false
+          if (overMemory()) return retire()
+          pump()
+        })
+      }
+      if (overMemory()) return retire()
+      if (performance.now() > flushBy) {
+        flush()
+        flushBy = performance.now() + FLUSH_MS
+      }
+    }
+    flush()
+    if (SPINNING) spin()
+  }
+
+  /** Reads the channel directly for a moment before sleeping in the event loop. */
+  let scratch: Buffer | undefined
+  const spin = () => {
+    const fd = (channel as unknown as { _handle?: { fd?: number } })._handle?.fd
+    if (typeof fd !== "number" || fd < 0 || channel.writableLength > 0) return
+    scratch ??= Buffer.allocUnsafe(64 * 1024)
+    const until = performance.now() + SPIN_MS
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      while (performance.now() < until) {
+        let read: number
+        try {
+          read = readSync(fd, scratch, 0, scratch.length, null)
+        } catch {
+          continue // EAGAIN: nothing yet
+        }
+        if (read === 0) return // end of file: the 'end' event follows
+        Error.stackTraceLimit = limit
+        return onData(Buffer.from(scratch.subarray(0, read)))
+      }
+    } finally {
+      Error.stackTraceLimit = limit
+    }
+  }
+
+  channel.on("data", onData)
+  // The pool closed the channel (retiring this worker, or closing) or is gone: nothing more will come.
+  channel.on("end", () => {
+    flush()
+    process.exit(0)
+  })
+  channel.on("error", () => process.exit(1))
+
+  initialize().then(
+    () => {
+      ready = true
+      channel.write(P.controlFrame(P.READY))
+      pump()
+    },
+    (error) => {
+      const data = errorToData(error)
+      process.stderr.write(`Process ${start.process.name}: initializer failed:\n${data.stack ?? `${data.name}: ${data.message}`}\n`)
+      channel.write(P.controlFrame(P.INIT_FAILED, encodeLean(data)), () => process.exit(1))
+    }
+  )
+}

@@ -1,0 +1,665 @@
+/**
+ * The pool's scheduler, in the parent: worker processes with a direct channel
+ * each, a queue of tasks not yet sent, and per worker the tasks sent and not
+ * yet answered, in the order the worker runs them.
+ *
+ * - Tasks are pipelined: each worker is sent enough to stay busy for about
+ *   `BUSY_AHEAD_MS` by its recent pace (at least two, so it never waits for
+ *   the next one), gathered per tick into one frame.
+ * - A worker runs its tasks in order, so the oldest unanswered one is the one
+ *   it is running. When a worker dies, that task fails (`WorkerLostError` with
+ *   the exit code and signal, or `TimeLimitExceeded` when the pool killed it
+ *   for its hard limit), the others go back to the front of the queue, and a
+ *   new worker takes its place.
+ * - A worker is gone once it has exited and its channel is read to the end
+ *   (results it sent before dying still count).
+ * - Workers that die before they are ready, `MAX_STARTUP_FAILURES` times in a
+ *   row, break the pool: every task fails with `WorkerStartupError`.
+ *
+ * Callbacks, not Effects: this is the per-task path, and both faces wrap it.
+ */
+import { constants as osConstants } from "node:os"
+import { Effect } from "effect"
+import {
+  InvalidTargetError,
+  type ProcessError,
+  RemoteError,
+  SerializationError,
+  SoftTimeLimitExceeded,
+  Terminated,
+  TimeLimitExceeded,
+  UnportableFunctionError,
+  ValueError,
+  WorkerLostError,
+  WorkerStartupError
+} from "../Errors.js"
+import type { MultiprocessingService, WorkerHandle } from "../Multiprocessing.js"
+import * as Target from "../Target.js"
+import { decode, encodeLean, type ErrorData } from "./codec.js"
+import { currentIdentity, nextChildIdentity } from "./currentProcess.js"
+import { FrameDecoder } from "./framing.js"
+import { extractHandles } from "./handles.js"
+import { prepareTarget } from "./nodeChild.js"
+import * as P from "./poolProtocol.js"
+import { targetSpec } from "./process.js"
+import type { TargetSpec } from "./protocol.js"
+
+/** A task's failure, as its caller sees it. */
+export type TaskError =
+  | RemoteError
+  | WorkerLostError
+  | TimeLimitExceeded
+  | SoftTimeLimitExceeded
+  | WorkerStartupError
+  | Terminated
+  | SerializationError
+  | InvalidTargetError
+
+export type TaskOutcome = { readonly ok: true; readonly value: Buffer } | { readonly ok: false; readonly error: TaskError }
+
+export interface PoolSettings {
+  readonly processes: number
+  readonly initializer?: Target.Target
+  readonly initargs?: ReadonlyArray<unknown>
+  readonly maxtasksperchild?: number
+  /** Bytes of resident memory after which a worker is replaced, checked after each task. */
+  readonly maxMemoryPerChild?: number
+  /** Node flags for the workers (`--max-old-space-size=…`). */
+  readonly execArgv?: ReadonlyArray<string>
+  /** Default hard and soft limits of every task, in milliseconds. */
+  readonly timeoutMs?: number
+  readonly softTimeoutMs?: number
+}
+
+export interface TaskLimits {
+  readonly timeoutMs?: number | undefined
+  readonly softTimeoutMs?: number | undefined
+}
+
+/** A function the workers call, defined to each worker before its first task that calls it. */
+export interface PoolFunction {
+  readonly id: number
+  readonly name: string
+  readonly define: Buffer
+}
+
+export interface Task {
+  readonly id: number
+  readonly fn: PoolFunction
+  readonly mode: number
+  readonly payload: Uint8Array
+  readonly softMs: number
+  readonly hardMs: number
+  /** Undefined once settled (answered, failed, cancelled). */
+  done: ((outcome: TaskOutcome) => void) | undefined
+  worker: WorkerRecord | undefined
+}
+
+/** Keep each worker this far ahead, in milliseconds of its recent pace per task. */
+const BUSY_AHEAD_MS = 2
+const MIN_WINDOW = 2
+const MAX_WINDOW = 1024
+const FIRST_WINDOW = 4
+const MAX_STARTUP_FAILURES = 3
+/** A cancelled task still running after this long is stopped with its worker. */
+const CANCEL_GRACE_MS = 200
+/** Terminated workers still alive after this long are killed. */
+const TERMINATE_GRACE_MS = 1000
+
+const signalNames: Record<number, string> = Object.fromEntries(
+  Object.entries(osConstants.signals).map(([name, number]) => [number, name])
+)
+
+const NOOP_INITIALIZER: TargetSpec = { _tag: "Inline", name: "initializer", expression: "() => {}" }
+
+class WorkerRecord {
+  readonly inflight = new Map<number, Task>()
+  readonly defined = new Set<number>()
+  readonly out = new P.ItemFrameWriter(P.TASKS, P.TASK_HEADER)
+  readonly frames = new FrameDecoder()
+  assigned = 0
+  ready = false
+  /** Takes no more tasks: retiring (max tasks, memory, shrink) or being killed. */
+  closing = false
+  exitCode: number | null = null
+  channelClosed = false
+  /** It said it is retiring: it runs nothing more, so none of its unanswered tasks started. */
+  retired = false
+  /** Why the pool killed it, for the task it was running. */
+  killedFor: ((pid: number) => TaskError) | "cancelled" | undefined
+  initError: ErrorData | undefined
+  perTaskMs = 0
+  busySince = 0
+  window = FIRST_WINDOW
+  hardTimer: ReturnType<typeof setTimeout> | undefined
+  timedTask: Task | undefined
+
+  constructor(readonly handle: WorkerHandle, readonly name: string) {}
+
+  get pid() {
+    return this.handle.pid
+  }
+}
+
+export class PoolCore {
+  private readonly workers = new Set<WorkerRecord>()
+  private pending: Array<Task | undefined> = []
+  private pendingHead = 0
+  private nextTaskId = 1
+  private nextFunctionId = 1
+  private readonly inlineFunctions = new WeakMap<Function, PoolFunction>()
+  private readonly moduleFunctions = new Map<string, PoolFunction>()
+  private outstanding = 0
+  private dispatchScheduled = false
+  private startupFailures = 0
+  private broken: WorkerStartupError | undefined
+  private readonly goneWaiters: Array<() => void> = []
+  private initializer: { target: TargetSpec; args: ReadonlyArray<unknown>; typescriptLoader?: string } | undefined
+  state: "running" | "closed" | "terminated" = "running"
+  size: number
+
+  constructor(private readonly mp: MultiprocessingService, private readonly settings: PoolSettings) {
+    this.size = settings.processes
+  }
+
+  /** Starts the workers; fails when the initializer cannot be carried or a worker cannot be spawned. */
+  start(): Effect.Effect<void, UnportableFunctionError | InvalidTargetError | SerializationError | ProcessError> {
+    return Effect.gen(this, function*() {
+      const { initializer } = this.settings
+      if (initializer !== undefined) {
+        const spec = yield* targetSpec(initializer, "initializer")
+        const prepared = yield* prepareTarget(spec)
+        this.initializer = { target: prepared.target, args: this.settings.initargs ?? [], ...(prepared.typescriptLoader === undefined ? {} : { typescriptLoader: prepared.typescriptLoader }) }
+      }
+      for (let i = 0; i < this.size; i++) yield* this.spawn()
+    })
+  }
+
+  get pids(): ReadonlyArray<number> {
+    return [...this.workers].filter((worker) => !worker.closing).map((worker) => worker.pid)
+  }
+
+  /** The function `target` names, if it was registered already. */
+  knownFunction(target: Target.Target): PoolFunction | undefined {
+    return Target.isModuleTarget(target)
+      ? this.moduleFunctions.get(moduleKey(target))
+      : typeof target === "function"
+      ? this.inlineFunctions.get(target)
+      : undefined
+  }
+
+  /** The function `target` names, checked and registered once. */
+  functionFor(target: Target.Target): Effect.Effect<PoolFunction, UnportableFunctionError | InvalidTargetError> {
+    return Effect.suspend(() => {
+      const known = this.knownFunction(target)
+      if (known !== undefined) return Effect.succeed(known)
+      return Effect.gen(this, function*() {
+        const spec = yield* targetSpec(target, "task")
+        const { target: prepared, typescriptLoader } = yield* prepareTarget(spec)
+        const id = this.nextFunctionId++
+        const message: P.DefineMessage = { id, target: prepared, ...(typescriptLoader === undefined ? {} : { typescriptLoader }) }
+        const fn: PoolFunction = { id, name: prepared.name, define: P.controlFrame(P.DEFINE, encodeLean(message)) }
+        if (Target.isModuleTarget(target)) this.moduleFunctions.set(moduleKey(target), fn)
+        else this.inlineFunctions.set(target as Function, fn)
+        return fn
+      })
+    })
+  }
+
+  /** Why a new task cannot be taken, if it cannot. */
+  refusal(): ValueError | WorkerStartupError | undefined {
+    if (this.broken !== undefined) return this.broken
+    if (this.state !== "running") return new ValueError({ message: "Pool not running: it was closed or terminated; make a new pool" })
+    return undefined
+  }
+
+  /** Queues a task; `done` is called once, unless the task is cancelled first. */
+  submit(fn: PoolFunction, mode: number, payload: Uint8Array, limits: TaskLimits, done: (outcome: TaskOutcome) => void): Task {
+    const task: Task = {
+      id: this.nextTaskId,
+      fn,
+      mode,
+      payload,
+      softMs: limits.softTimeoutMs ?? this.settings.softTimeoutMs ?? 0,
+      hardMs: limits.timeoutMs ?? this.settings.timeoutMs ?? 0,
+      done,
+      worker: undefined
+    }
+    this.nextTaskId = this.nextTaskId >= 0xffffffff ? 1 : this.nextTaskId + 1
+    this.pending.push(task)
+    if (this.outstanding++ === 0) this.keepAlive(true)
+    this.scheduleDispatch()
+    return task
+  }
+
+  /** Withdraws a task: dropped if not yet sent, skipped by its worker if not started, its worker stopped if running. */
+  cancel(task: Task): void {
+    if (task.done === undefined) return
+    task.done = undefined
+    this.settled()
+    const worker = task.worker
+    if (worker === undefined) return // still pending: dispatch skips it
+    worker.handle.channel.write(cancelFrame([task.id]))
+    if (worker.inflight.values().next().value === task) {
+      // Running (or about to): an asynchronous task lets go at once; a synchronous one cannot hear, so its worker goes.
+      setTimeout(() => {
+        if (worker.inflight.values().next().value === task) this.kill(worker, "cancelled")
+      }, CANCEL_GRACE_MS).unref()
+    }
+  }
+
+  private settled() {
+    if (--this.outstanding === 0) {
+      this.keepAlive(false)
+      if (this.state === "closed") for (const worker of this.workers) this.retire(worker)
+    }
+  }
+
+  private finish(task: Task, outcome: TaskOutcome) {
+    const done = task.done
+    if (done === undefined) return
+    task.done = undefined
+    this.settled()
+    done(outcome)
+  }
+
+  /** While tasks are outstanding the workers keep this process alive; idle ones do not. */
+  private keepAlive(keep: boolean) {
+    for (const worker of this.workers) worker.handle.setKeepsParentAlive(keep)
+  }
+
+  private scheduleDispatch() {
+    if (this.dispatchScheduled) return
+    this.dispatchScheduled = true
+    process.nextTick(() => {
+      this.dispatchScheduled = false
+      this.dispatch()
+    })
+  }
+
+  private accepts(worker: WorkerRecord): boolean {
+    if (worker.closing || worker.inflight.size >= worker.window) return false
+    const max = this.settings.maxtasksperchild
+    return max === undefined || worker.assigned < max
+  }
+
+  /** Sends queued tasks to workers with room, one each in turn, then one frame per worker. */
+  private dispatch() {
+    if (this.pendingHead >= this.pending.length) return
+    const open = [...this.workers].filter((worker) => this.accepts(worker))
+    while (open.length > 0 && this.pendingHead < this.pending.length) {
+      for (let i = 0; i < open.length && this.pendingHead < this.pending.length; i++) {
+        const worker = open[i]
+        const task = this.pending[this.pendingHead]!
+        this.pending[this.pendingHead++] = undefined
+        if (task.done === undefined) continue // cancelled while queued
+        this.assign(task, worker)
+        if (!this.accepts(worker)) open.splice(i--, 1)
+      }
+    }
+    if (this.pendingHead >= this.pending.length) {
+      this.pending = []
+      this.pendingHead = 0
+    } else if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead)
+      this.pendingHead = 0
+    }
+    for (const worker of this.workers) {
+      if (worker.out.count > 0) worker.handle.channel.write(worker.out.take())
+    }
+  }
+
+  private assign(task: Task, worker: WorkerRecord) {
+    if (!worker.defined.has(task.fn.id)) {
+      worker.defined.add(task.fn.id)
+      // Before this dispatch's frame of tasks, which is written last.
+      worker.handle.channel.write(task.fn.define)
+    }
+    const wasIdle = worker.inflight.size === 0
+    task.worker = worker
+    worker.inflight.set(task.id, task)
+    worker.assigned++
+    worker.out.add((into, at) => {
+      into.writeUInt32BE(task.id, at)
+      into.writeUInt32BE(task.fn.id, at + 4)
+      into[at + 8] = task.mode
+      into.writeUInt32BE(task.softMs, at + 9)
+    }, task.payload)
+    if (wasIdle) {
+      worker.busySince = performance.now()
+      if (worker.ready) this.armHardLimit(worker)
+    }
+  }
+
+  /** Starts the hard limit of the task a worker runs now (its oldest unanswered), counted from now. */
+  private armHardLimit(worker: WorkerRecord) {
+    const running = worker.inflight.values().next().value as Task | undefined
+    if (running === worker.timedTask) return
+    if (worker.hardTimer !== undefined) clearTimeout(worker.hardTimer)
+    worker.hardTimer = undefined
+    worker.timedTask = running
+    if (running === undefined || running.hardMs <= 0) return
+    worker.hardTimer = setTimeout(() => {
+      if (worker.inflight.values().next().value !== running) return
+      this.kill(worker, (pid) =>
+        new TimeLimitExceeded({
+          message: `task ${running.fn.name} ran past its time limit of ${running.hardMs} ms: worker ${worker.name} (pid ${pid}) was killed and replaced`,
+          pid,
+          limitMs: running.hardMs
+        }))
+    }, running.hardMs)
+    worker.hardTimer.unref()
+  }
+
+  private kill(worker: WorkerRecord, reason: WorkerRecord["killedFor"]) {
+    if (worker.killedFor === undefined) worker.killedFor = reason
+    worker.closing = true
+    worker.handle.signal("SIGKILL")
+  }
+
+  /** Lets a worker finish what it has, then end: no more tasks, and its channel closes once it has answered all. */
+  private retire(worker: WorkerRecord) {
+    worker.closing = true
+    if (worker.inflight.size === 0 && !worker.channelClosed) worker.handle.channel.end()
+  }
+
+  private spawn(): Effect.Effect<void, InvalidTargetError | SerializationError | ProcessError> {
+    return Effect.suspend(() => {
+      const identity = nextChildIdentity()
+      const name = `SpawnPoolWorker-${identity.identity.join(":")}`
+      const init = this.initializer
+      const { args, placeholders, sockets } = extractHandles(init?.args ?? [])
+      const parent = currentIdentity()
+      let record: WorkerRecord | undefined
+      return this.mp.spawnWorker({
+        target: init?.target ?? NOOP_INITIALIZER,
+        args,
+        sockets,
+        placeholders,
+        pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
+        ...(this.settings.execArgv === undefined ? {} : { execArgv: this.settings.execArgv }),
+        identity: {
+          name,
+          daemon: true,
+          authkey: parent.authkey,
+          identity: identity.identity,
+          parentPid: process.pid,
+          parentName: parent.name,
+          executable: currentIdentity().executable
+        },
+        onExit: (code) => {
+          if (record === undefined) return
+          record.exitCode = code
+          this.maybeGone(record)
+        }
+      }).pipe(
+        Effect.map((handle) => {
+          record = new WorkerRecord(handle, name)
+          this.watch(record)
+        })
+      )
+    })
+  }
+
+  private watch(worker: WorkerRecord) {
+    this.workers.add(worker)
+    worker.handle.setKeepsParentAlive(this.outstanding > 0)
+    const channel = worker.handle.channel
+    channel.on("data", (chunk: Buffer) => {
+      let frames: Array<Buffer>
+      try {
+        frames = worker.frames.push(chunk)
+      } catch {
+        return this.kill(worker, undefined) // not our worker speaking
+      }
+      for (const frame of frames) this.onFrame(worker, frame)
+      this.dispatch()
+    })
+    channel.on("close", () => {
+      worker.channelClosed = true
+      this.maybeGone(worker)
+    })
+    channel.resume()
+  }
+
+  private onFrame(worker: WorkerRecord, frame: Buffer) {
+    switch (frame[0]) {
+      case P.READY:
+        worker.ready = true
+        this.startupFailures = 0
+        worker.busySince = performance.now()
+        return this.armHardLimit(worker)
+      case P.INIT_FAILED:
+        worker.initError = decode(frame.subarray(1)) as ErrorData
+        return
+      case P.RETIRING:
+        worker.closing = true
+        worker.retired = true
+        return
+      case P.RESULTS:
+        return this.onResults(worker, frame)
+    }
+  }
+
+  private onResults(worker: WorkerRecord, frame: Buffer) {
+    let count = 0
+    P.forEachItem(frame, (at, end) => {
+      const id = frame.readUInt32BE(at)
+      const task = worker.inflight.get(id)
+      if (task === undefined) return
+      worker.inflight.delete(id)
+      count++
+      const status = frame[at + 4]
+      const payload = frame.subarray(at + P.RESULT_HEADER, end)
+      if (task.done !== undefined) this.finish(task, this.outcome(worker, task, status, payload))
+    })
+    if (count > 0) {
+      const now = performance.now()
+      const perTask = (now - worker.busySince) / count
+      worker.perTaskMs = worker.perTaskMs === 0 ? perTask : worker.perTaskMs * 0.7 + perTask * 0.3
+      worker.window = Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.ceil(BUSY_AHEAD_MS / Math.max(worker.perTaskMs, 0.001))))
+      worker.busySince = now
+    }
+    this.armHardLimit(worker)
+    if (worker.inflight.size === 0) {
+      const max = this.settings.maxtasksperchild
+      if (worker.closing || (max !== undefined && worker.assigned >= max)) this.retire(worker)
+    }
+  }
+
+  private outcome(worker: WorkerRecord, task: Task, status: number, payload: Buffer): TaskOutcome {
+    switch (status) {
+      case P.OK:
+        // A copy: the frame is a view of the socket's chunk, which the whole batch shares.
+        return { ok: true, value: Buffer.from(payload) }
+      case P.SOFT_TIME_LIMIT:
+        return {
+          ok: false,
+          error: new SoftTimeLimitExceeded({
+            message: `task ${task.fn.name} ran past its soft time limit of ${task.softMs} ms: its signal was aborted`,
+            pid: worker.pid,
+            limitMs: task.softMs
+          })
+        }
+      case P.CANCELLED:
+        return { ok: false, error: new Terminated({ message: `task ${task.fn.name} was cancelled` }) }
+    }
+    const error = decode(payload) as ErrorData
+    switch (status) {
+      case P.RAISED:
+        return {
+          ok: false,
+          error: new RemoteError({
+            type: error.tag ?? error.name,
+            message: error.message,
+            remoteStack: error.stack ?? "",
+            pid: worker.pid,
+            processName: worker.name,
+            fields: error.fields
+          })
+        }
+      case P.LOAD_FAILED:
+        return { ok: false, error: new InvalidTargetError({ message: error.message }) }
+      default:
+        return {
+          ok: false,
+          error: new SerializationError({
+            message: status === P.UNSENDABLE
+              ? `the result of ${task.fn.name} cannot be sent back from the worker: ${error.message}`
+              : `the arguments of ${task.fn.name} could not be read in the worker: ${error.message}`
+          })
+        }
+    }
+  }
+
+  /** A worker is gone once it has exited and everything it wrote has been read. */
+  private maybeGone(worker: WorkerRecord) {
+    if (worker.exitCode === null || !worker.channelClosed || !this.workers.delete(worker)) return
+    if (worker.hardTimer !== undefined) clearTimeout(worker.hardTimer)
+    const code = worker.exitCode
+    const signal = code < 0 ? signalNames[-code] ?? `signal ${-code}` : null
+    const unanswered = [...worker.inflight.values()]
+    worker.inflight.clear()
+    if (!worker.ready) {
+      if (worker.closing || this.state === "terminated") return this.afterGone(unanswered)
+      this.startupFailures++
+      const why = worker.initError !== undefined
+        ? `its initializer raised ${worker.initError.name}: ${worker.initError.message}`
+        : `it exited with ${signal ?? `code ${code}`} before it was ready`
+      if (this.startupFailures >= MAX_STARTUP_FAILURES) {
+        this.break(new WorkerStartupError({
+          message: `pool workers keep failing at start-up (${this.startupFailures} in a row; the last: ${why}); ` +
+            "fix the initializer or the worker's environment and make a new pool",
+          failures: this.startupFailures
+        }))
+      }
+    } else if (unanswered.length > 0 && !worker.retired) {
+      const running = unanswered.shift()!
+      if (worker.killedFor === "cancelled") return this.afterGone(unanswered)
+      const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
+      this.finish(running, {
+        ok: false,
+        error: typeof worker.killedFor === "function"
+          ? worker.killedFor(worker.pid)
+          : new WorkerLostError({
+            message: `worker ${worker.name} (pid ${worker.pid}) ${how} while running task ${running.fn.name}; it was replaced`,
+            pid: worker.pid,
+            exitCode: code < 0 ? null : code,
+            signal
+          })
+      })
+    }
+    this.afterGone(unanswered)
+  }
+
+  /** What a gone worker had not started goes first to the others, in order; a new worker takes its place. */
+  private afterGone(unanswered: ReadonlyArray<Task>) {
+    const requeue = unanswered.filter((task) => task.done !== undefined)
+    for (const task of requeue) task.worker = undefined
+    if (requeue.length > 0) {
+      this.pending = [...requeue, ...this.pending.slice(this.pendingHead)]
+      this.pendingHead = 0
+      if (this.broken !== undefined) this.failPending(this.broken)
+    }
+    this.replenish()
+    this.dispatch()
+    if (this.workers.size === 0) this.notifyGone()
+  }
+
+  /** Starts workers until `size` are serving, while the pool runs or has tasks left. */
+  private replenish() {
+    if (this.broken !== undefined || this.state === "terminated") return
+    if (this.state === "closed" && this.outstanding === 0) return
+    let serving = 0
+    for (const worker of this.workers) if (!worker.closing) serving++
+    for (; serving < this.size; serving++) {
+      const started = Effect.runSyncExit(this.spawn())
+      if (started._tag === "Failure") {
+        this.startupFailures++
+        if (this.startupFailures >= MAX_STARTUP_FAILURES) {
+          this.break(new WorkerStartupError({ message: `pool workers cannot be started: ${String(started.cause)}`, failures: this.startupFailures }))
+        }
+        return
+      }
+    }
+  }
+
+  private break(error: WorkerStartupError) {
+    this.broken = error
+    this.failPending(error)
+    for (const worker of this.workers) {
+      for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
+      this.kill(worker, undefined)
+    }
+  }
+
+  private failPending(error: TaskError) {
+    const pending = this.pending.slice(this.pendingHead)
+    this.pending = []
+    this.pendingHead = 0
+    for (const task of pending) if (task !== undefined) this.finish(task, { ok: false, error })
+  }
+
+  /** Python's `close`: no new tasks; the workers end once the queued ones are done. */
+  close(): void {
+    if (this.state !== "running") return
+    this.state = "closed"
+    if (this.outstanding === 0) for (const worker of this.workers) this.retire(worker)
+  }
+
+  /** Python's `terminate`: outstanding tasks fail with `Terminated`, workers are stopped now. */
+  terminate(): void {
+    if (this.state === "terminated") return
+    this.state = "terminated"
+    const error = new Terminated({ message: "the pool was terminated before this task finished" })
+    this.failPending(error)
+    for (const worker of this.workers) {
+      for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
+      worker.closing = true
+      worker.handle.signal("SIGTERM")
+    }
+    if (this.workers.size > 0) {
+      setTimeout(() => {
+        for (const worker of this.workers) worker.handle.signal("SIGKILL")
+      }, TERMINATE_GRACE_MS).unref()
+    }
+  }
+
+  /** Calls `onGone` once every worker has exited (after `close` or `terminate`). */
+  whenGone(onGone: () => void): void {
+    if (this.workers.size === 0) return onGone()
+    this.goneWaiters.push(onGone)
+  }
+
+  private notifyGone() {
+    for (const waiter of this.goneWaiters.splice(0)) waiter()
+  }
+
+  /** Adds `n` workers. */
+  grow(n: number): Effect.Effect<void, InvalidTargetError | SerializationError | ProcessError> {
+    return Effect.suspend(() => {
+      this.size += n
+      return Effect.forEach(Array.from({ length: n }), () => this.spawn(), { discard: true })
+    })
+  }
+
+  /** Retires `n` workers, idle ones first; they finish what they were sent. */
+  shrink(n: number): void {
+    this.size -= n
+    const serving = [...this.workers].filter((worker) => !worker.closing)
+    serving.sort((a, b) => a.inflight.size - b.inflight.size)
+    for (const worker of serving.slice(0, n)) this.retire(worker)
+    this.dispatch()
+  }
+}
+
+const moduleKey = (target: Target.ModuleTarget) => {
+  const { exportName, url } = target[Target.ModuleTargetTypeId]
+  return `${url}#${exportName}`
+}
+
+const cancelFrame = (ids: ReadonlyArray<number>) => {
+  const body = Buffer.allocUnsafe(ids.length * 4)
+  ids.forEach((id, i) => body.writeUInt32BE(id, i * 4))
+  return P.controlFrame(P.CANCEL, body)
+}
