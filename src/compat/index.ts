@@ -16,6 +16,7 @@ export {
   EOFError,
   Full,
   IndexError,
+  InputError,
   InvalidTargetError,
   KeyError,
   NotOwnerError,
@@ -26,11 +27,15 @@ export {
   ProcessStateError,
   RemoteError,
   SerializationError,
+  SoftTimeLimitExceeded,
   StartMethodError,
+  Terminated,
+  TimeLimitExceeded,
   TimeoutError,
   UnportableFunctionError,
   ValueError,
-  WorkerLostError
+  WorkerLostError,
+  WorkerStartupError
 } from "../Errors.js"
 export * as Target from "../Target.js"
 export {
@@ -60,3 +65,6 @@ export { JoinableQueue, Queue, type QueueWaitOptions, SimpleQueue } from "./queu
 export { BaseManager, Manager, type ManagerAddress, type ManagerOptions, SyncManager } from "./managers.js"
 export { DictProxy, ListProxy, NamespaceProxy } from "./managed.js"
 export type { DictEntries, DictKey } from "./managed.js"
+export { AsyncResult, IMapIterator, MapResult, Pool } from "./pool.js"
+export type { AsyncCallOptions, CallOptions, MapCallOptions, PoolOptions } from "./pool.js"
+export { taskSignal } from "../Pool.js"

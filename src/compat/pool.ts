@@ -1,0 +1,325 @@
+/**
+ * Python's `multiprocessing.Pool` for plain TypeScript: `apply`, `map`,
+ * `starmap`, `imap`, `imapUnordered` and their `Async` forms with
+ * `AsyncResult`, `close`, `terminate`, `join`. Timeouts are seconds.
+ *
+ * ```ts
+ * await using pool = new Pool(4)
+ * console.log(await pool.map((x: number) => x * x, [1, 2, 3])) // [1, 4, 9]
+ * ```
+ *
+ * Leaving an `await using` block terminates the pool, as leaving Python's
+ * `with Pool() as pool:` does. Idle workers do not keep the program alive.
+ * Beyond Python, see `Pool` of the Effect face: worker loss, time limits and
+ * recycling.
+ */
+import { Cause, Effect, Exit, Fiber, Stream } from "effect"
+import { InputError, TimeoutError, ValueError } from "../Errors.js"
+import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/pool.js"
+import type * as Target from "../Target.js"
+import * as EffectPool from "../Pool.js"
+import { runPromise, runSync, runtime, seconds } from "./runtime.js"
+
+export interface PoolOptions {
+  /** How many workers; default: the number of CPUs. */
+  readonly processes?: number | null
+  readonly initializer?: Target.Target
+  readonly initargs?: ReadonlyArray<unknown>
+  readonly maxtasksperchild?: number | null
+  /** Bytes of resident memory after which a worker is replaced (billiard's `max_memory_per_child`). */
+  readonly maxMemoryPerChild?: number
+  /** Default hard time limit of each task, in seconds (billiard's `timeout`). */
+  readonly timeout?: number
+  /** Default soft time limit of each task, in seconds (billiard's `soft_timeout`). */
+  readonly softTimeout?: number
+  /** Node flags for the workers. */
+  readonly execArgv?: ReadonlyArray<string>
+}
+
+export interface CallOptions {
+  /** Hard time limit of the task, seconds from its start. */
+  readonly timeout?: number
+  /** Soft time limit of the task, seconds from its start. */
+  readonly softTimeout?: number
+}
+
+export interface AsyncCallOptions<T> extends CallOptions {
+  readonly callback?: (value: T) => void
+  readonly errorCallback?: (error: unknown) => void
+}
+
+export interface MapCallOptions extends CallOptions {
+  readonly chunksize?: number | null
+  /** Called as chunks finish, with how many items are done. */
+  readonly progress?: (progress: Progress) => void
+}
+
+const taskOptions = (options: CallOptions | undefined): Pick<TaskOptions, "timeout" | "softTimeout"> | undefined => {
+  if (options === undefined || (options.timeout === undefined && options.softTimeout === undefined)) return undefined
+  return {
+    ...(options.timeout === undefined ? {} : { timeout: seconds(options.timeout)! }),
+    ...(options.softTimeout === undefined ? {} : { softTimeout: seconds(options.softTimeout)! })
+  }
+}
+
+const mapOptions = <A>(options: MapCallOptions | undefined): MapOptions<A> | undefined => {
+  if (options === undefined) return undefined
+  return {
+    ...taskOptions(options),
+    ...(options.chunksize == null ? {} : { chunksize: options.chunksize }),
+    ...(options.progress === undefined ? {} : { progress: options.progress })
+  }
+}
+
+/** Python raises what the input raised, not a wrapper. */
+const pythonError = (error: unknown): unknown => error instanceof InputError ? error.cause : error
+
+const squash = <A>(exit: Exit.Exit<A, unknown>): { ok: true; value: A } | { ok: false; error: unknown } =>
+  Exit.isSuccess(exit) ? { ok: true, value: exit.value } : { ok: false, error: pythonError(Cause.squash(exit.cause)) }
+
+/** Python's `AsyncResult`: the eventual result of an `applyAsync` or `mapAsync`. */
+export class AsyncResult<T> {
+  #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined
+  readonly #settled: Promise<void>
+  #settle!: () => void
+
+  /** @internal */
+  constructor(callbacks: AsyncCallOptions<T> | undefined) {
+    this.#settled = new Promise((resolve) => (this.#settle = resolve))
+    if (callbacks?.callback !== undefined || callbacks?.errorCallback !== undefined) {
+      void this.#settled.then(() => {
+        const outcome = this.#outcome!
+        if (outcome.ok) callbacks.callback?.(outcome.value)
+        else callbacks.errorCallback?.(outcome.error)
+      })
+    }
+  }
+
+  /** @internal */
+  _complete(exit: Exit.Exit<T, unknown>): void {
+    if (this.#outcome !== undefined) return
+    this.#outcome = squash(exit)
+    this.#settle()
+  }
+
+  /** Whether the call has completed. */
+  ready(): boolean {
+    return this.#outcome !== undefined
+  }
+
+  /** Whether it completed without failing; `ValueError` while not ready, as in Python. */
+  successful(): boolean {
+    if (this.#outcome === undefined) throw new ValueError({ message: "the result is not ready yet; wait() for it first" })
+    return this.#outcome.ok
+  }
+
+  /** Waits until the result is ready, or `timeout` seconds pass. */
+  async wait(timeout?: number | null): Promise<void> {
+    if (this.#outcome !== undefined || timeout === 0) return
+    if (timeout == null) return this.#settled
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([this.#settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeout) * 1000)))])
+    clearTimeout(timer)
+  }
+
+  /** The result, or its failure raised; `TimeoutError` if it is not ready within `timeout` seconds. */
+  async get(timeout?: number | null): Promise<T> {
+    await this.wait(timeout)
+    const outcome = this.#outcome
+    if (outcome === undefined) throw new TimeoutError({ message: `the result was not ready within ${timeout} seconds` })
+    if (outcome.ok) return outcome.value
+    throw outcome.error
+  }
+}
+
+/** Python's `MapResult`: the `AsyncResult` of a `mapAsync` or `starmapAsync`. */
+export class MapResult<T> extends AsyncResult<Array<T>> {}
+
+/**
+ * Python's `IMapIterator`: the results of `imap` or `imapUnordered`, for
+ * `for await`; `next(timeout)` raises `TimeoutError` when nothing comes within
+ * `timeout` seconds. A failed task ends the iteration with its error; leaving
+ * the loop early withdraws the tasks not yet run.
+ */
+export class IMapIterator<T> implements AsyncIterableIterator<T> {
+  readonly #items: Array<T> = []
+  #end: { ok: true } | { ok: false; error: unknown } | undefined
+  #wake: (() => void) | undefined
+  readonly #fiber: Fiber.RuntimeFiber<void, unknown>
+
+  /** @internal */
+  constructor(stream: Stream.Stream<T, unknown>) {
+    this.#fiber = runtime.runFork(Stream.runForEachChunk(stream, (chunk) =>
+      Effect.sync(() => {
+        for (const item of chunk) this.#items.push(item)
+        this.#wake?.()
+      })))
+    this.#fiber.addObserver((exit) => {
+      this.#end = Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)
+        ? { ok: true }
+        : { ok: false, error: pythonError(Cause.squash(exit.cause)) }
+      this.#wake?.()
+    })
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  async next(timeout?: number | null): Promise<IteratorResult<T, undefined>> {
+    for (;;) {
+      if (this.#items.length > 0) return { done: false, value: this.#items.shift()! }
+      const end = this.#end
+      if (end !== undefined) {
+        if (end.ok) return { done: true, value: undefined }
+        this.#end = { ok: true } // raised once, as Python's iterator does
+        throw end.error
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const woken = new Promise<boolean>((resolve) => {
+        this.#wake = () => resolve(true)
+        if (timeout != null) timer = setTimeout(() => resolve(false), Math.max(0, timeout) * 1000)
+      })
+      const arrived = await woken
+      clearTimeout(timer)
+      this.#wake = undefined
+      if (!arrived) throw new TimeoutError({ message: `no result within ${timeout} seconds` })
+    }
+  }
+
+  /** Leaving a `for await` early: withdraws what has not run. */
+  async return(): Promise<IteratorResult<T, undefined>> {
+    await runPromise(Fiber.interrupt(this.#fiber))
+    return { done: true, value: undefined }
+  }
+}
+
+/**
+ * Python's `multiprocessing.Pool(processes, initializer, initargs, maxtasksperchild)`:
+ * `new Pool(4)`, `new Pool(4, { initializer })` or `new Pool({ processes: 4, … })`.
+ * `ValueError` for fewer than one process.
+ */
+export class Pool {
+  readonly #pool: EffectPool.Pool
+
+  constructor(processes?: number | null | PoolOptions, options: PoolOptions = {}) {
+    const all = typeof processes === "object" && processes !== null ? processes : { ...options, processes }
+    this.#pool = runSync(EffectPool.unsafeMake({
+      ...(all.processes == null ? {} : { processes: all.processes }),
+      ...(all.initializer === undefined ? {} : { initializer: all.initializer }),
+      ...(all.initargs === undefined ? {} : { initargs: all.initargs }),
+      ...(all.maxtasksperchild == null ? {} : { maxtasksperchild: all.maxtasksperchild }),
+      ...(all.maxMemoryPerChild === undefined ? {} : { maxMemoryPerChild: all.maxMemoryPerChild }),
+      ...(all.timeout === undefined ? {} : { timeout: seconds(all.timeout)! }),
+      ...(all.softTimeout === undefined ? {} : { softTimeout: seconds(all.softTimeout)! }),
+      ...(all.execArgv === undefined ? {} : { execArgv: all.execArgv })
+    }))
+  }
+
+  /** The workers' pids. */
+  get pids(): ReadonlyArray<number> {
+    return this.#pool.pids
+  }
+
+  /** How many workers the pool keeps. */
+  get processes(): number {
+    return this.#pool.processes
+  }
+
+  /** `f(...args)` in a worker. */
+  apply<F extends Target.AnyFunction>(f: Target.Target<F>, args?: Parameters<F>, options?: CallOptions): Promise<Target.Result<F>> {
+    return this.applyAsync(f, args, options).get()
+  }
+
+  /** `f(...args)` in a worker, as an `AsyncResult`; `callback`/`errorCallback` hear how it ended. */
+  applyAsync<F extends Target.AnyFunction>(
+    f: Target.Target<F>,
+    args?: Parameters<F>,
+    options?: AsyncCallOptions<Target.Result<F>>
+  ): AsyncResult<Target.Result<F>> {
+    const result = new AsyncResult<Target.Result<F>>(options)
+    this.#pool.unsafeApply(f, args ?? [], taskOptions(options), (exit) => result._complete(exit as Exit.Exit<Target.Result<F>, PoolError>))
+    return result
+  }
+
+  /** `f(item)` for every item, in order; `chunksize` items per task. */
+  map<F extends (item: any) => any>(f: Target.Target<F>, iterable: Iterable<Parameters<F>[0]>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
+    return this.mapAsync(f, iterable, options).get()
+  }
+
+  mapAsync<F extends (item: any) => any>(
+    f: Target.Target<F>,
+    iterable: Iterable<Parameters<F>[0]>,
+    options?: MapCallOptions & AsyncCallOptions<Array<Target.Result<F>>>
+  ): MapResult<Target.Result<F>> {
+    return this.#async(this.#pool.map(f, iterable, mapOptions<Target.Result<F>>(options)), options)
+  }
+
+  /** `f(...args)` for every argument list, in order. */
+  starmap<F extends Target.AnyFunction>(f: Target.Target<F>, iterable: Iterable<Parameters<F>>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
+    return this.starmapAsync(f, iterable, options).get()
+  }
+
+  starmapAsync<F extends Target.AnyFunction>(
+    f: Target.Target<F>,
+    iterable: Iterable<Parameters<F>>,
+    options?: MapCallOptions & AsyncCallOptions<Array<Target.Result<F>>>
+  ): MapResult<Target.Result<F>> {
+    return this.#async(this.#pool.starmap(f, iterable, mapOptions<Target.Result<F>>(options)), options)
+  }
+
+  #async<T>(effect: Effect.Effect<Array<T>, unknown>, callbacks: AsyncCallOptions<Array<T>> | undefined): MapResult<T> {
+    const result = new MapResult<T>(callbacks)
+    runtime.runFork(effect).addObserver((exit) => result._complete(exit))
+    return result
+  }
+
+  /** Results of `f(item)` in order, as they are ready (`chunksize` defaults to 1). */
+  imap<F extends (item: any) => any>(f: Target.Target<F>, iterable: Iterable<Parameters<F>[0]>, options?: MapCallOptions): IMapIterator<Target.Result<F>> {
+    return new IMapIterator(this.#pool.imap(f, iterable, mapOptions<Target.Result<F>>(options)))
+  }
+
+  /** Results of `f(item)` as they are ready, in any order. */
+  imapUnordered<F extends (item: any) => any>(
+    f: Target.Target<F>,
+    iterable: Iterable<Parameters<F>[0]>,
+    options?: MapCallOptions
+  ): IMapIterator<Target.Result<F>> {
+    return new IMapIterator(this.#pool.imapUnordered(f, iterable, mapOptions<Target.Result<F>>(options)))
+  }
+
+  /** No more tasks; the workers exit once the queued ones are done. */
+  close(): void {
+    runSync(this.#pool.close)
+  }
+
+  /** Stops the workers now; unfinished tasks fail with `Terminated`. */
+  terminate(): void {
+    runSync(this.#pool.terminate)
+  }
+
+  /** Waits for the workers to exit; `ValueError` unless `close()` or `terminate()` came first. */
+  join(): Promise<void> {
+    return runPromise(this.#pool.join)
+  }
+
+  /** Adds `n` workers. */
+  grow(n = 1): void {
+    runSync(this.#pool.grow(n))
+  }
+
+  /** Retires `n` workers, idle ones first. */
+  shrink(n = 1): void {
+    runSync(this.#pool.shrink(n))
+  }
+
+  /** What leaving an `await using` block does: `terminate()`, then `join()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate()
+    await this.join()
+  }
+
+  toString(): string {
+    return this.#pool.toString()
+  }
+}
