@@ -106,9 +106,9 @@ const CANCEL_GRACE_MS = 200
 /** Terminated workers still alive after this long are killed. */
 const TERMINATE_GRACE_MS = 1000
 
-const signalNames: Record<number, string> = Object.fromEntries(
-  Object.entries(osConstants.signals).map(([name, number]) => [number, name])
-)
+/** Signal names by number; the first name of a number wins (SIGABRT, not its alias SIGIOT). */
+const signalNames: Record<number, string> = {}
+for (const [name, number] of Object.entries(osConstants.signals)) signalNames[number] ??= name
 
 const NOOP_INITIALIZER: TargetSpec = { _tag: "Inline", name: "initializer", expression: "() => {}" }
 

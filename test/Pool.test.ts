@@ -1,0 +1,343 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { NodeMultiprocessing, Pool, Target } from "effect-multiprocessing"
+import type * as Tasks from "./fixtures/tasks.js"
+
+const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
+
+const tagOf = (error: unknown) => (error as { _tag?: string })._tag
+
+const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(path.join(tmpdir(), "pool-test-"))),
+    use,
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+/** A test in a Scope, with the Node backend provided. */
+const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+  it.scopedLive(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
+
+const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+  it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe("Pool (Effect face)", () => {
+  scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      expect(pool.pids).toHaveLength(2)
+      expect(yield* pool.apply((a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+      expect(yield* pool.map((x: number) => x * x, [1, 2, 3, 4, 5], { chunksize: 2 })).toEqual([1, 4, 9, 16, 25])
+      expect(yield* pool.starmap((x: number, y: number) => x - y, [[5, 1], [10, 3]])).toEqual([4, 7])
+      expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x + 1, [1, 2, 3])))).toEqual([2, 3, 4])
+      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.imapUnordered((x: number) => x * 10, [3, 1, 2], { chunksize: 1 })))
+      expect([...unordered].sort((a, b) => a - b)).toEqual([10, 20, 30])
+      expect(yield* pool.map((x: number) => x, [])).toEqual([])
+      expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x, [])))).toEqual([])
+    }))
+
+  scoped("tasks may return Promises and Effects, and module exports keep their types", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      const squares: ReadonlyArray<number> = yield* pool.map(tasks.square, [1, 2, 3])
+      expect(squares).toEqual([1, 4, 9])
+      expect(yield* pool.apply(tasks.greet, ["pool", "?"])).toBe("hello pool?")
+      expect(yield* pool.apply(tasks.effectful, [21])).toEqual({ doubled: 42 })
+      expect(yield* pool.apply((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [20])).toBe(20)
+    }))
+
+  scoped("map equals Array.map for any input and chunk size", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.integer({ min: -1e6, max: 1e6 }), { maxLength: 300 }),
+            fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+            async (xs, chunksize) => {
+              const f = (x: number) => x * 3 + 1
+              const got = await Effect.runPromise(pool.map(f, xs, chunksize === undefined ? {} : { chunksize }))
+              expect(got).toEqual(xs.map(f))
+              const streamed = await Effect.runPromise(Stream.runCollect(pool.imap(f, xs, chunksize === undefined ? {} : { chunksize })))
+              expect(Chunk.toArray(streamed)).toEqual(xs.map(f))
+            }
+          ),
+          { numRuns: 40 }
+        )
+      )
+    }))
+
+  scoped("a failing task reaches the caller with its type, message and remote stack; the pool goes on", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const error = yield* Effect.flip(pool.apply(function explode(what: string) {
+        throw new TypeError(`bad ${what}`)
+      }, ["input"]))
+      expect(tagOf(error)).toBe("RemoteError")
+      if (error._tag !== "RemoteError") throw error
+      expect(error.type).toBe("TypeError")
+      expect(error.message).toBe("bad input")
+      expect(error.remoteStack).toContain("explode")
+      expect(error.pid).toBe(pool.pids[0])
+      const inMap = yield* Effect.flip(pool.map((x: number) => {
+        if (x === 3) throw new RangeError("three")
+        return x
+      }, [1, 2, 3, 4], { chunksize: 1 }))
+      expect((inMap as { type?: string }).type).toBe("RangeError")
+      expect(yield* pool.apply((x: number) => x + 1, [1])).toBe(2)
+    }))
+
+  scoped("what cannot travel fails the call with a typed error and nothing is sent", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const outside = 3
+      expect(tagOf(yield* Effect.flip(pool.apply((x: number) => x + outside, [1])))).toBe("UnportableFunctionError")
+      expect(tagOf(yield* Effect.flip(pool.apply((f: unknown) => f, [() => 1])))).toBe("SerializationError")
+      expect(tagOf(yield* Effect.flip(pool.apply(() => () => 1, [])))).toBe("SerializationError")
+      expect(tagOf(yield* Effect.flip(pool.apply(Target.moduleExport(new URL("./fixtures/tasks.ts", import.meta.url), "nope"), []))))
+        .toBe("InvalidTargetError")
+      expect(tagOf(yield* Effect.flip(pool.map((x: number) => x, [1], { chunksize: 0 })))).toBe("ValueError")
+      expect(yield* pool.apply(() => "still serving", [])).toBe("still serving")
+    }))
+
+  scoped("an input that throws part-way: imap gives the chunks before it, then InputError; the pool stays usable", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      function* input() {
+        for (let i = 0; i < 5; i++) yield i
+        throw new Error("input broke")
+      }
+      const error = yield* Effect.flip(pool.map((x: number) => x, input()))
+      expect(tagOf(error)).toBe("InputError")
+      expect(((error as { cause: Error }).cause).message).toBe("input broke")
+      const got: Array<number> = []
+      const streamed = yield* Effect.flip(Stream.runForEach(pool.imap((x: number) => x * 2, input(), { chunksize: 2 }), (x) => Effect.sync(() => got.push(x))))
+      expect(tagOf(streamed)).toBe("InputError")
+      expect(got).toEqual([0, 2, 4, 6, 8])
+      expect(yield* pool.map((x: number) => x, [7])).toEqual([7])
+    }))
+
+  scoped("Schema-typed tasks: arguments encoded, results decoded into class instances; a bad result is a ParseError", () =>
+    Effect.gen(function*() {
+      class Point extends Schema.Class<Point>("Point")({ x: Schema.Number, y: Schema.Number }) {}
+      const pool = yield* Pool.make({ processes: 1 })
+      expect(yield* pool.apply(tasks.norm, [new Point({ x: 3, y: 4 })], { input: Schema.Tuple(Point), output: Schema.Number })).toBe(5)
+      const mirrored = yield* pool.map(tasks.mirror, [new Point({ x: 1, y: 2 })], { input: Point, output: Point })
+      expect(mirrored[0]).toBeInstanceOf(Point)
+      expect(mirrored[0]).toEqual(new Point({ x: -1, y: -2 }))
+      const bad = yield* Effect.flip(pool.apply(() => "not a number", [], { output: Schema.Number }))
+      expect(tagOf(bad)).toBe("ParseError")
+    }))
+
+  scoped("progress: a callback per chunk, and mapWithProgress as a Stream ending with the results", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      const seen: Array<number> = []
+      yield* pool.map((x: number) => x, Array.from({ length: 10 }, (_, i) => i), { chunksize: 3, progress: (p) => seen.push(p.done) })
+      expect(seen).toHaveLength(4)
+      expect(seen[3]).toBe(10)
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen)
+      const events = Chunk.toArray(yield* Stream.runCollect(pool.mapWithProgress((x: number) => x * 2, [1, 2, 3, 4], { chunksize: 1 })))
+      expect(events.filter((e) => e._tag === "Progress")).toHaveLength(4)
+      expect(events.at(-1)).toEqual({ _tag: "Done", results: [2, 4, 6, 8] })
+    }))
+})
+
+describe("Pool reliability", () => {
+  const deaths = {
+    "process.exit": { fn: () => process.exit(3), check: { exitCode: 3, signal: null } },
+    "an uncaught async throw": {
+      fn: () =>
+        new Promise(() =>
+          setTimeout(() => {
+            throw new Error("thrown later")
+          }, 1)
+        ),
+      check: { exitCode: 1, signal: null }
+    },
+    "SIGKILL": { fn: () => process.kill(process.pid, "SIGKILL"), check: { exitCode: null, signal: "SIGKILL" } },
+    "running out of memory": {
+      fn: () => {
+        const hoard: Array<Array<number>> = []
+        for (;;) hoard.push(new Array(1e6).fill(1.5))
+      },
+      check: { exitCode: null, signal: "SIGABRT" }
+    }
+  } as const
+
+  for (const [how, { check, fn }] of Object.entries(deaths)) {
+    scoped(`a worker dying by ${how} fails only its task, in apply, map and imap, and is replaced`, () =>
+      Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 2, execArgv: ["--max-old-space-size=32"] })
+        const die = fn as (x?: number) => unknown
+        const viaApply = yield* Effect.flip(pool.apply(die, []))
+        const viaMap = yield* Effect.flip(pool.map((x: number) => x, [1]).pipe(Effect.zipRight(pool.map(die, [1]))))
+        const viaImap = yield* Effect.flip(Stream.runDrain(pool.imap(die, [1])))
+        for (const error of [viaApply, viaMap, viaImap]) {
+          expect(tagOf(error)).toBe("WorkerLostError")
+          expect(error).toMatchObject(check)
+        }
+        // The others of a map still succeed; the pool keeps its size and serves.
+        const mixed = yield* Effect.either(pool.map((x: number) => x * 2, [1, 2, 3, 4], { chunksize: 1 }))
+        expect(mixed).toEqual(Either.right([2, 4, 6, 8]))
+        expect(pool.pids).toHaveLength(2)
+        expect(yield* pool.apply((x: number) => x + 1, [41])).toBe(42)
+      }), 60_000)
+  }
+
+  scoped("tasks queued behind a task whose worker dies run on other workers", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const dying = yield* Effect.fork(pool.apply(() => new Promise(() => setTimeout(() => process.exit(7), 50)), []))
+      const after = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
+      expect(tagOf(yield* Effect.flip(Fiber.join(dying)))).toBe("WorkerLostError")
+      expect(yield* Fiber.join(after)).toEqual([2, 3, 4])
+    }))
+
+  scoped("hard time limit: counted from each task's start; past it the worker is killed and replaced", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      // Three 150 ms tasks queued on one worker, each limited to 400 ms: fine from their starts, not from submission.
+      const sleepy = (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms))
+      expect(yield* Effect.all([150, 150, 150].map((ms) => pool.apply(sleepy, [ms], { timeout: "400 millis" })), { concurrency: "unbounded" }))
+        .toEqual([150, 150, 150])
+      const before = pool.pids[0]
+      const started = Date.now()
+      const error = yield* Effect.flip(pool.apply(() => {
+        for (;;);
+      }, [], { timeout: "200 millis" }))
+      expect(tagOf(error)).toBe("TimeLimitExceeded")
+      expect(Date.now() - started).toBeLessThan(3000)
+      expect(alive(before)).toBe(false)
+      expect(yield* pool.apply(() => "next", [])).toBe("next")
+      expect(pool.pids[0]).not.toBe(before)
+    }))
+
+  scoped("soft time limit: the task's signal aborts, an Effect task is interrupted, the worker stays", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 1, softTimeout: "150 millis" })
+        const pid = pool.pids[0]
+        const aborted = path.join(dir, "aborted")
+        const interrupted = path.join(dir, "interrupted")
+        expect(tagOf(yield* Effect.flip(pool.apply(tasks.promiseUntilAborted, [aborted])))).toBe("SoftTimeLimitExceeded")
+        expect(tagOf(yield* Effect.flip(pool.apply(tasks.effectUntilInterrupted, [interrupted])))).toBe("SoftTimeLimitExceeded")
+        yield* Effect.sleep("100 millis")
+        expect(readFileSync(aborted, "utf8")).toBe("aborted")
+        expect(readFileSync(interrupted, "utf8")).toBe("interrupted")
+        expect(yield* pool.apply(() => "same worker", [])).toBe("same worker")
+        expect(pool.pids).toEqual([pid])
+      })))
+
+  scoped("interruption withdraws queued tasks and stops a running one with its worker", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 1 })
+        const before = pool.pids[0]
+        const marker = path.join(dir, "ran")
+        const busy = yield* Effect.fork(pool.apply(() => {
+          const until = Date.now() + 60_000
+          while (Date.now() < until);
+        }, []))
+        const queued = yield* Effect.fork(pool.apply((file: string) => require("node:fs").writeFileSync(file, "ran"), [marker]))
+        yield* Effect.sleep("100 millis")
+        yield* Fiber.interrupt(queued)
+        yield* Fiber.interrupt(busy)
+        const started = Date.now()
+        expect(yield* pool.apply(() => "served", [])).toBe("served")
+        expect(Date.now() - started).toBeLessThan(5000)
+        expect(pool.pids[0]).not.toBe(before)
+        expect(existsSync(marker)).toBe(false)
+      })))
+
+  scoped("maxtasksperchild and maxMemoryPerChild replace workers; grow and shrink change the size", () =>
+    Effect.gen(function*() {
+      const recycled = yield* Pool.make({ processes: 1, maxtasksperchild: 2 })
+      const pids = yield* Effect.forEach([1, 2, 3, 4, 5], () => recycled.apply(() => process.pid, []))
+      expect(pids[0]).toBe(pids[1])
+      expect(pids[2]).toBe(pids[3])
+      expect(new Set(pids).size).toBe(3)
+
+      const capped = yield* Pool.make({ processes: 1, maxMemoryPerChild: 300 * 1024 * 1024 })
+      const first = yield* capped.apply(() => process.pid, [])
+      expect(yield* capped.apply(() => process.pid, [])).toBe(first)
+      yield* capped.apply(() => {
+        ;(globalThis as Record<string, unknown>).hoard = Buffer.alloc(400 * 1024 * 1024, 1)
+      }, [])
+      expect(yield* capped.apply(() => process.pid, [])).not.toBe(first)
+
+      const sized = yield* Pool.make({ processes: 1 })
+      yield* sized.grow(2)
+      expect(sized.pids).toHaveLength(3)
+      expect(new Set(yield* sized.map(() => process.pid, Array.from({ length: 60 }), { chunksize: 1 })).size).toBeGreaterThan(0)
+      yield* sized.shrink(2)
+      expect(sized.pids).toHaveLength(1)
+      expect(tagOf(yield* Effect.flip(sized.shrink(1)))).toBe("ValueError")
+      expect(yield* sized.apply(() => "one left", [])).toBe("one left")
+    }), 60_000)
+
+  live("workers that keep failing at start-up fail the pool with WorkerStartupError", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* Pool.make({
+        processes: 2,
+        initializer: () => {
+          throw new Error("no database")
+        }
+      })
+      const started = Date.now()
+      const error = yield* Effect.flip(pool.apply(() => 1, []))
+      expect(tagOf(error)).toBe("WorkerStartupError")
+      expect(error.message).toContain("no database")
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(tagOf(yield* Effect.flip(pool.apply(() => 1, [])))).toBe("WorkerStartupError")
+    })))
+
+  live("Pool(0) fails; a closed pool refuses work; join before close fails; leaving the scope terminates", () =>
+    Effect.gen(function*() {
+      expect(tagOf(yield* Effect.flip(Effect.scoped(Pool.make({ processes: 0 }))))).toBe("ValueError")
+      const pids = yield* Effect.scoped(Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 2 })
+        expect(tagOf(yield* Effect.flip(pool.join))).toBe("ValueError")
+        yield* pool.apply(() => 1, [])
+        return pool.pids
+      }))
+      for (const pid of pids) expect(alive(pid)).toBe(false)
+      const outcome = yield* Effect.scoped(Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 1 })
+        yield* pool.close
+        yield* pool.join
+        return yield* Effect.exit(pool.apply(() => 1, []))
+      }))
+      expect(Exit.isFailure(outcome) ? tagOf(Cause.squash(outcome.cause)) : "succeeded").toBe("ValueError")
+    }))
+
+  live("terminate returns at once with 10 000 tasks pending; they fail with Terminated", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      const all = yield* Effect.fork(Effect.all(
+        Array.from({ length: 10_000 }, (_, i) => Effect.either(pool.apply((ms: number) => new Promise((r) => setTimeout(r, ms)), [i % 3]))),
+        { concurrency: "unbounded" }
+      ))
+      yield* Effect.sleep("50 millis")
+      const started = Date.now()
+      yield* pool.terminate
+      const outcomes = yield* Fiber.join(all)
+      expect(Date.now() - started).toBeLessThan(2000)
+      const failed = outcomes.filter(Either.isLeft)
+      expect(failed.length).toBeGreaterThan(0)
+      for (const outcome of failed) expect(tagOf(outcome.left)).toBe("Terminated")
+      yield* pool.join
+    })))
+}, { timeout: 120_000 })
