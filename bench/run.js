@@ -24,6 +24,13 @@
  *   manager_startup_ms                         lower is better (Manager() until it serves; shutdown() untimed)
  *   manager_dict_set_us                        lower is better (d[key] = value through a manager's dict proxy)
  *   manager_dict_get_us                        lower is better (d[key] through a manager's dict proxy)
+ *   pool_map_200k_ms                           lower is better (map of x => x * 2 over 200 000 integers, default chunking)
+ *   pool_tasks_100k_per_s                      higher is better (100 000 tasks submitted one by one, then all awaited)
+ *   pool_task_latency_us                       lower is better (one task at a time: submit, await, repeat)
+ *   pool_crash_detect_ms                       lower is better (ours only: SIGKILL of a busy worker until its task rejects)
+ *
+ * The pool rows live in bench/pool.js. Their contenders are `optional`: one that fails is shown as
+ * n/a with its error and the run goes on (other rows still fail the whole run, as before).
  */
 import { spawn } from "node:child_process"
 import { deepStrictEqual } from "node:assert/strict"
@@ -34,6 +41,7 @@ import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
 import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
+import { poolMetrics } from "./pool.js"
 import { PythonPeer } from "./pythonPeer.js"
 
 const quick = process.argv.includes("--quick")
@@ -44,12 +52,16 @@ const config = quick
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
     syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
     queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
-    managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100 }
+    managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
+    poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
+    poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
     syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
     queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
-    managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200 }
+    managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200,
+    poolRounds: 7, poolMapN: 200000, poolMapWarmupN: 200000, poolTasksN: 100000, poolTasksWarmupN: 20000,
+    poolLatencyN: 2000, poolLatencyWarmupN: 1000, poolCrashKills: 3 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>
@@ -682,23 +694,50 @@ const metrics = [
     ]
   },
   managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),
-  managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)")
+  managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)"),
+  ...poolMetrics({ config, python })
 ]
 
+// A contender marked `optional` that throws is dropped from the metric (its rounds so far too) and
+// shown as n/a with its error; any other contender's error fails the run. `metric.teardown` runs
+// once the metric is done, whatever happened.
+const failures = []
 const runMetric = async (metric) => {
   const contenders = metric.contenders.filter((c) => pythonAvailable || !c.python)
-  process.stderr.write(`${metric.name}: warm-up`)
-  for (const c of contenders) await c.run(metric.warmup) // forkserver's first start launches its server here
   const perRound = Object.fromEntries(contenders.map((c) => [c.key, []]))
-  for (let round = 0; round < metric.rounds; round++) {
-    process.stderr.write(` ${round + 1}`)
-    for (const c of rotate(contenders, round)) perRound[c.key].push(metric.summarize(await c.run(metric.work)))
+  const failed = new Map()
+  const attempt = async (c, work) => {
+    if (failed.has(c.key)) return undefined
+    try {
+      return await c.run(work)
+    } catch (error) {
+      if (!c.optional) throw error
+      failed.set(c.key, error)
+      delete perRound[c.key]
+      failures.push(`${metric.name} ${c.key}`)
+      process.stderr.write(`\n${metric.name}: ${c.key} failed, n/a: ${error?.message ?? error}\n`)
+      return undefined
+    }
   }
-  process.stderr.write("\n")
+  try {
+    process.stderr.write(`${metric.name}: warm-up`)
+    for (const c of contenders) await attempt(c, metric.warmup) // forkserver's first start launches its server here
+    for (let round = 0; round < metric.rounds; round++) {
+      process.stderr.write(` ${round + 1}`)
+      for (const c of rotate(contenders, round)) {
+        const result = await attempt(c, metric.work)
+        if (result !== undefined) perRound[c.key]?.push(metric.summarize(result))
+      }
+    }
+    process.stderr.write("\n")
+  } finally {
+    await metric.teardown?.()
+  }
   return metric.contenders.map((c) => {
     const rounds = perRound[c.key]
-    return rounds === undefined
-      ? { ...c, median: null, min: null, max: null }
+    const error = failed.get(c.key)
+    return rounds === undefined || rounds.length === 0
+      ? { ...c, median: null, min: null, max: null, error }
       : { ...c, median: median(rounds), min: min(rounds), max: max(rounds) }
   })
 }
@@ -721,7 +760,7 @@ try {
   for (const metric of metrics.filter((m) => only === undefined || only.some((part) => m.name.includes(part)))) {
     const rows = await runMetric(metric)
     results[metric.name] = Object.fromEntries(rows.map((r) => [r.key, roundForJson(r.median)]))
-    const ours = rows.find((r) => r.key === "ours").median
+    const ours = rows.find((r) => r.key === "ours")?.median ?? null
     lines.push("", `${metric.name}  (${metric.better} is better; ${metric.how})`)
     const table = [["contender", "median", "rounds min–max", "ours/this"]]
     for (const r of rows) {
@@ -729,12 +768,15 @@ try {
         r.label,
         fmt(r.median),
         r.median === null ? "" : `${fmt(r.min)} – ${fmt(r.max)}`,
-        r.key === "ours" || r.median === null ? "" : `${(ours / r.median).toFixed(2)}×`
+        r.key === "ours" || r.median === null || ours === null ? "" : `${(ours / r.median).toFixed(2)}×`
       ])
     }
     const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)))
     for (const row of table) {
       lines.push("  " + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("   "))
+    }
+    for (const r of rows.filter((r) => r.error !== undefined)) {
+      lines.push(`  ${r.key}: n/a, failed: ${String(r.error?.message ?? r.error).split("\n")[0]}`)
     }
   }
 } catch (error) {
@@ -787,6 +829,8 @@ if (!failed) {
   console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
   console.log("queue_*: ours = compat Queue / JoinableQueue, served by the parent that made it (items pass through it); python = multiprocessing.Queue / JoinableQueue made by the parent (a pipe the spawn children share: items do not pass through the parent).")
   console.log("manager_*: ours = compat Manager() (a manager process of ours; proxies call it over its socket); python = multiprocessing's spawn context Manager() (a SyncManager server process; proxies call it over its socket); both are called from the parent.")
+  console.log("pool_*: ours = compat Pool(2) (worker processes, inline functions carried as source); python = multiprocessing.Pool(2) in python3, spawn context; piscina = worker_threads; workerpool = child processes (workerType \"process\"); effect_worker = @effect/platform Worker.makePool over NodeWorker child processes (fork). Every pool has 2 workers and is made and warmed before the rounds; its start-up is never timed.")
+  if (failures.length > 0) console.log(`n/a (failed, see above): ${failures.join(", ")}`)
   if (quick || only !== undefined) {
     console.log("\n--quick or --only: bench/results/latest.json left as it was")
   } else {

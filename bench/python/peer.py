@@ -33,6 +33,19 @@ line on stdout.
       -> {"median": us, "mean": us}              (d[i % 100] = i / d[i % 100] from the parent, each call timed)
   Manager dict: a fresh spawn-context Manager() and m.dict() (keys 0..99 set to themselves) per command,
   made, filled and shut down outside the timed part; warmup_ms of the same calls first.
+  {"cmd": "pool_map", "processes": 2, "n": 200000}
+      -> {"ms": n}                               (pool.map(double, xs), default chunksize; xs made before timing)
+  {"cmd": "pool_apply_async", "processes": 2, "n": 100000}
+      -> {"tasks_per_s": n}                      (apply_async(double, (i,)) for each i, then get() each)
+  {"cmd": "pool_apply", "processes": 2, "n": 2000}
+      -> {"us": [per-task microseconds]}         (pool.apply(double, (i,)), one at a time)
+  {"cmd": "pool_close"}
+      -> {"closed": k}                           (terminate() + join() of the pools kept so far)
+  Pool commands share one spawn-context Pool(processes) per worker count, made by the first command
+  that asks for it (bench/pool.js sends the untimed warm-up first) and kept across commands, so
+  pool start-up is never timed and every timed round finds warm workers; before its first use the
+  pool waits until each worker has answered. Results are checked (the sum of the doubled values).
+  run.js closes them with pool_close at the end of each pool metric; quit closes any left.
   {"cmd": "quit"}
       -> {"helper_pids": [...]} and exit         (forkserver / resource tracker pids, for run.js to check)
 
@@ -364,6 +377,85 @@ def _manager_dict(ctx, op, n, warmup_ms):
         m.shutdown()
 
 
+def double(x):
+    return x * 2
+
+
+def ready_pid(ms):
+    import os
+    import time
+
+    time.sleep(ms / 1000)
+    return os.getpid()
+
+
+def _open_pool(ctx, processes):
+    """A Pool(processes) whose every worker has answered (tasks that sleep a little, until each pid is seen)."""
+    pool = ctx.Pool(processes)
+    seen = set()
+    for _ in range(100):
+        seen.update(pool.map(ready_pid, [20] * (2 * processes), chunksize=1))
+        if len(seen) >= processes:
+            return pool
+    pool.terminate()
+    pool.join()
+    raise RuntimeError(f"only {len(seen)} of {processes} pool workers answered")
+
+
+def _pool_map(pool, n):
+    """Milliseconds for pool.map(double, xs) over n integers, default chunksize."""
+    import time
+
+    xs = list(range(n))
+    t0 = time.perf_counter()
+    out = pool.map(double, xs)
+    t1 = time.perf_counter()
+    if len(out) != n or sum(out) != n * (n - 1):
+        raise RuntimeError("pool_map: wrong results")
+    return (t1 - t0) * 1000.0
+
+
+def _pool_apply_async(pool, n):
+    """Tasks per second: n apply_async(double, (i,)), then get() of each."""
+    import time
+
+    t0 = time.perf_counter()
+    results = [pool.apply_async(double, (i,)) for i in range(n)]
+    total = 0
+    for r in results:
+        total += r.get()
+    t1 = time.perf_counter()
+    if total != n * (n - 1):
+        raise RuntimeError("pool_apply_async: wrong results")
+    return n / (t1 - t0)
+
+
+def _pool_apply(pool, n):
+    """Per-task microseconds of pool.apply(double, (i,)), one task at a time."""
+    import time
+
+    clock = time.perf_counter_ns
+    out = []
+    for i in range(n):
+        t0 = clock()
+        got = pool.apply(double, (i,))
+        t1 = clock()
+        if got != 2 * i:
+            raise RuntimeError("pool_apply: wrong result")
+        out.append((t1 - t0) / 1000.0)
+    return out
+
+
+def _close_pools(pools):
+    closed = 0
+    for pool in pools.values():
+        pool.terminate()
+        pool.join()
+        closed += 1
+    pools.clear()
+    return closed
+
+
 def _small_object():
     return {"id": 42, "name": "task-42", "tags": ["a", "b"], "ok": True, "score": 3.14, "nested": {"x": 1, "y": [1, 2, 3]}}
 
@@ -404,6 +496,7 @@ def main():
     import sys
 
     contexts = {}
+    pools = {}  # processes -> a Pool kept across commands (see pool_*)
     cases = {"small": _small_object(), "f64_1mib": _f64_1mib()}
     cases["bytes_1mib"] = cases["f64_1mib"].tobytes()
     protocol = pickle.HIGHEST_PROTOCOL
@@ -456,12 +549,28 @@ def main():
                     answer({"ms": _manager_startup(ctx, int(req["n"]))})
                 else:
                     answer(_manager_dict(ctx, req["op"], int(req["n"]), float(req["warmup_ms"])))
+            elif cmd in ("pool_map", "pool_apply_async", "pool_apply"):
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                processes, n = int(req["processes"]), int(req["n"])
+                if processes not in pools:
+                    pools[processes] = _open_pool(contexts["spawn"], processes)
+                pool = pools[processes]
+                if cmd == "pool_map":
+                    answer({"ms": _pool_map(pool, n)})
+                elif cmd == "pool_apply_async":
+                    answer({"tasks_per_s": _pool_apply_async(pool, n)})
+                else:
+                    answer({"us": _pool_apply(pool, n)})
+            elif cmd == "pool_close":
+                answer({"closed": _close_pools(pools)})
             elif cmd == "codec":
                 value = cases[req["case"]]
                 answer({"ops_per_s": _ops_per_s(lambda: loads(dumps(value, protocol)), float(req["budget_ms"]))})
             elif cmd == "info":
                 answer({"python": sys.version.split()[0], "pickle_protocol": protocol})
             elif cmd == "quit":
+                _close_pools(pools)
                 pids = []
                 try:  # private attributes, only to let run.js verify that these helpers went away
                     from multiprocessing import forkserver, resource_tracker
