@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { NodeMultiprocessing, Pool, Target } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
@@ -139,6 +140,29 @@ describe("Pool (Effect face)", () => {
       expect(mirrored[0]).toEqual(new Point({ x: -1, y: -2 }))
       const bad = yield* Effect.flip(pool.apply(() => "not a number", [], { output: Schema.Number }))
       expect(tagOf(bad)).toBe("ParseError")
+    }))
+
+  scoped("shared primitives travel to workers: a Queue through initargs, a Value and its Lock as task arguments", () =>
+    Effect.gen(function*() {
+      const q = new compat.Queue<number>()
+      const total = compat.Value("i", 0)
+      const pool = yield* Pool.make({
+        processes: 2,
+        initializer: (queue: unknown) => {
+          ;(globalThis as Record<string, unknown>).results = queue
+        },
+        initargs: [q]
+      })
+      yield* pool.map((x: number) => ((globalThis as Record<string, unknown>).results as typeof q).put(x * 2), [1, 2, 3])
+      const got = yield* Effect.promise(() => Promise.all([q.get(true, 10), q.get(true, 10), q.get(true, 10)]))
+      expect([...got].sort()).toEqual([2, 4, 6])
+      yield* pool.starmap(async (value: typeof total, n: number) => {
+        const lock = await value.getLock()
+        await lock.withLock(async () => value.set((await value.get()) + n))
+      }, Array.from({ length: 20 }, (_, i) => [total, i] as [typeof total, number]), { chunksize: 1 })
+      expect(yield* Effect.promise(() => total.get())).toBe(190)
+      q.dispose()
+      total.close()
     }))
 
   scoped("progress: a callback per chunk, and mapWithProgress as a Stream ending with the results", () =>

@@ -89,20 +89,26 @@ export interface HandleCodec {
   readonly toWire: (value: unknown) => unknown | undefined
   readonly fromWire: (value: unknown) => unknown
 }
-let handles: HandleCodec | undefined
+/**
+ * On `globalThis`, so that every copy of this module in a process shares it: a
+ * pool worker's loop (in the child bootstrap's bundle) decodes arguments that
+ * hold primitives once the library is loaded there.
+ */
+const HANDLE_CODEC_KEY = Symbol.for("effect-multiprocessing/handleCodec")
+const installed = globalThis as { [HANDLE_CODEC_KEY]?: HandleCodec }
 /** Whether placeholders of shared primitives can be revived here (the library's `revive.ts` is loaded). */
-export const hasHandleCodec = (): boolean => handles !== undefined
+export const hasHandleCodec = (): boolean => installed[HANDLE_CODEC_KEY] !== undefined
 /** First byte of the values that hold shared primitives. */
 export const holdsHandles = (bytes: Uint8Array): boolean => bytes[0] === HANDLES_TAG
 export const installHandleCodec = (codec: HandleCodec): void => {
-  handles = codec
+  installed[HANDLE_CODEC_KEY] = codec
 }
 
 /** V8 bytes after this tag hold placeholders of shared primitives ("H"; never a top-level MessagePack byte here). */
 const HANDLES_TAG = 0x48
 
 const encodeV8 = (value: unknown): Uint8Array => {
-  const rewritten = handles?.toWire(value)
+  const rewritten = installed[HANDLE_CODEC_KEY]?.toWire(value)
   if (rewritten === undefined) return loadV8().serialize(value)
   const bytes = loadV8().serialize(rewritten)
   const tagged = Buffer.allocUnsafe(bytes.byteLength + 1)
@@ -130,6 +136,7 @@ export const decode = (bytes: Uint8Array): unknown => {
       return loadV8().deserialize(buffer)
     case HANDLES_TAG: {
       const value = loadV8().deserialize(buffer.subarray(1))
+      const handles = installed[HANDLE_CODEC_KEY]
       return handles === undefined ? value : handles.fromWire(value)
     }
     default:

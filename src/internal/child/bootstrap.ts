@@ -212,7 +212,7 @@ const main = () => {
   process.title = start.process.name
   if (start.pool !== undefined) {
     // The worker loop holds the control channel: it also hears the parent go.
-    return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args))))
+    return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args))), exit)
   }
   if (start.target._tag === "Module" || start.handles !== undefined) return void runAsync(start, prepare(start))
   let result: unknown

@@ -39,7 +39,11 @@ const FLUSH_MS = 1
 const SPIN_MS = 0.05
 const SPINNING = availableParallelism() > 1
 
-export const servePool = (start: StartMessage, initialize: () => Promise<unknown>): void => {
+/**
+ * `exit` is the bootstrap's: it lets queue items and connections still
+ * leaving go out first, as a Process's child does.
+ */
+export const servePool = (start: StartMessage, initialize: () => Promise<unknown>, exit: (code: number) => void): void => {
   const settings = start.pool!
   const net = childRequire("node:net") as typeof import("node:net")
   const channel: Socket = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
@@ -197,7 +201,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   const retire = () => {
     retired = true
     flush()
-    channel.write(P.controlFrame(P.RETIRING), () => process.exit(0))
+    channel.write(P.controlFrame(P.RETIRING), () => exit(0))
   }
 
   /** Runs queued tasks until none is left or one must wait; then sends what finished. */
@@ -260,7 +264,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   // The pool closed the channel (retiring this worker, or closing) or is gone: nothing more will come.
   channel.on("end", () => {
     flush()
-    process.exit(0)
+    exit(0)
   })
   channel.on("error", () => process.exit(1))
 
