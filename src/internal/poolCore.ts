@@ -359,8 +359,11 @@ export class PoolCore {
 
   /** Lets a worker finish what it has, then end: no more tasks, and its channel closes once it has answered all. */
   private retire(worker: WorkerRecord) {
+    const wasServing = !worker.closing
     worker.closing = true
     if (worker.inflight.size === 0 && !worker.channelClosed) worker.handle.channel.end()
+    // Its successor starts now, not once it has gone (recycling, not a shrink: `size` says which).
+    if (wasServing && this.state === "running") this.replenish()
   }
 
   private spawn(): Effect.Effect<void, InvalidTargetError | SerializationError | ProcessError> {
@@ -433,9 +436,8 @@ export class PoolCore {
         worker.initError = decode(frame.subarray(1)) as ErrorData
         return
       case P.RETIRING:
-        worker.closing = true
         worker.retired = true
-        return
+        return this.retire(worker)
       case P.RESULTS:
         return this.onResults(worker, frame)
     }
