@@ -54,14 +54,14 @@ const config = quick
     queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
     managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
     poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
-    poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1 }
+    poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1, poolTimeoutS: 120 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
     syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
     queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
     managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200,
     poolRounds: 7, poolMapN: 200000, poolMapWarmupN: 200000, poolTasksN: 100000, poolTasksWarmupN: 20000,
-    poolLatencyN: 2000, poolLatencyWarmupN: 1000, poolCrashKills: 3 }
+    poolLatencyN: 2000, poolLatencyWarmupN: 1000, poolCrashKills: 3, poolTimeoutS: 300 }
 
 // If anything is left holding the event loop once we are done, say so instead of hanging.
 const watchdog = () =>

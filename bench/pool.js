@@ -1,0 +1,427 @@
+/**
+ * The Pool rows of bench/run.js (issue 7): `poolMetrics({ config, python })` gives metric objects
+ * in run.js's shape, plus a `teardown` per metric that closes the pools its contenders opened.
+ *
+ *   pool_map_200k_ms        x => x * 2 over 200 000 integers, default chunking: ours vs Python Pool.map
+ *   pool_tasks_100k_per_s   100 000 tasks submitted one by one, then all awaited: ours vs piscina,
+ *                           workerpool (process workers), Python apply_async, @effect/platform's pool
+ *   pool_task_latency_us    one task at a time (submit, await, repeat), median µs per task
+ *   pool_crash_detect_ms    ours only: SIGKILL a worker that is in a task; ms until the task rejects
+ *
+ * Every pool has 2 workers and is made before anything is timed: a contender opens its pool on its
+ * first run (the untimed warm-up run of the metric), waits until its workers answer, keeps it for
+ * every round of that metric, and the metric's teardown closes it (so each metric starts fresh
+ * pools; JIT and caches are warm in every timed round). The Python peer keeps its Pool the same way
+ * (see python/peer.py: pool_* commands, closed by pool_close). Peers run with their libraries'
+ * default settings apart from the worker count (piscina, workerpool and @effect/platform run one
+ * task at a time per worker by default; ours and Python's pool pipeline tasks to workers).
+ *
+ * Contenders are `optional`: one that fails (ours before the compat Pool exists, or a peer that
+ * cannot load) is reported as n/a with its error and the run goes on.
+ *
+ * Ours is the compat face: `new Pool(2)`, `pool.map(f, xs)`, `pool.applyAsync(f, [x]).get()`,
+ * `pool.apply(f, [x])`, `pool.pids`, `pool.terminate()` + `await pool.join()`, with `f` an inline
+ * function carried as source text (so the functions below use only their arguments and globals).
+ */
+import { fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import { Effect, Exit, Scope } from "effect"
+// A namespace import: a named `Pool` import would fail the whole run while compat has no Pool.
+import * as compat from "effect-multiprocessing/compat"
+import { median } from "./harness.js"
+
+const PROCESSES = 2
+// Tasks in flight for effect_worker in pool_tasks_100k_per_s: its pool holds 1 per worker (the default),
+// so 2 per worker keeps each worker's next task ready (see the effect_worker adapter).
+const EFFECT_IN_FLIGHT = 2 * PROCESSES
+const workerFile = (name) => fileURLToPath(new URL(`./workers/${name}`, import.meta.url))
+
+// Inline task functions for ours (carried as source text: no free variables).
+const double = (x) => x * 2
+const pidAfter = async (ms) => {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return process.pid
+}
+const hang = () => new Promise(() => {})
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const within = (promise, ms, what) => {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+    })
+  ]).finally(() => clearTimeout(timer))
+}
+const range = (n) => Array.from({ length: n }, (_, i) => i)
+const sumOf = (xs) => xs.reduce((a, b) => a + b, 0)
+// The sum of 2 * i for i in 0..n-1.
+const expectedDoubledSum = (n) => n * (n - 1)
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One adapter per Node contender: open() makes a pool with PROCESSES workers and waits until they
+// answer; map / tasks / one are the timed operations; close() ends the pool and its workers.
+
+const oursPool = () => {
+  if (typeof compat.Pool !== "function") throw new Error("effect-multiprocessing/compat has no Pool (yet)")
+  return compat.Pool
+}
+
+// Terminates one of our pools, then SIGKILLs any worker still alive after `graceMs`.
+const closeOurs = async (pool, graceMs = 5000) => {
+  let pids = []
+  try {
+    pids = [...pool.pids]
+  } catch {}
+  try {
+    pool.terminate()
+    await within(pool.join(), graceMs, "ours: pool.join() after terminate()")
+  } finally {
+    for (const pid of pids.filter(isAlive)) {
+      try {
+        process.kill(pid, "SIGKILL")
+      } catch {}
+    }
+  }
+}
+
+const adapters = {
+  ours: {
+    label: "ours (compat Pool(2))",
+    open: async () => {
+      const Pool = oursPool()
+      const pool = new Pool(PROCESSES)
+      try {
+        // Concurrent tasks that each take a while: every worker gets one once the pool is up.
+        await Promise.all(range(2 * PROCESSES).map(() => pool.apply(pidAfter, [20])))
+      } catch (error) {
+        await closeOurs(pool).catch(() => {})
+        throw error
+      }
+      return pool
+    },
+    map: (pool, xs) => pool.map(double, xs),
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.applyAsync(double, [x])).map((r) => r.get())),
+    one: (pool, x) => pool.apply(double, [x]),
+    close: (pool) => closeOurs(pool)
+  },
+  piscina: {
+    label: "piscina (worker_threads, minThreads = maxThreads = 2)",
+    open: async () => {
+      const { Piscina } = await import("piscina")
+      const pool = new Piscina({ filename: workerFile("piscina-double.mjs"), minThreads: PROCESSES, maxThreads: PROCESSES })
+      await Promise.all(range(2 * PROCESSES).map((x) => pool.run(x)))
+      return pool
+    },
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.run(x))),
+    one: (pool, x) => pool.run(x),
+    close: (pool) => pool.destroy()
+  },
+  workerpool: {
+    label: "workerpool (workerType \"process\", minWorkers = maxWorkers = 2, exec of a worker method)",
+    open: async () => {
+      const { default: workerpool } = await import("workerpool")
+      const pool = workerpool.pool(workerFile("workerpool-double.cjs"), {
+        minWorkers: PROCESSES,
+        maxWorkers: PROCESSES,
+        workerType: "process"
+      })
+      await Promise.all(range(2 * PROCESSES).map((x) => pool.exec("double", [x])))
+      return pool
+    },
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.exec("double", [x]))),
+    one: (pool, x) => pool.exec("double", [x]),
+    close: (pool) => pool.terminate()
+  },
+  effect_worker: {
+    label: "effect_worker (@effect/platform Worker.makePool, size 2, NodeWorker over child_process.fork)",
+    open: async () => {
+      const scope = Effect.runSync(Scope.make())
+      try {
+        const pool = await Effect.runPromise(
+          Worker.makePool({ size: PROCESSES }).pipe(
+            Scope.extend(scope),
+            Effect.provide(NodeWorker.layer(() => fork(workerFile("effect-double.js"))))
+          )
+        )
+        await Effect.runPromise(Effect.forEach(range(2 * PROCESSES), (x) => pool.executeEffect(x), { concurrency: "unbounded" }))
+        return { pool, scope }
+      } catch (error) {
+        await Effect.runPromise(Scope.close(scope, Exit.void))
+        throw error
+      }
+    },
+    // Submitted through Effect.forEach with EFFECT_IN_FLIGHT tasks at a time, not "unbounded": with
+    // every task waiting on the pool at once, time and memory grow with the square of the waiters
+    // (effect 3.22.4's Semaphore wakes every waiter on each release and all but one re-queue):
+    // 800 waiting tasks took ~10 s and ~280 MB here, 10 000 ran the heap out, so 100 000 cannot run.
+    tasks: ({ pool }, xs) =>
+      Effect.runPromise(Effect.forEach(xs, (x) => pool.executeEffect(x), { concurrency: EFFECT_IN_FLIGHT })),
+    one: ({ pool }, x) => Effect.runPromise(pool.executeEffect(x)),
+    close: ({ scope }) => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+// Opens a contender's pool on first use and keeps it until close(): one per metric.
+const keeper = (adapter) => {
+  let opened
+  return {
+    get: () => (opened ??= adapter.open()),
+    close: async () => {
+      if (opened === undefined) return
+      const pending = opened
+      opened = undefined
+      let pool
+      try {
+        pool = await pending
+      } catch {
+        return // never opened: its error was reported by the run that opened it
+      }
+      await within(Promise.resolve(adapter.close(pool)), 10_000, "closing a pool")
+    }
+  }
+}
+
+// A metric's contenders share a teardown that closes every pool they opened.
+const withKeepers = (keys) => {
+  const keepers = Object.fromEntries(keys.map((key) => [key, keeper(adapters[key])]))
+  const teardown = async (python) => {
+    for (const [key, k] of Object.entries(keepers)) {
+      try {
+        await k.close()
+      } catch (error) {
+        console.error(`bench: closing the ${key} pool failed: ${error?.message ?? error}`)
+      }
+    }
+    if (python !== undefined) {
+      try {
+        await python.request({ cmd: "pool_close" })
+      } catch {} // python unavailable or gone: nothing to close
+    }
+  }
+  return { keepers, teardown }
+}
+
+// ---------------------------------------------------------------------------
+// Timed operations
+
+// Milliseconds for one map over xs (default chunking), result checked.
+const timedMap = (keeper, adapter) => async (n) => {
+  const pool = await keeper.get()
+  const xs = range(n)
+  const t0 = performance.now()
+  const out = await adapter.map(pool, xs)
+  const t1 = performance.now()
+  if (out.length !== n || sumOf(out) !== expectedDoubledSum(n)) throw new Error("map: wrong results")
+  return t1 - t0
+}
+
+// Tasks per second: all n submitted one by one, then all awaited; results checked.
+const timedTasks = (keeper, adapter) => async (n) => {
+  const pool = await keeper.get()
+  const xs = range(n)
+  const t0 = performance.now()
+  const out = await adapter.tasks(pool, xs)
+  const t1 = performance.now()
+  if (out.length !== n || sumOf(out) !== expectedDoubledSum(n)) throw new Error("tasks: wrong results")
+  return n / ((t1 - t0) / 1000)
+}
+
+// Per-task microseconds, one task at a time.
+const timedLatency = (keeper, adapter) => async (n) => {
+  const pool = await keeper.get()
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const got = await adapter.one(pool, i)
+    const t1 = performance.now()
+    if (got !== 2 * i) throw new Error("latency: wrong result")
+    out.push((t1 - t0) * 1000)
+  }
+  return out
+}
+
+const isWorkerLost = (error) =>
+  [error?.name, error?._tag, error?.constructor?.name].some((name) => typeof name === "string" && name.includes("WorkerLost"))
+
+// Milliseconds from SIGKILL of a worker that is in a task until that task's promise rejects, with
+// WorkerLostError. A fresh Pool(2) per kill (made and closed untimed): once its workers answer, two
+// never-settling tasks are submitted (one per worker when tasks go to idle workers), and after
+// 100 ms the first worker of pool.pids is killed; the first rejection is timed in its handler.
+const oursCrashDetect = async (kills) => {
+  const Pool = oursPool()
+  const out = []
+  for (let k = 0; k < kills; k++) {
+    const pool = new Pool(PROCESSES)
+    try {
+      await Promise.all(range(2 * PROCESSES).map(() => pool.apply(pidAfter, [20])))
+      let settled
+      const first = new Promise((resolve) => {
+        for (const task of [0, 1].map(() => pool.apply(hang, []))) {
+          task.then(
+            (value) => resolve((settled ??= { at: performance.now(), value })),
+            (error) => resolve((settled ??= { at: performance.now(), error }))
+          )
+        }
+      })
+      await sleep(100) // both tasks reach their workers
+      if (settled !== undefined) throw new Error("crash: a never-settling task settled before the kill")
+      const victim = pool.pids[0]
+      const t0 = performance.now()
+      process.kill(victim, "SIGKILL")
+      const got = await within(first, 5000, `crash: no task rejected after SIGKILL of worker ${victim}`)
+      if (!("error" in got)) throw new Error("crash: the task of the killed worker fulfilled")
+      if (!isWorkerLost(got.error)) {
+        throw new Error(`crash: the task rejected with ${got.error?.name ?? got.error}: ${got.error?.message}, not WorkerLostError`)
+      }
+      out.push(got.at - t0)
+    } finally {
+      await closeOurs(pool)
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
+// Python's side (python/peer.py keeps one Pool(2) until pool_close)
+
+const pythonMap = (python) => async (n) => (await python.request({ cmd: "pool_map", processes: PROCESSES, n })).ms
+const pythonTasks = (python) => async (n) =>
+  (await python.request({ cmd: "pool_apply_async", processes: PROCESSES, n })).tasks_per_s
+const pythonLatency = (python) => async (n) => (await python.request({ cmd: "pool_apply", processes: PROCESSES, n })).us
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+export const poolMetrics = ({ config, python }) => {
+  const rounds = config.poolRounds
+  // A Node contender that hangs fails its metric (n/a) instead of the whole run; Python's requests
+  // are not raced (the peer answers in order: a late answer would be taken for the next request's).
+  const bounded = (contender) => ({
+    ...contender,
+    run: (work) => within(contender.run(work), config.poolTimeoutS * 1000, `${contender.key}`)
+  })
+  const metrics = []
+
+  {
+    const { keepers, teardown } = withKeepers(["ours"])
+    metrics.push({
+      name: "pool_map_200k_ms",
+      better: "lower",
+      how: `median of ${rounds} rounds; ms for one map of x => x * 2 over ${config.poolMapN} integers with default chunking ` +
+        `(Python's: ${config.poolMapN} / (4 × 2 workers) per chunk); the result is checked; a pool of 2 workers per contender, ` +
+        `made and warmed (a map of ${config.poolMapWarmupN}) before the rounds and kept across them`,
+      rounds,
+      warmup: config.poolMapWarmupN,
+      work: config.poolMapN,
+      summarize: (x) => x,
+      teardown: () => teardown(python),
+      contenders: [
+        bounded({ key: "ours", label: "ours (compat Pool(2), await pool.map(f, xs))", run: timedMap(keepers.ours, adapters.ours), optional: true }),
+        {
+          key: "python",
+          label: "python (multiprocessing.Pool(2), spawn, pool.map(double, xs))",
+          run: pythonMap(python),
+          python: true,
+          optional: true
+        }
+      ]
+    })
+  }
+
+  {
+    const keys = ["ours", "piscina", "workerpool", "effect_worker"]
+    const { keepers, teardown } = withKeepers(keys)
+    const calls = {
+      ours: "applyAsync(f, [x]) each, then get() each",
+      piscina: "run(x) each, then Promise.all",
+      workerpool: "exec(\"double\", [x]) each, then Promise.all",
+      effect_worker: `Effect.forEach(xs, executeEffect, { concurrency: ${EFFECT_IN_FLIGHT} })`
+    }
+    const node = keys.map((key) => ({
+      key,
+      label: `${adapters[key].label}: ${calls[key]}`,
+      run: timedTasks(keepers[key], adapters[key]),
+      optional: true
+    })).map(bounded)
+    metrics.push({
+      name: "pool_tasks_100k_per_s",
+      better: "higher",
+      how: `median of ${rounds} rounds; tasks/s = ${config.poolTasksN} / elapsed from submitting the first of ${config.poolTasksN} ` +
+        `trivial tasks (x => x * 2), submitted one by one, until all results are in (the sum is checked); a pool of 2 workers per ` +
+        `contender, made and warmed (${config.poolTasksWarmupN} tasks) before the rounds and kept across them; peers at their ` +
+        `default per-worker concurrency (1 task at a time); effect_worker's submissions go through Effect.forEach with ` +
+        `${EFFECT_IN_FLIGHT} in flight (unbounded grows quadratically in its pool's semaphore)`,
+      rounds,
+      warmup: config.poolTasksWarmupN,
+      work: config.poolTasksN,
+      summarize: (x) => x,
+      teardown: () => teardown(python),
+      contenders: [
+        node[0],
+        { key: "python", label: "python (multiprocessing.Pool(2), spawn: apply_async each, then get each)", run: pythonTasks(python), python: true, optional: true },
+        ...node.slice(1)
+      ]
+    })
+  }
+
+  {
+    const keys = ["ours", "piscina", "workerpool", "effect_worker"]
+    const { keepers, teardown } = withKeepers(keys)
+    const calls = {
+      ours: "await pool.apply(f, [x])",
+      piscina: "await pool.run(x)",
+      workerpool: "await pool.exec(\"double\", [x])",
+      effect_worker: "await Effect.runPromise(pool.executeEffect(x))"
+    }
+    const node = keys.map((key) => ({
+      key,
+      label: `${adapters[key].label}: ${calls[key]}`,
+      run: timedLatency(keepers[key], adapters[key]),
+      optional: true
+    })).map(bounded)
+    metrics.push({
+      name: "pool_task_latency_us",
+      better: "lower",
+      how: `median of ${rounds} rounds; a round's figure is the median µs of ${config.poolLatencyN} tasks (x => x * 2) run one at ` +
+        `a time (submit, await the result, repeat); a pool of 2 workers per contender, made and warmed ` +
+        `(${config.poolLatencyWarmupN} tasks) before the rounds and kept across them`,
+      rounds,
+      warmup: config.poolLatencyWarmupN,
+      work: config.poolLatencyN,
+      summarize: (samples) => median(samples),
+      teardown: () => teardown(python),
+      contenders: [
+        node[0],
+        { key: "python", label: "python (multiprocessing.Pool(2), spawn: pool.apply(double, (x,)))", run: pythonLatency(python), python: true, optional: true },
+        ...node.slice(1)
+      ]
+    })
+  }
+
+  metrics.push({
+    name: "pool_crash_detect_ms",
+    better: "lower",
+    how: `median of ${rounds} rounds; a round's figure is the median of ${config.poolCrashKills} kills: ms from SIGKILL of a worker ` +
+      "that is in a task (() => new Promise(() => {})) until that task's promise rejects with WorkerLostError; a fresh " +
+      "Pool(2) per kill, made, warmed and closed untimed (target < 100 ms)",
+    rounds,
+    warmup: 1,
+    work: config.poolCrashKills,
+    summarize: (samples) => median(samples),
+    contenders: [bounded({ key: "ours", label: "ours (compat Pool(2), pool.apply of a never-settling task)", run: oursCrashDetect, optional: true })]
+  })
+
+  return metrics
+}
