@@ -1,0 +1,481 @@
+import { execFile } from "node:child_process"
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { afterEach, describe, expect, it } from "vitest"
+import {
+  AsyncResult,
+  IMapIterator,
+  MapResult,
+  Pool,
+  type PoolOptions,
+  RemoteError,
+  Terminated,
+  TimeoutError,
+  ValueError
+} from "effect-multiprocessing/compat"
+import { isRunning, waitUntil } from "../support/processes.js"
+
+// Every pool a test makes is terminated after it, whatever happened.
+const pools: Array<Pool> = []
+const makePool = (processes: number | PoolOptions = 2, options?: PoolOptions) => {
+  const pool = typeof processes === "number" ? new Pool(processes, options) : new Pool(processes)
+  pools.push(pool)
+  return pool
+}
+afterEach(async () => {
+  for (const pool of pools.splice(0)) {
+    pool.terminate()
+    await pool.join()
+  }
+})
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+/** Whether `pid` names no process at all (signal 0 fails with ESRCH). */
+const gone = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH"
+  }
+}
+
+/** An iterable that yields `count` numbers, then throws `error`. */
+function* failingAfter(count: number, error: Error) {
+  for (let i = 0; i < count; i++) yield i
+  throw error
+}
+
+const collect = async <T>(iterator: AsyncIterable<T>) => {
+  const items: Array<T> = []
+  for await (const item of iterator) items.push(item)
+  return items
+}
+
+describe("compat Pool", () => {
+  describe("apply and applyAsync", () => {
+    it("apply runs the function in a worker, with its arguments; a Promise result is awaited", async () => {
+      const pool = makePool()
+      expect(await pool.apply((a: number, b: number) => a + b, [2, 3])).toBe(5)
+      expect(await pool.apply(() => "no arguments")).toBe("no arguments")
+      const pid = await pool.apply(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        return process.pid
+      })
+      expect(pid).not.toBe(process.pid)
+      expect(pool.pids).toContain(pid)
+      // Structured data crosses both ways.
+      const back = await pool.apply((m: Map<string, Date>) => new Map([...m].map(([k, d]) => [k.toUpperCase(), d.getUTCFullYear()])), [
+        new Map([["y", new Date(Date.UTC(2024, 0, 1))]])
+      ])
+      expect(back).toEqual(new Map([["Y", 2024]]))
+    })
+
+    it("applyAsync returns an AsyncResult; callback hears the value before get() returns, errorCallback the failure", async () => {
+      const pool = makePool()
+      const heard: Array<string> = []
+      const ok = pool.applyAsync((x: number) => x * 2, [21], {
+        callback: (value) => heard.push(`callback ${value}`),
+        errorCallback: (error) => heard.push(`errorCallback ${String(error)}`)
+      })
+      expect(ok).toBeInstanceOf(AsyncResult)
+      expect(await ok.get()).toBe(42)
+      heard.push("get")
+      expect(heard).toEqual(["callback 42", "get"])
+
+      const failures: Array<unknown> = []
+      const bad = pool.applyAsync(() => {
+        throw new RangeError("expected failure in a test")
+      }, [], {
+        callback: () => failures.push("callback must not be called"),
+        errorCallback: (error) => failures.push(error)
+      })
+      await bad.wait()
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(failures).toHaveLength(1)
+      expect(failures[0]).toBeInstanceOf(RemoteError)
+      expect((failures[0] as RemoteError).type).toBe("RangeError")
+      await expect(bad.get()).rejects.toBe(failures[0])
+      expect(bad.successful()).toBe(false)
+    })
+
+    it("get(timeout) raises TimeoutError when the result is late; the task goes on and get() has it later", async () => {
+      const pool = makePool()
+      const slow = pool.applyAsync(() => new Promise((resolve) => setTimeout(() => resolve("late"), 600)))
+      const started = Date.now()
+      const error = await slow.get(0.1).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect((error as TimeoutError).message).toMatch(/0\.1 seconds/)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90)
+      expect(Date.now() - started).toBeLessThan(550)
+      expect(slow.ready()).toBe(false)
+      expect(await slow.get(10)).toBe("late")
+    })
+
+    it("ready, wait(timeout), successful: ValueError before ready, as in Python", async () => {
+      const pool = makePool()
+      const result = pool.applyAsync(() => new Promise((resolve) => setTimeout(() => resolve(7), 400)))
+      expect(result.ready()).toBe(false)
+      expect(() => result.successful()).toThrow(ValueError)
+      const started = Date.now()
+      expect(await result.wait(0.05)).toBeUndefined() // returns after the timeout, not ready
+      expect(Date.now() - started).toBeGreaterThanOrEqual(40)
+      expect(result.ready()).toBe(false)
+      expect(() => result.successful()).toThrow(/not ready/)
+      await result.wait()
+      expect(result.ready()).toBe(true)
+      expect(result.successful()).toBe(true)
+      expect(await result.get(0)).toBe(7)
+    })
+
+    it("a task given while one worker runs a long task goes to an idle worker, not behind it (the pool remains available)", async () => {
+      const pool = makePool()
+      await pool.map((x: number) => x, range(8), { chunksize: 1 }) // both workers ready
+      const long = pool.applyAsync(() => new Promise((resolve) => setTimeout(() => resolve(process.pid), 3000)))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const started = Date.now()
+      const pid = await pool.apply(() => process.pid)
+      expect(Date.now() - started).toBeLessThan(1500)
+      expect(long.ready()).toBe(false)
+      expect(await long.get(10)).not.toBe(pid)
+    })
+
+    it("a failure in the worker reaches the caller as a RemoteError with its type, message and the remote stack", async () => {
+      const pool = makePool()
+      const error = await pool.apply(function readsDeep(o: { a?: { b: number } }) {
+        return o.a!.b
+      }, [{}]).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RemoteError)
+      const remote = error as RemoteError
+      expect(remote.type).toBe("TypeError")
+      expect(remote.message).toMatch(/Cannot read properties of undefined \(reading 'b'\)/)
+      expect(remote.remoteStack).toMatch(/^TypeError: /)
+      expect(remote.remoteStack).toContain("at readsDeep")
+      expect(pool.pids).toContain(remote.pid)
+      expect(remote.processName).toMatch(/^SpawnPoolWorker-/)
+      // A thrown Error subclass keeps its own name and fields.
+      const custom = (await pool.apply(() => {
+        class QuotaError extends Error {
+          override name = "QuotaError"
+          limit = 3
+        }
+        throw new QuotaError("over quota")
+      }).catch((e: unknown) => e)) as RemoteError
+      expect(custom.type).toBe("QuotaError")
+      expect(custom.message).toBe("over quota")
+      expect(custom.fields).toMatchObject({ limit: 3 })
+      // The worker survives its task's failure.
+      expect(await pool.apply(() => "still here")).toBe("still here")
+    })
+  })
+
+  describe("maps", () => {
+    it("map and mapAsync: results in order; chunksize items run together in one worker", async () => {
+      const pool = makePool()
+      expect(await pool.map((x: number) => x * x, range(10))).toEqual(range(10).map((x) => x * x))
+      // Each chunk is one task: its items are answered by one worker.
+      const pids = await pool.map((_: number) => process.pid, range(20), { chunksize: 5 })
+      for (let chunk = 0; chunk < 4; chunk++) {
+        expect(new Set(pids.slice(chunk * 5, chunk * 5 + 5)).size).toBe(1)
+      }
+      expect(pids.every((pid) => pool.pids.includes(pid))).toBe(true)
+
+      const heard: Array<Array<number>> = []
+      const result = pool.mapAsync((x: number) => x + 1, range(100), { chunksize: 7, callback: (values) => heard.push(values) })
+      expect(result).toBeInstanceOf(MapResult)
+      expect(await result.get(10)).toEqual(range(100).map((x) => x + 1))
+      expect(heard).toEqual([range(100).map((x) => x + 1)])
+      expect(result.successful()).toBe(true)
+    })
+
+    it("map: chunksize must be a whole number of at least 1", async () => {
+      const pool = makePool()
+      await expect(pool.map((x: number) => x, [1, 2], { chunksize: 0 })).rejects.toBeInstanceOf(ValueError)
+      await expect(pool.map((x: number) => x, [1, 2], { chunksize: 1.5 })).rejects.toBeInstanceOf(ValueError)
+    })
+
+    it("map: one failing item fails the map with that item's error", async () => {
+      const pool = makePool()
+      const error = (await pool.map((x: number) => {
+        if (x === 13) throw new Error(`unlucky ${x}`)
+        return x
+      }, range(20)).catch((e: unknown) => e)) as RemoteError
+      expect(error).toBeInstanceOf(RemoteError)
+      expect(error.message).toBe("unlucky 13")
+      const errors: Array<unknown> = []
+      const result = pool.mapAsync((x: number) => {
+        if (x === 3) throw new Error("three")
+        return x
+      }, range(5), { errorCallback: (e) => errors.push(e) })
+      await expect(result.get()).rejects.toBeInstanceOf(RemoteError)
+      expect(errors).toHaveLength(1)
+      expect(result.successful()).toBe(false)
+    })
+
+    it("starmap and starmapAsync: each item is an argument list", async () => {
+      const pool = makePool()
+      const pairs: Array<[number, number]> = range(12).map((i) => [i, 10 * i])
+      expect(await pool.starmap((a: number, b: number) => a + b, pairs)).toEqual(range(12).map((i) => 11 * i))
+      expect(await pool.starmap((a: number, b: number) => a * b, pairs, { chunksize: 5 })).toEqual(range(12).map((i) => 10 * i * i))
+      const result = pool.starmapAsync((s: string, n: number) => s.repeat(n), [["ab", 2], ["c", 3]] as Array<[string, number]>)
+      expect(await result.get(10)).toEqual(["abab", "ccc"])
+    })
+
+    it("imap: results in order for await, even when later items finish first", async () => {
+      const pool = makePool()
+      const delays = [300, 0, 0, 100, 0]
+      const it = pool.imap((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), delays)
+      expect(it).toBeInstanceOf(IMapIterator)
+      expect(await collect(it)).toEqual(delays)
+      expect(await collect(pool.imap((x: number) => -x, range(50), { chunksize: 7 }))).toEqual(range(50).map((x) => -x))
+    })
+
+    it("imapUnordered: each result once, as it is ready", async () => {
+      const pool = makePool()
+      // Two workers: item 0 sleeps on one while the other answers item 1 first.
+      const order = await collect(pool.imapUnordered((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [500, 0]))
+      expect(order).toEqual([0, 500])
+      const all = await collect(pool.imapUnordered((x: number) => x * 3, range(40), { chunksize: 3 }))
+      expect([...all].sort((a, b) => a - b)).toEqual(range(40).map((x) => x * 3))
+    })
+
+    it("imap called before close() still runs to the end, as in Python (close() only refuses new tasks)", async () => {
+      const pool = makePool()
+      const ordered = pool.imap((x: number) => x * 2, [1, 2, 3])
+      const unordered = pool.imapUnordered((x: number) => x * 3, [1, 2, 3])
+      pool.close()
+      expect(await collect(ordered)).toEqual([2, 4, 6])
+      expect((await collect(unordered)).sort((a, b) => a - b)).toEqual([3, 6, 9])
+      await pool.join()
+    })
+
+    it("imap: concurrent next() calls each get a result", async () => {
+      const pool = makePool()
+      const it = pool.imap((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [100, 200])
+      const both = Promise.all([it.next(2), it.next(2)])
+      expect(await both).toEqual([{ done: false, value: 100 }, { done: false, value: 200 }])
+    })
+
+    it("leaving a for await over imap early withdraws the tasks not yet run; the pool goes on", async () => {
+      const pool = makePool()
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), "pool-test-"))
+      try {
+        const file = path.join(dir, "ran")
+        const items = range(20).map((x) => ({ file, x }))
+        for await (const x of pool.imap(async ({ file, x }: { file: string; x: number }) => {
+          require("node:fs").appendFileSync(file, `${x}\n`)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          return x
+        }, items)) {
+          expect(x).toBe(0)
+          break
+        }
+        expect(await pool.map((x: number) => x + 1, [1, 2])).toEqual([2, 3])
+        // Had they not been withdrawn, all 20 would have started by now (10 each, 100 ms apart).
+        await new Promise((resolve) => setTimeout(resolve, 1300))
+        const ran = (await fs.readFile(file, "utf8")).trim().split("\n")
+        expect(ran.length).toBeLessThanOrEqual(8)
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true })
+      }
+    })
+
+    it("imap next(timeout): TimeoutError when nothing comes in time; the iterator still works after", async () => {
+      const pool = makePool()
+      for (const kind of ["imap", "imapUnordered"] as const) {
+        const it = pool[kind]((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [500, 600])
+        const started = Date.now()
+        const error = await it.next(0.1).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(TimeoutError)
+        expect(Date.now() - started).toBeLessThan(450)
+        expect(await it.next(10)).toEqual({ done: false, value: 500 })
+        expect(await it.next()).toEqual({ done: false, value: 600 })
+        expect(await it.next()).toEqual({ done: true, value: undefined })
+      }
+    })
+
+    it("empty inputs give [] (and an imap that ends at once)", async () => {
+      const pool = makePool()
+      const f = (x: number) => x
+      expect(await pool.map(f, [])).toEqual([])
+      expect(await pool.map(f, [], { chunksize: 3 })).toEqual([])
+      expect(await pool.mapAsync(f, []).get(5)).toEqual([])
+      expect(await pool.starmap((a: number, b: number) => a + b, [])).toEqual([])
+      expect(await pool.starmapAsync((a: number, b: number) => a + b, []).get(5)).toEqual([])
+      expect(await collect(pool.imap(f, []))).toEqual([])
+      expect(await collect(pool.imapUnordered(f, []))).toEqual([])
+      expect(await pool.imap(f, []).next(0.5)).toEqual({ done: true, value: undefined })
+    })
+
+    it("an input that throws part-way: map rejects with the original error; the pool stays usable", async () => {
+      const pool = makePool()
+      const boom = new RangeError("the input broke")
+      await expect(pool.map((x: number) => x, failingAfter(7, boom))).rejects.toBe(boom)
+      await expect(pool.map((x: number) => x, failingAfter(7, boom), { chunksize: 3 })).rejects.toBe(boom)
+      await expect(pool.starmap((a: number) => a, (function*() {
+        yield [1] as [number]
+        throw boom
+      })())).rejects.toBe(boom)
+      const errors: Array<unknown> = []
+      await expect(pool.mapAsync((x: number) => x, failingAfter(2, boom), { errorCallback: (e) => errors.push(e) }).get(10)).rejects.toBe(boom)
+      expect(errors).toEqual([boom])
+      expect(await pool.map((x: number) => x + 1, [1, 2, 3])).toEqual([2, 3, 4])
+    })
+
+    it("an input that throws part-way: imap yields the items of the whole chunks before it, then throws the original error", async () => {
+      const pool = makePool()
+      const boom = new RangeError("the input broke")
+      for (const [chunksize, expected] of [[1, range(7)], [3, range(6)], [7, range(7)], [10, []]] as const) {
+        const got: Array<number> = []
+        const error = await (async () => {
+          for await (const x of pool.imap((x: number) => x, failingAfter(7, boom), { chunksize })) got.push(x)
+        })().catch((e: unknown) => e)
+        expect(error, `chunksize ${chunksize}`).toBe(boom)
+        expect(got, `chunksize ${chunksize}`).toEqual(expected)
+      }
+      const unordered: Array<number> = []
+      const error = await (async () => {
+        for await (const x of pool.imapUnordered((x: number) => x, failingAfter(7, boom), { chunksize: 3 })) unordered.push(x)
+      })().catch((e: unknown) => e)
+      expect(error).toBe(boom)
+      expect(unordered.sort((a, b) => a - b)).toEqual(range(6))
+      expect(await collect(pool.imap((x: number) => x * 2, [1, 2, 3]))).toEqual([2, 4, 6])
+    })
+  })
+
+  describe("life cycle", () => {
+    it("Pool(0) and fewer processes: ValueError", () => {
+      expect(() => new Pool(0)).toThrow(ValueError)
+      expect(() => new Pool({ processes: 0 })).toThrow(/at least 1/)
+      expect(() => new Pool(-2)).toThrow(ValueError)
+    })
+
+    it("processes, pids, and the options form", async () => {
+      const pool = makePool({ processes: 3 })
+      expect(pool.processes).toBe(3)
+      expect(pool.pids).toHaveLength(3)
+      expect(new Set(pool.pids).size).toBe(3)
+      expect(pool.pids.every(isRunning)).toBe(true)
+      expect(String(pool)).toBe("<Pool processes=3 state=running>")
+    })
+
+    it("close(): queued tasks still finish, join() waits for the workers, new calls reject with ValueError 'Pool not running'", async () => {
+      const pool = makePool()
+      const pids = [...pool.pids]
+      const queued = pool.mapAsync((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [200, 200, 200], { chunksize: 1 })
+      pool.close()
+      await pool.join()
+      expect(await queued.get(0)).toEqual([200, 200, 200])
+      expect(pids.every(gone)).toBe(true)
+      await expectNotRunning(pool)
+    })
+
+    it("terminate(): calls after it reject with ValueError 'Pool not running'", async () => {
+      const pool = makePool()
+      pool.terminate()
+      await pool.join()
+      await expectNotRunning(pool)
+      // terminate() and close() again do nothing.
+      pool.terminate()
+      pool.close()
+    })
+
+    it("join() before close() or terminate(): ValueError", async () => {
+      const pool = makePool()
+      await expect(pool.join()).rejects.toBeInstanceOf(ValueError)
+      await expect(pool.join()).rejects.toThrow(/close\(\) or terminate\(\)/)
+      expect(await pool.apply(() => "still running")).toBe("still running")
+    })
+
+    it("terminate() returns promptly with 10 000 tasks pending; they reject with Terminated", async () => {
+      const pool = makePool()
+      const pids = [...pool.pids]
+      const results = range(10_000).map(() => pool.applyAsync(() => new Promise((resolve) => setTimeout(resolve, 1000))))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const started = performance.now()
+      pool.terminate()
+      expect(performance.now() - started).toBeLessThan(500)
+      const outcomes = await Promise.all(results.map((result) => result.get(5).then(() => "resolved", (e: unknown) => e)))
+      expect(outcomes.filter((outcome) => !(outcome instanceof Terminated))).toEqual([])
+      await pool.join()
+      expect(performance.now() - started).toBeLessThan(3000)
+      expect(pids.every(gone)).toBe(true)
+    })
+
+    it("await using: leaving the block terminates the pool and its workers are gone", async () => {
+      let pids: Array<number> = []
+      let pending: AsyncResult<unknown> | undefined
+      {
+        await using pool = new Pool(2)
+        pids = [...pool.pids]
+        expect(await pool.apply(() => 1)).toBe(1)
+        pending = pool.applyAsync(() => new Promise(() => {}))
+      }
+      await expect(pending.get(5)).rejects.toBeInstanceOf(Terminated)
+      expect(pids).toHaveLength(2)
+      for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: "ESRCH" }))
+    })
+
+    it("initializer and initargs run in each worker before its tasks", async () => {
+      const pool = makePool(2, {
+        initializer: (greeting: string, n: number) => {
+          ;(globalThis as Record<string, unknown>).poolGreeting = `${greeting} ${n} from ${process.pid}`
+        },
+        initargs: ["hello", 7]
+      })
+      const seen = await pool.map((_: number) => (globalThis as Record<string, unknown>).poolGreeting, range(8), { chunksize: 1 })
+      for (const line of seen) expect(line).toMatch(/^hello 7 from \d+$/)
+      // Each worker ran its own initializer: the pid in the greeting is the answering worker's.
+      const pairs = await pool.map((_: number) => [(globalThis as Record<string, unknown>).poolGreeting, process.pid], range(8), { chunksize: 1 })
+      for (const [greeting, pid] of pairs) expect(greeting).toBe(`hello 7 from ${pid}`)
+    })
+
+    it("maxtasksperchild: with one process and 2 tasks per child, the answering pid changes every 2 tasks", async () => {
+      const pool = makePool(1, { maxtasksperchild: 2 })
+      const one: Array<number> = []
+      for (let i = 0; i < 6; i++) one.push(await pool.apply(() => process.pid))
+      expectPairs(one)
+      // The same when the tasks are queued all at once.
+      expectPairs(await pool.map((_: number) => process.pid, range(6), { chunksize: 1 }))
+      expect(pool.pids).toHaveLength(1)
+    })
+
+    it("idle workers do not keep the parent alive: a script that never closes its pool exits on its own", async () => {
+      const script = fileURLToPath(new URL("../fixtures/pool-idle-parent.mjs", import.meta.url))
+      const root = fileURLToPath(new URL("../..", import.meta.url))
+      const started = Date.now()
+      const { stdout } = await promisify(execFile)(process.execPath, [script], { cwd: root, timeout: 10_000 })
+      expect(Date.now() - started).toBeLessThan(8000)
+      const { answer, pids } = JSON.parse(stdout) as { answer: number; pids: Array<number> }
+      expect(answer).toBe(42)
+      expect(pids).toHaveLength(2)
+      // Its workers go with it.
+      expect(await waitUntil(() => pids.every(gone), 3000)).toBe(true)
+    })
+  })
+})
+
+/** Every call on a pool that is no longer running fails with ValueError "Pool not running". */
+const expectNotRunning = async (pool: Pool) => {
+  const f = (x: number) => x
+  const notRunning = { name: "ValueError", message: expect.stringMatching(/^Pool not running/) }
+  await expect(pool.apply(() => 1)).rejects.toMatchObject(notRunning)
+  await expect(pool.apply(() => 1)).rejects.toBeInstanceOf(ValueError)
+  await expect(pool.applyAsync(() => 1).get(5)).rejects.toMatchObject(notRunning)
+  await expect(pool.map(f, [1])).rejects.toMatchObject(notRunning)
+  await expect(pool.mapAsync(f, [1]).get(5)).rejects.toMatchObject(notRunning)
+  await expect(pool.starmap((a: number) => a, [[1]])).rejects.toMatchObject(notRunning)
+  await expect(pool.imap(f, [1]).next(5)).rejects.toMatchObject(notRunning)
+  await expect(pool.imapUnordered(f, [1]).next(5)).rejects.toMatchObject(notRunning)
+}
+
+/** [a, a, b, b, c, c] with a, b, c distinct. */
+const expectPairs = (pids: Array<number>) => {
+  expect(pids).toHaveLength(6)
+  for (let i = 0; i < 6; i += 2) expect(pids[i + 1], `task ${i + 1} of ${pids}`).toBe(pids[i])
+  expect(new Set(pids).size, `pids ${pids}`).toBe(3)
+}
