@@ -6,11 +6,10 @@
  * frame beyond the size limit, ends the stream, and every receive after the
  * messages already queued fails with the reason.
  */
-import { readSync } from "node:fs"
 import type { Socket } from "node:net"
-import { availableParallelism } from "node:os"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
+import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 
@@ -59,41 +58,8 @@ const SEND_BUFFER = 1024 * 1024
  */
 const RECEIVE_BUFFER = 256 * 1024
 
-/**
- * A receive that would wait, on an end that has just sent, first reads the
- * socket itself for up to SPIN_MS: a reply usually comes within tens of
- * microseconds, and sleeping in the event loop costs about that again in
- * wake-up latency. Not with one CPU, where spinning keeps the peer from running.
- */
-export const SPIN_MS = 0.05
+/** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `directRead.ts`). */
 const RECENT_SEND_MS = 1
-const SPINNING = availableParallelism() > 1
-
-/** Where spinning reads land before they are copied out; reads are synchronous, so one is enough. */
-let spinScratch: Buffer | undefined
-
-/** The descriptor under a Node socket, where the platform exposes one (not on Windows). */
-const descriptorOf = (socket: Socket): number | undefined => {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd
-  return typeof fd === "number" && fd >= 0 ? fd : undefined
-}
-
-/**
- * Bytes read from a non-blocking descriptor, 0 at end of file (or on an error,
- * which Node's own next read reports), undefined when nothing is there yet.
- */
-const readNow = (fd: number, into: Buffer): number | undefined => {
-  // Nothing there throws EAGAIN: without a stack trace that costs a few microseconds, not tens.
-  const stackTraceLimit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return readSync(fd, into, 0, into.length, null)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EAGAIN" ? undefined : 0
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit
-  }
-}
 
 /**
  * The `unsafe` operations act at once and return an Exit when they are done
@@ -232,7 +198,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     const readSome = (): "full" | "read" | "nothing" | "stop" => {
       const fd = descriptorOf(socket)
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return "stop"
-      const scratch = (spinScratch ??= Buffer.allocUnsafe(64 * 1024))
+      const scratch = spinScratch()
       const count = readNow(fd, scratch)
       if (count === 0) return "stop"
       if (count === undefined) return "nothing"

@@ -4,7 +4,7 @@
  * back in order. Each operation exists as an Effect, and as an `unsafe`
  * callback form that the compat face uses on its per-task path.
  */
-import { Chunk, Duration, Effect, Exit, type ParseResult, Schema, Stream } from "effect"
+import { Cause, Chunk, Duration, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
 import { InputError, SerializationError, ValueError } from "../Errors.js"
 import type { InvalidTargetError, UnportableFunctionError, WorkerStartupError } from "../Errors.js"
 import type * as Target from "../Target.js"
@@ -66,13 +66,23 @@ interface Chunks {
   readonly error: InputError | undefined
 }
 
+interface PreparedMap extends Chunks {
+  readonly fn: PoolFunction
+}
+
 const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, processes: number): Chunks => {
-  const all: Array<unknown> = []
+  let all: ReadonlyArray<unknown> = []
   let error: InputError | undefined
-  try {
-    for (const item of items) all.push(item)
-  } catch (cause) {
-    error = new InputError({ message: `the input of the map threw after ${all.length} items: ${String(cause)}`, cause })
+  if (Array.isArray(items)) {
+    all = items
+  } else {
+    const read: Array<unknown> = []
+    try {
+      for (const item of items) read.push(item)
+    } catch (cause) {
+      error = new InputError({ message: `the input of the map threw after ${read.length} items: ${String(cause)}`, cause })
+    }
+    all = read
   }
   let size = chunksize
   if (size === undefined) {
@@ -200,39 +210,50 @@ export class PoolImpl {
   }
 
   /**
-   * Submits every chunk of a map, and calls `onChunk` with each chunk's index and outcome as it settles.
-   * Returns how to cancel what is still outstanding.
+   * Encodes and submits the chunks of a map one by one, so that the first
+   * workers start while the rest are encoded; calls `onChunk` with each
+   * chunk's index and outcome as it settles. Gives how to withdraw what is
+   * outstanding, or the failure to encode a chunk (then nothing stays submitted).
    */
   private submitChunks(
-    fn: PoolFunction,
+    { chunks, fn }: PreparedMap,
     mode: number,
-    payloads: ReadonlyArray<Uint8Array>,
-    limits: TaskLimits,
+    options: MapOptions<any, any> | undefined,
     onChunk: (index: number, outcome: TaskOutcome) => void
-  ): () => void {
-    const tasks: Array<Task> = payloads.map((payload, index) => this.core.submit(fn, mode, payload, limits, (outcome) => onChunk(index, outcome)))
-    return () => {
+  ): Either.Either<() => void, PoolError> {
+    const limits = limitsOf(options)
+    const tasks: Array<Task> = []
+    let cancelled = false
+    const cancel = () => {
+      cancelled = true
       for (const task of tasks) this.core.cancel(task)
     }
+    // A chunk may settle while the next is submitted (a failure cancels the rest): stop there.
+    for (let index = 0; index < chunks.length && !cancelled; index++) {
+      const chunk = chunks[index]
+      const payload = options?.input === undefined
+        ? Effect.runSyncExit(encodePayload(chunk, fn))
+        : Effect.runSyncExit(Effect.flatMap(Effect.forEach(chunk, (item) => this.encodeInput(item, options)), (encoded) => encodePayload(encoded, fn)))
+      if (Exit.isFailure(payload)) {
+        cancel()
+        return Either.left(Cause.squash(payload.cause) as PoolError)
+      }
+      tasks.push(this.core.submit(fn, mode, payload.value, limits, (outcome) => onChunk(index, outcome)))
+    }
+    return Either.right(cancel)
   }
 
-  /** Reads, chunks and encodes the input of a map. */
-  private prepareMap<I>(
+  /** Reads and chunks the input of a map. */
+  private prepareMap(
     target: Target.Target,
     items: Iterable<unknown>,
-    options: MapOptions<any, I> | undefined,
+    options: MapOptions<any, any> | undefined,
     defaultChunksize: number | undefined
-  ) {
+  ): Effect.Effect<PreparedMap, PoolError> {
     return Effect.gen(this, function*() {
       yield* checkChunksize(options?.chunksize)
       const fn = yield* this.ready(target)
-      const input = readChunks(items, options?.chunksize ?? defaultChunksize, this.core.size)
-      const payloads = yield* Effect.forEach(input.chunks, (chunk) =>
-        Effect.flatMap(
-          options?.input === undefined ? Effect.succeed(chunk) : Effect.forEach(chunk, (item) => this.encodeInput(item, options)),
-          (encoded) => encodePayload(encoded, fn)
-        ))
-      return { fn, payloads, sizes: input.chunks.map((chunk) => chunk.length), total: input.total, inputError: input.error }
+      return { fn, ...readChunks(items, options?.chunksize ?? defaultChunksize, this.core.size) }
     })
   }
 
@@ -244,16 +265,17 @@ export class PoolImpl {
     onProgress?: (progress: Progress) => void
   ): Effect.Effect<Array<A>, PoolError | InputError> {
     return Effect.gen(this, function*() {
-      const { fn, inputError, payloads, sizes, total } = yield* this.prepareMap(target, items, options, undefined)
+      const prepared = yield* this.prepareMap(target, items, options, undefined)
+      const { chunks, error: inputError, fn, total } = prepared
       const offsets: Array<number> = []
-      sizes.reduce((at, size) => (offsets.push(at), at + size), 0)
+      chunks.reduce((at, chunk) => (offsets.push(at), at + chunk.length), 0)
       const raw: Array<unknown> = new Array(total)
-      if (payloads.length > 0) {
+      if (chunks.length > 0) {
         yield* Effect.async<void, PoolError>((resume) => {
-          let remaining = payloads.length
+          let remaining = chunks.length
           let done = 0
           let failed = false
-          const cancel = this.submitChunks(fn, mode, payloads, limitsOf(options), (index, outcome) => {
+          const submitted = this.submitChunks(prepared, mode, options, (index, outcome) => {
             if (failed) return
             const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, fn)) : Exit.fail(outcome.error)
             if (Exit.isFailure(values)) {
@@ -268,6 +290,8 @@ export class PoolImpl {
             onProgress?.({ done, total })
             if (--remaining === 0) resume(Effect.void)
           })
+          if (Either.isLeft(submitted)) return resume(Effect.fail(submitted.left))
+          const cancel = submitted.right
           return Effect.sync(cancel)
         })
       }
@@ -320,9 +344,10 @@ export class PoolImpl {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return Stream.unwrap(Effect.map(this.prepareMap(target, items, options, 1), ({ fn, inputError, payloads, total }) =>
+    return Stream.unwrap(Effect.map(this.prepareMap(target, items, options, 1), (prepared) =>
       Stream.async<A, PoolError | InputError>((emit) => {
-          if (payloads.length === 0) {
+          const { chunks, error: inputError, total } = prepared
+          if (chunks.length === 0) {
             void (inputError !== undefined ? emit.fail(inputError) : emit.end())
             return
           }
@@ -342,9 +367,9 @@ export class PoolImpl {
             }
             emit.chunk(Chunk.unsafeFromArray(decoded.value))
           }
-          const cancel = this.submitChunks(fn, mode, payloads, limitsOf(options), (index, outcome) => {
+          const submitted = this.submitChunks(prepared, mode, options, (index, outcome) => {
             if (failed) return
-            const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, fn)) : Exit.fail(outcome.error)
+            const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, prepared.fn)) : Exit.fail(outcome.error)
             if (Exit.isFailure(values)) {
               failed = true
               cancel()
@@ -361,8 +386,10 @@ export class PoolImpl {
               next++
               deliver(values.value as Array<unknown>)
             }
-            if (!failed && next === payloads.length) void (inputError !== undefined ? emit.fail(inputError) : emit.end())
+            if (!failed && next === chunks.length) void (inputError !== undefined ? emit.fail(inputError) : emit.end())
           })
+          if (Either.isLeft(submitted)) return void emit.fail(submitted.left)
+          const cancel = submitted.right
           return Effect.sync(cancel)
         }, "unbounded")))
   }

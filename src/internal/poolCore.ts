@@ -36,6 +36,7 @@ import {
 import type { MultiprocessingService, WorkerHandle } from "../Multiprocessing.js"
 import * as Target from "../Target.js"
 import { decode, encodeLean, type ErrorData } from "./codec.js"
+import { spinRead } from "./directRead.js"
 import { currentIdentity, nextChildIdentity } from "./currentProcess.js"
 import { FrameDecoder } from "./framing.js"
 import { extractHandles } from "./handles.js"
@@ -228,7 +229,17 @@ export class PoolCore {
     this.nextTaskId = this.nextTaskId >= 0xffffffff ? 1 : this.nextTaskId + 1
     this.pending.push(task)
     if (this.outstanding++ === 0) this.keepAlive(true)
-    this.scheduleDispatch()
+    // An idle worker gets it now; the rest of this tick's tasks leave together at its end.
+    if (!this.anyIdle()) {
+      this.scheduleDispatch()
+      return task
+    }
+    this.dispatch()
+    // The only task in flight: its result is often back within microseconds, sooner read than waited for.
+    const worker = task.worker
+    if (this.outstanding === 1 && worker !== undefined && worker.handle.channel.writableLength === 0) {
+      spinRead(worker.handle.channel, (chunk) => this.received(worker, chunk))
+    }
     return task
   }
 
@@ -266,6 +277,11 @@ export class PoolCore {
   /** While tasks are outstanding the workers keep this process alive; idle ones do not. */
   private keepAlive(keep: boolean) {
     for (const worker of this.workers) worker.handle.setKeepsParentAlive(keep)
+  }
+
+  private anyIdle(): boolean {
+    for (const worker of this.workers) if (worker.inflight.size === 0 && this.accepts(worker)) return true
+    return false
   }
 
   private scheduleDispatch() {
@@ -408,21 +424,23 @@ export class PoolCore {
     this.workers.add(worker)
     worker.handle.setKeepsParentAlive(this.outstanding > 0)
     const channel = worker.handle.channel
-    channel.on("data", (chunk: Buffer) => {
-      let frames: Array<Buffer>
-      try {
-        frames = worker.frames.push(chunk)
-      } catch {
-        return this.kill(worker, undefined) // not our worker speaking
-      }
-      for (const frame of frames) this.onFrame(worker, frame)
-      this.dispatch()
-    })
+    channel.on("data", (chunk: Buffer) => this.received(worker, chunk))
     channel.on("close", () => {
       worker.channelClosed = true
       this.maybeGone(worker)
     })
     channel.resume()
+  }
+
+  private received(worker: WorkerRecord, chunk: Buffer) {
+    let frames: Array<Buffer>
+    try {
+      frames = worker.frames.push(chunk)
+    } catch {
+      return this.kill(worker, undefined) // not our worker speaking
+    }
+    for (const frame of frames) this.onFrame(worker, frame)
+    this.dispatch()
   }
 
   private onFrame(worker: WorkerRecord, frame: Buffer) {

@@ -14,10 +14,9 @@
  * abandoned like a soft limit. The pool kills workers for the rest (hard
  * limits, interruption of a synchronous task).
  */
-import { readSync } from "node:fs"
 import type { Socket } from "node:net"
-import { availableParallelism } from "node:os"
 import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec.js"
+import { spinRead } from "../directRead.js"
 import { FrameDecoder } from "../framing.js"
 import * as P from "../poolProtocol.js"
 import { CONTROL_FD, type StartMessage } from "../protocol.js"
@@ -35,9 +34,6 @@ type Loaded = { readonly fn: Target } | { readonly error: ErrorData } | Promise<
 
 /** Results wait at most this long for company before they leave. */
 const FLUSH_MS = 1
-/** After its last result, an idle worker reads its channel itself this long: the next task is often that close. */
-const SPIN_MS = 0.05
-const SPINNING = availableParallelism() > 1
 
 /**
  * `exit` is the bootstrap's: it lets queue items and connections still
@@ -231,33 +227,8 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       }
     }
     flush()
-    if (SPINNING) spin()
-  }
-
-  /** Reads the channel directly for a moment before sleeping in the event loop. */
-  let scratch: Buffer | undefined
-  const spin = () => {
-    const fd = (channel as unknown as { _handle?: { fd?: number } })._handle?.fd
-    if (typeof fd !== "number" || fd < 0 || channel.writableLength > 0) return
-    scratch ??= Buffer.allocUnsafe(64 * 1024)
-    const until = performance.now() + SPIN_MS
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      while (performance.now() < until) {
-        let read: number
-        try {
-          read = readSync(fd, scratch, 0, scratch.length, null)
-        } catch {
-          continue // EAGAIN: nothing yet
-        }
-        if (read === 0) return // end of file: the 'end' event follows
-        Error.stackTraceLimit = limit
-        return onData(Buffer.from(scratch.subarray(0, read)))
-      }
-    } finally {
-      Error.stackTraceLimit = limit
-    }
+    // The next task is often that close: read for it before sleeping in the event loop.
+    if (channel.writableLength === 0) spinRead(channel, onData)
   }
 
   channel.on("data", onData)

@@ -1,0 +1,69 @@
+/**
+ * Reading a socket's descriptor directly, synchronously, for the moment after
+ * a send when the reply is expected: a reply usually comes within tens of
+ * microseconds, and sleeping in the event loop costs about that again in
+ * wake-up latency. Used by connections, the resource server, the pool and its
+ * workers. Not with one CPU, where spinning keeps the peer from running.
+ *
+ * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
+ */
+import { readSync } from "node:fs"
+import type { Socket } from "node:net"
+import { availableParallelism } from "node:os"
+
+/** How long a spin reads before it gives up and lets the event loop wait. */
+export const SPIN_MS = 0.05
+
+/** Whether spinning can help: another CPU runs the peer meanwhile. */
+export const SPINNING = availableParallelism() > 1
+
+let scratch: Buffer | undefined
+
+/** Where direct reads land before they are copied out; reads are synchronous, so one buffer serves all. */
+export const spinScratch = (): Buffer => (scratch ??= Buffer.allocUnsafe(64 * 1024))
+
+/** The descriptor under a Node socket, where the platform exposes one (not on Windows). */
+export const descriptorOf = (socket: Socket): number | undefined => {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd
+  return typeof fd === "number" && fd >= 0 ? fd : undefined
+}
+
+/**
+ * Bytes read from a non-blocking descriptor, 0 at end of file (or on an error,
+ * which Node's own next read reports), undefined when nothing is there yet.
+ */
+export const readNow = (fd: number, into: Buffer): number | undefined => {
+  // Nothing there throws EAGAIN: without a stack trace that costs a few microseconds, not tens.
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return readSync(fd, into, 0, into.length, null)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EAGAIN" ? undefined : 0
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
+  }
+}
+
+/**
+ * Reads `socket` directly until some bytes come (handed to `received`, as a
+ * 'data' event's would be), the stream ends, or SPIN_MS pass. Only while Node
+ * holds nothing unread from it, so that bytes stay in order. Whether bytes came.
+ */
+export const spinRead = (socket: Socket, received: (chunk: Buffer) => void): boolean => {
+  if (!SPINNING) return false
+  const fd = descriptorOf(socket)
+  if (fd === undefined) return false
+  const into = spinScratch()
+  const until = performance.now() + SPIN_MS
+  do {
+    if (socket.readableLength > 0) return false
+    const count = readNow(fd, into)
+    if (count === 0) return false
+    if (count !== undefined) {
+      received(Buffer.from(into.subarray(0, count)))
+      return true
+    }
+  } while (performance.now() < until)
+  return false
+}
