@@ -113,7 +113,7 @@ describe("Pool (Effect face)", () => {
       expect(yield* pool.apply(() => "still serving", [])).toBe("still serving")
     }))
 
-  scoped("an input that throws part-way: imap gives the chunks before it, then InputError; the pool stays usable", () =>
+  scoped("an input that throws part-way: imap gives the whole chunks before it, then InputError; the pool stays usable", () =>
     Effect.gen(function*() {
       const pool = yield* Pool.make({ processes: 2 })
       function* input() {
@@ -126,7 +126,8 @@ describe("Pool (Effect face)", () => {
       const got: Array<number> = []
       const streamed = yield* Effect.flip(Stream.runForEach(pool.imap((x: number) => x * 2, input(), { chunksize: 2 }), (x) => Effect.sync(() => got.push(x))))
       expect(tagOf(streamed)).toBe("InputError")
-      expect(got).toEqual([0, 2, 4, 6, 8])
+      // Chunk-aligned, as Python's: the unfinished chunk [4] is never sent.
+      expect(got).toEqual([0, 2, 4, 6])
       expect(yield* pool.map((x: number) => x, [7])).toEqual([7])
     }))
 

@@ -13,7 +13,7 @@
  * Beyond Python, see `Pool` of the Effect face: worker loss, time limits and
  * recycling.
  */
-import { Cause, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, type Effect, Exit } from "effect"
 import { InputError, TimeoutError, ValueError } from "../Errors.js"
 import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/pool.js"
 import type * as Target from "../Target.js"
@@ -89,8 +89,13 @@ export class AsyncResult<T> {
     if (callbacks?.callback !== undefined || callbacks?.errorCallback !== undefined) {
       void this.#settled.then(() => {
         const outcome = this.#outcome!
-        if (outcome.ok) callbacks.callback?.(outcome.value)
-        else callbacks.errorCallback?.(outcome.error)
+        try {
+          if (outcome.ok) callbacks.callback?.(outcome.value)
+          else callbacks.errorCallback?.(outcome.error)
+        } catch (error) {
+          // Python's result handler would die of it and hang the pool; here it is reported and the pool goes on.
+          process.stderr.write(`Exception in ${outcome.ok ? "callback" : "errorCallback"} of a pool result:\n${(error as Error)?.stack ?? String(error)}\n`)
+        }
       })
     }
   }
@@ -138,28 +143,32 @@ export class MapResult<T> extends AsyncResult<Array<T>> {}
 /**
  * Python's `IMapIterator`: the results of `imap` or `imapUnordered`, for
  * `for await`; `next(timeout)` raises `TimeoutError` when nothing comes within
- * `timeout` seconds. A failed task ends the iteration with its error; leaving
- * the loop early withdraws the tasks not yet run.
+ * `timeout` seconds. The tasks are submitted when `imap` is called. A failed
+ * task ends the iteration with its error; leaving the loop early withdraws the
+ * tasks not yet run.
  */
 export class IMapIterator<T> implements AsyncIterableIterator<T> {
   readonly #items: Array<T> = []
   #end: { ok: true } | { ok: false; error: unknown } | undefined
-  #wake: (() => void) | undefined
-  readonly #fiber: Fiber.RuntimeFiber<void, unknown>
+  #waiters: Array<() => void> = []
+  readonly #cancel: () => void
 
-  /** @internal */
-  constructor(stream: Stream.Stream<T, unknown>) {
-    this.#fiber = runtime.runFork(Stream.runForEachChunk(stream, (chunk) =>
-      Effect.sync(() => {
-        for (const item of chunk) this.#items.push(item)
-        this.#wake?.()
-      })))
-    this.#fiber.addObserver((exit) => {
-      this.#end = Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)
-        ? { ok: true }
-        : { ok: false, error: pythonError(Cause.squash(exit.cause)) }
-      this.#wake?.()
-    })
+  /** @internal `start` submits the tasks and reports their results and end. */
+  constructor(start: (onValues: (values: Array<T>) => void, onEnd: (exit: Exit.Exit<void, unknown>) => void) => () => void) {
+    this.#cancel = start(
+      (values) => {
+        for (const value of values) this.#items.push(value)
+        this.#wake()
+      },
+      (exit) => {
+        this.#end = squash(exit).ok ? { ok: true } : { ok: false, error: pythonError(Cause.squash((exit as Exit.Failure<void, unknown>).cause)) }
+        this.#wake()
+      }
+    )
+  }
+
+  #wake() {
+    for (const wake of this.#waiters.splice(0)) wake()
   }
 
   [Symbol.asyncIterator](): this {
@@ -167,6 +176,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   async next(timeout?: number | null): Promise<IteratorResult<T, undefined>> {
+    const deadline = timeout == null ? undefined : Date.now() + Math.max(0, timeout) * 1000
     for (;;) {
       if (this.#items.length > 0) return { done: false, value: this.#items.shift()! }
       const end = this.#end
@@ -176,20 +186,21 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         throw end.error
       }
       let timer: ReturnType<typeof setTimeout> | undefined
-      const woken = new Promise<boolean>((resolve) => {
-        this.#wake = () => resolve(true)
-        if (timeout != null) timer = setTimeout(() => resolve(false), Math.max(0, timeout) * 1000)
+      const arrived = await new Promise<boolean>((resolve) => {
+        this.#waiters.push(() => resolve(true))
+        if (deadline !== undefined) timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
       })
-      const arrived = await woken
       clearTimeout(timer)
-      this.#wake = undefined
       if (!arrived) throw new TimeoutError({ message: `no result within ${timeout} seconds` })
     }
   }
 
   /** Leaving a `for await` early: withdraws what has not run. */
   async return(): Promise<IteratorResult<T, undefined>> {
-    await runPromise(Fiber.interrupt(this.#fiber))
+    this.#cancel()
+    this.#end ??= { ok: true }
+    this.#items.length = 0
+    this.#wake()
     return { done: true, value: undefined }
   }
 }
@@ -228,7 +239,11 @@ export class Pool {
 
   /** `f(...args)` in a worker. */
   apply<F extends Target.AnyFunction>(f: Target.Target<F>, args?: Parameters<F>, options?: CallOptions): Promise<Target.Result<F>> {
-    return this.applyAsync(f, args, options).get()
+    try {
+      return this.applyAsync(f, args, options).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** `f(...args)` in a worker, as an `AsyncResult`; `callback`/`errorCallback` hear how it ended. */
@@ -237,6 +252,7 @@ export class Pool {
     args?: Parameters<F>,
     options?: AsyncCallOptions<Target.Result<F>>
   ): AsyncResult<Target.Result<F>> {
+    this.#checkRunning()
     const result = new AsyncResult<Target.Result<F>>(options)
     this.#pool.unsafeApply(f, args ?? [], taskOptions(options), (exit) => result._complete(exit as Exit.Exit<Target.Result<F>, PoolError>))
     return result
@@ -244,7 +260,11 @@ export class Pool {
 
   /** `f(item)` for every item, in order; `chunksize` items per task. */
   map<F extends (item: any) => any>(f: Target.Target<F>, iterable: Iterable<Parameters<F>[0]>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
-    return this.mapAsync(f, iterable, options).get()
+    try {
+      return this.mapAsync(f, iterable, options).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   mapAsync<F extends (item: any) => any>(
@@ -257,7 +277,11 @@ export class Pool {
 
   /** `f(...args)` for every argument list, in order. */
   starmap<F extends Target.AnyFunction>(f: Target.Target<F>, iterable: Iterable<Parameters<F>>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
-    return this.starmapAsync(f, iterable, options).get()
+    try {
+      return this.starmapAsync(f, iterable, options).get()
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   starmapAsync<F extends Target.AnyFunction>(
@@ -269,6 +293,7 @@ export class Pool {
   }
 
   #async<T>(effect: Effect.Effect<Array<T>, unknown>, callbacks: AsyncCallOptions<Array<T>> | undefined): MapResult<T> {
+    this.#checkRunning()
     const result = new MapResult<T>(callbacks)
     runtime.runFork(effect).addObserver((exit) => result._complete(exit))
     return result
@@ -276,7 +301,7 @@ export class Pool {
 
   /** Results of `f(item)` in order, as they are ready (`chunksize` defaults to 1). */
   imap<F extends (item: any) => any>(f: Target.Target<F>, iterable: Iterable<Parameters<F>[0]>, options?: MapCallOptions): IMapIterator<Target.Result<F>> {
-    return new IMapIterator(this.#pool.imap(f, iterable, mapOptions<Target.Result<F>>(options)))
+    return this.#imap(true, f, iterable, options)
   }
 
   /** Results of `f(item)` as they are ready, in any order. */
@@ -285,7 +310,19 @@ export class Pool {
     iterable: Iterable<Parameters<F>[0]>,
     options?: MapCallOptions
   ): IMapIterator<Target.Result<F>> {
-    return new IMapIterator(this.#pool.imapUnordered(f, iterable, mapOptions<Target.Result<F>>(options)))
+    return this.#imap(false, f, iterable, options)
+  }
+
+  #imap<T>(ordered: boolean, f: Target.Target, iterable: Iterable<unknown>, options: MapCallOptions | undefined): IMapIterator<T> {
+    this.#checkRunning()
+    return new IMapIterator<T>((onValues, onEnd) =>
+      this.#pool.unsafeImap(ordered, f, iterable, mapOptions<T>(options), onValues, onEnd))
+  }
+
+  /** Python's `_check_running`: the `Async` forms and `imap` raise at once on a pool that takes no work. */
+  #checkRunning(): void {
+    const refusal = this.#pool.unsafeRefusal()
+    if (refusal !== undefined) throw refusal
   }
 
   /** No more tasks; the workers exit once the queued ones are done. */

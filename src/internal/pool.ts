@@ -89,9 +89,11 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
     // Python's: divmod(len(iterable), len(pool) * 4), rounded up.
     size = Math.ceil(all.length / (processes * 4)) || 1
   }
+  // Python cuts chunks as it reads: when the input breaks, an unfinished chunk is never sent.
+  const whole = error === undefined ? all.length : all.length - (all.length % size)
   const chunks: Array<Array<unknown>> = []
-  for (let i = 0; i < all.length; i += size) chunks.push(all.slice(i, i + size))
-  return { chunks, total: all.length, error }
+  for (let i = 0; i < whole; i += size) chunks.push(all.slice(i, i + size))
+  return { chunks, total: whole, error }
 }
 
 const encodePayload = (value: unknown, fn: PoolFunction): Effect.Effect<Uint8Array, SerializationError> =>
@@ -99,7 +101,7 @@ const encodePayload = (value: unknown, fn: PoolFunction): Effect.Effect<Uint8Arr
     try: () => encode(value),
     catch: (error) =>
       new SerializationError({
-        message: `the arguments of ${fn.name} cannot be sent to a worker: ${(error as Error).message}. ` +
+        message: `the arguments of ${fn.name} cannot be sent to a worker: ${(error as Error).message.replace(/\.$/, "")}. ` +
           "Arguments must be data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
       })
   })
@@ -128,6 +130,11 @@ export class PoolImpl {
     return this.core.pids
   }
 
+  /** Why this pool takes no new task (closed, terminated, broken), if it does not. */
+  unsafeRefusal(): PoolError | undefined {
+    return this.core.refusal()
+  }
+
   private ready(target: Target.Target): Effect.Effect<PoolFunction, PoolError> {
     return Effect.suspend((): Effect.Effect<PoolFunction, PoolError> => {
       const refusal = this.core.refusal()
@@ -140,7 +147,7 @@ export class PoolImpl {
     return Effect.async<Buffer, TaskError>((resume) => {
       const task = this.core.submit(fn, mode, payload, limits, (outcome) =>
         resume(outcome.ok ? Effect.succeed(outcome.value) : Effect.fail(outcome.error)))
-      return Effect.sync(() => this.core.cancel(task))
+      return Effect.sync(() => this.core.cancel([task]))
     })
   }
 
@@ -206,7 +213,7 @@ export class PoolImpl {
       }
       onExit(Effect.runSyncExit(Effect.flatMap(decodeValue(outcome.value, fn), (value) => this.decodeOutput(value, options))))
     })
-    return () => this.core.cancel(task)
+    return () => this.core.cancel([task])
   }
 
   /**
@@ -226,7 +233,7 @@ export class PoolImpl {
     let cancelled = false
     const cancel = () => {
       cancelled = true
-      for (const task of tasks) this.core.cancel(task)
+      this.core.cancel(tasks)
     }
     // A chunk may settle while the next is submitted (a failure cancels the rest): stop there.
     for (let index = 0; index < chunks.length && !cancelled; index++) {
@@ -337,61 +344,91 @@ export class PoolImpl {
       ), "unbounded")
   }
 
+  /**
+   * `imap`'s work, with callbacks: prepares and submits now, then calls
+   * `onValues` with each run of results (in order, or as they come when not
+   * `ordered`) and `onEnd` once. Gives how to withdraw what is outstanding.
+   */
+  unsafeImap<A>(
+    ordered: boolean,
+    target: Target.Target,
+    items: Iterable<unknown>,
+    options: MapOptions<A, any> | undefined,
+    onValues: (values: Array<A>) => void,
+    onEnd: (exit: Exit.Exit<void, PoolError | InputError>) => void
+  ): () => void {
+    const preparation = Effect.runSyncExit(this.prepareMap(target, items, options, 1))
+    if (Exit.isFailure(preparation)) {
+      onEnd(preparation)
+      return () => {}
+    }
+    const prepared = preparation.value
+    const { chunks, error: inputError, total } = prepared
+    const end = () => onEnd(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
+    if (chunks.length === 0) {
+      end()
+      return () => {}
+    }
+    const arrived = new Map<number, Array<unknown>>()
+    let next = 0
+    let done = 0
+    let failed = false
+    let cancel = () => {}
+    const fail = (exit: Exit.Failure<unknown, PoolError>) => {
+      failed = true
+      cancel()
+      onEnd(Exit.failCause(exit.cause))
+    }
+    const deliver = (values: Array<unknown>) => {
+      done += values.length
+      options?.progress?.({ done, total })
+      if (options?.output === undefined) return onValues(values as Array<A>)
+      const decoded = Effect.runSyncExit(Effect.forEach(values, (value) => this.decodeOutput(value, options)))
+      if (Exit.isFailure(decoded)) return fail(decoded)
+      onValues(decoded.value)
+    }
+    const submitted = this.submitChunks(prepared, P.MAP, options, (index, outcome) => {
+      if (failed) return
+      const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, prepared.fn)) : Exit.fail(outcome.error)
+      if (Exit.isFailure(values)) return fail(values)
+      if (ordered) {
+        arrived.set(index, values.value as Array<unknown>)
+        while (!failed && arrived.has(next)) {
+          const chunk = arrived.get(next)!
+          arrived.delete(next++)
+          deliver(chunk)
+        }
+      } else {
+        next++
+        deliver(values.value as Array<unknown>)
+      }
+      if (!failed && next === chunks.length) end()
+    })
+    if (Either.isLeft(submitted)) {
+      onEnd(Exit.fail(submitted.left))
+      return () => {}
+    }
+    cancel = submitted.right
+    return () => cancel()
+  }
+
   private imapMode<A>(
-    mode: number,
     ordered: boolean,
     target: Target.Target,
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return Stream.unwrap(Effect.map(this.prepareMap(target, items, options, 1), (prepared) =>
-      Stream.async<A, PoolError | InputError>((emit) => {
-          const { chunks, error: inputError, total } = prepared
-          if (chunks.length === 0) {
-            void (inputError !== undefined ? emit.fail(inputError) : emit.end())
-            return
-          }
-          const arrived = new Map<number, Array<unknown>>()
-          let next = 0
-          let done = 0
-          let failed = false
-          const deliver = (values: Array<unknown>) => {
-            done += values.length
-            options?.progress?.({ done, total })
-            if (options?.output === undefined) return void emit.chunk(Chunk.unsafeFromArray(values as Array<A>))
-            const decoded = Effect.runSyncExit(Effect.forEach(values, (value) => this.decodeOutput(value, options)))
-            if (Exit.isFailure(decoded)) {
-              failed = true
-              cancel()
-              return void emit.halt(decoded.cause)
-            }
-            emit.chunk(Chunk.unsafeFromArray(decoded.value))
-          }
-          const submitted = this.submitChunks(prepared, mode, options, (index, outcome) => {
-            if (failed) return
-            const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, prepared.fn)) : Exit.fail(outcome.error)
-            if (Exit.isFailure(values)) {
-              failed = true
-              cancel()
-              return void emit.halt(values.cause)
-            }
-            if (ordered) {
-              arrived.set(index, values.value as Array<unknown>)
-              while (!failed && arrived.has(next)) {
-                const chunk = arrived.get(next)!
-                arrived.delete(next++)
-                deliver(chunk)
-              }
-            } else {
-              next++
-              deliver(values.value as Array<unknown>)
-            }
-            if (!failed && next === chunks.length) void (inputError !== undefined ? emit.fail(inputError) : emit.end())
-          })
-          if (Either.isLeft(submitted)) return void emit.fail(submitted.left)
-          const cancel = submitted.right
-          return Effect.sync(cancel)
-        }, "unbounded")))
+    return Stream.async<A, PoolError | InputError>((emit) => {
+      const cancel = this.unsafeImap(
+        ordered,
+        target,
+        items,
+        options,
+        (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
+        (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+      )
+      return Effect.sync(cancel)
+    }, "unbounded")
   }
 
   /** Python's `imap`: results in order, as they are ready. */
@@ -400,7 +437,7 @@ export class PoolImpl {
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any>
   ): Stream.Stream<A, PoolError | InputError> {
-    return this.imapMode(P.MAP, true, target, items, options)
+    return this.imapMode(true, target, items, options)
   }
 
   /** Python's `imap_unordered`: results as they are ready, in whatever order. */
@@ -409,7 +446,7 @@ export class PoolImpl {
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any>
   ): Stream.Stream<A, PoolError | InputError> {
-    return this.imapMode(P.MAP, false, target, items, options)
+    return this.imapMode(false, target, items, options)
   }
 
   /** Python's `close`: no new tasks; the workers exit once the queued ones are done. */

@@ -101,6 +101,8 @@ const BUSY_AHEAD_MS = 2
 const MIN_WINDOW = 2
 const MAX_WINDOW = 1024
 const FIRST_WINDOW = 4
+/** A worker that has not answered for this long while it has tasks is running a long one. */
+const STALLED_MS = 5
 const MAX_STARTUP_FAILURES = 3
 /** A cancelled task still running after this long is stopped with its worker. */
 const CANCEL_GRACE_MS = 200
@@ -127,7 +129,7 @@ class WorkerRecord {
   /** It said it is retiring: it runs nothing more, so none of its unanswered tasks started. */
   retired = false
   /** Why the pool killed it, for the task it was running. */
-  killedFor: ((pid: number) => TaskError) | "cancelled" | undefined
+  killedFor: { readonly task: Task; readonly error: TaskError | undefined } | undefined
   initError: ErrorData | undefined
   perTaskMs = 0
   busySince = 0
@@ -243,18 +245,30 @@ export class PoolCore {
     return task
   }
 
-  /** Withdraws a task: dropped if not yet sent, skipped by its worker if not started, its worker stopped if running. */
-  cancel(task: Task): void {
-    if (task.done === undefined) return
-    task.done = undefined
-    this.settled()
-    const worker = task.worker
-    if (worker === undefined) return // still pending: dispatch skips it
-    worker.handle.channel.write(cancelFrame([task.id]))
-    if (worker.inflight.values().next().value === task) {
+  /**
+   * Withdraws tasks: dropped if not yet sent, skipped by their worker if not
+   * started (one message per worker, so that none starts between two), the
+   * worker stopped if one is running.
+   */
+  cancel(tasks: Iterable<Task>): void {
+    const sent = new Map<WorkerRecord, Array<number>>()
+    for (const task of tasks) {
+      if (task.done === undefined) continue
+      task.done = undefined
+      this.settled()
+      const worker = task.worker
+      if (worker === undefined) continue // still pending: dispatch skips it
+      const ids = sent.get(worker)
+      if (ids === undefined) sent.set(worker, [task.id])
+      else ids.push(task.id)
+    }
+    for (const [worker, ids] of sent) {
+      worker.handle.channel.write(cancelFrame(ids))
+      const running = worker.inflight.values().next().value as Task | undefined
+      if (running === undefined || running.done !== undefined) continue
       // Running (or about to): an asynchronous task lets go at once; a synchronous one cannot hear, so its worker goes.
       setTimeout(() => {
-        if (worker.inflight.values().next().value === task) this.kill(worker, "cancelled")
+        if (worker.inflight.values().next().value === running) this.kill(worker, running, undefined)
       }, CANCEL_GRACE_MS).unref()
     }
   }
@@ -280,7 +294,7 @@ export class PoolCore {
   }
 
   private anyIdle(): boolean {
-    for (const worker of this.workers) if (worker.inflight.size === 0 && this.accepts(worker)) return true
+    for (const worker of this.workers) if (worker.inflight.size === 0 && this.accepts(worker, 0)) return true
     return false
   }
 
@@ -293,25 +307,28 @@ export class PoolCore {
     })
   }
 
-  private accepts(worker: WorkerRecord): boolean {
+  private accepts(worker: WorkerRecord, now: number): boolean {
     if (worker.closing || worker.inflight.size >= worker.window) return false
+    // Busy with one long task: it takes no more, so that an idle worker, or its own next turn, serves sooner.
+    if (worker.inflight.size > 0 && now - worker.busySince > STALLED_MS) return false
     const max = this.settings.maxtasksperchild
     return max === undefined || worker.assigned < max
   }
 
-  /** Sends queued tasks to workers with room, one each in turn, then one frame per worker. */
+  /** Sends queued tasks to workers with room, the least loaded first, then one frame per worker. */
   private dispatch() {
     if (this.pendingHead >= this.pending.length) return
-    const open = [...this.workers].filter((worker) => this.accepts(worker))
+    const now = performance.now()
+    const open = [...this.workers].filter((worker) => this.accepts(worker, now))
     while (open.length > 0 && this.pendingHead < this.pending.length) {
-      for (let i = 0; i < open.length && this.pendingHead < this.pending.length; i++) {
-        const worker = open[i]
-        const task = this.pending[this.pendingHead]!
-        this.pending[this.pendingHead++] = undefined
-        if (task.done === undefined) continue // cancelled while queued
-        this.assign(task, worker)
-        if (!this.accepts(worker)) open.splice(i--, 1)
-      }
+      const task = this.pending[this.pendingHead]!
+      this.pending[this.pendingHead++] = undefined
+      if (task.done === undefined) continue // cancelled while queued
+      let least = 0
+      for (let i = 1; i < open.length; i++) if (open[i].inflight.size < open[least].inflight.size) least = i
+      const worker = open[least]
+      this.assign(task, worker)
+      if (!this.accepts(worker, now)) open.splice(least, 1)
     }
     if (this.pendingHead >= this.pending.length) {
       this.pending = []
@@ -357,18 +374,27 @@ export class PoolCore {
     if (running === undefined || running.hardMs <= 0) return
     worker.hardTimer = setTimeout(() => {
       if (worker.inflight.values().next().value !== running) return
-      this.kill(worker, (pid) =>
+      this.kill(
+        worker,
+        running,
         new TimeLimitExceeded({
-          message: `task ${running.fn.name} ran past its time limit of ${running.hardMs} ms: worker ${worker.name} (pid ${pid}) was killed and replaced`,
-          pid,
+          message: `task ${running.fn.name} ran past its time limit of ${running.hardMs} ms: ` +
+            `worker ${worker.name} (pid ${worker.pid}) was killed and replaced`,
+          pid: worker.pid,
           limitMs: running.hardMs
-        }))
+        })
+      )
     }, running.hardMs)
     worker.hardTimer.unref()
   }
 
-  private kill(worker: WorkerRecord, reason: WorkerRecord["killedFor"]) {
-    if (worker.killedFor === undefined) worker.killedFor = reason
+  /**
+   * Kills a worker for the task it runs: that task then fails with `error`
+   * (none: it was withdrawn). Should the worker have moved on before the
+   * signal lands, the task it moved on to is lost like any other.
+   */
+  private kill(worker: WorkerRecord, task: Task | undefined, error: TaskError | undefined) {
+    if (worker.killedFor === undefined && task !== undefined) worker.killedFor = { task, error }
     worker.closing = true
     worker.handle.signal("SIGKILL")
   }
@@ -437,7 +463,7 @@ export class PoolCore {
     try {
       frames = worker.frames.push(chunk)
     } catch {
-      return this.kill(worker, undefined) // not our worker speaking
+        return this.kill(worker, undefined, undefined) // not our worker speaking
     }
     for (const frame of frames) this.onFrame(worker, frame)
     this.dispatch()
@@ -555,13 +581,12 @@ export class PoolCore {
       }
     } else if (unanswered.length > 0 && !worker.retired) {
       const running = unanswered.shift()!
-      if (worker.killedFor === "cancelled") return this.afterGone(unanswered)
+      const killedFor = worker.killedFor?.task === running ? worker.killedFor : undefined
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
       this.finish(running, {
         ok: false,
-        error: typeof worker.killedFor === "function"
-          ? worker.killedFor(worker.pid)
-          : new WorkerLostError({
+        error: killedFor?.error ??
+          new WorkerLostError({
             message: `worker ${worker.name} (pid ${worker.pid}) ${how} while running task ${running.fn.name}; it was replaced`,
             pid: worker.pid,
             exitCode: code < 0 ? null : code,
@@ -609,7 +634,7 @@ export class PoolCore {
     this.failPending(error)
     for (const worker of this.workers) {
       for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
-      this.kill(worker, undefined)
+      this.kill(worker, undefined, undefined)
     }
   }
 
