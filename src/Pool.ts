@@ -22,12 +22,12 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, type Scope } from "effect"
+import { type Duration, Effect, type Scope } from "effect"
 import { type InvalidTargetError, type ProcessError, type SerializationError, type UnportableFunctionError, ValueError } from "./Errors.js"
 import { Multiprocessing } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
 import { PoolCore } from "./internal/poolCore.js"
-import { PoolImpl, PoolTypeId } from "./internal/pool.js"
+import { limitMillis, PoolImpl, PoolTypeId } from "./internal/pool.js"
 import { TASK_SIGNAL_KEY } from "./internal/poolProtocol.js"
 import { availableParallelism } from "node:os"
 
@@ -63,9 +63,6 @@ const positiveWhole = (name: string, value: number | undefined) =>
     ? new ValueError({ message: `${name} must be a whole number of at least 1, got ${value}` })
     : undefined
 
-const millis = (duration: Duration.DurationInput | undefined) =>
-  duration === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(Duration.decode(duration))))
-
 /** Starts a pool's workers (not owned by a Scope: see `make`). */
 export const unsafeMake = (options: Options = {}): Effect.Effect<Pool, MakeError, Multiprocessing> =>
   Effect.gen(function*() {
@@ -78,6 +75,8 @@ export const unsafeMake = (options: Options = {}): Effect.Effect<Pool, MakeError
         ? new ValueError({ message: "Number of processes must be at least 1" })
         : invalid)
     }
+    const timeoutMs = yield* limitMillis(options.timeout, "timeout")
+    const softTimeoutMs = yield* limitMillis(options.softTimeout, "softTimeout")
     const mp = yield* Multiprocessing
     const core = new PoolCore(mp, {
       processes,
@@ -86,8 +85,8 @@ export const unsafeMake = (options: Options = {}): Effect.Effect<Pool, MakeError
       ...(options.maxtasksperchild === undefined ? {} : { maxtasksperchild: options.maxtasksperchild }),
       ...(options.maxMemoryPerChild === undefined ? {} : { maxMemoryPerChild: options.maxMemoryPerChild }),
       ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
-      ...(options.timeout === undefined ? {} : { timeoutMs: millis(options.timeout)! }),
-      ...(options.softTimeout === undefined ? {} : { softTimeoutMs: millis(options.softTimeout)! })
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(softTimeoutMs === undefined ? {} : { softTimeoutMs })
     })
     yield* Effect.tapError(core.start(), () => Effect.sync(() => core.terminate()))
     return new PoolImpl(core)

@@ -144,27 +144,37 @@ export class MapResult<T> extends AsyncResult<Array<T>> {}
  * Python's `IMapIterator`: the results of `imap` or `imapUnordered`, for
  * `for await`; `next(timeout)` raises `TimeoutError` when nothing comes within
  * `timeout` seconds. The tasks are submitted when `imap` is called. A failed
- * task ends the iteration with its error; leaving the loop early withdraws the
- * tasks not yet run.
+ * chunk raises its error in its place, and the next call goes on with the
+ * results after it, as Python's iterator does (a `for await` loop stops
+ * there). Leaving the loop early withdraws the tasks not yet run.
  */
 export class IMapIterator<T> implements AsyncIterableIterator<T> {
-  readonly #items: Array<T> = []
+  /** Results and failed chunks, in the order they are to be seen. */
+  readonly #items: Array<{ ok: true; value: T } | { ok: false; error: unknown }> = []
   #end: { ok: true } | { ok: false; error: unknown } | undefined
   #waiters: Array<() => void> = []
   readonly #cancel: () => void
 
-  /** @internal `start` submits the tasks and reports their results and end. */
-  constructor(start: (onValues: (values: Array<T>) => void, onEnd: (exit: Exit.Exit<void, unknown>) => void) => () => void) {
-    this.#cancel = start(
-      (values) => {
-        for (const value of values) this.#items.push(value)
+  /** @internal `start` submits the tasks and reports into the sink it is given. */
+  constructor(start: (sink: {
+    onValues: (values: Array<T>) => void
+    onFailure: (error: unknown) => void
+    onEnd: (exit: Exit.Exit<void, unknown>) => void
+  }) => () => void) {
+    this.#cancel = start({
+      onValues: (values) => {
+        for (const value of values) this.#items.push({ ok: true, value })
         this.#wake()
       },
-      (exit) => {
-        this.#end = squash(exit).ok ? { ok: true } : { ok: false, error: pythonError(Cause.squash((exit as Exit.Failure<void, unknown>).cause)) }
+      onFailure: (error) => {
+        this.#items.push({ ok: false, error })
+        this.#wake()
+      },
+      onEnd: (exit) => {
+        this.#end = Exit.isSuccess(exit) ? { ok: true } : { ok: false, error: pythonError(Cause.squash(exit.cause)) }
         this.#wake()
       }
-    )
+    })
   }
 
   #wake() {
@@ -178,7 +188,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   async next(timeout?: number | null): Promise<IteratorResult<T, undefined>> {
     const deadline = timeout == null ? undefined : Date.now() + Math.max(0, timeout) * 1000
     for (;;) {
-      if (this.#items.length > 0) return { done: false, value: this.#items.shift()! }
+      const item = this.#items.shift()
+      if (item !== undefined) {
+        if (item.ok) return { done: false, value: item.value }
+        throw item.error // a failed chunk, in its place; the iteration goes on after it, as Python's does
+      }
       const end = this.#end
       if (end !== undefined) {
         if (end.ok) return { done: true, value: undefined }
@@ -315,8 +329,7 @@ export class Pool {
 
   #imap<T>(ordered: boolean, f: Target.Target, iterable: Iterable<unknown>, options: MapCallOptions | undefined): IMapIterator<T> {
     this.#checkRunning()
-    return new IMapIterator<T>((onValues, onEnd) =>
-      this.#pool.unsafeImap(ordered, f, iterable, mapOptions<T>(options), onValues, onEnd))
+    return new IMapIterator<T>((sink) => this.#pool.unsafeImap(ordered, f, iterable, mapOptions<T>(options), sink))
   }
 
   /** Python's `_check_running`: the `Async` forms and `imap` raise at once on a pool that takes no work. */

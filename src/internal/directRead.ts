@@ -67,3 +67,29 @@ export const spinRead = (socket: Socket, received: (chunk: Buffer) => void): boo
   } while (performance.now() < until)
   return false
 }
+
+/**
+ * `spinRead` that gives up for a while when it keeps missing. Two processes
+ * that land on one CPU cannot help each other by spinning: the peer runs only
+ * once the spinner sleeps, so every spin is lost time. After a few misses in a
+ * row, the next reads wait in the event loop at once, then spinning is tried again.
+ */
+export class Spinner {
+  private misses = 0
+  private skip = 0
+
+  read(socket: Socket, received: (chunk: Buffer) => void): boolean {
+    if (this.skip > 0) {
+      this.skip--
+      return false
+    }
+    const hit = spinRead(socket, received)
+    if (hit) {
+      this.misses = 0
+    } else if (++this.misses >= 3) {
+      this.misses = 0
+      this.skip = 64
+    }
+    return hit
+  }
+}

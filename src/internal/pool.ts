@@ -4,18 +4,18 @@
  * back in order. Each operation exists as an Effect, and as an `unsafe`
  * callback form that the compat face uses on its per-task path.
  */
-import { Cause, Chunk, Duration, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
 import { InputError, SerializationError, ValueError } from "../Errors.js"
 import type { InvalidTargetError, UnportableFunctionError, WorkerStartupError } from "../Errors.js"
 import type * as Target from "../Target.js"
 import { decode, encode } from "./codec.js"
 import { keepingAlive } from "./keepAlive.js"
-import { type PoolCore, type PoolFunction, type Task, type TaskError, type TaskLimits, type TaskOutcome } from "./poolCore.js"
+import type { PoolCore, PoolFunction, Task, TaskError, TaskLimits, TaskOutcome } from "./poolCore.js"
 import * as P from "./poolProtocol.js"
 
 export const PoolTypeId: unique symbol = Symbol.for("effect-multiprocessing/Pool")
 
-/** What a task can fail with, besides the task's own failure (`RemoteError`). */
+/** What a call on a pool can fail with: its task's failure (`RemoteError` …), or why it could not run. */
 export type PoolError =
   | TaskError
   | ValueError
@@ -29,7 +29,7 @@ export interface TaskOptions<A = unknown, I = unknown> {
   readonly timeout?: Duration.DurationInput
   /** Soft limit, from the task's start: its `taskSignal()` is aborted (an Effect interrupted), `SoftTimeLimitExceeded`. */
   readonly softTimeout?: Duration.DurationInput
-  /** Encodes the arguments (for `apply`, the argument list; for maps, one item) before they travel. */
+  /** Encodes the arguments (for `apply`, the argument list; for maps, one item) before they travel. Synchronous for maps. */
   readonly input?: Schema.Schema<any, I, never>
   /** Decodes each result: validation, and class instances back for `Schema.Class`. */
   readonly output?: Schema.Schema<A, any, never>
@@ -44,7 +44,7 @@ export interface Progress {
 export interface MapOptions<A = unknown, I = unknown> extends TaskOptions<A, I> {
   /** Items per task. Maps default to Python's choice (about four tasks per worker); `imap` to 1. */
   readonly chunksize?: number
-  /** Called as chunks finish. */
+  /** Called as chunks finish; if it throws, the map fails with that (a defect). */
   readonly progress?: (progress: Progress) => void
 }
 
@@ -53,21 +53,33 @@ export type MapEvent<B> =
   | { readonly _tag: "Progress"; readonly done: number; readonly total: number }
   | { readonly _tag: "Done"; readonly results: ReadonlyArray<B> }
 
-const toMillis = (duration: Duration.DurationInput | undefined): number | undefined =>
-  duration === undefined ? undefined : Math.max(1, Math.ceil(Duration.toMillis(Duration.decode(duration))))
+/** Timers hold at most this many milliseconds (about 24.8 days); a longer limit is no limit. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1
 
-const limitsOf = (options: TaskOptions<any, any> | undefined): TaskLimits =>
-  options === undefined ? {} : { timeoutMs: toMillis(options.timeout), softTimeoutMs: toMillis(options.softTimeout) }
+/**
+ * A time limit in whole milliseconds: undefined for none (not given, infinite,
+ * or longer than a timer can hold); `ValueError` unless positive.
+ */
+export const limitMillis = (duration: Duration.DurationInput | undefined, name: string): Either.Either<number | undefined, ValueError> => {
+  if (duration === undefined) return Either.right(undefined)
+  const decoded = Duration.decodeUnknown(duration)
+  if (decoded._tag === "None") return Either.left(new ValueError({ message: `${name} must be a duration, got ${String(duration)}` }))
+  const millis = Duration.toMillis(decoded.value)
+  if (!(millis > 0)) return Either.left(new ValueError({ message: `${name} must be positive, got ${Duration.format(decoded.value)}` }))
+  return Either.right(millis > LONGEST_TIMER_MS ? undefined : Math.ceil(millis))
+}
+
+const limitsOf = (options: TaskOptions<any, any> | undefined): Either.Either<TaskLimits, ValueError> =>
+  options === undefined || (options.timeout === undefined && options.softTimeout === undefined)
+    ? Either.right({})
+    : Either.flatMap(limitMillis(options.timeout, "timeout"), (timeoutMs) =>
+      Either.map(limitMillis(options.softTimeout, "softTimeout"), (softTimeoutMs) => ({ timeoutMs, softTimeoutMs })))
 
 /** Input read into chunks; `error` is what the iterable threw, after the items before it. */
 interface Chunks {
   readonly chunks: Array<Array<unknown>>
   readonly total: number
   readonly error: InputError | undefined
-}
-
-interface PreparedMap extends Chunks {
-  readonly fn: PoolFunction
 }
 
 const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, processes: number): Chunks => {
@@ -84,11 +96,8 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
     }
     all = read
   }
-  let size = chunksize
-  if (size === undefined) {
-    // Python's: divmod(len(iterable), len(pool) * 4), rounded up.
-    size = Math.ceil(all.length / (processes * 4)) || 1
-  }
+  // Python's default: divmod(len(iterable), len(pool) * 4), rounded up.
+  const size = chunksize ?? (Math.ceil(all.length / (processes * 4)) || 1)
   // Python cuts chunks as it reads: when the input breaks, an unfinished chunk is never sent.
   const whole = error === undefined ? all.length : all.length - (all.length % size)
   const chunks: Array<Array<unknown>> = []
@@ -96,26 +105,44 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
   return { chunks, total: whole, error }
 }
 
-const encodePayload = (value: unknown, fn: PoolFunction): Effect.Effect<Uint8Array, SerializationError> =>
-  Effect.try({
-    try: () => encode(value),
-    catch: (error) =>
+/** Encodes a task's payload now; what the codec cannot carry is a `SerializationError`, and nothing is sent. */
+const encodeArgs = (value: unknown, fn: PoolFunction): Either.Either<Uint8Array, SerializationError> => {
+  try {
+    return Either.right(encode(value))
+  } catch (error) {
+    return Either.left(
       new SerializationError({
         message: `the arguments of ${fn.name} cannot be sent to a worker: ${(error as Error).message.replace(/\.$/, "")}. ` +
           "Arguments must be data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
       })
-  })
+    )
+  }
+}
 
-const decodeValue = (bytes: Buffer, fn: PoolFunction): Effect.Effect<unknown, SerializationError> =>
-  Effect.try({
-    try: () => decode(bytes),
-    catch: (error) => new SerializationError({ message: `the result of ${fn.name} could not be read: ${(error as Error).message}` })
-  })
+const decodeResult = (bytes: Buffer, fn: PoolFunction): Either.Either<unknown, SerializationError> => {
+  try {
+    return Either.right(decode(bytes))
+  } catch (error) {
+    return Either.left(new SerializationError({ message: `the result of ${fn.name} could not be read: ${(error as Error).message}` }))
+  }
+}
 
-const checkChunksize = (chunksize: number | undefined): Effect.Effect<void, ValueError> =>
+const checkChunksize = (chunksize: number | undefined): Either.Either<void, ValueError> =>
   chunksize !== undefined && !(Number.isInteger(chunksize) && chunksize >= 1)
-    ? Effect.fail(new ValueError({ message: `chunksize must be a whole number of at least 1, got ${chunksize}` }))
-    : Effect.void
+    ? Either.left(new ValueError({ message: `chunksize must be a whole number of at least 1, got ${chunksize}` }))
+    : Either.void
+
+/** How a run of chunks reports: values in order (or as they come), a failed chunk, the end. */
+interface ChunkSink<A> {
+  readonly onValues: (values: Array<A>) => void
+  /**
+   * Given: a failed chunk is reported here in its place and the others go on
+   * (Python's `IMapIterator`). Not given: the first failure ends the run, and
+   * the chunks not yet started are withdrawn (those running finish, as in Python).
+   */
+  readonly onFailure?: (error: PoolError) => void
+  readonly onEnd: (exit: Exit.Exit<void, PoolError | InputError>) => void
+}
 
 export class PoolImpl {
   readonly [PoolTypeId] = PoolTypeId
@@ -142,41 +169,33 @@ export class PoolImpl {
     })
   }
 
-  /** One task, settled through `resume`; interrupting the wait cancels it. */
-  private run(fn: PoolFunction, mode: number, payload: Uint8Array, limits: TaskLimits): Effect.Effect<Buffer, TaskError> {
-    return Effect.async<Buffer, TaskError>((resume) => {
-      const task = this.core.submit(fn, mode, payload, limits, (outcome) =>
-        resume(outcome.ok ? Effect.succeed(outcome.value) : Effect.fail(outcome.error)))
-      return Effect.sync(() => this.core.cancel([task]))
-    })
-  }
-
-  private encodeInput<I>(value: unknown, options: TaskOptions<any, I> | undefined): Effect.Effect<unknown, ParseResult.ParseError> {
-    return options?.input === undefined ? Effect.succeed(value) : Schema.encodeUnknown(options.input)(value)
-  }
-
   private decodeOutput<A>(value: unknown, options: TaskOptions<A, any> | undefined): Effect.Effect<A, ParseResult.ParseError> {
     return options?.output === undefined ? Effect.succeed(value as A) : Schema.decodeUnknown(options.output)(value)
   }
 
-  /** Python's `apply`: `target(...args)` in a worker. */
+  /** Python's `apply`: `target(...args)` in a worker. Interrupting it withdraws the task, or stops it running. */
   apply<F extends Target.AnyFunction, A = Target.Result<F>>(
     target: Target.Target<F>,
     args: Parameters<F>,
     options?: TaskOptions<A, any>
   ): Effect.Effect<A, PoolError> {
     return Effect.gen(this, function*() {
+      const limits = yield* limitsOf(options)
       const fn = yield* this.ready(target)
-      const payload = yield* encodePayload(yield* this.encodeInput(args, options), fn)
-      const bytes = yield* this.run(fn, P.APPLY, payload, limitsOf(options))
-      return yield* this.decodeOutput(yield* decodeValue(bytes, fn), options)
+      const encoded = options?.input === undefined ? args : yield* Schema.encodeUnknown(options.input)(args)
+      const payload = yield* encodeArgs(encoded, fn)
+      const bytes = yield* Effect.async<Buffer, TaskError>((resume) => {
+        const task = this.core.submit(fn, P.APPLY, payload, limits, (outcome) =>
+          resume(outcome.ok ? Effect.succeed(outcome.value) : Effect.fail(outcome.error)))
+        return Effect.sync(() => this.core.cancel([task]))
+      })
+      return yield* this.decodeOutput(yield* decodeResult(bytes, fn), options)
     })
   }
 
   /**
-   * `apply` for the compat face: the task is queued now, `onExit` called once
-   * when it settles. A failure before queuing (a closed pool, a function that
-   * cannot travel, arguments that cannot) is reported through `onExit` too.
+   * `apply` for the compat face, without a fiber per task: queued now,
+   * `onExit` called once when it settles (a failure before queuing, too).
    * The returned function withdraws the task.
    */
   unsafeApply(
@@ -185,131 +204,139 @@ export class PoolImpl {
     options: TaskOptions<any, any> | undefined,
     onExit: (exit: Exit.Exit<unknown, PoolError>) => void
   ): () => void {
-    const refusal = this.core.refusal()
-    if (refusal !== undefined) {
-      onExit(Exit.fail(refusal))
-      return () => {}
-    }
-    const known = this.core.knownFunction(target)
-    const prepared = known !== undefined && options?.input === undefined
-      ? tryEncode(args, known)
-      : Effect.runSyncExit(Effect.flatMap(this.ready(target), (fn) =>
-        Effect.map(Effect.flatMap(this.encodeInput(args, options), (value) => encodePayload(value, fn)), (payload) => ({ fn, payload }))))
+    // The common case (a function seen before, no options) without running an Effect.
+    const known = options === undefined && this.core.refusal() === undefined ? this.core.knownFunction(target) : undefined
+    const prepared: Exit.Exit<{ fn: PoolFunction; payload: Uint8Array; limits: TaskLimits }, PoolError> = known !== undefined
+      ? Either.match(encodeArgs(args, known), {
+        onLeft: (error) => Exit.fail(error),
+        onRight: (payload) => Exit.succeed({ fn: known, payload, limits: {} })
+      })
+      : Effect.runSyncExit(Effect.gen(this, function*() {
+        const limits = yield* limitsOf(options)
+        const fn = yield* this.ready(target)
+        const encoded = options?.input === undefined ? args : yield* Schema.encodeUnknown(options.input)(args)
+        return { fn, payload: yield* encodeArgs(encoded, fn), limits }
+      }))
     if (Exit.isFailure(prepared)) {
       onExit(prepared)
       return () => {}
     }
-    const { fn, payload } = prepared.value
-    const task = this.core.submit(fn, P.APPLY, payload, limitsOf(options), (outcome) => {
+    const { fn, limits, payload } = prepared.value
+    const task = this.core.submit(fn, P.APPLY, payload, limits, (outcome) => {
       if (!outcome.ok) return onExit(Exit.fail(outcome.error))
-      if (options?.output === undefined) {
-        let value: unknown
-        try {
-          value = decode(outcome.value)
-        } catch (error) {
-          return onExit(Exit.fail(new SerializationError({ message: `the result of ${fn.name} could not be read: ${(error as Error).message}` })))
-        }
-        return onExit(Exit.succeed(value))
-      }
-      onExit(Effect.runSyncExit(Effect.flatMap(decodeValue(outcome.value, fn), (value) => this.decodeOutput(value, options))))
+      const value = decodeResult(outcome.value, fn)
+      if (Either.isLeft(value)) return onExit(Exit.fail(value.left))
+      onExit(options?.output === undefined ? Exit.succeed(value.right) : Effect.runSyncExit(this.decodeOutput(value.right, options)))
     })
     return () => this.core.cancel([task])
   }
 
   /**
-   * Encodes and submits the chunks of a map one by one, so that the first
-   * workers start while the rest are encoded; calls `onChunk` with each
-   * chunk's index and outcome as it settles. Gives how to withdraw what is
-   * outstanding, or the failure to encode a chunk (then nothing stays submitted).
+   * Every map's work, with callbacks: reads and chunks the input, encodes and
+   * submits the chunks one by one (the first workers start while the rest are
+   * encoded), and reports their results through `sink`. Gives how to withdraw
+   * what is outstanding (stopping what runs).
    */
-  private submitChunks(
-    { chunks, fn }: PreparedMap,
+  private runChunks<A>(
     mode: number,
-    options: MapOptions<any, any> | undefined,
-    onChunk: (index: number, outcome: TaskOutcome) => void
-  ): Either.Either<() => void, PoolError> {
-    const limits = limitsOf(options)
-    const tasks: Array<Task> = []
-    let cancelled = false
-    const cancel = () => {
-      cancelled = true
-      this.core.cancel(tasks)
-    }
-    // A chunk may settle while the next is submitted (a failure cancels the rest): stop there.
-    for (let index = 0; index < chunks.length && !cancelled; index++) {
-      const chunk = chunks[index]
-      const payload = options?.input === undefined
-        ? Effect.runSyncExit(encodePayload(chunk, fn))
-        : Effect.runSyncExit(Effect.flatMap(Effect.forEach(chunk, (item) => this.encodeInput(item, options)), (encoded) => encodePayload(encoded, fn)))
-      if (Exit.isFailure(payload)) {
-        cancel()
-        return Either.left(Cause.squash(payload.cause) as PoolError)
-      }
-      tasks.push(this.core.submit(fn, mode, payload.value, limits, (outcome) => onChunk(index, outcome)))
-    }
-    return Either.right(cancel)
-  }
-
-  /** Reads and chunks the input of a map. */
-  private prepareMap(
+    ordered: boolean,
+    defaultChunksize: number | undefined,
     target: Target.Target,
     items: Iterable<unknown>,
-    options: MapOptions<any, any> | undefined,
-    defaultChunksize: number | undefined
-  ): Effect.Effect<PreparedMap, PoolError> {
-    return Effect.gen(this, function*() {
+    options: MapOptions<A, any> | undefined,
+    sink: ChunkSink<A>
+  ): () => void {
+    const nothing = () => {}
+    const setup = Effect.runSyncExit(Effect.gen(this, function*() {
       yield* checkChunksize(options?.chunksize)
+      const limits = yield* limitsOf(options)
       const fn = yield* this.ready(target)
-      return { fn, ...readChunks(items, options?.chunksize ?? defaultChunksize, this.core.size) }
-    })
+      return { fn, limits, ...readChunks(items, options?.chunksize ?? defaultChunksize, this.core.size) }
+    }))
+    if (Exit.isFailure(setup)) {
+      sink.onEnd(setup)
+      return nothing
+    }
+    const { chunks, error: inputError, fn, limits, total } = setup.value
+    const tasks: Array<Task> = []
+    const arrived = new Map<number, Either.Either<Array<unknown>, PoolError>>()
+    let next = 0
+    let done = 0
+    let ended = false
+    const end = (exit: Exit.Exit<void, PoolError | InputError>) => {
+      if (ended) return
+      ended = true
+      if (Exit.isFailure(exit)) this.core.cancel(tasks, false)
+      sink.onEnd(exit)
+    }
+    const deliver = (chunk: Either.Either<Array<unknown>, PoolError>) => {
+      if (Either.isLeft(chunk)) {
+        if (sink.onFailure === undefined) return end(Exit.fail(chunk.left))
+        return sink.onFailure(chunk.left)
+      }
+      done += chunk.right.length
+      try {
+        options?.progress?.({ done, total })
+      } catch (error) {
+        return end(Exit.die(error))
+      }
+      if (options?.output === undefined) return sink.onValues(chunk.right as Array<A>)
+      const decoded = Effect.runSyncExit(Effect.forEach(chunk.right, (value) => this.decodeOutput(value, options)))
+      if (Exit.isFailure(decoded)) return end(decoded)
+      sink.onValues(decoded.value)
+    }
+    const settle = (index: number, outcome: TaskOutcome) => {
+      if (ended) return
+      const chunk = outcome.ok ? decodeResult(outcome.value, fn) as Either.Either<Array<unknown>, PoolError> : Either.left(outcome.error)
+      if (ordered) {
+        arrived.set(index, chunk)
+        while (!ended && arrived.has(next)) {
+          const first = arrived.get(next)!
+          arrived.delete(next++)
+          deliver(first)
+        }
+      } else {
+        next++
+        deliver(chunk)
+      }
+      if (next === chunks.length) end(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
+    }
+    const encodeItem = options?.input === undefined ? undefined : Schema.encodeUnknownEither(options.input)
+    for (let index = 0; index < chunks.length && !ended; index++) {
+      const chunk = encodeItem === undefined ? Either.right(chunks[index]) : Either.all(chunks[index].map((item) => encodeItem(item)))
+      const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn))
+      if (Either.isLeft(payload)) {
+        end(Exit.fail(payload.left))
+        break
+      }
+      tasks.push(this.core.submit(fn, mode, payload.right, limits, (outcome) => settle(index, outcome)))
+    }
+    if (chunks.length === 0) end(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
+    return () => {
+      ended = true
+      this.core.cancel(tasks)
+    }
   }
 
   private mapMode<A>(
     mode: number,
     target: Target.Target,
     items: Iterable<unknown>,
-    options: MapOptions<A, any> | undefined,
-    onProgress?: (progress: Progress) => void
+    options: MapOptions<A, any> | undefined
   ): Effect.Effect<Array<A>, PoolError | InputError> {
-    return Effect.gen(this, function*() {
-      const prepared = yield* this.prepareMap(target, items, options, undefined)
-      const { chunks, error: inputError, fn, total } = prepared
-      const offsets: Array<number> = []
-      chunks.reduce((at, chunk) => (offsets.push(at), at + chunk.length), 0)
-      const raw: Array<unknown> = new Array(total)
-      if (chunks.length > 0) {
-        yield* Effect.async<void, PoolError>((resume) => {
-          let remaining = chunks.length
-          let done = 0
-          let failed = false
-          const submitted = this.submitChunks(prepared, mode, options, (index, outcome) => {
-            if (failed) return
-            const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, fn)) : Exit.fail(outcome.error)
-            if (Exit.isFailure(values)) {
-              failed = true
-              cancel()
-              return resume(values)
-            }
-            const chunk = values.value as Array<unknown>
-            for (let i = 0; i < chunk.length; i++) raw[offsets[index] + i] = chunk[i]
-            done += chunk.length
-            options?.progress?.({ done, total })
-            onProgress?.({ done, total })
-            if (--remaining === 0) resume(Effect.void)
-          })
-          if (Either.isLeft(submitted)) return resume(Effect.fail(submitted.left))
-          const cancel = submitted.right
-          return Effect.sync(cancel)
-        })
-      }
-      if (inputError !== undefined) return yield* inputError
-      return options?.output === undefined
-        ? raw as Array<A>
-        : yield* Effect.forEach(raw, (value) => this.decodeOutput(value, options))
+    return Effect.async<Array<A>, PoolError | InputError>((resume) => {
+      const results: Array<A> = []
+      const cancel = this.runChunks(mode, true, undefined, target, items, options, {
+        onValues: (values) => {
+          for (const value of values) results.push(value)
+        },
+        onEnd: (exit) => resume(Exit.isSuccess(exit) ? Effect.succeed(results) : Exit.failCause(exit.cause))
+      })
+      return Effect.sync(cancel)
     })
   }
 
-  /** Python's `map`: `target(item)` for every item, results in order. */
+  /** Python's `map`: `target(item)` for every item, results in order; it fails at the first failed chunk. */
   map<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
@@ -333,83 +360,37 @@ export class PoolImpl {
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any>
   ): Stream.Stream<MapEvent<A>, PoolError | InputError> {
-    return Stream.asyncScoped<MapEvent<A>, PoolError | InputError>((emit) =>
-      Effect.forkScoped(
-        this.mapMode<A>(P.MAP, target, items, options, (progress) => void emit.single({ _tag: "Progress", ...progress })).pipe(
-          Effect.matchEffect({
-            onFailure: (error) => Effect.promise(() => emit.fail(error)),
-            onSuccess: (results) => Effect.promise(() => emit.single({ _tag: "Done", results }).then(() => emit.end()))
-          })
-        )
-      ), "unbounded")
+    return Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
+      const results: Array<A> = []
+      return Effect.sync(this.runChunks(P.MAP, true, undefined, target, items, {
+        ...options,
+        progress: (progress) => {
+          options?.progress?.(progress)
+          void emit.single({ _tag: "Progress", ...progress })
+        }
+      }, {
+        onValues: (values) => {
+          for (const value of values) results.push(value)
+        },
+        onEnd: (exit) =>
+          void (Exit.isSuccess(exit) ? emit.single({ _tag: "Done", results }).then(() => emit.end()) : emit.halt(exit.cause))
+      }))
+    }, "unbounded")
   }
 
   /**
-   * `imap`'s work, with callbacks: prepares and submits now, then calls
-   * `onValues` with each run of results (in order, or as they come when not
-   * `ordered`) and `onEnd` once. Gives how to withdraw what is outstanding.
+   * `imap` for the compat face: submits now; `onValues` hears each run of
+   * results, `onFailure` each failed chunk in its place (the rest go on, as
+   * Python's iterator does), `onEnd` the end. Gives how to withdraw the rest.
    */
   unsafeImap<A>(
     ordered: boolean,
     target: Target.Target,
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined,
-    onValues: (values: Array<A>) => void,
-    onEnd: (exit: Exit.Exit<void, PoolError | InputError>) => void
+    sink: ChunkSink<A>
   ): () => void {
-    const preparation = Effect.runSyncExit(this.prepareMap(target, items, options, 1))
-    if (Exit.isFailure(preparation)) {
-      onEnd(preparation)
-      return () => {}
-    }
-    const prepared = preparation.value
-    const { chunks, error: inputError, total } = prepared
-    const end = () => onEnd(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
-    if (chunks.length === 0) {
-      end()
-      return () => {}
-    }
-    const arrived = new Map<number, Array<unknown>>()
-    let next = 0
-    let done = 0
-    let failed = false
-    let cancel = () => {}
-    const fail = (exit: Exit.Failure<unknown, PoolError>) => {
-      failed = true
-      cancel()
-      onEnd(Exit.failCause(exit.cause))
-    }
-    const deliver = (values: Array<unknown>) => {
-      done += values.length
-      options?.progress?.({ done, total })
-      if (options?.output === undefined) return onValues(values as Array<A>)
-      const decoded = Effect.runSyncExit(Effect.forEach(values, (value) => this.decodeOutput(value, options)))
-      if (Exit.isFailure(decoded)) return fail(decoded)
-      onValues(decoded.value)
-    }
-    const submitted = this.submitChunks(prepared, P.MAP, options, (index, outcome) => {
-      if (failed) return
-      const values = outcome.ok ? Effect.runSyncExit(decodeValue(outcome.value, prepared.fn)) : Exit.fail(outcome.error)
-      if (Exit.isFailure(values)) return fail(values)
-      if (ordered) {
-        arrived.set(index, values.value as Array<unknown>)
-        while (!failed && arrived.has(next)) {
-          const chunk = arrived.get(next)!
-          arrived.delete(next++)
-          deliver(chunk)
-        }
-      } else {
-        next++
-        deliver(values.value as Array<unknown>)
-      }
-      if (!failed && next === chunks.length) end()
-    })
-    if (Either.isLeft(submitted)) {
-      onEnd(Exit.fail(submitted.left))
-      return () => {}
-    }
-    cancel = submitted.right
-    return () => cancel()
+    return this.runChunks(P.MAP, ordered, 1, target, items, options, sink)
   }
 
   private imapMode<A>(
@@ -418,20 +399,14 @@ export class PoolImpl {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return Stream.async<A, PoolError | InputError>((emit) => {
-      const cancel = this.unsafeImap(
-        ordered,
-        target,
-        items,
-        options,
-        (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
-        (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
-      )
-      return Effect.sync(cancel)
-    }, "unbounded")
+    return Stream.async<A, PoolError | InputError>((emit) =>
+      Effect.sync(this.runChunks(P.MAP, ordered, 1, target, items, options, {
+        onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
+        onEnd: (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+      })), "unbounded")
   }
 
-  /** Python's `imap`: results in order, as they are ready. */
+  /** Python's `imap`: results in order, as they are ready; the Stream fails at the first failed chunk. */
   imap<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
@@ -482,7 +457,9 @@ export class PoolImpl {
   shrink(n: number): Effect.Effect<void, ValueError> {
     return Effect.suspend(() => {
       if (!Number.isInteger(n) || n < 1 || n >= this.core.size) {
-        return Effect.fail(new ValueError({ message: `shrink(n) needs a whole n from 1 to ${this.core.size - 1} (the pool has ${this.core.size} workers), got ${n}` }))
+        return Effect.fail(
+          new ValueError({ message: `shrink(n) needs a whole n from 1 to ${this.core.size - 1} (the pool has ${this.core.size} workers), got ${n}` })
+        )
       }
       return Effect.sync(() => this.core.shrink(n))
     })
@@ -490,13 +467,5 @@ export class PoolImpl {
 
   toString() {
     return `<Pool processes=${this.core.size} state=${this.core.state}>`
-  }
-}
-
-const tryEncode = (args: ReadonlyArray<unknown>, fn: PoolFunction): Exit.Exit<{ fn: PoolFunction; payload: Uint8Array }, SerializationError> => {
-  try {
-    return Exit.succeed({ fn, payload: encode(args) })
-  } catch {
-    return Effect.runSyncExit(Effect.map(encodePayload(args, fn), (payload) => ({ fn, payload })))
   }
 }

@@ -19,7 +19,7 @@
  * Callbacks, not Effects: this is the per-task path, and both faces wrap it.
  */
 import { constants as osConstants } from "node:os"
-import { Effect } from "effect"
+import { Effect, Ref } from "effect"
 import {
   InvalidTargetError,
   type ProcessError,
@@ -36,7 +36,7 @@ import {
 import type { MultiprocessingService, WorkerHandle } from "../Multiprocessing.js"
 import * as Target from "../Target.js"
 import { decode, encodeLean, type ErrorData } from "./codec.js"
-import { spinRead } from "./directRead.js"
+import { Spinner } from "./directRead.js"
 import { currentIdentity, nextChildIdentity } from "./currentProcess.js"
 import { FrameDecoder } from "./framing.js"
 import { extractHandles } from "./handles.js"
@@ -55,6 +55,7 @@ export type TaskError =
   | Terminated
   | SerializationError
   | InvalidTargetError
+  | ValueError
 
 export type TaskOutcome = { readonly ok: true; readonly value: Buffer } | { readonly ok: false; readonly error: TaskError }
 
@@ -82,6 +83,8 @@ export interface PoolFunction {
   readonly id: number
   readonly name: string
   readonly define: Buffer
+  /** Its recent time per task, once measured: how far ahead a worker may be sent its tasks. */
+  paceMs: number | undefined
 }
 
 export interface Task {
@@ -94,18 +97,31 @@ export interface Task {
   /** Undefined once settled (answered, failed, cancelled). */
   done: ((outcome: TaskOutcome) => void) | undefined
   worker: WorkerRecord | undefined
+  /** What it adds to its worker's backlog: its function's pace when it was sent. */
+  costMs: number
 }
 
-/** Keep each worker this far ahead, in milliseconds of its recent pace per task. */
+/**
+ * Keep each worker this far ahead, in milliseconds of its tasks' recent pace:
+ * quick tasks go many at a time; a task of a function not yet measured, or
+ * slower than this, goes only to a worker with nothing in hand, so that it
+ * never waits behind a long one while another worker could start it.
+ */
 const BUSY_AHEAD_MS = 2
-const MIN_WINDOW = 2
 const MAX_WINDOW = 1024
-const FIRST_WINDOW = 4
+/** What a task of an unmeasured function is guessed to cost, when workers are compared. */
+const UNKNOWN_COST_MS = 10
+/** A batch of tasks for one worker is written once it holds this many bytes. */
+const BATCH_BYTES = 16 * 1024 * 1024
+/** Distinct inline functions remembered by their source (a fresh closure per call has the same source). */
+const MAX_INLINE_SOURCES = 1024
 /** A worker that has not answered for this long while it has tasks is running a long one. */
 const STALLED_MS = 5
 const MAX_STARTUP_FAILURES = 3
 /** A cancelled task still running after this long is stopped with its worker. */
 const CANCEL_GRACE_MS = 200
+/** A worker that could not be spawned is tried again after this long. */
+const SPAWN_RETRY_MS = 100
 /** Terminated workers still alive after this long are killed. */
 const TERMINATE_GRACE_MS = 1000
 
@@ -131,9 +147,11 @@ class WorkerRecord {
   /** Why the pool killed it, for the task it was running. */
   killedFor: { readonly task: Task; readonly error: TaskError | undefined } | undefined
   initError: ErrorData | undefined
-  perTaskMs = 0
+  /** It has answered a task: it started well, whatever happens to it later. */
+  answered = false
   busySince = 0
-  window = FIRST_WINDOW
+  /** The summed cost of its unanswered tasks. */
+  backlogMs = 0
   hardTimer: ReturnType<typeof setTimeout> | undefined
   timedTask: Task | undefined
 
@@ -146,11 +164,13 @@ class WorkerRecord {
 
 export class PoolCore {
   private readonly workers = new Set<WorkerRecord>()
+  private readonly spinner = new Spinner()
   private pending: Array<Task | undefined> = []
   private pendingHead = 0
   private nextTaskId = 1
   private nextFunctionId = 1
   private readonly inlineFunctions = new WeakMap<Function, PoolFunction>()
+  private readonly inlineSources = new Map<string, PoolFunction>()
   private readonly moduleFunctions = new Map<string, PoolFunction>()
   private outstanding = 0
   private dispatchScheduled = false
@@ -182,7 +202,7 @@ export class PoolCore {
     return [...this.workers].filter((worker) => !worker.closing).map((worker) => worker.pid)
   }
 
-  /** The function `target` names, if it was registered already. */
+  /** The function `target` names, if it was registered already (an inline one by identity: the cheap check). */
   knownFunction(target: Target.Target): PoolFunction | undefined {
     return Target.isModuleTarget(target)
       ? this.moduleFunctions.get(moduleKey(target))
@@ -191,19 +211,30 @@ export class PoolCore {
       : undefined
   }
 
-  /** The function `target` names, checked and registered once. */
+  /** The function `target` names, checked and registered once: a module export by URL, an inline function by its source. */
   functionFor(target: Target.Target): Effect.Effect<PoolFunction, UnportableFunctionError | InvalidTargetError> {
     return Effect.suspend(() => {
       const known = this.knownFunction(target)
       if (known !== undefined) return Effect.succeed(known)
+      const source = typeof target === "function" ? `${target.name}\0${Function.prototype.toString.call(target)}` : undefined
+      const same = source === undefined ? undefined : this.inlineSources.get(source)
+      if (same !== undefined) {
+        this.inlineFunctions.set(target as Function, same)
+        return Effect.succeed(same)
+      }
       return Effect.gen(this, function*() {
         const spec = yield* targetSpec(target, "task")
         const { target: prepared, typescriptLoader } = yield* prepareTarget(spec)
         const id = this.nextFunctionId++
         const message: P.DefineMessage = { id, target: prepared, ...(typescriptLoader === undefined ? {} : { typescriptLoader }) }
-        const fn: PoolFunction = { id, name: prepared.name, define: P.controlFrame(P.DEFINE, encodeLean(message)) }
-        if (Target.isModuleTarget(target)) this.moduleFunctions.set(moduleKey(target), fn)
-        else this.inlineFunctions.set(target as Function, fn)
+        const fn: PoolFunction = { id, name: prepared.name, define: P.controlFrame(P.DEFINE, encodeLean(message)), paceMs: undefined }
+        if (Target.isModuleTarget(target)) {
+          this.moduleFunctions.set(moduleKey(target), fn)
+        } else {
+          this.inlineFunctions.set(target as Function, fn)
+          if (this.inlineSources.size >= MAX_INLINE_SOURCES) this.inlineSources.clear()
+          this.inlineSources.set(source!, fn)
+        }
         return fn
       })
     })
@@ -216,7 +247,10 @@ export class PoolCore {
     return undefined
   }
 
-  /** Queues a task; `done` is called once, unless the task is cancelled first. */
+  /**
+   * Queues a task; `done` is called once (never before `submit` returns),
+   * unless the task is cancelled first. A pool that takes no more work fails it.
+   */
   submit(fn: PoolFunction, mode: number, payload: Uint8Array, limits: TaskLimits, done: (outcome: TaskOutcome) => void): Task {
     const task: Task = {
       id: this.nextTaskId,
@@ -226,7 +260,14 @@ export class PoolCore {
       softMs: limits.softTimeoutMs ?? this.settings.softTimeoutMs ?? 0,
       hardMs: limits.timeoutMs ?? this.settings.timeoutMs ?? 0,
       done,
-      worker: undefined
+      worker: undefined,
+      costMs: 0
+    }
+    const refusal = this.refusal()
+    if (refusal !== undefined) {
+      task.done = undefined
+      queueMicrotask(() => done({ ok: false, error: refusal }))
+      return task
     }
     this.nextTaskId = this.nextTaskId >= 0xffffffff ? 1 : this.nextTaskId + 1
     this.pending.push(task)
@@ -240,17 +281,21 @@ export class PoolCore {
     // The only task in flight: its result is often back within microseconds, sooner read than waited for.
     const worker = task.worker
     if (this.outstanding === 1 && worker !== undefined && worker.handle.channel.writableLength === 0) {
-      spinRead(worker.handle.channel, (chunk) => this.received(worker, chunk))
+      // Handled after `submit` returns: a caller's callbacks never run inside its own call.
+      this.spinner.read(worker.handle.channel, (chunk) => queueMicrotask(() => this.received(worker, chunk)))
     }
     return task
   }
 
   /**
    * Withdraws tasks: dropped if not yet sent, skipped by their worker if not
-   * started (one message per worker, so that none starts between two), the
-   * worker stopped if one is running.
+   * started (one message per worker, so that none starts between two). With
+   * `stopRunning` (an interruption), a task already running is stopped too:
+   * an asynchronous one lets go when told, a synchronous one cannot hear, so
+   * its worker is killed after a grace period. Without (a map failed
+   * elsewhere), a running task finishes, as in Python, and its result is dropped.
    */
-  cancel(tasks: Iterable<Task>): void {
+  cancel(tasks: Iterable<Task>, stopRunning = true): void {
     const sent = new Map<WorkerRecord, Array<number>>()
     for (const task of tasks) {
       if (task.done === undefined) continue
@@ -265,8 +310,7 @@ export class PoolCore {
     for (const [worker, ids] of sent) {
       worker.handle.channel.write(cancelFrame(ids))
       const running = worker.inflight.values().next().value as Task | undefined
-      if (running === undefined || running.done !== undefined) continue
-      // Running (or about to): an asynchronous task lets go at once; a synchronous one cannot hear, so its worker goes.
+      if (!stopRunning || !worker.ready || running === undefined || running.done !== undefined) continue
       setTimeout(() => {
         if (worker.inflight.values().next().value === running) this.kill(worker, running, undefined)
       }, CANCEL_GRACE_MS).unref()
@@ -285,7 +329,14 @@ export class PoolCore {
     if (done === undefined) return
     task.done = undefined
     this.settled()
-    done(outcome)
+    try {
+      done(outcome)
+    } catch (error) {
+      // A caller's bug: it surfaces as theirs, and the rest of this frame's results are still delivered.
+      queueMicrotask(() => {
+        throw error
+      })
+    }
   }
 
   /** While tasks are outstanding the workers keep this process alive; idle ones do not. */
@@ -294,7 +345,7 @@ export class PoolCore {
   }
 
   private anyIdle(): boolean {
-    for (const worker of this.workers) if (worker.inflight.size === 0 && this.accepts(worker, 0)) return true
+    for (const worker of this.workers) if (worker.inflight.size === 0 && this.open(worker, 0)) return true
     return false
   }
 
@@ -307,28 +358,38 @@ export class PoolCore {
     })
   }
 
-  private accepts(worker: WorkerRecord, now: number): boolean {
-    if (worker.closing || worker.inflight.size >= worker.window) return false
-    // Busy with one long task: it takes no more, so that an idle worker, or its own next turn, serves sooner.
+  /** Whether a worker takes tasks at all now. */
+  private open(worker: WorkerRecord, now: number): boolean {
+    if (worker.closing) return false
+    // Silent for a while with work in hand: it runs a long task; the others, or its own next turn, serve sooner.
     if (worker.inflight.size > 0 && now - worker.busySince > STALLED_MS) return false
     const max = this.settings.maxtasksperchild
     return max === undefined || worker.assigned < max
   }
 
-  /** Sends queued tasks to workers with room, the least loaded first, then one frame per worker. */
+  /**
+   * Sends queued tasks, in order, each to the open worker with the least
+   * backlog that has room for it (see BUSY_AHEAD_MS); then one frame per worker.
+   */
   private dispatch() {
     if (this.pendingHead >= this.pending.length) return
     const now = performance.now()
-    const open = [...this.workers].filter((worker) => this.accepts(worker, now))
+    const open = [...this.workers].filter((worker) => this.open(worker, now))
     while (open.length > 0 && this.pendingHead < this.pending.length) {
       const task = this.pending[this.pendingHead]!
+      if (task.done === undefined) { // cancelled while queued
+        this.pending[this.pendingHead++] = undefined
+        continue
+      }
+      const room = windowOf(task.fn)
+      let best: WorkerRecord | undefined
+      for (const worker of open) {
+        if (worker.inflight.size < room && (best === undefined || worker.backlogMs < best.backlogMs)) best = worker
+      }
+      if (best === undefined) break // it waits, and so do those behind it, for a worker with room
       this.pending[this.pendingHead++] = undefined
-      if (task.done === undefined) continue // cancelled while queued
-      let least = 0
-      for (let i = 1; i < open.length; i++) if (open[i].inflight.size < open[least].inflight.size) least = i
-      const worker = open[least]
-      this.assign(task, worker)
-      if (!this.accepts(worker, now)) open.splice(least, 1)
+      this.assign(task, best)
+      if (!this.open(best, now)) open.splice(open.indexOf(best), 1)
     }
     if (this.pendingHead >= this.pending.length) {
       this.pending = []
@@ -350,6 +411,8 @@ export class PoolCore {
     }
     const wasIdle = worker.inflight.size === 0
     task.worker = worker
+    task.costMs = task.fn.paceMs ?? UNKNOWN_COST_MS
+    worker.backlogMs += task.costMs
     worker.inflight.set(task.id, task)
     worker.assigned++
     worker.out.add((into, at) => {
@@ -358,6 +421,7 @@ export class PoolCore {
       into[at + 8] = task.mode
       into.writeUInt32BE(task.softMs, at + 9)
     }, task.payload)
+    if (worker.out.byteLength >= BATCH_BYTES) worker.handle.channel.write(worker.out.take())
     if (wasIdle) {
       worker.busySince = performance.now()
       if (worker.ready) this.armHardLimit(worker)
@@ -416,6 +480,7 @@ export class PoolCore {
       const { args, placeholders, sockets } = extractHandles(init?.args ?? [])
       const parent = currentIdentity()
       let record: WorkerRecord | undefined
+      const settings = Effect.runSync(Ref.get(this.mp.settings))
       return this.mp.spawnWorker({
         target: init?.target ?? NOOP_INITIALIZER,
         args,
@@ -430,7 +495,7 @@ export class PoolCore {
           identity: identity.identity,
           parentPid: process.pid,
           parentName: parent.name,
-          executable: currentIdentity().executable
+          executable: settings.executable
         },
         onExit: (code) => {
           if (record === undefined) return
@@ -473,7 +538,6 @@ export class PoolCore {
     switch (frame[0]) {
       case P.READY:
         worker.ready = true
-        this.startupFailures = 0
         worker.busySince = performance.now()
         return this.armHardLimit(worker)
       case P.INIT_FAILED:
@@ -488,22 +552,26 @@ export class PoolCore {
   }
 
   private onResults(worker: WorkerRecord, frame: Buffer) {
-    let count = 0
+    const answered: Array<Task> = []
     P.forEachItem(frame, (at, end) => {
       const id = frame.readUInt32BE(at)
       const task = worker.inflight.get(id)
       if (task === undefined) return
       worker.inflight.delete(id)
-      count++
+      worker.backlogMs = worker.inflight.size === 0 ? 0 : worker.backlogMs - task.costMs
+      answered.push(task)
       const status = frame[at + 4]
       const payload = frame.subarray(at + P.RESULT_HEADER, end)
       if (task.done !== undefined) this.finish(task, this.outcome(worker, task, status, payload))
     })
-    if (count > 0) {
+    if (answered.length > 0) {
+      if (!worker.answered) {
+        worker.answered = true
+        this.startupFailures = 0
+      }
       const now = performance.now()
-      const perTask = (now - worker.busySince) / count
-      worker.perTaskMs = worker.perTaskMs === 0 ? perTask : worker.perTaskMs * 0.7 + perTask * 0.3
-      worker.window = Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.ceil(BUSY_AHEAD_MS / Math.max(worker.perTaskMs, 0.001))))
+      const perTask = (now - worker.busySince) / answered.length
+      for (const task of answered) task.fn.paceMs = task.fn.paceMs === undefined ? perTask : task.fn.paceMs * 0.7 + perTask * 0.3
       worker.busySince = now
     }
     this.armHardLimit(worker)
@@ -566,12 +634,14 @@ export class PoolCore {
     const signal = code < 0 ? signalNames[-code] ?? `signal ${-code}` : null
     const unanswered = [...worker.inflight.values()]
     worker.inflight.clear()
-    if (!worker.ready) {
+    // Dying before it is ready, or once ready but before it answered anything with nothing in hand (an
+    // initializer's asynchronous leftovers), is failing at start-up; dying with a task in hand is that task's.
+    if (!worker.ready || (!worker.answered && unanswered.length === 0 && !worker.closing)) {
       if (worker.closing || this.state === "terminated") return this.afterGone(unanswered)
       this.startupFailures++
       const why = worker.initError !== undefined
         ? `its initializer raised ${worker.initError.name}: ${worker.initError.message}`
-        : `it exited with ${signal ?? `code ${code}`} before it was ready`
+        : `it exited with ${signal ?? `code ${code}`} ${worker.ready ? "before its first task" : "before it was ready"}`
       if (this.startupFailures >= MAX_STARTUP_FAILURES) {
         this.break(new WorkerStartupError({
           message: `pool workers keep failing at start-up (${this.startupFailures} in a row; the last: ${why}); ` +
@@ -623,6 +693,9 @@ export class PoolCore {
         this.startupFailures++
         if (this.startupFailures >= MAX_STARTUP_FAILURES) {
           this.break(new WorkerStartupError({ message: `pool workers cannot be started: ${String(started.cause)}`, failures: this.startupFailures }))
+        } else {
+          // The system refused a process for now (EAGAIN …): try again shortly; queued tasks wait for it.
+          setTimeout(() => this.replenish(), SPAWN_RETRY_MS).unref()
         }
         return
       }
@@ -631,11 +704,14 @@ export class PoolCore {
 
   private break(error: WorkerStartupError) {
     this.broken = error
+    this.failOutstanding(error)
+    for (const worker of this.workers) this.kill(worker, undefined, undefined)
+  }
+
+  /** Fails every task queued or in a worker's hands. */
+  private failOutstanding(error: TaskError) {
     this.failPending(error)
-    for (const worker of this.workers) {
-      for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
-      this.kill(worker, undefined, undefined)
-    }
+    for (const worker of this.workers) for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
   }
 
   private failPending(error: TaskError) {
@@ -656,10 +732,8 @@ export class PoolCore {
   terminate(): void {
     if (this.state === "terminated") return
     this.state = "terminated"
-    const error = new Terminated({ message: "the pool was terminated before this task finished" })
-    this.failPending(error)
+    this.failOutstanding(new Terminated({ message: "the pool was terminated before this task finished" }))
     for (const worker of this.workers) {
-      for (const task of worker.inflight.values()) this.finish(task, { ok: false, error })
       worker.closing = true
       worker.handle.signal("SIGTERM")
     }
@@ -697,6 +771,10 @@ export class PoolCore {
     this.dispatch()
   }
 }
+
+/** How many unanswered tasks a worker may hold for a task of `fn` to be sent to it (see BUSY_AHEAD_MS). */
+const windowOf = (fn: PoolFunction): number =>
+  fn.paceMs === undefined || fn.paceMs >= BUSY_AHEAD_MS ? 1 : Math.min(MAX_WINDOW, Math.ceil(BUSY_AHEAD_MS / Math.max(fn.paceMs, 0.001)))
 
 const moduleKey = (target: Target.ModuleTarget) => {
   const { exportName, url } = target[Target.ModuleTargetTypeId]

@@ -8,6 +8,7 @@
  * Plain Node only: the worker loop runs in the child bootstrap, before (and
  * mostly without) Effect.
  */
+import { header } from "./framing.js"
 
 /** Where a task running in a worker finds its AbortSignal: a function on `globalThis` (see `Pool.taskSignal`). */
 export const TASK_SIGNAL_KEY = Symbol.for("effect-multiprocessing/taskSignal")
@@ -98,10 +99,11 @@ export class ItemFrameWriter {
   }
 
   take(): Buffer {
-    const body = Buffer.allocUnsafe(5 + this.size)
-    body.writeInt32BE(1 + this.size, 0)
-    body[4] = this.kind
-    let at = 5
+    const head = header(1 + this.size) // beyond 2 GiB, the long form
+    const body = Buffer.allocUnsafe(head.byteLength + 1 + this.size)
+    body.set(head, 0)
+    body[head.byteLength] = this.kind
+    let at = head.byteLength + 1
     for (const chunk of this.chunks) {
       body.set(chunk, at)
       at += chunk.byteLength

@@ -2,10 +2,9 @@
  * A pool worker's loop: the child bootstrap runs it instead of a target when
  * the Start message says the child is a pool worker. The initializer (the
  * Start message's target) runs first; then tasks arrive on the control
- * channel, run one at a time in the order sent, and their results go back in
- * batches: everything that finished while the loop ran without waiting leaves
- * in one write (at least every millisecond), so a stream of small tasks costs a
- * wake-up per batch, not per task.
+ * channel, many to a frame, and run one at a time in the order sent. A task's
+ * result is written before the next task starts, straight to the socket: the
+ * pool can then tell which task a dying worker was running.
  *
  * A task that returns a Promise or an Effect holds the loop until it settles,
  * or until its soft time limit: then its signal is aborted (an Effect is
@@ -16,7 +15,8 @@
  */
 import type { Socket } from "node:net"
 import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec.js"
-import { spinRead } from "../directRead.js"
+import { writeSync } from "node:fs"
+import { descriptorOf, Spinner } from "../directRead.js"
 import { FrameDecoder } from "../framing.js"
 import * as P from "../poolProtocol.js"
 import { CONTROL_FD, type StartMessage } from "../protocol.js"
@@ -32,8 +32,6 @@ interface Task {
 
 type Loaded = { readonly fn: Target } | { readonly error: ErrorData } | Promise<void>
 
-/** Results wait at most this long for company before they leave. */
-const FLUSH_MS = 1
 
 /**
  * `exit` is the bootstrap's: it lets queue items and connections still
@@ -54,6 +52,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   /** The task holding the loop while it settles, and how to let go of it. */
   let waiting: { readonly id: number; readonly abandon: (status: number) => void } | undefined
   let abort: AbortController | undefined
+  const initialized = initialize()
   ;(globalThis as Record<symbol, unknown>)[P.TASK_SIGNAL_KEY] = () => (abort ??= new AbortController()).signal
 
   const reply = (id: number, status: number, payload?: Uint8Array) =>
@@ -62,9 +61,27 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       into[at + 4] = status
     }, payload)
   const replyError = (id: number, status: number, error: unknown) => reply(id, status, encodeLean(errorToData(error)))
+  /**
+   * Sends the results gathered so far. Directly, when nothing waits in Node's
+   * buffer before them: a task must not start while the results of those
+   * before it are unsent, since the pool counts the oldest unanswered task as
+   * the one running when a worker dies.
+   */
   const flush = () => {
-    if (results.count > 0) channel.write(results.take())
+    if (results.count === 0) return
+    const frame = results.take()
+    const fd = descriptorOf(channel)
+    if (fd === undefined || channel.writableLength > 0) return void channel.write(frame)
+    let written = 0
+    try {
+      written = writeSync(fd, frame)
+    } catch {
+      // EAGAIN (the pool is behind): Node's buffer takes it all
+    }
+    if (written < frame.byteLength) channel.write(frame.subarray(written))
   }
+  // A task that ends the process (process.exit, an uncaught throw) leaves no result of its own, but those before it go.
+  process.on("exit", flush)
 
   const define = (message: P.DefineMessage) => {
     if (message.target._tag === "Inline") {
@@ -75,9 +92,11 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       }
       return
     }
+    const target = message.target
     functions.set(
       message.id,
-      loadModuleTarget(message.target, message.typescriptLoader).then(
+      // As in Python, the initializer has run before any task's module is imported.
+      initialized.then(() => loadModuleTarget(target, message.typescriptLoader)).then(
         (fn) => void functions.set(message.id, { fn }),
         (error) => void functions.set(message.id, { error: errorToData(error) })
       )
@@ -102,14 +121,17 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
         for (let at = 1; at + 4 <= frame.byteLength; at += 4) {
           const id = frame.readUInt32BE(at)
           if (waiting?.id === id) waiting.abandon(P.CANCELLED)
-          else cancelled.add(id)
+          else if (queue.some((task) => task.id === id)) cancelled.add(id)
         }
         return
     }
   }
 
-  const onData = (chunk: Buffer) => {
+  const feed = (chunk: Buffer) => {
     for (const frame of frames.push(chunk)) onFrame(frame)
+  }
+  const onData = (chunk: Buffer) => {
+    feed(chunk)
     pump()
   }
 
@@ -151,7 +173,10 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if ("error" in loaded) return void reply(task.id, P.LOAD_FAILED, encodeLean(loaded.error))
     if (holdsHandles(task.payload) && !hasHandleCodec()) {
       // Shared primitives among the arguments: the library revives them (loaded once, here).
-      return import(new URL("../revive.js", import.meta.url).href).then(() => run(task))
+      return import(new URL("../revive.js", import.meta.url).href).then(
+        () => run(task),
+        (error) => void replyError(task.id, P.LOAD_FAILED, error)
+      )
     }
     let input: unknown
     try {
@@ -160,6 +185,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       return void replyError(task.id, P.BAD_PAYLOAD, error)
     }
     abort = undefined
+    const started = performance.now()
     let value: unknown
     try {
       value = call(loaded.fn, task.mode, input)
@@ -184,7 +210,9 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
             reply(task.id, status)
           })
       }
-      if (task.softMs > 0) timer = setTimeout(() => waiting?.abandon(P.SOFT_TIME_LIMIT), task.softMs)
+      if (task.softMs > 0) {
+        timer = setTimeout(() => waiting?.abandon(P.SOFT_TIME_LIMIT), Math.max(0, task.softMs - (performance.now() - started)))
+      }
       settle(value, (abort ??= new AbortController()).signal).then(
         (result) => done(() => succeed(task.id, result)),
         (error) => done(() => replyError(task.id, P.RAISED, error))
@@ -200,16 +228,15 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     channel.write(P.controlFrame(P.RETIRING), () => exit(0))
   }
 
-  /** Runs queued tasks until none is left or one must wait; then sends what finished. */
-  const pump = (): void => {
-    if (!ready || busy || retired) return
-    let flushBy = performance.now() + FLUSH_MS
+  /** Runs queued tasks until none is left or one must wait, each after the results before it are sent. */
+  const runQueued = (): void => {
     while (queue.length > 0) {
       const task = queue.shift()!
       if (cancelled.delete(task.id)) {
         reply(task.id, P.CANCELLED)
         continue
       }
+      flush()
       const pending = run(task)
       if (pending !== undefined) {
         busy = true
@@ -221,14 +248,29 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
         })
       }
       if (overMemory()) return retire()
-      if (performance.now() > flushBy) {
-        flush()
-        flushBy = performance.now() + FLUSH_MS
-      }
     }
     flush()
-    // The next task is often that close: read for it before sleeping in the event loop.
-    if (channel.writableLength === 0) spinRead(channel, onData)
+  }
+
+  /**
+   * Runs what is queued; then, as the next task is often that close, reads
+   * the channel directly for a moment before sleeping in the event loop. A
+   * loop, not recursion, however long tasks keep coming.
+   */
+  let pumping = false
+  const spinner = new Spinner()
+  const pump = (): void => {
+    if (pumping) return
+    pumping = true
+    try {
+      do {
+        if (!ready || busy || retired) return
+        runQueued()
+        if (busy || retired) return
+      } while (channel.writableLength === 0 && spinner.read(channel, feed))
+    } finally {
+      pumping = false
+    }
   }
 
   channel.on("data", onData)
@@ -239,7 +281,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   })
   channel.on("error", () => process.exit(1))
 
-  initialize().then(
+  initialized.then(
     () => {
       ready = true
       channel.write(P.controlFrame(P.READY))

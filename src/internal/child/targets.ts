@@ -15,14 +15,12 @@ export type Target = (...args: Array<unknown>) => unknown
 /** `require` as an inline target sees it: resolving from the child's working directory. */
 export const childRequire = createRequire(path.join(process.cwd(), "noop.js"))
 
-let typescriptRegistered = false
+let typescriptRegistered: Promise<void> | undefined
 
-/** Registers tsx's loader once, so that TypeScript modules can be imported. */
-export const registerTypescript = async (typescriptLoader: string | undefined) => {
-  if (typescriptLoader === undefined || typescriptRegistered) return
-  const tsx = (await import(typescriptLoader)) as { register: () => unknown }
-  tsx.register()
-  typescriptRegistered = true
+/** Registers tsx's loader once (however many module loads ask at the same time), so that TypeScript modules can be imported. */
+export const registerTypescript = (typescriptLoader: string | undefined): Promise<void> => {
+  if (typescriptLoader === undefined) return Promise.resolve()
+  return (typescriptRegistered ??= import(typescriptLoader).then((tsx: { register: () => unknown }) => void tsx.register()))
 }
 
 export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
