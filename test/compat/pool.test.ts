@@ -216,6 +216,74 @@ describe("compat Pool", () => {
       expect(result.successful()).toBe(false)
     })
 
+    it("a failed map lets the chunks already running elsewhere finish: no other worker is killed", async () => {
+      const pool = makePool(2)
+      await pool.map((x: number) => x, range(4), { chunksize: 1 })
+      const pids = [...pool.pids]
+      const error = await pool.map((x: number) => {
+        if (x === 0) throw new Error("first chunk fails")
+        const until = Date.now() + 400
+        while (Date.now() < until);
+        return x
+      }, [0, 1], { chunksize: 1 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RemoteError)
+      await new Promise((resolve) => setTimeout(resolve, 700))
+      expect(pool.pids).toEqual(pids)
+      expect(await pool.apply(() => "both still serve")).toBe("both still serve")
+    })
+
+    it("imap: a failed chunk raises in its place, and next() goes on with the results after it, as Python's iterator", async () => {
+      const pool = makePool(2)
+      const it = pool.imap((x: number) => {
+        if (x === 2) throw new RangeError("two")
+        return x * 10
+      }, range(5))
+      const seen: Array<unknown> = []
+      for (;;) {
+        try {
+          const next = await it.next(10)
+          if (next.done === true) break
+          seen.push(next.value)
+        } catch (error) {
+          seen.push((error as RemoteError).type)
+        }
+      }
+      expect(seen).toEqual([0, 10, "RangeError", 30, 40])
+    })
+
+    it("a progress callback that throws fails the map with what it threw; the pool goes on", async () => {
+      const pool = makePool(2)
+      const error = await pool.map((x: number) => x, range(10), {
+        chunksize: 2,
+        progress: ({ done }) => {
+          if (done >= 4) throw new Error("progress display broke")
+        }
+      }).catch((e: unknown) => e)
+      expect((error as Error).message).toContain("progress display broke")
+      expect(await pool.map((x: number) => x + 1, [1, 2])).toEqual([2, 3])
+    })
+
+    it("short tasks do not wait behind a long one while a worker could start them", async () => {
+      const pool = makePool(2)
+      await pool.map((x: number) => x, range(20), { chunksize: 1 })
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms))
+      const started = Date.now()
+      const long = pool.apply(sleep, [1500])
+      const shorts = [pool.apply(sleep, [100]), pool.apply(sleep, [100]), pool.apply(sleep, [100])]
+      await Promise.all(shorts)
+      expect(Date.now() - started).toBeLessThan(1000)
+      await long
+    })
+
+    it("time limits: positive durations; an infinite one is no limit", async () => {
+      const pool = makePool(1)
+      await expect(pool.apply(() => 1, [], { timeout: 0 })).rejects.toBeInstanceOf(ValueError)
+      await expect(pool.apply(() => 1, [], { softTimeout: -1 })).rejects.toBeInstanceOf(ValueError)
+      expect(await pool.apply(() => 1, [], { timeout: Infinity, softTimeout: Infinity })).toBe(1)
+      expect(await pool.apply(() => 2, [], { timeout: 1e10 })).toBe(2) // longer than a timer holds: none
+      expect(() => new Pool(1, { timeout: 0 })).toThrow(ValueError)
+    })
+
     it("starmap and starmapAsync: each item is an argument list", async () => {
       const pool = makePool()
       const pairs: Array<[number, number]> = range(12).map((i) => [i, 10 * i])
