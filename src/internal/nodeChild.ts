@@ -142,17 +142,20 @@ export const spawnWorker = (
       signal: (signal) => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       },
-      setKeepsParentAlive: (keep) => {
-        if (keep) {
-          child.ref()
-          channel.ref()
-        } else {
-          child.unref()
-          channel.unref()
-        }
-      }
+      setKeepsParentAlive: keepsParentAlive(child, channel)
     }
   })
+
+/** Whether a child and its channel hold this process's event loop. */
+const keepsParentAlive = (child: ChildProcess, channel: Socket) => (keep: boolean): void => {
+  if (keep) {
+    child.ref()
+    channel.ref()
+  } else {
+    child.unref()
+    channel.unref()
+  }
+}
 
 /** Spawns `node <bootstrap>` with the Start message encoded for it. */
 const launch = (
@@ -246,14 +249,6 @@ const makeHandle = (child: ChildProcess, startPayload: Uint8Array, onExit: (code
     signal: (signal) => {
       if (exitCode === null) child.kill(signal)
     },
-    setKeepsParentAlive: (keep) => {
-      if (keep) {
-        child.ref()
-        control.ref()
-      } else {
-        child.unref()
-        control.unref()
-      }
-    }
+    setKeepsParentAlive: keepsParentAlive(child, control)
   }
 }

@@ -103,9 +103,10 @@ export interface Task {
 
 /**
  * Keep each worker this far ahead, in milliseconds of its tasks' recent pace:
- * quick tasks go many at a time; a task of a function not yet measured, or
- * slower than this, goes only to a worker with nothing in hand, so that it
- * never waits behind a long one while another worker could start it.
+ * quick tasks go many at a time, slow ones two (the next one is in hand when
+ * the worker finishes), and a task of a function not yet measured only to a
+ * worker with nothing in hand. A worker silent past STALLED_MS runs a long
+ * task and is sent nothing more, so a short task does not wait behind it.
  */
 const BUSY_AHEAD_MS = 2
 const MAX_WINDOW = 1024
@@ -774,7 +775,7 @@ export class PoolCore {
 
 /** How many unanswered tasks a worker may hold for a task of `fn` to be sent to it (see BUSY_AHEAD_MS). */
 const windowOf = (fn: PoolFunction): number =>
-  fn.paceMs === undefined || fn.paceMs >= BUSY_AHEAD_MS ? 1 : Math.min(MAX_WINDOW, Math.ceil(BUSY_AHEAD_MS / Math.max(fn.paceMs, 0.001)))
+  fn.paceMs === undefined ? 1 : Math.min(MAX_WINDOW, Math.max(2, Math.ceil(BUSY_AHEAD_MS / Math.max(fn.paceMs, 0.001))))
 
 const moduleKey = (target: Target.ModuleTarget) => {
   const { exportName, url } = target[Target.ModuleTargetTypeId]
