@@ -87,10 +87,10 @@ describe("Listener and Client", () => {
   it.scopedLive("end of file after the peer closes; poll waits up to its timeout", () =>
     Effect.gen(function*() {
       const { client, server } = yield* pair()
-      expect(yield* server.poll(0.05)).toBe(false)
+      expect(yield* server.poll("50 millis")).toBe(false)
       yield* client.send("last words")
       yield* client.close
-      expect(yield* server.poll(1)).toBe(true)
+      expect(yield* server.poll("1 second")).toBe(true)
       expect(yield* server.recv).toBe("last words")
       expect((yield* server.recv.pipe(Effect.flip))._tag).toBe("EOFError")
     }))
