@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { NodeMultiprocessing, Pool, Target } from "effect-multiprocessing"
@@ -221,6 +221,36 @@ describe("Pool reliability", () => {
         expect(yield* pool.apply((x: number) => x + 1, [41])).toBe(42)
       }), 60_000)
   }
+
+  scoped("a result larger than the socket's buffer is out before the next task starts: a crash after it blames the right task", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const big = yield* Effect.fork(pool.apply(() => "x".repeat(8 * 1024 * 1024), []))
+      const dying = yield* Effect.fork(pool.apply(() => process.exit(3), []))
+      expect((yield* Fiber.join(big)).length).toBe(8 * 1024 * 1024)
+      expect(yield* Effect.flip(Fiber.join(dying))).toMatchObject({ _tag: "WorkerLostError", exitCode: 3 })
+    }))
+
+  scoped("a worker still starting is not handed tasks while a ready one can take them", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const slow = path.join(dir, "slow")
+        const pool = yield* Pool.make({
+          processes: 1,
+          initializer: (flag: string) => {
+            // Workers started once the flag exists take two seconds to be ready.
+            if (require("node:fs").existsSync(flag)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000)
+          },
+          initargs: [slow]
+        })
+        yield* pool.apply(() => "ready", [])
+        writeFileSync(slow, "")
+        yield* pool.grow(1)
+        const started = Date.now()
+        expect(yield* pool.map((x: number) => x + 1, Array.from({ length: 400 }, (_, i) => i), { chunksize: 1 }))
+          .toEqual(Array.from({ length: 400 }, (_, i) => i + 1))
+        expect(Date.now() - started).toBeLessThan(1500)
+      })))
 
   scoped("tasks queued behind a task whose worker dies run on other workers", () =>
     Effect.gen(function*() {

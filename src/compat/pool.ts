@@ -153,14 +153,14 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   readonly #items: Array<{ ok: true; value: T } | { ok: false; error: unknown }> = []
   #end: { ok: true } | { ok: false; error: unknown } | undefined
   #waiters: Array<() => void> = []
-  readonly #cancel: () => void
+  readonly #cancel: (stopRunning?: boolean) => void
 
   /** @internal `start` submits the tasks and reports into the sink it is given. */
   constructor(start: (sink: {
     onValues: (values: Array<T>) => void
     onFailure: (error: unknown) => void
     onEnd: (exit: Exit.Exit<void, unknown>) => void
-  }) => () => void) {
+  }) => (stopRunning?: boolean) => void) {
     this.#cancel = start({
       onValues: (values) => {
         for (const value of values) this.#items.push({ ok: true, value })
@@ -209,9 +209,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  /** Leaving a `for await` early: withdraws what has not run. */
+  /** Leaving a `for await` early: withdraws what has not started; what runs finishes, as in Python. */
   async return(): Promise<IteratorResult<T, undefined>> {
-    this.#cancel()
+    this.#cancel(false)
     this.#end ??= { ok: true }
     this.#items.length = 0
     this.#wake()

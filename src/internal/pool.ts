@@ -57,8 +57,9 @@ export type MapEvent<B> =
 const LONGEST_TIMER_MS = 2 ** 31 - 1
 
 /**
- * A time limit in whole milliseconds: undefined for none (not given, infinite,
- * or longer than a timer can hold); `ValueError` unless positive.
+ * A time limit in whole milliseconds: undefined when not given, 0 for none
+ * (infinite, or longer than a timer can hold: this overrides a pool's
+ * default); `ValueError` unless positive.
  */
 export const limitMillis = (duration: Duration.DurationInput | undefined, name: string): Either.Either<number | undefined, ValueError> => {
   if (duration === undefined) return Either.right(undefined)
@@ -66,7 +67,7 @@ export const limitMillis = (duration: Duration.DurationInput | undefined, name: 
   if (decoded._tag === "None") return Either.left(new ValueError({ message: `${name} must be a duration, got ${String(duration)}` }))
   const millis = Duration.toMillis(decoded.value)
   if (!(millis > 0)) return Either.left(new ValueError({ message: `${name} must be positive, got ${Duration.format(decoded.value)}` }))
-  return Either.right(millis > LONGEST_TIMER_MS ? undefined : Math.ceil(millis))
+  return Either.right(millis > LONGEST_TIMER_MS ? 0 : Math.ceil(millis))
 }
 
 const limitsOf = (options: TaskOptions<any, any> | undefined): Either.Either<TaskLimits, ValueError> =>
@@ -235,7 +236,7 @@ export class PoolImpl {
    * Every map's work, with callbacks: reads and chunks the input, encodes and
    * submits the chunks one by one (the first workers start while the rest are
    * encoded), and reports their results through `sink`. Gives how to withdraw
-   * what is outstanding (stopping what runs).
+   * what is outstanding, and whether to stop what already runs (see `PoolCore.cancel`).
    */
   private runChunks<A>(
     mode: number,
@@ -245,7 +246,7 @@ export class PoolImpl {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined,
     sink: ChunkSink<A>
-  ): () => void {
+  ): (stopRunning?: boolean) => void {
     const nothing = () => {}
     const setup = Effect.runSyncExit(Effect.gen(this, function*() {
       yield* checkChunksize(options?.chunksize)
@@ -312,9 +313,9 @@ export class PoolImpl {
       tasks.push(this.core.submit(fn, mode, payload.right, limits, (outcome) => settle(index, outcome)))
     }
     if (chunks.length === 0) end(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
-    return () => {
+    return (stopRunning = true) => {
       ended = true
-      this.core.cancel(tasks)
+      this.core.cancel(tasks, stopRunning)
     }
   }
 
@@ -332,7 +333,7 @@ export class PoolImpl {
         },
         onEnd: (exit) => resume(Exit.isSuccess(exit) ? Effect.succeed(results) : Exit.failCause(exit.cause))
       })
-      return Effect.sync(cancel)
+      return Effect.sync(() => cancel())
     })
   }
 
@@ -389,7 +390,7 @@ export class PoolImpl {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined,
     sink: ChunkSink<A>
-  ): () => void {
+  ): (stopRunning?: boolean) => void {
     return this.runChunks(P.MAP, ordered, 1, target, items, options, sink)
   }
 

@@ -376,6 +376,8 @@ export class PoolCore {
     if (this.pendingHead >= this.pending.length) return
     const now = performance.now()
     const open = [...this.workers].filter((worker) => this.open(worker, now))
+    // A worker still starting takes a task only while none is ready (at the pool's start), and one at most.
+    const anyReady = open.some((worker) => worker.ready)
     while (open.length > 0 && this.pendingHead < this.pending.length) {
       const task = this.pending[this.pendingHead]!
       if (task.done === undefined) { // cancelled while queued
@@ -385,6 +387,7 @@ export class PoolCore {
       const room = windowOf(task.fn)
       let best: WorkerRecord | undefined
       for (const worker of open) {
+        if (!worker.ready && (anyReady || worker.inflight.size > 0)) continue
         if (worker.inflight.size < room && (best === undefined || worker.backlogMs < best.backlogMs)) best = worker
       }
       if (best === undefined) break // it waits, and so do those behind it, for a worker with room
@@ -529,13 +532,21 @@ export class PoolCore {
     try {
       frames = worker.frames.push(chunk)
     } catch {
-        return this.kill(worker, undefined, undefined) // not our worker speaking
+      return this.kill(worker, undefined, undefined) // not our worker speaking
     }
-    for (const frame of frames) this.onFrame(worker, frame)
+    const answered: Array<Task> = []
+    for (const frame of frames) this.onFrame(worker, frame, answered)
+    if (answered.length > 0) {
+      // Once per read: the results of one read share the time since the last.
+      const now = performance.now()
+      const perTask = (now - worker.busySince) / answered.length
+      for (const task of answered) task.fn.paceMs = task.fn.paceMs === undefined ? perTask : task.fn.paceMs * 0.7 + perTask * 0.3
+      worker.busySince = now
+    }
     this.dispatch()
   }
 
-  private onFrame(worker: WorkerRecord, frame: Buffer) {
+  private onFrame(worker: WorkerRecord, frame: Buffer, answered: Array<Task>) {
     switch (frame[0]) {
       case P.READY:
         worker.ready = true
@@ -544,16 +555,22 @@ export class PoolCore {
       case P.INIT_FAILED:
         worker.initError = decode(frame.subarray(1)) as ErrorData
         return
-      case P.RETIRING:
+      case P.RETIRING: {
+        // It runs nothing more: what it had not started goes to the others now, not once it has exited.
         worker.retired = true
-        return this.retire(worker)
+        const unstarted = [...worker.inflight.values()]
+        worker.inflight.clear()
+        worker.backlogMs = 0
+        this.armHardLimit(worker)
+        this.retire(worker)
+        return this.requeue(unstarted)
+      }
       case P.RESULTS:
-        return this.onResults(worker, frame)
+        return this.onResults(worker, frame, answered)
     }
   }
 
-  private onResults(worker: WorkerRecord, frame: Buffer) {
-    const answered: Array<Task> = []
+  private onResults(worker: WorkerRecord, frame: Buffer, answered: Array<Task>) {
     P.forEachItem(frame, (at, end) => {
       const id = frame.readUInt32BE(at)
       const task = worker.inflight.get(id)
@@ -565,15 +582,9 @@ export class PoolCore {
       const payload = frame.subarray(at + P.RESULT_HEADER, end)
       if (task.done !== undefined) this.finish(task, this.outcome(worker, task, status, payload))
     })
-    if (answered.length > 0) {
-      if (!worker.answered) {
-        worker.answered = true
-        this.startupFailures = 0
-      }
-      const now = performance.now()
-      const perTask = (now - worker.busySince) / answered.length
-      for (const task of answered) task.fn.paceMs = task.fn.paceMs === undefined ? perTask : task.fn.paceMs * 0.7 + perTask * 0.3
-      worker.busySince = now
+    if (answered.length > 0 && !worker.answered) {
+      worker.answered = true
+      this.startupFailures = 0
     }
     this.armHardLimit(worker)
     if (worker.inflight.size === 0) {
@@ -668,15 +679,19 @@ export class PoolCore {
     this.afterGone(unanswered)
   }
 
-  /** What a gone worker had not started goes first to the others, in order; a new worker takes its place. */
-  private afterGone(unanswered: ReadonlyArray<Task>) {
-    const requeue = unanswered.filter((task) => task.done !== undefined)
+  /** What a worker had not started goes first to the others, in order. */
+  private requeue(unstarted: ReadonlyArray<Task>) {
+    const requeue = unstarted.filter((task) => task.done !== undefined)
     for (const task of requeue) task.worker = undefined
-    if (requeue.length > 0) {
-      this.pending = [...requeue, ...this.pending.slice(this.pendingHead)]
-      this.pendingHead = 0
-      if (this.broken !== undefined) this.failPending(this.broken)
-    }
+    if (requeue.length === 0) return
+    this.pending = [...requeue, ...this.pending.slice(this.pendingHead)]
+    this.pendingHead = 0
+    if (this.broken !== undefined) this.failPending(this.broken)
+  }
+
+  /** A gone worker's unstarted tasks go to the others; a new worker takes its place. */
+  private afterGone(unanswered: ReadonlyArray<Task>) {
+    this.requeue(unanswered)
     this.replenish()
     this.dispatch()
     if (this.workers.size === 0) this.notifyGone()
@@ -696,7 +711,8 @@ export class PoolCore {
           this.break(new WorkerStartupError({ message: `pool workers cannot be started: ${String(started.cause)}`, failures: this.startupFailures }))
         } else {
           // The system refused a process for now (EAGAIN …): try again shortly; queued tasks wait for it.
-          setTimeout(() => this.replenish(), SPAWN_RETRY_MS).unref()
+          const retry = setTimeout(() => this.replenish(), SPAWN_RETRY_MS)
+          if (this.outstanding === 0) retry.unref() // tasks waiting for it keep the process alive
         }
         return
       }

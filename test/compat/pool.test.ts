@@ -144,6 +144,12 @@ describe("compat Pool", () => {
       expect(await long.get(10)).not.toBe(pid)
     })
 
+    it("20 000 tasks submitted one by one all complete with their own results (a burst fills the sockets both ways)", async () => {
+      const pool = makePool(2)
+      const results = await Promise.all(range(20_000).map((i) => pool.apply((x: number) => ({ x, twice: x * 2 }), [i])))
+      expect(results).toEqual(range(20_000).map((x) => ({ x, twice: x * 2 })))
+    })
+
     it("a failure in the worker reaches the caller as a RemoteError with its type, message and the remote stack", async () => {
       const pool = makePool()
       const error = await pool.apply(function readsDeep(o: { a?: { b: number } }) {

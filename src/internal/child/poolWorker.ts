@@ -71,14 +71,26 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if (results.count === 0) return
     const frame = results.take()
     const fd = descriptorOf(channel)
-    if (fd === undefined || channel.writableLength > 0) return void channel.write(frame)
+    if (fd === undefined || unsent > 0) return writeLater(frame) // in order behind what waits there
     let written = 0
     try {
       written = writeSync(fd, frame)
     } catch {
-      // EAGAIN (the pool is behind): Node's buffer takes it all
+      // EAGAIN: the pool is behind; Node's buffer takes it, and the next task waits until it is out (runQueued)
     }
-    if (written < frame.byteLength) channel.write(frame.subarray(written))
+    if (written < frame.byteLength) writeLater(frame.subarray(written))
+  }
+  /** Results handed to Node's buffer and not yet written out, and who waits for them to be. */
+  let unsent = 0
+  let whenSent: (() => void) | undefined
+  const writeLater = (bytes: Uint8Array) => {
+    unsent++
+    channel.write(bytes, () => {
+      if (--unsent > 0 || whenSent === undefined) return
+      const resume = whenSent
+      whenSent = undefined
+      resume()
+    })
   }
   // A task that ends the process (process.exit, an uncaught throw) leaves no result of its own, but those before it go.
   process.on("exit", flush)
@@ -237,6 +249,16 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
         continue
       }
       flush()
+      if (unsent > 0) {
+        // Earlier results still wait in Node's buffer: the task starts once they are out.
+        queue.unshift(task)
+        busy = true
+        whenSent = () => {
+          busy = false
+          pump()
+        }
+        return
+      }
       const pending = run(task)
       if (pending !== undefined) {
         busy = true
