@@ -55,3 +55,13 @@ export const roundForJson = (n) => {
   if (n === null || n === undefined || Number.isNaN(n)) return null
   return Math.abs(n) >= 1000 ? Math.round(n) : Math.round(n * 100) / 100
 }
+
+/** Whether a process with this pid still exists (signal 0 checks without signalling). */
+export const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

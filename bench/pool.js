@@ -30,7 +30,7 @@ import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Effect, Exit, Scope } from "effect"
 // A namespace import: a named `Pool` import would fail the whole run while compat has no Pool.
 import * as compat from "effect-multiprocessing/compat"
-import { median } from "./harness.js"
+import { isAlive, median } from "./harness.js"
 
 const PROCESSES = 2
 // Tasks in flight for effect_worker in pool_tasks_100k_per_s: its pool holds 1 per worker (the default),
@@ -60,14 +60,6 @@ const range = (n) => Array.from({ length: n }, (_, i) => i)
 const sumOf = (xs) => xs.reduce((a, b) => a + b, 0)
 // The sum of 2 * i for i in 0..n-1.
 const expectedDoubledSum = (n) => n * (n - 1)
-const isAlive = (pid) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 // ---------------------------------------------------------------------------
 // One adapter per Node contender: open() makes a pool with PROCESSES workers and waits until they

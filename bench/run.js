@@ -40,7 +40,7 @@ import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec.js"
-import { fmt, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
+import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
 import { PythonPeer } from "./pythonPeer.js"
 
@@ -788,14 +788,6 @@ try {
 // Clean up, and check that no child is left behind
 
 const helperPids = await python.close()
-const isAlive = (pid) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 for (let i = 0; i < 30 && helperPids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100))
 for (const pid of helperPids.filter(isAlive)) {
   console.error(`bench: python helper ${pid} outlived its parent; killing it`)

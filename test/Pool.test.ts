@@ -1,22 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { NodeMultiprocessing, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
+import { isRunning } from "./support/processes.js"
+import { tempDir } from "./support/tempDir.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
 const tagOf = (error: unknown) => (error as { _tag?: string })._tag
 
-const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => mkdtempSync(path.join(tmpdir(), "pool-test-"))),
-    use,
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-  )
+const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) => Effect.flatMap(tempDir("pool-test-"), use)
 
 /** A test in a Scope, with the Node backend provided. */
 const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
@@ -25,14 +21,6 @@ const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeou
 const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
   it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe("Pool (Effect face)", () => {
   scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
@@ -275,7 +263,7 @@ describe("Pool reliability", () => {
       }, [], { timeout: "200 millis" }))
       expect(tagOf(error)).toBe("TimeLimitExceeded")
       expect(Date.now() - started).toBeLessThan(3000)
-      expect(alive(before)).toBe(false)
+      expect(isRunning(before)).toBe(false)
       expect(yield* pool.apply(() => "next", [])).toBe("next")
       expect(pool.pids[0]).not.toBe(before)
     }))
@@ -370,7 +358,7 @@ describe("Pool reliability", () => {
         yield* pool.apply(() => 1, [])
         return pool.pids
       }))
-      for (const pid of pids) expect(alive(pid)).toBe(false)
+      for (const pid of pids) expect(isRunning(pid)).toBe(false)
       const outcome = yield* Effect.scoped(Effect.gen(function*() {
         const pool = yield* Pool.make({ processes: 1 })
         yield* pool.close

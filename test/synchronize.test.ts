@@ -1,18 +1,15 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Fiber, Option } from "effect"
 import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Semaphore, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
+import { tempDir as makeTempDir } from "./support/tempDir.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "emp-sync-test-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
+const tempDir = makeTempDir("emp-sync-test-")
 
 describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", () => {
   it.scopedLive("acquire gives a boolean; non-blocking and timed acquires answer false when held", () =>

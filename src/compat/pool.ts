@@ -219,6 +219,15 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 }
 
+/** The value of an `Async` call's result; what the call itself raises (a pool not running) rejects instead. */
+const resultOf = <T>(call: () => AsyncResult<T>): Promise<T> => {
+  try {
+    return call().get()
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
 /**
  * Python's `multiprocessing.Pool(processes, initializer, initargs, maxtasksperchild)`:
  * `new Pool(4)`, `new Pool(4, { initializer })` or `new Pool({ processes: 4, … })`.
@@ -253,11 +262,7 @@ export class Pool {
 
   /** `f(...args)` in a worker. */
   apply<F extends Target.AnyFunction>(f: Target.Target<F>, args?: Parameters<F>, options?: CallOptions): Promise<Target.Result<F>> {
-    try {
-      return this.applyAsync(f, args, options).get()
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return resultOf(() => this.applyAsync(f, args, options))
   }
 
   /** `f(...args)` in a worker, as an `AsyncResult`; `callback`/`errorCallback` hear how it ended. */
@@ -274,11 +279,7 @@ export class Pool {
 
   /** `f(item)` for every item, in order; `chunksize` items per task. */
   map<F extends (item: any) => any>(f: Target.Target<F>, iterable: Iterable<Parameters<F>[0]>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
-    try {
-      return this.mapAsync(f, iterable, options).get()
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return resultOf(() => this.mapAsync(f, iterable, options))
   }
 
   mapAsync<F extends (item: any) => any>(
@@ -291,11 +292,7 @@ export class Pool {
 
   /** `f(...args)` for every argument list, in order. */
   starmap<F extends Target.AnyFunction>(f: Target.Target<F>, iterable: Iterable<Parameters<F>>, options?: MapCallOptions): Promise<Array<Target.Result<F>>> {
-    try {
-      return this.starmapAsync(f, iterable, options).get()
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return resultOf(() => this.starmapAsync(f, iterable, options))
   }
 
   starmapAsync<F extends Target.AnyFunction>(

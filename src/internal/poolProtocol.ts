@@ -74,10 +74,10 @@ export const controlFrame = (kind: number, body: Uint8Array | undefined = undefi
 /**
  * Builds a frame of many items: each `add` appends one with its fixed header
  * fields written by `writeHeader`, then the payload. `take` gives the frame
- * (header included) and starts over.
+ * (header included) and starts over; payloads are copied once, there.
  */
 export class ItemFrameWriter {
-  private chunks: Array<Buffer> = []
+  private parts: Array<Uint8Array> = []
   private size = 0
   count = 0
 
@@ -89,12 +89,12 @@ export class ItemFrameWriter {
 
   add(writeHeader: (into: Buffer, at: number) => void, payload: Uint8Array | undefined): void {
     const payloadSize = payload?.byteLength ?? 0
-    const item = Buffer.allocUnsafe(4 + this.headerSize + payloadSize)
-    item.writeUInt32BE(this.headerSize + payloadSize, 0)
-    writeHeader(item, 4)
-    if (payload !== undefined) item.set(payload, 4 + this.headerSize)
-    this.chunks.push(item)
-    this.size += item.byteLength
+    const head = Buffer.allocUnsafe(4 + this.headerSize)
+    head.writeUInt32BE(this.headerSize + payloadSize, 0)
+    writeHeader(head, 4)
+    this.parts.push(head)
+    if (payload !== undefined && payloadSize > 0) this.parts.push(payload)
+    this.size += head.byteLength + payloadSize
     this.count++
   }
 
@@ -104,11 +104,11 @@ export class ItemFrameWriter {
     body.set(head, 0)
     body[head.byteLength] = this.kind
     let at = head.byteLength + 1
-    for (const chunk of this.chunks) {
-      body.set(chunk, at)
-      at += chunk.byteLength
+    for (const part of this.parts) {
+      body.set(part, at)
+      at += part.byteLength
     }
-    this.chunks = []
+    this.parts = []
     this.size = 0
     this.count = 0
     return body

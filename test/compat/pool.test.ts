@@ -34,15 +34,8 @@ afterEach(async () => {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
-/** Whether `pid` names no process at all (signal 0 fails with ESRCH). */
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH"
-  }
-}
+/** Whether `pid` no longer runs. */
+const gone = (pid: number) => !isRunning(pid)
 
 /** An iterable that yields `count` numbers, then throws `error`. */
 function* failingAfter(count: number, error: Error) {
