@@ -378,8 +378,10 @@ describe("Pool reliability", () => {
       yield* Effect.sleep("50 millis")
       const started = Date.now()
       yield* pool.terminate
+      expect(Date.now() - started).toBeLessThan(500) // terminate itself returns at once
       const outcomes = yield* Fiber.join(all)
-      expect(Date.now() - started).toBeLessThan(2000)
+      // Then the 10 000 waiting fibers settle: that costs Effect's scheduling per fiber, which a loaded machine stretches.
+      expect(Date.now() - started).toBeLessThan(10_000)
       const failed = outcomes.filter(Either.isLeft)
       expect(failed.length).toBeGreaterThan(0)
       for (const outcome of failed) expect(tagOf(outcome.left)).toBe("Terminated")
