@@ -376,8 +376,10 @@ export class PoolCore {
     if (this.pendingHead >= this.pending.length) return
     const now = performance.now()
     const open = [...this.workers].filter((worker) => this.open(worker, now))
-    // A worker still starting takes a task only while none is ready (at the pool's start), and one at most.
-    const anyReady = open.some((worker) => worker.ready)
+    // A worker still starting takes a task only while none is ready (at the pool's start), and one at most:
+    // a ready one, even busy, will serve it sooner.
+    let anyReady = false
+    for (const worker of this.workers) anyReady ||= worker.ready && !worker.closing
     while (open.length > 0 && this.pendingHead < this.pending.length) {
       const task = this.pending[this.pendingHead]!
       if (task.done === undefined) { // cancelled while queued
