@@ -18,6 +18,7 @@ const python = (args: Array<string>, onFirstLine?: (line: string) => void) =>
     child.on("error", reject)
     child.on("exit", () => resolve(out.trim().split("\n")))
   })
+const giveBoth = "give the Listener and the Client the same `authkey`"
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/python/${name}`, import.meta.url))
 
 /** A listener and a client connected to it, both closed with the scope. */
@@ -102,6 +103,24 @@ describe("Listener and Client", () => {
       expect(error).toMatchObject({ _tag: "OSError", code: "EADDRINUSE" })
     }))
 
+  it.scopedLive("authentication: a key given to one end only is named as the mistake, on both ends", () =>
+    Effect.gen(function*() {
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey: randomBytes(32) })
+      const accepting = yield* Effect.fork(Effect.flip(listener.accept))
+      const client = yield* Listener.client(listener.address)
+      // The client sends data where an answer to the challenge was due, and reads the challenge as data.
+      yield* client.send("hello")
+      const recvError = yield* Effect.flip(client.recv)
+      expect(recvError._tag).toBe("SerializationError")
+      expect(recvError.message).toContain(
+        "This message is an authentication challenge: the peer was given an `authkey` and this end was not"
+      )
+      const acceptError = yield* accepting
+      expect(acceptError._tag).toBe("AuthenticationError")
+      expect(acceptError.message).toContain("the peer did not answer the challenge: was it given no `authkey`?")
+      expect(acceptError.message).toContain(giveBoth)
+    }))
+
   it.scopedLive("authentication: a wrong key fails both sides, no message is delivered, the listener keeps serving", () =>
     Effect.gen(function*() {
       const authkey = randomBytes(32)
@@ -113,8 +132,12 @@ describe("Listener and Client", () => {
         ],
         { concurrency: "unbounded" }
       )
-      expect(clientError).toMatchObject({ _tag: "AuthenticationError", message: "digest sent was rejected" })
-      expect(acceptError).toMatchObject({ _tag: "AuthenticationError", message: "digest received was wrong" })
+      // Python's words first, then what to do.
+      const differentKeys = "the two ends were given different authkeys"
+      expect(clientError._tag).toBe("AuthenticationError")
+      expect(clientError.message).toBe(`digest sent was rejected: ${differentKeys}: ${giveBoth}`)
+      expect(acceptError._tag).toBe("AuthenticationError")
+      expect(acceptError.message).toBe(`digest received was wrong: ${differentKeys}: ${giveBoth}`)
 
       // Garbage and a header claiming gigabytes, then a good client: the listener serves it.
       for (const junk of [randomBytes(64), Buffer.from([0x7f, 0xff, 0xff, 0xff])]) {

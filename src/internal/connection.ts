@@ -4,16 +4,26 @@
  * objects going through a Serializer.
  */
 import { Duration, Effect, Either } from "effect"
-import { BufferTooShort, OSError, type SerializationError, ValueError } from "../Errors.js"
+import { BufferTooShort, OSError, SerializationError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
 import * as Eager from "./eager.js"
 import type { FramedSocket, ReceiveError } from "./framedSocket.js"
+import { isChallenge } from "./handshake.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
 
 export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessing/Connection")
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
+
+/** A newcomer's likely mistake, named: the authkey was given to one end only. */
+const explainUndecodable = <E>(bytes: Uint8Array, error: SerializationError | E): SerializationError | E =>
+  error instanceof SerializationError && isChallenge(bytes)
+    ? new SerializationError({
+      message: `${error.message}. This message is an authentication challenge: the peer was given an \`authkey\` ` +
+        "and this end was not. Give the Client the same `authkey` as the Listener"
+    })
+    : error
 
 export class ConnectionImpl<A, E> implements Waitable {
   readonly [ConnectionTypeId] = ConnectionTypeId
@@ -110,7 +120,8 @@ export class ConnectionImpl<A, E> implements Waitable {
   unsafeRecv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
     return Eager.flatMap(this.unsafeRecvBytes(), (bytes) => {
       const value = this.serializer.decode(bytes)
-      return Either.isLeft(value) ? Effect.fail(value.left) : Effect.succeed(value.right)
+      if (Either.isRight(value)) return Effect.succeed(value.right)
+      return Effect.fail(explainUndecodable(bytes, value.left))
     })
   }
 

@@ -42,6 +42,11 @@ const MAX_DIGEST_NAME = Math.max(...Object.keys(digests).map((name) => name.leng
 
 const fail = (message: string) => Effect.fail(new AuthenticationError({ message }))
 
+/** Python's messages come first, so they match its; what to do follows. */
+const GIVE_BOTH = "give the Listener and the Client the same `authkey`"
+const DIFFERENT_KEYS = `the two ends were given different authkeys: ${GIVE_BOTH}`
+const NO_ANSWER = `the peer did not answer the challenge: was it given no \`authkey\`? ${GIVE_BOTH}`
+
 /** `{digest}payload` → [digest, payload]; the legacy lengths → ["", message]. */
 const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buffer], AuthenticationError> => {
   if (message.length === MD5_ONLY_MESSAGE_LENGTH || message.length === MD5_DIGEST_LENGTH) {
@@ -54,7 +59,7 @@ const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buff
       if (name in digests) return Effect.succeed([name, message.subarray(close + 1)] as const)
     }
   }
-  return fail("unsupported message length, missing digest prefix, or unsupported digest")
+  return fail(`unsupported message length, missing digest prefix, or unsupported digest (${NO_ANSWER})`)
 }
 
 const hmac = (digest: string, key: Uint8Array, message: Uint8Array) => createHmac(digests[digest], key).update(message).digest()
@@ -71,7 +76,7 @@ const verify = (authkey: Uint8Array, message: Buffer, response: Buffer) =>
     if (expected.length !== mac.length) {
       return fail(`expected '${digest || "md5"}' of length ${expected.length} got ${mac.length}`)
     }
-    return timingSafeEqual(expected, mac) ? Effect.void : fail("digest received was wrong")
+    return timingSafeEqual(expected, mac) ? Effect.void : fail(`digest received was wrong: ${DIFFERENT_KEYS}`)
   })
 
 /** Challenges the peer (Python's `deliver_challenge`); fails on a wrong answer after telling it `#FAILURE#`. */
@@ -98,14 +103,20 @@ export const answerChallenge = <E>(
   Effect.gen(function*() {
     const received = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
     if (!received.subarray(0, CHALLENGE.length).equals(CHALLENGE)) {
-      return yield* fail("protocol error: expected a challenge")
+      return yield* fail(
+        `protocol error: expected a challenge, but the peer sent a message: was it given no \`authkey\`? ${GIVE_BOTH}`
+      )
     }
     const message = received.subarray(CHALLENGE.length)
     if (message.length < MD5_ONLY_MESSAGE_LENGTH) return yield* fail(`challenge too short: ${message.length} bytes`)
     yield* channel.sendBytes(yield* respond(authkey, message))
     const verdict = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
-    if (!verdict.equals(WELCOME)) return yield* fail("digest sent was rejected")
+    if (!verdict.equals(WELCOME)) return yield* fail(`digest sent was rejected: ${DIFFERENT_KEYS}`)
   })
+
+/** Whether a message is a challenge: what a Client given no authkey receives from a Listener given one. */
+export const isChallenge = (message: Uint8Array): boolean =>
+  message.byteLength >= CHALLENGE.length && CHALLENGE.equals(message.subarray(0, CHALLENGE.length))
 
 /** The listener's side: challenge, then answer. */
 export const authenticateClient = <E>(channel: FramedChannel<E>, authkey: Uint8Array) =>
