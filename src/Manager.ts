@@ -23,7 +23,15 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Either, Option, type Scope } from "effect"
-import { type AuthenticationError, type OSError, type OwnerGoneError, ProcessError, type RemoteError, ValueError } from "./Errors.js"
+import {
+  type AuthenticationError,
+  type OSError,
+  type OwnerGoneError,
+  ProcessError,
+  ProcessStateError,
+  type RemoteError,
+  ValueError
+} from "./Errors.js"
 import * as Listener from "./Listener.js"
 import type { Address } from "./Listener.js"
 import type { Multiprocessing } from "./Multiprocessing.js"
@@ -46,6 +54,9 @@ import * as ResourceServer from "./internal/resourceServer.js"
 import type { SemLockHandle } from "./internal/semLockHandle.js"
 import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Typecode } from "./internal/sharedValue.js"
+
+/** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
+export type { DictHandle, ListHandle, NamespaceHandle }
 
 /** A type to register: how to make one (in the manager process), and which methods proxies may call. */
 export type Registered =
@@ -254,6 +265,9 @@ export const connect = (options: {
     return new Manager(options.address, described.pid, factoryReference(options.address, described.pid, "manager"), Effect.void)
   }) as Effect.Effect<Manager, CreateError | OSError | AuthenticationError>
 
+/** What this process serves over TCP through `serve`, if anything: one server at a time. */
+let servingOverTcp: string | undefined
+
 /**
  * Serves registered types from this process over TCP until interrupted
  * (Python's `get_server().serve_forever()`). Here the callables run in this
@@ -265,9 +279,17 @@ export const serve = (options: {
   readonly register: Readonly<Record<string, ((...args: Array<any>) => unknown) | { readonly callable: (...args: Array<any>) => unknown; readonly exposed?: ReadonlyArray<string> }>>
   /** Called once listening, with the address (its port, when 0 was asked). */
   readonly onListening?: (address: { readonly host: string; readonly port: number }) => void
-}): Effect.Effect<never, ProcessError | OSError> =>
+}): Effect.Effect<never, ProcessError | ProcessStateError | OSError> =>
   Effect.acquireUseRelease(
     Effect.gen(function*() {
+      // Every reference this process hands out names its one TCP address, and one factory answers there.
+      if (servingOverTcp !== undefined) {
+        return yield* new ProcessStateError({
+          message: `this process already serves a manager over TCP (${servingOverTcp}): ` +
+            "one per process; register every type with that one, or close it first"
+        })
+      }
+      servingOverTcp = `asked for ${options.address.host || "every interface"}:${options.address.port}`
       const types = new Map<string, LoadedType>()
       for (const [typeid, registered] of Object.entries(options.register)) {
         types.set(typeid, typeof registered === "function" ? { callable: registered } : registered)
@@ -275,12 +297,25 @@ export const serve = (options: {
       serveFactory(types, { builtins: false })
       return yield* Effect.tapError(
         ResourceServer.serveOverTcp(options.address.host, options.address.port, options.authkey ?? familyAuthkey()),
-        () => Effect.sync(() => ResourceServer.unregister(FACTORY_ID))
+        () =>
+          Effect.sync(() => {
+            ResourceServer.unregister(FACTORY_ID)
+            servingOverTcp = undefined
+          })
       )
     }),
-    (served) => Effect.zipRight(Effect.sync(() => options.onListening?.(served.address)), Effect.never),
-    (served) => Effect.sync(() => {
-      served.close()
-      ResourceServer.unregister(FACTORY_ID)
-    })
+    (served) =>
+      Effect.zipRight(
+        Effect.sync(() => {
+          servingOverTcp = `at ${served.address.host}:${served.address.port}`
+          options.onListening?.(served.address)
+        }),
+        Effect.never
+      ),
+    (served) =>
+      Effect.sync(() => {
+        served.close()
+        ResourceServer.unregister(FACTORY_ID)
+        servingOverTcp = undefined
+      })
   )

@@ -1,3 +1,4 @@
+import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Manager, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
@@ -174,6 +175,38 @@ describe("Manager (compat face)", () => {
         expect(await reader.read()).toBe("set by the initializer")
       }
       await expect(reader.read()).rejects.toBeInstanceOf(compat.OwnerGoneError)
+    }))
+
+  it.live("getServer: listening once it resolves (the picked port known), one per process, a taken port rejects, close() ends serveForever", () =>
+    Effect.promise(async () => {
+      const queue = new compat.Queue<string>()
+      class QueueManager extends compat.BaseManager {}
+      QueueManager.register("getQueue", () => queue)
+      const server = await new QueueManager({ address: ["127.0.0.1", 0], authkey: "k" }).getServer()
+      expect(server.address.port).toBeGreaterThan(0)
+      const second = new QueueManager({ address: ["127.0.0.1", 0], authkey: "k" })
+      await expect(second.getServer()).rejects.toMatchObject({
+        _tag: "ProcessStateError",
+        message: expect.stringContaining(`already serves a manager over TCP (at 127.0.0.1:${server.address.port})`)
+      })
+
+      // The first still serves: the failed second one took nothing from it.
+      const client = new QueueManager({ address: ["127.0.0.1", server.address.port], authkey: "k" })
+      await client.connect()
+      await ((await (client as any).getQueue()) as compat.Queue<string>).put("from a client")
+      expect(await queue.get({ timeout: 10 })).toBe("from a client")
+      const serving = server.serveForever()
+      await server.close()
+      await expect(serving).resolves.toBeUndefined()
+
+      // A port another server holds: OSError, as Python's bind raises.
+      const holder = net.createServer()
+      await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve))
+      const port = (holder.address() as net.AddressInfo).port
+      await expect(new QueueManager({ address: ["127.0.0.1", port], authkey: "k" }).getServer())
+        .rejects.toMatchObject({ _tag: "OSError", code: "EADDRINUSE" })
+      await new Promise((resolve) => holder.close(resolve))
+      queue.close()
     }))
 
   it.live("remote manager over TCP: a queue served by one process, used by a client process; a wrong authkey fails", () =>

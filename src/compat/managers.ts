@@ -21,7 +21,8 @@
  * class QueueManager extends BaseManager {}
  * QueueManager.register("getQueue", () => queue)
  * const m = new QueueManager({ address: ["", 50000], authkey: "abracadabra" })
- * await m.getServer().serveForever()
+ * const server = await m.getServer() // listening: server.address
+ * await server.serveForever()
  * // a client
  * class QueueManager extends BaseManager {}
  * QueueManager.register("getQueue")
@@ -194,11 +195,13 @@ export class BaseManager {
   }
 
   /**
-   * Python's `get_server()`: serves the registered types from this process
-   * over TCP (`serveForever()`). Here the callables run in this process, so
-   * they may hand out objects it made (`register("getQueue", () => queue)`).
+   * Python's `get_server()`: listens at once (so `address` names the port the
+   * system picked for port 0), and serves the registered types from this
+   * process over TCP until `close()`. Here the callables run in this process,
+   * so they may hand out objects it made (`register("getQueue", () => queue)`).
+   * Rejects with `OSError` when the address cannot be listened on.
    */
-  getServer(): { readonly address: { host: string; port: number } | undefined; serveForever(): Promise<never>; close(): Promise<void> } {
+  async getServer(): Promise<ManagerServer> {
     const { address, authkey } = this.#options
     if (address === undefined) throw new ValueError({ message: "get_server() needs an address to listen on: new BaseManager({ address, authkey })" })
     const register: Record<string, { callable: (...args: Array<any>) => unknown; exposed?: ReadonlyArray<string> }> = {}
@@ -206,27 +209,39 @@ export class BaseManager {
       if (typeof callable !== "function") throw new ValueError({ message: `'${typeid}' needs a function to serve it from this process` })
       register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
     }
-    let listening: { host: string; port: number } | undefined
-    let fiber: Fiber.RuntimeFiber<never, unknown> | undefined
     const key = authkeyBytes(authkey)
+    let onListening!: (address: { host: string; port: number }) => void
+    const listening = new Promise<{ host: string; port: number }>((resolve) => (onListening = resolve))
+    const fiber = runtime.runFork(EffectManager.serve({
+      address: tcpAddress(address),
+      register,
+      ...(key === undefined ? {} : { authkey: key }),
+      onListening: (bound) => onListening({ ...bound })
+    }))
+    // Until close(): a failure to listen rejects getServer(), and close() ends serveForever() quietly.
+    const served = runtime.runPromiseExit(Fiber.join(fiber)).then((exit) => {
+      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) throw Cause.squash(exit.cause)
+    })
+    const bound = await Promise.race([listening, served.then(() => listening)])
     return {
-      get address() {
-        return listening
-      },
-      serveForever: () => {
-        fiber = runtime.runFork(EffectManager.serve({
-          address: tcpAddress(address),
-          register,
-          ...(key === undefined ? {} : { authkey: key }),
-          onListening: (bound) => (listening = { ...bound })
-        }))
-        return runtime.runPromise(Fiber.join(fiber)) as Promise<never>
-      },
+      address: bound,
+      serveForever: () => served,
       close: async () => {
-        if (fiber !== undefined) await runtime.runPromise(Fiber.interrupt(fiber))
+        await runtime.runPromise(Fiber.interrupt(fiber))
+        await served
       }
     }
   }
+}
+
+/** What `getServer()` gives: a manager serving from this process, as Python's `Server`. */
+export interface ManagerServer {
+  /** Where it listens: the port the system picked, when 0 was asked. */
+  readonly address: { readonly host: string; readonly port: number }
+  /** Python's `serve_forever()`: settles only once `close()` is called (or serving fails). */
+  serveForever(): Promise<void>
+  /** Stops listening and drops the connections. */
+  close(): Promise<void>
 }
 
 /** Python's `SyncManager`: the built-in types. */
