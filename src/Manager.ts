@@ -30,6 +30,7 @@ import {
   ProcessError,
   ProcessStateError,
   type RemoteError,
+  type SerializationError,
   ValueError
 } from "./Errors.js"
 import * as Listener from "./Listener.js"
@@ -57,6 +58,23 @@ import type { Typecode } from "./internal/sharedValue.js"
 
 /** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
 export type { DictHandle, ListHandle, NamespaceHandle }
+
+/** The names of `T`'s methods. */
+type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: any) => any ? K : never }[keyof T]
+
+/** Why a proxy's method call failed: the method threw or is not exposed (`RemoteError`), or the manager is gone. */
+export type ProxyCallError = RemoteError | SerializationError | OwnerGoneError
+
+/**
+ * The proxy of a registered type's objects, typed from the type: each method an
+ * Effect of what it returns (copied back), e.g. `manager.create<Manager.ProxyOf<Counter>>("Counter", 10)`.
+ */
+export type ProxyOf<T> =
+  & CustomHandle
+  & {
+    readonly [K in MethodNames<T>]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Effect.Effect<Awaited<R>, ProxyCallError>
+      : never
+  }
 
 /** A type to register: how to make one (in the manager process), and which methods proxies may call. */
 export type Registered =

@@ -178,8 +178,8 @@ export class BaseManager {
   }
 
   /** Makes an object of a registered (or built-in) type in the manager, and gives its proxy. */
-  async create(typeid: string, ...args: Array<unknown>): Promise<any> {
-    return toCompat(await runPromise(this.manager.create(typeid, ...args.map(fromCompat))))
+  async create<P = any>(typeid: string, ...args: Array<unknown>): Promise<P> {
+    return toCompat(await runPromise(this.manager.create(typeid, ...args.map(fromCompat)))) as P
   }
 
   /** Stops the manager process this object started; its proxies fail from then on. */
@@ -232,6 +232,17 @@ export class BaseManager {
       }
     }
   }
+}
+
+/** The names of `T`'s methods. */
+type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: any) => any ? K : never }[keyof T]
+
+/**
+ * The proxy of a registered type's objects, typed from the type: each method a
+ * Promise of what it returns (copied back), e.g. `await manager.create<ProxyOf<Counter>>("Counter", 10)`.
+ */
+export type ProxyOf<T> = {
+  readonly [K in MethodNames<T>]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
 }
 
 /** What `getServer()` gives: a manager serving from this process, as Python's `Server`. */
