@@ -87,8 +87,11 @@ export class ListenerImpl<A, E> implements Waitable {
     private readonly options: ListenerOptions<A, E> | undefined,
     private readonly ownDirectory: string | undefined
   ) {
+    // As in Python, a listener holds the program only while an accept waits on it.
+    server.unref()
     server.on("connection", (socket) => {
       socket.on("error", () => {}) // a peer that resets while queued is dropped at accept, not a crash
+      socket.unref()
       this.pending.push(socket)
       const waiters = this.arrived
       this.arrived = Deferred.unsafeMake<void>(undefined as never)
@@ -96,11 +99,21 @@ export class ListenerImpl<A, E> implements Waitable {
     })
   }
 
+  private waits = 0
+  /** The next arrival (or close), holding the process alive meanwhile. */
+  private get arrival(): Effect.Effect<void> {
+    return Effect.acquireUseRelease(
+      Effect.sync(() => this.waits++ === 0 && this.server.ref()),
+      () => Deferred.await(this.arrived),
+      () => Effect.sync(() => --this.waits === 0 && this.server.unref())
+    )
+  }
+
   /** Ready when a connection waits to be accepted (or the listener is closed: accept would not wait). */
   get [WaitableTypeId](): Readiness {
     const isReady = Effect.sync(() => this.pending.length > 0 || !this.server.listening)
     const awaitReady: Effect.Effect<void> = Effect.flatMap(isReady, (ready) =>
-      ready ? Effect.void : Effect.zipRight(Deferred.await(this.arrived), awaitReady))
+      ready ? Effect.void : Effect.zipRight(this.arrival, awaitReady))
     return { isReady, awaitReady }
   }
 
@@ -117,7 +130,7 @@ export class ListenerImpl<A, E> implements Waitable {
     const next: Effect.Effect<net.Socket, OSError> = Effect.suspend(() => {
       if (!this.server.listening) return Effect.fail(new OSError({ message: "the listener is closed" }))
       const socket = this.pending.shift()
-      return socket !== undefined ? Effect.succeed(socket) : Effect.zipRight(Deferred.await(this.arrived), next)
+      return socket !== undefined ? Effect.succeed(socket) : Effect.zipRight(this.arrival, next)
     })
     return Effect.acquireRelease(
       Effect.flatMap(next, (socket) => {
@@ -128,13 +141,12 @@ export class ListenerImpl<A, E> implements Waitable {
     )
   }
 
+  /** Stops listening at once, as Python's; connections already accepted stay open. */
   get close(): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
+    return Effect.sync(() => {
       for (const socket of this.pending.splice(0)) socket.destroy()
-      this.server.close(() => {
-        if (this.ownDirectory !== undefined) fs.rmSync(this.ownDirectory, { recursive: true, force: true })
-        resume(Effect.void)
-      })
+      if (this.server.listening) this.server.close()
+      if (this.ownDirectory !== undefined) fs.rmSync(this.ownDirectory, { recursive: true, force: true })
       Deferred.unsafeDone(this.arrived, Effect.void) // wakes waiting accepts, which then see the listener closed
     })
   }

@@ -54,6 +54,31 @@ describe("process lifecycle across real parents", () => {
     expect(gone).toBe(true)
   })
 
+  it("idle connections, listeners and managers do not keep a program running; a waiting receive does", async () => {
+    const parent = spawn(process.execPath, [fixture("idle-objects-parent.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
+    let output = ""
+    parent.stdout!.on("data", (chunk) => (output += chunk))
+    const exited = await Promise.race([
+      new Promise((resolve) => parent.on("exit", () => resolve(true))),
+      new Promise((resolve) => setTimeout(() => resolve(false), 20_000))
+    ])
+    if (!exited) parent.kill("SIGKILL")
+    expect(exited).toBe(true)
+    expect(parent.exitCode).toBe(0)
+    const lines = output.trim().split("\n")
+    expect(lines).toEqual([
+      "through the pipe",
+      "through a listener",
+      expect.stringMatching(/^manager \d+ says 42$/),
+      "late, but waited for"
+    ])
+    // The manager process goes with its program.
+    const managerPid = Number(/^manager (\d+)/.exec(lines[2])![1])
+    const gone = await waitUntil(() => !isRunning(managerPid), 3000)
+    if (!gone) process.kill(managerPid, "SIGKILL")
+    expect(gone).toBe(true)
+  })
+
   it("TypeScript targets work when the parent runs under tsx", async () => {
     const { child, line } = await firstLine(["--import", "tsx", fixture("tsx-parent.ts")])
     await new Promise((resolve) => child.on("exit", resolve))

@@ -133,6 +133,11 @@ export class BaseManager {
     return this.#manager?.address ?? (this.#options.address === undefined ? undefined : tcpAddress(this.#options.address))
   }
 
+  /** The manager process's pid, once started or connected (0 when connected over TCP to another machine's). */
+  get pid(): number | undefined {
+    return this.#manager?.pid
+  }
+
   /** Starts the manager process (Python's `start(initializer, initargs)`). */
   async start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
     if (this.#manager !== undefined || this.#starting) throw new ProcessStateError({ message: "the manager has already been started" })

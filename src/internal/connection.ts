@@ -37,7 +37,10 @@ export class ConnectionImpl<A, E> implements Waitable {
     private readonly serializer: Serializer.Serializer<A, E>,
     readonly readable: boolean,
     readonly writable: boolean
-  ) {}
+  ) {
+    // As in Python, an idle connection does not keep a program running; a receive or send waiting does.
+    socket.unsafeHoldOnlyWhileWaiting()
+  }
 
   get closed(): boolean {
     return this.isClosed

@@ -100,6 +100,8 @@ export interface FramedSocket {
   readonly close: Effect.Effect<void>
   /** The OS socket, to hand its descriptor to a child process. */
   readonly socket: Socket
+  /** From now on the socket holds the process alive only while a receive or a send waits on it. */
+  readonly unsafeHoldOnlyWhileWaiting: () => void
 }
 
 export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
@@ -231,11 +233,28 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       })
     }
     const closedForSending = () => new OSError({ message: "send failed: the connection closed" })
+    // A socket that holds the process only while someone waits on it (a user's Connection, as a
+    // Python program with an idle connection still exits) is ref'd for each wait.
+    let holdsOnlyWhileWaiting = false
+    let waits = 0
+    const hold = () => {
+      if (waits++ === 0 && holdsOnlyWhileWaiting) socket.ref()
+    }
+    const letGo = () => {
+      if (--waits === 0 && holdsOnlyWhileWaiting) socket.unref()
+    }
     const room = Effect.async<void, OSError>((resume) => {
-      const wake = () => resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
-      if (socket.destroyed || unwritten <= SEND_BUFFER / 2) return wake()
+      if (socket.destroyed || unwritten <= SEND_BUFFER / 2) {
+        return resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
+      }
+      const wake = () => {
+        letGo()
+        resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
+      }
+      hold()
       roomWaiters.push(wake)
       return Effect.sync(() => {
+        if (roomWaiters.includes(wake)) letGo()
         roomWaiters = roomWaiters.filter((waiter) => waiter !== wake)
       })
     })
@@ -281,9 +300,14 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
 
     const ready = () => head < messages.length || ended !== undefined
     const changed = Effect.async<void>((resume) => {
-      const wake = () => resume(Effect.void)
+      const wake = () => {
+        letGo()
+        resume(Effect.void)
+      }
+      hold()
       waiters.push(wake)
       return Effect.sync(() => {
+        if (waiters.includes(wake)) letGo()
         waiters = waiters.filter((waiter) => waiter !== wake)
       })
     })
@@ -393,6 +417,10 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         decoder.maxLength = maxMessageLength
         // Frames that came right behind the handshake, held until now.
         if (decoder.oversized !== undefined) received(Buffer.alloc(0))
+      },
+      unsafeHoldOnlyWhileWaiting: () => {
+        holdsOnlyWhileWaiting = true
+        if (waits === 0) socket.unref()
       },
       // Frames already taken by the socket still go out, as they would have left a blocking
       // write; then the descriptor is closed — not shut down, which would end the
