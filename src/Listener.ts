@@ -8,7 +8,6 @@
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { Deferred, Effect, type Scope } from "effect"
 import type { AuthenticationError, EOFError } from "./Errors.js"
@@ -17,6 +16,7 @@ import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
 import { authenticateClient, authenticateListener } from "./internal/handshake.js"
+import * as PrivateDirectory from "./internal/privateDirectory.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./internal/waitable.js"
 
 /** `{ host, port }` for TCP; a path (or `"\0name"`, a Linux abstract name) for a Unix socket. */
@@ -166,7 +166,7 @@ export const make = <A = unknown, E = never>(
   Effect.acquireRelease(
     Effect.gen(function*() {
       const ownDirectory = address === undefined && options?.family !== "AF_INET"
-        ? fs.mkdtempSync(path.join(os.tmpdir(), "emp-listener-"))
+        ? PrivateDirectory.make("listener")
         : undefined
       const where: Address = address ??
         (ownDirectory !== undefined ? path.join(ownDirectory, "listener.sock") : { host: "127.0.0.1", port: 0 })

@@ -13,7 +13,6 @@
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, type Scope } from "effect"
 import { OSError } from "./Errors.js"
@@ -21,6 +20,7 @@ import type { Connection } from "./Listener.js"
 import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
+import * as PrivateDirectory from "./internal/privateDirectory.js"
 
 export interface Options<A = unknown, E = never> {
   /** Both ends read and write (default); false gives a read-only and a write-only end. */
@@ -30,7 +30,7 @@ export interface Options<A = unknown, E = never> {
 }
 
 const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Effect.async((resume) => {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-pipe-"))
+  const directory = PrivateDirectory.make("pipe")
   const address = path.join(directory, "pipe.sock")
   let client: net.Socket | undefined
   const server = net.createServer((accepted) => {

@@ -1,6 +1,10 @@
 import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
+import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning, waitUntil } from "./support/processes.js"
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -77,6 +81,30 @@ describe("process lifecycle across real parents", () => {
     const gone = await waitUntil(() => !isRunning(managerPid), 3000)
     if (!gone) process.kill(managerPid, "SIGKILL")
     expect(gone).toBe(true)
+  })
+
+  it("socket directories are private (0700), and a child killed by a signal leaves none behind", async () => {
+    const { Lock, Pipe, Process, Target } = await import("effect-multiprocessing/compat")
+    const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
+    const leftovers = (pid: number) => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`emp-resources-${pid}-`))
+    for (const signal of ["terminate", "kill"] as const) {
+      const [here, there] = await Pipe()
+      // The child serves a Lock of its own (its resource server's directory appears), then waits.
+      const child = new Process({ target: tasks.serveOwnLockForever, args: [there] })
+      child.start()
+      there.close()
+      const lock = (await here.recv()) as InstanceType<typeof Lock>
+      expect(await lock.acquire({ timeout: 10 })).toBe(true) // served from the child's directory
+      const [directory] = leftovers(child.pid!)
+      expect(directory).toBeDefined()
+      expect(fs.statSync(path.join(os.tmpdir(), directory)).mode & 0o777).toBe(0o700)
+      child[signal]()
+      await child.join()
+      expect(child.exitCode).toBe(signal === "terminate" ? -15 : -9)
+      expect(leftovers(child.pid!)).toEqual([])
+      child.close()
+      here.close()
+    }
   })
 
   it("TypeScript targets work when the parent runs under tsx", async () => {

@@ -16,6 +16,7 @@ import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from
 import * as codec from "./codec.js"
 import { FrameDecoder, frame } from "./framing.js"
 import type { PoolWorkerSettings } from "./poolProtocol.js"
+import * as PrivateDirectory from "./privateDirectory.js"
 import { type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./protocol.js"
 import type { ErrorData } from "./codec.js"
 
@@ -195,6 +196,8 @@ const launch = (
     const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...request.sockets] })
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})
+    // Killed by a signal, it could not remove its socket directories: its parent does.
+    child.once("exit", (_code, signal) => signal !== null && PrivateDirectory.removeLeftoversOf(child.pid!))
     if (child.pid === undefined) {
       return yield* new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })
     }

@@ -20,7 +20,6 @@
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import { availableParallelism } from "node:os"
 import * as path from "node:path"
 import { Effect, Either, Exit, Fiber } from "effect"
@@ -31,6 +30,7 @@ import { familyAuthkey } from "./currentProcess.js"
 import { OSError, ValueError } from "../Errors.js"
 import type { Address } from "../Listener.js"
 import { authenticateClient } from "./handshake.js"
+import * as PrivateDirectory from "./privateDirectory.js"
 import { encodeError } from "./remoteErrors.js"
 
 /** What a primitive gives the server: its operations, by name. */
@@ -110,7 +110,7 @@ export const lookup = (id: string): Served | undefined => objects.get(id)
 export const address = (): Address => {
   if (advertised !== undefined) return advertised
   if (serving !== undefined) return serving.address
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "emp-resources-")) // 0700
+  const directory = PrivateDirectory.make("resources")
   const where = path.join(directory, "s")
   const clients = new Set<net.Socket>()
   const server = net.createServer((socket) => {
