@@ -6,6 +6,7 @@
  * This module parses the source with acorn, runs a small scope analysis over the ESTree and
  * reports every free identifier the child will not provide.
  */
+import { builtinModules } from "node:module"
 import * as acorn from "acorn"
 import { childHelperNames } from "./child/helpers.js"
 
@@ -114,15 +115,49 @@ export const analyzeFunction = (
   }
 }
 
-/** The error message for a function whose analysis found unresolved names. */
+/** Node's built-in modules by the names an import of them usually binds: `os`, `fs`, `childProcess`, `fsPromises`. */
+const builtinByName: ReadonlyMap<string, string> = new Map(
+  builtinModules.filter((name) => !name.startsWith("_")).flatMap((name) => {
+    const camel = name.replace(/[_/]([a-z])/g, (_, letter: string) => letter.toUpperCase())
+    return [...new Set([name, camel])].filter((binding) => /^[A-Za-z$][\w$]*$/.test(binding))
+      .map((binding) => [binding, name] as const)
+  })
+)
+
+/** What an import usually binds: a built-in module's name, a namespace or class (`Effect`), or vitest's rewritten import. */
+const looksImported = (name: string): boolean =>
+  builtinByName.has(name) || /^[A-Z][a-z]\w*$/.test(name) || rewrittenImport.test(name.split(".")[0])
+
+/** How to import `name` inside the function, with an example when one can be given. */
+const importAdvice = (names: ReadonlyArray<string>): string => {
+  const builtin = names.find((name) => builtinByName.has(name))
+  const named = names.filter((name) => !rewrittenImport.test(name.split(".")[0]))
+  const subject = named.length === 0 ? "it" : named.map((name) => `\`${name}\``).join(", ")
+  if (builtin !== undefined) {
+    const specifier = `node:${builtinByName.get(builtin)}`
+    return `import ${subject} inside the function: \`const ${builtin} = await import("${specifier}")\` or \`require("${specifier}")\``
+  }
+  const example = named[0]
+  return example === undefined
+    ? "import it inside the function: `await import(\"…\")` or `require(\"…\")`"
+    : `import ${subject} inside the function: \`const { ${example} } = await import("…")\` or \`require("…")\``
+}
+
+/**
+ * The error message for a function whose analysis found unresolved names:
+ * passing them in first, the fix for a value; importing inside the function
+ * only when a name looks like an import.
+ */
 export const describeUnresolved = (functionName: string, unresolved: ReadonlyArray<string>): string => {
   const subject = functionName === "" ? "An inline function" : `Inline function "${functionName}"`
   const names = unresolved.map((name) => `\`${name}\``).join(", ")
+  const one = unresolved.length === 1
+  const imports = unresolved.filter(looksImported)
   return [
     `${subject} uses ${names} from its enclosing scope, which will not exist in the child process ` +
     `(inline functions travel as source text, without their closure). Either:`,
-    `  - import it inside the function: \`const os = await import("node:os")\` or \`require("node:os")\`,`,
-    `  - pass it in as an argument, or`,
+    `  - pass ${one ? "it" : "them"} in as ${one ? "an argument" : "arguments"}${imports.length > 0 ? "," : ", or"}`,
+    ...(imports.length > 0 ? [`  - ${importAdvice(imports)}, or`] : []),
     `  - use a module target (\`Target.module(...)\`) so the child imports your module itself.`
   ].join("\n")
 }

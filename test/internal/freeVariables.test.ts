@@ -281,15 +281,27 @@ describe("transpiler output", () => {
 })
 
 describe("describeUnresolved", () => {
-  it("names the function, every unresolved name and the three fixes", () => {
-    const message = describeUnresolved("scale", ["outerFactor", "cpus"])
-    expect(message).toContain('"scale"')
-    expect(message).toContain("`outerFactor`")
-    expect(message).toContain("`cpus`")
-    expect(message).toContain('await import("node:os")')
-    expect(message).toContain('require("node:os")')
-    expect(message).toContain("argument")
-    expect(message).toContain("Target.module(")
+  it("names the function and every unresolved name; for a value, passing it in comes first and no import is suggested", () => {
+    const message = describeUnresolved("target", ["offset"])
+    expect(message).toBe([
+      'Inline function "target" uses `offset` from its enclosing scope, which will not exist in the child process ' +
+      "(inline functions travel as source text, without their closure). Either:",
+      "  - pass it in as an argument, or",
+      "  - use a module target (`Target.module(...)`) so the child imports your module itself."
+    ].join("\n"))
+    expect(describeUnresolved("scale", ["outerFactor", "cpus"])).toContain("  - pass them in as arguments, or\n")
+  })
+
+  it("adds importing inside the function, after passing it in, for names that look imported", () => {
+    const builtin = describeUnresolved("scale", ["factor", "os"])
+    expect(builtin.split("\n").slice(1)).toEqual([
+      "  - pass them in as arguments,",
+      '  - import `os` inside the function: `const os = await import("node:os")` or `require("node:os")`, or',
+      "  - use a module target (`Target.module(...)`) so the child imports your module itself."
+    ])
+    expect(describeUnresolved("f", ["childProcess"])).toContain('`const childProcess = await import("node:child_process")`')
+    expect(describeUnresolved("f", ["Schema"])).toContain("  - import `Schema` inside the function: `const { Schema } = await import(\"…\")`")
+    expect(describeUnresolved("f", ["__vite_ssr_import_3__.default"])).toContain("  - import it inside the function: `await import(\"…\")`")
   })
 
   it("describes anonymous functions", () => {
