@@ -18,6 +18,7 @@ import * as FramedSocket from "./internal/framedSocket.js"
 import { authenticateClient, authenticateListener } from "./internal/handshake.js"
 import * as PrivateDirectory from "./internal/privateDirectory.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./internal/waitable.js"
+import { LISTENER_ADVICE, markNotData } from "./internal/notData.js"
 
 /** `{ host, port }` for TCP; a path (or `"\0name"`, a Linux abstract name) for a Unix socket. */
 export type Address = { readonly host: string; readonly port: number } | string
@@ -151,6 +152,8 @@ export class ListenerImpl<A, E> implements Waitable {
     })
   }
 }
+
+markNotData(ListenerImpl, "a Listener", LISTENER_ADVICE)
 
 export type Listener<A = unknown, E = never> = ListenerImpl<A, E>
 

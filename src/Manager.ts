@@ -55,6 +55,8 @@ import * as ResourceServer from "./internal/resourceServer.js"
 import type { SemLockHandle } from "./internal/semLockHandle.js"
 import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Typecode } from "./internal/sharedValue.js"
+import { toManagerClient } from "./internal/handshake.js"
+import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
 
 /** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
 export type { DictHandle, ListHandle, NamespaceHandle }
@@ -170,6 +172,8 @@ export class Manager {
   }
 }
 
+markNotData(Manager, "a Manager", MANAGER_ADVICE)
+
 const initialEntries = (initial: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) =>
   Symbol.iterator in initial ? [...(initial as Iterable<readonly [unknown, unknown]>)] : Object.entries(initial)
 
@@ -273,7 +277,9 @@ export const connect = (options: {
 }): Effect.Effect<Manager, CreateError | OSError | AuthenticationError> =>
   Effect.gen(function*() {
     // One connection of our own first, so that a wrong authkey is the AuthenticationError it is.
-    yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey }))
+    yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey })).pipe(
+      Effect.catchTag("AuthenticationError", (error) => Effect.fail(toManagerClient(error)))
+    )
     forgetGone(options.address) // a server that restarted on the same port is a new one
     useServer(options.address, options.address, options.authkey)
     const probe = remote(factoryReference(options.address, 0, `manager at ${options.address.host}:${options.address.port}`))

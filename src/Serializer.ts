@@ -18,6 +18,7 @@
 import { Either, ParseResult, Schema } from "effect"
 import { SerializationError } from "./Errors.js"
 import * as codec from "./internal/codec.js"
+import { isNotDataError, WHAT_CROSSES } from "./internal/notData.js"
 
 /** @since 0.1.0 */
 export interface Serializer<A, E = never> {
@@ -25,7 +26,7 @@ export interface Serializer<A, E = never> {
   readonly decode: (bytes: Uint8Array) => Either.Either<A, SerializationError | E>
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "")
 
 /** The default codec, for values of any type. */
 export const unknown: Serializer<unknown> = {
@@ -35,8 +36,9 @@ export const unknown: Serializer<unknown> = {
     } catch (error) {
       return Either.left(
         new SerializationError({
-          message: `cannot serialize this value: ${describe(error)}. ` +
-            "Send plain data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
+          message: isNotDataError(error)
+            ? `cannot serialize this value: ${error.message}` // it says what to do
+            : `cannot serialize this value: ${describe(error)}. ${WHAT_CROSSES}`
         })
       )
     }

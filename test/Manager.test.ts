@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Manager, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
+import { Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 
@@ -123,6 +123,51 @@ describe("Manager (Effect face)", () => {
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 
+describe("the manager object itself, as opposed to its proxies", () => {
+  const refusal = "is not data: send the proxies it makes instead (a dict, a list, a Lock …), which reach its server from any process"
+
+  it.scopedLive("Effect face: a Manager in a message or a queue item is refused by name; its proxies beside it travel", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const d = yield* manager.dict()
+      const [here, there] = yield* Pipe.make()
+      const child = yield* Process.start({
+        target: async (conn: any) => {
+          const { Effect } = await import("effect")
+          return Effect.flatMap(conn.recv, ({ d }: any) => d.setItem("from", "the child"))
+        },
+        args: [there]
+      })
+      const sent = yield* Effect.flip(here.send({ manager, d }))
+      expect(tagOf(sent)).toBe("SerializationError")
+      expect(sent.message).toContain(`a Manager (at value.manager) ${refusal}`)
+      const q = yield* Queue.make()
+      expect((yield* Effect.flip(q.put([manager]))).message).toContain(`a Manager (at value[0]) ${refusal}`)
+      yield* here.send({ d })
+      yield* child.result
+      expect(yield* d.getItem("from")).toBe("the child")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.live("compat face: a manager among a Process's arguments fails start() by name; its proxies travel", () =>
+    Effect.promise(async () => {
+      const manager = await compat.Manager()
+      try {
+        const d = await manager.dict()
+        const refused = new compat.Process({ target: (_m: unknown) => 1, args: [{ manager }] })
+        expect(() => refused.start()).toThrow(compat.SerializationError)
+        expect(() => refused.start()).toThrow(`a manager (at args[0].manager) ${refusal}`)
+        refused.close()
+        const p = new compat.Process({ target: async (d: any) => d.setItem("from", "the child"), args: [d] })
+        p.start()
+        await p.join()
+        p.close()
+        expect(await d.getItem("from")).toBe("the child")
+      } finally {
+        await manager.shutdown()
+      }
+    }))
+})
+
 describe("Manager (compat face)", () => {
   it.live("Python's Manager example: d[1] = '1' … l.reverse() from a child", () =>
     Effect.promise(async () => {
@@ -226,7 +271,12 @@ describe("Manager (compat face)", () => {
       class QueueManager extends compat.BaseManager {}
       QueueManager.register("getQueue")
       const wrong = new QueueManager({ address: ["127.0.0.1", port], authkey: "wrong" })
-      await expect(wrong.connect()).rejects.toBeInstanceOf(compat.AuthenticationError)
+      const refused = await wrong.connect().then(() => undefined, (error) => error)
+      expect(refused).toBeInstanceOf(compat.AuthenticationError)
+      // In a manager's words: a client of a manager has no Listener or Client to give a key to.
+      expect(refused.message).toBe(
+        "digest sent was rejected: the two ends were given different authkeys: connect with the `authkey` the manager serves with"
+      )
       server.terminate()
       await server.join()
       server.close()

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Schema } from "effect"
-import { type Connection, NodeMultiprocessing, Pipe, Process, Serializer } from "effect-multiprocessing"
+import { type Connection, NodeMultiprocessing, Pipe, Process, Serializer, Target } from "effect-multiprocessing"
+import type * as Tasks from "./fixtures/tasks.js"
+
+const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
 describe("Pipe", () => {
   it.scopedLive("duplex: both ends send and receive, objects and bytes", () =>
@@ -99,6 +102,49 @@ describe("Pipe ends passed to child processes", () => {
       yield* b.close
       expect(yield* client.result).toEqual(["Processed: request_0", "Processed: request_1", "Processed: request_2"])
       expect(yield* server.result).toBe("served")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a Connection inside a message fails that send with SerializationError saying how it can travel; nothing is sent", () =>
+    Effect.gen(function*() {
+      const [here, there] = yield* Pipe.make()
+      const [other] = yield* Pipe.make()
+      const child = yield* Process.start({ target: (conn: Connection.Connection) => conn.recv, args: [there] })
+      const error = yield* Effect.flip(here.send({ reply: other, note: "answer here" }))
+      expect(error._tag).toBe("SerializationError")
+      expect(error.message).toBe(
+        "cannot serialize this value: a Connection (at value.reply) is not data: it can only be handed to a child as an " +
+          "argument of a Process (or of a Pool's initializer), which passes its descriptor over at start, not inside a " +
+          "message, a queue item or a task's arguments"
+      )
+      yield* here.send("the next message")
+      expect(yield* child.result).toBe("the next message")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("Connections inside a Map or a class instance among a Process's arguments are handed over too", () =>
+    Effect.gen(function*() {
+      class Route {
+        constructor(readonly name: string, readonly conn: Connection.Connection) {}
+      }
+      const [a, b] = yield* Pipe.make()
+      const [c, d] = yield* Pipe.make()
+      const child = yield* Process.start({
+        target: async (routes: Map<string, Connection.Connection>, route: { name: string; conn: Connection.Connection }) => {
+          const { Effect } = await import("effect")
+          return Effect.all([routes.get("first")!.send("through the Map"), route.conn.send(`through ${route.name}`)])
+        },
+        args: [new Map([["first", b]]), new Route("the Route", d)]
+      })
+      expect(yield* a.recv).toBe("through the Map")
+      expect(yield* c.recv).toBe("through the Route")
+      expect(yield* child.join()).toBe(0)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a child that returns a Connection fails its result with SerializationError naming it, not {}", () =>
+    Effect.gen(function*() {
+      const child = yield* Process.start({ target: tasks.returnPipeEnd })
+      const error = yield* Effect.flip(child.result)
+      expect(error._tag).toBe("SerializationError")
+      expect(error.message).toMatch(/^the value returned by returnPipeEnd \(.*\) cannot be sent to the parent: a Connection \(at result\.end\) is not data: it can only be handed to a child as an argument of a Process/)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
   it.scopedLive("a child that returns right after its last send loses nothing: its frames go out before it exits", () =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { NodeMultiprocessing, Pool, Target } from "effect-multiprocessing"
+import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning } from "./support/processes.js"
@@ -99,6 +99,34 @@ describe("Pool (Effect face)", () => {
         .toBe("InvalidTargetError")
       expect(tagOf(yield* Effect.flip(pool.map((x: number) => x, [1], { chunksize: 0 })))).toBe("ValueError")
       expect(yield* pool.apply(() => "still serving", [])).toBe("still serving")
+    }))
+
+  scoped("a Connection among a task's arguments or in its result is refused by name and place; a primitive in a class instance arrives as a proxy", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const [end] = yield* Pipe.make()
+      const asProcessArgument = "is not data: it can only be handed to a child as an argument of a Process (or of a Pool's initializer)"
+      const inArgs = yield* Effect.flip(pool.apply((job: unknown) => job, [{ reply: end }]))
+      expect(tagOf(inArgs)).toBe("SerializationError")
+      expect(inArgs.message).toMatch(/^the arguments of .* cannot be sent to a worker: a Connection \(at args\[0\]\.reply\) /)
+      expect(inArgs.message).toContain(asProcessArgument)
+      // In a map, the place is the item's in the whole input, not in its chunk.
+      const items = [0, 1, 2, 3, 4, { reply: end }, 6]
+      const inMap = yield* Effect.flip(pool.map((x: unknown) => x, items, { chunksize: 2 }))
+      expect(inMap.message).toContain(`a Connection (at items[5].reply) ${asProcessArgument}`)
+      const inResult = yield* Effect.flip(pool.apply(tasks.returnPipeEnd, []))
+      expect(tagOf(inResult)).toBe("SerializationError")
+      expect(inResult.message).toContain(`cannot be sent back from the worker: a Connection (at value.end) ${asProcessArgument}`)
+
+      class Job {
+        constructor(readonly id: number, readonly done: Event.Event) {}
+      }
+      const job = new Job(7, yield* Event.make())
+      expect(yield* pool.apply(async (job: { id: number; done: any }) => {
+        const { Effect } = await import("effect")
+        return Effect.as(job.done.set, job.id)
+      }, [job])).toBe(7)
+      expect(yield* job.done.isSet).toBe(true)
     }))
 
   scoped("an input that throws part-way: imap gives the whole chunks before it, then InputError; the pool stays usable", () =>

@@ -130,15 +130,25 @@ describe("Process (Effect face)", () => {
 
       const unserializable = yield* Process.start({ target: (f: unknown) => f, args: [() => 1] }).pipe(Effect.flip)
       expect(unserializable._tag).toBe("SerializationError")
+      expect(unserializable.message).toBe(
+        "the arguments of target cannot be sent to a child process: a function (at args[0]) is not data: send the data " +
+          "it needs instead, and run the function as a Process or Pool target (a module export, or an inline function) where it is needed"
+      )
 
-      const unserializableResult = yield* Process.run({ target: () => Symbol("s") }).pipe(Effect.flip)
+      const unserializableResult = yield* Process.run({ target: () => ({ key: Symbol("s") }) }).pipe(Effect.flip)
       expect(unserializableResult._tag).toBe("SerializationError")
+      expect(unserializableResult.message).toBe(
+        "the value returned by target cannot be sent to the parent: the symbol s (at result.key) is not data: " +
+          "a symbol is unique to its process; send a string instead"
+      )
 
       const offset = 10
       const closure = yield* Process.start({ target: (x: number) => x + offset, args: [1] }).pipe(Effect.flip)
       expect(closure._tag).toBe("UnportableFunctionError")
       expect(closure).toMatchObject({ unresolved: ["offset"] })
-      expect(closure.message).toContain("argument")
+      // A local value: passing it in is the advice, first; importing is for names that look imported.
+      expect(closure.message).toContain("Either:\n  - pass it in as an argument, or\n  - use a module target")
+      expect(closure.message).not.toContain("import it")
     }).pipe(Effect.scoped, provide))
 
   it.live("state errors: start twice, join before start, close while running, use after close", () =>

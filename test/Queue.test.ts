@@ -429,6 +429,31 @@ describe("Queue across processes", () => {
       expect(yield* lock.acquire({ timeout: "10 seconds" })).toBe(true)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.live("compat: a Connection, a Process or a Pool in an item rejects the put with SerializationError naming it; the queue goes on", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<unknown>()
+      const [end, otherEnd] = await compat.Pipe()
+      const pool = new compat.Pool(1)
+      const consumer = new compat.Process({ target: async (q: compat.Queue<unknown>) => q.get(), args: [q] })
+      const refusal = (item: unknown) => q.put(item).then(() => "put", (error) => error)
+      const connection = await refusal({ reply: end })
+      expect(connection).toBeInstanceOf(compat.SerializationError)
+      expect(connection.message).toContain("a Connection (at value.reply) is not data: it can only be handed to a child as an argument of a Process")
+      expect((await refusal([consumer])).message).toContain("a Process (at value[0]) is not data: it is its parent's handle on the child process")
+      expect((await refusal({ pool })).message).toContain("a Pool (at value.pool) is not data: as in Python, a pool cannot be passed between processes")
+      expect((await refusal({ later: pool.applyAsync(() => 1) })).message).toContain("an AsyncResult (at value.later) is not data")
+      await q.put("the only item")
+      consumer.start()
+      expect(await consumer.result()).toBe("the only item")
+      await consumer.join()
+      consumer.close()
+      pool.terminate()
+      await pool.join()
+      end.close()
+      otherEnd.close()
+      q.dispose()
+    }))
+
   it.live("when the queue's owner exits, a waiting get and later puts fail with OwnerGoneError", () =>
     Effect.promise(async () => {
       const [here, there] = await compat.Pipe()

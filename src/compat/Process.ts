@@ -14,6 +14,7 @@ import { Effect, Exit, Scope } from "effect"
 import * as EffectProcess from "../Process.js"
 import type * as Target from "../Target.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
+import { markNotData, PROCESS_ADVICE } from "../internal/notData.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 
@@ -99,6 +100,8 @@ class ProcessClass<A = unknown> {
     return this.#process.toString()
   }
 }
+
+markNotData(ProcessClass, "a Process", PROCESS_ADVICE)
 
 /** A Process; the target's result type is inferred from `target` (or `result`). */
 export type Process<A = unknown> = ProcessClass<A>

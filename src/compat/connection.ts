@@ -20,6 +20,7 @@ import * as EffectConnection from "../Connection.js"
 import { EffectConnectionKey } from "../internal/handles.js"
 import { type Waitable, WaitableTypeId } from "../internal/waitable.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
+import { CONNECTION_ADVICE, LISTENER_ADVICE, markNotData } from "../internal/notData.js"
 
 export type Address = readonly [host: string, port: number] | string
 
@@ -95,6 +96,8 @@ export class Connection<A = unknown> implements Waitable {
   }
 }
 
+markNotData(Connection, "a Connection", CONNECTION_ADVICE)
+
 /** A scoped Effect run for its value, with the scope kept by the object it makes. */
 const withScope = async <A, E>(make: Effect.Effect<A, E, Scope.Scope>) => {
   const scope = runSync(Scope.make())
@@ -138,6 +141,8 @@ export class ListenerHandle implements Waitable {
     await this.close()
   }
 }
+
+markNotData(ListenerHandle, "a Listener", LISTENER_ADVICE)
 
 /** Listens on `address` (a fresh private Unix socket when omitted); rejects with `OSError` if it is in use. */
 export const Listener = async (address?: Address, options?: ListenerOptions): Promise<ListenerHandle> => {

@@ -42,6 +42,7 @@ import { EffectPrimitiveKey } from "../internal/handles.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
 import { revivePrimitive } from "../internal/revive.js"
 import { runPromise, runSync, runtime, seconds } from "./runtime.js"
+import { MANAGER_ADVICE, markNotData } from "../internal/notData.js"
 
 /** `{ host, port }` or Python's `(host, port)` tuple. */
 export type ManagerAddress = { readonly host: string; readonly port: number } | readonly [string, number]
@@ -238,6 +239,8 @@ export class BaseManager {
     }
   }
 }
+
+markNotData(BaseManager, "a manager", MANAGER_ADVICE)
 
 /** The names of `T`'s methods. */
 type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: any) => any ? K : never }[keyof T]

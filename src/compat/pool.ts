@@ -19,6 +19,7 @@ import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/p
 import type * as Target from "../Target.js"
 import * as EffectPool from "../Pool.js"
 import { runPromise, runSync, runtime, seconds } from "./runtime.js"
+import { markNotData, POOL_ADVICE } from "../internal/notData.js"
 
 export interface PoolOptions {
   /** How many workers; default: the number of CPUs. */
@@ -137,6 +138,12 @@ export class AsyncResult<T> {
   }
 }
 
+markNotData(
+  AsyncResult,
+  "an AsyncResult",
+  "it settles only in the process that submitted the task; wait for it with get() and send the value instead"
+)
+
 /** Python's `MapResult`: the `AsyncResult` of a `mapAsync` or `starmapAsync`. */
 export class MapResult<T> extends AsyncResult<Array<T>> {}
 
@@ -218,6 +225,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     return { done: true, value: undefined }
   }
 }
+
+markNotData(
+  IMapIterator,
+  "an imap iterator",
+  "its results arrive only in the process that submitted the map; read them and send the values instead"
+)
 
 /** The value of an `Async` call's result; what the call itself raises (a pool not running) rejects instead. */
 const resultOf = <T>(call: () => AsyncResult<T>): Promise<T> => {
@@ -370,3 +383,5 @@ export class Pool {
     return this.#pool.toString()
   }
 }
+
+markNotData(Pool, "a Pool", POOL_ADVICE)

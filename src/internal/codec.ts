@@ -25,6 +25,16 @@
 import { createRequire } from "node:module"
 import type * as Msgpackr from "msgpackr"
 import type * as V8 from "node:v8"
+import {
+  FUNCTION_ADVICE,
+  isNotDataError,
+  type NotData,
+  NotDataError,
+  NotDataKey,
+  type PathKey,
+  PROMISE_ADVICE,
+  SYMBOL_ADVICE
+} from "./notData.js"
 
 // Both loaded on first use, so a process pays only for the formats it meets.
 const load = createRequire(import.meta.url)
@@ -79,14 +89,38 @@ const encodeJson = (value: unknown): Uint8Array => {
 }
 
 /**
+ * How V8 carries an object, and so what the walks below look into:
+ * - "array", "map", "set": their items (and a Map's keys);
+ * - "record": its own enumerable string-keyed fields — a plain object, and also
+ *   a class instance, which arrives as a plain object of those fields;
+ * - "opaque": nothing of ours can be inside (Date, RegExp, binary data, Errors,
+ *   boxed primitives).
+ */
+export const shapeOf = (value: object): "array" | "map" | "set" | "record" | "opaque" => {
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype === ObjectPrototype || prototype === null) return "record"
+  if (Array.isArray(value)) return "array"
+  if (value instanceof Map) return "map"
+  if (value instanceof Set) return "set"
+  if (
+    ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp ||
+    value instanceof Error || value instanceof SharedArrayBuffer || value instanceof Boolean || value instanceof Number ||
+    value instanceof String || value instanceof BigInt
+  ) return "opaque"
+  return "record"
+}
+
+/**
  * How values holding shared primitives cross: rewritten to references before
  * V8 serializes them, and back to proxies after (`internal/revive.ts` installs
  * it). Plain data never holds one, so only the V8 path pays for the walk; and
  * only a value that held one is walked again on arrival (it carries its own tag).
  */
 export interface HandleCodec {
-  /** The value with its primitives replaced, or undefined when it holds none. */
-  readonly toWire: (value: unknown) => unknown | undefined
+  /** Whether `value` travels as a reference (a shared primitive or a proxy, either face). */
+  readonly isHandle: (value: object) => boolean
+  /** A copy of `value` with each of them replaced by its reference. */
+  readonly toWire: (value: unknown) => unknown
   readonly fromWire: (value: unknown) => unknown
 }
 /**
@@ -107,24 +141,151 @@ export const installHandleCodec = (codec: HandleCodec): void => {
 /** V8 bytes after this tag hold placeholders of shared primitives ("H"; never a top-level MessagePack byte here). */
 const HANDLES_TAG = 0x48
 
+const noHandles = (): boolean => false
+
+/** Why `value` itself must not cross, or undefined (handles aside: they cross as references). */
+const refusal = (value: unknown): NotDataError | undefined => {
+  switch (typeof value) {
+    case "function":
+      return new NotDataError(value.name === "" ? "a function" : `the function ${value.name}`, FUNCTION_ADVICE, value)
+    case "symbol":
+      return new NotDataError(`the symbol ${value.description ?? ""}`.trimEnd(), SYMBOL_ADVICE, value)
+    case "object": {
+      if (value === null) return undefined
+      const prototype = Object.getPrototypeOf(value)
+      // What is refused is marked on its class's prototype: a plain object is not.
+      if (prototype === ObjectPrototype || prototype === null) return undefined
+      const notData = (value as { [NotDataKey]?: NotData })[NotDataKey]
+      if (notData !== undefined) return new NotDataError(notData.what, notData.advice, value)
+      return value instanceof Promise ? new NotDataError("a Promise", PROMISE_ADVICE, value) : undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+/** What V8 copies of an object, one entry at a time, with where each entry is. */
+const forEachEntry = (value: object, f: (item: unknown, at: PathKey) => void): void => {
+  switch (shapeOf(value)) {
+    case "array": {
+      const array = value as Array<unknown>
+      for (let i = 0; i < array.length; i++) f(array[i], i)
+      return
+    }
+    case "map":
+      for (const [key, item] of value as Map<unknown, unknown>) {
+        f(key, { mapKey: key })
+        f(item, { mapValue: key })
+      }
+      return
+    case "set":
+      for (const item of value as Set<unknown>) f(item, { setItem: true })
+      return
+    case "record":
+      for (const key of Object.keys(value)) f((value as Record<string, unknown>)[key], key)
+  }
+}
+
+/**
+ * Walks `value` as V8 will copy it. Throws `NotDataError` for what must not
+ * cross — functions, symbols, Promises and the library's objects that live in
+ * one process (`notData.ts`), which V8 would refuse with a bare "could not be
+ * cloned" or copy as an empty object. Says whether a shared primitive (or
+ * proxy) is inside; cycles and shared references are visited once. The hot
+ * path: where the refused thing is, `pathTo` finds afterwards.
+ */
+const scan = (value: unknown, isHandle: (value: object) => boolean, seen: Set<object>): boolean => {
+  if (typeof value !== "object") {
+    if (typeof value === "function" || typeof value === "symbol") throw refusal(value)
+    return false
+  }
+  if (value === null || seen.has(value)) return false
+  seen.add(value)
+  if (isHandle(value)) return true
+  const prototype = Object.getPrototypeOf(value)
+  const plain = prototype === ObjectPrototype || prototype === null
+  if (!plain) {
+    const refused = refusal(value)
+    if (refused !== undefined) throw refused
+  }
+  let found = false
+  switch (plain ? "record" : shapeOf(value)) {
+    case "opaque":
+      return false
+    case "array": {
+      const array = value as Array<unknown>
+      for (let i = 0; i < array.length; i++) if (scan(array[i], isHandle, seen)) found = true
+      return found
+    }
+    case "map":
+      for (const [key, item] of value as Map<unknown, unknown>) {
+        if (scan(key, isHandle, seen)) found = true
+        if (scan(item, isHandle, seen)) found = true
+      }
+      return found
+    case "set":
+      for (const item of value as Set<unknown>) if (scan(item, isHandle, seen)) found = true
+      return found
+    case "record":
+      for (const key of Object.keys(value)) if (scan((value as Record<string, unknown>)[key], isHandle, seen)) found = true
+      return found
+  }
+}
+
+/** Where `culprit` first is in `root`, in the order `scan` walks (handles not entered, as there). */
+const pathTo = (root: unknown, culprit: unknown, isHandle: (value: object) => boolean): Array<PathKey> | undefined => {
+  const seen = new Set<object>()
+  const path: Array<PathKey> = []
+  const search = (value: unknown): boolean => {
+    if (value === culprit) return true
+    if (typeof value !== "object" || value === null || seen.has(value)) return false
+    seen.add(value)
+    if (isHandle(value)) return false
+    let found = false
+    forEachEntry(value, (item, at) => {
+      if (found) return
+      path.push(at)
+      if (search(item)) found = true
+      else path.pop()
+    })
+    return found
+  }
+  return search(root) ? path : undefined
+}
+
+/** Walks `value` (see `scan`); a refusal names where it is in `value`. */
+const scanNamingThePlace = (value: unknown, isHandle: (value: object) => boolean): boolean => {
+  try {
+    return scan(value, isHandle, new Set())
+  } catch (error) {
+    if (!isNotDataError(error) || error.culprit === undefined) throw error
+    for (const at of (pathTo(value, error.culprit, isHandle) ?? []).reverse()) error.within(at)
+    throw error
+  }
+}
+
+/** V8's bytes for a value that is not plain: refused things named, shared primitives as references. */
 const encodeV8 = (value: unknown): Uint8Array => {
-  const rewritten = installed[HANDLE_CODEC_KEY]?.toWire(value)
-  if (rewritten === undefined) return loadV8().serialize(value)
-  const bytes = loadV8().serialize(rewritten)
+  const handles = installed[HANDLE_CODEC_KEY]
+  if (!scanNamingThePlace(value, handles?.isHandle ?? noHandles) || handles === undefined) return loadV8().serialize(value)
+  const bytes = loadV8().serialize(handles.toWire(value))
   const tagged = Buffer.allocUnsafe(bytes.byteLength + 1)
   tagged[0] = HANDLES_TAG
   tagged.set(bytes, 1)
   return tagged
 }
 
-/** Encodes a value; throws V8's `DataCloneError` (a `DOMException`) for what cannot be carried. */
+/**
+ * Encodes a value; throws `NotDataError` for what must not cross (see `scan`),
+ * and V8's `DataCloneError` (a `DOMException`) for anything else it cannot carry.
+ */
 export const encode = (value: unknown): Uint8Array => {
   if (typeof value === "number") return isPlain(value, 0) ? encodeJson(value) : encodeV8(value)
   return isPlain(value, 0) ? loadPackr().pack(value) : encodeV8(value)
 }
 
 /** Like `encode`, but never loads msgpackr: for the one or two messages of a short-lived process. */
-export const encodeLean = (value: unknown): Uint8Array => isPlain(value, 0) ? encodeJson(value) : loadV8().serialize(value)
+export const encodeLean = (value: unknown): Uint8Array => isPlain(value, 0) ? encodeJson(value) : encodeV8(value)
 
 /** Decodes what `encode` or `encodeLean` produced; throws on bytes that are none of the formats. */
 export const decode = (bytes: Uint8Array): unknown => {

@@ -7,6 +7,7 @@ import { Duration, Effect, Either } from "effect"
 import { BufferTooShort, OSError, SerializationError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
 import * as Eager from "./eager.js"
+import { CONNECTION_ADVICE, markNotData } from "./notData.js"
 import type { FramedSocket, ReceiveError } from "./framedSocket.js"
 import { isChallenge } from "./handshake.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
@@ -170,3 +171,5 @@ export class ConnectionImpl<A, E> implements Waitable {
     })
   }
 }
+
+markNotData(ConnectionImpl, "a Connection", CONNECTION_ADVICE)

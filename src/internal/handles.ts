@@ -8,6 +8,7 @@
  * (`childHandles.ts`) as the same face's object.
  */
 import type { Socket } from "node:net"
+import { shapeOf } from "./codec.js"
 import { ConnectionTypeId, type ConnectionImpl } from "./connection.js"
 import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./primitive.js"
 
@@ -45,27 +46,70 @@ const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face:
   return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
 }
 
-/** `value` with `replace` applied wherever it answers (in arrays and plain objects, at any depth). */
-export const mapHandles = (value: unknown, replace: (value: unknown) => unknown | undefined): unknown => {
-  const replaced = replace(value)
-  if (replaced !== undefined) return replaced
-  if (Array.isArray(value)) return value.map((item) => mapHandles(item, replace))
-  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapHandles(item, replace)]))
+/**
+ * A copy of `value` with `replace` applied to each object it answers for, at
+ * any depth of what V8 carries (arrays, Maps, Sets, plain objects, and class
+ * instances, which V8 copies as plain objects of their fields); cycles and
+ * shared references are kept. `value` itself when nothing was replaced.
+ */
+export const mapHandles = (value: unknown, replace: (value: object) => unknown | undefined): unknown => {
+  const copies = new Map<object, unknown>()
+  let replacedAny = false
+  const go = (value: unknown): unknown => {
+    if (typeof value !== "object" || value === null) return value
+    if (copies.has(value)) return copies.get(value)
+    const replaced = replace(value)
+    if (replaced !== undefined) {
+      replacedAny = true
+      copies.set(value, replaced)
+      return replaced
+    }
+    switch (shapeOf(value)) {
+      case "opaque":
+        return value
+      case "array": {
+        const out: Array<unknown> = new Array((value as Array<unknown>).length)
+        copies.set(value, out)
+        ;(value as Array<unknown>).forEach((item, i) => (out[i] = go(item)))
+        return out
+      }
+      case "map": {
+        const out = new Map()
+        copies.set(value, out)
+        for (const [key, item] of value as Map<unknown, unknown>) out.set(go(key), go(item))
+        return out
+      }
+      case "set": {
+        const out = new Set()
+        copies.set(value, out)
+        for (const item of value as Set<unknown>) out.add(go(item))
+        return out
+      }
+      case "record": {
+        const out = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>
+        copies.set(value, out)
+        for (const key of Object.keys(value)) {
+          // defineProperty, not assignment: an own "__proto__" key is data here
+          Object.defineProperty(out, key, { value: go((value as Record<string, unknown>)[key]), writable: true, enumerable: true, configurable: true })
+        }
+        return out
+      }
+    }
   }
-  return value
+  const out = go(value)
+  return replacedAny ? out : value
 }
 
 /**
- * Replaces every Connection and shared primitive in `args` (in arrays and plain
- * objects) with a placeholder; gives the sockets to hand over.
+ * Replaces every Connection and shared primitive in `args` (at any depth, see
+ * `mapHandles`) with a placeholder; gives the sockets to hand over.
  */
 export const extractHandles = (
   args: ReadonlyArray<unknown>
 ): { args: Array<unknown>; sockets: Array<Socket>; placeholders: boolean } => {
   const sockets: Array<Socket> = []
   let placeholders = false
-  const toPlaceholder = (value: unknown): Placeholder | undefined => {
+  const toPlaceholder = (value: object): Placeholder | undefined => {
     const primitive = asPrimitive(value)
     if (primitive !== undefined) {
       placeholders = true

@@ -47,6 +47,13 @@ const GIVE_BOTH = "give the Listener and the Client the same `authkey`"
 const DIFFERENT_KEYS = `the two ends were given different authkeys: ${GIVE_BOTH}`
 const NO_ANSWER = `the peer did not answer the challenge: was it given no \`authkey\`? ${GIVE_BOTH}`
 
+/** What a manager's client is told instead: it has no Listener or Client of its own, only `connect()`. */
+const GIVE_MANAGER = "connect with the `authkey` the manager serves with"
+
+/** A failed handshake with a manager, in words for its client (the handshake's own speak of a Listener and a Client). */
+export const toManagerClient = (error: AuthenticationError): AuthenticationError =>
+  new AuthenticationError({ message: error.message.replaceAll(GIVE_BOTH, GIVE_MANAGER) })
+
 /** `{digest}payload` → [digest, payload]; the legacy lengths → ["", message]. */
 const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buffer], AuthenticationError> => {
   if (message.length === MD5_ONLY_MESSAGE_LENGTH || message.length === MD5_DIGEST_LENGTH) {

@@ -14,6 +14,7 @@ import { Deferred, Effect, Option, Schema } from "effect"
 import { InvalidTargetError, ProcessError, SerializationError } from "../Errors.js"
 import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../Multiprocessing.js"
 import * as codec from "./codec.js"
+import { isNotDataError, WHAT_CROSSES } from "./notData.js"
 import { FrameDecoder, frame } from "./framing.js"
 import type { PoolWorkerSettings } from "./poolProtocol.js"
 import * as PrivateDirectory from "./privateDirectory.js"
@@ -180,8 +181,9 @@ const launch = (
       try: () => codec.encodeLean(start),
       catch: (error) =>
         new SerializationError({
-          message: `the arguments of ${target.name} cannot be sent to a child process: ${(error as Error).message}. ` +
-            "Arguments must be data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
+          message: `the arguments of ${target.name} cannot be sent to a child process: ` + (isNotDataError(error)
+            ? error.path[0] === "args" ? error.describe("args", 1) : error.message
+            : `${(error as Error).message.replace(/\.+$/, "")}. ${WHAT_CROSSES}`)
         })
     })
     const executable = request.identity.executable

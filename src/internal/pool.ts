@@ -9,6 +9,7 @@ import { InputError, SerializationError, ValueError } from "../Errors.js"
 import type { InvalidTargetError, UnportableFunctionError, WorkerStartupError } from "../Errors.js"
 import type * as Target from "../Target.js"
 import { decode, encode } from "./codec.js"
+import { isNotDataError, markNotData, POOL_ADVICE, WHAT_CROSSES } from "./notData.js"
 import { keepingAlive } from "./keepAlive.js"
 import type { PoolCore, PoolFunction, Task, TaskError, TaskLimits, TaskOutcome } from "./poolCore.js"
 import * as P from "./poolProtocol.js"
@@ -106,15 +107,19 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
   return { chunks, total: whole, error }
 }
 
-/** Encodes a task's payload now; what the codec cannot carry is a `SerializationError`, and nothing is sent. */
-const encodeArgs = (value: unknown, fn: PoolFunction): Either.Either<Uint8Array, SerializationError> => {
+/**
+ * Encodes a task's payload now; what the codec cannot carry is a `SerializationError`, and nothing is sent.
+ * `items`: the payload is a chunk of a map's input, whose first item is `items.first` of the whole input.
+ */
+const encodeArgs = (value: unknown, fn: PoolFunction, items?: { readonly first: number }): Either.Either<Uint8Array, SerializationError> => {
   try {
     return Either.right(encode(value))
   } catch (error) {
     return Either.left(
       new SerializationError({
-        message: `the arguments of ${fn.name} cannot be sent to a worker: ${(error as Error).message.replace(/\.$/, "")}. ` +
-          "Arguments must be data (objects, arrays, Map, Set, Date, typed arrays, Errors …), not functions, symbols or handles."
+        message: `the arguments of ${fn.name} cannot be sent to a worker: ` + (isNotDataError(error)
+          ? (items === undefined ? error.describe("args") : error.describe("items", 0, items.first))
+          : `${(error as Error).message.replace(/\.+$/, "")}. ${WHAT_CROSSES}`)
       })
     )
   }
@@ -305,7 +310,8 @@ export class PoolImpl {
     const encodeItem = options?.input === undefined ? undefined : Schema.encodeUnknownEither(options.input)
     for (let index = 0; index < chunks.length && !ended; index++) {
       const chunk = encodeItem === undefined ? Either.right(chunks[index]) : Either.all(chunks[index].map((item) => encodeItem(item)))
-      const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn))
+      const first = index * (chunks[0]?.length ?? 0)
+      const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn, { first }))
       if (Either.isLeft(payload)) {
         end(Exit.fail(payload.left))
         break
@@ -470,3 +476,5 @@ export class PoolImpl {
     return `<Pool processes=${this.core.size} state=${this.core.state}>`
   }
 }
+
+markNotData(PoolImpl, "a Pool", POOL_ADVICE)

@@ -22,6 +22,7 @@ import { extractHandles } from "./handles.js"
 import { log } from "./log.js"
 import type { ChildRecord, TargetSpec } from "./protocol.js"
 import { type Waitable, WaitableTypeId } from "./waitable.js"
+import { markNotData, PROCESS_ADVICE } from "./notData.js"
 
 export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
 
@@ -329,3 +330,5 @@ export class ProcessImpl<A> implements ChildRecord {
     return `<Process name='${this.name}' pid=${this.pid ?? "None"} ${status}${this.daemon ? " daemon" : ""}>`
   }
 }
+
+markNotData(ProcessImpl, "a Process", PROCESS_ADVICE)

@@ -2,8 +2,8 @@
  * The messages a parent and its child exchange on the child's control channel
  * (file descriptor 3, a socket pair), framed by `framing.ts` and encoded with
  * the default codec. Plain types: the child bootstrap reads them before Effect
- * is loaded; the parent checks what it receives with `ChildMessage` in
- * `internal/processRuntime.ts`.
+ * is loaded; the parent checks what it receives with the `Outcome` Schema in
+ * `internal/nodeChild.ts`.
  */
 import type { Socket } from "node:net"
 import type { ErrorData } from "./codec.js"

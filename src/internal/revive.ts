@@ -15,7 +15,7 @@ import { installHandleCodec } from "./codec.js"
 import { compatCustom, reviveCustom } from "./customProxy.js"
 import * as Condition from "./condition.js"
 import { EventHandle } from "./event.js"
-import { EffectPrimitiveKey, type Face, HANDLE_KEY, type Placeholder } from "./handles.js"
+import { EffectPrimitiveKey, type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./handles.js"
 import { isPrimitive, PrimitiveTypeId, type Reference, remote } from "./primitive.js"
 import { SemLockHandle } from "./semLockHandle.js"
 import { isSharedValueKind, reviveSharedValue } from "./sharedValueHandle.js"
@@ -70,95 +70,9 @@ const fromWireOne = (value: object): unknown | undefined => {
   return "primitive" in held ? revivePrimitive(held.primitive, held.face) : undefined
 }
 
-/** The containers the walks look into: what V8 carries that can hold a primitive. */
-const isContainer = (value: object): boolean => {
-  if (Array.isArray(value) || value instanceof Map || value instanceof Set) return true
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
-}
-
-/** Whether a primitive is anywhere inside `value` (cycles and shared references visited once). */
-const holdsPrimitive = (value: unknown, seen: Set<object>): boolean => {
-  if (typeof value !== "object" || value === null || seen.has(value)) return false
-  seen.add(value)
-  if (toWireOne(value) !== undefined) return true
-  if (!isContainer(value)) return false
-  if (value instanceof Map) {
-    for (const [key, item] of value) if (holdsPrimitive(key, seen) || holdsPrimitive(item, seen)) return true
-    return false
-  }
-  const items = value instanceof Set ? [...value] : Array.isArray(value) ? value : Object.values(value)
-  return items.some((item) => holdsPrimitive(item, seen))
-}
-
-/** A copy of `value` with primitives replaced by placeholders; cycles and shared references kept. */
-const withPlaceholders = (value: unknown, copies: Map<object, unknown>): unknown => {
-  if (typeof value !== "object" || value === null) return value
-  const placeholder = toWireOne(value)
-  if (placeholder !== undefined) return placeholder
-  if (!isContainer(value)) return value
-  if (copies.has(value)) return copies.get(value)
-  if (Array.isArray(value)) {
-    const out: Array<unknown> = new Array(value.length)
-    copies.set(value, out)
-    value.forEach((item, i) => (out[i] = withPlaceholders(item, copies)))
-    return out
-  }
-  if (value instanceof Map) {
-    const out = new Map()
-    copies.set(value, out)
-    for (const [key, item] of value) out.set(withPlaceholders(key, copies), withPlaceholders(item, copies))
-    return out
-  }
-  if (value instanceof Set) {
-    const out = new Set()
-    copies.set(value, out)
-    for (const item of value) out.add(withPlaceholders(item, copies))
-    return out
-  }
-  const out = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>
-  copies.set(value, out)
-  for (const [key, item] of Object.entries(value)) {
-    Object.defineProperty(out, key, { value: withPlaceholders(item, copies), writable: true, enumerable: true, configurable: true })
-  }
-  return out
-}
-
-/** `value` (just decoded, so ours to change) with placeholders revived in place. */
-const revived = (value: unknown, seen: Set<object>): unknown => {
-  if (typeof value !== "object" || value === null) return value
-  const primitive = fromWireOne(value)
-  if (primitive !== undefined) return primitive
-  if (seen.has(value) || !isContainer(value)) return value
-  seen.add(value)
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (typeof value[i] === "object") value[i] = revived(value[i], seen)
-  } else if (value instanceof Map) {
-    for (const [key, item] of [...value]) {
-      const [newKey, newItem] = [revived(key, seen), revived(item, seen)]
-      if (newKey !== key) value.delete(key)
-      value.set(newKey, newItem)
-    }
-  } else if (value instanceof Set) {
-    for (const item of [...value]) {
-      const newItem = revived(item, seen)
-      if (newItem !== item) {
-        value.delete(item)
-        value.add(newItem)
-      }
-    }
-  } else {
-    const record = value as Record<string, unknown>
-    for (const key of Object.keys(record)) {
-      const item = revived(record[key], seen)
-      // defineProperty, not assignment: an own "__proto__" key is data here
-      if (item !== record[key]) Object.defineProperty(record, key, { value: item, writable: true, enumerable: true, configurable: true })
-    }
-  }
-  return value
-}
-
 installHandleCodec({
-  toWire: (value) => holdsPrimitive(value, new Set()) ? withPlaceholders(value, new Map()) : undefined,
-  fromWire: (value) => revived(value, new Set())
+  // Not toWireOne: a reference starts the owner's server, which only sending needs.
+  isHandle: (value) => isPrimitive(value) || isPrimitive((value as Record<symbol, unknown>)[EffectPrimitiveKey]),
+  toWire: (value) => mapHandles(value, toWireOne),
+  fromWire: (value) => mapHandles(value, fromWireOne)
 })

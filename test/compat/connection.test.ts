@@ -2,7 +2,17 @@ import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { AuthenticationError, Client, EOFError, Listener, OSError } from "effect-multiprocessing/compat"
+import {
+  AuthenticationError,
+  Client,
+  EOFError,
+  Listener,
+  Lock,
+  OSError,
+  Pipe,
+  Process,
+  SerializationError
+} from "effect-multiprocessing/compat"
 
 const pythonClient = (port: number, authkey: Buffer) =>
   new Promise<string>((resolve, reject) => {
@@ -134,5 +144,56 @@ describe("compat Pipe ends in child processes", () => {
     expect(p.exitCode).toBe(0)
     await expect(parentConn.recv()).rejects.toBeInstanceOf(EOFError)
     parentConn.close()
+  })
+
+  it("a Connection or a Process inside a message rejects that send with SerializationError saying what to do; nothing is sent", async () => {
+    const [here, there] = await Pipe()
+    const [other, otherEnd] = await Pipe()
+    const p = new Process({ target: async (conn: { recv(): Promise<unknown> }) => conn.recv(), args: [there] })
+    p.start()
+    there.close()
+    const connection = await here.send({ reply: other }).then(() => "sent", (error) => error)
+    expect(connection).toBeInstanceOf(SerializationError)
+    expect(connection.message).toBe(
+      "cannot serialize this value: a Connection (at value.reply) is not data: it can only be handed to a child as an " +
+        "argument of a Process (or of a Pool's initializer), which passes its descriptor over at start, not inside a " +
+        "message, a queue item or a task's arguments"
+    )
+    await expect(here.send([p])).rejects.toThrow("a Process (at value[0]) is not data: it is its parent's handle on the child process")
+    await here.send("the next message")
+    expect(await p.result()).toBe("the next message")
+    await p.join()
+    p.close()
+    for (const end of [here, other, otherEnd]) end.close()
+  })
+
+  it("a Process object among another Process's arguments: start() throws SerializationError naming it", () => {
+    const first = new Process({ target: () => 1 })
+    const second = new Process({ target: (_p: unknown) => 2, args: [{ sibling: first }] })
+    expect(() => second.start()).toThrow(SerializationError)
+    expect(() => second.start()).toThrow(
+      "the arguments of target cannot be sent to a child process: a Process (at args[0].sibling) is not data: " +
+        "it is its parent's handle on the child process; send the child's pid or name instead"
+    )
+    first.close()
+    second.close()
+  })
+
+  it("a Lock inside a class instance among a Process's arguments arrives as a working proxy", async () => {
+    class Guarded {
+      constructor(readonly name: string, readonly lock: Lock) {}
+    }
+    const lock = new Lock()
+    const p = new Process({
+      target: async (guarded: { name: string; lock: { acquire(): Promise<boolean> } }) => `${guarded.name}:${await guarded.lock.acquire()}`,
+      args: [new Guarded("resource", lock)]
+    })
+    p.start()
+    expect(await p.result()).toBe("resource:true")
+    await p.join()
+    p.close()
+    // The child exited holding it: the owner took it back.
+    expect(await lock.acquire({ timeout: 10 })).toBe(true)
+    lock.close()
   })
 })

@@ -44,6 +44,64 @@ describe("internal codec", () => {
     expect(Object.getOwnPropertyNames(back).sort()).toEqual(["__proto__", "toJSON"])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
+
+  /** One level of nesting: where the next value sits, and how the error names that place. */
+  type Step =
+    | { readonly kind: "key"; readonly key: string }
+    | { readonly kind: "index"; readonly index: number }
+    | { readonly kind: "map"; readonly key: string }
+    | { readonly kind: "set" }
+    | { readonly kind: "field"; readonly key: string }
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ kind: fc.constant("key" as const), key: fc.string().filter((k) => k !== "__proto__") }),
+    fc.record({ kind: fc.constant("index" as const), index: fc.nat({ max: 4 }) }),
+    fc.record({ kind: fc.constant("map" as const), key: fc.string() }),
+    fc.record({ kind: fc.constant("set" as const) }),
+    fc.record({ kind: fc.constant("field" as const), key: fc.constantFrom("a", "b", "the c") })
+  )
+  class Holder {
+    constructor(readonly sibling: number) {}
+  }
+  const wrap = (inner: unknown, { kind, ...at }: Step): unknown => {
+    switch (kind) {
+      case "key":
+        return Object.defineProperty({ before: 1 }, (at as { key: string }).key, { value: inner, enumerable: true })
+      case "index":
+        return [...Array.from({ length: (at as { index: number }).index }, (_, i) => i), inner, "after"]
+      case "map":
+        return new Map<unknown, unknown>([[1, "before"], [(at as { key: string }).key, inner]])
+      case "set":
+        return new Set([1, inner])
+      case "field":
+        return Object.assign(new Holder(1), { [(at as { key: string }).key]: inner })
+    }
+  }
+  const name = (at: Step): string => {
+    const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)
+    switch (at.kind) {
+      case "key":
+      case "field":
+        return key(at.key)
+      case "index":
+        return `[${at.index}]`
+      case "map":
+        return `.get(${JSON.stringify(at.key)})`
+      case "set":
+        return ".values()"
+    }
+  }
+
+  it.prop(
+    "a function, anywhere V8 would copy it, is refused with its place named — through both encoders",
+    [fc.array(step, { maxLength: 6 })],
+    ([steps]) => {
+      const value = steps.reduceRight<unknown>((inner, at) => wrap(inner, at), function culprit() {})
+      const where = steps.length === 0 ? "" : ` (at value${steps.map(name).join("")})`
+      for (const encoder of [encode, encodeLean]) {
+        expect(() => encoder(value)).toThrow(`the function culprit${where} is not data: `)
+      }
+    }
+  )
 })
 
 describe("internal framing", () => {

@@ -16,6 +16,7 @@ import * as fs from "node:fs"
 import type { Socket } from "node:net"
 import { decode, encodeLean, errorToData, type ErrorData } from "../codec.js"
 import { header } from "../framing.js"
+import { isNotDataError } from "../notData.js"
 import {
   CHILDREN_KEY,
   type ChildRecord,
@@ -152,6 +153,8 @@ const succeed = (start: StartMessage, value: unknown) => {
     // No key for undefined: keeps the message on the codec's JSON path.
     outcome = encodeLean((value === undefined ? { _tag: "Returned" } : { _tag: "Returned", value }) satisfies OutcomeMessage)
   } catch (error) {
+    // The outcome's envelope is not the user's: name the place from the returned value.
+    if (isNotDataError(error)) error.reword("result", 1)
     return fail(start, {
       ...errorToData(error),
       message: `the value returned by ${start.target.name} cannot be sent to the parent: ${(error as Error).message}`
