@@ -14,8 +14,11 @@ import type { Effect } from "effect"
 /** @since 0.1.0 */
 export type AnyFunction = (...args: Array<any>) => any
 
-/** What a target of type `F` produces once settled: Effects and Promises unwrapped. */
-export type Result<F extends AnyFunction> = ReturnType<F> extends Effect.Effect<infer A, any, any> ? A
+/**
+ * What a target of type `F` produces once settled: Promises and Effects
+ * unwrapped, a Promise of an Effect too (an async target that imports Effect).
+ */
+export type Result<F extends AnyFunction> = Awaited<ReturnType<F>> extends Effect.Effect<infer A, any, any> ? A
   : Awaited<ReturnType<F>>
 
 export const ModuleTargetTypeId: unique symbol = Symbol.for("effect-multiprocessing/ModuleTarget")
