@@ -1,0 +1,50 @@
+// The demo of examples/demo-effect.ts (what `npm start` runs) in the compat
+// face: the same CPU-bound job — counting primes below 12 million — done by
+// one child process, then split across one child per CPU, in parallel.
+// `result()` (not in Python) gives what a Process's target returned.
+import { cpuCount, Process } from "effect-multiprocessing/compat"
+
+const LIMIT = Number(process.env.DEMO_LIMIT ?? 12_000_000)
+
+// Runs in the child: it travels as source, so it uses only its arguments.
+function countPrimes(from: number, to: number) {
+  let count = 0
+  for (let n = Math.max(2, from); n < to; n++) {
+    let prime = true
+    for (let d = 2; d * d <= n; d++) {
+      if (n % d === 0) {
+        prime = false
+        break
+      }
+    }
+    if (prime) count++
+  }
+  return { count, pid: process.pid }
+}
+
+/** Splits [0, LIMIT) into `parts` ranges of about equal work (later numbers cost more). */
+const ranges = (parts: number): Array<[from: number, to: number]> => {
+  const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round(LIMIT * Math.pow(i / parts, 0.8)))
+  return bounds.slice(0, -1).map((from, i): [number, number] => [from, bounds[i + 1]])
+}
+
+/** Counts in one child per range, all at once; the counts, and the seconds it took. */
+async function runAcross(parts: number) {
+  const start = performance.now()
+  const processes = ranges(parts).map(([from, to]) => new Process({ target: countPrimes, args: [from, to] }))
+  for (const p of processes) p.start()
+  const counted = await Promise.all(processes.map((p) => p.result()))
+  return { parts: counted, seconds: (performance.now() - start) / 1000 }
+}
+
+const cpus = cpuCount()
+console.log(`Counting primes below ${LIMIT.toLocaleString()} (main process pid ${process.pid}, ${cpus} CPUs)\n`)
+
+const one = await runAcross(1)
+console.log(`1 process    (pid ${one.parts[0].pid}): ${one.parts[0].count} primes in ${one.seconds.toFixed(2)} s`)
+
+const many = await runAcross(cpus)
+const total = many.parts.reduce((sum, part) => sum + part.count, 0)
+console.log(`${cpus} processes (pids ${many.parts.map((part) => part.pid).join(", ")}): ${total} primes in ${many.seconds.toFixed(2)} s`)
+console.log(`\nspeed-up: ${(one.seconds / many.seconds).toFixed(2)}× with ${cpus} processes`)
+if (total !== one.parts[0].count) throw new Error("the parallel count differs from the single-process count")
