@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/runTmpdir.ts"],
     setupFiles: ["test/support/noLeaks.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

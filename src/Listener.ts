@@ -70,6 +70,8 @@ export const open = <A, E>(
 ): Effect.Effect<Connection<A, E>, OpenError> =>
   Effect.gen(function*() {
     const framed = yield* FramedSocket.make(socket, { maxMessageLength: HANDSHAKE_LIMIT })
+    // The handshake's waits hold the process, as every later one does; an idle connection does not.
+    framed.unsafeHoldOnlyWhileWaiting()
     if (options?.authkey !== undefined) {
       yield* authenticate(framed, options.authkey).pipe(Effect.tapError(() => framed.close))
     }
@@ -133,11 +135,12 @@ export class ListenerImpl<A, E> implements Waitable {
       const socket = this.pending.shift()
       return socket !== undefined ? Effect.succeed(socket) : Effect.zipRight(this.arrival, next)
     })
+    // Waiting for a peer, and for its handshake, can be interrupted (a timeout); a socket taken then is dropped.
     return Effect.acquireRelease(
-      Effect.flatMap(next, (socket) => {
+      Effect.interruptible(Effect.flatMap(next, (socket) => {
         this.accepted = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort! }
-        return open(socket, this.options, authenticateClient)
-      }),
+        return Effect.onInterrupt(open(socket, this.options, authenticateClient), () => Effect.sync(() => socket.destroy()))
+      })),
       (connection) => connection.close
     )
   }

@@ -303,6 +303,11 @@ export const serve = (options: {
   readonly register: Readonly<Record<string, ((...args: Array<any>) => unknown) | { readonly callable: (...args: Array<any>) => unknown; readonly exposed?: ReadonlyArray<string> }>>
   /** Called once listening, with the address (its port, when 0 was asked). */
   readonly onListening?: (address: { readonly host: string; readonly port: number }) => void
+  /**
+   * Whether serving keeps this process alive (default true). The compat face's
+   * `getServer()` listens without, until `serveForever()` is called.
+   */
+  readonly holdsProcess?: boolean
 }): Effect.Effect<never, ProcessError | ProcessStateError | OSError> =>
   Effect.acquireUseRelease(
     Effect.gen(function*() {
@@ -332,9 +337,11 @@ export const serve = (options: {
       Effect.zipRight(
         Effect.sync(() => {
           servingOverTcp = `at ${served.address.host}:${served.address.port}`
+          if (options.holdsProcess === false) served.holdProcess(false)
           options.onListening?.(served.address)
         }),
-        Effect.never
+        // Effect.never holds the process with a timer; without it, nothing waits.
+        options.holdsProcess === false ? Effect.async<never>(() => {}) : Effect.never
       ),
     (served) =>
       Effect.sync(() => {

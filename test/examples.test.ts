@@ -16,8 +16,8 @@ interface Run {
 
 /**
  * Runs an example the way its users do, `npx tsx examples/<name>.ts` from the
- * repository's root (so the library runs from its TypeScript source, through the
- * tsconfig's paths). It must exit 0 and write nothing to stderr.
+ * repository's root: the package's name resolves to its build (dist/), as for a
+ * user of the published package. It must exit 0 and write nothing to stderr.
  */
 const run = async (name: string, env: Record<string, string> = {}): Promise<Run> => {
   const child = spawn(tsx, [`examples/${name}.ts`], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })

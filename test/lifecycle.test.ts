@@ -101,6 +101,8 @@ describe("process lifecycle across real parents", () => {
       child[signal]()
       await child.join()
       expect(child.exitCode).toBe(signal === "terminate" ? -15 : -9)
+      // Removed by the parent in the background, once it saw the exit.
+      await waitUntil(() => leftovers(child.pid!).length === 0, 3000)
       expect(leftovers(child.pid!)).toEqual([])
       child.close()
       here.close()

@@ -32,13 +32,14 @@
  * await queue.put("hello")
  * ```
  */
-import { Cause, Duration, Exit, Fiber, Scope } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Scope } from "effect"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
 import { compatCustom, CustomHandle } from "../internal/customProxy.js"
 import { familyAuthkey } from "../internal/currentProcess.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
+import { keepingAlive } from "../internal/keepAlive.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
 import { revivePrimitive } from "../internal/revive.js"
 import { runPromise, runSync, runtime, seconds } from "./runtime.js"
@@ -222,7 +223,8 @@ export class BaseManager {
       address: tcpAddress(address),
       register,
       ...(key === undefined ? {} : { authkey: key }),
-      onListening: (bound) => onListening({ ...bound })
+      onListening: (bound) => onListening({ ...bound }),
+      holdsProcess: false
     }))
     // Until close(): a failure to listen rejects getServer(), and close() ends serveForever() quietly.
     const served = runtime.runPromiseExit(Fiber.join(fiber)).then((exit) => {
@@ -231,7 +233,8 @@ export class BaseManager {
     const bound = await Promise.race([listening, served.then(() => listening)])
     return {
       address: bound,
-      serveForever: () => served,
+      // Python's serve_forever() blocks: this program runs until close().
+      serveForever: () => runPromise(keepingAlive(Effect.tryPromise({ try: () => served, catch: (error) => error }))),
       close: async () => {
         await runtime.runPromise(Fiber.interrupt(fiber))
         await served

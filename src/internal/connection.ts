@@ -47,6 +47,14 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.isClosed
   }
 
+  /** One more wait holding the process alive (see FramedSocket), until `unsafeLetGo`. */
+  unsafeHold(): void {
+    this.socket.unsafeHold()
+  }
+  unsafeLetGo(): void {
+    this.socket.unsafeLetGo()
+  }
+
   /** The OS socket under this end, for handing it to a child process. */
   get osSocket() {
     return this.socket.socket

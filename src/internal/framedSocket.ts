@@ -102,6 +102,9 @@ export interface FramedSocket {
   readonly socket: Socket
   /** From now on the socket holds the process alive only while a receive or a send waits on it. */
   readonly unsafeHoldOnlyWhileWaiting: () => void
+  /** Counts as one more wait (a call awaiting its reply, in push mode) until the matching `unsafeLetGo`. */
+  readonly unsafeHold: () => void
+  readonly unsafeLetGo: () => void
 }
 
 export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
@@ -422,6 +425,8 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         holdsOnlyWhileWaiting = true
         if (waits === 0) socket.unref()
       },
+      unsafeHold: hold,
+      unsafeLetGo: letGo,
       // Frames already taken by the socket still go out, as they would have left a blocking
       // write; then the descriptor is closed — not shut down, which would end the
       // connection for another process holding a copy of it.

@@ -55,7 +55,10 @@ export const toManagerClient = (error: AuthenticationError): AuthenticationError
   new AuthenticationError({ message: error.message.replaceAll(GIVE_BOTH, GIVE_MANAGER) })
 
 /** `{digest}payload` → [digest, payload]; the legacy lengths → ["", message]. */
-const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buffer], AuthenticationError> => {
+const digestAndPayload = (
+  message: Buffer,
+  why: "challenge" | "answer"
+): Effect.Effect<readonly [string, Buffer], AuthenticationError> => {
   if (message.length === MD5_ONLY_MESSAGE_LENGTH || message.length === MD5_DIGEST_LENGTH) {
     return Effect.succeed(["", message] as const)
   }
@@ -66,19 +69,21 @@ const digestAndPayload = (message: Buffer): Effect.Effect<readonly [string, Buff
       if (name in digests) return Effect.succeed([name, message.subarray(close + 1)] as const)
     }
   }
-  return fail(`unsupported message length, missing digest prefix, or unsupported digest (${NO_ANSWER})`)
+  const unsupported = "unsupported message length, missing digest prefix, or unsupported digest"
+  // An answer that is not one is most likely data from a peer that was given no authkey.
+  return fail(why === "answer" ? `${unsupported} (${NO_ANSWER})` : unsupported)
 }
 
 const hmac = (digest: string, key: Uint8Array, message: Uint8Array) => createHmac(digests[digest], key).update(message).digest()
 
 /** Our reply to a challenge: `{digest}` + HMAC, or a raw HMAC-MD5 for a legacy (unprefixed) challenge. */
 const respond = (authkey: Uint8Array, message: Buffer) =>
-  Effect.map(digestAndPayload(message), ([digest]) =>
+  Effect.map(digestAndPayload(message, "challenge"), ([digest]) =>
     digest === "" ? hmac("md5", authkey, message) : Buffer.concat([Buffer.from(`{${digest}}`), hmac(digest, authkey, message)]))
 
 /** Checks a reply to our challenge; a client may answer with any allowed digest, MD5 when unprefixed. */
 const verify = (authkey: Uint8Array, message: Buffer, response: Buffer) =>
-  Effect.flatMap(digestAndPayload(response), ([digest, mac]) => {
+  Effect.flatMap(digestAndPayload(response, "answer"), ([digest, mac]) => {
     const expected = hmac(digest || "md5", authkey, message)
     if (expected.length !== mac.length) {
       return fail(`expected '${digest || "md5"}' of length ${expected.length} got ${mac.length}`)

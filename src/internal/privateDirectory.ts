@@ -14,17 +14,14 @@ const PREFIX = "emp-"
 /** A fresh private directory for `kind` (`resources`, `listener`, `pipe`), named after this process. */
 export const make = (kind: string): string => fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${kind}-${process.pid}-`))
 
-/** Removes the directories a process that is gone left behind. */
+/** Removes the directories a process that is gone left behind; in the background (the temp directory may be large). */
 export const removeLeftoversOf = (pid: number): void => {
   const tmp = os.tmpdir()
-  let names: Array<string>
-  try {
-    names = fs.readdirSync(tmp)
-  } catch {
-    return
-  }
   const mine = new RegExp(`^${PREFIX}[a-z]+-${pid}-`)
-  for (const name of names) {
-    if (mine.test(name)) fs.rmSync(path.join(tmp, name), { recursive: true, force: true })
-  }
+  fs.readdir(tmp, (error, names) => {
+    if (error) return
+    for (const name of names) {
+      if (mine.test(name)) fs.rm(path.join(tmp, name), { recursive: true, force: true }, () => {})
+    }
+  })
 }

@@ -137,7 +137,6 @@ export class Channel {
         return this.gone
       }
       const connection = result.right as ConnectionImpl<unknown, never>
-      connection.osSocket.unref()
       this.connection = connection
       this.exitEntry = {
         socket: connection.osSocket,
@@ -196,6 +195,8 @@ export class Channel {
   private fail(reason: string): void {
     if (this.gone === undefined) this.gone = reason
     const connection = this.connection
+    if (this.holding) connection?.unsafeLetGo()
+    this.holding = false
     this.connection = undefined
     this.gathered = []
     if (this.exitEntry !== undefined) openSockets().delete(this.exitEntry)
@@ -213,11 +214,14 @@ export class Channel {
   }
 
   /** A call waiting for its reply keeps this process alive; an idle connection does not. */
+  private holding = false
   private holdProcess(): void {
-    const socket = this.connection?.osSocket
-    if (socket === undefined) return
-    if (this.pending.size > 0) socket.ref()
-    else socket.unref()
+    const connection = this.connection
+    if (connection === undefined) return
+    if (this.pending.size > 0 && !this.holding) connection.unsafeHold()
+    else if (this.pending.size === 0 && this.holding) connection.unsafeLetGo()
+    else return
+    this.holding = !this.holding
   }
 
   private goneExit(reference: Reference): Exit.Exit<never, unknown> | undefined {

@@ -150,7 +150,15 @@ export const serveOverTcp = (
   host: string,
   port: number,
   authkey: Uint8Array
-): Effect.Effect<{ readonly address: { readonly host: string; readonly port: number }; readonly close: () => void }, OSError> =>
+): Effect.Effect<
+  {
+    readonly address: { readonly host: string; readonly port: number }
+    readonly close: () => void
+    /** Whether listening keeps this process alive (it does at first). */
+    readonly holdProcess: (hold: boolean) => void
+  },
+  OSError
+> =>
   Effect.async((resume) => {
     const key = Buffer.from(authkey)
     const clients = new Set<net.Socket>()
@@ -167,6 +175,10 @@ export const serveOverTcp = (
       advertised = { host: host === "" || host === "0.0.0.0" ? "127.0.0.1" : host, port: bound.port }
       resume(Effect.succeed({
         address: advertised,
+        holdProcess: (hold) => {
+          if (hold) server.ref()
+          else server.unref()
+        },
         close: () => {
           advertised = undefined
           server.close()

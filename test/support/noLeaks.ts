@@ -1,12 +1,25 @@
 /**
- * After each test file: no child process of ours is left running, and this
+ * After each test file: no child process of ours is left running, this
  * process holds no more sockets than when the file started (each child's control
- * channel is one). Children get a moment to finish exiting; whatever remains
+ * channel is one), and no process that is gone left a socket directory behind. Children get a moment to finish exiting; whatever remains
  * fails the file (and is killed, so one leak does not spill into the next file).
  */
 import * as fs from "node:fs"
+import * as os from "node:os"
 import { afterAll, beforeAll, expect } from "vitest"
-import { descendants, waitUntil } from "./processes.js"
+import { descendants, isRunning, waitUntil } from "./processes.js"
+
+/** The library's socket directories (`emp-<kind>-<pid>-…`) made since this file began, whose maker is gone. */
+const orphanedDirectories = (): Array<string> =>
+  fs.readdirSync(os.tmpdir()).filter((name) => {
+    const maker = /^emp-[a-z]+-(\d+)-/.exec(name)
+    if (maker === null || isRunning(Number(maker[1]))) return false
+    try {
+      return fs.statSync(`${os.tmpdir()}/${name}`).mtimeMs >= fileStarted
+    } catch {
+      return false // removed while we looked
+    }
+  })
 
 const openSockets = (): number =>
   fs.readdirSync("/proc/self/fd").filter((fd) => {
@@ -18,12 +31,17 @@ const openSockets = (): number =>
   }).length
 
 let socketsBefore = 0
+let fileStarted = 0
 beforeAll(() => {
   socketsBefore = openSockets()
+  fileStarted = Date.now() - 1000
 })
 
 afterAll(async () => {
-  await waitUntil(() => descendants().length === 0 && openSockets() <= socketsBefore, 3000)
+  await waitUntil(
+    () => descendants().length === 0 && openSockets() <= socketsBefore && orphanedDirectories().length === 0,
+    3000
+  )
   const left = descendants()
   for (const pid of left) {
     try {
@@ -34,4 +52,5 @@ afterAll(async () => {
   }
   expect(left, "child processes left running by this test file").toEqual([])
   expect(openSockets(), "sockets left open by this test file").toBeLessThanOrEqual(socketsBefore)
+  expect(orphanedDirectories(), "socket directories left by processes that are gone").toEqual([])
 })
