@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc } from "effect"
+import { Effect, FastCheck as fc, Option } from "effect"
 import * as Listener from "../src/Listener.js"
 
 const python = (args: Array<string>, onFirstLine?: (line: string) => void) =>
@@ -101,6 +101,15 @@ describe("Listener and Client", () => {
       const first = yield* Listener.make({ host: "127.0.0.1", port: 0 })
       const error = yield* Listener.make(first.address).pipe(Effect.flip)
       expect(error).toMatchObject({ _tag: "OSError", code: "EADDRINUSE" })
+    }))
+
+  it.scopedLive("accept can be interrupted: a timeout on it ends the wait, and the listener still accepts", () =>
+    Effect.gen(function*() {
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 })
+      expect(yield* Effect.timeoutOption(listener.accept, "200 millis")).toEqual(Option.none())
+      const [client, server] = yield* Effect.all([Listener.client(listener.address), listener.accept], { concurrency: "unbounded" })
+      yield* client.send("after the timeout")
+      expect(yield* server.recv).toBe("after the timeout")
     }))
 
   it.scopedLive("authentication: a key given to one end only is named as the mistake, on both ends", () =>

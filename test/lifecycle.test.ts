@@ -58,7 +58,7 @@ describe("process lifecycle across real parents", () => {
     expect(gone).toBe(true)
   })
 
-  it("idle connections, listeners and managers do not keep a program running; a waiting receive does", async () => {
+  it("idle connections, listeners, managers and manager servers do not keep a program running; a waiting receive or handshake does", async () => {
     const parent = spawn(process.execPath, [fixture("idle-objects-parent.mjs")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
     let output = ""
     parent.stdout!.on("data", (chunk) => (output += chunk))
