@@ -23,9 +23,10 @@ import {
   timeoutFromWire,
   timeoutToWire
 } from "./primitive.js"
+import type { Lending } from "./lockLease.js"
 import type { Served } from "./resourceServer.js"
 import type { SemLock } from "./semLock.js"
-import { coreOf, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
+import { keptCoreOf, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
@@ -85,28 +86,32 @@ class ConditionState {
   }
 }
 
-const serve = (kind: string, state: ConditionState): Served => ({
-  kind,
-  unsafeCall: (method, args, caller) => {
-    switch (method) {
-      case "wait": {
-        const [millis] = args as [number | null]
-        return state.unsafeWait(caller, timeoutFromWire(millis))
-      }
-      case "notify":
-        return state.notify(caller, args[0] as number)
-      case "notifyAll":
-        return state.notifyAll(caller)
-      default:
-        return Effect.fail(new ValueError({ message: `Condition has no operation ${method}` }))
+/** A Condition's operations, by name. */
+const run = (state: ConditionState, method: string, args: ReadonlyArray<unknown>, caller: string) => {
+  switch (method) {
+    case "wait": {
+      const [millis] = args as [number | null]
+      return state.unsafeWait(caller, timeoutFromWire(millis))
     }
-  },
+    case "notify":
+      return state.notify(caller, args[0] as number)
+    case "notifyAll":
+      return state.notifyAll(caller)
+    default:
+      return Effect.fail(new ValueError({ message: `Condition has no operation ${method}` }))
+  }
+}
+
+const serve = (kind: string, state: ConditionState, lending: Lending | undefined): Served => ({
+  kind,
+  // A lease of its lock given before the Condition was made comes back first.
+  unsafeCall: (method, args, caller) =>
+    lending === undefined ? run(state, method, args, caller) : lending.whenHome(() => run(state, method, args, caller)),
   // A wait takes the lock back however it ends; for a caller that has gone, nobody will release it.
   abandon: (method, caller) => {
     if (method === "wait" && state.lock.isMine(caller)) state.lock.unsafeReleaseAll()
   }
 })
-
 
 export type WaitError = NotOwnerError | OwnerGoneError
 
@@ -199,18 +204,19 @@ const parseKind = (kind: string): { lockKind: SemLockKind; lockId: string } | un
  */
 export const makeLocal = (lock?: SemLockHandle): Effect.Effect<{ handle: ConditionHandle; ids: ReadonlyArray<string> }, ValueError> =>
   Effect.suspend(() => {
-    let lockHandle = lock
     const ids: Array<string> = []
+    let lockHandle = lock
     if (lockHandle === undefined) {
       const made = makeLocalLock("RLock", 1)
       lockHandle = new SemLockHandle(made.backend, "RLock")
       ids.push(made.backend.id)
     }
-    const core = coreOf(lockHandle)
-    if (core === undefined || (lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock")) {
+    // Its waits and notifies read the lock's state in this process: the lock is lent no more.
+    const kept = keptCoreOf(lockHandle)
+    if (kept === undefined || (lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock")) {
       return Effect.fail(new ValueError({ message: "a Condition's lock must be a Lock or RLock made by this process" }))
     }
-    const backend = local(serve(`Condition:${lockHandle.kind}:${lockHandle[PrimitiveTypeId].id}`, new ConditionState(core)))
+    const backend = local(serve(`Condition:${lockHandle.kind}:${lockHandle[PrimitiveTypeId].id}`, new ConditionState(kept.core), kept.lending))
     ids.push(backend.id)
     return Effect.succeed({ handle: new ConditionHandle(backend, lockHandle), ids })
   })

@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto"
 import { Duration, Effect, FiberRef, Option, type Scope } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import { currentIdentity } from "./currentProcess.js"
-import { channel, type Reference, type Undo } from "./resourceClient.js"
+import { type Accept, channel, type Reference, type Undo } from "./resourceClient.js"
 import { keepingAlive } from "./keepAlive.js"
 import * as ResourceServer from "./resourceServer.js"
 
@@ -25,7 +25,14 @@ export interface Backend {
   /** The reference another process can reach it by (starts this process's server if it owns it). */
   readonly reference: () => Reference
   readonly isLocal: boolean
-  readonly call: (method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo) => Effect.Effect<unknown, unknown>
+  /** `undo` gives back a success its caller will not see; `accept` sees a success as soon as it is read. */
+  readonly call: (
+    method: string,
+    args: ReadonlyArray<unknown>,
+    caller: string,
+    undo?: Undo,
+    accept?: Accept
+  ) => Effect.Effect<unknown, unknown>
   /**
    * Runs an operation that cannot fail in the owner without waiting for it
    * there (see resourceClient). `always`: it is sent even after the owner
@@ -80,7 +87,7 @@ export const remote = (reference: Reference): Backend => {
     id: reference.id,
     isLocal: false,
     reference: () => reference,
-    call: (method, args, caller, undo) => channel(reference).call(reference, method, args, caller, undo),
+    call: (method, args, caller, undo, accept) => channel(reference).call(reference, method, args, caller, undo, accept),
     post: (method, args, caller, always) => channel(reference).post(reference, method, args, caller, always)
   }
 }

@@ -31,6 +31,21 @@ export interface Reference {
 /** What to do with a success its caller will never see (it was interrupted meanwhile). */
 export type Undo = (value: unknown) => readonly [method: string, args: ReadonlyArray<unknown>] | undefined
 
+/**
+ * What to do with a success as soon as it is read, before anything read after
+ * it: a lease granted must be known before its recall, which may come in the
+ * same read.
+ */
+export type Accept = (value: unknown) => void
+
+/** What an object of the owner's tells this process unasked (see lockLease.ts). */
+export interface Notified {
+  /** Give back the lease. */
+  readonly recall: () => void
+  /** The owner has gone: the lease is void. */
+  readonly gone: () => void
+}
+
 interface Pending {
   /** The primitive called, for errors. */
   readonly primitive: string
@@ -41,6 +56,7 @@ interface Pending {
   /** The owner said the call waits (a lock held by another): no point reading for its answer. */
   waits: boolean
   readonly undo: ((value: unknown) => void) | undefined
+  readonly accept: Accept | undefined
   /** Set when the caller was interrupted: called once the owner's final answer is in (and undone). */
   abandoned: (() => void) | undefined
 }
@@ -93,6 +109,8 @@ export class Channel {
   private congestion: Effect.Effect<void> | undefined
   /** Run before this process exits, before the socket is flushed (a queue proxy gives back its items). */
   readonly atExit = new Set<() => void>()
+  /** Who hears what the owner says of an object unasked, by object id (a lease's borrower). */
+  readonly notices = new Map<string, Notified>()
   private exitEntry: OpenSocket | undefined
 
   constructor(
@@ -157,6 +175,10 @@ export class Channel {
   }
 
   private dispatch(reply: Reply): void {
+    if (reply[0] === "recall") {
+      this.notices.get(reply[1])?.recall()
+      return
+    }
     if (reply[0] === "failed") {
       this.refused.set(reply[1], { error: decodeError(reply[2] as EncodedError, this.ownerPid, this.ownerName), postId: reply[3] })
       return
@@ -170,6 +192,7 @@ export class Channel {
     }
     this.pending.delete(id)
     this.holdProcess()
+    if (kind === "ok" && pending.abandoned === undefined) pending.accept?.(payload)
     if (pending.abandoned !== undefined) {
       if (kind === "ok") pending.undo?.(payload)
       return pending.abandoned()
@@ -206,6 +229,17 @@ export class Channel {
       else this.settle(pending, Exit.fail(this.ownerGone(pending.primitive, this.gone)))
     }
     this.pending.clear()
+    for (const notified of [...this.notices.values()]) notified.gone()
+    this.notices.clear()
+  }
+
+  /**
+   * Reads what the owner has sent, now: for a borrower that gave a lock back
+   * locally and may go on without yielding, so that a recall already here is
+   * answered at once.
+   */
+  unsafePoll(): void {
+    this.connection?.unsafePoll()
   }
 
   private settle(pending: Pending, result: Exit.Exit<unknown, unknown>): void {
@@ -248,11 +282,18 @@ export class Channel {
   }
 
   /** Runs `method` on the owner's object for `caller`; `undo` says how to give back a success nobody will see. */
-  call(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, undo?: Undo): Effect.Effect<unknown, unknown> {
+  call(
+    reference: Reference,
+    method: string,
+    args: ReadonlyArray<unknown>,
+    caller: string,
+    undo?: Undo,
+    accept?: Accept
+  ): Effect.Effect<unknown, unknown> {
     const refusal = this.refusal(reference)
     if (refusal !== undefined) return refusal
     if (this.connection === undefined) {
-      return Effect.flatMap(this.connected(reference), () => this.call(reference, method, args, caller, undo))
+      return Effect.flatMap(this.connected(reference), () => this.call(reference, method, args, caller, undo, accept))
     }
     const id = ++this.nextId
     const pending: Pending = {
@@ -265,6 +306,7 @@ export class Channel {
         const compensation = undo(value)
         if (compensation !== undefined) this.unsafePost(reference, compensation[0], compensation[1], caller)
       },
+      accept,
       abandoned: undefined
     }
     this.pending.set(id, pending)

@@ -12,6 +12,7 @@
  *                    ["wait", id]   (the call waits, e.g. for a lock another holds: do not spin for it)
  *                    ["cancelled", id]   (a cancelled call ended without a result)
  *                    ["failed", object, error, id]   (post `id` failed: its sender fails its next use of `object`)
+ *                    ["recall", object]   (give back the lease of `object`: see lockLease.ts)
  * A cancelled call is always answered once it has ended, so that its caller can
  * undo a success that came first, and go on only after the owner is done with it.
  * Calls run concurrently; a cancelled call is interrupted (a wait is withdrawn);
@@ -33,6 +34,12 @@ import { authenticateClient } from "./handshake.js"
 import * as PrivateDirectory from "./privateDirectory.js"
 import { encodeError } from "./remoteErrors.js"
 
+/** The client process a call came from, as the primitive sees it: it may be sent notices. */
+export interface Client {
+  /** Tells the client process something about `object` unasked (a lease's recall). */
+  readonly notice: (object: string, what: "recall") => void
+}
+
 /** What a primitive gives the server: its operations, by name. */
 export interface Served {
   /** "Lock", "Semaphore" …, for messages. */
@@ -40,8 +47,14 @@ export interface Served {
   /**
    * Runs `method` for `caller` at once: an Exit when it is done, else an Effect
    * that waits. Unknown methods and bad arguments fail with a typed error.
+   * `client` is the process that called; none for the owner's own calls.
    */
-  readonly unsafeCall: (method: string, args: ReadonlyArray<unknown>, caller: string) => Effect.Effect<unknown, unknown>
+  readonly unsafeCall: (
+    method: string,
+    args: ReadonlyArray<unknown>,
+    caller: string,
+    client?: Client
+  ) => Effect.Effect<unknown, unknown>
   /**
    * A waiting call whose caller's process has gone ended with `exit`: give back
    * what it took for nobody (a lock it acquired, or took back after a wait).
@@ -63,6 +76,7 @@ export type Reply =
   | readonly ["wait", number]
   | readonly ["cancelled", number]
   | readonly ["failed", string, unknown, number]
+  | readonly ["recall", string]
 
 const objects = new Map<string, Served>()
 let exitHooked = false
@@ -293,6 +307,13 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       const sent = connection.unsafeSend(message)
       if (!Exit.isExit(sent)) Effect.runFork(Effect.ignore(sent))
     }
+    const client: Client = {
+      notice: (object, what) => {
+        if (gone) return
+        reply([what, object])
+        connection.unsafeFlush()
+      }
+    }
     const answer = (id: number, exit: Exit.Exit<unknown, unknown>) =>
       Exit.isSuccess(exit)
         ? reply(["ok", id, exit.value])
@@ -319,7 +340,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       }
       let result: Effect.Effect<unknown, unknown>
       try {
-        result = served.unsafeCall(method, args, caller)
+        result = served.unsafeCall(method, args, caller, client)
       } catch (defect) {
         result = Exit.die(defect)
       }

@@ -23,6 +23,11 @@ interface Waiter {
 export const ACQUIRED: Exit.Exit<boolean> = Exit.succeed(true)
 export const FOUND_HELD: Exit.Exit<boolean> = Exit.succeed(false)
 
+/** Python's words for a release refused, shared with a lease's borrower (lockLease.ts). */
+export const releasedTooOften = () => new ValueError({ message: "semaphore or lock released too many times" })
+export const notOwnerOfRecursive = () =>
+  new NotOwnerError({ message: "attempt to release recursive lock not owned by this owner" })
+
 export class SemLock {
   private value: number
   /** A recursive lock's depth; for the other kinds, acquisitions not yet released. */
@@ -107,14 +112,14 @@ export class SemLock {
   unsafeRelease(owner: string): Effect.Effect<void, ValueError | NotOwnerError> {
     if (this.kind === "recursive") {
       if (!this.isMine(owner)) {
-        return Effect.fail(new NotOwnerError({ message: "attempt to release recursive lock not owned by this owner" }))
+        return Effect.fail(notOwnerOfRecursive())
       }
       if (this.depth > 1) {
         this.depth--
         return Effect.void
       }
     } else if (this.value >= this.maxValue) {
-      return Effect.fail(new ValueError({ message: "semaphore or lock released too many times" }))
+      return Effect.fail(releasedTooOften())
     }
     this.giveBack()
     return Effect.void
@@ -154,6 +159,20 @@ export class SemLock {
     if (this.kind === "recursive") this.depth = 1
     this.giveBack()
     return depth
+  }
+
+  /**
+   * A lock lent to another process comes back (lockLease.ts): held by `holder`
+   * at `depth`, or free, and then handed to the first waiter.
+   */
+  unsafeTakeBack(holder: string | undefined, depth: number): void {
+    if (holder !== undefined) {
+      this.holder = holder
+      this.depth = depth
+      return
+    }
+    this.depth = 1
+    this.giveBack()
   }
 
   /** Takes a recursive lock back at the depth `unsafeReleaseAll` gave (Python's `_acquire_restore`). */

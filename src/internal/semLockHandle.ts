@@ -5,9 +5,20 @@
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
-import { FOUND_HELD, type Kind, SemLock } from "./semLock.js"
-import { afterCatchUp, catchUp, type Served } from "./resourceServer.js"
+import { Borrowed, borrowedLock, Lending, LENT } from "./lockLease.js"
+import {
+  answersAtOnce,
+  awaitWithin,
+  type Backend,
+  fiberCaller,
+  local,
+  type Primitive,
+  PrimitiveTypeId,
+  timeoutFromWire,
+  timeoutToWire
+} from "./primitive.js"
+import { ACQUIRED, FOUND_HELD, type Kind, SemLock } from "./semLock.js"
+import { afterCatchUp, catchUp, type Client, type Served } from "./resourceServer.js"
 
 export type SemLockKind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
 
@@ -22,15 +33,19 @@ export interface AcquireOptions {
 }
 
 
-const serve = (kind: SemLockKind, core: SemLock): Served => ({
-  kind,
-  unsafeCall: (method, args, caller) => {
+const LENT_EXIT: Exit.Exit<unknown> = Exit.succeed(LENT)
+
+/** The owner's side of a semaphore; a Lock's or RLock's may be lent (`lending`, see lockLease.ts). */
+const serve = (kind: SemLockKind, core: SemLock, lending: Lending | undefined): Served => {
+  const run = (method: string, args: ReadonlyArray<unknown>, caller: string, client: Client | undefined) => {
     switch (method) {
       case "acquire": {
         const [block, millis] = args as [boolean, number | null]
         const timeout = timeoutFromWire(millis)
+        const wasFree = !core.isLocked
         // Found held, and answering so at once: a release another process posted may not be read yet.
-        return afterCatchUp(() => core.unsafeAcquire(caller, block !== false, timeout), (acquired) => acquired === FOUND_HELD)
+        const acquired = afterCatchUp(() => core.unsafeAcquire(caller, block !== false, timeout), (acquired) => acquired === FOUND_HELD)
+        return lending?.tried(caller, client, wasFree && acquired === ACQUIRED) === true ? LENT_EXIT : acquired
       }
       case "release":
         return core.unsafeRelease(caller)
@@ -42,28 +57,53 @@ const serve = (kind: SemLockKind, core: SemLock): Served => ({
       default:
         return Effect.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
     }
-  },
-  clientGone: (pid) => core.releaseHeldByProcess(pid),
-  abandon: (method, caller, exit) => {
-    if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(core.unsafeRelease(caller)))
   }
-})
+  return {
+    kind,
+    unsafeCall: (method, args, caller, client) => {
+      if (lending === undefined) return run(method, args, caller, client)
+      if (method === "return") {
+        lending.returned(client, args[0], args[1])
+        return Exit.void
+      }
+      // Lent: whatever else touches the lock waits for it to come back (and lends nothing more).
+      if (lending.isLent) return lending.whenHome(() => run(method, args, caller, undefined))
+      return run(method, args, caller, client)
+    },
+    clientGone: (pid) => {
+      core.releaseHeldByProcess(pid)
+      lending?.clientGone(pid)
+    },
+    abandon: (method, caller, exit) => {
+      if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(core.unsafeRelease(caller)))
+    }
+  }
+}
 
 /** The state behind each owner-side backend, for primitives built on a lock (a Condition's). */
-const cores = new WeakMap<Backend, SemLock>()
+const cores = new WeakMap<Backend, { readonly core: SemLock; readonly lending: Lending | undefined }>()
 
 /** Makes the owner's side: the state and its registration with the resource server. */
 export const makeLocal = (kind: SemLockKind, value: number): { backend: Backend; core: SemLock } => {
   const semKind: Kind = kind === "RLock" ? "recursive" : "semaphore"
   const maxValue = kind === "Semaphore" ? UNBOUNDED : kind === "BoundedSemaphore" ? value : 1
   const core = new SemLock(semKind, kind === "Lock" || kind === "RLock" ? 1 : value, maxValue)
-  const backend = local(serve(kind, core))
-  cores.set(backend, core)
+  const lending = kind === "Lock" || kind === "RLock" ? new Lending(core, () => backend.id) : undefined
+  const backend: Backend = local(serve(kind, core, lending))
+  cores.set(backend, { core, lending })
   return { backend, core }
 }
 
-/** The SemLock of a handle this process owns; undefined for a proxy. */
-export const coreOf = (handle: SemLockHandle): SemLock | undefined => cores.get(handle[PrimitiveTypeId])
+/**
+ * The SemLock of a handle this process owns (undefined for a proxy), lent no
+ * more from now on: a Condition built on it reads its state here (after
+ * `lending.whenHome`, for a lease still out).
+ */
+export const keptCoreOf = (handle: SemLockHandle): { readonly core: SemLock; readonly lending: Lending | undefined } | undefined => {
+  const local = cores.get(handle[PrimitiveTypeId])
+  local?.lending?.keep()
+  return local
+}
 
 export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
 
@@ -92,18 +132,62 @@ export class SemLockHandle implements Primitive {
     return this[PrimitiveTypeId]
   }
 
-  /** An acquire whose caller was interrupted as it succeeded is released again (see resourceClient). */
+  /**
+   * An acquire whose caller was interrupted as it succeeded is released again
+   * (see resourceClient). From another process: a lock lent here is taken
+   * here; the owner may lend it with an acquire (see lockLease.ts).
+   */
   unsafeAcquire(caller: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    const acquired = this.backend.call("acquire", [block, timeoutToWire(timeout)], caller, (value) =>
-      value === true ? ["release", []] : undefined) as Effect.Effect<boolean, OwnerGoneError>
-    if (this.backend.isLocal) return acquired
-    const key = `${this.backend.id} ${caller}`
-    const count = (value: boolean) => value && hold(key, 1)
-    if (Exit.isExit(acquired)) {
-      if (Exit.isSuccess(acquired)) count(acquired.value === true)
-      return acquired
+    const backend = this.backend
+    if (backend.isLocal) {
+      return backend.call("acquire", [block, timeoutToWire(timeout)], caller, undefined) as Effect.Effect<boolean, OwnerGoneError>
     }
-    return Effect.tap(acquired, count)
+    const lease = borrowedLock(backend.id)
+    if (lease !== undefined) return this.acquireBorrowed(lease, caller, block, timeout)
+    let lentHere = false
+    const acquired = backend.call(
+      "acquire",
+      [block, timeoutToWire(timeout)],
+      caller,
+      (value) => {
+        if (value === true) return ["release", []]
+        if (value !== LENT) return undefined
+        if (!lentHere) return ["return", [null, 1]]
+        Effect.runSync(Effect.ignore(this.unsafeRelease(caller)))
+        return undefined
+      },
+      (value) => {
+        if (value !== LENT) return
+        lentHere = true
+        new Borrowed(backend.reference(), this.kind === "RLock", caller, (holder, depth) => {
+          for (let level = 0; level < depth; level++) hold(`${backend.id} ${holder}`, 1)
+        })
+      }
+    ) as Effect.Effect<boolean | typeof LENT, OwnerGoneError>
+    const key = `${backend.id} ${caller}`
+    const taken = (value: boolean | typeof LENT): boolean => {
+      if (value === true) hold(key, 1)
+      return value !== false
+    }
+    if (Exit.isExit(acquired)) return Exit.map(acquired as Exit.Exit<boolean | typeof LENT, OwnerGoneError>, taken)
+    return Effect.map(acquired, taken)
+  }
+
+  /** An acquire of a lock lent to this process: taken here, or waited for here until released or recalled. */
+  private acquireBorrowed(
+    lease: Borrowed,
+    caller: string,
+    block: boolean,
+    timeout: Duration.Duration | undefined
+  ): Effect.Effect<boolean, OwnerGoneError> {
+    if (lease.tryTake(caller)) return ACQUIRED
+    if (answersAtOnce(block, timeout)) return FOUND_HELD
+    const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
+    return Effect.flatMap(awaitWithin(lease.changed, timeout), (inTime) => {
+      if (!inTime) return FOUND_HELD
+      const left = deadline === undefined ? undefined : Duration.millis(Math.max(0, deadline - performance.now()))
+      return this.unsafeAcquire(caller, true, left)
+    })
   }
 
   /**
@@ -116,6 +200,8 @@ export class SemLockHandle implements Primitive {
   unsafeRelease(caller: string): Effect.Effect<void, ReleaseError> {
     const backend = this.backend
     if (!backend.isLocal) {
+      const lease = borrowedLock(backend.id)
+      if (lease !== undefined) return lease.release(caller)
       const key = `${backend.id} ${caller}`
       if (holdings.has(key) || this.kind === "Semaphore") {
         hold(key, -1)
@@ -126,10 +212,14 @@ export class SemLockHandle implements Primitive {
   }
 
   unsafeGetValue(caller: string): Effect.Effect<number, OwnerGoneError> {
+    const lease = this.backend.isLocal ? undefined : borrowedLock(this.backend.id)
+    if (lease !== undefined) return Exit.succeed(lease.isFree ? 1 : 0)
     return this.backend.call("getValue", [], caller) as Effect.Effect<number, OwnerGoneError>
   }
 
   unsafeIsMine(caller: string): Effect.Effect<boolean, OwnerGoneError> {
+    const lease = this.backend.isLocal ? undefined : borrowedLock(this.backend.id)
+    if (lease !== undefined) return Exit.succeed(lease.isMine(caller))
     return this.backend.call("isMine", [], caller) as Effect.Effect<boolean, OwnerGoneError>
   }
 

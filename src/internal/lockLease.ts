@@ -1,0 +1,203 @@
+/**
+ * Leases: a Lock or RLock lent by its owner to the process that keeps taking
+ * it, so that its acquires and releases there are local calls instead of a
+ * round trip each (docs/synchronization.md, "What a remote operation costs").
+ *
+ * The owner lends a lock when a process acquires it free, having been the last
+ * to try it before: a process taking it over and over, with nobody else asking.
+ * The lock stays held there as far as the owner knows; the borrower keeps its
+ * state (who holds it, how deep) and acts on it alone. Anything else that
+ * touches the lock — another process's acquire or release, the owner's own, a
+ * `getValue` — first recalls the lease: the owner sends `recall`, and the
+ * borrower answers at once with `return [holder, depth]`, the lock's state
+ * there (free, or held by one of its callers, who then releases it through the
+ * owner as any holder does). So every observer still sees one lock, and sees a
+ * release before whatever it caused: nobody learns of a borrower's release
+ * without the borrower answering its recall first.
+ *
+ * The cost moves to the hand-over: a recall is one round trip to the borrower,
+ * answered when its event loop turns (or at its next release, which reads for a
+ * recall). A borrower that computes for long without yielding keeps others
+ * waiting that long, as the owner of any primitive does.
+ *
+ * A borrower that exits returns the lease with its connection (its locks are
+ * released); an owner that exits voids it (the borrower's next use fails, as
+ * any proxy's does).
+ */
+import { Deferred, Effect, Exit } from "effect"
+import type { NotOwnerError, ValueError } from "../Errors.js"
+import { type Channel, channel, type Notified, type Reference } from "./resourceClient.js"
+import type { Client } from "./resourceServer.js"
+import { notOwnerOfRecursive, releasedTooOften, type SemLock } from "./semLock.js"
+
+/** The process part of a caller ("tag" or "tag:owner"): leases go to processes. */
+const processOf = (caller: string): string => {
+  const colon = caller.indexOf(":")
+  return colon < 0 ? caller : caller.slice(0, colon)
+}
+
+/** An acquire's answer that grants the lock and lends it too. */
+export const LENT = "lent"
+
+/** The owner's side: whether its lock is lent, and to whom. */
+export class Lending {
+  private lease:
+    | { readonly process: string; readonly client: Client; recalled: boolean; readonly back: Deferred.Deferred<void> }
+    | undefined
+  /** The process that tried the lock last. */
+  private lastTried: string | undefined
+  /** A Condition is built on the lock: its waits and notifies read the lock's state here. */
+  private kept = false
+
+  constructor(private readonly core: SemLock, private readonly id: () => string) {}
+
+  get isLent(): boolean {
+    return this.lease !== undefined
+  }
+
+  /** Notes who tries the lock; answers whether an acquire that found it free (by `client`'s `caller`) may take the lease too. */
+  tried(caller: string, client: Client | undefined, tookItFree: boolean): boolean {
+    const process = processOf(caller)
+    const again = this.lastTried === process
+    this.lastTried = process
+    if (!again || !tookItFree || client === undefined || this.kept) return false
+    this.lease = { process, client, recalled: false, back: Deferred.unsafeMake(undefined as never) }
+    return true
+  }
+
+  /** Done once the lease is back (or its borrower gone); the borrower is asked once. */
+  get recall(): Effect.Effect<void> {
+    const lease = this.lease
+    if (lease === undefined) return Effect.void
+    if (!lease.recalled) {
+      lease.recalled = true
+      lease.client.notice(this.id(), "recall")
+    }
+    return Deferred.await(lease.back)
+  }
+
+  /** The borrower gave it back, held by `holder` at `depth` or free (ignored from anyone else). */
+  returned(client: Client | undefined, holder: unknown, depth: unknown): void {
+    const lease = this.lease
+    if (lease === undefined || lease.client !== client) return
+    this.lease = undefined
+    this.core.unsafeTakeBack(typeof holder === "string" ? holder : undefined, typeof depth === "number" ? depth : 1)
+    Deferred.unsafeDone(lease.back, Effect.void)
+  }
+
+  /** The borrower's process has gone (the lock it held is released by the caller). */
+  clientGone(process: string): void {
+    const lease = this.lease
+    if (lease === undefined || lease.process !== process) return
+    this.lease = undefined
+    Deferred.unsafeDone(lease.back, Effect.void)
+  }
+
+  /** Lends no more (a Condition is built on it); a lease already out comes back at the next `whenHome`. */
+  keep(): void {
+    this.kept = true
+  }
+
+  /** Runs `f` once the lock is not lent (recalling it first if it is). */
+  whenHome<A, E>(f: () => Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return this.lease === undefined ? f() : Effect.zipRight(this.recall, Effect.suspend(f))
+  }
+}
+
+/** The leases this process holds, by the lock's id. */
+const borrowed = new Map<string, Borrowed>()
+
+export const borrowedLock = (id: string): Borrowed | undefined => borrowed.get(id)
+
+/**
+ * The borrower's side: the lock's state while lent here. `onReturn` hears who
+ * held it when it went back (they release it through the owner from then on).
+ */
+export class Borrowed implements Notified {
+  private holder: string | undefined
+  private depth = 1
+  private readonly wakers = new Set<() => void>()
+  private readonly channel: Channel
+
+  constructor(
+    private readonly reference: Reference,
+    private readonly recursive: boolean,
+    holder: string,
+    private readonly onReturn: (holder: string, depth: number) => void
+  ) {
+    this.holder = holder
+    this.channel = channel(reference)
+    borrowed.set(reference.id, this)
+    this.channel.notices.set(reference.id, this)
+  }
+
+  /** Takes it for `caller` if it is free (or `caller`'s, for an RLock). */
+  tryTake(caller: string): boolean {
+    if (this.holder === undefined) {
+      this.holder = caller
+      this.depth = 1
+      return true
+    }
+    if (this.recursive && this.holder === caller) {
+      this.depth++
+      return true
+    }
+    return false
+  }
+
+  /** Python's release, here; then answers a recall that has come meanwhile. */
+  release(caller: string): Exit.Exit<void, ValueError | NotOwnerError> {
+    if (this.recursive && this.holder !== caller) return Exit.fail(notOwnerOfRecursive())
+    if (this.holder === undefined) return Exit.fail(releasedTooOften())
+    if (this.recursive && this.depth > 1) {
+      this.depth--
+      return Exit.void
+    }
+    this.holder = undefined
+    this.wake()
+    this.channel.unsafePoll()
+    return Exit.void
+  }
+
+  isMine(caller: string): boolean {
+    return this.holder === caller
+  }
+
+  get isFree(): boolean {
+    return this.holder === undefined
+  }
+
+  /** Done when the lock is released here or the lease ends: the caller tries again. */
+  get changed(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const wake = () => resume(Effect.void)
+      this.wakers.add(wake)
+      return Effect.sync(() => this.wakers.delete(wake))
+    })
+  }
+
+  recall(): void {
+    this.end()
+    const holder = this.holder
+    // Written before anything a waiter sends next: the owner takes it back first.
+    this.channel.post(this.reference, "return", [holder ?? null, this.depth], "", true)
+    if (holder !== undefined) this.onReturn(holder, this.depth)
+    this.wake()
+  }
+
+  gone(): void {
+    this.end()
+    this.wake()
+  }
+
+  private end(): void {
+    borrowed.delete(this.reference.id)
+    this.channel.notices.delete(this.reference.id)
+  }
+
+  private wake(): void {
+    const wakers = [...this.wakers]
+    this.wakers.clear()
+    for (const wake of wakers) wake()
+  }
+}
