@@ -606,6 +606,112 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
       lock.close()
     }), 120_000)
 
+  it.live("the owner taking the lock now and then from a child that keeps taking it always gets it (no lease given again before it)", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const child = new compat.Process({
+        target: async (lock: any) => {
+          const until = Date.now() + 1500
+          while (Date.now() < until) {
+            await lock.acquire()
+            await lock.release()
+          }
+        },
+        args: [lock]
+      })
+      child.start()
+      const answers: Array<boolean> = []
+      const until = Date.now() + 1200
+      while (Date.now() < until) {
+        const taken = await lock.acquire(true, 5)
+        answers.push(taken)
+        if (taken) await lock.release()
+        await new Promise((resolve) => setTimeout(resolve, 3))
+      }
+      expect(answers.length).toBeGreaterThan(10)
+      expect(answers.filter((taken) => !taken)).toEqual([])
+      expect(await child.join()).toBe(0)
+      child.close()
+      lock.close()
+    }), 30_000)
+
+  it.live("a timed acquire waiting in the borrower is woken by a release there", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const child = new compat.Process({
+        target: async (lock: any, takeOften: string) => {
+          await eval(takeOften)(lock, 50)
+          await lock.acquire()
+          const waiting = lock.acquire(true, 10)
+          await lock.release()
+          return waiting
+        },
+        args: [lock, takeOften.toString()]
+      })
+      child.start()
+      expect(await child.result()).toBe(true)
+      await child.join()
+      child.close()
+      lock.close()
+    }))
+
+  it.live("an acquire that answers at once does not wait for a borrower that is busy: it finds the lock held", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({
+        target: async (lock: any, conn: any, takeOften: string) => {
+          await eval(takeOften)(lock, 50)
+          await conn.send("lent")
+          await new Promise((resolve) => setTimeout(resolve, 100)) // "lent" is written
+          const until = Date.now() + 2000
+          while (Date.now() < until); // busy, its event loop blocked: a recall waits
+          await conn.recv()
+        },
+        args: [lock, there, takeOften.toString()]
+      })
+      child.start()
+      there.close()
+      expect(await here.recv()).toBe("lent")
+      await new Promise((resolve) => setTimeout(resolve, 200)) // the child is busy by now
+      const answer = await Promise.race([lock.acquire(false), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 1000))])
+      expect(answer).toBe(false)
+      await here.send("done")
+      expect(await child.join()).toBe(0)
+      expect(await lock.acquire(false)).toBe(true) // back with the child's connection
+      await lock.release()
+      child.close()
+      here.close()
+      lock.close()
+    }))
+
+  it.live("a lock closed by its owner while lent is no longer served to the borrower either", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const event = new compat.Event() // served too: the server stays up when the lock goes
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({
+        target: async (lock: any, conn: any, takeOften: string) => {
+          await eval(takeOften)(lock, 50)
+          await conn.send("lent")
+          await conn.recv()
+          await new Promise((resolve) => setTimeout(resolve, 200)) // the recall, and the refusal of the return, are in
+          return lock.acquire().then(() => "acquired", (e: any) => `${e.name}: ${e.message}`)
+        },
+        args: [lock, there, takeOften.toString(), event]
+      })
+      child.start()
+      there.close()
+      expect(await here.recv()).toBe("lent")
+      lock.close()
+      await here.send("go")
+      expect(await child.result()).toMatch(/ValueError: .*no longer served/)
+      await child.join()
+      child.close()
+      here.close()
+      event.close()
+    }))
+
   it.live("a borrower killed while it holds the lock gives it back with its connection", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()

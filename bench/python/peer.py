@@ -209,32 +209,37 @@ def _lock_local(ctx, budget_ms):
     return 1e6 / _ops_per_s(pair, budget_ms)
 
 
-def increment_target(value, warmup_ms, n):
+def increment_target(value, warmup_ms, n, barrier, spans):
     import time
 
     warm_until = time.perf_counter() + warmup_ms / 1000
     while time.perf_counter() < warm_until:
         with value.get_lock():
             value.value += 0
+    barrier.wait()
+    start = time.time()
     for _ in range(n):
         with value.get_lock():
             value.value += 1
+    spans.put((start, time.time()))
 
 
 def _value_increment(ctx, n, warmup_ms):
-    """Microseconds per increment under the value's lock, two children incrementing at once."""
-    import time
-
+    """Microseconds per increment under the value's lock, two children incrementing at once:
+    from the first child's start of its timed increments to the last one's end (both start
+    after a Barrier, once warm)."""
     value = ctx.Value("i", 0)
-    children = [ctx.Process(target=increment_target, args=(value, warmup_ms, n)) for _ in range(2)]
+    barrier = ctx.Barrier(2)
+    spans = ctx.SimpleQueue()
+    children = [ctx.Process(target=increment_target, args=(value, warmup_ms, n, barrier, spans)) for _ in range(2)]
     for c in children:
         c.start()
-    t0 = time.perf_counter()
+    timed = [spans.get() for _ in children]
     for c in children:
         c.join()
-    elapsed = time.perf_counter() - t0 - warmup_ms / 1000
     if value.value != 2 * n:
         raise RuntimeError(f"lost increments: {value.value} != {2 * n}")
+    elapsed = max(end for _, end in timed) - min(start for start, _ in timed)
     return elapsed * 1e6 / (2 * n)
 
 

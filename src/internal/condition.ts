@@ -26,7 +26,7 @@ import {
 import type { Lending } from "./lockLease.js"
 import type { Served } from "./resourceServer.js"
 import type { SemLock } from "./semLock.js"
-import { keptCoreOf, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
+import { coreForCondition, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
@@ -212,7 +212,7 @@ export const makeLocal = (lock?: SemLockHandle): Effect.Effect<{ handle: Conditi
       ids.push(made.backend.id)
     }
     // Its waits and notifies read the lock's state in this process: the lock is lent no more.
-    const kept = keptCoreOf(lockHandle)
+    const kept = coreForCondition(lockHandle)
     if (kept === undefined || (lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock")) {
       return Effect.fail(new ValueError({ message: "a Condition's lock must be a Lock or RLock made by this process" }))
     }

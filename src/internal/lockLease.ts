@@ -24,20 +24,18 @@
  * released); an owner that exits voids it (the borrower's next use fails, as
  * any proxy's does).
  */
-import { Deferred, Effect, Exit } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberId } from "effect"
 import type { NotOwnerError, ValueError } from "../Errors.js"
+import { awaitWithin } from "./primitive.js"
 import { type Channel, channel, type Notified, type Reference } from "./resourceClient.js"
-import type { Client } from "./resourceServer.js"
+import { type Client, processOf } from "./resourceServer.js"
 import { notOwnerOfRecursive, releasedTooOften, type SemLock } from "./semLock.js"
-
-/** The process part of a caller ("tag" or "tag:owner"): leases go to processes. */
-const processOf = (caller: string): string => {
-  const colon = caller.indexOf(":")
-  return colon < 0 ? caller : caller.slice(0, colon)
-}
 
 /** An acquire's answer that grants the lock and lends it too. */
 export const LENT = "lent"
+
+/** The borrower's message that gives the lease back, with the lock's state there. */
+export const returnLease = (holder: string | undefined, depth: number) => ["return", [holder ?? null, depth]] as const
 
 /** The owner's side: whether its lock is lent, and to whom. */
 export class Lending {
@@ -48,6 +46,8 @@ export class Lending {
   private lastTried: string | undefined
   /** A Condition is built on the lock: its waits and notifies read the lock's state here. */
   private kept = false
+  /** Operations waiting for a lease to come back: nothing is lent again before they have run. */
+  private awaiting = 0
 
   constructor(private readonly core: SemLock, private readonly id: () => string) {}
 
@@ -60,13 +60,13 @@ export class Lending {
     const process = processOf(caller)
     const again = this.lastTried === process
     this.lastTried = process
-    if (!again || !tookItFree || client === undefined || this.kept) return false
-    this.lease = { process, client, recalled: false, back: Deferred.unsafeMake(undefined as never) }
+    if (!again || !tookItFree || client === undefined || this.kept || this.awaiting > 0) return false
+    this.lease = { process, client, recalled: false, back: Deferred.unsafeMake(FiberId.none) }
     return true
   }
 
-  /** Done once the lease is back (or its borrower gone); the borrower is asked once. */
-  get recall(): Effect.Effect<void> {
+  /** Asks the borrower for the lease, once; done when it is back (or its borrower gone). */
+  private recall(): Effect.Effect<void> {
     const lease = this.lease
     if (lease === undefined) return Effect.void
     if (!lease.recalled) {
@@ -85,11 +85,20 @@ export class Lending {
     Deferred.unsafeDone(lease.back, Effect.void)
   }
 
-  /** The borrower's process has gone (the lock it held is released by the caller). */
-  clientGone(process: string): void {
+  /** The borrower's connection has closed (the lock its callers held is released by the caller). */
+  clientGone(client: Client): void {
     const lease = this.lease
-    if (lease === undefined || lease.process !== process) return
+    if (lease === undefined || lease.client !== client) return
     this.lease = undefined
+    Deferred.unsafeDone(lease.back, Effect.void)
+  }
+
+  /** The lock is served no more: the borrower is told (its return is refused, and so is its next use). */
+  unregistered(): void {
+    const lease = this.lease
+    if (lease === undefined) return
+    this.lease = undefined
+    if (!lease.recalled) lease.client.notice(this.id(), "recall")
     Deferred.unsafeDone(lease.back, Effect.void)
   }
 
@@ -98,9 +107,22 @@ export class Lending {
     this.kept = true
   }
 
-  /** Runs `f` once the lock is not lent (recalling it first if it is). */
-  whenHome<A, E>(f: () => Effect.Effect<A, E>): Effect.Effect<A, E> {
-    return this.lease === undefined ? f() : Effect.zipRight(this.recall, Effect.suspend(f))
+  /**
+   * Runs `f` once the lock is not lent, recalling it first if it is. With
+   * `patience`, waits for the borrower that long at most, then runs `orElse`
+   * (a non-blocking or timed acquire does not wait for a borrower that is busy).
+   */
+  whenHome<A, E>(
+    f: () => Effect.Effect<A, E>,
+    patience?: { readonly within: Duration.Duration; readonly orElse: () => Effect.Effect<A, E> }
+  ): Effect.Effect<A, E> {
+    if (this.lease === undefined) return f()
+    this.awaiting++
+    const back = patience === undefined ? Effect.as(this.recall(), true) : awaitWithin(this.recall(), patience.within)
+    return Effect.flatMap(
+      Effect.ensuring(back, Effect.sync(() => this.awaiting--)),
+      (inTime) => inTime ? f() : patience!.orElse()
+    )
   }
 }
 
@@ -145,8 +167,11 @@ export class Borrowed implements Notified {
     return false
   }
 
-  /** Python's release, here; then answers a recall that has come meanwhile. */
-  release(caller: string): Exit.Exit<void, ValueError | NotOwnerError> {
+  /**
+   * Python's release, here; then answers a recall that has come meanwhile
+   * (`readForRecall`: not while the channel is handling what it read).
+   */
+  release(caller: string, readForRecall = true): Exit.Exit<void, ValueError | NotOwnerError> {
     if (this.recursive && this.holder !== caller) return Exit.fail(notOwnerOfRecursive())
     if (this.holder === undefined) return Exit.fail(releasedTooOften())
     if (this.recursive && this.depth > 1) {
@@ -155,7 +180,7 @@ export class Borrowed implements Notified {
     }
     this.holder = undefined
     this.wake()
-    this.channel.unsafePoll()
+    if (readForRecall) this.channel.unsafePoll()
     return Exit.void
   }
 
@@ -167,20 +192,25 @@ export class Borrowed implements Notified {
     return this.holder === undefined
   }
 
-  /** Done when the lock is released here or the lease ends: the caller tries again. */
-  get changed(): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      const wake = () => resume(Effect.void)
-      this.wakers.add(wake)
-      return Effect.sync(() => this.wakers.delete(wake))
-    })
+  /**
+   * Waits, at most `timeout`, until the lock is released here or the lease
+   * ends (then the caller tries again): whether that came in time. The wait
+   * counts from now, not from when the Effect runs, so a release in between
+   * is not missed.
+   */
+  changed(timeout: Duration.Duration | undefined): Effect.Effect<boolean> {
+    const woken = Deferred.unsafeMake<void>(FiberId.none)
+    const wake = () => Deferred.unsafeDone(woken, Exit.void)
+    this.wakers.add(wake)
+    return Effect.ensuring(awaitWithin(Deferred.await(woken), timeout), Effect.sync(() => this.wakers.delete(wake)))
   }
 
   recall(): void {
     this.end()
     const holder = this.holder
     // Written before anything a waiter sends next: the owner takes it back first.
-    this.channel.post(this.reference, "return", [holder ?? null, this.depth], "", true)
+    const [method, args] = returnLease(holder, this.depth)
+    this.channel.post(this.reference, method, args, "", true)
     if (holder !== undefined) this.onReturn(holder, this.depth)
     this.wake()
   }

@@ -61,10 +61,19 @@ export interface Served {
    */
   readonly abandon?: (method: string, caller: string, exit: Exit.Exit<unknown, unknown>) => void
   /**
-   * The process `pid` has gone (its connection closed): release what its
-   * callers still hold (a lock), so that the others are not held up for ever.
+   * The process `pid` has gone (its connection, `client`, closed): release
+   * what its callers still hold (a lock), so that the others are not held up
+   * for ever.
    */
-  readonly clientGone?: (pid: string) => void
+  readonly clientGone?: (pid: string, client: Client) => void
+  /** It is served no more (see `unregister`). */
+  readonly unregistered?: () => void
+}
+
+/** The process part of a caller ("tag" or "tag:owner", see primitive.ts). */
+export const processOf = (caller: string): string => {
+  const colon = caller.indexOf(":")
+  return colon < 0 ? caller : caller.slice(0, colon)
 }
 
 export type Request =
@@ -104,7 +113,9 @@ export const registerAs = (id: string, served: Served): void => {
 
 /** Stops serving `id`; with nothing left to serve, the server closes (it starts again when needed). */
 export const unregister = (id: string): void => {
+  const served = objects.get(id)
   objects.delete(id)
+  served?.unregistered?.()
   if (objects.size === 0 && serving !== undefined) {
     const { server, directory, clients } = serving
     serving = undefined
@@ -327,10 +338,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
         return
       }
       const [kind, id, objectId, method, args, caller] = request
-      if (caller !== "") {
-        const colon = caller.indexOf(":")
-        callerPids.add(colon < 0 ? caller : caller.slice(0, colon))
-      }
+      if (caller !== "") callerPids.add(processOf(caller))
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
       }
@@ -368,7 +376,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =
       connections.delete(connection)
       for (const fiber of running.values()) Effect.runFork(Fiber.interrupt(fiber))
       Effect.runFork(connection.close)
-      for (const pid of callerPids) for (const served of objects.values()) served.clientGone?.(pid)
+      for (const pid of callerPids) for (const served of objects.values()) served.clientGone?.(pid, client)
     }
     connections.add(connection)
     connection.unsafeDeliver((message) => {

@@ -5,10 +5,9 @@
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { Borrowed, borrowedLock, Lending, LENT } from "./lockLease.js"
+import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lockLease.js"
 import {
   answersAtOnce,
-  awaitWithin,
   type Backend,
   fiberCaller,
   local,
@@ -34,6 +33,13 @@ export interface AcquireOptions {
 
 
 const LENT_EXIT: Exit.Exit<unknown> = Exit.succeed(LENT)
+
+/**
+ * How long an acquire that answers at once waits for a borrower to give a
+ * lent lock back before it answers "held": the answer usually comes in tens of
+ * microseconds; a borrower whose event loop is busy may take long.
+ */
+const RECALL_PATIENCE = Duration.millis(100)
 
 /** The owner's side of a semaphore; a Lock's or RLock's may be lent (`lending`, see lockLease.ts). */
 const serve = (kind: SemLockKind, core: SemLock, lending: Lending | undefined): Served => {
@@ -66,14 +72,25 @@ const serve = (kind: SemLockKind, core: SemLock, lending: Lending | undefined): 
         lending.returned(client, args[0], args[1])
         return Exit.void
       }
-      // Lent: whatever else touches the lock waits for it to come back (and lends nothing more).
-      if (lending.isLent) return lending.whenHome(() => run(method, args, caller, undefined))
-      return run(method, args, caller, client)
+      if (!lending.isLent) return run(method, args, caller, client)
+      // Lent: whatever else touches the lock waits for it to come back (and is not lent it then).
+      if (method !== "acquire") return lending.whenHome(() => run(method, args, caller, undefined))
+      // An acquire that answers at once, or within a timeout, waits for the borrower no longer than that.
+      const [block, millis] = args as [boolean, number | null]
+      const timeout = timeoutFromWire(millis)
+      const patience = answersAtOnce(block !== false, timeout) ? RECALL_PATIENCE : timeout
+      if (patience === undefined || !Duration.isFinite(patience)) return lending.whenHome(() => run(method, args, caller, undefined))
+      const deadline = performance.now() + Duration.toMillis(patience)
+      return lending.whenHome(
+        () => run(method, [block, millis === null ? null : Math.max(0, deadline - performance.now())], caller, undefined),
+        { within: patience, orElse: () => FOUND_HELD }
+      )
     },
-    clientGone: (pid) => {
+    clientGone: (pid, client) => {
       core.releaseHeldByProcess(pid)
-      lending?.clientGone(pid)
+      lending?.clientGone(client)
     },
+    unregistered: () => lending?.unregistered(),
     abandon: (method, caller, exit) => {
       if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(core.unsafeRelease(caller)))
     }
@@ -95,11 +112,11 @@ export const makeLocal = (kind: SemLockKind, value: number): { backend: Backend;
 }
 
 /**
- * The SemLock of a handle this process owns (undefined for a proxy), lent no
- * more from now on: a Condition built on it reads its state here (after
- * `lending.whenHome`, for a lease still out).
+ * The SemLock of a handle this process owns (undefined for a proxy), for a
+ * Condition built on it, which reads its state here: the lock is lent no more
+ * from now on (a lease still out comes back at `lending.whenHome`).
  */
-export const keptCoreOf = (handle: SemLockHandle): { readonly core: SemLock; readonly lending: Lending | undefined } | undefined => {
+export const coreForCondition = (handle: SemLockHandle): { readonly core: SemLock; readonly lending: Lending | undefined } | undefined => {
   const local = cores.get(handle[PrimitiveTypeId])
   local?.lending?.keep()
   return local
@@ -152,8 +169,12 @@ export class SemLockHandle implements Primitive {
       (value) => {
         if (value === true) return ["release", []]
         if (value !== LENT) return undefined
-        if (!lentHere) return ["return", [null, 1]]
-        Effect.runSync(Effect.ignore(this.unsafeRelease(caller)))
+        if (!lentHere) return returnLease(undefined, 1)
+        // Lent here, and maybe recalled since: released where it is now held. Not read for a
+        // recall here: the channel is in the middle of handling what it read.
+        const lease = borrowedLock(backend.id)
+        if (lease !== undefined) lease.release(caller, false)
+        else Effect.runSync(Effect.ignore(this.unsafeRelease(caller)))
         return undefined
       },
       (value) => {
@@ -183,7 +204,7 @@ export class SemLockHandle implements Primitive {
     if (lease.tryTake(caller)) return ACQUIRED
     if (answersAtOnce(block, timeout)) return FOUND_HELD
     const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
-    return Effect.flatMap(awaitWithin(lease.changed, timeout), (inTime) => {
+    return Effect.flatMap(lease.changed(timeout), (inTime) => {
       if (!inTime) return FOUND_HELD
       const left = deadline === undefined ? undefined : Duration.millis(Math.max(0, deadline - performance.now()))
       return this.unsafeAcquire(caller, true, left)
