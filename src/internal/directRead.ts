@@ -7,7 +7,7 @@
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */
-import { readSync } from "node:fs"
+import { readSync, writeSync } from "node:fs"
 import type { Socket } from "node:net"
 import { availableParallelism } from "node:os"
 
@@ -40,6 +40,24 @@ export const readNow = (fd: number, into: Buffer): number | undefined => {
     return readSync(fd, into, 0, into.length, null)
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EAGAIN" ? undefined : 0
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
+  }
+}
+
+/**
+ * Writes what it can of `bytes` to a non-blocking descriptor now: the count
+ * written, 0 when the socket is full (or on an error, which Node's own next
+ * write reports). Cheaper than a stream write for the small batches of
+ * frames a sender flushes at once.
+ */
+export const writeNow = (fd: number, bytes: Uint8Array): number => {
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return writeSync(fd, bytes)
+  } catch {
+    return 0
   } finally {
     Error.stackTraceLimit = stackTraceLimit
   }

@@ -9,7 +9,7 @@
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch } from "./directRead.js"
+import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 
@@ -275,8 +275,14 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
       // next tick; a big one is handed to the socket as it is, and comes back once written.
       const frames = batch!.subarray(0, batched)
-      if (batched <= 4096) write(Buffer.from(frames))
-      else {
+      if (batched <= 4096) {
+        // Written to the descriptor directly when nothing waits in the stream before them (cheaper
+        // than a stream write, which counts when a sender flushes after each message); the rest, if
+        // the socket is full, through the stream.
+        const fd = unwritten === 0 && socket.writableLength === 0 ? descriptorOf(socket) : undefined
+        const wrote = fd === undefined ? 0 : writeNow(fd, frames)
+        if (wrote < batched) write(Buffer.from(frames.subarray(wrote)))
+      } else {
         const full = batch!
         write(frames, (error) => {
           if (!error && spareBatches.length < 4) spareBatches.push(full)
@@ -294,7 +300,10 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       batched += size
       if (!flushQueued) {
         flushQueued = true
-        process.nextTick(flush)
+        // Written before the sender's code goes on past an awaited send, as Python's send has written
+        // when it returns (a sender that then computes for long would otherwise hold its message back
+        // all that time); sends made without awaiting in between still leave as one write.
+        queueMicrotask(flush)
       }
     }
 

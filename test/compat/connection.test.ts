@@ -146,6 +146,27 @@ describe("compat Pipe ends in child processes", () => {
     parentConn.close()
   })
 
+  it("a send is written before the sender goes on: a child that sends and then computes without yielding is heard at once", async () => {
+    const { Pipe, Process } = await import("effect-multiprocessing/compat")
+    const [parentConn, childConn] = await Pipe()
+    const p = new Process({
+      target: async (conn: { send(v: unknown): Promise<void> }) => {
+        await conn.send("started")
+        const until = Date.now() + 1500
+        while (Date.now() < until); // its event loop blocked
+        return until
+      },
+      args: [childConn]
+    })
+    p.start()
+    childConn.close()
+    expect(await parentConn.recv()).toBe("started")
+    const heardAt = Date.now()
+    expect(heardAt).toBeLessThan((await p.result()) as number)
+    await p.join()
+    parentConn.close()
+  })
+
   it("a Connection or a Process inside a message rejects that send with SerializationError saying what to do; nothing is sent", async () => {
     const [here, there] = await Pipe()
     const [other, otherEnd] = await Pipe()
