@@ -51,14 +51,14 @@ const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
     syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
-    queueRounds: 3, queueWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
+    queueRounds: 3, queueWarmupN: 1000, queueChildWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
     managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
     poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
     poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1, poolTimeoutS: 120 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
     syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
-    queueRounds: 7, queueWarmupN: 2000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
+    queueRounds: 7, queueWarmupN: 2000, queueChildWarmupN: 20000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
     managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200,
     poolRounds: 7, poolMapN: 200000, poolMapWarmupN: 200000, poolTasksN: 100000, poolTasksWarmupN: 20000,
     poolLatencyN: 2000, poolLatencyWarmupN: 1000, poolCrashKills: 3, poolTimeoutS: 300 }
@@ -365,9 +365,18 @@ const pythonLock = (cmd) => async (n) =>
 // consumer's sum of the ids it took (and, for a JoinableQueue, the producer's "joined" once its
 // join() has returned). Every wait on `done` gives up after `timeoutS`: a lost item fails the round.
 
-const queueProducer = async (q, start, done, n, k, joinable) => {
+// Every child first puts and gets `warm` items of the same shape through the queue (untimed, as
+// the pipe rows warm up before they time): a fresh Node process runs its first thousands of puts
+// and gets while V8 still compiles them, at about twice the steady cost. (Written out in each
+// target: inline targets carry no free variables.)
+const queueProducer = async (q, start, done, n, k, joinable, warm) => {
   await start.isSet()
-  if (joinable) await q.join() // nothing outstanding yet: returns at once
+  for (let i = 0; i < warm; i++) await q.put({ id: -1, producer: -1 })
+  for (let i = 0; i < warm; i++) {
+    await q.get()
+    if (joinable) await q.taskDone()
+  }
+  if (joinable) await q.join() // nothing outstanding once every producer has warmed up: returns at once
   await done.put("ready")
   await start.wait()
   for (let i = 0; i < n; i++) await q.put({ id: i, producer: k })
@@ -377,10 +386,12 @@ const queueProducer = async (q, start, done, n, k, joinable) => {
   }
 }
 
-const queueConsumer = async (q, start, done, n, joinable) => {
-  await q.put({ id: -1, producer: -1 })
-  await q.get()
-  if (joinable) await q.taskDone()
+const queueConsumer = async (q, start, done, n, joinable, warm) => {
+  for (let i = 0; i < warm; i++) await q.put({ id: -1, producer: -1 })
+  for (let i = 0; i < warm; i++) {
+    await q.get()
+    if (joinable) await q.taskDone()
+  }
   await done.put("ready")
   await start.wait()
   let sum = 0
@@ -406,9 +417,10 @@ const oursQueue = (joinable, producers, consumers) => async (n) => {
     }
   }
   try {
-    startAll(queueConsumer, consumers, () => [q, start, done, (n * producers) / consumers, joinable])
+    const warm = config.queueChildWarmupN
+    startAll(queueConsumer, consumers, () => [q, start, done, (n * producers) / consumers, joinable, warm])
     for (let i = 0; i < consumers; i++) await done.get(true, timeoutS) // their warm-up items are gone before producers start
-    startAll(queueProducer, producers, (k) => [q, start, done, n, k, joinable])
+    startAll(queueProducer, producers, (k) => [q, start, done, n, k, joinable, warm])
     for (let i = 0; i < producers; i++) await done.get(true, timeoutS)
     const reports = consumers + (joinable ? producers : 0)
     let sum = 0
@@ -441,7 +453,15 @@ const oursQueue = (joinable, producers, consumers) => async (n) => {
 }
 
 const pythonQueue = (kind, producers, consumers) => async (n) =>
-  (await python.request({ cmd: "queue_throughput", kind, producers, consumers, n, timeout_s: config.queueTimeoutS })).items_per_s
+  (await python.request({
+    cmd: "queue_throughput",
+    kind,
+    producers,
+    consumers,
+    n,
+    warm: config.queueChildWarmupN,
+    timeout_s: config.queueTimeoutS
+  })).items_per_s
 
 // 12., 13. and 14. managers: Manager() starts a manager process (ours and Python's alike), which
 // serves the objects it makes; this process calls them through proxies.
@@ -585,8 +605,8 @@ const queueMetric = (name, kind, producers, consumers, n) => {
       `; ${who(producers, "producer", "put")} ${n} items { id, producer } each into an unbounded ${kind} made by the parent, ` +
       `${who(consumers, "consumer", "get")} ${(n * producers) / consumers} each` +
       (joinable ? ", calling taskDone() per item; the producer calls join() after its puts" : "") +
-      "; fresh children per round, started, connected (each consumer puts and gets one warm-up item, every child " +
-      "reports ready on the second queue) and joined outside the timed part",
+      `; fresh children per round, started, warmed up (each child puts then gets ${config.queueChildWarmupN} items, ` +
+      "consumers before producers start), ready on the second queue, and joined outside the timed part",
     rounds: config.queueRounds,
     warmup: config.queueWarmupN,
     work: n,

@@ -19,11 +19,11 @@ line on stdout.
       -> {"us": n}                               (per acquire+release / per increment under get_lock())
   Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "queue_throughput", "kind": "Queue" | "JoinableQueue", "producers": 4, "consumers": 4,
-   "n": 50000, "timeout_s": 120}
+   "n": 50000, "warm": 20000, "timeout_s": 120}
       -> {"items_per_s": n}                      (producers * n items / elapsed)
   Queue children (spawn) put {"id": i, "producer": k} to, or get from, a queue the parent made;
-  each first reaches it (a consumer puts and gets one warm-up item) and reports "ready" on a
-  second queue, then waits on a start Event. Timed: from start.set() in the parent until every
+  each first warms up (puts, then gets, `warm` items of the same shape; consumers before the
+  producers start) and reports "ready" on a second queue, then waits on a start Event. Timed: from start.set() in the parent until every
   consumer has reported the sum of its ids (and, for a JoinableQueue, where consumers call
   task_done() per item, the producer that its join() returned); the total is checked. Children
   are started and joined outside the timed part.
@@ -243,10 +243,20 @@ def _value_increment(ctx, n, warmup_ms):
     return elapsed * 1e6 / (2 * n)
 
 
-def queue_producer(q, start, done, n, k, joinable):
+def queue_warm_up(q, warm, joinable):
+    for _ in range(warm):
+        q.put({"id": -1, "producer": -1})
+    for _ in range(warm):
+        q.get()
+        if joinable:
+            q.task_done()
+
+
+def queue_producer(q, start, done, n, k, joinable, warm):
     start.is_set()
+    queue_warm_up(q, warm, joinable)
     if joinable:
-        q.join()  # nothing outstanding yet: returns at once
+        q.join()  # nothing outstanding once every producer has warmed up: returns at once
     done.put("ready")
     start.wait()
     for i in range(n):
@@ -256,11 +266,8 @@ def queue_producer(q, start, done, n, k, joinable):
         done.put("joined")
 
 
-def queue_consumer(q, start, done, n, joinable):
-    q.put({"id": -1, "producer": -1})
-    q.get()
-    if joinable:
-        q.task_done()
+def queue_consumer(q, start, done, n, joinable, warm):
+    queue_warm_up(q, warm, joinable)
     done.put("ready")
     start.wait()
     s = 0
@@ -271,7 +278,7 @@ def queue_consumer(q, start, done, n, joinable):
     done.put(s)
 
 
-def _queue_throughput(ctx, kind, producers, consumers, n, timeout_s):
+def _queue_throughput(ctx, kind, producers, consumers, n, timeout_s, warm=1):
     """Items per second from producer children to consumer children through the parent's queue."""
     import queue
     import time
@@ -294,10 +301,10 @@ def _queue_throughput(ctx, kind, producers, consumers, n, timeout_s):
             started.append(p)
 
     try:
-        start_all(queue_consumer, consumers, lambda k: (q, start, done, n * producers // consumers, joinable))
+        start_all(queue_consumer, consumers, lambda k: (q, start, done, n * producers // consumers, joinable, warm))
         for _ in range(consumers):  # their warm-up items are gone before producers start
             report()
-        start_all(queue_producer, producers, lambda k: (q, start, done, n, k, joinable))
+        start_all(queue_producer, producers, lambda k: (q, start, done, n, k, joinable, warm))
         for _ in range(producers):
             report()
         reports = consumers + (producers if joinable else 0)
@@ -545,7 +552,8 @@ def main():
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
                 answer({"items_per_s": _queue_throughput(contexts["spawn"], req["kind"], int(req["producers"]),
-                                                         int(req["consumers"]), int(req["n"]), float(req["timeout_s"]))})
+                                                         int(req["consumers"]), int(req["n"]), float(req["timeout_s"]),
+                                                         int(req.get("warm", 1)))})
             elif cmd in ("manager_startup", "manager_dict"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
