@@ -459,30 +459,39 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
     }
   }
 
+  /**
+   * Starts a child running `target(lock, conn, takeOften)`, `conn` being its end of a Pipe to this
+   * process (`here`); `finish` tells it "done", checks that it exits with 0 and closes the Pipe.
+   */
+  const borrower = async (lock: unknown, target: (lock: any, conn: any, takeOften: string) => Promise<unknown>) => {
+    const [here, there] = await compat.Pipe()
+    const child = new compat.Process({ target, args: [lock, there, takeOften.toString()] })
+    child.start()
+    there.close()
+    const finish = async () => {
+      await finish()
+    }
+    return { here, finish }
+  }
+
   it.live("a lent Lock is taken in the child without the owner; another's acquire recalls it, held or free", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (lock: any, conn: any, takeOften: string) => {
-          const take = eval(takeOften)
-          await take(lock, 50)
-          await conn.send("lent")
-          await take(lock, 1000) // while the owner is blocked
-          await conn.send(Date.now())
-          await conn.recv()
-          await take(lock, 50)
-          await lock.acquire()
-          await conn.send("holding")
-          await conn.recv()
-          await lock.release()
-          await conn.send("released")
-          await conn.recv()
-        },
-        args: [lock, there, takeOften.toString()]
+      const { finish, here } = await borrower(lock, async (lock: any, conn: any, takeOften: string) => {
+        const take = eval(takeOften)
+        await take(lock, 50)
+        await conn.send("lent")
+        await take(lock, 1000) // while the owner is blocked
+        await conn.send(Date.now())
+        await conn.recv()
+        await take(lock, 50)
+        await lock.acquire()
+        await conn.send("holding")
+        await conn.recv()
+        await lock.release()
+        await conn.send("released")
+        await conn.recv()
       })
-      child.start()
-      there.close()
       expect(await here.recv()).toBe("lent")
       const blockedUntil = Date.now() + 500
       while (Date.now() < blockedUntil); // the owner's event loop is blocked
@@ -499,36 +508,27 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
       expect(await here.recv()).toBe("released") // the child's release now goes to the owner
       expect(await lock.acquire(false)).toBe(true)
       await lock.release()
-      await here.send("done")
-      expect(await child.join()).toBe(0)
-      child.close()
-      here.close()
+      await finish()
       lock.close()
     }))
 
   it.live("a lent RLock goes back at its depth, held by its holder in the child", () =>
     Effect.promise(async () => {
       const rlock = new compat.RLock()
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (rlock: any, conn: any, takeOften: string) => {
-          await eval(takeOften)(rlock, 50)
-          await rlock.acquire()
-          await rlock.acquire()
-          await conn.send("twice")
-          await conn.recv()
-          await rlock.release()
-          await conn.send("once")
-          await conn.recv()
-          await rlock.release()
-          const extra = await rlock.release().then(() => "no error", (e: any) => e.name)
-          await conn.send(["free", extra])
-          await conn.recv()
-        },
-        args: [rlock, there, takeOften.toString()]
+      const { finish, here } = await borrower(rlock, async (rlock: any, conn: any, takeOften: string) => {
+        await eval(takeOften)(rlock, 50)
+        await rlock.acquire()
+        await rlock.acquire()
+        await conn.send("twice")
+        await conn.recv()
+        await rlock.release()
+        await conn.send("once")
+        await conn.recv()
+        await rlock.release()
+        const extra = await rlock.release().then(() => "no error", (e: any) => e.name)
+        await conn.send(["free", extra])
+        await conn.recv()
       })
-      child.start()
-      there.close()
       expect(await here.recv()).toBe("twice")
       expect(await rlock.acquire(false)).toBe(false)
       await expect(rlock.release()).rejects.toBeInstanceOf(compat.NotOwnerError)
@@ -539,10 +539,7 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
       expect(await here.recv()).toEqual(["free", "NotOwnerError"])
       expect(await rlock.acquire(false)).toBe(true)
       await rlock.release()
-      await here.send("done")
-      expect(await child.join()).toBe(0)
-      child.close()
-      here.close()
+      await finish()
       rlock.close()
     }))
 
@@ -658,30 +655,21 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
   it.live("an acquire that answers at once does not wait for a borrower that is busy: it finds the lock held", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (lock: any, conn: any, takeOften: string) => {
-          await eval(takeOften)(lock, 50)
-          await conn.send("lent")
-          await new Promise((resolve) => setTimeout(resolve, 100)) // "lent" is written
-          const until = Date.now() + 2000
-          while (Date.now() < until); // busy, its event loop blocked: a recall waits
-          await conn.recv()
-        },
-        args: [lock, there, takeOften.toString()]
+      const { finish, here } = await borrower(lock, async (lock: any, conn: any, takeOften: string) => {
+        await eval(takeOften)(lock, 50)
+        await conn.send("lent")
+        await new Promise((resolve) => setTimeout(resolve, 100)) // "lent" is written
+        const until = Date.now() + 2000
+        while (Date.now() < until); // busy, its event loop blocked: a recall waits
+        await conn.recv()
       })
-      child.start()
-      there.close()
       expect(await here.recv()).toBe("lent")
       await new Promise((resolve) => setTimeout(resolve, 200)) // the child is busy by now
       const answer = await Promise.race([lock.acquire(false), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 1000))])
       expect(answer).toBe(false)
-      await here.send("done")
-      expect(await child.join()).toBe(0)
+      await finish()
       expect(await lock.acquire(false)).toBe(true) // back with the child's connection
       await lock.release()
-      child.close()
-      here.close()
       lock.close()
     }))
 
@@ -689,26 +677,19 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
     Effect.promise(async () => {
       const lock = new compat.Lock()
       const event = new compat.Event() // served too: the server stays up when the lock goes
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (lock: any, conn: any, takeOften: string) => {
-          await eval(takeOften)(lock, 50)
-          await conn.send("lent")
-          await conn.recv()
-          await new Promise((resolve) => setTimeout(resolve, 200)) // the recall, and the refusal of the return, are in
-          return lock.acquire().then(() => "acquired", (e: any) => `${e.name}: ${e.message}`)
-        },
-        args: [lock, there, takeOften.toString(), event]
+      const { finish, here } = await borrower(lock, async (lock: any, conn: any, takeOften: string) => {
+        await eval(takeOften)(lock, 50)
+        await conn.send("lent")
+        await conn.recv()
+        await new Promise((resolve) => setTimeout(resolve, 200)) // the recall, and the refusal of the return, are in
+        await conn.send(await lock.acquire().then(() => "acquired", (e: any) => `${e.name}: ${e.message}`))
+        await conn.recv()
       })
-      child.start()
-      there.close()
       expect(await here.recv()).toBe("lent")
       lock.close()
       await here.send("go")
-      expect(await child.result()).toMatch(/ValueError: .*no longer served/)
-      await child.join()
-      child.close()
-      here.close()
+      expect(await here.recv()).toMatch(/ValueError: .*no longer served/)
+      await finish()
       event.close()
     }))
 
@@ -753,20 +734,14 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
   it.live("a Condition made on a lent Lock recalls it before waiting or notifying", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (lock: any, conn: any, takeOften: string) => {
-          await eval(takeOften)(lock, 50)
-          await lock.acquire()
-          await conn.send("holding")
-          await conn.recv()
-          await lock.release()
-          await conn.recv()
-        },
-        args: [lock, there, takeOften.toString()]
+      const { finish, here } = await borrower(lock, async (lock: any, conn: any, takeOften: string) => {
+        await eval(takeOften)(lock, 50)
+        await lock.acquire()
+        await conn.send("holding")
+        await conn.recv()
+        await lock.release()
+        await conn.recv()
       })
-      child.start()
-      there.close()
       expect(await here.recv()).toBe("holding")
       const condition = new compat.Condition(lock)
       await here.send("release it")
@@ -774,10 +749,7 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
       expect(await condition.wait(0.05)).toBe(false) // the lock's state is the owner's again
       await condition.notifyAll()
       await condition.release()
-      await here.send("done")
-      expect(await child.join()).toBe(0)
-      child.close()
-      here.close()
+      await finish()
       condition.close()
       lock.close()
     }))

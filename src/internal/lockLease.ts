@@ -1,7 +1,7 @@
 /**
  * Leases: a Lock or RLock lent by its owner to the process that keeps taking
  * it, so that its acquires and releases there are local calls instead of a
- * round trip each (docs/synchronization.md, "What a remote operation costs").
+ * round trip each (docs/synchronization.md, "Leases").
  *
  * The owner lends a lock when a process acquires it free, having been the last
  * to try it before: a process taking it over and over, with nobody else asking.
@@ -18,7 +18,9 @@
  * The cost moves to the hand-over: a recall is one round trip to the borrower,
  * answered when its event loop turns (or at its next release, which reads for a
  * recall). A borrower that computes for long without yielding keeps others
- * waiting that long, as the owner of any primitive does.
+ * waiting that long, as the owner of any primitive does; only an acquire that
+ * answers at once or has a timeout gives up on it (see semLockHandle.ts).
+ * Nothing is lent again while an operation waits for a lease to come back.
  *
  * A borrower that exits returns the lease with its connection (its locks are
  * released); an owner that exits voids it (the borrower's next use fails, as
@@ -39,9 +41,7 @@ export const returnLease = (holder: string | undefined, depth: number) => ["retu
 
 /** The owner's side: whether its lock is lent, and to whom. */
 export class Lending {
-  private lease:
-    | { readonly process: string; readonly client: Client; recalled: boolean; readonly back: Deferred.Deferred<void> }
-    | undefined
+  private lease: { readonly client: Client; recalled: boolean; readonly back: Deferred.Deferred<void> } | undefined
   /** The process that tried the lock last. */
   private lastTried: string | undefined
   /** A Condition is built on the lock: its waits and notifies read the lock's state here. */
@@ -61,7 +61,7 @@ export class Lending {
     const again = this.lastTried === process
     this.lastTried = process
     if (!again || !tookItFree || client === undefined || this.kept || this.awaiting > 0) return false
-    this.lease = { process, client, recalled: false, back: Deferred.unsafeMake(FiberId.none) }
+    this.lease = { client, recalled: false, back: Deferred.unsafeMake(FiberId.none) }
     return true
   }
 
