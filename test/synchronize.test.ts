@@ -469,7 +469,10 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
     child.start()
     there.close()
     const finish = async () => {
-      await finish()
+      await here.send("done")
+      expect(await child.join()).toBe(0)
+      child.close()
+      here.close()
     }
     return { here, finish }
   }
