@@ -372,6 +372,51 @@ describe("across processes", () => {
       sem.close()
     }))
 
+  it.live("a release after a child's posted one is refused: the owner reads the child's release first", () =>
+    Effect.promise(async () => {
+      const lock = new compat.Lock()
+      const bounded = new compat.BoundedSemaphore(1)
+      const [here, there] = await compat.Pipe()
+      const rounds = 100
+      const child = new compat.Process({
+        target: async (lock: any, bounded: any, conn: any, rounds: number) => {
+          for (let i = 0; i < rounds; i++) {
+            await lock.acquire()
+            await bounded.acquire()
+            await conn.send("holding")
+            await conn.recv()
+            await lock.release()
+            await bounded.release()
+            await conn.send("released") // the owner, reading for this reply, may find it before the releases
+            await conn.recv()
+          }
+        },
+        args: [lock, bounded, there, rounds]
+      })
+      child.start()
+      there.close()
+      const refusal = (release: Promise<void>) => release.then(() => "released", (e: any) => e.name)
+      const seen: Array<string> = []
+      for (let i = 0; i < rounds; i++) {
+        expect(await here.recv()).toBe("holding")
+        await here.send("release them")
+        expect(await here.recv()).toBe("released")
+        const lockRelease = await refusal(lock.release())
+        const boundedRelease = await refusal(bounded.release())
+        if (lockRelease !== "ValueError" || boundedRelease !== "ValueError") seen.push(`round ${i}: lock ${lockRelease}, semaphore ${boundedRelease}`)
+        // Taken here, so that the child's next acquire is not lent the lock: its release is posted again.
+        expect(await lock.acquire(false)).toBe(true)
+        await lock.release()
+        await here.send("go")
+      }
+      expect(seen).toEqual([])
+      expect(await child.join()).toBe(0)
+      child.close()
+      here.close()
+      lock.close()
+      bounded.close()
+    }))
+
   it.live("a posted release the owner refuses fails the child's next use of that lock", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()

@@ -54,6 +54,9 @@ const serve = (kind: SemLockKind, core: SemLock, lending: Lending | undefined): 
         return lending?.tried(caller, client, wasFree && acquired === ACQUIRED) === true ? LENT_EXIT : acquired
       }
       case "release":
+        // Not the holder's own release: the holder's posted release may not be read yet, and would
+        // make this one refused (a Lock found free, a BoundedSemaphore at its maximum).
+        if (core.maxValue !== UNBOUNDED && !core.isMine(caller)) catchUp()
         return core.unsafeRelease(caller)
       case "getValue":
         catchUp()
