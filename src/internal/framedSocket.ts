@@ -232,6 +232,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       socket.write(chunk, (error) => {
         unwritten -= chunk.byteLength
         if (roomWaiters.length > 0 && (error || unwritten <= SEND_BUFFER / 2)) wakeSenders()
+        if (heldForStream) flush(true)
         done?.(error)
       })
     }
@@ -262,24 +263,39 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       })
     })
 
-    // The frames of the current tick, sent at the end of it, or at once when a receive is about to
-    // wait (the peer must have what it is to answer) or the batch is full.
+    // The frames of the current tick, written before the sender goes on, or at once when a receive is
+    // about to wait (the peer must have what it is to answer) or the batch is full.
     let batch: Buffer | undefined
     let batched = 0
     let flushQueued = false
+    // Whether the batch waits for the socket to finish a write (see `flush`).
+    let heldForStream = false
     // Batch buffers the socket has finished writing, for reuse: a steady stream allocates none.
     const spareBatches: Array<Buffer> = []
-    const flush = () => {
+    /**
+     * Writes the batch. With `orHold`, a batch that would only queue behind bytes the stream has
+     * not handed to the kernel yet (the kernel's buffer was full) waits for the stream's next
+     * written chunk instead, and grows meanwhile: a sender far ahead of its reader then pays one
+     * write per batch, not per message. Holding changes nothing the peer can see: those bytes
+     * could not have left before the ones in the stream anyway.
+     */
+    const flush = (orHold = false) => {
       flushQueued = false
+      heldForStream = false
       if (batched === 0) return
-      // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
-      // next tick; a big one is handed to the socket as it is, and comes back once written.
       const frames = batch!.subarray(0, batched)
+      // `unwritten > 0`: a write of ours is pending, whose callback flushes what is held.
+      if (orHold && unwritten > 0 && socket.writableLength > 0 && !socket.destroyed) {
+        heldForStream = true
+        return
+      }
+      // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
+      // next one; a big one is handed to the socket as it is, and comes back once written.
       if (batched <= 4096) {
-        // Written to the descriptor directly when nothing waits in the stream before them (cheaper
-        // than a stream write, which counts when a sender flushes after each message); the rest, if
-        // the socket is full, through the stream.
-        const fd = unwritten === 0 && socket.writableLength === 0 ? descriptorOf(socket) : undefined
+        // Written to the descriptor directly when everything handed to the stream has reached the
+        // kernel (cheaper than a stream write, which counts when a sender flushes after each
+        // message); the rest, if the kernel's buffer is full, through the stream.
+        const fd = socket.writableLength === 0 ? descriptorOf(socket) : undefined
         const wrote = fd === undefined ? 0 : writeNow(fd, frames)
         if (wrote < batched) write(Buffer.from(frames.subarray(wrote)))
       } else {
@@ -291,6 +307,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       }
       batched = 0
     }
+    const flushOrHold = () => flush(true)
     const addToBatch = (bytes: Uint8Array) => {
       const size = 4 + bytes.byteLength
       if (batch !== undefined && batched + size > batch.length) flush()
@@ -303,7 +320,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         // Written before the sender's code goes on past an awaited send, as Python's send has written
         // when it returns (a sender that then computes for long would otherwise hold its message back
         // all that time); sends made without awaiting in between still leave as one write.
-        queueMicrotask(flush)
+        queueMicrotask(flushOrHold)
       }
     }
 
