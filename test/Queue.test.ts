@@ -297,6 +297,71 @@ describe("Queue across processes", () => {
       )
     ), 120_000)
 
+  it.live("a consumer that stalls with items kept does not hand them to another that has taken items behind them", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<number | null>()
+      const count = 20_000
+      for (let i = 0; i < count; i++) await q.put(i)
+      const consumer = (stallAt: number) =>
+        new compat.Process({
+          target: async (q: compat.Queue<number | null>, stallAt: number) => {
+            const got: Array<number> = []
+            for (let item = await q.get(); item !== null; item = await q.get()) {
+              got.push(item)
+              if (got.length % stallAt === 0) { // a slow item, in the middle of a kept batch
+                const until = Date.now() + 100
+                while (Date.now() < until);
+              }
+            }
+            return got
+          },
+          args: [q, stallAt]
+        })
+      const consumers = [consumer(300), consumer(1_000_000)]
+      for (const child of consumers) child.start()
+      for (const _ of consumers) await q.put(null)
+      const received = (await Promise.all(consumers.map((child) => child.result()))) as Array<Array<number>>
+      for (const child of consumers) {
+        expect(await child.join()).toBe(0)
+        child.close()
+      }
+      q.dispose()
+      for (const got of received) expect(got.filter((item, at) => at > 0 && item < got[at - 1]!)).toEqual([])
+      expect(received.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i))
+    }), 60_000)
+
+  it.live("a consumer that stops getting while it keeps items holds nobody up: they go back to the owner", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<number>()
+      const count = 2_000
+      for (let i = 0; i < count; i++) await q.put(i)
+      const [here, there] = await compat.Pipe()
+      const child = new compat.Process({
+        target: async (q: compat.Queue<number>, conn: any) => {
+          const got: Array<number> = []
+          for (let i = 0; i < 100; i++) got.push(await q.get()) // quickly: it takes batches, and keeps the rest
+          await conn.send("stopped")
+          await conn.recv()
+          return got
+        },
+        args: [q, there]
+      })
+      child.start()
+      there.close()
+      expect(await here.recv()).toBe("stopped")
+      const started = Date.now()
+      const rest: Array<number> = []
+      while (rest.length < count - 100) rest.push(await q.get(true, 5))
+      expect(Date.now() - started).toBeLessThan(3000)
+      await here.send("done")
+      const got = (await child.result()) as Array<number>
+      expect(await child.join()).toBe(0)
+      child.close()
+      here.close()
+      q.dispose()
+      expect([...got, ...rest].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i))
+    }), 30_000)
+
   it.live("a bounded queue holds its producer back: the owner never holds more than maxsize", () =>
     Effect.promise(async () => {
       const q = new compat.Queue<number>(2)

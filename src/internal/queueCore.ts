@@ -16,6 +16,7 @@ import { answersAtOnce, awaitWithin } from "./primitive.js"
 
 interface Getter {
   readonly want: number
+  readonly taker: unknown
   readonly woken: Deferred.Deferred<Uint8Array, EOFError>
   granted: Uint8Array | undefined
 }
@@ -39,6 +40,9 @@ interface Segment {
 const BATCH_BYTES = 256 * 1024
 
 
+/** Who takes items in the owner's own process (other processes are told apart by their connection). */
+export const OWNER_TAKER: unique symbol = Symbol("owner")
+
 const segmentOf = (batch: Uint8Array): Segment => ({
   bytes: Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength),
   offsets: offsetsOf(batch),
@@ -57,6 +61,10 @@ export class QueueCore {
   private joiners: Array<Deferred.Deferred<void, EOFError>> = []
   private ended = false
   private shutDown = false
+  /** Items handed to gets so far; who took the last ones, and how many had been handed out before their run of takes began. */
+  private taken = 0
+  private lastTaker: unknown = undefined
+  private lastRunFrom = 0
 
   constructor(
     /** Puts wait past this many items; zero or less: no limit (CPython's `maxsize`). */
@@ -128,13 +136,14 @@ export class QueueCore {
    * `Empty` when there are none and `block` is false or the timeout runs out;
    * `EOFError` once the queue has ended and is empty. Interrupting a waiting
    * get withdraws it; items handed over in that instant go back to the front.
+   * `taker` says who gets them (see `offerBack`).
    */
-  unsafeGet(want: number, block = true, timeout?: Duration.Duration): Effect.Effect<Uint8Array, Empty | EOFError> {
+  unsafeGet(want: number, block = true, timeout?: Duration.Duration, taker: unknown = OWNER_TAKER): Effect.Effect<Uint8Array, Empty | EOFError> {
     if (this.size > 0 && this.getters.length > 0) this.serveGetters() // those first, and now: they came first
-    if (this.size > 0 && this.getters.length === 0) return Exit.succeed(this.take(want, 0))
+    if (this.size > 0 && this.getters.length === 0) return Exit.succeed(this.take(want, 0, taker))
     if (this.ended && this.size === 0) return Exit.fail(this.endOfQueue())
     if (answersAtOnce(block, timeout)) return Exit.fail(new Empty())
-    const getter: Getter = { want, woken: Deferred.unsafeMake(undefined as never), granted: undefined }
+    const getter: Getter = { want, taker, woken: Deferred.unsafeMake(undefined as never), granted: undefined }
     this.getters.push(getter)
     return awaitWithin(Deferred.await(getter.woken), timeout).pipe(
       Effect.flatMap((inTime) => {
@@ -156,7 +165,7 @@ export class QueueCore {
   }
 
   /** Takes up to `want` items (at least one), packed, for a get; then lets waiting puts in. */
-  private take(want: number, others: number): Uint8Array {
+  private take(want: number, others: number, taker: unknown): Uint8Array {
     const share = Math.max(1, Math.min(want, Math.ceil(this.count / (others + 1))))
     const pieces: Array<Buffer> = []
     let taken = 0
@@ -175,6 +184,11 @@ export class QueueCore {
       if (to === offsets.length - 1) this.segments[this.head++] = undefined
     }
     this.count -= taken
+    if (taker !== this.lastTaker) {
+      this.lastTaker = taker
+      this.lastRunFrom = this.taken
+    }
+    this.taken += taken
     if (this.head === this.segments.length) {
       this.segments = []
       this.head = 0
@@ -209,7 +223,7 @@ export class QueueCore {
   private serveGetters(): void {
     while (this.getters.length > 0 && this.size > 0) {
       const getter = this.getters.shift()!
-      getter.granted = this.take(getter.want, this.getters.length)
+      getter.granted = this.take(getter.want, this.getters.length, getter.taker)
       Deferred.unsafeDone(getter.woken, Exit.succeed(getter.granted))
     }
     if (this.ended && this.size === 0) this.end()
@@ -218,6 +232,21 @@ export class QueueCore {
   /** Items a proxy took and did not hand out (it closed, or its process is ending), packed: back to the front. */
   giveBack(batch: Uint8Array): void {
     if (this.add(batch, true) > 0) this.wakeGetters()
+  }
+
+  /**
+   * Items `taker` took and offers back (a proxy that kept them and is slow to
+   * take them): back to the front only if they were the last items handed
+   * out, all to `taker` — as if never taken. Otherwise someone has taken
+   * items behind them since, and would get these out of their order (a
+   * producer's items must reach each consumer in order): `taker` keeps them.
+   */
+  offerBack(batch: Uint8Array, taker: unknown): boolean {
+    const items = offsetsOf(batch).length - 1
+    if (taker !== this.lastTaker || items > this.taken - this.lastRunFrom) return false
+    this.taken -= items
+    this.giveBack(batch)
+    return true
   }
 
   /** CPython's `task_done()`, `count` times: fails past the number of unfinished tasks. */

@@ -13,7 +13,10 @@
  *   its items quickly and falls back to one when it does not, so that a slow
  *   consumer holds no more than the item it works on, as in Python;
  * - items kept and not taken go back to the owner when the handle is closed or
- *   the process exits.
+ *   the process exits; a process slow to take them (or that stopped) offers
+ *   them back, and the owner takes them only if nobody has taken items behind
+ *   them since (another consumer would get a producer's items out of order);
+ *   after `STRANDED_MS` without a get they go back regardless.
  *
  * Items are encoded by the putting process and decoded by the getting one
  * with the handle's Serializer: the owner keeps bytes.
@@ -27,7 +30,7 @@ import { flatMap } from "./eager.js"
 import { pack, unpack } from "./itemBatch.js"
 import { keepingAlive } from "./keepAlive.js"
 import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
-import { QueueCore } from "./queueCore.js"
+import { OWNER_TAKER, QueueCore } from "./queueCore.js"
 import { type Channel, channel } from "./resourceClient.js"
 import { afterCatchUp, catchUp, catchUpOnce, type Served, unregister } from "./resourceServer.js"
 
@@ -55,7 +58,7 @@ const settled = <A, E>(attempt: () => Effect.Effect<A, E>, block: boolean, timeo
 
 const serve = (kind: QueueKind, core: QueueCore): Served => ({
   kind: wireKind(kind, core.maxsize),
-  unsafeCall: (method, args) => {
+  unsafeCall: (method, args, _caller, client) => {
     switch (method) {
       case "put": {
         const [batch, block, millis] = args as [Uint8Array, boolean | undefined, number | null | undefined]
@@ -64,8 +67,10 @@ const serve = (kind: QueueKind, core: QueueCore): Served => ({
       case "get": {
         const [want, block, millis] = args as [number, boolean, number | null]
         const timeout = timeoutFromWire(millis)
-        return settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout), block !== false, timeout)
+        return settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout, client ?? OWNER_TAKER), block !== false, timeout)
       }
+      case "offerBack":
+        return Exit.succeed(core.offerBack(args[0] as Uint8Array, client ?? OWNER_TAKER))
       case "giveBack":
         core.giveBack(args[0] as Uint8Array)
         return Exit.void
@@ -99,6 +104,8 @@ class ProxyState {
   /** Items the owner handed over and not yet taken. */
   kept: Array<Uint8Array> = []
   next = 0
+  /** The owner refused them back: they are taken here (or given back at exit), not offered again. */
+  keptRefused = false
   /** How many items the next get asks for. */
   want = 1
   /** When the last batch arrived, its size, and how many items had been handed out then. */
@@ -108,8 +115,9 @@ class ProxyState {
   closed = false
   /** Items of a JoinableQueue taken here and not marked done: a `taskDone` for one cannot fail. */
   undone = 0
-  /** Items handed out so far (to notice a process that stopped taking them). */
+  /** Items handed out so far, and when the last was (to notice a process that stopped taking them). */
   handedOut = 0
+  lastHandOut = 0
   /** Set while items are kept: gives them back if this process stops taking them. */
   idleCheck: ReturnType<typeof setTimeout> | undefined
   /** Registered with the channel once something is kept: gives it back when the process exits. */
@@ -123,6 +131,14 @@ class ProxyState {
  * it needed, or works on something else) holds nobody up.
  */
 const IDLE_MS = 5
+
+/**
+ * Items kept this long without one being taken go back to the owner even if
+ * other consumers have taken items behind them since: a process that stopped
+ * getting must not hold them for ever (nothing hangs), at the price of their
+ * order for whoever gets them.
+ */
+const STRANDED_MS = 100
 
 /** Past this, a process that takes its items quickly asks for no more at once. */
 const MAX_WANT = 512
@@ -261,8 +277,8 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const to = Math.min(state.kept.length, state.next + most)
     const taken = state.next === 0 && to === state.kept.length ? state.kept : state.kept.slice(state.next, to)
     state.next = to
-    this.handOut(taken.length)
     if (to === state.kept.length) this.keptNone()
+    this.handOut(taken.length)
     return taken
   }
 
@@ -274,13 +290,14 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   private handOut(count: number): void {
     const state = this.state
     state.handedOut += count
+    state.lastHandOut = performance.now()
     if (this.kind === "JoinableQueue") state.undone += count
-    // Slow, and for a while: a process descheduled for a moment is not a slow consumer.
+    // Slow, and for a while (a process descheduled for a moment looks the same: hence an offer).
     const since = state.handedOut - state.handedAtArrival
-    const elapsed = performance.now() - state.arrived
+    const elapsed = state.lastHandOut - state.arrived
     if (state.next < state.kept.length && elapsed > IDLE_MS && elapsed > QUICK_MS * since) {
       state.want = 1
-      this.giveBack()
+      this.offerBack()
     }
   }
 
@@ -289,6 +306,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     state.kept = []
     state.next = 0
+    state.keptRefused = false
     if (state.giveBackAtExit !== undefined) {
       this.channel.atExit.delete(state.giveBackAtExit)
       state.giveBackAtExit = undefined
@@ -305,18 +323,45 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
       state.giveBackAtExit = () => this.giveBack()
       this.channel.atExit.add(state.giveBackAtExit)
     }
-    if (state.idleCheck === undefined) this.checkIdle(state.handedOut)
+    if (state.idleCheck === undefined) this.checkIdle()
   }
 
-  private checkIdle(handedOut: number): void {
+  /** While items are kept: offered back once none has been taken for `IDLE_MS`, given back after `STRANDED_MS`. */
+  private checkIdle(): void {
     const state = this.state
     state.idleCheck = setTimeout(() => {
       state.idleCheck = undefined
       if (state.next >= state.kept.length) return
-      if (state.handedOut === handedOut) this.giveBack()
-      else this.checkIdle(state.handedOut)
+      const idle = performance.now() - Math.max(state.lastHandOut, state.arrived)
+      if (idle >= STRANDED_MS) return this.giveBack()
+      if (idle >= IDLE_MS) this.offerBack()
+      this.checkIdle()
     }, IDLE_MS)
     state.idleCheck.unref()
+  }
+
+  /**
+   * Items kept here offered back to the owner, who takes them only if nobody
+   * has taken items behind them since (`offerBack` of QueueCore); refused,
+   * they are kept again ahead of anything got meanwhile (the answer comes
+   * before that of any later get). Only the items this process took last are
+   * offered, as the owner's check assumes: refused ones are not offered again.
+   */
+  private offerBack(): void {
+    const state = this.state
+    if (state.next >= state.kept.length || state.keptRefused) return
+    const items = state.kept.slice(state.next)
+    state.kept = []
+    state.next = 0
+    const keepAgain = () => {
+      this.keep(items, true)
+      state.keptRefused = true
+    }
+    const offered = this.backend.call("offerBack", [pack(items)], "", undefined, (taken) => {
+      if (taken !== true) keepAgain()
+    })
+    if (!Exit.isExit(offered)) Effect.runFork(Effect.catchAll(offered, () => Effect.sync(keepAgain)))
+    else if (Exit.isFailure(offered)) keepAgain()
   }
 
   /** Items kept here go back to the owner, in order, ahead of the rest. */
