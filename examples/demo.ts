@@ -2,9 +2,18 @@
 // face: the same CPU-bound job — counting primes below 12 million — done by
 // one child process, then split across one child per CPU, in parallel.
 // `result()` (not in Python) gives what a Process's target returned.
+import * as os from "node:os"
 import { cpuCount, Process } from "effect-multiprocessing/compat"
 
 const LIMIT = Number(process.env.DEMO_LIMIT ?? 12_000_000)
+
+// Other programs running on the machine take CPUs from the children: read the
+// load before starting, so the figure can be judged.
+const loadBefore = os.loadavg()[0]
+const loadNote = (cpus: number) =>
+  loadBefore >= 0.5
+    ? `(the machine's load average was ${loadBefore.toFixed(2)} on ${cpus} CPUs before the demo began: other programs were using them, so this speed-up understates what ${cpus} processes give on an idle machine)`
+    : undefined
 
 // Runs in the child: it travels as source, so it uses only its arguments.
 function countPrimes(from: number, to: number) {
@@ -47,4 +56,6 @@ const many = await runAcross(cpus)
 const total = many.parts.reduce((sum, part) => sum + part.count, 0)
 console.log(`${cpus} processes (pids ${many.parts.map((part) => part.pid).join(", ")}): ${total} primes in ${many.seconds.toFixed(2)} s`)
 console.log(`\nspeed-up: ${(one.seconds / many.seconds).toFixed(2)}× with ${cpus} processes`)
+const note = loadNote(cpus)
+if (note !== undefined) console.log(note)
 if (total !== one.parts[0].count) throw new Error("the parallel count differs from the single-process count")
