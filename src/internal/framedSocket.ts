@@ -12,7 +12,6 @@
  * receive stays in the kernel for the other holders (see `unsafeShare`).
  */
 import type { Socket } from "node:net"
-import { Buffer } from "node:buffer"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
 import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
@@ -224,6 +223,11 @@ export const make = (
       flush()
       const before = arrivals
       do {
+        // Shared: toward the next frame only (true also when the stream ended).
+        if (shared) {
+          if (readFrame()) return true
+          continue
+        }
         if (!readOnce()) return false
         if (arrivals > before) return true
       } while (performance.now() - start < SPIN_MS)
@@ -297,9 +301,7 @@ export const make = (
         return count
       }
       const fd = descriptorOf(socket)
-      if (fd === undefined) return 0
-      const count = readNow(fd, into.subarray(from, to))
-      return count
+      return fd === undefined ? 0 : readNow(fd, into.subarray(from, to))
     }
     /**
      * Reads on toward the next frame, never past it: whether one was completed and queued (or the
@@ -354,16 +356,6 @@ export const make = (
           : new EOFError({ message: "the peer closed the connection in the middle of a message" })
       )
       return true
-    }
-    /** `spin` for a shared socket: reads toward the next frame for up to SPIN_MS, on the same terms. */
-    const spinShared = (): boolean => {
-      const start = performance.now()
-      if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
-      flush()
-      do {
-        if (readFrame()) return true
-      } while (performance.now() - start < SPIN_MS)
-      return false
     }
     if (options?.shared !== undefined) {
       share()
@@ -491,8 +483,6 @@ export const make = (
     const settled = () => head < messages.length || ended !== undefined
     /** Shared: or the descriptor was readable when last watched (another holder may have read it since). */
     const ready = () => settled() || readableSeen
-    // Resumes at once when the stream has already settled: a wait that begins after the signal (a
-    // spinning receive that read the end of the stream, or a bad frame) would otherwise never get one.
     /** Calls `onChange` once at the next signal, holding the process meanwhile; gives the undo. */
     const addWaiter = (onChange: () => void): () => void => {
       const wake = () => {
@@ -508,6 +498,8 @@ export const make = (
         if (waiters.length === 0) unwatch()
       }
     }
+    // Resumes at once when the stream has already settled: a wait that begins after the signal (a
+    // spinning receive that read the end of the stream, or a bad frame) would otherwise never get one.
     const changed = Effect.async<void>((resume) => {
       if (settled()) return resume(Effect.void)
       const remove = addWaiter(() => resume(Effect.void))
@@ -547,7 +539,7 @@ export const make = (
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
       if (shared) {
         if (head === messages.length && ended === undefined) {
-          if (!readFrame() && !spinShared()) {
+          if (!readFrame() && !spin()) {
             flush()
             return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
           }
@@ -676,6 +668,7 @@ export const make = (
         } catch {
           // A malformed frame: its bytes go on as they came, for the new holder to fail on.
         }
+        // A frame only partly read goes too, whole: its rest is in the kernel, next for the new holder.
         const ahead: Array<Uint8Array> = []
         for (let i = head; i < messages.length; i++) ahead.push(header(messages[i].length), messages[i])
         ahead.push(decoder.takeRest(), ...buffered.slice(buffered.length - undecoded))
