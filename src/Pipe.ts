@@ -33,7 +33,9 @@ const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Ef
   const directory = PrivateDirectory.make("pipe")
   const address = path.join(directory, "pipe.sock")
   let client: net.Socket | undefined
-  const server = net.createServer((accepted) => {
+  // Both ends are made paused: nothing is read until a receive asks (an end handed to a child
+  // unread must keep every byte for it).
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
     server.close()
     fs.rmSync(directory, { recursive: true, force: true })
     resume(Effect.succeed([client!, accepted] as const))
@@ -44,6 +46,7 @@ const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Ef
   })
   server.listen(address, () => {
     client = net.connect(address)
+    client.pause()
     client.once("error", (error) => resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` }))))
   })
 })

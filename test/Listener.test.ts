@@ -217,4 +217,25 @@ describe("Listener and Client", () => {
       yield* client.send("still serving")
       expect(yield* server.recv).toBe("still serving")
     }))
+
+  it.scopedLive("peers that send a frame length below -1 and stay connected fail their accepts; a good client is served after", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey })
+      const port = (listener.address as { port: number }).port
+      for (let i = 0; i < 2; i++) {
+        const raw = net.connect(port, "127.0.0.1")
+        yield* Effect.addFinalizer(() => Effect.sync(() => raw.destroy()))
+        raw.on("error", () => {})
+        raw.on("connect", () => raw.write(Buffer.from([0xff, 0xff, 0xff, 0x00])))
+      }
+      for (let i = 0; i < 2; i++) {
+        expect((yield* Effect.scoped(listener.accept).pipe(Effect.flip))._tag).toMatch(/AuthenticationError|OSError|EOFError/)
+      }
+      const [client, server] = yield* Effect.all([Listener.client(listener.address, { authkey }), listener.accept], {
+        concurrency: "unbounded"
+      })
+      yield* client.send("served")
+      expect(yield* server.recv).toBe("served")
+    }))
 })

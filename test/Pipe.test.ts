@@ -174,4 +174,82 @@ describe("Pipe ends passed to child processes", () => {
       expect(received).toBe(5000)
       expect(yield* p.join()).toBe(0)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("bytes sent to an end before it is handed to a child reach the child, however long they waited", () =>
+    Effect.gen(function*() {
+      const [reader, writer] = yield* Pipe.make({ duplex: false })
+      yield* writer.send("hello")
+      // Event-loop turns between the send and the start: the parent's socket must not have read them.
+      yield* Effect.sleep("50 millis")
+      const p = yield* Process.start({ target: (conn: Connection.Connection) => conn.recv, args: [reader] })
+      yield* reader.close
+      yield* writer.close
+      expect(yield* p.result).toBe("hello")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("the parent's copy of an end handed to a child still receives, in order, messages before and after", () =>
+    Effect.gen(function*() {
+      const [reader, writer] = yield* Pipe.make({ duplex: false })
+      yield* writer.send("before")
+      const p = yield* Process.start({ target: (_conn: Connection.Connection) => 0, args: [reader] })
+      expect(yield* p.join()).toBe(0)
+      yield* writer.send("after")
+      expect(yield* reader.recv).toBe("before")
+      expect(yield* reader.recv).toBe("after")
+      // Nothing there now: the receive waits, and a later send wakes it.
+      const waiting = yield* Effect.fork(reader.recv)
+      yield* Effect.sleep("50 millis")
+      yield* writer.send("later")
+      expect(yield* waiting).toBe("later")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive.prop(
+    "a child that polls a shared reading end and exits takes nothing: the next holder receives every message, in order",
+    [fc.array(fc.uint8Array({ maxLength: 3000 }), { minLength: 1, maxLength: 6 }), fc.boolean()],
+    ([messages, whilePolling]) =>
+      Effect.gen(function*() {
+        const [reader, writer] = yield* Pipe.make({ duplex: false })
+        const [pollingReader, pollingWriter] = yield* Pipe.make({ duplex: false })
+        const poller = yield* Process.start({
+          target: async (conn: Connection.Connection, polling: Connection.Connection) => {
+            const { Effect } = await import("effect")
+            await Effect.runPromise(polling.send("polling"))
+            return Effect.runPromise(conn.poll("20 seconds"))
+          },
+          args: [reader, pollingWriter]
+        })
+        // The messages come while the child polls, or before it starts to.
+        if (whilePolling) expect(yield* pollingReader.recv).toBe("polling")
+        yield* Effect.forEach(messages, (m) => writer.sendBytes(m), { discard: true })
+        if (!whilePolling) expect(yield* pollingReader.recv).toBe("polling")
+        expect(yield* poller.result).toBe(true)
+        const taker = yield* Process.start({
+          target: async (conn: Connection.Connection, count: number) => {
+            const { Effect } = await import("effect")
+            return Effect.runPromise(Effect.forEach(Array.from({ length: count }), () => conn.recvBytes()))
+          },
+          args: [reader, messages.length]
+        })
+        const received = (yield* taker.result) as Array<Uint8Array>
+        expect(received.map((m) => [...m])).toEqual(messages.map((m) => [...m]))
+      }).pipe(Effect.provide(NodeMultiprocessing.layer)),
+    { fastCheck: { numRuns: 4 }, timeout: 120_000 }
+  )
+
+  it.scopedLive("an end read from before it is handed over gives the child what this process had not received", () =>
+    Effect.gen(function*() {
+      const [reader, writer] = yield* Pipe.make({ duplex: false })
+      yield* Effect.forEach(["one", "two", "three"], (m) => writer.send(m), { discard: true })
+      expect(yield* reader.recv).toBe("one")
+      yield* Effect.sleep("50 millis")
+      const p = yield* Process.start({
+        target: async (conn: Connection.Connection) => {
+          const { Effect } = await import("effect")
+          return Effect.runPromise(Effect.all([conn.recv, conn.recv]))
+        },
+        args: [reader]
+      })
+      yield* reader.close
+      expect(yield* p.result).toEqual(["two", "three"])
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })

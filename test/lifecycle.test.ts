@@ -74,7 +74,8 @@ describe("process lifecycle across real parents", () => {
       "through the pipe",
       "through a listener",
       expect.stringMatching(/^manager \d+ says 42$/),
-      "late, but waited for"
+      "late, but waited for",
+      "late, to a handed end"
     ])
     // The manager process goes with its program.
     const managerPid = Number(/^manager (\d+)/.exec(lines[2])![1])

@@ -18,8 +18,11 @@ const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" &&
 const revive = (placeholder: Placeholder) => {
   const held = placeholder[HANDLE_KEY]
   if ("primitive" in held) return revivePrimitive(held.primitive, held.face)
-  const { face, fd, readable, writable } = held
-  const framed = Effect.runSync(FramedSocket.make(new net.Socket({ fd, readable: true, writable: true })))
+  const { face, fd, readable, writable, unread } = held
+  // Never read by Node's stream: the parent and other children may hold this descriptor too, and
+  // what this process does not receive must stay in the kernel for them.
+  const socket = new net.Socket({ fd, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts)
+  const framed = Effect.runSync(FramedSocket.make(socket, { shared: unread === undefined ? {} : { unread } }))
   const connection = new ConnectionImpl(framed, Serializer.unknown, readable, writable)
   return face === "compat" ? new CompatConnection(connection) : connection
 }

@@ -60,6 +60,11 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.socket.socket
   }
 
+  /** This end is being handed to a child: see FramedSocket's `unsafeShare` (the bytes read ahead, for the child). */
+  unsafeShare(): Uint8Array {
+    return this.socket.unsafeShare()
+  }
+
   private check(need: "read" | "write"): OSError | undefined {
     if (this.isClosed) return new OSError({ message: "handle is closed" })
     if (need === "read" && !this.readable) return new OSError({ message: "connection is write-only" })

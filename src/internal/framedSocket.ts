@@ -5,6 +5,11 @@
  * first receive); the peer's end of file, or a
  * frame beyond the size limit, ends the stream, and every receive after the
  * messages already queued fails with the reason.
+ *
+ * A socket whose descriptor other processes hold too (an end handed to a child,
+ * on both sides) is read the way CPython reads it: one frame at a time, only for
+ * a receive, exactly its bytes; `poll` only watches. What this process does not
+ * receive stays in the kernel for the other holders (see `unsafeShare`).
  */
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
@@ -100,6 +105,12 @@ export interface FramedSocket {
   readonly close: Effect.Effect<void>
   /** The OS socket, to hand its descriptor to a child process. */
   readonly socket: Socket
+  /**
+   * From now on other processes hold this descriptor too (it is being handed to a child): reads
+   * take exactly the frames this process receives. Gives the bytes read ahead and not yet
+   * received, which belong to the new holder (they were first in the stream), and forgets them.
+   */
+  readonly unsafeShare: () => Uint8Array
   /** From now on the socket holds the process alive only while a receive or a send waits on it. */
   readonly unsafeHoldOnlyWhileWaiting: () => void
   /** Counts as one more wait (a call awaiting its reply, in push mode) until the matching `unsafeLetGo`. */
@@ -107,7 +118,28 @@ export interface FramedSocket {
   readonly unsafeLetGo: () => void
 }
 
-export const make = (socket: Socket, options?: { readonly maxMessageLength?: number }): Effect.Effect<FramedSocket> =>
+/** Node's stream handle under a socket: what reading needs of it, beyond the public API. */
+interface StreamHandle {
+  onread: (...args: Array<unknown>) => void
+  useUserBuffer(buffer: Uint8Array): void
+  readStart(): number
+  readStop(): number
+  reading?: boolean
+}
+const handleOf = (socket: Socket): StreamHandle | undefined =>
+  ((socket as unknown as { _handle?: StreamHandle | null })._handle) ?? undefined
+
+/** Reads into an empty buffer: libuv then only reports that the descriptor is readable, and reads nothing. */
+const NO_BYTES = new Uint8Array(0)
+
+export const make = (
+  socket: Socket,
+  options?: {
+    readonly maxMessageLength?: number
+    /** Other processes hold this descriptor too (an end a parent handed over); `unread`: its bytes read ahead there. */
+    readonly shared?: { readonly unread?: Uint8Array }
+  }
+): Effect.Effect<FramedSocket> =>
   Effect.sync(() => {
     // A queue with a moving head: Array#shift is linear once thousands of messages wait.
     let messages: Array<Buffer> = []
@@ -136,9 +168,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     // another process unread leaves every byte for that process.
     let reading = false
     const startReading = () => {
-      if (reading) return
+      if (reading || shared) return
       reading = true
       socket.on("data", received)
+      // Sockets are made paused (Pipe, a child's revived end), so that nothing is read before this.
+      if (!paused) socket.resume()
     }
     // Push mode (the library's own channels): messages go to `deliver` as they arrive.
     let deliver: ((message: Buffer) => void) | undefined
@@ -189,6 +223,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       flush()
       const before = arrivals
       do {
+        // Shared: toward the next frame only (true also when the stream ended).
+        if (shared) {
+          if (readFrame()) return true
+          continue
+        }
         if (!readOnce()) return false
         if (arrivals > before) return true
       } while (performance.now() - start < SPIN_MS)
@@ -210,6 +249,119 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       received(Buffer.from(scratch.subarray(0, count)))
       return count === scratch.length ? "full" : "read"
     }
+    // Shared: frames are read one at a time, exactly, with the descriptor read directly; Node's
+    // stream never reads it. Waiting is watching: libuv told to read into no buffer reports that the
+    // descriptor is readable (or at its end) and reads nothing.
+    let shared = false
+    let readableSeen = false
+    let watching = false
+    // The frame being read: its header, then its body. `unreadAhead`: bytes a parent had read ahead
+    // (see unsafeShare), taken before the descriptor.
+    const frameHeader = Buffer.allocUnsafe(12)
+    let headerFilled = 0
+    let body: Buffer | undefined
+    let bodyFilled = 0
+    let unreadAhead: Uint8Array | undefined
+    const watch = () => {
+      const handle = handleOf(socket)
+      if (watching || handle === undefined) return
+      watching = true
+      handle.readStart()
+    }
+    const unwatch = () => {
+      if (!watching) return
+      watching = false
+      handleOf(socket)?.readStop()
+    }
+    const onReadable = () => {
+      // Level-triggered: left watching, it would report the same bytes on every turn.
+      unwatch()
+      readableSeen = true
+      signal()
+    }
+    const share = () => {
+      if (shared) return
+      shared = true
+      const handle = handleOf(socket)
+      if (handle !== undefined) {
+        handle.onread = onReadable
+        handle.useUserBuffer(NO_BYTES)
+        handle.readStop()
+        handle.reading = false
+      }
+      socket.removeListener("data", received)
+      socket.pause()
+    }
+    /** Reads `into[from, to)` from the bytes read ahead, then the descriptor: the count, 0 at its end, undefined if none yet. */
+    const readInto = (into: Buffer, from: number, to: number): number | undefined => {
+      if (unreadAhead !== undefined) {
+        const count = Math.min(to - from, unreadAhead.length)
+        into.set(unreadAhead.subarray(0, count), from)
+        unreadAhead = count === unreadAhead.length ? undefined : unreadAhead.subarray(count)
+        return count
+      }
+      const fd = descriptorOf(socket)
+      return fd === undefined ? 0 : readNow(fd, into.subarray(from, to))
+    }
+    /**
+     * Reads on toward the next frame, never past it: whether one was completed and queued (or the
+     * stream ended). False when the rest has not arrived yet.
+     */
+    const readFrame = (): boolean => {
+      readableSeen = false
+      for (;;) {
+        if (body === undefined) {
+          const large = headerFilled >= 4 && frameHeader.readInt32BE(0) === -1
+          const headerLength = large ? 12 : 4
+          if (headerFilled < headerLength) {
+            const count = readInto(frameHeader, headerFilled, headerLength)
+            if (count === undefined) return false
+            if (count === 0) return endOfStream(headerFilled === 0)
+            headerFilled += count
+            continue
+          }
+          const length = large ? Number(frameHeader.readBigUInt64BE(4)) : frameHeader.readInt32BE(0)
+          if (length < 0 || length > decoder.maxLength) {
+            end(new OSError({
+              message: length < 0
+                ? `bad message from the peer: invalid frame length ${length}`
+                : `a message of ${length} bytes exceeds the limit of ${decoder.maxLength}`
+            }))
+            socket.destroy()
+            return true
+          }
+          body = Buffer.allocUnsafe(length)
+          bodyFilled = 0
+        }
+        if (bodyFilled < body.length) {
+          const count = readInto(body, bodyFilled, body.length)
+          if (count === undefined) return false
+          if (count === 0) return endOfStream(false)
+          bodyFilled += count
+          continue
+        }
+        messages.push(body)
+        queuedBytes += body.length
+        arrivals++
+        lastArrival = performance.now()
+        body = undefined
+        headerFilled = 0
+        return true
+      }
+    }
+    const endOfStream = (atBoundary: boolean): true => {
+      end(
+        atBoundary
+          ? new EOFError({ message: "the peer closed the connection" })
+          : new EOFError({ message: "the peer closed the connection in the middle of a message" })
+      )
+      return true
+    }
+    if (options?.shared !== undefined) {
+      share()
+      if (options.shared.unread !== undefined && options.shared.unread.length > 0) unreadAhead = options.shared.unread
+    }
+
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => {
@@ -327,25 +479,73 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     const open: OpenSocket = { socket, flush }
     openSockets().add(open)
 
-    const ready = () => head < messages.length || ended !== undefined
-    const changed = Effect.async<void>((resume) => {
+    /** A receive would not wait: a message is queued or the stream has ended. */
+    const settled = () => head < messages.length || ended !== undefined
+    /** Shared: or the descriptor was readable when last watched (another holder may have read it since). */
+    const ready = () => settled() || readableSeen
+    /** Calls `onChange` once at the next signal, holding the process meanwhile; gives the undo. */
+    const addWaiter = (onChange: () => void): () => void => {
       const wake = () => {
         letGo()
-        resume(Effect.void)
+        onChange()
       }
       hold()
       waiters.push(wake)
-      return Effect.sync(() => {
+      if (shared) watch()
+      return () => {
         if (waiters.includes(wake)) letGo()
         waiters = waiters.filter((waiter) => waiter !== wake)
+        if (waiters.length === 0) unwatch()
+      }
+    }
+    // Resumes at once when the stream has already settled: a wait that begins after the signal (a
+    // spinning receive that read the end of the stream, or a bad frame) would otherwise never get one.
+    const changed = Effect.async<void>((resume) => {
+      if (settled()) return resume(Effect.void)
+      const remove = addWaiter(() => resume(Effect.void))
+      return Effect.sync(remove)
+    })
+    /**
+     * Shared: whether the descriptor is readable, at most one turn of the event loop from now
+     * (libuv reports it in the turn's I/O phase, before `setImmediate` callbacks run).
+     */
+    const readableNow = Effect.async<boolean>((resume) => {
+      if (settled()) return resume(Effect.succeed(true))
+      readableSeen = false
+      const remove = addWaiter(() => {
+        clearImmediate(turn)
+        resume(Effect.succeed(true))
+      })
+      const turn = setImmediate(() => {
+        remove()
+        resume(Effect.succeed(false))
+      })
+      return Effect.sync(() => {
+        clearImmediate(turn)
+        remove()
       })
     })
     const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
+      if (shared) {
+        // Watching only: the bytes stay in the kernel for whoever receives them.
+        if (settled()) return Effect.void
+        readableSeen = false
+        return changed
+      }
       startReading()
       return ready() ? Effect.void : Effect.zipRight(changed, awaitReady)
     })
 
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
+      if (shared) {
+        if (head === messages.length && ended === undefined) {
+          if (!readFrame() && !spin()) {
+            flush()
+            return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
+          }
+        }
+        if (head === messages.length) return Effect.fail(ended!)
+      }
       startReading()
       if (head === messages.length) {
         if (ended !== undefined) return Effect.fail(ended)
@@ -355,7 +555,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
           socket.destroy()
           return Effect.fail(ended!)
         }
-        if (spin()) return unsafeRecvBytes(maxLength)
+        if (spin() || ended !== undefined) return unsafeRecvBytes(maxLength)
         flush()
         return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
       }
@@ -417,7 +617,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       recvBytes: (maxLength) => Effect.suspend(() => unsafeRecvBytes(maxLength)),
       unsafeRecvBytes,
       poll: (timeout) =>
-        Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
+        Effect.suspend(() =>
+          shared && Duration.isZero(Duration.decode(timeout))
+            ? readableNow
+            : Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome)
+        ),
       isReady: Effect.sync(() => {
         startReading()
         return ready()
@@ -446,6 +650,33 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         decoder.maxLength = maxMessageLength
         // Frames that came right behind the handshake, held until now.
         if (decoder.oversized !== undefined) received(Buffer.alloc(0))
+      },
+      unsafeShare: () => {
+        if (shared) return new Uint8Array(0)
+        // What Node read and did not hand over yet, then what was decoded and not received: all of
+        // it came before anything still in the kernel, so it goes first to the new holder.
+        socket.pause()
+        const buffered: Array<Buffer> = []
+        for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) buffered.push(chunk)
+        share()
+        let undecoded = buffered.length
+        try {
+          for (const chunk of buffered) {
+            undecoded--
+            decoder.push(chunk, messages)
+          }
+        } catch {
+          // A malformed frame: its bytes go on as they came, for the new holder to fail on.
+        }
+        // A frame only partly read goes too, whole: its rest is in the kernel, next for the new holder.
+        const ahead: Array<Uint8Array> = []
+        for (let i = head; i < messages.length; i++) ahead.push(header(messages[i].length), messages[i])
+        ahead.push(decoder.takeRest(), ...buffered.slice(buffered.length - undecoded))
+        messages = []
+        head = 0
+        queuedBytes = 0
+        if (paused) paused = false
+        return Buffer.concat(ahead)
       },
       unsafeHoldOnlyWhileWaiting: () => {
         holdsOnlyWhileWaiting = true

@@ -63,6 +63,16 @@ export class FrameDecoder {
     }
   }
 
+  /** Takes the bytes received but not yet part of a complete frame (to read them elsewhere); the decoder is empty after. */
+  takeRest(): Buffer {
+    const rest = Buffer.concat(this.chunks).subarray(this.offset)
+    this.chunks = []
+    this.offset = 0
+    this.buffered = 0
+    this.oversized = undefined
+    return rest
+  }
+
   /** Bytes received but not yet part of a complete frame. */
   get pending(): number {
     return this.buffered

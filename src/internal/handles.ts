@@ -22,7 +22,14 @@ export type Face = "effect" | "compat"
 
 export interface Placeholder {
   readonly [HANDLE_KEY]:
-    | { readonly fd: number; readonly readable: boolean; readonly writable: boolean; readonly face: Face }
+    | {
+      readonly fd: number
+      readonly readable: boolean
+      readonly writable: boolean
+      readonly face: Face
+      /** Bytes the parent had read ahead and not received: the first of the stream for the child. */
+      readonly unread?: Uint8Array
+    }
     | { readonly primitive: Reference; readonly face: Face }
 }
 
@@ -120,8 +127,16 @@ export const extractHandles = (
     placeholders = true
     const { connection, face } = found
     sockets.push(connection.osSocket)
+    // From now on this process reads the end only as far as it receives: the rest stays for the child.
+    const unread = connection.unsafeShare()
     return {
-      [HANDLE_KEY]: { fd: FIRST_HANDLE_FD + sockets.length - 1, readable: connection.readable, writable: connection.writable, face }
+      [HANDLE_KEY]: {
+        fd: FIRST_HANDLE_FD + sockets.length - 1,
+        readable: connection.readable,
+        writable: connection.writable,
+        face,
+        ...(unread.length > 0 ? { unread } : {})
+      }
     }
   }
   const replaced = args.map((arg) => mapHandles(arg, toPlaceholder))

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
@@ -216,5 +217,78 @@ describe("compat Pipe ends in child processes", () => {
     // The child exited holding it: the owner took it back.
     expect(await lock.acquire({ timeout: 10 })).toBe(true)
     lock.close()
+  })
+
+  it("the docs' accept loop keeps serving after peers that send a bad frame length and stay connected", async () => {
+    const authkey = Buffer.from("secret")
+    await using listener = await Listener(["127.0.0.1", 0], { authkey })
+    const [, port] = listener.address as readonly [string, number]
+    const failures: Array<string> = []
+    let stopping = false
+    const serving = (async () => {
+      for (;;) {
+        try {
+          const conn = await listener.accept()
+          await conn.send(`served: ${await conn.recv()}`)
+          conn.close()
+        } catch (error) {
+          if (stopping) return
+          failures.push((error as Error).name)
+        }
+      }
+    })()
+    const peers = [0, 1].map(() => net.connect(port, "127.0.0.1"))
+    await Promise.all(peers.map((peer) =>
+      new Promise<void>((resolve) => {
+        peer.on("error", () => {})
+        // A frame length of -256: below -1, no frame has it.
+        peer.on("connect", () => peer.write(Buffer.from([0xff, 0xff, 0xff, 0x00]), () => resolve()))
+      })
+    ))
+    try {
+      await using client = await Client(listener.address, { authkey })
+      await client.send("good client")
+      expect(await client.recv()).toBe("served: good client")
+      expect(failures.every((name) => /AuthenticationError|OSError|EOFError/.test(name))).toBe(true)
+    } finally {
+      for (const peer of peers) peer.destroy()
+    }
+    stopping = true
+    await listener.close()
+    await serving
+  })
+
+  it("Python's handoff examples: bytes sent before start() reach the child; the parent's copy receives after", async () => {
+    const [r, w] = await Pipe({ duplex: false })
+    await w.send("hello")
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const p = new Process({ target: (c: any) => c.recv(), args: [r] })
+    p.start()
+    await w.send("x")
+    expect(await p.result()).toBe("hello")
+    await p.join()
+    p.close()
+    // The parent's copy was handed over, and still receives.
+    expect(await r.recv()).toBe("x")
+    r.close()
+    w.close()
+  })
+
+  it("a child that polls a shared reading end leaves the message for the next holder (Python's poll only peeks)", async () => {
+    const [r, w] = await Pipe({ duplex: false })
+    const p = new Process({ target: (c: any) => c.poll(20), args: [r] })
+    p.start()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await w.sendBytes(Buffer.from("first"))
+    w.close()
+    expect(await p.result()).toBe(true)
+    await p.join()
+    p.close()
+    const q = new Process({ target: async (c: any) => Buffer.from(await c.recvBytes()).toString(), args: [r] })
+    q.start()
+    expect(await q.result()).toBe("first")
+    await q.join()
+    q.close()
+    r.close()
   })
 })
