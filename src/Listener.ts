@@ -11,11 +11,11 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { Deferred, Effect, type Scope } from "effect"
 import type { AuthenticationError, EOFError } from "./Errors.js"
-import { OSError } from "./Errors.js"
+import { OSError, ValueError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
-import { authenticateClient, authenticateListener } from "./internal/handshake.js"
+import { authenticateClient, authenticateListener, authkeyProblem } from "./internal/handshake.js"
 import * as PrivateDirectory from "./internal/privateDirectory.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./internal/waitable.js"
 import { LISTENER_ADVICE, markNotData } from "./internal/notData.js"
@@ -55,6 +55,36 @@ const checkFamily = (address: Address, family: Family | undefined) =>
   family === undefined || family === familyOf(address)
     ? Effect.void
     : Effect.fail(new OSError({ message: `address ${JSON.stringify(address)} is not of family ${family}` }))
+
+/**
+ * What is wrong with an address given by the caller, if anything. Anything
+ * else once made Node listen on every interface (an object without host and port).
+ */
+export const addressProblem = (address: unknown): string | undefined => {
+  if (typeof address === "string") return address === "" ? "an empty socket path" : undefined
+  if (typeof address !== "object" || address === null || Array.isArray(address)) return describeBad(address)
+  const { host, port } = address as { host?: unknown; port?: unknown }
+  if (typeof host !== "string") return `a host that is ${describeBad(host)}, not a string ("127.0.0.1", or "" for every interface)`
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    return `a port that is ${describeBad(port)}, not an integer from 0 to 65535 (0 picks a free one)`
+  }
+  return undefined
+}
+
+const describeBad = (value: unknown): string =>
+  Array.isArray(value) ? `an array of ${value.length}` : value === null ? "null" : `${typeof value} ${String(value)}`.slice(0, 60)
+
+/** The caller's address and options, checked: a bad one is a ValueError at the call, never a default. */
+const checkArguments = (address: unknown, options: Options<any, any> | undefined): Effect.Effect<void, ValueError> => {
+  const badAddress = address === undefined ? undefined : addressProblem(address)
+  if (badAddress !== undefined) {
+    return Effect.fail(new ValueError({
+      message: `address type unrecognized: got ${badAddress}; give { host, port } for TCP or a path for a Unix socket`
+    }))
+  }
+  const badKey = authkeyProblem(options?.authkey)
+  return badKey === undefined ? Effect.void : Effect.fail(new ValueError({ message: badKey }))
+}
 
 const osError = (error: NodeJS.ErrnoException, what: string) =>
   new OSError({ message: `${what}: ${error.message}`, ...(error.code === undefined ? {} : { code: error.code }) })
@@ -168,9 +198,10 @@ export type Listener<A = unknown, E = never> = ListenerImpl<A, E>
 export const make = <A = unknown, E = never>(
   address?: Address,
   options?: ListenerOptions<A, E>
-): Effect.Effect<Listener<A, E>, OSError, Scope.Scope> =>
+): Effect.Effect<Listener<A, E>, OSError | ValueError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
+      yield* checkArguments(address, options)
       const ownDirectory = address === undefined && options?.family !== "AF_INET"
         ? PrivateDirectory.make("listener")
         : undefined
@@ -198,9 +229,10 @@ export const make = <A = unknown, E = never>(
 export const client = <A = unknown, E = never>(
   address: Address,
   options?: Options<A, E>
-): Effect.Effect<Connection<A, E>, OpenError, Scope.Scope> =>
+): Effect.Effect<Connection<A, E>, OpenError | ValueError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
+      yield* checkArguments(address, options)
       yield* checkFamily(address, options?.family)
       const socket = yield* Effect.async<net.Socket, OSError>((resume) => {
         const socket = typeof address === "string" ? net.connect({ path: address }) : net.connect(address.port, address.host)
