@@ -199,6 +199,49 @@ describe("Listener and Client", () => {
     { fastCheck: { numRuns: 20 } }
   )
 
+  /** `count` peers that connect and never say a word, destroyed with the scope; resolves once all are connected. */
+  const idlePeers = (port: number, count: number) =>
+    Effect.acquireRelease(
+      Effect.promise(() =>
+        Promise.all(Array.from({ length: count }, () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect(port, "127.0.0.1")
+            socket.on("error", () => {})
+            socket.resume() // it reads (and so sees the listener close it), but never answers
+            socket.once("connect", () => resolve(socket))
+            socket.once("error", () => resolve(socket))
+          })))
+      ),
+      (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
+    )
+
+  it.scopedLive("a flood of idle peers that never answer the challenge does not keep a good client out: handshakes run side by side", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey })
+      yield* idlePeers((listener.address as { port: number }).port, 300)
+      // The docs' accept loop: a failed accept (an idle peer dropped for a newcomer) is skipped.
+      const [client, server] = yield* Effect.all(
+        [Listener.client(listener.address, { authkey }), Effect.eventually(listener.accept)],
+        { concurrency: "unbounded" }
+      )
+      yield* client.send("served")
+      expect(yield* server.recv).toBe("served")
+    }))
+
+  it.scopedLive("a peer that never completes its handshake is dropped after the time limit, failing one accept that says so", () =>
+    Effect.gen(function*() {
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey: randomBytes(32) })
+      const [peer] = yield* idlePeers((listener.address as { port: number }).port, 1)
+      const closedByListener = Effect.async<void>((resume) => {
+        if (peer.destroyed) resume(Effect.void)
+        peer.once("close", () => resume(Effect.void))
+      })
+      const failure = yield* Effect.flip(listener.accept)
+      expect(failure).toMatchObject({ _tag: "AuthenticationError", message: "the peer did not complete the handshake within 10 s" })
+      yield* closedByListener
+    }), { timeout: 60_000 })
+
   it.scopedLive("interop: Python's Client with our Listener, our Client with Python's Listener", () =>
     Effect.gen(function*() {
       const authkey = randomBytes(32)

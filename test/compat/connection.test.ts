@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { once } from "node:events"
+import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
@@ -39,6 +41,31 @@ describe("compat Listener and Client", () => {
     // A manager takes a string too (the docs' examples), but nothing else that is not bytes.
     expect(() => new SyncManager({ authkey: 42 as any })).toThrow(TypeError)
     expect(() => new SyncManager({ address: ["127.0.0.1", 0], authkey: "abracadabra" })).not.toThrow()
+  })
+
+  it("an idle peer in front of the docs' accept loop does not hold a good client back", async () => {
+    const authkey = Buffer.from("secret")
+    await using listener = await Listener(["127.0.0.1", 0], { authkey })
+    const idle = net.connect((listener.address as readonly [string, number])[1], "127.0.0.1")
+    idle.on("error", () => {})
+    try {
+      await once(idle, "connect")
+      const served = (async () => {
+        for (;;) {
+          try {
+            await using conn = await listener.accept()
+            return await conn.recv()
+          } catch {
+            // a peer that failed its handshake: the next one
+          }
+        }
+      })()
+      await using client = await Client(listener.address, { authkey })
+      await client.send("served")
+      expect(await served).toBe("served")
+    } finally {
+      idle.destroy()
+    }
   })
 
   it("billiard's echo server: three clients in turn, each echoed until it disconnects", async () => {
