@@ -11,11 +11,12 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { Deferred, Effect, type Scope } from "effect"
 import type { AuthenticationError, EOFError } from "./Errors.js"
-import { OSError } from "./Errors.js"
+import { OSError, ValueError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
 import * as FramedSocket from "./internal/framedSocket.js"
-import { authenticateClient, authenticateListener } from "./internal/handshake.js"
+import { Admission } from "./internal/admission.js"
+import { authenticateClient, authenticateListener, authkeyProblem } from "./internal/handshake.js"
 import * as PrivateDirectory from "./internal/privateDirectory.js"
 import { type Readiness, type Waitable, WaitableTypeId } from "./internal/waitable.js"
 import { LISTENER_ADVICE, markNotData } from "./internal/notData.js"
@@ -56,33 +57,81 @@ const checkFamily = (address: Address, family: Family | undefined) =>
     ? Effect.void
     : Effect.fail(new OSError({ message: `address ${JSON.stringify(address)} is not of family ${family}` }))
 
+/**
+ * What is wrong with an address given by the caller, if anything. Anything
+ * else once made Node listen on every interface (an object without host and port).
+ */
+export const addressProblem = (address: unknown): string | undefined => {
+  if (typeof address === "string") return address === "" ? "an empty socket path" : undefined
+  if (typeof address !== "object" || address === null || Array.isArray(address)) return describeBad(address)
+  const { host, port } = address as { host?: unknown; port?: unknown }
+  if (typeof host !== "string") return `a host that is ${describeBad(host)}, not a string ("127.0.0.1", or "" for every interface)`
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    return `a port that is ${describeBad(port)}, not an integer from 0 to 65535 (0 picks a free one)`
+  }
+  return undefined
+}
+
+const describeBad = (value: unknown): string =>
+  Array.isArray(value) ? `an array of ${value.length}` : value === null ? "null" : `${typeof value} ${String(value)}`.slice(0, 60)
+
+/** The caller's address and options, checked: a bad one is a ValueError at the call, never a default. */
+const checkArguments = (address: unknown, options: Options<any, any> | undefined): Effect.Effect<void, ValueError> => {
+  const badAddress = address === undefined ? undefined : addressProblem(address)
+  if (badAddress !== undefined) {
+    return Effect.fail(new ValueError({
+      message: `address type unrecognized: got ${badAddress}; give { host, port } for TCP or a path for a Unix socket`
+    }))
+  }
+  const badKey = authkeyProblem(options?.authkey)
+  return badKey === undefined ? Effect.void : Effect.fail(new ValueError({ message: badKey }))
+}
+
 const osError = (error: NodeJS.ErrnoException, what: string) =>
   new OSError({ message: `${what}: ${error.message}`, ...(error.code === undefined ? {} : { code: error.code }) })
 
 /**
  * Authenticates (when there is a key), then gives the connection the caller's message limit.
+ * With `holdDuringHandshake` false the handshake's waits do not keep the process alive
+ * (a Listener's, run before anyone accepts); the connection's later waits do either way.
  * @internal also used by the resource server, which accepts outside a Listener
  */
 export const open = <A, E>(
   socket: net.Socket,
   options: Options<A, E> | undefined,
-  authenticate: typeof authenticateClient
+  authenticate: (channel: FramedSocket.FramedSocket, authkey: Uint8Array) => Effect.Effect<void, OpenError>,
+  holdDuringHandshake = true
 ): Effect.Effect<Connection<A, E>, OpenError> =>
   Effect.gen(function*() {
     const framed = yield* FramedSocket.make(socket, { maxMessageLength: HANDSHAKE_LIMIT })
     // The handshake's waits hold the process, as every later one does; an idle connection does not.
-    framed.unsafeHoldOnlyWhileWaiting()
+    if (holdDuringHandshake) framed.unsafeHoldOnlyWhileWaiting()
     if (options?.authkey !== undefined) {
       yield* authenticate(framed, options.authkey).pipe(Effect.tapError(() => framed.close))
     }
+    if (!holdDuringHandshake) framed.unsafeHoldOnlyWhileWaiting()
     framed.limit(options?.maxMessageLength ?? Number.MAX_SAFE_INTEGER)
     return new ConnectionImpl(framed, (options?.serializer ?? Serializer.unknown) as Serializer.Serializer<A, E>, true, true)
   })
 
+/** A handshake's outcome, waiting for `accept`: the connection and its peer's address, or why it failed. */
+type Arrival<A, E> =
+  | { readonly connection: Connection<A, E>; readonly peer: Address | null }
+  | { readonly failure: OpenError }
+
+/**
+ * Failed handshakes kept for `accept` to report, at most: past this, the oldest
+ * are forgotten, so a flood of bad peers costs no memory while nobody accepts.
+ */
+const KEPT_FAILURES = 64
+
 export class ListenerImpl<A, E> implements Waitable {
-  private readonly pending: Array<net.Socket> = []
+  /** Handshakes done, in the order they ended, waiting for `accept`. */
+  private readonly arrivals: Array<Arrival<A, E>> = []
+  private failures = 0
   private arrived = Deferred.unsafeMake<void>(undefined as never)
   private accepted: Address | null = null
+  private readonly admission = new Admission()
 
   constructor(
     private readonly server: net.Server,
@@ -93,13 +142,32 @@ export class ListenerImpl<A, E> implements Waitable {
     // As in Python, a listener holds the program only while an accept waits on it.
     server.unref()
     server.on("connection", (socket) => {
-      socket.on("error", () => {}) // a peer that resets while queued is dropped at accept, not a crash
+      socket.on("error", () => {}) // a peer that resets during its handshake fails it, not the process
       socket.unref()
-      this.pending.push(socket)
-      const waiters = this.arrived
-      this.arrived = Deferred.unsafeMake<void>(undefined as never)
-      Deferred.unsafeDone(waiters, Effect.void)
+      const peer: Address | null = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort! }
+      // Every peer's handshake starts at once, beside the others (see admission.ts): one that
+      // never answers holds only its own slot; `accept` takes the handshakes that are done.
+      const handshake = this.admission.run(socket, open(socket, this.options, authenticateClient, false))
+      Effect.runFork(Effect.either(handshake)).addObserver((exit) => {
+        if (exit._tag !== "Success") return
+        if (!this.server.listening) {
+          if (exit.value._tag === "Right") Effect.runFork(exit.value.right.close)
+          return
+        }
+        this.arrive(exit.value._tag === "Right" ? { connection: exit.value.right, peer } : { failure: exit.value.left })
+      })
     })
+  }
+
+  private arrive(arrival: Arrival<A, E>): void {
+    if ("failure" in arrival && ++this.failures > KEPT_FAILURES) {
+      this.arrivals.splice(this.arrivals.findIndex((kept) => "failure" in kept), 1)
+      this.failures--
+    }
+    this.arrivals.push(arrival)
+    const waiters = this.arrived
+    this.arrived = Deferred.unsafeMake<void>(undefined as never)
+    Deferred.unsafeDone(waiters, Effect.void)
   }
 
   private waits = 0
@@ -112,9 +180,9 @@ export class ListenerImpl<A, E> implements Waitable {
     )
   }
 
-  /** Ready when a connection waits to be accepted (or the listener is closed: accept would not wait). */
+  /** Ready when a handshake is done, waiting to be accepted (or the listener is closed: accept would not wait). */
   get [WaitableTypeId](): Readiness {
-    const isReady = Effect.sync(() => this.pending.length > 0 || !this.server.listening)
+    const isReady = Effect.sync(() => this.arrivals.length > 0 || !this.server.listening)
     const awaitReady: Effect.Effect<void> = Effect.flatMap(isReady, (ready) =>
       ready ? Effect.void : Effect.zipRight(this.arrival, awaitReady))
     return { isReady, awaitReady }
@@ -127,28 +195,32 @@ export class ListenerImpl<A, E> implements Waitable {
 
   /**
    * The next connection, authenticated when the Listener has an authkey, and
-   * closed with the Scope. A failed handshake fails this accept only.
+   * closed with the Scope. A failed handshake fails one accept, as in Python.
+   * Handshakes run as peers connect, not in `accept`: a peer that never answers
+   * is no one's wait (see admission.ts).
    */
   get accept(): Effect.Effect<Connection<A, E>, OpenError, Scope.Scope> {
-    const next: Effect.Effect<net.Socket, OSError> = Effect.suspend(() => {
+    const next: Effect.Effect<Connection<A, E>, OpenError> = Effect.suspend(() => {
       if (!this.server.listening) return Effect.fail(new OSError({ message: "the listener is closed" }))
-      const socket = this.pending.shift()
-      return socket !== undefined ? Effect.succeed(socket) : Effect.zipRight(this.arrival, next)
+      const arrival = this.arrivals.shift()
+      if (arrival === undefined) return Effect.zipRight(this.arrival, next)
+      if ("failure" in arrival) {
+        this.failures--
+        return Effect.fail(arrival.failure)
+      }
+      this.accepted = arrival.peer
+      return Effect.succeed(arrival.connection)
     })
-    // Waiting for a peer, and for its handshake, can be interrupted (a timeout); a socket taken then is dropped.
-    return Effect.acquireRelease(
-      Effect.interruptible(Effect.flatMap(next, (socket) => {
-        this.accepted = socket.remoteAddress === undefined ? null : { host: socket.remoteAddress, port: socket.remotePort! }
-        return Effect.onInterrupt(open(socket, this.options, authenticateClient), () => Effect.sync(() => socket.destroy()))
-      })),
-      (connection) => connection.close
-    )
+    // Waiting can be interrupted (a timeout); nothing is taken then.
+    return Effect.acquireRelease(Effect.interruptible(next), (connection) => connection.close)
   }
 
   /** Stops listening at once, as Python's; connections already accepted stay open. */
   get close(): Effect.Effect<void> {
     return Effect.sync(() => {
-      for (const socket of this.pending.splice(0)) socket.destroy()
+      this.admission.closeAll()
+      for (const arrival of this.arrivals.splice(0)) if ("connection" in arrival) Effect.runFork(arrival.connection.close)
+      this.failures = 0
       if (this.server.listening) this.server.close()
       if (this.ownDirectory !== undefined) fs.rmSync(this.ownDirectory, { recursive: true, force: true })
       Deferred.unsafeDone(this.arrived, Effect.void) // wakes waiting accepts, which then see the listener closed
@@ -168,9 +240,10 @@ export type Listener<A = unknown, E = never> = ListenerImpl<A, E>
 export const make = <A = unknown, E = never>(
   address?: Address,
   options?: ListenerOptions<A, E>
-): Effect.Effect<Listener<A, E>, OSError, Scope.Scope> =>
+): Effect.Effect<Listener<A, E>, OSError | ValueError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
+      yield* checkArguments(address, options)
       const ownDirectory = address === undefined && options?.family !== "AF_INET"
         ? PrivateDirectory.make("listener")
         : undefined
@@ -198,9 +271,10 @@ export const make = <A = unknown, E = never>(
 export const client = <A = unknown, E = never>(
   address: Address,
   options?: Options<A, E>
-): Effect.Effect<Connection<A, E>, OpenError, Scope.Scope> =>
+): Effect.Effect<Connection<A, E>, OpenError | ValueError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
+      yield* checkArguments(address, options)
       yield* checkFamily(address, options?.family)
       const socket = yield* Effect.async<net.Socket, OSError>((resume) => {
         const socket = typeof address === "string" ? net.connect({ path: address }) : net.connect(address.port, address.host)

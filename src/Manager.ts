@@ -55,8 +55,14 @@ import * as ResourceServer from "./internal/resourceServer.js"
 import type { SemLockHandle } from "./internal/semLockHandle.js"
 import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Typecode } from "./internal/sharedValue.js"
-import { toManagerClient } from "./internal/handshake.js"
+import { authkeyProblem, toManagerClient } from "./internal/handshake.js"
 import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
+
+/** An authkey that is not bytes is a ValueError at the call (Python's TypeError). */
+const checkAuthkey = (authkey: unknown): Effect.Effect<void, ValueError> => {
+  const problem = authkeyProblem(authkey)
+  return problem === undefined ? Effect.void : Effect.fail(new ValueError({ message: problem }))
+}
 
 /** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
 export type { DictHandle, ListHandle, NamespaceHandle }
@@ -229,6 +235,7 @@ export const make = (
   options?: Options
 ): Effect.Effect<Manager, ValueError | ProcessError | OSError | Process.StartError, Multiprocessing | Scope.Scope> =>
   Effect.gen(function*() {
+    yield* checkAuthkey(options?.authkey)
     const registered = yield* registrations(options?.register)
     const initializer = options?.initializer === undefined
       ? undefined
@@ -276,6 +283,7 @@ export const connect = (options: {
   readonly authkey: Uint8Array
 }): Effect.Effect<Manager, CreateError | OSError | AuthenticationError> =>
   Effect.gen(function*() {
+    yield* checkAuthkey(options.authkey)
     // One connection of our own first, so that a wrong authkey is the AuthenticationError it is.
     yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey })).pipe(
       Effect.catchTag("AuthenticationError", (error) => Effect.fail(toManagerClient(error)))
@@ -308,9 +316,10 @@ export const serve = (options: {
    * `getServer()` listens without, until `serveForever()` is called.
    */
   readonly holdsProcess?: boolean
-}): Effect.Effect<never, ProcessError | ProcessStateError | OSError> =>
+}): Effect.Effect<never, ProcessError | ProcessStateError | OSError | ValueError> =>
   Effect.acquireUseRelease(
     Effect.gen(function*() {
+      yield* checkAuthkey(options.authkey)
       // Every reference this process hands out names its one TCP address, and one factory answers there.
       if (servingOverTcp !== undefined) {
         return yield* new ProcessStateError({

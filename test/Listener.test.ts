@@ -163,6 +163,85 @@ describe("Listener and Client", () => {
       expect(yield* server.recv).toBe("authenticated")
     }))
 
+  const badAddress = fc.oneof(
+    fc.constantFrom<unknown>(42, [], {}, true, null, "", [1, 2], { host: "127.0.0.1" }, { port: 0 }),
+    fc.record({ host: fc.oneof(fc.integer(), fc.constant(undefined)), port: fc.integer({ min: 0, max: 65535 }) }),
+    fc.record({ host: fc.constant("127.0.0.1"), port: fc.oneof(fc.integer({ min: 65536 }), fc.integer({ max: -1 }), fc.double({ noInteger: true }), fc.string()) })
+  )
+  const badAuthkey = fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.nat(255)), fc.constant({}))
+
+  it.scopedLive.prop(
+    "a malformed address is a ValueError at the call, for a Listener and a Client: nothing listens on every interface",
+    [badAddress],
+    ([address]) =>
+      Effect.gen(function*() {
+        const listening = yield* Listener.make(address as Listener.Address).pipe(Effect.flip)
+        expect(listening).toMatchObject({ _tag: "ValueError" })
+        expect(listening.message).toContain("address type unrecognized")
+        const connecting = yield* Listener.client(address as Listener.Address).pipe(Effect.flip)
+        expect(connecting).toMatchObject({ _tag: "ValueError" })
+      }),
+    { fastCheck: { numRuns: 30 } }
+  )
+
+  it.scopedLive.prop(
+    "an authkey that is not bytes is a ValueError at the call (Python's TypeError), for a Listener and a Client",
+    [badAuthkey],
+    ([authkey]) =>
+      Effect.gen(function*() {
+        const options = { authkey: authkey as unknown as Uint8Array }
+        const listening = yield* Listener.make({ host: "127.0.0.1", port: 0 }, options).pipe(Effect.flip)
+        expect(listening).toMatchObject({ _tag: "ValueError" })
+        expect(listening.message).toMatch(/^authkey must be bytes/)
+        const good = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey: randomBytes(32) })
+        expect(yield* Listener.client(good.address, options).pipe(Effect.flip)).toMatchObject({ _tag: "ValueError" })
+      }),
+    { fastCheck: { numRuns: 20 } }
+  )
+
+  /** `count` peers that connect and never say a word, destroyed with the scope; resolves once all are connected. */
+  const idlePeers = (port: number, count: number) =>
+    Effect.acquireRelease(
+      Effect.promise(() =>
+        Promise.all(Array.from({ length: count }, () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect(port, "127.0.0.1")
+            socket.on("error", () => {})
+            socket.resume() // it reads (and so sees the listener close it), but never answers
+            socket.once("connect", () => resolve(socket))
+            socket.once("error", () => resolve(socket))
+          })))
+      ),
+      (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
+    )
+
+  it.scopedLive("a flood of idle peers that never answer the challenge does not keep a good client out: handshakes run side by side", () =>
+    Effect.gen(function*() {
+      const authkey = randomBytes(32)
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey })
+      yield* idlePeers((listener.address as { port: number }).port, 300)
+      // The docs' accept loop: a failed accept (an idle peer dropped for a newcomer) is skipped.
+      const [client, server] = yield* Effect.all(
+        [Listener.client(listener.address, { authkey }), Effect.eventually(listener.accept)],
+        { concurrency: "unbounded" }
+      )
+      yield* client.send("served")
+      expect(yield* server.recv).toBe("served")
+    }))
+
+  it.scopedLive("a peer that never completes its handshake is dropped after the time limit, failing one accept that says so", () =>
+    Effect.gen(function*() {
+      const listener = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey: randomBytes(32) })
+      const [peer] = yield* idlePeers((listener.address as { port: number }).port, 1)
+      const closedByListener = Effect.async<void>((resume) => {
+        if (peer.destroyed) resume(Effect.void)
+        peer.once("close", () => resume(Effect.void))
+      })
+      const failure = yield* Effect.flip(listener.accept)
+      expect(failure).toMatchObject({ _tag: "AuthenticationError", message: "the peer did not complete the handshake within 10 s" })
+      yield* closedByListener
+    }), { timeout: 60_000 })
+
   it.scopedLive("interop: Python's Client with our Listener, our Client with Python's Listener", () =>
     Effect.gen(function*() {
       const authkey = randomBytes(32)

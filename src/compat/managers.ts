@@ -38,6 +38,7 @@ import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
 import { compatCustom, CustomHandle } from "../internal/customProxy.js"
 import { familyAuthkey } from "../internal/currentProcess.js"
+import { authkeyProblem } from "../internal/handshake.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
 import { keepingAlive } from "../internal/keepAlive.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/primitive.js"
@@ -73,8 +74,13 @@ const registryOf = (managerClass: object): Map<string, Registration> => {
 const tcpAddress = (address: ManagerAddress) =>
   Array.isArray(address) ? { host: address[0] as string, port: address[1] as number } : address as { host: string; port: number }
 
-const authkeyBytes = (authkey: string | Uint8Array | undefined) =>
-  authkey === undefined ? undefined : typeof authkey === "string" ? Buffer.from(authkey) : authkey
+/** A string is taken as its UTF-8 bytes (the docs' examples); anything else but bytes is Python's `TypeError`. */
+const authkeyBytes = (authkey: string | Uint8Array | undefined): Uint8Array | undefined => {
+  if (typeof authkey === "string") return Buffer.from(authkey)
+  const problem = authkeyProblem(authkey)
+  if (problem !== undefined) throw new TypeError(problem.replace("Uint8Array", "Uint8Array or a string"))
+  return authkey
+}
 
 /** The compat face's proxy for an object the manager made (arriving as the Effect face's handle). */
 const toCompat = (made: unknown): unknown => {
@@ -100,6 +106,7 @@ export class BaseManager {
   #starting = false
 
   constructor(options: ManagerOptions = {}) {
+    authkeyBytes(options.authkey) // a bad one is a TypeError here, as Python's constructor raises it
     this.#options = options
   }
 

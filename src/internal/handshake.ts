@@ -16,6 +16,17 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import { Effect } from "effect"
 import { AuthenticationError } from "../Errors.js"
 
+/**
+ * What is wrong with an authkey given by the caller, if anything: it must be
+ * bytes, as Python's `TypeError` says (a number or a string once reached the
+ * HMAC and failed there, or left the peer waiting).
+ */
+export const authkeyProblem = (authkey: unknown): string | undefined => {
+  if (authkey === undefined || authkey instanceof Uint8Array) return undefined
+  const what = authkey === null ? "null" : Array.isArray(authkey) ? "an array" : typeof authkey
+  return `authkey must be bytes (a Uint8Array, e.g. Buffer.from("secret")), not ${what}`
+}
+
 /** What the handshake needs of a connection: framed messages both ways. */
 export interface FramedChannel<E> {
   readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, E>

@@ -30,6 +30,7 @@ import { SPIN_MS } from "./directRead.js"
 import { familyAuthkey } from "./currentProcess.js"
 import { OSError, ValueError } from "../Errors.js"
 import type { Address } from "../Listener.js"
+import { Admission } from "./admission.js"
 import { authenticateClient } from "./handshake.js"
 import * as PrivateDirectory from "./privateDirectory.js"
 import { encodeError } from "./remoteErrors.js"
@@ -88,6 +89,8 @@ export type Reply =
   | readonly ["recall", string]
 
 const objects = new Map<string, Served>()
+/** The handshakes of clients of the family's server (see admission.ts: bounded, each with a time limit). */
+const familyAdmission = new Admission()
 let exitHooked = false
 let nextObject = 0
 let serving: {
@@ -143,7 +146,7 @@ export const address = (): Address => {
     socket.on("error", () => {})
     clients.add(socket)
     socket.on("close", () => clients.delete(socket))
-    Effect.runFork(serveClient(socket, familyAuthkey()))
+    Effect.runFork(serveClient(socket, familyAuthkey(), familyAdmission))
   })
   server.on("error", () => {})
   server.listen(where)
@@ -186,12 +189,13 @@ export const serveOverTcp = (
 > =>
   Effect.async((resume) => {
     const key = Buffer.from(authkey)
+    const admission = new Admission()
     const clients = new Set<net.Socket>()
     const server = net.createServer((socket) => {
       socket.on("error", () => {})
       clients.add(socket)
       socket.on("close", () => clients.delete(socket))
-      Effect.runFork(serveClient(socket, key))
+      Effect.runFork(serveClient(socket, key, admission))
     })
     server.once("error", (error: NodeJS.ErrnoException) =>
       resume(Effect.fail(new OSError({ code: error.code ?? "EIO", message: `cannot listen on ${host}:${port}: ${error.message}` }))))
@@ -299,9 +303,10 @@ export const afterCatchUp = <A, E>(attempt: () => Effect.Effect<A, E>, found: (r
   return attempt()
 }
 
-const serveClient = (socket: net.Socket, authkey: Buffer): Effect.Effect<void> =>
+const serveClient = (socket: net.Socket, authkey: Buffer, admission: Admission): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const connection = yield* open(socket, { authkey }, authenticateClient)
+    // An unauthenticated client holds only its slot, for a limited time, and never the process.
+    const connection = yield* admission.run(socket, open(socket, { authkey }, authenticateClient, false))
     const running = new Map<number, Fiber.RuntimeFiber<unknown, unknown>>()
     let gone = false
     let closing = false

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { once } from "node:events"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -12,7 +13,9 @@ import {
   OSError,
   Pipe,
   Process,
-  SerializationError
+  SerializationError,
+  SyncManager,
+  ValueError
 } from "effect-multiprocessing/compat"
 
 const pythonClient = (port: number, authkey: Buffer) =>
@@ -26,6 +29,45 @@ const pythonClient = (port: number, authkey: Buffer) =>
   })
 
 describe("compat Listener and Client", () => {
+  it("a malformed address is Python's ValueError, an authkey that is not bytes its TypeError, both at the call", async () => {
+    for (const address of [42, [], {}, true, ["127.0.0.1"], ["127.0.0.1", "80"]]) {
+      await expect(Listener(address as any)).rejects.toBeInstanceOf(ValueError)
+      await expect(Client(address as any)).rejects.toBeInstanceOf(ValueError)
+    }
+    for (const authkey of [42, "str", null]) {
+      await expect(Listener(["127.0.0.1", 0], { authkey: authkey as any })).rejects.toThrow(TypeError)
+      await expect(Client(["127.0.0.1", 1], { authkey: authkey as any })).rejects.toThrow(/authkey must be bytes/)
+    }
+    // A manager takes a string too (the docs' examples), but nothing else that is not bytes.
+    expect(() => new SyncManager({ authkey: 42 as any })).toThrow(TypeError)
+    expect(() => new SyncManager({ address: ["127.0.0.1", 0], authkey: "abracadabra" })).not.toThrow()
+  })
+
+  it("an idle peer in front of the docs' accept loop does not hold a good client back", async () => {
+    const authkey = Buffer.from("secret")
+    await using listener = await Listener(["127.0.0.1", 0], { authkey })
+    const idle = net.connect((listener.address as readonly [string, number])[1], "127.0.0.1")
+    idle.on("error", () => {})
+    try {
+      await once(idle, "connect")
+      const served = (async () => {
+        for (;;) {
+          try {
+            await using conn = await listener.accept()
+            return await conn.recv()
+          } catch {
+            // a peer that failed its handshake: the next one
+          }
+        }
+      })()
+      await using client = await Client(listener.address, { authkey })
+      await client.send("served")
+      expect(await served).toBe("served")
+    } finally {
+      idle.destroy()
+    }
+  })
+
   it("billiard's echo server: three clients in turn, each echoed until it disconnects", async () => {
     await using listener = await Listener(["127.0.0.1", 0], { authkey: Buffer.from("secret") })
     const [, port] = listener.address as readonly [string, number]

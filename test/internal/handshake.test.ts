@@ -8,7 +8,10 @@ import { randomBytes } from "node:crypto"
 import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
+// The build's own modules: the same instances the package uses in this process.
+import * as ResourceClient from "../../dist/internal/resourceClient.js"
+import * as ResourceServer from "../../dist/internal/resourceServer.js"
 import * as FramedSocket from "../../src/internal/framedSocket.js"
 import { authenticateClient, authenticateListener } from "../../src/internal/handshake.js"
 
@@ -159,3 +162,34 @@ const socketPair = Effect.acquireRelease(
   }),
   ([a, b]) => Effect.sync(() => (a.destroy(), b.destroy()))
 )
+
+describe("the resource server under a flood", () => {
+  it.scopedLive("idle unauthenticated peers beyond its slots are dropped, oldest first, and its family is still served", () =>
+    Effect.gen(function*() {
+      const id = ResourceServer.register({ kind: "Probe", unsafeCall: () => Exit.succeed("served") })
+      yield* Effect.addFinalizer(() => Effect.sync(() => ResourceServer.unregister(id)))
+      const address = ResourceServer.address() as string
+      const peers = 300
+      let dropped = 0
+      const sockets = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          Promise.all(Array.from({ length: peers }, () =>
+            new Promise<net.Socket>((resolve) => {
+              const socket = net.connect({ path: address })
+              socket.on("error", () => {})
+              socket.resume() // it reads (and so sees the server close it), but never answers
+              socket.once("close", () => dropped++)
+              // Connected, or refused while the server starts: either way it is counted once it closes.
+              socket.once("connect", () => resolve(socket))
+              socket.once("error", () => resolve(socket))
+            })))
+        ),
+        (sockets) => Effect.sync(() => sockets.forEach((socket) => socket.destroy()))
+      )
+      expect(sockets.length).toBe(peers)
+      // 256 slots: the 44 oldest of 300 make room for the newer ones.
+      while (dropped < peers - 256) yield* Effect.sleep(20)
+      const reference = { kind: "Probe", id, address, ownerPid: process.pid, ownerName: "this test" }
+      expect(yield* ResourceClient.channel(reference).call(reference, "probe", [], "")).toBe("served")
+    }))
+})
