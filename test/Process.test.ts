@@ -165,7 +165,7 @@ describe("Process (Effect face)", () => {
       yield* p.close
       expect((yield* p.join().pipe(Effect.flip)).message).toContain("closed")
       // Python's pid, exitcode and is_alive() raise "process object is closed"; the getters throw the typed error.
-      for (const read of [() => p.pid, () => p.exitCode, () => p.isAlive]) {
+      for (const read of [() => p.pid, () => p.exitCode, () => p.isAlive] as Array<() => unknown>) {
         expect(Either.getLeft(Either.try({ try: read, catch: (error) => error }))).toEqual(
           Option.some(expect.objectContaining({ _tag: "ProcessStateError", message: expect.stringContaining("process object is closed") }))
         )
