@@ -41,6 +41,31 @@ describe("process lifecycle across real parents", () => {
       for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
       expect(gone).toBe(true)
     })
+
+    it(`no orphans ${how}: a child that ignores SIGTERM and keeps its main thread busy is killed after the grace`, async () => {
+      const parent = spawn(process.execPath, [fixture("stubborn-orphan-parent.mjs")], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      // The child's pid (from the parent) and its "ready" (its handler is installed), in either order.
+      let out = ""
+      await new Promise<void>((resolve, reject) => {
+        parent.stdout!.on("data", (chunk) => {
+          out += chunk
+          if (out.includes("ready\n") && out.includes("}\n")) resolve()
+        })
+        parent.on("exit", (code) => reject(new Error(`the parent exited with ${code}: ${out}`)))
+      })
+      const pid = (JSON.parse(/^\{.*\}$/m.exec(out)![0]) as { pid: number }).pid
+      expect(isRunning(pid)).toBe(true)
+      const exited = new Promise((resolve) => parent.on("exit", resolve))
+      parent.kill("SIGKILL")
+      await exited
+      const gone = await waitUntil(() => !isRunning(pid), 20_000)
+      if (!gone) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    })
   }
 
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
