@@ -68,6 +68,27 @@ describe("process lifecycle across real parents", () => {
     })
   }
 
+  it("an entry script that is its own target module: the child's start fails, naming the main guard; guarded, it runs once", async () => {
+    for (const guarded of [false, true]) {
+      const started = firstLine([fixture("self-target.mjs")], guarded ? { SELF_TARGET_GUARDED: "1" } : {})
+      // Without the check, every child starts another and no line ever comes: give up after a generous wait
+      // (the file's leak check then kills the chain).
+      const outcome = await Promise.race([started, new Promise<undefined>((resolve) => setTimeout(resolve, 20_000))])
+      expect(outcome).toBeDefined()
+      const { child: parent, line } = outcome!
+      await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
+      expect(parent.exitCode).toBe(0)
+      if (guarded) {
+        expect(JSON.parse(line)).toEqual({ result: "worked" })
+      } else {
+        const { error, message } = JSON.parse(line) as { error: string; message: string }
+        expect(error).toBe("InvalidTargetError") // the target module failed to load in the child
+        expect(message).toContain("before this process (Process-1) has finished loading its target module")
+        expect(message).toContain("import.meta.url === pathToFileURL(process.argv[1]).href")
+      }
+    }
+  })
+
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()
     const { child: parent, line } = await firstLine([fixture("daemon-parent.mjs")])
