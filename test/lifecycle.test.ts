@@ -73,7 +73,7 @@ describe("process lifecycle across real parents", () => {
       const started = firstLine([fixture("self-target.mjs")], guarded ? { SELF_TARGET_GUARDED: "1" } : {})
       // Without the check, every child starts another and no line ever comes: give up after a generous wait
       // (the file's leak check then kills the chain).
-      const outcome = await Promise.race([started, new Promise<undefined>((resolve) => setTimeout(resolve, 20_000))])
+      const outcome = await Promise.race([started, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000))])
       expect(outcome).toBeDefined()
       const { child: parent, line } = outcome!
       await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
