@@ -17,7 +17,8 @@
  */
 import { Effect, type Scope } from "effect"
 import { Multiprocessing } from "./Multiprocessing.js"
-import { ProcessImpl, type ProcessOptions, ProcessTypeId, type ResultError, type Sentinel, type StartError } from "./internal/process.js"
+import type { TypeError } from "./Errors.js"
+import { checkArgs, ProcessImpl, type ProcessOptions, ProcessTypeId, type ResultError, type Sentinel, type StartError } from "./internal/process.js"
 import type * as Target from "./Target.js"
 
 export { ProcessTypeId, type ProcessOptions as Options, type ResultError, type Sentinel, type StartError }
@@ -27,15 +28,15 @@ export interface Process<A = unknown> extends ProcessImpl<A> {}
 
 export const isProcess = (u: unknown): u is Process => typeof u === "object" && u !== null && ProcessTypeId in u
 
-/** A Process not yet started, owned by the current Scope. */
+/** A Process not yet started, owned by the current Scope; `args` that are not an array fail with `TypeError`. */
 export const make = <F extends Target.AnyFunction, A = Target.Result<F>>(
   options: ProcessOptions<F, A>
-): Effect.Effect<Process<A>, never, Multiprocessing | Scope.Scope> =>
-  Effect.flatMap(Multiprocessing, (mp) =>
+): Effect.Effect<Process<A>, TypeError, Multiprocessing | Scope.Scope> =>
+  Effect.zipRight(checkArgs(options.args), Multiprocessing).pipe(Effect.flatMap((mp) =>
     Effect.acquireRelease(
       Effect.sync(() => new ProcessImpl<A>(mp, options as ProcessOptions<Target.AnyFunction, A>)),
       (process) => process.release
-    ))
+    )))
 
 /** Starts a Process owned by the current Scope. */
 export const start = <F extends Target.AnyFunction, A = Target.Result<F>>(

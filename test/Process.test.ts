@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Fiber, Schema } from "effect"
+import { Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { Context, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
 import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning } from "./support/processes.js"
@@ -164,6 +164,23 @@ describe("Process (Effect face)", () => {
       yield* p.join()
       yield* p.close
       expect((yield* p.join().pipe(Effect.flip)).message).toContain("closed")
+      // Python's pid, exitcode and is_alive() raise "process object is closed"; the getters throw the typed error.
+      for (const read of [() => p.pid, () => p.exitCode, () => p.isAlive] as Array<() => unknown>) {
+        expect(Either.getLeft(Either.try({ try: read, catch: (error) => error }))).toEqual(
+          Option.some(expect.objectContaining({ _tag: "ProcessStateError", message: expect.stringContaining("process object is closed") }))
+        )
+      }
+      expect(String(p)).toContain("closed")
+      yield* p.close // again: as Python's, closing twice is fine
+    }).pipe(Effect.scoped, provide))
+
+  it.live("bad arguments: args that are not an array fail with TypeError, join(NaN) with ValueError", () =>
+    Effect.gen(function*() {
+      const error = yield* Process.make({ target: (x: number) => x, args: 42 as unknown as [number] }).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "TypeError", message: expect.stringContaining("args must be an array") })
+      const p = yield* Process.start({ target: () => 1 })
+      expect(yield* p.join(Number.NaN).pipe(Effect.flip)).toMatchObject({ _tag: "ValueError", message: expect.stringContaining("NaN") })
+      expect(yield* p.join()).toBe(0)
     }).pipe(Effect.scoped, provide))
 
   it.live("closing the scope terminates a child still running and waits for it", () =>

@@ -41,7 +41,53 @@ describe("process lifecycle across real parents", () => {
       for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
       expect(gone).toBe(true)
     })
+
+    it(`no orphans ${how}: a child that ignores SIGTERM and keeps its main thread busy is killed after the grace`, async () => {
+      const parent = spawn(process.execPath, [fixture("stubborn-orphan-parent.mjs")], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      // The child's pid (from the parent) and its "ready" (its handler is installed), in either order.
+      let out = ""
+      await new Promise<void>((resolve, reject) => {
+        parent.stdout!.on("data", (chunk) => {
+          out += chunk
+          if (out.includes("ready\n") && out.includes("}\n")) resolve()
+        })
+        parent.on("exit", (code) => reject(new Error(`the parent exited with ${code}: ${out}`)))
+      })
+      const pid = (JSON.parse(/^\{.*\}$/m.exec(out)![0]) as { pid: number }).pid
+      expect(isRunning(pid)).toBe(true)
+      const exited = new Promise((resolve) => parent.on("exit", resolve))
+      parent.kill("SIGKILL")
+      await exited
+      const gone = await waitUntil(() => !isRunning(pid), 20_000)
+      if (!gone) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    })
   }
+
+  it("an entry script that is its own target module: the child's start fails, naming the main guard; guarded, it runs once", async () => {
+    for (const guarded of [false, true]) {
+      const started = firstLine([fixture("self-target.mjs")], guarded ? { SELF_TARGET_GUARDED: "1" } : {})
+      // Without the check, every child starts another and no line ever comes: give up after a generous wait
+      // (the file's leak check then kills the chain).
+      const outcome = await Promise.race([started, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000))])
+      expect(outcome).toBeDefined()
+      const { child: parent, line } = outcome!
+      await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
+      expect(parent.exitCode).toBe(0)
+      if (guarded) {
+        expect(JSON.parse(line)).toEqual({ result: "worked" })
+      } else {
+        const { error, message } = JSON.parse(line) as { error: string; message: string }
+        expect(error).toBe("InvalidTargetError") // the target module failed to load in the child
+        expect(message).toContain("before this process (Process-1) has finished loading its target module")
+        expect(message).toContain("import.meta.url === pathToFileURL(process.argv[1]).href")
+      }
+    }
+  })
 
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()

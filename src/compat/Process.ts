@@ -69,7 +69,8 @@ class ProcessClass<A = unknown> {
   }
   /** Waits for the exit, at most `timeout` seconds; gives the exit code, or null if still running. */
   join(timeout?: number | null): Promise<number | null> {
-    return runPromise(this.#process.join(seconds(timeout)))
+    // NaN goes through as it is, for the Effect face's ValueError (seconds() would make it zero).
+    return runPromise(this.#process.join(Number.isNaN(timeout) ? Number.NaN : seconds(timeout)))
   }
   isAlive(): boolean {
     return this.#process.isAlive

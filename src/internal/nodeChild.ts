@@ -18,7 +18,8 @@ import { isNotDataError, WHAT_CROSSES } from "./notData.js"
 import { FrameDecoder, frame } from "./framing.js"
 import type { PoolWorkerSettings } from "./poolProtocol.js"
 import * as PrivateDirectory from "./privateDirectory.js"
-import { type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./protocol.js"
+import { currentIdentity } from "./currentProcess.js"
+import { loadingTarget, type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./protocol.js"
 import type { ErrorData } from "./codec.js"
 
 /**
@@ -159,11 +160,21 @@ const keepsParentAlive = (child: ChildProcess, channel: Socket) => (keep: boolea
   }
 }
 
+/** Python's "bootstrapping phase" error, with the fixes for a module that is both entry script and target. */
+const selfStartingModule = (url: string) =>
+  `an attempt was made to start a new process before this process (${currentIdentity().name}) has finished loading ` +
+  `its target module ${url}. That module starts processes at its top level, and every child that imports it would ` +
+  `start another, without end. If it is your entry script, run that code only in the main process: ` +
+  `if (import.meta.url === pathToFileURL(process.argv[1]).href) { … } (Python's if __name__ == "__main__"), ` +
+  `or move the target into a module of its own`
+
 /** Spawns `node <bootstrap>` with the Start message encoded for it. */
 const launch = (
   request: SpawnRequest & { readonly pool?: PoolWorkerSettings; readonly execArgv?: ReadonlyArray<string> }
 ): Effect.Effect<{ child: ChildProcess; start: Uint8Array }, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
+    const loading = loadingTarget()
+    if (loading !== undefined) return yield* new ProcessError({ message: selfStartingModule(loading) })
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
     // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
     const start: StartMessage = {

@@ -11,7 +11,9 @@ import {
   ProcessStateError,
   RemoteError,
   SerializationError,
-  UnportableFunctionError
+  TypeError,
+  UnportableFunctionError,
+  ValueError
 } from "../Errors.js"
 import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../Multiprocessing.js"
 import * as Target from "../Target.js"
@@ -87,6 +89,18 @@ export const targetSpec = (
   return Either.right({ _tag: "Inline", name: functionName, expression: analysis.expression })
 }
 
+/** Python's `tuple(args)` fails at construction for anything else; so does this, naming the fix. */
+export const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
+  args === undefined || Array.isArray(args)
+    ? Either.void
+    : Either.left(
+      new TypeError({
+        message: `Process args must be an array of the target's arguments, got ${
+          args === null ? "null" : typeof args
+        }: wrap a single argument in one (args: [value])`
+      })
+    )
+
 const remoteError = (error: ErrorData, pid: number, processName: string) =>
   new RemoteError({
     type: error.tag ?? error.name,
@@ -97,8 +111,9 @@ const remoteError = (error: ErrorData, pid: number, processName: string) =>
     fields: error.fields
   })
 
-/** Everything `start` can fail with. */
+/** Everything `start` can fail with (`TypeError`: `args` not an array, from `Process.make`). */
 export type StartError =
+  | TypeError
   | ProcessStateError
   | InvalidTargetError
   | UnportableFunctionError
@@ -139,16 +154,37 @@ export class ProcessImpl<A> implements ChildRecord {
     return this.isDaemon
   }
 
+  /** The child's pid; undefined before start. Throws `ProcessStateError` once closed, as Python's raises `ValueError`. */
   get pid(): number | undefined {
-    return this.handle?.pid
+    return this.openHandle()?.pid
   }
 
+  /** Null before start and while running. Throws `ProcessStateError` once closed. */
   get exitCode(): number | null {
-    return this.handle?.exitCode() ?? null
+    return this.openHandle()?.exitCode() ?? null
   }
 
+  /** Throws `ProcessStateError` once closed. */
   get isAlive(): boolean {
+    return this.openHandle() !== undefined && this.running
+  }
+
+  private get running(): boolean {
     return this.state === "started" && this.handle !== undefined && this.handle.exitCode() === null
+  }
+
+  /** The handle, for the state getters: plain values that cannot fail as an Effect does, so they throw the typed error. */
+  private openHandle(): ChildHandle | undefined {
+    if (this.state === "closed") throw this.closedError()
+    return this.handle
+  }
+
+  private closedError(operation?: string) {
+    return new ProcessStateError({
+      message: operation === undefined
+        ? `process object is closed (${this.name}): its pid, exit code and state are gone with it`
+        : `cannot ${operation}: process object ${this.name} is closed`
+    })
   }
 
   get isClosed(): boolean {
@@ -172,9 +208,7 @@ export class ProcessImpl<A> implements ChildRecord {
   }
 
   private ensureOpen(operation: string) {
-    return this.state === "closed"
-      ? Effect.fail(new ProcessStateError({ message: `cannot ${operation}: process object ${this.name} is closed` }))
-      : Effect.void
+    return this.state === "closed" ? Effect.fail(this.closedError(operation)) : Effect.void
   }
 
   private started(operation: string) {
@@ -245,7 +279,11 @@ export class ProcessImpl<A> implements ChildRecord {
   }
 
   /** Waits for the exit; with a timeout, gives null if the process still runs then. */
-  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError> {
+  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
+    // Duration reads NaN as zero: a computed timeout gone wrong would poll once and look like "still running".
+    if (typeof timeout === "number" && Number.isNaN(timeout)) {
+      return Effect.fail(new ValueError({ message: "join(timeout): the timeout is NaN; give a number, or none to wait for the exit" }))
+    }
     // A daemon child does not hold the parent alive, but a parent waiting for it stays.
     return Effect.flatMap(this.started("join"), () =>
       keepingAlive(timeout === undefined
@@ -292,7 +330,7 @@ export class ProcessImpl<A> implements ChildRecord {
 
   get close(): Effect.Effect<void, ProcessStateError> {
     return Effect.suspend(() => {
-      if (this.isAlive) {
+      if (this.running) {
         return Effect.fail(
           new ProcessStateError({ message: `cannot close ${this.name} while it is still running; join or terminate it first` })
         )
@@ -320,14 +358,15 @@ export class ProcessImpl<A> implements ChildRecord {
   }
 
   toString() {
+    const exitCode = this.handle?.exitCode() ?? null
     const status = this.state === "closed"
       ? "closed"
       : this.handle === undefined
       ? "initial"
-      : this.exitCode === null
+      : exitCode === null
       ? "started"
-      : `stopped exitcode=${this.exitCode}`
-    return `<Process name='${this.name}' pid=${this.pid ?? "None"} ${status}${this.daemon ? " daemon" : ""}>`
+      : `stopped exitcode=${exitCode}`
+    return `<Process name='${this.name}' pid=${this.handle?.pid ?? "None"} ${status}${this.daemon ? " daemon" : ""}>`
   }
 }
 

@@ -81,6 +81,30 @@ export type OutcomeMessage =
 /** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
 export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")
 
+/**
+ * How many target modules the child bootstrap is importing right now. A
+ * process that starts children meanwhile is one whose target module starts
+ * processes at its top level: it would start a new child in every child,
+ * without end (Python's "bootstrapping phase" error).
+ */
+export const LOADING_TARGETS_KEY = Symbol.for("effect-multiprocessing/loadingTargets")
+
+/** The URL of a target module being imported by this process's bootstrap, if any. */
+export const loadingTarget = (): string | undefined =>
+  ((globalThis as Record<symbol, Set<string> | undefined>)[LOADING_TARGETS_KEY])?.values().next().value
+
+/** Marks `url` as being imported for the time of `load`. */
+export const whileLoadingTarget = async <A>(url: string, load: () => Promise<A>): Promise<A> => {
+  const g = globalThis as Record<symbol, Set<string> | undefined>
+  const loading = (g[LOADING_TARGETS_KEY] ??= new Set())
+  loading.add(url)
+  try {
+    return await load()
+  } finally {
+    loading.delete(url)
+  }
+}
+
 /** Where a process keeps the children it started (see `liveChildren`). */
 export const CHILDREN_KEY = Symbol.for("effect-multiprocessing/liveChildren")
 

@@ -8,7 +8,9 @@ import {
   RemoteError,
   SerializationError,
   Target,
-  UnportableFunctionError
+  TypeError,
+  UnportableFunctionError,
+  ValueError
 } from "effect-multiprocessing/compat"
 import type * as Tasks from "../fixtures/tasks.js"
 import { isRunning } from "../support/processes.js"
@@ -98,6 +100,20 @@ describe("compat Process", () => {
     await p.join()
     p.close()
     await expect(p.join()).rejects.toThrow(/closed/)
+    // Python: ValueError("process object is closed") from pid, exitcode and is_alive().
+    expect(() => p.pid).toThrow(ProcessStateError)
+    expect(() => p.exitCode).toThrow(/process object is closed/)
+    expect(() => p.isAlive()).toThrow(/process object is closed/)
+    p.close()
+  })
+
+  it("args that are not an array: TypeError at construction; join(NaN): ValueError", async () => {
+    expect(() => new Process({ target: (x: number) => x, args: 42 as unknown as [number] })).toThrow(TypeError)
+    expect(() => new Process({ target: (x: number) => x, args: 42 as unknown as [number] })).toThrow(/args must be an array/)
+    const p = new Process({ target: () => 1 })
+    p.start()
+    await expect(p.join(Number.NaN)).rejects.toBeInstanceOf(ValueError)
+    expect(await p.join()).toBe(0)
   })
 
   it("await using terminates a child still running at the end of the block", async () => {

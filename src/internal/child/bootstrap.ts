@@ -67,18 +67,53 @@ const writeAll = (bytes: Uint8Array) => {
 }
 
 /**
- * Without setpriv's parent-death signal (not Linux, or util-linux missing), a
- * worker thread watches for the parent's end: it can notice even while the
- * target keeps the main thread busy. Polling the parent pid costs nothing the
- * target would feel; the thread costs ~10 ms at start, paid only here.
+ * How long a child whose parent is gone has to end after its SIGTERM before it
+ * is killed: its handlers may shut down gracefully, but nothing may keep it
+ * alive (a handler that ignores the signal, a main thread busy in synchronous
+ * code that never runs the handler).
  */
-const watchParentFromThread = (parentPid: number) => {
+const ORPHAN_GRACE_MS = 2000
+
+/**
+ * The parent's end, seen from a worker thread, which runs even while the target
+ * keeps the main thread busy: once the parent is gone, SIGTERM (unless the
+ * kernel's parent-death signal already sent it), then SIGKILL after the grace.
+ * Polling the parent pid costs nothing the target would feel; the thread costs
+ * ~10 ms at start, so it starts only where it is needed (see `guardOrphanhood`).
+ */
+let watchdogStarted = false
+const startWatchdog = (parentPid: number, sendTerm: boolean) => {
+  if (watchdogStarted) return
+  watchdogStarted = true
   const { Worker } = childRequire("node:worker_threads") as typeof import("node:worker_threads")
   const watcher = new Worker(
-    `setInterval(() => { if (process.ppid !== ${parentPid}) process.kill(process.pid, "SIGTERM") }, 250)`,
+    `const timer = setInterval(() => {
+      if (process.ppid === ${parentPid}) return
+      clearInterval(timer)
+      ${sendTerm ? `process.kill(process.pid, "SIGTERM")` : ""}
+      setTimeout(() => process.kill(process.pid, "SIGKILL"), ${ORPHAN_GRACE_MS})
+    }, 250)`,
     { eval: true }
   )
   watcher.unref()
+}
+
+/**
+ * Makes sure this child does not outlive its parent. With setpriv's
+ * parent-death signal, SIGTERM ends a child at once unless the child handles
+ * it: the watchdog starts when a SIGTERM listener is first added (the target's
+ * code, at any time), and only then. Without it (not Linux, or util-linux
+ * missing), the watchdog starts now and sends the SIGTERM itself.
+ */
+const guardOrphanhood = (start: StartMessage) => {
+  const parentPid = start.process.parentPid
+  if (start.watchParent === true) return startWatchdog(parentPid, true)
+  const onNewListener = (event: string | symbol) => {
+    if (event !== "SIGTERM") return
+    process.off("newListener", onNewListener)
+    startWatchdog(parentPid, false)
+  }
+  process.on("newListener", onNewListener)
 }
 
 /** The channel as a socket, opened only when the target goes asynchronous, to hear the parent go. */
@@ -211,7 +246,7 @@ const main = () => {
   const start = readStart()
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
-  if (start.watchParent === true) watchParentFromThread(start.process.parentPid)
+  guardOrphanhood(start)
   process.title = start.process.name
   if (start.pool !== undefined) {
     // The worker loop holds the control channel: it also hears the parent go.

@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import type { TargetSpec } from "../protocol.js"
+import { type TargetSpec, whileLoadingTarget } from "../protocol.js"
 import { installChildHelpers } from "./helpers.js"
 
 export type Target = (...args: Array<unknown>) => unknown
@@ -25,7 +25,7 @@ export const registerTypescript = (typescriptLoader: string | undefined): Promis
 
 export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
   await registerTypescript(typescriptLoader)
-  const module = (await import(spec.url)) as Record<string, unknown>
+  const module = (await whileLoadingTarget(spec.url, () => import(spec.url))) as Record<string, unknown>
   const exported = module[spec.exportName]
   if (exported === undefined) {
     const available = Object.keys(module).filter((key) => typeof module[key] === "function")
