@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
+import { runUnderTsx } from "./support/processes.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
@@ -221,6 +222,14 @@ describe("Manager (compat face)", () => {
       }
       await expect(reader.read()).rejects.toBeInstanceOf(compat.OwnerGoneError)
     }))
+
+  it.live("under tsx, an inline registered callable and initializer get what inline Process targets get (__name, require)", () =>
+    Effect.promise(async () => {
+      const run = await runUnderTsx("tsx-inline-helpers.ts", ["manager"])
+      expect(run.stderr).toBe("")
+      expect(JSON.parse(run.stdout)).toEqual({ incremented: 15, initialized: "counter: string" })
+      expect(run.code).toBe(0)
+    }), 60_000)
 
   it.live("getServer: listening once it resolves (the picked port known), one per process, a taken port rejects, close() ends serveForever", () =>
     Effect.promise(async () => {

@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
-import { isRunning } from "./support/processes.js"
+import { isRunning, runUnderTsx } from "./support/processes.js"
 import { tempDir } from "./support/tempDir.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
@@ -23,6 +23,13 @@ const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?
 
 
 describe("Pool (Effect face)", () => {
+  it("under tsx, an inline initializer gets what inline Process targets get (__name, require)", async () => {
+    const run = await runUnderTsx("tsx-inline-helpers.ts", ["pool"])
+    expect(run.stderr).toBe("")
+    expect(JSON.parse(run.stdout)).toEqual({ platform: process.platform })
+    expect(run.code).toBe(0)
+  }, 60_000)
+
   scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
     Effect.gen(function*() {
       const pool = yield* Pool.make({ processes: 2 })
