@@ -110,6 +110,19 @@ describe("Manager (Effect face)", () => {
       expect((unknown as Error).message).toContain("unknown typeid 'Nope'")
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.scopedLive("a manager that does not serve within 30 s is killed, and start fails naming the 30 s (both faces)", () =>
+    Effect.gen(function*() {
+      // An initializer that never returns: the manager process lives and never says it serves.
+      const hang = () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+      const [effectFace, compatFace] = yield* Effect.all([
+        Effect.flip(Manager.make({ initializer: hang })),
+        Effect.promise(() => new compat.BaseManager().start({ initializer: hang }).then(() => undefined, (error) => error))
+      ], { concurrency: 2 })
+      expect(effectFace).toMatchObject({ _tag: "ProcessError" })
+      expect(compatFace).toBeInstanceOf(compat.ProcessError)
+      for (const error of [effectFace, compatFace]) expect(error.message).toContain("did not start serving within 30s")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)), 120_000)
+
   it.scopedLive("when the manager shuts down, every proxy fails promptly with OwnerGoneError", () =>
     Effect.gen(function*() {
       const manager = yield* Manager.make()
