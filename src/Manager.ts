@@ -226,6 +226,9 @@ const managerTarget = Target.moduleExport<(parent: unknown, options: ManagerOpti
 
 let managers = 0
 
+/** How long a starting manager has to say it serves (docs/managers.md). */
+const START_PATIENCE = Duration.seconds(30)
+
 /**
  * Starts a manager process (Python's `Manager()`, or `BaseManager.start()`),
  * serving while the Scope is open; when it closes the manager shuts down, and
@@ -251,13 +254,22 @@ export const make = (
     const child = yield* Process.start({ target: managerTarget, args: [there, managerOptions], name, daemon: true })
     yield* there.close
     // The manager says where it serves once it does; if it dies first, its failure says why.
-    const hello = yield* Effect.either(Effect.timeout(here.recv, "30 seconds"))
+    const hello = yield* Effect.either(Effect.timeout(here.recv, START_PATIENCE))
     if (Either.isLeft(hello)) {
+      if (hello.left._tag === "TimeoutException") {
+        // Alive but silent (a hung initializer, a machine too busy): it is killed, not waited on further.
+        yield* Effect.ignore(child.kill)
+        return yield* new ProcessError({
+          message: `the manager process did not start serving within ${Duration.format(START_PATIENCE)} ` +
+            "(its initializer and registered modules run first); it was killed"
+        })
+      }
+      // Its channel closed: it has ended, and its result says why (an exit without one, by its code).
       const failure = yield* Effect.flip(Effect.timeout(child.result, "5 seconds")).pipe(Effect.option)
       return yield* new ProcessError({
-        message: `the manager process did not start serving: ${Option.match(failure, {
+        message: `the manager process ended before it served: ${Option.match(failure, {
           onNone: () => hello.left.message,
-          onSome: (error) => (error as Error).message
+          onSome: (error) => error._tag === "TimeoutException" ? hello.left.message : (error as Error).message
         })}`
       })
     }

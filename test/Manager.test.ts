@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
+import { runUnderTsx } from "./support/processes.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
 
@@ -119,6 +120,19 @@ describe("Manager (Effect face)", () => {
       expect((unknown as Error).message).toContain("unknown typeid 'Nope'")
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.scopedLive("a manager that does not serve within 30 s is killed, and start fails naming the 30 s (both faces)", () =>
+    Effect.gen(function*() {
+      // An initializer that never returns: the manager process lives and never says it serves.
+      const hang = () => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+      const [effectFace, compatFace] = yield* Effect.all([
+        Effect.flip(Manager.make({ initializer: hang })),
+        Effect.promise(() => new compat.BaseManager().start({ initializer: hang }).then(() => undefined, (error) => error))
+      ], { concurrency: 2 })
+      expect(effectFace).toMatchObject({ _tag: "ProcessError" })
+      expect(compatFace).toBeInstanceOf(compat.ProcessError)
+      for (const error of [effectFace, compatFace]) expect(error.message).toContain("did not start serving within 30s")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)), 120_000)
+
   it.scopedLive("when the manager shuts down, every proxy fails promptly with OwnerGoneError", () =>
     Effect.gen(function*() {
       const manager = yield* Manager.make()
@@ -231,6 +245,14 @@ describe("Manager (compat face)", () => {
       }
       await expect(reader.read()).rejects.toBeInstanceOf(compat.OwnerGoneError)
     }))
+
+  it.live("under tsx, an inline registered callable and initializer get what inline Process targets get (__name, require)", () =>
+    Effect.promise(async () => {
+      const run = await runUnderTsx("tsx-inline-helpers.ts", ["manager"])
+      expect(run.stderr).toBe("")
+      expect(JSON.parse(run.stdout)).toEqual({ incremented: 15, initialized: "counter: string" })
+      expect(run.code).toBe(0)
+    }), 60_000)
 
   it.live("getServer: listening once it resolves (the picked port known), one per process, a taken port rejects, close() ends serveForever", () =>
     Effect.promise(async () => {

@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
-import { isRunning } from "./support/processes.js"
+import { isRunning, runUnderTsx } from "./support/processes.js"
 import { tempDir } from "./support/tempDir.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
@@ -23,6 +23,13 @@ const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?
 
 
 describe("Pool (Effect face)", () => {
+  it("under tsx, an inline initializer gets what inline Process targets get (__name, require)", async () => {
+    const run = await runUnderTsx("tsx-inline-helpers.ts", ["pool"])
+    expect(run.stderr).toBe("")
+    expect(JSON.parse(run.stdout)).toEqual({ platform: process.platform })
+    expect(run.code).toBe(0)
+  }, 60_000)
+
   scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
     Effect.gen(function*() {
       const pool = yield* Pool.make({ processes: 2 })
@@ -237,6 +244,37 @@ describe("Pool reliability", () => {
         expect(yield* pool.apply((x: number) => x + 1, [41])).toBe(42)
       }), 60_000)
   }
+
+  /** A task that writes `bytes` to its worker's control channel (descriptor 3), then returns. */
+  const scribble = (bytes: Array<number>) => {
+    require("node:fs").writeSync(3, Uint8Array.from(bytes))
+    return "written"
+  }
+
+  scoped("a task writing a header of 0x7fffffff bytes to its worker's channel: WorkerLostError, the worker is replaced, the pool goes on", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 1 })
+      const [pid] = pool.pids
+      const queued = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
+      const error = yield* Effect.flip(pool.apply(scribble, [[0x7f, 0xff, 0xff, 0xff]]))
+      expect(error).toMatchObject({ _tag: "WorkerLostError", pid, signal: "SIGKILL" })
+      expect(error.message).toContain("control channel")
+      expect(yield* Fiber.join(queued)).toEqual([2, 3, 4])
+      expect(yield* pool.apply((x: number) => x + 1, [41])).toBe(42)
+      expect(pool.pids).not.toContain(pid)
+    }), 60_000)
+
+  it.live.prop(
+    "random bytes written to a worker's channel fail that task with WorkerLostError, and the pool goes on",
+    [fc.uint8Array({ minLength: 1, maxLength: 64 })],
+    ([bytes]) =>
+      Effect.gen(function*() {
+        const pool = yield* Pool.make({ processes: 1 })
+        expect(tagOf(yield* Effect.flip(pool.apply(scribble, [[...bytes]])))).toBe("WorkerLostError")
+        expect(yield* pool.apply((x: number) => x * 2, [21])).toBe(42)
+      }).pipe(Effect.scoped, Effect.provide(NodeMultiprocessing.layer)),
+    { timeout: 120_000, fastCheck: { numRuns: 6 } }
+  )
 
   scoped("a result larger than the socket's buffer is out before the next task starts: a crash after it blames the right task", () =>
     Effect.gen(function*() {

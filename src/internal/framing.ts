@@ -25,6 +25,17 @@ export const header = (length: number): Buffer => {
 export const frame = (payload: Uint8Array): Buffer => Buffer.concat([header(payload.byteLength), payload])
 
 /**
+ * A check of each frame's first `bytes` payload bytes (fewer if the frame is
+ * shorter), run once they are in, before the rest is awaited: it throws when
+ * they cannot start a frame of `length` bytes. A peer whose stream is not the
+ * protocol is then caught at once, not after waiting for a length it made up.
+ */
+export interface FrameHeadCheck {
+  readonly bytes: number
+  readonly check: (head: Buffer, length: number) => void
+}
+
+/**
  * Reassembles frames from chunks as they arrive. `push` returns the complete
  * payloads the chunk finished, in order; partial data is kept for the next call.
  * A payload that lies within one chunk is a view of it, not a copy.
@@ -45,7 +56,10 @@ export class FrameDecoder {
    * peer's first messages came right behind it), and decoding goes on with the
    * next `push`; past `MAX_HELD` bytes held behind it, it throws.
    */
-  constructor(public maxLength: number = Number.MAX_SAFE_INTEGER) {}
+  constructor(public maxLength: number = Number.MAX_SAFE_INTEGER, private readonly checkHead?: FrameHeadCheck) {}
+
+  /** Whether the frame decoding stopped at has passed `checkHead`. */
+  private headChecked = false
 
   /** The length of a frame over the limit that decoding stopped at, if any. */
   oversized: number | undefined
@@ -95,9 +109,17 @@ export class FrameDecoder {
       this.oversized = length
       return undefined
     }
+    if (this.checkHead !== undefined && !this.headChecked) {
+      const end = headerLength + Math.min(length, this.checkHead.bytes)
+      if (this.buffered < end) return undefined
+      const [bytes, start] = this.peek(end)
+      this.checkHead.check(bytes.subarray(start + headerLength, start + end), length)
+      this.headChecked = true
+    }
     const size = headerLength + length
     if (this.buffered < size) return undefined
     this.buffered -= size
+    this.headChecked = false
     const first = this.chunks[0]
     const start = this.offset
     if (first.length - start >= size) {

@@ -22,6 +22,7 @@ import { makeLocal as makeEvent } from "./event.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "./primitive.js"
 import type { TargetSpec } from "./protocol.js"
+import { loadInlineTarget, loadModuleTarget } from "./child/targets.js"
 import { makeLocal as makeQueue } from "./queueHandle.js"
 import * as ResourceServer from "./resourceServer.js"
 import "./revive.js"
@@ -186,21 +187,16 @@ export const serveFactory = (types: ReadonlyMap<string, LoadedType>, options: { 
   })
 }
 
-/** Loads a registered callable sent as a target description. */
+/**
+ * Loads a registered callable sent as a target description, exactly as a
+ * Process's child loads its target: an inline one gets the same helpers
+ * (`require`, the transpilers' `__name`…) that the parent's check counted on.
+ */
 const load = async (registration: Registration): Promise<LoadedType | undefined> => {
   const spec = registration.callable
   if (spec === undefined) return undefined
-  let callable: unknown
-  if (spec._tag === "Inline") {
-    callable = (0, eval)(`(${spec.expression})`)
-  } else {
-    if (registration.typescriptLoader !== undefined) {
-      ;((await import(registration.typescriptLoader)) as { register: () => unknown }).register()
-    }
-    callable = ((await import(spec.url)) as Record<string, unknown>)[spec.exportName]
-  }
-  if (typeof callable !== "function") throw new Error(`the callable registered for '${registration.typeid}' is not a function`)
-  return { callable: callable as Callable, ...(registration.exposed === undefined ? {} : { exposed: registration.exposed }) }
+  const callable = spec._tag === "Inline" ? loadInlineTarget(spec) : await loadModuleTarget(spec, registration.typescriptLoader)
+  return { callable, ...(registration.exposed === undefined ? {} : { exposed: registration.exposed }) }
 }
 
 interface ParentChannel {

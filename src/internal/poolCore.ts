@@ -43,7 +43,7 @@ import { extractHandles } from "./handles.js"
 import { prepareTarget } from "./nodeChild.js"
 import * as P from "./poolProtocol.js"
 import { targetSpec } from "./process.js"
-import type { TargetSpec } from "./protocol.js"
+import { CONTROL_FD, type TargetSpec } from "./protocol.js"
 
 /** A task's failure, as its caller sees it. */
 export type TaskError =
@@ -136,7 +136,9 @@ class WorkerRecord {
   readonly inflight = new Map<number, Task>()
   readonly defined = new Set<number>()
   readonly out = new P.ItemFrameWriter(P.TASKS, P.TASK_HEADER)
-  readonly frames = new FrameDecoder()
+  readonly frames = new FrameDecoder(undefined, P.workerFrameHead((id) => this.inflight.has(id)))
+  /** Something other than its loop wrote to its channel: it is being killed, and nothing more it sends is read. */
+  corrupt = false
   assigned = 0
   ready = false
   /** Takes no more tasks: retiring (max tasks, memory, shrink) or being killed. */
@@ -469,6 +471,29 @@ export class PoolCore {
     worker.handle.signal("SIGKILL")
   }
 
+  /**
+   * A worker whose channel carries what its loop never writes (a task wrote
+   * to the descriptor) cannot be understood any more: it is killed, and the
+   * task it runs fails with `WorkerLostError`, as if it had died. Without this
+   * the pool would wait for good for the rest of a frame that never comes.
+   */
+  private corrupted(worker: WorkerRecord, what: string) {
+    worker.corrupt = true
+    const running = worker.inflight.values().next().value as Task | undefined
+    this.kill(
+      worker,
+      running,
+      new WorkerLostError({
+        message: `worker ${worker.name} (pid ${worker.pid}) was killed and replaced: its control channel carried ${what}, ` +
+          `not the pool's protocol${running === undefined ? "" : ` (while running task ${running.fn.name})`}; ` +
+          "a task must not write to the worker's descriptor " + CONTROL_FD,
+        pid: worker.pid,
+        exitCode: null,
+        signal: "SIGKILL"
+      })
+    )
+  }
+
   /** Lets a worker finish what it has, then end: no more tasks, and its channel closes once it has answered all. */
   private retire(worker: WorkerRecord) {
     const wasServing = !worker.closing
@@ -530,14 +555,13 @@ export class PoolCore {
   }
 
   private received(worker: WorkerRecord, chunk: Buffer) {
-    let frames: Array<Buffer>
-    try {
-      frames = worker.frames.push(chunk)
-    } catch {
-      return this.kill(worker, undefined, undefined) // not our worker speaking
-    }
+    if (worker.corrupt) return
     const answered: Array<Task> = []
-    for (const frame of frames) this.onFrame(worker, frame, answered)
+    try {
+      for (const frame of worker.frames.push(chunk)) this.onFrame(worker, frame, answered)
+    } catch (error) {
+      return this.corrupted(worker, (error as Error).message)
+    }
     if (answered.length > 0) {
       // Once per read: the results of one read share the time since the last.
       const now = performance.now()

@@ -8,7 +8,8 @@
  * Plain Node only: the worker loop runs in the child bootstrap, before (and
  * mostly without) Effect.
  */
-import { header } from "./framing.js"
+import { constants } from "node:buffer"
+import { type FrameHeadCheck, header } from "./framing.js"
 
 /** Where a task running in a worker finds its AbortSignal: a function on `globalThis` (see `Pool.taskSignal`). */
 export const TASK_SIGNAL_KEY = Symbol.for("effect-multiprocessing/taskSignal")
@@ -60,6 +61,42 @@ export interface PoolWorkerSettings {
 export const TASK_HEADER = 13 // id u32, function u32, mode u8, soft limit ms u32
 /** Header of a result inside a RESULTS frame, after its length. */
 export const RESULT_HEADER = 5 // id u32, status u8
+
+/**
+ * What may start a frame from a worker: a kind a worker sends, with a length
+ * that kind can have (no more than one Buffer holds), and for RESULTS a first
+ * item that fits the frame, for a task `inflight` says the worker holds, with a
+ * known status. Anything else on the channel is not the worker's loop speaking
+ * (a task wrote to the descriptor): the pool is told at once, instead of
+ * waiting for a length made up of stray bytes.
+ */
+export const workerFrameHead = (inflight: (id: number) => boolean): FrameHeadCheck => ({
+  bytes: 1 + 4 + RESULT_HEADER,
+  check: (head, length) => {
+    if (length > constants.MAX_LENGTH) throw new Error(`a frame of ${length} bytes, more than a worker can send`)
+    const kind = head[0]
+    switch (kind) {
+      case READY:
+      case RETIRING:
+        if (length !== 1) throw new Error(`a ${String.fromCharCode(kind)} frame of ${length} bytes instead of 1`)
+        return
+      case INIT_FAILED:
+        if (length < 2) throw new Error("an empty initializer failure")
+        return
+      case RESULTS: {
+        if (length < head.byteLength) throw new Error(`a results frame of ${length} bytes, too short for a result`)
+        const itemEnd = 1 + 4 + head.readUInt32BE(1)
+        if (itemEnd < head.byteLength || itemEnd > length) throw new Error(`a result that does not fit its frame of ${length} bytes`)
+        const id = head.readUInt32BE(5)
+        if (!inflight(id)) throw new Error(`a result for task ${id}, which the worker was not given`)
+        if (head[9] > BAD_PAYLOAD) throw new Error(`a result of unknown status ${head[9]}`)
+        return
+      }
+      default:
+        throw new Error(`a frame of unknown kind ${kind ?? "(empty)"}`)
+    }
+  }
+})
 
 /** A frame of `kind` with `body` bytes, header included, for one write. */
 export const controlFrame = (kind: number, body: Uint8Array | undefined = undefined): Buffer => {

@@ -14,7 +14,8 @@ import {
   RemoteError,
   Terminated,
   TimeoutError,
-  ValueError
+  ValueError,
+  WorkerLostError
 } from "effect-multiprocessing/compat"
 import { isRunning, waitUntil } from "../support/processes.js"
 
@@ -50,6 +51,16 @@ const collect = async <T>(iterator: AsyncIterable<T>) => {
 }
 
 describe("compat Pool", () => {
+  it("a task writing a header of 0x7fffffff bytes to its worker's channel rejects with WorkerLostError; the pool goes on", async () => {
+    const pool = makePool(1)
+    const [pid] = pool.pids
+    const lost = pool.apply(() => require("node:fs").writeSync(3, Uint8Array.from([0x7f, 0xff, 0xff, 0xff])))
+    await expect(lost).rejects.toBeInstanceOf(WorkerLostError)
+    await expect(lost).rejects.toMatchObject({ pid, signal: "SIGKILL" })
+    expect(await pool.map((x: number) => x + 1, [1, 2, 3])).toEqual([2, 3, 4])
+    expect(pool.pids).not.toContain(pid)
+  }, 60_000)
+
   describe("apply and applyAsync", () => {
     it("apply runs the function in a worker, with its arguments; a Promise result is awaited", async () => {
       const pool = makePool()

@@ -53,3 +53,13 @@ export const waitUntil = async (condition: () => boolean, timeoutMs: number): Pr
   }
   return condition()
 }
+
+/** Runs `node --import tsx` on a test fixture from the project root; resolves with its exit code and output. */
+export const runUnderTsx = (fixture: string, args: ReadonlyArray<string> = []) =>
+  import("node:child_process").then(({ execFile }) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const root = new URL("../..", import.meta.url).pathname
+      const file = new URL(`../fixtures/${fixture}`, import.meta.url).pathname
+      execFile(process.execPath, ["--import", "tsx", file, ...args], { cwd: root }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr }))
+    }))
