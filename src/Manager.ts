@@ -57,6 +57,7 @@ import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Typecode } from "./internal/sharedValue.js"
 import { toManagerClient } from "./internal/handshake.js"
 import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
+import * as WallClock from "./internal/wallClock.js"
 
 /** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
 export type { DictHandle, ListHandle, NamespaceHandle }
@@ -244,9 +245,9 @@ export const make = (
     const child = yield* Process.start({ target: managerTarget, args: [there, managerOptions], name, daemon: true })
     yield* there.close
     // The manager says where it serves once it does; if it dies first, its failure says why.
-    const hello = yield* Effect.either(Effect.timeout(here.recv, "30 seconds"))
+    const hello = yield* Effect.either(WallClock.timeout(here.recv, "30 seconds"))
     if (Either.isLeft(hello)) {
-      const failure = yield* Effect.flip(Effect.timeout(child.result, "5 seconds")).pipe(Effect.option)
+      const failure = yield* Effect.flip(WallClock.timeout(child.result, "5 seconds")).pipe(Effect.option)
       return yield* new ProcessError({
         message: `the manager process did not start serving: ${Option.match(failure, {
           onNone: () => hello.left.message,

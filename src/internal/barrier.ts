@@ -25,6 +25,7 @@ import {
   timeoutToWire
 } from "./primitive.js"
 import type { Served } from "./resourceServer.js"
+import * as WallClock from "./wallClock.js"
 
 type Outcome = "released" | "broken"
 
@@ -94,7 +95,7 @@ class BarrierState {
     const outcome = Deferred.await(generation)
     const wait = limit === undefined || !Duration.isFinite(limit)
       ? Effect.asSome(outcome)
-      : Effect.timeoutOption(outcome, limit)
+      : WallClock.timeoutOption(outcome, limit)
     return wait.pipe(
       Effect.flatMap((result) => {
         if (Option.isNone(result)) {

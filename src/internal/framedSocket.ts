@@ -12,6 +12,7 @@ import { EOFError, OSError } from "../Errors.js"
 import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
+import * as WallClock from "./wallClock.js"
 
 /**
  * This process's open connections, for the child bootstrap to flush before
@@ -417,7 +418,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       recvBytes: (maxLength) => Effect.suspend(() => unsafeRecvBytes(maxLength)),
       unsafeRecvBytes,
       poll: (timeout) =>
-        Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
+        Effect.map(WallClock.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
       isReady: Effect.sync(() => {
         startReading()
         return ready()

@@ -15,6 +15,7 @@ import { currentIdentity } from "./currentProcess.js"
 import { type Accept, channel, type Reference, type Undo } from "./resourceClient.js"
 import { keepingAlive } from "./keepAlive.js"
 import * as ResourceServer from "./resourceServer.js"
+import * as WallClock from "./wallClock.js"
 
 export type { Reference }
 
@@ -171,11 +172,11 @@ export const checkedWait = (
 export const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined): boolean =>
   !block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))
 
-/** Waits for `woken`, at most `timeout` (forever without one): whether it came in time. */
+/** Waits for `woken`, at most `timeout` of wall time (forever without one): whether it came in time. */
 export const awaitWithin = <E>(woken: Effect.Effect<unknown, E>, timeout: Duration.Duration | undefined): Effect.Effect<boolean, E> =>
   timeout === undefined || !Duration.isFinite(timeout)
     ? Effect.as(woken, true)
-    : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
+    : Effect.map(WallClock.timeoutOption(woken, timeout), Option.isSome)
 
 /**
  * A primitive made by this process, served while the Scope is open: `ids` are
