@@ -9,6 +9,7 @@ import { Duration, Effect, Option, Sink, Stream } from "effect"
 import type { ProcessStateError } from "./Errors.js"
 import type { Connection } from "./Listener.js"
 import { type Waitable, WaitableTypeId } from "./internal/waitable.js"
+import * as WallClock from "./internal/wallClock.js"
 
 export { ConnectionTypeId } from "./internal/connection.js"
 export type { Connection }
@@ -41,7 +42,7 @@ export const wait = <W extends Waitable>(
       return ready
     }
     const any = Effect.raceAll(objects.map((object) => object[WaitableTypeId].awaitReady))
-    const woke = limit === undefined ? yield* Effect.asSome(any) : yield* Effect.timeoutOption(any, limit)
+    const woke = limit === undefined ? yield* Effect.asSome(any) : yield* WallClock.timeoutOption(any, limit)
     return Option.isNone(woke) ? [] : yield* readyNow
   })
 

@@ -57,6 +57,7 @@ import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
 import type { Typecode } from "./internal/sharedValue.js"
 import { authkeyProblem, toManagerClient } from "./internal/handshake.js"
 import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
+import * as WallClock from "./internal/wallClock.js"
 
 /** An authkey that is not bytes is a ValueError at the call (Python's TypeError). */
 const checkAuthkey = (authkey: unknown): Effect.Effect<void, ValueError> => {
@@ -254,7 +255,7 @@ export const make = (
     const child = yield* Process.start({ target: managerTarget, args: [there, managerOptions], name, daemon: true })
     yield* there.close
     // The manager says where it serves once it does; if it dies first, its failure says why.
-    const hello = yield* Effect.either(Effect.timeout(here.recv, START_PATIENCE))
+    const hello = yield* Effect.either(WallClock.timeout(here.recv, START_PATIENCE))
     if (Either.isLeft(hello)) {
       if (hello.left._tag === "TimeoutException") {
         // Alive but silent (a hung initializer, a machine too busy): it is killed, not waited on further.
@@ -265,7 +266,7 @@ export const make = (
         })
       }
       // Its channel closed: it has ended, and its result says why (an exit without one, by its code).
-      const failure = yield* Effect.flip(Effect.timeout(child.result, "5 seconds")).pipe(Effect.option)
+      const failure = yield* Effect.flip(WallClock.timeout(child.result, "5 seconds")).pipe(Effect.option)
       return yield* new ProcessError({
         message: `the manager process ended before it served: ${Option.match(failure, {
           onNone: () => hello.left.message,

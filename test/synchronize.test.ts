@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Fiber, Option } from "effect"
-import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Semaphore, Target } from "effect-multiprocessing"
+import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Queue, Semaphore, SharedValue, Target, ValueError } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 import { tempDir as makeTempDir } from "./support/tempDir.js"
@@ -980,4 +980,239 @@ describe("Barrier generations", () => {
       const partner = yield* barrier.wait()
       expect([yield* Fiber.join(late), partner].sort()).toEqual([0, 1])
     }))
+})
+
+/** What `work` settles with, or "still waiting" if it has not after `seconds` (a deadlock shows as that, not as a hung test). */
+const settledWithin = <T>(work: Promise<T>, seconds = 10): Promise<T | "still waiting"> =>
+  Promise.race([work, new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), seconds * 1000).unref())])
+
+describe("a bare acquire() and then withLock() in the same flow (Python's r.acquire(); with r:)", () => {
+  /** Compat: acquire, then withLock, in one flow; gives what the body gave and whether the lock is free after. */
+  const compatReenter = async (lock: any) => {
+    await lock.acquire()
+    const inside = await lock.withLock(async () => "re-entered")
+    await lock.release()
+    return inside
+  }
+
+  it.live("compat: re-enters an RLock, a Condition's and a Value's lock, in the owner and in a child holding proxies", () =>
+    Effect.promise(async () => {
+      const rlock = new compat.RLock()
+      const cond = new compat.Condition()
+      const value = compat.Value("i", 0)
+      const valueLock = await value.getLock()
+      for (const lock of [rlock, cond, valueLock]) {
+        expect(await settledWithin(compatReenter(lock))).toBe("re-entered")
+      }
+      // The Value's own withLock, after a bare acquire of its lock.
+      await valueLock.acquire()
+      expect(await settledWithin(value.withLock(() => "re-entered"))).toBe("re-entered")
+      await valueLock.release()
+      expect([await rlock.getValue(), await valueLock.getValue()]).toEqual([1, 1])
+      expect(await cond.acquire(false)).toBe(true)
+      await cond.release()
+
+      const child = new compat.Process({
+        target: async (rlock: any, cond: any, value: any) => {
+          const reenter = async (lock: any) => {
+            await lock.acquire()
+            const inside = await lock.withLock(async () => "re-entered")
+            await lock.release()
+            return inside
+          }
+          const valueLock = await value.getLock()
+          await valueLock.acquire()
+          const viaValue = await value.withLock(() => "re-entered")
+          await valueLock.release()
+          return [await reenter(rlock), await reenter(cond), await reenter(valueLock), viaValue]
+        },
+        args: [rlock, cond, value]
+      })
+      child.start()
+      expect(await settledWithin(child.result(), 30)).toEqual(["re-entered", "re-entered", "re-entered", "re-entered"])
+      expect([await rlock.getValue(), await valueLock.getValue()]).toEqual([1, 1])
+      child.close()
+      rlock.close()
+      cond.close()
+      value.close()
+    }))
+
+  it.scopedLive("Effect face: re-enters an RLock, a Condition's and a Value's lock, in the owner and in a child", () =>
+    Effect.gen(function*() {
+      const rlock = yield* Lock.makeRLock()
+      const cond = yield* Condition.make()
+      const value = yield* SharedValue.makeValue("i", 0)
+      const reenter = (lock: Lock.Lock | Condition.Condition): Effect.Effect<string, unknown> =>
+        Effect.zipLeft(Effect.zipRight(lock.acquire(), lock.withLock(Effect.succeed("re-entered"))), lock.release)
+      const valueLock = yield* value.getLock
+      for (const lock of [rlock, cond, valueLock]) {
+        expect(yield* reenter(lock).pipe(Effect.timeoutTo({ duration: "10 seconds", onSuccess: (x) => x, onTimeout: () => "still waiting" }))).toBe("re-entered")
+      }
+      const outcome = yield* Process.run({
+        target: async (rlock: any, cond: any, value: any) => {
+          const { Effect } = await import("effect")
+          const reenter = (lock: any, through: any = lock) => Effect.gen(function*() {
+            yield* lock.acquire()
+            const inside = yield* through.withLock(Effect.succeed("re-entered"))
+            yield* lock.release
+            return inside
+          })
+          return Effect.gen(function*() {
+            const valueLock = yield* value.getLock
+            return [yield* reenter(rlock), yield* reenter(cond), yield* reenter(valueLock, value)]
+          })
+        },
+        args: [rlock, cond, value]
+      }).pipe(Effect.timeoutTo({ duration: "30 seconds", onSuccess: (x) => x, onTimeout: () => "still waiting" }))
+      expect(outcome).toEqual(["re-entered", "re-entered", "re-entered"])
+      expect([yield* rlock.getValue, yield* valueLock.getValue]).toEqual([1, 1])
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("a Barrier whose action fails", () => {
+  /** Waits until `n` parties wait at `barrier` (so that who arrives last is known). */
+  const untilWaiting = async (barrier: compat.Barrier, n: number) => {
+    for (let i = 0; i < 2000 && (await barrier.nWaiting()) < n; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(await barrier.nWaiting()).toBe(n)
+  }
+  const outcomeOf = (work: Promise<unknown>) =>
+    work.then((index) => ({ index }), (error: any) => ({ error: error?._tag ?? error?.name, type: error?.type, message: error?.message }))
+  const childParty = (barrier: compat.Barrier) => {
+    const child = new compat.Process({
+      target: async (barrier: any) =>
+        barrier.wait(20).then((index: number) => ({ index }), (error: any) => ({ error: error?._tag ?? error?.name, type: error?.type, message: error?.message })),
+      args: [barrier]
+    })
+    child.start()
+    return child
+  }
+
+  it.live("compat: the party that ran it gets what it threw, as itself in the owner; every other party BrokenBarrierError", () =>
+    Effect.promise(async () => {
+      const thrown = new Error("the action failed")
+      const barrier = new compat.Barrier(3, { action: () => { throw thrown } })
+      const children = [childParty(barrier), childParty(barrier)]
+      await untilWaiting(barrier, 2)
+      const ownCatch = await barrier.wait(20).catch((error) => error)
+      expect(ownCatch).toBe(thrown)
+      for (const child of children) {
+        expect(await child.result()).toMatchObject({ error: "BrokenBarrierError" })
+        child.close()
+      }
+      expect(await barrier.broken()).toBe(true)
+      barrier.close()
+    }))
+
+  it.live("compat: a child whose arrival ran it gets the action's error (the library's as itself, others named in a RemoteError); the rest BrokenBarrierError", () =>
+    Effect.promise(async () => {
+      for (const [action, expected] of [
+        [() => { throw new compat.ValueError({ message: "the action refused" }) }, { error: "ValueError", message: "the action refused" }],
+        [() => { class ActionFailed extends Error { override name = "ActionFailed" } throw new ActionFailed("the action failed") },
+          { error: "RemoteError", type: "ActionFailed", message: "the action failed" }]
+      ] as const) {
+        const barrier = new compat.Barrier(3, { action })
+        const own = outcomeOf(barrier.wait(20))
+        const first = childParty(barrier)
+        await untilWaiting(barrier, 2)
+        const last = childParty(barrier)
+        expect(await last.result()).toEqual(expected)
+        expect(await first.result()).toMatchObject({ error: "BrokenBarrierError" })
+        expect(await own).toMatchObject({ error: "BrokenBarrierError" })
+        first.close()
+        last.close()
+        barrier.close()
+      }
+    }))
+
+  it.scopedLive("Effect face: the last party fails with the action's failure, in the owner and in a child; the others with BrokenBarrierError", () =>
+    Effect.gen(function*() {
+      const refused = new ValueError({ message: "the action refused" })
+      const barrier = yield* Barrier.make(2, { action: Effect.fail(refused) })
+      const first = yield* Effect.fork(Effect.flip(barrier.wait()))
+      yield* Effect.repeat(barrier.nWaiting, { until: (n) => n === 1 })
+      expect(yield* Effect.flip(barrier.wait())).toBe(refused)
+      expect((yield* Fiber.join(first))._tag).toBe("BrokenBarrierError")
+
+      yield* barrier.reset
+      const own = yield* Effect.fork(Effect.flip(barrier.wait()))
+      yield* Effect.repeat(barrier.nWaiting, { until: (n) => n === 1 })
+      const inChild = yield* Process.run({
+        target: async (barrier: any) => {
+          const { Effect } = await import("effect")
+          return Effect.map(Effect.flip(barrier.wait()), (error: any) => ({ tag: error._tag, message: error.message }))
+        },
+        args: [barrier]
+      })
+      expect(inChild).toEqual({ tag: "ValueError", message: "the action refused" })
+      expect((yield* Fiber.join(own))._tag).toBe("BrokenBarrierError")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("bad arguments fail at the call, naming what is wrong", () => {
+  it.live("compat: a Semaphore's value, acquire's block and timeout (TypeError for a wrong type, ValueError for NaN or a negative value)", () =>
+    Effect.promise(async () => {
+      for (const Kind of [compat.Semaphore, compat.BoundedSemaphore]) {
+        expect(() => new Kind("2" as never)).toThrow(compat.TypeError)
+        expect(() => new Kind("2" as never)).toThrow(`a semaphore's initial value must be an integer, got "2" (a string)`)
+        expect(() => new Kind(1.5)).toThrow(compat.TypeError)
+        expect(() => new Kind(-1)).toThrow(compat.ValueError)
+      }
+      expect(() => new compat.Barrier("3" as never)).toThrow(compat.TypeError)
+      expect(() => new compat.Condition({} as never)).toThrow(compat.TypeError)
+      const lock = new compat.Lock()
+      const refused = (work: Promise<unknown>) => work.then(() => undefined, (error) => ({ name: error.name, message: error.message }))
+      expect(await refused(lock.acquire("yes" as never))).toEqual({ name: "TypeError", message: `acquire: block must be a boolean (or the options { block, timeout }), got "yes" (a string)` })
+      expect(await refused(lock.acquire(true, "1" as never))).toMatchObject({ name: "TypeError", message: expect.stringContaining("timeout") })
+      expect(await refused(lock.acquire({ timeout: "1" as never }))).toMatchObject({ name: "TypeError" })
+      expect(await refused(lock.acquire(true, NaN))).toMatchObject({ name: "ValueError", message: expect.stringContaining("NaN") })
+      const event = new compat.Event()
+      expect(await refused(event.wait("1" as never))).toMatchObject({ name: "TypeError" })
+      expect(await lock.getValue()).toBe(1) // nothing was taken
+      lock.close()
+      event.close()
+    }))
+
+  it.live.prop("compat: anything but an integer as a Semaphore's value is a TypeError at construction", [fc.anything().filter((v) => typeof v !== "number" && v !== undefined && !(typeof v === "object" && v !== null && "kind" in v))], ([value]) =>
+    Effect.sync(() => {
+      expect(() => new compat.Semaphore(value as never)).toThrow(compat.TypeError)
+    }))
+
+  it.scopedLive("Effect face: Semaphore.make, acquire's options and Barrier.make", () =>
+    Effect.gen(function*() {
+      expect(yield* Effect.flip(Semaphore.make("2" as never))).toMatchObject({ _tag: "TypeError", message: `a semaphore's initial value must be an integer, got "2" (a string)` })
+      expect((yield* Effect.flip(Semaphore.makeBounded(-1)))._tag).toBe("ValueError")
+      expect((yield* Effect.flip(Barrier.make("3" as never)))._tag).toBe("TypeError")
+      const lock = yield* Lock.make()
+      expect(yield* Effect.flip(lock.acquire({ block: "yes" as never }))).toMatchObject({ _tag: "TypeError", message: `acquire: block must be a boolean, got "yes" (a string)` })
+      expect((yield* Effect.flip(lock.acquire({ timeout: "soon" as never })))._tag).toBe("TypeError")
+      expect((yield* Effect.flip(lock.acquire("yes" as never)))._tag).toBe("TypeError")
+      expect((yield* Effect.flip(lock.acquire({ timeout: NaN })))._tag).toBe("ValueError")
+      expect(yield* lock.getValue).toBe(1)
+    }))
+})
+
+describe("the library's waits count wall time, whatever the fiber's Clock", () => {
+  // it.scoped runs under TestClock, which moves only when the test moves it: these timeouts fire all the same.
+  it.scoped("under TestClock: timeouts of a queue get, a process join, a lock acquire, a Condition, Event and Barrier wait and a poll fire", () =>
+    Effect.gen(function*() {
+      const queue = yield* Queue.make()
+      expect((yield* Effect.flip(queue.get({ timeout: "100 millis" })))._tag).toBe("Empty")
+
+      const lock = yield* Lock.make()
+      yield* lock.acquire()
+      expect(yield* Lock.asOwner(lock.acquire({ timeout: "100 millis" }))).toBe(false)
+      const cond = yield* Condition.make()
+      expect(yield* cond.withLock(cond.wait("100 millis"))).toBe(false)
+      const event = yield* Event.make()
+      expect(yield* event.wait("100 millis")).toBe(false)
+      const barrier = yield* Barrier.make(2)
+      expect((yield* Effect.flip(barrier.wait("100 millis")))._tag).toBe("BrokenBarrierError")
+      const [here] = yield* Pipe.make()
+      expect(yield* here.poll("100 millis")).toBe(false)
+
+      const child = yield* Process.start({ target: () => new Promise((resolve) => setTimeout(resolve, 60_000)) })
+      expect(yield* child.join("100 millis")).toBe(null)
+      yield* child.terminate
+      expect(yield* child.join("30 seconds")).toBe(-15)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })

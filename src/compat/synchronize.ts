@@ -9,16 +9,16 @@
  * await lock.withLock(async () => { … })
  * ```
  */
-import { Effect } from "effect"
-import { type BarrierHandle, makeLocal as makeBarrier } from "../internal/barrier.js"
-import { type ConditionHandle, makeLocal as makeCondition } from "../internal/condition.js"
+import { Duration, Effect } from "effect"
+import { BarrierHandle, makeLocal as makeBarrier } from "../internal/barrier.js"
+import { ConditionHandle, makeLocal as makeCondition } from "../internal/condition.js"
 import { type EventHandle, makeLocal as makeEvent } from "../internal/event.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
-import { asTask, type Primitive, PrimitiveTypeId, processCaller } from "../internal/primitive.js"
+import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/primitive.js"
 import * as ResourceServer from "../internal/resourceServer.js"
 import type { SemLockHandle } from "../internal/semLockHandle.js"
-import { makeLocal, SemLockHandle as Handle } from "../internal/semLockHandle.js"
-import { ValueError } from "../Errors.js"
+import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/semLockHandle.js"
+import { TypeError, ValueError } from "../Errors.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 
 export interface AcquireOptions {
@@ -36,6 +36,35 @@ const stopServing = (...primitives: ReadonlyArray<Primitive>) => {
   for (const primitive of primitives) {
     const backend = primitive[PrimitiveTypeId]
     if (backend.isLocal) ResourceServer.unregister(backend.id)
+  }
+}
+
+/** Python's `timeout` argument: seconds, or null/undefined for none; anything else fails at the call. */
+const timeoutSeconds = (what: string, timeout: unknown): Duration.Duration | undefined => {
+  if (timeout === null || timeout === undefined) return undefined
+  if (typeof timeout !== "number") throw new TypeError({ message: `${what}: timeout must be a number of seconds or null, got ${shown(timeout)}` })
+  if (Number.isNaN(timeout)) throw new ValueError({ message: `${what}: timeout must be a number of seconds or null, got NaN` })
+  return seconds(timeout)
+}
+
+/** Python's `block` and `timeout` of `acquire`, positional or as options, checked at the call. */
+const acquireArguments = (block: unknown, timeout: unknown): { block: boolean; timeout: Duration.Duration | undefined } => {
+  if (typeof block === "object" && block !== null) {
+    const options = block as AcquireOptions
+    return acquireArguments(options.block, options.timeout)
+  }
+  if (block !== undefined && typeof block !== "boolean") {
+    throw new TypeError({ message: `acquire: block must be a boolean (or the options { block, timeout }), got ${shown(block)}` })
+  }
+  return { block: block ?? true, timeout: timeoutSeconds("acquire", timeout) }
+}
+
+/** A Promise of `f`'s, rejected with what `f` throws while it checks its arguments. */
+const checking = <T>(f: () => Promise<T>): Promise<T> => {
+  try {
+    return f()
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 
@@ -58,8 +87,10 @@ class SemLockBase {
    * `acquire(true, 0.5)` or `acquire({ timeout: 0.5 })`: true once acquired.
    */
   acquire(block?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
-    const options = typeof block === "object" ? block : { block, timeout }
-    return runPromise(this.#handle.unsafeAcquire(processCaller(), options.block ?? true, seconds(options.timeout)))
+    return checking(() => {
+      const checked = acquireArguments(block, timeout)
+      return runPromise(this.#handle.unsafeAcquire(processCaller(), checked.block, checked.timeout))
+    })
   }
 
   release(): Promise<void> {
@@ -83,24 +114,30 @@ class SemLockBase {
    * Python's `with lock:` — runs `body` holding it, and releases it however
    * `body` ends. The body is a task of its own, as a thread is in Python: other
    * tasks of this process wait for it, and within it an RLock is re-entered.
+   * A caller that already holds this RLock (a bare `acquire()` before) re-enters
+   * it: the body runs as that caller, as Python's `r.acquire(); with r:` does
+   * in one thread.
    */
   withLock<T>(body: () => T | Promise<T>): Promise<T> {
-    return asTask(async () => {
+    const held = async () => {
       await this.acquire()
       try {
         return await body()
       } finally {
         await this.release()
       }
-    })
+    }
+    const handle = this.#handle
+    return handle.kind === "RLock" && handle.unsafeHeldBy(processCaller()) ? held() : asTask(held)
   }
 }
 
-const semaphoreValue = (value: number) => {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ValueError({ message: `semaphore initial value must be a non-negative integer, got ${value}` })
-  }
-  return value
+/** A Semaphore's handle, made from its initial value (checked: TypeError or ValueError, as in Python) or given. */
+const semaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown): SemLockHandle => {
+  if (value instanceof Handle) return value
+  const error = semaphoreValueError(value)
+  if (error !== undefined) throw error
+  return fresh(kind, value as number)
 }
 
 /** A non-recursive lock: released by anyone, once. */
@@ -121,13 +158,13 @@ export class RLock extends SemLockBase {
 
 export class Semaphore extends SemLockBase {
   constructor(value: number | SemLockHandle = 1) {
-    super(typeof value === "number" ? fresh("Semaphore", semaphoreValue(value)) : value)
+    super(semaphore("Semaphore", value))
   }
 }
 
 export class BoundedSemaphore extends SemLockBase {
   constructor(value: number | SemLockHandle = 1) {
-    super(typeof value === "number" ? fresh("BoundedSemaphore", semaphoreValue(value)) : value)
+    super(semaphore("BoundedSemaphore", value))
   }
 }
 
@@ -156,9 +193,11 @@ export class Condition {
     if (lock instanceof Lock || lock instanceof RLock || lock === undefined) {
       this.#handle = runSync(makeCondition(lock?.[EffectPrimitiveKey])).handle
       this.#lock = lock ?? (wrapSemLock(this.#handle.lock) as RLock)
-    } else {
+    } else if (lock instanceof ConditionHandle) {
       this.#handle = lock
       this.#lock = wrapSemLock(lock.lock) as Lock | RLock
+    } else {
+      throw new TypeError({ message: `a Condition's lock must be a Lock or RLock, got ${shown(lock)}` })
     }
   }
 
@@ -178,13 +217,15 @@ export class Condition {
   }
   /** Releases the lock, waits to be notified (true) or for `timeout` seconds (false), takes the lock back. */
   wait(timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#handle.unsafeWait(processCaller(), seconds(timeout)))
+    return checking(() => runPromise(this.#handle.unsafeWait(processCaller(), timeoutSeconds("wait", timeout))))
   }
   /** Waits until `predicate()` holds, at most `timeout` seconds in all; gives its last answer. */
   waitFor(predicate: () => boolean | Promise<boolean>, timeout?: number | null): Promise<boolean> {
-    const holds = Effect.promise(async () => Boolean(await predicate()))
-    const limit = seconds(timeout)
-    return runPromise(this.#handle.unsafeWaitFor(processCaller(), holds, limit))
+    return checking(() => {
+      const limit = timeoutSeconds("waitFor", timeout)
+      const holds = Effect.promise(async () => Boolean(await predicate()))
+      return runPromise(this.#handle.unsafeWaitFor(processCaller(), holds, limit))
+    })
   }
   notify(n = 1): Promise<void> {
     return runPromise(this.#handle.unsafeNotify(processCaller(), n))
@@ -222,7 +263,7 @@ export class Event {
   }
   /** True once the flag is set; false if `timeout` seconds pass first. */
   wait(timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#handle.unsafeWait(seconds(timeout)))
+    return checking(() => runPromise(this.#handle.unsafeWait(timeoutSeconds("wait", timeout))))
   }
   /** Stops serving it (see Lock.close). */
   close(): void {
@@ -231,7 +272,11 @@ export class Event {
 }
 
 export interface BarrierOptions {
-  /** Runs once per generation, in this process, when the last party arrives; if it throws, the barrier breaks. */
+  /**
+   * Runs once per generation, in this process, when the last party arrives. If
+   * it throws, the barrier breaks, and that last party's `wait` rejects with
+   * what it threw (the others with `BrokenBarrierError`), as in Python.
+   */
   readonly action?: () => unknown
   /** Seconds: the timeout of a `wait` that gives none. */
   readonly timeout?: number | null
@@ -239,22 +284,24 @@ export interface BarrierOptions {
 
 /** Python's `Barrier(parties, action=None, timeout=None)`. */
 export class Barrier {
-  readonly #handle: BarrierHandle
+  readonly #handle: BarrierHandle<unknown>
 
-  constructor(parties: number | BarrierHandle, options?: BarrierOptions) {
-    if (typeof parties !== "number") {
+  constructor(parties: number | BarrierHandle<unknown>, options?: BarrierOptions) {
+    if (parties instanceof BarrierHandle) {
       this.#handle = parties
       return
     }
     const action = options?.action
+    const timeout = timeoutSeconds("Barrier", options?.timeout)
     this.#handle = runSync(makeBarrier(parties, {
-      ...(action === undefined ? {} : { action: Effect.tryPromise(async () => action()) }),
-      ...(options?.timeout === undefined || options.timeout === null ? {} : { timeout: seconds(options.timeout)! })
+      // What the action throws is what its party gets, as itself (not wrapped).
+      ...(action === undefined ? {} : { action: Effect.tryPromise({ try: async () => action(), catch: (thrown) => thrown }) }),
+      ...(timeout === undefined ? {} : { timeout })
     }))
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): BarrierHandle {
+  get [EffectPrimitiveKey](): BarrierHandle<unknown> {
     return this.#handle
   }
 
@@ -263,7 +310,7 @@ export class Barrier {
   }
   /** Waits for every party; gives this caller's index. Rejects with `BrokenBarrierError` if it breaks. */
   wait(timeout?: number | null): Promise<number> {
-    return runPromise(this.#handle.unsafeWait(seconds(timeout)))
+    return checking(() => runPromise(this.#handle.unsafeWait(timeoutSeconds("wait", timeout))))
   }
   abort(): Promise<void> {
     return runPromise(this.#handle.unsafeAbort())

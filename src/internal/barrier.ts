@@ -4,14 +4,28 @@
  * distinct index (0 for the first to arrive); the action, when there is one,
  * runs once per generation in the owner before anyone is released. A timeout,
  * `abort`, or a failing action breaks the barrier: every waiter, and every
- * later `wait` until `reset`, fails with `BrokenBarrierError`.
+ * later `wait` until `reset`, fails with `BrokenBarrierError` — except the
+ * party whose arrival ran a failing action, which gets the action's own
+ * failure, as in Python.
  *
  * Its kind carries the parties ("Barrier:3"), so a proxy knows them without asking.
  */
 import { Deferred, Duration, Effect, Exit, Option } from "effect"
-import { BrokenBarrierError, type OwnerGoneError, ValueError } from "../Errors.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import { BrokenBarrierError, type OwnerGoneError, TypeError, ValueError } from "../Errors.js"
+import {
+  type Backend,
+  local,
+  type Primitive,
+  PrimitiveTypeId,
+  processCaller,
+  type Reference,
+  remote,
+  shown,
+  timeoutFromWire,
+  timeoutToWire
+} from "./primitive.js"
 import type { Served } from "./resourceServer.js"
+import * as WallClock from "./wallClock.js"
 
 type Outcome = "released" | "broken"
 
@@ -81,7 +95,7 @@ class BarrierState {
     const outcome = Deferred.await(generation)
     const wait = limit === undefined || !Duration.isFinite(limit)
       ? Effect.asSome(outcome)
-      : Effect.timeoutOption(outcome, limit)
+      : WallClock.timeoutOption(outcome, limit)
     return wait.pipe(
       Effect.flatMap((result) => {
         if (Option.isNone(result)) {
@@ -129,7 +143,12 @@ const serve = (state: BarrierState): Served => ({
 })
 
 
-export class BarrierHandle implements Primitive {
+/**
+ * `E`: what its action fails with, which the party whose arrival ran it gets.
+ * In another process that failure arrives as failures cross processes (the
+ * library's errors as themselves, anything else as a `RemoteError`).
+ */
+export class BarrierHandle<E = never> implements Primitive {
   readonly [PrimitiveTypeId]: Backend
 
   constructor(backend: Backend, readonly parties: number) {
@@ -140,7 +159,7 @@ export class BarrierHandle implements Primitive {
     return this[PrimitiveTypeId].call(method, args, processCaller()) as Effect.Effect<A, E | OwnerGoneError>
   }
 
-  unsafeWait(timeout?: Duration.Duration): Effect.Effect<number, BrokenBarrierError | OwnerGoneError> {
+  unsafeWait(timeout?: Duration.Duration): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> {
     return this.call("wait", [timeoutToWire(timeout)])
   }
   unsafeAbort(): Effect.Effect<void, OwnerGoneError> {
@@ -156,9 +175,10 @@ export class BarrierHandle implements Primitive {
   /**
    * Waits for all parties: gives this caller's index (0 for the first to
    * arrive). Fails with `BrokenBarrierError` if the barrier breaks; a timeout
-   * breaks it for everyone.
+   * breaks it for everyone. The party whose arrival runs an action that fails
+   * gets the action's failure (the others `BrokenBarrierError`).
    */
-  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> {
     return Effect.suspend(() => this.unsafeWait(timeout === undefined ? undefined : Duration.decode(timeout)))
   }
   /** Breaks the barrier: current and later waiters fail until `reset`. */
@@ -179,20 +199,23 @@ export class BarrierHandle implements Primitive {
 }
 
 /** The owner's side; `action` runs in this process, once per generation. */
-export const makeLocal = (
+export const makeLocal = <E = never>(
   parties: number,
-  options?: { readonly action?: Effect.Effect<unknown, unknown>; readonly timeout?: Duration.DurationInput }
-): Effect.Effect<BarrierHandle, ValueError> =>
-  Effect.suspend(() => {
+  options?: { readonly action?: Effect.Effect<unknown, E>; readonly timeout?: Duration.DurationInput }
+): Effect.Effect<BarrierHandle<E>, TypeError | ValueError> =>
+  Effect.suspend((): Effect.Effect<BarrierHandle<E>, TypeError | ValueError> => {
+    if (typeof parties !== "number" || !Number.isInteger(parties)) {
+      return Effect.fail(new TypeError({ message: `a Barrier's parties must be an integer, got ${shown(parties)}` }))
+    }
     if (!Number.isSafeInteger(parties) || parties < 1) {
       return Effect.fail(new ValueError({ message: `a Barrier needs at least 1 party, got ${parties}` }))
     }
     const timeout = options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
-    return Effect.succeed(new BarrierHandle(local(serve(new BarrierState(parties, options?.action, timeout))), parties))
+    return Effect.succeed(new BarrierHandle<E>(local(serve(new BarrierState(parties, options?.action, timeout))), parties))
   })
 
 /** A child's proxy, from the reference that arrived. */
-export const revive = (reference: Reference): BarrierHandle | undefined => {
+export const revive = (reference: Reference): BarrierHandle<unknown> | undefined => {
   const match = /^Barrier:(\d+)$/.exec(reference.kind)
   return match === null ? undefined : new BarrierHandle(remote(reference), Number(match[1]))
 }

@@ -10,7 +10,7 @@
  * reaches the lock directly for acquire and release.
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
-import { NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
+import { NotOwnerError, type OwnerGoneError, type TypeError, ValueError } from "../Errors.js"
 import {
   awaitWithin,
   type Backend,
@@ -26,7 +26,14 @@ import {
 import type { Lending } from "./lockLease.js"
 import type { Served } from "./resourceServer.js"
 import type { SemLock } from "./semLock.js"
-import { coreForCondition, makeLocal as makeLocalLock, type ReleaseError, SemLockHandle, type SemLockKind } from "./semLockHandle.js"
+import {
+  type AcquireOptions,
+  coreForCondition,
+  makeLocal as makeLocalLock,
+  type ReleaseError,
+  SemLockHandle,
+  type SemLockKind
+} from "./semLockHandle.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
@@ -135,7 +142,7 @@ export class ConditionHandle implements Primitive {
   }
 
   /** Takes the Condition's lock (Python's `Condition.acquire`). */
-  acquire(options?: { readonly block?: boolean; readonly timeout?: Duration.DurationInput }): Effect.Effect<boolean, OwnerGoneError> {
+  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
     return this.lock.acquire(options)
   }
 

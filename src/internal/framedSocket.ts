@@ -17,6 +17,7 @@ import { EOFError, OSError } from "../Errors.js"
 import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
+import * as WallClock from "./wallClock.js"
 
 /**
  * This process's open connections, for the child bootstrap to flush before
@@ -620,7 +621,7 @@ export const make = (
         Effect.suspend(() =>
           shared && Duration.isZero(Duration.decode(timeout))
             ? readableNow
-            : Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome)
+            : Effect.map(WallClock.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome)
         ),
       isReady: Effect.sync(() => {
         startReading()

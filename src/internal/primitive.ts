@@ -8,12 +8,14 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import { randomBytes } from "node:crypto"
-import { Duration, Effect, FiberRef, Option, type Scope } from "effect"
+import { Duration, Effect, Either, FiberRef, Option, type Scope } from "effect"
 import { globalValue } from "effect/GlobalValue"
+import { TypeError, ValueError } from "../Errors.js"
 import { currentIdentity } from "./currentProcess.js"
 import { type Accept, channel, type Reference, type Undo } from "./resourceClient.js"
 import { keepingAlive } from "./keepAlive.js"
 import * as ResourceServer from "./resourceServer.js"
+import * as WallClock from "./wallClock.js"
 
 export type { Reference }
 
@@ -135,15 +137,46 @@ export const processCaller = (): string => taskOwner.getStore() ?? processTag
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
   taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag}:task${++owners}`, body)
 
+/** A bad argument as a message shows it: `"2" (a string)`. */
+export const shown = (value: unknown): string => {
+  if (value === null) return "null"
+  if (typeof value === "string") return `${JSON.stringify(value)} (a string)`
+  if (typeof value === "object" || typeof value === "function") return `a ${typeof value === "function" ? "function" : value.constructor?.name ?? "object"}`
+  return `${String(value)} (a ${typeof value})`
+}
+
+/**
+ * A wait's `block` and `timeout` arguments, checked at the call (Python's
+ * TypeError or ValueError): `block` a boolean, `timeout` a Duration input
+ * (`what` names the call in the message).
+ */
+export const checkedWait = (
+  what: string,
+  block: unknown,
+  timeout: unknown
+): Either.Either<Duration.Duration | undefined, TypeError | ValueError> => {
+  if (block !== undefined && typeof block !== "boolean") {
+    return Either.left(new TypeError({ message: `${what}: block must be a boolean, got ${shown(block)}` }))
+  }
+  if (timeout === undefined) return Either.right(undefined)
+  if (typeof timeout === "number" && Number.isNaN(timeout)) {
+    return Either.left(new ValueError({ message: `${what}: timeout must be a number of milliseconds or a Duration, got NaN` }))
+  }
+  const decoded = Duration.decodeUnknown(timeout)
+  return Option.isSome(decoded)
+    ? Either.right(decoded.value)
+    : Either.left(new TypeError({ message: `${what}: timeout must be a Duration (e.g. "2 seconds" or milliseconds), got ${shown(timeout)}` }))
+}
+
 /** Whether a wait answers at once instead of waiting: Python's `block=False`, or a timeout of zero or less. */
 export const answersAtOnce = (block: boolean, timeout: Duration.Duration | undefined): boolean =>
   !block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))
 
-/** Waits for `woken`, at most `timeout` (forever without one): whether it came in time. */
+/** Waits for `woken`, at most `timeout` of wall time (forever without one): whether it came in time. */
 export const awaitWithin = <E>(woken: Effect.Effect<unknown, E>, timeout: Duration.Duration | undefined): Effect.Effect<boolean, E> =>
   timeout === undefined || !Duration.isFinite(timeout)
     ? Effect.as(woken, true)
-    : Effect.map(Effect.timeoutOption(woken, timeout), Option.isSome)
+    : Effect.map(WallClock.timeoutOption(woken, timeout), Option.isSome)
 
 /**
  * A primitive made by this process, served while the Scope is open: `ids` are

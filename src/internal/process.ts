@@ -25,6 +25,7 @@ import { log } from "./log.js"
 import type { ChildRecord, TargetSpec } from "./protocol.js"
 import { type Waitable, WaitableTypeId } from "./waitable.js"
 import { markNotData, PROCESS_ADVICE } from "./notData.js"
+import * as WallClock from "./wallClock.js"
 
 export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
 
@@ -288,7 +289,7 @@ export class ProcessImpl<A> implements ChildRecord {
     return Effect.flatMap(this.started("join"), () =>
       keepingAlive(timeout === undefined
         ? Deferred.await(this.exited)
-        : Effect.map(Effect.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
+        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
   }
 
   /** Waits for the exit and gives what the target returned, or fails with why it did not. */
@@ -347,8 +348,7 @@ export class ProcessImpl<A> implements ChildRecord {
       if (handle === undefined || handle.exitCode() !== null) return Effect.void
       handle.signal("SIGTERM")
       const exited = Deferred.await(this.exited)
-      return exited.pipe(
-        Effect.timeoutOption(TERMINATE_GRACE),
+      return WallClock.timeoutOption(exited, TERMINATE_GRACE).pipe(
         Effect.flatMap((done) =>
           Option.isSome(done) ? Effect.void : Effect.zipRight(Effect.sync(() => handle.signal("SIGKILL")), exited)
         ),

@@ -22,6 +22,7 @@ const classes: Record<string, ErrorClass> = {
   RemoteError: Errors.RemoteError, // a server's own report of a failure (a manager's unexposed method)
   SerializationError: Errors.SerializationError,
   TimeoutError: Errors.TimeoutError,
+  TypeError: Errors.TypeError,
   ValueError: Errors.ValueError
 }
 

@@ -3,16 +3,18 @@
  * BoundedSemaphore: the owner's wraps the SemLock itself, another process's
  * reaches it through the owner's channel. Both run the same operations.
  */
-import { Duration, Effect, Exit, type Scope } from "effect"
-import { type NotOwnerError, type OwnerGoneError, ValueError } from "../Errors.js"
+import { Duration, Effect, Either, Exit, type Scope } from "effect"
+import { type NotOwnerError, type OwnerGoneError, TypeError, ValueError } from "../Errors.js"
 import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lockLease.js"
 import {
   answersAtOnce,
   type Backend,
+  checkedWait,
   fiberCaller,
   local,
   type Primitive,
   PrimitiveTypeId,
+  shown,
   timeoutFromWire,
   timeoutToWire
 } from "./primitive.js"
@@ -31,6 +33,16 @@ export interface AcquireOptions {
   readonly timeout?: Duration.DurationInput
 }
 
+
+/** Why `value` cannot start a Semaphore (Python's TypeError or ValueError), when it cannot. */
+export const semaphoreValueError = (value: unknown): TypeError | ValueError | undefined => {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    return new TypeError({ message: `a semaphore's initial value must be an integer, got ${shown(value)}` })
+  }
+  return Number.isSafeInteger(value) && value >= 0
+    ? undefined
+    : new ValueError({ message: `semaphore initial value must be a non-negative integer, got ${value}` })
+}
 
 const LENT_EXIT: Exit.Exit<unknown> = Exit.succeed(LENT)
 
@@ -241,16 +253,43 @@ export class SemLockHandle implements Primitive {
     return this.backend.call("getValue", [], caller) as Effect.Effect<number, OwnerGoneError>
   }
 
+  /**
+   * Whether `caller` holds it, as far as this process knows without asking
+   * anyone: the owner's state, a lease's, or what this process's callers
+   * acquired through the proxy and have not released.
+   */
+  unsafeHeldBy(caller: string): boolean {
+    const backend = this.backend
+    if (backend.isLocal) return cores.get(backend)?.core.isMine(caller) ?? false
+    const lease = borrowedLock(backend.id)
+    return lease !== undefined ? lease.isMine(caller) : holdings.has(`${backend.id} ${caller}`)
+  }
+
   unsafeIsMine(caller: string): Effect.Effect<boolean, OwnerGoneError> {
     const lease = this.backend.isLocal ? undefined : borrowedLock(this.backend.id)
     if (lease !== undefined) return Exit.succeed(lease.isMine(caller))
     return this.backend.call("isMine", [], caller) as Effect.Effect<boolean, OwnerGoneError>
   }
 
-  /** Python's `acquire(block, timeout)`: true once acquired; false if it would block, or the timeout ran out. */
-  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError> {
-    const timeout = options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
-    return fiberCaller((caller) => this.unsafeAcquire(caller, options?.block ?? true, timeout))
+  /**
+   * Python's `acquire(block, timeout)`: true once acquired; false if it would
+   * block, or the timeout ran out. A `block` that is not a boolean, or a
+   * timeout that is not a Duration, fails at once (TypeError).
+   */
+  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+    return Effect.suspend((): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> => {
+      if (options !== undefined && (typeof options !== "object" || options === null)) {
+        return Effect.fail(new TypeError({ message: `acquire takes options { block, timeout }, got ${shown(options)}` }))
+      }
+      const timeout = checkedWait("acquire", options?.block, options?.timeout)
+      if (Either.isLeft(timeout)) return Effect.fail(timeout.left)
+      return fiberCaller((caller) => this.unsafeAcquire(caller, options?.block ?? true, timeout.right))
+    })
+  }
+
+  /** An acquire that waits as long as it takes (for `held` and `withLock`). */
+  private get acquireWaiting(): Effect.Effect<boolean, OwnerGoneError> {
+    return fiberCaller((caller) => this.unsafeAcquire(caller))
   }
 
   /** Python's `release()`: fails on a lock not held, a bounded semaphore at its maximum, an RLock held by another. */
@@ -269,7 +308,7 @@ export class SemLockHandle implements Primitive {
    */
   get held(): Effect.Effect<void, OwnerGoneError, Scope.Scope> {
     return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(this.acquire()), Effect.addFinalizer(() => quietly(this.release))))
+      Effect.zipRight(restore(this.acquireWaiting), Effect.addFinalizer(() => quietly(this.release))))
   }
 
   /**
@@ -278,7 +317,7 @@ export class SemLockHandle implements Primitive {
    * owner has gone is not an error of `self` (there is nothing left to release).
    */
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
-    return withHeld(this.acquire(), self, this.release)
+    return withHeld(this.acquireWaiting, self, this.release)
   }
 }
 
