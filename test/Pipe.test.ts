@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Schema } from "effect"
-import { type Connection, NodeMultiprocessing, Pipe, Process, Serializer, Target } from "effect-multiprocessing"
+import { Connection, NodeMultiprocessing, Pipe, Process, Serializer, Target } from "effect-multiprocessing"
 import type * as Tasks from "./fixtures/tasks.js"
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
@@ -201,6 +201,12 @@ describe("Pipe ends passed to child processes", () => {
       yield* Effect.sleep("50 millis")
       yield* writer.send("later")
       expect(yield* waiting).toBe("later")
+      // wait() sees it ready once a message is there, and leaves it there.
+      const notYet = yield* Connection.wait([reader], 0)
+      yield* writer.send("last")
+      expect(yield* Connection.wait([reader], "20 seconds")).toEqual([reader])
+      expect(yield* reader.recv).toBe("last")
+      expect(notYet).toEqual([])
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
   it.scopedLive.prop(

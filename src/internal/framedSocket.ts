@@ -625,6 +625,8 @@ export const make = (
         ),
       isReady: Effect.sync(() => {
         startReading()
+        // Shared: the answer is what the last watch saw; a watch starts, to be seen by the next ask.
+        if (shared && !ready()) watch()
         return ready()
       }),
       awaitReady,
