@@ -477,7 +477,7 @@ export class PoolImpl {
   }
 
   /**
-   * `imap` for the compat face: submits now; `onValues` hears each run of
+   * `imap` for the compat face: starts submitting now; `onValues` hears each run of
    * results, `onFailure` each failed chunk in its place (the rest go on, as
    * Python's iterator does), `onEnd` the end. Gives how to withdraw the rest.
    */
