@@ -154,6 +154,34 @@ describe("Pool (Effect face)", () => {
       expect(yield* pool.map((x: number) => x, [7])).toEqual([7])
     }))
 
+  scoped("imap and imapUnordered over an infinite generator: taking 5 ends the run, the input is read a bounded way ahead, then closed", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      for (const ordered of [true, false]) {
+        const input = { pulled: 0, closed: false }
+        function* naturals() {
+          try {
+            for (let i = 0;; i++) {
+              // A safety valve for the test: an input read to the end would otherwise fill the heap.
+              if (++input.pulled > 100_000) throw new Error("the input was read far ahead of the results")
+              yield i
+            }
+          } finally {
+            input.closed = true
+          }
+        }
+        const stream = ordered ? pool.imap((x: number) => x * 2, naturals()) : pool.imapUnordered((x: number) => x * 2, naturals())
+        const firstFive = Chunk.toArray(yield* Stream.runCollect(Stream.take(stream, 5)))
+        expect(ordered ? firstFive : firstFive.length).toEqual(ordered ? [0, 2, 4, 6, 8] : 5)
+        expect(input.closed).toBe(true)
+        const atStop = input.pulled
+        // A task's round trip later, nothing more was read.
+        expect(yield* pool.apply(() => "still serving", [])).toBe("still serving")
+        expect(input.pulled).toBe(atStop)
+        expect(atStop).toBeLessThan(1000)
+      }
+    }))
+
   scoped("Schema-typed tasks: arguments encoded, results decoded into class instances; a bad result is a ParseError", () =>
     Effect.gen(function*() {
       class Point extends Schema.Class<Point>("Point")({ x: Schema.Number, y: Schema.Number }) {}

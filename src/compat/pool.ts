@@ -150,10 +150,12 @@ export class MapResult<T> extends AsyncResult<Array<T>> {}
 /**
  * Python's `IMapIterator`: the results of `imap` or `imapUnordered`, for
  * `for await`; `next(timeout)` raises `TimeoutError` when nothing comes within
- * `timeout` seconds. The tasks are submitted when `imap` is called. A failed
+ * `timeout` seconds. Tasks are submitted from when `imap` is called, the input
+ * read a bounded way ahead of the results (an infinite one works). A failed
  * chunk raises its error in its place, and the next call goes on with the
  * results after it, as Python's iterator does (a `for await` loop stops
- * there). Leaving the loop early withdraws the tasks not yet run.
+ * there). Leaving the loop early withdraws the tasks not yet run and reads no
+ * more of the input.
  */
 export class IMapIterator<T> implements AsyncIterableIterator<T> {
   /** Results and failed chunks, in the order they are to be seen. */

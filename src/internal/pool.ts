@@ -94,7 +94,7 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
     try {
       for (const item of items) read.push(item)
     } catch (cause) {
-      error = new InputError({ message: `the input of the map threw after ${read.length} items: ${String(cause)}`, cause })
+      error = inputError(read.length, cause)
     }
     all = read
   }
@@ -106,6 +106,76 @@ const readChunks = (items: Iterable<unknown>, chunksize: number | undefined, pro
   for (let i = 0; i < whole; i += size) chunks.push(all.slice(i, i + size))
   return { chunks, total: whole, error }
 }
+
+/**
+ * Where a run's chunks come from: cut up front (a map, which needs the whole
+ * input anyway), or read as the run goes (imap: an infinite input works, and
+ * a run stopped early reads no further).
+ */
+interface ChunkSource {
+  /** The next chunk; none at the end of the input, or where it broke (`error`). */
+  readonly next: () => Array<unknown> | undefined
+  /** What the input threw, once it has. */
+  readonly error: () => InputError | undefined
+  /** Items in the input: all of them once known, else those read so far. */
+  readonly total: () => number
+  /** Stops reading: a generator's `finally` runs. */
+  readonly close: () => void
+}
+
+const inputError = (read: number, cause: unknown) =>
+  new InputError({ message: `the input of the map threw after ${read} items: ${String(cause)}`, cause })
+
+const chunksReadAhead = ({ chunks, error, total }: Chunks): ChunkSource => {
+  let index = 0
+  return { next: () => chunks[index++], error: () => error, total: () => total, close: () => {} }
+}
+
+const chunksAsRead = (items: Iterable<unknown>, size: number): ChunkSource => {
+  const known = Array.isArray(items) ? items.length : undefined
+  let iterator: Iterator<unknown> | undefined
+  let read = 0
+  let finished = false
+  let error: InputError | undefined
+  return {
+    next: () => {
+      if (finished) return undefined
+      const chunk: Array<unknown> = []
+      try {
+        iterator ??= items[Symbol.iterator]()
+        while (chunk.length < size) {
+          const step = iterator.next()
+          if (step.done === true) {
+            finished = true
+            break
+          }
+          chunk.push(step.value)
+        }
+      } catch (cause) {
+        // As Python does, an unfinished chunk is never sent.
+        finished = true
+        error = inputError(read + chunk.length, cause)
+        return undefined
+      }
+      read += chunk.length
+      return chunk.length > 0 ? chunk : undefined
+    },
+    error: () => error,
+    total: () => known ?? read,
+    close: () => {
+      if (finished) return
+      finished = true
+      try {
+        iterator?.return?.()
+      } catch {
+        // its own cleanup failed; nothing waits on it
+      }
+    }
+  }
+}
+
+/** Chunks an imap keeps submitted and not yet handed on, per worker: enough to keep the workers busy, bounded. */
+const IMAP_AHEAD_PER_WORKER = 32
 
 /**
  * Encodes a task's payload now; what the codec cannot carry is a `SerializationError`, and nothing is sent.
@@ -246,7 +316,7 @@ export class PoolImpl {
   private runChunks<A>(
     mode: number,
     ordered: boolean,
-    defaultChunksize: number | undefined,
+    lazy: boolean,
     target: Target.Target,
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined,
@@ -257,22 +327,30 @@ export class PoolImpl {
       yield* checkChunksize(options?.chunksize)
       const limits = yield* limitsOf(options)
       const fn = yield* this.ready(target)
-      return { fn, limits, ...readChunks(items, options?.chunksize ?? defaultChunksize, this.core.size) }
+      const source = lazy
+        ? chunksAsRead(items, options?.chunksize ?? 1)
+        : chunksReadAhead(readChunks(items, options?.chunksize, this.core.size))
+      return { fn, limits, source }
     }))
     if (Exit.isFailure(setup)) {
       sink.onEnd(setup)
       return nothing
     }
-    const { chunks, error: inputError, fn, limits, total } = setup.value
-    const tasks: Array<Task> = []
+    const { fn, limits, source } = setup.value
+    const ahead = lazy ? this.core.size * IMAP_AHEAD_PER_WORKER : Infinity
+    /** Tasks submitted and not yet settled, to withdraw when the run ends early. */
+    const outstanding = new Set<Task>()
     const arrived = new Map<number, Either.Either<Array<unknown>, PoolError>>()
+    let submitted = 0
     let next = 0
     let done = 0
+    let inputDone = false
     let ended = false
     const end = (exit: Exit.Exit<void, PoolError | InputError>) => {
       if (ended) return
       ended = true
-      if (Exit.isFailure(exit)) this.core.cancel(tasks, false)
+      source.close()
+      if (Exit.isFailure(exit)) this.core.cancel([...outstanding], false)
       sink.onEnd(exit)
     }
     const deliver = (chunk: Either.Either<Array<unknown>, PoolError>) => {
@@ -282,7 +360,7 @@ export class PoolImpl {
       }
       done += chunk.right.length
       try {
-        options?.progress?.({ done, total })
+        options?.progress?.({ done, total: source.total() })
       } catch (error) {
         return end(Exit.die(error))
       }
@@ -290,6 +368,29 @@ export class PoolImpl {
       const decoded = Effect.runSyncExit(Effect.forEach(chunk.right, (value) => this.decodeOutput(value, options)))
       if (Exit.isFailure(decoded)) return end(decoded)
       sink.onValues(decoded.value)
+    }
+    const encodeItem = options?.input === undefined ? undefined : Schema.encodeUnknownEither(options.input)
+    let first = 0
+    /** Reads and submits chunks while fewer than `ahead` are out; ends the run once all are in. */
+    const fill = () => {
+      while (!ended && !inputDone && submitted - next < ahead) {
+        const items = source.next()
+        if (items === undefined) {
+          inputDone = true
+          break
+        }
+        const chunk = encodeItem === undefined ? Either.right(items) : Either.all(items.map((item) => encodeItem(item)))
+        const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn, { first }))
+        if (Either.isLeft(payload)) return end(Exit.fail(payload.left))
+        first += items.length
+        const index = submitted++
+        const task: Task = this.core.submit(fn, mode, payload.right, limits, (outcome) => {
+          outstanding.delete(task)
+          settle(index, outcome)
+        })
+        outstanding.add(task)
+      }
+      if (inputDone && next === submitted) end(source.error() !== undefined ? Exit.fail(source.error()!) : Exit.void)
     }
     const settle = (index: number, outcome: TaskOutcome) => {
       if (ended) return
@@ -305,23 +406,13 @@ export class PoolImpl {
         next++
         deliver(chunk)
       }
-      if (next === chunks.length) end(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
+      fill()
     }
-    const encodeItem = options?.input === undefined ? undefined : Schema.encodeUnknownEither(options.input)
-    for (let index = 0; index < chunks.length && !ended; index++) {
-      const chunk = encodeItem === undefined ? Either.right(chunks[index]) : Either.all(chunks[index].map((item) => encodeItem(item)))
-      const first = index * (chunks[0]?.length ?? 0)
-      const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn, { first }))
-      if (Either.isLeft(payload)) {
-        end(Exit.fail(payload.left))
-        break
-      }
-      tasks.push(this.core.submit(fn, mode, payload.right, limits, (outcome) => settle(index, outcome)))
-    }
-    if (chunks.length === 0) end(inputError !== undefined ? Exit.fail(inputError) : Exit.void)
+    fill()
     return (stopRunning = true) => {
       ended = true
-      this.core.cancel(tasks, stopRunning)
+      source.close()
+      this.core.cancel([...outstanding], stopRunning)
     }
   }
 
@@ -333,7 +424,7 @@ export class PoolImpl {
   ): Effect.Effect<Array<A>, PoolError | InputError> {
     return Effect.async<Array<A>, PoolError | InputError>((resume) => {
       const results: Array<A> = []
-      const cancel = this.runChunks(mode, true, undefined, target, items, options, {
+      const cancel = this.runChunks(mode, true, false, target, items, options, {
         onValues: (values) => {
           for (const value of values) results.push(value)
         },
@@ -369,7 +460,7 @@ export class PoolImpl {
   ): Stream.Stream<MapEvent<A>, PoolError | InputError> {
     return Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
       const results: Array<A> = []
-      return Effect.sync(this.runChunks(P.MAP, true, undefined, target, items, {
+      return Effect.sync(this.runChunks(P.MAP, true, false, target, items, {
         ...options,
         progress: (progress) => {
           options?.progress?.(progress)
@@ -386,7 +477,7 @@ export class PoolImpl {
   }
 
   /**
-   * `imap` for the compat face: submits now; `onValues` hears each run of
+   * `imap` for the compat face: starts submitting now; `onValues` hears each run of
    * results, `onFailure` each failed chunk in its place (the rest go on, as
    * Python's iterator does), `onEnd` the end. Gives how to withdraw the rest.
    */
@@ -397,7 +488,7 @@ export class PoolImpl {
     options: MapOptions<A, any> | undefined,
     sink: ChunkSink<A>
   ): (stopRunning?: boolean) => void {
-    return this.runChunks(P.MAP, ordered, 1, target, items, options, sink)
+    return this.runChunks(P.MAP, ordered, true, target, items, options, sink)
   }
 
   private imapMode<A>(
@@ -407,7 +498,7 @@ export class PoolImpl {
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
     return Stream.async<A, PoolError | InputError>((emit) =>
-      Effect.sync(this.runChunks(P.MAP, ordered, 1, target, items, options, {
+      Effect.sync(this.runChunks(P.MAP, ordered, true, target, items, options, {
         onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
         onEnd: (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
       })), "unbounded")

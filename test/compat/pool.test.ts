@@ -312,6 +312,37 @@ describe("compat Pool", () => {
       expect(await collect(pool.imap((x: number) => -x, range(50), { chunksize: 7 }))).toEqual(range(50).map((x) => -x))
     })
 
+    it("imap over an infinite generator: breaking out after 5 results ends; the input is read a bounded way ahead, then closed", async () => {
+      const pool = makePool(2)
+      for (const method of ["imap", "imapUnordered"] as const) {
+        const input = { pulled: 0, closed: false }
+        function* naturals() {
+          try {
+            for (let i = 0;; i++) {
+              // A safety valve for the test: an input read to the end would otherwise fill the heap.
+              if (++input.pulled > 100_000) throw new Error("the input was read far ahead of the results")
+              yield i
+            }
+          } finally {
+            input.closed = true
+          }
+        }
+        const seen: Array<number> = []
+        for await (const x of pool[method]((x: number) => x * 2, naturals())) {
+          seen.push(x)
+          if (seen.length === 5) break
+        }
+        expect(seen).toHaveLength(5)
+        if (method === "imap") expect(seen).toEqual([0, 2, 4, 6, 8])
+        expect(input.closed).toBe(true)
+        const atStop = input.pulled
+        // A task's round trip later, nothing more was read.
+        expect(await pool.apply(() => "still serving")).toBe("still serving")
+        expect(input.pulled).toBe(atStop)
+        expect(atStop).toBeLessThan(1000)
+      }
+    })
+
     it("imapUnordered: each result once, as it is ready", async () => {
       const pool = makePool()
       // Two workers: item 0 sleeps on one while the other answers item 1 first.
