@@ -65,7 +65,7 @@ describe("process lifecycle across real parents", () => {
       const gone = await waitUntil(() => !isRunning(pid), 20_000)
       if (!gone) process.kill(pid, "SIGKILL")
       expect(gone).toBe(true)
-    })
+    }, 90_000)
   }
 
   it("an entry script that is its own target module: the child's start fails, naming the main guard; guarded, it runs once", async () => {
@@ -87,7 +87,7 @@ describe("process lifecycle across real parents", () => {
         expect(message).toContain("import.meta.url === pathToFileURL(process.argv[1]).href")
       }
     }
-  })
+  }, 90_000)
 
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()
@@ -166,7 +166,7 @@ describe("process lifecycle across real parents", () => {
       await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
       expect(parent.exitCode).toBe(0)
       expect(directoriesOf(pid)).toEqual([]) // at once: removed on the way out, not later
-    })
+    }, 90_000)
 
     for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
       it(`are removed when the program is killed by ${signal}, which still ends it as the signal does`, async () => {
@@ -178,7 +178,7 @@ describe("process lifecycle across real parents", () => {
         await exited
         expect(parent.signalCode).toBe(signal)
         expect(await waitUntil(() => directoriesOf(pid).length === 0, 15_000)).toBe(true)
-      })
+      }, 90_000)
     }
 
     it("the next program's first directory sweeps those whose maker is gone, or whose pid now names a later process", async () => {
@@ -202,7 +202,7 @@ describe("process lifecycle across real parents", () => {
       } finally {
         for (const directory of [gone, reused, current]) fs.rmSync(directory, { recursive: true, force: true })
       }
-    })
+    }, 90_000)
   })
 
   it("TypeScript targets work when the parent runs under tsx", async () => {
