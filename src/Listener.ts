@@ -6,7 +6,6 @@
  *
  * @since 0.1.0
  */
-import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { Deferred, Effect, type Scope } from "effect"
@@ -222,7 +221,7 @@ export class ListenerImpl<A, E> implements Waitable {
       for (const arrival of this.arrivals.splice(0)) if ("connection" in arrival) Effect.runFork(arrival.connection.close)
       this.failures = 0
       if (this.server.listening) this.server.close()
-      if (this.ownDirectory !== undefined) fs.rmSync(this.ownDirectory, { recursive: true, force: true })
+      if (this.ownDirectory !== undefined) PrivateDirectory.remove(this.ownDirectory)
       Deferred.unsafeDone(this.arrived, Effect.void) // wakes waiting accepts, which then see the listener closed
     })
   }
@@ -253,7 +252,7 @@ export const make = <A = unknown, E = never>(
       const server = net.createServer({ pauseOnConnect: false })
       yield* Effect.async<void, OSError>((resume) => {
         server.once("error", (error: NodeJS.ErrnoException) => {
-          if (ownDirectory !== undefined) fs.rmSync(ownDirectory, { recursive: true, force: true })
+          if (ownDirectory !== undefined) PrivateDirectory.remove(ownDirectory)
           resume(Effect.fail(osError(error, `cannot listen on ${JSON.stringify(where)}`)))
         })
         const backlog = options?.backlog ?? 1

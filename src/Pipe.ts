@@ -11,7 +11,6 @@
  *
  * @since 0.1.0
  */
-import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { Effect, type Scope } from "effect"
@@ -37,11 +36,11 @@ const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Ef
   // unread must keep every byte for it).
   const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
     server.close()
-    fs.rmSync(directory, { recursive: true, force: true })
+    PrivateDirectory.remove(directory)
     resume(Effect.succeed([client!, accepted] as const))
   })
   server.once("error", (error) => {
-    fs.rmSync(directory, { recursive: true, force: true })
+    PrivateDirectory.remove(directory)
     resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` })))
   })
   server.listen(address, () => {

@@ -65,7 +65,7 @@ describe("process lifecycle across real parents", () => {
       const gone = await waitUntil(() => !isRunning(pid), 20_000)
       if (!gone) process.kill(pid, "SIGKILL")
       expect(gone).toBe(true)
-    })
+    }, 90_000)
   }
 
   it("an entry script that is its own target module: the child's start fails, naming the main guard; guarded, it runs once", async () => {
@@ -87,7 +87,7 @@ describe("process lifecycle across real parents", () => {
         expect(message).toContain("import.meta.url === pathToFileURL(process.argv[1]).href")
       }
     }
-  })
+  }, 90_000)
 
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()
@@ -154,6 +154,56 @@ describe("process lifecycle across real parents", () => {
       child.close()
       here.close()
     }
+  })
+
+  describe("socket directories of a program that did not close its objects", () => {
+    const directoriesOf = (pid: number) =>
+      fs.readdirSync(os.tmpdir()).filter((name) => new RegExp(`^emp-[a-z]+-${pid}-`).test(name))
+    const kinds = (names: Array<string>) => [...new Set(names.map((name) => name.split("-")[1]))].sort()
+
+    it("are removed at a normal exit (an unclosed Listener's too)", async () => {
+      const { child: parent, line } = await firstLine([fixture("socket-dirs-parent.mjs"), "exit"])
+      const { pid } = JSON.parse(line) as { pid: number }
+      await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
+      expect(parent.exitCode).toBe(0)
+      expect(directoriesOf(pid)).toEqual([]) // at once: removed on the way out, not later
+    }, 90_000)
+
+    for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+      it(`are removed when the program is killed by ${signal}, which still ends it as the signal does`, async () => {
+        const { child: parent, line } = await firstLine([fixture("socket-dirs-parent.mjs")])
+        const { pid } = JSON.parse(line) as { pid: number }
+        expect(kinds(directoriesOf(pid))).toEqual(["listener", "resources"])
+        const exited = new Promise((resolve) => parent.on("exit", resolve))
+        parent.kill(signal)
+        await exited
+        expect(parent.signalCode).toBe(signal)
+        expect(await waitUntil(() => directoriesOf(pid).length === 0, 15_000)).toBe(true)
+      }, 90_000)
+    }
+
+    it("the next program's first directory sweeps those whose maker is gone, or whose pid now names a later process", async () => {
+      const tmp = os.tmpdir()
+      const gonePid = await new Promise<number>((resolve) => {
+        const short = spawn(process.execPath, ["-e", ""], { stdio: "ignore" })
+        short.on("exit", () => resolve(short.pid!))
+      })
+      const gone = path.join(tmp, `emp-listener-${gonePid}-sweep1`)
+      // This test's own process is alive: a directory older than it was made by an earlier holder of its pid.
+      const reused = path.join(tmp, `emp-resources-${process.pid}-sweep2`)
+      const current = path.join(tmp, `emp-resources-${process.pid}-sweep3`)
+      for (const directory of [gone, reused, current]) fs.mkdirSync(directory, { mode: 0o700 })
+      const dayAgo = new Date(Date.now() - 86_400_000)
+      fs.utimesSync(reused, dayAgo, dayAgo)
+      try {
+        const { child: parent } = await firstLine([fixture("socket-dirs-parent.mjs"), "exit"])
+        await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
+        expect(await waitUntil(() => !fs.existsSync(gone) && !fs.existsSync(reused), 15_000)).toBe(true)
+        expect(fs.existsSync(current)).toBe(true) // its maker may still be using it
+      } finally {
+        for (const directory of [gone, reused, current]) fs.rmSync(directory, { recursive: true, force: true })
+      }
+    }, 90_000)
   })
 
   it("TypeScript targets work when the parent runs under tsx", async () => {

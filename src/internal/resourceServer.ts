@@ -19,7 +19,6 @@
  * a client that goes away has all its calls interrupted.
  */
 import { randomBytes } from "node:crypto"
-import * as fs from "node:fs"
 import * as net from "node:net"
 import { availableParallelism } from "node:os"
 import * as path from "node:path"
@@ -91,7 +90,6 @@ export type Reply =
 const objects = new Map<string, Served>()
 /** The handshakes of clients of the family's server (see admission.ts: bounded, each with a time limit). */
 const familyAdmission = new Admission()
-let exitHooked = false
 let nextObject = 0
 let serving: {
   readonly address: string
@@ -125,7 +123,7 @@ export const unregister = (id: string): void => {
     server.close()
     // Calls the last object's end has just answered (a queue's waiting gets …) still get their replies.
     for (const socket of clients) (closeWhenAnswered.get(socket) ?? (() => socket.destroy()))()
-    fs.rmSync(directory, { recursive: true, force: true })
+    PrivateDirectory.remove(directory)
   }
 }
 
@@ -152,10 +150,6 @@ export const address = (): Address => {
   server.listen(where)
   server.unref()
   serving = { address: where, directory, server, clients }
-  if (!exitHooked) {
-    exitHooked = true
-    process.once("exit", () => serving !== undefined && fs.rmSync(serving.directory, { recursive: true, force: true }))
-  }
   return where
 }
 
