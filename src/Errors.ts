@@ -221,6 +221,14 @@ export class ValueError extends Schema.TaggedError<ValueError>()("ValueError", {
   message: Schema.String
 }) {}
 
+/**
+ * An argument of the wrong type, such as a string where a number belongs
+ * (Python's `TypeError`). The message names the argument and what it takes.
+ */
+export class TypeError extends Schema.TaggedError<TypeError>()("TypeError", {
+  message: Schema.String
+}) {}
+
 /** An index outside a shared Array (Python's `IndexError`). */
 export class IndexError extends Schema.TaggedError<IndexError>()("IndexError", {
   message: Schema.String

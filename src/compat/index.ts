@@ -32,6 +32,7 @@ export {
   Terminated,
   TimeLimitExceeded,
   TimeoutError,
+  TypeError,
   UnportableFunctionError,
   ValueError,
   WorkerLostError,

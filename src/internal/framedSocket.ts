@@ -75,7 +75,7 @@ export interface FramedSocket {
   readonly unsafeRecvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
   readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
-  /** Whether a receive would not wait now (starts reading). */
+  /** Whether a receive would not wait now (starts reading; reads what the kernel already holds). */
   readonly isReady: Effect.Effect<boolean>
   /** Waits until a receive would not wait. */
   readonly awaitReady: Effect.Effect<void>
@@ -95,6 +95,11 @@ export interface FramedSocket {
   readonly unsafeFlush: () => void
   /** Reads the socket itself, now, until it has nothing more (see unsafeSpin): whether a message arrived. */
   readonly unsafePoll: () => boolean
+  /**
+   * Whether a message over the limit (of the receive, or of the socket) was refused: the
+   * socket reads no more (nothing after it can be framed), and every receive fails; sending goes on.
+   */
+  readonly refusedMessage: boolean
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
@@ -195,17 +200,21 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
-    const readOnce = (): boolean => readSome() !== "stop"
+    const readOnce = (): boolean => {
+      const outcome = readSome()
+      return outcome !== "stop" && outcome !== "end"
+    }
     /**
      * One read: "full" (the scratch buffer filled: there may be more), "read"
-     * bytes, found "nothing" there yet, or must "stop" (may not read, or the stream ended).
+     * bytes, found "nothing" there yet, must "stop" (may not read), or found the "end"
+     * (of file, or an error; left for Node's next read to report).
      */
-    const readSome = (): "full" | "read" | "nothing" | "stop" => {
+    const readSome = (): "full" | "read" | "nothing" | "stop" | "end" => {
       const fd = descriptorOf(socket)
-      if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return "stop"
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
       const count = readNow(fd, scratch)
-      if (count === 0) return "stop"
+      if (count === 0) return "end"
       if (count === undefined) return "nothing"
       received(Buffer.from(scratch.subarray(0, count)))
       return count === scratch.length ? "full" : "read"
@@ -328,6 +337,25 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     openSockets().add(open)
 
     const ready = () => head < messages.length || ended !== undefined
+    /**
+     * Everything the kernel holds now, read (a frame larger than a read must not stay
+     * half-read): whether it had the end of the stream, which Node's next read reports.
+     */
+    const readAll = (): boolean => {
+      for (let reads = 0; reads < 64; reads++) {
+        const outcome = readSome()
+        if (outcome !== "full") return outcome === "end"
+      }
+      return false
+    }
+    /**
+     * Whether a receive would not wait, as Python's select answers it: from the kernel, not
+     * from what Node's reading, which starts only on a later turn of the event loop, took in.
+     */
+    const readyNow = (): boolean => {
+      startReading()
+      return ready() || readAll() || ready()
+    }
     const changed = Effect.async<void>((resume) => {
       const wake = () => {
         letGo()
@@ -340,10 +368,24 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         waiters = waiters.filter((waiter) => waiter !== wake)
       })
     })
-    const awaitReady: Effect.Effect<void> = Effect.suspend(() => {
-      startReading()
-      return ready() ? Effect.void : Effect.zipRight(changed, awaitReady)
-    })
+    const awaitReady: Effect.Effect<void> = Effect.suspend(() =>
+      readyNow() ? Effect.void : Effect.zipRight(changed, awaitReady)
+    )
+
+    // A message over a limit: CPython's receive stops there (its length was read, not its bytes), and
+    // the connection is unreadable from then on; so is this socket, which stops reading (the kernel
+    // then holds the peer back). Sending goes on, as on a CPython connection that stays writable.
+    let refused = false
+    const refuse = (error: OSError): OSError => {
+      refused = true
+      messages = []
+      head = 0
+      queuedBytes = 0
+      socket.off("data", received)
+      socket.pause()
+      end(error)
+      return error
+    }
 
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
       startReading()
@@ -351,9 +393,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         if (ended !== undefined) return Effect.fail(ended)
         if (decoder.oversized !== undefined) {
           // What comes next is over the limit: nothing this receive may take will arrive before it.
-          end(new OSError({ message: `a message of ${decoder.oversized} bytes exceeds the limit of ${decoder.maxLength}` }))
-          socket.destroy()
-          return Effect.fail(ended!)
+          return Effect.fail(refuse(new OSError({ message: `a message of ${decoder.oversized} bytes exceeds the limit of ${decoder.maxLength}` })))
         }
         if (spin()) return unsafeRecvBytes(maxLength)
         flush()
@@ -373,12 +413,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
         head = 0
       }
       if (next.length > maxLength) {
-        const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
-        messages = []
-        head = 0
-        end(error)
-        socket.destroy()
-        return Effect.fail(error)
+        return Effect.fail(refuse(new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })))
       }
       return Effect.succeed(next)
     }
@@ -387,7 +422,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     // once the kernel has it; a large frame, once the socket has written it out of the sender's buffer.
     // Only when more than SEND_BUFFER waits in the socket does a send wait for the peer to read.
     const unsafeSendBytes = (bytes: Uint8Array): Effect.Effect<void, OSError> => {
-      if (socket.destroyed || ended instanceof OSError) {
+      if (socket.destroyed) {
         return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
       }
       lastSend = performance.now()
@@ -418,10 +453,7 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       unsafeRecvBytes,
       poll: (timeout) =>
         Effect.map(Effect.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome),
-      isReady: Effect.sync(() => {
-        startReading()
-        return ready()
-      }),
+      isReady: Effect.sync(readyNow),
       awaitReady,
       unsafeDeliver: (onMessage, onEndOfStream) => {
         deliver = onMessage
@@ -438,9 +470,11 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
       unsafeFlush: () => flush(),
       unsafePoll: () => {
         const before = arrivals
-        // Everything there is, not one read: a frame larger than a read must not stay half-read.
-        for (let reads = 0; reads < 64 && readSome() === "full"; reads++);
+        readAll()
         return arrivals > before
+      },
+      get refusedMessage() {
+        return refused
       },
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength
