@@ -9,9 +9,10 @@
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
+import { descriptorOf, readNow, SPIN_MS, spinScratch, writeNow } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
+import { SpinPolicy } from "./spinPolicy.js"
 
 /**
  * This process's open connections, for the child bootstrap to flush before
@@ -188,15 +189,20 @@ export const make = (socket: Socket, options?: { readonly maxMessageLength?: num
     // waits for a reply). What it reads goes where a 'data' event's bytes go; end of file and
     // errors are left for Node's next read to report. Whether a message arrived.
     let lastSend = -Infinity
+    const spinPolicy = new SpinPolicy()
     const spin = (): boolean => {
       const start = performance.now()
-      if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS || !spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
       do {
         if (!readOnce()) return false
-        if (arrivals > before) return true
+        if (arrivals > before) {
+          spinPolicy.ended(true)
+          return true
+        }
       } while (performance.now() - start < SPIN_MS)
+      spinPolicy.ended(false)
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
