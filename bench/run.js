@@ -14,6 +14,7 @@
  *   codec_small_object_roundtrip_ops_per_s     higher is better
  *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
  *   pipe_pingpong_rtt_us                       lower is better
+ *   pipe_pingpong_busy_rtt_us                  lower is better (the same while a third process keeps one core busy)
  *   pipe_bytes_1k_msgs_per_s                   higher is better
  *   pipe_objects_msgs_per_s                    higher is better
  *   lock_acquire_release_us                    lower is better (owner-local and from another process)
@@ -249,6 +250,21 @@ const oursStream = (kind) => async (n) =>
   })
 
 const pythonPingPong = async (n) => (await python.request({ cmd: "pipe_pingpong", n, warmup_ms: config.pingWarmupMs })).us
+
+// A third process that keeps one core busy (a plain busy loop, as another program computing would),
+// started by the first contender that runs and stopped by the metric's teardown.
+let hog
+const withBusyCore = (run) => async (n) => {
+  hog ??= spawn(process.execPath, ["-e", "for (;;);"], { stdio: "ignore" })
+  return run(n)
+}
+const stopBusyCore = async () => {
+  if (hog === undefined) return
+  const exited = new Promise((resolve) => hog.once("exit", resolve))
+  hog.kill("SIGKILL")
+  await exited
+  hog = undefined
+}
 const pythonStream = (kind) => async (n) =>
   (await python.request({ cmd: "pipe_stream", kind, n, warmup_ms: config.streamWarmupMs })).msgs_per_s
 
@@ -672,6 +688,20 @@ const metrics = [
       { key: "ours", label: "ours (compat Pipe, sendBytes/recvBytes)", run: oursPingPong },
       { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: pythonPingPong, python: true }
     ]
+  },
+  {
+    name: "pipe_pingpong_busy_rtt_us",
+    better: "lower",
+    how: `as pipe_pingpong_rtt_us, while a third process busy-loops (one core's worth of work) for the whole metric`,
+    rounds: config.pipeRounds,
+    warmup: 100,
+    work: config.pingN,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Pipe, sendBytes/recvBytes)", run: withBusyCore(oursPingPong) },
+      { key: "python", label: "python (multiprocessing.Pipe, spawn, send_bytes/recv_bytes)", run: withBusyCore(pythonPingPong), python: true }
+    ],
+    teardown: stopBusyCore
   },
   streamMetric("pipe_bytes_1k_msgs_per_s", "bytes", "1 KiB messages", "sendBytes/recvBytes", "send_bytes/recv_bytes"),
   streamMetric("pipe_objects_msgs_per_s", "objects", "5-field objects", "send/recv, default serializer", "send/recv = pickle"),

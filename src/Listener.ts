@@ -13,6 +13,7 @@ import type { AuthenticationError, EOFError } from "./Errors.js"
 import { OSError, ValueError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
 import { ConnectionImpl } from "./internal/connection.js"
+import * as Errors from "./Errors.js"
 import * as FramedSocket from "./internal/framedSocket.js"
 import { Admission } from "./internal/admission.js"
 import { authenticateClient, authenticateListener, authkeyProblem } from "./internal/handshake.js"
@@ -88,6 +89,15 @@ const checkArguments = (address: unknown, options: Options<any, any> | undefined
 
 const osError = (error: NodeJS.ErrnoException, what: string) =>
   new OSError({ message: `${what}: ${error.message}`, ...(error.code === undefined ? {} : { code: error.code }) })
+
+/** A limit that is no length (negative, NaN, a string) would refuse every message, or none, silently. */
+const checkMaxMessageLength = (limit: unknown): Effect.Effect<void, Errors.ValueError | Errors.TypeError> => {
+  if (limit === undefined || (Number.isInteger(limit) && (limit as number) >= 0)) return Effect.void
+  const message = `maxMessageLength must be a whole number of bytes, 0 or more (omit it for no limit), not ${
+    typeof limit === "number" ? limit : typeof limit
+  }`
+  return Effect.fail(typeof limit === "number" ? new Errors.ValueError({ message }) : new Errors.TypeError({ message }))
+}
 
 /**
  * Authenticates (when there is a key), then gives the connection the caller's message limit.
@@ -239,7 +249,7 @@ export type Listener<A = unknown, E = never> = ListenerImpl<A, E>
 export const make = <A = unknown, E = never>(
   address?: Address,
   options?: ListenerOptions<A, E>
-): Effect.Effect<Listener<A, E>, OSError | ValueError, Scope.Scope> =>
+): Effect.Effect<Listener<A, E>, OSError | Errors.ValueError | Errors.TypeError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       yield* checkArguments(address, options)
@@ -249,6 +259,7 @@ export const make = <A = unknown, E = never>(
       const where: Address = address ??
         (ownDirectory !== undefined ? path.join(ownDirectory, "listener.sock") : { host: "127.0.0.1", port: 0 })
       yield* checkFamily(where, options?.family)
+      yield* checkMaxMessageLength(options?.maxMessageLength)
       const server = net.createServer({ pauseOnConnect: false })
       yield* Effect.async<void, OSError>((resume) => {
         server.once("error", (error: NodeJS.ErrnoException) => {
@@ -270,11 +281,12 @@ export const make = <A = unknown, E = never>(
 export const client = <A = unknown, E = never>(
   address: Address,
   options?: Options<A, E>
-): Effect.Effect<Connection<A, E>, OpenError | ValueError, Scope.Scope> =>
+): Effect.Effect<Connection<A, E>, OpenError | Errors.ValueError | Errors.TypeError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       yield* checkArguments(address, options)
       yield* checkFamily(address, options?.family)
+      yield* checkMaxMessageLength(options?.maxMessageLength)
       const socket = yield* Effect.async<net.Socket, OSError>((resume) => {
         const socket = typeof address === "string" ? net.connect({ path: address }) : net.connect(address.port, address.host)
         socket.once("connect", () => resume(Effect.succeed(socket)))

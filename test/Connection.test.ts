@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, FastCheck, Fiber, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, FastCheck, Fiber, Stream } from "effect"
 import { Connection, Listener, NodeMultiprocessing, Pipe, Process } from "effect-multiprocessing"
 
 describe("wait", () => {
@@ -27,6 +27,25 @@ describe("wait", () => {
       expect(yield* Connection.wait([p.sentinel], 0)).toEqual([])
       expect(yield* Connection.wait([p.sentinel, b1], "10 seconds")).toEqual([p.sentinel])
       expect(p.exitCode).toBe(0)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("an exited sentinel and connections with data are all ready at once, as Python's wait returns each of them", () =>
+    Effect.gen(function*() {
+      const [here, there] = yield* Pipe.make()
+      const [reader, writer] = yield* Pipe.make({ duplex: false })
+      const p = yield* Process.start({ target: (conn: { send(v: unknown): unknown }) => conn.send("last words"), args: [there] })
+      yield* there.close
+      yield* p.join()
+      // Neither end has been read from yet: their bytes are still in the kernel, where Python's select looks.
+      yield* writer.send("local")
+      expect(yield* Connection.wait([p.sentinel, here, reader], "10 seconds")).toEqual([p.sentinel, here, reader])
+      expect([yield* here.recv, yield* reader.recv]).toEqual(["last words", "local"])
+      // poll(0) asks the kernel too: a message just sent is there.
+      yield* writer.send("next")
+      expect(yield* reader.poll(0)).toBe(true)
+      yield* writer.close
+      expect(yield* reader.recv).toBe("next")
+      expect(yield* reader.poll()).toBe(true) // end of file: a receive would not wait
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 
@@ -137,4 +156,123 @@ describe("message sequences across processes", () => {
       }).pipe(Effect.provide(NodeMultiprocessing.layer)),
     { fastCheck: { numRuns: 6 } }
   )
+})
+
+describe("polling", () => {
+  it.scopedLive("poll(Duration.infinity) waits without limit, as Python's poll(None); a NaN or non-duration timeout is a typed error", () =>
+    Effect.gen(function*() {
+      const [here, there] = yield* Pipe.make()
+      yield* Process.start({
+        target: async (conn: { send(v: unknown): unknown }) => {
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          const { Effect } = await import("effect")
+          return Effect.zipRight(conn.send("late") as Effect.Effect<void>, Effect.never.pipe(Effect.timeout("5 seconds"), Effect.ignore))
+        },
+        args: [there]
+      })
+      yield* there.close
+      expect(yield* here.poll(Duration.infinity)).toBe(true)
+      expect(yield* here.recv).toBe("late")
+      expect(yield* here.poll(Number.NaN).pipe(Effect.flip)).toMatchObject({ _tag: "ValueError", message: expect.stringContaining("NaN") })
+      expect(yield* here.poll("soon" as never).pipe(Effect.flip)).toMatchObject({ _tag: "TypeError" })
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
+describe("a message over the receive's limit (CPython's bad message length)", () => {
+  it.scopedLive("a duplex end becomes write-only: readable is false, receives fail, sends still reach the peer", () =>
+    Effect.gen(function*() {
+      const [here, there] = yield* Pipe.make()
+      const p = yield* Process.start({
+        target: async (conn: { sendBytes(b: Uint8Array): unknown; recv: unknown }) => {
+          const { Effect } = await import("effect")
+          return Effect.zipRight(conn.sendBytes(new Uint8Array(10)) as Effect.Effect<void>, conn.recv as Effect.Effect<unknown>)
+        },
+        args: [there]
+      })
+      yield* there.close
+      expect(yield* here.recvBytes(5).pipe(Effect.flip)).toMatchObject({ _tag: "OSError", message: expect.stringContaining("bad message length") })
+      expect([here.readable, here.writable, here.closed]).toEqual([false, true, false])
+      expect(yield* here.recvBytes().pipe(Effect.flip)).toMatchObject({ _tag: "OSError", message: "connection is write-only" })
+      expect(yield* here.poll(0).pipe(Effect.flip)).toMatchObject({ _tag: "OSError", message: "connection is write-only" })
+      yield* here.send("still heard")
+      expect(yield* p.result).toBe("still heard")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a read-only end is closed, as CPython closes it", () =>
+    Effect.gen(function*() {
+      const [reader, writer] = yield* Pipe.make({ duplex: false })
+      yield* writer.sendBytes(new Uint8Array(10))
+      expect(yield* reader.recvBytes(5).pipe(Effect.flip)).toMatchObject({ _tag: "OSError", message: expect.stringContaining("bad message length") })
+      expect([reader.readable, reader.closed]).toEqual([false, true])
+      expect(yield* reader.recvBytes().pipe(Effect.flip)).toMatchObject({ _tag: "OSError", message: "handle is closed" })
+    }))
+})
+
+describe("bytes-like arguments", () => {
+  it.scopedLive("sendBytes of a string fails with TypeError saying what to give; nothing is sent", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Pipe.make()
+      const failure = yield* a.sendBytes("text" as never).pipe(Effect.flip)
+      expect(failure).toMatchObject({ _tag: "TypeError", message: expect.stringContaining("not string") })
+      expect(yield* a.sendBytes(Buffer.from("x"), 0.5 as never).pipe(Effect.flip)).toMatchObject({ _tag: "TypeError" })
+      expect(yield* a.recvBytesInto([0, 0] as never).pipe(Effect.flip)).toMatchObject({ _tag: "TypeError" })
+      yield* a.sendBytes(Buffer.from("after"))
+      expect(Buffer.from(yield* b.recvBytes()).toString()).toBe("after")
+    }))
+
+  it.scopedLive.prop(
+    "any ArrayBufferView is sent from and received into at byte offsets, whatever its element size, as Python's memoryview cast to bytes",
+    [
+      FastCheck.uint8Array({ minLength: 0, maxLength: 64 }),
+      FastCheck.constantFrom("Uint8Array", "Uint16Array", "Float64Array", "DataView", "ArrayBuffer"),
+      FastCheck.nat(16),
+      FastCheck.nat(16)
+    ],
+    ([message, kind, lead, extra]) =>
+      Effect.gen(function*() {
+        const [a, b] = yield* Pipe.make()
+        // A view that starts `lead` bytes into its ArrayBuffer and ends `extra` bytes before its end (8-byte aligned for every element size).
+        const view = (bytes: number) => {
+          const start = 8 * Math.ceil(lead / 8)
+          const length = 8 * Math.ceil(bytes / 8)
+          const memory = new ArrayBuffer(start + length + 8 * Math.ceil(extra / 8))
+          switch (kind) {
+            case "Uint8Array": return new Uint8Array(memory, start, length)
+            case "Uint16Array": return new Uint16Array(memory, start, length / 2)
+            case "Float64Array": return new Float64Array(memory, start, length / 8)
+            case "DataView": return new DataView(memory, start, length)
+            default: return memory.slice(start, start + length)
+          }
+        }
+        const bytesOf = (v: ArrayBufferView | ArrayBuffer) =>
+          ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(v)
+        // Sent from `offset` bytes into a view holding the message there.
+        const source = view(message.length + lead)
+        bytesOf(source).set(message, lead)
+        yield* a.sendBytes(source, lead, message.length)
+        const target = view(message.length + extra)
+        expect(yield* b.recvBytesInto(target, extra)).toBe(message.length)
+        expect([...bytesOf(target).subarray(extra, extra + message.length)]).toEqual([...message])
+        // One that does not fit is consumed and carried by BufferTooShort.
+        yield* a.sendBytes(source, lead, message.length)
+        const received = yield* Effect.either(b.recvBytesInto(view(0)))
+        if (message.length === 0) expect(received).toEqual(Either.right(0))
+        else expect(Either.isLeft(received) && received.left._tag === "BufferTooShort" && [...received.left.data]).toEqual([...message])
+      }),
+    { fastCheck: { numRuns: 40 } }
+  )
+})
+
+describe("Listener and Client options", () => {
+  it.scopedLive("a maxMessageLength that is no length is a typed error naming it, at the call", () =>
+    Effect.gen(function*() {
+      for (const bad of [-1, Number.NaN, 1.5]) {
+        expect(yield* Listener.make(undefined, { maxMessageLength: bad }).pipe(Effect.flip))
+          .toMatchObject({ _tag: "ValueError", message: expect.stringContaining("maxMessageLength") })
+      }
+      expect(yield* Listener.make(undefined, { maxMessageLength: "100" as never }).pipe(Effect.flip)).toMatchObject({ _tag: "TypeError" })
+      const listener = yield* Listener.make()
+      expect(yield* Listener.client(listener.address, { maxMessageLength: -1 }).pipe(Effect.flip))
+        .toMatchObject({ _tag: "ValueError", message: expect.stringContaining("maxMessageLength") })
+    }))
 })

@@ -11,7 +11,8 @@
  * console.log(await conn.recv())
  * ```
  */
-import { type Effect, Exit, Scope } from "effect"
+import { Duration, type Effect, Exit, Scope } from "effect"
+import * as Errors from "../Errors.js"
 import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
 import type { Family } from "../Listener.js"
@@ -83,18 +84,25 @@ export class Connection<A = unknown> implements Waitable {
   recv(): Promise<A> {
     return runPromise(this.#connection.unsafeRecv())
   }
-  sendBytes(buffer: Uint8Array, offset?: number, size?: number): Promise<void> {
+  /** Any ArrayBufferView or ArrayBuffer; `offset` and `size` count bytes, as in Python. */
+  sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Promise<void> {
     return runPromise(this.#connection.unsafeSendBytes(buffer, offset, size))
   }
   recvBytes(maxLength?: number): Promise<Uint8Array> {
     return runPromise(this.#connection.unsafeRecvBytes(maxLength))
   }
-  recvBytesInto(buffer: Uint8Array, offset?: number): Promise<number> {
+  /** Into any ArrayBufferView or ArrayBuffer, at `offset` bytes; gives the message's length in bytes. */
+  recvBytesInto(buffer: ArrayBufferView | ArrayBufferLike, offset?: number): Promise<number> {
     return runPromise(this.#connection.unsafeRecvBytesInto(buffer, offset))
   }
-  /** Whether data is waiting, waiting up to `timeout` seconds (none: answer at once). */
+  /** Whether data is waiting, waiting up to `timeout` seconds: none answers at once, null waits without limit (Python's `poll(None)`). */
   poll(timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#connection.poll(seconds(timeout ?? 0)))
+    if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
+      return Promise.reject(new Errors.TypeError({ message: `poll's timeout must be a number of seconds or null, not ${typeof timeout}` }))
+    }
+    // NaN goes through as it is, for the Effect face's ValueError (seconds() would make it zero).
+    const limit = timeout === null ? Duration.infinity : Number.isNaN(timeout) ? Number.NaN : seconds(timeout ?? 0)!
+    return runPromise(this.#connection.poll(limit))
   }
   close(): void {
     runSync(this.#scope === undefined ? this.#connection.close : Scope.close(this.#scope, Exit.void))

@@ -3,8 +3,8 @@
  * checks (closed handle, read-only or write-only end, offsets and sizes), with
  * objects going through a Serializer.
  */
-import { Duration, Effect, Either } from "effect"
-import { BufferTooShort, OSError, SerializationError, ValueError } from "../Errors.js"
+import { Duration, Effect, Either, Exit, Option } from "effect"
+import { BufferTooShort, OSError, SerializationError, TypeError, ValueError } from "../Errors.js"
 import * as Serializer from "../Serializer.js"
 import * as Eager from "./eager.js"
 import { CONNECTION_ADVICE, markNotData } from "./notData.js"
@@ -16,6 +16,30 @@ export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessin
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
+
+/**
+ * The bytes of a bytes-like argument, as Python's `memoryview(buf).cast("B")`:
+ * any ArrayBufferView (offsets and sizes count bytes, whatever its element size)
+ * or an ArrayBuffer; undefined for anything else.
+ */
+const bytesOf = (buffer: unknown): Uint8Array | undefined =>
+  ArrayBuffer.isView(buffer)
+    ? buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    : buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer
+    ? new Uint8Array(buffer)
+    : undefined
+
+const kindOf = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? (value.constructor?.name ?? "an object") : typeof value
+
+const notBytes = (method: string, buffer: unknown, advice: string) =>
+  new TypeError({ message: `${method} takes a bytes-like object (a Uint8Array, Buffer or other ArrayBufferView), not ${kindOf(buffer)}: ${advice}` })
+
+/** An offset or size given by the caller: an integer when given (Python's slice indices must be). */
+const notAnIndex = (name: string, value: unknown): TypeError | undefined =>
+  value === undefined || Number.isInteger(value)
+    ? undefined
+    : new TypeError({ message: `${name} must be an integer number of bytes, not ${typeof value === "number" ? value : kindOf(value)}` })
 
 /** A newcomer's likely mistake, named: the authkey was given to one end only. */
 const explainUndecodable = <E>(bytes: Uint8Array, error: SerializationError | E): SerializationError | E =>
@@ -36,7 +60,7 @@ export class ConnectionImpl<A, E> implements Waitable {
   constructor(
     private readonly socket: FramedSocket,
     private readonly serializer: Serializer.Serializer<A, E>,
-    readonly readable: boolean,
+    private readonly canRead: boolean,
     readonly writable: boolean
   ) {
     // As in Python, an idle connection does not keep a program running; a receive or send waiting does.
@@ -45,6 +69,11 @@ export class ConnectionImpl<A, E> implements Waitable {
 
   get closed(): boolean {
     return this.isClosed
+  }
+
+  /** False for a write-only end, and from a message over the receive's limit on (as CPython's `_bad_message_length`). */
+  get readable(): boolean {
+    return this.canRead && !this.socket.refusedMessage
   }
 
   /** One more wait holding the process alive (see FramedSocket), until `unsafeLetGo`. */
@@ -76,29 +105,49 @@ export class ConnectionImpl<A, E> implements Waitable {
   // already done (see FramedSocket), `x` is the same suspended until run.
 
   /** Sends `buffer[offset, offset + size)` as one message. */
-  sendBytes(buffer: Uint8Array, offset?: number, size?: number): Effect.Effect<void, OSError | ValueError> {
+  sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
     return Effect.suspend(() => this.unsafeSendBytes(buffer, offset, size))
   }
-  unsafeSendBytes(buffer: Uint8Array, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError> {
+  unsafeSendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
     const unusable = this.check("write")
     if (unusable) return Effect.fail(unusable)
-    const length = buffer.byteLength
+    const bytes = bytesOf(buffer)
+    if (bytes === undefined) return Effect.fail(notBytes("sendBytes", buffer, "encode text first (Buffer.from(text)), or use send for objects"))
+    const badIndex = notAnIndex("offset", offset) ?? notAnIndex("size", size)
+    if (badIndex) return Effect.fail(badIndex)
+    const length = bytes.byteLength
     if (offset < 0) return Effect.fail(new ValueError({ message: "offset is negative" }))
     if (length < offset) return Effect.fail(new ValueError({ message: "buffer length < offset" }))
     const count = size ?? length - offset
     if (count < 0) return Effect.fail(new ValueError({ message: "size is negative" }))
     if (offset + count > length) return Effect.fail(new ValueError({ message: "buffer length < offset + size" }))
-    return this.socket.unsafeSendBytes(offset === 0 && count === length ? buffer : buffer.subarray(offset, offset + count))
+    return this.socket.unsafeSendBytes(offset === 0 && count === length ? bytes : bytes.subarray(offset, offset + count))
   }
 
-  /** The next message; one longer than `maxLength` fails and leaves the connection unreadable, as in CPython. */
+  /**
+   * The next message; one longer than `maxLength` fails and leaves the connection
+   * unreadable (write-only), or closes it if it was read-only, as in CPython.
+   */
   recvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
     return Effect.suspend(() => this.unsafeRecvBytes(maxLength))
   }
   unsafeRecvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
-    if (maxLength !== undefined && maxLength < 0) return Effect.fail(new ValueError({ message: "negative maxlength" }))
+    if (maxLength !== undefined && !(maxLength >= 0)) {
+      return Effect.fail(new ValueError({ message: `${Number.isNaN(maxLength) ? "NaN" : "negative"} maxlength` }))
+    }
     const unusable = this.check("read")
-    return unusable ? Effect.fail(unusable) : this.socket.unsafeRecvBytes(maxLength ?? UNLIMITED)
+    if (unusable) return Effect.fail(unusable)
+    const received = this.socket.unsafeRecvBytes(maxLength ?? UNLIMITED)
+    return Exit.isExit(received) ? this.afterReceive(received) : Effect.onExit(received, (exit) => Effect.sync(() => this.afterReceive(exit)))
+  }
+
+  /** A read-only end that refused a message is closed, as CPython's: nothing more can be done with it. */
+  private afterReceive<X>(exit: X): X {
+    if (this.socket.refusedMessage && !this.writable && !this.isClosed) {
+      this.isClosed = true
+      Effect.runSync(this.socket.close)
+    }
+    return exit
   }
 
   /**
@@ -106,17 +155,27 @@ export class ConnectionImpl<A, E> implements Waitable {
    * message that does not fit is consumed and fails with `BufferTooShort`
    * carrying all of it.
    */
-  recvBytesInto(buffer: Uint8Array, offset?: number): Effect.Effect<number, ReceiveError | ValueError | BufferTooShort> {
+  recvBytesInto(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset?: number
+  ): Effect.Effect<number, ReceiveError | ValueError | TypeError | BufferTooShort> {
     return Effect.suspend(() => this.unsafeRecvBytesInto(buffer, offset))
   }
-  unsafeRecvBytesInto(buffer: Uint8Array, offset = 0): Effect.Effect<number, ReceiveError | ValueError | BufferTooShort> {
+  unsafeRecvBytesInto(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset = 0
+  ): Effect.Effect<number, ReceiveError | ValueError | TypeError | BufferTooShort> {
     const unusable = this.check("read")
     if (unusable) return Effect.fail(unusable)
+    const bytes = bytesOf(buffer)
+    if (bytes === undefined) return Effect.fail(notBytes("recvBytesInto", buffer, "give a buffer to write into, such as Buffer.alloc(size)"))
+    const badIndex = notAnIndex("offset", offset)
+    if (badIndex) return Effect.fail(badIndex)
     if (offset < 0) return Effect.fail(new ValueError({ message: "negative offset" }))
-    if (offset > buffer.byteLength) return Effect.fail(new ValueError({ message: "offset too large" }))
+    if (offset > bytes.byteLength) return Effect.fail(new ValueError({ message: "offset too large" }))
     return Eager.flatMap(this.socket.unsafeRecvBytes(UNLIMITED), (message) => {
-      if (message.byteLength > buffer.byteLength - offset) return Effect.fail(new BufferTooShort({ data: message }))
-      buffer.set(message, offset)
+      if (message.byteLength > bytes.byteLength - offset) return Effect.fail(new BufferTooShort({ data: message }))
+      bytes.set(message, offset)
       return Effect.succeed(message.byteLength)
     })
   }
@@ -168,11 +227,21 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.socket.unsafePoll()
   }
 
-  /** Whether a receive would not wait, waiting up to `timeout` (no timeout: answer at once). */
-  poll(timeout: Duration.DurationInput = Duration.zero) {
-    return Effect.suspend(() => {
+  /**
+   * Whether a receive would not wait, waiting up to `timeout`: none (or zero)
+   * answers at once, `Duration.infinity` waits without limit (Python's `poll(None)`).
+   */
+  poll(timeout: Duration.DurationInput = Duration.zero): Effect.Effect<boolean, OSError | ValueError | TypeError> {
+    return Effect.suspend((): Effect.Effect<boolean, OSError | ValueError | TypeError> => {
+      // Duration.decode would make NaN zero: a computed timeout gone wrong is the caller's to know.
+      const duration = Duration.decodeUnknown(timeout)
+      if (Option.isNone(duration) || (typeof timeout === "number" && Number.isNaN(timeout))) {
+        const what = typeof timeout === "number" ? "NaN" : `not a duration (${kindOf(timeout)})`
+        const error = { message: `poll's timeout is ${what}: give a duration (zero answers at once, Duration.infinity waits without limit)` }
+        return Effect.fail(typeof timeout === "number" ? new ValueError(error) : new TypeError(error))
+      }
       const unusable = this.check("read")
-      return unusable ? Effect.fail(unusable) : this.socket.poll(timeout)
+      return unusable ? Effect.fail(unusable) : this.socket.poll(duration.value)
     })
   }
 

@@ -3,19 +3,19 @@
  * a send when the reply is expected: a reply usually comes within tens of
  * microseconds, and sleeping in the event loop costs about that again in
  * wake-up latency. Used by connections, the resource server, the pool and its
- * workers. Not with one CPU, where spinning keeps the peer from running.
+ * workers, each as its SpinPolicy allows: not with one CPU, nor while spins go
+ * unanswered (the peer cannot run while we spin: the cores are busy).
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */
 import { readSync, writeSync } from "node:fs"
 import type { Socket } from "node:net"
-import { availableParallelism } from "node:os"
+import { SpinPolicy, SPINNING } from "./spinPolicy.js"
+
+export { SPINNING }
 
 /** How long a spin reads before it gives up and lets the event loop wait. */
 export const SPIN_MS = 0.05
-
-/** Whether spinning can help: another CPU runs the peer meanwhile. */
-export const SPINNING = availableParallelism() > 1
 
 let scratch: Buffer | undefined
 
@@ -86,28 +86,14 @@ export const spinRead = (socket: Socket, received: (chunk: Buffer) => void): boo
   return false
 }
 
-/**
- * `spinRead` that gives up for a while when it keeps missing. Two processes
- * that land on one CPU cannot help each other by spinning: the peer runs only
- * once the spinner sleeps, so every spin is lost time. After a few misses in a
- * row, the next reads wait in the event loop at once, then spinning is tried again.
- */
+/** `spinRead` when its SpinPolicy allows: it stops spinning while spins go unanswered (see SpinPolicy). */
 export class Spinner {
-  private misses = 0
-  private skip = 0
+  private readonly policy = new SpinPolicy()
 
   read(socket: Socket, received: (chunk: Buffer) => void): boolean {
-    if (this.skip > 0) {
-      this.skip--
-      return false
-    }
+    if (!this.policy.shouldSpin()) return false
     const hit = spinRead(socket, received)
-    if (hit) {
-      this.misses = 0
-    } else if (++this.misses >= 3) {
-      this.misses = 0
-      this.skip = 64
-    }
+    this.policy.ended(hit)
     return hit
   }
 }

@@ -14,10 +14,11 @@
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, SPINNING, spinScratch, writeNow } from "./directRead.js"
+import { descriptorOf, readNow, SPIN_MS, spinScratch, writeNow } from "./directRead.js"
 import { FrameDecoder, header } from "./framing.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "./protocol.js"
 import * as WallClock from "./wallClock.js"
+import { SpinPolicy } from "./spinPolicy.js"
 
 /**
  * This process's open connections, for the child bootstrap to flush before
@@ -81,7 +82,7 @@ export interface FramedSocket {
   readonly unsafeRecvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   /** Whether a receive would not wait (a message is queued, or the stream has ended), waiting up to `timeout`. */
   readonly poll: (timeout: Duration.DurationInput) => Effect.Effect<boolean>
-  /** Whether a receive would not wait now (starts reading). */
+  /** Whether a receive would not wait now (starts reading; reads what the kernel already holds). */
   readonly isReady: Effect.Effect<boolean>
   /** Waits until a receive would not wait. */
   readonly awaitReady: Effect.Effect<void>
@@ -101,6 +102,11 @@ export interface FramedSocket {
   readonly unsafeFlush: () => void
   /** Reads the socket itself, now, until it has nothing more (see unsafeSpin): whether a message arrived. */
   readonly unsafePoll: () => boolean
+  /**
+   * Whether a message over the limit (of the receive, or of the socket) was refused: the
+   * socket reads no more (nothing after it can be framed), and every receive fails; sending goes on.
+   */
+  readonly refusedMessage: boolean
   /** Changes the largest message accepted from now on (256 bytes during the handshake, as CPython). */
   readonly limit: (maxMessageLength: number) => void
   readonly close: Effect.Effect<void>
@@ -218,9 +224,10 @@ export const make = (
     // waits for a reply). What it reads goes where a 'data' event's bytes go; end of file and
     // errors are left for Node's next read to report. Whether a message arrived.
     let lastSend = -Infinity
+    const spinPolicy = new SpinPolicy()
     const spin = (): boolean => {
       const start = performance.now()
-      if (!SPINNING || lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS || !spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
       do {
@@ -230,22 +237,30 @@ export const make = (
           continue
         }
         if (!readOnce()) return false
-        if (arrivals > before) return true
+        if (arrivals > before) {
+          spinPolicy.ended(true)
+          return true
+        }
       } while (performance.now() - start < SPIN_MS)
+      spinPolicy.ended(false)
       return false
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
-    const readOnce = (): boolean => readSome() !== "stop"
+    const readOnce = (): boolean => {
+      const outcome = readSome()
+      return outcome !== "stop" && outcome !== "end"
+    }
     /**
      * One read: "full" (the scratch buffer filled: there may be more), "read"
-     * bytes, found "nothing" there yet, or must "stop" (may not read, or the stream ended).
+     * bytes, found "nothing" there yet, must "stop" (may not read), or found the "end"
+     * (of file, or an error; left for Node's next read to report).
      */
-    const readSome = (): "full" | "read" | "nothing" | "stop" => {
+    const readSome = (): "full" | "read" | "nothing" | "stop" | "end" => {
       const fd = descriptorOf(socket)
-      if (fd === undefined || socket.readableLength > 0 || ended !== undefined) return "stop"
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
       const count = readNow(fd, scratch)
-      if (count === 0) return "stop"
+      if (count === 0) return "end"
       if (count === undefined) return "nothing"
       received(Buffer.from(scratch.subarray(0, count)))
       return count === scratch.length ? "full" : "read"
@@ -480,6 +495,27 @@ export const make = (
     const open: OpenSocket = { socket, flush }
     openSockets().add(open)
 
+    /**
+     * Everything the kernel holds now, read (a frame larger than a read must not stay
+     * half-read): whether it had the end of the stream, which Node's next read reports.
+     */
+    const readAll = (): boolean => {
+      for (let reads = 0; reads < 64; reads++) {
+        const outcome = readSome()
+        if (outcome !== "full") return outcome === "end"
+      }
+      return false
+    }
+    /**
+     * Whether a receive would not wait, as Python's select answers it: from the kernel, not
+     * from what Node's reading, which starts only on a later turn of the event loop, took in.
+     */
+    const readyNow = (): boolean => {
+      // Shared: nothing is read to answer (the bytes stay in the kernel for whoever receives them).
+      if (shared) return ready()
+      startReading()
+      return ready() || readAll() || ready()
+    }
     /** A receive would not wait: a message is queued or the stream has ended. */
     const settled = () => head < messages.length || ended !== undefined
     /** Shared: or the descriptor was readable when last watched (another holder may have read it since). */
@@ -533,9 +569,23 @@ export const make = (
         readableSeen = false
         return changed
       }
-      startReading()
-      return ready() ? Effect.void : Effect.zipRight(changed, awaitReady)
+      return readyNow() ? Effect.void : Effect.zipRight(changed, awaitReady)
     })
+
+    // A message over a limit: CPython's receive stops there (its length was read, not its bytes), and
+    // the connection is unreadable from then on; so is this socket, which stops reading (the kernel
+    // then holds the peer back). Sending goes on, as on a CPython connection that stays writable.
+    let refused = false
+    const refuse = (error: OSError): OSError => {
+      refused = true
+      messages = []
+      head = 0
+      queuedBytes = 0
+      socket.off("data", received)
+      socket.pause()
+      end(error)
+      return error
+    }
 
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
       if (shared) {
@@ -552,9 +602,7 @@ export const make = (
         if (ended !== undefined) return Effect.fail(ended)
         if (decoder.oversized !== undefined) {
           // What comes next is over the limit: nothing this receive may take will arrive before it.
-          end(new OSError({ message: `a message of ${decoder.oversized} bytes exceeds the limit of ${decoder.maxLength}` }))
-          socket.destroy()
-          return Effect.fail(ended!)
+          return Effect.fail(refuse(new OSError({ message: `a message of ${decoder.oversized} bytes exceeds the limit of ${decoder.maxLength}` })))
         }
         if (spin() || ended !== undefined) return unsafeRecvBytes(maxLength)
         flush()
@@ -574,12 +622,7 @@ export const make = (
         head = 0
       }
       if (next.length > maxLength) {
-        const error = new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })
-        messages = []
-        head = 0
-        end(error)
-        socket.destroy()
-        return Effect.fail(error)
+        return Effect.fail(refuse(new OSError({ message: `bad message length: ${next.length} > ${maxLength}` })))
       }
       return Effect.succeed(next)
     }
@@ -588,7 +631,7 @@ export const make = (
     // once the kernel has it; a large frame, once the socket has written it out of the sender's buffer.
     // Only when more than SEND_BUFFER waits in the socket does a send wait for the peer to read.
     const unsafeSendBytes = (bytes: Uint8Array): Effect.Effect<void, OSError> => {
-      if (socket.destroyed || ended instanceof OSError) {
+      if (socket.destroyed) {
         return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
       }
       lastSend = performance.now()
@@ -624,10 +667,9 @@ export const make = (
             : Effect.map(WallClock.timeoutOption(awaitReady, Duration.decode(timeout)), Option.isSome)
         ),
       isReady: Effect.sync(() => {
-        startReading()
         // Shared: the answer is what the last watch saw; a watch starts, to be seen by the next ask.
         if (shared && !ready()) watch()
-        return ready()
+        return readyNow()
       }),
       awaitReady,
       unsafeDeliver: (onMessage, onEndOfStream) => {
@@ -645,9 +687,11 @@ export const make = (
       unsafeFlush: () => flush(),
       unsafePoll: () => {
         const before = arrivals
-        // Everything there is, not one read: a frame larger than a read must not stay half-read.
-        for (let reads = 0; reads < 64 && readSome() === "full"; reads++);
+        readAll()
         return arrivals > before
+      },
+      get refusedMessage() {
+        return refused
       },
       limit: (maxMessageLength) => {
         decoder.maxLength = maxMessageLength

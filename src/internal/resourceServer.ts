@@ -26,6 +26,7 @@ import { Effect, Either, Exit, Fiber } from "effect"
 import { open } from "../Listener.js"
 import type { ConnectionImpl } from "./connection.js"
 import { SPIN_MS } from "./directRead.js"
+import { SpinPolicy } from "./spinPolicy.js"
 import { familyAuthkey } from "./currentProcess.js"
 import { OSError, ValueError } from "../Errors.js"
 import type { Address } from "../Listener.js"
@@ -222,15 +223,17 @@ const connections = new Set<ConnectionImpl<unknown, unknown>>()
  * messages that came together are handled, the server reads every client's
  * socket itself for up to 50 µs (each call that arrives starts the window
  * again), a few rounds at most before the event loop gets its turn. Only while
- * the server and its clients fit on the CPUs and no call waits (no contention):
- * otherwise reading would keep a core from a process that has work to do.
+ * the server and its clients fit on the CPUs, no call waits (no contention), and
+ * recent windows were answered (see SpinPolicy): otherwise reading would keep a
+ * core from a process that has work to do.
  */
 const CPUS = availableParallelism()
+const spinPolicy = new SpinPolicy()
 let waitingCalls = 0
 let readQueued = false
 let rounds = 0
 const readForMore = () => {
-  if (readQueued || waitingCalls > 0 || connections.size + 1 > CPUS) return
+  if (readQueued || waitingCalls > 0 || connections.size + 1 > CPUS || !spinPolicy.shouldSpin()) return
   readQueued = true // until the reading below is over: calls it delivers do not queue more
   process.nextTick(() => {
     if (rounds++ === 0) setImmediate(() => (rounds = 0))
@@ -240,7 +243,10 @@ const readForMore = () => {
     while (rounds <= 16 && performance.now() - start < SPIN_MS) {
       let arrived = false
       for (const connection of connections) if (connection.unsafePoll()) arrived = true
+      // Each window is a spin: one that ends empty is a miss (see SpinPolicy), and the last one.
+      if (!arrived && performance.now() - start >= SPIN_MS) spinPolicy.ended(false)
       if (arrived) {
+        spinPolicy.ended(true)
         for (const connection of connections) connection.unsafeFlush()
         rounds++
         start = performance.now()

@@ -15,7 +15,9 @@ import {
   Process,
   SerializationError,
   SyncManager,
-  ValueError
+  TypeError as PyTypeError,
+  ValueError,
+  wait
 } from "effect-multiprocessing/compat"
 
 const pythonClient = (port: number, authkey: Buffer) =>
@@ -166,6 +168,79 @@ describe("compat wait", () => {
     expect(received).toEqual([3, 2, 1, 0].map((i) => `Message from connection ${i}`))
     expect(await wait(readers, 0.05)).toEqual(readers) // each at end of file now: a recv would not wait
     readers.forEach((r) => r.close())
+  })
+})
+
+describe("compat Connection: Python's answers for readiness, limits and arguments", () => {
+  it("wait gives an exited sentinel and a connection with data both, and poll(0) sees a message just sent", async () => {
+    const p = new Process({ target: () => 0 })
+    p.start()
+    await p.join()
+    const [reader, writer] = await Pipe({ duplex: false })
+    await writer.send("x")
+    expect(await wait([p.sentinel, reader], 10)).toEqual([p.sentinel, reader])
+    await writer.send("y")
+    expect(await reader.recv()).toBe("x")
+    expect(await reader.poll()).toBe(true)
+    p.close()
+    reader.close()
+    writer.close()
+  })
+
+  it("poll(null) waits without limit, as Python's poll(None); poll(NaN) rejects with ValueError, a string with TypeError", async () => {
+    const [here, there] = await Pipe()
+    const p = new Process({
+      target: async (conn: { send(v: unknown): Promise<void>; recv(): Promise<unknown> }) => {
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        await conn.send("late")
+        return conn.recv()
+      },
+      args: [there]
+    })
+    p.start()
+    there.close()
+    expect(await here.poll(null)).toBe(true)
+    expect(await here.recv()).toBe("late")
+    await expect(here.poll(Number.NaN)).rejects.toBeInstanceOf(ValueError)
+    await expect(here.poll("1" as never)).rejects.toBeInstanceOf(PyTypeError)
+    await here.send("done")
+    expect(await p.result()).toBe("done")
+    await p.join()
+    p.close()
+    here.close()
+  })
+
+  it("after a bad message length the end is no longer readable and still sends, as in Python", async () => {
+    const [a, b] = await Pipe()
+    await b.sendBytes(Buffer.alloc(10))
+    await expect(a.recvBytes(5)).rejects.toThrow("bad message length")
+    expect([a.readable, a.writable, a.closed]).toEqual([false, true, false])
+    await expect(a.recv()).rejects.toThrow("connection is write-only")
+    await a.send("still heard")
+    expect(await b.recv()).toBe("still heard")
+    a.close()
+    b.close()
+  })
+
+  it("sendBytes of a string rejects with TypeError (it does not throw); recvBytesInto fills any ArrayBufferView at a byte offset", async () => {
+    const [a, b] = await Pipe()
+    let sent: Promise<void> | undefined
+    expect(() => (sent = a.sendBytes("text" as never))).not.toThrow()
+    await expect(sent).rejects.toBeInstanceOf(PyTypeError)
+    const values = new Float64Array([1.5, -2.25, 3])
+    await a.sendBytes(values, 8, 16) // bytes 8..24: the last two numbers
+    const into = new Float64Array(new ArrayBuffer(48), 8, 4)
+    expect(await b.recvBytesInto(into, 8)).toBe(16)
+    expect([...into]).toEqual([0, -2.25, 3, 0])
+    a.close()
+    b.close()
+  })
+
+  it("a maxMessageLength of -1 rejects Listener() and Client() with ValueError naming it", async () => {
+    await expect(Listener(undefined, { maxMessageLength: -1 })).rejects.toThrow(/maxMessageLength/)
+    await expect(Listener(undefined, { maxMessageLength: -1 })).rejects.toBeInstanceOf(ValueError)
+    await using listener = await Listener()
+    await expect(Client(listener.address, { maxMessageLength: -1 })).rejects.toBeInstanceOf(ValueError)
   })
 })
 
