@@ -7,6 +7,7 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
+import * as fs from "node:fs"
 import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Schema, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
@@ -64,16 +65,33 @@ interface Pending {
   abandoned: (() => void) | undefined
 }
 
-/** Whether the owner's process lives; a pid of 0 stands for one this process cannot see (a manager on another machine). */
+/**
+ * Whether the owner's process lives; a pid of 0 stands for one this process
+ * cannot see (a manager on another machine). A zombie (exited, not yet reaped
+ * by its parent) has exited: signals still reach its pid.
+ */
 const isAlive = (pid: number): boolean => {
   if (pid <= 0) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM"
   }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1")
+    const state = stat[stat.lastIndexOf(")") + 2]
+    return state !== "Z" && state !== "X"
+  } catch {
+    return true // no /proc (not Linux): the signal's answer stands
+  }
 }
+
+/**
+ * An owner that exits closes its sockets a moment before its process is gone:
+ * when its connection ends, it is looked at again for up to this long before
+ * the reason given is that it closed the connection while alive.
+ */
+const EXIT_GRACE_MS = 50
 
 /**
  * Posts gathered during a tick and sent as one (a queue's puts, a
@@ -134,6 +152,17 @@ export class Channel {
     return this.ownerPid <= 0 || isAlive(this.ownerPid) ? "closed the connection" : "has exited"
   }
 
+  /** The owner's connection ended: fails everything, saying whether the owner exited (see EXIT_GRACE_MS). */
+  private ended(): void {
+    const since = performance.now()
+    const look = () => {
+      if (this.gone !== undefined) return
+      if (this.ownerPid > 0 && isAlive(this.ownerPid) && performance.now() - since < EXIT_GRACE_MS) setTimeout(look, 5)
+      else this.fail(this.whyGone())
+    }
+    look()
+  }
+
   /** The connection, or why there is none. */
   private connect(): Promise<ConnectionImpl<unknown, never> | string> {
     const connecting = this.open()
@@ -174,11 +203,11 @@ export class Channel {
       connection.unsafeDeliver(
         (message) =>
           Either.isLeft(message)
-            ? this.fail(this.whyGone())
+            ? this.ended()
             : isReply(message.right)
             ? this.dispatch(message.right)
             : this.fail("answered with a message that is not a reply of this protocol (another version of the library?)"),
-        () => this.fail(this.whyGone())
+        () => this.ended()
       )
       return connection
     })

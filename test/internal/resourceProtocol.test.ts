@@ -4,10 +4,15 @@
  * a fake owner that reflects the client's own proof. Through real sockets and
  * a real manager process; the build's modules, as the package uses them.
  */
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Manager, NodeMultiprocessing } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
+import type * as Tasks from "../fixtures/tasks.js"
 import * as Listener from "../../dist/Listener.js"
 import { familyAuthkey } from "../../dist/internal/currentProcess.js"
 import { acceptResourceClient, authenticateResourceServer } from "../../dist/internal/handshake.js"
@@ -108,4 +113,38 @@ describe("the resource protocol against hostile peers", () => {
       const error = yield* Effect.flip(ResourceClient.channel(target).call(target, "get", [], ""))
       expect(error).toMatchObject({ _tag: "OwnerGoneError", reason: expect.stringContaining("did not prove it knows the authkey") })
     }))
+})
+
+describe("OwnerGoneError", () => {
+  it("says the owner exited when it did, even before its parent has reaped it", async () => {
+    const tasks = compat.Target.module<typeof Tasks>(new URL("../fixtures/tasks.ts", import.meta.url))
+    const [here, there] = await compat.Pipe()
+    // The owner is a grandchild: its parent, stopped, cannot reap it, so it stays a zombie.
+    const parent = new compat.Process({ target: tasks.lockOwnerInGrandchild, args: [there] })
+    parent.start()
+    there.close()
+    let lock: InstanceType<typeof compat.Lock> | undefined
+    let ownerPid = 0
+    for (let i = 0; i < 2; i++) {
+      const message = await here.recv()
+      if (typeof message === "number") ownerPid = message
+      else lock = message as InstanceType<typeof compat.Lock>
+    }
+    expect(await lock!.acquire()).toBe(true)
+    process.kill(parent.pid!, "SIGSTOP")
+    try {
+      process.kill(ownerPid, "SIGKILL")
+      const error = await lock!.release().then(() => lock!.acquire()).then(() => undefined, (error) => error)
+      expect(error).toBeInstanceOf(compat.OwnerGoneError)
+      expect((error as InstanceType<typeof compat.OwnerGoneError>).reason).toBe("has exited")
+    } finally {
+      process.kill(parent.pid!, "SIGCONT")
+    }
+    await parent.join()
+    here.close()
+    // A SIGKILLed owner cannot remove its socket directory (issue 16, item 25): this test does.
+    for (const name of fs.readdirSync(os.tmpdir())) {
+      if (name.startsWith(`emp-resources-${ownerPid}-`)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true })
+    }
+  })
 })
