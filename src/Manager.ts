@@ -17,7 +17,7 @@
  *
  * Security: see docs/managers.md. A manager runs only code of the program that
  * started it (registered callables travel from it like process targets);
- * clients authenticate with the authkey (CPython's HMAC challenge) and can
+ * clients authenticate with the authkey (an HMAC handshake, see docs/security.md) and can
  * only create registered types and call their exposed methods.
  *
  * @since 0.1.0

@@ -8,7 +8,7 @@
  * fails with `OwnerGoneError`, and so does every later one.
  */
 import * as fs from "node:fs"
-import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Schema, Scope } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
@@ -18,9 +18,7 @@ import { authenticateResourceServer } from "./handshake.js"
 import { pack } from "./itemBatch.js"
 import { type OpenSocket, pendingBeforeExit, remoteServers } from "./protocol.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
-import { addressKey, Reply, type Request } from "./resourceServer.js"
-
-const isReply = Schema.is(Reply)
+import { addressKey, isReply, type Reply, type Request } from "./resourceServer.js"
 
 /** How a primitive travels: what it is, and who serves it where. */
 export interface Reference {

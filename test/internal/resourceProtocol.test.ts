@@ -9,7 +9,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
 import { Manager, NodeMultiprocessing } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "../fixtures/tasks.js"
@@ -17,6 +17,7 @@ import * as Listener from "../../dist/Listener.js"
 import { familyAuthkey } from "../../dist/internal/currentProcess.js"
 import { acceptResourceClient, authenticateResourceServer } from "../../dist/internal/handshake.js"
 import * as ResourceClient from "../../dist/internal/resourceClient.js"
+import { isReply, isRequest, Reply, Request } from "../../dist/internal/resourceServer.js"
 
 /** A client of the resource server at `address` that speaks its handshake with the family's key, then sends what it likes. */
 const rawClient = (address: Listener.Address) =>
@@ -41,6 +42,18 @@ const tcpServer = (onConnection: (socket: net.Socket) => void) =>
 const reference = (address: Listener.Address, id = "manager") => ({ kind: "Manager", id, address, ownerPid: 0, ownerName: "the peer's" })
 
 describe("the resource protocol against hostile peers", () => {
+  // Near misses: the right tags with wrong lengths and types, besides anything at all.
+  const field = fc.oneof(fc.constantFrom("call", "post", "cancel", "ok", "err", "wait", "cancelled", "failed", "recall"), fc.integer(), fc.string(), fc.constant([]), fc.anything())
+  const message = (schema: Schema.Schema<any>) =>
+    fc.oneof(Arbitrary.make(schema), fc.array(field, { maxLength: 7 }), fc.anything())
+
+  it.prop("the hand-written checks of requests and replies are their Schemas", [message(Request), message(Reply)], ([request, reply]) => {
+    expect(isRequest(request)).toBe(Schema.is(Request)(request))
+    expect(isReply(reply)).toBe(Schema.is(Reply)(reply))
+    expect(isRequest(reply)).toBe(Schema.is(Request)(reply))
+    expect(isReply(request)).toBe(Schema.is(Reply)(request))
+  }, { fastCheck: { numRuns: 2000 } })
+
   it.scopedLive("a malformed request from an authenticated peer closes that one connection; the manager lives and serves", () =>
     Effect.gen(function*() {
       const manager = yield* Manager.make()
