@@ -108,7 +108,7 @@ const checkMaxMessageLength = (limit: unknown): Effect.Effect<void, Errors.Value
 export const open = <A, E>(
   socket: net.Socket,
   options: Options<A, E> | undefined,
-  authenticate: (channel: FramedSocket.FramedSocket, authkey: Uint8Array) => Effect.Effect<void, OpenError>,
+  authenticate: (channel: FramedSocket.FramedSocket, authkey: Uint8Array) => Effect.Effect<unknown, OpenError>,
   holdDuringHandshake = true
 ): Effect.Effect<Connection<A, E>, OpenError> =>
   Effect.gen(function*() {
@@ -281,6 +281,13 @@ export const make = <A = unknown, E = never>(
 export const client = <A = unknown, E = never>(
   address: Address,
   options?: Options<A, E>
+): Effect.Effect<Connection<A, E>, OpenError | Errors.ValueError | Errors.TypeError, Scope.Scope> => connectWith(address, options, authenticateListener)
+
+/** @internal `client` with another handshake (the resource protocol's own, see handshake.ts) */
+export const connectWith = <A = unknown, E = never>(
+  address: Address,
+  options: Options<A, E> | undefined,
+  authenticate: Parameters<typeof open>[2]
 ): Effect.Effect<Connection<A, E>, OpenError | Errors.ValueError | Errors.TypeError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
@@ -292,7 +299,7 @@ export const client = <A = unknown, E = never>(
         socket.once("connect", () => resume(Effect.succeed(socket)))
         socket.once("error", (error) => resume(Effect.fail(osError(error, `cannot connect to ${JSON.stringify(address)}`))))
       })
-      return yield* open(socket, options, authenticateListener)
+      return yield* open(socket, options, authenticate)
     }),
     (connection) => connection.close
   )

@@ -17,7 +17,7 @@
  *
  * Security: see docs/managers.md. A manager runs only code of the program that
  * started it (registered callables travel from it like process targets);
- * clients authenticate with the authkey (CPython's HMAC challenge) and can
+ * clients authenticate with the authkey (an HMAC handshake, see docs/security.md) and can
  * only create registered types and call their exposed methods.
  *
  * @since 0.1.0
@@ -33,7 +33,6 @@ import {
   type SerializationError,
   ValueError
 } from "./Errors.js"
-import * as Listener from "./Listener.js"
 import type { Address } from "./Listener.js"
 import type { Multiprocessing } from "./Multiprocessing.js"
 import * as Pipe from "./Pipe.js"
@@ -50,7 +49,7 @@ import { prepareTarget } from "./internal/nodeChild.js"
 import { type Backend, type Reference, remote } from "./internal/primitive.js"
 import { targetSpec } from "./internal/process.js"
 import type { QueueHandle } from "./internal/queueHandle.js"
-import { forgetGone, useServer } from "./internal/resourceClient.js"
+import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/resourceClient.js"
 import * as ResourceServer from "./internal/resourceServer.js"
 import type { SemLockHandle } from "./internal/semLockHandle.js"
 import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
@@ -297,12 +296,14 @@ export const connect = (options: {
 }): Effect.Effect<Manager, CreateError | OSError | AuthenticationError> =>
   Effect.gen(function*() {
     yield* checkAuthkey(options.authkey)
-    // One connection of our own first, so that a wrong authkey is the AuthenticationError it is.
-    yield* Effect.scoped(Listener.client(options.address, { authkey: options.authkey })).pipe(
+    // One connection of our own first, so that a wrong authkey is the AuthenticationError it is,
+    // and to learn the name the server gives itself: references it hands out name it.
+    const name = yield* probeServer(options.address, options.authkey).pipe(
       Effect.catchTag("AuthenticationError", (error) => Effect.fail(toManagerClient(error)))
     )
     forgetGone(options.address) // a server that restarted on the same port is a new one
     useServer(options.address, options.address, options.authkey)
+    trustServer(name, options.address, options.authkey)
     const probe = remote(factoryReference(options.address, 0, `manager at ${options.address.host}:${options.address.port}`))
     const described = (yield* probe.call("describe", [], "")) as { pid: number; address: Address }
     // It names itself by the address it listens on; this program reaches it here.

@@ -148,3 +148,79 @@ export const authenticateClient = <E>(channel: FramedChannel<E>, authkey: Uint8A
 /** The client's side: answer, then challenge. */
 export const authenticateListener = <E>(channel: FramedChannel<E>, authkey: Uint8Array) =>
   Effect.zipRight(answerChallenge(channel, authkey), deliverChallenge(channel, authkey))
+
+/**
+ * The resource protocol's handshake (ours: its peers are always this library).
+ * CPython's handshake proves only that each side knows the key, so a process
+ * that connects where a peer told it (a reference naming an owner's address)
+ * could be made to authenticate for that peer: its answer relayed to another
+ * server of the key, or its own challenge reflected back from a second
+ * connection. Here every proof is bound to both nonces, to the role that makes
+ * it, and to the name the server gives itself (the address its references
+ * name), and the client refuses a server whose name is not the one it meant to
+ * reach:
+ *
+ *   server → client  `#RESOURCE#` + server nonce (32 bytes) + the server's name
+ *   client → server  client nonce (32 bytes) + HMAC(key, "client" ‖ nonces ‖ name)
+ *   server → client  `#WELCOME#` + HMAC(key, "server" ‖ nonces ‖ name)   or `#FAILURE#`
+ *
+ * A relayed answer names another server; a reflected one has the wrong role.
+ */
+const RESOURCE_CHALLENGE = Buffer.from("#RESOURCE#")
+const NONCE_LENGTH = 32
+const SHA256_LENGTH = 32
+
+const resourceProof = (authkey: Uint8Array, role: "client" | "server", server: Buffer, client: Buffer, name: Buffer) =>
+  createHmac("sha256", authkey).update(`emp-resource-${role}\0`).update(server).update(client).update(name).digest()
+
+/** The server's side: `name` is what its references call it. */
+export const acceptResourceClient = <E>(
+  channel: FramedChannel<E>,
+  authkey: Uint8Array,
+  name: string
+): Effect.Effect<void, AuthenticationError | E> =>
+  Effect.gen(function*() {
+    const serverNonce = randomBytes(NONCE_LENGTH)
+    const nameBytes = Buffer.from(name)
+    yield* channel.sendBytes(Buffer.concat([RESOURCE_CHALLENGE, serverNonce, nameBytes]))
+    const answer = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    const clientNonce = answer.subarray(0, NONCE_LENGTH)
+    const expected = resourceProof(authkey, "client", serverNonce, clientNonce, nameBytes)
+    if (answer.length !== NONCE_LENGTH + SHA256_LENGTH || !timingSafeEqual(expected, answer.subarray(NONCE_LENGTH))) {
+      yield* channel.sendBytes(FAILURE)
+      return yield* fail(`digest received was wrong: ${DIFFERENT_KEYS}`)
+    }
+    yield* channel.sendBytes(Buffer.concat([WELCOME, resourceProof(authkey, "server", serverNonce, clientNonce, nameBytes)]))
+  })
+
+/**
+ * The client's side. `refuse` says why a server of that name is not the one
+ * meant (undefined: it is); the server's name is the result.
+ */
+export const authenticateResourceServer = <E>(
+  channel: FramedChannel<E>,
+  authkey: Uint8Array,
+  refuse: (name: string) => string | undefined
+): Effect.Effect<string, AuthenticationError | E> =>
+  Effect.gen(function*() {
+    const challenge = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    if (!challenge.subarray(0, RESOURCE_CHALLENGE.length).equals(RESOURCE_CHALLENGE) ||
+      challenge.length < RESOURCE_CHALLENGE.length + NONCE_LENGTH) {
+      return yield* fail("protocol error: the peer is not a resource server of this library (no resource challenge)")
+    }
+    const serverNonce = challenge.subarray(RESOURCE_CHALLENGE.length, RESOURCE_CHALLENGE.length + NONCE_LENGTH)
+    const nameBytes = challenge.subarray(RESOURCE_CHALLENGE.length + NONCE_LENGTH)
+    const name = nameBytes.toString()
+    const refused = refuse(name)
+    if (refused !== undefined) return yield* fail(refused)
+    const clientNonce = randomBytes(NONCE_LENGTH)
+    yield* channel.sendBytes(Buffer.concat([clientNonce, resourceProof(authkey, "client", serverNonce, clientNonce, nameBytes)]))
+    const verdict = Buffer.from(yield* channel.recvBytes(MAX_HANDSHAKE_MESSAGE))
+    if (!verdict.subarray(0, WELCOME.length).equals(WELCOME)) return yield* fail(`digest sent was rejected: ${DIFFERENT_KEYS}`)
+    const proof = verdict.subarray(WELCOME.length)
+    const expected = resourceProof(authkey, "server", serverNonce, clientNonce, nameBytes)
+    if (proof.length !== expected.length || !timingSafeEqual(proof, expected)) {
+      return yield* fail("the server did not prove it knows the authkey: it is not the owner it claims to be")
+    }
+    return name
+  })

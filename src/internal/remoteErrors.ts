@@ -3,7 +3,7 @@
  * typed errors come back as instances of their class; anything else (a
  * defect in the owner) comes back as a `RemoteError`.
  */
-import { Cause } from "effect"
+import { Cause, Schema } from "effect"
 import * as Errors from "../Errors.js"
 
 type ErrorClass = new(fields: any) => Error
@@ -33,6 +33,13 @@ export interface EncodedError {
   readonly stack?: string
 }
 
+const isEncodedError = Schema.is(Schema.Struct({
+  _tag: Schema.String,
+  message: Schema.String,
+  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  stack: Schema.optional(Schema.String)
+}))
+
 export const encodeError = (cause: Cause.Cause<unknown>): EncodedError => {
   const error = Cause.squash(cause)
   if (error instanceof Error) {
@@ -47,8 +54,25 @@ export const encodeError = (cause: Cause.Cause<unknown>): EncodedError => {
 
 /** The error a caller sees for an encoded failure served by process `pid` named `processName`. */
 export const decodeError = (encoded: EncodedError, pid: number, processName: string): Error => {
-  const known = classes[encoded._tag]
-  if (known !== undefined) return new known({ message: encoded.message, ...encoded.fields })
+  // What arrives is checked: a malformed error is reported as one, not thrown in the reader.
+  if (!isEncodedError(encoded)) {
+    return new Errors.RemoteError({
+      type: "MalformedError",
+      message: `the owner reported a failure this process cannot read: ${String(JSON.stringify(encoded)).slice(0, 200)}`,
+      remoteStack: "",
+      pid,
+      processName,
+      fields: {}
+    })
+  }
+  const known = Object.hasOwn(classes, encoded._tag) ? classes[encoded._tag] : undefined
+  if (known !== undefined) {
+    try {
+      return new known({ message: encoded.message, ...encoded.fields })
+    } catch {
+      // fields that do not fit the class: reported as a RemoteError of that type below
+    }
+  }
   return new Errors.RemoteError({
     type: encoded._tag,
     message: encoded.message,

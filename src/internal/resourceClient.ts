@@ -7,16 +7,18 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
+import * as fs from "node:fs"
 import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
 import * as Listener from "../Listener.js"
 import { OwnerGoneError } from "../Errors.js"
 import type { ConnectionImpl } from "./connection.js"
 import { familyAuthkey } from "./currentProcess.js"
-import { openSockets } from "./framedSocket.js"
+import { type FramedSocket, openSockets } from "./framedSocket.js"
+import { authenticateResourceServer } from "./handshake.js"
 import { pack } from "./itemBatch.js"
 import { type OpenSocket, pendingBeforeExit, remoteServers } from "./protocol.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
-import type { Reply, Request } from "./resourceServer.js"
+import { addressKey, isReply, type Reply, type Request } from "./resourceServer.js"
 
 /** How a primitive travels: what it is, and who serves it where. */
 export interface Reference {
@@ -61,16 +63,33 @@ interface Pending {
   abandoned: (() => void) | undefined
 }
 
-/** Whether the owner's process lives; a pid of 0 stands for one this process cannot see (a manager on another machine). */
+/**
+ * Whether the owner's process lives; a pid of 0 stands for one this process
+ * cannot see (a manager on another machine). A zombie (exited, not yet reaped
+ * by its parent) has exited: signals still reach its pid.
+ */
 const isAlive = (pid: number): boolean => {
   if (pid <= 0) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM"
   }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1")
+    const state = stat[stat.lastIndexOf(")") + 2]
+    return state !== "Z" && state !== "X"
+  } catch {
+    return true // no /proc (not Linux): the signal's answer stands
+  }
 }
+
+/**
+ * An owner that exits closes its sockets a moment before its process is gone:
+ * when its connection ends, it is looked at again for up to this long before
+ * the reason given is that it closed the connection while alive.
+ */
+const EXIT_GRACE_MS = 50
 
 /**
  * Posts gathered during a tick and sent as one (a queue's puts, a
@@ -131,6 +150,17 @@ export class Channel {
     return this.ownerPid <= 0 || isAlive(this.ownerPid) ? "closed the connection" : "has exited"
   }
 
+  /** The owner's connection ended: fails everything, saying whether the owner exited (see EXIT_GRACE_MS). */
+  private ended(): void {
+    const since = performance.now()
+    const look = () => {
+      if (this.gone !== undefined) return
+      if (this.ownerPid > 0 && isAlive(this.ownerPid) && performance.now() - since < EXIT_GRACE_MS) setTimeout(look, 5)
+      else this.fail(this.whyGone())
+    }
+    look()
+  }
+
   /** The connection, or why there is none. */
   private connect(): Promise<ConnectionImpl<unknown, never> | string> {
     const connecting = this.open()
@@ -143,7 +173,9 @@ export class Channel {
 
   private open(): Promise<ConnectionImpl<unknown, never> | string> {
     const authkey = serverAt(this.address).authkey ?? familyAuthkey()
-    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.client(this.address, { authkey }), scope))
+    const authenticate = (channel: FramedSocket, key: Uint8Array) =>
+      authenticateResourceServer(channel, key, (name) => refuseServer(name, this.address))
+    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.connectWith(this.address, { authkey }, authenticate), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
       schedule: Schedule.spaced(CONNECT_RETRY),
@@ -167,8 +199,13 @@ export class Channel {
       openSockets().add(this.exitEntry)
       this.flushGathered()
       connection.unsafeDeliver(
-        (message) => Either.isRight(message) ? this.dispatch(message.right as Reply) : this.fail(this.whyGone()),
-        () => this.fail(this.whyGone())
+        (message) =>
+          Either.isLeft(message)
+            ? this.ended()
+            : isReply(message.right)
+            ? this.dispatch(message.right)
+            : this.fail("answered with a message that is not a reply of this protocol (another version of the library?)"),
+        () => this.ended()
       )
       return connection
     })
@@ -441,8 +478,6 @@ export class Channel {
 
 const channels = new Map<string, Channel>()
 
-const addressKey = (address: Listener.Address): string =>
-  typeof address === "string" ? address : `tcp:${address.host}:${address.port}`
 
 /**
  * Servers that are not of this process's family (remote managers this process,
@@ -464,6 +499,40 @@ const serverAt = (address: Listener.Address): { readonly reached: Listener.Addre
   return server === undefined
     ? { reached: address, authkey: undefined }
     : { reached: server.reached as Listener.Address, authkey: Buffer.from(server.authkey, "hex") }
+}
+
+/**
+ * Why the server at `dialed` that calls itself `name` is not the owner meant
+ * (undefined: it is). It must call itself by the address dialed, or by a name
+ * this process was told is reached there (a remote manager, see `useServer`):
+ * otherwise the reference that named `dialed` came from someone relaying
+ * another server's handshake.
+ */
+const refuseServer = (name: string, dialed: Listener.Address): string | undefined => {
+  const reached = remoteServers().get(name)?.reached as Listener.Address | undefined
+  if (name === addressKey(dialed) || (reached !== undefined && addressKey(reached) === addressKey(dialed))) return undefined
+  return `the server at ${addressKey(dialed)} is ${JSON.stringify(name.slice(0, 120))}, not the owner the reference names: ` +
+    "a reference received from outside this process family (or relayed) is refused"
+}
+
+/**
+ * Connects to the resource server at `address` (a remote manager a program
+ * asked for by address) and gives the name it calls itself by, to be trusted
+ * as reached there (`trustServer`). A wrong key fails with AuthenticationError.
+ */
+export const probe = (address: Listener.Address, authkey: Uint8Array) =>
+  Effect.scoped(Effect.gen(function*() {
+    let named = ""
+    yield* Listener.connectWith(address, { authkey }, (channel, key) =>
+      Effect.map(authenticateResourceServer(channel, key, () => undefined), (name) => {
+        named = name
+      }))
+    return named
+  }))
+
+/** Trusts the server that calls itself `name` as reached at `reached`, with `authkey` (after `probe`). */
+export const trustServer = (name: string, reached: Listener.Address, authkey: Uint8Array): void => {
+  remoteServers().set(name, { reached, authkey: Buffer.from(authkey).toString("hex") })
 }
 
 /** Forgets a gone channel to `address`, so that the next call connects anew (a remote server that restarted). */
