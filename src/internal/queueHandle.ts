@@ -18,8 +18,9 @@
  * - items kept and not taken go back to the owner when the handle is closed or
  *   the process exits; a process slow to take them (or that stopped) offers
  *   them back, and the owner takes them only if nobody has taken items behind
- *   them since. Otherwise they stay here, whatever the wait: another consumer
- *   that got them would see a producer's items out of order.
+ *   them since (another consumer that got them would see a producer's items
+ *   out of order); otherwise they go back only once this process has clearly
+ *   stopped getting (`STOPPED_CHECKS`), not after a pause however long.
  *
  * Items are encoded by the putting process and decoded by the getting one
  * with the handle's Serializer: the owner keeps bytes.
@@ -163,6 +164,8 @@ class ProxyState {
   /** Items handed out and not yet acknowledged to the owner; whether that is due at the end of this tick. */
   toAck = 0
   ackQueued = false
+  /** Checks in a row, each its own turn of the event loop, that found no item taken since the last. */
+  idleChecks = 0
   /** Set while items are kept: gives them back if this process stops taking them. */
   idleCheck: ReturnType<typeof setTimeout> | undefined
   /** Registered with the channel while something is kept or unacknowledged: settles it when the process exits. */
@@ -176,6 +179,16 @@ class ProxyState {
  * it needed, or works on something else) holds nobody up.
  */
 const IDLE_MS = 5
+
+/**
+ * Refused items go back regardless once this many idle checks in a row (each
+ * `IDLE_MS` apart, each its own turn of the event loop) found none taken: a
+ * process that stopped getting must not hold them for ever (another consumer
+ * may need them to finish). Not a time since the last get: a process
+ * descheduled on a loaded machine sees a long gap at its first check, then
+ * takes its items; this one has turned its event loop many times without.
+ */
+const STOPPED_CHECKS = 40
 
 /** Past this, a process that takes its items quickly asks for no more at once. */
 const MAX_WANT = 512
@@ -334,6 +347,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     state.handedOut += count
     state.lastHandOut = performance.now()
+    state.idleChecks = 0
     if (this.core === undefined) {
       state.toAck += count
       if (!state.ackQueued) {
@@ -398,14 +412,19 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (state.idleCheck === undefined) this.checkIdle()
   }
 
-  /** While items are kept: offered back once none has been taken for `IDLE_MS` (once: refused, they stay). */
+  /**
+   * While items are kept: offered back once none has been taken for
+   * `IDLE_MS`; refused, given back after `STOPPED_CHECKS` idle checks in a row.
+   */
   private checkIdle(): void {
     const state = this.state
     state.idleCheck = setTimeout(() => {
       state.idleCheck = undefined
-      if (state.next >= state.kept.length || state.keptRefused) return
-      const idle = performance.now() - Math.max(state.lastHandOut, state.arrived)
-      if (idle >= IDLE_MS) this.offerBack()
+      if (state.next >= state.kept.length) return
+      const idle = performance.now() - Math.max(state.lastHandOut, state.arrived) >= IDLE_MS
+      state.idleChecks = idle ? state.idleChecks + 1 : 0
+      if (idle && !state.keptRefused) this.offerBack()
+      else if (state.idleChecks >= STOPPED_CHECKS) return this.giveBack()
       this.checkIdle()
     }, IDLE_MS)
     state.idleCheck.unref()
@@ -415,9 +434,9 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
    * Items kept here offered back to the owner, who takes them only if nobody
    * has taken items behind them since (`offerBack` of QueueCore); refused,
    * they are kept again ahead of anything got meanwhile (the answer comes
-   * before that of any later get), and never offered again: someone has
-   * taken items behind them, so they are handed out here, or given back only
-   * when this process closes the queue or exits.
+   * before that of any later get), and not offered again: someone has
+   * taken items behind them, so they are handed out here, or given back
+   * when this process closes the queue, exits or has stopped getting.
    */
   private offerBack(): void {
     const state = this.state
