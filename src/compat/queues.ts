@@ -16,6 +16,8 @@
  * which gets fail with `EOFError` once it is empty, and `for await` over a
  * queue finishes there.
  */
+import { Exit } from "effect"
+import { ValueError } from "../Errors.js"
 import { EffectPrimitiveKey } from "../internal/handles.js"
 import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queueHandle.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
@@ -27,13 +29,22 @@ export interface QueueWaitOptions {
   readonly timeout?: number | null
 }
 
+/** Whether to wait and how long, or the error that refuses a timeout that is not a number of seconds. */
 const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined) => {
-  const options = typeof block === "object" ? block : { block, timeout }
-  return [options.block ?? true, seconds(options.timeout)] as const
+  const options = typeof block === "object" && block !== null ? block : { block, timeout }
+  const limit = options.timeout
+  if (limit !== undefined && limit !== null && (typeof limit !== "number" || Number.isNaN(limit))) {
+    const got = typeof limit === "number" ? "NaN" : `${typeof limit} ${JSON.stringify(limit)}`
+    return new ValueError({ message: `timeout must be a number of seconds (or null to wait without limit), got ${got}` })
+  }
+  return [options.block ?? true, seconds(limit)] as const
 }
 
+/** A handle that travelled (see `wrapQueue`), or a new queue: a maxsize that is no integer is a ValueError here, not at the first put. */
 const handleOf = (kind: QueueHandle["kind"], maxsize: number | QueueHandle): QueueHandle =>
-  typeof maxsize === "number" ? runSync(makeLocal(kind, maxsize)) : maxsize
+  typeof maxsize === "object" && maxsize !== null && typeof maxsize.unsafePut === "function"
+    ? maxsize
+    : runSync(makeLocal(kind, maxsize as number))
 
 /** Python's `multiprocessing.Queue(maxsize=0)`: FIFO, shared by every process it reaches. */
 export class Queue<T = unknown> {
@@ -56,8 +67,9 @@ export class Queue<T = unknown> {
   /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
   put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
     if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafePut(obj))
-    const [wait, limit] = waitOptions(block, timeout)
-    return runPromise(this.#handle.unsafePut(obj, wait, limit))
+    const options = waitOptions(block, timeout)
+    if (options instanceof ValueError) return runPromise(Exit.fail(options))
+    return runPromise(this.#handle.unsafePut(obj, ...options))
   }
 
   putNowait(obj: T): Promise<void> {
@@ -67,8 +79,9 @@ export class Queue<T = unknown> {
   /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
   get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
     if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafeGet()) as Promise<T>
-    const [wait, limit] = waitOptions(block, timeout)
-    return runPromise(this.#handle.unsafeGet(wait, limit)) as Promise<T>
+    const options = waitOptions(block, timeout)
+    if (options instanceof ValueError) return runPromise(Exit.fail(options))
+    return runPromise(this.#handle.unsafeGet(...options)) as Promise<T>
   }
 
   getNowait(): Promise<T> {

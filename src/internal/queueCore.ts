@@ -7,7 +7,9 @@
  * A get may take several items at once (a proxy keeps the rest for its next
  * gets): waiting gets are served at the end of the tick, once every put that
  * arrived with the same read is in, and several waiting gets share what there
- * is.
+ * is. What another process took stays leased to it until it says it handed
+ * the items out (`ack`): if it dies first, the rest go back to the front, in
+ * order, for the other consumers (see `release`).
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../Errors.js"
@@ -34,6 +36,12 @@ interface Segment {
   /** Where each item starts, and where the last ends. */
   readonly offsets: Uint32Array
   next: number
+}
+
+/** Items handed to a taker in another process and not yet acknowledged, oldest first. */
+interface Lease {
+  readonly segments: Array<Segment>
+  count: number
 }
 
 /** What one get hands over at most, besides its first item: a proxy's batch stays small. */
@@ -65,6 +73,7 @@ export class QueueCore {
   private taken = 0
   private lastTaker: unknown = undefined
   private lastRunFrom = 0
+  private readonly leases = new Map<unknown, Lease>()
 
   constructor(
     /** Puts wait past this many items; zero or less: no limit (CPython's `maxsize`). */
@@ -229,23 +238,70 @@ export class QueueCore {
     if (this.ended && this.size === 0) this.end()
   }
 
-  /** Items a proxy took and did not hand out (it closed, or its process is ending), packed: back to the front. */
+  /** Items taken and not handed out after all (an interrupted get), packed: back to the front. */
   giveBack(batch: Uint8Array): void {
     if (this.add(batch, true) > 0) this.wakeGetters()
   }
 
+  /** Records `batch` as handed to `taker`, in another process, until it acknowledges it (`ack`). */
+  lease(taker: unknown, batch: Uint8Array): void {
+    const segment = segmentOf(batch)
+    const items = segment.offsets.length - 1
+    if (items === 0) return
+    let lease = this.leases.get(taker)
+    if (lease === undefined) this.leases.set(taker, lease = { segments: [], count: 0 })
+    lease.segments.push(segment)
+    lease.count += items
+  }
+
+  /** The oldest `count` items leased to `taker` (fewer if it has fewer), off its lease, packed. */
+  private unlease(taker: unknown, count: number): Array<Buffer> {
+    const lease = this.leases.get(taker)
+    const pieces: Array<Buffer> = []
+    if (lease === undefined) return pieces
+    let left = Math.min(count, lease.count)
+    lease.count -= left
+    while (left > 0) {
+      const segment = lease.segments[0]
+      const to = Math.min(segment.offsets.length - 1, segment.next + left)
+      pieces.push(segment.bytes.subarray(segment.offsets[segment.next], segment.offsets[to]))
+      left -= to - segment.next
+      segment.next = to
+      if (to === segment.offsets.length - 1) lease.segments.shift()
+    }
+    if (lease.count === 0) this.leases.delete(taker)
+    return pieces
+  }
+
+  /** `taker` has handed out its `count` oldest leased items: they are its for good. */
+  ack(taker: unknown, count: number): void {
+    this.unlease(taker, count)
+  }
+
+  /** `taker` gives back its `count` oldest leased items, which it will not hand out: back to the front. */
+  giveBackLeased(taker: unknown, count: number): void {
+    const pieces = this.unlease(taker, count)
+    if (pieces.length > 0) this.giveBack(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))
+  }
+
+  /** `taker`'s process has gone: what it had not acknowledged goes back to the front, in order. */
+  release(taker: unknown): void {
+    this.giveBackLeased(taker, Infinity)
+  }
+
   /**
-   * Items `taker` took and offers back (a proxy that kept them and is slow to
-   * take them): back to the front only if they were the last items handed
-   * out, all to `taker` — as if never taken. Otherwise someone has taken
-   * items behind them since, and would get these out of their order (a
-   * producer's items must reach each consumer in order): `taker` keeps them.
+   * `taker` offers back every item leased to it (`count`, as it counts them),
+   * as a process slow to take them does: back to the front only if they were
+   * the last items handed out, all to `taker` — as if never taken. Otherwise
+   * someone has taken items behind them since, and would get these out of
+   * their order (a producer's items must reach each consumer in order):
+   * `taker` keeps them.
    */
-  offerBack(batch: Uint8Array, taker: unknown): boolean {
-    const items = offsetsOf(batch).length - 1
-    if (taker !== this.lastTaker || items > this.taken - this.lastRunFrom) return false
-    this.taken -= items
-    this.giveBack(batch)
+  offerBack(taker: unknown, count: number): boolean {
+    const leased = this.leases.get(taker)?.count ?? 0
+    if (taker !== this.lastTaker || count !== leased || count > this.taken - this.lastRunFrom) return false
+    this.taken -= count
+    this.giveBackLeased(taker, count)
     return true
   }
 

@@ -12,11 +12,15 @@
  *   keeps the rest for its next gets. `want` doubles while this process takes
  *   its items quickly and falls back to one when it does not, so that a slow
  *   consumer holds no more than the item it works on, as in Python;
+ * - the owner keeps the items it handed over (leased) until the proxy says, at
+ *   the end of each tick, how many it handed out: a process killed meanwhile
+ *   loses none of them (they go back to the front, in order);
  * - items kept and not taken go back to the owner when the handle is closed or
  *   the process exits; a process slow to take them (or that stopped) offers
  *   them back, and the owner takes them only if nobody has taken items behind
- *   them since (another consumer would get a producer's items out of order);
- *   after `STRANDED_MS` without a get they go back regardless.
+ *   them since (another consumer that got them would see a producer's items
+ *   out of order); otherwise they go back only once this process has clearly
+ *   stopped getting (`STOPPED_CHECKS`), not after a pause however long.
  *
  * Items are encoded by the putting process and decoded by the getting one
  * with the handle's Serializer: the owner keeps bytes.
@@ -29,10 +33,10 @@ import * as Serializers from "../Serializer.js"
 import { flatMap } from "./eager.js"
 import { pack, unpack } from "./itemBatch.js"
 import { keepingAlive } from "./keepAlive.js"
-import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, timeoutFromWire, timeoutToWire } from "./primitive.js"
+import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "./primitive.js"
 import { OWNER_TAKER, QueueCore } from "./queueCore.js"
 import { type Channel, channel } from "./resourceClient.js"
-import { afterCatchUp, catchUp, catchUpOnce, type Served, unregister } from "./resourceServer.js"
+import { afterCatchUp, catchUp, catchUpOnce, type Client, type Served, unregister } from "./resourceServer.js"
 
 export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
 
@@ -56,51 +60,90 @@ export const isEndOfQueue = (error: unknown): boolean => (error as { _tag?: unkn
 const settled = <A, E>(attempt: () => Effect.Effect<A, E>, block: boolean, timeout?: Duration.Duration) =>
   afterCatchUp(attempt, (first) => Exit.isExit(first) && Exit.isFailure(first) && answersAtOnce(block, timeout))
 
-const serve = (kind: QueueKind, core: QueueCore): Served => ({
-  kind: wireKind(kind, core.maxsize),
-  unsafeCall: (method, args, _caller, client) => {
-    switch (method) {
-      case "put": {
-        const [batch, block, millis] = args as [Uint8Array, boolean | undefined, number | null | undefined]
-        return core.unsafePut(batch, block !== false, timeoutFromWire(millis))
+/**
+ * Who takes items, as the owner tells them apart: a proxy (its number in its
+ * process) of a process (its connection). Each keeps its own items.
+ */
+const takers = new WeakMap<Client, Map<number, object>>()
+const takerOf = (client: Client | undefined, proxy: unknown): unknown => {
+  if (client === undefined) return OWNER_TAKER
+  let ofClient = takers.get(client)
+  if (ofClient === undefined) takers.set(client, ofClient = new Map())
+  const id = typeof proxy === "number" ? proxy : 0
+  let taker = ofClient.get(id)
+  if (taker === undefined) ofClient.set(id, taker = {})
+  return taker
+}
+
+const serve = (kind: QueueKind, core: QueueCore): Served => {
+  /** Processes that have gone: what is got for them after that is given back at once (see `abandon`), not leased. */
+  const goneClients = new WeakSet<Client>()
+  return {
+    kind: wireKind(kind, core.maxsize),
+    unsafeCall: (method, args, _caller, client) => {
+      switch (method) {
+        case "put": {
+          const [batch, block, millis] = args as [Uint8Array, boolean | undefined, number | null | undefined]
+          return core.unsafePut(batch, block !== false, timeoutFromWire(millis))
+        }
+        case "get": {
+          const [want, block, millis, proxy] = args as [number, boolean, number | null, number | undefined]
+          const timeout = timeoutFromWire(millis)
+          const taker = takerOf(client, proxy)
+          const got = settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout, taker), block !== false, timeout)
+          if (client === undefined) return got
+          // Leased until the proxy says it handed them out: a process killed meanwhile loses none of them.
+          return flatMap(got, (batch) => {
+            if (!goneClients.has(client)) core.lease(taker, batch)
+            return Exit.succeed(batch)
+          })
+        }
+        case "ack":
+          core.ack(takerOf(client, args[0]), args[1] as number)
+          return Exit.void
+        case "offerBack":
+          return Exit.succeed(core.offerBack(takerOf(client, args[0]), args[1] as number))
+        case "giveBack":
+          core.giveBackLeased(takerOf(client, args[0]), args[1] as number)
+          return Exit.void
+        case "qsize":
+          catchUp()
+          return Exit.succeed(core.size)
+        case "full":
+          catchUp()
+          return Exit.succeed(core.isFull)
+        case "taskDone":
+          return core.taskDone(args[0] as number)
+        case "join":
+          catchUp()
+          return core.unsafeJoin()
+        case "end":
+          catchUp() // puts other processes sent before they asked for the end go in first
+          core.end()
+          return Exit.void
+        default:
+          return Exit.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
       }
-      case "get": {
-        const [want, block, millis] = args as [number, boolean, number | null]
-        const timeout = timeoutFromWire(millis)
-        return settled(() => core.unsafeGet(Math.max(1, want), block !== false, timeout, client ?? OWNER_TAKER), block !== false, timeout)
-      }
-      case "offerBack":
-        return Exit.succeed(core.offerBack(args[0] as Uint8Array, client ?? OWNER_TAKER))
-      case "giveBack":
-        core.giveBack(args[0] as Uint8Array)
-        return Exit.void
-      case "qsize":
-        catchUp()
-        return Exit.succeed(core.size)
-      case "full":
-        catchUp()
-        return Exit.succeed(core.isFull)
-      case "taskDone":
-        return core.taskDone(args[0] as number)
-      case "join":
-        catchUp()
-        return core.unsafeJoin()
-      case "end":
-        catchUp() // puts other processes sent before they asked for the end go in first
-        core.end()
-        return Exit.void
-      default:
-        return Exit.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
+    },
+    // A get that succeeded for a process that has gone: its items go back to the front.
+    abandon: (method, _caller, exit) => {
+      if (method === "get" && Exit.isSuccess(exit)) core.giveBack(exit.value as Uint8Array)
+    },
+    // A process gone (killed, perhaps): the items its proxies took and had not handed out go back to the front.
+    clientGone: (_pid, client) => {
+      if (goneClients.has(client)) return
+      goneClients.add(client)
+      for (const taker of takers.get(client)?.values() ?? []) core.release(taker)
     }
-  },
-  // A get that succeeded for a process that has gone: its items go back to the front.
-  abandon: (method, _caller, exit) => {
-    if (method === "get" && Exit.isSuccess(exit)) core.giveBack(exit.value as Uint8Array)
   }
-})
+}
+
+let proxies = 0
 
 /** What one process keeps of a queue it reaches through the owner, shared by its typed views. */
 class ProxyState {
+  /** Tells this proxy's items apart from those of other proxies of the same queue in this process, at the owner. */
+  readonly id = ++proxies
   /** Items the owner handed over and not yet taken. */
   kept: Array<Uint8Array> = []
   next = 0
@@ -118,9 +161,14 @@ class ProxyState {
   /** Items handed out so far, and when the last was (to notice a process that stopped taking them). */
   handedOut = 0
   lastHandOut = 0
+  /** Items handed out and not yet acknowledged to the owner; whether that is due at the end of this tick. */
+  toAck = 0
+  ackQueued = false
+  /** Checks in a row, each its own turn of the event loop, that found no item taken since the last. */
+  idleChecks = 0
   /** Set while items are kept: gives them back if this process stops taking them. */
   idleCheck: ReturnType<typeof setTimeout> | undefined
-  /** Registered with the channel once something is kept: gives it back when the process exits. */
+  /** Registered with the channel while something is kept or unacknowledged: settles it when the process exits. */
   giveBackAtExit: (() => void) | undefined
   channel: Channel | undefined
 }
@@ -133,12 +181,14 @@ class ProxyState {
 const IDLE_MS = 5
 
 /**
- * Items kept this long without one being taken go back to the owner even if
- * other consumers have taken items behind them since: a process that stopped
- * getting must not hold them for ever (nothing hangs), at the price of their
- * order for whoever gets them.
+ * Refused items go back regardless once this many idle checks in a row (each
+ * `IDLE_MS` apart, each its own turn of the event loop) found none taken: a
+ * process that stopped getting must not hold them for ever (another consumer
+ * may need them to finish). Not a time since the last get: a process
+ * descheduled on a loaded machine sees a long gap at its first check, then
+ * takes its items; this one has turned its event loop many times without.
  */
-const STRANDED_MS = 100
+const STOPPED_CHECKS = 40
 
 /** Past this, a process that takes its items quickly asks for no more at once. */
 const MAX_WANT = 512
@@ -245,6 +295,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const core = this.core
     if (core !== undefined) {
       const want = most === Infinity ? MAX_WANT : most
+      catchUpOnce() // items a consumer gave back before this get was caused come first
       return flatMap(keepingAlive(settled(() => core.unsafeGet(want, block, timeout), block, timeout)), (batch) => Exit.succeed(unpack(batch)))
     }
     const state = this.state
@@ -252,8 +303,12 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     // A bounded queue's items are handed over one at a time: kept ones would be room its producers lack.
     const perItem = (performance.now() - state.arrived) / state.received
     state.want = this.maxsize > 0 ? 1 : perItem < QUICK_MS ? Math.min(state.want * 2, MAX_WANT) : 1
-    const asked = this.backend.call("get", [state.want, block, timeoutToWire(timeout)], "", (batch) =>
-      ["giveBack", [batch]]) as Effect.Effect<Uint8Array, GetError<E>>
+    this.flushAcks()
+    // Items that come for a get interrupted meanwhile are kept for the next (they are leased to this proxy).
+    const asked = this.backend.call("get", [state.want, block, timeoutToWire(timeout), state.id], processCaller(), (batch) => {
+      this.keep(unpack(batch as Uint8Array))
+      return undefined
+    }) as Effect.Effect<Uint8Array, GetError<E>>
     return flatMap(asked, (batch) => {
       const items = unpack(batch)
       state.arrived = performance.now()
@@ -268,6 +323,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
   private putBack(items: ReadonlyArray<Uint8Array>): void {
     if (this.kind === "JoinableQueue") this.state.undone -= items.length
     this.state.handedOut -= items.length
+    this.state.toAck = Math.max(0, this.state.toAck - items.length)
     if (this.core !== undefined) this.core.giveBack(pack(items))
     else this.keep(items, true)
   }
@@ -291,6 +347,14 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     const state = this.state
     state.handedOut += count
     state.lastHandOut = performance.now()
+    state.idleChecks = 0
+    if (this.core === undefined) {
+      state.toAck += count
+      if (!state.ackQueued) {
+        state.ackQueued = true
+        process.nextTick(this.flushAcks)
+      }
+    }
     if (this.kind === "JoinableQueue") state.undone += count
     // Slow, and for a while (a process descheduled for a moment looks the same: hence an offer).
     const since = state.handedOut - state.handedAtArrival
@@ -301,12 +365,34 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     }
   }
 
-  /** Nothing kept any more: nothing to give back at exit either. */
+  /**
+   * Tells the owner how many of its leased items this proxy handed out (they
+   * are taken for good): at the end of the tick, and before anything else
+   * this proxy sends. Items handed out in the tick a process is killed in are
+   * given to others again.
+   */
+  private readonly flushAcks = (): void => {
+    const state = this.state
+    state.ackQueued = false
+    if (state.toAck > 0) {
+      const posted = this.backend.post("ack", [state.id, state.toAck], "", true)
+      state.toAck = 0
+      if (!Exit.isExit(posted)) Effect.runFork(Effect.ignore(posted))
+    }
+    if (state.next >= state.kept.length) this.settledAtExit()
+  }
+
+  /** Nothing kept any more: nothing to give back at exit either (once acknowledged). */
   private keptNone(): void {
     const state = this.state
     state.kept = []
     state.next = 0
     state.keptRefused = false
+    if (state.toAck === 0) this.settledAtExit()
+  }
+
+  private settledAtExit(): void {
+    const state = this.state
     if (state.giveBackAtExit !== undefined) {
       this.channel.atExit.delete(state.giveBackAtExit)
       state.giveBackAtExit = undefined
@@ -326,15 +412,19 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
     if (state.idleCheck === undefined) this.checkIdle()
   }
 
-  /** While items are kept: offered back once none has been taken for `IDLE_MS`, given back after `STRANDED_MS`. */
+  /**
+   * While items are kept: offered back once none has been taken for
+   * `IDLE_MS`; refused, given back after `STOPPED_CHECKS` idle checks in a row.
+   */
   private checkIdle(): void {
     const state = this.state
     state.idleCheck = setTimeout(() => {
       state.idleCheck = undefined
       if (state.next >= state.kept.length) return
-      const idle = performance.now() - Math.max(state.lastHandOut, state.arrived)
-      if (idle >= STRANDED_MS) return this.giveBack()
-      if (idle >= IDLE_MS) this.offerBack()
+      const idle = performance.now() - Math.max(state.lastHandOut, state.arrived) >= IDLE_MS
+      state.idleChecks = idle ? state.idleChecks + 1 : 0
+      if (idle && !state.keptRefused) this.offerBack()
+      else if (state.idleChecks >= STOPPED_CHECKS) return this.giveBack()
       this.checkIdle()
     }, IDLE_MS)
     state.idleCheck.unref()
@@ -344,12 +434,14 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
    * Items kept here offered back to the owner, who takes them only if nobody
    * has taken items behind them since (`offerBack` of QueueCore); refused,
    * they are kept again ahead of anything got meanwhile (the answer comes
-   * before that of any later get). Only the items this process took last are
-   * offered, as the owner's check assumes: refused ones are not offered again.
+   * before that of any later get), and not offered again: someone has
+   * taken items behind them, so they are handed out here, or given back
+   * when this process closes the queue, exits or has stopped getting.
    */
   private offerBack(): void {
     const state = this.state
     if (state.next >= state.kept.length || state.keptRefused) return
+    this.flushAcks()
     const items = state.kept.slice(state.next)
     state.kept = []
     state.next = 0
@@ -357,20 +449,21 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
       this.keep(items, true)
       state.keptRefused = true
     }
-    const offered = this.backend.call("offerBack", [pack(items)], "", undefined, (taken) => {
+    const offered = this.backend.call("offerBack", [state.id, items.length], "", undefined, (taken) => {
       if (taken !== true) keepAgain()
     })
     if (!Exit.isExit(offered)) Effect.runFork(Effect.catchAll(offered, () => Effect.sync(keepAgain)))
     else if (Exit.isFailure(offered)) keepAgain()
   }
 
-  /** Items kept here go back to the owner, in order, ahead of the rest. */
+  /** Items kept here go back to the owner, in order, ahead of the rest (after the acknowledgement of those handed out). */
   private giveBack(): void {
     const state = this.state
+    this.flushAcks()
     if (state.next >= state.kept.length) return
-    const items = state.kept.slice(state.next)
+    const count = state.kept.length - state.next
     this.keptNone()
-    const posted = this.backend.post("giveBack", [pack(items)], "", true)
+    const posted = this.backend.post("giveBack", [state.id, count], "", true)
     if (!Exit.isExit(posted)) Effect.runFork(Effect.ignore(posted))
   }
 
@@ -438,7 +531,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
 
   /** Puts `item`, waiting for room in a bounded queue (at most `timeout`; `Full` then, or at once with `block: false`). */
   put(item: A, options?: WaitOptions): Effect.Effect<void, PutError<E>> {
-    return Effect.suspend(() => this.unsafePut(item, options?.block ?? true, durationOf(options)))
+    return withinLimit(options, (timeout) => this.unsafePut(item, options?.block ?? true, timeout))
   }
 
   /** Puts `item` if there is room now, else fails with `Full`. */
@@ -448,7 +541,7 @@ export class QueueHandle<A = unknown, E = never> implements Primitive {
 
   /** Takes the next item, waiting for one (at most `timeout`; `Empty` then, or at once with `block: false`); `EOFError` once the queue has ended and is empty. */
   get(options?: WaitOptions): Effect.Effect<A, GetError<E>> {
-    return Effect.suspend(() => this.unsafeGet(options?.block ?? true, durationOf(options)))
+    return withinLimit(options, (timeout) => this.unsafeGet(options?.block ?? true, timeout))
   }
 
   /** Takes the next item if there is one now, else fails with `Empty`. */
@@ -506,8 +599,20 @@ export interface WaitOptions {
   readonly timeout?: Duration.DurationInput
 }
 
-const durationOf = (options: WaitOptions | undefined) =>
-  options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
+/** A wait's limit; NaN, which would answer at once unnoticed, is refused. */
+const durationOf = (options: WaitOptions | undefined): Duration.Duration | undefined | ValueError =>
+  options?.timeout === undefined
+    ? undefined
+    : typeof options.timeout === "number" && Number.isNaN(options.timeout)
+    ? new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" })
+    : Duration.decode(options.timeout)
+
+/** `f` with the wait's limit, or the error that refuses it. */
+const withinLimit = <A, E>(options: WaitOptions | undefined, f: (timeout: Duration.Duration | undefined) => Effect.Effect<A, E>) =>
+  Effect.suspend((): Effect.Effect<A, E | ValueError> => {
+    const timeout = durationOf(options)
+    return timeout instanceof ValueError ? Exit.fail(timeout) : f(timeout)
+  })
 
 /** The state behind each owner-side backend: a queue that comes back to its owner works on it directly. */
 const cores = new WeakMap<Backend, QueueCore>()
@@ -515,7 +620,8 @@ const cores = new WeakMap<Backend, QueueCore>()
 /** Makes the owner's side: the state and its registration with the resource server. */
 export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHandle, ValueError> => {
   if (!Number.isSafeInteger(maxsize)) {
-    return Exit.fail(new ValueError({ message: `maxsize must be an integer (zero or less for no limit), got ${maxsize}` }))
+    const got = typeof maxsize === "string" ? `the string ${JSON.stringify(maxsize)}` : String(maxsize)
+    return Exit.fail(new ValueError({ message: `maxsize must be an integer (zero or less for no limit), got ${got}` }))
   }
   const core = new QueueCore(kind === "SimpleQueue" ? 0 : maxsize)
   const backend = local(serve(kind, core))
