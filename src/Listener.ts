@@ -76,7 +76,7 @@ const describeBad = (value: unknown): string =>
   Array.isArray(value) ? `an array of ${value.length}` : value === null ? "null" : `${typeof value} ${String(value)}`.slice(0, 60)
 
 /** The caller's address and options, checked: a bad one is a ValueError at the call, never a default. */
-const checkArguments = (address: unknown, options: Options<any, any> | undefined): Effect.Effect<void, ValueError> => {
+const checkArguments = (address: unknown, options: Options<any, any> | undefined): Effect.Effect<void, ValueError | Errors.TypeError> => {
   const badAddress = address === undefined ? undefined : addressProblem(address)
   if (badAddress !== undefined) {
     return Effect.fail(new ValueError({
@@ -84,7 +84,7 @@ const checkArguments = (address: unknown, options: Options<any, any> | undefined
     }))
   }
   const badKey = authkeyProblem(options?.authkey)
-  return badKey === undefined ? Effect.void : Effect.fail(new ValueError({ message: badKey }))
+  return badKey === undefined ? Effect.void : Effect.fail(new Errors.TypeError({ message: badKey }))
 }
 
 const osError = (error: NodeJS.ErrnoException, what: string) =>

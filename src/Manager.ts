@@ -31,6 +31,7 @@ import {
   ProcessStateError,
   type RemoteError,
   type SerializationError,
+  TypeError,
   ValueError
 } from "./Errors.js"
 import type { Address } from "./Listener.js"
@@ -58,10 +59,10 @@ import { authkeyProblem, toManagerClient } from "./internal/handshake.js"
 import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
 import * as WallClock from "./internal/wallClock.js"
 
-/** An authkey that is not bytes is a ValueError at the call (Python's TypeError). */
-const checkAuthkey = (authkey: unknown): Effect.Effect<void, ValueError> => {
+/** An authkey that is not bytes is a TypeError at the call, as in Python. */
+const checkAuthkey = (authkey: unknown): Effect.Effect<void, TypeError> => {
   const problem = authkeyProblem(authkey)
-  return problem === undefined ? Effect.void : Effect.fail(new ValueError({ message: problem }))
+  return problem === undefined ? Effect.void : Effect.fail(new TypeError({ message: problem }))
 }
 
 /** The proxies `dict`, `list` and `Namespace` give, by type: to name them (in a target's parameters, say). */
@@ -236,7 +237,7 @@ const START_PATIENCE = Duration.seconds(30)
  */
 export const make = (
   options?: Options
-): Effect.Effect<Manager, ValueError | ProcessError | OSError | Process.StartError, Multiprocessing | Scope.Scope> =>
+): Effect.Effect<Manager, ValueError | TypeError | ProcessError | OSError | Process.StartError, Multiprocessing | Scope.Scope> =>
   Effect.gen(function*() {
     yield* checkAuthkey(options?.authkey)
     const registered = yield* registrations(options?.register)
@@ -293,7 +294,7 @@ export const make = (
 export const connect = (options: {
   readonly address: { readonly host: string; readonly port: number }
   readonly authkey: Uint8Array
-}): Effect.Effect<Manager, CreateError | OSError | AuthenticationError> =>
+}): Effect.Effect<Manager, CreateError | OSError | AuthenticationError | TypeError> =>
   Effect.gen(function*() {
     yield* checkAuthkey(options.authkey)
     // One connection of our own first, so that a wrong authkey is the AuthenticationError it is,
@@ -330,7 +331,7 @@ export const serve = (options: {
    * `getServer()` listens without, until `serveForever()` is called.
    */
   readonly holdsProcess?: boolean
-}): Effect.Effect<never, ProcessError | ProcessStateError | OSError | ValueError> =>
+}): Effect.Effect<never, ProcessError | ProcessStateError | OSError | ValueError | TypeError> =>
   Effect.acquireUseRelease(
     Effect.gen(function*() {
       yield* checkAuthkey(options.authkey)

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, Option, type ParseResult, type Schema, type Scope, Sink, Stream } from "effect"
-import type { EOFError, ValueError } from "./Errors.js"
+import type { EOFError, TypeError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
 import { PrimitiveTypeId } from "./internal/primitive.js"
 import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queueHandle.js"
@@ -52,14 +52,14 @@ const makeKind = (kind: QueueKind, options: Options<any, any> | undefined) =>
  * and whatever still waits on it fails.
  */
 export const make: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<Queue, ValueError, Scope.Scope>
-  <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<Queue<A, ParseResult.ParseError>, ValueError, Scope.Scope>
+  (options?: { readonly maxsize?: number }): Effect.Effect<Queue, TypeError, Scope.Scope>
+  <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<Queue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => makeKind("Queue", options) as never
 
 /** A new JoinableQueue (see `make`). */
 export const makeJoinable: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<JoinableQueue, ValueError, Scope.Scope>
-  <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<JoinableQueue<A, ParseResult.ParseError>, ValueError, Scope.Scope>
+  (options?: { readonly maxsize?: number }): Effect.Effect<JoinableQueue, TypeError, Scope.Scope>
+  <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<JoinableQueue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => makeKind("JoinableQueue", options) as never
 
 /** A new SimpleQueue (see `make`): unbounded. */

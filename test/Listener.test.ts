@@ -185,16 +185,16 @@ describe("Listener and Client", () => {
   )
 
   it.scopedLive.prop(
-    "an authkey that is not bytes is a ValueError at the call (Python's TypeError), for a Listener and a Client",
+    "an authkey that is not bytes is a TypeError at the call, as in Python, for a Listener and a Client",
     [badAuthkey],
     ([authkey]) =>
       Effect.gen(function*() {
         const options = { authkey: authkey as unknown as Uint8Array }
         const listening = yield* Listener.make({ host: "127.0.0.1", port: 0 }, options).pipe(Effect.flip)
-        expect(listening).toMatchObject({ _tag: "ValueError" })
+        expect(listening).toMatchObject({ _tag: "TypeError" })
         expect(listening.message).toMatch(/^authkey must be bytes/)
         const good = yield* Listener.make({ host: "127.0.0.1", port: 0 }, { authkey: randomBytes(32) })
-        expect(yield* Listener.client(good.address, options).pipe(Effect.flip)).toMatchObject({ _tag: "ValueError" })
+        expect(yield* Listener.client(good.address, options).pipe(Effect.flip)).toMatchObject({ _tag: "TypeError" })
       }),
     { fastCheck: { numRuns: 20 } }
   )

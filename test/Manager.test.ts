@@ -36,13 +36,13 @@ describe("Manager (Effect face)", () => {
       expect(manager.pid).not.toBe(process.pid)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
-  it.scopedLive("an authkey that is not bytes is a ValueError at the call: make, connect and serve", () =>
+  it.scopedLive("an authkey that is not bytes is a TypeError at the call: make, connect and serve", () =>
     Effect.gen(function*() {
       const authkey = 42 as unknown as Uint8Array
       const address = { host: "127.0.0.1", port: 0 }
       for (const attempt of [Manager.make({ address, authkey }), Manager.connect({ address, authkey }), Manager.serve({ address, authkey, register: {} })]) {
         const error = yield* Effect.flip(attempt as Effect.Effect<unknown, unknown, any>)
-        expect(error).toMatchObject({ _tag: "ValueError", message: expect.stringMatching(/^authkey must be bytes/) })
+        expect(error).toMatchObject({ _tag: "TypeError", message: expect.stringMatching(/^authkey must be bytes/) })
       }
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 

@@ -94,14 +94,14 @@ describe("Queue in its owner (Effect face)", () => {
     { fastCheck: { numRuns: 50 } }
   )
 
-  it.scoped("a maxsize that is no integer, or a NaN timeout, is a ValueError that names it (both faces)", () =>
+  it.scoped("a maxsize that is no integer is a TypeError, a NaN timeout a ValueError, each naming it (both faces)", () =>
     Effect.gen(function*() {
       for (const maxsize of ["3", 2.5, NaN]) {
         const error = yield* Effect.flip(Queue.make({ maxsize: maxsize as never }))
-        expect(error._tag).toBe("ValueError")
+        expect(error._tag).toBe("TypeError")
         expect(error.message).toContain("maxsize must be an integer")
         for (const make of [() => new compat.Queue(maxsize as never), () => new compat.JoinableQueue(maxsize as never)]) {
-          expect(make).toThrow(compat.ValueError)
+          expect(make).toThrow(compat.TypeError)
           expect(make).toThrow(/maxsize must be an integer/)
         }
       }

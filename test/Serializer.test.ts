@@ -80,7 +80,7 @@ describe("Serializer.unknown", () => {
   it.scopedLive("what lives in one process (a Connection, a Listener, a Process, either face) is refused by name, never sent as {}", () =>
     Effect.gen(function*() {
       const [end] = yield* Pipe.make()
-      const [compatEnd] = yield* Effect.promise(() => compat.Pipe())
+      const [compatEnd, compatOtherEnd] = yield* Effect.promise(() => compat.Pipe())
       const listener = yield* Listener.make()
       const child = yield* Process.make({ target: () => 1 })
       const compatChild = new compat.Process({ target: () => 1 })
@@ -95,7 +95,9 @@ describe("Serializer.unknown", () => {
       expect(messageOf({ listener })).toContain("a Listener (at value.listener) is not data: it accepts connections only in the process that made it")
       expect(messageOf([child])).toContain("a Process (at value[0]) is not data: it is its parent's handle on the child process")
       expect(messageOf([1, compatChild])).toContain("a Process (at value[1]) is not data")
+      // Both ends: an end whose peer closed is not closed with it (it reads nothing until asked).
       compatEnd.close()
+      compatOtherEnd.close()
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 

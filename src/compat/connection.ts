@@ -44,7 +44,7 @@ const toEffect = (address: Address): EffectListener.Address =>
 /** Python raises `TypeError` for an authkey that is not bytes, before anything else. */
 const checkAuthkey = (options: ClientOptions | undefined): void => {
   const problem = authkeyProblem(options?.authkey)
-  if (problem !== undefined) throw new TypeError(problem)
+  if (problem !== undefined) throw new Errors.TypeError({ message: problem })
 }
 
 const fromEffect = (address: EffectListener.Address): Address =>

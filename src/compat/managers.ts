@@ -33,6 +33,7 @@
  * ```
  */
 import { Cause, Duration, Effect, Exit, Fiber, Scope } from "effect"
+import * as Errors from "../Errors.js"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
@@ -78,7 +79,7 @@ const tcpAddress = (address: ManagerAddress) =>
 const authkeyBytes = (authkey: string | Uint8Array | undefined): Uint8Array | undefined => {
   if (typeof authkey === "string") return Buffer.from(authkey)
   const problem = authkeyProblem(authkey)
-  if (problem !== undefined) throw new TypeError(problem.replace("Uint8Array", "Uint8Array or a string"))
+  if (problem !== undefined) throw new Errors.TypeError({ message: problem.replace("Uint8Array", "Uint8Array or a string") })
   return authkey
 }
 

@@ -40,7 +40,7 @@ const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: num
   return [options.block ?? true, seconds(limit)] as const
 }
 
-/** A handle that travelled (see `wrapQueue`), or a new queue: a maxsize that is no integer is a ValueError here, not at the first put. */
+/** A handle that travelled (see `wrapQueue`), or a new queue: a maxsize that is no integer is a TypeError here, not at the first put. */
 const handleOf = (kind: QueueHandle["kind"], maxsize: number | QueueHandle): QueueHandle =>
   typeof maxsize === "object" && maxsize !== null && typeof maxsize.unsafePut === "function"
     ? maxsize

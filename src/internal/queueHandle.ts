@@ -27,7 +27,7 @@
  */
 import { Duration, Effect, Either, Exit } from "effect"
 import type { Empty, Full, OwnerGoneError, SerializationError } from "../Errors.js"
-import { EOFError, ValueError } from "../Errors.js"
+import { EOFError, TypeError, ValueError } from "../Errors.js"
 import type { Serializer } from "../Serializer.js"
 import * as Serializers from "../Serializer.js"
 import { flatMap } from "./eager.js"
@@ -618,10 +618,11 @@ const withinLimit = <A, E>(options: WaitOptions | undefined, f: (timeout: Durati
 const cores = new WeakMap<Backend, QueueCore>()
 
 /** Makes the owner's side: the state and its registration with the resource server. */
-export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHandle, ValueError> => {
+export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHandle, TypeError> => {
   if (!Number.isSafeInteger(maxsize)) {
+    // Python's TypeError: its queue's semaphore takes only an int.
     const got = typeof maxsize === "string" ? `the string ${JSON.stringify(maxsize)}` : String(maxsize)
-    return Exit.fail(new ValueError({ message: `maxsize must be an integer (zero or less for no limit), got ${got}` }))
+    return Exit.fail(new TypeError({ message: `maxsize must be an integer (zero or less for no limit), got ${got}` }))
   }
   const core = new QueueCore(kind === "SimpleQueue" ? 0 : maxsize)
   const backend = local(serve(kind, core))

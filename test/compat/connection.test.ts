@@ -37,11 +37,11 @@ describe("compat Listener and Client", () => {
       await expect(Client(address as any)).rejects.toBeInstanceOf(ValueError)
     }
     for (const authkey of [42, "str", null]) {
-      await expect(Listener(["127.0.0.1", 0], { authkey: authkey as any })).rejects.toThrow(TypeError)
+      await expect(Listener(["127.0.0.1", 0], { authkey: authkey as any })).rejects.toBeInstanceOf(PyTypeError)
       await expect(Client(["127.0.0.1", 1], { authkey: authkey as any })).rejects.toThrow(/authkey must be bytes/)
     }
     // A manager takes a string too (the docs' examples), but nothing else that is not bytes.
-    expect(() => new SyncManager({ authkey: 42 as any })).toThrow(TypeError)
+    expect(() => new SyncManager({ authkey: 42 as any })).toThrow(PyTypeError)
     expect(() => new SyncManager({ address: ["127.0.0.1", 0], authkey: "abracadabra" })).not.toThrow()
   })
 
