@@ -233,8 +233,9 @@ export const make = (
       do {
         // Shared: toward the next frame only (true also when the stream ended).
         if (shared) {
-          if (readFrame()) return true
-          continue
+          if (!readFrame()) continue
+          spinPolicy.ended(true)
+          return true
         }
         if (!readOnce()) return false
         if (arrivals > before) {
