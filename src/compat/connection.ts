@@ -19,7 +19,6 @@ import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
 import * as EffectConnection from "../Connection.js"
 import { EffectConnectionKey } from "../internal/handles.js"
-import { authkeyProblem } from "../internal/handshake.js"
 import { type Waitable, WaitableTypeId } from "../internal/waitable.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 import { CONNECTION_ADVICE, LISTENER_ADVICE, markNotData } from "../internal/notData.js"
@@ -40,12 +39,6 @@ export interface ListenerOptions extends ClientOptions {
 /** A `[host, port]` pair becomes `{ host, port }`; anything else goes as it is, for the Effect face to check. */
 const toEffect = (address: Address): EffectListener.Address =>
   Array.isArray(address) && address.length === 2 ? { host: address[0], port: address[1] } : address as EffectListener.Address
-
-/** Python raises `TypeError` for an authkey that is not bytes, before anything else. */
-const checkAuthkey = (options: ClientOptions | undefined): void => {
-  const problem = authkeyProblem(options?.authkey)
-  if (problem !== undefined) throw new Errors.TypeError({ message: problem })
-}
 
 const fromEffect = (address: EffectListener.Address): Address =>
   typeof address === "string" ? address : [address.host, address.port]
@@ -162,7 +155,6 @@ markNotData(ListenerHandle, "a Listener", LISTENER_ADVICE)
 
 /** Listens on `address` (a fresh private Unix socket when omitted); rejects with `OSError` if it is in use. */
 export const Listener = async (address?: Address, options?: ListenerOptions): Promise<ListenerHandle> => {
-  checkAuthkey(options)
   const { scope, value } = await withScope(
     EffectListener.make(address === undefined ? undefined : toEffect(address), options)
   )
@@ -171,7 +163,6 @@ export const Listener = async (address?: Address, options?: ListenerOptions): Pr
 
 /** Connects to a Listener, this library's or Python's; rejects with `AuthenticationError` on a key mismatch. */
 export const Client = async <A = unknown>(address: Address, options?: ClientOptions): Promise<Connection<A>> => {
-  checkAuthkey(options)
   const { scope, value } = await withScope(EffectListener.client<A, any>(toEffect(address), options))
   return new Connection(value, scope)
 }
