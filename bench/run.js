@@ -40,7 +40,7 @@ import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
-import * as codec from "../dist/internal/codec.js"
+import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
 import { PythonPeer } from "./pythonPeer.js"
@@ -880,7 +880,7 @@ if (strays.length > 0) console.error(`bench: child processes still running: ${st
 if (!failed) {
   console.log(lines.join("\n"))
   console.log("\nours/this: ratio of medians from this run; for ms (lower is better) < 1 means ours is faster, for ops/s (higher is better) > 1 means ours is faster.")
-  console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec.js).")
+  console.log("ours = public Serializer.unknown (encode/decode return an Either, unwrapped by _tag); ours_codec = the codec under it (dist/internal/codec/codec.js).")
   console.log("pipe_*: ours = compat face (Pipe(), new Process, promise methods); python = multiprocessing.Pipe in python3 with a spawn child; the child is started and joined outside the timed part.")
   console.log("queue_*: ours = compat Queue / JoinableQueue, served by the parent that made it (items pass through it); python = multiprocessing.Queue / JoinableQueue made by the parent (a pipe the spawn children share: items do not pass through the parent).")
   console.log("manager_*: ours = compat Manager() (a manager process of ours; proxies call it over its socket); python = multiprocessing's spawn context Manager() (a SyncManager server process; proxies call it over its socket); both are called from the parent.")

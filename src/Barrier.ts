@@ -7,8 +7,8 @@
  */
 import { type Duration, Effect, type Scope } from "effect"
 import type { TypeError, ValueError } from "./Errors.js"
-import { type BarrierHandle, makeLocal } from "./internal/barrier.js"
-import { PrimitiveTypeId, scopedServed } from "./internal/primitive.js"
+import { type BarrierHandle, makeLocal } from "./internal/sync/barrier.js"
+import { PrimitiveTypeId, scopedServed } from "./internal/served/backend.js"
 
 /**
  * `E` is what its action fails with: the party whose arrival ran the action

@@ -9,10 +9,10 @@
 import { Effect, type Scope } from "effect"
 import type { ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
-import { type ConditionHandle, makeLocal } from "./internal/condition.js"
-import { scopedServed } from "./internal/primitive.js"
+import { type ConditionHandle, makeLocal } from "./internal/sync/condition.js"
+import { scopedServed } from "./internal/served/backend.js"
 
-export type { WaitError } from "./internal/condition.js"
+export type { WaitError } from "./internal/sync/condition.js"
 
 export type Condition = ConditionHandle
 

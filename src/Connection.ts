@@ -8,10 +8,10 @@
 import { Duration, Effect, Option, Sink, Stream } from "effect"
 import type { ProcessStateError } from "./Errors.js"
 import type { Connection } from "./Listener.js"
-import { type Waitable, WaitableTypeId } from "./internal/waitable.js"
+import { type Waitable, WaitableTypeId } from "./internal/connection/waitable.js"
 import * as WallClock from "./internal/wallClock.js"
 
-export { ConnectionTypeId } from "./internal/connection.js"
+export { ConnectionTypeId } from "./internal/connection/connection.js"
 export type { Connection }
 export type { Waitable }
 

@@ -10,8 +10,8 @@ import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
-import { currentIdentity, liveChildren } from "./internal/currentProcess.js"
-import { log, stderrLogger } from "./internal/log.js"
+import { currentIdentity, liveChildren } from "./internal/process/currentProcess.js"
+import { log, stderrLogger } from "./internal/process/log.js"
 import type { Process } from "./Process.js"
 
 /** This process as multiprocessing sees it. */

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"
-import { type EventHandle, makeLocal } from "./internal/event.js"
-import { PrimitiveTypeId, scopedServed } from "./internal/primitive.js"
+import { type EventHandle, makeLocal } from "./internal/sync/event.js"
+import { PrimitiveTypeId, scopedServed } from "./internal/served/backend.js"
 
 export type Event = EventHandle
 

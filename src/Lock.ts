@@ -13,12 +13,12 @@
  * @since 0.1.0
  */
 import { Effect, type Scope } from "effect"
-import { scopedServed } from "./internal/primitive.js"
-import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/semLockHandle.js"
+import { scopedServed } from "./internal/served/backend.js"
+import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/lock/semLockHandle.js"
 
-export { asOwner } from "./internal/primitive.js"
+export { asOwner } from "./internal/served/backend.js"
 
-export type { AcquireOptions, ReleaseError } from "./internal/semLockHandle.js"
+export type { AcquireOptions, ReleaseError } from "./internal/lock/semLockHandle.js"
 
 /** A lock (or semaphore) usable from every process it reaches. */
 export type Lock = SemLockHandle

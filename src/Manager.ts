@@ -39,24 +39,24 @@ import type { Multiprocessing } from "./Multiprocessing.js"
 import * as Pipe from "./Pipe.js"
 import * as Process from "./Process.js"
 import * as Target from "./Target.js"
-import type { BarrierHandle } from "./internal/barrier.js"
-import type { ConditionHandle } from "./internal/condition.js"
-import { familyAuthkey } from "./internal/currentProcess.js"
-import type { CustomHandle } from "./internal/customProxy.js"
-import type { EventHandle } from "./internal/event.js"
-import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/managedObjects.js"
-import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, serveFactory } from "./internal/managerServer.js"
-import { prepareTarget } from "./internal/nodeChild.js"
-import { type Backend, type Reference, remote } from "./internal/primitive.js"
-import { targetSpec } from "./internal/process.js"
-import type { QueueHandle } from "./internal/queueHandle.js"
-import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/resourceClient.js"
-import * as ResourceServer from "./internal/resourceServer.js"
-import type { SemLockHandle } from "./internal/semLockHandle.js"
-import type { ArrayHandle, ValueHandle } from "./internal/sharedValueHandle.js"
-import type { Typecode } from "./internal/sharedValue.js"
-import { authkeyProblem, toManagerClient } from "./internal/handshake.js"
-import { MANAGER_ADVICE, markNotData } from "./internal/notData.js"
+import type { BarrierHandle } from "./internal/sync/barrier.js"
+import type { ConditionHandle } from "./internal/sync/condition.js"
+import { familyAuthkey } from "./internal/process/currentProcess.js"
+import type { CustomHandle } from "./internal/manager/customProxy.js"
+import type { EventHandle } from "./internal/sync/event.js"
+import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/manager/managedObjects.js"
+import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, serveFactory } from "./internal/manager/managerServer.js"
+import { prepareTarget } from "./internal/process/nodeChild.js"
+import { type Backend, type Reference, remote } from "./internal/served/backend.js"
+import { targetSpec } from "./internal/process/process.js"
+import type { QueueHandle } from "./internal/queue/queueHandle.js"
+import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/served/channel.js"
+import * as ResourceServer from "./internal/served/server.js"
+import type { SemLockHandle } from "./internal/lock/semLockHandle.js"
+import type { ArrayHandle, ValueHandle } from "./internal/sharedValue/sharedValueHandle.js"
+import type { Typecode } from "./internal/sharedValue/sharedValue.js"
+import { authkeyProblem, toManagerClient } from "./internal/wire/handshake.js"
+import { MANAGER_ADVICE, markNotData } from "./internal/codec/notData.js"
 import * as WallClock from "./internal/wallClock.js"
 
 /** An authkey that is not bytes is a TypeError at the call, as in Python. */
@@ -221,7 +221,7 @@ const registrations = (register: Options["register"]): Effect.Effect<Array<Regis
       : registration(typeid, registered as Target.Target, undefined))
 
 const managerTarget = Target.moduleExport<(parent: unknown, options: ManagerOptions) => Promise<void>>(
-  new URL("./internal/managerServer.js", import.meta.url),
+  new URL("./internal/manager/managerServer.js", import.meta.url),
   "serveManager"
 )
 

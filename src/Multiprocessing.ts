@@ -7,8 +7,8 @@
  */
 import { Context, type Effect, type LogLevel, type Ref } from "effect"
 import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
-import type { PoolWorkerSettings } from "./internal/poolProtocol.js"
-import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/protocol.js"
+import type { PoolWorkerSettings } from "./internal/pool/poolProtocol.js"
+import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/process/controlMessages.js"
 
 /** The ways a process can be started. Node cannot fork a running isolate: only "spawn". */
 export type StartMethod = "spawn"

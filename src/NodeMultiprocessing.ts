@@ -6,8 +6,8 @@
  */
 import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
-import { checkExecutable, spawnChild, spawnWorker } from "./internal/nodeChild.js"
-import { currentIdentity } from "./internal/currentProcess.js"
+import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
+import { currentIdentity } from "./internal/process/currentProcess.js"
 
 /**
  * The service, one per OS process: the compat face's runtime and every

@@ -17,9 +17,9 @@ import { Effect, type Scope } from "effect"
 import { OSError } from "./Errors.js"
 import type { Connection } from "./Listener.js"
 import * as Serializer from "./Serializer.js"
-import { ConnectionImpl } from "./internal/connection.js"
-import * as FramedSocket from "./internal/framedSocket.js"
-import * as PrivateDirectory from "./internal/privateDirectory.js"
+import { ConnectionImpl } from "./internal/connection/connection.js"
+import * as FramedSocket from "./internal/wire/framedSocket.js"
+import * as PrivateDirectory from "./internal/process/privateDirectory.js"
 
 export interface Options<A = unknown, E = never> {
   /** Both ends read and write (default); false gives a read-only and a write-only end. */

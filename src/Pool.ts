@@ -26,14 +26,14 @@ import { type Duration, Effect, type Scope } from "effect"
 import { type InvalidTargetError, type ProcessError, type SerializationError, type UnportableFunctionError, ValueError } from "./Errors.js"
 import { Multiprocessing } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
-import { PoolCore } from "./internal/poolCore.js"
-import { limitMillis, PoolImpl, PoolTypeId } from "./internal/pool.js"
-import { TASK_SIGNAL_KEY } from "./internal/poolProtocol.js"
+import { PoolCore } from "./internal/pool/poolCore.js"
+import { limitMillis, PoolImpl, PoolTypeId } from "./internal/pool/pool.js"
+import { TASK_SIGNAL_KEY } from "./internal/pool/poolProtocol.js"
 import { availableParallelism } from "node:os"
 
 export { PoolTypeId }
-export type { MapEvent, MapOptions, PoolError, Progress, TaskOptions } from "./internal/pool.js"
-export type { TaskError } from "./internal/poolCore.js"
+export type { MapEvent, MapOptions, PoolError, Progress, TaskOptions } from "./internal/pool/pool.js"
+export type { TaskError } from "./internal/pool/poolCore.js"
 
 /** @since 0.1.0 */
 export interface Pool extends PoolImpl {}

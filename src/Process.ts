@@ -18,7 +18,7 @@
 import { Effect, type Scope } from "effect"
 import { Multiprocessing } from "./Multiprocessing.js"
 import type { TypeError } from "./Errors.js"
-import { checkArgs, ProcessImpl, type ProcessOptions, ProcessTypeId, type ResultError, type Sentinel, type StartError } from "./internal/process.js"
+import { checkArgs, ProcessImpl, type ProcessOptions, ProcessTypeId, type ResultError, type Sentinel, type StartError } from "./internal/process/process.js"
 import type * as Target from "./Target.js"
 
 export { ProcessTypeId, type ProcessOptions as Options, type ResultError, type Sentinel, type StartError }

@@ -16,10 +16,10 @@
 import { Chunk, Effect, Option, type ParseResult, type Schema, type Scope, Sink, Stream } from "effect"
 import type { EOFError, TypeError } from "./Errors.js"
 import * as Serializer from "./Serializer.js"
-import { PrimitiveTypeId } from "./internal/primitive.js"
-import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queueHandle.js"
+import { PrimitiveTypeId } from "./internal/served/backend.js"
+import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queue/queueHandle.js"
 
-export type { GetError, PutError, WaitOptions } from "./internal/queueHandle.js"
+export type { GetError, PutError, WaitOptions } from "./internal/queue/queueHandle.js"
 
 /** A JoinableQueue: a Queue whose consumers mark items done, and whose producers can wait for that. */
 export type JoinableQueue<A = unknown, E = never> = QueueHandle<A, E>

@@ -9,7 +9,7 @@ import { Effect, type Scope } from "effect"
 import type { TypeError, ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
 import { makeKind } from "./Lock.js"
-import { semaphoreValueError } from "./internal/semLockHandle.js"
+import { semaphoreValueError } from "./internal/lock/semLockHandle.js"
 
 export type Semaphore = Lock
 

@@ -17,8 +17,8 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { SerializationError } from "./Errors.js"
-import * as codec from "./internal/codec.js"
-import { isNotDataError, WHAT_CROSSES } from "./internal/notData.js"
+import * as codec from "./internal/codec/codec.js"
+import { isNotDataError, WHAT_CROSSES } from "./internal/codec/notData.js"
 
 /** @since 0.1.0 */
 export interface Serializer<A, E = never> {

@@ -20,12 +20,12 @@
 import { Effect, Either, type Scope } from "effect"
 import type { ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
-import { scopedServed } from "./internal/primitive.js"
-import { ArrayHandle, makeLocalArray, makeLocalValue, type Made, ValueHandle } from "./internal/sharedValueHandle.js"
-import type { Input, Item, Items, Typecode } from "./internal/sharedValue.js"
+import { scopedServed } from "./internal/served/backend.js"
+import { ArrayHandle, makeLocalArray, makeLocalValue, type Made, ValueHandle } from "./internal/sharedValue/sharedValueHandle.js"
+import type { Input, Item, Items, Typecode } from "./internal/sharedValue/sharedValue.js"
 
 export type { Input, Item, Items, Typecode }
-export type { ItemError } from "./internal/sharedValueHandle.js"
+export type { ItemError } from "./internal/sharedValue/sharedValueHandle.js"
 
 /** A Value or RawValue: one item of typecode `T`, read with `get`, written with `set`. */
 export type SharedValue<T extends Typecode = Typecode> = ValueHandle<T>

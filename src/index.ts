@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import "./internal/revive.js"
+import "./internal/served/revive.js"
 export * as Barrier from "./Barrier.js"
 export * as Condition from "./Condition.js"
 export * as Connection from "./Connection.js"

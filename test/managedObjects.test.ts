@@ -4,19 +4,19 @@ import { Effect, Either, FastCheck as fc } from "effect"
 import { Manager, NodeMultiprocessing, Process } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as CompatManaged from "../src/compat/managed.js"
-import type * as Managed from "../src/internal/managedObjects.js"
-import type * as Primitive from "../src/internal/primitive.js"
-import type * as ResourceServer from "../src/internal/resourceServer.js"
+import type * as Managed from "../src/internal/manager/managedObjects.js"
+import type * as Primitive from "../src/internal/served/backend.js"
+import type * as ResourceServer from "../src/internal/served/server.js"
 
 // The build's modules, as the package's are (vitest.config.ts): one resource server and one
 // codec with the Process module, so that what they serve is what children reach.
 const dist = (file: string) => new URL(`../dist/${file}`, import.meta.url).href
 const { DictHandle, makeLocalDict, makeLocalList, makeLocalNamespace }: typeof Managed = await import(
-  dist("internal/managedObjects.js")
+  dist("internal/manager/managedObjects.js")
 )
 const { wrapDict, wrapList, wrapNamespace }: typeof CompatManaged = await import(dist("compat/managed.js"))
-const primitive: typeof Primitive = await import(dist("internal/primitive.js"))
-const { unregister }: typeof ResourceServer = await import(dist("internal/resourceServer.js"))
+const primitive: typeof Primitive = await import(dist("internal/served/backend.js"))
+const { unregister }: typeof ResourceServer = await import(dist("internal/served/server.js"))
 
 /** Served while the test's Scope is open. */
 const served = <H>(make: () => { readonly handle: H; readonly id: string }) =>

@@ -14,7 +14,7 @@ import { Effect, Exit, Scope } from "effect"
 import * as EffectProcess from "../Process.js"
 import type * as Target from "../Target.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
-import { markNotData, PROCESS_ADVICE } from "../internal/notData.js"
+import { markNotData, PROCESS_ADVICE } from "../internal/codec/notData.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 

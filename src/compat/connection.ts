@@ -18,10 +18,10 @@ import * as EffectPipe from "../Pipe.js"
 import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
 import * as EffectConnection from "../Connection.js"
-import { EffectConnectionKey } from "../internal/handles.js"
-import { type Waitable, WaitableTypeId } from "../internal/waitable.js"
+import { EffectConnectionKey } from "../internal/served/placeholders.js"
+import { type Waitable, WaitableTypeId } from "../internal/connection/waitable.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
-import { CONNECTION_ADVICE, LISTENER_ADVICE, markNotData } from "../internal/notData.js"
+import { CONNECTION_ADVICE, LISTENER_ADVICE, markNotData } from "../internal/codec/notData.js"
 
 export type Address = readonly [host: string, port: number] | string
 

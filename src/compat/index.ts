@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import "../internal/revive.js"
+import "../internal/served/revive.js"
 export {
   AttributeError,
   AuthenticationError,

@@ -14,7 +14,7 @@
  *
  * Iterating one (`for await`) takes a copy of it first, in one round trip.
  */
-import { EffectPrimitiveKey } from "../internal/handles.js"
+import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import {
   type DictEntries,
   DictHandle,
@@ -22,7 +22,7 @@ import {
   ListHandle,
   type ManagedHandleOf,
   NamespaceHandle
-} from "../internal/managedObjects.js"
+} from "../internal/manager/managedObjects.js"
 import { runPromise } from "./runtime.js"
 
 export type { DictEntries, DictKey }

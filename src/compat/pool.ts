@@ -15,11 +15,11 @@
  */
 import { Cause, type Effect, Exit } from "effect"
 import { InputError, TimeoutError, ValueError } from "../Errors.js"
-import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/pool.js"
+import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/pool/pool.js"
 import type * as Target from "../Target.js"
 import * as EffectPool from "../Pool.js"
 import { runPromise, runSync, runtime, seconds } from "./runtime.js"
-import { markNotData, POOL_ADVICE } from "../internal/notData.js"
+import { markNotData, POOL_ADVICE } from "../internal/codec/notData.js"
 
 export interface PoolOptions {
   /** How many workers; default: the number of CPUs. */

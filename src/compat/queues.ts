@@ -18,8 +18,8 @@
  */
 import { Exit } from "effect"
 import { ValueError } from "../Errors.js"
-import { EffectPrimitiveKey } from "../internal/handles.js"
-import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queueHandle.js"
+import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
+import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queue/queueHandle.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 
 export interface QueueWaitOptions {

@@ -14,10 +14,10 @@
  */
 import { Either } from "effect"
 import { ValueError } from "../Errors.js"
-import { EffectPrimitiveKey } from "../internal/handles.js"
-import { processCaller } from "../internal/primitive.js"
-import * as ResourceServer from "../internal/resourceServer.js"
-import type { Input, Item, Typecode } from "../internal/sharedValue.js"
+import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
+import { processCaller } from "../internal/served/backend.js"
+import * as ResourceServer from "../internal/served/server.js"
+import type { Input, Item, Typecode } from "../internal/sharedValue/sharedValue.js"
 import {
   ArrayHandle,
   type LockOption,
@@ -26,8 +26,8 @@ import {
   type Made,
   type SharedValueHandle,
   ValueHandle
-} from "../internal/sharedValueHandle.js"
-import type { SemLockHandle } from "../internal/semLockHandle.js"
+} from "../internal/sharedValue/sharedValueHandle.js"
+import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
 import { runPromise } from "./runtime.js"
 import { type Lock, type RLock, wrapSemLock } from "./synchronize.js"
 

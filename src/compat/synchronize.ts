@@ -10,14 +10,14 @@
  * ```
  */
 import { Duration, Effect } from "effect"
-import { BarrierHandle, makeLocal as makeBarrier } from "../internal/barrier.js"
-import { ConditionHandle, makeLocal as makeCondition } from "../internal/condition.js"
-import { type EventHandle, makeLocal as makeEvent } from "../internal/event.js"
-import { EffectPrimitiveKey } from "../internal/handles.js"
-import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/primitive.js"
-import * as ResourceServer from "../internal/resourceServer.js"
-import type { SemLockHandle } from "../internal/semLockHandle.js"
-import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/semLockHandle.js"
+import { BarrierHandle, makeLocal as makeBarrier } from "../internal/sync/barrier.js"
+import { ConditionHandle, makeLocal as makeCondition } from "../internal/sync/condition.js"
+import { type EventHandle, makeLocal as makeEvent } from "../internal/sync/event.js"
+import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
+import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/served/backend.js"
+import * as ResourceServer from "../internal/served/server.js"
+import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
+import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/lock/semLockHandle.js"
 import { TypeError, ValueError } from "../Errors.js"
 import { runPromise, runSync, seconds } from "./runtime.js"
 

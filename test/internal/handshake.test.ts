@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 // The build's own modules: the same instances the package uses in this process.
-import * as ResourceClient from "../../dist/internal/resourceClient.js"
-import * as ResourceServer from "../../dist/internal/resourceServer.js"
-import * as FramedSocket from "../../src/internal/framedSocket.js"
-import { authenticateClient, authenticateListener } from "../../src/internal/handshake.js"
+import * as ResourceClient from "../../dist/internal/served/channel.js"
+import * as ResourceServer from "../../dist/internal/served/server.js"
+import * as FramedSocket from "../../src/internal/wire/framedSocket.js"
+import { authenticateClient, authenticateListener } from "../../src/internal/wire/handshake.js"
 
 const script = (name: string) => fileURLToPath(new URL(`../fixtures/python/${name}`, import.meta.url))
 

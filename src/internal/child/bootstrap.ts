@@ -14,9 +14,9 @@
  */
 import * as fs from "node:fs"
 import type { Socket } from "node:net"
-import { decode, encodeLean, errorToData, type ErrorData } from "../codec.js"
-import { header } from "../framing.js"
-import { isNotDataError } from "../notData.js"
+import { decode, encodeLean, errorToData, type ErrorData } from "../codec/codec.js"
+import { header } from "../wire/framing.js"
+import { isNotDataError } from "../codec/notData.js"
 import {
   CHILDREN_KEY,
   type ChildRecord,
@@ -28,7 +28,7 @@ import {
   type OpenSocket,
   type OutcomeMessage,
   type StartMessage
-} from "../protocol.js"
+} from "../process/controlMessages.js"
 import { servePool } from "./poolWorker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
@@ -208,8 +208,8 @@ interface Prepared {
 const prepare = async (start: StartMessage): Promise<Prepared> => {
   let args = start.args
   if (start.handles !== undefined) {
-    const { reviveHandles } = (await import(new URL("../childHandles.js", import.meta.url).href)) as
-      typeof import("../childHandles.js")
+    const { reviveHandles } = (await import(new URL("../served/revivePlaceholders.js", import.meta.url).href)) as
+      typeof import("../served/revivePlaceholders.js")
     args = reviveHandles(args)
   }
   const target = start.target._tag === "Module"

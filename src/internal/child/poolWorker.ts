@@ -14,12 +14,12 @@
  * limits, interruption of a synchronous task).
  */
 import type { Socket } from "node:net"
-import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec.js"
+import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec/codec.js"
 import { writeSync } from "node:fs"
-import { descriptorOf, Spinner } from "../directRead.js"
-import { FrameDecoder } from "../framing.js"
-import * as P from "../poolProtocol.js"
-import { CONTROL_FD, type StartMessage } from "../protocol.js"
+import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
+import { FrameDecoder } from "../wire/framing.js"
+import * as P from "../pool/poolProtocol.js"
+import { CONTROL_FD, type StartMessage } from "../process/controlMessages.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 interface Task {
@@ -185,7 +185,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if ("error" in loaded) return void reply(task.id, P.LOAD_FAILED, encodeLean(loaded.error))
     if (holdsHandles(task.payload) && !hasHandleCodec()) {
       // Shared primitives among the arguments: the library revives them (loaded once, here).
-      return import(new URL("../revive.js", import.meta.url).href).then(
+      return import(new URL("../served/revive.js", import.meta.url).href).then(
         () => run(task),
         (error) => void replyError(task.id, P.LOAD_FAILED, error)
       )

@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import { type TargetSpec, whileLoadingTarget } from "../protocol.js"
+import { type TargetSpec, whileLoadingTarget } from "../process/controlMessages.js"
 import { installChildHelpers } from "./helpers.js"
 
 export type Target = (...args: Array<unknown>) => unknown

@@ -1,0 +1,242 @@
+/**
+ * A manager's server: the object that makes shared objects on request
+ * (Python's `Server.create`), and the process that runs it.
+ *
+ * Everything a manager makes is an ordinary shared object of the process that
+ * serves it (see resourceServer.ts): `create` returns its handle, which travels
+ * back to the caller as a reference and becomes a proxy there. A dict stored
+ * in a list stays a live proxy, because handles travel as references wherever
+ * they are.
+ *
+ * `serveManager` is the manager process's target: it loads the registered
+ * callables, optionally listens on TCP with the manager's authkey, sends the
+ * factory back to its parent over a Pipe, and serves until the parent says
+ * `shutdown` or goes away.
+ */
+import { Effect, Either, Exit } from "effect"
+import * as Errors from "../../Errors.js"
+import { makeLocal as makeBarrier } from "../sync/barrier.js"
+import { makeLocal as makeCondition } from "../sync/condition.js"
+import { EffectPrimitiveKey } from "../served/placeholders.js"
+import { makeLocal as makeEvent } from "../sync/event.js"
+import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
+import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
+import type { TargetSpec } from "../process/controlMessages.js"
+import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
+import { makeLocal as makeQueue } from "../queue/queueHandle.js"
+import * as ResourceServer from "../served/server.js"
+import "../served/revive.js"
+import { makeLocal as makeSemLock, SemLockHandle } from "../lock/semLockHandle.js"
+import { makeLocalArray, makeLocalValue } from "../sharedValue/sharedValueHandle.js"
+
+/** The id the factory is always served under: a client that knows only the address starts there. */
+export const FACTORY_ID = "manager"
+
+/** A user type, as it travels to the manager process. */
+export interface Registration {
+  readonly typeid: string
+  /** How to make one; none for a client that only names a type the server knows (Python's `register(typeid)`). */
+  readonly callable?: TargetSpec
+  /** The TypeScript loader its module needs, if any. */
+  readonly typescriptLoader?: string
+  /** Methods a proxy may call; by default every public method (no leading underscore). */
+  readonly exposed?: ReadonlyArray<string>
+}
+
+type Callable = (...args: Array<any>) => unknown
+
+/**
+ * A proxy called a method its object does not expose: as in Python, the
+ * caller gets a RemoteError (of type AttributeError) from the server.
+ */
+const notExposed = (typeid: string, method: string, exposed: ReadonlyArray<string>) =>
+  new Errors.RemoteError({
+    type: "AttributeError",
+    message: `method '${method}' of ${typeid} object is not exposed (exposed: ${exposed.join(", ") || "none"})`,
+    remoteStack: "",
+    pid: process.pid,
+    processName: "manager",
+    fields: {}
+  })
+
+/** The public methods of an object, as Python exposes them by default. */
+const publicMethods = (object: object): Array<string> => {
+  const names = new Set<string>()
+  for (let at: object | null = object; at !== null && at !== Object.prototype; at = Object.getPrototypeOf(at)) {
+    for (const name of Object.getOwnPropertyNames(at)) {
+      if (name === "constructor" || name.startsWith("_")) continue
+      const descriptor = Object.getOwnPropertyDescriptor(at, name)
+      if (typeof descriptor?.value === "function") names.add(name)
+    }
+  }
+  return [...names].sort()
+}
+
+/** An object of a registered type, served: its exposed methods, called as they are. */
+const serveCustom = (typeid: string, object: Record<string, unknown>, exposed: ReadonlyArray<string>): Primitive => {
+  const allowed = new Set(exposed)
+  const backend = local({
+    kind: `Custom:${typeid}:${exposed.join(",")}`,
+    unsafeCall: (method, args) => {
+      if (!allowed.has(method) || typeof object[method] !== "function") {
+        return Exit.fail(notExposed(typeid, method, exposed))
+      }
+      return Effect.tryPromise({
+        try: async () => (object[method] as Callable)(...args),
+        catch: (error) => error
+      })
+    }
+  })
+  return new ServedObject(backend)
+}
+
+/** What `create` returns for an object of a registered type: a class instance, so that the codec sends it as a reference. */
+class ServedObject implements Primitive {
+  readonly [PrimitiveTypeId]: Backend
+  constructor(backend: Backend) {
+    this[PrimitiveTypeId] = backend
+  }
+}
+
+/** The shared object a value stands for (a handle, or a compat wrapper), if it is one. */
+const asPrimitive = (value: unknown): Primitive | undefined => {
+  if (isPrimitive(value)) return value
+  const inner = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[EffectPrimitiveKey] : undefined
+  return isPrimitive(inner) ? inner : undefined
+}
+
+const orFail = <A>(made: Either.Either<A, Errors.ValueError>): Effect.Effect<A, Errors.ValueError> => made
+
+/** A maker that throws the library's ValueError on bad initial contents: typed, for the caller. */
+const made = <A>(make: () => A): Effect.Effect<A, unknown> => Effect.try({ try: make, catch: (error) => error })
+
+/** The types every manager makes (Python's SyncManager), from their arguments on the wire. */
+const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown>> = {
+  dict: (initial) => made(() => makeLocalDict(initial).handle),
+  list: (initial) => made(() => makeLocalList(initial).handle),
+  Namespace: (initial) => made(() => makeLocalNamespace(initial).handle),
+  Lock: () => Effect.sync(() => new SemLockHandle(makeSemLock("Lock", 1).backend, "Lock")),
+  RLock: () => Effect.sync(() => new SemLockHandle(makeSemLock("RLock", 1).backend, "RLock")),
+  Semaphore: (value = 1) => semaphore("Semaphore", value),
+  BoundedSemaphore: (value = 1) => semaphore("BoundedSemaphore", value),
+  Condition: (lock) => Effect.map(makeCondition(lock), ({ handle }) => handle),
+  Event: () => Effect.sync(() => makeEvent()),
+  Barrier: (parties, timeoutMillis) =>
+    makeBarrier(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
+  Queue: (maxsize = 0) => makeQueue("Queue", maxsize),
+  JoinableQueue: (maxsize = 0) => makeQueue("JoinableQueue", maxsize),
+  // Python's manager Value and Array carry no lock of their own.
+  Value: (typecode, value) => Effect.map(orFail(makeLocalValue(typecode, value, { raw: true })), ({ handle }) => handle),
+  Array: (typecode, values) => Effect.map(orFail(makeLocalArray(typecode, values, { raw: true })), ({ handle }) => handle)
+}
+
+const semaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown) =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+    ? Effect.sync(() => new SemLockHandle(makeSemLock(kind, value).backend, kind))
+    : Effect.fail(new Errors.ValueError({ message: `${kind} value must be a non-negative integer, got ${String(value)}` }))
+
+export interface LoadedType {
+  readonly callable: Callable
+  readonly exposed?: ReadonlyArray<string>
+}
+
+/**
+ * Serves the factory under `FACTORY_ID`: `create(typeid, args)` makes an
+ * object and returns it (as a handle, which the caller receives as a proxy);
+ * `describe` says who serves and what it makes.
+ */
+export const serveFactory = (types: ReadonlyMap<string, LoadedType>, options: { readonly builtins: boolean }): void => {
+  const makes = (typeid: string) => options.builtins && Object.hasOwn(builtins, typeid)
+  const create = (typeid: string, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown> => {
+    const custom = types.get(typeid)
+    if (custom !== undefined) {
+      return Effect.flatMap(
+        Effect.tryPromise({ try: async () => custom.callable(...args), catch: (error) => error }),
+        (made) => {
+          const primitive = asPrimitive(made)
+          if (primitive !== undefined) return Effect.succeed(primitive)
+          if (typeof made !== "object" || made === null) {
+            return Effect.fail(new Errors.ValueError({ message: `the callable registered for '${typeid}' returned ${String(made)}, not an object` }))
+          }
+          return Effect.succeed(serveCustom(typeid, made as Record<string, unknown>, custom.exposed ?? publicMethods(made)))
+        }
+      )
+    }
+    if (!makes(typeid)) {
+      const known = [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()].join(", ") || "nothing"
+      return Effect.fail(new Errors.ValueError({ message: `unknown typeid '${typeid}': this manager makes ${known}` }))
+    }
+    return builtins[typeid](...args)
+  }
+  ResourceServer.registerAs(FACTORY_ID, {
+    kind: "Manager",
+    unsafeCall: (method, args) => {
+      switch (method) {
+        case "create":
+          return create(args[0] as string, (args[1] ?? []) as ReadonlyArray<unknown>)
+        case "describe":
+          return Exit.succeed({
+            pid: process.pid,
+            address: ResourceServer.address(),
+            typeids: [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()]
+          })
+        default:
+          return Exit.fail(new Errors.ValueError({ message: `a manager has no operation ${method}` }))
+      }
+    }
+  })
+}
+
+/**
+ * Loads a registered callable sent as a target description, exactly as a
+ * Process's child loads its target: an inline one gets the same helpers
+ * (`require`, the transpilers' `__name`…) that the parent's check counted on.
+ */
+const load = async (registration: Registration): Promise<LoadedType | undefined> => {
+  const spec = registration.callable
+  if (spec === undefined) return undefined
+  const callable = spec._tag === "Inline" ? loadInlineTarget(spec) : await loadModuleTarget(spec, registration.typescriptLoader)
+  return { callable, ...(registration.exposed === undefined ? {} : { exposed: registration.exposed }) }
+}
+
+interface ParentChannel {
+  readonly send: (message: unknown) => Effect.Effect<void, unknown>
+  readonly recv: Effect.Effect<unknown, unknown>
+}
+
+export interface ManagerOptions {
+  readonly registrations: ReadonlyArray<Registration>
+  /** TCP to listen on besides the family's Unix socket. */
+  readonly tcp?: { readonly host: string; readonly port: number; readonly authkey: Uint8Array }
+  /** Runs before serving (its `typeid` is "initializer"). */
+  readonly initializer?: Registration
+  readonly initargs?: ReadonlyArray<unknown>
+  /** Whether it makes the built-in types too (Python's SyncManager), or only registered ones (BaseManager). */
+  readonly builtins: boolean
+}
+
+/** The manager process: serves until its parent sends "shutdown" or goes away. */
+export const serveManager = async (parent: ParentChannel, options: ManagerOptions): Promise<void> => {
+  if (options.initializer !== undefined) {
+    const init = await load(options.initializer)
+    await init?.callable(...(options.initargs ?? []))
+  }
+  const types = new Map<string, LoadedType>()
+  for (const registration of options.registrations) {
+    const loaded = await load(registration)
+    if (loaded !== undefined) types.set(registration.typeid, loaded)
+  }
+  serveFactory(types, { builtins: options.builtins })
+  let address: unknown = ResourceServer.address()
+  if (options.tcp !== undefined) {
+    const served = await Effect.runPromise(serveOverTcp(options.tcp))
+    address = served.address
+  }
+  await Effect.runPromise(parent.send({ address, pid: process.pid }))
+  // Serves until told to stop, or until the parent is gone (end of file).
+  await Effect.runPromise(Effect.ignore(parent.recv))
+  process.exit(0)
+}
+
+const serveOverTcp = (tcp: NonNullable<ManagerOptions["tcp"]>) =>
+  ResourceServer.serveOverTcp(tcp.host, tcp.port, tcp.authkey)

@@ -1,0 +1,46 @@
+/**
+ * Who this OS process is, in multiprocessing's terms: "MainProcess" unless the
+ * child bootstrap published an identity before loading the target.
+ */
+import { randomBytes } from "node:crypto"
+import { CHILDREN_KEY, type ChildRecord, CURRENT_PROCESS_KEY, type ProcessIdentity } from "./controlMessages.js"
+
+let main: ProcessIdentity | undefined
+
+/** This process's identity. In a child, what its parent gave it; in the main process, made once. */
+export const currentIdentity = (): ProcessIdentity => {
+  const published = (globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] as ProcessIdentity | undefined
+  if (published !== undefined) return published
+  main ??= {
+    name: "MainProcess",
+    daemon: false,
+    authkey: randomBytes(32).toString("hex"),
+    identity: [],
+    parentPid: 0,
+    parentName: "",
+    executable: process.execPath
+  }
+  return main
+}
+
+/** This process family's authkey as bytes (Python's `current_process().authkey`), which children inherit. */
+export const familyAuthkey = (): Buffer => Buffer.from(currentIdentity().authkey, "hex")
+
+let childrenStarted = 0
+
+/** The identity of the next child this process creates: Python's `_identity` and default name. */
+export const nextChildIdentity = (): { readonly identity: ReadonlyArray<number>; readonly name: string } => {
+  const identity = [...currentIdentity().identity, ++childrenStarted]
+  return { identity, name: `Process-${identity.join(":")}` }
+}
+
+/**
+ * The children this OS process started and that have not exited, whichever
+ * runtime or Layer started them: Python keeps this per process, and so do we.
+ * It lives on `globalThis` so the child bootstrap (a separate bundle) can wait
+ * for a target's non-daemon children before the child exits, as Python does.
+ */
+export const liveChildren = (): Set<ChildRecord> => {
+  const g = globalThis as Record<symbol, Set<ChildRecord> | undefined>
+  return (g[CHILDREN_KEY] ??= new Set())
+}

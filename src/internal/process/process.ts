@@ -1,0 +1,373 @@
+/**
+ * The parent's side of one Process: Python's state machine (initial →
+ * started → closed) over a backend's `ChildHandle`.
+ */
+import { keepingAlive } from "../keepAlive.js"
+import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
+import {
+  InvalidTargetError,
+  type ProcessError,
+  ProcessExitedError,
+  ProcessStateError,
+  RemoteError,
+  SerializationError,
+  TypeError,
+  UnportableFunctionError,
+  ValueError
+} from "../../Errors.js"
+import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../../Multiprocessing.js"
+import * as Target from "../../Target.js"
+import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
+import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
+import type { ErrorData } from "../codec/codec.js"
+import { extractHandles } from "../served/placeholders.js"
+import { log } from "./log.js"
+import type { ChildRecord, TargetSpec } from "./controlMessages.js"
+import { type Waitable, WaitableTypeId } from "../connection/waitable.js"
+import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
+import * as WallClock from "../wallClock.js"
+
+export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
+
+/** Ready once the process has exited; what `wait` watches. */
+export interface Sentinel extends Waitable {
+  readonly await: Effect.Effect<void, ProcessStateError>
+  readonly isReady: Effect.Effect<boolean>
+}
+
+export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> {
+  readonly target: Target.Target<F>
+  readonly args?: Parameters<F>
+  /** Defaults to Python's `Process-N` (`Process-N:M` in a child). */
+  readonly name?: string
+  /** A daemon child does not keep this process alive, and is terminated with it. */
+  readonly daemon?: boolean
+  /** Decodes the result: validation, and class instances back for `Schema.Class`. */
+  readonly result?: Schema.Schema<A, any, never>
+}
+
+type State = "initial" | "started" | "closed"
+
+/** How long `terminate` on scope close waits before it kills. */
+const TERMINATE_GRACE = Duration.seconds(5)
+
+export const targetSpec = (
+  target: Target.Target,
+  name: string
+): Either.Either<TargetSpec, UnportableFunctionError | InvalidTargetError> => {
+  if (Target.isModuleTarget(target)) {
+    const { exportName, url } = target[Target.ModuleTargetTypeId]
+    return Either.right({ _tag: "Module", name: `${exportName} (${url})`, url, exportName })
+  }
+  if (typeof target !== "function") {
+    return Either.left(
+      new InvalidTargetError({
+        message: `a process target must be a function or a module target, got ${target === null ? "null" : typeof target}`
+      })
+    )
+  }
+  const functionName = target.name || name
+  const analysis = analyzeFunction(target)
+  if (analysis.notPortable !== undefined) {
+    return Either.left(
+      new UnportableFunctionError({
+        functionName,
+        unresolved: [],
+        message: `${functionName} cannot be sent to a child process as source: ${analysis.notPortable}. ` +
+          "Use a module target instead: Target.moduleExport(new URL(\"./tasks.js\", import.meta.url), \"name\")."
+      })
+    )
+  }
+  if (analysis.unresolved.length > 0) {
+    return Either.left(
+      new UnportableFunctionError({
+        functionName,
+        unresolved: analysis.unresolved,
+        message: describeUnresolved(functionName, analysis.unresolved)
+      })
+    )
+  }
+  return Either.right({ _tag: "Inline", name: functionName, expression: analysis.expression })
+}
+
+/** Python's `tuple(args)` fails at construction for anything else; so does this, naming the fix. */
+export const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
+  args === undefined || Array.isArray(args)
+    ? Either.void
+    : Either.left(
+      new TypeError({
+        message: `Process args must be an array of the target's arguments, got ${
+          args === null ? "null" : typeof args
+        }: wrap a single argument in one (args: [value])`
+      })
+    )
+
+const remoteError = (error: ErrorData, pid: number, processName: string) =>
+  new RemoteError({
+    type: error.tag ?? error.name,
+    message: error.message,
+    remoteStack: error.stack ?? "",
+    pid,
+    processName,
+    fields: error.fields
+  })
+
+/** Everything `start` can fail with (`TypeError`: `args` not an array, from `Process.make`). */
+export type StartError =
+  | TypeError
+  | ProcessStateError
+  | InvalidTargetError
+  | UnportableFunctionError
+  | SerializationError
+  | ProcessError
+
+/** Everything `result` can fail with. */
+export type ResultError =
+  | ProcessStateError
+  | RemoteError
+  | ProcessExitedError
+  | InvalidTargetError
+  | SerializationError
+
+export class ProcessImpl<A> implements ChildRecord {
+  readonly [ProcessTypeId] = ProcessTypeId
+  private state: State = "initial"
+  private handle: ChildHandle | undefined
+  private readonly identity: ReturnType<typeof nextChildIdentity>
+  private readonly exited = Deferred.unsafeMake<number>(undefined as never)
+  private currentName: string
+  private isDaemon: boolean
+
+  constructor(
+    private readonly mp: MultiprocessingService,
+    private readonly options: ProcessOptions<Target.AnyFunction, A>
+  ) {
+    this.identity = nextChildIdentity()
+    this.currentName = options.name ?? this.identity.name
+    this.isDaemon = options.daemon ?? currentIdentity().daemon
+  }
+
+  get name(): string {
+    return this.currentName
+  }
+
+  get daemon(): boolean {
+    return this.isDaemon
+  }
+
+  /** The child's pid; undefined before start. Throws `ProcessStateError` once closed, as Python's raises `ValueError`. */
+  get pid(): number | undefined {
+    return this.openHandle()?.pid
+  }
+
+  /** Null before start and while running. Throws `ProcessStateError` once closed. */
+  get exitCode(): number | null {
+    return this.openHandle()?.exitCode() ?? null
+  }
+
+  /** Throws `ProcessStateError` once closed. */
+  get isAlive(): boolean {
+    return this.openHandle() !== undefined && this.running
+  }
+
+  private get running(): boolean {
+    return this.state === "started" && this.handle !== undefined && this.handle.exitCode() === null
+  }
+
+  /** The handle, for the state getters: plain values that cannot fail as an Effect does, so they throw the typed error. */
+  private openHandle(): ChildHandle | undefined {
+    if (this.state === "closed") throw this.closedError()
+    return this.handle
+  }
+
+  private closedError(operation?: string) {
+    return new ProcessStateError({
+      message: operation === undefined
+        ? `process object is closed (${this.name}): its pid, exit code and state are gone with it`
+        : `cannot ${operation}: process object ${this.name} is closed`
+    })
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed"
+  }
+
+  /** Ready once the process has exited; waiting on it before `start` fails, as Python's `sentinel` does. */
+  readonly sentinel: Sentinel = (() => {
+    const await_ = Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited)))
+    const isReady = Deferred.isDone(this.exited)
+    return {
+      await: await_,
+      isReady,
+      [WaitableTypeId]: { isReady: Effect.zipRight(Effect.suspend(() => this.started("wait for")), isReady), awaitReady: await_ }
+    }
+  })()
+
+  /** For the child bootstrap, which waits for a target's non-daemon children before the child exits. */
+  awaitExit(): Promise<void> {
+    return Effect.runPromise(Effect.asVoid(Deferred.await(this.exited)))
+  }
+
+  private ensureOpen(operation: string) {
+    return this.state === "closed" ? Effect.fail(this.closedError(operation)) : Effect.void
+  }
+
+  private started(operation: string) {
+    return Effect.flatMap(this.ensureOpen(operation), () =>
+      this.handle === undefined
+        ? Effect.fail(new ProcessStateError({ message: `can only ${operation} a started process (${this.name} was never started)` }))
+        : Effect.succeed(this.handle))
+  }
+
+  setName(name: string) {
+    return Effect.map(this.ensureOpen("rename"), () => {
+      this.currentName = name
+    })
+  }
+
+  setDaemon(daemon: boolean) {
+    return Effect.flatMap(this.ensureOpen("set daemon"), () =>
+      this.state !== "initial"
+        ? Effect.fail(new ProcessStateError({ message: `cannot set daemon status of ${this.name}: it has already started` }))
+        : Effect.sync(() => {
+          this.isDaemon = daemon
+        }))
+  }
+
+  private readonly onExit = (code: number) => {
+    liveChildren().delete(this)
+    Deferred.unsafeDone(this.exited, Effect.succeed(code))
+    Effect.runSync(Effect.provideService(log(LogLevel.Debug, `${this.name} exited with exitcode ${code}`), Multiprocessing, this.mp))
+  }
+
+  get start(): Effect.Effect<void, StartError> {
+    return Effect.gen(this, function*() {
+      yield* this.ensureOpen("start")
+      if (this.state !== "initial") {
+        return yield* new ProcessStateError({ message: `cannot start a process twice (${this.name} already started)` })
+      }
+      const parent = currentIdentity()
+      if (parent.daemon) {
+        return yield* new ProcessStateError({
+          message: `daemonic processes are not allowed to have children (${parent.name} is a daemon)`
+        })
+      }
+      const target = yield* targetSpec(this.options.target, this.name)
+      const settings = yield* Ref.get(this.mp.settings)
+      this.state = "started"
+      const { args, sockets, placeholders } = extractHandles(this.options.args ?? [])
+      const handle = yield* this.mp.spawn({
+        target,
+        args,
+        sockets,
+        placeholders,
+        identity: {
+          name: this.name,
+          daemon: this.daemon,
+          authkey: parent.authkey,
+          identity: this.identity.identity,
+          parentPid: process.pid,
+          parentName: parent.name,
+          executable: settings.executable
+        },
+        onExit: this.onExit
+      }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
+      this.handle = handle
+      handle.setKeepsParentAlive(!this.daemon)
+      liveChildren().add(this)
+      yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
+    }).pipe(Effect.provideService(Multiprocessing, this.mp))
+  }
+
+  /** Waits for the exit; with a timeout, gives null if the process still runs then. */
+  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
+    // Duration reads NaN as zero: a computed timeout gone wrong would poll once and look like "still running".
+    if (typeof timeout === "number" && Number.isNaN(timeout)) {
+      return Effect.fail(new ValueError({ message: "join(timeout): the timeout is NaN; give a number, or none to wait for the exit" }))
+    }
+    // A daemon child does not hold the parent alive, but a parent waiting for it stays.
+    return Effect.flatMap(this.started("join"), () =>
+      keepingAlive(timeout === undefined
+        ? Deferred.await(this.exited)
+        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
+  }
+
+  /** Waits for the exit and gives what the target returned, or fails with why it did not. */
+  get result(): Effect.Effect<A, ResultError> {
+    return Effect.gen(this, function*() {
+      const handle = yield* this.started("get the result of")
+      const [exitCode, outcome] = yield* keepingAlive(Effect.zip(Deferred.await(this.exited), handle.outcome))
+      if (outcome === undefined) {
+        return yield* new ProcessExitedError({ pid: handle.pid, processName: this.name, exitCode })
+      }
+      switch (outcome._tag) {
+        case "LoadFailed":
+          return yield* new InvalidTargetError({ message: outcome.error.message })
+        case "Unsendable":
+          return yield* new SerializationError({ message: outcome.error.message })
+        case "Raised":
+          return yield* remoteError(outcome.error, handle.pid, this.name)
+      }
+      if (this.options.result === undefined) return outcome.value as A
+      return yield* Schema.decodeUnknown(this.options.result)(outcome.value).pipe(
+        Effect.mapError((error) =>
+          new SerializationError({ message: `the result of ${this.name} does not match its Schema: ${error.message}` })
+        )
+      )
+    })
+  }
+
+  private signal(signal: "SIGTERM" | "SIGKILL", operation: string) {
+    return Effect.flatMap(this.started(operation), (handle) => Effect.sync(() => handle.signal(signal)))
+  }
+
+  get terminate() {
+    return this.signal("SIGTERM", "terminate")
+  }
+
+  get kill() {
+    return this.signal("SIGKILL", "kill")
+  }
+
+  get close(): Effect.Effect<void, ProcessStateError> {
+    return Effect.suspend(() => {
+      if (this.running) {
+        return Effect.fail(
+          new ProcessStateError({ message: `cannot close ${this.name} while it is still running; join or terminate it first` })
+        )
+      }
+      this.state = "closed"
+      return Effect.void
+    })
+  }
+
+  /** What closing the owning scope does: a child still running is terminated (then killed) and awaited. */
+  get release(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const handle = this.handle
+      if (handle === undefined || handle.exitCode() !== null) return Effect.void
+      handle.signal("SIGTERM")
+      const exited = Deferred.await(this.exited)
+      return WallClock.timeoutOption(exited, TERMINATE_GRACE).pipe(
+        Effect.flatMap((done) =>
+          Option.isSome(done) ? Effect.void : Effect.zipRight(Effect.sync(() => handle.signal("SIGKILL")), exited)
+        ),
+        Effect.asVoid
+      )
+    })
+  }
+
+  toString() {
+    const exitCode = this.handle?.exitCode() ?? null
+    const status = this.state === "closed"
+      ? "closed"
+      : this.handle === undefined
+      ? "initial"
+      : exitCode === null
+      ? "started"
+      : `stopped exitcode=${exitCode}`
+    return `<Process name='${this.name}' pid=${this.handle?.pid ?? "None"} ${status}${this.daemon ? " daemon" : ""}>`
+  }
+}
+
+markNotData(ProcessImpl, "a Process", PROCESS_ADVICE)

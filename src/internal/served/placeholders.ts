@@ -1,0 +1,144 @@
+/**
+ * What a child gets in place of the handles among its arguments:
+ * - Connection ends: the descriptor itself is handed over (an extra stdio slot
+ *   of the spawn, from fd 4 on), so data never routes through the parent;
+ * - shared primitives (locks, values …): their reference (kind, id, the owner's
+ *   address), which becomes a proxy reaching the owner.
+ * In the arguments each becomes a placeholder; the child revives it
+ * (`childHandles.ts`) as the same face's object.
+ */
+import type { Socket } from "node:net"
+import { shapeOf } from "../codec/codec.js"
+import { ConnectionTypeId, type ConnectionImpl } from "../connection/connection.js"
+import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./backend.js"
+
+/** The key of a placeholder; a plain object with it never travels as data. */
+export const HANDLE_KEY = "__effectMultiprocessingHandle__"
+
+/** The first descriptor handed over: 0–2 are stdio, 3 the control channel. */
+export const FIRST_HANDLE_FD = 4
+
+export type Face = "effect" | "compat"
+
+export interface Placeholder {
+  readonly [HANDLE_KEY]:
+    | {
+      readonly fd: number
+      readonly readable: boolean
+      readonly writable: boolean
+      readonly face: Face
+      /** Bytes the parent had read ahead and not received: the first of the stream for the child. */
+      readonly unread?: Uint8Array
+    }
+    | { readonly primitive: Reference; readonly face: Face }
+}
+
+/** Where a compat Connection keeps the Effect one it wraps. */
+export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
+
+/** Where a compat primitive keeps the Effect one it wraps. */
+export const EffectPrimitiveKey = Symbol.for("effect-multiprocessing/compat/Primitive")
+
+const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefined => {
+  if (isPrimitive(u)) return { primitive: u, face: "effect" }
+  if (typeof u !== "object" || u === null) return undefined
+  const inner = (u as Record<symbol, unknown>)[EffectPrimitiveKey]
+  return isPrimitive(inner) ? { primitive: inner, face: "compat" } : undefined
+}
+
+const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face: "effect" | "compat" } | undefined => {
+  if (typeof u !== "object" || u === null) return undefined
+  if (ConnectionTypeId in u) return { connection: u as ConnectionImpl<any, any>, face: "effect" }
+  const inner = (u as Record<symbol, unknown>)[EffectConnectionKey]
+  return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+}
+
+/**
+ * A copy of `value` with `replace` applied to each object it answers for, at
+ * any depth of what V8 carries (arrays, Maps, Sets, plain objects, and class
+ * instances, which V8 copies as plain objects of their fields); cycles and
+ * shared references are kept. `value` itself when nothing was replaced.
+ */
+export const mapHandles = (value: unknown, replace: (value: object) => unknown | undefined): unknown => {
+  const copies = new Map<object, unknown>()
+  let replacedAny = false
+  const go = (value: unknown): unknown => {
+    if (typeof value !== "object" || value === null) return value
+    if (copies.has(value)) return copies.get(value)
+    const replaced = replace(value)
+    if (replaced !== undefined) {
+      replacedAny = true
+      copies.set(value, replaced)
+      return replaced
+    }
+    switch (shapeOf(value)) {
+      case "opaque":
+        return value
+      case "array": {
+        const out: Array<unknown> = new Array((value as Array<unknown>).length)
+        copies.set(value, out)
+        ;(value as Array<unknown>).forEach((item, i) => (out[i] = go(item)))
+        return out
+      }
+      case "map": {
+        const out = new Map()
+        copies.set(value, out)
+        for (const [key, item] of value as Map<unknown, unknown>) out.set(go(key), go(item))
+        return out
+      }
+      case "set": {
+        const out = new Set()
+        copies.set(value, out)
+        for (const item of value as Set<unknown>) out.add(go(item))
+        return out
+      }
+      case "record": {
+        const out = Object.create(Object.getPrototypeOf(value)) as Record<string, unknown>
+        copies.set(value, out)
+        for (const key of Object.keys(value)) {
+          // defineProperty, not assignment: an own "__proto__" key is data here
+          Object.defineProperty(out, key, { value: go((value as Record<string, unknown>)[key]), writable: true, enumerable: true, configurable: true })
+        }
+        return out
+      }
+    }
+  }
+  const out = go(value)
+  return replacedAny ? out : value
+}
+
+/**
+ * Replaces every Connection and shared primitive in `args` (at any depth, see
+ * `mapHandles`) with a placeholder; gives the sockets to hand over.
+ */
+export const extractHandles = (
+  args: ReadonlyArray<unknown>
+): { args: Array<unknown>; sockets: Array<Socket>; placeholders: boolean } => {
+  const sockets: Array<Socket> = []
+  let placeholders = false
+  const toPlaceholder = (value: object): Placeholder | undefined => {
+    const primitive = asPrimitive(value)
+    if (primitive !== undefined) {
+      placeholders = true
+      return { [HANDLE_KEY]: { primitive: primitive.primitive[PrimitiveTypeId].reference(), face: primitive.face } }
+    }
+    const found = asConnection(value)
+    if (found === undefined) return undefined
+    placeholders = true
+    const { connection, face } = found
+    sockets.push(connection.osSocket)
+    // From now on this process reads the end only as far as it receives: the rest stays for the child.
+    const unread = connection.unsafeShare()
+    return {
+      [HANDLE_KEY]: {
+        fd: FIRST_HANDLE_FD + sockets.length - 1,
+        readable: connection.readable,
+        writable: connection.writable,
+        face,
+        ...(unread.length > 0 ? { unread } : {})
+      }
+    }
+  }
+  const replaced = args.map((arg) => mapHandles(arg, toPlaceholder))
+  return placeholders ? { args: replaced, sockets, placeholders } : { args: [...args], sockets, placeholders }
+}

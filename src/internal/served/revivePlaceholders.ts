@@ -1,0 +1,31 @@
+/**
+ * The child's side of `handles.ts`: turns placeholders back into Connections
+ * over the descriptors the parent handed over, and into proxies of shared
+ * primitives. Loaded by the bootstrap only
+ * when there are handles, since it brings Effect with it.
+ */
+import * as net from "node:net"
+import { Effect } from "effect"
+import { Connection as CompatConnection } from "../../compat/connection.js"
+import * as Serializer from "../../Serializer.js"
+import { ConnectionImpl } from "../connection/connection.js"
+import * as FramedSocket from "../wire/framedSocket.js"
+import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
+import { revivePrimitive } from "./revive.js"
+
+const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
+
+const revive = (placeholder: Placeholder) => {
+  const held = placeholder[HANDLE_KEY]
+  if ("primitive" in held) return revivePrimitive(held.primitive, held.face)
+  const { face, fd, readable, writable, unread } = held
+  // Never read by Node's stream: the parent and other children may hold this descriptor too, and
+  // what this process does not receive must stay in the kernel for them.
+  const socket = new net.Socket({ fd, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts)
+  const framed = Effect.runSync(FramedSocket.make(socket, { shared: unread === undefined ? {} : { unread } }))
+  const connection = new ConnectionImpl(framed, Serializer.unknown, readable, writable)
+  return face === "compat" ? new CompatConnection(connection) : connection
+}
+
+export const reviveHandles = (args: ReadonlyArray<unknown>): Array<unknown> =>
+  args.map((arg) => mapHandles(arg, (value) => (isPlaceholder(value) ? revive(value) : undefined)))
