@@ -18,12 +18,36 @@ const unwrap = <A, E>(exit: Exit.Exit<A, E>): A => {
 export const runSync = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): A => unwrap(runtime.runSyncExit(effect))
 
 /**
- * Runs an Effect that waits on another process. One that is already an Exit (an
- * `unsafe` operation that finished at once) settles without a fiber.
+ * The symbols the internals share with this face (see `internal/faces.ts`,
+ * which names the same ones: the compat face imports no internal module).
+ */
+const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
+/** Where a compat object keeps the Effect object it wraps: what travels to another process. */
+export const CompatWrapsKey = Symbol.for("effect-multiprocessing/compat/Wraps")
+const CompatWrappersKey = Symbol.for("effect-multiprocessing/compat/Wrappers")
+const NotDataKey = Symbol.for("effect-multiprocessing/NotData")
+
+/** How this face wraps an Effect object of kind `family` that arrives from another process. */
+export const registerWrapper = (family: string, wrap: (effectObject: any) => unknown): void => {
+  const global = globalThis as Record<symbol, Map<string, (effectObject: any) => unknown> | undefined>
+  ;(global[CompatWrappersKey] ??= new Map()).set(family, wrap)
+}
+
+/** Marks a compat class whose instances cannot travel inside a value: the codec refuses them with `advice`. */
+export const markNotData = (constructor: { readonly prototype: object }, what: string, advice: string): void => {
+  Object.defineProperty(constructor.prototype, NotDataKey, { value: { what, advice } })
+}
+
+/**
+ * Runs an Effect that waits on another process. An operation that is done at
+ * once (an uncontended lock, a message already read) settles without a fiber:
+ * it is started here, and its Exit settles the promise.
  */
 export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
-  if (!Exit.isExit(effect)) return runtime.runPromiseExit(effect).then(unwrap)
-  return Exit.isSuccess(effect) ? Promise.resolve(effect.value as A) : Promise.reject(Cause.squash(effect.cause))
+  const start = (effect as unknown as Record<symbol, (() => Effect.Effect<A, E, Multiprocessing>) | undefined>)[StartNowKey]
+  const started = start === undefined ? effect : start()
+  if (!Exit.isExit(started)) return runtime.runPromiseExit(started).then(unwrap)
+  return Exit.isSuccess(started) ? Promise.resolve(started.value as A) : Promise.reject(Cause.squash(started.cause))
 }
 
 /** Seconds, as Python's timeouts are, to an Effect duration; null/undefined means no timeout. */
