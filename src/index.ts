@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import "./internal/served/revive.js"
+import "./internal/kinds.js"
 export * as Barrier from "./Barrier.js"
 export * as Condition from "./Condition.js"
 export * as Connection from "./Connection.js"

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import "../internal/served/revive.js"
+import "../index.js" // every kind of shared object, so that each arrives here
 export {
   AttributeError,
   AuthenticationError,

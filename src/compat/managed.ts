@@ -14,7 +14,6 @@
  *
  * Iterating one (`for await`) takes a copy of it first, in one round trip.
  */
-import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import {
   type DictEntries,
   DictHandle,
@@ -23,7 +22,7 @@ import {
   type ManagedHandleOf,
   NamespaceHandle
 } from "../internal/manager/managedObjects.js"
-import { runPromise } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise } from "./runtime.js"
 
 export type { DictEntries, DictKey }
 
@@ -37,7 +36,7 @@ export class ListProxy<A = unknown> {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): ListHandle<A> {
+  get [CompatWrapsKey](): ListHandle<A> {
     return this.#handle
   }
 
@@ -124,7 +123,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): DictHandle<K, V> {
+  get [CompatWrapsKey](): DictHandle<K, V> {
     return this.#handle
   }
 
@@ -205,7 +204,7 @@ export class NamespaceProxy {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): NamespaceHandle {
+  get [CompatWrapsKey](): NamespaceHandle {
     return this.#handle
   }
 
@@ -244,3 +243,5 @@ export const wrapManaged = (handle: ManagedHandleOf): ListProxy | DictProxy | Na
     : handle instanceof DictHandle
     ? wrapDict(handle)
     : wrapNamespace(handle)
+
+registerWrapper("Managed", wrapManaged)

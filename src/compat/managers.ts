@@ -37,15 +37,29 @@ import * as Errors from "../Errors.js"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
-import { compatCustom, CustomHandle } from "../internal/manager/customProxy.js"
+import { CustomHandle } from "../internal/manager/customProxy.js"
 import { familyAuthkey } from "../internal/process/currentProcess.js"
 import { authkeyProblem } from "../internal/wire/handshake.js"
-import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import { keepingAlive } from "../internal/keepAlive.js"
 import { isPrimitive, PrimitiveTypeId } from "../internal/served/backend.js"
-import { revivePrimitive } from "../internal/served/revive.js"
-import { runPromise, runSync, runtime, seconds } from "./runtime.js"
+import { revivePrimitive } from "../internal/kinds.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, runtime, seconds } from "./runtime.js"
 import { MANAGER_ADVICE, markNotData } from "../internal/codec/notData.js"
+
+/** The compat face: the same methods, returning Promises. */
+const compatCustom = (handle: CustomHandle): Record<string, unknown> => {
+  const proxy: Record<string | symbol, unknown> = {
+    [CompatWrapsKey]: handle, // travels as the same object when passed on
+    callMethod: (method: string, ...args: Array<unknown>) => runPromise(handle.call(method, ...args))
+  }
+  for (const method of handle.exposed) {
+    if (method in proxy) continue
+    proxy[method] = (...args: Array<unknown>) => runPromise(handle.call(method, ...args))
+  }
+  return proxy
+}
+
+registerWrapper("Custom", compatCustom)
 
 /** `{ host, port }` or Python's `(host, port)` tuple. */
 export type ManagerAddress = { readonly host: string; readonly port: number } | readonly [string, number]
@@ -95,7 +109,7 @@ const toCompat = (made: unknown): unknown => {
 
 /** What the manager receives for an argument: a compat proxy travels as its handle. */
 const fromCompat = (arg: unknown): unknown => {
-  const inner = typeof arg === "object" && arg !== null ? (arg as Record<symbol, unknown>)[EffectPrimitiveKey] : undefined
+  const inner = typeof arg === "object" && arg !== null ? (arg as Record<symbol, unknown>)[CompatWrapsKey] : undefined
   return inner ?? arg
 }
 

@@ -18,9 +18,8 @@
  */
 import { Exit } from "effect"
 import { ValueError } from "../Errors.js"
-import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queue/queueHandle.js"
-import { runPromise, runSync, seconds } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
 
 export interface QueueWaitOptions {
   /** Wait (default); false answers at once. */
@@ -56,7 +55,7 @@ export class Queue<T = unknown> {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): QueueHandle {
+  get [CompatWrapsKey](): QueueHandle {
     return this.#handle
   }
 
@@ -180,7 +179,7 @@ export class SimpleQueue<T = unknown> {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): QueueHandle {
+  get [CompatWrapsKey](): QueueHandle {
     return this.#handle
   }
 
@@ -219,3 +218,5 @@ export class SimpleQueue<T = unknown> {
 /** @internal a compat object around an Effect-face handle, for a child's arguments */
 export const wrapQueue = (handle: QueueHandle): Queue | JoinableQueue | SimpleQueue =>
   handle.kind === "JoinableQueue" ? new JoinableQueue(handle) : handle.kind === "SimpleQueue" ? new SimpleQueue(handle) : new Queue(handle)
+
+registerWrapper("Queue", wrapQueue)

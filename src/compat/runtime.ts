@@ -24,13 +24,19 @@ export const runSync = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): A =
 const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
 /** Where a compat object keeps the Effect object it wraps: what travels to another process. */
 export const CompatWrapsKey = Symbol.for("effect-multiprocessing/compat/Wraps")
-const CompatWrappersKey = Symbol.for("effect-multiprocessing/compat/Wrappers")
+const CompatFaceKey = Symbol.for("effect-multiprocessing/compat/Face")
 const NotDataKey = Symbol.for("effect-multiprocessing/NotData")
+
+const compatFace = (): { readonly wrappers: Map<string, (effectObject: any) => unknown>; entry?: string } => {
+  const global = globalThis as Record<symbol, ReturnType<typeof compatFace> | undefined>
+  return (global[CompatFaceKey] ??= { wrappers: new Map() })
+}
+// A child that receives this face's objects loads this face from here (see internal/faces.ts).
+compatFace().entry = new URL("./index.js", import.meta.url).href
 
 /** How this face wraps an Effect object of kind `family` that arrives from another process. */
 export const registerWrapper = (family: string, wrap: (effectObject: any) => unknown): void => {
-  const global = globalThis as Record<symbol, Map<string, (effectObject: any) => unknown> | undefined>
-  ;(global[CompatWrappersKey] ??= new Map()).set(family, wrap)
+  compatFace().wrappers.set(family, wrap)
 }
 
 /** Marks a compat class whose instances cannot travel inside a value: the codec refuses them with `advice`. */

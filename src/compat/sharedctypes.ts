@@ -14,7 +14,6 @@
  */
 import { Either } from "effect"
 import { ValueError } from "../Errors.js"
-import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import { processCaller } from "../internal/served/backend.js"
 import * as ResourceServer from "../internal/served/server.js"
 import type { Input, Item, Typecode } from "../internal/sharedValue/sharedValue.js"
@@ -28,7 +27,7 @@ import {
   ValueHandle
 } from "../internal/sharedValue/sharedValueHandle.js"
 import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
-import { runPromise } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise } from "./runtime.js"
 import { type Lock, type RLock, wrapSemLock } from "./synchronize.js"
 
 export type { Input, Item, Typecode }
@@ -61,7 +60,7 @@ class Shared<T extends Typecode, H extends ValueHandle<T> | ArrayHandle<T>> {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): H {
+  get [CompatWrapsKey](): H {
     return this.#handle
   }
 
@@ -151,7 +150,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Shared<T, ArrayH
 // Anything but a compat lock goes on as itself, for the ValueError it deserves.
 const lockOption = (lock: SharedOptions["lock"]): LockOption | undefined =>
   typeof lock === "object" && lock !== null
-    ? ((lock as unknown as Record<symbol, SemLockHandle | undefined>)[EffectPrimitiveKey] ?? (lock as unknown as SemLockHandle))
+    ? ((lock as unknown as Record<symbol, SemLockHandle | undefined>)[CompatWrapsKey] ?? (lock as unknown as SemLockHandle))
     : lock
 
 const made = <H>(result: Either.Either<Made<H>, ValueError>): Made<H> => {
@@ -194,3 +193,5 @@ export { makeArray as Array, makeRawArray as RawArray, makeRawValue as RawValue,
 /** @internal a compat object around an Effect-face handle, for a child's arguments */
 export const wrapSharedValue = (handle: SharedValueHandle): SharedValue | SharedArray =>
   handle instanceof ArrayHandle ? new SharedArray(handle) : new SharedValue(handle)
+
+registerWrapper("SharedValue", wrapSharedValue)

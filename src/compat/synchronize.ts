@@ -13,13 +13,12 @@ import { Duration, Effect } from "effect"
 import { BarrierHandle, makeLocal as makeBarrier } from "../internal/sync/barrier.js"
 import { ConditionHandle, makeLocal as makeCondition } from "../internal/sync/condition.js"
 import { type EventHandle, makeLocal as makeEvent } from "../internal/sync/event.js"
-import { EffectPrimitiveKey } from "../internal/served/placeholders.js"
 import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/served/backend.js"
 import * as ResourceServer from "../internal/served/server.js"
 import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
 import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/lock/semLockHandle.js"
 import { TypeError, ValueError } from "../Errors.js"
-import { runPromise, runSync, seconds } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
 
 export interface AcquireOptions {
   /** Wait for it (default); false answers at once. */
@@ -78,7 +77,7 @@ class SemLockBase {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): SemLockHandle {
+  get [CompatWrapsKey](): SemLockHandle {
     return this.#handle
   }
 
@@ -191,7 +190,7 @@ export class Condition {
   constructor(lock?: Lock | RLock | ConditionHandle) {
     this.#madeLock = lock === undefined
     if (lock instanceof Lock || lock instanceof RLock || lock === undefined) {
-      this.#handle = runSync(makeCondition(lock?.[EffectPrimitiveKey])).handle
+      this.#handle = runSync(makeCondition(lock?.[CompatWrapsKey])).handle
       this.#lock = lock ?? (wrapSemLock(this.#handle.lock) as RLock)
     } else if (lock instanceof ConditionHandle) {
       this.#handle = lock
@@ -202,7 +201,7 @@ export class Condition {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): ConditionHandle {
+  get [CompatWrapsKey](): ConditionHandle {
     return this.#handle
   }
 
@@ -248,7 +247,7 @@ export class Event {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): EventHandle {
+  get [CompatWrapsKey](): EventHandle {
     return this.#handle
   }
 
@@ -301,7 +300,7 @@ export class Barrier {
   }
 
   /** @internal what travels when this is a Process argument */
-  get [EffectPrimitiveKey](): BarrierHandle<unknown> {
+  get [CompatWrapsKey](): BarrierHandle<unknown> {
     return this.#handle
   }
 
@@ -331,3 +330,8 @@ export class Barrier {
     stopServing(this.#handle)
   }
 }
+
+registerWrapper("Lock", wrapSemLock)
+registerWrapper("Event", (handle: EventHandle) => new Event(handle))
+registerWrapper("Condition", (handle: ConditionHandle) => new Condition(handle))
+registerWrapper("Barrier", (handle: BarrierHandle<unknown>) => new Barrier(handle))

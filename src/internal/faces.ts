@@ -15,6 +15,8 @@
  *   that arrives in this process (`compatWrapper`); without the compat face
  *   loaded, the Effect object itself arrives.
  */
+import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 
 export const StartNowKey: unique symbol = Symbol.for("effect-multiprocessing/StartNow") as never
@@ -29,17 +31,36 @@ export const CompatWrapsKey: unique symbol = Symbol.for("effect-multiprocessing/
 export const wrappedByCompat = (u: unknown): unknown =>
   typeof u === "object" && u !== null ? (u as Record<symbol, unknown>)[CompatWrapsKey] : undefined
 
-const CompatWrappersKey = Symbol.for("effect-multiprocessing/compat/Wrappers")
+const CompatFaceKey = Symbol.for("effect-multiprocessing/compat/Face")
 
-type Wrappers = Map<string, (effectObject: any) => unknown>
-
-const wrappers = (): Wrappers => {
-  const global = globalThis as Record<symbol, Wrappers | undefined>
-  return (global[CompatWrappersKey] ??= new Map())
+/** What the compat face registers as it loads: its wrappers, and the URL of its entry module. */
+interface CompatFace {
+  readonly wrappers: Map<string, (effectObject: any) => unknown>
+  entry?: string
 }
 
-/** The compat face's object for `effectObject` of kind `family`; the Effect object when the compat face is not loaded. */
-export const compatWrapper = (family: string, effectObject: unknown): unknown => {
-  const wrap = wrappers().get(family)
+const compatFace = (): CompatFace => {
+  const global = globalThis as Record<symbol, CompatFace | undefined>
+  return (global[CompatFaceKey] ??= { wrappers: new Map() })
+}
+
+/** The compat face's entry module, when this process has loaded it: what a receiver loads to wrap what it sends. */
+export const compatEntry = (): string | undefined => compatFace().entry
+
+/**
+ * The compat face's object for `effectObject` of kind `family`. A process that
+ * has not loaded the compat face (a child running an inline function) loads
+ * it from `entry`, the sender's; without it, the Effect object arrives.
+ */
+export const compatWrapper = (family: string, effectObject: unknown, entry?: string): unknown => {
+  const face = compatFace()
+  if (!face.wrappers.has(family) && entry !== undefined) {
+    try {
+      createRequire(import.meta.url)(fileURLToPath(entry)) // an ES module, loaded synchronously (Node >= 20.19)
+    } catch {
+      // Not loadable here (another installation, or running from source): the Effect object arrives.
+    }
+  }
+  const wrap = face.wrappers.get(family)
   return wrap === undefined ? effectObject : wrap(effectObject)
 }

@@ -185,7 +185,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if ("error" in loaded) return void reply(task.id, P.LOAD_FAILED, encodeLean(loaded.error))
     if (holdsHandles(task.payload) && !hasHandleCodec()) {
       // Shared primitives among the arguments: the library revives them (loaded once, here).
-      return import(new URL("../served/revive.js", import.meta.url).href).then(
+      return import(new URL("../kinds.js", import.meta.url).href).then(
         () => run(task),
         (error) => void replyError(task.id, P.LOAD_FAILED, error)
       )

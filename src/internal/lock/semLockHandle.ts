@@ -14,12 +14,14 @@ import {
   local,
   type Primitive,
   PrimitiveTypeId,
+  remote,
   shown,
   timeoutFromWire,
   timeoutToWire
 } from "../served/backend.js"
 import { ACQUIRED, FOUND_HELD, type Kind, SemLock } from "./semLock.js"
 import { afterCatchUp, catchUp, type Client, type Served } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
 
 export type SemLockKind = "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
 
@@ -335,3 +337,8 @@ const withHeld = <A, E, R, E2>(
 /** A release after the work: an owner that has gone leaves nothing to release; anything else is a defect. */
 const quietly = (release: Effect.Effect<void, ReleaseError>): Effect.Effect<void> =>
   release.pipe(Effect.catchTag("OwnerGoneError", () => Effect.void), Effect.orDie)
+
+registerRevival("Lock", (reference) =>
+  reference.kind === "Lock" || reference.kind === "RLock" || reference.kind === "Semaphore" || reference.kind === "BoundedSemaphore"
+    ? new SemLockHandle(remote(reference), reference.kind)
+    : undefined)

@@ -6,9 +6,8 @@
  * process has the same methods there.
  */
 import type { Effect } from "effect"
-import { EffectPrimitiveKey } from "../served/placeholders.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference, remote } from "../served/backend.js"
-import { runPromise } from "../../compat/runtime.js"
+import { registerRevival } from "../served/revive.js"
 
 export const parseCustomKind = (kind: string): { readonly typeid: string; readonly exposed: ReadonlyArray<string> } | undefined => {
   const match = /^Custom:([^:]*):(.*)$/.exec(kind)
@@ -35,20 +34,7 @@ export class CustomHandle implements Primitive {
   }
 }
 
-/** The compat face: the same methods, returning Promises. */
-export const compatCustom = (handle: CustomHandle): Record<string, unknown> => {
-  const proxy: Record<string | symbol, unknown> = {
-    [EffectPrimitiveKey]: handle, // travels as the same object when passed on
-    callMethod: (method: string, ...args: Array<unknown>) => runPromise(handle.call(method, ...args))
-  }
-  for (const method of handle.exposed) {
-    if (method in proxy) continue
-    proxy[method] = (...args: Array<unknown>) => runPromise(handle.call(method, ...args))
-  }
-  return proxy
-}
-
-export const reviveCustom = (reference: Reference): CustomHandle | undefined => {
+registerRevival("Custom", (reference: Reference) => {
   const parsed = parseCustomKind(reference.kind)
   return parsed === undefined ? undefined : new CustomHandle(remote(reference), parsed.typeid, parsed.exposed)
-}
+})

@@ -16,9 +16,10 @@
 import { inspect, isDeepStrictEqual } from "node:util"
 import { Effect, Exit } from "effect"
 import { AttributeError, IndexError, KeyError, type OwnerGoneError, ValueError } from "../../Errors.js"
-import { EffectPrimitiveKey } from "../served/placeholders.js"
-import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId, processCaller } from "../served/backend.js"
+import { CompatWrapsKey } from "../faces.js"
+import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId, processCaller, remote } from "../served/backend.js"
 import type { Served } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
 
 // ---------------------------------------------------------------------------
 // What the owners share
@@ -62,7 +63,7 @@ const repr = (value: unknown): string =>
 const primitiveId = (value: unknown): string | undefined => {
   if (isPrimitive(value)) return value[PrimitiveTypeId].id
   if (typeof value !== "object" || value === null) return undefined
-  const inner = (value as Record<symbol, unknown>)[EffectPrimitiveKey]
+  const inner = (value as Record<symbol, unknown>)[CompatWrapsKey]
   return isPrimitive(inner) ? inner[PrimitiveTypeId].id : undefined
 }
 
@@ -792,7 +793,7 @@ export const makeLocalNamespace = (initial?: Record<string, unknown>): MadeLocal
   made(new NamespaceHandle(local(serveNamespace(new NamespaceState(initial)))))
 
 /** The proxy of a list, dict or Namespace another process serves; undefined for another kind. */
-export const reviveManaged = (backend: Backend, kind: string): ManagedHandleOf | undefined =>
+const reviveManaged = (backend: Backend, kind: string): ManagedHandleOf | undefined =>
   kind === "list"
     ? new ListHandle(backend)
     : kind === "dict"
@@ -800,3 +801,5 @@ export const reviveManaged = (backend: Backend, kind: string): ManagedHandleOf |
     : kind === "Namespace"
     ? new NamespaceHandle(backend)
     : undefined
+
+registerRevival("Managed", (reference) => reviveManaged(remote(reference), reference.kind))

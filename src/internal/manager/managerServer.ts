@@ -17,7 +17,7 @@ import { Effect, Either, Exit } from "effect"
 import * as Errors from "../../Errors.js"
 import { makeLocal as makeBarrier } from "../sync/barrier.js"
 import { makeLocal as makeCondition } from "../sync/condition.js"
-import { EffectPrimitiveKey } from "../served/placeholders.js"
+import { CompatWrapsKey } from "../faces.js"
 import { makeLocal as makeEvent } from "../sync/event.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
@@ -25,7 +25,7 @@ import type { TargetSpec } from "../process/controlMessages.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
 import { makeLocal as makeQueue } from "../queue/queueHandle.js"
 import * as ResourceServer from "../served/server.js"
-import "../served/revive.js"
+import "../kinds.js"
 import { makeLocal as makeSemLock, SemLockHandle } from "../lock/semLockHandle.js"
 import { makeLocalArray, makeLocalValue } from "../sharedValue/sharedValueHandle.js"
 
@@ -101,7 +101,7 @@ class ServedObject implements Primitive {
 /** The shared object a value stands for (a handle, or a compat wrapper), if it is one. */
 const asPrimitive = (value: unknown): Primitive | undefined => {
   if (isPrimitive(value)) return value
-  const inner = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[EffectPrimitiveKey] : undefined
+  const inner = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[CompatWrapsKey] : undefined
   return isPrimitive(inner) ? inner : undefined
 }
 

@@ -37,6 +37,8 @@ import { answersAtOnce, type Backend, local, type Primitive, PrimitiveTypeId, pr
 import { OWNER_TAKER, QueueCore } from "./queueCore.js"
 import { type Channel, channel } from "../served/channel.js"
 import { afterCatchUp, catchUp, catchUpOnce, type Client, type Served, unregister } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
+import { remote } from "../served/backend.js"
 
 export type QueueKind = "Queue" | "JoinableQueue" | "SimpleQueue"
 
@@ -633,3 +635,8 @@ export const makeLocal = (kind: QueueKind, maxsize: number): Exit.Exit<QueueHand
 /** A proxy for a queue another process serves (or the owner's own handle, when it comes back home). */
 export const makeRemote = (backend: Backend, kind: QueueKind, maxsize: number): QueueHandle =>
   new QueueHandle(backend, kind, maxsize, Serializers.unknown, cores.get(backend))
+
+registerRevival("Queue", (reference) => {
+  const parsed = parseKind(reference.kind)
+  return parsed === undefined ? undefined : makeRemote(remote(reference), parsed.kind, parsed.maxsize)
+})

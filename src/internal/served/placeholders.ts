@@ -10,6 +10,7 @@
 import type { Socket } from "node:net"
 import { shapeOf } from "../codec/codec.js"
 import { ConnectionTypeId, type ConnectionImpl } from "../connection/connection.js"
+import { compatEntry, wrappedByCompat } from "../faces.js"
 import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./backend.js"
 
 /** The key of a placeholder; a plain object with it never travels as data. */
@@ -30,19 +31,22 @@ export interface Placeholder {
       /** Bytes the parent had read ahead and not received: the first of the stream for the child. */
       readonly unread?: Uint8Array
     }
-    | { readonly primitive: Reference; readonly face: Face }
+    | {
+      readonly primitive: Reference
+      readonly face: Face
+      /** The compat face's entry module, for a receiver that has not loaded it (see faces.ts). */
+      readonly faceEntry?: string
+    }
 }
 
 /** Where a compat Connection keeps the Effect one it wraps. */
 export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
 
-/** Where a compat primitive keeps the Effect one it wraps. */
-export const EffectPrimitiveKey = Symbol.for("effect-multiprocessing/compat/Primitive")
 
 const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefined => {
   if (isPrimitive(u)) return { primitive: u, face: "effect" }
   if (typeof u !== "object" || u === null) return undefined
-  const inner = (u as Record<symbol, unknown>)[EffectPrimitiveKey]
+  const inner = wrappedByCompat(u)
   return isPrimitive(inner) ? { primitive: inner, face: "compat" } : undefined
 }
 
@@ -120,7 +124,13 @@ export const extractHandles = (
     const primitive = asPrimitive(value)
     if (primitive !== undefined) {
       placeholders = true
-      return { [HANDLE_KEY]: { primitive: primitive.primitive[PrimitiveTypeId].reference(), face: primitive.face } }
+      return {
+        [HANDLE_KEY]: {
+          primitive: primitive.primitive[PrimitiveTypeId].reference(),
+          face: primitive.face,
+          ...(primitive.face === "compat" ? { faceEntry: compatEntry() } : {})
+        }
+      }
     }
     const found = asConnection(value)
     if (found === undefined) return undefined

@@ -1,78 +1,57 @@
 /**
- * Shared primitives as they arrive in another process: the same face's proxy
- * for each reference. Loading this module also teaches the default codec to
- * carry primitives inside values sent over a Connection (as references, like
- * Process arguments); the library's entry points and the child bootstrap load it.
+ * Shared objects as they arrive in another process: each kind registers how
+ * its Effect object is rebuilt from a Reference (`registerRevival`, next to the
+ * object's own definition), and the compat face registers how it wraps one
+ * (`internal/faces.ts`); an object arrives in the face it left. Loading this
+ * module also teaches the default codec to carry shared objects inside values
+ * sent over a Connection (as references, like Process arguments).
  */
-import {
-  Barrier as CompatBarrier,
-  Condition as CompatCondition,
-  Event as CompatEvent,
-  wrapSemLock
-} from "../../compat/synchronize.js"
-import * as Barrier from "../sync/barrier.js"
 import { installHandleCodec } from "../codec/codec.js"
-import { compatCustom, reviveCustom } from "../manager/customProxy.js"
-import * as Condition from "../sync/condition.js"
-import { EventHandle } from "../sync/event.js"
-import { EffectPrimitiveKey, type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
-import { isPrimitive, PrimitiveTypeId, type Reference, remote } from "./backend.js"
-import { SemLockHandle } from "../lock/semLockHandle.js"
-import { isSharedValueKind, reviveSharedValue } from "../sharedValue/sharedValueHandle.js"
-import { wrapSharedValue } from "../../compat/sharedctypes.js"
-import { wrapQueue } from "../../compat/queues.js"
-import { makeRemote as makeRemoteQueue, parseKind as parseQueueKind } from "../queue/queueHandle.js"
-import { reviveManaged } from "../manager/managedObjects.js"
-import { wrapManaged } from "../../compat/managed.js"
+import { compatEntry, compatWrapper, wrappedByCompat } from "../faces.js"
+import { isPrimitive, PrimitiveTypeId, type Reference } from "./backend.js"
+import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 
-/** The same face's object for a shared primitive that arrived as a reference. */
-export const revivePrimitive = (reference: Reference, face: Face): unknown => {
-  const backend = remote(reference)
-  const kind = reference.kind
-  if (kind === "Lock" || kind === "RLock" || kind === "Semaphore" || kind === "BoundedSemaphore") {
-    const handle = new SemLockHandle(backend, kind)
-    return face === "compat" ? wrapSemLock(handle) : handle
-  }
-  if (kind === "Event") {
-    const handle = new EventHandle(backend)
-    return face === "compat" ? new CompatEvent(handle) : handle
-  }
-  const condition = Condition.revive(reference)
-  if (condition !== undefined) return face === "compat" ? new CompatCondition(condition) : condition
-  const barrier = Barrier.revive(reference)
-  if (barrier !== undefined) return face === "compat" ? new CompatBarrier(barrier) : barrier
-  if (isSharedValueKind(kind)) {
-    const handle = reviveSharedValue(backend, kind)
-    return face === "compat" ? wrapSharedValue(handle) : handle
-  }
-  const queue = parseQueueKind(kind)
-  if (queue !== undefined) {
-    const handle = makeRemoteQueue(backend, queue.kind, queue.maxsize)
-    return face === "compat" ? wrapQueue(handle) : handle
-  }
-  const managed = reviveManaged(backend, kind) // a Manager's list, dict or Namespace
-  if (managed !== undefined) return face === "compat" ? wrapManaged(managed) : managed
-  const custom = reviveCustom(reference)
-  if (custom !== undefined) return face === "compat" ? compatCustom(custom) : custom
-  throw new Error(`cannot revive a shared ${kind}: this version does not know it`)
+interface Revival {
+  /** The kind family the compat face registers its wrapper under ("Lock" for Lock, RLock, Semaphore …). */
+  readonly family: string
+  /** The Effect object for a reference of this family, or undefined when the kind is not one of it. */
+  readonly revive: (reference: Reference) => unknown
 }
 
-/** The reference placeholder for a primitive (either face), or undefined for anything else. */
+const revivals: Array<Revival> = []
+
+/** How the Effect objects of one kind family are rebuilt from their references. */
+export const registerRevival = (family: string, revive: (reference: Reference) => unknown): void => {
+  revivals.push({ family, revive })
+}
+
+/** The same face's object for a shared object that arrived as a reference. */
+export const revivePrimitive = (reference: Reference, face: Face, faceEntry?: string): unknown => {
+  for (const { family, revive } of revivals) {
+    const revived = revive(reference)
+    if (revived !== undefined) return face === "compat" ? compatWrapper(family, revived, faceEntry) : revived
+  }
+  throw new Error(`cannot revive a shared ${reference.kind}: this version does not know it`)
+}
+
+/** The reference placeholder for a shared object (either face), or undefined for anything else. */
 const toWireOne = (value: object): Placeholder | undefined => {
   if (isPrimitive(value)) return { [HANDLE_KEY]: { primitive: value[PrimitiveTypeId].reference(), face: "effect" } }
-  const inner = (value as Record<symbol, unknown>)[EffectPrimitiveKey]
-  return isPrimitive(inner) ? { [HANDLE_KEY]: { primitive: inner[PrimitiveTypeId].reference(), face: "compat" } } : undefined
+  const inner = wrappedByCompat(value)
+  return isPrimitive(inner)
+    ? { [HANDLE_KEY]: { primitive: inner[PrimitiveTypeId].reference(), face: "compat", faceEntry: compatEntry() } }
+    : undefined
 }
 
 const fromWireOne = (value: object): unknown | undefined => {
   if (!(HANDLE_KEY in value)) return undefined
   const held = (value as Placeholder)[HANDLE_KEY]
-  return "primitive" in held ? revivePrimitive(held.primitive, held.face) : undefined
+  return "primitive" in held ? revivePrimitive(held.primitive, held.face, held.faceEntry) : undefined
 }
 
 installHandleCodec({
   // Not toWireOne: a reference starts the owner's server, which only sending needs.
-  isHandle: (value) => isPrimitive(value) || isPrimitive((value as Record<symbol, unknown>)[EffectPrimitiveKey]),
+  isHandle: (value) => isPrimitive(value) || isPrimitive(wrappedByCompat(value)),
   toWire: (value) => mapHandles(value, toWireOne),
   fromWire: (value) => mapHandles(value, fromWireOne)
 })

@@ -11,13 +11,13 @@ import * as Serializer from "../../Serializer.js"
 import { ConnectionImpl } from "../connection/connection.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
-import { revivePrimitive } from "./revive.js"
+import { revivePrimitive } from "../kinds.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
 
 const revive = (placeholder: Placeholder) => {
   const held = placeholder[HANDLE_KEY]
-  if ("primitive" in held) return revivePrimitive(held.primitive, held.face)
+  if ("primitive" in held) return revivePrimitive(held.primitive, held.face, held.faceEntry)
   const { face, fd, readable, writable, unread } = held
   // Never read by Node's stream: the parent and other children may hold this descriptor too, and
   // what this process does not receive must stay in the kernel for them.

@@ -21,6 +21,7 @@ import {
   SharedCells,
   type Typecode
 } from "./sharedValue.js"
+import { registerRevival } from "../served/revive.js"
 import { makeLocal as makeLocalLock, SemLockHandle } from "../lock/semLockHandle.js"
 
 export type { Input, Item, Typecode }
@@ -239,13 +240,14 @@ export const makeLocalArray = <T extends Typecode>(
   )
 
 /** A proxy of a Value, Array, RawValue or RawArray another process serves, from its Reference's kind. */
-export const reviveSharedValue = (backend: Backend, kind: string): SharedValueHandle => {
-  const described = parseKind(kind)
-  if (described === undefined) throw new Error(`not a shared value's kind: ${kind}`)
+const revive = (reference: Reference): SharedValueHandle | undefined => {
+  const described = parseKind(reference.kind)
+  if (described === undefined) return undefined
+  const backend = remote(reference)
   const { length, shape, typecode } = described
   return shape === "Value" || shape === "RawValue"
     ? new ValueHandle(backend, typecode, hasLock(shape))
     : new ArrayHandle(backend, typecode, length, hasLock(shape))
 }
 
-export { isSharedValueKind } from "./sharedValue.js"
+registerRevival("SharedValue", revive)

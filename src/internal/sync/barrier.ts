@@ -25,6 +25,7 @@ import {
   timeoutToWire
 } from "../served/backend.js"
 import type { Served } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
 import * as WallClock from "../wallClock.js"
 
 type Outcome = "released" | "broken"
@@ -215,7 +216,9 @@ export const makeLocal = <E = never>(
   })
 
 /** A child's proxy, from the reference that arrived. */
-export const revive = (reference: Reference): BarrierHandle<unknown> | undefined => {
+const revive = (reference: Reference): BarrierHandle<unknown> | undefined => {
   const match = /^Barrier:(\d+)$/.exec(reference.kind)
   return match === null ? undefined : new BarrierHandle(remote(reference), Number(match[1]))
 }
+
+registerRevival("Barrier", revive)

@@ -25,6 +25,7 @@ import {
 } from "../served/backend.js"
 import type { Lending } from "../lock/lease.js"
 import type { Served } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
 import type { SemLock } from "../lock/semLock.js"
 import {
   type AcquireOptions,
@@ -229,9 +230,11 @@ export const makeLocal = (lock?: SemLockHandle): Effect.Effect<{ handle: Conditi
   })
 
 /** A child's proxy, from the reference that arrived. */
-export const revive = (reference: Reference): ConditionHandle | undefined => {
+const revive = (reference: Reference): ConditionHandle | undefined => {
   const parsed = parseKind(reference.kind)
   if (parsed === undefined) return undefined
   const lock = new SemLockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
   return new ConditionHandle(remote(reference), lock)
 }
+
+registerRevival("Condition", revive)

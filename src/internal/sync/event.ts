@@ -4,8 +4,9 @@
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { type OwnerGoneError, ValueError } from "../../Errors.js"
-import { awaitWithin, type Backend, local, type Primitive, PrimitiveTypeId, processCaller, timeoutFromWire, timeoutToWire } from "../served/backend.js"
+import { awaitWithin, type Backend, local, type Primitive, PrimitiveTypeId, processCaller, remote, timeoutFromWire, timeoutToWire } from "../served/backend.js"
 import type { Served } from "../served/server.js"
+import { registerRevival } from "../served/revive.js"
 
 class EventState {
   private flag = false
@@ -108,3 +109,5 @@ export class EventHandle implements Primitive {
 
 /** The owner's side. */
 export const makeLocal = (): EventHandle => new EventHandle(local(serve(new EventState())))
+
+registerRevival("Event", (reference) => reference.kind === "Event" ? new EventHandle(remote(reference)) : undefined)

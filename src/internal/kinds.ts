@@ -1,0 +1,17 @@
+/**
+ * Every kind of shared object this version knows: loading this module
+ * registers how each is rebuilt in another process (each kind's module calls
+ * `registerRevival` next to its definition). Adding a kind is one line here.
+ * What revives references (the package's entry points, the child bootstrap, a
+ * manager's server) loads it first.
+ */
+import "./lock/semLockHandle.js"
+import "./sync/event.js"
+import "./sync/condition.js"
+import "./sync/barrier.js"
+import "./sharedValue/sharedValueHandle.js"
+import "./queue/queueHandle.js"
+import "./manager/managedObjects.js"
+import "./manager/customProxy.js"
+
+export { revivePrimitive } from "./served/revive.js"
