@@ -43,7 +43,7 @@ import type { BarrierHandle } from "./internal/sync/barrier.js"
 import type { ConditionHandle } from "./internal/sync/condition.js"
 import { familyAuthkey } from "./internal/process/currentProcess.js"
 import type { CustomHandle } from "./internal/manager/customProxy.js"
-import type { EventHandle } from "./internal/sync/event.js"
+import type { Event } from "./Event.js"
 import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/manager/managedObjects.js"
 import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, serveFactory } from "./internal/manager/managerServer.js"
 import { prepareTarget } from "./internal/process/nodeChild.js"
@@ -157,7 +157,7 @@ export class Manager {
     return this.create<ConditionHandle>("Condition", lock)
   }
   Event() {
-    return this.create<EventHandle>("Event")
+    return this.create<Event>("Event")
   }
   /** An `action` cannot be given: it would have to run in the manager. */
   Barrier(parties: number, options?: { readonly timeout?: Duration.DurationInput }) {

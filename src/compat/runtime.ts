@@ -3,7 +3,7 @@
  * API on it. Failures come out as the library's own `Error` subclasses, not
  * wrapped in a FiberFailure.
  */
-import { Cause, Duration, type Effect, Exit, ManagedRuntime } from "effect"
+import { Cause, Duration, type Effect, Exit, ManagedRuntime, Scope } from "effect"
 import * as NodeMultiprocessing from "../NodeMultiprocessing.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
 
@@ -63,3 +63,25 @@ export const seconds = (timeout: number | null | undefined): Duration.Duration |
     : Number.isNaN(timeout)
     ? Duration.zero
     : Duration.millis(Math.max(0, timeout) * 1000) // Infinity gives an infinite Duration
+
+/**
+ * Python's `timeout` argument (seconds; null or undefined for none) as the
+ * Effect face takes it. Anything else goes through as it is, for the Effect
+ * face's TypeError or ValueError.
+ */
+export const secondsInput = (timeout: unknown): Duration.DurationInput | undefined =>
+  timeout === null || timeout === undefined
+    ? undefined
+    : typeof timeout === "number"
+    ? timeout * 1000 // NaN stays NaN; Infinity is no limit
+    : (timeout as Duration.DurationInput)
+
+/**
+ * An object the Effect face makes in a Scope: here in a Scope of its own, so
+ * that it is served until `close` (or its process exits), as Python's are.
+ */
+export const scoped = <A, E>(make: Effect.Effect<A, E, Scope.Scope | Multiprocessing>): { readonly value: A; readonly close: () => void } => {
+  const scope = runSync(Scope.make())
+  const value = runSync(Scope.extend(make, scope))
+  return { value, close: () => runSync(Scope.close(scope, Exit.void)) }
+}

@@ -12,13 +12,13 @@
 import { Duration, Effect } from "effect"
 import { BarrierHandle, makeLocal as makeBarrier } from "../internal/sync/barrier.js"
 import { ConditionHandle, makeLocal as makeCondition } from "../internal/sync/condition.js"
-import { type EventHandle, makeLocal as makeEvent } from "../internal/sync/event.js"
+import * as EffectEvent from "../Event.js"
 import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/served/backend.js"
 import * as ResourceServer from "../internal/served/server.js"
 import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
 import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/lock/semLockHandle.js"
 import { TypeError, ValueError } from "../Errors.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, scoped, seconds, secondsInput } from "./runtime.js"
 
 export interface AcquireOptions {
   /** Wait for it (default); false answers at once. */
@@ -240,33 +240,36 @@ export class Condition {
 
 /** Python's `Event()`: a flag processes set, clear and wait on. */
 export class Event {
-  readonly #handle: EventHandle
+  readonly #event: EffectEvent.Event
+  readonly #close: () => void
 
-  constructor(handle?: EventHandle) {
-    this.#handle = handle ?? makeEvent()
+  constructor(event?: EffectEvent.Event) {
+    const made = event === undefined ? scoped(EffectEvent.make()) : { value: event, close: () => {} }
+    this.#event = made.value
+    this.#close = made.close
   }
 
   /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): EventHandle {
-    return this.#handle
+  get [CompatWrapsKey](): EffectEvent.Event {
+    return this.#event
   }
 
   isSet(): Promise<boolean> {
-    return runPromise(this.#handle.unsafeIsSet())
+    return runPromise(this.#event.isSet)
   }
   set(): Promise<void> {
-    return runPromise(this.#handle.unsafeSet())
+    return runPromise(this.#event.set)
   }
   clear(): Promise<void> {
-    return runPromise(this.#handle.unsafeClear())
+    return runPromise(this.#event.clear)
   }
   /** True once the flag is set; false if `timeout` seconds pass first. */
   wait(timeout?: number | null): Promise<boolean> {
-    return checking(() => runPromise(this.#handle.unsafeWait(timeoutSeconds("wait", timeout))))
+    return runPromise(this.#event.wait(secondsInput(timeout)))
   }
   /** Stops serving it (see Lock.close). */
   close(): void {
-    stopServing(this.#handle)
+    this.#close()
   }
 }
 
@@ -332,6 +335,6 @@ export class Barrier {
 }
 
 registerWrapper("Lock", wrapSemLock)
-registerWrapper("Event", (handle: EventHandle) => new Event(handle))
+registerWrapper("Event", (event: EffectEvent.Event) => new Event(event))
 registerWrapper("Condition", (handle: ConditionHandle) => new Condition(handle))
 registerWrapper("Barrier", (handle: BarrierHandle<unknown>) => new Barrier(handle))

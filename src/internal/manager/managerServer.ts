@@ -13,12 +13,12 @@
  * factory back to its parent over a Pipe, and serves until the parent says
  * `shutdown` or goes away.
  */
-import { Effect, Either, Exit } from "effect"
+import { Effect, Either, Exit, Scope } from "effect"
 import * as Errors from "../../Errors.js"
 import { makeLocal as makeBarrier } from "../sync/barrier.js"
 import { makeLocal as makeCondition } from "../sync/condition.js"
 import { CompatWrapsKey } from "../faces.js"
-import { makeLocal as makeEvent } from "../sync/event.js"
+import * as Event from "../../Event.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
 import type { TargetSpec } from "../process/controlMessages.js"
@@ -110,6 +110,9 @@ const orFail = <A>(made: Either.Either<A, Errors.ValueError>): Effect.Effect<A, 
 /** A maker that throws the library's ValueError on bad initial contents: typed, for the caller. */
 const made = <A>(make: () => A): Effect.Effect<A, unknown> => Effect.try({ try: make, catch: (error) => error })
 
+/** What the manager makes is served as long as the manager runs. */
+const servedForLife = Effect.runSync(Scope.make())
+
 /** The types every manager makes (Python's SyncManager), from their arguments on the wire. */
 const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown>> = {
   dict: (initial) => made(() => makeLocalDict(initial).handle),
@@ -120,7 +123,7 @@ const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, u
   Semaphore: (value = 1) => semaphore("Semaphore", value),
   BoundedSemaphore: (value = 1) => semaphore("BoundedSemaphore", value),
   Condition: (lock) => Effect.map(makeCondition(lock), ({ handle }) => handle),
-  Event: () => Effect.sync(() => makeEvent()),
+  Event: () => Scope.extend(Event.make(), servedForLife),
   Barrier: (parties, timeoutMillis) =>
     makeBarrier(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
   Queue: (maxsize = 0) => makeQueue("Queue", maxsize),

@@ -1,20 +1,17 @@
 /**
- * Event shared across processes: Python's `multiprocessing.Event`, a flag
- * processes wait on. The flag and its waiters live with the owner.
+ * Event: the flag and its waiters live with the owner; every holder's
+ * operations are calls to it (see served/definition.ts).
  */
-import { Deferred, Duration, Effect, Exit } from "effect"
-import { type OwnerGoneError, ValueError } from "../../Errors.js"
-import { awaitWithin, type Backend, local, type Primitive, PrimitiveTypeId, processCaller, remote, timeoutFromWire, timeoutToWire } from "../served/backend.js"
-import type { Served } from "../served/server.js"
+import { Deferred, Duration, Effect, Exit, type Scope } from "effect"
+import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type * as Public from "../../Event.js"
+import { awaitWithin, checkedWait, PrimitiveTypeId, remote, scopedServed, timeoutFromWire, timeoutToWire } from "../served/backend.js"
+import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 
 class EventState {
-  private flag = false
-  private waiters: Array<Deferred.Deferred<void>> = []
-
-  isSet(): boolean {
-    return this.flag
-  }
+  flag = false
+  waiters: Array<Deferred.Deferred<void>> = []
 
   set(): void {
     this.flag = true
@@ -23,14 +20,10 @@ class EventState {
     for (const waiter of woken) Deferred.unsafeDone(waiter, Effect.void)
   }
 
-  clear(): void {
-    this.flag = false
-  }
-
   /** True once the flag is set; false if `timeout` runs out first. Interrupting withdraws the wait. */
-  unsafeWait(timeout: Duration.Duration | undefined): Effect.Effect<boolean> {
-    if (this.flag) return Effect.succeed(true)
-    if (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero)) return Effect.succeed(false)
+  wait(timeout: Duration.Duration | undefined): Effect.Effect<boolean> {
+    if (this.flag) return Exit.succeed(true)
+    if (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero)) return Exit.succeed(false)
     const waiter = Deferred.unsafeMake<void>(undefined as never)
     this.waiters.push(waiter)
     const withdraw = Effect.sync(() => {
@@ -42,72 +35,31 @@ class EventState {
   }
 }
 
-const serve = (state: EventState): Served => ({
-  kind: "Event",
-  unsafeCall: (method, args) => {
-    switch (method) {
-      case "isSet":
-        return Effect.succeed(state.isSet())
-      case "set":
-        state.set()
-        return Exit.void
-      case "clear":
-        state.clear()
-        return Exit.void
-      case "wait": {
-        const [millis] = args as [number | null]
-        return state.unsafeWait(timeoutFromWire(millis))
-      }
-      default:
-        return Effect.fail(new ValueError({ message: `Event has no operation ${method}` }))
-    }
-  }
-})
-
-
-export class EventHandle implements Primitive {
-  readonly [PrimitiveTypeId]: Backend
-
-  constructor(backend: Backend) {
-    this[PrimitiveTypeId] = backend
-  }
-
-  private call<A>(method: string, args: ReadonlyArray<unknown> = []): Effect.Effect<A, OwnerGoneError> {
-    return this[PrimitiveTypeId].call(method, args, processCaller()) as Effect.Effect<A, OwnerGoneError>
-  }
-
-  unsafeIsSet(): Effect.Effect<boolean, OwnerGoneError> {
-    return this.call("isSet")
-  }
-  unsafeSet(): Effect.Effect<void, OwnerGoneError> {
-    return this.call("set")
-  }
-  unsafeClear(): Effect.Effect<void, OwnerGoneError> {
-    return this.call("clear")
-  }
-  unsafeWait(timeout?: Duration.Duration): Effect.Effect<boolean, OwnerGoneError> {
-    return this.call("wait", [timeoutToWire(timeout)])
-  }
-
-  /** Whether the flag is set. */
-  get isSet(): Effect.Effect<boolean, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeIsSet())
-  }
-  /** Sets the flag and wakes every waiter. */
-  get set(): Effect.Effect<void, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeSet())
-  }
-  /** Clears the flag. */
-  get clear(): Effect.Effect<void, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeClear())
-  }
-  /** Waits until the flag is set (true), or `timeout` runs out (false). */
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeWait(timeout === undefined ? undefined : Duration.decode(timeout)))
+const definition: Definition<EventState> = {
+  kind: () => "Event",
+  operations: {
+    isSet: { run: (state) => Exit.succeed(state.flag) },
+    set: { run: (state) => (state.set(), Exit.void) },
+    clear: { run: (state) => ((state.flag = false), Exit.void) },
+    wait: { run: (state, [millis]) => state.wait(timeoutFromWire(millis)) }
   }
 }
 
-/** The owner's side. */
-export const makeLocal = (): EventHandle => new EventHandle(local(serve(new EventState())))
+export class EventHandle extends SharedObject implements Public.Event {
+  readonly isSet = this.op<boolean, OwnerGoneError>("isSet")
+  readonly set = this.op<void, OwnerGoneError>("set")
+  readonly clear = this.op<void, OwnerGoneError>("clear")
+  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+    const checked = checkedWait("Event.wait", undefined, timeout)
+    return checked._tag === "Left" ? Exit.fail(checked.left) : this.op("wait", [timeoutToWire(checked.right)])
+  }
+}
 
-registerRevival("Event", (reference) => reference.kind === "Event" ? new EventHandle(remote(reference)) : undefined)
+/** The owner's Event, served until `scope` closes. */
+export const make = (): Effect.Effect<Public.Event, never, Scope.Scope> =>
+  scopedServed(Effect.sync(() => {
+    const handle = new EventHandle(serveLocal(definition, new EventState()), definition.operations)
+    return { handle, ids: [handle[PrimitiveTypeId].id] }
+  }))
+
+registerRevival("Event", (reference) => reference.kind === "Event" ? new EventHandle(remote(reference), definition.operations) : undefined)

@@ -1,0 +1,83 @@
+/**
+ * A shared object defined once: its kind, its owner's state, and a table of
+ * its operations, each saying how a call from another process crosses the
+ * wire. From that one definition come the owner's dispatch (`serve`) and the
+ * calls every holder makes (`SharedObject.call`): the owner runs an operation
+ * as a plain call on its state, another process through the owner's channel.
+ * The public methods are one-liners over `call`, wrapped in `operation` (see
+ * faces.ts) so the compat face can settle what is done at once without a fiber.
+ */
+import { type Effect, Exit } from "effect"
+import { ValueError } from "../../Errors.js"
+import { operation } from "../faces.js"
+import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
+import type { Client, Served } from "./server.js"
+
+/** One operation, as the owner runs it. */
+export interface Operation<S> {
+  /**
+   * How a call from another process crosses: "awaited" (the default) sends it
+   * and waits for the reply; "posted" sends it without waiting — only for an
+   * operation that cannot fail at the owner and whose caller needs no answer.
+   */
+  readonly crosses?: "awaited" | "posted"
+  /** Runs it for `caller` at once: an Exit when it is done, else an Effect that waits. */
+  readonly run: (state: S, args: ReadonlyArray<any>, caller: string, client: Client | undefined) => Effect.Effect<unknown, unknown>
+}
+
+export interface Definition<S> {
+  /** The kind a reference carries ("Event", "Barrier:3" …); the first word names it in messages. */
+  readonly kind: (state: S) => string
+  readonly operations: Readonly<Record<string, Operation<S>>>
+  /** A waiting call whose caller's process has gone ended with `exit`: give back what it took. */
+  readonly abandon?: (state: S, method: string, caller: string, exit: Exit.Exit<unknown, unknown>) => void
+  /** The process `pid` has gone: release what its callers still hold. */
+  readonly clientGone?: (state: S, pid: string, client: Client) => void
+  /** It is served no more. */
+  readonly unregistered?: (state: S) => void
+}
+
+/** The owner's dispatch of `definition` over `state`. */
+export const serve = <S>(definition: Definition<S>, state: S): Served => {
+  const kind = definition.kind(state)
+  return {
+    kind,
+    unsafeCall: (method, args, caller, client) => {
+      const op = Object.hasOwn(definition.operations, method) ? definition.operations[method] : undefined
+      if (op === undefined) return Exit.fail(new ValueError({ message: `${kind.split(":")[0]} has no operation ${method}` }))
+      return op.run(state, args, caller, client)
+    },
+    ...(definition.abandon && { abandon: (method, caller, exit) => definition.abandon!(state, method, caller, exit) }),
+    ...(definition.clientGone && { clientGone: (pid, client) => definition.clientGone!(state, pid, client) }),
+    ...(definition.unregistered && { unregistered: () => definition.unregistered!(state) })
+  }
+}
+
+/** The owner's backend of a new object: `state` served by this process. */
+export const serveLocal = <S>(definition: Definition<S>, state: S): Backend => local(serve(definition, state))
+
+/**
+ * What every holder of a shared object is: its backend (the owner's own, or
+ * a channel to the owner) and its definition's table, which says how each
+ * call crosses.
+ */
+export abstract class SharedObject implements Primitive {
+  readonly [PrimitiveTypeId]: Backend
+
+  constructor(backend: Backend, private readonly operations: Readonly<Record<string, Operation<any>>>) {
+    this[PrimitiveTypeId] = backend
+  }
+
+  /** Runs `method` where the object lives, as its table says it crosses. */
+  protected call<A, E>(method: string, args: ReadonlyArray<unknown> = [], caller: string = processCaller()): Effect.Effect<A, E> {
+    const backend = this[PrimitiveTypeId]
+    return (this.operations[method]?.crosses === "posted" && !backend.isLocal
+      ? backend.post(method, args, caller)
+      : backend.call(method, args, caller)) as Effect.Effect<A, E>
+  }
+
+  /** The public method's Effect: `call` when run, started at once by the compat face. */
+  protected op<A, E>(method: string, args?: ReadonlyArray<unknown>, caller?: string): Effect.Effect<A, E> {
+    return operation(() => this.call<A, E>(method, args, caller))
+  }
+}
