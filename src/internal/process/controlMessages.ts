@@ -3,31 +3,17 @@
  * (file descriptor 3, a socket pair), framed by `framing.ts` and encoded with
  * the default codec. Plain types: the child bootstrap reads them before Effect
  * is loaded; the parent checks what it receives with the `Outcome` Schema in
- * `internal/nodeChild.ts`.
+ * `nodeChild.ts`.
  */
 import type { Socket } from "node:net"
-import type { ErrorData } from "../codec/codec.js"
+import type { ChildOutcome, ProcessIdentity, TargetSpec } from "../../Multiprocessing.js"
 import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
+
+/** The parts of the Start and outcome messages the backend contract declares (`Multiprocessing.ts`). */
+export type { ChildOutcome as OutcomeMessage, ProcessIdentity, TargetSpec }
 
 /** The control channel's descriptor in the child. */
 export const CONTROL_FD = 3
-
-export type TargetSpec =
-  | { readonly _tag: "Inline"; readonly name: string; readonly expression: string }
-  | { readonly _tag: "Module"; readonly name: string; readonly url: string; readonly exportName: string }
-
-/** Who the child is, as `currentProcess()` reports it there. */
-export interface ProcessIdentity {
-  readonly name: string
-  readonly daemon: boolean
-  /** Hex, so that a Start message of plain data stays on the codec's JSON path. */
-  readonly authkey: string
-  /** Python's `_identity`: position among its parent's children, appended to the parent's. */
-  readonly identity: ReadonlyArray<number>
-  readonly parentPid: number
-  readonly parentName: string
-  readonly executable: string
-}
 
 /**
  * Servers of other families this process reaches (remote managers it
@@ -58,7 +44,7 @@ export interface StartMessage {
   readonly typescriptLoader?: string
   /**
    * Present when the arguments hold placeholders to revive (connections, shared primitives):
-   * how many descriptors were handed over with them (Connection ends), from 4 on; see `internal/handles.ts`.
+   * how many descriptors were handed over with them (Connection ends), from 4 on; see `served/placeholders.ts`.
    */
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
@@ -66,17 +52,6 @@ export interface StartMessage {
   /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `poolProtocol.ts`). */
   readonly pool?: PoolWorkerSettings
 }
-
-/**
- * Child → parent, once, last: what the target returned, why it failed (it
- * raised), why it could not run (the module or export would not load), or why
- * its value could not be sent back.
- */
-export type OutcomeMessage =
-  | { readonly _tag: "Returned"; readonly value?: unknown } // no key for undefined: keeps it on the JSON path
-  | { readonly _tag: "Raised"; readonly error: ErrorData }
-  | { readonly _tag: "LoadFailed"; readonly error: ErrorData }
-  | { readonly _tag: "Unsendable"; readonly error: ErrorData }
 
 /** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
 export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")
