@@ -37,7 +37,7 @@ import type { MultiprocessingService, WorkerHandle } from "../../Multiprocessing
 import * as Target from "../../Target.js"
 import { decode, encodeLean, type ErrorData } from "../codec/codec.js"
 import { Spinner } from "../wire/synchronousRead.js"
-import { currentIdentity, nextChildIdentity } from "../process/currentProcess.js"
+import { childIdentity, nextChildIdentity } from "../process/currentProcess.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./poolProtocol.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
@@ -506,7 +506,6 @@ export class PoolCore {
       const identity = nextChildIdentity()
       const name = `SpawnPoolWorker-${identity.identity.join(":")}`
       const init = this.initializer
-      const parent = currentIdentity()
       let record: WorkerRecord | undefined
       const settings = Effect.runSync(Ref.get(this.mp.settings))
       return this.mp.spawnWorker({
@@ -514,15 +513,7 @@ export class PoolCore {
         args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
         ...(this.settings.execArgv === undefined ? {} : { execArgv: this.settings.execArgv }),
-        identity: {
-          name,
-          daemon: true,
-          authkey: parent.authkey,
-          identity: identity.identity,
-          parentPid: process.pid,
-          parentName: parent.name,
-          executable: settings.executable
-        },
+        identity: childIdentity({ name, daemon: true, identity: identity.identity, executable: settings.executable }),
         onExit: (code) => {
           if (record === undefined) return
           record.exitCode = code

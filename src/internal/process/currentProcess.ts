@@ -26,6 +26,14 @@ export const currentIdentity = (): ProcessIdentity => {
 /** This process family's authkey as bytes (Python's `current_process().authkey`), which children inherit. */
 export const familyAuthkey = (): Buffer => Buffer.from(currentIdentity().authkey, "hex")
 
+/** Who a child of this process is: its own name, daemon flag and position; the family's authkey; this process as its parent. */
+export const childIdentity = (
+  child: { readonly name: string; readonly daemon: boolean; readonly identity: ReadonlyArray<number>; readonly executable: string }
+): ProcessIdentity => {
+  const parent = currentIdentity()
+  return { ...child, authkey: parent.authkey, parentPid: process.pid, parentName: parent.name }
+}
+
 let childrenStarted = 0
 
 /** The identity of the next child this process creates: Python's `_identity` and default name. */

@@ -3,7 +3,7 @@
  * channel on descriptor 3, the Start message written to it, and the outcome
  * and exit collected from it.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -68,41 +68,23 @@ export const checkExecutable = (file: string): Effect.Effect<void, ProcessError>
     catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
   })
 
-/** Starts one child and returns its handle once the OS has given it a pid. */
+/** Starts one child and returns its handle once the OS has given it a pid; its outcome is the first frame it sends back. */
 export const spawnChild = (
   request: SpawnRequest
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ child, start }) => makeHandle(child, start, request.onExit))
+  Effect.map(launch(request), ({ channel, exitCode, pid, setKeepsParentAlive, signal }) => ({
+    pid,
+    exitCode,
+    outcome: readOutcome(channel),
+    signal,
+    setKeepsParentAlive
+  }))
 
 /** Starts a pool worker: a child whose control channel carries tasks and results after the Start message. */
 export const spawnWorker = (
   request: WorkerSpawnRequest
 ): Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ child, start }) => {
-    const channel = child.stdio[3] as Socket
-    channel.on("error", () => {}) // EPIPE when the worker is already gone: its exit tells the story
-    channel.write(frame(start))
-    child.on("exit", (code, signal) => request.onExit(code ?? -signalNumber(signal!)))
-    return {
-      pid: child.pid!,
-      channel,
-      signal: (signal) => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      },
-      setKeepsParentAlive: keepsParentAlive(child, channel)
-    }
-  })
-
-/** Whether a child and its channel hold this process's event loop. */
-const keepsParentAlive = (child: ChildProcess, channel: Socket) => (keep: boolean): void => {
-  if (keep) {
-    child.ref()
-    channel.ref()
-  } else {
-    child.unref()
-    channel.unref()
-  }
-}
+  Effect.map(launch(request), ({ channel, pid, setKeepsParentAlive, signal }) => ({ pid, channel, signal, setKeepsParentAlive }))
 
 /** Python's "bootstrapping phase" error, with the fixes for a module that is both entry script and target. */
 const selfStartingModule = (url: string) =>
@@ -112,10 +94,13 @@ const selfStartingModule = (url: string) =>
   `if (import.meta.url === pathToFileURL(process.argv[1]).href) { … } (Python's if __name__ == "__main__"), ` +
   `or move the target into a module of its own`
 
-/** Spawns `node <bootstrap>` with the Start message encoded for it. */
+/**
+ * Spawns `node <bootstrap>`, writes the Start message to its control channel
+ * (descriptor 3) and reports its exit to `request.onExit`.
+ */
 const launch = (
   request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>
-): Effect.Effect<{ child: ChildProcess; start: Uint8Array }, ProcessError | InvalidTargetError | SerializationError> =>
+): Effect.Effect<Omit<ChildHandle, "outcome"> & { readonly channel: Socket }, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const loading = loadingTarget()
     if (loading !== undefined) return yield* new ProcessError({ message: selfStartingModule(loading) })
@@ -159,7 +144,32 @@ const launch = (
     if (child.pid === undefined) {
       return yield* new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })
     }
-    return { child, start: payload }
+    const channel = child.stdio[3] as Socket
+    channel.on("error", () => {}) // EPIPE when the child is already gone: its exit tells the story
+    channel.write(frame(payload))
+    let exitCode: number | null = null
+    child.on("exit", (code, signal) => {
+      exitCode = code ?? -signalNumber(signal!)
+      request.onExit(exitCode)
+    })
+    return {
+      pid: child.pid,
+      channel,
+      exitCode: () => exitCode,
+      signal: (signal: "SIGTERM" | "SIGKILL") => {
+        if (exitCode === null) child.kill(signal)
+      },
+      setKeepsParentAlive: (keep: boolean) => {
+        // Whether the child and its channel hold this process's event loop.
+        if (keep) {
+          child.ref()
+          channel.ref()
+        } else {
+          child.unref()
+          channel.unref()
+        }
+      }
+    }
   })
 
 /** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
@@ -177,39 +187,23 @@ const Outcome: Schema.Schema<ChildOutcome> = Schema.Union(
 )
 const decodeOutcome = Schema.decodeUnknownOption(Outcome)
 
-const makeHandle = (child: ChildProcess, startPayload: Uint8Array, onExit: (code: number) => void): ChildHandle => {
-  const control = child.stdio[3] as Socket
+/**
+ * The outcome: the first frame on the control channel, or undefined when it
+ * closes without one. Anything malformed counts as no outcome: the exit code
+ * then tells what happened.
+ */
+const readOutcome = (channel: Socket): Effect.Effect<ChildOutcome | undefined> => {
   const outcome = Deferred.unsafeMake<ChildOutcome | undefined>(undefined as never)
-  let exitCode: number | null = null
   const frames = new FrameDecoder()
-
-  // The first frame is the outcome; the channel's close without one means there is none.
-  // Anything malformed counts as no outcome: the exit code then tells what happened.
   const settle = (message: ChildOutcome | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
-  control.on("data", (chunk: Buffer) => {
+  channel.on("data", (chunk: Buffer) => {
     try {
       for (const payload of frames.push(chunk)) settle(Option.getOrUndefined(decodeOutcome(codec.decode(payload))))
     } catch {
       settle(undefined)
-      control.destroy()
+      channel.destroy()
     }
   })
-  control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
-  control.on("close", () => settle(undefined))
-  control.write(frame(startPayload))
-
-  child.on("exit", (code, signal) => {
-    exitCode = code ?? -signalNumber(signal!)
-    onExit(exitCode)
-  })
-
-  return {
-    pid: child.pid!,
-    exitCode: () => exitCode,
-    outcome: Deferred.await(outcome),
-    signal: (signal) => {
-      if (exitCode === null) child.kill(signal)
-    },
-    setKeepsParentAlive: keepsParentAlive(child, control)
-  }
+  channel.on("close", () => settle(undefined))
+  return Deferred.await(outcome)
 }

@@ -20,7 +20,7 @@ import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
 import * as WallClock from "../wallClock.js"
 import type { ChildRecord } from "./controlMessages.js"
-import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
+import { childIdentity, currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
 import { log } from "./log.js"
 import { targetSpec } from "./targetSpec.js"
 
@@ -28,7 +28,7 @@ export const ProcessTypeId: ProcessTypeIdType = Symbol.for("effect-multiprocessi
 
 type State = "initial" | "started" | "closed"
 
-/** How long `terminate` on scope close waits before it kills. */
+/** How long `release` (the owning scope's close) waits after SIGTERM before it kills. */
 const TERMINATE_GRACE = Duration.seconds(5)
 
 /** Python's `tuple(args)` fails at construction for anything else; so does this, naming the fix. */
@@ -79,17 +79,14 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     return this.isDaemon
   }
 
-  /** The child's pid; undefined before start. Throws `ProcessStateError` once closed, as Python's raises `ValueError`. */
   get pid(): number | undefined {
     return this.openHandle()?.pid
   }
 
-  /** Null before start and while running. Throws `ProcessStateError` once closed. */
   get exitCode(): number | null {
     return this.openHandle()?.exitCode() ?? null
   }
 
-  /** Throws `ProcessStateError` once closed. */
   get isAlive(): boolean {
     return this.openHandle() !== undefined && this.running
   }
@@ -116,7 +113,6 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     return this.state === "closed"
   }
 
-  /** Ready once the process has exited; waiting on it before `start` fails, as Python's `sentinel` does. */
   readonly sentinel: Sentinel = (() => {
     const await_ = Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited)))
     const isReady = Deferred.isDone(this.exited)
@@ -182,15 +178,12 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       const handle = yield* this.mp.spawn({
         target,
         args: this.options.args ?? [],
-        identity: {
+        identity: childIdentity({
           name: this.name,
           daemon: this.daemon,
-          authkey: parent.authkey,
           identity: this.identity.identity,
-          parentPid: process.pid,
-          parentName: parent.name,
           executable: settings.executable
-        },
+        }),
         onExit: this.onExit
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
       this.handle = handle
@@ -200,7 +193,6 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     }).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
-  /** Waits for the exit; with a timeout, gives null if the process still runs then. */
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
     // Duration reads NaN as zero: a computed timeout gone wrong would poll once and look like "still running".
     if (typeof timeout === "number" && Number.isNaN(timeout)) {
@@ -213,7 +205,6 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
         : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
   }
 
-  /** Waits for the exit and gives what the target returned, or fails with why it did not. */
   get result(): Effect.Effect<A, ResultError> {
     return Effect.gen(this, function*() {
       const handle = yield* this.started("get the result of")
@@ -262,7 +253,6 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     })
   }
 
-  /** What closing the owning scope does: a child still running is terminated (then killed) and awaited. */
   get release(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const handle = this.handle
