@@ -12,7 +12,7 @@ import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
-import { currentIdentity, liveChildren } from "./internal/process/currentProcess.js"
+import { currentIdentity, familyAuthkey, liveChildren } from "./internal/process/currentProcess.js"
 import { isAlive } from "./internal/process/liveness.js"
 import { log, stderrLogger } from "./internal/process/log.js"
 import { isProcess, type Process } from "./Process.js"
@@ -61,8 +61,8 @@ export const cpuCount: Effect.Effect<number> = Effect.sync(() => os.cpus().lengt
  * @category getters
  */
 export const currentProcess: Effect.Effect<CurrentProcess> = Effect.sync(() => {
-  const { authkey, daemon, identity, name } = currentIdentity()
-  return { name, pid: process.pid, daemon, authkey: Buffer.from(authkey, "hex"), identity }
+  const { daemon, identity, name } = currentIdentity()
+  return { name, pid: process.pid, daemon, authkey: familyAuthkey(), identity }
 })
 
 /**
