@@ -12,9 +12,10 @@ import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
-import { currentIdentity, familyAuthkey, liveChildren } from "./internal/process/currentProcess.js"
+import { currentIdentity, familyAuthkey } from "./internal/process/currentProcess.js"
 import { isAlive } from "./internal/process/liveness.js"
 import { log, stderrLogger } from "./internal/process/log.js"
+import { liveChildren } from "./internal/process/processGlobals.js"
 import { isProcess, type Process } from "./Process.js"
 
 /**

@@ -23,9 +23,10 @@ import * as codec from "../codec/codec.js"
 import { isNotDataError, WHAT_CROSSES } from "../codec/notData.js"
 import { extractHandles } from "../served/placeholders.js"
 import { FrameDecoder, frame } from "../wire/framing.js"
-import { loadingTarget, remoteServers, type StartMessage } from "./controlMessages.js"
+import type { StartMessage } from "./controlMessages.js"
 import { currentIdentity } from "./currentProcess.js"
 import * as PrivateDirectory from "./privateDirectory.js"
+import { loadingTarget, remoteServers } from "./processGlobals.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 
 /**

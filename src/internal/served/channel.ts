@@ -16,7 +16,7 @@ import { isAlive } from "../process/liveness.js"
 import { type FramedSocket, openSockets } from "../wire/framedSocket.js"
 import { authenticateResourceServer } from "../wire/handshake.js"
 import { pack } from "../queue/itemBatch.js"
-import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/controlMessages.js"
+import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
 
@@ -463,7 +463,7 @@ const channels = new Map<string, Channel>()
  * or its parent, connected to): where this process reaches a server that names
  * itself otherwise in its references (a manager listening on all interfaces
  * names one of them), and the authkey to use there. The family's authkey is
- * used for the rest. See `remoteServers` in protocol.ts.
+ * used for the rest. See `remoteServers` in process/processGlobals.ts.
  */
 export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
   remoteServers().set(addressKey(named), { reached, authkey: Buffer.from(authkey).toString("hex") })
