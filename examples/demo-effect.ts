@@ -2,7 +2,7 @@
 // one child process, then split across one child per CPU, in parallel.
 import * as os from "node:os"
 import { Effect } from "effect"
-import { Context, NodeMultiprocessing, Process } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessContext } from "effect-multiprocessing"
 
 const LIMIT = Number(process.env.DEMO_LIMIT ?? 12_000_000)
 
@@ -50,7 +50,7 @@ const runAcross = (parts: number) =>
   )
 
 const program = Effect.gen(function*() {
-  const cpus = yield* Context.cpuCount
+  const cpus = yield* ProcessContext.cpuCount
   console.log(`Counting primes below ${LIMIT.toLocaleString()} (main process pid ${process.pid}, ${cpus} CPUs)\n`)
 
   const one = yield* timed(runAcross(1))

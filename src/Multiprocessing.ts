@@ -1,59 +1,173 @@
 /**
- * The service that starts processes (and, later, serves shared primitives).
- * Programs depend on `Multiprocessing`; a Layer picks the backend —
- * `NodeMultiprocessing.layer` runs each Process as an OS child process.
+ * The service that starts processes: the seam between the library and a
+ * backend. Programs depend on `Multiprocessing`; a Layer picks the backend —
+ * `NodeMultiprocessing.layer` runs each Process and pool worker as an OS child
+ * process running Node.
+ *
+ * The types below are the whole contract: a backend takes a request of plain
+ * data (what to run, with which arguments, as whom) and gives back a handle
+ * (pid, exit code, outcome, signals). How it carries them — descriptors,
+ * messages, sockets — is its own business.
  *
  * @since 0.1.0
  */
 import { Context, type Effect, type LogLevel, type Ref } from "effect"
 import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
-import type { PoolWorkerSettings } from "./internal/pool/poolProtocol.js"
-import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/process/controlMessages.js"
 
-/** The ways a process can be started. Node cannot fork a running isolate: only "spawn". */
+/**
+ * The ways a process can be started. Node cannot fork a running isolate: only "spawn".
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StartMethod = "spawn"
 
-/** What a backend needs to start one child. */
+/**
+ * What a child runs: an inline function as source text (checked beforehand
+ * for free variables), or a named export of a module, by URL.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TargetSpec =
+  | { readonly _tag: "Inline"; readonly name: string; readonly expression: string }
+  | { readonly _tag: "Module"; readonly name: string; readonly url: string; readonly exportName: string }
+
+/**
+ * Who a child is, as `currentProcess()` reports it there.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProcessIdentity {
+  readonly name: string
+  readonly daemon: boolean
+  /** The family's authkey, hex (so that a start message of plain data stays on the codec's JSON path). */
+  readonly authkey: string
+  /** Python's `_identity`: position among its parent's children, appended to the parent's. */
+  readonly identity: ReadonlyArray<number>
+  readonly parentPid: number
+  readonly parentName: string
+  /** The Node binary the child runs. */
+  readonly executable: string
+}
+
+/**
+ * What a backend needs to start one child.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SpawnRequest {
   readonly target: TargetSpec
+  /** The target's arguments as the caller gave them: connections and shared primitives among them are the backend's to hand over. */
   readonly args: ReadonlyArray<unknown>
-  /** OS sockets to hand to the child, in the order the arguments' placeholders number them. */
-  readonly sockets: ReadonlyArray<import("node:net").Socket>
-  /** Whether the arguments hold placeholders (connections, shared primitives) for the child to revive. */
-  readonly placeholders: boolean
   readonly identity: ProcessIdentity
   /** Called once, when the child has exited, with its exit code (`-signal` for a signal). */
   readonly onExit: (exitCode: number) => void
 }
 
-/** A running (or finished) child, as the backend reports it. */
+/**
+ * An error raised in a child, as data: its class name, message, stack, `_tag`
+ * (for the library's tagged errors), own fields and cause.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChildError {
+  readonly name: string
+  readonly message: string
+  readonly stack: string | undefined
+  readonly tag: string | undefined
+  readonly fields: Record<string, unknown>
+  readonly cause: ChildError | undefined
+}
+
+/**
+ * How a child's target ended: it returned a value, raised, could not be loaded
+ * (the module or export), or returned a value that could not be sent back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ChildOutcome =
+  | { readonly _tag: "Returned"; readonly value?: unknown } // no key for undefined: keeps it on the JSON path
+  | { readonly _tag: "Raised"; readonly error: ChildError }
+  | { readonly _tag: "LoadFailed"; readonly error: ChildError }
+  | { readonly _tag: "Unsendable"; readonly error: ChildError }
+
+/**
+ * A running (or finished) child, as the backend reports it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChildHandle {
   readonly pid: number
   /** null while running; the code; `-signal` when a signal ended it. */
   readonly exitCode: () => number | null
-  /** What the target returned or raised, or undefined once the channel closed without a word (a crash, `process.exit`). */
-  readonly outcome: Effect.Effect<OutcomeMessage | undefined>
+  /** How the target ended, or undefined once the child is gone without a word (a crash, `process.exit`). */
+  readonly outcome: Effect.Effect<ChildOutcome | undefined>
   readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
   /** Whether the child keeps this process alive while it runs (non-daemon children do). */
   readonly setKeepsParentAlive: (keep: boolean) => void
 }
 
-/** What a backend needs to start one pool worker: the target is its initializer. */
+/**
+ * What a backend needs to start one pool worker: the target is its initializer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerSpawnRequest extends SpawnRequest {
-  readonly pool: PoolWorkerSettings
+  readonly pool: {
+    /** Resident set size in bytes past which the worker retires after a task (billiard's `max_memory_per_child`). */
+    readonly maxMemory?: number
+  }
   /** Options for the worker's runtime (for Node, flags such as `--max-old-space-size=64`). */
   readonly execArgv?: ReadonlyArray<string>
 }
 
-/** A running pool worker: its control channel carries tasks and results (see `internal/poolProtocol.ts`). */
+/**
+ * The byte stream between the pool and one worker, both ways: tasks go out,
+ * results come back, framed by the pool's protocol.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerChannel {
+  /** Bytes written and not yet handed to the system. */
+  readonly writableLength: number
+  /** Bytes received and not yet read. */
+  readonly readableLength: number
+  write(bytes: Uint8Array): boolean
+  /** No more tasks: the worker finishes what it has, then its end closes too. */
+  end(): unknown
+  on(event: "data", listener: (chunk: Buffer) => void): unknown
+  on(event: "close", listener: () => void): unknown
+  /** Starts the flow of results. */
+  resume(): unknown
+}
+
+/**
+ * A running pool worker.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerHandle {
   readonly pid: number
-  readonly channel: import("node:net").Socket
+  readonly channel: WorkerChannel
   readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
   readonly setKeepsParentAlive: (keep: boolean) => void
 }
 
-/** Settings shared by every process this one starts. */
+/**
+ * Settings shared by every process this one starts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Settings {
   readonly startMethod: StartMethod
   /** Whether `setStartMethod` fixed it; until then `getStartMethod({ allowNone: true })` gives null. */
@@ -63,19 +177,23 @@ export interface Settings {
 }
 
 /**
- * Settings and logging are per OS process, as in Python: every build of a
- * backend's Layer in one process shares them.
+ * What a backend provides. Settings and logging are per OS process, as in
+ * Python: every build of a backend's Layer in one process shares them.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface MultiprocessingService {
+  /** The start methods this backend offers. */
   readonly startMethods: ReadonlyArray<StartMethod>
   readonly settings: Ref.Ref<Settings>
   /** The level from which the library's own log lines go to stderr; undefined: silent (Python's default). */
   readonly logLevel: Ref.Ref<LogLevel.LogLevel | undefined>
+  /** Starts a child; succeeds once it has a pid. */
   readonly spawn: (
     request: SpawnRequest
   ) => Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError>
+  /** Starts a pool worker; succeeds once it has a pid. */
   readonly spawnWorker: (
     request: WorkerSpawnRequest
   ) => Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError>
@@ -83,7 +201,12 @@ export interface MultiprocessingService {
   readonly checkExecutable: (path: string) => Effect.Effect<void, ProcessError>
 }
 
-/** @since 0.1.0 */
+/**
+ * The service's tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class Multiprocessing extends Context.Tag("effect-multiprocessing/Multiprocessing")<
   Multiprocessing,
   MultiprocessingService

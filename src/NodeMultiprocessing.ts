@@ -9,13 +9,17 @@ import { Multiprocessing, type MultiprocessingService, type Settings } from "./M
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
 import { currentIdentity } from "./internal/process/currentProcess.js"
 
+let service: MultiprocessingService | undefined
+
 /**
  * The service, one per OS process: the compat face's runtime and every
  * `Effect.provide(layer)` see the same settings (`setExecutable`,
  * `setStartMethod`, `logToStderr`). Children run the same Node binary as this
  * process unless `setExecutable` says otherwise.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
-let service: MultiprocessingService | undefined
 export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   service ??= {
     startMethods: ["spawn"],
@@ -27,5 +31,10 @@ export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   }
 )
 
-/** @since 0.1.0 */
+/**
+ * Provides `Multiprocessing` with Node child processes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Multiprocessing> = Layer.effect(Multiprocessing, make)

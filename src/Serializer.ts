@@ -20,7 +20,12 @@ import { SerializationError } from "./Errors.js"
 import * as codec from "./internal/codec/codec.js"
 import { isNotDataError, WHAT_CROSSES } from "./internal/codec/notData.js"
 
-/** @since 0.1.0 */
+/**
+ * Encodes values of type `A` to bytes and back; fails with `SerializationError`, or `E` (a Schema's `ParseError`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Serializer<A, E = never> {
   readonly encode: (value: A) => Either.Either<Uint8Array, SerializationError | E>
   readonly decode: (bytes: Uint8Array) => Either.Either<A, SerializationError | E>
@@ -28,7 +33,12 @@ export interface Serializer<A, E = never> {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "")
 
-/** The default codec, for values of any type. */
+/**
+ * The default codec, for values of any type.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const unknown: Serializer<unknown> = {
   encode: (value) => {
     try {
@@ -58,6 +68,9 @@ export const unknown: Serializer<unknown> = {
  * A codec for values of a Schema: `encode` runs the Schema's encoding and then
  * the default codec; `decode` the reverse, so the receiver gets the Schema's
  * type (class instances included) or a `ParseError` saying what was wrong.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const schema = <A, I>(
   schema: Schema.Schema<A, I, never>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber, Option, Schema } from "effect"
-import { Context, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessContext, Target } from "effect-multiprocessing"
 import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning } from "./support/processes.js"
 
@@ -98,7 +98,7 @@ describe("Process (Effect face)", () => {
 
   it.live("the child knows its name, identity, authkey and parent", () =>
     Effect.gen(function*() {
-      const me = yield* Context.currentProcess
+      const me = yield* ProcessContext.currentProcess
       const described = yield* Process.run({ target: tasks.describeSelf, name: "worker-a" })
       expect(described.name).toBe("worker-a")
       expect(described.parentPid).toBe(process.pid)
@@ -106,7 +106,7 @@ describe("Process (Effect face)", () => {
       expect(described.authkeyLength).toBe(me.authkey.length)
       expect(described.identity.length).toBe(me.identity.length + 1)
       expect(me.name).toBe("MainProcess")
-      expect(yield* Context.parentProcess).toBeNull()
+      expect(yield* ProcessContext.parentProcess).toBeNull()
     }).pipe(provide))
 
   it.live("bad input fails with a typed error naming the problem", () =>
@@ -195,13 +195,13 @@ describe("Process (Effect face)", () => {
     Effect.gen(function*() {
       const fiber = yield* Process.run({ target: () => new Promise(() => {}) }).pipe(Effect.fork)
       let children: ReadonlyArray<Process.Process> = []
-      while (children.length === 0) children = yield* Effect.zipLeft(Context.activeChildren, Effect.sleep(10))
+      while (children.length === 0) children = yield* Effect.zipLeft(ProcessContext.activeChildren, Effect.sleep(10))
       const pids = children.map((p) => p.pid!)
       expect(pids.length).toBe(1)
       const exit = yield* Fiber.interrupt(fiber)
       expect(Exit.isInterrupted(exit)).toBe(true)
       expect(pids.every((pid) => !isRunning(pid))).toBe(true)
-      expect(yield* Context.activeChildren).toEqual([])
+      expect(yield* ProcessContext.activeChildren).toEqual([])
     }).pipe(provide))
 
   it.live("a result Schema decodes the value into class instances, or fails with what is wrong", () =>

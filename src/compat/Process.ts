@@ -13,8 +13,7 @@
 import { Effect, Exit, Scope } from "effect"
 import * as EffectProcess from "../Process.js"
 import type * as Target from "../Target.js"
-import { runPromise, runSync, seconds } from "./runtime.js"
-import { markNotData, PROCESS_ADVICE } from "../internal/codec/notData.js"
+import { markNotData, runPromise, runSync, seconds } from "./runtime.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 
@@ -102,7 +101,11 @@ class ProcessClass<A = unknown> {
   }
 }
 
-markNotData(ProcessClass, "a Process", PROCESS_ADVICE)
+markNotData(
+  ProcessClass,
+  "a Process",
+  "it is its parent's handle on the child process; send the child's pid or name instead"
+)
 
 /** A Process; the target's result type is inferred from `target` (or `result`). */
 export type Process<A = unknown> = ProcessClass<A>

@@ -2,13 +2,13 @@
  * The module-level functions of Python's multiprocessing, for plain TypeScript.
  */
 import { LogLevel } from "effect"
-import * as Context from "../Context.js"
+import * as ProcessContext from "../ProcessContext.js"
 import type { StartMethod } from "../Multiprocessing.js"
 import { fromEffect, Process } from "./Process.js"
 import { runSync } from "./runtime.js"
 
-export const cpuCount = (): number => runSync(Context.cpuCount)
-export const currentProcess = (): Context.CurrentProcess => runSync(Context.currentProcess)
+export const cpuCount = (): number => runSync(ProcessContext.cpuCount)
+export const currentProcess = (): ProcessContext.CurrentProcess => runSync(ProcessContext.currentProcess)
 
 export interface ParentProcess {
   readonly name: string
@@ -17,18 +17,18 @@ export interface ParentProcess {
 }
 
 export const parentProcess = (): ParentProcess | null => {
-  const parent = runSync(Context.parentProcess)
+  const parent = runSync(ProcessContext.parentProcess)
   return parent === null ? null : { name: parent.name, pid: parent.pid, isAlive: () => runSync(parent.isAlive) }
 }
 
-export const activeChildren = (): Array<Process> => runSync(Context.activeChildren).map(fromEffect)
-export const getAllStartMethods = (): Array<StartMethod> => [...runSync(Context.getAllStartMethods)]
+export const activeChildren = (): Array<Process> => runSync(ProcessContext.activeChildren).map(fromEffect)
+export const getAllStartMethods = (): Array<StartMethod> => [...runSync(ProcessContext.getAllStartMethods)]
 export const getStartMethod = (options?: { readonly allowNone?: boolean }): StartMethod | null =>
-  runSync(Context.getStartMethod(options))
+  runSync(ProcessContext.getStartMethod(options))
 export const setStartMethod = (method: string, options?: { readonly force?: boolean }): void =>
-  runSync(Context.setStartMethod(method, options))
-export const setExecutable = (executable: string): void => runSync(Context.setExecutable(executable))
-export const freezeSupport = (): void => runSync(Context.freezeSupport)
+  runSync(ProcessContext.setStartMethod(method, options))
+export const setExecutable = (executable: string): void => runSync(ProcessContext.setExecutable(executable))
+export const freezeSupport = (): void => runSync(ProcessContext.freezeSupport)
 
 /** A start method's context: the same functions and classes, bound to that method. */
 export interface MultiprocessingContext {
@@ -41,7 +41,7 @@ export interface MultiprocessingContext {
 }
 
 export const getContext = (method?: string): MultiprocessingContext => {
-  const { startMethod } = runSync(Context.getContext(method))
+  const { startMethod } = runSync(ProcessContext.getContext(method))
   return { Process, cpuCount, currentProcess, parentProcess, activeChildren, getStartMethod: () => startMethod }
 }
 
@@ -73,7 +73,7 @@ export interface Logger {
   setLevel(level: string | number): void
 }
 
-const wrapLogger = (logger: Context.MultiprocessingLogger): Logger => ({
+const wrapLogger = (logger: ProcessContext.MultiprocessingLogger): Logger => ({
   debug: (message) => runSync(logger.log(LogLevel.Debug, message)),
   info: (message) => runSync(logger.log(LogLevel.Info, message)),
   warning: (message) => runSync(logger.log(LogLevel.Warning, message)),
@@ -81,6 +81,6 @@ const wrapLogger = (logger: Context.MultiprocessingLogger): Logger => ({
   setLevel: (level) => runSync(logger.setLevel(toLevel(level)))
 })
 
-export const getLogger = (): Logger => wrapLogger(runSync(Context.getLogger))
+export const getLogger = (): Logger => wrapLogger(runSync(ProcessContext.getLogger))
 export const logToStderr = (level?: string | number): Logger =>
-  wrapLogger(runSync(Context.logToStderr(level === undefined ? undefined : toLevel(level))))
+  wrapLogger(runSync(ProcessContext.logToStderr(level === undefined ? undefined : toLevel(level))))

@@ -17,18 +17,15 @@ import type { Socket } from "node:net"
 import { decode, encodeLean, errorToData, type ErrorData } from "../codec/codec.js"
 import { header } from "../wire/framing.js"
 import { isNotDataError } from "../codec/notData.js"
+import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "../process/controlMessages.js"
 import {
-  CHILDREN_KEY,
-  type ChildRecord,
-  CONTROL_FD,
   CURRENT_PROCESS_KEY,
+  liveChildren,
   OPEN_SOCKETS_KEY,
-  pendingBeforeExit,
-  remoteServers,
   type OpenSocket,
-  type OutcomeMessage,
-  type StartMessage
-} from "../process/controlMessages.js"
+  pendingBeforeExit,
+  remoteServers
+} from "../process/processGlobals.js"
 import { servePool } from "./poolWorker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
@@ -132,10 +129,7 @@ const watchParent = () => {
 const parentGone = () => process.exit(1)
 
 /** Non-daemon children the target started and left running; Python's child joins them before it exits. */
-const runningChildren = (): Array<ChildRecord> => {
-  const children = (globalThis as Record<symbol, Set<ChildRecord> | undefined>)[CHILDREN_KEY]
-  return children === undefined ? [] : [...children].filter((child) => !child.daemon && child.exitCode === null)
-}
+const runningChildren = () => [...liveChildren()].filter((child) => !child.daemon && child.exitCode === null)
 
 /** Connections holding frames not yet written out (a send returns before the write completes). */
 const unflushedSockets = (): Array<Socket> => {

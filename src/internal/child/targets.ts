@@ -7,7 +7,8 @@
  */
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import { type TargetSpec, whileLoadingTarget } from "../process/controlMessages.js"
+import type { TargetSpec } from "../process/controlMessages.js"
+import { whileLoadingTarget } from "../process/processGlobals.js"
 import { installChildHelpers } from "./helpers.js"
 
 export type Target = (...args: Array<unknown>) => unknown

@@ -37,12 +37,10 @@ import type { MultiprocessingService, WorkerHandle } from "../../Multiprocessing
 import * as Target from "../../Target.js"
 import { decode, encodeLean, type ErrorData } from "../codec/codec.js"
 import { Spinner } from "../wire/synchronousRead.js"
-import { currentIdentity, nextChildIdentity } from "../process/currentProcess.js"
+import { childIdentity, nextChildIdentity } from "../process/currentProcess.js"
 import { FrameDecoder } from "../wire/framing.js"
-import { extractHandles } from "../served/placeholders.js"
-import { prepareTarget } from "../process/nodeChild.js"
 import * as P from "./poolProtocol.js"
-import { targetSpec } from "../process/process.js"
+import { prepareTarget, targetSpec } from "../process/targetSpec.js"
 import { CONTROL_FD, type TargetSpec } from "../process/controlMessages.js"
 
 /** A task's failure, as its caller sees it. */
@@ -508,26 +506,14 @@ export class PoolCore {
       const identity = nextChildIdentity()
       const name = `SpawnPoolWorker-${identity.identity.join(":")}`
       const init = this.initializer
-      const { args, placeholders, sockets } = extractHandles(init?.args ?? [])
-      const parent = currentIdentity()
       let record: WorkerRecord | undefined
       const settings = Effect.runSync(Ref.get(this.mp.settings))
       return this.mp.spawnWorker({
         target: init?.target ?? NOOP_INITIALIZER,
-        args,
-        sockets,
-        placeholders,
+        args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
         ...(this.settings.execArgv === undefined ? {} : { execArgv: this.settings.execArgv }),
-        identity: {
-          name,
-          daemon: true,
-          authkey: parent.authkey,
-          identity: identity.identity,
-          parentPid: process.pid,
-          parentName: parent.name,
-          executable: settings.executable
-        },
+        identity: childIdentity({ name, daemon: true, identity: identity.identity, executable: settings.executable }),
         onExit: (code) => {
           if (record === undefined) return
           record.exitCode = code

@@ -3,7 +3,8 @@
  * child bootstrap published an identity before loading the target.
  */
 import { randomBytes } from "node:crypto"
-import { CHILDREN_KEY, type ChildRecord, CURRENT_PROCESS_KEY, type ProcessIdentity } from "./controlMessages.js"
+import type { ProcessIdentity } from "../../Multiprocessing.js"
+import { CURRENT_PROCESS_KEY } from "./processGlobals.js"
 
 let main: ProcessIdentity | undefined
 
@@ -26,21 +27,18 @@ export const currentIdentity = (): ProcessIdentity => {
 /** This process family's authkey as bytes (Python's `current_process().authkey`), which children inherit. */
 export const familyAuthkey = (): Buffer => Buffer.from(currentIdentity().authkey, "hex")
 
+/** Who a child of this process is: its own name, daemon flag and position; the family's authkey; this process as its parent. */
+export const childIdentity = (
+  child: { readonly name: string; readonly daemon: boolean; readonly identity: ReadonlyArray<number>; readonly executable: string }
+): ProcessIdentity => {
+  const parent = currentIdentity()
+  return { ...child, authkey: parent.authkey, parentPid: process.pid, parentName: parent.name }
+}
+
 let childrenStarted = 0
 
 /** The identity of the next child this process creates: Python's `_identity` and default name. */
 export const nextChildIdentity = (): { readonly identity: ReadonlyArray<number>; readonly name: string } => {
   const identity = [...currentIdentity().identity, ++childrenStarted]
   return { identity, name: `Process-${identity.join(":")}` }
-}
-
-/**
- * The children this OS process started and that have not exited, whichever
- * runtime or Layer started them: Python keeps this per process, and so do we.
- * It lives on `globalThis` so the child bootstrap (a separate bundle) can wait
- * for a target's non-daemon children before the child exits, as Python does.
- */
-export const liveChildren = (): Set<ChildRecord> => {
-  const g = globalThis as Record<symbol, Set<ChildRecord> | undefined>
-  return (g[CHILDREN_KEY] ??= new Set())
 }

@@ -3,24 +3,31 @@
  * channel on descriptor 3, the Start message written to it, and the outcome
  * and exit collected from it.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { createRequire } from "node:module"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import type { Socket } from "node:net"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { fileURLToPath } from "node:url"
 import { Deferred, Effect, Option, Schema } from "effect"
-import { InvalidTargetError, ProcessError, SerializationError } from "../../Errors.js"
-import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../../Multiprocessing.js"
+import { type InvalidTargetError, ProcessError, SerializationError } from "../../Errors.js"
+import type {
+  ChildError,
+  ChildHandle,
+  ChildOutcome,
+  SpawnRequest,
+  WorkerHandle,
+  WorkerSpawnRequest
+} from "../../Multiprocessing.js"
 import * as codec from "../codec/codec.js"
 import { isNotDataError, WHAT_CROSSES } from "../codec/notData.js"
+import { extractHandles } from "../served/placeholders.js"
 import { FrameDecoder, frame } from "../wire/framing.js"
-import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
-import * as PrivateDirectory from "./privateDirectory.js"
+import type { StartMessage } from "./controlMessages.js"
 import { currentIdentity } from "./currentProcess.js"
-import { loadingTarget, type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./controlMessages.js"
-import type { ErrorData } from "../codec/codec.js"
+import * as PrivateDirectory from "./privateDirectory.js"
+import { loadingTarget, remoteServers } from "./processGlobals.js"
+import { prepareTarget, tsxExport } from "./targetSpec.js"
 
 /**
  * The child's entry point, beside this module: the bootstrap bundled into one
@@ -54,57 +61,6 @@ const pdeathsigWrapper: string | undefined = (() => {
   return undefined
 })()
 
-const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/
-const JAVASCRIPT = /\.(?:js|mjs|cjs|jsx)$/
-
-/** A module target's file, checked to exist; `.js` names resolve to their TypeScript source as tsx does. */
-export const resolveModule = (
-  specifier: string
-): Effect.Effect<{ file: string; url: string; typescript: boolean }, InvalidTargetError> =>
-  Effect.suspend(() => {
-    const file = specifier.startsWith("file:") ? fileURLToPath(specifier) : path.resolve(specifier)
-    const candidates = [file]
-    if (JAVASCRIPT.test(file)) candidates.push(file.replace(/\.([mc]?)jsx?$/, ".$1ts"))
-    for (const candidate of candidates) {
-      if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) {
-        return Effect.succeed({ file: candidate, url: pathToFileURL(candidate).href, typescript: TYPESCRIPT.test(candidate) })
-      }
-    }
-    return Effect.fail(
-      new InvalidTargetError({
-        message: `module target not found: ${file}` +
-          (candidates.length > 1 ? ` (nor ${candidates[1]})` : "") +
-          ". Pass a file URL or path, e.g. new URL(\"./tasks.js\", import.meta.url)."
-      })
-    )
-  })
-
-/**
- * The file URL of one of tsx's exports ("./esm/api" to register it from the
- * bootstrap, "." for `--import`), looked up from `base` (the target module: the
- * user's project) first, then from this package. Read from tsx's package.json
- * rather than `import.meta.resolve`, which some module runners (vitest) lack.
- */
-const tsxExport = (subpath: "." | "./esm/api", base: string): Effect.Effect<string, InvalidTargetError> =>
-  Effect.suspend(() => {
-    for (const from of [base, fileURLToPath(import.meta.url)]) {
-      try {
-        const manifest = createRequire(from).resolve("tsx/package.json")
-        const entry = JSON.parse(fs.readFileSync(manifest, "utf8")).exports[subpath]
-        const file = typeof entry === "string" ? entry : entry.import.default
-        return Effect.succeed(pathToFileURL(path.join(path.dirname(manifest), file)).href)
-      } catch {
-        // not installed there
-      }
-    }
-    return Effect.fail(
-      new InvalidTargetError({
-        message: "a TypeScript module target needs tsx to load it in the child: install it (npm install --save-dev tsx), " +
-          "or point the target at the compiled JavaScript"
-      })
-    )
-  })
-
 const signalNumber = (signal: NodeJS.Signals): number => os.constants.signals[signal] ?? 0
 
 export const checkExecutable = (file: string): Effect.Effect<void, ProcessError> =>
@@ -113,52 +69,23 @@ export const checkExecutable = (file: string): Effect.Effect<void, ProcessError>
     catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
   })
 
-export const prepareTarget = (target: TargetSpec): Effect.Effect<{ target: TargetSpec; typescriptLoader: string | undefined }, InvalidTargetError> =>
-  target._tag === "Inline"
-    ? Effect.succeed({ target, typescriptLoader: undefined })
-    : Effect.gen(function*() {
-      const module = yield* resolveModule(target.url)
-      return {
-        target: { ...target, url: module.url },
-        typescriptLoader: module.typescript ? yield* tsxExport("./esm/api", module.file) : undefined
-      }
-    })
-
-/** Starts one child and returns its handle once the OS has given it a pid. */
+/** Starts one child and returns its handle once the OS has given it a pid; its outcome is the first frame it sends back. */
 export const spawnChild = (
   request: SpawnRequest
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ child, start }) => makeHandle(child, start, request.onExit))
+  Effect.map(launch(request), ({ channel, exitCode, pid, setKeepsParentAlive, signal }) => ({
+    pid,
+    exitCode,
+    outcome: readOutcome(channel),
+    signal,
+    setKeepsParentAlive
+  }))
 
 /** Starts a pool worker: a child whose control channel carries tasks and results after the Start message. */
 export const spawnWorker = (
   request: WorkerSpawnRequest
 ): Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ child, start }) => {
-    const channel = child.stdio[3] as Socket
-    channel.on("error", () => {}) // EPIPE when the worker is already gone: its exit tells the story
-    channel.write(frame(start))
-    child.on("exit", (code, signal) => request.onExit(code ?? -signalNumber(signal!)))
-    return {
-      pid: child.pid!,
-      channel,
-      signal: (signal) => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      },
-      setKeepsParentAlive: keepsParentAlive(child, channel)
-    }
-  })
-
-/** Whether a child and its channel hold this process's event loop. */
-const keepsParentAlive = (child: ChildProcess, channel: Socket) => (keep: boolean): void => {
-  if (keep) {
-    child.ref()
-    channel.ref()
-  } else {
-    child.unref()
-    channel.unref()
-  }
-}
+  Effect.map(launch(request), ({ channel, pid, setKeepsParentAlive, signal }) => ({ pid, channel, signal, setKeepsParentAlive }))
 
 /** Python's "bootstrapping phase" error, with the fixes for a module that is both entry script and target. */
 const selfStartingModule = (url: string) =>
@@ -168,22 +95,26 @@ const selfStartingModule = (url: string) =>
   `if (import.meta.url === pathToFileURL(process.argv[1]).href) { … } (Python's if __name__ == "__main__"), ` +
   `or move the target into a module of its own`
 
-/** Spawns `node <bootstrap>` with the Start message encoded for it. */
+/**
+ * Spawns `node <bootstrap>`, writes the Start message to its control channel
+ * (descriptor 3) and reports its exit to `request.onExit`.
+ */
 const launch = (
-  request: SpawnRequest & { readonly pool?: PoolWorkerSettings; readonly execArgv?: ReadonlyArray<string> }
-): Effect.Effect<{ child: ChildProcess; start: Uint8Array }, ProcessError | InvalidTargetError | SerializationError> =>
+  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>
+): Effect.Effect<Omit<ChildHandle, "outcome"> & { readonly channel: Socket }, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const loading = loadingTarget()
     if (loading !== undefined) return yield* new ProcessError({ message: selfStartingModule(loading) })
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
+    const { args: argsWithPlaceholders, placeholders, sockets } = extractHandles(request.args)
     // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
     const start: StartMessage = {
       _tag: "Start",
       target,
-      args: request.args,
+      args: argsWithPlaceholders,
       process: request.identity,
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
-      ...(request.placeholders ? { handles: request.sockets.length } : {}),
+      ...(placeholders ? { handles: sockets.length } : {}),
       ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
       ...(pdeathsigWrapper === undefined ? { watchParent: true } : {}),
       ...(request.pool === undefined ? {} : { pool: request.pool })
@@ -206,7 +137,7 @@ const launch = (
     ]
     const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
-    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...request.sockets] })
+    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...sockets] })
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})
     // Killed by a signal, it could not remove its socket directories: its parent does.
@@ -214,11 +145,36 @@ const launch = (
     if (child.pid === undefined) {
       return yield* new ProcessError({ message: `cannot start ${executable}: the operating system refused to spawn it` })
     }
-    return { child, start: payload }
+    const channel = child.stdio[3] as Socket
+    channel.on("error", () => {}) // EPIPE when the child is already gone: its exit tells the story
+    channel.write(frame(payload))
+    let exitCode: number | null = null
+    child.on("exit", (code, signal) => {
+      exitCode = code ?? -signalNumber(signal!)
+      request.onExit(exitCode)
+    })
+    return {
+      pid: child.pid,
+      channel,
+      exitCode: () => exitCode,
+      signal: (signal: "SIGTERM" | "SIGKILL") => {
+        if (exitCode === null) child.kill(signal)
+      },
+      setKeepsParentAlive: (keep: boolean) => {
+        // Whether the child and its channel hold this process's event loop.
+        if (keep) {
+          child.ref()
+          channel.ref()
+        } else {
+          child.unref()
+          channel.unref()
+        }
+      }
+    }
   })
 
 /** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
-const ErrorDataSchema: Schema.Schema<ErrorData> = Schema.Struct({
+const ErrorDataSchema: Schema.Schema<ChildError> = Schema.Struct({
   name: Schema.String,
   message: Schema.String,
   stack: Schema.UndefinedOr(Schema.String),
@@ -226,45 +182,29 @@ const ErrorDataSchema: Schema.Schema<ErrorData> = Schema.Struct({
   fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   cause: Schema.UndefinedOr(Schema.suspend(() => ErrorDataSchema))
 })
-const Outcome: Schema.Schema<OutcomeMessage> = Schema.Union(
+const Outcome: Schema.Schema<ChildOutcome> = Schema.Union(
   Schema.Struct({ _tag: Schema.Literal("Returned"), value: Schema.optional(Schema.Unknown) }),
   Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: ErrorDataSchema })
 )
 const decodeOutcome = Schema.decodeUnknownOption(Outcome)
 
-const makeHandle = (child: ChildProcess, startPayload: Uint8Array, onExit: (code: number) => void): ChildHandle => {
-  const control = child.stdio[3] as Socket
-  const outcome = Deferred.unsafeMake<OutcomeMessage | undefined>(undefined as never)
-  let exitCode: number | null = null
+/**
+ * The outcome: the first frame on the control channel, or undefined when it
+ * closes without one. Anything malformed counts as no outcome: the exit code
+ * then tells what happened.
+ */
+const readOutcome = (channel: Socket): Effect.Effect<ChildOutcome | undefined> => {
+  const outcome = Deferred.unsafeMake<ChildOutcome | undefined>(undefined as never)
   const frames = new FrameDecoder()
-
-  // The first frame is the outcome; the channel's close without one means there is none.
-  // Anything malformed counts as no outcome: the exit code then tells what happened.
-  const settle = (message: OutcomeMessage | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
-  control.on("data", (chunk: Buffer) => {
+  const settle = (message: ChildOutcome | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))
+  channel.on("data", (chunk: Buffer) => {
     try {
       for (const payload of frames.push(chunk)) settle(Option.getOrUndefined(decodeOutcome(codec.decode(payload))))
     } catch {
       settle(undefined)
-      control.destroy()
+      channel.destroy()
     }
   })
-  control.on("error", () => {}) // EPIPE when the child is already gone: the exit tells the story
-  control.on("close", () => settle(undefined))
-  control.write(frame(startPayload))
-
-  child.on("exit", (code, signal) => {
-    exitCode = code ?? -signalNumber(signal!)
-    onExit(exitCode)
-  })
-
-  return {
-    pid: child.pid!,
-    exitCode: () => exitCode,
-    outcome: Deferred.await(outcome),
-    signal: (signal) => {
-      if (exitCode === null) child.kill(signal)
-    },
-    setKeepsParentAlive: keepsParentAlive(child, control)
-  }
+  channel.on("close", () => settle(undefined))
+  return Deferred.await(outcome)
 }

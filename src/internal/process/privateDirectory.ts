@@ -16,6 +16,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { isAlive } from "./liveness.js"
 
 const PREFIX = "emp-"
 const NAME = /^emp-[a-z]+-(\d+)-/
@@ -92,11 +93,7 @@ const startedAt = (pid: number): number | undefined => {
 
 /** Whether the process that made a directory last changed at `changedMs` is gone (its pid free, or taken by a later process). */
 const makerGone = (pid: number, changedMs: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH"
-  }
+  if (!isAlive(pid)) return true
   // A live process with that pid: the maker only if it started before the directory was made (with a second's slack).
   const start = startedAt(pid)
   return start !== undefined && changedMs < start - 1000

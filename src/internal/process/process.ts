@@ -2,96 +2,37 @@
  * The parent's side of one Process: Python's state machine (initial →
  * started → closed) over a backend's `ChildHandle`.
  */
-import { keepingAlive } from "../keepAlive.js"
-import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
+import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema, type Scope } from "effect"
 import {
   InvalidTargetError,
-  type ProcessError,
   ProcessExitedError,
   ProcessStateError,
   RemoteError,
   SerializationError,
   TypeError,
-  UnportableFunctionError,
   ValueError
 } from "../../Errors.js"
-import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../../Multiprocessing.js"
-import * as Target from "../../Target.js"
-import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
-import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
-import type { ErrorData } from "../codec/codec.js"
-import { extractHandles } from "../served/placeholders.js"
-import { log } from "./log.js"
-import type { ChildRecord, TargetSpec } from "./controlMessages.js"
-import { type Waitable, WaitableTypeId } from "../connection/waitable.js"
+import { type ChildError, type ChildHandle, Multiprocessing, type MultiprocessingService } from "../../Multiprocessing.js"
+import type { Options, Process, ProcessTypeId as ProcessTypeIdType, ResultError, Sentinel, StartError } from "../../Process.js"
+import type * as Target from "../../Target.js"
 import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
+import { WaitableTypeId } from "../connection/waitable.js"
+import { keepingAlive } from "../keepAlive.js"
 import * as WallClock from "../wallClock.js"
+import { childIdentity, currentIdentity, nextChildIdentity } from "./currentProcess.js"
+import { log } from "./log.js"
+import { type ChildRecord, liveChildren } from "./processGlobals.js"
+import { targetSpec } from "./targetSpec.js"
 
-export const ProcessTypeId: unique symbol = Symbol.for("effect-multiprocessing/Process")
-
-/** Ready once the process has exited; what `wait` watches. */
-export interface Sentinel extends Waitable {
-  readonly await: Effect.Effect<void, ProcessStateError>
-  readonly isReady: Effect.Effect<boolean>
-}
-
-export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> {
-  readonly target: Target.Target<F>
-  readonly args?: Parameters<F>
-  /** Defaults to Python's `Process-N` (`Process-N:M` in a child). */
-  readonly name?: string
-  /** A daemon child does not keep this process alive, and is terminated with it. */
-  readonly daemon?: boolean
-  /** Decodes the result: validation, and class instances back for `Schema.Class`. */
-  readonly result?: Schema.Schema<A, any, never>
-}
+export const ProcessTypeId: ProcessTypeIdType = Symbol.for("effect-multiprocessing/Process") as ProcessTypeIdType
 
 type State = "initial" | "started" | "closed"
 
-/** How long `terminate` on scope close waits before it kills. */
+/** How long `release` (the owning scope's close) waits after SIGTERM before it kills. */
 const TERMINATE_GRACE = Duration.seconds(5)
 
-export const targetSpec = (
-  target: Target.Target,
-  name: string
-): Either.Either<TargetSpec, UnportableFunctionError | InvalidTargetError> => {
-  if (Target.isModuleTarget(target)) {
-    const { exportName, url } = target[Target.ModuleTargetTypeId]
-    return Either.right({ _tag: "Module", name: `${exportName} (${url})`, url, exportName })
-  }
-  if (typeof target !== "function") {
-    return Either.left(
-      new InvalidTargetError({
-        message: `a process target must be a function or a module target, got ${target === null ? "null" : typeof target}`
-      })
-    )
-  }
-  const functionName = target.name || name
-  const analysis = analyzeFunction(target)
-  if (analysis.notPortable !== undefined) {
-    return Either.left(
-      new UnportableFunctionError({
-        functionName,
-        unresolved: [],
-        message: `${functionName} cannot be sent to a child process as source: ${analysis.notPortable}. ` +
-          "Use a module target instead: Target.moduleExport(new URL(\"./tasks.js\", import.meta.url), \"name\")."
-      })
-    )
-  }
-  if (analysis.unresolved.length > 0) {
-    return Either.left(
-      new UnportableFunctionError({
-        functionName,
-        unresolved: analysis.unresolved,
-        message: describeUnresolved(functionName, analysis.unresolved)
-      })
-    )
-  }
-  return Either.right({ _tag: "Inline", name: functionName, expression: analysis.expression })
-}
-
 /** Python's `tuple(args)` fails at construction for anything else; so does this, naming the fix. */
-export const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
+const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
   args === undefined || Array.isArray(args)
     ? Either.void
     : Either.left(
@@ -102,7 +43,7 @@ export const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
       })
     )
 
-const remoteError = (error: ErrorData, pid: number, processName: string) =>
+const remoteError = (error: ChildError, pid: number, processName: string) =>
   new RemoteError({
     type: error.tag ?? error.name,
     message: error.message,
@@ -112,25 +53,8 @@ const remoteError = (error: ErrorData, pid: number, processName: string) =>
     fields: error.fields
   })
 
-/** Everything `start` can fail with (`TypeError`: `args` not an array, from `Process.make`). */
-export type StartError =
-  | TypeError
-  | ProcessStateError
-  | InvalidTargetError
-  | UnportableFunctionError
-  | SerializationError
-  | ProcessError
-
-/** Everything `result` can fail with. */
-export type ResultError =
-  | ProcessStateError
-  | RemoteError
-  | ProcessExitedError
-  | InvalidTargetError
-  | SerializationError
-
-export class ProcessImpl<A> implements ChildRecord {
-  readonly [ProcessTypeId] = ProcessTypeId
+class ProcessImpl<A> implements Process<A>, ChildRecord {
+  readonly [ProcessTypeId]: ProcessTypeIdType = ProcessTypeId
   private state: State = "initial"
   private handle: ChildHandle | undefined
   private readonly identity: ReturnType<typeof nextChildIdentity>
@@ -140,7 +64,7 @@ export class ProcessImpl<A> implements ChildRecord {
 
   constructor(
     private readonly mp: MultiprocessingService,
-    private readonly options: ProcessOptions<Target.AnyFunction, A>
+    private readonly options: Options<Target.AnyFunction, A>
   ) {
     this.identity = nextChildIdentity()
     this.currentName = options.name ?? this.identity.name
@@ -155,17 +79,14 @@ export class ProcessImpl<A> implements ChildRecord {
     return this.isDaemon
   }
 
-  /** The child's pid; undefined before start. Throws `ProcessStateError` once closed, as Python's raises `ValueError`. */
   get pid(): number | undefined {
     return this.openHandle()?.pid
   }
 
-  /** Null before start and while running. Throws `ProcessStateError` once closed. */
   get exitCode(): number | null {
     return this.openHandle()?.exitCode() ?? null
   }
 
-  /** Throws `ProcessStateError` once closed. */
   get isAlive(): boolean {
     return this.openHandle() !== undefined && this.running
   }
@@ -192,7 +113,6 @@ export class ProcessImpl<A> implements ChildRecord {
     return this.state === "closed"
   }
 
-  /** Ready once the process has exited; waiting on it before `start` fails, as Python's `sentinel` does. */
   readonly sentinel: Sentinel = (() => {
     const await_ = Effect.zipRight(Effect.suspend(() => this.started("wait for")), Effect.asVoid(Deferred.await(this.exited)))
     const isReady = Deferred.isDone(this.exited)
@@ -255,21 +175,15 @@ export class ProcessImpl<A> implements ChildRecord {
       const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
       this.state = "started"
-      const { args, sockets, placeholders } = extractHandles(this.options.args ?? [])
       const handle = yield* this.mp.spawn({
         target,
-        args,
-        sockets,
-        placeholders,
-        identity: {
+        args: this.options.args ?? [],
+        identity: childIdentity({
           name: this.name,
           daemon: this.daemon,
-          authkey: parent.authkey,
           identity: this.identity.identity,
-          parentPid: process.pid,
-          parentName: parent.name,
           executable: settings.executable
-        },
+        }),
         onExit: this.onExit
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
       this.handle = handle
@@ -279,7 +193,6 @@ export class ProcessImpl<A> implements ChildRecord {
     }).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
-  /** Waits for the exit; with a timeout, gives null if the process still runs then. */
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
     // Duration reads NaN as zero: a computed timeout gone wrong would poll once and look like "still running".
     if (typeof timeout === "number" && Number.isNaN(timeout)) {
@@ -292,7 +205,6 @@ export class ProcessImpl<A> implements ChildRecord {
         : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
   }
 
-  /** Waits for the exit and gives what the target returned, or fails with why it did not. */
   get result(): Effect.Effect<A, ResultError> {
     return Effect.gen(this, function*() {
       const handle = yield* this.started("get the result of")
@@ -341,7 +253,6 @@ export class ProcessImpl<A> implements ChildRecord {
     })
   }
 
-  /** What closing the owning scope does: a child still running is terminated (then killed) and awaited. */
   get release(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const handle = this.handle
@@ -371,3 +282,13 @@ export class ProcessImpl<A> implements ChildRecord {
 }
 
 markNotData(ProcessImpl, "a Process", PROCESS_ADVICE)
+
+/** A Process not yet started, owned by the current Scope; `args` that are not an array fail with `TypeError`. */
+export const make = <F extends Target.AnyFunction, A = Target.Result<F>>(
+  options: Options<F, A>
+): Effect.Effect<Process<A>, TypeError, Multiprocessing | Scope.Scope> =>
+  Effect.zipRight(checkArgs(options.args), Multiprocessing).pipe(Effect.flatMap((mp) =>
+    Effect.acquireRelease(
+      Effect.sync(() => new ProcessImpl<A>(mp, options as Options<Target.AnyFunction, A>)),
+      (process) => process.release
+    )))

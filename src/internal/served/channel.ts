@@ -7,16 +7,16 @@
  * is released), so nothing leaks. When the owner goes, every waiting call
  * fails with `OwnerGoneError`, and so does every later one.
  */
-import * as fs from "node:fs"
 import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
 import * as Listener from "../../Listener.js"
 import { OwnerGoneError } from "../../Errors.js"
 import type { ConnectionImpl } from "../connection/connection.js"
 import { familyAuthkey } from "../process/currentProcess.js"
+import { isAlive } from "../process/liveness.js"
 import { type FramedSocket, openSockets } from "../wire/framedSocket.js"
 import { authenticateResourceServer } from "../wire/handshake.js"
 import { pack } from "../queue/itemBatch.js"
-import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/controlMessages.js"
+import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
 import { decodeError, type EncodedError } from "./remoteErrors.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
 
@@ -61,27 +61,6 @@ interface Pending {
   readonly accept: Accept | undefined
   /** Set when the caller was interrupted: called once the owner's final answer is in (and undone). */
   abandoned: (() => void) | undefined
-}
-
-/**
- * Whether the owner's process lives; a pid of 0 stands for one this process
- * cannot see (a manager on another machine). A zombie (exited, not yet reaped
- * by its parent) has exited: signals still reach its pid.
- */
-const isAlive = (pid: number): boolean => {
-  if (pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1")
-    const state = stat[stat.lastIndexOf(")") + 2]
-    return state !== "Z" && state !== "X"
-  } catch {
-    return true // no /proc (not Linux): the signal's answer stands
-  }
 }
 
 /**
@@ -484,7 +463,7 @@ const channels = new Map<string, Channel>()
  * or its parent, connected to): where this process reaches a server that names
  * itself otherwise in its references (a manager listening on all interfaces
  * names one of them), and the authkey to use there. The family's authkey is
- * used for the rest. See `remoteServers` in protocol.ts.
+ * used for the rest. See `remoteServers` in process/processGlobals.ts.
  */
 export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
   remoteServers().set(addressKey(named), { reached, authkey: Buffer.from(authkey).toString("hex") })

@@ -16,7 +16,7 @@ import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
 import { descriptorOf, readNow, SPIN_MS, spinScratch, writeNow } from "./synchronousRead.js"
 import { FrameDecoder, header } from "./framing.js"
-import { OPEN_SOCKETS_KEY, type OpenSocket } from "../process/controlMessages.js"
+import { OPEN_SOCKETS_KEY, type OpenSocket } from "../process/processGlobals.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
 

@@ -23,7 +23,7 @@ let scratch: Buffer | undefined
 export const spinScratch = (): Buffer => (scratch ??= Buffer.allocUnsafe(64 * 1024))
 
 /** The descriptor under a Node socket, where the platform exposes one (not on Windows). */
-export const descriptorOf = (socket: Socket): number | undefined => {
+export const descriptorOf = (socket: object): number | undefined => {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd
   return typeof fd === "number" && fd >= 0 ? fd : undefined
 }
@@ -68,7 +68,7 @@ export const writeNow = (fd: number, bytes: Uint8Array): number => {
  * 'data' event's would be), the stream ends, or SPIN_MS pass. Only while Node
  * holds nothing unread from it, so that bytes stay in order. Whether bytes came.
  */
-export const spinRead = (socket: Socket, received: (chunk: Buffer) => void): boolean => {
+export const spinRead = (socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean => {
   if (!SPINNING) return false
   const fd = descriptorOf(socket)
   if (fd === undefined) return false
@@ -90,7 +90,7 @@ export const spinRead = (socket: Socket, received: (chunk: Buffer) => void): boo
 export class Spinner {
   private readonly policy = new SpinPolicy()
 
-  read(socket: Socket, received: (chunk: Buffer) => void): boolean {
+  read(socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean {
     if (!this.policy.shouldSpin()) return false
     const hit = spinRead(socket, received)
     this.policy.ended(hit)

@@ -1,8 +1,10 @@
 /**
- * The module-level functions of Python's multiprocessing: who am I
- * (`currentProcess`, `parentProcess`), what runs (`activeChildren`), how
- * processes start (`getStartMethod`, `setStartMethod`, `getAllStartMethods`,
- * `getContext`, `setExecutable`), `cpuCount`, logging, `freezeSupport`.
+ * The module-level functions of Python's multiprocessing, around the process
+ * this code runs in: who am I (`currentProcess`, `parentProcess`), what runs
+ * (`activeChildren`), how processes start (`getStartMethod`, `setStartMethod`,
+ * `getAllStartMethods`, `getContext`, `setExecutable`), `cpuCount`, logging,
+ * `freezeSupport`. (Named so as not to clash with effect's `Context`; Python's
+ * `get_context()` gives a `ProcessContext`.)
  *
  * @since 0.1.0
  */
@@ -10,11 +12,18 @@ import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
-import { currentIdentity, liveChildren } from "./internal/process/currentProcess.js"
+import { currentIdentity, familyAuthkey } from "./internal/process/currentProcess.js"
+import { isAlive } from "./internal/process/liveness.js"
 import { log, stderrLogger } from "./internal/process/log.js"
-import type { Process } from "./Process.js"
+import { liveChildren } from "./internal/process/processGlobals.js"
+import { isProcess, type Process } from "./Process.js"
 
-/** This process as multiprocessing sees it. */
+/**
+ * This process as multiprocessing sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CurrentProcess {
   readonly name: string
   readonly pid: number
@@ -25,7 +34,12 @@ export interface CurrentProcess {
   readonly identity: ReadonlyArray<number>
 }
 
-/** The process that started this one. */
+/**
+ * The process that started this one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ParentProcess {
   readonly name: string
   readonly pid: number
@@ -33,25 +47,31 @@ export interface ParentProcess {
   readonly isAlive: Effect.Effect<boolean>
 }
 
-/** The number of CPUs in the system (Python's `cpu_count`). */
+/**
+ * The number of CPUs in the system (Python's `cpu_count`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const cpuCount: Effect.Effect<number> = Effect.sync(() => os.cpus().length || 1)
 
-/** This process: "MainProcess", or the name its parent gave it. */
+/**
+ * This process: "MainProcess", or the name its parent gave it.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const currentProcess: Effect.Effect<CurrentProcess> = Effect.sync(() => {
-  const { authkey, daemon, identity, name } = currentIdentity()
-  return { name, pid: process.pid, daemon, authkey: Buffer.from(authkey, "hex"), identity }
+  const { daemon, identity, name } = currentIdentity()
+  return { name, pid: process.pid, daemon, authkey: familyAuthkey(), identity }
 })
 
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
-
-/** The parent of this process, or null in the main process. */
+/**
+ * The parent of this process, or null in the main process.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const parentProcess: Effect.Effect<ParentProcess | null> = Effect.sync(() => {
   const { parentName, parentPid } = currentIdentity()
   if (parentPid === 0) return null
@@ -59,22 +79,37 @@ export const parentProcess: Effect.Effect<ParentProcess | null> = Effect.sync(()
     name: parentName,
     pid: parentPid,
     // A parent that died leaves us to init (or a subreaper): our ppid changes.
-    isAlive: Effect.sync(() => process.ppid === parentPid && isRunning(parentPid))
+    isAlive: Effect.sync(() => process.ppid === parentPid && isAlive(parentPid))
   }
 })
 
-/** The children of this process that are still running. */
+/**
+ * The children of this process that are still running.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const activeChildren: Effect.Effect<ReadonlyArray<Process>> = Effect.sync(() =>
-  [...liveChildren()].filter((child) => child.exitCode === null) as Array<Process>
+  [...liveChildren()].flatMap((child) => isProcess(child) && child.exitCode === null ? [child] : [])
 )
 
-/** The start methods this platform offers: only "spawn", since Node cannot fork a running isolate. */
+/**
+ * The start methods this platform offers: only "spawn", since Node cannot fork a running isolate.
+ *
+ * @since 0.1.0
+ * @category start methods
+ */
 export const getAllStartMethods: Effect.Effect<ReadonlyArray<StartMethod>, never, Multiprocessing> = Effect.map(
   Multiprocessing,
   (mp) => mp.startMethods
 )
 
-/** The start method; with `allowNone`, null until `setStartMethod` fixed one (as in Python). */
+/**
+ * The start method; with `allowNone`, null until `setStartMethod` fixed one (as in Python).
+ *
+ * @since 0.1.0
+ * @category start methods
+ */
 export const getStartMethod = (
   options?: { readonly allowNone?: boolean }
 ): Effect.Effect<StartMethod | null, never, Multiprocessing> =>
@@ -84,7 +119,7 @@ export const getStartMethod = (
         ? [null, settings]
         : [settings.startMethod, { ...settings, startMethodFixed: true }])) // asking fixes it, as in Python
 
-const checkStartMethod = (method: string) =>
+const checkStartMethod = (method: string): Effect.Effect<StartMethod, StartMethodError, Multiprocessing> =>
   Effect.flatMap(Multiprocessing, (mp) =>
     mp.startMethods.includes(method as StartMethod)
       ? Effect.succeed(method as StartMethod)
@@ -95,7 +130,12 @@ const checkStartMethod = (method: string) =>
         })
       ))
 
-/** Fixes the start method; a second call needs `force`, as in Python. */
+/**
+ * Fixes the start method; a second call needs `force`, as in Python.
+ *
+ * @since 0.1.0
+ * @category start methods
+ */
 export const setStartMethod = (
   method: string,
   options?: { readonly force?: boolean }
@@ -110,20 +150,35 @@ export const setStartMethod = (
     yield* Ref.set(mp.settings, { ...settings, startMethod, startMethodFixed: true })
   })
 
-/** A start method's context. Only "spawn" exists, so it says which method it is and nothing more yet. */
-export interface MultiprocessingContext {
+/**
+ * A start method's context. Only "spawn" exists, so it says which method it is and nothing more yet.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProcessContext {
   readonly startMethod: StartMethod
 }
 
-/** The context of a start method (the current one when omitted). */
+/**
+ * The context of a start method (the current one when omitted).
+ *
+ * @since 0.1.0
+ * @category start methods
+ */
 export const getContext = (
   method?: string
-): Effect.Effect<MultiprocessingContext, StartMethodError, Multiprocessing> =>
+): Effect.Effect<ProcessContext, StartMethodError, Multiprocessing> =>
   method === undefined
     ? Effect.map(getStartMethod(), (startMethod) => ({ startMethod: startMethod! }))
     : Effect.map(checkStartMethod(method), (startMethod) => ({ startMethod }))
 
-/** The Node binary children run; it must exist and be executable. */
+/**
+ * The Node binary children run; it must exist and be executable.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
 export const setExecutable = (executable: string): Effect.Effect<void, ProcessError, Multiprocessing> =>
   Effect.flatMap(Multiprocessing, (mp) =>
     Effect.zipRight(
@@ -131,13 +186,23 @@ export const setExecutable = (executable: string): Effect.Effect<void, ProcessEr
       Ref.update(mp.settings, (settings) => ({ ...settings, executable }))
     ))
 
-/** The Node binary children run. */
+/**
+ * The Node binary children run.
+ *
+ * @since 0.1.0
+ * @category settings
+ */
 export const getExecutable: Effect.Effect<string, never, Multiprocessing> = Effect.flatMap(
   Multiprocessing,
   (mp) => Effect.map(Ref.get(mp.settings), (settings) => settings.executable)
 )
 
-/** The library's logger: `logger.log(level, message)` writes `[LEVEL/ProcessName] message` once enabled. */
+/**
+ * The library's logger: `logger.log(level, message)` writes `[LEVEL/ProcessName] message` once enabled.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MultiprocessingLogger {
   /** The Effect Logger behind it, Python's format to stderr; `Logger.add` it to format your own lines alike. */
   readonly logger: Logger.Logger<unknown, void>
@@ -146,7 +211,12 @@ export interface MultiprocessingLogger {
   readonly setLevel: (level: LogLevel.LogLevel | undefined) => Effect.Effect<void>
 }
 
-/** The library's logger (Python's `get_logger`). Silent until a level is set. */
+/**
+ * The library's logger (Python's `get_logger`). Silent until a level is set.
+ *
+ * @since 0.1.0
+ * @category logging
+ */
 export const getLogger: Effect.Effect<MultiprocessingLogger, never, Multiprocessing> = Effect.map(
   Multiprocessing,
   (mp) => ({
@@ -157,11 +227,21 @@ export const getLogger: Effect.Effect<MultiprocessingLogger, never, Multiprocess
   })
 )
 
-/** Sends the library's log lines from `level` (default Warning, Python's effective default) to stderr. */
+/**
+ * Sends the library's log lines from `level` (default Warning, Python's effective default) to stderr.
+ *
+ * @since 0.1.0
+ * @category logging
+ */
 export const logToStderr = (
   level: LogLevel.LogLevel = LogLevel.Warning
 ): Effect.Effect<MultiprocessingLogger, never, Multiprocessing> =>
   Effect.tap(getLogger, (logger) => logger.setLevel(level))
 
-/** Python needs it in frozen Windows executables; Node never does. A documented no-op. */
+/**
+ * Python needs it in frozen Windows executables; Node never does. A documented no-op.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const freezeSupport: Effect.Effect<void> = Effect.void

@@ -1,0 +1,99 @@
+/**
+ * What one OS process keeps on `globalThis`, under registered symbols, so
+ * that every copy of the library loaded in it (the package, the child
+ * bootstrap's bundle, a second install) shares it: its identity as its parent
+ * gave it, the children it started, the remote servers it reached, the target
+ * modules being imported, its open connections and the work to finish before
+ * it exits. Plain JavaScript: the child bootstrap reads these before Effect is
+ * loaded.
+ */
+import type { Socket } from "node:net"
+
+/**
+ * Servers of other families this process reaches (remote managers it
+ * connected to): where it reaches each (by the address the server names
+ * itself with) and the authkey, hex. Kept on `globalThis`, so that every copy
+ * of the library in a process (the child bootstrap's bundle, the package)
+ * shares them, and handed to children, as Python's proxies carry the authkey to
+ * processes they are passed to at start.
+ */
+export const REMOTE_SERVERS_KEY = Symbol.for("effect-multiprocessing/remoteServers")
+
+export type RemoteServers = Map<string, { readonly reached: unknown; readonly authkey: string }>
+
+export const remoteServers = (): RemoteServers => {
+  const g = globalThis as Record<symbol, RemoteServers | undefined>
+  return (g[REMOTE_SERVERS_KEY] ??= new Map())
+}
+
+/** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
+export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")
+
+/**
+ * How many target modules the child bootstrap is importing right now. A
+ * process that starts children meanwhile is one whose target module starts
+ * processes at its top level: it would start a new child in every child,
+ * without end (Python's "bootstrapping phase" error).
+ */
+export const LOADING_TARGETS_KEY = Symbol.for("effect-multiprocessing/loadingTargets")
+
+/** The URL of a target module being imported by this process's bootstrap, if any. */
+export const loadingTarget = (): string | undefined =>
+  ((globalThis as Record<symbol, Set<string> | undefined>)[LOADING_TARGETS_KEY])?.values().next().value
+
+/** Marks `url` as being imported for the time of `load`. */
+export const whileLoadingTarget = async <A>(url: string, load: () => Promise<A>): Promise<A> => {
+  const g = globalThis as Record<symbol, Set<string> | undefined>
+  const loading = (g[LOADING_TARGETS_KEY] ??= new Set())
+  loading.add(url)
+  try {
+    return await load()
+  } finally {
+    loading.delete(url)
+  }
+}
+
+const CHILDREN_KEY = Symbol.for("effect-multiprocessing/liveChildren")
+
+/** What the bootstrap needs of a live child: whether to wait for it before exiting. */
+export interface ChildRecord {
+  readonly daemon: boolean
+  readonly exitCode: number | null
+  readonly awaitExit: () => Promise<void>
+}
+
+/**
+ * Where a process keeps its open connections, which may still hold frames not
+ * yet written out: a child flushes them before it exits, since a send returns
+ * once its frame is batched.
+ */
+export const OPEN_SOCKETS_KEY = Symbol.for("effect-multiprocessing/openSockets")
+
+/** An open connection as the child bootstrap sees it: `flush` hands batched frames to the socket. */
+export interface OpenSocket {
+  readonly socket: Socket
+  readonly flush: () => void
+}
+
+/**
+ * Work a process must finish before it exits (a connection still opening with
+ * queue items waiting to go through it): the child bootstrap waits for these
+ * before it flushes its sockets.
+ */
+export const PENDING_BEFORE_EXIT_KEY = Symbol.for("effect-multiprocessing/pendingBeforeExit")
+
+export const pendingBeforeExit = (): Set<Promise<unknown>> => {
+  const g = globalThis as Record<symbol, Set<Promise<unknown>> | undefined>
+  return (g[PENDING_BEFORE_EXIT_KEY] ??= new Set())
+}
+
+/**
+ * The children this OS process started and that have not exited, whichever
+ * runtime or Layer started them: Python keeps this per process, and so do we.
+ * The child bootstrap waits for the non-daemon ones before the child exits, as
+ * Python does.
+ */
+export const liveChildren = (): Set<ChildRecord> => {
+  const g = globalThis as Record<symbol, Set<ChildRecord> | undefined>
+  return (g[CHILDREN_KEY] ??= new Set())
+}
