@@ -6,7 +6,7 @@
  * `internal/nodeChild.ts`.
  */
 import type { Socket } from "node:net"
-import type { ErrorData } from "../codec/codec.js"
+import type { EncodedError } from "../codec/errors.js"
 import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
 
 /** The control channel's descriptor in the child. */
@@ -74,9 +74,9 @@ export interface StartMessage {
  */
 export type OutcomeMessage =
   | { readonly _tag: "Returned"; readonly value?: unknown } // no key for undefined: keeps it on the JSON path
-  | { readonly _tag: "Raised"; readonly error: ErrorData }
-  | { readonly _tag: "LoadFailed"; readonly error: ErrorData }
-  | { readonly _tag: "Unsendable"; readonly error: ErrorData }
+  | { readonly _tag: "Raised"; readonly error: EncodedError }
+  | { readonly _tag: "LoadFailed"; readonly error: EncodedError }
+  | { readonly _tag: "Unsendable"; readonly error: EncodedError }
 
 /** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
 export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")

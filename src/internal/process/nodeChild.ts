@@ -20,7 +20,7 @@ import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
 import * as PrivateDirectory from "./privateDirectory.js"
 import { currentIdentity } from "./currentProcess.js"
 import { loadingTarget, type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./controlMessages.js"
-import type { ErrorData } from "../codec/codec.js"
+import { EncodedErrorSchema } from "../codec/decodeError.js"
 
 /**
  * The child's entry point, beside this module: the bootstrap bundled into one
@@ -218,17 +218,9 @@ const launch = (
   })
 
 /** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
-const ErrorDataSchema: Schema.Schema<ErrorData> = Schema.Struct({
-  name: Schema.String,
-  message: Schema.String,
-  stack: Schema.UndefinedOr(Schema.String),
-  tag: Schema.UndefinedOr(Schema.String),
-  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  cause: Schema.UndefinedOr(Schema.suspend(() => ErrorDataSchema))
-})
 const Outcome: Schema.Schema<OutcomeMessage> = Schema.Union(
   Schema.Struct({ _tag: Schema.Literal("Returned"), value: Schema.optional(Schema.Unknown) }),
-  Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: ErrorDataSchema })
+  Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: EncodedErrorSchema })
 )
 const decodeOutcome = Schema.decodeUnknownOption(Outcome)
 

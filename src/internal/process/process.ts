@@ -6,10 +6,11 @@ import { keepingAlive } from "../keepAlive.js"
 import { Deferred, Duration, Effect, Either, LogLevel, Option, Ref, Schema } from "effect"
 import {
   InvalidTargetError,
+  type MultiprocessingError,
   type ProcessError,
   ProcessExitedError,
   ProcessStateError,
-  RemoteError,
+  type RemoteError,
   SerializationError,
   TypeError,
   UnportableFunctionError,
@@ -19,7 +20,7 @@ import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "
 import * as Target from "../../Target.js"
 import { currentIdentity, liveChildren, nextChildIdentity } from "./currentProcess.js"
 import { analyzeFunction, describeUnresolved } from "./freeVariables.js"
-import type { ErrorData } from "../codec/codec.js"
+import { decodeError } from "../codec/decodeError.js"
 import { extractHandles } from "../served/placeholders.js"
 import { log } from "./log.js"
 import type { ChildRecord, TargetSpec } from "./controlMessages.js"
@@ -102,16 +103,6 @@ export const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
       })
     )
 
-const remoteError = (error: ErrorData, pid: number, processName: string) =>
-  new RemoteError({
-    type: error.tag ?? error.name,
-    message: error.message,
-    remoteStack: error.stack ?? "",
-    pid,
-    processName,
-    fields: error.fields
-  })
-
 /** Everything `start` can fail with (`TypeError`: `args` not an array, from `Process.make`). */
 export type StartError =
   | TypeError
@@ -121,13 +112,17 @@ export type StartError =
   | SerializationError
   | ProcessError
 
-/** Everything `result` can fail with. */
+/**
+ * Everything `result` can fail with: why there is no result, or what the
+ * target raised (a library error as itself, anything else a `RemoteError`).
+ */
 export type ResultError =
   | ProcessStateError
   | RemoteError
   | ProcessExitedError
   | InvalidTargetError
   | SerializationError
+  | MultiprocessingError
 
 export class ProcessImpl<A> implements ChildRecord {
   readonly [ProcessTypeId] = ProcessTypeId
@@ -306,7 +301,7 @@ export class ProcessImpl<A> implements ChildRecord {
         case "Unsendable":
           return yield* new SerializationError({ message: outcome.error.message })
         case "Raised":
-          return yield* remoteError(outcome.error, handle.pid, this.name)
+          return yield* Effect.fail(decodeError(outcome.error, handle.pid, this.name))
       }
       if (this.options.result === undefined) return outcome.value as A
       return yield* Schema.decodeUnknown(this.options.result)(outcome.value).pipe(

@@ -1,0 +1,68 @@
+/**
+ * Errors as they travel between processes, the one way every path uses (a
+ * served call's failure, a Process target's outcome, a pool task's result):
+ * encoded here as plain data, decoded by `decodeError.ts` into the library's
+ * class of the same tag, or a `RemoteError` for anything else.
+ *
+ * The two sides are two files because this one must not import `effect`: the
+ * child bootstrap and the pool worker encode failures before Effect is loaded
+ * (if it ever is), while decoding needs the classes of `Errors.ts`.
+ */
+import { encodeLean } from "./codec.js"
+
+/** An error as plain data: it survives any codec with everything a reader needs. */
+export interface EncodedError {
+  /** Its type where it was raised: a tagged error's `_tag`, else its `name`, else its class's name. */
+  readonly type: string
+  /** Present when `type` is a `_tag`: the library's errors are decoded by it. */
+  readonly tagged?: true
+  readonly message: string
+  /** The stack where it was raised. */
+  readonly stack?: string
+  /** Its own enumerable fields (a library error's data), each one the codec can carry, or its `String`. */
+  readonly fields: Record<string, unknown>
+  /** Its `cause`, encoded the same way (at most `MAX_CAUSES` deep). */
+  readonly cause?: EncodedError
+}
+
+const MAX_CAUSES = 8
+
+const portable = (value: unknown): unknown => {
+  try {
+    encodeLean(value)
+    return value
+  } catch {
+    return String(value)
+  }
+}
+
+const describe = (value: unknown): string => {
+  try {
+    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** Any thrown value as an `EncodedError`; never throws. Keys are left out rather than undefined, to stay on the codec's plain path. */
+export const encodeError = (error: unknown, depth = 0): EncodedError => {
+  if (!(error instanceof Error)) return { type: typeof error, message: describe(error), fields: {} }
+  const fields: Record<string, unknown> = {}
+  for (const key of Object.keys(error)) {
+    if (key === "cause" || key === "_tag" || key === "message" || key === "stack" || key === "name") continue
+    fields[key] = portable((error as unknown as Record<string, unknown>)[key])
+  }
+  const tag = (error as { _tag?: unknown })._tag
+  // `class QuotaError extends Error {}` keeps the name "Error": its class names it better.
+  const type = typeof tag === "string"
+    ? tag
+    : error.name === "Error" && typeof error.constructor?.name === "string" && error.constructor.name !== ""
+    ? error.constructor.name
+    : error.name
+  const stack = error.stack
+  const encoded: { -readonly [K in keyof EncodedError]: EncodedError[K] } = { type, message: error.message, fields }
+  if (typeof tag === "string") encoded.tagged = true
+  if (typeof stack === "string") encoded.stack = stack
+  if (error.cause !== undefined && depth < MAX_CAUSES) encoded.cause = encodeError(error.cause, depth + 1)
+  return encoded
+}
