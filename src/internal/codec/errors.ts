@@ -27,6 +27,7 @@ export interface EncodedError {
 
 const MAX_CAUSES = 8
 
+/** `value` if the codec can carry it, else its `String`. */
 const portable = (value: unknown): unknown => {
   try {
     encodeLean(value)
@@ -36,33 +37,32 @@ const portable = (value: unknown): unknown => {
   }
 }
 
-const describe = (value: unknown): string => {
-  try {
-    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
 /** Any thrown value as an `EncodedError`; never throws. Keys are left out rather than undefined, to stay on the codec's plain path. */
 export const encodeError = (error: unknown, depth = 0): EncodedError => {
-  if (!(error instanceof Error)) return { type: typeof error, message: describe(error), fields: {} }
+  if (!(error instanceof Error)) {
+    let message: string
+    try {
+      message = typeof error === "string" ? error : JSON.stringify(error) ?? String(error)
+    } catch {
+      message = String(error)
+    }
+    return { type: typeof error, message, fields: {} }
+  }
   const fields: Record<string, unknown> = {}
   for (const key of Object.keys(error)) {
-    if (key === "cause" || key === "_tag" || key === "message" || key === "stack" || key === "name") continue
-    fields[key] = portable((error as unknown as Record<string, unknown>)[key])
+    if (key !== "cause" && key !== "_tag" && key !== "message" && key !== "stack" && key !== "name") {
+      fields[key] = portable((error as unknown as Record<string, unknown>)[key])
+    }
   }
   const tag = (error as { _tag?: unknown })._tag
   // `class QuotaError extends Error {}` keeps the name "Error": its class names it better.
-  const type = typeof tag === "string"
-    ? tag
-    : error.name === "Error" && typeof error.constructor?.name === "string" && error.constructor.name !== ""
-    ? error.constructor.name
-    : error.name
-  const stack = error.stack
-  const encoded: { -readonly [K in keyof EncodedError]: EncodedError[K] } = { type, message: error.message, fields }
-  if (typeof tag === "string") encoded.tagged = true
-  if (typeof stack === "string") encoded.stack = stack
-  if (error.cause !== undefined && depth < MAX_CAUSES) encoded.cause = encodeError(error.cause, depth + 1)
-  return encoded
+  const type = typeof tag === "string" ? tag : error.name === "Error" && error.constructor?.name ? error.constructor.name : error.name
+  return {
+    type,
+    message: error.message,
+    fields,
+    ...(typeof tag === "string" ? { tagged: true } : {}),
+    ...(typeof error.stack === "string" ? { stack: error.stack } : {}),
+    ...(error.cause !== undefined && depth < MAX_CAUSES ? { cause: encodeError(error.cause, depth + 1) } : {})
+  }
 }
