@@ -160,9 +160,12 @@ export class StartMethodError extends Schema.TaggedError<StartMethodError>()("St
 }) {}
 
 /**
- * A failure raised by a target in another process. `type` is its type there
- * (`TypeError`, a tagged error's `_tag` …), `remoteStack` the stack where it
- * was raised, `fields` its own data.
+ * A failure raised in another process (by a target, a pool task, a served
+ * object's owner) that is not one of this module's errors: those arrive as
+ * themselves. `type` is its type there (its `name`, or its class's name for a
+ * bare `Error` subclass), `remoteStack` the stack where it was raised, `pid`
+ * and `processName` the process, `fields` its own enumerable data, and `cause`
+ * its `cause`, decoded the same way (a library error or a `RemoteError`).
  */
 export class RemoteError extends Schema.TaggedError<RemoteError>()("RemoteError", {
   type: Schema.String,
@@ -170,7 +173,8 @@ export class RemoteError extends Schema.TaggedError<RemoteError>()("RemoteError"
   remoteStack: Schema.String,
   pid: Schema.Number,
   processName: Schema.String,
-  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  cause: Schema.optional(Schema.Unknown)
 }) {}
 
 /** A child process ended without a result: `process.exit(n)`, a signal, or a crash. */
@@ -267,3 +271,16 @@ export class OwnerGoneError extends Schema.TaggedError<OwnerGoneError>()("OwnerG
     return `${this.primitive} is gone: its owner ${this.ownerName} (pid ${this.ownerPid}) ${this.reason}`
   }
 }
+
+/**
+ * Any error of this module. An error raised in another process arrives as
+ * itself when it is one of these, and as a `RemoteError` otherwise.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type MultiprocessingError = {
+  [K in keyof typeof import("./Errors.js")]: typeof import("./Errors.js")[K] extends new(...args: any) => infer E
+    ? E extends Error ? E : never
+    : never
+}[keyof typeof import("./Errors.js")]

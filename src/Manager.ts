@@ -25,6 +25,7 @@
 import { Duration, Effect, Either, Option, type Scope } from "effect"
 import {
   type AuthenticationError,
+  type MultiprocessingError,
   type OSError,
   type OwnerGoneError,
   ProcessError,
@@ -70,8 +71,12 @@ export type { DictHandle, ListHandle, NamespaceHandle }
 /** The names of `T`'s methods. */
 type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: any) => any ? K : never }[keyof T]
 
-/** Why a proxy's method call failed: the method threw or is not exposed (`RemoteError`), or the manager is gone. */
-export type ProxyCallError = RemoteError | SerializationError | OwnerGoneError
+/**
+ * Why a proxy's method call failed: what the method threw (a library error as
+ * itself, anything else a `RemoteError`), `AttributeError` for a method not
+ * exposed, or the manager is gone.
+ */
+export type ProxyCallError = RemoteError | SerializationError | OwnerGoneError | MultiprocessingError
 
 /**
  * The proxy of a registered type's objects, typed from the type: each method an
@@ -105,9 +110,10 @@ export interface Options {
 
 /**
  * Why `create` failed: an unknown typeid or bad arguments (`ValueError`), the
- * registered callable's own failure (`RemoteError`), or the manager is gone.
+ * registered callable's own failure (a library error as itself, anything else
+ * a `RemoteError`), or the manager is gone.
  */
-export type CreateError = ValueError | RemoteError | OwnerGoneError
+export type CreateError = ValueError | RemoteError | OwnerGoneError | MultiprocessingError
 
 /** A running manager, or a connection to one: makes shared objects and gives their proxies. */
 export class Manager {

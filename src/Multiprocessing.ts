@@ -75,12 +75,17 @@ export interface SpawnRequest {
  * @category models
  */
 export interface ChildError {
-  readonly name: string
+  /** Its type where it was raised: a tagged error's `_tag`, else its `name`, else its class's name. */
+  readonly type: string
+  /** Present when `type` is a `_tag`: the library's errors are decoded by it. */
+  readonly tagged?: true
   readonly message: string
-  readonly stack: string | undefined
-  readonly tag: string | undefined
+  /** The stack where it was raised. */
+  readonly stack?: string
+  /** Its own enumerable fields (a library error's data), each one the codec can carry, or its `String`. */
   readonly fields: Record<string, unknown>
-  readonly cause: ChildError | undefined
+  /** Its `cause`, encoded the same way. */
+  readonly cause?: ChildError
 }
 
 /**

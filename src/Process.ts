@@ -19,6 +19,7 @@ import { type Duration, Effect, type Schema, type Scope } from "effect"
 import type { Waitable } from "./Connection.js"
 import type {
   InvalidTargetError,
+  MultiprocessingError,
   ProcessError,
   ProcessExitedError,
   ProcessStateError,
@@ -91,7 +92,8 @@ export type StartError =
   | ProcessError
 
 /**
- * Everything `result` can fail with.
+ * Everything `result` can fail with: why there is no result, or what the
+ * target raised (a library error as itself, anything else a `RemoteError`).
  *
  * @since 0.1.0
  * @category errors
@@ -102,6 +104,7 @@ export type ResultError =
   | ProcessExitedError
   | InvalidTargetError
   | SerializationError
+  | MultiprocessingError
 
 /**
  * A child process and its target. Its state getters throw `ProcessStateError`

@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
+import { AttributeError, Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 import { runUnderTsx } from "./support/processes.js"
@@ -95,7 +95,7 @@ describe("Manager (Effect face)", () => {
       expect(yield* a.toArray).toEqual([1.5, 2.5])
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
-  it.scopedLive("registered types: exposed methods only; an unexposed one is a RemoteError naming it", () =>
+  it.scopedLive("registered types: exposed methods only; an unexposed one is an AttributeError naming it", () =>
     Effect.gen(function*() {
       const manager = yield* Manager.make({
         register: {
@@ -110,8 +110,8 @@ describe("Manager (Effect face)", () => {
       expect(yield* limited.get()).toBe(1)
       expect(limited.increment).toBeUndefined()
       const error = yield* Effect.flip(limited.call("increment", 1))
-      expect(tagOf(error)).toBe("RemoteError")
-      expect((error as { type: string }).type).toBe("AttributeError")
+      expect(error).toBeInstanceOf(AttributeError)
+      expect(tagOf(error)).toBe("AttributeError")
       expect((error as Error).message).toContain("increment")
       const thrown = yield* Effect.flip(counter.fail("boom"))
       expect((thrown as { type: string }).type).toBe("RangeError")

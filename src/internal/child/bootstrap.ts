@@ -14,7 +14,8 @@
  */
 import * as fs from "node:fs"
 import type { Socket } from "node:net"
-import { decode, encodeLean, errorToData, type ErrorData } from "../codec/codec.js"
+import { decode, encodeLean } from "../codec/codec.js"
+import { type EncodedError, encodeError } from "../codec/errors.js"
 import { header } from "../wire/framing.js"
 import { isNotDataError } from "../codec/notData.js"
 import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "../process/controlMessages.js"
@@ -165,8 +166,8 @@ const send = (outcome: Uint8Array, code: number) => {
 
 type Failure = Exclude<OutcomeMessage["_tag"], "Returned">
 
-const fail = (start: StartMessage, error: ErrorData, _tag: Failure = "Raised") => {
-  process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.name}: ${error.message}`}\n`)
+const fail = (start: StartMessage, error: EncodedError, _tag: Failure = "Raised") => {
+  process.stderr.write(`Process ${start.process.name}:\n${error.stack ?? `${error.type}: ${error.message}`}\n`)
   let outcome: Uint8Array
   try {
     outcome = encodeLean({ _tag, error } satisfies OutcomeMessage)
@@ -185,7 +186,7 @@ const succeed = (start: StartMessage, value: unknown) => {
     // The outcome's envelope is not the user's: name the place from the returned value.
     if (isNotDataError(error)) error.reword("result", 1)
     return fail(start, {
-      ...errorToData(error),
+      ...encodeError(error),
       message: `the value returned by ${start.target.name} cannot be sent to the parent: ${(error as Error).message}`
     }, "Unsendable")
   }
@@ -219,19 +220,19 @@ const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefi
     try {
       prepared = await pending
     } catch (error) {
-      return fail(start, errorToData(error), "LoadFailed")
+      return fail(start, encodeError(error), "LoadFailed")
     }
     try {
       result = prepared.target(...prepared.args)
     } catch (error) {
-      return fail(start, errorToData(error))
+      return fail(start, encodeError(error))
     }
   }
   let value: unknown
   try {
     value = await settle(result)
   } catch (error) {
-    return fail(start, errorToData(error))
+    return fail(start, encodeError(error))
   }
   succeed(start, value)
 }
@@ -251,7 +252,7 @@ const main = () => {
   try {
     result = loadInlineTarget(start.target)(...start.args)
   } catch (error) {
-    return fail(start, errorToData(error))
+    return fail(start, encodeError(error))
   }
   if (isThenable(result) || isEffect(result)) return void runAsync(start, undefined, result)
   succeed(start, result)

@@ -14,7 +14,8 @@
  * limits, interruption of a synchronous task).
  */
 import type { Socket } from "node:net"
-import { decode, encode, encodeLean, type ErrorData, errorToData, hasHandleCodec, holdsHandles } from "../codec/codec.js"
+import { decode, encode, encodeLean, hasHandleCodec, holdsHandles } from "../codec/codec.js"
+import { type EncodedError, encodeError } from "../codec/errors.js"
 import { writeSync } from "node:fs"
 import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
@@ -30,7 +31,7 @@ interface Task {
   readonly payload: Buffer
 }
 
-type Loaded = { readonly fn: Target } | { readonly error: ErrorData } | Promise<void>
+type Loaded = { readonly fn: Target } | { readonly error: EncodedError } | Promise<void>
 
 
 /**
@@ -60,7 +61,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       into.writeUInt32BE(id, at)
       into[at + 4] = status
     }, payload)
-  const replyError = (id: number, status: number, error: unknown) => reply(id, status, encodeLean(errorToData(error)))
+  const replyError = (id: number, status: number, error: unknown) => reply(id, status, encodeLean(encodeError(error)))
   /**
    * Sends the results gathered so far. Directly, when nothing waits in Node's
    * buffer before them: a task must not start while the results of those
@@ -100,7 +101,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       try {
         functions.set(message.id, { fn: loadInlineTarget(message.target) })
       } catch (error) {
-        functions.set(message.id, { error: errorToData(error) })
+        functions.set(message.id, { error: encodeError(error) })
       }
       return
     }
@@ -110,7 +111,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       // As in Python, the initializer has run before any task's module is imported.
       initialized.then(() => loadModuleTarget(target, message.typescriptLoader)).then(
         (fn) => void functions.set(message.id, { fn }),
-        (error) => void functions.set(message.id, { error: errorToData(error) })
+        (error) => void functions.set(message.id, { error: encodeError(error) })
       )
     )
   }
@@ -310,8 +311,8 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       pump()
     },
     (error) => {
-      const data = errorToData(error)
-      process.stderr.write(`Process ${start.process.name}: initializer failed:\n${data.stack ?? `${data.name}: ${data.message}`}\n`)
+      const data = encodeError(error)
+      process.stderr.write(`Process ${start.process.name}: initializer failed:\n${data.stack ?? `${data.type}: ${data.message}`}\n`)
       channel.write(P.controlFrame(P.INIT_FAILED, encodeLean(data)), () => process.exit(1))
     }
   )

@@ -45,18 +45,10 @@ export interface Registration {
 
 type Callable = (...args: Array<any>) => unknown
 
-/**
- * A proxy called a method its object does not expose: as in Python, the
- * caller gets a RemoteError (of type AttributeError) from the server.
- */
+/** A proxy called a method its object does not expose: as in Python, the server raises AttributeError. */
 const notExposed = (typeid: string, method: string, exposed: ReadonlyArray<string>) =>
-  new Errors.RemoteError({
-    type: "AttributeError",
-    message: `method '${method}' of ${typeid} object is not exposed (exposed: ${exposed.join(", ") || "none"})`,
-    remoteStack: "",
-    pid: process.pid,
-    processName: "manager",
-    fields: {}
+  new Errors.AttributeError({
+    message: `method '${method}' of ${typeid} object is not exposed (exposed: ${exposed.join(", ") || "none"})`
   })
 
 /** The public methods of an object, as Python exposes them by default. */

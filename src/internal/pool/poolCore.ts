@@ -22,8 +22,9 @@ import { constants as osConstants } from "node:os"
 import { Effect, Ref } from "effect"
 import {
   InvalidTargetError,
+  type MultiprocessingError,
   type ProcessError,
-  RemoteError,
+  type RemoteError,
   SerializationError,
   SoftTimeLimitExceeded,
   Terminated,
@@ -35,7 +36,9 @@ import {
 } from "../../Errors.js"
 import type { MultiprocessingService, WorkerHandle } from "../../Multiprocessing.js"
 import * as Target from "../../Target.js"
-import { decode, encodeLean, type ErrorData } from "../codec/codec.js"
+import { decode, encodeLean } from "../codec/codec.js"
+import { decodeError } from "../codec/decodeError.js"
+import type { EncodedError } from "../codec/errors.js"
 import { Spinner } from "../wire/synchronousRead.js"
 import { childIdentity, nextChildIdentity } from "../process/currentProcess.js"
 import { FrameDecoder } from "../wire/framing.js"
@@ -43,9 +46,10 @@ import * as P from "./poolProtocol.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
 import { CONTROL_FD, type TargetSpec } from "../process/controlMessages.js"
 
-/** A task's failure, as its caller sees it. */
+/** A task's failure, as its caller sees it (what it raised: a library error as itself, anything else a `RemoteError`). */
 export type TaskError =
   | RemoteError
+  | MultiprocessingError
   | WorkerLostError
   | TimeLimitExceeded
   | SoftTimeLimitExceeded
@@ -147,7 +151,7 @@ class WorkerRecord {
   retired = false
   /** Why the pool killed it, for the task it was running. */
   killedFor: { readonly task: Task; readonly error: TaskError | undefined } | undefined
-  initError: ErrorData | undefined
+  initError: EncodedError | undefined
   /** It has answered a task: it started well, whatever happens to it later. */
   answered = false
   busySince = 0
@@ -565,7 +569,7 @@ export class PoolCore {
         worker.busySince = performance.now()
         return this.armHardLimit(worker)
       case P.INIT_FAILED:
-        worker.initError = decode(frame.subarray(1)) as ErrorData
+        worker.initError = decode(frame.subarray(1)) as EncodedError
         return
       case P.RETIRING: {
         // It runs nothing more: what it had not started goes to the others now, not once it has exited.
@@ -622,20 +626,10 @@ export class PoolCore {
       case P.CANCELLED:
         return { ok: false, error: new Terminated({ message: `task ${task.fn.name} was cancelled` }) }
     }
-    const error = decode(payload) as ErrorData
+    const error = decode(payload) as EncodedError
     switch (status) {
       case P.RAISED:
-        return {
-          ok: false,
-          error: new RemoteError({
-            type: error.tag ?? error.name,
-            message: error.message,
-            remoteStack: error.stack ?? "",
-            pid: worker.pid,
-            processName: worker.name,
-            fields: error.fields
-          })
-        }
+        return { ok: false, error: decodeError(error, worker.pid, worker.name) }
       case P.LOAD_FAILED:
         return { ok: false, error: new InvalidTargetError({ message: error.message }) }
       default:
@@ -664,7 +658,7 @@ export class PoolCore {
       if (worker.closing || this.state === "terminated") return this.afterGone(unanswered)
       this.startupFailures++
       const why = worker.initError !== undefined
-        ? `its initializer raised ${worker.initError.name}: ${worker.initError.message}`
+        ? `its initializer raised ${worker.initError.type}: ${worker.initError.message}`
         : `it exited with ${signal ?? `code ${code}`} ${worker.ready ? "before its first task" : "before it was ready"}`
       if (this.startupFailures >= MAX_STARTUP_FAILURES) {
         this.break(new WorkerStartupError({

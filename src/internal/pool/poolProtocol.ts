@@ -22,7 +22,7 @@ export const TASKS = 0x54 // "T"
 export const CANCEL = 0x43 // "C"
 /** Worker → pool: the initializer returned; tasks will run. */
 export const READY = 0x52 // "R"
-/** Worker → pool: the initializer failed (an encoded `ErrorData`); the worker exits. */
+/** Worker → pool: the initializer failed (an `EncodedError`, codec/errors.ts); the worker exits. */
 export const INIT_FAILED = 0x49 // "I"
 /** Worker → pool: results, in the order the tasks ran. */
 export const RESULTS = 0x4f // "O"
@@ -36,12 +36,12 @@ export const STARMAP = 2 // payload: argument lists, one call each
 
 /** How a task ended, first byte of its result. */
 export const OK = 0 // payload: the encoded value (a list of values for MAP and STARMAP)
-export const RAISED = 1 // payload: ErrorData
-export const UNSENDABLE = 2 // payload: ErrorData, the value could not be encoded
+export const RAISED = 1 // payload: EncodedError
+export const UNSENDABLE = 2 // payload: EncodedError, the value could not be encoded
 export const SOFT_TIME_LIMIT = 3 // no payload
 export const CANCELLED = 4 // no payload
-export const LOAD_FAILED = 5 // payload: ErrorData, the function would not load
-export const BAD_PAYLOAD = 6 // payload: ErrorData, the arguments would not decode
+export const LOAD_FAILED = 5 // payload: EncodedError, the function would not load
+export const BAD_PAYLOAD = 6 // payload: EncodedError, the arguments would not decode
 
 export interface DefineMessage {
   readonly id: number

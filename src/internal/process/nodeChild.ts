@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url"
 import { Deferred, Effect, Option, Schema } from "effect"
 import { type InvalidTargetError, ProcessError, SerializationError } from "../../Errors.js"
 import type {
-  ChildError,
   ChildHandle,
   ChildOutcome,
   SpawnRequest,
@@ -28,6 +27,7 @@ import { currentIdentity } from "./currentProcess.js"
 import * as PrivateDirectory from "./privateDirectory.js"
 import { loadingTarget, remoteServers } from "./processGlobals.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
+import { EncodedErrorSchema } from "../codec/decodeError.js"
 
 /**
  * The child's entry point, beside this module: the bootstrap bundled into one
@@ -174,17 +174,9 @@ const launch = (
   })
 
 /** The outcome message as the parent accepts it: a child's bytes are checked, never trusted. */
-const ErrorDataSchema: Schema.Schema<ChildError> = Schema.Struct({
-  name: Schema.String,
-  message: Schema.String,
-  stack: Schema.UndefinedOr(Schema.String),
-  tag: Schema.UndefinedOr(Schema.String),
-  fields: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  cause: Schema.UndefinedOr(Schema.suspend(() => ErrorDataSchema))
-})
 const Outcome: Schema.Schema<ChildOutcome> = Schema.Union(
   Schema.Struct({ _tag: Schema.Literal("Returned"), value: Schema.optional(Schema.Unknown) }),
-  Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: ErrorDataSchema })
+  Schema.Struct({ _tag: Schema.Literal("Raised", "LoadFailed", "Unsendable"), error: EncodedErrorSchema })
 )
 const decodeOutcome = Schema.decodeUnknownOption(Outcome)
 

@@ -7,14 +7,14 @@ import {
   InvalidTargetError,
   ProcessExitedError,
   ProcessStateError,
-  RemoteError,
   SerializationError,
   TypeError,
   ValueError
 } from "../../Errors.js"
-import { type ChildError, type ChildHandle, Multiprocessing, type MultiprocessingService } from "../../Multiprocessing.js"
+import { type ChildHandle, Multiprocessing, type MultiprocessingService } from "../../Multiprocessing.js"
 import type { Options, Process, ProcessTypeId as ProcessTypeIdType, ResultError, Sentinel, StartError } from "../../Process.js"
 import type * as Target from "../../Target.js"
+import { decodeError } from "../codec/decodeError.js"
 import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
@@ -42,16 +42,6 @@ const checkArgs = (args: unknown): Either.Either<void, TypeError> =>
         }: wrap a single argument in one (args: [value])`
       })
     )
-
-const remoteError = (error: ChildError, pid: number, processName: string) =>
-  new RemoteError({
-    type: error.tag ?? error.name,
-    message: error.message,
-    remoteStack: error.stack ?? "",
-    pid,
-    processName,
-    fields: error.fields
-  })
 
 class ProcessImpl<A> implements Process<A>, ChildRecord {
   readonly [ProcessTypeId]: ProcessTypeIdType = ProcessTypeId
@@ -218,7 +208,7 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
         case "Unsendable":
           return yield* new SerializationError({ message: outcome.error.message })
         case "Raised":
-          return yield* remoteError(outcome.error, handle.pid, this.name)
+          return yield* Effect.fail(decodeError(outcome.error, handle.pid, this.name))
       }
       if (this.options.result === undefined) return outcome.value as A
       return yield* Schema.decodeUnknown(this.options.result)(outcome.value).pipe(

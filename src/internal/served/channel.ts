@@ -17,7 +17,7 @@ import { type FramedSocket, openSockets } from "../wire/framedSocket.js"
 import { authenticateResourceServer } from "../wire/handshake.js"
 import { pack } from "../queue/itemBatch.js"
 import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
-import { decodeError, type EncodedError } from "./remoteErrors.js"
+import { decodeError } from "../codec/decodeError.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
 
 /** How a primitive travels: what it is, and who serves it where. */
@@ -196,7 +196,7 @@ export class Channel {
       return
     }
     if (reply[0] === "failed") {
-      this.refused.set(reply[1], { error: decodeError(reply[2] as EncodedError, this.ownerPid, this.ownerName), postId: reply[3] })
+      this.refused.set(reply[1], { error: decodeError(reply[2], this.ownerPid, this.ownerName), postId: reply[3] })
       return
     }
     const [kind, id, payload] = reply
@@ -222,7 +222,7 @@ export class Channel {
     this.settle(pending, kind === "ok"
       ? Exit.succeed(payload)
       : kind === "err"
-      ? Exit.fail(decodeError(payload as EncodedError, this.ownerPid, this.ownerName))
+      ? Exit.fail(decodeError(payload, this.ownerPid, this.ownerName))
       : Exit.interrupt(FiberId.none))
   }
 

@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto"
 import * as net from "node:net"
 import { availableParallelism } from "node:os"
 import * as path from "node:path"
-import { Effect, Either, Exit, Fiber, Schema } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Schema } from "effect"
 import { open } from "../../Listener.js"
 import type { ConnectionImpl } from "../connection/connection.js"
 import { SPIN_MS } from "../wire/synchronousRead.js"
@@ -34,7 +34,7 @@ import { Admission } from "../wire/admission.js"
 import type { FramedSocket } from "../wire/framedSocket.js"
 import { acceptResourceClient } from "../wire/handshake.js"
 import * as PrivateDirectory from "../process/privateDirectory.js"
-import { encodeError } from "./remoteErrors.js"
+import { encodeError } from "../codec/errors.js"
 
 /** The client process a call came from, as the primitive sees it: it may be sent notices. */
 export interface Client {
@@ -389,7 +389,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer, admission: Admission, 
         ? reply(["ok", id, exit.value])
         : Exit.isInterrupted(exit)
         ? reply(["cancelled", id])
-        : reply(["err", id, encodeError(exit.cause)])
+        : reply(["err", id, encodeError(Cause.squash(exit.cause))])
     const handle = (request: Request): void => {
       if (request[0] === "cancel") {
         const fiber = running.get(request[1])
@@ -399,7 +399,7 @@ const serveClient = (socket: net.Socket, authkey: Buffer, admission: Admission, 
       const [kind, id, objectId, method, args, caller] = request
       if (caller !== "") callerPids.add(processOf(caller))
       const respond = kind === "call" ? answer : (_: number, exit: Exit.Exit<unknown, unknown>) => {
-        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(exit.cause), id])
+        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) reply(["failed", objectId, encodeError(Cause.squash(exit.cause)), id])
       }
       const served = objects.get(objectId)
       if (served === undefined) {
