@@ -210,7 +210,7 @@ const prepare = async (start: StartMessage): Promise<Prepared> => {
   if (start.handles !== undefined) {
     const { reviveHandles } = (await import(new URL("../served/revivePlaceholders.js", import.meta.url).href)) as
       typeof import("../served/revivePlaceholders.js")
-    args = reviveHandles(args)
+    args = await reviveHandles(args)
   }
   const target = start.target._tag === "Module"
     ? await loadModuleTarget(start.target, start.typescriptLoader)

@@ -9,7 +9,8 @@
  */
 import * as fs from "node:fs"
 import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
-import * as Listener from "../../Listener.js"
+import type * as Listener from "../../Listener.js"
+import { connectWith } from "../connection/open.js"
 import { OwnerGoneError } from "../../Errors.js"
 import type { ConnectionImpl } from "../connection/connection.js"
 import { familyAuthkey } from "../process/currentProcess.js"
@@ -175,7 +176,7 @@ export class Channel {
     const authkey = serverAt(this.address).authkey ?? familyAuthkey()
     const authenticate = (channel: FramedSocket, key: Uint8Array) =>
       authenticateResourceServer(channel, key, (name) => refuseServer(name, this.address))
-    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.connectWith(this.address, { authkey }, authenticate), scope))
+    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(connectWith(this.address, { authkey }, authenticate), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
       schedule: Schedule.spaced(CONNECT_RETRY),
@@ -523,7 +524,7 @@ const refuseServer = (name: string, dialed: Listener.Address): string | undefine
 export const probe = (address: Listener.Address, authkey: Uint8Array) =>
   Effect.scoped(Effect.gen(function*() {
     let named = ""
-    yield* Listener.connectWith(address, { authkey }, (channel, key) =>
+    yield* connectWith(address, { authkey }, (channel, key) =>
       Effect.map(authenticateResourceServer(channel, key, () => undefined), (name) => {
         named = name
       }))

@@ -10,6 +10,7 @@
 import type { Socket } from "node:net"
 import { shapeOf } from "../codec/codec.js"
 import { ConnectionTypeId, type ConnectionImpl } from "../connection/connection.js"
+import { wrappedByCompat } from "../faces.js"
 import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./backend.js"
 
 /** The key of a placeholder; a plain object with it never travels as data. */
@@ -33,9 +34,6 @@ export interface Placeholder {
     | { readonly primitive: Reference; readonly face: Face }
 }
 
-/** Where a compat Connection keeps the Effect one it wraps. */
-export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
-
 /** Where a compat primitive keeps the Effect one it wraps. */
 export const EffectPrimitiveKey = Symbol.for("effect-multiprocessing/compat/Primitive")
 
@@ -49,8 +47,10 @@ const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefin
 const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face: "effect" | "compat" } | undefined => {
   if (typeof u !== "object" || u === null) return undefined
   if (ConnectionTypeId in u) return { connection: u as ConnectionImpl<any, any>, face: "effect" }
-  const inner = (u as Record<symbol, unknown>)[EffectConnectionKey]
-  return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+  const inner = wrappedByCompat(u)
+  return typeof inner === "object" && inner !== null && ConnectionTypeId in inner
+    ? { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+    : undefined
 }
 
 /**
