@@ -21,16 +21,9 @@ import { CompatWrapsKey, markNotDataAsWrapped, registerWrapper, runPromise, runS
 
 export type Address = readonly [host: string, port: number] | string
 
-export interface ClientOptions {
-  readonly family?: EffectListener.Family
-  readonly authkey?: Uint8Array
-  readonly serializer?: Serializer.Serializer<any, any>
-  readonly maxMessageLength?: number
-}
+export type ClientOptions = EffectListener.Options<any, any>
 
-export interface ListenerOptions extends ClientOptions {
-  readonly backlog?: number
-}
+export type ListenerOptions = EffectListener.ListenerOptions<any, any>
 
 /** A `[host, port]` pair becomes `{ host, port }`; anything else goes as it is, for the Effect face to check. */
 const toEffect = (address: Address): EffectListener.Address =>
