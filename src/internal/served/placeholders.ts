@@ -5,7 +5,7 @@
  * - shared primitives (locks, values …): their reference (kind, id, the owner's
  *   address), which becomes a proxy reaching the owner.
  * In the arguments each becomes a placeholder; the child revives it
- * (`childHandles.ts`) as the same face's object.
+ * (`revivePlaceholders.ts`) as the same face's object.
  */
 import type { Socket } from "node:net"
 import { shapeOf } from "../codec/codec.js"

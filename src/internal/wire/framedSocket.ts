@@ -36,7 +36,7 @@ export type ReceiveError = EOFError | OSError
  */
 const RECEIVE_BUFFER = 256 * 1024
 
-/** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `directRead.ts`). */
+/** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `synchronousRead.ts`). */
 const RECENT_SEND_MS = 1
 
 /**
