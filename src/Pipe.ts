@@ -4,23 +4,18 @@
  * `Pipe(duplex=False)` does. The reader sees end of file once the writer end is
  * closed.
  *
- * Node has no socketpair call, so the pair is made the way the OS allows: a
- * listener on a fresh private (0700) directory, one connect, one accept; then
- * the listener and its directory are gone and only the two connected sockets
- * remain.
- *
  * @since 0.1.0
  */
-import * as net from "node:net"
-import * as path from "node:path"
-import { Effect, type Scope } from "effect"
-import { OSError } from "./Errors.js"
-import type { Connection } from "./Listener.js"
-import * as Serializer from "./Serializer.js"
-import { ConnectionImpl } from "./internal/connection/connection.js"
-import * as FramedSocket from "./internal/wire/framedSocket.js"
-import * as PrivateDirectory from "./internal/process/privateDirectory.js"
+import type { Effect, Scope } from "effect"
+import type { Connection } from "./Connection.js"
+import type { OSError } from "./Errors.js"
+import * as internal from "./internal/connection/pipe.js"
+import type * as Serializer from "./Serializer.js"
 
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options<A = unknown, E = never> {
   /** Both ends read and write (default); false gives a read-only and a write-only end. */
   readonly duplex?: boolean
@@ -28,40 +23,12 @@ export interface Options<A = unknown, E = never> {
   readonly serializer?: Serializer.Serializer<A, E>
 }
 
-const socketPair: Effect.Effect<readonly [net.Socket, net.Socket], OSError> = Effect.async((resume) => {
-  const directory = PrivateDirectory.make("pipe")
-  const address = path.join(directory, "pipe.sock")
-  let client: net.Socket | undefined
-  // Both ends are made paused: nothing is read until a receive asks (an end handed to a child
-  // unread must keep every byte for it).
-  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
-    server.close()
-    PrivateDirectory.remove(directory)
-    resume(Effect.succeed([client!, accepted] as const))
-  })
-  server.once("error", (error) => {
-    PrivateDirectory.remove(directory)
-    resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` })))
-  })
-  server.listen(address, () => {
-    client = net.connect(address)
-    client.pause()
-    client.once("error", (error) => resume(Effect.fail(new OSError({ message: `cannot make a pipe: ${error.message}` }))))
-  })
-})
-
-/** Two connected ends, closed with the Scope. */
-export const make = <A = unknown, E = never>(
+/**
+ * Two connected ends, closed with the Scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <A = unknown, E = never>(
   options?: Options<A, E>
-): Effect.Effect<readonly [Connection<A, E>, Connection<A, E>], OSError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.gen(function*() {
-      const [a, b] = yield* socketPair
-      const serializer = (options?.serializer ?? Serializer.unknown) as Serializer.Serializer<A, E>
-      const duplex = options?.duplex ?? true
-      const first = new ConnectionImpl(yield* FramedSocket.make(a), serializer, true, duplex)
-      const second = new ConnectionImpl(yield* FramedSocket.make(b), serializer, duplex, true)
-      return [first, second] as const
-    }),
-    ([first, second]) => Effect.zipRight(first.close, second.close)
-  )
+) => Effect.Effect<readonly [Connection<A, E>, Connection<A, E>], OSError, Scope.Scope> = internal.make

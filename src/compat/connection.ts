@@ -12,29 +12,18 @@
  * ```
  */
 import { Duration, type Effect, Exit, Scope } from "effect"
+import * as EffectConnection from "../Connection.js"
 import * as Errors from "../Errors.js"
 import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
-import type { Family } from "../Listener.js"
 import type * as Serializer from "../Serializer.js"
-import * as EffectConnection from "../Connection.js"
-import { EffectConnectionKey } from "../internal/served/placeholders.js"
-import { type Waitable, WaitableTypeId } from "../internal/connection/waitable.js"
-import { runPromise, runSync, seconds } from "./runtime.js"
-import { CONNECTION_ADVICE, LISTENER_ADVICE, markNotData } from "../internal/codec/notData.js"
+import { CompatWrapsKey, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
 
 export type Address = readonly [host: string, port: number] | string
 
-export interface ClientOptions {
-  readonly family?: Family
-  readonly authkey?: Uint8Array
-  readonly serializer?: Serializer.Serializer<any, any>
-  readonly maxMessageLength?: number
-}
+export type ClientOptions = EffectListener.Options<any, any>
 
-export interface ListenerOptions extends ClientOptions {
-  readonly backlog?: number
-}
+export type ListenerOptions = EffectListener.ListenerOptions<any, any>
 
 /** A `[host, port]` pair becomes `{ host, port }`; anything else goes as it is, for the Effect face to check. */
 const toEffect = (address: Address): EffectListener.Address =>
@@ -44,21 +33,18 @@ const fromEffect = (address: EffectListener.Address): Address =>
   typeof address === "string" ? address : [address.host, address.port]
 
 /** One end of a connection. */
-export class Connection<A = unknown> implements Waitable {
-  readonly #connection: EffectListener.Connection<A, any>
+export class Connection<A = unknown> {
+  readonly #connection: EffectConnection.Connection<A, any>
   readonly #scope: Scope.CloseableScope | undefined
 
   /** @internal made by Listener.accept, Client and Pipe; `scope`, when given, holds this end alone */
-  constructor(connection: EffectListener.Connection<A, any>, scope?: Scope.CloseableScope) {
+  constructor(connection: EffectConnection.Connection<A, any>, scope?: Scope.CloseableScope) {
     this.#connection = connection
     this.#scope = scope
   }
 
-  get [WaitableTypeId]() {
-    return this.#connection[WaitableTypeId]
-  }
-  /** @internal what a Process hands to a child when this end is an argument */
-  get [EffectConnectionKey]() {
+  /** @internal the Effect Connection this end wraps: what a Process hands to a child, what `wait` watches */
+  get [CompatWrapsKey]() {
     return this.#connection
   }
   get readable(): boolean {
@@ -72,21 +58,21 @@ export class Connection<A = unknown> implements Waitable {
   }
 
   send(value: A): Promise<void> {
-    return runPromise(this.#connection.unsafeSend(value))
+    return runPromise(this.#connection.send(value))
   }
   recv(): Promise<A> {
-    return runPromise(this.#connection.unsafeRecv())
+    return runPromise(this.#connection.recv)
   }
   /** Any ArrayBufferView or ArrayBuffer; `offset` and `size` count bytes, as in Python. */
   sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Promise<void> {
-    return runPromise(this.#connection.unsafeSendBytes(buffer, offset, size))
+    return runPromise(this.#connection.sendBytes(buffer, offset, size))
   }
   recvBytes(maxLength?: number): Promise<Uint8Array> {
-    return runPromise(this.#connection.unsafeRecvBytes(maxLength))
+    return runPromise(this.#connection.recvBytes(maxLength))
   }
   /** Into any ArrayBufferView or ArrayBuffer, at `offset` bytes; gives the message's length in bytes. */
   recvBytesInto(buffer: ArrayBufferView | ArrayBufferLike, offset?: number): Promise<number> {
-    return runPromise(this.#connection.unsafeRecvBytesInto(buffer, offset))
+    return runPromise(this.#connection.recvBytesInto(buffer, offset))
   }
   /** Whether data is waiting, waiting up to `timeout` seconds: none answers at once, null waits without limit (Python's `poll(None)`). */
   poll(timeout?: number | null): Promise<boolean> {
@@ -105,7 +91,9 @@ export class Connection<A = unknown> implements Waitable {
   }
 }
 
-markNotData(Connection, "a Connection", CONNECTION_ADVICE)
+markNotDataAsWrapped(Connection)
+// An Effect Connection that arrives in this process (a Process argument sent from this face) is wrapped so.
+registerWrapper("Connection", (connection: EffectConnection.Connection<any, any>) => new Connection(connection))
 
 /** A scoped Effect run for its value, with the scope kept by the object it makes. */
 const withScope = async <A, E>(make: Effect.Effect<A, E, Scope.Scope>) => {
@@ -118,7 +106,7 @@ const withScope = async <A, E>(make: Effect.Effect<A, E, Scope.Scope>) => {
   }
 }
 
-export class ListenerHandle implements Waitable {
+export class ListenerHandle {
   readonly #listener: EffectListener.Listener<any, any>
   readonly #scope: Scope.CloseableScope
 
@@ -128,8 +116,9 @@ export class ListenerHandle implements Waitable {
     this.#scope = scope
   }
 
-  get [WaitableTypeId]() {
-    return this.#listener[WaitableTypeId]
+  /** @internal the Effect Listener this wraps: what `wait` watches */
+  get [CompatWrapsKey]() {
+    return this.#listener
   }
   get address(): Address {
     return fromEffect(this.#listener.address)
@@ -151,7 +140,7 @@ export class ListenerHandle implements Waitable {
   }
 }
 
-markNotData(ListenerHandle, "a Listener", LISTENER_ADVICE)
+markNotDataAsWrapped(ListenerHandle)
 
 /** Listens on `address` (a fresh private Unix socket when omitted); rejects with `OSError` if it is in use. */
 export const Listener = async (address?: Address, options?: ListenerOptions): Promise<ListenerHandle> => {
@@ -176,10 +165,18 @@ export const Pipe = async <A = unknown>(
   return [new Connection(value[0]), new Connection(value[1])]
 }
 
+/** What `wait` watches: this face's connections and listeners, and process sentinels. */
+export type Waitable = Connection<any> | ListenerHandle | EffectConnection.Waitable
+
 /**
  * The objects that are ready — connections with data (or end of file), listeners
  * with a waiting client, process sentinels of exited processes — waiting up to
  * `timeout` seconds for one (forever when omitted); `[]` on timeout.
  */
-export const wait = <W extends Waitable>(objects: ReadonlyArray<W>, timeout?: number | null): Promise<Array<W>> =>
-  runPromise(EffectConnection.wait(objects, seconds(timeout)))
+export const wait = <W extends Waitable>(objects: ReadonlyArray<W>, timeout?: number | null): Promise<Array<W>> => {
+  const watched = objects.map((object) => ((object as Partial<Record<typeof CompatWrapsKey, EffectConnection.Waitable>>)[CompatWrapsKey] ?? object) as EffectConnection.Waitable)
+  return runPromise(EffectConnection.wait(watched, seconds(timeout))).then((ready) => {
+    const readySet = new Set<EffectConnection.Waitable>(ready)
+    return objects.filter((_, i) => readySet.has(watched[i]))
+  })
+}

@@ -44,6 +44,15 @@ export const markNotData = (constructor: { readonly prototype: object }, what: s
   Object.defineProperty(constructor.prototype, NotDataKey, { value: { what, advice } })
 }
 
+/** Marks a compat class whose instances cannot travel because the Effect objects they wrap cannot: the codec says the same of both. */
+export const markNotDataAsWrapped = (constructor: { readonly prototype: object }): void => {
+  Object.defineProperty(constructor.prototype, NotDataKey, {
+    get(this: Record<symbol, Record<symbol, unknown> | undefined>) {
+      return this[CompatWrapsKey]?.[NotDataKey]
+    }
+  })
+}
+
 /**
  * Runs an Effect that waits on another process. An operation that is done at
  * once (an uncontended lock, a message already read) settles without a fiber:

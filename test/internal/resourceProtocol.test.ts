@@ -13,7 +13,8 @@ import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
 import { Manager, NodeMultiprocessing } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "../fixtures/tasks.js"
-import * as Listener from "../../dist/Listener.js"
+import type * as Listener from "../../dist/Listener.js"
+import { connectWith, open } from "../../dist/internal/connection/open.js"
 import { familyAuthkey } from "../../dist/internal/process/currentProcess.js"
 import { acceptResourceClient, authenticateResourceServer } from "../../dist/internal/wire/handshake.js"
 import * as ResourceClient from "../../dist/internal/served/channel.js"
@@ -21,7 +22,7 @@ import { isReply, isRequest, Reply, Request } from "../../dist/internal/served/s
 
 /** A client of the resource server at `address` that speaks its handshake with the family's key, then sends what it likes. */
 const rawClient = (address: Listener.Address) =>
-  Listener.connectWith(address, { authkey: familyAuthkey() }, (channel, key) => authenticateResourceServer(channel, key, () => undefined))
+  connectWith(address, { authkey: familyAuthkey() }, (channel, key) => authenticateResourceServer(channel, key, () => undefined))
 
 /** A TCP server of this test's, closed with the scope, every connection destroyed. */
 const tcpServer = (onConnection: (socket: net.Socket) => void) =>
@@ -72,7 +73,7 @@ describe("the resource protocol against hostile peers", () => {
       let name = ""
       const fake = yield* tcpServer((socket) => {
         const serve = Effect.gen(function*() {
-          const connection = yield* Listener.open(socket, { authkey: familyAuthkey() }, (channel, key) => acceptResourceClient(channel, key, name), false)
+          const connection = yield* open(socket, { authkey: familyAuthkey() }, (channel, key) => acceptResourceClient(channel, key, name), false)
           yield* connection.recv
           yield* connection.send(42)
         })

@@ -22,11 +22,10 @@ import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "../process/c
 import {
   CURRENT_PROCESS_KEY,
   liveChildren,
-  OPEN_SOCKETS_KEY,
-  type OpenSocket,
   pendingBeforeExit,
   remoteServers
 } from "../process/processGlobals.js"
+import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
 import { servePool } from "./poolWorker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
@@ -205,7 +204,7 @@ const prepare = async (start: StartMessage): Promise<Prepared> => {
   if (start.handles !== undefined) {
     const { reviveHandles } = (await import(new URL("../served/revivePlaceholders.js", import.meta.url).href)) as
       typeof import("../served/revivePlaceholders.js")
-    args = reviveHandles(args)
+    args = await reviveHandles(args)
   }
   const target = start.target._tag === "Module"
     ? await loadModuleTarget(start.target, start.typescriptLoader)

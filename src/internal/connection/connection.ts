@@ -6,13 +6,16 @@
 import { Duration, Effect, Either, Exit, Option } from "effect"
 import { BufferTooShort, OSError, SerializationError, TypeError, ValueError } from "../../Errors.js"
 import * as Serializer from "../../Serializer.js"
+import type * as Connection from "../../Connection.js"
+import type { ReceiveError } from "../../Connection.js"
 import * as Eager from "../served/exitFastPath.js"
+import { operation } from "../faces.js"
 import { CONNECTION_ADVICE, markNotData } from "../codec/notData.js"
-import type { FramedSocket, ReceiveError } from "../wire/framedSocket.js"
+import type { FramedSocket } from "../wire/framedSocket.js"
 import { isChallenge } from "../wire/handshake.js"
-import { type Readiness, type Waitable, WaitableTypeId } from "./waitable.js"
+import { type Readiness, WaitableTypeId } from "./waitable.js"
 
-export const ConnectionTypeId: unique symbol = Symbol.for("effect-multiprocessing/Connection")
+export const ConnectionTypeId: Connection.ConnectionTypeId = Symbol.for("effect-multiprocessing/Connection") as Connection.ConnectionTypeId
 
 /** No limit but the allocator's: CPython's default `maxlength` is none either. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER
@@ -50,8 +53,8 @@ const explainUndecodable = <E>(bytes: Uint8Array, error: SerializationError | E)
     })
     : error
 
-export class ConnectionImpl<A, E> implements Waitable {
-  readonly [ConnectionTypeId] = ConnectionTypeId
+export class ConnectionImpl<A, E> implements Connection.Connection<A, E> {
+  readonly [ConnectionTypeId]: Connection.ConnectionTypeId = ConnectionTypeId
   get [WaitableTypeId](): Readiness {
     return { isReady: this.socket.isReady, awaitReady: this.socket.awaitReady }
   }
@@ -101,14 +104,13 @@ export class ConnectionImpl<A, E> implements Waitable {
     return undefined
   }
 
-  // Each operation comes twice: `unsafeX` acts at once and returns an Exit when it is
-  // already done (see FramedSocket), `x` is the same suspended until run.
+  // Each operation acts at once when run (`operation`): it gives an Exit when it is already done
+  // (see FramedSocket), which the compat face settles without a fiber.
 
-  /** Sends `buffer[offset, offset + size)` as one message. */
   sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
-    return Effect.suspend(() => this.unsafeSendBytes(buffer, offset, size))
+    return operation(() => this.sendBytesNow(buffer, offset, size))
   }
-  unsafeSendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
+  private sendBytesNow(buffer: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
     const unusable = this.check("write")
     if (unusable) return Effect.fail(unusable)
     const bytes = bytesOf(buffer)
@@ -124,14 +126,10 @@ export class ConnectionImpl<A, E> implements Waitable {
     return this.socket.unsafeSendBytes(offset === 0 && count === length ? bytes : bytes.subarray(offset, offset + count))
   }
 
-  /**
-   * The next message; one longer than `maxLength` fails and leaves the connection
-   * unreadable (write-only), or closes it if it was read-only, as in CPython.
-   */
   recvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
-    return Effect.suspend(() => this.unsafeRecvBytes(maxLength))
+    return operation(() => this.recvBytesNow(maxLength))
   }
-  unsafeRecvBytes(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
+  private recvBytesNow(maxLength?: number): Effect.Effect<Uint8Array, ReceiveError | ValueError> {
     if (maxLength !== undefined && !(maxLength >= 0)) {
       return Effect.fail(new ValueError({ message: `${Number.isNaN(maxLength) ? "NaN" : "negative"} maxlength` }))
     }
@@ -150,18 +148,13 @@ export class ConnectionImpl<A, E> implements Waitable {
     return exit
   }
 
-  /**
-   * Reads the next message into `buffer` at `offset` and gives its length. A
-   * message that does not fit is consumed and fails with `BufferTooShort`
-   * carrying all of it.
-   */
   recvBytesInto(
     buffer: ArrayBufferView | ArrayBufferLike,
     offset?: number
   ): Effect.Effect<number, ReceiveError | ValueError | TypeError | BufferTooShort> {
-    return Effect.suspend(() => this.unsafeRecvBytesInto(buffer, offset))
+    return operation(() => this.recvBytesIntoNow(buffer, offset))
   }
-  unsafeRecvBytesInto(
+  private recvBytesIntoNow(
     buffer: ArrayBufferView | ArrayBufferLike,
     offset = 0
   ): Effect.Effect<number, ReceiveError | ValueError | TypeError | BufferTooShort> {
@@ -181,8 +174,9 @@ export class ConnectionImpl<A, E> implements Waitable {
   }
 
   send(value: A): Effect.Effect<void, OSError | SerializationError | E> {
-    return Effect.suspend(() => this.unsafeSend(value))
+    return operation(() => this.unsafeSend(value))
   }
+  /** `send`, acting at once: an Exit when the frame was taken (the library's own channels use it). */
   unsafeSend(value: A): Effect.Effect<void, OSError | SerializationError | E> {
     const unusable = this.check("write")
     if (unusable) return Effect.fail(unusable)
@@ -191,10 +185,10 @@ export class ConnectionImpl<A, E> implements Waitable {
   }
 
   get recv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
-    return Effect.suspend(() => this.unsafeRecv())
+    return operation(() => this.recvNow())
   }
-  unsafeRecv(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
-    return Eager.flatMap(this.unsafeRecvBytes(), (bytes) => {
+  private recvNow(): Effect.Effect<A, ReceiveError | ValueError | SerializationError | E> {
+    return Eager.flatMap(this.recvBytesNow(), (bytes) => {
       const value = this.serializer.decode(bytes)
       if (Either.isRight(value)) return Effect.succeed(value.right)
       return Effect.fail(explainUndecodable(bytes, value.left))

@@ -1,20 +1,9 @@
 /**
- * What `wait` can watch: connections (a message or end of file is waiting),
- * listeners (a connection is waiting) and process sentinels (the process
- * exited). Each says whether it is ready now and how to wait until it is.
+ * The key under which connections, listeners and process sentinels say whether
+ * they are ready and how to wait until they are (see `Connection.Waitable`).
  */
-import type { Effect } from "effect"
-import type { ProcessStateError } from "../../Errors.js"
+import type * as Connection from "../../Connection.js"
 
-export const WaitableTypeId: unique symbol = Symbol.for("effect-multiprocessing/Waitable")
+export type { Readiness, Waitable } from "../../Connection.js"
 
-export interface Readiness {
-  readonly isReady: Effect.Effect<boolean, ProcessStateError>
-  readonly awaitReady: Effect.Effect<void, ProcessStateError>
-}
-
-export interface Waitable {
-  readonly [WaitableTypeId]: Readiness
-}
-
-export const isWaitable = (u: unknown): u is Waitable => typeof u === "object" && u !== null && WaitableTypeId in u
+export const WaitableTypeId: Connection.WaitableTypeId = Symbol.for("effect-multiprocessing/Waitable") as Connection.WaitableTypeId

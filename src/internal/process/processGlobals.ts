@@ -7,7 +7,6 @@
  * it exits. Plain JavaScript: the child bootstrap reads these before Effect is
  * loaded.
  */
-import type { Socket } from "node:net"
 
 /**
  * Servers of other families this process reaches (remote managers it
@@ -60,19 +59,6 @@ export interface ChildRecord {
   readonly daemon: boolean
   readonly exitCode: number | null
   readonly awaitExit: () => Promise<void>
-}
-
-/**
- * Where a process keeps its open connections, which may still hold frames not
- * yet written out: a child flushes them before it exits, since a send returns
- * once its frame is batched.
- */
-export const OPEN_SOCKETS_KEY = Symbol.for("effect-multiprocessing/openSockets")
-
-/** An open connection as the child bootstrap sees it: `flush` hands batched frames to the socket. */
-export interface OpenSocket {
-  readonly socket: Socket
-  readonly flush: () => void
 }
 
 /**

@@ -8,15 +8,17 @@
  * fails with `OwnerGoneError`, and so does every later one.
  */
 import { Duration, Effect, Either, Exit, Fiber, FiberId, Schedule, Scope } from "effect"
-import * as Listener from "../../Listener.js"
+import type * as Listener from "../../Listener.js"
+import { connectWith } from "../connection/open.js"
 import { OwnerGoneError } from "../../Errors.js"
 import type { ConnectionImpl } from "../connection/connection.js"
 import { familyAuthkey } from "../process/currentProcess.js"
 import { isAlive } from "../process/liveness.js"
-import { type FramedSocket, openSockets } from "../wire/framedSocket.js"
+import type { FramedSocket } from "../wire/framedSocket.js"
+import { type OpenSocket, openSockets } from "../wire/openSockets.js"
 import { authenticateResourceServer } from "../wire/handshake.js"
 import { pack } from "../queue/itemBatch.js"
-import { type OpenSocket, pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
+import { pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
 import { decodeError } from "../codec/decodeError.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
 
@@ -154,7 +156,7 @@ export class Channel {
     const authkey = serverAt(this.address).authkey ?? familyAuthkey()
     const authenticate = (channel: FramedSocket, key: Uint8Array) =>
       authenticateResourceServer(channel, key, (name) => refuseServer(name, this.address))
-    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(Listener.connectWith(this.address, { authkey }, authenticate), scope))
+    const attempt = Effect.flatMap(Scope.make(), (scope) => Scope.extend(connectWith(this.address, { authkey }, authenticate), scope))
     const patient = Effect.retry(attempt, {
       while: (error) => error._tag === "OSError" && isAlive(this.ownerPid),
       schedule: Schedule.spaced(CONNECT_RETRY),
@@ -502,7 +504,7 @@ const refuseServer = (name: string, dialed: Listener.Address): string | undefine
 export const probe = (address: Listener.Address, authkey: Uint8Array) =>
   Effect.scoped(Effect.gen(function*() {
     let named = ""
-    yield* Listener.connectWith(address, { authkey }, (channel, key) =>
+    yield* connectWith(address, { authkey }, (channel, key) =>
       Effect.map(authenticateResourceServer(channel, key, () => undefined), (name) => {
         named = name
       }))

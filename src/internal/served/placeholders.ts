@@ -5,7 +5,7 @@
  * - shared primitives (locks, values …): their reference (kind, id, the owner's
  *   address), which becomes a proxy reaching the owner.
  * In the arguments each becomes a placeholder; the child revives it
- * (`childHandles.ts`) as the same face's object.
+ * (`revivePlaceholders.ts`) as the same face's object.
  */
 import type { Socket } from "node:net"
 import { shapeOf } from "../codec/codec.js"
@@ -23,24 +23,25 @@ export type Face = "effect" | "compat"
 
 export interface Placeholder {
   readonly [HANDLE_KEY]:
-    | {
-      readonly fd: number
-      readonly readable: boolean
-      readonly writable: boolean
-      readonly face: Face
-      /** Bytes the parent had read ahead and not received: the first of the stream for the child. */
-      readonly unread?: Uint8Array
-    }
-    | {
-      readonly primitive: Reference
+    & {
       readonly face: Face
       /** The compat face's entry module, for a receiver that has not loaded it (see faces.ts). */
       readonly faceEntry?: string
     }
+    & (
+      | {
+        readonly fd: number
+        readonly readable: boolean
+        readonly writable: boolean
+        /** Bytes the parent had read ahead and not received: the first of the stream for the child. */
+        readonly unread?: Uint8Array
+      }
+      | { readonly primitive: Reference }
+    )
 }
 
-/** Where a compat Connection keeps the Effect one it wraps. */
-export const EffectConnectionKey = Symbol.for("effect-multiprocessing/compat/Connection")
+/** The face of a placeholder, and where to load it from when it is the compat face. */
+const faceOf = (face: Face) => (face === "compat" ? { face, faceEntry: compatEntry() } : { face })
 
 
 const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefined => {
@@ -53,8 +54,10 @@ const asPrimitive = (u: unknown): { primitive: Primitive; face: Face } | undefin
 const asConnection = (u: unknown): { connection: ConnectionImpl<any, any>; face: "effect" | "compat" } | undefined => {
   if (typeof u !== "object" || u === null) return undefined
   if (ConnectionTypeId in u) return { connection: u as ConnectionImpl<any, any>, face: "effect" }
-  const inner = (u as Record<symbol, unknown>)[EffectConnectionKey]
-  return inner === undefined ? undefined : { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+  const inner = wrappedByCompat(u)
+  return typeof inner === "object" && inner !== null && ConnectionTypeId in inner
+    ? { connection: inner as ConnectionImpl<any, any>, face: "compat" }
+    : undefined
 }
 
 /**
@@ -127,8 +130,7 @@ export const extractHandles = (
       return {
         [HANDLE_KEY]: {
           primitive: primitive.primitive[PrimitiveTypeId].reference(),
-          face: primitive.face,
-          ...(primitive.face === "compat" ? { faceEntry: compatEntry() } : {})
+          ...faceOf(primitive.face)
         }
       }
     }
@@ -144,7 +146,7 @@ export const extractHandles = (
         fd: FIRST_HANDLE_FD + sockets.length - 1,
         readable: connection.readable,
         writable: connection.writable,
-        face,
+        ...faceOf(face),
         ...(unread.length > 0 ? { unread } : {})
       }
     }

@@ -1,14 +1,14 @@
 /**
- * The child's side of `handles.ts`: turns placeholders back into Connections
- * over the descriptors the parent handed over, and into proxies of shared
- * primitives. Loaded by the bootstrap only
- * when there are handles, since it brings Effect with it.
+ * The child's side of `placeholders.ts`: turns placeholders back into
+ * Connections over the descriptors the parent handed over, and into proxies of
+ * shared primitives, each as the face it was sent from. Loaded by the bootstrap
+ * only when there are handles, since it brings Effect with it.
  */
 import * as net from "node:net"
 import { Effect } from "effect"
-import { Connection as CompatConnection } from "../../compat/connection.js"
 import * as Serializer from "../../Serializer.js"
 import { ConnectionImpl } from "../connection/connection.js"
+import { compatWrapper } from "../faces.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 import { revivePrimitive } from "../kinds.js"
@@ -24,8 +24,20 @@ const revive = (placeholder: Placeholder) => {
   const socket = new net.Socket({ fd, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts)
   const framed = Effect.runSync(FramedSocket.make(socket, { shared: unread === undefined ? {} : { unread } }))
   const connection = new ConnectionImpl(framed, Serializer.unknown, readable, writable)
-  return face === "compat" ? new CompatConnection(connection) : connection
+  return face === "compat" ? compatWrapper("Connection", connection, held.faceEntry) : connection
 }
 
-export const reviveHandles = (args: ReadonlyArray<unknown>): Array<unknown> =>
-  args.map((arg) => mapHandles(arg, (value) => (isPlaceholder(value) ? revive(value) : undefined)))
+/**
+ * The arguments with their placeholders revived. Objects sent from the compat
+ * face arrive in it: its entry module, which the sender names, is loaded first
+ * (as a target's module is, by its address: the internals import no face).
+ */
+export const reviveHandles = async (args: ReadonlyArray<unknown>): Promise<Array<unknown>> => {
+  const entries = new Set<string>()
+  mapHandles(args, (value) => {
+    if (isPlaceholder(value) && value[HANDLE_KEY].faceEntry !== undefined) entries.add(value[HANDLE_KEY].faceEntry)
+    return undefined
+  })
+  for (const entry of entries) await import(entry)
+  return args.map((arg) => mapHandles(arg, (value) => (isPlaceholder(value) ? revive(value) : undefined)))
+}

@@ -6,54 +6,24 @@
  * frame beyond the size limit, ends the stream, and every receive after the
  * messages already queued fails with the reason.
  *
- * A socket whose descriptor other processes hold too (an end handed to a child,
- * on both sides) is read the way CPython reads it: one frame at a time, only for
- * a receive, exactly its bytes; `poll` only watches. What this process does not
- * receive stays in the kernel for the other holders (see `unsafeShare`).
+ * This file holds the receiving half and the wiring: frames are decoded as
+ * Node reads them, or read directly when a receive would wait right after a
+ * send (`spin`, see synchronousRead.ts and spinPolicy.ts). Sending is
+ * frameWriter.ts; an end whose descriptor other processes hold too is read
+ * exactly, one frame per receive (exactReads.ts, see `unsafeShare`).
  */
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, spinScratch, writeNow } from "./synchronousRead.js"
+import { descriptorOf, readNow, SPIN_MS, spinScratch } from "./synchronousRead.js"
+import { ExactReads } from "./exactReads.js"
+import * as FrameWriter from "./frameWriter.js"
 import { FrameDecoder, header } from "./framing.js"
-import { OPEN_SOCKETS_KEY, type OpenSocket } from "../process/processGlobals.js"
+import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
 
-/**
- * This process's open connections, for the child bootstrap to flush before
- * exiting; others may add an entry that queues what must still leave on a
- * socket (a queue proxy's pending items) and flushes it.
- */
-export const openSockets = (): Set<OpenSocket> => {
-  const g = globalThis as Record<symbol, Set<OpenSocket> | undefined>
-  if (g[OPEN_SOCKETS_KEY] === undefined) {
-    g[OPEN_SOCKETS_KEY] = new Set()
-    // `process.exit()` runs no pending ticks: frames batched for the end of this tick are written
-    // now (libuv writes at once when nothing is queued before them), as a blocking write would have.
-    process.once("exit", () => {
-      for (const open of g[OPEN_SOCKETS_KEY]!) open.flush()
-    })
-  }
-  return g[OPEN_SOCKETS_KEY]
-}
-
 export type ReceiveError = EOFError | OSError
-
-/**
- * Frames up to this size are copied into the batch of the current tick, which
- * leaves in one write: one syscall, and one trip through Node's stream, for a
- * burst of small messages. Larger ones are written from the sender's buffer.
- */
-const BATCHED_FRAME = 64 * 1024
-const BATCH_SIZE = 256 * 1024
-
-/**
- * Past this many bytes handed to the socket and not yet written, a send waits for
- * the peer to read: CPython's blocking write waits only when the kernel's buffer
- * is full, so a burst of messages is not held back at Node's 16 KiB mark.
- */
-const SEND_BUFFER = 1024 * 1024
 
 /**
  * Past this many bytes of messages received and not yet taken, the socket stops
@@ -65,7 +35,7 @@ const SEND_BUFFER = 1024 * 1024
  */
 const RECEIVE_BUFFER = 256 * 1024
 
-/** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `directRead.ts`). */
+/** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `synchronousRead.ts`). */
 const RECENT_SEND_MS = 1
 
 /**
@@ -124,20 +94,6 @@ export interface FramedSocket {
   readonly unsafeHold: () => void
   readonly unsafeLetGo: () => void
 }
-
-/** Node's stream handle under a socket: what reading needs of it, beyond the public API. */
-interface StreamHandle {
-  onread: (...args: Array<unknown>) => void
-  useUserBuffer(buffer: Uint8Array): void
-  readStart(): number
-  readStop(): number
-  reading?: boolean
-}
-const handleOf = (socket: Socket): StreamHandle | undefined =>
-  ((socket as unknown as { _handle?: StreamHandle | null })._handle) ?? undefined
-
-/** Reads into an empty buffer: libuv then only reports that the descriptor is readable, and reads nothing. */
-const NO_BYTES = new Uint8Array(0)
 
 export const make = (
   socket: Socket,
@@ -223,10 +179,10 @@ export const make = (
     // nothing unread, and only on an end that has sent since its last message arrived (it
     // waits for a reply). What it reads goes where a 'data' event's bytes go; end of file and
     // errors are left for Node's next read to report. Whether a message arrived.
-    let lastSend = -Infinity
     const spinPolicy = new SpinPolicy()
     const spin = (): boolean => {
       const start = performance.now()
+      const lastSend = writer.lastSend()
       if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS || !spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
@@ -266,59 +222,20 @@ export const make = (
       received(Buffer.from(scratch.subarray(0, count)))
       return count === scratch.length ? "full" : "read"
     }
-    // Shared: frames are read one at a time, exactly, with the descriptor read directly; Node's
-    // stream never reads it. Waiting is watching: libuv told to read into no buffer reports that the
-    // descriptor is readable (or at its end) and reads nothing.
+    // Shared: frames are read one at a time, exactly (see exactReads.ts); Node's stream never reads it.
     let shared = false
+    let exact: ExactReads | undefined
     let readableSeen = false
-    let watching = false
-    // The frame being read: its header, then its body. `unreadAhead`: bytes a parent had read ahead
-    // (see unsafeShare), taken before the descriptor.
-    const frameHeader = Buffer.allocUnsafe(12)
-    let headerFilled = 0
-    let body: Buffer | undefined
-    let bodyFilled = 0
-    let unreadAhead: Uint8Array | undefined
-    const watch = () => {
-      const handle = handleOf(socket)
-      if (watching || handle === undefined) return
-      watching = true
-      handle.readStart()
-    }
-    const unwatch = () => {
-      if (!watching) return
-      watching = false
-      handleOf(socket)?.readStop()
-    }
-    const onReadable = () => {
-      // Level-triggered: left watching, it would report the same bytes on every turn.
-      unwatch()
-      readableSeen = true
-      signal()
-    }
-    const share = () => {
+    const watch = () => exact?.watch()
+    const unwatch = () => exact?.unwatch()
+    const share = (unread?: Uint8Array) => {
       if (shared) return
       shared = true
-      const handle = handleOf(socket)
-      if (handle !== undefined) {
-        handle.onread = onReadable
-        handle.useUserBuffer(NO_BYTES)
-        handle.readStop()
-        handle.reading = false
-      }
       socket.removeListener("data", received)
-      socket.pause()
-    }
-    /** Reads `into[from, to)` from the bytes read ahead, then the descriptor: the count, 0 at its end, undefined if none yet. */
-    const readInto = (into: Buffer, from: number, to: number): number | undefined => {
-      if (unreadAhead !== undefined) {
-        const count = Math.min(to - from, unreadAhead.length)
-        into.set(unreadAhead.subarray(0, count), from)
-        unreadAhead = count === unreadAhead.length ? undefined : unreadAhead.subarray(count)
-        return count
-      }
-      const fd = descriptorOf(socket)
-      return fd === undefined ? 0 : readNow(fd, into.subarray(from, to))
+      exact = new ExactReads(socket, () => {
+        readableSeen = true
+        signal()
+      }, unread)
     }
     /**
      * Reads on toward the next frame, never past it: whether one was completed and queued (or the
@@ -326,86 +243,28 @@ export const make = (
      */
     const readFrame = (): boolean => {
       readableSeen = false
-      for (;;) {
-        if (body === undefined) {
-          const large = headerFilled >= 4 && frameHeader.readInt32BE(0) === -1
-          const headerLength = large ? 12 : 4
-          if (headerFilled < headerLength) {
-            const count = readInto(frameHeader, headerFilled, headerLength)
-            if (count === undefined) return false
-            if (count === 0) return endOfStream(headerFilled === 0)
-            headerFilled += count
-            continue
-          }
-          const length = large ? Number(frameHeader.readBigUInt64BE(4)) : frameHeader.readInt32BE(0)
-          if (length < 0 || length > decoder.maxLength) {
-            end(new OSError({
-              message: length < 0
-                ? `bad message from the peer: invalid frame length ${length}`
-                : `a message of ${length} bytes exceeds the limit of ${decoder.maxLength}`
-            }))
-            socket.destroy()
-            return true
-          }
-          body = Buffer.allocUnsafe(length)
-          bodyFilled = 0
-        }
-        if (bodyFilled < body.length) {
-          const count = readInto(body, bodyFilled, body.length)
-          if (count === undefined) return false
-          if (count === 0) return endOfStream(false)
-          bodyFilled += count
-          continue
-        }
-        messages.push(body)
-        queuedBytes += body.length
-        arrivals++
-        lastArrival = performance.now()
-        body = undefined
-        headerFilled = 0
+      const frame = exact!.next(decoder.maxLength)
+      if (frame === undefined) return false
+      if (!Buffer.isBuffer(frame)) {
+        end(frame)
         return true
       }
-    }
-    const endOfStream = (atBoundary: boolean): true => {
-      end(
-        atBoundary
-          ? new EOFError({ message: "the peer closed the connection" })
-          : new EOFError({ message: "the peer closed the connection in the middle of a message" })
-      )
+      messages.push(frame)
+      queuedBytes += frame.length
+      arrivals++
+      lastArrival = performance.now()
       return true
     }
-    if (options?.shared !== undefined) {
-      share()
-      if (options.shared.unread !== undefined && options.shared.unread.length > 0) unreadAhead = options.shared.unread
-    }
+    if (options?.shared !== undefined) share(options.shared.unread)
 
     socket.on("end", () => end(new EOFError({ message: "the peer closed the connection" })))
     socket.on("error", (error) => end(new EOFError({ message: `the connection failed: ${error.message}` })))
     socket.on("close", () => {
       openSockets().delete(open)
-      wakeSenders()
+      writer.wakeSenders()
       end(new EOFError({ message: "the connection is closed" }))
     })
 
-    // Bytes handed to the socket and not yet written to the kernel. A send waits while more than
-    // SEND_BUFFER of them wait, until the socket is down to half: it keeps writing meanwhile.
-    let unwritten = 0
-    let roomWaiters: Array<() => void> = []
-    const wakeSenders = () => {
-      const woken = roomWaiters
-      roomWaiters = []
-      for (const wake of woken) wake()
-    }
-    const write = (chunk: Uint8Array, done?: (error?: Error | null) => void) => {
-      unwritten += chunk.byteLength
-      socket.write(chunk, (error) => {
-        unwritten -= chunk.byteLength
-        if (roomWaiters.length > 0 && (error || unwritten <= SEND_BUFFER / 2)) wakeSenders()
-        if (heldForStream) flush(true)
-        done?.(error)
-      })
-    }
-    const closedForSending = () => new OSError({ message: "send failed: the connection closed" })
     // A socket that holds the process only while someone waits on it (a user's Connection, as a
     // Python program with an idle connection still exits) is ref'd for each wait.
     let holdsOnlyWhileWaiting = false
@@ -416,82 +275,8 @@ export const make = (
     const letGo = () => {
       if (--waits === 0 && holdsOnlyWhileWaiting) socket.unref()
     }
-    const room = Effect.async<void, OSError>((resume) => {
-      if (socket.destroyed || unwritten <= SEND_BUFFER / 2) {
-        return resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
-      }
-      const wake = () => {
-        letGo()
-        resume(socket.destroyed ? Effect.fail(closedForSending()) : Effect.void)
-      }
-      hold()
-      roomWaiters.push(wake)
-      return Effect.sync(() => {
-        if (roomWaiters.includes(wake)) letGo()
-        roomWaiters = roomWaiters.filter((waiter) => waiter !== wake)
-      })
-    })
-
-    // The frames of the current tick, written before the sender goes on, or at once when a receive is
-    // about to wait (the peer must have what it is to answer) or the batch is full.
-    let batch: Buffer | undefined
-    let batched = 0
-    let flushQueued = false
-    // Whether the batch waits for the socket to finish a write (see `flush`).
-    let heldForStream = false
-    // Batch buffers the socket has finished writing, for reuse: a steady stream allocates none.
-    const spareBatches: Array<Buffer> = []
-    /**
-     * Writes the batch. With `orHold`, a batch that would only queue behind bytes the stream has
-     * not handed to the kernel yet (the kernel's buffer was full) waits for the stream's next
-     * written chunk instead, and grows meanwhile: a sender far ahead of its reader then pays one
-     * write per batch, not per message. Holding changes nothing the peer can see: those bytes
-     * could not have left before the ones in the stream anyway.
-     */
-    const flush = (orHold = false) => {
-      flushQueued = false
-      heldForStream = false
-      if (batched === 0) return
-      const frames = batch!.subarray(0, batched)
-      // `unwritten > 0`: a write of ours is pending, whose callback flushes what is held.
-      if (orHold && unwritten > 0 && socket.writableLength > 0 && !socket.destroyed) {
-        heldForStream = true
-        return
-      }
-      // A batch of a few small frames is copied out (from Node's pool) and the batch kept for the
-      // next one; a big one is handed to the socket as it is, and comes back once written.
-      if (batched <= 4096) {
-        // Written to the descriptor directly when everything handed to the stream has reached the
-        // kernel (cheaper than a stream write, which counts when a sender flushes after each
-        // message); the rest, if the kernel's buffer is full, through the stream.
-        const fd = socket.writableLength === 0 ? descriptorOf(socket) : undefined
-        const wrote = fd === undefined ? 0 : writeNow(fd, frames)
-        if (wrote < batched) write(Buffer.from(frames.subarray(wrote)))
-      } else {
-        const full = batch!
-        write(frames, (error) => {
-          if (!error && spareBatches.length < 4) spareBatches.push(full)
-        })
-        batch = undefined
-      }
-      batched = 0
-    }
-    const flushOrHold = () => flush(true)
-    const addToBatch = (bytes: Uint8Array) => {
-      const size = 4 + bytes.byteLength
-      if (batch !== undefined && batched + size > batch.length) flush()
-      batch ??= spareBatches.pop() ?? Buffer.allocUnsafe(BATCH_SIZE)
-      batch.writeInt32BE(bytes.byteLength, batched)
-      batch.set(bytes, batched + 4)
-      batched += size
-      if (!flushQueued) {
-        flushQueued = true
-        // Written before the sender's code goes on past an awaited send, as Python's send has written
-        // when it returns (a sender that then computes for long would otherwise hold its message back
-        // all that time); sends made without awaiting in between still leave as one write.
-        queueMicrotask(flushOrHold)
-      }
-    }
+    const writer = FrameWriter.make(socket, hold, letGo)
+    const flush = writer.flush
 
     const open: OpenSocket = { socket, flush }
     openSockets().add(open)
@@ -628,37 +413,9 @@ export const make = (
       return Effect.succeed(next)
     }
 
-    // A send is done once its frame has been copied into the batch, as a blocking write is in CPython
-    // once the kernel has it; a large frame, once the socket has written it out of the sender's buffer.
-    // Only when more than SEND_BUFFER waits in the socket does a send wait for the peer to read.
-    const unsafeSendBytes = (bytes: Uint8Array): Effect.Effect<void, OSError> => {
-      if (socket.destroyed) {
-        return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
-      }
-      lastSend = performance.now()
-      if (bytes.byteLength <= BATCHED_FRAME) {
-        addToBatch(bytes)
-        if (unwritten + batched < SEND_BUFFER) return Effect.void
-        flush()
-        return room
-      }
-      flush()
-      write(header(bytes.byteLength))
-      let written: Effect.Effect<void, OSError> | undefined
-      let resumeSender: ((done: Effect.Effect<void, OSError>) => void) | undefined
-      write(bytes, (error) => {
-        written = error ? Effect.fail(new OSError({ message: `send failed: ${error.message}` })) : Effect.void
-        resumeSender?.(written)
-      })
-      return Effect.async<void, OSError>((resume) => {
-        if (written !== undefined) resume(written)
-        else resumeSender = resume
-      })
-    }
-
     return {
-      sendBytes: (bytes) => Effect.suspend(() => unsafeSendBytes(bytes)),
-      unsafeSendBytes,
+      sendBytes: (bytes) => Effect.suspend(() => writer.send(bytes)),
+      unsafeSendBytes: writer.send,
       recvBytes: (maxLength) => Effect.suspend(() => unsafeRecvBytes(maxLength)),
       unsafeRecvBytes,
       poll: (timeout) =>
