@@ -33,7 +33,7 @@ class Shared<T extends Typecode, H extends EffectShared.SharedValue<T> | EffectS
   readonly #close: () => void
   #lock: CompatLock | undefined
 
-  /** @internal `made` is what it wraps and how to stop serving it; `lock` the compat lock it was given, which `getLock` gives back (as Python's does) */
+  /** `made` is what it wraps and how to stop serving it; `lock` the compat lock it was given, which `getLock` gives back (as Python's does). */
   constructor(made: { readonly value: H; readonly close: () => void }, lock?: CompatLock) {
     this.#shared = made.value
     this.#close = made.close
@@ -44,7 +44,7 @@ class Shared<T extends Typecode, H extends EffectShared.SharedValue<T> | EffectS
     return this.#shared
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** What travels when this is a Process argument: the Effect object it wraps. */
   get [CompatWrapsKey](): H {
     return this.#shared
   }
@@ -164,7 +164,7 @@ const makeRawArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initia
 // Python's names; `Array` is not declared here, so this module keeps the global one.
 export { makeArray as Array, makeRawArray as RawArray, makeRawValue as RawValue, makeValue as Value }
 
-/** @internal a compat object around an Effect-face object, for a child's arguments */
+/** The compat object around an Effect-face object that arrived (a child's arguments). */
 export const wrapSharedValue = (shared: EffectShared.SharedValue | EffectShared.SharedArray): SharedValue | SharedArray =>
   EffectShared.isSharedArray(shared)
     ? new SharedArray({ value: shared, close: () => {} })

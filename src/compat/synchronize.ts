@@ -46,7 +46,7 @@ class SemLockBase {
     this.#close = made.close
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** What travels when this is a Process argument: the Effect object it wraps. */
   get [CompatWrapsKey](): EffectLock.Lock {
     return this.#lock
   }
@@ -98,7 +98,7 @@ class SemLockBase {
 
 /** A non-recursive lock: released by anyone, once. */
 export class Lock extends SemLockBase {
-  /** @internal a child revives a proxy with the Effect object */
+  /** Made, or given the Effect object that arrived from another process. */
   constructor(lock?: EffectLock.Lock) {
     super(givenOr(lock, EffectLock.make))
   }
@@ -106,7 +106,7 @@ export class Lock extends SemLockBase {
 
 /** A recursive lock: its holder (this process) may acquire it again, and must release it as often. */
 export class RLock extends SemLockBase {
-  /** @internal a child revives a proxy with the Effect object */
+  /** Made, or given the Effect object that arrived from another process. */
   constructor(lock?: EffectLock.Lock) {
     super(givenOr(lock, EffectLock.makeRLock))
   }
@@ -128,7 +128,7 @@ export class BoundedSemaphore extends SemLockBase {
   }
 }
 
-/** @internal a compat object around an Effect-face lock, for a child's arguments */
+/** The compat object around an Effect-face lock that arrived (a child's arguments). */
 export const wrapSemLock = (lock: EffectLock.Lock): Lock | RLock | Semaphore | BoundedSemaphore => {
   switch (lock.kind) {
     case "Lock":
@@ -158,7 +158,7 @@ export class Condition {
     this.#lock = compatLock ?? (wrapSemLock(made.value.lock) as Lock | RLock)
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** What travels when this is a Process argument: the Effect object it wraps. */
   get [CompatWrapsKey](): EffectCondition.Condition {
     return this.#condition
   }
@@ -256,7 +256,7 @@ export class Barrier {
     this.#close = made.close
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** What travels when this is a Process argument: the Effect object it wraps. */
   get [CompatWrapsKey](): EffectBarrier.Barrier<unknown> {
     return this.#barrier
   }
