@@ -5,18 +5,45 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Scope } from "effect"
-import type { TypeError, ValueError } from "./Errors.js"
-import { type BarrierHandle, makeLocal } from "./internal/sync/barrier.js"
-import { PrimitiveTypeId, scopedServed } from "./internal/served/backend.js"
+import type { Duration, Effect, Scope } from "effect"
+import type { BrokenBarrierError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import * as internal from "./internal/sync/barrier.js"
 
 /**
- * `E` is what its action fails with: the party whose arrival ran the action
- * gets that failure, the others `BrokenBarrierError` (in another process, it
- * arrives as the library's error or a `RemoteError`).
+ * A meeting point for `parties` callers. `E` is what its action fails with:
+ * the party whose arrival ran the action gets that failure, the others
+ * `BrokenBarrierError` (in another process, it arrives as the library's error
+ * or a `RemoteError`).
+ *
+ * @since 0.1.0
+ * @category models
  */
-export type Barrier<E = never> = BarrierHandle<E>
+export interface Barrier<E = never> {
+  /** How many callers meet. */
+  readonly parties: number
+  /**
+   * Waits for all parties: gives this caller's index (0 for the first to
+   * arrive). Fails with `BrokenBarrierError` if the barrier breaks; a timeout
+   * breaks it for everyone. The party whose arrival runs an action that fails
+   * gets the action's failure (the others `BrokenBarrierError`).
+   */
+  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TypeError | ValueError | E>
+  /** Breaks the barrier: current and later waiters fail until `reset`. */
+  readonly abort: Effect.Effect<void, OwnerGoneError>
+  /** Empties and mends the barrier; current waiters fail with `BrokenBarrierError`. */
+  readonly reset: Effect.Effect<void, OwnerGoneError>
+  /** How many wait now. */
+  readonly nWaiting: Effect.Effect<number, OwnerGoneError>
+  /** Whether it is broken. */
+  readonly broken: Effect.Effect<boolean, OwnerGoneError>
+}
 
+/**
+ * What a Barrier may be made with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options<E = never> {
   /**
    * Runs once per generation, in this process, when the last party arrives.
@@ -27,6 +54,11 @@ export interface Options<E = never> {
   readonly timeout?: Duration.DurationInput
 }
 
-/** A barrier for `parties` callers. */
-export const make = <E = never>(parties: number, options?: Options<E>): Effect.Effect<Barrier<E>, TypeError | ValueError, Scope.Scope> =>
-  scopedServed(Effect.map(makeLocal(parties, options), (handle) => ({ handle, ids: [handle[PrimitiveTypeId].id] })))
+/**
+ * A barrier for `parties` callers (TypeError if not an integer, ValueError if less than 1).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <E = never>(parties: number, options?: Options<E>) => Effect.Effect<Barrier<E>, TypeError | ValueError, Scope.Scope> =
+  internal.make

@@ -12,26 +12,99 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope } from "effect"
-import { scopedServed } from "./internal/served/backend.js"
-import { makeLocal, SemLockHandle, type SemLockKind } from "./internal/lock/semLockHandle.js"
+import type { Duration, Effect, Scope } from "effect"
+import type { NotOwnerError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import * as internal from "./internal/lock/lock.js"
+import * as backend from "./internal/served/backend.js"
 
-export { asOwner } from "./internal/served/backend.js"
+/**
+ * What an `acquire` takes: Python's `block` and `timeout`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AcquireOptions {
+  /** Wait for it (default); false answers at once. */
+  readonly block?: boolean
+  /** Wait at most this long (forever without one); a zero or negative timeout answers at once. */
+  readonly timeout?: Duration.DurationInput
+}
 
-export type { AcquireOptions, ReleaseError } from "./internal/lock/semLockHandle.js"
+/**
+ * Why a release is refused: a lock not held or a bounded semaphore at its
+ * maximum (ValueError), an RLock held by another (NotOwnerError), or its owner gone.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
 
-/** A lock (or semaphore) usable from every process it reaches. */
-export type Lock = SemLockHandle
+/**
+ * A lock (or semaphore) usable from every process it reaches.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Lock {
+  /** Which of Python's four it is. */
+  readonly kind: "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
+  /**
+   * Python's `acquire(block, timeout)`: true once acquired; false if it would
+   * block, or the timeout ran out. A `block` that is not a boolean, or a
+   * timeout that is not a Duration, fails at once (TypeError).
+   */
+  readonly acquire: (options?: AcquireOptions) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  /** Python's `release()`: fails on a lock not held, a bounded semaphore at its maximum, an RLock held by another. */
+  readonly release: Effect.Effect<void, ReleaseError>
+  /** The free permits (for a lock: 1 when unlocked, 0 when locked). */
+  readonly getValue: Effect.Effect<number, OwnerGoneError>
+  /**
+   * Holds it for the rest of the Scope: acquired now (the wait can be
+   * interrupted), released when the Scope closes.
+   */
+  readonly held: Effect.Effect<void, OwnerGoneError, Scope.Scope>
+  /**
+   * Runs `self` holding it: acquired before, released after, however `self`
+   * ends. Waiting for it can be interrupted; a release that fails because the
+   * owner has gone is not an error of `self` (there is nothing left to release).
+   */
+  readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | OwnerGoneError, R>
+}
 
-/** @internal the four SemLock kinds share this constructor */
-export const makeKind = (kind: SemLockKind, value: number): Effect.Effect<SemLockHandle, never, Scope.Scope> =>
-  scopedServed(Effect.sync(() => {
-    const { backend } = makeLocal(kind, value)
-    return { handle: new SemLockHandle(backend, kind), ids: [backend.id] }
-  }))
+/**
+ * A non-recursive lock: released by anyone, once (Python's `multiprocessing.Lock`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (): Effect.Effect<Lock, never, Scope.Scope> => internal.make("Lock", 1)
 
-/** A non-recursive lock: released by anyone, once (Python's `multiprocessing.Lock`). */
-export const make = (): Effect.Effect<Lock, never, Scope.Scope> => makeKind("Lock", 1)
+/**
+ * A recursive lock: its holder may acquire it again, and must release it as often (Python's `RLock`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeRLock = (): Effect.Effect<Lock, never, Scope.Scope> => internal.make("RLock", 1)
 
-/** A recursive lock: its holder may acquire it again, and must release it as often (Python's `RLock`). */
-export const makeRLock = (): Effect.Effect<Lock, never, Scope.Scope> => makeKind("RLock", 1)
+/**
+ * Runs `self` as a holder of its own: what it acquires, only it (and the
+ * fibers it forks) holds — what a thread is to Python.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const asOwner: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = backend.asOwner
+
+/**
+ * For code outside Effect (Promises): runs `body` as a holder of its own, as
+ * a thread is to Python, so that two bodies of one process holding `lock` at
+ * once exclude each other and a body re-enters an RLock it holds. A caller
+ * that already holds this RLock re-enters it: `body` then runs as that caller.
+ * Only the operations `body` starts at once (as the compat face does) act for
+ * it; Effects run on a runtime act for the fiber's owner (see `asOwner`).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const asTask: <T>(lock: Lock, body: () => Promise<T>) => Promise<T> = internal.asTask

@@ -40,8 +40,8 @@ import type { Multiprocessing } from "./Multiprocessing.js"
 import * as Pipe from "./Pipe.js"
 import * as Process from "./Process.js"
 import * as Target from "./Target.js"
-import type { BarrierHandle } from "./internal/sync/barrier.js"
-import type { ConditionHandle } from "./internal/sync/condition.js"
+import type { Barrier } from "./Barrier.js"
+import type { Condition } from "./Condition.js"
 import { familyAuthkey } from "./internal/process/currentProcess.js"
 import type { CustomHandle } from "./internal/manager/customProxy.js"
 import type { Event } from "./Event.js"
@@ -52,9 +52,9 @@ import { prepareTarget, targetSpec } from "./internal/process/targetSpec.js"
 import type { QueueHandle } from "./internal/queue/queueHandle.js"
 import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/served/channel.js"
 import * as ResourceServer from "./internal/served/server.js"
-import type { SemLockHandle } from "./internal/lock/semLockHandle.js"
-import type { ArrayHandle, ValueHandle } from "./internal/sharedValue/sharedValueHandle.js"
-import type { Typecode } from "./internal/sharedValue/sharedValue.js"
+import type { Lock } from "./Lock.js"
+import type { Semaphore } from "./Semaphore.js"
+import type { SharedArray, SharedValue, Typecode } from "./SharedValue.js"
 import { authkeyProblem, toManagerClient } from "./internal/wire/handshake.js"
 import { MANAGER_ADVICE, markNotData } from "./internal/codec/notData.js"
 import * as WallClock from "./internal/wallClock.js"
@@ -146,20 +146,20 @@ export class Manager {
     return this.create<NamespaceHandle>("Namespace", initial)
   }
   Lock() {
-    return this.create<SemLockHandle>("Lock")
+    return this.create<Lock>("Lock")
   }
   RLock() {
-    return this.create<SemLockHandle>("RLock")
+    return this.create<Lock>("RLock")
   }
   Semaphore(value = 1) {
-    return this.create<SemLockHandle>("Semaphore", value)
+    return this.create<Semaphore>("Semaphore", value)
   }
   BoundedSemaphore(value = 1) {
-    return this.create<SemLockHandle>("BoundedSemaphore", value)
+    return this.create<Semaphore>("BoundedSemaphore", value)
   }
   /** On a Lock or RLock of this manager, or a fresh RLock. */
-  Condition(lock?: SemLockHandle) {
-    return this.create<ConditionHandle>("Condition", lock)
+  Condition(lock?: Lock) {
+    return this.create<Condition>("Condition", lock)
   }
   Event() {
     return this.create<Event>("Event")
@@ -167,7 +167,7 @@ export class Manager {
   /** An `action` cannot be given: it would have to run in the manager. */
   Barrier(parties: number, options?: { readonly timeout?: Duration.DurationInput }) {
     const timeout = options?.timeout === undefined ? undefined : Duration.toMillis(Duration.decode(options.timeout))
-    return this.create<BarrierHandle>("Barrier", parties, timeout)
+    return this.create<Barrier>("Barrier", parties, timeout)
   }
   Queue(maxsize = 0) {
     return this.create<QueueHandle>("Queue", maxsize)
@@ -177,10 +177,10 @@ export class Manager {
   }
   /** Python's manager `Value`: no lock of its own. */
   Value<T extends Typecode>(typecode: T, value: unknown) {
-    return this.create<ValueHandle<T>>("Value", typecode, value)
+    return this.create<SharedValue<T>>("Value", typecode, value)
   }
   Array<T extends Typecode>(typecode: T, values: ReadonlyArray<unknown> | number) {
-    return this.create<ArrayHandle<T>>("Array", typecode, values)
+    return this.create<SharedArray<T>>("Array", typecode, values)
   }
 }
 

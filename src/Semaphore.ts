@@ -5,24 +5,36 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope } from "effect"
+import type { Effect, Scope } from "effect"
 import type { TypeError, ValueError } from "./Errors.js"
 import type { Lock } from "./Lock.js"
-import { makeKind } from "./Lock.js"
-import { semaphoreValueError } from "./internal/lock/semLockHandle.js"
+import * as internal from "./internal/lock/lock.js"
 
-export type Semaphore = Lock
+/**
+ * A counter of permits: `acquire` takes one, `release` gives one back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Semaphore extends Lock {
+  readonly kind: "Semaphore" | "BoundedSemaphore"
+}
 
-/** A value that is not an integer fails with TypeError, a negative one with ValueError, as in Python. */
-const checked = (value: number) => Effect.suspend(() => {
-  const error = semaphoreValueError(value)
-  return error === undefined ? Effect.void : Effect.fail(error)
-})
-
-/** A counter of permits, released without limit (Python's `Semaphore(value=1)`). */
+/**
+ * A counter of permits, released without limit (Python's `Semaphore(value=1)`).
+ * A value that is not an integer fails with TypeError, a negative one with ValueError.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (value = 1): Effect.Effect<Semaphore, TypeError | ValueError, Scope.Scope> =>
-  Effect.zipRight(checked(value), makeKind("Semaphore", value))
+  internal.makeSemaphore("Semaphore", value)
 
-/** A Semaphore whose releases may not take it past its initial value (Python's `BoundedSemaphore`). */
+/**
+ * A Semaphore whose releases may not take it past its initial value (Python's `BoundedSemaphore`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeBounded = (value = 1): Effect.Effect<Semaphore, TypeError | ValueError, Scope.Scope> =>
-  Effect.zipRight(checked(value), makeKind("BoundedSemaphore", value))
+  internal.makeSemaphore("BoundedSemaphore", value)

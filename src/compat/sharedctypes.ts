@@ -12,22 +12,11 @@
  * Items are C types: integers wrap around at their width, l L q Q are bigints,
  * 'c' items are one-character strings.
  */
-import { Either } from "effect"
-import { ValueError } from "../Errors.js"
-import { processCaller } from "../internal/served/backend.js"
-import * as ResourceServer from "../internal/served/server.js"
-import type { Input, Item, Typecode } from "../internal/sharedValue/sharedValue.js"
-import {
-  ArrayHandle,
-  type LockOption,
-  makeLocalArray,
-  makeLocalValue,
-  type Made,
-  type SharedValueHandle,
-  ValueHandle
-} from "../internal/sharedValue/sharedValueHandle.js"
-import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
-import { CompatWrapsKey, registerWrapper, runPromise } from "./runtime.js"
+import type { Effect, Scope } from "effect"
+import type { Multiprocessing } from "../Multiprocessing.js"
+import * as EffectShared from "../SharedValue.js"
+import type { Input, Item, Typecode } from "../SharedValue.js"
+import { CompatWrapsKey, registerWrapper, runPromise, scoped } from "./runtime.js"
 import { type Lock, type RLock, wrapSemLock } from "./synchronize.js"
 
 export type { Input, Item, Typecode }
@@ -39,39 +28,35 @@ export interface SharedOptions {
 
 type CompatLock = ReturnType<typeof wrapSemLock>
 
-class Shared<T extends Typecode, H extends ValueHandle<T> | ArrayHandle<T>> {
-  readonly #handle: H
-  /** What this process serves for it (its own lock included): nothing for a proxy. */
-  readonly #served: ReadonlyArray<string>
+class Shared<T extends Typecode, H extends EffectShared.SharedValue<T> | EffectShared.SharedArray<T>> {
+  readonly #shared: H
+  readonly #close: () => void
   #lock: CompatLock | undefined
 
-  /**
-   * @internal `served` are the ids to stop serving on `close`; `lock` the compat
-   * lock it was given, which `getLock` gives back (as Python's does)
-   */
-  constructor(handle: H, served: ReadonlyArray<string> = [], lock?: CompatLock) {
-    this.#handle = handle
-    this.#served = served
+  /** `made` is what it wraps and how to stop serving it; `lock` the compat lock it was given, which `getLock` gives back (as Python's does). */
+  constructor(made: { readonly value: H; readonly close: () => void }, lock?: CompatLock) {
+    this.#shared = made.value
+    this.#close = made.close
     this.#lock = lock
   }
 
-  protected get handle(): H {
-    return this.#handle
+  protected get shared(): H {
+    return this.#shared
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** What travels when this is a Process argument: the Effect object it wraps. */
   get [CompatWrapsKey](): H {
-    return this.#handle
+    return this.#shared
   }
 
   get typecode(): T {
-    return this.#handle.typecode
+    return this.#shared.typecode
   }
 
   /** Python's `get_lock()`; rejects with ValueError for a Raw one. */
   async getLock(): Promise<CompatLock> {
     if (this.#lock !== undefined) return this.#lock
-    const lock = await runPromise(this.#handle.unsafeGetLock(processCaller()))
+    const lock = await runPromise(this.#shared.getLock)
     return (this.#lock ??= wrapSemLock(lock))
   }
 
@@ -86,7 +71,7 @@ class Shared<T extends Typecode, H extends ValueHandle<T> | ArrayHandle<T>> {
    * long-lived owner that makes many.
    */
   close(): void {
-    this.#served.forEach(ResourceServer.unregister)
+    this.#close()
   }
 
   [Symbol.dispose](): void {
@@ -100,36 +85,36 @@ class Shared<T extends Typecode, H extends ValueHandle<T> | ArrayHandle<T>> {
 }
 
 /** A Value or RawValue: one item of its typecode (Python's `.value` is `get()` / `set(v)`). */
-export class SharedValue<T extends Typecode = Typecode> extends Shared<T, ValueHandle<T>> {
+export class SharedValue<T extends Typecode = Typecode> extends Shared<T, EffectShared.SharedValue<T>> {
   get(): Promise<Item<T>> {
-    return runPromise(this.handle.unsafeGet(processCaller()))
+    return runPromise(this.shared.get)
   }
 
   /** Wraps around at the typecode's width; rejects with ValueError for a value of the wrong type. */
   set(value: Input<T>): Promise<void> {
-    return runPromise(this.handle.unsafeSet(processCaller(), value))
+    return runPromise(this.shared.set(value))
   }
 }
 
 /** An Array or RawArray: a fixed number of items, with Python's indexing and slicing. */
-export class SharedArray<T extends Typecode = Typecode> extends Shared<T, ArrayHandle<T>> {
+export class SharedArray<T extends Typecode = Typecode> extends Shared<T, EffectShared.SharedArray<T>> {
   get length(): number {
-    return this.handle.length
+    return this.shared.length
   }
 
   /** `a[i]`: negative counts from the end; rejects with IndexError outside. */
   getItem(index: number): Promise<Item<T>> {
-    return runPromise(this.handle.unsafeGetItem(processCaller(), index))
+    return runPromise(this.shared.getItem(index))
   }
 
   /** `a[i] = v`. */
   setItem(index: number, value: Input<T>): Promise<void> {
-    return runPromise(this.handle.unsafeSetItem(processCaller(), index, value))
+    return runPromise(this.shared.setItem(index, value))
   }
 
   /** `a[start:stop]`: bounds clamp as Python's do; a missing one is the start or end. */
   getSlice(start?: number | null, stop?: number | null): Promise<Array<Item<T>>> {
-    return runPromise(this.handle.unsafeGetSlice(processCaller(), start, stop))
+    return runPromise(this.shared.getSlice(start, stop))
   }
 
   /** `a[start:stop] = values`: `values` must be as long as the slice. */
@@ -138,60 +123,51 @@ export class SharedArray<T extends Typecode = Typecode> extends Shared<T, ArrayH
     stop: number | null | undefined,
     values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
   ): Promise<void> {
-    return runPromise(this.handle.unsafeSetSlice(processCaller(), start, stop, values))
+    return runPromise(this.shared.setSlice(start, stop, values))
   }
 
   /** `a[:]`. */
   toArray(): Promise<Array<Item<T>>> {
-    return runPromise(this.handle.unsafeToArray(processCaller()))
+    return runPromise(this.shared.toArray)
   }
 }
 
-// Anything but a compat lock goes on as itself, for the ValueError it deserves.
-const lockOption = (lock: SharedOptions["lock"]): LockOption | undefined =>
-  typeof lock === "object" && lock !== null
-    ? ((lock as unknown as Record<symbol, SemLockHandle | undefined>)[CompatWrapsKey] ?? (lock as unknown as SemLockHandle))
-    : lock
-
-const made = <H>(result: Either.Either<Made<H>, ValueError>): Made<H> => {
-  if (Either.isLeft(result)) throw result.left
-  return result.right
-}
+/** Python's `lock=` as the Effect face takes it: a compat lock's Effect lock; anything else as itself, for its ValueError. */
+const options = (lock: SharedOptions["lock"]): EffectShared.Options | undefined =>
+  lock === undefined
+    ? undefined
+    : { lock: typeof lock === "object" && lock !== null ? (lock as unknown as Record<symbol, EffectShared.Options["lock"]>)[CompatWrapsKey] ?? lock as never : lock }
 
 /** The compat lock given, if one was (checked by then). */
 const given = (lock: SharedOptions["lock"]): CompatLock | undefined => (typeof lock === "object" ? lock : undefined)
 
 type Initializer<T extends Typecode> = number | ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
 
+type Make<H> = Effect.Effect<H, unknown, Scope.Scope | Multiprocessing>
+
 /** Python's `Value(typecode, initial)`: one item (zero by default), with a lock unless `lock: false`. Throws ValueError on bad input. */
-const makeValue = <T extends Typecode>(typecode: T, initial?: Input<T>, options?: SharedOptions): SharedValue<T> => {
-  const { handle, ids } = made(makeLocalValue(typecode, initial, { raw: false, lock: lockOption(options?.lock) }))
-  return new SharedValue(handle, ids, given(options?.lock))
-}
+const makeValue = <T extends Typecode>(typecode: T, initial?: Input<T>, opts?: SharedOptions): SharedValue<T> =>
+  new SharedValue(scoped(EffectShared.makeValue(typecode, initial, options(opts?.lock)) as Make<EffectShared.SharedValue<T>>), given(opts?.lock))
 
 /** Python's `Array(typecode, size_or_initializer)`: `size` zeros or the items given (a string for 'c'), with a lock unless `lock: false`. */
-const makeArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initializer<T>, options?: SharedOptions): SharedArray<T> => {
-  const { handle, ids } = made(makeLocalArray(typecode, sizeOrInitializer, { raw: false, lock: lockOption(options?.lock) }))
-  return new SharedArray(handle, ids, given(options?.lock))
-}
+const makeArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initializer<T>, opts?: SharedOptions): SharedArray<T> =>
+  new SharedArray(scoped(EffectShared.makeArray(typecode, sizeOrInitializer, options(opts?.lock))), given(opts?.lock))
 
 /** Python's `RawValue(typecode, initial)`: a Value without a lock. */
-const makeRawValue = <T extends Typecode>(typecode: T, initial?: Input<T>): SharedValue<T> => {
-  const { handle, ids } = made(makeLocalValue(typecode, initial, { raw: true }))
-  return new SharedValue(handle, ids)
-}
+const makeRawValue = <T extends Typecode>(typecode: T, initial?: Input<T>): SharedValue<T> =>
+  new SharedValue(scoped(EffectShared.makeRawValue(typecode, initial)))
 
 /** Python's `RawArray(typecode, size_or_initializer)`: an Array without a lock. */
-const makeRawArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initializer<T>): SharedArray<T> => {
-  const { handle, ids } = made(makeLocalArray(typecode, sizeOrInitializer, { raw: true }))
-  return new SharedArray(handle, ids)
-}
+const makeRawArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initializer<T>): SharedArray<T> =>
+  new SharedArray(scoped(EffectShared.makeRawArray(typecode, sizeOrInitializer)))
 
 // Python's names; `Array` is not declared here, so this module keeps the global one.
 export { makeArray as Array, makeRawArray as RawArray, makeRawValue as RawValue, makeValue as Value }
 
-/** @internal a compat object around an Effect-face handle, for a child's arguments */
-export const wrapSharedValue = (handle: SharedValueHandle): SharedValue | SharedArray =>
-  handle instanceof ArrayHandle ? new SharedArray(handle) : new SharedValue(handle)
+/** The compat object around an Effect-face object that arrived (a child's arguments). */
+export const wrapSharedValue = (shared: EffectShared.SharedValue | EffectShared.SharedArray): SharedValue | SharedArray =>
+  EffectShared.isSharedArray(shared)
+    ? new SharedArray({ value: shared, close: () => {} })
+    : new SharedValue({ value: shared, close: () => {} })
 
 registerWrapper("SharedValue", wrapSharedValue)

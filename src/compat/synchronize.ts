@@ -9,16 +9,14 @@
  * await lock.withLock(async () => { … })
  * ```
  */
-import { Duration, Effect } from "effect"
-import { BarrierHandle, makeLocal as makeBarrier } from "../internal/sync/barrier.js"
-import { ConditionHandle, makeLocal as makeCondition } from "../internal/sync/condition.js"
+import { Effect, type Scope } from "effect"
+import * as EffectBarrier from "../Barrier.js"
+import * as EffectCondition from "../Condition.js"
 import * as EffectEvent from "../Event.js"
-import { asTask, type Primitive, PrimitiveTypeId, processCaller, shown } from "../internal/served/backend.js"
-import * as ResourceServer from "../internal/served/server.js"
-import type { SemLockHandle } from "../internal/lock/semLockHandle.js"
-import { makeLocal, SemLockHandle as Handle, semaphoreValueError } from "../internal/lock/semLockHandle.js"
-import { TypeError, ValueError } from "../Errors.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, scoped, seconds, secondsInput } from "./runtime.js"
+import * as EffectLock from "../Lock.js"
+import * as EffectSemaphore from "../Semaphore.js"
+import type { Multiprocessing } from "../Multiprocessing.js"
+import { CompatWrapsKey, registerWrapper, runPromise, scoped, secondsInput } from "./runtime.js"
 
 export interface AcquireOptions {
   /** Wait for it (default); false answers at once. */
@@ -27,58 +25,30 @@ export interface AcquireOptions {
   readonly timeout?: number | null
 }
 
-/**
- * Stops serving primitives this process made (a compat primitive is otherwise
- * served as long as its process lives, as other processes may hold it).
- */
-const stopServing = (...primitives: ReadonlyArray<Primitive>) => {
-  for (const primitive of primitives) {
-    const backend = primitive[PrimitiveTypeId]
-    if (backend.isLocal) ResourceServer.unregister(backend.id)
-  }
-}
+/** An Effect object that arrived from another process, or a new one served until `close()`. */
+const givenOr = <A, E>(given: A | undefined, make: () => Effect.Effect<A, E, Scope.Scope | Multiprocessing>) =>
+  given !== undefined ? { value: given, close: () => {} } : scoped(make())
 
-/** Python's `timeout` argument: seconds, or null/undefined for none; anything else fails at the call. */
-const timeoutSeconds = (what: string, timeout: unknown): Duration.Duration | undefined => {
-  if (timeout === null || timeout === undefined) return undefined
-  if (typeof timeout !== "number") throw new TypeError({ message: `${what}: timeout must be a number of seconds or null, got ${shown(timeout)}` })
-  if (Number.isNaN(timeout)) throw new ValueError({ message: `${what}: timeout must be a number of seconds or null, got NaN` })
-  return seconds(timeout)
-}
+const isEffectObject = (u: unknown, member: string): boolean => typeof u === "object" && u !== null && !(CompatWrapsKey in u) && member in u
 
-/** Python's `block` and `timeout` of `acquire`, positional or as options, checked at the call. */
-const acquireArguments = (block: unknown, timeout: unknown): { block: boolean; timeout: Duration.Duration | undefined } => {
-  if (typeof block === "object" && block !== null) {
-    const options = block as AcquireOptions
-    return acquireArguments(options.block, options.timeout)
-  }
-  if (block !== undefined && typeof block !== "boolean") {
-    throw new TypeError({ message: `acquire: block must be a boolean (or the options { block, timeout }), got ${shown(block)}` })
-  }
-  return { block: block ?? true, timeout: timeoutSeconds("acquire", timeout) }
-}
-
-/** A Promise of `f`'s, rejected with what `f` throws while it checks its arguments. */
-const checking = <T>(f: () => Promise<T>): Promise<T> => {
-  try {
-    return f()
-  } catch (error) {
-    return Promise.reject(error)
-  }
-}
-
-const fresh = (kind: SemLockHandle["kind"], value: number) => new Handle(makeLocal(kind, value).backend, kind)
+/** Python's `block` and `timeout` of `acquire`, positional or as options, as the Effect face takes them. */
+const acquireOptions = (block: unknown, timeout: unknown): EffectLock.AcquireOptions =>
+  typeof block === "object" && block !== null
+    ? { block: (block as AcquireOptions).block, timeout: secondsInput((block as AcquireOptions).timeout) } as EffectLock.AcquireOptions
+    : { block, timeout: secondsInput(timeout) } as EffectLock.AcquireOptions
 
 class SemLockBase {
-  readonly #handle: SemLockHandle
+  readonly #lock: EffectLock.Lock
+  readonly #close: () => void
 
-  protected constructor(handle: SemLockHandle) {
-    this.#handle = handle
+  protected constructor(made: { readonly value: EffectLock.Lock; readonly close: () => void }) {
+    this.#lock = made.value
+    this.#close = made.close
   }
 
-  /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): SemLockHandle {
-    return this.#handle
+  /** What travels when this is a Process argument: the Effect object it wraps. */
+  get [CompatWrapsKey](): EffectLock.Lock {
+    return this.#lock
   }
 
   /**
@@ -86,18 +56,15 @@ class SemLockBase {
    * `acquire(true, 0.5)` or `acquire({ timeout: 0.5 })`: true once acquired.
    */
   acquire(block?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
-    return checking(() => {
-      const checked = acquireArguments(block, timeout)
-      return runPromise(this.#handle.unsafeAcquire(processCaller(), checked.block, checked.timeout))
-    })
+    return runPromise(block === undefined && timeout == null ? this.#lock.acquire() : this.#lock.acquire(acquireOptions(block, timeout)))
   }
 
   release(): Promise<void> {
-    return runPromise(this.#handle.unsafeRelease(processCaller()))
+    return runPromise(this.#lock.release)
   }
 
   getValue(): Promise<number> {
-    return runPromise(this.#handle.unsafeGetValue(processCaller()))
+    return runPromise(this.#lock.getValue)
   }
 
   /**
@@ -106,7 +73,7 @@ class SemLockBase {
    * owner that makes many.
    */
   close(): void {
-    stopServing(this.#handle)
+    this.#close()
   }
 
   /**
@@ -118,91 +85,82 @@ class SemLockBase {
    * in one thread.
    */
   withLock<T>(body: () => T | Promise<T>): Promise<T> {
-    const held = async () => {
+    return EffectLock.asTask(this.#lock, async () => {
       await this.acquire()
       try {
         return await body()
       } finally {
         await this.release()
       }
-    }
-    const handle = this.#handle
-    return handle.kind === "RLock" && handle.unsafeHeldBy(processCaller()) ? held() : asTask(held)
+    })
   }
-}
-
-/** A Semaphore's handle, made from its initial value (checked: TypeError or ValueError, as in Python) or given. */
-const semaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown): SemLockHandle => {
-  if (value instanceof Handle) return value
-  const error = semaphoreValueError(value)
-  if (error !== undefined) throw error
-  return fresh(kind, value as number)
 }
 
 /** A non-recursive lock: released by anyone, once. */
 export class Lock extends SemLockBase {
-  /** @internal a child revives a proxy with its handle */
-  constructor(handle?: SemLockHandle) {
-    super(handle ?? fresh("Lock", 1))
+  /** Made, or given the Effect object that arrived from another process. */
+  constructor(lock?: EffectLock.Lock) {
+    super(givenOr(lock, EffectLock.make))
   }
 }
 
 /** A recursive lock: its holder (this process) may acquire it again, and must release it as often. */
 export class RLock extends SemLockBase {
-  /** @internal a child revives a proxy with its handle */
-  constructor(handle?: SemLockHandle) {
-    super(handle ?? fresh("RLock", 1))
+  /** Made, or given the Effect object that arrived from another process. */
+  constructor(lock?: EffectLock.Lock) {
+    super(givenOr(lock, EffectLock.makeRLock))
   }
 }
 
+/** An Effect Semaphore that arrived, or a new one from its initial value (TypeError or ValueError, as in Python). */
+const semaphore = (value: unknown, make: (value: number) => Effect.Effect<EffectSemaphore.Semaphore, unknown, Scope.Scope>) =>
+  givenOr(isEffectObject(value, "acquire") ? value as EffectSemaphore.Semaphore : undefined, () => make(value as number))
+
 export class Semaphore extends SemLockBase {
-  constructor(value: number | SemLockHandle = 1) {
-    super(semaphore("Semaphore", value))
+  constructor(value: number | EffectSemaphore.Semaphore = 1) {
+    super(semaphore(value, EffectSemaphore.make))
   }
 }
 
 export class BoundedSemaphore extends SemLockBase {
-  constructor(value: number | SemLockHandle = 1) {
-    super(semaphore("BoundedSemaphore", value))
+  constructor(value: number | EffectSemaphore.Semaphore = 1) {
+    super(semaphore(value, EffectSemaphore.makeBounded))
   }
 }
 
-/** @internal a compat object around an Effect-face handle, for a child's arguments */
-export const wrapSemLock = (handle: SemLockHandle) => {
-  switch (handle.kind) {
+/** The compat object around an Effect-face lock that arrived (a child's arguments). */
+export const wrapSemLock = (lock: EffectLock.Lock): Lock | RLock | Semaphore | BoundedSemaphore => {
+  switch (lock.kind) {
     case "Lock":
-      return new Lock(handle)
+      return new Lock(lock)
     case "RLock":
-      return new RLock(handle)
+      return new RLock(lock)
     case "Semaphore":
-      return new Semaphore(handle)
+      return new Semaphore(lock as EffectSemaphore.Semaphore)
     case "BoundedSemaphore":
-      return new BoundedSemaphore(handle)
+      return new BoundedSemaphore(lock as EffectSemaphore.Semaphore)
   }
 }
 
 /** Python's `Condition(lock=None)`: on a Lock or RLock of this process, or a fresh RLock. */
 export class Condition {
-  readonly #handle: ConditionHandle
+  readonly #condition: EffectCondition.Condition
   readonly #lock: Lock | RLock
-  readonly #madeLock: boolean
+  readonly #close: () => void
 
-  constructor(lock?: Lock | RLock | ConditionHandle) {
-    this.#madeLock = lock === undefined
-    if (lock instanceof Lock || lock instanceof RLock || lock === undefined) {
-      this.#handle = runSync(makeCondition(lock?.[CompatWrapsKey])).handle
-      this.#lock = lock ?? (wrapSemLock(this.#handle.lock) as RLock)
-    } else if (lock instanceof ConditionHandle) {
-      this.#handle = lock
-      this.#lock = wrapSemLock(lock.lock) as Lock | RLock
-    } else {
-      throw new TypeError({ message: `a Condition's lock must be a Lock or RLock, got ${shown(lock)}` })
-    }
+  constructor(lock?: Lock | RLock | EffectCondition.Condition) {
+    const given = isEffectObject(lock, "notifyAll") ? lock as EffectCondition.Condition : undefined
+    const compatLock = lock instanceof Lock || lock instanceof RLock ? lock : undefined
+    // Anything else goes on as itself, for the Effect face's TypeError.
+    const made = givenOr(given, () => EffectCondition.make(compatLock?.[CompatWrapsKey] ?? (lock as EffectLock.Lock | undefined)))
+    this.#condition = made.value
+    this.#close = made.close
+    this.#lock = compatLock ?? (wrapSemLock(made.value.lock) as Lock | RLock)
   }
 
-  /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): ConditionHandle {
-    return this.#handle
+  /** What travels when this is a Process argument: the Effect object it wraps. */
+  get [CompatWrapsKey](): EffectCondition.Condition {
+    return this.#condition
   }
 
   acquire(block?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
@@ -216,25 +174,21 @@ export class Condition {
   }
   /** Releases the lock, waits to be notified (true) or for `timeout` seconds (false), takes the lock back. */
   wait(timeout?: number | null): Promise<boolean> {
-    return checking(() => runPromise(this.#handle.unsafeWait(processCaller(), timeoutSeconds("wait", timeout))))
+    return runPromise(this.#condition.wait(secondsInput(timeout)))
   }
   /** Waits until `predicate()` holds, at most `timeout` seconds in all; gives its last answer. */
   waitFor(predicate: () => boolean | Promise<boolean>, timeout?: number | null): Promise<boolean> {
-    return checking(() => {
-      const limit = timeoutSeconds("waitFor", timeout)
-      const holds = Effect.promise(async () => Boolean(await predicate()))
-      return runPromise(this.#handle.unsafeWaitFor(processCaller(), holds, limit))
-    })
+    return runPromise(this.#condition.waitFor(Effect.promise(async () => Boolean(await predicate())), secondsInput(timeout)))
   }
   notify(n = 1): Promise<void> {
-    return runPromise(this.#handle.unsafeNotify(processCaller(), n))
+    return runPromise(this.#condition.notify(n))
   }
   notifyAll(): Promise<void> {
-    return runPromise(this.#handle.unsafeNotifyAll(processCaller()))
+    return runPromise(this.#condition.notifyAll)
   }
   /** Stops serving it, and the lock when it made that (see Lock.close). */
   close(): void {
-    stopServing(this.#handle, ...(this.#madeLock ? [this.#handle.lock] : []))
+    this.#close()
   }
 }
 
@@ -286,55 +240,55 @@ export interface BarrierOptions {
 
 /** Python's `Barrier(parties, action=None, timeout=None)`. */
 export class Barrier {
-  readonly #handle: BarrierHandle<unknown>
+  readonly #barrier: EffectBarrier.Barrier<unknown>
+  readonly #close: () => void
 
-  constructor(parties: number | BarrierHandle<unknown>, options?: BarrierOptions) {
-    if (parties instanceof BarrierHandle) {
-      this.#handle = parties
-      return
-    }
+  constructor(parties: number | EffectBarrier.Barrier<unknown>, options?: BarrierOptions) {
     const action = options?.action
-    const timeout = timeoutSeconds("Barrier", options?.timeout)
-    this.#handle = runSync(makeBarrier(parties, {
-      // What the action throws is what its party gets, as itself (not wrapped).
-      ...(action === undefined ? {} : { action: Effect.tryPromise({ try: async () => action(), catch: (thrown) => thrown }) }),
-      ...(timeout === undefined ? {} : { timeout })
-    }))
+    const timeout = secondsInput(options?.timeout)
+    const made = givenOr(isEffectObject(parties, "parties") ? parties as EffectBarrier.Barrier<unknown> : undefined, () =>
+      EffectBarrier.make<unknown>(parties as number, {
+        // What the action throws is what its party gets, as itself (not wrapped).
+        ...(action === undefined ? {} : { action: Effect.tryPromise({ try: async () => action(), catch: (thrown) => thrown }) }),
+        ...(timeout === undefined ? {} : { timeout })
+      }))
+    this.#barrier = made.value
+    this.#close = made.close
   }
 
-  /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): BarrierHandle<unknown> {
-    return this.#handle
+  /** What travels when this is a Process argument: the Effect object it wraps. */
+  get [CompatWrapsKey](): EffectBarrier.Barrier<unknown> {
+    return this.#barrier
   }
 
   get parties(): number {
-    return this.#handle.parties
+    return this.#barrier.parties
   }
   /** Waits for every party; gives this caller's index. Rejects with `BrokenBarrierError` if it breaks. */
   wait(timeout?: number | null): Promise<number> {
-    return checking(() => runPromise(this.#handle.unsafeWait(timeoutSeconds("wait", timeout))))
+    return runPromise(this.#barrier.wait(secondsInput(timeout)))
   }
   abort(): Promise<void> {
-    return runPromise(this.#handle.unsafeAbort())
+    return runPromise(this.#barrier.abort)
   }
   reset(): Promise<void> {
-    return runPromise(this.#handle.unsafeReset())
+    return runPromise(this.#barrier.reset)
   }
   /** Python's `n_waiting` (a round trip, hence a method). */
   nWaiting(): Promise<number> {
-    return runPromise(Effect.map(this.#handle.unsafeState(), (state) => state.nWaiting))
+    return runPromise(this.#barrier.nWaiting)
   }
   /** Python's `broken` (a round trip, hence a method). */
   broken(): Promise<boolean> {
-    return runPromise(Effect.map(this.#handle.unsafeState(), (state) => state.broken))
+    return runPromise(this.#barrier.broken)
   }
   /** Stops serving it (see Lock.close). */
   close(): void {
-    stopServing(this.#handle)
+    this.#close()
   }
 }
 
 registerWrapper("Lock", wrapSemLock)
 registerWrapper("Event", (event: EffectEvent.Event) => new Event(event))
-registerWrapper("Condition", (handle: ConditionHandle) => new Condition(handle))
-registerWrapper("Barrier", (handle: BarrierHandle<unknown>) => new Barrier(handle))
+registerWrapper("Condition", (condition: EffectCondition.Condition) => new Condition(condition))
+registerWrapper("Barrier", (barrier: EffectBarrier.Barrier<unknown>) => new Barrier(barrier))

@@ -5,11 +5,11 @@
  * What revives references (the package's entry points, the child bootstrap, a
  * manager's server) loads it first.
  */
-import "./lock/semLockHandle.js"
+import "./lock/lock.js"
 import "./sync/event.js"
 import "./sync/condition.js"
 import "./sync/barrier.js"
-import "./sharedValue/sharedValueHandle.js"
+import "./sharedValue/sharedValue.js"
 import "./queue/queueHandle.js"
 import "./manager/managedObjects.js"
 import "./manager/customProxy.js"

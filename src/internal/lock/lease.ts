@@ -19,7 +19,7 @@
  * answered when its event loop turns (or at its next release, which reads for a
  * recall). A borrower that computes for long without yielding keeps others
  * waiting that long, as the owner of any primitive does; only an acquire that
- * answers at once or has a timeout gives up on it (see semLockHandle.ts).
+ * answers at once or has a timeout gives up on it (see lock.ts).
  * Nothing is lent again while an operation waits for a lease to come back.
  *
  * A borrower that exits returns the lease with its connection (its locks are
@@ -81,7 +81,7 @@ export class Lending {
     const lease = this.lease
     if (lease === undefined || lease.client !== client) return
     this.lease = undefined
-    this.core.unsafeTakeBack(typeof holder === "string" ? holder : undefined, typeof depth === "number" ? depth : 1)
+    this.core.takeBack(typeof holder === "string" ? holder : undefined, typeof depth === "number" ? depth : 1)
     Deferred.unsafeDone(lease.back, Effect.void)
   }
 

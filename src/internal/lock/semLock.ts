@@ -23,7 +23,7 @@ interface Waiter {
 export const ACQUIRED: Exit.Exit<boolean> = Exit.succeed(true)
 export const FOUND_HELD: Exit.Exit<boolean> = Exit.succeed(false)
 
-/** Python's words for a release refused, shared with a lease's borrower (lockLease.ts). */
+/** Python's words for a release refused, shared with a lease's borrower (lease.ts). */
 export const releasedTooOften = () => new ValueError({ message: "semaphore or lock released too many times" })
 export const notOwnerOfRecursive = () =>
   new NotOwnerError({ message: "attempt to release recursive lock not owned by this owner" })
@@ -71,7 +71,7 @@ export class SemLock {
    * block and `block` is false, or the timeout ran out. Interrupting a waiting
    * acquire withdraws it; a permit granted in that instant is given back.
    */
-  unsafeAcquire(owner: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean> {
+  acquire(owner: string, block = true, timeout?: Duration.Duration): Effect.Effect<boolean> {
     if (this.kind === "recursive" && this.isMine(owner)) {
       this.depth++
       return ACQUIRED
@@ -109,7 +109,7 @@ export class SemLock {
    * Python's `release()`: a recursive lock only by its holder (one level at a
    * time); a lock or bounded semaphore not past its maximum.
    */
-  unsafeRelease(owner: string): Effect.Effect<void, ValueError | NotOwnerError> {
+  release(owner: string): Effect.Effect<void, ValueError | NotOwnerError> {
     if (this.kind === "recursive") {
       if (!this.isMine(owner)) {
         return Effect.fail(notOwnerOfRecursive())
@@ -154,7 +154,7 @@ export class SemLock {
    * Releases every level `owner` holds of a recursive lock and gives the depth,
    * for a Condition's wait (Python's `_release_save`).
    */
-  unsafeReleaseAll(): number {
+  releaseAll(): number {
     const depth = this.kind === "recursive" ? this.depth : 1
     if (this.kind === "recursive") this.depth = 1
     this.giveBack()
@@ -162,10 +162,10 @@ export class SemLock {
   }
 
   /**
-   * A lock lent to another process comes back (lockLease.ts): held by `holder`
+   * A lock lent to another process comes back (lease.ts): held by `holder`
    * at `depth`, or free, and then handed to the first waiter.
    */
-  unsafeTakeBack(holder: string | undefined, depth: number): void {
+  takeBack(holder: string | undefined, depth: number): void {
     if (holder !== undefined) {
       this.holder = holder
       this.depth = depth
@@ -175,7 +175,7 @@ export class SemLock {
     this.giveBack()
   }
 
-  /** Takes a recursive lock back at the depth `unsafeReleaseAll` gave (Python's `_acquire_restore`). */
+  /** Takes a recursive lock back at the depth `releaseAll` gave (Python's `_acquire_restore`). */
   restoreDepth(owner: string, depth: number): void {
     if (this.kind === "recursive" && this.holder === owner) this.depth = depth
   }

@@ -13,10 +13,13 @@
  * factory back to its parent over a Pipe, and serves until the parent says
  * `shutdown` or goes away.
  */
-import { Effect, Either, Exit, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import * as Errors from "../../Errors.js"
-import { makeLocal as makeBarrier } from "../sync/barrier.js"
-import { makeLocal as makeCondition } from "../sync/condition.js"
+import * as Barrier from "../../Barrier.js"
+import * as Condition from "../../Condition.js"
+import * as Lock from "../../Lock.js"
+import * as Semaphore from "../../Semaphore.js"
+import * as SharedValue from "../../SharedValue.js"
 import { CompatWrapsKey } from "../faces.js"
 import * as Event from "../../Event.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
@@ -26,8 +29,6 @@ import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
 import { makeLocal as makeQueue } from "../queue/queueHandle.js"
 import * as ResourceServer from "../served/server.js"
 import "../kinds.js"
-import { makeLocal as makeSemLock, SemLockHandle } from "../lock/semLockHandle.js"
-import { makeLocalArray, makeLocalValue } from "../sharedValue/sharedValueHandle.js"
 
 /** The id the factory is always served under: a client that knows only the address starts there. */
 export const FACTORY_ID = "manager"
@@ -97,8 +98,6 @@ const asPrimitive = (value: unknown): Primitive | undefined => {
   return isPrimitive(inner) ? inner : undefined
 }
 
-const orFail = <A>(made: Either.Either<A, Errors.ValueError>): Effect.Effect<A, Errors.ValueError> => made
-
 /** A maker that throws the library's ValueError on bad initial contents: typed, for the caller. */
 const made = <A>(make: () => A): Effect.Effect<A, unknown> => Effect.try({ try: make, catch: (error) => error })
 
@@ -110,25 +109,20 @@ const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, u
   dict: (initial) => made(() => makeLocalDict(initial).handle),
   list: (initial) => made(() => makeLocalList(initial).handle),
   Namespace: (initial) => made(() => makeLocalNamespace(initial).handle),
-  Lock: () => Effect.sync(() => new SemLockHandle(makeSemLock("Lock", 1).backend, "Lock")),
-  RLock: () => Effect.sync(() => new SemLockHandle(makeSemLock("RLock", 1).backend, "RLock")),
-  Semaphore: (value = 1) => semaphore("Semaphore", value),
-  BoundedSemaphore: (value = 1) => semaphore("BoundedSemaphore", value),
-  Condition: (lock) => Effect.map(makeCondition(lock), ({ handle }) => handle),
+  Lock: () => Scope.extend(Lock.make(), servedForLife),
+  RLock: () => Scope.extend(Lock.makeRLock(), servedForLife),
+  Semaphore: (value = 1) => Scope.extend(Semaphore.make(value), servedForLife),
+  BoundedSemaphore: (value = 1) => Scope.extend(Semaphore.makeBounded(value), servedForLife),
+  Condition: (lock) => Scope.extend(Condition.make(lock), servedForLife),
   Event: () => Scope.extend(Event.make(), servedForLife),
   Barrier: (parties, timeoutMillis) =>
-    makeBarrier(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
+    Scope.extend(Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined), servedForLife),
   Queue: (maxsize = 0) => makeQueue("Queue", maxsize),
   JoinableQueue: (maxsize = 0) => makeQueue("JoinableQueue", maxsize),
   // Python's manager Value and Array carry no lock of their own.
-  Value: (typecode, value) => Effect.map(orFail(makeLocalValue(typecode, value, { raw: true })), ({ handle }) => handle),
-  Array: (typecode, values) => Effect.map(orFail(makeLocalArray(typecode, values, { raw: true })), ({ handle }) => handle)
+  Value: (typecode, value) => Scope.extend(SharedValue.makeRawValue(typecode, value), servedForLife),
+  Array: (typecode, values) => Scope.extend(SharedValue.makeRawArray(typecode, values), servedForLife)
 }
-
-const semaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown) =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
-    ? Effect.sync(() => new SemLockHandle(makeSemLock(kind, value).backend, kind))
-    : Effect.fail(new Errors.ValueError({ message: `${kind} value must be a non-negative integer, got ${String(value)}` }))
 
 export interface LoadedType {
   readonly callable: Callable

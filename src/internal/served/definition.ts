@@ -7,10 +7,11 @@
  * The public methods are one-liners over `call`, wrapped in `operation` (see
  * faces.ts) so the compat face can settle what is done at once without a fiber.
  */
-import { type Effect, Exit } from "effect"
+import { Effect, Exit } from "effect"
 import { ValueError } from "../../Errors.js"
-import { operation } from "../faces.js"
-import { type Backend, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
+import { operation, StartNowKey } from "../faces.js"
+import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
+import type { Accept, Undo } from "./channel.js"
 import type { Client, Served } from "./server.js"
 
 /** One operation, as the owner runs it. */
@@ -53,6 +54,10 @@ export const serve = <S>(definition: Definition<S>, state: S): Served => {
   }
 }
 
+/** `self` mapped by `f`, still an Exit when it is one (so the fast path stays one). */
+export const mapNow = <A, B, E>(self: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> =>
+  Exit.isExit(self) ? Exit.map(self as Exit.Exit<A, E>, f) : Effect.map(self, f)
+
 /** The owner's backend of a new object: `state` served by this process. */
 export const serveLocal = <S>(definition: Definition<S>, state: S): Backend => local(serve(definition, state))
 
@@ -68,16 +73,35 @@ export abstract class SharedObject implements Primitive {
     this[PrimitiveTypeId] = backend
   }
 
-  /** Runs `method` where the object lives, as its table says it crosses. */
-  protected call<A, E>(method: string, args: ReadonlyArray<unknown> = [], caller: string = processCaller()): Effect.Effect<A, E> {
+  /**
+   * Runs `method` where the object lives, as its table says it crosses.
+   * `undo` and `accept` see an awaited call's success from another process
+   * (see Backend.call): a lock's lease is taken and given back through them.
+   */
+  protected call<A, E>(
+    method: string,
+    args: ReadonlyArray<unknown> = [],
+    caller: string = processCaller(),
+    undo?: Undo,
+    accept?: Accept
+  ): Effect.Effect<A, E> {
     const backend = this[PrimitiveTypeId]
     return (this.operations[method]?.crosses === "posted" && !backend.isLocal
       ? backend.post(method, args, caller)
-      : backend.call(method, args, caller)) as Effect.Effect<A, E>
+      : backend.call(method, args, caller, undo, accept)) as Effect.Effect<A, E>
   }
 
   /** The public method's Effect: `call` when run, started at once by the compat face. */
   protected op<A, E>(method: string, args?: ReadonlyArray<unknown>, caller?: string): Effect.Effect<A, E> {
     return operation(() => this.call<A, E>(method, args, caller))
+  }
+
+  /**
+   * An operation that acts for its holder, as a lock's does (who holds an
+   * RLock, who waits on a Condition): run as an Effect, for the fiber's owner
+   * (see `asOwner`); started by the compat face, for its task (see `asTask`).
+   */
+  protected owned<A, E, R = never>(start: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Object.assign(fiberCaller(start), { [StartNowKey]: () => start(processCaller()) })
   }
 }

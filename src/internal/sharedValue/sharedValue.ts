@@ -1,306 +1,196 @@
 /**
- * The state behind Value, Array, RawValue and RawArray (Python's
- * `multiprocessing.sharedctypes`), kept by the process that serves them: one
- * typed array per object, of the typecode's C type, so items wrap around at
- * their width as ctypes' do (an 'i' set to 2**31 reads back -2**31).
+ * Value, Array, RawValue and RawArray: the owner keeps the cells (cells.ts)
+ * and serves them by the tables below; every holder's operations are calls
+ * to it (see served/definition.ts).
  *
- * A Value is one cell; an Array a fixed number. Operations act at once and
- * return an Exit: nothing here waits.
- *
- * How one travels: a Reference's `kind` carries what a proxy must know
- * without asking — "Value:i", "RawValue:q", "Array:d:10", "RawArray:c:5"
- * (shape, typecode, and an Array's length) — see `formatKind`/`parseKind`.
- * Its lock travels apart: the owner answers "lockReference".
+ * What a proxy knows without asking (typecode, an Array's length, whether it
+ * has a lock) travels in its Reference's kind (see cells.ts); its lock is
+ * fetched from the owner on the first `getLock`.
  */
-import { Effect, Either } from "effect"
-import { IndexError, ValueError } from "../../Errors.js"
-import type { Reference } from "../served/channel.js"
-import type { Served } from "../served/server.js"
+import { Effect, Either, Exit, type Scope } from "effect"
+import { type OwnerGoneError, ValueError } from "../../Errors.js"
+import type { Lock } from "../../Lock.js"
+import type * as Public from "../../SharedValue.js"
+import { operation } from "../faces.js"
+import { LockHandle, makeLocal as makeLocalLock } from "../lock/lock.js"
+import { type Backend, PrimitiveTypeId, type Reference, remote, scopedServed } from "../served/backend.js"
+import { type Definition, type Operation, serveLocal, SharedObject } from "../served/definition.js"
+import { registerRevival } from "../served/revive.js"
+import { checkTypecode, formatKind, hasLock, type Input, type Item, parseKind, type Shape, SharedCells, type Typecode } from "./cells.js"
 
-/** CPython's typecodes (`multiprocessing.sharedctypes.typecode_to_type`); l and L are 64-bit, as on Linux x86_64. */
-export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d" | "c"
-
-/** What an item of each typecode reads as: bigint for the 64-bit integers, a one-character string for 'c'. */
-export interface Items {
-  readonly b: number
-  readonly B: number
-  readonly h: number
-  readonly H: number
-  readonly i: number
-  readonly I: number
-  readonly l: bigint
-  readonly L: bigint
-  readonly q: bigint
-  readonly Q: bigint
-  readonly f: number
-  readonly d: number
-  readonly c: string
+interface State {
+  readonly kind: string
+  readonly cells: SharedCells
+  /** The Reference of its lock, null for a Raw one. */
+  readonly lockReference: () => Reference | null
 }
 
-export type Item<T extends Typecode> = Items[T]
+const lockReference: Operation<State> = { run: (state) => Exit.succeed(state.lockReference()) }
 
-/** What an item of each typecode may be set to: numbers take a number or a bigint, 'c' a one-character string. */
-export type Input<T extends Typecode> = T extends "c" ? string : number | bigint
-
-type Cell = number | bigint
-
-/** A typed array, seen as cells (each typecode's array takes the cell type `toCell` gives it). */
-interface Cells {
-  [index: number]: Cell
-  readonly length: number
+const valueDefinition: Definition<State> = {
+  kind: (state) => state.kind,
+  operations: {
+    get: { run: (state) => state.cells.getItem(0) },
+    set: { run: (state, [value]) => state.cells.setItem(0, value) },
+    lockReference
+  }
 }
 
-interface Layout {
-  readonly make: (length: number) => Cells
-  readonly kind: "int" | "bigint" | "float" | "char"
+const arrayDefinition: Definition<State> = {
+  kind: (state) => state.kind,
+  operations: {
+    getItem: { run: (state, [index]) => state.cells.getItem(index) },
+    setItem: { run: (state, [index, value]) => state.cells.setItem(index, value) },
+    getSlice: { run: (state, [start, stop]) => state.cells.getSlice(start, stop) },
+    setSlice: { run: (state, [start, stop, values]) => state.cells.setSlice(start, stop, values) },
+    toArray: { run: (state) => Exit.succeed(state.cells.toArray()) },
+    lockReference
+  }
 }
 
-const layouts: Record<Typecode, Layout> = {
-  b: { make: (n) => new Int8Array(n), kind: "int" },
-  B: { make: (n) => new Uint8Array(n), kind: "int" },
-  h: { make: (n) => new Int16Array(n), kind: "int" },
-  H: { make: (n) => new Uint16Array(n), kind: "int" },
-  i: { make: (n) => new Int32Array(n), kind: "int" },
-  I: { make: (n) => new Uint32Array(n), kind: "int" },
-  l: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
-  L: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
-  q: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
-  Q: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
-  f: { make: (n) => new Float32Array(n), kind: "float" },
-  d: { make: (n) => new Float64Array(n), kind: "float" },
-  c: { make: (n) => new Uint8Array(n), kind: "char" }
-}
+abstract class SharedHandle<T extends Typecode> extends SharedObject implements Public.Shared<T> {
+  #lock: LockHandle | undefined
 
-export const typecodes: ReadonlyArray<Typecode> = Object.keys(layouts) as Array<Typecode>
+  constructor(
+    backend: Backend,
+    definition: Definition<State>,
+    readonly typecode: T,
+    readonly hasLock: boolean,
+    lock?: LockHandle
+  ) {
+    super(backend, definition.operations)
+    this.#lock = lock
+  }
 
-export const isTypecode = (u: unknown): u is Typecode => typeof u === "string" && Object.hasOwn(layouts, u)
+  get lock(): Lock | undefined {
+    return this.#lock
+  }
 
-export const checkTypecode = (u: unknown): Either.Either<Typecode, ValueError> =>
-  isTypecode(u)
-    ? Either.right(u)
-    : Either.left(
-      new ValueError({
-        message: `bad typecode ${show(u)} (must be ${typecodes.slice(0, -1).join(", ")} or ${typecodes[typecodes.length - 1]})`
-      })
+  readonly getLock: Effect.Effect<Lock, ValueError | OwnerGoneError> = operation((): Effect.Effect<Lock, ValueError | OwnerGoneError> => {
+    if (this.#lock !== undefined) return Exit.succeed(this.#lock)
+    if (!this.hasLock) return Exit.fail(new ValueError({ message: "a raw shared value has no lock" }))
+    return Effect.map(
+      this.call<Reference, OwnerGoneError>("lockReference"),
+      (reference) => (this.#lock ??= new LockHandle(remote(reference), reference.kind as LockHandle["kind"]))
     )
+  })
 
-const show = (u: unknown): string =>
-  typeof u === "string" ? `'${u}'` : typeof u === "bigint" ? `${u}n` : typeof u === "number" ? String(u) : typeof u
+  getObj(): this {
+    return this
+  }
 
-/**
- * `value` as a cell of `typecode`. Integers wrap at the cell's width when stored:
- * typed arrays reduce modulo 2**bits, as ctypes does; a bigint given to a
- * 32-bit-or-narrower cell is reduced first, so its low bits survive exactly.
- */
-const toCell = (typecode: Typecode, value: unknown): Either.Either<Cell, ValueError> => {
-  const wrong = (expected: string) =>
-    Either.left(new ValueError({ message: `${expected} expected for typecode '${typecode}', got ${show(value)}` }))
-  switch (layouts[typecode].kind) {
-    case "int":
-      if (typeof value === "bigint") return Either.right(Number(BigInt.asUintN(32, value)))
-      return typeof value === "number" && Number.isInteger(value) ? Either.right(value) : wrong("an integer")
-    case "bigint":
-      if (typeof value === "bigint") return Either.right(value)
-      return typeof value === "number" && Number.isInteger(value) ? Either.right(BigInt(value)) : wrong("an integer")
-    case "float":
-      if (typeof value === "bigint") return Either.right(Number(value))
-      return typeof value === "number" ? Either.right(value) : wrong("a number")
-    case "char":
-      return typeof value === "string" && value.length === 1 && value.charCodeAt(0) < 256
-        ? Either.right(value.charCodeAt(0))
-        : wrong("a one-character string (code < 256)")
+  withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValueError | OwnerGoneError, R> {
+    return Effect.flatMap(this.getLock, (lock) => lock.withLock(self))
   }
 }
 
-/** `values` as cells: an array of items, or a string for 'c'. */
-const toCells = (typecode: Typecode, values: unknown): Either.Either<Array<Cell>, ValueError> => {
-  const items = typecode === "c" && typeof values === "string" ? [...values] : values
-  if (!Array.isArray(items)) {
-    return Either.left(new ValueError({ message: `a sequence of items expected for typecode '${typecode}', got ${show(values)}` }))
-  }
-  const cells: Array<Cell> = []
-  for (const item of items) {
-    const cell = toCell(typecode, item)
-    if (Either.isLeft(cell)) return Either.left(cell.left)
-    cells.push(cell.right)
-  }
-  return Either.right(cells)
-}
-
-const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u)
-
-/** Python's slice bound for step 1: from the end when negative, clamped to [0, length]. */
-const bound = (u: unknown, fallback: number, length: number): number | undefined => {
-  if (u === undefined || u === null) return fallback
-  if (!isIndex(u)) return undefined
-  const at = u < 0 ? u + length : u
-  return Math.min(Math.max(at, 0), length)
-}
-
-/** A fixed number of cells of one typecode: a Value is one, an Array `length`. */
-export class SharedCells<T extends Typecode = Typecode> {
-  private readonly cells: Cells
-
-  private constructor(readonly typecode: T, cells: Cells) {
-    this.cells = cells
+export class ValueHandle<T extends Typecode = Typecode> extends SharedHandle<T> implements Public.SharedValue<T> {
+  constructor(backend: Backend, typecode: T, hasLock: boolean, lock?: LockHandle) {
+    super(backend, valueDefinition, typecode, hasLock, lock)
   }
 
-  /** Cells of `typecode` from a size (zeros), an array of items, or a string for 'c'. */
-  static make<T extends Typecode>(typecode: T, sizeOrInitializer: unknown): Either.Either<SharedCells<T>, ValueError> {
-    const layout = layouts[typecode]
-    if (typeof sizeOrInitializer === "number") {
-      return isIndex(sizeOrInitializer) && sizeOrInitializer >= 0
-        ? Either.right(new SharedCells(typecode, layout.make(sizeOrInitializer)))
-        : Either.left(new ValueError({ message: `array size must be a non-negative integer, got ${sizeOrInitializer}` }))
-    }
-    return Either.map(toCells(typecode, sizeOrInitializer), (items) => {
-      const cells = layout.make(items.length)
-      items.forEach((cell, index) => (cells[index] = cell))
-      return new SharedCells(typecode, cells)
-    })
-  }
-
-  get length(): number {
-    return this.cells.length
-  }
-
-  private read(index: number): Item<T> {
-    const cell = this.cells[index]
-    return (this.typecode === "c" ? String.fromCharCode(cell as number) : cell) as Item<T>
-  }
-
-  /** Python's index: from the end when negative; IndexError outside. */
-  private index(u: unknown): Either.Either<number, ValueError | IndexError> {
-    if (!isIndex(u)) return Either.left(new ValueError({ message: `array indices must be integers, got ${show(u)}` }))
-    const at = u < 0 ? u + this.length : u
-    return at >= 0 && at < this.length
-      ? Either.right(at)
-      : Either.left(new IndexError({ message: "array index out of range" }))
-  }
-
-  unsafeGetItem(index: unknown): Effect.Effect<Item<T>, ValueError | IndexError> {
-    const at = this.index(index)
-    return Either.isLeft(at) ? Effect.fail(at.left) : Effect.succeed(this.read(at.right))
-  }
-
-  unsafeSetItem(index: unknown, value: unknown): Effect.Effect<void, ValueError | IndexError> {
-    const at = this.index(index)
-    if (Either.isLeft(at)) return Effect.fail(at.left)
-    const cell = toCell(this.typecode, value)
-    if (Either.isLeft(cell)) return Effect.fail(cell.left)
-    this.cells[at.right] = cell.right
-    return Effect.void
-  }
-
-  /** Python's `a[start:stop]`: bounds clamp, never fail; a missing one is the start or end. */
-  unsafeGetSlice(start: unknown, stop: unknown): Effect.Effect<Array<Item<T>>, ValueError> {
-    const from = bound(start, 0, this.length)
-    const to = bound(stop, this.length, this.length)
-    if (from === undefined || to === undefined) {
-      return Effect.fail(new ValueError({ message: `slice indices must be integers, got ${show(start)}, ${show(stop)}` }))
-    }
-    const items: Array<Item<T>> = []
-    for (let at = from; at < to; at++) items.push(this.read(at))
-    return Effect.succeed(items)
-  }
-
-  /** Python's `a[start:stop] = values`: a shared array cannot change size, so `values` must fit the slice exactly. */
-  unsafeSetSlice(start: unknown, stop: unknown, values: unknown): Effect.Effect<void, ValueError> {
-    const from = bound(start, 0, this.length)
-    const to = bound(stop, this.length, this.length)
-    if (from === undefined || to === undefined) {
-      return Effect.fail(new ValueError({ message: `slice indices must be integers, got ${show(start)}, ${show(stop)}` }))
-    }
-    const cells = toCells(this.typecode, values)
-    if (Either.isLeft(cells)) return Effect.fail(cells.left)
-    if (cells.right.length !== Math.max(0, to - from)) {
-      return Effect.fail(new ValueError({ message: "Can only assign sequence of same size" }))
-    }
-    cells.right.forEach((cell, offset) => (this.cells[from + offset] = cell))
-    return Effect.void
-  }
-
-  /** Every item, as a plain array (Python's `a[:]`). */
-  toArray(): Array<Item<T>> {
-    const items: Array<Item<T>> = []
-    for (let at = 0; at < this.length; at++) items.push(this.read(at))
-    return items
+  readonly get = this.op<Item<T>, OwnerGoneError>("get")
+  set(value: Input<T>): Effect.Effect<void, ValueError | OwnerGoneError> {
+    return this.op("set", [value])
   }
 }
 
-/** A Value is one item with a lock or none; an Array a fixed number of them. */
-export type Shape = "Value" | "RawValue" | "Array" | "RawArray"
-
-export interface Described {
-  readonly shape: Shape
-  readonly typecode: Typecode
-  /** An Array's length; 1 for a Value. */
-  readonly length: number
-}
-
-const isArrayShape = (shape: Shape): boolean => shape === "Array" || shape === "RawArray"
-
-export const hasLock = (shape: Shape): boolean => shape === "Value" || shape === "Array"
-
-/** The Reference kind: "Value:i", "RawValue:q", "Array:d:10", "RawArray:c:5". */
-export const formatKind = ({ length, shape, typecode }: Described): string =>
-  isArrayShape(shape) ? `${shape}:${typecode}:${length}` : `${shape}:${typecode}`
-
-/** What `formatKind` wrote; undefined for any other kind. */
-export const parseKind = (kind: string): Described | undefined => {
-  const [shape, typecode, length, ...rest] = kind.split(":")
-  if (rest.length > 0 || !isTypecode(typecode)) return undefined
-  switch (shape) {
-    case "Value":
-    case "RawValue":
-      return length === undefined ? { shape, typecode, length: 1 } : undefined
-    case "Array":
-    case "RawArray": {
-      const n = Number(length)
-      return length !== undefined && isIndex(n) && n >= 0 ? { shape, typecode, length: n } : undefined
-    }
-    default:
-      return undefined
+export class ArrayHandle<T extends Typecode = Typecode> extends SharedHandle<T> implements Public.SharedArray<T> {
+  constructor(backend: Backend, typecode: T, readonly length: number, hasLock: boolean, lock?: LockHandle) {
+    super(backend, arrayDefinition, typecode, hasLock, lock)
   }
+
+  getItem(index: number): Effect.Effect<Item<T>, Public.ItemError> {
+    return this.op("getItem", [index])
+  }
+  setItem(index: number, value: Input<T>): Effect.Effect<void, Public.ItemError> {
+    return this.op("setItem", [index, value])
+  }
+  getSlice(start?: number | null, stop?: number | null): Effect.Effect<Array<Item<T>>, ValueError | OwnerGoneError> {
+    // null, not undefined: a missing bound must survive the codec as "none".
+    return this.op("getSlice", [start ?? null, stop ?? null])
+  }
+  setSlice(
+    start: number | null | undefined,
+    stop: number | null | undefined,
+    values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
+  ): Effect.Effect<void, ValueError | OwnerGoneError> {
+    return this.op("setSlice", [start ?? null, stop ?? null, values])
+  }
+  readonly toArray = this.op<Array<Item<T>>, OwnerGoneError>("toArray")
 }
 
-/** Whether a Reference of `kind` is one of these (for a child reviving its arguments). */
-export const isSharedValueKind = (kind: string): boolean => parseKind(kind) !== undefined
+export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray => u instanceof ArrayHandle
 
-/**
- * The operations the owner serves. A Value answers "get" and "set"; an Array
- * "getItem", "setItem", "getSlice", "setSlice", "toArray" and "length"; both
- * "lockReference" (the Reference of its lock, null for a Raw one).
- */
-export const serve = (shape: Shape, core: SharedCells, lockReference: () => Reference | null): Served => {
-  const kind = formatKind({ shape, typecode: core.typecode, length: core.length })
-  const isArray = isArrayShape(shape)
-  return {
-    kind,
-    unsafeCall: (method, args) => {
-      switch (isArray ? method : `value:${method}`) {
-        case "value:get":
-          return core.unsafeGetItem(0)
-        case "value:set":
-          return core.unsafeSetItem(0, args[0])
-        case "getItem":
-          return core.unsafeGetItem(args[0])
-        case "setItem":
-          return core.unsafeSetItem(args[0], args[1])
-        case "getSlice":
-          return core.unsafeGetSlice(args[0], args[1])
-        case "setSlice":
-          return core.unsafeSetSlice(args[0], args[1], args[2])
-        case "toArray":
-          return Effect.succeed(core.toArray())
-        case "length":
-          return Effect.succeed(core.length)
-        case "lockReference":
-        case "value:lockReference":
-          return Effect.succeed(lockReference())
-        default:
-          return Effect.fail(new ValueError({ message: `${kind} has no operation ${method}` }))
+/** Python's `lock=`: true (the default) makes an RLock, false none, or a Lock/RLock this process made. */
+const lockFor = (option: unknown): Either.Either<{ readonly lock: LockHandle | undefined; readonly id?: string }, ValueError> => {
+  if (option === false) return Either.right({ lock: undefined })
+  if (option === undefined || option === true) {
+    const lock = makeLocalLock("RLock", 1)
+    return Either.right({ lock, id: lock[PrimitiveTypeId].id })
+  }
+  if (!(option instanceof LockHandle)) {
+    return Either.left(new ValueError({ message: "lock must be true, false, or a Lock or RLock" }))
+  }
+  // The owner answers for the lock ("lockReference"), so it must be its own.
+  return option[PrimitiveTypeId].isLocal
+    ? Either.right({ lock: option })
+    : Either.left(new ValueError({ message: "the lock of a shared value must be made by the process that makes the value" }))
+}
+
+/** A Value or Array this process serves while the Scope is open (with the lock made for it). */
+const make = <H>(
+  shape: Shape,
+  typecode: unknown,
+  sizeOrInitializer: unknown,
+  lockOption: unknown,
+  build: (backend: Backend, typecode: Typecode, length: number, lock: LockHandle | undefined) => H
+): Effect.Effect<H, ValueError, Scope.Scope> =>
+  scopedServed(Effect.suspend(() =>
+    Either.gen(function*() {
+      const code = yield* checkTypecode(typecode)
+      const cells = yield* SharedCells.make(code, sizeOrInitializer)
+      // Checked after the cells, so bad input makes no lock.
+      const { id: lockId, lock } = yield* lockFor(hasLock(shape) ? lockOption : false)
+      const state: State = {
+        kind: formatKind({ shape, typecode: code, length: cells.length }),
+        cells,
+        lockReference: () => lock?.[PrimitiveTypeId].reference() ?? null
       }
-    }
-  }
+      const backend = serveLocal(shape === "Value" || shape === "RawValue" ? valueDefinition : arrayDefinition, state)
+      return { handle: build(backend, code, cells.length, lock), ids: lockId === undefined ? [backend.id] : [backend.id, lockId] }
+    })
+  ))
+
+/** A Value (unless `raw` or `lock` is false) or RawValue; `initial` defaults to zero. */
+export const makeValue = <T extends Typecode>(typecode: T, initial: Input<T> | undefined, raw: boolean, lock?: unknown) =>
+  make(
+    raw || lock === false ? "RawValue" : "Value",
+    typecode,
+    initial === undefined ? 1 : [initial],
+    raw ? false : lock,
+    (backend, code, _, lock) => new ValueHandle(backend, code as T, lock !== undefined, lock)
+  )
+
+/** An Array (unless `raw` or `lock` is false) or RawArray. */
+export const makeArray = <T extends Typecode>(typecode: T, sizeOrInitializer: unknown, raw: boolean, lock?: unknown) =>
+  make(
+    raw || lock === false ? "RawArray" : "Array",
+    typecode,
+    sizeOrInitializer,
+    raw ? false : lock,
+    (backend, code, length, lock) => new ArrayHandle(backend, code as T, length, lock !== undefined, lock)
+  )
+
+/** A proxy of a Value, Array, RawValue or RawArray another process serves, from its Reference's kind. */
+const revive = (reference: Reference): ValueHandle | ArrayHandle | undefined => {
+  const described = parseKind(reference.kind)
+  if (described === undefined) return undefined
+  const backend = remote(reference)
+  const { length, shape, typecode } = described
+  return shape === "Value" || shape === "RawValue"
+    ? new ValueHandle(backend, typecode, hasLock(shape))
+    : new ArrayHandle(backend, typecode, length, hasLock(shape))
 }
+
+registerRevival("SharedValue", revive)

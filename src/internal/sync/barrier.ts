@@ -10,22 +10,23 @@
  *
  * Its kind carries the parties ("Barrier:3"), so a proxy knows them without asking.
  */
-import { Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Deferred, Duration, Effect, Exit, Option, type Scope } from "effect"
 import { BrokenBarrierError, type OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type * as Public from "../../Barrier.js"
 import {
   type Backend,
-  local,
-  type Primitive,
+  checkedWait,
   PrimitiveTypeId,
-  processCaller,
   type Reference,
   remote,
+  scopedServed,
   shown,
   timeoutFromWire,
   timeoutToWire
 } from "../served/backend.js"
-import type { Served } from "../served/server.js"
+import { type Definition, mapNow, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { operation } from "../faces.js"
 import * as WallClock from "../wallClock.js"
 
 type Outcome = "released" | "broken"
@@ -69,12 +70,12 @@ class BarrierState {
     this.count = 0
   }
 
-  unsafeWait(timeout: Duration.Duration | undefined): Effect.Effect<number, unknown> {
+  wait(timeout: Duration.Duration | undefined): Effect.Effect<number, unknown> {
     if (this.isBroken) return Effect.fail(broken())
     // While the action of a full generation runs, a newcomer waits for the next one, as in Python.
     if (this.count >= this.parties) {
       const draining = this.generation
-      return Effect.flatMap(Deferred.await(draining), () => Effect.suspend(() => this.unsafeWait(timeout)))
+      return Effect.flatMap(Deferred.await(draining), () => Effect.suspend(() => this.wait(timeout)))
     }
     const index = this.count++
     const generation = this.generation
@@ -121,99 +122,51 @@ class BarrierState {
   }
 }
 
-const serve = (state: BarrierState): Served => ({
-  kind: `Barrier:${state.parties}`,
-  unsafeCall: (method, args) => {
-    switch (method) {
-      case "wait": {
-        const [millis] = args as [number | null]
-        return state.unsafeWait(timeoutFromWire(millis))
-      }
-      case "abort":
-        state.abort()
-        return Exit.void
-      case "reset":
-        state.reset()
-        return Exit.void
-      case "state":
-        return Effect.succeed({ nWaiting: state.nWaiting, broken: state.broken })
-      default:
-        return Effect.fail(new ValueError({ message: `Barrier has no operation ${method}` }))
-    }
-  }
-})
-
-
-/**
- * `E`: what its action fails with, which the party whose arrival ran it gets.
- * In another process that failure arrives as failures cross processes (the
- * library's errors as themselves, anything else as a `RemoteError`).
- */
-export class BarrierHandle<E = never> implements Primitive {
-  readonly [PrimitiveTypeId]: Backend
-
-  constructor(backend: Backend, readonly parties: number) {
-    this[PrimitiveTypeId] = backend
-  }
-
-  private call<A, E = never>(method: string, args: ReadonlyArray<unknown> = []): Effect.Effect<A, E | OwnerGoneError> {
-    return this[PrimitiveTypeId].call(method, args, processCaller()) as Effect.Effect<A, E | OwnerGoneError>
-  }
-
-  unsafeWait(timeout?: Duration.Duration): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> {
-    return this.call("wait", [timeoutToWire(timeout)])
-  }
-  unsafeAbort(): Effect.Effect<void, OwnerGoneError> {
-    return this.call("abort")
-  }
-  unsafeReset(): Effect.Effect<void, OwnerGoneError> {
-    return this.call("reset")
-  }
-  unsafeState(): Effect.Effect<{ readonly nWaiting: number; readonly broken: boolean }, OwnerGoneError> {
-    return this.call("state")
-  }
-
-  /**
-   * Waits for all parties: gives this caller's index (0 for the first to
-   * arrive). Fails with `BrokenBarrierError` if the barrier breaks; a timeout
-   * breaks it for everyone. The party whose arrival runs an action that fails
-   * gets the action's failure (the others `BrokenBarrierError`).
-   */
-  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> {
-    return Effect.suspend(() => this.unsafeWait(timeout === undefined ? undefined : Duration.decode(timeout)))
-  }
-  /** Breaks the barrier: current and later waiters fail until `reset`. */
-  get abort(): Effect.Effect<void, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeAbort())
-  }
-  /** Empties and mends the barrier; current waiters fail with `BrokenBarrierError`. */
-  get reset(): Effect.Effect<void, OwnerGoneError> {
-    return Effect.suspend(() => this.unsafeReset())
-  }
-  /** How many wait now. */
-  get nWaiting(): Effect.Effect<number, OwnerGoneError> {
-    return Effect.map(Effect.suspend(() => this.unsafeState()), (state) => state.nWaiting)
-  }
-  get broken(): Effect.Effect<boolean, OwnerGoneError> {
-    return Effect.map(Effect.suspend(() => this.unsafeState()), (state) => state.broken)
+const definition: Definition<BarrierState> = {
+  kind: (state) => `Barrier:${state.parties}`,
+  operations: {
+    wait: { run: (state, [millis]) => state.wait(timeoutFromWire(millis)) },
+    abort: { run: (state) => (state.abort(), Exit.void) },
+    reset: { run: (state) => (state.reset(), Exit.void) },
+    state: { run: (state) => Exit.succeed({ nWaiting: state.nWaiting, broken: state.broken }) }
   }
 }
 
-/** The owner's side; `action` runs in this process, once per generation. */
-export const makeLocal = <E = never>(
-  parties: number,
-  options?: { readonly action?: Effect.Effect<unknown, E>; readonly timeout?: Duration.DurationInput }
-): Effect.Effect<BarrierHandle<E>, TypeError | ValueError> =>
-  Effect.suspend((): Effect.Effect<BarrierHandle<E>, TypeError | ValueError> => {
+type Counts = { readonly nWaiting: number; readonly broken: boolean }
+
+export class BarrierHandle<E = never> extends SharedObject implements Public.Barrier<E> {
+  constructor(backend: Backend, readonly parties: number) {
+    super(backend, definition.operations)
+  }
+
+  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TypeError | ValueError | E> {
+    const checked = checkedWait("Barrier.wait", undefined, timeout)
+    return checked._tag === "Left" ? Exit.fail(checked.left) : this.op("wait", [timeoutToWire(checked.right)])
+  }
+  readonly abort = this.op<void, OwnerGoneError>("abort")
+  readonly reset = this.op<void, OwnerGoneError>("reset")
+  readonly nWaiting = this.counted((counts) => counts.nWaiting)
+  readonly broken = this.counted((counts) => counts.broken)
+
+  private counted<A>(f: (counts: Counts) => A): Effect.Effect<A, OwnerGoneError> {
+    return operation(() => mapNow(this.call<Counts, OwnerGoneError>("state"), f))
+  }
+}
+
+/** The owner's Barrier, served until `scope` closes; `action` runs in this process, once per generation. */
+export const make = <E = never>(parties: number, options?: Public.Options<E>): Effect.Effect<BarrierHandle<E>, TypeError | ValueError, Scope.Scope> =>
+  scopedServed(Effect.suspend(() => {
     if (typeof parties !== "number" || !Number.isInteger(parties)) {
       return Effect.fail(new TypeError({ message: `a Barrier's parties must be an integer, got ${shown(parties)}` }))
     }
     if (!Number.isSafeInteger(parties) || parties < 1) {
       return Effect.fail(new ValueError({ message: `a Barrier needs at least 1 party, got ${parties}` }))
     }
-    const timeout = options?.timeout === undefined ? undefined : Duration.decode(options.timeout)
-    return Effect.succeed(new BarrierHandle<E>(local(serve(new BarrierState(parties, options?.action, timeout))), parties))
-  })
+    const timeout = checkedWait("Barrier", undefined, options?.timeout)
+    if (timeout._tag === "Left") return Effect.fail(timeout.left)
+    const handle = new BarrierHandle<E>(serveLocal(definition, new BarrierState(parties, options?.action, timeout.right)), parties)
+    return Effect.succeed({ handle, ids: [handle[PrimitiveTypeId].id] })
+  }))
 
 /** A child's proxy, from the reference that arrived. */
 const revive = (reference: Reference): BarrierHandle<unknown> | undefined => {

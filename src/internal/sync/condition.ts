@@ -9,32 +9,27 @@
  * A Condition's kind names its lock ("Condition:RLock:<lock id>"), so a proxy
  * reaches the lock directly for acquire and release.
  */
-import { Deferred, Duration, Effect, Exit } from "effect"
-import { NotOwnerError, type OwnerGoneError, type TypeError, ValueError } from "../../Errors.js"
+import { Deferred, Duration, Effect, Exit, type Scope } from "effect"
+import { NotOwnerError, type OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type * as Public from "../../Condition.js"
+import type { AcquireOptions, Lock, ReleaseError } from "../../Lock.js"
 import {
   awaitWithin,
   type Backend,
-  fiberCaller,
-  local,
-  type Primitive,
+  checkedWait,
   PrimitiveTypeId,
   type Reference,
   remote,
+  scopedServed,
+  shown,
   timeoutFromWire,
   timeoutToWire
 } from "../served/backend.js"
-import type { Lending } from "../lock/lease.js"
-import type { Served } from "../served/server.js"
+import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import type { Lending } from "../lock/lease.js"
 import type { SemLock } from "../lock/semLock.js"
-import {
-  type AcquireOptions,
-  coreForCondition,
-  makeLocal as makeLocalLock,
-  type ReleaseError,
-  SemLockHandle,
-  type SemLockKind
-} from "../lock/semLockHandle.js"
+import { LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
@@ -46,22 +41,22 @@ const notOwner = (what: string) => new NotOwnerError({ message: `must acquire() 
 class ConditionState {
   private waiters: Array<Waiter> = []
 
-  constructor(readonly lock: SemLock) {}
+  constructor(readonly kind: string, readonly lock: SemLock, readonly lending: Lending | undefined) {}
 
-  unsafeWait(owner: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, NotOwnerError> {
+  wait(owner: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, NotOwnerError> {
     if (!this.lock.isMine(owner)) return Effect.fail(notOwner("wait"))
     const waiter: Waiter = { woken: Deferred.unsafeMake(undefined as never), notified: false }
     this.waiters.push(waiter)
-    const depth = this.lock.unsafeReleaseAll()
+    const depth = this.lock.releaseAll()
     const wait = awaitWithin(Deferred.await(waiter.woken), timeout)
     const reacquire = Effect.tap(
-      Effect.uninterruptible(Effect.suspend(() => this.lock.unsafeAcquire(owner, true))),
+      Effect.uninterruptible(Effect.suspend(() => this.lock.acquire(owner, true))),
       () => this.lock.restoreDepth(owner, depth)
     )
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(Effect.exit(restore(wait)), (exit) => {
         if (!waiter.notified) this.withdraw(waiter)
-        else if (Exit.isInterrupted(exit)) this.unsafeNotify(1) // its wake-up goes to another waiter
+        else if (Exit.isInterrupted(exit)) this.wake(1) // its wake-up goes to another waiter
         return Effect.zipRight(reacquire, Exit.isSuccess(exit) ? Effect.succeed(exit.value || waiter.notified) : exit)
       })
     )
@@ -72,7 +67,7 @@ class ConditionState {
     if (at >= 0) this.waiters.splice(at, 1)
   }
 
-  private unsafeNotify(n: number): void {
+  private wake(n: number): void {
     for (let woken = 0; woken < n && this.waiters.length > 0; woken++) {
       const waiter = this.waiters.shift()!
       waiter.notified = true
@@ -83,66 +78,41 @@ class ConditionState {
   notify(owner: string, n: number): Effect.Effect<void, NotOwnerError | ValueError> {
     if (!this.lock.isMine(owner)) return Effect.fail(notOwner("notify"))
     if (!Number.isInteger(n) || n < 0) return Effect.fail(new ValueError({ message: `notify(n) needs a non-negative integer, got ${n}` }))
-    this.unsafeNotify(n)
+    this.wake(n)
     return Effect.void
   }
 
   notifyAll(owner: string): Effect.Effect<void, NotOwnerError> {
     if (!this.lock.isMine(owner)) return Effect.fail(notOwner("notify_all"))
-    this.unsafeNotify(this.waiters.length)
+    this.wake(this.waiters.length)
     return Effect.void
   }
 }
 
-/** A Condition's operations, by name. */
-const run = (state: ConditionState, method: string, args: ReadonlyArray<unknown>, caller: string) => {
-  switch (method) {
-    case "wait": {
-      const [millis] = args as [number | null]
-      return state.unsafeWait(caller, timeoutFromWire(millis))
-    }
-    case "notify":
-      return state.notify(caller, args[0] as number)
-    case "notifyAll":
-      return state.notifyAll(caller)
-    default:
-      return Effect.fail(new ValueError({ message: `Condition has no operation ${method}` }))
+/** Runs `f` once its lock is home: a lease of it given before the Condition was made comes back first. */
+const home = <A, E>(state: ConditionState, f: () => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  state.lending === undefined ? f() : state.lending.whenHome(f)
+
+const definition: Definition<ConditionState> = {
+  kind: (state) => state.kind,
+  operations: {
+    wait: { run: (state, [millis], caller) => home(state, () => state.wait(caller, timeoutFromWire(millis))) },
+    notify: { run: (state, [n], caller) => home(state, () => state.notify(caller, n as number)) },
+    notifyAll: { run: (state, _, caller) => home(state, () => state.notifyAll(caller)) }
+  },
+  // A wait takes the lock back however it ends; for a caller that has gone, nobody will release it.
+  abandon: (state, method, caller) => {
+    if (method === "wait" && state.lock.isMine(caller)) state.lock.releaseAll()
   }
 }
 
-const serve = (kind: string, state: ConditionState, lending: Lending | undefined): Served => ({
-  kind,
-  // A lease of its lock given before the Condition was made comes back first.
-  unsafeCall: (method, args, caller) =>
-    lending === undefined ? run(state, method, args, caller) : lending.whenHome(() => run(state, method, args, caller)),
-  // A wait takes the lock back however it ends; for a caller that has gone, nobody will release it.
-  abandon: (method, caller) => {
-    if (method === "wait" && state.lock.isMine(caller)) state.lock.unsafeReleaseAll()
-  }
-})
+type WaitError = Public.WaitError
 
-export type WaitError = NotOwnerError | OwnerGoneError
-
-export class ConditionHandle implements Primitive {
-  readonly [PrimitiveTypeId]: Backend
-
-  constructor(backend: Backend, readonly lock: SemLockHandle) {
-    this[PrimitiveTypeId] = backend
+export class ConditionHandle extends SharedObject implements Public.Condition {
+  constructor(backend: Backend, readonly lock: LockHandle) {
+    super(backend, definition.operations)
   }
 
-  unsafeWait(caller: string, timeout?: Duration.Duration): Effect.Effect<boolean, WaitError> {
-    return this[PrimitiveTypeId].call("wait", [timeoutToWire(timeout)], caller) as Effect.Effect<boolean, WaitError>
-  }
-
-  unsafeNotify(caller: string, n = 1): Effect.Effect<void, WaitError | ValueError> {
-    return this[PrimitiveTypeId].call("notify", [n], caller) as Effect.Effect<void, WaitError | ValueError>
-  }
-
-  unsafeNotifyAll(caller: string): Effect.Effect<void, WaitError> {
-    return this[PrimitiveTypeId].call("notifyAll", [], caller) as Effect.Effect<void, WaitError>
-  }
-
-  /** Takes the Condition's lock (Python's `Condition.acquire`). */
   acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
     return this.lock.acquire(options)
   }
@@ -151,54 +121,43 @@ export class ConditionHandle implements Primitive {
     return this.lock.release
   }
 
-  /** Runs `self` holding the Condition's lock. */
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
     return this.lock.withLock(self)
   }
 
-  /**
-   * Releases the lock, waits until notified or `timeout` runs out, takes the
-   * lock back: true when notified. Needs the lock.
-   */
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, WaitError> {
-    const limit = timeout === undefined ? undefined : Duration.decode(timeout)
-    return fiberCaller((caller) => this.unsafeWait(caller, limit))
+  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, WaitError | TypeError | ValueError> {
+    const checked = checkedWait("Condition.wait", undefined, timeout)
+    return checked._tag === "Left" ? Exit.fail(checked.left) : this.owned((caller) => this.waitAs(caller, checked.right))
   }
 
-  /** `waitFor` for a given caller. */
-  unsafeWaitFor<E, R>(
-    caller: string,
+  private waitAs(caller: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, WaitError> {
+    return this.call("wait", [timeoutToWire(timeout)], caller)
+  }
+
+  waitFor<E, R>(
     predicate: Effect.Effect<boolean, E, R>,
-    timeout?: Duration.Duration
-  ): Effect.Effect<boolean, E | WaitError, R> {
-    const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
-    const loop: Effect.Effect<boolean, E | WaitError, R> = Effect.flatMap(predicate, (holds) => {
-      if (holds) return Effect.succeed(true)
-      const left = deadline === undefined ? undefined : deadline - performance.now()
-      if (left !== undefined && left <= 0) return Effect.succeed(false)
-      return Effect.zipRight(this.unsafeWait(caller, left === undefined ? undefined : Duration.millis(left)), loop)
+    timeout?: Duration.DurationInput
+  ): Effect.Effect<boolean, E | WaitError | TypeError | ValueError, R> {
+    const checked = checkedWait("Condition.waitFor", undefined, timeout)
+    if (checked._tag === "Left") return Exit.fail(checked.left)
+    const limit = checked.right
+    return this.owned((caller) => {
+      const deadline = limit === undefined || !Duration.isFinite(limit) ? undefined : performance.now() + Duration.toMillis(limit)
+      const loop: Effect.Effect<boolean, E | WaitError, R> = Effect.flatMap(predicate, (holds) => {
+        if (holds) return Effect.succeed(true)
+        const left = deadline === undefined ? undefined : deadline - performance.now()
+        if (left !== undefined && left <= 0) return Effect.succeed(false)
+        return Effect.zipRight(this.waitAs(caller, left === undefined ? undefined : Duration.millis(left)), loop)
+      })
+      return loop
     })
-    return loop
   }
 
-  /**
-   * Waits until `predicate` holds (checked first, then after each wake-up),
-   * at most `timeout` in all; gives the predicate's last answer. Needs the lock.
-   */
-  waitFor<E, R>(predicate: Effect.Effect<boolean, E, R>, timeout?: Duration.DurationInput): Effect.Effect<boolean, E | WaitError, R> {
-    const limit = timeout === undefined ? undefined : Duration.decode(timeout)
-    return fiberCaller((caller) => this.unsafeWaitFor(caller, predicate, limit))
-  }
-
-  /** Wakes up to `n` waiters (Python's `notify(n=1)`). Needs the lock. */
   notify(n = 1): Effect.Effect<void, WaitError | ValueError> {
-    return fiberCaller((caller) => this.unsafeNotify(caller, n))
+    return this.owned((caller) => this.call("notify", [n], caller))
   }
 
-  /** Wakes every waiter. Needs the lock. */
-  get notifyAll(): Effect.Effect<void, WaitError> {
-    return fiberCaller((caller) => this.unsafeNotifyAll(caller))
-  }
+  readonly notifyAll: Effect.Effect<void, WaitError> = this.owned((caller) => this.call("notifyAll", [], caller))
 }
 
 const parseKind = (kind: string): { lockKind: SemLockKind; lockId: string } | undefined => {
@@ -207,33 +166,32 @@ const parseKind = (kind: string): { lockKind: SemLockKind; lockId: string } | un
 }
 
 /**
- * The owner's side, on `lock` when given (it must be a Lock or RLock this
- * process owns), else on a fresh RLock as in Python. Gives the ids to unregister.
+ * The owner's Condition, served until `scope` closes: on `lock` when given (it
+ * must be a Lock or RLock this process owns), else on a fresh RLock as in Python.
  */
-export const makeLocal = (lock?: SemLockHandle): Effect.Effect<{ handle: ConditionHandle; ids: ReadonlyArray<string> }, ValueError> =>
-  Effect.suspend(() => {
-    const ids: Array<string> = []
-    let lockHandle = lock
-    if (lockHandle === undefined) {
-      const made = makeLocalLock("RLock", 1)
-      lockHandle = new SemLockHandle(made.backend, "RLock")
-      ids.push(made.backend.id)
+export const make = (lock?: Lock): Effect.Effect<ConditionHandle, TypeError | ValueError, Scope.Scope> =>
+  scopedServed(Effect.suspend((): Effect.Effect<{ handle: ConditionHandle; ids: Array<string> }, TypeError | ValueError> => {
+    if (lock !== undefined && !(lock instanceof LockHandle)) {
+      return Effect.fail(new TypeError({ message: `a Condition's lock must be a Lock or RLock, got ${shown(lock)}` }))
     }
+    const lockHandle = lock ?? makeLocalLock("RLock", 1)
     // Its waits and notifies read the lock's state in this process: the lock is lent no more.
-    const kept = coreForCondition(lockHandle)
-    if (kept === undefined || (lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock")) {
+    const kept = lockHandle?.kind === "Lock" || lockHandle?.kind === "RLock" ? stateForCondition(lockHandle) : undefined
+    if (kept === undefined) {
       return Effect.fail(new ValueError({ message: "a Condition's lock must be a Lock or RLock made by this process" }))
     }
-    const backend = local(serve(`Condition:${lockHandle.kind}:${lockHandle[PrimitiveTypeId].id}`, new ConditionState(kept.core), kept.lending))
-    ids.push(backend.id)
+    const kind = `Condition:${lockHandle.kind}:${lockHandle[PrimitiveTypeId].id}`
+    const backend = serveLocal(definition, new ConditionState(kind, kept.core, kept.lending))
+    // What it made is served until the Scope closes: the lock too, when it made that.
+    const ids = lock === undefined ? [backend.id, lockHandle[PrimitiveTypeId].id] : [backend.id]
     return Effect.succeed({ handle: new ConditionHandle(backend, lockHandle), ids })
-  })
+  }))
 
 /** A child's proxy, from the reference that arrived. */
 const revive = (reference: Reference): ConditionHandle | undefined => {
   const parsed = parseKind(reference.kind)
   if (parsed === undefined) return undefined
-  const lock = new SemLockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
+  const lock = new LockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
   return new ConditionHandle(remote(reference), lock)
 }
 

@@ -1,0 +1,241 @@
+/**
+ * The state behind Value, Array, RawValue and RawArray (Python's
+ * `multiprocessing.sharedctypes`), kept by the process that serves them: one
+ * typed array per object, of the typecode's C type, so items wrap around at
+ * their width as ctypes' do (an 'i' set to 2**31 reads back -2**31).
+ *
+ * A Value is one cell; an Array a fixed number. Operations act at once and
+ * return an Exit: nothing here waits.
+ *
+ * How one travels: a Reference's `kind` carries what a proxy must know
+ * without asking — "Value:i", "RawValue:q", "Array:d:10", "RawArray:c:5"
+ * (shape, typecode, and an Array's length) — see `formatKind`/`parseKind`.
+ * Its lock travels apart: the owner answers "lockReference".
+ */
+import { Either, Exit } from "effect"
+import { IndexError, ValueError } from "../../Errors.js"
+import type { Input, Item, Typecode } from "../../SharedValue.js"
+
+export type { Input, Item, Typecode }
+
+type Cell = number | bigint
+
+/** A typed array, seen as cells (each typecode's array takes the cell type `toCell` gives it). */
+interface Cells {
+  [index: number]: Cell
+  readonly length: number
+}
+
+interface Layout {
+  readonly make: (length: number) => Cells
+  readonly kind: "int" | "bigint" | "float" | "char"
+}
+
+const layouts: Record<Typecode, Layout> = {
+  b: { make: (n) => new Int8Array(n), kind: "int" },
+  B: { make: (n) => new Uint8Array(n), kind: "int" },
+  h: { make: (n) => new Int16Array(n), kind: "int" },
+  H: { make: (n) => new Uint16Array(n), kind: "int" },
+  i: { make: (n) => new Int32Array(n), kind: "int" },
+  I: { make: (n) => new Uint32Array(n), kind: "int" },
+  l: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
+  L: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
+  q: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
+  Q: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
+  f: { make: (n) => new Float32Array(n), kind: "float" },
+  d: { make: (n) => new Float64Array(n), kind: "float" },
+  c: { make: (n) => new Uint8Array(n), kind: "char" }
+}
+
+export const typecodes: ReadonlyArray<Typecode> = Object.keys(layouts) as Array<Typecode>
+
+export const isTypecode = (u: unknown): u is Typecode => typeof u === "string" && Object.hasOwn(layouts, u)
+
+export const checkTypecode = (u: unknown): Either.Either<Typecode, ValueError> =>
+  isTypecode(u)
+    ? Either.right(u)
+    : Either.left(
+      new ValueError({
+        message: `bad typecode ${show(u)} (must be ${typecodes.slice(0, -1).join(", ")} or ${typecodes[typecodes.length - 1]})`
+      })
+    )
+
+const show = (u: unknown): string =>
+  typeof u === "string" ? `'${u}'` : typeof u === "bigint" ? `${u}n` : typeof u === "number" ? String(u) : typeof u
+
+/**
+ * `value` as a cell of `typecode`. Integers wrap at the cell's width when stored:
+ * typed arrays reduce modulo 2**bits, as ctypes does; a bigint given to a
+ * 32-bit-or-narrower cell is reduced first, so its low bits survive exactly.
+ */
+const toCell = (typecode: Typecode, value: unknown): Either.Either<Cell, ValueError> => {
+  const wrong = (expected: string) =>
+    Either.left(new ValueError({ message: `${expected} expected for typecode '${typecode}', got ${show(value)}` }))
+  switch (layouts[typecode].kind) {
+    case "int":
+      if (typeof value === "bigint") return Either.right(Number(BigInt.asUintN(32, value)))
+      return typeof value === "number" && Number.isInteger(value) ? Either.right(value) : wrong("an integer")
+    case "bigint":
+      if (typeof value === "bigint") return Either.right(value)
+      return typeof value === "number" && Number.isInteger(value) ? Either.right(BigInt(value)) : wrong("an integer")
+    case "float":
+      if (typeof value === "bigint") return Either.right(Number(value))
+      return typeof value === "number" ? Either.right(value) : wrong("a number")
+    case "char":
+      return typeof value === "string" && value.length === 1 && value.charCodeAt(0) < 256
+        ? Either.right(value.charCodeAt(0))
+        : wrong("a one-character string (code < 256)")
+  }
+}
+
+/** `values` as cells: an array of items, or a string for 'c'. */
+const toCells = (typecode: Typecode, values: unknown): Either.Either<Array<Cell>, ValueError> => {
+  const items = typecode === "c" && typeof values === "string" ? [...values] : values
+  if (!Array.isArray(items)) {
+    return Either.left(new ValueError({ message: `a sequence of items expected for typecode '${typecode}', got ${show(values)}` }))
+  }
+  const cells: Array<Cell> = []
+  for (const item of items) {
+    const cell = toCell(typecode, item)
+    if (Either.isLeft(cell)) return Either.left(cell.left)
+    cells.push(cell.right)
+  }
+  return Either.right(cells)
+}
+
+const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u)
+
+/** Python's slice bound for step 1: from the end when negative, clamped to [0, length]. */
+const bound = (u: unknown, fallback: number, length: number): number | undefined => {
+  if (u === undefined || u === null) return fallback
+  if (!isIndex(u)) return undefined
+  const at = u < 0 ? u + length : u
+  return Math.min(Math.max(at, 0), length)
+}
+
+/** A fixed number of cells of one typecode: a Value is one, an Array `length`. */
+export class SharedCells<T extends Typecode = Typecode> {
+  private readonly cells: Cells
+
+  private constructor(readonly typecode: T, cells: Cells) {
+    this.cells = cells
+  }
+
+  /** Cells of `typecode` from a size (zeros), an array of items, or a string for 'c'. */
+  static make<T extends Typecode>(typecode: T, sizeOrInitializer: unknown): Either.Either<SharedCells<T>, ValueError> {
+    const layout = layouts[typecode]
+    if (typeof sizeOrInitializer === "number") {
+      return isIndex(sizeOrInitializer) && sizeOrInitializer >= 0
+        ? Either.right(new SharedCells(typecode, layout.make(sizeOrInitializer)))
+        : Either.left(new ValueError({ message: `array size must be a non-negative integer, got ${sizeOrInitializer}` }))
+    }
+    return Either.map(toCells(typecode, sizeOrInitializer), (items) => {
+      const cells = layout.make(items.length)
+      items.forEach((cell, index) => (cells[index] = cell))
+      return new SharedCells(typecode, cells)
+    })
+  }
+
+  get length(): number {
+    return this.cells.length
+  }
+
+  private read(index: number): Item<T> {
+    const cell = this.cells[index]
+    return (this.typecode === "c" ? String.fromCharCode(cell as number) : cell) as Item<T>
+  }
+
+  /** Python's index: from the end when negative; IndexError outside. */
+  private index(u: unknown): Either.Either<number, ValueError | IndexError> {
+    if (!isIndex(u)) return Either.left(new ValueError({ message: `array indices must be integers, got ${show(u)}` }))
+    const at = u < 0 ? u + this.length : u
+    return at >= 0 && at < this.length
+      ? Either.right(at)
+      : Either.left(new IndexError({ message: "array index out of range" }))
+  }
+
+  getItem(index: unknown): Exit.Exit<Item<T>, ValueError | IndexError> {
+    const at = this.index(index)
+    return Either.isLeft(at) ? Exit.fail(at.left) : Exit.succeed(this.read(at.right))
+  }
+
+  setItem(index: unknown, value: unknown): Exit.Exit<void, ValueError | IndexError> {
+    const at = this.index(index)
+    if (Either.isLeft(at)) return Exit.fail(at.left)
+    const cell = toCell(this.typecode, value)
+    if (Either.isLeft(cell)) return Exit.fail(cell.left)
+    this.cells[at.right] = cell.right
+    return Exit.void
+  }
+
+  /** Python's `a[start:stop]`: bounds clamp, never fail; a missing one is the start or end. */
+  getSlice(start: unknown, stop: unknown): Exit.Exit<Array<Item<T>>, ValueError> {
+    const from = bound(start, 0, this.length)
+    const to = bound(stop, this.length, this.length)
+    if (from === undefined || to === undefined) {
+      return Exit.fail(new ValueError({ message: `slice indices must be integers, got ${show(start)}, ${show(stop)}` }))
+    }
+    const items: Array<Item<T>> = []
+    for (let at = from; at < to; at++) items.push(this.read(at))
+    return Exit.succeed(items)
+  }
+
+  /** Python's `a[start:stop] = values`: a shared array cannot change size, so `values` must fit the slice exactly. */
+  setSlice(start: unknown, stop: unknown, values: unknown): Exit.Exit<void, ValueError> {
+    const from = bound(start, 0, this.length)
+    const to = bound(stop, this.length, this.length)
+    if (from === undefined || to === undefined) {
+      return Exit.fail(new ValueError({ message: `slice indices must be integers, got ${show(start)}, ${show(stop)}` }))
+    }
+    const cells = toCells(this.typecode, values)
+    if (Either.isLeft(cells)) return Exit.fail(cells.left)
+    if (cells.right.length !== Math.max(0, to - from)) {
+      return Exit.fail(new ValueError({ message: "Can only assign sequence of same size" }))
+    }
+    cells.right.forEach((cell, offset) => (this.cells[from + offset] = cell))
+    return Exit.void
+  }
+
+  /** Every item, as a plain array (Python's `a[:]`). */
+  toArray(): Array<Item<T>> {
+    const items: Array<Item<T>> = []
+    for (let at = 0; at < this.length; at++) items.push(this.read(at))
+    return items
+  }
+}
+
+/** A Value is one item with a lock or none; an Array a fixed number of them. */
+export type Shape = "Value" | "RawValue" | "Array" | "RawArray"
+
+export interface Described {
+  readonly shape: Shape
+  readonly typecode: Typecode
+  /** An Array's length; 1 for a Value. */
+  readonly length: number
+}
+
+const isArrayShape = (shape: Shape): boolean => shape === "Array" || shape === "RawArray"
+
+export const hasLock = (shape: Shape): boolean => shape === "Value" || shape === "Array"
+
+/** The Reference kind: "Value:i", "RawValue:q", "Array:d:10", "RawArray:c:5". */
+export const formatKind = ({ length, shape, typecode }: Described): string =>
+  isArrayShape(shape) ? `${shape}:${typecode}:${length}` : `${shape}:${typecode}`
+
+/** What `formatKind` wrote; undefined for any other kind. */
+export const parseKind = (kind: string): Described | undefined => {
+  const [shape, typecode, length, ...rest] = kind.split(":")
+  if (rest.length > 0 || !isTypecode(typecode)) return undefined
+  switch (shape) {
+    case "Value":
+    case "RawValue":
+      return length === undefined ? { shape, typecode, length: 1 } : undefined
+    case "Array":
+    case "RawArray": {
+      const n = Number(length)
+      return length !== undefined && isIndex(n) && n >= 0 ? { shape, typecode, length: n } : undefined
+    }
+    default:
+      return undefined
+  }
+}
