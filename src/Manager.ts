@@ -49,7 +49,7 @@ import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, se
 import { prepareTarget } from "./internal/process/nodeChild.js"
 import { type Backend, type Reference, remote } from "./internal/served/backend.js"
 import { targetSpec } from "./internal/process/process.js"
-import type { QueueHandle } from "./internal/queue/queueHandle.js"
+import type { JoinableQueue, Queue as SharedQueue } from "./Queue.js"
 import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/served/channel.js"
 import * as ResourceServer from "./internal/served/server.js"
 import type { SemLockHandle } from "./internal/lock/semLockHandle.js"
@@ -165,10 +165,10 @@ export class Manager {
     return this.create<BarrierHandle>("Barrier", parties, timeout)
   }
   Queue(maxsize = 0) {
-    return this.create<QueueHandle>("Queue", maxsize)
+    return this.create<SharedQueue>("Queue", maxsize)
   }
   JoinableQueue(maxsize = 0) {
-    return this.create<QueueHandle>("JoinableQueue", maxsize)
+    return this.create<JoinableQueue>("JoinableQueue", maxsize)
   }
   /** Python's manager `Value`: no lock of its own. */
   Value<T extends Typecode>(typecode: T, value: unknown) {

@@ -19,11 +19,11 @@ import { makeLocal as makeBarrier } from "../sync/barrier.js"
 import { makeLocal as makeCondition } from "../sync/condition.js"
 import { CompatWrapsKey } from "../faces.js"
 import * as Event from "../../Event.js"
+import * as Queue from "../../Queue.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
 import type { TargetSpec } from "../process/controlMessages.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
-import { makeLocal as makeQueue } from "../queue/queueHandle.js"
 import * as ResourceServer from "../served/server.js"
 import "../kinds.js"
 import { makeLocal as makeSemLock, SemLockHandle } from "../lock/semLockHandle.js"
@@ -126,8 +126,8 @@ const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, u
   Event: () => Scope.extend(Event.make(), servedForLife),
   Barrier: (parties, timeoutMillis) =>
     makeBarrier(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
-  Queue: (maxsize = 0) => makeQueue("Queue", maxsize),
-  JoinableQueue: (maxsize = 0) => makeQueue("JoinableQueue", maxsize),
+  Queue: (maxsize = 0) => Scope.extend(Queue.make({ maxsize }), servedForLife),
+  JoinableQueue: (maxsize = 0) => Scope.extend(Queue.makeJoinable({ maxsize }), servedForLife),
   // Python's manager Value and Array carry no lock of their own.
   Value: (typecode, value) => Effect.map(orFail(makeLocalValue(typecode, value, { raw: true })), ({ handle }) => handle),
   Array: (typecode, values) => Effect.map(orFail(makeLocalArray(typecode, values, { raw: true })), ({ handle }) => handle)

@@ -14,7 +14,11 @@
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../../Errors.js"
 import { offsetsOf } from "./itemBatch.js"
+import type { SimpleQueue } from "../../Queue.js"
 import { answersAtOnce, awaitWithin } from "../served/backend.js"
+import type { Client } from "../served/server.js"
+
+export type QueueKind = SimpleQueue["kind"]
 
 interface Getter {
   readonly want: number
@@ -74,8 +78,11 @@ export class QueueCore {
   private lastTaker: unknown = undefined
   private lastRunFrom = 0
   private readonly leases = new Map<unknown, Lease>()
+  /** Processes that have gone: what is got for them after that is given back at once (see `abandon`), not leased. */
+  readonly goneClients = new WeakSet<Client>()
 
   constructor(
+    readonly kind: QueueKind,
     /** Puts wait past this many items; zero or less: no limit (CPython's `maxsize`). */
     readonly maxsize: number
   ) {}
