@@ -96,7 +96,7 @@ export const definition: Definition<QueueCore> = {
   clientGone: (core, _pid, client) => {
     if (core.goneClients.has(client)) return
     core.goneClients.add(client)
-    for (const taker of takers.get(client)?.values() ?? []) core.release(taker)
+    for (const taker of takers.get(client)?.values() ?? []) core.giveBackLeased(taker, Infinity)
   },
   unregistered: (core) => core.shutdown()
 }
