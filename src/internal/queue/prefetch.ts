@@ -7,9 +7,11 @@
  *   and keeps the rest for its next gets. `want` doubles while this process
  *   takes its items quickly and falls back to one when it does not, so that a
  *   slow consumer holds no more than the item it works on, as in Python;
- * - the owner keeps the items it handed over (leased) until this says, at the
- *   end of each tick, how many it handed out (`ack`): a process killed
- *   meanwhile loses none of them (they go back to the front, in order);
+ * - the owner keeps the items it handed over (leased) until this says how
+ *   many it handed out (`ack`), written to the socket before a get's item
+ *   reaches its caller: a process killed meanwhile loses none of the items
+ *   its gets did not return, and none that they did comes again elsewhere
+ *   (the rest go back to the front, in order);
  * - items kept and not taken go back to the owner when the handle is closed or
  *   the process exits; a process slow to take them (or that stopped) offers
  *   them back, and the owner takes them only if nobody has taken items behind
@@ -71,9 +73,8 @@ export class Prefetch {
   /** Items handed out so far, and when the last was (to notice a process that stopped taking them). */
   private handedOut = 0
   private lastHandOut = 0
-  /** Items handed out and not yet acknowledged to the owner; whether that is due at the end of this tick. */
+  /** Items handed out and not yet acknowledged to the owner. */
   private toAck = 0
-  private ackQueued = false
   /** Checks in a row, each its own turn of the event loop, that found no item taken since the last. */
   private idleChecks = 0
   /** Set while items are kept: gives them back if this process stops taking them. */
@@ -113,7 +114,7 @@ export class Prefetch {
     if (this.next < this.kept.length) return Exit.succeed(this.takeKept(most))
     const perItem = (performance.now() - this.arrived) / this.received
     this.want = this.bounded ? 1 : perItem < QUICK_MS ? Math.min(this.want * 2, MAX_WANT) : 1
-    this.flushAcks()
+    this.acknowledge()
     // Items that come for a get interrupted meanwhile are kept for the next (they are leased to this proxy).
     const asked = this.backend.call("get", [this.want, block, timeoutToWire(timeout), this.id], processCaller(), (batch) => {
       this.keep(unpack(batch as Uint8Array))
@@ -156,10 +157,6 @@ export class Prefetch {
     this.lastHandOut = performance.now()
     this.idleChecks = 0
     this.toAck += count
-    if (!this.ackQueued) {
-      this.ackQueued = true
-      process.nextTick(this.flushAcks)
-    }
     if (this.joinable) this.undone += count
     // Slow, and for a while (a process descheduled for a moment looks the same: hence an offer).
     const since = this.handedOut - this.handedAtArrival
@@ -178,12 +175,12 @@ export class Prefetch {
 
   /**
    * Tells the owner how many of its leased items this proxy handed out (they
-   * are taken for good): at the end of the tick, and before anything else
-   * this proxy sends. Items handed out in the tick a process is killed in are
-   * given to others again.
+   * are taken for good), before anything else this proxy sends: the holder
+   * calls it before a get's items reach the caller. The frame goes to the
+   * kernel at once (the socket writes it while its buffer has room), so
+   * the owner learns of a take even if this process is killed right after.
    */
-  private readonly flushAcks = (): void => {
-    this.ackQueued = false
+  acknowledge(): void {
     if (this.toAck > 0) {
       this.post("ack", this.toAck)
       this.toAck = 0
@@ -245,7 +242,7 @@ export class Prefetch {
    */
   private offerBack(): void {
     if (this.next >= this.kept.length || this.keptRefused) return
-    this.flushAcks()
+    this.acknowledge()
     const items = this.kept.slice(this.next)
     this.kept = []
     this.next = 0
@@ -262,7 +259,7 @@ export class Prefetch {
 
   /** Items kept here go back to the owner, in order, ahead of the rest (after the acknowledgement of those handed out). */
   giveBack(): void {
-    this.flushAcks()
+    this.acknowledge()
     if (this.next >= this.kept.length) return
     const count = this.kept.length - this.next
     this.keptNone()

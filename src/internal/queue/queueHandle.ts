@@ -88,8 +88,8 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   get(options?: WaitOptions): Effect.Effect<A, GetError<E>> {
     return this.waiting(options, (block, timeout): Effect.Effect<A, GetError<E>> => {
       const kept = this.shared.closed ? undefined : this.shared.prefetch?.nextKept()
-      if (kept !== undefined) return this.decode(kept)
-      return flatMap(this.take(block, timeout, 1), (items) => this.decode(items[0]))
+      if (kept !== undefined) return this.handedOut(this.decode(kept))
+      return flatMap(this.take(block, timeout, 1), (items) => this.handedOut(this.decode(items[0])))
     })
   }
 
@@ -113,10 +113,16 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
           if (this.shared.prefetch === undefined) this.call("putBack", [pack(rest)])
           else this.shared.prefetch.putBack(rest)
         }
-        return out.length === 0 ? Exit.fail(decoded.left) : Exit.succeed(out)
+        return this.handedOut(out.length === 0 ? Exit.fail(decoded.left) : Exit.succeed(out))
       }
-      return Exit.succeed(out)
+      return this.handedOut(Exit.succeed(out))
     })
+  }
+
+  /** What a get gives its caller, once the owner has been told the items are taken (see `acknowledge`). */
+  private handedOut<B, E2>(exit: Exit.Exit<B, E2>): Exit.Exit<B, E2> {
+    this.shared.prefetch?.acknowledge()
+    return exit
   }
 
   private decode(bytes: Uint8Array): Exit.Exit<A, SerializationError | E> {
