@@ -54,7 +54,7 @@ abstract class Queues<T, Q extends EffectQueue.SimpleQueue<any>> {
     this.#dispose = close
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** The Effect queue: what travels when this is a Process argument. */
   get [CompatWrapsKey](): Q {
     return this.#queue
   }
