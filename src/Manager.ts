@@ -49,7 +49,7 @@ import type { DictHandle, ListHandle, NamespaceHandle } from "./internal/manager
 import { FACTORY_ID, type LoadedType, type ManagerOptions, type Registration, serveFactory } from "./internal/manager/managerServer.js"
 import { type Backend, type Reference, remote } from "./internal/served/backend.js"
 import { prepareTarget, targetSpec } from "./internal/process/targetSpec.js"
-import type { QueueHandle } from "./internal/queue/queueHandle.js"
+import type { JoinableQueue, Queue as SharedQueue } from "./Queue.js"
 import { forgetGone, probe as probeServer, trustServer, useServer } from "./internal/served/channel.js"
 import * as ResourceServer from "./internal/served/server.js"
 import type { Lock } from "./Lock.js"
@@ -170,10 +170,10 @@ export class Manager {
     return this.create<Barrier>("Barrier", parties, timeout)
   }
   Queue(maxsize = 0) {
-    return this.create<QueueHandle>("Queue", maxsize)
+    return this.create<SharedQueue>("Queue", maxsize)
   }
   JoinableQueue(maxsize = 0) {
-    return this.create<QueueHandle>("JoinableQueue", maxsize)
+    return this.create<JoinableQueue>("JoinableQueue", maxsize)
   }
   /** Python's manager `Value`: no lock of its own. */
   Value<T extends Typecode>(typecode: T, value: unknown) {

@@ -13,25 +13,110 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Option, type ParseResult, type Schema, type Scope, Sink, Stream } from "effect"
-import type { EOFError, TypeError } from "./Errors.js"
-import * as Serializer from "./Serializer.js"
-import { PrimitiveTypeId } from "./internal/served/backend.js"
-import { type GetError, isEndOfQueue, makeLocal, type PutError, type QueueHandle, type QueueKind } from "./internal/queue/queueHandle.js"
+import type { Duration, Effect, ParseResult, Schema, Scope, Sink, Stream } from "effect"
+import type { Empty, EOFError, Full, OwnerGoneError, SerializationError, TypeError, ValueError } from "./Errors.js"
+import * as internal from "./internal/queue/queueHandle.js"
 
-export type { GetError, PutError, WaitOptions } from "./internal/queue/queueHandle.js"
+/**
+ * How long a put or get waits.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** Wait (default); false answers at once. */
+  readonly block?: boolean
+  /** Wait at most this long (forever without one); NaN is a `ValueError`. */
+  readonly timeout?: Duration.DurationInput
+}
 
-/** A JoinableQueue: a Queue whose consumers mark items done, and whose producers can wait for that. */
-export type JoinableQueue<A = unknown, E = never> = QueueHandle<A, E>
+/**
+ * Why a put fails: `Full` (no room in time), `ValueError` (the queue has ended,
+ * or is closed here), an item the codec or Schema cannot encode, the owner gone.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PutError<E> = Full | ValueError | SerializationError | OwnerGoneError | E
 
-/** A FIFO queue usable from every process it reaches (Python's `multiprocessing.Queue`). */
-export interface Queue<A = unknown, E = never> extends Omit<QueueHandle<A, E>, "taskDone" | "join" | "unsafeTaskDone" | "unsafeJoin"> {}
+/**
+ * Why a get fails: `Empty` (nothing in time), `EOFError` (the queue has ended
+ * and is empty), `ValueError` (closed here), an item that does not decode, the owner gone.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError<E> = Empty | EOFError | ValueError | SerializationError | OwnerGoneError | E
 
-/** Python's `SimpleQueue`: put, get, empty and close. */
-export interface SimpleQueue<A = unknown, E = never>
-  extends Pick<QueueHandle<A, E>, "put" | "get" | "empty" | "close" | "end" | "kind" | "withSerializer" | "unsafeGetMany" | typeof PrimitiveTypeId>
-{}
+/**
+ * Python's `SimpleQueue`: put, get, empty and close.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SimpleQueue<A = unknown, E = never> {
+  /** Which of the three it is (it travels with the queue). */
+  readonly kind: "Queue" | "JoinableQueue" | "SimpleQueue"
+  /** Puts `item`, waiting for room in a bounded queue (at most `timeout`; `Full` then, or at once with `block: false`). */
+  readonly put: (item: A, options?: WaitOptions) => Effect.Effect<void, PutError<E>>
+  /**
+   * Takes the next item, waiting for one (at most `timeout`; `Empty` then, or
+   * at once with `block: false`); `EOFError` once the queue has ended and is empty.
+   */
+  readonly get: (options?: WaitOptions) => Effect.Effect<A, GetError<E>>
+  /** Whether no item is waiting (approximate while other processes put and get, as in Python). */
+  readonly empty: Effect.Effect<boolean, OwnerGoneError>
+  /**
+   * Ends the queue for every process: puts fail from now on, and once the
+   * items left are taken every get fails with `EOFError`, so consumers (and
+   * `toStream`) finish without a sentinel value.
+   */
+  readonly end: Effect.Effect<void, OwnerGoneError>
+  /**
+   * CPython's `close()`: this process puts and gets no more through it; items
+   * it kept for its next gets go back to the owner. The queue itself goes on.
+   */
+  readonly close: Effect.Effect<void>
+}
 
+/**
+ * A FIFO queue usable from every process it reaches (Python's `multiprocessing.Queue`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Queue<A = unknown, E = never> extends SimpleQueue<A, E> {
+  /** Puts `item` if there is room now, else fails with `Full`. */
+  readonly putNowait: (item: A) => Effect.Effect<void, PutError<E>>
+  /** Takes the next item if there is one now, else fails with `Empty`. */
+  readonly getNowait: Effect.Effect<A, GetError<E>>
+  /** Items put and not yet taken (approximate while other processes put and get, as in Python). */
+  readonly qsize: Effect.Effect<number, OwnerGoneError>
+  /** Whether a bounded queue has no room now. */
+  readonly full: Effect.Effect<boolean, OwnerGoneError>
+  /** CPython's `join_thread()`: after `close`, done once everything this process put has been written to the owner. */
+  readonly joinThread: Effect.Effect<void, ValueError>
+}
+
+/**
+ * A Queue whose consumers mark items done, and whose producers can wait for that.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JoinableQueue<A = unknown, E = never> extends Queue<A, E> {
+  /** Marks one item taken as done; `ValueError` when called more times than items were put. */
+  readonly taskDone: Effect.Effect<void, ValueError | OwnerGoneError>
+  /** Waits until every item put has been marked done. */
+  readonly join: Effect.Effect<void, ValueError | EOFError | OwnerGoneError>
+}
+
+/**
+ * How a queue is made.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options<A = unknown, I = unknown> {
   /** Puts wait past this many items (CPython's `maxsize`); zero or less, the default: no limit. */
   readonly maxsize?: number
@@ -39,68 +124,68 @@ export interface Options<A = unknown, I = unknown> {
   readonly schema?: Schema.Schema<A, I, never>
 }
 
-
-const makeKind = (kind: QueueKind, options: Options<any, any> | undefined) =>
-  Effect.acquireRelease(
-    Effect.map(makeLocal(kind, options?.maxsize ?? 0), (handle) =>
-      options?.schema === undefined ? handle : handle.withSerializer(Serializer.schema(options.schema))),
-    (handle) => Effect.sync(() => handle.unsafeShutdown())
-  )
-
 /**
  * A new Queue, served while the Scope is open; when it closes the queue ends,
- * and whatever still waits on it fails.
+ * and whatever still waits on it fails. A `maxsize` that is no integer is a `TypeError`.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make: {
   (options?: { readonly maxsize?: number }): Effect.Effect<Queue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<Queue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
-} = (options?: Options<any, any>) => makeKind("Queue", options) as never
+} = (options?: Options<any, any>) => internal.make("Queue", options) as never
 
-/** A new JoinableQueue (see `make`). */
+/**
+ * A new JoinableQueue (see `make`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeJoinable: {
   (options?: { readonly maxsize?: number }): Effect.Effect<JoinableQueue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<JoinableQueue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
-} = (options?: Options<any, any>) => makeKind("JoinableQueue", options) as never
+} = (options?: Options<any, any>) => internal.make("JoinableQueue", options) as never
 
-/** A new SimpleQueue (see `make`): unbounded. */
+/**
+ * A new SimpleQueue (see `make`): unbounded.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeSimple: {
   (): Effect.Effect<SimpleQueue, never, Scope.Scope>
   <A, I>(options: { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<SimpleQueue<A, ParseResult.ParseError>, never, Scope.Scope>
-} = (options?: Options<any, any>) => Effect.orDie(makeKind("SimpleQueue", options)) as never
+} = (options?: Options<any, any>) => internal.make("SimpleQueue", { schema: options?.schema }) as never
 
 /**
  * The same queue with its items encoded and decoded by `schema`: how a
  * process that received a queue (untyped: a Schema does not travel) types it.
+ *
+ * @since 0.1.0
+ * @category combinators
  */
 export const withSchema: {
   <A, I>(queue: JoinableQueue<any, any>, schema: Schema.Schema<A, I, never>): JoinableQueue<A, ParseResult.ParseError>
   <A, I>(queue: Queue<any, any>, schema: Schema.Schema<A, I, never>): Queue<A, ParseResult.ParseError>
   <A, I>(queue: SimpleQueue<any, any>, schema: Schema.Schema<A, I, never>): SimpleQueue<A, ParseResult.ParseError>
-} = (queue: SimpleQueue<any, any>, schema: Schema.Schema<any, any, never>) => queue.withSerializer(Serializer.schema(schema)) as never
+} = internal.withSchema as never
 
 /**
  * The queue's items as a Stream, in chunks of what arrives together; it ends
  * when the queue has ended and is empty (see `end`).
+ *
+ * @since 0.1.0
+ * @category combinators
  */
-export const toStream = <A, E>(
-  queue: Pick<QueueHandle<A, E>, "unsafeGetMany">
-): Stream.Stream<A, Exclude<GetError<E>, EOFError>> =>
-  Stream.repeatEffectChunkOption(
-    Effect.suspend(() => queue.unsafeGetMany()).pipe(
-      Effect.map(Chunk.unsafeFromArray),
-      // By tag: a child's queue may come from another copy of this library (the bootstrap's bundle).
-      Effect.mapError((error) => isEndOfQueue(error) ? Option.none() : Option.some(error as Exclude<GetError<E>, EOFError>))
-    )
-  )
+export const toStream: <A, E>(queue: SimpleQueue<A, E>) => Stream.Stream<A, Exclude<GetError<E>, EOFError>> = internal.toStream
 
 /**
  * A Sink that puts every element on the queue; with `end: true` it ends the
  * queue once the stream is done (leave it off when other producers go on).
+ *
+ * @since 0.1.0
+ * @category combinators
  */
-export const toSink = <A, E>(
-  queue: Pick<QueueHandle<A, E>, "put" | "end">,
-  options?: { readonly end?: boolean }
-): Sink.Sink<void, A, never, PutError<E>> => {
-  const putAll = Sink.forEachChunk((chunk: Chunk.Chunk<A>) => Effect.forEach(chunk, (item) => queue.put(item), { discard: true }))
-  return options?.end === true ? Sink.mapEffect(putAll, () => queue.end) : putAll
-}
+export const toSink: <A, E>(queue: SimpleQueue<A, E>, options?: { readonly end?: boolean }) => Sink.Sink<void, A, never, PutError<E>> =
+  internal.toSink

@@ -18,8 +18,8 @@
  */
 import { Exit } from "effect"
 import { ValueError } from "../Errors.js"
-import { isEndOfQueue, makeLocal, type QueueHandle } from "../internal/queue/queueHandle.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
+import * as EffectQueue from "../Queue.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, scoped, secondsInput } from "./runtime.js"
 
 export interface QueueWaitOptions {
   /** Wait (default); false answers at once. */
@@ -28,76 +28,56 @@ export interface QueueWaitOptions {
   readonly timeout?: number | null
 }
 
-/** Whether to wait and how long, or the error that refuses a timeout that is not a number of seconds. */
-const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined) => {
+/** Python's `block` and `timeout` (seconds) as the Effect face's options, or the error that refuses a timeout that is not a number of seconds. */
+const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined): EffectQueue.WaitOptions | ValueError => {
   const options = typeof block === "object" && block !== null ? block : { block, timeout }
   const limit = options.timeout
   if (limit !== undefined && limit !== null && (typeof limit !== "number" || Number.isNaN(limit))) {
     const got = typeof limit === "number" ? "NaN" : `${typeof limit} ${JSON.stringify(limit)}`
     return new ValueError({ message: `timeout must be a number of seconds (or null to wait without limit), got ${got}` })
   }
-  return [options.block ?? true, seconds(limit)] as const
+  return { block: options.block ?? true, timeout: secondsInput(limit) }
 }
 
-/** A handle that travelled (see `wrapQueue`), or a new queue: a maxsize that is no integer is a TypeError here, not at the first put. */
-const handleOf = (kind: QueueHandle["kind"], maxsize: number | QueueHandle): QueueHandle =>
-  typeof maxsize === "object" && maxsize !== null && typeof maxsize.unsafePut === "function"
-    ? maxsize
-    : runSync(makeLocal(kind, maxsize as number))
+/**
+ * What the three share: the Effect queue, and how to stop serving it when
+ * this process made it (in a Scope of its own); a queue that travelled here
+ * arrives made (see `registerWrapper`).
+ */
+abstract class Queues<T, Q extends EffectQueue.SimpleQueue<any>> {
+  readonly #queue: Q
+  readonly #dispose: () => void
 
-/** Python's `multiprocessing.Queue(maxsize=0)`: FIFO, shared by every process it reaches. */
-export class Queue<T = unknown> {
-  readonly #handle: QueueHandle
-
-  /** `maxsize` zero or less: no limit. */
-  constructor(maxsize: number | QueueHandle = 0) {
-    this.#handle = handleOf("Queue", maxsize)
+  constructor(made: Q | number | undefined, make: () => { readonly value: Q; readonly close: () => void }) {
+    const { value, close } = typeof made === "object" && made !== null ? { value: made, close: () => {} } : make()
+    this.#queue = value
+    this.#dispose = close
   }
 
-  /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): QueueHandle {
-    return this.#handle
+  /** The Effect queue: what travels when this is a Process argument. */
+  get [CompatWrapsKey](): Q {
+    return this.#queue
   }
 
-  protected get handle(): QueueHandle {
-    return this.#handle
+  protected get queue(): Q {
+    return this.#queue
   }
 
-  /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
-  put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
-    if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafePut(obj))
-    const options = waitOptions(block, timeout)
-    if (options instanceof ValueError) return runPromise(Exit.fail(options))
-    return runPromise(this.#handle.unsafePut(obj, ...options))
+  put(obj: T): Promise<void> {
+    return runPromise(this.#queue.put(obj))
   }
 
-  putNowait(obj: T): Promise<void> {
-    return this.put(obj, false)
+  get(): Promise<T> {
+    return runPromise(this.#queue.get())
   }
 
-  /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
-  get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
-    if (block === undefined && timeout === undefined) return runPromise(this.#handle.unsafeGet()) as Promise<T>
-    const options = waitOptions(block, timeout)
-    if (options instanceof ValueError) return runPromise(Exit.fail(options))
-    return runPromise(this.#handle.unsafeGet(...options)) as Promise<T>
+  empty(): Promise<boolean> {
+    return runPromise(this.#queue.empty)
   }
 
-  getNowait(): Promise<T> {
-    return this.get(false)
-  }
-
-  /** Items put and not yet taken; approximate while other processes put and get, as in Python. */
-  qsize(): Promise<number> {
-    return runPromise(this.#handle.unsafeQsize())
-  }
-
-  async empty(): Promise<boolean> {
-    return (await this.qsize()) === 0
-  }
-
-  full(): Promise<boolean> {
-    return runPromise(this.#handle.unsafeFull())
+  /** This process puts and gets no more through it; the queue goes on for the others. */
+  close(): void {
+    runSync(this.#queue.close)
   }
 
   /**
@@ -106,17 +86,78 @@ export class Queue<T = unknown> {
    * `EOFError`, and `for await` loops finish — no sentinel values needed.
    */
   end(): Promise<void> {
-    return runPromise(this.#handle.unsafeEnd())
+    return runPromise(this.#queue.end)
   }
 
-  /** This process puts and gets no more through it; the queue goes on for the others. */
-  close(): void {
-    this.#handle.unsafeClose()
+  /** Takes items until the queue has ended and is empty. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (true) {
+      try {
+        yield await this.get()
+      } catch (error) {
+        if ((error as { _tag?: unknown } | null)?._tag === "EOFError") return
+        throw error
+      }
+    }
+  }
+
+  /**
+   * Stops serving it, when this process made it: it ends, what waits on it
+   * fails, and other processes' proxies fail from then on. Not in Python;
+   * without it a queue is served as long as its process lives.
+   */
+  dispose(): void {
+    this.#dispose()
+  }
+}
+
+/** Python's `SimpleQueue`: unbounded; put, get, empty, close. */
+export class SimpleQueue<T = unknown> extends Queues<T, EffectQueue.SimpleQueue<any>> {
+  constructor(queue?: EffectQueue.SimpleQueue<any>) {
+    super(queue, () => scoped(EffectQueue.makeSimple()))
+  }
+}
+
+/** Python's `multiprocessing.Queue(maxsize=0)`: FIFO, shared by every process it reaches. */
+export class Queue<T = unknown> extends Queues<T, EffectQueue.Queue<any>> {
+  /** `maxsize` zero or less: no limit; one that is no integer is a `TypeError`. */
+  constructor(maxsize: number | EffectQueue.Queue<any> = 0) {
+    const make = new.target === JoinableQueue ? EffectQueue.makeJoinable : EffectQueue.make
+    super(maxsize, () => scoped(make({ maxsize: maxsize as number })))
+  }
+
+  /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
+  override put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
+    const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
+    return runPromise(options instanceof ValueError ? Exit.fail(options) : this.queue.put(obj, options))
+  }
+
+  putNowait(obj: T): Promise<void> {
+    return this.put(obj, false)
+  }
+
+  /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
+  override get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
+    const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
+    return runPromise(options instanceof ValueError ? Exit.fail(options) : this.queue.get(options))
+  }
+
+  getNowait(): Promise<T> {
+    return this.get(false)
+  }
+
+  /** Items put and not yet taken; approximate while other processes put and get, as in Python. */
+  qsize(): Promise<number> {
+    return runPromise(this.queue.qsize)
+  }
+
+  full(): Promise<boolean> {
+    return runPromise(this.queue.full)
   }
 
   /** After `close()`: resolves once everything this process put has been written to the owner. */
   joinThread(): Promise<void> {
-    return runPromise(this.#handle.unsafeJoinThread())
+    return runPromise(this.queue.joinThread)
   }
 
   /**
@@ -126,97 +167,24 @@ export class Queue<T = unknown> {
    * deadlock and nothing to cancel: puts are never dropped.
    */
   cancelJoinThread(): void {}
-
-  /**
-   * Stops serving it, when this process made it: it ends, what waits on it
-   * fails, and other processes' proxies fail from then on. Not in Python;
-   * without it a queue is served as long as its process lives.
-   */
-  dispose(): void {
-    this.#handle.unsafeShutdown()
-  }
-
-  /** Takes items until the queue has ended and is empty. */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return takeUntilEnd(() => this.get())
-  }
-}
-
-async function* takeUntilEnd<T>(get: () => Promise<T>): AsyncGenerator<T> {
-  while (true) {
-    try {
-      yield await get()
-    } catch (error) {
-      if (isEndOfQueue(error)) return
-      throw error
-    }
-  }
 }
 
 /** Python's `JoinableQueue`: consumers call `taskDone()` per item; `join()` waits until every item is done. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  constructor(maxsize: number | QueueHandle = 0) {
-    super(handleOf("JoinableQueue", maxsize))
+  constructor(maxsize: number | EffectQueue.JoinableQueue<any> = 0) {
+    super(maxsize)
   }
 
   /** Marks one item taken as done; `ValueError` when called more times than items were put. */
   taskDone(): Promise<void> {
-    return runPromise(this.handle.unsafeTaskDone())
+    return runPromise((this.queue as EffectQueue.JoinableQueue<any>).taskDone)
   }
 
   /** Resolves once every item put has been marked done. */
   join(): Promise<void> {
-    return runPromise(this.handle.unsafeJoin())
+    return runPromise((this.queue as EffectQueue.JoinableQueue<any>).join)
   }
 }
 
-/** Python's `SimpleQueue`: unbounded; put, get, empty, close. */
-export class SimpleQueue<T = unknown> {
-  readonly #handle: QueueHandle
-
-  constructor(handle?: QueueHandle) {
-    this.#handle = handle ?? runSync(makeLocal("SimpleQueue", 0))
-  }
-
-  /** @internal what travels when this is a Process argument */
-  get [CompatWrapsKey](): QueueHandle {
-    return this.#handle
-  }
-
-  put(obj: T): Promise<void> {
-    return runPromise(this.#handle.unsafePut(obj))
-  }
-
-  get(): Promise<T> {
-    return runPromise(this.#handle.unsafeGet()) as Promise<T>
-  }
-
-  async empty(): Promise<boolean> {
-    return (await runPromise(this.#handle.unsafeQsize())) === 0
-  }
-
-  close(): void {
-    this.#handle.unsafeClose()
-  }
-
-  /** See `Queue.end`. */
-  end(): Promise<void> {
-    return runPromise(this.#handle.unsafeEnd())
-  }
-
-  /** Takes items until the queue has ended and is empty. */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return takeUntilEnd(() => this.get())
-  }
-
-  /** See `Queue.dispose`. */
-  dispose(): void {
-    this.#handle.unsafeShutdown()
-  }
-}
-
-/** @internal a compat object around an Effect-face handle, for a child's arguments */
-export const wrapQueue = (handle: QueueHandle): Queue | JoinableQueue | SimpleQueue =>
-  handle.kind === "JoinableQueue" ? new JoinableQueue(handle) : handle.kind === "SimpleQueue" ? new SimpleQueue(handle) : new Queue(handle)
-
-registerWrapper("Queue", wrapQueue)
+registerWrapper("Queue", (queue: EffectQueue.SimpleQueue<any>) =>
+  queue.kind === "JoinableQueue" ? new JoinableQueue(queue as never) : queue.kind === "SimpleQueue" ? new SimpleQueue(queue) : new Queue(queue as never))

@@ -22,11 +22,11 @@ import * as Semaphore from "../../Semaphore.js"
 import * as SharedValue from "../../SharedValue.js"
 import { CompatWrapsKey } from "../faces.js"
 import * as Event from "../../Event.js"
+import * as Queue from "../../Queue.js"
 import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
 import type { TargetSpec } from "../process/controlMessages.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
-import { makeLocal as makeQueue } from "../queue/queueHandle.js"
 import * as ResourceServer from "../served/server.js"
 import "../kinds.js"
 
@@ -117,8 +117,8 @@ const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, u
   Event: () => Scope.extend(Event.make(), servedForLife),
   Barrier: (parties, timeoutMillis) =>
     Scope.extend(Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined), servedForLife),
-  Queue: (maxsize = 0) => makeQueue("Queue", maxsize),
-  JoinableQueue: (maxsize = 0) => makeQueue("JoinableQueue", maxsize),
+  Queue: (maxsize = 0) => Scope.extend(Queue.make({ maxsize }), servedForLife),
+  JoinableQueue: (maxsize = 0) => Scope.extend(Queue.makeJoinable({ maxsize }), servedForLife),
   // Python's manager Value and Array carry no lock of their own.
   Value: (typecode, value) => Scope.extend(SharedValue.makeRawValue(typecode, value), servedForLife),
   Array: (typecode, values) => Scope.extend(SharedValue.makeRawArray(typecode, values), servedForLife)

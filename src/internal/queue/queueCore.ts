@@ -9,12 +9,16 @@
  * arrived with the same read is in, and several waiting gets share what there
  * is. What another process took stays leased to it until it says it handed
  * the items out (`ack`): if it dies first, the rest go back to the front, in
- * order, for the other consumers (see `release`).
+ * order, for the other consumers (see `giveBackLeased`).
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../../Errors.js"
 import { offsetsOf } from "./itemBatch.js"
+import type { SimpleQueue } from "../../Queue.js"
 import { answersAtOnce, awaitWithin } from "../served/backend.js"
+import type { Client } from "../served/server.js"
+
+export type QueueKind = SimpleQueue["kind"]
 
 interface Getter {
   readonly want: number
@@ -74,8 +78,11 @@ export class QueueCore {
   private lastTaker: unknown = undefined
   private lastRunFrom = 0
   private readonly leases = new Map<unknown, Lease>()
+  /** Processes that have gone: what is got for them after that is given back at once (see `abandon`), not leased. */
+  readonly goneClients = new WeakSet<Client>()
 
   constructor(
+    readonly kind: QueueKind,
     /** Puts wait past this many items; zero or less: no limit (CPython's `maxsize`). */
     readonly maxsize: number
   ) {}
@@ -114,13 +121,8 @@ export class QueueCore {
    */
   unsafePut(batch: Uint8Array, block = true, timeout?: Duration.Duration): Effect.Effect<void, Full | ValueError> {
     if (this.ended) return Exit.fail(this.endedError())
-    if (this.maxsize <= 0) {
-      this.unfinished += this.add(batch, false)
-      this.wakeGetters()
-      return Exit.void
-    }
-    if (offsetsOf(batch).length !== 2) return Exit.fail(new ValueError({ message: "a bounded queue takes one item per put" }))
-    if (this.putters.length === 0 && !this.isFull) {
+    if (this.maxsize > 0 && offsetsOf(batch).length !== 2) return Exit.fail(new ValueError({ message: "a bounded queue takes one item per put" }))
+    if (this.maxsize <= 0 || (this.putters.length === 0 && !this.isFull)) {
       this.unfinished += this.add(batch, false)
       this.wakeGetters()
       return Exit.void
@@ -254,8 +256,8 @@ export class QueueCore {
     lease.count += items
   }
 
-  /** The oldest `count` items leased to `taker` (fewer if it has fewer), off its lease, packed. */
-  private unlease(taker: unknown, count: number): Array<Buffer> {
+  /** `taker` has handed out its `count` oldest leased items (fewer if it has fewer): they are its for good; here they are, off its lease. */
+  ack(taker: unknown, count: number): Array<Buffer> {
     const lease = this.leases.get(taker)
     const pieces: Array<Buffer> = []
     if (lease === undefined) return pieces
@@ -273,20 +275,10 @@ export class QueueCore {
     return pieces
   }
 
-  /** `taker` has handed out its `count` oldest leased items: they are its for good. */
-  ack(taker: unknown, count: number): void {
-    this.unlease(taker, count)
-  }
-
-  /** `taker` gives back its `count` oldest leased items, which it will not hand out: back to the front. */
+  /** `taker` gives back its `count` oldest leased items (all, when its process has gone), which it will not hand out: back to the front. */
   giveBackLeased(taker: unknown, count: number): void {
-    const pieces = this.unlease(taker, count)
+    const pieces = this.ack(taker, count)
     if (pieces.length > 0) this.giveBack(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))
-  }
-
-  /** `taker`'s process has gone: what it had not acknowledged goes back to the front, in order. */
-  release(taker: unknown): void {
-    this.giveBackLeased(taker, Infinity)
   }
 
   /**

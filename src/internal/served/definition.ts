@@ -10,8 +10,9 @@
 import { Effect, Exit } from "effect"
 import { ValueError } from "../../Errors.js"
 import { operation, StartNowKey } from "../faces.js"
+import { pack } from "../queue/itemBatch.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
-import type { Accept, Undo } from "./channel.js"
+import { type Accept, channel, type Undo } from "./channel.js"
 import type { Client, Served } from "./server.js"
 
 /** One operation, as the owner runs it. */
@@ -89,6 +90,20 @@ export abstract class SharedObject implements Primitive {
     return (this.operations[method]?.crosses === "posted" && !backend.isLocal
       ? backend.post(method, args, caller)
       : backend.call(method, args, caller, undo, accept)) as Effect.Effect<A, E>
+  }
+
+  /**
+   * Posts `item` (or adds `count`) to `method` where the object lives,
+   * gathered with this process's other posts of the tick to the same method
+   * into one (items packed into one batch, counts added: see Channel.gather);
+   * for an operation that cannot fail there. `always`: sent even after the
+   * owner refused an earlier post. The owner's own holder calls it at once.
+   */
+  protected gather<E>(method: string, item: Uint8Array | undefined, count = 0, always = false): Effect.Effect<void, E> {
+    const backend = this[PrimitiveTypeId]
+    if (backend.isLocal) return backend.call(method, item === undefined ? [count] : [pack([item])], processCaller()) as Effect.Effect<void, E>
+    const reference = backend.reference()
+    return channel(reference).gather(reference, method, item, count, always) as Effect.Effect<void, E>
   }
 
   /** The public method's Effect: `call` when run, started at once by the compat face. */
