@@ -13,21 +13,24 @@
  * factory back to its parent over a Pipe, and serves until the parent says
  * `shutdown` or goes away.
  */
-import { Effect, Either, Exit, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
+import * as Barrier from "../../Barrier.js"
+import * as Condition from "../../Condition.js"
 import * as Errors from "../../Errors.js"
-import { makeLocal as makeBarrier } from "../sync/barrier.js"
-import { makeLocal as makeCondition } from "../sync/condition.js"
-import { CompatWrapsKey } from "../faces.js"
 import * as Event from "../../Event.js"
-import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
-import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
-import type { TargetSpec } from "../process/controlMessages.js"
+import * as Lock from "../../Lock.js"
+import * as Queue from "../../Queue.js"
+import * as Semaphore from "../../Semaphore.js"
+import * as SharedValue from "../../SharedValue.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
-import { makeLocal as makeQueue } from "../queue/queueHandle.js"
-import * as ResourceServer from "../served/server.js"
+import { wrappedByCompat } from "../faces.js"
 import "../kinds.js"
-import { makeLocal as makeSemLock, SemLockHandle } from "../lock/semLockHandle.js"
-import { makeLocalArray, makeLocalValue } from "../sharedValue/sharedValueHandle.js"
+import type { TargetSpec } from "../process/controlMessages.js"
+import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
+import * as ResourceServer from "../served/server.js"
+import * as Dict from "./dict.js"
+import * as List from "./list.js"
+import * as Namespace from "./namespace.js"
 
 /** The id the factory is always served under: a client that knows only the address starts there. */
 export const FACTORY_ID = "manager"
@@ -100,43 +103,31 @@ class ServedObject implements Primitive {
 
 /** The shared object a value stands for (a handle, or a compat wrapper), if it is one. */
 const asPrimitive = (value: unknown): Primitive | undefined => {
-  if (isPrimitive(value)) return value
-  const inner = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[CompatWrapsKey] : undefined
-  return isPrimitive(inner) ? inner : undefined
+  const primitive = isPrimitive(value) ? value : wrappedByCompat(value)
+  return isPrimitive(primitive) ? primitive : undefined
 }
-
-const orFail = <A>(made: Either.Either<A, Errors.ValueError>): Effect.Effect<A, Errors.ValueError> => made
-
-/** A maker that throws the library's ValueError on bad initial contents: typed, for the caller. */
-const made = <A>(make: () => A): Effect.Effect<A, unknown> => Effect.try({ try: make, catch: (error) => error })
 
 /** What the manager makes is served as long as the manager runs. */
 const servedForLife = Effect.runSync(Scope.make())
 
 /** The types every manager makes (Python's SyncManager), from their arguments on the wire. */
-const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown>> = {
-  dict: (initial) => made(() => makeLocalDict(initial).handle),
-  list: (initial) => made(() => makeLocalList(initial).handle),
-  Namespace: (initial) => made(() => makeLocalNamespace(initial).handle),
-  Lock: () => Effect.sync(() => new SemLockHandle(makeSemLock("Lock", 1).backend, "Lock")),
-  RLock: () => Effect.sync(() => new SemLockHandle(makeSemLock("RLock", 1).backend, "RLock")),
-  Semaphore: (value = 1) => semaphore("Semaphore", value),
-  BoundedSemaphore: (value = 1) => semaphore("BoundedSemaphore", value),
-  Condition: (lock) => Effect.map(makeCondition(lock), ({ handle }) => handle),
-  Event: () => Scope.extend(Event.make(), servedForLife),
-  Barrier: (parties, timeoutMillis) =>
-    makeBarrier(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
-  Queue: (maxsize = 0) => makeQueue("Queue", maxsize),
-  JoinableQueue: (maxsize = 0) => makeQueue("JoinableQueue", maxsize),
+const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown, Scope.Scope>> = {
+  dict: (initial) => Dict.make(initial),
+  list: (initial) => List.make(initial),
+  Namespace: (initial) => Namespace.make(initial),
+  Lock: () => Lock.make(),
+  RLock: () => Lock.makeRLock(),
+  Semaphore: (value = 1) => Semaphore.make(value),
+  BoundedSemaphore: (value = 1) => Semaphore.makeBounded(value),
+  Condition: (lock) => Condition.make(lock),
+  Event: () => Event.make(),
+  Barrier: (parties, timeoutMillis) => Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
+  Queue: (maxsize = 0) => Queue.make({ maxsize }),
+  JoinableQueue: (maxsize = 0) => Queue.makeJoinable({ maxsize }),
   // Python's manager Value and Array carry no lock of their own.
-  Value: (typecode, value) => Effect.map(orFail(makeLocalValue(typecode, value, { raw: true })), ({ handle }) => handle),
-  Array: (typecode, values) => Effect.map(orFail(makeLocalArray(typecode, values, { raw: true })), ({ handle }) => handle)
+  Value: (typecode, value) => SharedValue.makeRawValue(typecode, value),
+  Array: (typecode, values) => SharedValue.makeRawArray(typecode, values)
 }
-
-const semaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown) =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0
-    ? Effect.sync(() => new SemLockHandle(makeSemLock(kind, value).backend, kind))
-    : Effect.fail(new Errors.ValueError({ message: `${kind} value must be a non-negative integer, got ${String(value)}` }))
 
 export interface LoadedType {
   readonly callable: Callable
@@ -169,7 +160,7 @@ export const serveFactory = (types: ReadonlyMap<string, LoadedType>, options: { 
       const known = [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()].join(", ") || "nothing"
       return Effect.fail(new Errors.ValueError({ message: `unknown typeid '${typeid}': this manager makes ${known}` }))
     }
-    return builtins[typeid](...args)
+    return Scope.extend(builtins[typeid](...args), servedForLife)
   }
   ResourceServer.registerAs(FACTORY_ID, {
     kind: "Manager",

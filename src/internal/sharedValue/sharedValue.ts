@@ -16,6 +16,7 @@ import { Effect, Either } from "effect"
 import { IndexError, ValueError } from "../../Errors.js"
 import type { Reference } from "../served/channel.js"
 import type { Served } from "../served/server.js"
+import { sliceIndices } from "../pythonSlice.js"
 
 /** CPython's typecodes (`multiprocessing.sharedctypes.typecode_to_type`); l and L are 64-bit, as on Linux x86_64. */
 export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d" | "c"
@@ -129,13 +130,9 @@ const toCells = (typecode: Typecode, values: unknown): Either.Either<Array<Cell>
 
 const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u)
 
-/** Python's slice bound for step 1: from the end when negative, clamped to [0, length]. */
-const bound = (u: unknown, fallback: number, length: number): number | undefined => {
-  if (u === undefined || u === null) return fallback
-  if (!isIndex(u)) return undefined
-  const at = u < 0 ? u + length : u
-  return Math.min(Math.max(at, 0), length)
-}
+/** Python's slice bound for step 1 (pythonSlice.ts): `fallback` when missing, undefined when not an index. */
+const bound = (u: unknown, fallback: number, length: number): number | undefined =>
+  u === undefined || u === null ? fallback : isIndex(u) ? sliceIndices(length, u, u).start : undefined
 
 /** A fixed number of cells of one typecode: a Value is one, an Array `length`. */
 export class SharedCells<T extends Typecode = Typecode> {
