@@ -25,9 +25,13 @@ export type { DictEntries, DictKey }
 export interface ListProxy<A = unknown> extends Promised<ListHandle<A>> {}
 export class ListProxy<A = unknown> {
   /** Around the Effect face's proxy (what a Manager or a child gives). */
-  readonly [CompatWrapsKey]: ListHandle<A>
+  readonly #list: ListHandle<A>
   constructor(list: ListHandle<A>) {
-    this[CompatWrapsKey] = list
+    this.#list = list
+  }
+  /** What travels when it is passed to another process. */
+  get [CompatWrapsKey](): ListHandle<A> {
+    return this.#list
   }
 
   /** The items, as a copy taken when iteration starts. */
@@ -40,22 +44,26 @@ export class ListProxy<A = unknown> {
 export interface DictProxy<K extends DictKey = DictKey, V = unknown> extends Omit<Promised<DictHandle<K, V>>, "get" | "pop"> {}
 export class DictProxy<K extends DictKey = DictKey, V = unknown> {
   /** Around the Effect face's proxy (what a Manager or a child gives). */
-  readonly [CompatWrapsKey]: DictHandle<K, V>
+  readonly #dict: DictHandle<K, V>
   constructor(dict: DictHandle<K, V>) {
-    this[CompatWrapsKey] = dict
+    this.#dict = dict
+  }
+  /** What travels when it is passed to another process. */
+  get [CompatWrapsKey](): DictHandle<K, V> {
+    return this.#dict
   }
 
   /** `d.get(key, default)`: the value, else `fallback`, else undefined (Python's None). */
   get(key: K): Promise<V | undefined>
   get<D>(key: K, fallback: D): Promise<V | D>
   get(key: K, ...fallback: [] | [unknown]): Promise<unknown> {
-    return runPromise(fallback.length === 0 ? this[CompatWrapsKey].get(key) : this[CompatWrapsKey].get(key, fallback[0]))
+    return runPromise(fallback.length === 0 ? this.#dict.get(key) : this.#dict.get(key, fallback[0]))
   }
   /** Removes and gives the value of `key`; when missing, `fallback` if given, else rejects with KeyError. */
   pop(key: K): Promise<V>
   pop<D>(key: K, fallback: D): Promise<V | D>
   pop(key: K, ...fallback: [] | [unknown]): Promise<unknown> {
-    return runPromise(fallback.length === 0 ? this[CompatWrapsKey].pop(key) : this[CompatWrapsKey].pop(key, fallback[0]))
+    return runPromise(fallback.length === 0 ? this.#dict.pop(key) : this.#dict.pop(key, fallback[0]))
   }
 
   /** The keys, as Python iterates a dict, from a copy taken when iteration starts. */
@@ -68,9 +76,13 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> {
 export interface NamespaceProxy extends Promised<NamespaceHandle> {}
 export class NamespaceProxy {
   /** Around the Effect face's proxy (what a Manager or a child gives). */
-  readonly [CompatWrapsKey]: NamespaceHandle
+  readonly #namespace: NamespaceHandle
   constructor(namespace: NamespaceHandle) {
-    this[CompatWrapsKey] = namespace
+    this.#namespace = namespace
+  }
+  /** What travels when it is passed to another process. */
+  get [CompatWrapsKey](): NamespaceHandle {
+    return this.#namespace
   }
 }
 
