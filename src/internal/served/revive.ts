@@ -30,7 +30,7 @@ export const revivePrimitive = (reference: Reference, face: Face, faceEntry?: st
   for (const { family, revive } of revivals) {
     const revived = revive(reference)
     if (revived === undefined) continue
-    Object.defineProperty(revived, FamilyKey, { value: family })
+    if (typeof revived === "object" && revived !== null) Object.defineProperty(revived, FamilyKey, { value: family })
     return face === "compat" ? compatWrapper(family, revived, faceEntry) : revived
   }
   throw new Error(`cannot revive a shared ${reference.kind}: this version does not know it`)
