@@ -3,24 +3,18 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
 import { Manager, NodeMultiprocessing, Process } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
-import type * as CompatManaged from "../src/compat/managed.js"
-import type * as Managed from "../src/internal/manager/managedObjects.js"
+import type * as DictModule from "../src/internal/manager/dict.js"
+import type * as ListModule from "../src/internal/manager/list.js"
+import type * as NamespaceModule from "../src/internal/manager/namespace.js"
 import type * as Primitive from "../src/internal/served/backend.js"
-import type * as ResourceServer from "../src/internal/served/server.js"
 
 // The build's modules, as the package's are (vitest.config.ts): one resource server and one
 // codec with the Process module, so that what they serve is what children reach.
 const dist = (file: string) => new URL(`../dist/${file}`, import.meta.url).href
-const { DictHandle, makeLocalDict, makeLocalList, makeLocalNamespace }: typeof Managed = await import(
-  dist("internal/manager/managedObjects.js")
-)
-const { wrapDict, wrapList, wrapNamespace }: typeof CompatManaged = await import(dist("compat/managed.js"))
+const List: typeof ListModule = await import(dist("internal/manager/list.js"))
+const Dict: typeof DictModule = await import(dist("internal/manager/dict.js"))
+const Namespace: typeof NamespaceModule = await import(dist("internal/manager/namespace.js"))
 const primitive: typeof Primitive = await import(dist("internal/served/backend.js"))
-const { unregister }: typeof ResourceServer = await import(dist("internal/served/server.js"))
-
-/** Served while the test's Scope is open. */
-const served = <H>(make: () => { readonly handle: H; readonly id: string }) =>
-  Effect.map(Effect.acquireRelease(Effect.sync(make), ({ id }) => Effect.sync(() => unregister(id))), ({ handle }) => handle)
 
 /** What an operation gave: its value, or the tag of its typed error. */
 type Outcome = { readonly ok: unknown } | { readonly error: string }
@@ -70,7 +64,7 @@ const listOp = (value: fc.Arbitrary<unknown>): fc.Arbitrary<ListOp> => {
   )
 }
 
-const runList = (list: Managed.ListHandle, op: ListOp): Effect.Effect<Outcome> => {
+const runList = (list: Manager.ListHandle, op: ListOp): Effect.Effect<Outcome> => {
   switch (op[0]) {
     case "len":
       return outcome(list.len)
@@ -219,7 +213,7 @@ describe("list (owner-local): a ListHandle behaves as a Python list", () => {
     ],
     ([[initial, ops]]) =>
       Effect.gen(function*() {
-        const list = yield* served(() => makeLocalList<unknown>(initial))
+        const list = yield* List.make<unknown>(initial)
         const model = [...initial]
         for (const op of ops) {
           const got = yield* runList(list, op)
@@ -233,7 +227,7 @@ describe("list (owner-local): a ListHandle behaves as a Python list", () => {
 
   it.scoped("slices, errors and sorting as Python has them", () =>
     Effect.gen(function*() {
-      const list = yield* served(() => makeLocalList<unknown>(Array.from({ length: 10 }, (_, i) => i)))
+      const list = yield* List.make<unknown>(Array.from({ length: 10 }, (_, i) => i))
       // Python: l[::-1], l[-3:], l[8:2:-2], l[-100:100:3], l[5:-100:-1], l[::-3]
       expect(yield* list.slice(null, null, -1)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
       expect(yield* list.slice(-3)).toEqual([7, 8, 9])
@@ -270,7 +264,7 @@ describe("list (owner-local): a ListHandle behaves as a Python list", () => {
 // ---------------------------------------------------------------------------
 // dict: the model is a Map, with Python's KeyError where Python raises it
 
-const goodKeys = fc.constantFrom<Managed.DictKey>("a", "b", "c", "", 1, 2, 1n, true, null)
+const goodKeys = fc.constantFrom<Manager.DictKey>("a", "b", "c", "", 1, 2, 1n, true, null)
 const key = fc.oneof({ weight: 12, arbitrary: goodKeys }, { weight: 1, arbitrary: fc.constantFrom<unknown>({}, [1]) })
 const isKey = (k: unknown) => k === null || ["string", "number", "bigint", "boolean"].includes(typeof k)
 
@@ -299,8 +293,8 @@ const dictOp: fc.Arbitrary<DictOp> = fc.oneof(
   )
 )
 
-const runDict = (dict: Managed.DictHandle, op: DictOp): Effect.Effect<Outcome> => {
-  const k = op[1] as Managed.DictKey
+const runDict = (dict: Manager.DictHandle, op: DictOp): Effect.Effect<Outcome> => {
+  const k = op[1] as Manager.DictKey
   switch (op[0]) {
     case "len":
       return outcome(dict.len)
@@ -331,7 +325,7 @@ const runDict = (dict: Managed.DictHandle, op: DictOp): Effect.Effect<Outcome> =
     case "setdefault":
       return outcome(dict.setdefault(k, op[2]))
     case "update":
-      return outcome(dict.update(op[1] as Managed.DictEntries<Managed.DictKey, unknown>))
+      return outcome(dict.update(op[1] as Manager.DictEntries<Manager.DictKey, unknown>))
   }
 }
 
@@ -395,7 +389,7 @@ describe("dict (owner-local): a DictHandle behaves as a Python dict", () => {
     [fc.array(fc.tuple(goodKeys, fc.integer()), { maxLength: 4 }), fc.array(dictOp, { maxLength: 30 })],
     ([initial, ops]) =>
       Effect.gen(function*() {
-        const dict = yield* served(() => makeLocalDict(initial))
+        const dict = yield* Dict.make(initial)
         const model = new Map<unknown, unknown>(initial)
         for (const op of ops) {
           const got = yield* runDict(dict, op)
@@ -408,7 +402,7 @@ describe("dict (owner-local): a DictHandle behaves as a Python dict", () => {
 
   it.scoped("KeyError carries the key; bad keys and entries are ValueErrors; 1, 1n and true are three keys", () =>
     Effect.gen(function*() {
-      const dict = yield* served(() => makeLocalDict<Managed.DictKey, unknown>({ x: 1 }))
+      const dict = yield* Dict.make<Manager.DictKey, unknown>({ x: 1 })
       expect(yield* dict.getItem("nope").pipe(Effect.flip)).toMatchObject({ _tag: "KeyError", message: "'nope'" })
       expect(yield* dict.popitem).toEqual(["x", 1])
       expect(yield* dict.popitem.pipe(Effect.flip)).toMatchObject({ _tag: "KeyError", message: "popitem(): dictionary is empty" })
@@ -418,7 +412,7 @@ describe("dict (owner-local): a DictHandle behaves as a Python dict", () => {
       expect(yield* dict.update([["a", 1, 2]] as never).pipe(Effect.flip)).toMatchObject({
         message: "dictionary update sequence element #0 has length 3; 2 is required"
       })
-      yield* dict.update(new Map<Managed.DictKey, unknown>([[1, "number"], [1n, "bigint"], [true, "boolean"]]))
+      yield* dict.update(new Map<Manager.DictKey, unknown>([[1, "number"], [1n, "bigint"], [true, "boolean"]]))
       expect(yield* dict.len).toBe(3)
       expect(yield* dict.get("missing")).toBe(undefined)
       expect(yield* dict.get("missing", null)).toBe(null)
@@ -437,7 +431,7 @@ describe("Namespace (owner-local)", () => {
     [fc.array(fc.tuple(fc.constantFrom("get", "set", "delete", "has"), fc.constantFrom("a", "b", "__proto__", "constructor"), fc.integer()))],
     ([ops]) =>
       Effect.gen(function*() {
-        const ns = yield* served(() => makeLocalNamespace({ a: 0 }))
+        const ns = yield* Namespace.make({ a: 0 })
         const model = new Map<string, unknown>([["a", 0]])
         for (const [op, name, value] of ops) {
           const got = yield* (op === "get"
@@ -466,7 +460,7 @@ describe("Namespace (owner-local)", () => {
 
   it.scoped("its messages are Python's", () =>
     Effect.gen(function*() {
-      const ns = yield* served(() => makeLocalNamespace())
+      const ns = yield* Namespace.make()
       expect(yield* ns.get("x").pipe(Effect.flip)).toMatchObject({
         _tag: "AttributeError",
         message: "'Namespace' object has no attribute 'x'"
@@ -481,9 +475,9 @@ describe("Namespace (owner-local)", () => {
 describe("compat proxies in the owner", () => {
   it.scoped("Promises, for await (a list's items, a dict's keys), and the library's error classes", () =>
     Effect.gen(function*() {
-      const list = wrapList(yield* served(() => makeLocalList([3, 1, 2])))
-      const dict = wrapDict(yield* served(() => makeLocalDict<string, number>([["b", 2], ["a", 1]])))
-      const ns = wrapNamespace(yield* served(() => makeLocalNamespace()))
+      const list = new compat.ListProxy(yield* List.make([3, 1, 2]))
+      const dict = new compat.DictProxy(yield* Dict.make<string, number>([["b", 2], ["a", 1]]))
+      const ns = new compat.NamespaceProxy(yield* Namespace.make())
       yield* Effect.promise(async () => {
         await list.sort()
         const items: Array<number> = []
@@ -508,8 +502,8 @@ describe("compat proxies in the owner", () => {
 describe("across processes", () => {
   it.scopedLive("an Effect-face child appends to a list and sets dict keys; the parent sees them, errors arrive typed", () =>
     Effect.gen(function*() {
-      const list = yield* served(() => makeLocalList<unknown>(["parent"]))
-      const dict = yield* served(() => makeLocalDict<string, unknown>())
+      const list = yield* List.make<unknown>(["parent"])
+      const dict = yield* Dict.make<string, unknown>()
       const tags = yield* Process.run({
         target: async (list: any, dict: any) => {
           const { Effect } = await import("effect")
@@ -534,9 +528,9 @@ describe("across processes", () => {
 
   it.scopedLive("compat-face children share a list, a dict and a Namespace: for await, Promises, typed rejections", () =>
     Effect.gen(function*() {
-      const list = yield* served(() => makeLocalList<number>())
-      const dict = yield* served(() => makeLocalDict<string, number>())
-      const ns = yield* served(() => makeLocalNamespace({ started: true }))
+      const list = yield* List.make<number>()
+      const dict = yield* Dict.make<string, number>()
+      const ns = yield* Namespace.make({ started: true })
       const children = [0, 1, 2].map((i) =>
         Process.run({
           target: async (list: any, dict: any, ns: any, i: number) => {
@@ -548,7 +542,7 @@ describe("across processes", () => {
             const error = await ns.get("nope").catch((e: any) => [e._tag, e instanceof Error])
             return [await ns.get("started"), keys.includes(`child${i}`), error]
           },
-          args: [wrapList(list), wrapDict(dict), wrapNamespace(ns), i]
+          args: [new compat.ListProxy(list), new compat.DictProxy(dict), new compat.NamespaceProxy(ns), i]
         })
       )
       const results = yield* Effect.all(children, { concurrency: "unbounded" })
@@ -562,10 +556,10 @@ describe("across processes", () => {
 
   it.scopedLive("a dict stored in a list comes out of it, in another process, as a live proxy of the same dict (in the face it went in with)", () =>
     Effect.gen(function*() {
-      const dict = yield* served(() => makeLocalDict<string, number>())
-      const list = yield* served(() => makeLocalList<unknown>())
+      const dict = yield* Dict.make<string, number>()
+      const list = yield* List.make<unknown>()
       yield* list.append(dict) // Effect face
-      yield* list.append(wrapDict(dict)) // compat face
+      yield* list.append(new compat.DictProxy(dict)) // compat face
       // A child takes the dict out of the list, and puts the proxy it was given back in: it reaches the owner revived.
       yield* Process.run({
         target: async (list: any, dict: any) => {
@@ -579,8 +573,8 @@ describe("across processes", () => {
         args: [list, dict]
       })
       const stored = yield* list.getItem(2)
-      expect(stored).toBeInstanceOf(DictHandle)
-      expect((stored as Managed.DictHandle)[primitive.PrimitiveTypeId].id).toBe(dict[primitive.PrimitiveTypeId].id)
+      expect(stored).toBeInstanceOf(Dict.DictHandle)
+      expect((stored as DictModule.DictHandle)[primitive.PrimitiveTypeId].id).toBe(dict[primitive.PrimitiveTypeId].id)
       // Another child, compat face: the compat proxy stored comes out as one, the Effect handle as one.
       const kinds = yield* Process.run({
         target: async (list: any) => {
@@ -594,7 +588,7 @@ describe("across processes", () => {
           await promise
           return [promise instanceof Promise, Effect.isEffect(effect)]
         },
-        args: [wrapList(list)]
+        args: [new compat.ListProxy(list)]
       })
       expect(kinds).toEqual([true, true])
       expect(yield* dict.items).toEqual([["a", 1], ["b", 2], ["c", 3], ["x", 0]])
@@ -619,11 +613,11 @@ describe("through a Manager's proxies, from another process", () => {
         fc.assert(
           fc.asyncProperty(lists, dicts, ([initialList, listOps], [initialDict, dictOps]) =>
             Effect.runPromise(Effect.gen(function*() {
-              const list = (yield* manager.list(initialList)) as unknown as Managed.ListHandle
+              const list = (yield* manager.list(initialList)) as unknown as Manager.ListHandle
               const model = [...initialList]
               for (const op of listOps) expect(yield* runList(list, op)).toEqual(listModel(model, op))
               expect(yield* list.toArray).toEqual(model)
-              const dict = (yield* manager.dict(initialDict)) as unknown as Managed.DictHandle
+              const dict = (yield* manager.dict(initialDict)) as unknown as Manager.DictHandle
               const entries = new Map<unknown, unknown>(initialDict)
               for (const op of dictOps) expect(yield* runDict(dict, op)).toEqual(dictModel(entries, op))
               expect(yield* dict.items).toEqual([...entries])

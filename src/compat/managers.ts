@@ -32,34 +32,24 @@
  * await queue.put("hello")
  * ```
  */
-import { Cause, Duration, Effect, Exit, Fiber, Scope } from "effect"
-import * as Errors from "../Errors.js"
+import type { Effect } from "effect"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
-import { CustomHandle } from "../internal/manager/customProxy.js"
-import { familyAuthkey } from "../internal/process/currentProcess.js"
-import { authkeyProblem } from "../internal/wire/handshake.js"
-import { keepingAlive } from "../internal/keepAlive.js"
-import { isPrimitive, PrimitiveTypeId } from "../internal/served/backend.js"
-import { revivePrimitive } from "../internal/kinds.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, runtime, seconds } from "./runtime.js"
 import { MANAGER_ADVICE, markNotData } from "../internal/codec/notData.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
 
-/** The compat face: the same methods, returning Promises. */
-const compatCustom = (handle: CustomHandle): Record<string, unknown> => {
-  const proxy: Record<string | symbol, unknown> = {
-    [CompatWrapsKey]: handle, // travels as the same object when passed on
-    callMethod: (method: string, ...args: Array<unknown>) => runPromise(handle.call(method, ...args))
+/** The compat face of a registered type's proxy: the same methods, returning Promises. */
+registerWrapper("Custom", (proxy: EffectManager.CustomProxy): Record<string, unknown> => {
+  const compat: Record<string | symbol, unknown> = {
+    [CompatWrapsKey]: proxy, // travels as the same object when passed on
+    callMethod: (method: string, ...args: Array<unknown>) => runPromise(proxy.call(method, ...args))
   }
-  for (const method of handle.exposed) {
-    if (method in proxy) continue
-    proxy[method] = (...args: Array<unknown>) => runPromise(handle.call(method, ...args))
+  for (const method of proxy.exposed) {
+    if (!(method in compat)) compat[method] = (...args: Array<unknown>) => runPromise(proxy.call(method, ...args))
   }
-  return proxy
-}
-
-registerWrapper("Custom", compatCustom)
+  return compat
+})
 
 /** `{ host, port }` or Python's `(host, port)` tuple. */
 export type ManagerAddress = { readonly host: string; readonly port: number } | readonly [string, number]
@@ -89,35 +79,22 @@ const registryOf = (managerClass: object): Map<string, Registration> => {
 const tcpAddress = (address: ManagerAddress) =>
   Array.isArray(address) ? { host: address[0] as string, port: address[1] as number } : address as { host: string; port: number }
 
-/** A string is taken as its UTF-8 bytes (the docs' examples); anything else but bytes is Python's `TypeError`. */
+/** A string is taken as its UTF-8 bytes (the docs' examples); anything else but bytes is Python's `TypeError`, at once. */
 const authkeyBytes = (authkey: string | Uint8Array | undefined): Uint8Array | undefined => {
   if (typeof authkey === "string") return Buffer.from(authkey)
-  const problem = authkeyProblem(authkey)
-  if (problem !== undefined) throw new Errors.TypeError({ message: problem.replace("Uint8Array", "Uint8Array or a string") })
+  runSync(EffectManager.checkAuthkey(authkey))
   return authkey
 }
 
-/** The compat face's proxy for an object the manager made (arriving as the Effect face's handle). */
-const toCompat = (made: unknown): unknown => {
-  if (made instanceof CustomHandle) return compatCustom(made)
-  if (isPrimitive(made)) {
-    const compat = revivePrimitive(made[PrimitiveTypeId].reference(), "compat")
-    return compat instanceof CustomHandle ? compatCustom(compat) : compat
-  }
-  return made
-}
-
-/** What the manager receives for an argument: a compat proxy travels as its handle. */
-const fromCompat = (arg: unknown): unknown => {
-  const inner = typeof arg === "object" && arg !== null ? (arg as Record<symbol, unknown>)[CompatWrapsKey] : undefined
-  return inner ?? arg
-}
+/** What the manager receives for an argument: a compat proxy travels as the Effect object it wraps. */
+const fromCompat = (arg: unknown): unknown =>
+  (typeof arg === "object" && arg !== null ? (arg as Record<symbol, unknown>)[CompatWrapsKey] : undefined) ?? arg
 
 /** Python's `BaseManager`: register types, then `start()` a manager process, or `connect()` to a running one. */
 export class BaseManager {
   readonly #options: ManagerOptions
   #manager: EffectManager.Manager | undefined
-  #scope: Scope.CloseableScope | undefined
+  #close: (() => Promise<void>) | undefined
   #starting = false
 
   constructor(options: ManagerOptions = {}) {
@@ -145,11 +122,12 @@ export class BaseManager {
     })
   }
 
-  private get manager(): EffectManager.Manager {
+  /** What the running manager (the Effect face's) makes, as this face's object. */
+  protected async made<P = any>(make: (manager: EffectManager.Manager) => Effect.Effect<unknown, unknown>): Promise<P> {
     if (this.#manager === undefined) {
       throw new ProcessStateError({ message: "the manager is not running: call start() or connect() first" })
     }
-    return this.#manager
+    return wrap(await runPromise(make(this.#manager))) as P
   }
 
   /** Where it serves: `{ host, port }` over TCP, else the Unix socket's path. */
@@ -179,44 +157,37 @@ export class BaseManager {
       if (callable === undefined) throw new ValueError({ message: `'${typeid}' was registered without a callable: a manager that starts must be able to make it` })
       register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
     }
-    const scope = runSync(Scope.make())
     const authkey = authkeyBytes(this.#options.authkey)
-    const made = await runtime.runPromiseExit(Scope.extend(EffectManager.make({
+    const made = await scopedPromise(EffectManager.make({
       register,
       registeredOnly: !(this instanceof SyncManager),
       ...(this.#options.address === undefined ? {} : { address: tcpAddress(this.#options.address) }),
       ...(authkey === undefined ? {} : { authkey }),
       ...(options?.initializer === undefined ? {} : { initializer: options.initializer, initargs: options.initargs ?? [] })
-    }), scope))
-    if (Exit.isFailure(made)) {
-      await runtime.runPromise(Scope.close(scope, Exit.void))
-      throw Cause.squash(made.cause)
-    }
+    }))
     this.#manager = made.value
-    this.#scope = scope
+    this.#close = made.close
   }
 
   /** Connects to a manager served over TCP by another program (Python's `connect()`). */
   async connect(): Promise<void> {
     const { address, authkey } = this.#options
     if (address === undefined) throw new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" })
-    this.#manager = await runPromise(EffectManager.connect({
-      address: tcpAddress(address),
-      authkey: authkeyBytes(authkey) ?? familyAuthkey() // Python's: this program's
-    }))
+    const key = authkeyBytes(authkey)
+    this.#manager = await runPromise(EffectManager.connect({ address: tcpAddress(address), ...(key === undefined ? {} : { authkey: key }) }))
   }
 
   /** Makes an object of a registered (or built-in) type in the manager, and gives its proxy. */
-  async create<P = any>(typeid: string, ...args: Array<unknown>): Promise<P> {
-    return toCompat(await runPromise(this.manager.create(typeid, ...args.map(fromCompat)))) as P
+  create<P = any>(typeid: string, ...args: Array<unknown>): Promise<P> {
+    return this.made((manager) => manager.create(typeid, ...args.map(fromCompat)))
   }
 
   /** Stops the manager process this object started; its proxies fail from then on. */
   async shutdown(): Promise<void> {
-    const scope = this.#scope
-    this.#scope = undefined
+    const close = this.#close
+    this.#close = undefined
     this.#manager = undefined
-    if (scope !== undefined) await runtime.runPromise(Scope.close(scope, Exit.void))
+    await close?.()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -239,29 +210,10 @@ export class BaseManager {
       register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
     }
     const key = authkeyBytes(authkey)
-    let onListening!: (address: { host: string; port: number }) => void
-    const listening = new Promise<{ host: string; port: number }>((resolve) => (onListening = resolve))
-    const fiber = runtime.runFork(EffectManager.serve({
-      address: tcpAddress(address),
-      register,
-      ...(key === undefined ? {} : { authkey: key }),
-      onListening: (bound) => onListening({ ...bound }),
-      holdsProcess: false
-    }))
-    // Until close(): a failure to listen rejects getServer(), and close() ends serveForever() quietly.
-    const served = runtime.runPromiseExit(Fiber.join(fiber)).then((exit) => {
-      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) throw Cause.squash(exit.cause)
-    })
-    const bound = await Promise.race([listening, served.then(() => listening)])
-    return {
-      address: bound,
-      // Python's serve_forever() blocks: this program runs until close().
-      serveForever: () => runPromise(keepingAlive(Effect.tryPromise({ try: () => served, catch: (error) => error }))),
-      close: async () => {
-        await runtime.runPromise(Fiber.interrupt(fiber))
-        await served
-      }
-    }
+    const { value: server, close } = await scopedPromise(
+      EffectManager.server({ address: tcpAddress(address), register, ...(key === undefined ? {} : { authkey: key }) })
+    )
+    return { address: server.address, serveForever: () => runPromise(server.serveForever), close }
   }
 }
 
@@ -291,51 +243,50 @@ export interface ManagerServer {
 /** Python's `SyncManager`: the built-in types. */
 export class SyncManager extends BaseManager {
   dict(initial?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) {
-    return this.create("dict", initial === undefined ? undefined : Symbol.iterator in initial ? [...initial as Iterable<unknown>] : Object.entries(initial))
+    return this.made((manager) => manager.dict(initial as EffectManager.DictEntries<any, unknown>))
   }
   list(initial?: Iterable<unknown>) {
-    return this.create("list", initial === undefined ? undefined : [...initial])
+    return this.made((manager) => manager.list(initial))
   }
   Namespace(initial?: Readonly<Record<string, unknown>>) {
-    return this.create("Namespace", initial)
+    return this.made((manager) => manager.Namespace(initial))
   }
   Lock() {
-    return this.create("Lock")
+    return this.made((manager) => manager.Lock())
   }
   RLock() {
-    return this.create("RLock")
+    return this.made((manager) => manager.RLock())
   }
   Semaphore(value = 1) {
-    return this.create("Semaphore", value)
+    return this.made((manager) => manager.Semaphore(value))
   }
   BoundedSemaphore(value = 1) {
-    return this.create("BoundedSemaphore", value)
+    return this.made((manager) => manager.BoundedSemaphore(value))
   }
   Condition(lock?: unknown) {
-    return this.create("Condition", lock)
+    return this.made((manager) => manager.Condition(fromCompat(lock) as never))
   }
   Event() {
-    return this.create("Event")
+    return this.made((manager) => manager.Event())
   }
   /** Python's `Barrier(parties, action=None, timeout=None)`, without an action (it would run in the manager). */
   Barrier(parties: number, action?: null, timeout?: number | null) {
     if (action !== undefined && action !== null) {
       return Promise.reject(new ValueError({ message: "a manager's Barrier cannot take an action: it would have to run in the manager process" }))
     }
-    const limit = seconds(timeout)
-    return this.create("Barrier", parties, limit === undefined ? undefined : Duration.toMillis(limit))
+    return this.made((manager) => manager.Barrier(parties, { timeout: seconds(timeout) }))
   }
   Queue(maxsize = 0) {
-    return this.create("Queue", maxsize)
+    return this.made((manager) => manager.Queue(maxsize))
   }
   JoinableQueue(maxsize = 0) {
-    return this.create("JoinableQueue", maxsize)
+    return this.made((manager) => manager.JoinableQueue(maxsize))
   }
   Value(typecode: string, value: unknown) {
-    return this.create("Value", typecode, value)
+    return this.made((manager) => manager.Value(typecode as never, value))
   }
   Array(typecode: string, values: ReadonlyArray<unknown> | number) {
-    return this.create("Array", typecode, values)
+    return this.made((manager) => manager.Array(typecode as never, values))
   }
 }
 

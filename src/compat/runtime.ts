@@ -3,7 +3,7 @@
  * API on it. Failures come out as the library's own `Error` subclasses, not
  * wrapped in a FiberFailure.
  */
-import { Cause, Duration, type Effect, Exit, ManagedRuntime, Scope } from "effect"
+import { Cause, Duration, Effect, Exit, ManagedRuntime, Scope } from "effect"
 import * as NodeMultiprocessing from "../NodeMultiprocessing.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
 
@@ -26,6 +26,7 @@ const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
 export const CompatWrapsKey = Symbol.for("effect-multiprocessing/compat/Wraps")
 const CompatFaceKey = Symbol.for("effect-multiprocessing/compat/Face")
 const NotDataKey = Symbol.for("effect-multiprocessing/NotData")
+const FamilyKey = Symbol.for("effect-multiprocessing/Family")
 
 const compatFace = (): { readonly wrappers: Map<string, (effectObject: any) => unknown>; entry?: string } => {
   const global = globalThis as Record<symbol, ReturnType<typeof compatFace> | undefined>
@@ -37,6 +38,16 @@ compatFace().entry = new URL("./index.js", import.meta.url).href
 /** How this face wraps an Effect object of kind `family` that arrives from another process. */
 export const registerWrapper = (family: string, wrap: (effectObject: any) => unknown): void => {
   compatFace().wrappers.set(family, wrap)
+}
+
+/**
+ * This face's object for an Effect object another process made (what a
+ * manager gives): wrapped as its kind family registered; anything else as it is.
+ */
+export const wrap = (effectObject: unknown): unknown => {
+  const family = typeof effectObject === "object" && effectObject !== null ? (effectObject as Record<symbol, unknown>)[FamilyKey] : undefined
+  const wrapper = typeof family === "string" ? compatFace().wrappers.get(family) : undefined
+  return wrapper === undefined ? effectObject : wrapper(effectObject)
 }
 
 /** Marks a compat class whose instances cannot travel inside a value: the codec refuses them with `advice`. */
@@ -93,4 +104,42 @@ export const scoped = <A, E>(make: Effect.Effect<A, E, Scope.Scope | Multiproces
   const scope = runSync(Scope.make())
   const value = runSync(Scope.extend(make, scope))
   return { value, close: () => runSync(Scope.close(scope, Exit.void)) }
+}
+
+/** `scoped`, for an object whose making waits (a process that starts, a socket that listens): closed again if it fails. */
+export const scopedPromise = async <A, E>(
+  make: Effect.Effect<A, E, Scope.Scope | Multiprocessing>
+): Promise<{ readonly value: A; readonly close: () => Promise<void> }> => {
+  const scope = runSync(Scope.make())
+  const close = () => runtime.runPromise(Scope.close(scope, Exit.void))
+  const made = await runtime.runPromiseExit(Scope.extend(make, scope))
+  if (Exit.isSuccess(made)) return { value: made.value, close }
+  await close()
+  throw Cause.squash(made.cause)
+}
+
+/** The compat face of an Effect object's members: an Effect, or a function giving one, becomes a function giving a Promise. */
+export type Promised<T> = {
+  readonly [K in keyof T]: T[K] extends Effect.Effect<infer A, any, any> ? () => Promise<A>
+    : T[K] extends (...args: infer P) => Effect.Effect<infer A, any, any> ? (...args: P) => Promise<A>
+    : T[K]
+}
+
+/**
+ * Gives a compat class the methods `names` that only translate: each runs the
+ * member of the same name of the Effect object it wraps (under
+ * `CompatWrapsKey`) and gives its Promise (see `Promised`).
+ */
+export const promising = (constructor: { readonly prototype: object }, names: ReadonlyArray<string>): void => {
+  for (const name of names) {
+    Object.defineProperty(constructor.prototype, name, {
+      configurable: true,
+      writable: true,
+      value(this: Record<symbol, Record<string, unknown>>, ...args: Array<unknown>) {
+        const wrapped = this[CompatWrapsKey]
+        const member = wrapped[name]
+        return runPromise(Effect.isEffect(member) ? member as Effect.Effect<unknown, unknown, Multiprocessing> : (member as (...args: Array<unknown>) => Effect.Effect<unknown, unknown, Multiprocessing>).apply(wrapped, args))
+      }
+    })
+  }
 }

@@ -13,7 +13,9 @@
  *   what travels is the Effect object, marked with the face it left.
  * - The compat face registers, per kind family, how it wraps an Effect object
  *   that arrives in this process (`compatWrapper`); without the compat face
- *   loaded, the Effect object itself arrives.
+ *   loaded, the Effect object itself arrives. An Effect object revived from a
+ *   reference names its family under `FamilyKey`, so that the compat face can
+ *   wrap one the Effect face gave it (what a manager made).
  */
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
@@ -30,6 +32,9 @@ export const CompatWrapsKey: unique symbol = Symbol.for("effect-multiprocessing/
 /** The Effect object a compat object wraps, or undefined for anything else. */
 export const wrappedByCompat = (u: unknown): unknown =>
   typeof u === "object" && u !== null ? (u as Record<symbol, unknown>)[CompatWrapsKey] : undefined
+
+/** The kind family of an Effect object revived from a reference (see revive.ts). */
+export const FamilyKey: unique symbol = Symbol.for("effect-multiprocessing/Family") as never
 
 const CompatFaceKey = Symbol.for("effect-multiprocessing/compat/Face")
 

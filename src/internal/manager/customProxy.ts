@@ -6,6 +6,7 @@
  * process has the same methods there.
  */
 import type { Effect } from "effect"
+import type * as Public from "../../Manager.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference, remote } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
 
@@ -15,7 +16,7 @@ export const parseCustomKind = (kind: string): { readonly typeid: string; readon
 }
 
 /** The Effect face: `proxy.call(method, ...args)`, and each exposed method by name, as Effects. */
-export class CustomHandle implements Primitive {
+export class CustomHandle implements Primitive, Public.CustomProxy {
   readonly [PrimitiveTypeId]: Backend;
   /** Each exposed method, by name (a name the proxy itself uses — `call`, `typeid`, `exposed` — only through `call`). */
   readonly [method: string]: unknown
@@ -29,8 +30,8 @@ export class CustomHandle implements Primitive {
   }
 
   /** Calls `method` on the object in the manager; any method, so that an unexposed one fails there, as in Python. */
-  call(method: string, ...args: Array<unknown>): Effect.Effect<unknown, unknown> {
-    return this[PrimitiveTypeId].call(method, args, "")
+  call(method: string, ...args: Array<unknown>): Effect.Effect<unknown, Public.ProxyCallError> {
+    return this[PrimitiveTypeId].call(method, args, "") as Effect.Effect<unknown, Public.ProxyCallError>
   }
 }
 

@@ -14,21 +14,23 @@
  * `shutdown` or goes away.
  */
 import { Effect, Exit, Scope } from "effect"
-import * as Errors from "../../Errors.js"
 import * as Barrier from "../../Barrier.js"
 import * as Condition from "../../Condition.js"
+import * as Errors from "../../Errors.js"
+import * as Event from "../../Event.js"
 import * as Lock from "../../Lock.js"
+import * as Queue from "../../Queue.js"
 import * as Semaphore from "../../Semaphore.js"
 import * as SharedValue from "../../SharedValue.js"
-import { CompatWrapsKey } from "../faces.js"
-import * as Event from "../../Event.js"
-import * as Queue from "../../Queue.js"
-import { makeLocalDict, makeLocalList, makeLocalNamespace } from "./managedObjects.js"
-import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
-import type { TargetSpec } from "../process/controlMessages.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
-import * as ResourceServer from "../served/server.js"
+import { wrappedByCompat } from "../faces.js"
 import "../kinds.js"
+import type { TargetSpec } from "../process/controlMessages.js"
+import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
+import * as ResourceServer from "../served/server.js"
+import * as Dict from "./dict.js"
+import * as List from "./list.js"
+import * as Namespace from "./namespace.js"
 
 /** The id the factory is always served under: a client that knows only the address starts there. */
 export const FACTORY_ID = "manager"
@@ -93,35 +95,30 @@ class ServedObject implements Primitive {
 
 /** The shared object a value stands for (a handle, or a compat wrapper), if it is one. */
 const asPrimitive = (value: unknown): Primitive | undefined => {
-  if (isPrimitive(value)) return value
-  const inner = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[CompatWrapsKey] : undefined
-  return isPrimitive(inner) ? inner : undefined
+  const primitive = isPrimitive(value) ? value : wrappedByCompat(value)
+  return isPrimitive(primitive) ? primitive : undefined
 }
-
-/** A maker that throws the library's ValueError on bad initial contents: typed, for the caller. */
-const made = <A>(make: () => A): Effect.Effect<A, unknown> => Effect.try({ try: make, catch: (error) => error })
 
 /** What the manager makes is served as long as the manager runs. */
 const servedForLife = Effect.runSync(Scope.make())
 
 /** The types every manager makes (Python's SyncManager), from their arguments on the wire. */
-const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown>> = {
-  dict: (initial) => made(() => makeLocalDict(initial).handle),
-  list: (initial) => made(() => makeLocalList(initial).handle),
-  Namespace: (initial) => made(() => makeLocalNamespace(initial).handle),
-  Lock: () => Scope.extend(Lock.make(), servedForLife),
-  RLock: () => Scope.extend(Lock.makeRLock(), servedForLife),
-  Semaphore: (value = 1) => Scope.extend(Semaphore.make(value), servedForLife),
-  BoundedSemaphore: (value = 1) => Scope.extend(Semaphore.makeBounded(value), servedForLife),
-  Condition: (lock) => Scope.extend(Condition.make(lock), servedForLife),
-  Event: () => Scope.extend(Event.make(), servedForLife),
-  Barrier: (parties, timeoutMillis) =>
-    Scope.extend(Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined), servedForLife),
-  Queue: (maxsize = 0) => Scope.extend(Queue.make({ maxsize }), servedForLife),
-  JoinableQueue: (maxsize = 0) => Scope.extend(Queue.makeJoinable({ maxsize }), servedForLife),
+const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, unknown, Scope.Scope>> = {
+  dict: (initial) => Dict.make(initial),
+  list: (initial) => List.make(initial),
+  Namespace: (initial) => Namespace.make(initial),
+  Lock: () => Lock.make(),
+  RLock: () => Lock.makeRLock(),
+  Semaphore: (value = 1) => Semaphore.make(value),
+  BoundedSemaphore: (value = 1) => Semaphore.makeBounded(value),
+  Condition: (lock) => Condition.make(lock),
+  Event: () => Event.make(),
+  Barrier: (parties, timeoutMillis) => Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
+  Queue: (maxsize = 0) => Queue.make({ maxsize }),
+  JoinableQueue: (maxsize = 0) => Queue.makeJoinable({ maxsize }),
   // Python's manager Value and Array carry no lock of their own.
-  Value: (typecode, value) => Scope.extend(SharedValue.makeRawValue(typecode, value), servedForLife),
-  Array: (typecode, values) => Scope.extend(SharedValue.makeRawArray(typecode, values), servedForLife)
+  Value: (typecode, value) => SharedValue.makeRawValue(typecode, value),
+  Array: (typecode, values) => SharedValue.makeRawArray(typecode, values)
 }
 
 export interface LoadedType {
@@ -155,7 +152,7 @@ export const serveFactory = (types: ReadonlyMap<string, LoadedType>, options: { 
       const known = [...(options.builtins ? Object.keys(builtins) : []), ...types.keys()].join(", ") || "nothing"
       return Effect.fail(new Errors.ValueError({ message: `unknown typeid '${typeid}': this manager makes ${known}` }))
     }
-    return builtins[typeid](...args)
+    return Scope.extend(builtins[typeid](...args), servedForLife)
   }
   ResourceServer.registerAs(FACTORY_ID, {
     kind: "Manager",

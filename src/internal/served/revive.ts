@@ -7,7 +7,7 @@
  * sent over a Connection (as references, like Process arguments).
  */
 import { installHandleCodec } from "../codec/codec.js"
-import { compatEntry, compatWrapper, wrappedByCompat } from "../faces.js"
+import { compatEntry, compatWrapper, FamilyKey, wrappedByCompat } from "../faces.js"
 import { isPrimitive, PrimitiveTypeId, type Reference } from "./backend.js"
 import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 
@@ -29,7 +29,9 @@ export const registerRevival = (family: string, revive: (reference: Reference) =
 export const revivePrimitive = (reference: Reference, face: Face, faceEntry?: string): unknown => {
   for (const { family, revive } of revivals) {
     const revived = revive(reference)
-    if (revived !== undefined) return face === "compat" ? compatWrapper(family, revived, faceEntry) : revived
+    if (revived === undefined) continue
+    if (typeof revived === "object" && revived !== null) Object.defineProperty(revived, FamilyKey, { value: family })
+    return face === "compat" ? compatWrapper(family, revived, faceEntry) : revived
   }
   throw new Error(`cannot revive a shared ${reference.kind}: this version does not know it`)
 }

@@ -15,6 +15,7 @@
 import { Either, Exit } from "effect"
 import { IndexError, ValueError } from "../../Errors.js"
 import type { Input, Item, Typecode } from "../../SharedValue.js"
+import { sliceIndices } from "../pythonSlice.js"
 
 export type { Input, Item, Typecode }
 
@@ -105,13 +106,9 @@ const toCells = (typecode: Typecode, values: unknown): Either.Either<Array<Cell>
 
 const isIndex = (u: unknown): u is number => typeof u === "number" && Number.isSafeInteger(u)
 
-/** Python's slice bound for step 1: from the end when negative, clamped to [0, length]. */
-const bound = (u: unknown, fallback: number, length: number): number | undefined => {
-  if (u === undefined || u === null) return fallback
-  if (!isIndex(u)) return undefined
-  const at = u < 0 ? u + length : u
-  return Math.min(Math.max(at, 0), length)
-}
+/** Python's slice bound for step 1 (pythonSlice.ts): `fallback` when missing, undefined when not an index. */
+const bound = (u: unknown, fallback: number, length: number): number | undefined =>
+  u === undefined || u === null ? fallback : isIndex(u) ? sliceIndices(length, u, u).start : undefined
 
 /** A fixed number of cells of one typecode: a Value is one, an Array `length`. */
 export class SharedCells<T extends Typecode = Typecode> {
