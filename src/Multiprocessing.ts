@@ -7,7 +7,7 @@
  */
 import { Context, type Effect, type LogLevel, type Ref } from "effect"
 import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
-import type { PoolWorkerSettings } from "./internal/pool/poolProtocol.js"
+import type { PoolWorkerSettings } from "./internal/pool/workerChannel.js"
 import type { OutcomeMessage, ProcessIdentity, TargetSpec } from "./internal/process/controlMessages.js"
 
 /** The ways a process can be started. Node cannot fork a running isolate: only "spawn". */
@@ -45,7 +45,7 @@ export interface WorkerSpawnRequest extends SpawnRequest {
   readonly execArgv?: ReadonlyArray<string>
 }
 
-/** A running pool worker: its control channel carries tasks and results (see `internal/poolProtocol.ts`). */
+/** A running pool worker: its control channel carries tasks and results (see `internal/pool/workerChannel.ts`). */
 export interface WorkerHandle {
   readonly pid: number
   readonly channel: import("node:net").Socket

@@ -14,6 +14,9 @@
  * - The compat face registers, per kind family, how it wraps an Effect object
  *   that arrives in this process (`compatWrapper`); without the compat face
  *   loaded, the Effect object itself arrives.
+ * - An Effect object may keep under `CallbacksKey` the callback forms of its
+ *   per-call operations, which the compat face runs without a fiber per call
+ *   (a Pool's tasks: `PoolCallbacks` in `pool/pool.ts`).
  */
 import { Effect } from "effect"
 
@@ -22,6 +25,8 @@ export const StartNowKey: unique symbol = Symbol.for("effect-multiprocessing/Sta
 /** An operation's Effect: runs `start` when run; `start` may give an Exit when the work is done at once. */
 export const operation = <A, E, R = never>(start: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Object.assign(Effect.suspend(start), { [StartNowKey]: start })
+
+export const CallbacksKey: unique symbol = Symbol.for("effect-multiprocessing/Callbacks") as never
 
 export const CompatWrapsKey: unique symbol = Symbol.for("effect-multiprocessing/compat/Wraps") as never
 

@@ -29,7 +29,7 @@ import {
   type OutcomeMessage,
   type StartMessage
 } from "../process/controlMessages.js"
-import { servePool } from "./poolWorker.js"
+import { servePool } from "../pool/worker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**

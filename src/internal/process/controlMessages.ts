@@ -7,7 +7,7 @@
  */
 import type { Socket } from "node:net"
 import type { ErrorData } from "../codec/codec.js"
-import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
+import type { PoolWorkerSettings } from "../pool/workerChannel.js"
 
 /** The control channel's descriptor in the child. */
 export const CONTROL_FD = 3
@@ -63,7 +63,7 @@ export interface StartMessage {
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
   readonly watchParent?: true
-  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `poolProtocol.ts`). */
+  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `pool/workerChannel.ts`). */
   readonly pool?: PoolWorkerSettings
 }
 

@@ -16,7 +16,7 @@ import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from
 import * as codec from "../codec/codec.js"
 import { isNotDataError, WHAT_CROSSES } from "../codec/notData.js"
 import { FrameDecoder, frame } from "../wire/framing.js"
-import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
+import type { PoolWorkerSettings } from "../pool/workerChannel.js"
 import * as PrivateDirectory from "./privateDirectory.js"
 import { currentIdentity } from "./currentProcess.js"
 import { loadingTarget, type OutcomeMessage, remoteServers, type StartMessage, type TargetSpec } from "./controlMessages.js"
