@@ -63,29 +63,26 @@ interface PoolCallbacks {
     options: TaskOptions | undefined,
     onExit: (exit: Exit.Exit<unknown, PoolError>) => void
   ) => () => void
-  readonly imap: <A>(ordered: boolean, target: Target.Target, items: Iterable<unknown>, options: MapOptions<A> | undefined, sink: {
-    onValues: (values: Array<A>) => void
-    onFailure: (error: unknown) => void
-    onEnd: (exit: Exit.Exit<void, unknown>) => void
-  }) => (stopRunning?: boolean) => void
+  readonly imap: <A>(ordered: boolean, target: Target.Target, items: Iterable<unknown>, options: MapOptions<A> | undefined, sink: ImapSink<A>) => (
+    stopRunning?: boolean
+  ) => void
 }
 
-const taskOptions = (options: CallOptions | undefined): Pick<TaskOptions, "timeout" | "softTimeout"> | undefined => {
-  if (options === undefined || (options.timeout === undefined && options.softTimeout === undefined)) return undefined
-  return {
-    ...(options.timeout === undefined ? {} : { timeout: seconds(options.timeout)! }),
-    ...(options.softTimeout === undefined ? {} : { softTimeout: seconds(options.softTimeout)! })
-  }
+/** How an imap reports: runs of results, each failed chunk in its place, the end. */
+interface ImapSink<A> {
+  readonly onValues: (values: Array<A>) => void
+  readonly onFailure: (error: unknown) => void
+  readonly onEnd: (exit: Exit.Exit<void, unknown>) => void
 }
 
-const mapOptions = <A>(options: MapCallOptions | undefined): MapOptions<A> | undefined => {
-  if (options === undefined) return undefined
-  return {
-    ...taskOptions(options),
-    ...(options.chunksize == null ? {} : { chunksize: options.chunksize }),
-    ...(options.progress === undefined ? {} : { progress: options.progress })
-  }
-}
+/** Seconds to durations; none when no limit is given (the pool's fast path). */
+const taskOptions = (options: CallOptions | undefined): Pick<TaskOptions, "timeout" | "softTimeout"> | undefined =>
+  options?.timeout === undefined && options?.softTimeout === undefined
+    ? undefined
+    : { timeout: seconds(options.timeout), softTimeout: seconds(options.softTimeout) }
+
+const mapOptions = <A>(options: MapCallOptions | undefined): MapOptions<A> | undefined =>
+  options && { ...taskOptions(options), chunksize: options.chunksize ?? undefined, progress: options.progress }
 
 /** Python raises what the input raised, not a wrapper. */
 const pythonError = (error: unknown): unknown => error instanceof InputError ? error.cause : error
@@ -178,11 +175,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   readonly #cancel: (stopRunning?: boolean) => void
 
   /** Made by the pool's `imap` calls: `start` submits the tasks and reports into the sink it is given. */
-  constructor(start: (sink: {
-    onValues: (values: Array<T>) => void
-    onFailure: (error: unknown) => void
-    onEnd: (exit: Exit.Exit<void, unknown>) => void
-  }) => (stopRunning?: boolean) => void) {
+  constructor(start: (sink: ImapSink<T>) => (stopRunning?: boolean) => void) {
     this.#cancel = start({
       onValues: (values) => {
         for (const value of values) this.#items.push({ ok: true, value })

@@ -5,8 +5,7 @@
  * early reads no further). As in Python, when the input throws, the chunk it
  * broke is never sent.
  */
-import { Either } from "effect"
-import { InputError, ValueError } from "../../Errors.js"
+import { InputError } from "../../Errors.js"
 
 /** Where a run's chunks come from. */
 export interface ChunkSource {
@@ -22,11 +21,6 @@ export interface ChunkSource {
 
 const inputError = (read: number, cause: unknown) =>
   new InputError({ message: `the input of the map threw after ${read} items: ${String(cause)}`, cause })
-
-export const checkChunksize = (chunksize: number | undefined): Either.Either<void, ValueError> =>
-  chunksize !== undefined && !(Number.isInteger(chunksize) && chunksize >= 1)
-    ? Either.left(new ValueError({ message: `chunksize must be a whole number of at least 1, got ${chunksize}` }))
-    : Either.void
 
 /** The whole input read now, cut into `chunksize` items (default: Python's, about four chunks per worker). */
 export const chunksReadAhead = (items: Iterable<unknown>, chunksize: number | undefined, processes: number): ChunkSource => {

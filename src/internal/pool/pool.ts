@@ -14,7 +14,7 @@ import { markNotData, POOL_ADVICE } from "../codec/notData.js"
 import { CallbacksKey } from "../faces.js"
 import { keepingAlive } from "../keepAlive.js"
 import { availableParallelism } from "node:os"
-import { checkChunksize, chunksAsRead, chunksReadAhead } from "./chunks.js"
+import { chunksAsRead, chunksReadAhead } from "./chunks.js"
 import { type PoolFunction, PoolFunctions } from "./functions.js"
 import { Scheduler, type Task, type TaskOutcome } from "./scheduler.js"
 import { decodeResult, encodeArgs } from "./taskCodec.js"
@@ -190,7 +190,8 @@ class PoolImpl implements Pool {
     sink: ChunkSink<A>
   ): (stopRunning?: boolean) => void {
     const setup = Effect.runSyncExit(Effect.gen(this, function*() {
-      yield* checkChunksize(options?.chunksize)
+      const invalid = positiveWhole("chunksize", options?.chunksize)
+      if (invalid !== undefined) return yield* invalid
       const limits = yield* limitsOf(options)
       const fn = yield* this.ready(target)
       const source = lazy
