@@ -16,7 +16,7 @@
  *   loaded, the Effect object itself arrives.
  * - An Effect object may keep under `CallbacksKey` the callback forms of its
  *   per-call operations, which the compat face runs without a fiber per call
- *   (a Pool's tasks: `PoolCallbacks` in `pool/pool.ts`).
+ *   (a Pool's tasks: `pool/pool.ts`).
  */
 import { Effect } from "effect"
 

@@ -27,7 +27,7 @@ const PoolTypeId: typeof TypeId = Symbol.for("effect-multiprocessing/Pool") as n
 const IMAP_AHEAD_PER_WORKER = 32
 
 /** How a run of chunks reports: values in order (or as they come), a failed chunk, the end. */
-export interface ChunkSink<A> {
+interface ChunkSink<A> {
   readonly onValues: (values: Array<A>) => void
   /**
    * Given: a failed chunk is reported here in its place and the others go on
@@ -36,30 +36,6 @@ export interface ChunkSink<A> {
    */
   readonly onFailure?: (error: PoolError) => void
   readonly onEnd: (exit: Exit.Exit<void, PoolError | InputError>) => void
-}
-
-/** What the compat face finds under `CallbacksKey`: the per-task path with callbacks. */
-export interface PoolCallbacks {
-  /** Why this pool takes no new task (closed, terminated, broken), if it does not. */
-  readonly refusal: () => PoolError | undefined
-  /** `apply`, queued now; `onExit` is called once (a failure before queuing, too). Gives how to withdraw it. */
-  readonly apply: (
-    target: Target.Target,
-    args: ReadonlyArray<unknown>,
-    options: TaskOptions<any, any> | undefined,
-    onExit: (exit: Exit.Exit<unknown, PoolError>) => void
-  ) => () => void
-  /**
-   * `imap` (`ordered`) or `imapUnordered`, submitting from now; `sink` hears each run of results, each
-   * failed chunk in its place (the rest go on, as Python's iterator does), the end. Gives how to withdraw the rest.
-   */
-  readonly imap: <A>(
-    ordered: boolean,
-    target: Target.Target,
-    items: Iterable<unknown>,
-    options: MapOptions<A, any> | undefined,
-    sink: ChunkSink<A>
-  ) => (stopRunning?: boolean) => void
 }
 
 const positiveWhole = (name: string, value: number | undefined) =>
@@ -140,6 +116,7 @@ class PoolImpl implements Pool {
       return yield* this.decodeOutput(yield* decodeResult(bytes, fn), options)
     })
 
+  /** `apply` queued now; `onExit` is called once (a failure before queuing, too). Gives how to withdraw it. */
   private applyNow(
     target: Target.Target,
     args: ReadonlyArray<unknown>,
@@ -168,10 +145,12 @@ class PoolImpl implements Pool {
     return () => this.core.cancel([task])
   }
 
-  readonly [CallbacksKey]: PoolCallbacks = {
+  /** What the compat face finds under `CallbacksKey` (its `PoolCallbacks`): the per-task path with callbacks. */
+  readonly [CallbacksKey] = {
     refusal: () => this.core.refusal(),
-    apply: (target, args, options, onExit) => this.applyNow(target, args, options, onExit),
-    imap: (ordered, target, items, options, sink) => this.runChunks(P.MAP, ordered, true, target, items, options, sink)
+    apply: this.applyNow.bind(this),
+    imap: <A>(ordered: boolean, target: Target.Target, items: Iterable<unknown>, options: MapOptions<A, any> | undefined, sink: ChunkSink<A>) =>
+      this.runChunks(P.MAP, ordered, true, target, items, options, sink)
   }
 
   /**
