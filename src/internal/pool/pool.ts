@@ -6,8 +6,7 @@
  */
 import { Chunk, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
 import { type InputError, type SerializationError, ValueError } from "../../Errors.js"
-import type { Multiprocessing } from "../../Multiprocessing.js"
-import { Multiprocessing as MultiprocessingTag } from "../../Multiprocessing.js"
+import { Multiprocessing } from "../../Multiprocessing.js"
 import type { MakeError, MapEvent, MapOptions, Options, Pool, PoolError, PoolTypeId as TypeId, TaskError, TaskOptions } from "../../Pool.js"
 import type * as Target from "../../Target.js"
 import { markNotData, POOL_ADVICE } from "../codec/notData.js"
@@ -57,12 +56,7 @@ export const make = (options: Options = {}): Effect.Effect<Pool, MakeError, Mult
     const timeoutMs = yield* limitMillis(options.timeout, "timeout")
     const softTimeoutMs = yield* limitMillis(options.softTimeout, "softTimeout")
     const { softTimeout: _soft, timeout: _hard, ...settings } = options
-    const core = new Scheduler(yield* MultiprocessingTag, {
-      ...settings,
-      processes,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(softTimeoutMs === undefined ? {} : { softTimeoutMs })
-    })
+    const core = new Scheduler(yield* Multiprocessing, { ...settings, processes, timeoutMs, softTimeoutMs })
     yield* Effect.tapError(core.workers.start(), () => Effect.sync(() => core.terminate()))
     return new PoolImpl(core)
   })

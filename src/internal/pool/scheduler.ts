@@ -13,8 +13,7 @@
  */
 import { Terminated, ValueError, type WorkerStartupError } from "../../Errors.js"
 import type { MultiprocessingService } from "../../Multiprocessing.js"
-import type { TaskError } from "../../Pool.js"
-import type * as Target from "../../Target.js"
+import type { Options, TaskError } from "../../Pool.js"
 import { decode, type ErrorData } from "../codec/codec.js"
 import { Spinner } from "../wire/synchronousRead.js"
 import type { PoolFunction } from "./functions.js"
@@ -25,19 +24,8 @@ import { type WorkerRecord, Workers } from "./workers.js"
 
 export type TaskOutcome = { readonly ok: true; readonly value: Buffer } | { readonly ok: false; readonly error: TaskError }
 
-export interface PoolSettings {
-  readonly processes: number
-  readonly initializer?: Target.Target
-  readonly initargs?: ReadonlyArray<unknown>
-  readonly maxtasksperchild?: number
-  /** Bytes of resident memory after which a worker is replaced, checked after each task. */
-  readonly maxMemoryPerChild?: number
-  /** Node flags for the workers (`--max-old-space-size=…`). */
-  readonly execArgv?: ReadonlyArray<string>
-  /** Default hard and soft limits of every task, in milliseconds. */
-  readonly timeoutMs?: number
-  readonly softTimeoutMs?: number
-}
+/** A pool's `Options`, its limits in milliseconds (the pool's defaults for every task). */
+export type PoolSettings = Omit<Options, "timeout" | "softTimeout"> & TaskLimits & { readonly processes: number }
 
 export interface Task {
   readonly id: number
