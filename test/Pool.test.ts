@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
+import type * as SignalTasks from "./fixtures/signalTasks.js"
 import type * as Tasks from "./fixtures/tasks.js"
 import { isRunning, runUnderTsx } from "./support/processes.js"
 import { tempDir } from "./support/tempDir.js"
@@ -19,6 +20,7 @@ const exists = (pid: number) => {
 }
 
 const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.meta.url))
+const signalTasks = Target.module<typeof SignalTasks>(new URL("./fixtures/signalTasks.ts", import.meta.url))
 
 const tagOf = (error: unknown) => (error as { _tag?: string })._tag
 
@@ -392,7 +394,7 @@ describe("Pool reliability", () => {
         const pid = pool.pids[0]
         const aborted = path.join(dir, "aborted")
         const interrupted = path.join(dir, "interrupted")
-        expect(tagOf(yield* Effect.flip(pool.apply(tasks.promiseUntilAborted, [aborted])))).toBe("SoftTimeLimitExceeded")
+        expect(tagOf(yield* Effect.flip(pool.apply(signalTasks.promiseUntilAborted, [aborted])))).toBe("SoftTimeLimitExceeded")
         expect(tagOf(yield* Effect.flip(pool.apply(tasks.effectUntilInterrupted, [interrupted])))).toBe("SoftTimeLimitExceeded")
         // The worker writes them once it has heard of the limit, which the pool reports without waiting for it.
         expect(yield* writtenSoon(aborted)).toBe("aborted")
