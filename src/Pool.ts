@@ -22,22 +22,98 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Scope } from "effect"
-import { type InvalidTargetError, type ProcessError, type SerializationError, type UnportableFunctionError, ValueError } from "./Errors.js"
-import { Multiprocessing } from "./Multiprocessing.js"
+import type { Duration, Effect, ParseResult, Schema, Scope, Stream } from "effect"
+import type {
+  InputError,
+  InvalidTargetError,
+  MultiprocessingError,
+  ProcessError,
+  RemoteError,
+  SerializationError,
+  SoftTimeLimitExceeded,
+  Terminated,
+  TimeLimitExceeded,
+  UnportableFunctionError,
+  ValueError,
+  WorkerLostError,
+  WorkerStartupError
+} from "./Errors.js"
+import type { Multiprocessing } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
-import { PoolCore } from "./internal/pool/poolCore.js"
-import { limitMillis, PoolImpl, PoolTypeId } from "./internal/pool/pool.js"
-import { TASK_SIGNAL_KEY } from "./internal/pool/poolProtocol.js"
-import { availableParallelism } from "node:os"
+import * as internal from "./internal/pool/pool.js"
+import { TASK_SIGNAL_KEY } from "./internal/pool/workerChannel.js"
 
-export { PoolTypeId }
-export type { MapEvent, MapOptions, PoolError, Progress, TaskOptions } from "./internal/pool/pool.js"
-export type { TaskError } from "./internal/pool/poolCore.js"
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const PoolTypeId: unique symbol = Symbol.for("effect-multiprocessing/Pool") as never
 
-/** @since 0.1.0 */
-export interface Pool extends PoolImpl {}
+/**
+ * Worker processes that run tasks. Every call that takes a target takes an
+ * inline function (carried to the workers as source text) or a module export.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pool {
+  readonly [PoolTypeId]: typeof PoolTypeId
+  /** How many workers the pool keeps. */
+  readonly processes: number
+  /** The pids of the workers serving now. */
+  readonly pids: ReadonlyArray<number>
+  /** Python's `apply`: `target(...args)` in a worker. Interrupting it withdraws the task, or stops it running. */
+  apply<F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    args: Parameters<F>,
+    options?: TaskOptions<A, any>
+  ): Effect.Effect<A, PoolError>
+  /** Python's `map`: `target(item)` for every item, results in order; it fails at the first failed chunk. */
+  map<F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  /** Python's `starmap`: `target(...args)` for every argument list, results in order. */
+  starmap<F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  /** `map` as a Stream of its progress, ending with the results. */
+  mapWithProgress<F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<MapEvent<A>, PoolError | InputError>
+  /** Python's `imap`: results in order, as they are ready; the Stream fails at the first failed chunk. */
+  imap<F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+  /** Python's `imap_unordered`: results as they are ready, in whatever order. */
+  imapUnordered<F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+  /** Python's `close`: no new tasks; the workers exit once the queued ones are done. */
+  readonly close: Effect.Effect<void>
+  /** Python's `terminate`: stops the workers now; outstanding tasks fail with `Terminated`. */
+  readonly terminate: Effect.Effect<void>
+  /** Python's `join`: waits for the workers to exit; `ValueError` unless `close` or `terminate` came first. */
+  readonly join: Effect.Effect<void, ValueError>
+  /** Adds `n` workers. */
+  grow(n: number): Effect.Effect<void, PoolError | SerializationError>
+  /** Retires `n` workers (idle ones first; they finish what they were sent); at least one stays. */
+  shrink(n: number): Effect.Effect<void, ValueError>
+}
 
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** How many workers; default: the number of CPUs. At least 1. */
   readonly processes?: number
@@ -56,54 +132,115 @@ export interface Options {
   readonly execArgv?: ReadonlyArray<string>
 }
 
+/**
+ * What one task of `apply` or of a map may be given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskOptions<A = unknown, I = unknown> {
+  /** Hard limit, from the task's start: the worker is killed and replaced, the task fails with `TimeLimitExceeded`. */
+  readonly timeout?: Duration.DurationInput
+  /** Soft limit, from the task's start: its `taskSignal()` is aborted (an Effect interrupted), `SoftTimeLimitExceeded`. */
+  readonly softTimeout?: Duration.DurationInput
+  /** Encodes the arguments (for `apply`, the argument list; for maps, one item) before they travel. Synchronous for maps. */
+  readonly input?: Schema.Schema<any, I, never>
+  /** Decodes each result: validation, and class instances back for `Schema.Class`. */
+  readonly output?: Schema.Schema<A, any, never>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapOptions<A = unknown, I = unknown> extends TaskOptions<A, I> {
+  /** Items per task. Maps default to Python's choice (about four tasks per worker); `imap` to 1. */
+  readonly chunksize?: number
+  /** Called as chunks finish; if it throws, the map fails with that (a defect). */
+  readonly progress?: (progress: Progress) => void
+}
+
+/**
+ * How far a map has come: items done out of all of them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  readonly done: number
+  readonly total: number
+}
+
+/**
+ * A map's events, for a progress display: progress as chunks finish, then the results.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MapEvent<B> =
+  | { readonly _tag: "Progress"; readonly done: number; readonly total: number }
+  | { readonly _tag: "Done"; readonly results: ReadonlyArray<B> }
+
+/**
+ * A task's failure, as its caller sees it (what it raised: a library error as itself, anything else a `RemoteError`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type TaskError =
+  | RemoteError
+  | MultiprocessingError
+  | WorkerLostError
+  | TimeLimitExceeded
+  | SoftTimeLimitExceeded
+  | WorkerStartupError
+  | Terminated
+  | SerializationError
+  | InvalidTargetError
+  | ValueError
+
+/**
+ * What a call on a pool can fail with: its task's failure (`RemoteError` …), or why it could not run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PoolError = TaskError | UnportableFunctionError | ParseResult.ParseError
+
+/**
+ * Why a pool could not be made.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type MakeError = ValueError | UnportableFunctionError | InvalidTargetError | SerializationError | ProcessError
 
-const positiveWhole = (name: string, value: number | undefined) =>
-  value !== undefined && !(Number.isInteger(value) && value >= 1)
-    ? new ValueError({ message: `${name} must be a whole number of at least 1, got ${value}` })
-    : undefined
-
-/** Starts a pool's workers (not owned by a Scope: see `make`). */
-export const unsafeMake = (options: Options = {}): Effect.Effect<Pool, MakeError, Multiprocessing> =>
-  Effect.gen(function*() {
-    const processes = options.processes ?? availableParallelism()
-    const invalid = positiveWhole("processes", processes) ??
-      positiveWhole("maxtasksperchild", options.maxtasksperchild) ??
-      positiveWhole("maxMemoryPerChild", options.maxMemoryPerChild)
-    if (invalid !== undefined) {
-      return yield* (processes < 1 && Number.isInteger(processes)
-        ? new ValueError({ message: "Number of processes must be at least 1" })
-        : invalid)
-    }
-    const timeoutMs = yield* limitMillis(options.timeout, "timeout")
-    const softTimeoutMs = yield* limitMillis(options.softTimeout, "softTimeout")
-    const mp = yield* Multiprocessing
-    const core = new PoolCore(mp, {
-      processes,
-      ...(options.initializer === undefined ? {} : { initializer: options.initializer }),
-      ...(options.initargs === undefined ? {} : { initargs: options.initargs }),
-      ...(options.maxtasksperchild === undefined ? {} : { maxtasksperchild: options.maxtasksperchild }),
-      ...(options.maxMemoryPerChild === undefined ? {} : { maxMemoryPerChild: options.maxMemoryPerChild }),
-      ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(softTimeoutMs === undefined ? {} : { softTimeoutMs })
-    })
-    yield* Effect.tapError(core.start(), () => Effect.sync(() => core.terminate()))
-    return new PoolImpl(core)
-  })
+/**
+ * Starts a pool's workers, owned by no Scope: `terminate` and `join` it
+ * yourself (see `make`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUnscoped: (options?: Options) => Effect.Effect<Pool, MakeError, Multiprocessing> = internal.make
 
 /**
  * A pool owned by the current Scope: closing it terminates the workers
  * (outstanding tasks fail with `Terminated`) and waits for them to exit, as
  * leaving Python's `with Pool() as pool:` does.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
-export const make = (options?: Options): Effect.Effect<Pool, MakeError, Multiprocessing | Scope.Scope> =>
-  Effect.acquireRelease(unsafeMake(options), (pool) => Effect.zipRight(pool.terminate, Effect.orDie(pool.join)))
+export const make: (options?: Options) => Effect.Effect<Pool, MakeError, Multiprocessing | Scope.Scope> = internal.makeScoped
 
 /**
  * The AbortSignal of the task running in this worker: aborted when its soft
  * time limit passes or its caller withdraws it. Take it at the start of the
  * task. Outside a pool worker, a signal that never aborts.
+ *
+ * @since 0.1.0
+ * @category utils
  */
 export const taskSignal = (): AbortSignal => {
   const current = (globalThis as Record<symbol, (() => AbortSignal) | undefined>)[TASK_SIGNAL_KEY]

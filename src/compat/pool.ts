@@ -15,11 +15,10 @@
  */
 import { Cause, type Effect, Exit } from "effect"
 import { InputError, TimeoutError, ValueError } from "../Errors.js"
-import type { MapOptions, PoolError, Progress, TaskOptions } from "../internal/pool/pool.js"
+import type { MapOptions, PoolError, Progress, TaskOptions } from "../Pool.js"
 import type * as Target from "../Target.js"
 import * as EffectPool from "../Pool.js"
-import { runPromise, runSync, runtime, seconds } from "./runtime.js"
-import { markNotData, POOL_ADVICE } from "../internal/codec/notData.js"
+import { CallbacksKey, markNotData, runPromise, runSync, runtime, seconds } from "./runtime.js"
 
 export interface PoolOptions {
   /** How many workers; default: the number of CPUs. */
@@ -55,22 +54,35 @@ export interface MapCallOptions extends CallOptions {
   readonly progress?: (progress: Progress) => void
 }
 
-const taskOptions = (options: CallOptions | undefined): Pick<TaskOptions, "timeout" | "softTimeout"> | undefined => {
-  if (options === undefined || (options.timeout === undefined && options.softTimeout === undefined)) return undefined
-  return {
-    ...(options.timeout === undefined ? {} : { timeout: seconds(options.timeout)! }),
-    ...(options.softTimeout === undefined ? {} : { softTimeout: seconds(options.softTimeout)! })
-  }
+/** The Effect pool's per-task path with callbacks (its `CallbacksKey`): no fiber per task. */
+interface PoolCallbacks {
+  readonly refusal: () => PoolError | undefined
+  readonly apply: (
+    target: Target.Target,
+    args: ReadonlyArray<unknown>,
+    options: TaskOptions | undefined,
+    onExit: (exit: Exit.Exit<unknown, PoolError>) => void
+  ) => () => void
+  readonly imap: <A>(ordered: boolean, target: Target.Target, items: Iterable<unknown>, options: MapOptions<A> | undefined, sink: ImapSink<A>) => (
+    stopRunning?: boolean
+  ) => void
 }
 
-const mapOptions = <A>(options: MapCallOptions | undefined): MapOptions<A> | undefined => {
-  if (options === undefined) return undefined
-  return {
-    ...taskOptions(options),
-    ...(options.chunksize == null ? {} : { chunksize: options.chunksize }),
-    ...(options.progress === undefined ? {} : { progress: options.progress })
-  }
+/** How an imap reports: runs of results, each failed chunk in its place, the end. */
+interface ImapSink<A> {
+  readonly onValues: (values: Array<A>) => void
+  readonly onFailure: (error: unknown) => void
+  readonly onEnd: (exit: Exit.Exit<void, unknown>) => void
 }
+
+/** Seconds to durations; none when no limit is given (the pool's fast path). */
+const taskOptions = (options: CallOptions | undefined): Pick<TaskOptions, "timeout" | "softTimeout"> | undefined =>
+  options?.timeout === undefined && options?.softTimeout === undefined
+    ? undefined
+    : { timeout: seconds(options.timeout), softTimeout: seconds(options.softTimeout) }
+
+const mapOptions = <A>(options: MapCallOptions | undefined): MapOptions<A> | undefined =>
+  options && { ...taskOptions(options), chunksize: options.chunksize ?? undefined, progress: options.progress }
 
 /** Python raises what the input raised, not a wrapper. */
 const pythonError = (error: unknown): unknown => error instanceof InputError ? error.cause : error
@@ -84,8 +96,8 @@ export class AsyncResult<T> {
   readonly #settled: Promise<void>
   #settle!: () => void
 
-  /** @internal */
-  constructor(callbacks: AsyncCallOptions<T> | undefined) {
+  /** Made by the pool's `Async` calls: `start` submits the work, and settles this once with how it ended. */
+  constructor(start: (complete: (exit: Exit.Exit<T, unknown>) => void) => void, callbacks?: AsyncCallOptions<T>) {
     this.#settled = new Promise((resolve) => (this.#settle = resolve))
     if (callbacks?.callback !== undefined || callbacks?.errorCallback !== undefined) {
       void this.#settled.then(() => {
@@ -99,13 +111,11 @@ export class AsyncResult<T> {
         }
       })
     }
-  }
-
-  /** @internal */
-  _complete(exit: Exit.Exit<T, unknown>): void {
-    if (this.#outcome !== undefined) return
-    this.#outcome = squash(exit)
-    this.#settle()
+    start((exit) => {
+      if (this.#outcome !== undefined) return
+      this.#outcome = squash(exit)
+      this.#settle()
+    })
   }
 
   /** Whether the call has completed. */
@@ -164,12 +174,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #waiters: Array<() => void> = []
   readonly #cancel: (stopRunning?: boolean) => void
 
-  /** @internal `start` submits the tasks and reports into the sink it is given. */
-  constructor(start: (sink: {
-    onValues: (values: Array<T>) => void
-    onFailure: (error: unknown) => void
-    onEnd: (exit: Exit.Exit<void, unknown>) => void
-  }) => (stopRunning?: boolean) => void) {
+  /** Made by the pool's `imap` calls: `start` submits the tasks and reports into the sink it is given. */
+  constructor(start: (sink: ImapSink<T>) => (stopRunning?: boolean) => void) {
     this.#cancel = start({
       onValues: (values) => {
         for (const value of values) this.#items.push({ ok: true, value })
@@ -250,19 +256,20 @@ const resultOf = <T>(call: () => AsyncResult<T>): Promise<T> => {
  */
 export class Pool {
   readonly #pool: EffectPool.Pool
+  readonly #callbacks: PoolCallbacks
 
   constructor(processes?: number | null | PoolOptions, options: PoolOptions = {}) {
     const all = typeof processes === "object" && processes !== null ? processes : { ...options, processes }
-    this.#pool = runSync(EffectPool.unsafeMake({
-      ...(all.processes == null ? {} : { processes: all.processes }),
-      ...(all.initializer === undefined ? {} : { initializer: all.initializer }),
-      ...(all.initargs === undefined ? {} : { initargs: all.initargs }),
-      ...(all.maxtasksperchild == null ? {} : { maxtasksperchild: all.maxtasksperchild }),
-      ...(all.maxMemoryPerChild === undefined ? {} : { maxMemoryPerChild: all.maxMemoryPerChild }),
-      ...(all.timeout === undefined ? {} : { timeout: seconds(all.timeout)! }),
-      ...(all.softTimeout === undefined ? {} : { softTimeout: seconds(all.softTimeout)! }),
-      ...(all.execArgv === undefined ? {} : { execArgv: all.execArgv })
+    this.#pool = runSync(EffectPool.makeUnscoped({
+      processes: all.processes ?? undefined,
+      initializer: all.initializer,
+      initargs: all.initargs,
+      maxtasksperchild: all.maxtasksperchild ?? undefined,
+      maxMemoryPerChild: all.maxMemoryPerChild,
+      execArgv: all.execArgv,
+      ...taskOptions(all)
     }))
+    this.#callbacks = (this.#pool as unknown as Record<typeof CallbacksKey, PoolCallbacks>)[CallbacksKey]
   }
 
   /** The workers' pids. */
@@ -287,9 +294,10 @@ export class Pool {
     options?: AsyncCallOptions<Target.Result<F>>
   ): AsyncResult<Target.Result<F>> {
     this.#checkRunning()
-    const result = new AsyncResult<Target.Result<F>>(options)
-    this.#pool.unsafeApply(f, args ?? [], taskOptions(options), (exit) => result._complete(exit as Exit.Exit<Target.Result<F>, PoolError>))
-    return result
+    return new AsyncResult<Target.Result<F>>(
+      (complete) => this.#callbacks.apply(f, args ?? [], taskOptions(options), complete as (exit: Exit.Exit<unknown, PoolError>) => void),
+      options
+    )
   }
 
   /** `f(item)` for every item, in order; `chunksize` items per task. */
@@ -320,9 +328,7 @@ export class Pool {
 
   #async<T>(effect: Effect.Effect<Array<T>, unknown>, callbacks: AsyncCallOptions<Array<T>> | undefined): MapResult<T> {
     this.#checkRunning()
-    const result = new MapResult<T>(callbacks)
-    runtime.runFork(effect).addObserver((exit) => result._complete(exit))
-    return result
+    return new MapResult<T>((complete) => runtime.runFork(effect).addObserver(complete), callbacks)
   }
 
   /** Results of `f(item)` in order, as they are ready (`chunksize` defaults to 1). */
@@ -341,12 +347,12 @@ export class Pool {
 
   #imap<T>(ordered: boolean, f: Target.Target, iterable: Iterable<unknown>, options: MapCallOptions | undefined): IMapIterator<T> {
     this.#checkRunning()
-    return new IMapIterator<T>((sink) => this.#pool.unsafeImap(ordered, f, iterable, mapOptions<T>(options), sink))
+    return new IMapIterator<T>((sink) => this.#callbacks.imap(ordered, f, iterable, mapOptions<T>(options), sink))
   }
 
   /** Python's `_check_running`: the `Async` forms and `imap` raise at once on a pool that takes no work. */
   #checkRunning(): void {
-    const refusal = this.#pool.unsafeRefusal()
+    const refusal = this.#callbacks.refusal()
     if (refusal !== undefined) throw refusal
   }
 
@@ -386,4 +392,9 @@ export class Pool {
   }
 }
 
-markNotData(Pool, "a Pool", POOL_ADVICE)
+markNotData(
+  Pool,
+  "a Pool",
+  "as in Python, a pool cannot be passed between processes: only the process that made it submits tasks to it; " +
+    "submit from there, and send the data or the results instead"
+)

@@ -22,6 +22,8 @@ export const runSync = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): A =
  * which names the same ones: the compat face imports no internal module).
  */
 const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
+/** Where an Effect object keeps the callback forms of its per-call operations (a Pool's tasks). */
+export const CallbacksKey = Symbol.for("effect-multiprocessing/Callbacks")
 /** Where a compat object keeps the Effect object it wraps: what travels to another process. */
 export const CompatWrapsKey = Symbol.for("effect-multiprocessing/compat/Wraps")
 const CompatFaceKey = Symbol.for("effect-multiprocessing/compat/Face")

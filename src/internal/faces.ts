@@ -16,6 +16,10 @@
  *   loaded, the Effect object itself arrives. An Effect object revived from a
  *   reference names its family under `FamilyKey`, so that the compat face can
  *   wrap one the Effect face gave it (what a manager made).
+ *   loaded, the Effect object itself arrives.
+ * - An Effect object may keep under `CallbacksKey` the callback forms of its
+ *   per-call operations, which the compat face runs without a fiber per call
+ *   (a Pool's tasks: `pool/pool.ts`).
  */
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
@@ -26,6 +30,8 @@ export const StartNowKey: unique symbol = Symbol.for("effect-multiprocessing/Sta
 /** An operation's Effect: runs `start` when run; `start` may give an Exit when the work is done at once. */
 export const operation = <A, E, R = never>(start: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Object.assign(Effect.suspend(start), { [StartNowKey]: start })
+
+export const CallbacksKey: unique symbol = Symbol.for("effect-multiprocessing/Callbacks") as never
 
 export const CompatWrapsKey: unique symbol = Symbol.for("effect-multiprocessing/compat/Wraps") as never
 

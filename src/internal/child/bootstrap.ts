@@ -26,7 +26,7 @@ import {
   remoteServers
 } from "../process/processGlobals.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
-import { servePool } from "./poolWorker.js"
+import { servePool } from "../pool/worker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**

@@ -7,7 +7,7 @@
  * in `processGlobals.ts`.
  */
 import type { ChildOutcome, ProcessIdentity, TargetSpec } from "../../Multiprocessing.js"
-import type { PoolWorkerSettings } from "../pool/poolProtocol.js"
+import type { PoolWorkerSettings } from "../pool/workerChannel.js"
 
 /** The parts of the Start and outcome messages the backend contract declares (`Multiprocessing.ts`). */
 export type { ChildOutcome as OutcomeMessage, ProcessIdentity, TargetSpec }
@@ -32,6 +32,6 @@ export interface StartMessage {
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
   readonly watchParent?: true
-  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `poolProtocol.ts`). */
+  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `pool/workerChannel.ts`). */
   readonly pool?: PoolWorkerSettings
 }

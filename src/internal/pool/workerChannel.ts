@@ -1,9 +1,9 @@
 /**
- * What a pool and its worker processes say to each other on each worker's
- * control channel, after the Start message: framed as everywhere else, each
- * frame's first byte its kind. Tasks and results travel many to a frame, each
- * as a 4-byte length and its fields, so that a burst of small tasks costs one
- * write and one wake-up on either side.
+ * What a pool (`scheduler.ts`) and its worker processes (`worker.ts`) say to
+ * each other on each worker's control channel, after the Start message:
+ * framed as everywhere else, each frame's first byte its kind. Tasks and
+ * results travel many to a frame, each as a 4-byte length and its fields, so
+ * that a burst of small tasks costs one write and one wake-up on either side.
  *
  * Plain Node only: the worker loop runs in the child bootstrap, before (and
  * mostly without) Effect.

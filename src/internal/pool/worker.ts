@@ -19,9 +19,9 @@ import { type EncodedError, encodeError } from "../codec/errors.js"
 import { writeSync } from "node:fs"
 import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
-import * as P from "../pool/poolProtocol.js"
+import * as P from "./workerChannel.js"
 import { CONTROL_FD, type StartMessage } from "../process/controlMessages.js"
-import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
+import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "../child/targets.js"
 
 interface Task {
   readonly id: number
@@ -185,7 +185,8 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if (loaded instanceof Promise) return loaded.then(() => run(task))
     if ("error" in loaded) return void reply(task.id, P.LOAD_FAILED, encodeLean(loaded.error))
     if (holdsHandles(task.payload) && !hasHandleCodec()) {
-      // Shared primitives among the arguments: the library revives them (loaded once, here).
+      // Shared primitives among the arguments: the library revives them (loaded once, here; the URL is
+      // the bundle's, internal/child/bootstrap.cjs).
       return import(new URL("../kinds.js", import.meta.url).href).then(
         () => run(task),
         (error) => void replyError(task.id, P.LOAD_FAILED, error)
