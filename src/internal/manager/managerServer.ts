@@ -3,7 +3,7 @@
  * (Python's `Server.create`), and the process that runs it.
  *
  * Everything a manager makes is an ordinary shared object of the process that
- * serves it (see resourceServer.ts): `create` returns its handle, which travels
+ * serves it (see served/server.ts): `create` returns its handle, which travels
  * back to the caller as a reference and becomes a proxy there. A dict stored
  * in a list stays a live proxy, because handles travel as references wherever
  * they are.

@@ -1,5 +1,5 @@
 /**
- * The other side of `resourceServer.ts`: how a process calls the primitives
+ * The other side of `server.ts`: how a process calls the primitives
  * another process serves. One authenticated connection per owner, opened on
  * the first call and shared by every proxy of that owner; calls are matched to
  * replies by id. A call whose fiber is interrupted is cancelled on the owner;
@@ -362,7 +362,7 @@ export class Channel {
    * holds). It is written at once, before anything this process sends later on
    * any other connection, so that it reaches the owner before whatever it
    * causes; the owner reads it before reporting state (see `catchUp` in
-   * resourceServer). Should the owner refuse it after all, the next use of the
+   * server.ts). Should the owner refuse it after all, the next use of the
    * primitive from this process fails with the owner's error.
    */
   post(reference: Reference, method: string, args: ReadonlyArray<unknown>, caller: string, always = false): Effect.Effect<void, unknown> {
