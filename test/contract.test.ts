@@ -129,7 +129,7 @@ const check = (): { readonly violations: ReadonlyArray<Violation>; readonly modu
         if (text !== undefined && implName.test(text)) report(file, qualifiedName(node), "name contains `Impl`")
       }
       // A type or value named in a signature, resolved through imports: internal, unsafe or Impl.
-      if (ts.isIdentifier(node) && !(ts.isNamedDeclaration(node.parent) && node.parent.name === node)) {
+      if (ts.isIdentifier(node) && !((node.parent as ts.NamedDeclaration).name === node)) {
         if (unsafeName.test(node.text)) report(file, `${qualifiedName(node.parent)} → ${node.text}`, "names `unsafe…`")
         if (implName.test(node.text)) report(file, `${qualifiedName(node.parent)} → ${node.text}`, "names `…Impl`")
         const symbol = checker.getSymbolAtLocation(node)
