@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 // Tests import the package by name and get the build (`npm test` builds first): the
 // same JavaScript users run, and the same child bootstrap.
 const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.meta.url))
+
+// What runs the documentation: every snippet of docs/ and the README, and every example.
+const docs = ["test/docs.test.ts", "test/examples.test.ts"]
 
 export default defineConfig({
   resolve: {
@@ -13,13 +16,17 @@ export default defineConfig({
     ]
   },
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/runTmpdir.ts"],
     setupFiles: ["test/support/noLeaks.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Two cores: files run two at a time at most, so timing-sensitive waits stay honest.
+    // Two cores: files run two at a time at most (both projects together), so timing-sensitive waits stay honest.
     maxWorkers: 2,
-    minWorkers: 1
+    minWorkers: 1,
+    // `npm run test:core` (the library) and `npm run test:docs` (docs and examples); `npm test` runs both.
+    projects: [
+      { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs] } },
+      { extends: true, test: { name: "docs", include: docs } }
+    ]
   }
 })
