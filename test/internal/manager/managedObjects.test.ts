@@ -3,14 +3,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
 import { Manager, NodeMultiprocessing, Process } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
-import type * as CompatManaged from "../src/compat/managed.js"
-import type * as Managed from "../src/internal/manager/managedObjects.js"
-import type * as Primitive from "../src/internal/served/backend.js"
-import type * as ResourceServer from "../src/internal/served/server.js"
+import type * as CompatManaged from "../../../src/compat/managed.js"
+import type * as Managed from "../../../src/internal/manager/managedObjects.js"
+import type * as Primitive from "../../../src/internal/served/backend.js"
+import type * as ResourceServer from "../../../src/internal/served/server.js"
 
 // The build's modules, as the package's are (vitest.config.ts): one resource server and one
 // codec with the Process module, so that what they serve is what children reach.
-const dist = (file: string) => new URL(`../dist/${file}`, import.meta.url).href
+const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
 const { DictHandle, makeLocalDict, makeLocalList, makeLocalNamespace }: typeof Managed = await import(
   dist("internal/manager/managedObjects.js")
 )
