@@ -20,8 +20,10 @@ export default defineConfig({
     setupFiles: ["test/support/noLeaks.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Two cores: files run two at a time at most (both projects together), so timing-sensitive waits stay honest.
-    maxWorkers: 2,
+    // Two cores, but a test file spends much of its time waiting on its child processes (a spawn, a
+    // handshake, a timeout running out): with two files at a time the cores sat idle about half the
+    // run; four keep them busy.
+    maxWorkers: 4,
     minWorkers: 1,
     // `npm run test:core` (the library) and `npm run test:docs` (docs and examples); `npm test` runs both.
     projects: [
