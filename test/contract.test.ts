@@ -203,7 +203,7 @@ describe("the published declarations are the contract", () => {
   const { modules, violations } = check()
 
   it("reaches every public module from the package's exports", () => {
-    expect(entries.map(shown).sort()).toEqual(["dist/compat/index.d.ts", "dist/index.d.ts"])
+    expect(entries.map(shown)).toEqual(expect.arrayContaining(["dist/index.d.ts", "dist/compat/index.d.ts"]))
     // Every public module (src/*.ts) is reached, so each is checked.
     const publicModules = fs.readdirSync(path.join(root, "src")).filter((name) => name.endsWith(".ts"))
       .map((name) => `dist/${name.replace(/\.ts$/, ".d.ts")}`)
