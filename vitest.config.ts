@@ -18,8 +18,10 @@ export default defineConfig({
   test: {
     globalSetup: ["test/support/runTmpdir.ts"],
     setupFiles: ["test/support/noLeaks.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A hang guard, not a measure: a test that starts a few children one after the other (each loads
+    // effect, ~1 s of CPU) passed 30 s on a machine busy with other work while doing nothing wrong.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Two cores, but a test file spends much of its time waiting on its child processes (a spawn, a
     // handshake, a timeout running out): with two files at a time the cores sat idle about half the
     // run; four keep them busy.
