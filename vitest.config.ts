@@ -1,9 +1,12 @@
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { configDefaults, defineConfig } from "vitest/config"
 
 // Tests import the package by name and get the build (`npm test` builds first): the
 // same JavaScript users run, and the same child bootstrap.
 const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.meta.url))
+
+// What runs the documentation: every snippet of docs/ and the README, and every example.
+const docs = ["test/docs.test.ts", "test/examples.test.ts"]
 
 export default defineConfig({
   resolve: {
@@ -13,13 +16,21 @@ export default defineConfig({
     ]
   },
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/runTmpdir.ts"],
     setupFiles: ["test/support/noLeaks.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Two cores: files run two at a time at most, so timing-sensitive waits stay honest.
-    maxWorkers: 2,
-    minWorkers: 1
+    // A hang guard, not a measure: a test that starts a few children one after the other (each loads
+    // effect, ~1 s of CPU) passed 30 s on a machine busy with other work while doing nothing wrong.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores, but a test file spends much of its time waiting on its child processes (a spawn, a
+    // handshake, a timeout running out): with two files at a time the cores sat idle about half the
+    // run; four keep them busy.
+    maxWorkers: 4,
+    minWorkers: 1,
+    // `npm run test:core` (the library) and `npm run test:docs` (docs and examples); `npm test` runs both.
+    projects: [
+      { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs] } },
+      { extends: true, test: { name: "docs", include: docs } }
+    ]
   }
 })

@@ -54,6 +54,27 @@ export const waitUntil = async (condition: () => boolean, timeoutMs: number): Pr
   return condition()
 }
 
+/** The project's root, where test programs run (and resolve the package from). */
+export const projectRoot = new URL("../..", import.meta.url).pathname
+
+/** The path of a file in test/fixtures/. */
+export const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname
+
+/** Runs node with `args` from the project root; resolves with the first stdout line and the child. */
+export const firstLine = (args: Array<string>, env: Record<string, string> = {}) =>
+  import("node:child_process").then(({ spawn }) => {
+    const child = spawn(process.execPath, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] })
+    return new Promise<{ line: string; child: typeof child }>((resolve, reject) => {
+      let out = ""
+      child.stdout!.on("data", (chunk) => {
+        out += chunk
+        const end = out.indexOf("\n")
+        if (end >= 0) resolve({ line: out.slice(0, end), child })
+      })
+      child.on("exit", (code) => reject(new Error(`exited with ${code} before printing: ${out}`)))
+    })
+  })
+
 /** Runs `node --import tsx` on a test fixture from the project root; resolves with its exit code and output. */
 export const runUnderTsx = (fixture: string, args: ReadonlyArray<string> = []) =>
   import("node:child_process").then(({ execFile }) =>

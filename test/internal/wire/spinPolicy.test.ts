@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { SpinPolicy, SPINNING } from "../../src/internal/wire/spinPolicy.js"
+import { SpinPolicy, SPINNING } from "../../../src/internal/wire/spinPolicy.js"
 
 /** Runs `outcomes` through a policy: each wait that spins takes the next outcome; gives how many waits spun. */
 const spinsOver = (policy: SpinPolicy, waits: number, outcome: (spin: number) => boolean) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { cpus } from "node:os"
-import { analyzeFunction, childGlobals, describeUnresolved } from "../../src/internal/process/freeVariables.js"
+import { analyzeFunction, childGlobals, describeUnresolved } from "../../../src/internal/process/freeVariables.js"
 
 /** Builds a function from exact source text, independent of how vitest transpiles this file. */
 const fromSource = (source: string): Function => (0, eval)(`(${source})`)

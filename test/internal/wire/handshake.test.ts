@@ -10,12 +10,12 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 // The build's own modules: the same instances the package uses in this process.
-import * as ResourceClient from "../../dist/internal/served/channel.js"
-import * as ResourceServer from "../../dist/internal/served/server.js"
-import * as FramedSocket from "../../src/internal/wire/framedSocket.js"
-import { authenticateClient, authenticateListener } from "../../src/internal/wire/handshake.js"
+import * as ResourceClient from "../../../dist/internal/served/channel.js"
+import * as ResourceServer from "../../../dist/internal/served/server.js"
+import * as FramedSocket from "../../../src/internal/wire/framedSocket.js"
+import { authenticateClient, authenticateListener } from "../../../src/internal/wire/handshake.js"
 
-const script = (name: string) => fileURLToPath(new URL(`../fixtures/python/${name}`, import.meta.url))
+const script = (name: string) => fileURLToPath(new URL(`../../fixtures/python/${name}`, import.meta.url))
 
 /** The Pythons on this machine: the default python3, and 3.13 when pyenv has it. */
 const pythons: Array<{ label: string; env: Record<string, string> }> = [{ label: "default python3", env: {} }]

@@ -12,13 +12,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Effect, FastCheck as fc, Schema } from "effect"
 import { Manager, NodeMultiprocessing } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
-import type * as Tasks from "../fixtures/tasks.js"
-import type * as Listener from "../../dist/Listener.js"
-import { connectWith, open } from "../../dist/internal/connection/open.js"
-import { familyAuthkey } from "../../dist/internal/process/currentProcess.js"
-import { acceptResourceClient, authenticateResourceServer } from "../../dist/internal/wire/handshake.js"
-import * as ResourceClient from "../../dist/internal/served/channel.js"
-import { isReply, isRequest, Reply, Request } from "../../dist/internal/served/server.js"
+import type * as Tasks from "../../fixtures/tasks.js"
+import type * as Listener from "../../../dist/Listener.js"
+import { connectWith, open } from "../../../dist/internal/connection/open.js"
+import { familyAuthkey } from "../../../dist/internal/process/currentProcess.js"
+import { acceptResourceClient, authenticateResourceServer } from "../../../dist/internal/wire/handshake.js"
+import * as ResourceClient from "../../../dist/internal/served/channel.js"
+import { isReply, isRequest, Reply, Request } from "../../../dist/internal/served/server.js"
 
 /** A client of the resource server at `address` that speaks its handshake with the family's key, then sends what it likes. */
 const rawClient = (address: Listener.Address) =>
@@ -114,7 +114,7 @@ describe("the resource protocol against hostile peers", () => {
       const fake = yield* tcpServer((socket) => {
         const reflect = Effect.gen(function*() {
           // It speaks the protocol, but knows no key: it reflects the client's proof as its own.
-          const { make } = yield* Effect.promise(() => import("../../dist/internal/wire/framedSocket.js"))
+          const { make } = yield* Effect.promise(() => import("../../../dist/internal/wire/framedSocket.js"))
           const framed = yield* make(socket, { maxMessageLength: 256 })
           yield* framed.sendBytes(Buffer.concat([Buffer.from("#RESOURCE#"), Buffer.alloc(32, 7), Buffer.from(name)]))
           const answer = yield* framed.recvBytes(256)
@@ -131,7 +131,7 @@ describe("the resource protocol against hostile peers", () => {
 
 describe("OwnerGoneError", () => {
   it("says the owner exited when it did, even before its parent has reaped it", async () => {
-    const tasks = compat.Target.module<typeof Tasks>(new URL("../fixtures/tasks.ts", import.meta.url))
+    const tasks = compat.Target.module<typeof Tasks>(new URL("../../fixtures/tasks.ts", import.meta.url))
     const [here, there] = await compat.Pipe()
     // The owner is a grandchild: its parent, stopped, cannot reap it, so it stays a zombie.
     const parent = new compat.Process({ target: tasks.lockOwnerInGrandchild, args: [there] })

@@ -1,8 +1,9 @@
+/** Lock and RLock (src/Lock.ts), in their owner and across processes: ownership, leases, re-entry, interruption, an owner going away. */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, FastCheck as fc, Fiber, Option } from "effect"
-import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Queue, Semaphore, SharedValue, Target, ValueError } from "effect-multiprocessing"
+import { Effect, FastCheck as fc, Fiber } from "effect"
+import { Condition, Lock, NodeMultiprocessing, Process, SharedValue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 import { tempDir as makeTempDir } from "./support/tempDir.js"
@@ -11,7 +12,7 @@ const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.
 
 const tempDir = makeTempDir("emp-sync-test-")
 
-describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", () => {
+describe("Lock and RLock in the owner (Effect face)", () => {
   it.scopedLive("acquire gives a boolean; non-blocking and timed acquires answer false when held", () =>
     Effect.gen(function*() {
       const lock = yield* Lock.make()
@@ -47,18 +48,6 @@ describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", 
       expect(yield* rlock.getValue).toBe(1)
     }))
 
-  it.scopedLive("BoundedSemaphore refuses a release past its initial value; Semaphore does not; bad values fail", () =>
-    Effect.gen(function*() {
-      const bounded = yield* Semaphore.makeBounded(2)
-      yield* bounded.acquire()
-      yield* bounded.release
-      expect((yield* bounded.release.pipe(Effect.flip))._tag).toBe("ValueError")
-      const plain = yield* Semaphore.make(2)
-      yield* plain.release
-      expect(yield* plain.getValue).toBe(3)
-      expect((yield* Semaphore.make(-1).pipe(Effect.flip)).message).toContain("non-negative integer")
-    }))
-
   it.scopedLive("interrupting a waiting acquire withdraws it: the permit goes to the next waiter", () =>
     Effect.gen(function*() {
       const lock = yield* Lock.make()
@@ -70,135 +59,6 @@ describe("Lock, RLock, Semaphore, BoundedSemaphore in the owner (Effect face)", 
       yield* lock.release
       expect(yield* Fiber.join(second)).toBe(true)
       expect(yield* lock.getValue).toBe(0)
-    }))
-
-  it.scopedLive.prop(
-    "random interleavings of acquire, release and interrupt leave a Lock, Semaphore or BoundedSemaphore consistent",
-    [
-      fc.constantFrom("Lock", "Semaphore", "BoundedSemaphore"),
-      fc.integer({ min: 1, max: 3 }),
-      fc.array(fc.constantFrom("acquire", "release", "interrupt", "tryAcquire", "timedAcquire"), { maxLength: 40 })
-    ],
-    ([kind, requested, steps]) =>
-      Effect.gen(function*() {
-        const initial = kind === "Lock" ? 1 : requested
-        const sem = kind === "Lock"
-          ? yield* Lock.make()
-          : kind === "Semaphore"
-          ? yield* Semaphore.make(initial)
-          : yield* Semaphore.makeBounded(initial)
-        let held = 0
-        const waiting: Array<Fiber.RuntimeFiber<boolean, unknown>> = []
-        // A waiter that got its permit before we looked is holding it.
-        const settle = (exit: Exit.Exit<boolean, unknown>) => {
-          if (Exit.isSuccess(exit) && exit.value) held++
-        }
-        for (const step of steps) {
-          if (step === "acquire") waiting.push(yield* Effect.fork(sem.acquire()))
-          else if (step === "timedAcquire") waiting.push(yield* Effect.fork(sem.acquire({ timeout: "1 millis" })))
-          else if (step === "tryAcquire") held += (yield* sem.acquire({ block: false })) ? 1 : 0
-          else if (step === "interrupt" && waiting.length > 0) settle(yield* Fiber.interrupt(waiting.shift()!))
-          else if (step === "release" && held > 0) {
-            yield* sem.release
-            held--
-          }
-          yield* Effect.yieldNow()
-          expect(held).toBeLessThanOrEqual(initial)
-        }
-        for (const fiber of waiting) settle(yield* Fiber.interrupt(fiber))
-        expect(yield* sem.getValue).toBe(initial - held)
-        for (let i = 0; i < held; i++) yield* sem.release
-        expect(yield* sem.getValue).toBe(initial)
-      }),
-    { fastCheck: { numRuns: 60 } }
-  )
-
-  it.scopedLive.prop(
-    "random interleavings of set, clear, wait and interrupt: an Event's waiters return true exactly when it was set",
-    [fc.array(fc.constantFrom("set", "clear", "wait", "interrupt"), { maxLength: 30 })],
-    ([steps]) =>
-      Effect.gen(function*() {
-        const event = yield* Event.make()
-        let isSet = false
-        const waiting: Array<Fiber.RuntimeFiber<boolean, unknown>> = []
-        for (const step of steps) {
-          if (step === "set") {
-            yield* event.set
-            isSet = true
-          } else if (step === "clear") {
-            yield* event.clear
-            isSet = false
-          } else if (step === "wait") waiting.push(yield* Effect.fork(event.wait()))
-          else if (waiting.length > 0) yield* Fiber.interrupt(waiting.shift()!)
-          yield* Effect.yieldNow()
-          // Once it has been set, no waiter is left waiting.
-          if (isSet) for (const fiber of waiting) expect(Option.isSome(yield* Fiber.poll(fiber))).toBe(true)
-        }
-        expect(yield* event.isSet).toBe(isSet)
-        for (const fiber of waiting) yield* Fiber.interrupt(fiber)
-      }),
-    { fastCheck: { numRuns: 60 } }
-  )
-})
-
-describe("Condition, Event, Barrier in the owner (Effect face)", () => {
-  it.scopedLive("Condition: wait needs the lock, releases it while waiting, takes it back; notify(n) and notifyAll wake as many", () =>
-    Effect.gen(function*() {
-      const cond = yield* Condition.make()
-      expect((yield* cond.wait().pipe(Effect.flip))._tag).toBe("NotOwnerError")
-      expect((yield* cond.notify().pipe(Effect.flip))._tag).toBe("NotOwnerError")
-      let woken = 0
-      // Each waiter is an owner of its own, as each would be a thread in Python.
-      const waiter = Lock.asOwner(cond.withLock(Effect.tap(cond.wait("5 seconds"), (notified) => Effect.sync(() => notified && woken++))))
-      const waiters = yield* Effect.forEach([1, 2, 3], () => Effect.fork(waiter))
-      yield* Effect.sleep("50 millis")
-      yield* cond.withLock(cond.notify(2))
-      yield* Effect.sleep("50 millis")
-      expect(woken).toBe(2)
-      yield* cond.withLock(cond.notifyAll)
-      yield* Effect.forEach(waiters, Fiber.join)
-      expect(woken).toBe(3)
-      expect(yield* cond.withLock(cond.wait("20 millis"))).toBe(false)
-      let ready = false
-      yield* Effect.fork(Effect.zipRight(Effect.sleep("30 millis"), cond.withLock(Effect.zipRight(Effect.sync(() => (ready = true)), cond.notifyAll))))
-      expect(yield* cond.withLock(cond.waitFor(Effect.sync(() => ready), "5 seconds"))).toBe(true)
-      expect(yield* cond.withLock(cond.waitFor(Effect.succeed(false), "30 millis"))).toBe(false)
-    }))
-
-  it.scopedLive("Event: wait gives true once set, false on timeout; clear resets it", () =>
-    Effect.gen(function*() {
-      const event = yield* Event.make()
-      expect(yield* event.isSet).toBe(false)
-      expect(yield* event.wait("20 millis")).toBe(false)
-      const waiter = yield* Effect.fork(event.wait())
-      yield* event.set
-      expect(yield* Fiber.join(waiter)).toBe(true)
-      yield* event.clear
-      expect(yield* event.isSet).toBe(false)
-    }))
-
-  it.scopedLive("Barrier: distinct indices, the action once per generation, timeout and abort break it, reset mends it", () =>
-    Effect.gen(function*() {
-      let actions = 0
-      const barrier = yield* Barrier.make(3, { action: Effect.sync(() => actions++) })
-      for (let generation = 1; generation <= 3; generation++) {
-        const indices = yield* Effect.all([barrier.wait(), barrier.wait(), barrier.wait()], { concurrency: "unbounded" })
-        expect([...indices].sort()).toEqual([0, 1, 2])
-        expect(actions).toBe(generation)
-      }
-      const late = yield* Effect.fork(barrier.wait())
-      yield* Effect.sleep("20 millis")
-      expect(yield* barrier.nWaiting).toBe(1)
-      expect((yield* barrier.wait("30 millis").pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
-      expect((yield* Fiber.join(late).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
-      expect(yield* barrier.broken).toBe(true)
-      yield* barrier.reset
-      expect(yield* barrier.broken).toBe(false)
-      const aborted = yield* Effect.fork(barrier.wait())
-      yield* Effect.sleep("20 millis")
-      yield* barrier.abort
-      expect((yield* Fiber.join(aborted).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
-      expect((yield* Barrier.make(0).pipe(Effect.flip))._tag).toBe("ValueError")
     }))
 })
 
@@ -226,93 +86,6 @@ describe("across processes", () => {
       )
       expect(yield* Effect.all(children, { concurrency: "unbounded" })).toEqual([60, 60, 60])
       expect(fs.readFileSync(file, "utf8")).toBe("180")
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
-  it.scopedLive("a Semaphore(2) lets exactly two processes in at a time", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const log = path.join(dir, "log")
-      fs.writeFileSync(log, "")
-      const sem = yield* Semaphore.make(2)
-      const start = yield* Barrier.make(4) // all four contend from the same moment
-      yield* Effect.all([1, 2, 3, 4].map(() =>
-        Process.run({
-          target: async (sem: any, start: any, log: string) => {
-            const fs = await import("node:fs")
-            const { Effect } = await import("effect")
-            await Effect.runPromise(start.wait("20 seconds"))
-            for (let i = 0; i < 3; i++) {
-              await Effect.runPromise(sem.acquire())
-              fs.appendFileSync(log, "+\n")
-              await new Promise((resolve) => setTimeout(resolve, 30))
-              fs.appendFileSync(log, "-\n")
-              await Effect.runPromise(sem.release)
-            }
-          },
-          args: [sem, start, log]
-        })
-      ), { concurrency: "unbounded" })
-      let inside = 0
-      let most = 0
-      for (const line of fs.readFileSync(log, "utf8").trim().split("\n")) {
-        inside += line === "+" ? 1 : -1
-        most = Math.max(most, inside)
-      }
-      expect([most, inside]).toEqual([2, 0])
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
-  it.scopedLive("a Barrier over many passes: every generation hands out 0, 1 and 2 to three processes", () =>
-    Effect.gen(function*() {
-      const barrier = yield* Barrier.make(3)
-      const runs = yield* Effect.all([1, 2, 3].map(() =>
-        Process.run({
-          target: async (barrier: any, passes: number) => {
-            const { Effect } = await import("effect")
-            return Effect.forEach(Array.from({ length: passes }), () => barrier.wait("10 seconds"))
-          },
-          args: [barrier, 25]
-        })
-      ), { concurrency: "unbounded" })
-      for (let pass = 0; pass < 25; pass++) {
-        expect(runs.map((indices) => (indices as unknown as Array<number>)[pass]).sort()).toEqual([0, 1, 2])
-      }
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
-  it.scopedLive("Condition across processes (compat face): notify(1) wakes one waiting process, notifyAll the rest", () =>
-    Effect.gen(function*() {
-      const cond = new compat.Condition()
-      const waiting = new compat.Semaphore(0)
-      let done = 0
-      const waiters = [1, 2, 3].map(() =>
-        Effect.promise(() => {
-          const child = new compat.Process({
-            target: async (cond: any, waiting: any) => {
-              await cond.acquire()
-              await waiting.release()
-              const notified = await cond.wait(10)
-              await cond.release()
-              return notified
-            },
-            args: [cond, waiting]
-          })
-          child.start()
-          return child.result().then((notified) => {
-            done++
-            return notified
-          })
-        })
-      )
-      const results = yield* Effect.fork(Effect.all(waiters, { concurrency: "unbounded" }))
-      // Each child signals under the lock and then waits, releasing it: once we hold the lock
-      // after three signals, all three are waiting.
-      for (let i = 0; i < 3; i++) yield* Effect.promise(() => waiting.acquire())
-      yield* Effect.promise(() => cond.withLock(() => cond.notify(1)))
-      yield* Effect.sleep("300 millis")
-      expect(done).toBe(1)
-      yield* Effect.promise(() => cond.withLock(() => cond.notifyAll()))
-      expect(yield* Fiber.join(results)).toEqual([true, true, true])
-      cond.close()
-      waiting.close()
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
   it.scopedLive("a release is done at the owner before the child goes on: after the child's end the lock is free", () =>
@@ -797,22 +570,7 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 
-describe("primitives over a Connection, and their owner going away", () => {
-  it.scopedLive("an Event sent over a Pipe (Effect face) reaches the child as a proxy it can set", () =>
-    Effect.gen(function*() {
-      const event = yield* Event.make()
-      const [here, there] = yield* Pipe.make()
-      yield* Process.start({
-        target: async (conn: any) => {
-          const { Effect } = await import("effect")
-          return Effect.flatMap(conn.recv, (message: any) => message.event.set)
-        },
-        args: [there]
-      })
-      yield* here.send({ event, note: "set it" })
-      expect(yield* event.wait("10 seconds")).toBe(true)
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
+describe("a Lock whose owner goes away", () => {
   it.live("when a Lock's owner exits, a waiting acquire and every later call fail with OwnerGoneError naming it", () =>
     Effect.promise(async () => {
       const [here, there] = await compat.Pipe()
@@ -858,17 +616,6 @@ describe("interruption and cancellation", () => {
       expect(yield* lock.getValue).toBe(1)
     }))
 
-  it.scopedLive("a Barrier party that leaves breaks it for the others", () =>
-    Effect.gen(function*() {
-      const barrier = yield* Barrier.make(3)
-      const staying = yield* Effect.fork(barrier.wait())
-      const leaving = yield* Effect.fork(barrier.wait())
-      yield* Effect.sleep("20 millis")
-      yield* Fiber.interrupt(leaving)
-      expect((yield* Fiber.join(staying).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
-      expect(yield* barrier.broken).toBe(true)
-    }))
-
   it.scopedLive("a child's remote acquire that times out is withdrawn at the owner: the lock is not taken for it", () =>
     Effect.gen(function*() {
       const lock = yield* Lock.make()
@@ -888,63 +635,6 @@ describe("interruption and cancellation", () => {
       yield* lock.release
       expect(yield* lock.getValue).toBe(1)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
-  it.scopedLive("a child's Condition wait that is interrupted takes the lock back before its withLock releases it", () =>
-    Effect.gen(function*() {
-      const cond = yield* Condition.make()
-      const outcome = yield* Process.run({
-        target: async (cond: any) => {
-          const { Effect } = await import("effect")
-          return Effect.map(Effect.flip(cond.withLock(Effect.timeout(cond.wait(), "100 millis"))), (e: any) => e._tag)
-        },
-        args: [cond]
-      })
-      expect(outcome).toBe("TimeoutException")
-      expect(yield* cond.acquire({ block: false })).toBe(true)
-      yield* cond.release
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-
-  it.live("a child that dies while waiting on a Condition does not leave its lock held", () =>
-    Effect.promise(async () => {
-      const cond = new compat.Condition()
-      const child = new compat.Process({
-        target: async (cond: any) => {
-          await cond.acquire()
-          await cond.wait()
-        },
-        args: [cond]
-      })
-      child.start()
-      // Once the child waits, the lock is free again; then the child is killed mid-wait.
-      for (let i = 0; i < 100 && !(await cond.acquire(true, 0.05).then(async (ok) => ok && (await cond.release(), true))); i++);
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      child.kill()
-      await child.join()
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      expect(await cond.acquire(true, 2)).toBe(true)
-      await cond.release()
-      child.close()
-      cond.close()
-    }))
-
-  it.live("frames sent right before process.exit() arrive", () =>
-    Effect.promise(async () => {
-      const [here, there] = await compat.Pipe()
-      const child = new compat.Process({
-        target: async (conn: any) => {
-          await conn.send("first")
-          await conn.send("last words")
-          process.exit(0)
-        },
-        args: [there]
-      })
-      child.start()
-      there.close()
-      expect([await here.recv(), await here.recv()]).toEqual(["first", "last words"])
-      expect(await child.join()).toBe(0)
-      child.close()
-      here.close()
-    }))
 })
 
 describe("compat owners", () => {
@@ -963,22 +653,6 @@ describe("compat owners", () => {
       expect(await rlock.getValue()).toBe(1)
       value.close()
       rlock.close()
-    }))
-})
-
-describe("Barrier generations", () => {
-  it.scopedLive("a party arriving while the action runs waits for the next generation", () =>
-    Effect.gen(function*() {
-      const barrier = yield* Barrier.make(2, { action: Effect.sleep("100 millis") })
-      const first = yield* Effect.fork(Effect.all([barrier.wait(), barrier.wait()], { concurrency: "unbounded" }))
-      yield* Effect.sleep("30 millis") // the action is running now
-      const late = yield* Effect.fork(barrier.wait())
-      expect([...(yield* Fiber.join(first))].sort()).toEqual([0, 1])
-      yield* Effect.sleep("30 millis")
-      expect(Option.isNone(yield* Fiber.poll(late))).toBe(true) // not released with the first generation
-      expect(yield* barrier.nWaiting).toBe(1)
-      const partner = yield* barrier.wait()
-      expect([yield* Fiber.join(late), partner].sort()).toEqual([0, 1])
     }))
 })
 
@@ -1066,153 +740,5 @@ describe("a bare acquire() and then withLock() in the same flow (Python's r.acqu
       }).pipe(Effect.timeoutTo({ duration: "30 seconds", onSuccess: (x) => x, onTimeout: () => "still waiting" }))
       expect(outcome).toEqual(["re-entered", "re-entered", "re-entered"])
       expect([yield* rlock.getValue, yield* valueLock.getValue]).toEqual([1, 1])
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-})
-
-describe("a Barrier whose action fails", () => {
-  /** Waits until `n` parties wait at `barrier` (so that who arrives last is known). */
-  const untilWaiting = async (barrier: compat.Barrier, n: number) => {
-    for (let i = 0; i < 2000 && (await barrier.nWaiting()) < n; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(await barrier.nWaiting()).toBe(n)
-  }
-  const outcomeOf = (work: Promise<unknown>) =>
-    work.then((index) => ({ index }), (error: any) => ({ error: error?._tag ?? error?.name, type: error?.type, message: error?.message }))
-  const childParty = (barrier: compat.Barrier) => {
-    const child = new compat.Process({
-      target: async (barrier: any) =>
-        barrier.wait(20).then((index: number) => ({ index }), (error: any) => ({ error: error?._tag ?? error?.name, type: error?.type, message: error?.message })),
-      args: [barrier]
-    })
-    child.start()
-    return child
-  }
-
-  it.live("compat: the party that ran it gets what it threw, as itself in the owner; every other party BrokenBarrierError", () =>
-    Effect.promise(async () => {
-      const thrown = new Error("the action failed")
-      const barrier = new compat.Barrier(3, { action: () => { throw thrown } })
-      const children = [childParty(barrier), childParty(barrier)]
-      await untilWaiting(barrier, 2)
-      const ownCatch = await barrier.wait(20).catch((error) => error)
-      expect(ownCatch).toBe(thrown)
-      for (const child of children) {
-        expect(await child.result()).toMatchObject({ error: "BrokenBarrierError" })
-        child.close()
-      }
-      expect(await barrier.broken()).toBe(true)
-      barrier.close()
-    }))
-
-  it.live("compat: a child whose arrival ran it gets the action's error (the library's as itself, others named in a RemoteError); the rest BrokenBarrierError", () =>
-    Effect.promise(async () => {
-      for (const [action, expected] of [
-        [() => { throw new compat.ValueError({ message: "the action refused" }) }, { error: "ValueError", message: "the action refused" }],
-        [() => { class ActionFailed extends Error { override name = "ActionFailed" } throw new ActionFailed("the action failed") },
-          { error: "RemoteError", type: "ActionFailed", message: "the action failed" }]
-      ] as const) {
-        const barrier = new compat.Barrier(3, { action })
-        const own = outcomeOf(barrier.wait(20))
-        const first = childParty(barrier)
-        await untilWaiting(barrier, 2)
-        const last = childParty(barrier)
-        expect(await last.result()).toEqual(expected)
-        expect(await first.result()).toMatchObject({ error: "BrokenBarrierError" })
-        expect(await own).toMatchObject({ error: "BrokenBarrierError" })
-        first.close()
-        last.close()
-        barrier.close()
-      }
-    }))
-
-  it.scopedLive("Effect face: the last party fails with the action's failure, in the owner and in a child; the others with BrokenBarrierError", () =>
-    Effect.gen(function*() {
-      const refused = new ValueError({ message: "the action refused" })
-      const barrier = yield* Barrier.make(2, { action: Effect.fail(refused) })
-      const first = yield* Effect.fork(Effect.flip(barrier.wait()))
-      yield* Effect.repeat(barrier.nWaiting, { until: (n) => n === 1 })
-      expect(yield* Effect.flip(barrier.wait())).toBe(refused)
-      expect((yield* Fiber.join(first))._tag).toBe("BrokenBarrierError")
-
-      yield* barrier.reset
-      const own = yield* Effect.fork(Effect.flip(barrier.wait()))
-      yield* Effect.repeat(barrier.nWaiting, { until: (n) => n === 1 })
-      const inChild = yield* Process.run({
-        target: async (barrier: any) => {
-          const { Effect } = await import("effect")
-          return Effect.map(Effect.flip(barrier.wait()), (error: any) => ({ tag: error._tag, message: error.message }))
-        },
-        args: [barrier]
-      })
-      expect(inChild).toEqual({ tag: "ValueError", message: "the action refused" })
-      expect((yield* Fiber.join(own))._tag).toBe("BrokenBarrierError")
-    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
-})
-
-describe("bad arguments fail at the call, naming what is wrong", () => {
-  it.live("compat: a Semaphore's value, acquire's block and timeout (TypeError for a wrong type, ValueError for NaN or a negative value)", () =>
-    Effect.promise(async () => {
-      for (const Kind of [compat.Semaphore, compat.BoundedSemaphore]) {
-        expect(() => new Kind("2" as never)).toThrow(compat.TypeError)
-        expect(() => new Kind("2" as never)).toThrow(`a semaphore's initial value must be an integer, got "2" (a string)`)
-        expect(() => new Kind(1.5)).toThrow(compat.TypeError)
-        expect(() => new Kind(-1)).toThrow(compat.ValueError)
-      }
-      expect(() => new compat.Barrier("3" as never)).toThrow(compat.TypeError)
-      expect(() => new compat.Condition({} as never)).toThrow(compat.TypeError)
-      const lock = new compat.Lock()
-      const refused = (work: Promise<unknown>) => work.then(() => undefined, (error) => ({ name: error.name, message: error.message }))
-      expect(await refused(lock.acquire("yes" as never))).toEqual({ name: "TypeError", message: `acquire: block must be a boolean, got "yes" (a string)` })
-      expect(await refused(lock.acquire(true, "1" as never))).toMatchObject({ name: "TypeError", message: expect.stringContaining("timeout") })
-      expect(await refused(lock.acquire({ timeout: "1" as never }))).toMatchObject({ name: "TypeError" })
-      expect(await refused(lock.acquire(true, NaN))).toMatchObject({ name: "ValueError", message: expect.stringContaining("NaN") })
-      const event = new compat.Event()
-      expect(await refused(event.wait("1" as never))).toMatchObject({ name: "TypeError" })
-      expect(await lock.getValue()).toBe(1) // nothing was taken
-      lock.close()
-      event.close()
-    }))
-
-  it.live.prop("compat: anything but an integer as a Semaphore's value is a TypeError at construction", [fc.anything().filter((v) => typeof v !== "number" && v !== undefined && !(typeof v === "object" && v !== null && "kind" in v))], ([value]) =>
-    Effect.sync(() => {
-      expect(() => new compat.Semaphore(value as never)).toThrow(compat.TypeError)
-    }))
-
-  it.scopedLive("Effect face: Semaphore.make, acquire's options and Barrier.make", () =>
-    Effect.gen(function*() {
-      expect(yield* Effect.flip(Semaphore.make("2" as never))).toMatchObject({ _tag: "TypeError", message: `a semaphore's initial value must be an integer, got "2" (a string)` })
-      expect((yield* Effect.flip(Semaphore.makeBounded(-1)))._tag).toBe("ValueError")
-      expect((yield* Effect.flip(Barrier.make("3" as never)))._tag).toBe("TypeError")
-      const lock = yield* Lock.make()
-      expect(yield* Effect.flip(lock.acquire({ block: "yes" as never }))).toMatchObject({ _tag: "TypeError", message: `acquire: block must be a boolean, got "yes" (a string)` })
-      expect((yield* Effect.flip(lock.acquire({ timeout: "soon" as never })))._tag).toBe("TypeError")
-      expect((yield* Effect.flip(lock.acquire("yes" as never)))._tag).toBe("TypeError")
-      expect((yield* Effect.flip(lock.acquire({ timeout: NaN })))._tag).toBe("ValueError")
-      expect(yield* lock.getValue).toBe(1)
-    }))
-})
-
-describe("the library's waits count wall time, whatever the fiber's Clock", () => {
-  // it.scoped runs under TestClock, which moves only when the test moves it: these timeouts fire all the same.
-  it.scoped("under TestClock: timeouts of a queue get, a process join, a lock acquire, a Condition, Event and Barrier wait and a poll fire", () =>
-    Effect.gen(function*() {
-      const queue = yield* Queue.make()
-      expect((yield* Effect.flip(queue.get({ timeout: "100 millis" })))._tag).toBe("Empty")
-
-      const lock = yield* Lock.make()
-      yield* lock.acquire()
-      expect(yield* Lock.asOwner(lock.acquire({ timeout: "100 millis" }))).toBe(false)
-      const cond = yield* Condition.make()
-      expect(yield* cond.withLock(cond.wait("100 millis"))).toBe(false)
-      const event = yield* Event.make()
-      expect(yield* event.wait("100 millis")).toBe(false)
-      const barrier = yield* Barrier.make(2)
-      expect((yield* Effect.flip(barrier.wait("100 millis")))._tag).toBe("BrokenBarrierError")
-      const [here] = yield* Pipe.make()
-      expect(yield* here.poll("100 millis")).toBe(false)
-
-      const child = yield* Process.start({ target: () => new Promise((resolve) => setTimeout(resolve, 60_000)) })
-      expect(yield* child.join("100 millis")).toBe(null)
-      yield* child.terminate
-      expect(yield* child.join("30 seconds")).toBe(-15)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })

@@ -3,14 +3,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc } from "effect"
 import { Manager, NodeMultiprocessing, Process } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
-import type * as DictModule from "../src/internal/manager/dict.js"
-import type * as ListModule from "../src/internal/manager/list.js"
-import type * as NamespaceModule from "../src/internal/manager/namespace.js"
-import type * as Primitive from "../src/internal/served/backend.js"
+import type * as DictModule from "../../../src/internal/manager/dict.js"
+import type * as ListModule from "../../../src/internal/manager/list.js"
+import type * as NamespaceModule from "../../../src/internal/manager/namespace.js"
+import type * as Primitive from "../../../src/internal/served/backend.js"
 
 // The build's modules, as the package's are (vitest.config.ts): one resource server and one
 // codec with the Process module, so that what they serve is what children reach.
-const dist = (file: string) => new URL(`../dist/${file}`, import.meta.url).href
+const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
 const List: typeof ListModule = await import(dist("internal/manager/list.js"))
 const Dict: typeof DictModule = await import(dist("internal/manager/dict.js"))
 const Namespace: typeof NamespaceModule = await import(dist("internal/manager/namespace.js"))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { decode, encode, encodeLean } from "../../src/internal/codec/codec.js"
-import { FrameDecoder, frame, header } from "../../src/internal/wire/framing.js"
+import { decode, encode, encodeLean } from "../../../src/internal/codec/codec.js"
+import { FrameDecoder, frame, header } from "../../../src/internal/wire/framing.js"
 
 const json = fc.jsonValue().filter((v) => !Object.is(v, -0))
 const anything = fc.anything({
