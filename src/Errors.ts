@@ -284,3 +284,25 @@ export type MultiprocessingError = {
     ? E extends Error ? E : never
     : never
 }[keyof typeof import("./Errors.js")]
+
+/**
+ * An error as it crosses processes, as plain data: its type, message, stack,
+ * own fields and cause. A library error is decoded back into its class; any
+ * other becomes a `RemoteError` built from it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedError {
+  /** Its type where it was raised: a tagged error's `_tag`, else its `name`, else its class's name. */
+  readonly type: string
+  /** Present when `type` is a `_tag`: the library's errors are decoded by it. */
+  readonly tagged?: true
+  readonly message: string
+  /** The stack where it was raised. */
+  readonly stack?: string
+  /** Its own enumerable fields (a library error's data), each one the codec can carry, or its `String`. */
+  readonly fields: Record<string, unknown>
+  /** Its `cause`, encoded the same way. */
+  readonly cause?: EncodedError
+}

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect, type LogLevel, type Ref } from "effect"
-import type { InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
+import type { EncodedError, InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
 
 /**
  * The ways a process can be started. Node cannot fork a running isolate: only "spawn".
@@ -68,25 +68,12 @@ export interface SpawnRequest {
 }
 
 /**
- * An error raised in a child, as data: its class name, message, stack, `_tag`
- * (for the library's tagged errors), own fields and cause.
+ * An error raised in a child, as data (see `Errors.EncodedError`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface ChildError {
-  /** Its type where it was raised: a tagged error's `_tag`, else its `name`, else its class's name. */
-  readonly type: string
-  /** Present when `type` is a `_tag`: the library's errors are decoded by it. */
-  readonly tagged?: true
-  readonly message: string
-  /** The stack where it was raised. */
-  readonly stack?: string
-  /** Its own enumerable fields (a library error's data), each one the codec can carry, or its `String`. */
-  readonly fields: Record<string, unknown>
-  /** Its `cause`, encoded the same way. */
-  readonly cause?: ChildError
-}
+export type ChildError = EncodedError
 
 /**
  * How a child's target ended: it returned a value, raised, could not be loaded

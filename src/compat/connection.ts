@@ -37,13 +37,13 @@ export class Connection<A = unknown> {
   readonly #connection: EffectConnection.Connection<A, any>
   readonly #scope: Scope.CloseableScope | undefined
 
-  /** @internal made by Listener.accept, Client and Pipe; `scope`, when given, holds this end alone */
+  /** Wraps an Effect face Connection (Listener.accept, Client and Pipe make them); `scope`, when given, holds this end alone. */
   constructor(connection: EffectConnection.Connection<A, any>, scope?: Scope.CloseableScope) {
     this.#connection = connection
     this.#scope = scope
   }
 
-  /** @internal the Effect Connection this end wraps: what a Process hands to a child, what `wait` watches */
+  /** The Effect Connection this end wraps: what a Process hands to a child, what `wait` watches. */
   get [CompatWrapsKey]() {
     return this.#connection
   }
@@ -110,13 +110,13 @@ export class ListenerHandle {
   readonly #listener: EffectListener.Listener<any, any>
   readonly #scope: Scope.CloseableScope
 
-  /** @internal made by Listener() */
+  /** Wraps an Effect face Listener (Listener() makes it). */
   constructor(listener: EffectListener.Listener<any, any>, scope: Scope.CloseableScope) {
     this.#listener = listener
     this.#scope = scope
   }
 
-  /** @internal the Effect Listener this wraps: what `wait` watches */
+  /** The Effect Listener this wraps: what `wait` watches. */
   get [CompatWrapsKey]() {
     return this.#listener
   }

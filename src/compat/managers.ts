@@ -36,8 +36,7 @@ import type { Effect } from "effect"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
-import { MANAGER_ADVICE, markNotData } from "../internal/codec/notData.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
+import { CompatWrapsKey, markNotData, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
 
 /** The compat face of a registered type's proxy: the same methods, returning Promises. */
 registerWrapper("Custom", (proxy: EffectManager.CustomProxy): Record<string, unknown> => {
@@ -217,7 +216,12 @@ export class BaseManager {
   }
 }
 
-markNotData(BaseManager, "a manager", MANAGER_ADVICE)
+markNotData(
+  BaseManager,
+  "a manager",
+  "send the proxies it makes instead (a dict, a list, a Lock …), which reach its server from any process; " +
+    "another program can connect() to a manager served over TCP with its address and authkey"
+)
 
 /** The names of `T`'s methods. */
 type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: any) => any ? K : never }[keyof T]

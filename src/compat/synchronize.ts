@@ -203,7 +203,7 @@ export class Event {
     this.#close = made.close
   }
 
-  /** @internal what travels when this is a Process argument */
+  /** The Effect Event this wraps: what travels when this is a Process argument. */
   get [CompatWrapsKey](): EffectEvent.Event {
     return this.#event
   }

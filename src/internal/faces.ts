@@ -33,6 +33,13 @@ export const operation = <A, E, R = never>(start: () => Effect.Effect<A, E, R>):
 
 export const CallbacksKey: unique symbol = Symbol.for("effect-multiprocessing/Callbacks") as never
 
+/**
+ * The key of the codec's refusal of what cannot travel inside a value
+ * (`codec/notData.ts` names it too: the codec loads before Effect, this module
+ * does not): the compat face marks its classes with it.
+ */
+export const NotDataKey: unique symbol = Symbol.for("effect-multiprocessing/NotData") as never
+
 export const CompatWrapsKey: unique symbol = Symbol.for("effect-multiprocessing/compat/Wraps") as never
 
 /** The Effect object a compat object wraps, or undefined for anything else. */

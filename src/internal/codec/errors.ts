@@ -8,11 +8,10 @@
  * child bootstrap and the pool worker encode failures before Effect is loaded
  * (if it ever is), while decoding needs the classes of `Errors.ts`.
  */
-import type { ChildError } from "../../Multiprocessing.js"
+import type { EncodedError } from "../../Errors.js"
 import { encodeLean } from "./codec.js"
 
-/** An error as plain data: it survives any codec with everything a reader needs (declared by the backend contract). */
-export type EncodedError = ChildError
+export type { EncodedError }
 
 const MAX_CAUSES = 8
 
