@@ -13,7 +13,7 @@
 import { Effect, Exit, Scope } from "effect"
 import * as EffectProcess from "../Process.js"
 import type * as Target from "../Target.js"
-import { markNotData, runPromise, runSync, seconds } from "./runtime.js"
+import { markNotData, runPromise, runSync, secondsInput } from "./runtime.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 
@@ -68,8 +68,7 @@ class ProcessClass<A = unknown> {
   }
   /** Waits for the exit, at most `timeout` seconds; gives the exit code, or null if still running. */
   join(timeout?: number | null): Promise<number | null> {
-    // NaN goes through as it is, for the Effect face's ValueError (seconds() would make it zero).
-    return runPromise(this.#process.join(Number.isNaN(timeout) ? Number.NaN : seconds(timeout)))
+    return runPromise(this.#process.join(secondsInput(timeout)))
   }
   isAlive(): boolean {
     return this.#process.isAlive

@@ -17,7 +17,7 @@ import * as Errors from "../Errors.js"
 import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
 import type * as Serializer from "../Serializer.js"
-import { CompatWrapsKey, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds } from "./runtime.js"
+import { CompatWrapsKey, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds, secondsInput } from "./runtime.js"
 
 export type Address = readonly [host: string, port: number] | string
 
@@ -79,8 +79,7 @@ export class Connection<A = unknown> {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
       return Promise.reject(new Errors.TypeError({ message: `poll's timeout must be a number of seconds or null, not ${typeof timeout}` }))
     }
-    // NaN goes through as it is, for the Effect face's ValueError (seconds() would make it zero).
-    const limit = timeout === null ? Duration.infinity : Number.isNaN(timeout) ? Number.NaN : seconds(timeout ?? 0)!
+    const limit = timeout === null ? Duration.infinity : secondsInput(timeout ?? 0)!
     return runPromise(this.#connection.poll(limit))
   }
   close(): void {
