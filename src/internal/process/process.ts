@@ -118,6 +118,10 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     return Effect.runPromise(Effect.asVoid(Deferred.await(this.exited)))
   }
 
+  terminateNow(): void {
+    this.handle?.signal("SIGTERM")
+  }
+
   private ensureOpen(operation: string) {
     return this.state === "closed" ? Effect.fail(this.closedError(operation)) : Effect.void
   }

@@ -54,11 +54,13 @@ export const whileLoadingTarget = async <A>(url: string, load: () => Promise<A>)
 
 const CHILDREN_KEY = Symbol.for("effect-multiprocessing/liveChildren")
 
-/** What the bootstrap needs of a live child: whether to wait for it before exiting. */
+/** What this process needs of a live child when it exits: wait for it (non-daemon) or terminate it (daemon). */
 export interface ChildRecord {
   readonly daemon: boolean
   readonly exitCode: number | null
   readonly awaitExit: () => Promise<void>
+  /** Sends SIGTERM at once, synchronously: the only kind of work an exiting process can still do. */
+  readonly terminateNow: () => void
 }
 
 /**
@@ -81,5 +83,21 @@ export const pendingBeforeExit = (): Set<Promise<unknown>> => {
  */
 export const liveChildren = (): Set<ChildRecord> => {
   const g = globalThis as Record<symbol, Set<ChildRecord> | undefined>
-  return (g[CHILDREN_KEY] ??= new Set())
+  const existing = g[CHILDREN_KEY]
+  if (existing !== undefined) return existing
+  const children = (g[CHILDREN_KEY] = new Set())
+  process.once("exit", () => terminateDaemons(children))
+  return children
+}
+
+/**
+ * Python's exit function terminates the daemon children still running before
+ * anything else closes. Left to the operating system, a daemon would see this
+ * process's sockets close before its parent-death signal arrives, and report
+ * the shared objects it was using as gone.
+ */
+const terminateDaemons = (children: Set<ChildRecord>) => {
+  for (const child of children) {
+    if (child.daemon && child.exitCode === null) child.terminateNow()
+  }
 }
