@@ -7,7 +7,7 @@
 import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
-import { currentIdentity } from "./internal/process/currentProcess.js"
+import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
 
 let service: MultiprocessingService | undefined
 

@@ -41,7 +41,7 @@ import type {
 import type { Multiprocessing } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
 import * as internal from "./internal/pool/pool.js"
-import { TASK_SIGNAL_KEY } from "./internal/pool/workerChannel.js"
+import { TASK_SIGNAL_KEY } from "./internal/child/workerChannel.js"
 
 /**
  * @since 0.1.0

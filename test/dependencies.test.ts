@@ -151,7 +151,7 @@ describe("dependency rules of src/", () => {
   })
 
   it("the codec (src/internal/codec/) imports no process, transport or served module", () => {
-    const forbiddenFolders = ["process", "child", "wire", "connection", "served", "lock", "sync", "sharedValue", "queue", "manager", "pool"]
+    const forbiddenFolders = ["process", "thisProcess", "child", "wire", "connection", "served", "lock", "sync", "sharedValue", "queue", "manager", "pool"]
     // Public modules the codec may name: the errors it raises and the serializer interface it implements.
     const allowedPublic = new Set(["src/Errors.ts", "src/Serializer.ts"])
     expectNone(
@@ -173,6 +173,69 @@ describe("dependency rules of src/", () => {
         && ((isPublic(i.target) && i.target !== "src/Errors.ts" && i.target !== "src/Serializer.ts") || inCompat(i.target))
       ),
       "src/internal/wire/ imports a public module other than Errors.ts or Serializer.ts"
+    )
+  })
+
+  it("the folders of src/internal/ import each other without cycles", () => {
+    // A folder is one concept; a file directly in internal/ is a concept of its own (kinds.ts, which
+    // loads every kind, sits above them all; wallClock.ts and the like below). So is the program a
+    // child or a pool worker starts with: it loads the kinds it revives, so it sits above every folder,
+    // its own included.
+    const entryPoints = new Set(["src/internal/child/bootstrap.ts", "src/internal/child/poolWorker.ts"])
+    const node = (file: string) => {
+      if (entryPoints.has(file)) return file
+      const parts = file.split("/")
+      return parts.length > 3 ? parts.slice(0, 3).join("/") + "/" : file
+    }
+    const edges = new Map<string, Array<Import>>()
+    for (const i of allImports) {
+      if (!(i.local && inInternal(i.from) && inInternal(i.target))) continue
+      const [from, to] = [node(i.from), node(i.target)]
+      if (from === to) continue
+      const key = `${from} ${to}`
+      edges.set(key, [...(edges.get(key) ?? []), i])
+    }
+    const next = new Map<string, Set<string>>()
+    for (const key of edges.keys()) {
+      const [from, to] = key.split(" ")
+      next.set(from, (next.get(from) ?? new Set()).add(to))
+    }
+    // Tarjan's strongly connected components: a component of more than one node is a cycle.
+    const index = new Map<string, number>()
+    const low = new Map<string, number>()
+    const stack: Array<string> = []
+    const cycles: Array<Array<string>> = []
+    const visit = (v: string) => {
+      index.set(v, index.size)
+      low.set(v, index.get(v)!)
+      stack.push(v)
+      for (const w of next.get(v) ?? []) {
+        if (!index.has(w)) {
+          visit(w)
+          low.set(v, Math.min(low.get(v)!, low.get(w)!))
+        } else if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!))
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: Array<string> = []
+        let w: string
+        do {
+          w = stack.pop()!
+          component.push(w)
+        } while (w !== v)
+        if (component.length > 1) cycles.push(component)
+      }
+    }
+    for (const v of next.keys()) if (!index.has(v)) visit(v)
+    const offending = cycles.flatMap((component) =>
+      [...edges].flatMap(([key, imports]) => {
+        const [from, to] = key.split(" ")
+        return component.includes(from) && component.includes(to) ? imports : []
+      })
+    )
+    expect(next.size, "the scan found no imports between the folders of src/internal/").toBeGreaterThan(5)
+    expectNone(
+      offending,
+      `folders of src/internal/ import each other in a cycle (${cycles.map((c) => c.sort().join(" ⇄ ")).join("; ")}): move what both need to a lower folder`
     )
   })
 

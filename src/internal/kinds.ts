@@ -16,4 +16,4 @@ import "./manager/dict.js"
 import "./manager/namespace.js"
 import "./manager/customProxy.js"
 
-export { revivePrimitive } from "./served/revive.js"
+export { reviveHandles } from "./served/revivePlaceholders.js"

@@ -18,15 +18,15 @@ import { decode, encodeLean } from "../codec/codec.js"
 import { type EncodedError, encodeError } from "../codec/errors.js"
 import { header } from "../wire/framing.js"
 import { isNotDataError } from "../codec/notData.js"
-import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "../process/controlMessages.js"
+import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "./controlMessages.js"
 import {
   CURRENT_PROCESS_KEY,
   liveChildren,
   pendingBeforeExit,
   remoteServers
-} from "../process/processGlobals.js"
+} from "../thisProcess/processGlobals.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
-import { servePool } from "../pool/worker.js"
+import { servePool } from "./poolWorker.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**
@@ -202,8 +202,8 @@ interface Prepared {
 const prepare = async (start: StartMessage): Promise<Prepared> => {
   let args = start.args
   if (start.handles !== undefined) {
-    const { reviveHandles } = (await import(new URL("../served/revivePlaceholders.js", import.meta.url).href)) as
-      typeof import("../served/revivePlaceholders.js")
+    const { reviveHandles } = (await import(new URL("../kinds.js", import.meta.url).href)) as
+      typeof import("../kinds.js")
     args = await reviveHandles(args)
   }
   const target = start.target._tag === "Module"

@@ -7,8 +7,8 @@
  */
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import type { TargetSpec } from "../process/controlMessages.js"
-import { whileLoadingTarget } from "../process/processGlobals.js"
+import type { TargetSpec } from "./controlMessages.js"
+import { whileLoadingTarget } from "../thisProcess/processGlobals.js"
 import { installChildHelpers } from "./helpers.js"
 
 export type Target = (...args: Array<unknown>) => unknown

@@ -8,7 +8,7 @@ import { BufferTooShort, OSError, SerializationError, TypeError, ValueError } fr
 import * as Serializer from "../../Serializer.js"
 import type * as Connection from "../../Connection.js"
 import type { ReceiveError } from "../../Connection.js"
-import * as Eager from "../served/exitFastPath.js"
+import * as Eager from "../exitFastPath.js"
 import { operation } from "../faces.js"
 import { CONNECTION_ADVICE, markNotData } from "../codec/notData.js"
 import type { FramedSocket } from "../wire/framedSocket.js"

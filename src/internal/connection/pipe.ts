@@ -10,7 +10,7 @@ import { Effect, type Scope } from "effect"
 import { OSError } from "../../Errors.js"
 import type { Options } from "../../Pipe.js"
 import * as Serializer from "../../Serializer.js"
-import * as PrivateDirectory from "../process/privateDirectory.js"
+import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { ConnectionImpl } from "./connection.js"
 

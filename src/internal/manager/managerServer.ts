@@ -11,7 +11,8 @@
  * `serveManager` is the manager process's target: it loads the registered
  * callables, optionally listens on TCP with the manager's authkey, sends the
  * factory back to its parent over a Pipe, and serves until the parent says
- * `shutdown` or goes away.
+ * `shutdown` or goes away. Its process revives references of every kind: the
+ * child bootstrap loaded kinds.ts before it, to revive the parent's Pipe end.
  */
 import { Effect, Exit, Scope } from "effect"
 import * as Barrier from "../../Barrier.js"
@@ -24,8 +25,7 @@ import * as Semaphore from "../../Semaphore.js"
 import * as SharedValue from "../../SharedValue.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
 import { wrappedByCompat } from "../faces.js"
-import "../kinds.js"
-import type { TargetSpec } from "../process/controlMessages.js"
+import type { TargetSpec } from "../child/controlMessages.js"
 import { type Backend, isPrimitive, local, type Primitive, PrimitiveTypeId } from "../served/backend.js"
 import * as ResourceServer from "../served/server.js"
 import * as Dict from "./dict.js"

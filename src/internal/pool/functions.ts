@@ -8,7 +8,7 @@ import type { InvalidTargetError, UnportableFunctionError } from "../../Errors.j
 import * as Target from "../../Target.js"
 import { encodeLean } from "../codec/codec.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
-import { controlFrame, DEFINE, type DefineMessage } from "./workerChannel.js"
+import { controlFrame, DEFINE, type DefineMessage } from "../child/workerChannel.js"
 
 export interface PoolFunction {
   readonly id: number

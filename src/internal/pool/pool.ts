@@ -18,7 +18,7 @@ import { type PoolFunction, PoolFunctions } from "./functions.js"
 import { Scheduler, type Task, type TaskOutcome } from "./scheduler.js"
 import { decodeResult, encodeArgs } from "./taskCodec.js"
 import { limitMillis, limitsOf, type TaskLimits } from "./timeLimits.js"
-import * as P from "./workerChannel.js"
+import * as P from "../child/workerChannel.js"
 
 const PoolTypeId: typeof TypeId = Symbol.for("effect-multiprocessing/Pool") as never
 

@@ -20,7 +20,7 @@ import { Spinner } from "../wire/synchronousRead.js"
 import type { PoolFunction } from "./functions.js"
 import { outcome } from "./taskCodec.js"
 import { armHardLimit, stopAfterGrace, type TaskLimits } from "./timeLimits.js"
-import * as P from "./workerChannel.js"
+import * as P from "../child/workerChannel.js"
 import { type WorkerRecord, Workers } from "./workers.js"
 
 export type TaskOutcome = { readonly ok: true; readonly value: Buffer } | { readonly ok: false; readonly error: TaskError }

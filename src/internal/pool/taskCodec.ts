@@ -11,7 +11,7 @@ import type { EncodedError } from "../codec/errors.js"
 import { isNotDataError, WHAT_CROSSES } from "../codec/notData.js"
 import type { PoolFunction } from "./functions.js"
 import type { Task, TaskOutcome } from "./scheduler.js"
-import * as P from "./workerChannel.js"
+import * as P from "../child/workerChannel.js"
 import type { WorkerRecord } from "./workers.js"
 
 /**

@@ -27,12 +27,12 @@ import {
 import type { MultiprocessingService, WorkerHandle } from "../../Multiprocessing.js"
 import type { TaskError } from "../../Pool.js"
 import type { EncodedError } from "../codec/errors.js"
-import { CONTROL_FD, type TargetSpec } from "../process/controlMessages.js"
-import { childIdentity, nextChildIdentity } from "../process/currentProcess.js"
+import { CONTROL_FD, type TargetSpec } from "../child/controlMessages.js"
+import { childIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
 import { FrameDecoder } from "../wire/framing.js"
 import type { PoolSettings, Scheduler, Task } from "./scheduler.js"
-import * as P from "./workerChannel.js"
+import * as P from "../child/workerChannel.js"
 
 const MAX_STARTUP_FAILURES = 3
 /** A worker that could not be spawned is tried again after this long. */

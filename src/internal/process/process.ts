@@ -19,9 +19,9 @@ import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
 import * as WallClock from "../wallClock.js"
-import { childIdentity, currentIdentity, nextChildIdentity } from "./currentProcess.js"
-import { log } from "./log.js"
-import { type ChildRecord, liveChildren } from "./processGlobals.js"
+import { childIdentity, currentIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
+import { log } from "../thisProcess/log.js"
+import { type ChildRecord, liveChildren } from "../thisProcess/processGlobals.js"
 import { targetSpec } from "./targetSpec.js"
 
 export const ProcessTypeId: ProcessTypeIdType = Symbol.for("effect-multiprocessing/Process") as ProcessTypeIdType

@@ -11,7 +11,7 @@
 import { type Duration, type Effect, Exit } from "effect"
 import { answersAtOnce, timeoutFromWire } from "../served/backend.js"
 import type { Definition } from "../served/definition.js"
-import { flatMap } from "../served/exitFastPath.js"
+import { flatMap } from "../exitFastPath.js"
 import { afterCatchUp, catchUp, catchUpOnce, type Client } from "../served/server.js"
 import { OWNER_TAKER, type QueueCore, type QueueKind } from "./queueCore.js"
 

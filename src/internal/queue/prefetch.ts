@@ -23,8 +23,8 @@ import { type Duration, Effect, Exit } from "effect"
 import type { GetError } from "../../Queue.js"
 import { type Backend, processCaller, timeoutToWire } from "../served/backend.js"
 import { type Channel, channel } from "../served/channel.js"
-import { flatMap } from "../served/exitFastPath.js"
-import { unpack } from "./itemBatch.js"
+import { flatMap } from "../exitFastPath.js"
+import { unpack } from "../wire/itemBatch.js"
 
 /**
  * Items kept this long without one being taken go back to the owner, where

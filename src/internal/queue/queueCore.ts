@@ -13,7 +13,7 @@
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../../Errors.js"
-import { offsetsOf } from "./itemBatch.js"
+import { offsetsOf } from "../wire/itemBatch.js"
 import type { SimpleQueue } from "../../Queue.js"
 import { answersAtOnce, awaitWithin } from "../served/backend.js"
 import type { Client } from "../served/server.js"

@@ -12,13 +12,13 @@ import type * as Listener from "../../Listener.js"
 import { connectWith } from "../connection/open.js"
 import { OwnerGoneError } from "../../Errors.js"
 import type { ConnectionImpl } from "../connection/connection.js"
-import { familyAuthkey } from "../process/currentProcess.js"
-import { isAlive } from "../process/liveness.js"
+import { familyAuthkey } from "../thisProcess/currentProcess.js"
+import { isAlive } from "../thisProcess/liveness.js"
 import type { FramedSocket } from "../wire/framedSocket.js"
 import { type OpenSocket, openSockets } from "../wire/openSockets.js"
 import { authenticateResourceServer } from "../wire/handshake.js"
-import { pack } from "../queue/itemBatch.js"
-import { pendingBeforeExit, remoteServers } from "../process/processGlobals.js"
+import { pack } from "../wire/itemBatch.js"
+import { pendingBeforeExit, remoteServers } from "../thisProcess/processGlobals.js"
 import { decodeError } from "../codec/decodeError.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
 
@@ -465,7 +465,7 @@ const channels = new Map<string, Channel>()
  * or its parent, connected to): where this process reaches a server that names
  * itself otherwise in its references (a manager listening on all interfaces
  * names one of them), and the authkey to use there. The family's authkey is
- * used for the rest. See `remoteServers` in process/processGlobals.ts.
+ * used for the rest. See `remoteServers` in thisProcess/processGlobals.ts.
  */
 export const useServer = (named: Listener.Address, reached: Listener.Address, authkey: Uint8Array): void => {
   remoteServers().set(addressKey(named), { reached, authkey: Buffer.from(authkey).toString("hex") })

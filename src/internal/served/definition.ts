@@ -10,7 +10,7 @@
 import { Effect, Exit } from "effect"
 import { ValueError } from "../../Errors.js"
 import { operation, StartNowKey } from "../faces.js"
-import { pack } from "../queue/itemBatch.js"
+import { pack } from "../wire/itemBatch.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
 import { type Accept, channel, type Undo } from "./channel.js"
 import type { Client, Served } from "./server.js"

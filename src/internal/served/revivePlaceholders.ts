@@ -1,8 +1,9 @@
 /**
  * The child's side of `placeholders.ts`: turns placeholders back into
  * Connections over the descriptors the parent handed over, and into proxies of
- * shared primitives, each as the face it was sent from. Loaded by the bootstrap
- * only when there are handles, since it brings Effect with it.
+ * shared primitives, each as the face it was sent from. The bootstrap loads it
+ * through `kinds.ts` (which registers every kind first), and only when there
+ * are handles, since it brings Effect with it.
  */
 import * as net from "node:net"
 import { Effect } from "effect"
@@ -11,7 +12,7 @@ import { ConnectionImpl } from "../connection/connection.js"
 import { compatWrapper } from "../faces.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
-import { revivePrimitive } from "../kinds.js"
+import { revivePrimitive } from "./revive.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
 

@@ -7,7 +7,7 @@
  * in `processGlobals.ts`.
  */
 import type { ChildOutcome, ProcessIdentity, TargetSpec } from "../../Multiprocessing.js"
-import type { PoolWorkerSettings } from "../pool/workerChannel.js"
+import type { PoolWorkerSettings } from "./workerChannel.js"
 
 /** The parts of the Start and outcome messages the backend contract declares (`Multiprocessing.ts`). */
 export type { ChildOutcome as OutcomeMessage, ProcessIdentity, TargetSpec }

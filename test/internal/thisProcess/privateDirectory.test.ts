@@ -1,5 +1,5 @@
 /**
- * The private socket directories (src/internal/process/privateDirectory.ts): made 0700, removed when
+ * The private socket directories (src/internal/thisProcess/privateDirectory.ts): made 0700, removed when
  * their maker ends however it ends, and swept by the next program when their maker is gone.
  */
 import { spawn } from "node:child_process"

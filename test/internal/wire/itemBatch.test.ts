@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { pack, unpack } from "../../../src/internal/queue/itemBatch.js"
+import { pack, unpack } from "../../../src/internal/wire/itemBatch.js"
 
 describe("queue item batches", () => {
   it.prop("unpack gives back what pack was given, any slice of it", [

@@ -20,8 +20,8 @@ import { writeSync } from "node:fs"
 import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./workerChannel.js"
-import { CONTROL_FD, type StartMessage } from "../process/controlMessages.js"
-import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "../child/targets.js"
+import { CONTROL_FD, type StartMessage } from "./controlMessages.js"
+import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 interface Task {
   readonly id: number
