@@ -11,6 +11,7 @@
  *
  * Metrics:
  *   process_start_join_ms                      lower is better
+ *   process_start_spaced_ms                    lower is better (the same with a pause between starts: ready processes have booted)
  *   codec_small_object_roundtrip_ops_per_s     higher is better
  *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
  *   pipe_pingpong_rtt_us                       lower is better
@@ -39,7 +40,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
-import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, Value } from "effect-multiprocessing/compat"
+import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
@@ -49,14 +50,14 @@ const quick = process.argv.includes("--quick")
 // --only=pipe,lock runs the metrics whose name contains "pipe" or "lock"; a partial run leaves latest.json alone.
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",")
 const config = quick
-  ? { startRounds: 2, startIterations: 8, startWarmup: 2, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
+  ? { startRounds: 2, startIterations: 8, startWarmup: 2, startPauseMs: 150, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
     syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
     queueRounds: 3, queueWarmupN: 1000, queueChildWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
     managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
     poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
     poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1, poolTimeoutS: 120 }
-  : { startRounds: 7, startIterations: 30, startWarmup: 3, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
+  : { startRounds: 7, startIterations: 30, startWarmup: 3, startPauseMs: 150, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
     syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
     queueRounds: 7, queueWarmupN: 2000, queueChildWarmupN: 20000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
@@ -87,9 +88,10 @@ const pythonAvailable = pythonVersion !== "unavailable"
 
 const emptyTarget = () => {}
 
-const oursStartJoin = async (n) => {
+const oursStartJoin = async (n, pauseMs = 0) => {
   const out = []
   for (let i = 0; i < n; i++) {
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs))
     const t0 = performance.now()
     const p = new Process({ target: emptyTarget })
     p.start()
@@ -99,6 +101,16 @@ const oursStartJoin = async (n) => {
     if (code !== 0) throw new Error(`ours: child exited with ${code}`)
   }
   return out
+}
+
+// The same with ready processes ("forkserver"): each start takes a booted spare, and a replacement boots meanwhile.
+const oursReadyStartJoin = (pauseMs) => async (n) => {
+  setStartMethod("forkserver", { force: true, readyProcesses: 2 })
+  try {
+    return await oursStartJoin(n, pauseMs)
+  } finally {
+    setStartMethod("spawn", { force: true })
+  }
 }
 
 const spawnEmptyNode = () =>
@@ -119,7 +131,8 @@ const nodeFloorStartJoin = async (n) => {
   return out
 }
 
-const pythonStartJoin = (method) => async (n) => (await python.request({ cmd: "start_join", method, n })).ms
+const pythonStartJoin = (method, pauseMs = 0) => async (n) =>
+  (await python.request({ cmd: "start_join", method, n, pause_ms: pauseMs })).ms
 
 // 2. and 3. codecs
 
@@ -655,9 +668,25 @@ const metrics = [
     summarize: (samples) => median(samples),
     contenders: [
       { key: "ours", label: "ours (compat Process, inline target)", run: oursStartJoin },
+      { key: "ours_ready", label: "ours_ready (the same, start method \"forkserver\": ready processes)", run: oursReadyStartJoin(0) },
       { key: "node_floor", label: "node_floor (child_process.spawn node -e '')", run: nodeFloorStartJoin },
       { key: "python_spawn", label: "python_spawn (multiprocessing, spawn)", run: pythonStartJoin("spawn"), python: true },
       { key: "python_forkserver", label: "python_forkserver (multiprocessing, forkserver)", run: pythonStartJoin("forkserver"), python: true }
+    ]
+  },
+  {
+    name: "process_start_spaced_ms",
+    better: "lower",
+    how: `as process_start_join_ms, with ${config.startPauseMs} ms untimed between starts (a program starting a process per job, not in a tight loop)`,
+    rounds: config.startRounds,
+    warmup: config.startWarmup,
+    work: config.startIterations,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Process, start method \"forkserver\": ready processes)", run: oursReadyStartJoin(config.startPauseMs) },
+      { key: "ours_spawn", label: "ours_spawn (the same, start method \"spawn\")", run: (n) => oursStartJoin(n, config.startPauseMs) },
+      { key: "python_forkserver", label: "python_forkserver (multiprocessing, forkserver)", run: pythonStartJoin("forkserver", config.startPauseMs), python: true },
+      { key: "python_spawn", label: "python_spawn (multiprocessing, spawn)", run: pythonStartJoin("spawn", config.startPauseMs), python: true }
     ]
   },
   codecMetric("codec_small_object_roundtrip_ops_per_s", "a 6-field object", [

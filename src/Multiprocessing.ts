@@ -15,12 +15,15 @@ import { Context, type Effect, type LogLevel, type Ref } from "effect"
 import type { EncodedError, InvalidTargetError, ProcessError, SerializationError } from "./Errors.js"
 
 /**
- * The ways a process can be started. Node cannot fork a running isolate: only "spawn".
+ * The ways a process can be started. Node cannot fork a running isolate, so
+ * both have spawn's semantics (a fresh Node, fresh module state): "spawn"
+ * boots a Node process for each start; "forkserver" keeps ready processes,
+ * already booted and waiting, and hands each start to one of them.
  *
  * @since 0.1.0
  * @category models
  */
-export type StartMethod = "spawn"
+export type StartMethod = "spawn" | "forkserver"
 
 /**
  * What a child runs: an inline function as source text (checked beforehand
@@ -166,6 +169,8 @@ export interface Settings {
   readonly startMethodFixed: boolean
   /** The Node binary children run. */
   readonly executable: string
+  /** With "forkserver": how many ready processes are kept (0: none, every start spawns). */
+  readonly readyProcesses: number
 }
 
 /**

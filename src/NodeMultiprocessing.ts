@@ -1,6 +1,7 @@
 /**
  * The Node backend of `Multiprocessing`: every Process is an OS child process
- * running Node, started with spawn semantics.
+ * running Node, started with spawn semantics — booted for the start ("spawn"),
+ * or taken from the ready processes kept booted ("forkserver").
  *
  * @since 0.1.0
  */
@@ -8,6 +9,19 @@ import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
 import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
+
+const settings = Ref.unsafeMake<Settings>({
+  startMethod: "spawn",
+  startMethodFixed: false,
+  executable: currentIdentity().executable,
+  readyProcesses: 2
+})
+
+/** How many ready processes a start keeps: none under "spawn". */
+const readyProcesses = Effect.map(
+  Ref.get(settings),
+  (current) => current.startMethod === "forkserver" ? current.readyProcesses : 0
+)
 
 let service: MultiprocessingService | undefined
 
@@ -22,11 +36,11 @@ let service: MultiprocessingService | undefined
  */
 export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   service ??= {
-    startMethods: ["spawn"],
-    settings: Ref.unsafeMake<Settings>({ startMethod: "spawn", startMethodFixed: false, executable: currentIdentity().executable }),
+    startMethods: ["spawn", "forkserver"],
+    settings,
     logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
-    spawn: spawnChild,
-    spawnWorker,
+    spawn: (request) => Effect.flatMap(readyProcesses, (ready) => spawnChild(request, ready)),
+    spawnWorker: (request) => Effect.flatMap(readyProcesses, (ready) => spawnWorker(request, ready)),
     checkExecutable
   }
 )

@@ -10,7 +10,7 @@
  */
 import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
-import { ProcessError, StartMethodError } from "./Errors.js"
+import { ProcessError, StartMethodError, ValueError } from "./Errors.js"
 import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
 import { currentIdentity, familyAuthkey } from "./internal/thisProcess/currentProcess.js"
 import { isAlive } from "./internal/thisProcess/liveness.js"
@@ -94,7 +94,8 @@ export const activeChildren: Effect.Effect<ReadonlyArray<Process>> = Effect.sync
 )
 
 /**
- * The start methods this platform offers: only "spawn", since Node cannot fork a running isolate.
+ * The start methods this platform offers: "spawn" and "forkserver" (ready
+ * processes); not "fork", since Node cannot fork a running isolate.
  *
  * @since 0.1.0
  * @category start methods
@@ -126,32 +127,46 @@ const checkStartMethod = (method: string): Effect.Effect<StartMethod, StartMetho
       : Effect.fail(
         new StartMethodError({
           message: `cannot find context for ${JSON.stringify(method)}: the start methods here are ${mp.startMethods.join(", ")}. ` +
-            "Node cannot fork a running process, so \"fork\" and \"forkserver\" are not offered."
+            "Node cannot fork a running process, so \"fork\" is not offered; \"forkserver\" keeps processes booted and ready instead."
         })
       ))
 
 /**
  * Fixes the start method; a second call needs `force`, as in Python.
+ * `readyProcesses` (for "forkserver") is how many booted processes are kept
+ * waiting for starts: 2 unless given; 0 keeps none.
  *
  * @since 0.1.0
  * @category start methods
  */
 export const setStartMethod = (
   method: string,
-  options?: { readonly force?: boolean }
-): Effect.Effect<void, StartMethodError | ProcessError, Multiprocessing> =>
+  options?: { readonly force?: boolean; readonly readyProcesses?: number }
+): Effect.Effect<void, StartMethodError | ProcessError | ValueError, Multiprocessing> =>
   Effect.gen(function*() {
     const mp = yield* Multiprocessing
     const startMethod = yield* checkStartMethod(method)
+    const readyProcesses = options?.readyProcesses
+    if (readyProcesses !== undefined && !(Number.isSafeInteger(readyProcesses) && readyProcesses >= 0)) {
+      return yield* new ValueError({
+        message: `readyProcesses must be a whole number from 0 (got ${String(readyProcesses)}): how many processes "forkserver" keeps booted`
+      })
+    }
     const settings = yield* Ref.get(mp.settings)
     if (settings.startMethodFixed && options?.force !== true) {
       return yield* new ProcessError({ message: "the start method has already been set; pass { force: true } to change it" })
     }
-    yield* Ref.set(mp.settings, { ...settings, startMethod, startMethodFixed: true })
+    yield* Ref.set(mp.settings, {
+      ...settings,
+      startMethod,
+      startMethodFixed: true,
+      readyProcesses: readyProcesses ?? settings.readyProcesses
+    })
   })
 
 /**
- * A start method's context. Only "spawn" exists, so it says which method it is and nothing more yet.
+ * A start method's context: which method it is. Its processes start with the
+ * method `setStartMethod` fixed (the two differ only in how fast a start is).
  *
  * @since 0.1.0
  * @category models

@@ -68,6 +68,44 @@ describe("process lifecycle across real parents", () => {
     }
   }, 90_000)
 
+  describe("ready processes (the \"forkserver\" start method)", () => {
+    const run = async (wait: boolean) => {
+      const { child: parent, line } = await firstLine([fixture("ready-processes-parent.mjs")], wait ? { READY_WAIT: "1" } : {})
+      const report = JSON.parse(line) as {
+        results: Array<{ pid: number; evaluations: number }>
+        env: string
+        spares: Array<number>
+      }
+      return { parent, ...report }
+    }
+
+    it("a burst of 50 starts: each a fresh process, used once; a changed environment is seen; the spares do not keep the program alive", async () => {
+      const { env, parent, results, spares } = await run(false)
+      expect(results).toHaveLength(50)
+      expect(new Set(results.map((r) => r.pid)).size).toBe(50)
+      expect(results.every((r) => r.evaluations === 1)).toBe(true)
+      expect(env).toBe("changed")
+      expect(spares.length).toBeGreaterThanOrEqual(1)
+      await new Promise((resolve) => parent.exitCode !== null ? resolve(undefined) : parent.on("exit", resolve))
+      expect(parent.exitCode).toBe(0)
+      const gone = await waitUntil(() => !spares.some(isRunning), 20_000)
+      for (const pid of spares.filter(isRunning)) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    }, 120_000)
+
+    it("the spares go when their parent is SIGKILLed", async () => {
+      const { parent, spares } = await run(true)
+      expect(spares.length).toBeGreaterThanOrEqual(1)
+      expect(spares.every(isRunning)).toBe(true)
+      const exited = new Promise((resolve) => parent.on("exit", resolve))
+      parent.kill("SIGKILL")
+      await exited
+      const gone = await waitUntil(() => !spares.some(isRunning), 20_000)
+      for (const pid of spares.filter(isRunning)) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    }, 120_000)
+  })
+
   it("a parent stays for its non-daemon children, not for daemon ones, which exit with it", async () => {
     const started = Date.now()
     const { child: parent, line } = await firstLine([fixture("daemon-parent.mjs")])

@@ -5,8 +5,8 @@ request, so that run.js can interleave it round by round with the Node
 contenders. Protocol: one JSON command per line on stdin, one JSON answer per
 line on stdout.
 
-  {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30}
-      -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join())
+  {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30, "pause_ms": 0}
+      -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join(); then pause_ms untimed)
   {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
   {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
@@ -58,11 +58,12 @@ def empty_target():
     pass
 
 
-def _start_join(ctx, n):
+def _start_join(ctx, n, pause_ms=0):
     import time
 
     out = []
     for _ in range(n):
+        time.sleep(pause_ms / 1000.0)
         t0 = time.perf_counter()
         p = ctx.Process(target=empty_target)
         p.start()
@@ -529,7 +530,7 @@ def main():
                 method = req["method"]
                 if method not in contexts:
                     contexts[method] = multiprocessing.get_context(method)
-                answer({"ms": _start_join(contexts[method], int(req["n"]))})
+                answer({"ms": _start_join(contexts[method], int(req["n"]), float(req.get("pause_ms", 0)))})
             elif cmd in ("pipe_pingpong", "pipe_stream"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")

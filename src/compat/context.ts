@@ -25,7 +25,7 @@ export const activeChildren = (): Array<Process> => runSync(ProcessContext.activ
 export const getAllStartMethods = (): Array<StartMethod> => [...runSync(ProcessContext.getAllStartMethods)]
 export const getStartMethod = (options?: { readonly allowNone?: boolean }): StartMethod | null =>
   runSync(ProcessContext.getStartMethod(options))
-export const setStartMethod = (method: string, options?: { readonly force?: boolean }): void =>
+export const setStartMethod = (method: string, options?: { readonly force?: boolean; readonly readyProcesses?: number }): void =>
   runSync(ProcessContext.setStartMethod(method, options))
 export const setExecutable = (executable: string): void => runSync(ProcessContext.setExecutable(executable))
 export const freezeSupport = (): void => runSync(ProcessContext.freezeSupport)

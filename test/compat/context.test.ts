@@ -17,15 +17,16 @@ import {
   ProcessError,
   setExecutable,
   setStartMethod,
-  StartMethodError
+  StartMethodError,
+  ValueError
 } from "effect-multiprocessing/compat"
 
 describe("compat module-level functions", () => {
-  it("start methods: only spawn; others are a clear error; a second set needs force", () => {
-    expect(getAllStartMethods()).toEqual(["spawn"])
+  it("start methods: spawn and forkserver; fork is a clear error; a second set needs force", () => {
+    expect(getAllStartMethods()).toEqual(["spawn", "forkserver"])
     expect(getStartMethod({ allowNone: true })).toBeNull()
     expect(() => setStartMethod("fork")).toThrow(StartMethodError)
-    expect(() => setStartMethod("fork")).toThrow(/spawn/)
+    expect(() => setStartMethod("fork")).toThrow(/spawn, forkserver/)
     // Asking without allowNone fixes the method, as in Python: setting it again then needs force.
     expect(getStartMethod()).toBe("spawn")
     expect(getStartMethod({ allowNone: true })).toBe("spawn")
@@ -33,7 +34,11 @@ describe("compat module-level functions", () => {
     setStartMethod("spawn", { force: true })
     expect(getContext().getStartMethod()).toBe("spawn")
     expect(getContext("spawn").Process).toBe(Process)
-    expect(() => getContext("forkserver")).toThrow(StartMethodError)
+    expect(getContext("forkserver").getStartMethod()).toBe("forkserver")
+    expect(() => getContext("fork")).toThrow(StartMethodError)
+    expect(() => setStartMethod("forkserver", { force: true, readyProcesses: -1 })).toThrow(ValueError)
+    expect(() => setStartMethod("forkserver", { force: true, readyProcesses: 1.5 })).toThrow(/whole number/)
+    expect(getStartMethod()).toBe("spawn")
   })
 
   it("currentProcess, parentProcess, cpuCount, freezeSupport", () => {

@@ -3,7 +3,7 @@
  * channel on descriptor 3, the Start message written to it, and the outcome
  * and exit collected from it.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -26,6 +26,7 @@ import type { StartMessage } from "../child/controlMessages.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { loadingTarget, remoteServers } from "../thisProcess/processGlobals.js"
+import { spawnBootstrap, takeReady } from "./readyProcesses.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 import { EncodedErrorSchema } from "../codec/decodeError.js"
 
@@ -69,11 +70,16 @@ export const checkExecutable = (file: string): Effect.Effect<void, ProcessError>
     catch: () => new ProcessError({ message: `executable not found or not executable: ${file}` })
   })
 
-/** Starts one child and returns its handle once the OS has given it a pid; its outcome is the first frame it sends back. */
+/**
+ * Starts one child and returns its handle once the OS has given it a pid; its
+ * outcome is the first frame it sends back. With `ready` above 0, the child is
+ * a ready process when one matches, and `ready` are kept (readyProcesses.ts).
+ */
 export const spawnChild = (
-  request: SpawnRequest
+  request: SpawnRequest,
+  ready = 0
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ channel, exitCode, pid, setKeepsParentAlive, signal }) => ({
+  Effect.map(launch(request, ready), ({ channel, exitCode, pid, setKeepsParentAlive, signal }) => ({
     pid,
     exitCode,
     outcome: readOutcome(channel),
@@ -83,9 +89,10 @@ export const spawnChild = (
 
 /** Starts a pool worker: a child whose control channel carries tasks and results after the Start message. */
 export const spawnWorker = (
-  request: WorkerSpawnRequest
+  request: WorkerSpawnRequest,
+  ready = 0
 ): Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ channel, pid, setKeepsParentAlive, signal }) => ({ pid, channel, signal, setKeepsParentAlive }))
+  Effect.map(launch(request, ready), ({ channel, pid, setKeepsParentAlive, signal }) => ({ pid, channel, signal, setKeepsParentAlive }))
 
 /** Python's "bootstrapping phase" error, with the fixes for a module that is both entry script and target. */
 const selfStartingModule = (url: string) =>
@@ -100,7 +107,8 @@ const selfStartingModule = (url: string) =>
  * (descriptor 3) and reports its exit to `request.onExit`.
  */
 const launch = (
-  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>
+  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>,
+  ready: number
 ): Effect.Effect<Omit<ChildHandle, "outcome"> & { readonly channel: Socket }, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const loading = loadingTarget()
@@ -137,7 +145,9 @@ const launch = (
     ]
     const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
-    const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...sockets] })
+    // A ready process has its descriptors already: it serves only starts that hand none over.
+    const child = (ready > 0 && sockets.length === 0 ? takeReady(command, args, ready) : undefined)
+      ?? spawnBootstrap(command, args, sockets)
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})
     // Killed by a signal, it could not remove its socket directories: its parent does.
