@@ -1,0 +1,72 @@
+/**
+ * Shared-memory segments of the primitives this process makes or receives:
+ * one POSIX shm segment per primitive (a slab allocator sharing pages between
+ * primitives is a later optimisation), named `/emp-<maker pid>-<random>` so
+ * that the leftovers of a maker killed before it could unlink them are found
+ * and swept (see native.ts).
+ *
+ * The maker unlinks a segment when the Scope it was made in closes, or when
+ * it exits: from then on nobody can attach it, as nobody can reach a served
+ * object whose owner has gone; processes that mapped it keep using it. A
+ * mapping is never unmapped while the process runs: a handle may still touch
+ * it, and a page per primitive is the price.
+ */
+import { randomBytes } from "node:crypto"
+import { native, type Native } from "./native.js"
+
+export interface Segment {
+  readonly name: string
+  readonly words: Int32Array
+}
+
+/** The segments mapped here, by name: a primitive that comes back or arrives twice maps its segment once. */
+const mapped = new Map<string, Segment>()
+/** The segments this process made and has not unlinked yet. */
+const made = new Set<string>()
+
+let unlinkAtExit = false
+
+const addon = (): Native => {
+  if (native === undefined) throw new Error("shared memory is not available in this process (the native addon is absent or disabled)")
+  return native
+}
+
+/** A new zero-filled segment of `bytes` (at least), made by this process. */
+export const create = (bytes: number): Segment => {
+  const shm = addon()
+  const name = `/emp-${process.pid}-${randomBytes(6).toString("hex")}`
+  const segment: Segment = { name, words: new Int32Array(shm.create(name, bytes)) }
+  mapped.set(name, segment)
+  made.add(name)
+  if (!unlinkAtExit) {
+    unlinkAtExit = true
+    process.once("exit", () => made.forEach(unlink))
+  }
+  return segment
+}
+
+/** The segment called `name`, mapped here; undefined when it no longer exists (its maker unlinked it or died). */
+export const attach = (name: string): Segment | undefined => {
+  const known = mapped.get(name)
+  if (known !== undefined) return known
+  try {
+    const segment: Segment = { name, words: new Int32Array(addon().attach(name)) }
+    mapped.set(name, segment)
+    return segment
+  } catch {
+    return undefined
+  }
+}
+
+/** Nobody can attach `name` from now on (the mappings stay valid). */
+export const unlink = (name: string): void => {
+  if (!made.delete(name)) return
+  try {
+    addon().unlink(name)
+  } catch {
+    // Already gone (swept): nothing left to do.
+  }
+}
+
+/** The pid of the process that made the segment `name`, as its name says. */
+export const makerPid = (name: string): number => Number(/^\/emp-(\d+)-/.exec(name)?.[1] ?? 0)
