@@ -8,6 +8,7 @@ import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
 import { currentIdentity } from "./internal/process/currentProcess.js"
+import { native } from "./internal/shm/native.js"
 
 let service: MultiprocessingService | undefined
 
@@ -23,6 +24,7 @@ let service: MultiprocessingService | undefined
 export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   service ??= {
     startMethods: ["spawn"],
+    primitives: native === undefined ? "served" : "shared-memory",
     settings: Ref.unsafeMake<Settings>({ startMethod: "spawn", startMethodFixed: false, executable: currentIdentity().executable }),
     logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
     spawn: spawnChild,

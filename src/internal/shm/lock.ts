@@ -11,7 +11,7 @@
  * operation fails with OwnerGoneError, as a served lock whose owner is gone.
  */
 import { type Duration, Effect, Exit, type Scope } from "effect"
-import { OwnerGoneError, type TypeError, type ValueError } from "../../Errors.js"
+import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
 import { operation } from "../faces.js"
 import { acquireArguments, held, withLock } from "../lock/holding.js"
@@ -21,7 +21,7 @@ import { owned } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import { MUTEX_WORDS, SharedMutex } from "./mutex.js"
 import { native } from "./native.js"
-import { attach, create, makerPid, type Segment } from "./segment.js"
+import { attach, create, goneError, makerPid, type Segment } from "./segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "./segmentIds.js"
 import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./semaphore.js"
 
@@ -53,13 +53,7 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
   }
 
   private gone(): OwnerGoneError {
-    const reference = this[PrimitiveTypeId].reference()
-    return new OwnerGoneError({
-      primitive: `${this.kind} ${this.segmentName}`,
-      ownerPid: reference.ownerPid,
-      ownerName: reference.ownerName,
-      reason: "has closed it or exited: its shared memory can no longer be mapped"
-    })
+    return goneError(this.kind, this.segmentName, this[PrimitiveTypeId].reference().ownerName)
   }
 
   private acquireAs(caller: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {

@@ -12,6 +12,7 @@
  * it, and a page per primitive is the price.
  */
 import { randomBytes } from "node:crypto"
+import { OwnerGoneError } from "../../Errors.js"
 import { native, type Native } from "./native.js"
 
 export interface Segment {
@@ -35,7 +36,8 @@ const addon = (): Native => {
 export const create = (bytes: number): Segment => {
   const shm = addon()
   const name = `/emp-${process.pid}-${randomBytes(6).toString("hex")}`
-  const segment: Segment = { name, words: new Int32Array(shm.create(name, bytes)) }
+  // Whole 8-byte words: every typed array fits over it.
+  const segment: Segment = { name, words: new Int32Array(shm.create(name, Math.ceil(Math.max(bytes, 8) / 8) * 8)) }
   mapped.set(name, segment)
   made.add(name)
   if (!unlinkAtExit) {
@@ -70,3 +72,12 @@ export const unlink = (name: string): void => {
 
 /** The pid of the process that made the segment `name`, as its name says. */
 export const makerPid = (name: string): number => Number(/^\/emp-(\d+)-/.exec(name)?.[1] ?? 0)
+
+/** Why a primitive whose segment could not be mapped fails every operation, as a served one whose owner has gone. */
+export const goneError = (primitive: string, name: string, ownerName: string): OwnerGoneError =>
+  new OwnerGoneError({
+    primitive: `${primitive} ${name}`,
+    ownerPid: makerPid(name),
+    ownerName,
+    reason: "has closed it or exited: its shared memory can no longer be mapped"
+  })
