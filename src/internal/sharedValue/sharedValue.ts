@@ -16,6 +16,10 @@ import { type AnyLock, isAnyLock, makeLocal as makeLocalLock } from "../lock/loc
 import { type Backend, PrimitiveTypeId, type Reference, remote, scopedServed } from "../served/backend.js"
 import { type Definition, type Operation, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival, revivePrimitive } from "../served/revive.js"
+import { currentIdentity } from "../process/currentProcess.js"
+import { SharedMemoryLock } from "../shm/lock.js"
+import { native } from "../shm/native.js"
+import * as Shm from "../shm/sharedValue.js"
 import { checkTypecode, formatKind, hasLock, type Input, type Item, parseKind, type Shape, SharedCells, type Typecode } from "./cells.js"
 
 interface State {
@@ -120,7 +124,8 @@ export class ArrayHandle<T extends Typecode = Typecode> extends SharedHandle<T> 
   readonly toArray = this.op<Array<Item<T>>, OwnerGoneError>("toArray")
 }
 
-export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray => u instanceof ArrayHandle
+export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray =>
+  u instanceof ArrayHandle || u instanceof Shm.SharedMemoryArray
 
 /** Python's `lock=`: true (the default) makes an RLock, false none, or a Lock/RLock this process made. */
 const lockFor = (option: unknown): Either.Either<{ readonly lock: AnyLock | undefined; readonly id?: string }, ValueError> => {
@@ -138,7 +143,11 @@ const lockFor = (option: unknown): Either.Either<{ readonly lock: AnyLock | unde
     : Either.left(new ValueError({ message: "the lock of a shared value must be made by the process that makes the value" }))
 }
 
-/** A Value or Array this process serves while the Scope is open (with the lock made for it). */
+/**
+ * A Value or Array usable while the Scope is open (with the lock made for
+ * it): in shared memory when the addon is loaded and its lock is in shared
+ * memory too, else served by this process.
+ */
 const make = <H>(
   shape: Shape,
   typecode: unknown,
@@ -149,9 +158,15 @@ const make = <H>(
   scopedServed(Effect.suspend(() =>
     Either.gen(function*() {
       const code = yield* checkTypecode(typecode)
-      const cells = yield* SharedCells.make(code, sizeOrInitializer)
+      const inSharedMemory = native !== undefined && (lockOption === undefined || typeof lockOption === "boolean" || lockOption instanceof SharedMemoryLock)
+      const made = inSharedMemory ? Shm.makeCells(code, sizeOrInitializer) : undefined
+      const cells = yield* (made?.cells ?? SharedCells.make(code, sizeOrInitializer))
       // Checked after the cells, so bad input makes no lock.
       const { id: lockId, lock } = yield* lockFor(hasLock(shape) ? lockOption : false)
+      if (made !== undefined) {
+        const handle = Shm.holder({ shape, typecode: code, length: cells.length }, cells, lock as SharedMemoryLock | undefined, made.id(), currentIdentity().name)
+        return { handle: handle as H, ids: lockId === undefined ? [made.id()] : [made.id(), lockId] }
+      }
       const state: State = {
         kind: formatKind({ shape, typecode: code, length: cells.length }),
         cells,
