@@ -128,7 +128,7 @@ describe.runIf(loaded !== undefined)("shared memory segments", () => {
   })
 
   for (const kernel of ["futex_waitv", "thread per wait"] as const) {
-    const env = kernel === "futex_waitv" ? {} : { EFFECT_MULTIPROCESSING_FUTEX_WAITV: "0" }
+    const env: Record<string, string> = kernel === "futex_waitv" ? {} : { EFFECT_MULTIPROCESSING_FUTEX_WAITV: "0" }
 
     describe(`waitAsync (${kernel})`, () => {
       it("is woken (from another process; in the fallback's child, from its JS thread), times out, is cancelled, and is cancelled by close", async () => {
