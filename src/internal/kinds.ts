@@ -15,5 +15,6 @@ import "./manager/list.js"
 import "./manager/dict.js"
 import "./manager/namespace.js"
 import "./manager/customProxy.js"
+import "./shm/sharedMemory.js"
 
 export { revivePrimitive } from "./served/revive.js"
