@@ -16,5 +16,6 @@ import "./manager/dict.js"
 import "./manager/namespace.js"
 import "./manager/customProxy.js"
 import "./shm/sharedMemory.js"
+import "./shm/shareableList.js"
 
 export { revivePrimitive } from "./served/revive.js"
