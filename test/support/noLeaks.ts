@@ -21,7 +21,7 @@ const orphanedDirectories = (): Array<string> =>
     }
   })
 
-/** The library's shared-memory segments (`/dev/shm/emp-<pid>-…`) made since this file began, whose maker is gone. */
+/** The library's shared-memory segments (`/dev/shm/emp-<kind>-<pid>-…`) made since this file began, whose maker is gone. */
 const orphanedSegments = (): Array<string> => {
   let names: Array<string>
   try {
@@ -30,7 +30,7 @@ const orphanedSegments = (): Array<string> => {
     return [] // no /dev/shm (not Linux): no segments either
   }
   return names.filter((name) => {
-    const maker = /^emp-(\d+)-/.exec(name)
+    const maker = /^emp-[a-z]+-(\d+)-/.exec(name)
     if (maker === null || isRunning(Number(maker[1]))) return false
     try {
       return fs.statSync(`/dev/shm/${name}`).mtimeMs >= fileStarted

@@ -1,9 +1,9 @@
 /**
  * Shared-memory segments of the primitives this process makes or receives:
  * one POSIX shm segment per primitive (a slab allocator sharing pages between
- * primitives is a later optimisation), named `/emp-<maker pid>-<random>` so
- * that the leftovers of a maker killed before it could unlink them are found
- * and swept (see native.ts).
+ * primitives is a later optimisation), named `/emp-prim-<maker pid>-<random>`
+ * as every segment the library names (process/privateDirectory.ts), so that
+ * what a maker killed before it could unlink them left is removed.
  *
  * The maker unlinks a segment when the Scope it was made in closes, or when
  * it exits: from then on nobody can attach it, as nobody can reach a served
@@ -11,8 +11,8 @@
  * mapping is never unmapped while the process runs: a handle may still touch
  * it, and a page per primitive is the price.
  */
-import { randomBytes } from "node:crypto"
 import { OwnerGoneError } from "../../Errors.js"
+import * as PrivateDirectory from "../process/privateDirectory.js"
 import { native, type Native } from "./native.js"
 
 export interface Segment {
@@ -25,8 +25,6 @@ const mapped = new Map<string, Segment>()
 /** The segments this process made and has not unlinked yet. */
 const made = new Set<string>()
 
-let unlinkAtExit = false
-
 const addon = (): Native => {
   if (native === undefined) throw new Error("shared memory is not available in this process (the native addon is absent or disabled)")
   return native
@@ -35,15 +33,11 @@ const addon = (): Native => {
 /** A new zero-filled segment of `bytes` (at least), made by this process. */
 export const create = (bytes: number): Segment => {
   const shm = addon()
-  const name = `/emp-${process.pid}-${randomBytes(6).toString("hex")}`
+  const name = PrivateDirectory.segmentName("prim")
   // Whole 8-byte words: every typed array fits over it.
   const segment: Segment = { name, words: new Int32Array(shm.create(name, Math.ceil(Math.max(bytes, 8) / 8) * 8)) }
   mapped.set(name, segment)
   made.add(name)
-  if (!unlinkAtExit) {
-    unlinkAtExit = true
-    process.once("exit", () => made.forEach(unlink))
-  }
   return segment
 }
 
@@ -63,6 +57,7 @@ export const attach = (name: string): Segment | undefined => {
 /** Nobody can attach `name` from now on (the mappings stay valid). */
 export const unlink = (name: string): void => {
   if (!made.delete(name)) return
+  PrivateDirectory.segmentUnlinked(name)
   try {
     addon().unlink(name)
   } catch {
@@ -71,7 +66,7 @@ export const unlink = (name: string): void => {
 }
 
 /** The pid of the process that made the segment `name`, as its name says. */
-export const makerPid = (name: string): number => Number(/^\/emp-(\d+)-/.exec(name)?.[1] ?? 0)
+export const makerPid = (name: string): number => Number(/^\/emp-[a-z]+-(\d+)-/.exec(name)?.[1] ?? 0)
 
 /** Why a primitive whose segment could not be mapped fails every operation, as a served one whose owner has gone. */
 export const goneError = (primitive: string, name: string, ownerName: string): OwnerGoneError =>
