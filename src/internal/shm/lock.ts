@@ -46,6 +46,8 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
 
   constructor(readonly kind: Kind, private readonly segmentName: string, segment: Segment | undefined, ownerName: string) {
     this.core = segment === undefined ? undefined : core(kind, segment)
+    // Only an RLock's release asks who calls (a Lock may be released by anyone).
+    this.release = kind === "RLock" ? owned((caller) => this.releaseAs(caller)) : operation(() => this.releaseAs(""))
     const id = SHM_ID_PREFIX + segmentName
     const reference: Reference = { kind: `${SHM_ID_PREFIX}${kind}`, id, address: "", ownerPid: makerPid(segmentName), ownerName }
     const refused = () => Exit.fail(this.gone())
@@ -72,11 +74,13 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
     return owned((caller) => this.acquireAs(caller, block, timeout))
   }
 
-  readonly release: Effect.Effect<void, Public.ReleaseError> = owned((caller): Effect.Effect<void, Public.ReleaseError> => {
+  readonly release: Effect.Effect<void, Public.ReleaseError>
+
+  private releaseAs(caller: string): Effect.Effect<void, Public.ReleaseError> {
     const core = this.core
     if (core === undefined) return Exit.fail(this.gone())
     return core instanceof SharedMutex ? core.release(caller) : core.release()
-  })
+  }
 
   readonly getValue: Effect.Effect<number, OwnerGoneError> = operation(() =>
     this.core === undefined ? Exit.fail(this.gone()) : Exit.succeed(this.core.getValue()))

@@ -36,6 +36,9 @@ const PID = 0x3fffffff
 /** Loads of the lock word before sleeping on it, while its holder (another process) may release it any moment. */
 const SPIN = 100
 
+/** The longest a taker blocks its thread waiting for another process's release before it sleeps asynchronously. */
+const NAP_MS = 1
+
 /** How often a sleeper looks whether the holder still lives (and makes up for a wake-up lost to an interruption). */
 export const LIVENESS_SLICE_MS = 100
 
@@ -56,7 +59,23 @@ export class SharedMutex {
     if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0 || this.spin(me)) return this.took(me)
     if (!block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))) return FOUND_HELD
     const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
-    return this.sleep(me, deadline)
+    return this.nap(me, deadline) ? this.took(me) : this.sleep(me, deadline)
+  }
+
+  /**
+   * Sleeps on the lock word in the kernel, blocking this thread, for at most
+   * NAP_MS: a lock another process holds for a short critical section comes
+   * back at a futex wake-up's cost (tens of µs), where an asynchronous sleep
+   * also waits for the waiter thread and this event loop to turn. Never when
+   * the holder is this process: it could not release it meanwhile.
+   */
+  private nap(me: Holder, deadline: number | undefined): boolean {
+    const seen = this.mark(me)
+    if (seen === 0) return true
+    if ((seen & PID) === process.pid) return false
+    const left = deadline === undefined ? NAP_MS : Math.min(NAP_MS, deadline - performance.now())
+    if (left > 0) this.shm.wait(this.words, STATE, seen, left)
+    return this.mark(me) === 0
   }
 
   private took(me: Holder): Exit.Exit<boolean> {
