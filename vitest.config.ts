@@ -8,6 +8,12 @@ const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.me
 // What runs the documentation: every snippet of docs/ and the README, and every example.
 const docs = ["test/docs.test.ts", "test/examples.test.ts"]
 
+// The primitives with two backends: "core" runs them on shared memory (where the native addon is
+// built), "served" again with it disabled (children inherit the environment). What only the served
+// backend has (leases) runs in "served" alone.
+const twoBackends = ["test/Lock.test.ts", "test/Semaphore.test.ts", "test/Condition.test.ts", "test/SharedValue.test.ts"]
+const servedOnly = ["test/internal/lock/lease.test.ts"]
+
 export default defineConfig({
   resolve: {
     alias: [
@@ -27,9 +33,11 @@ export default defineConfig({
     // run; four keep them busy.
     maxWorkers: 4,
     minWorkers: 1,
-    // `npm run test:core` (the library) and `npm run test:docs` (docs and examples); `npm test` runs both.
+    // `npm run test:core` (the library), `npm run test:served` (the primitives on the served backend) and
+    // `npm run test:docs` (docs and examples); `npm test` runs all three.
     projects: [
-      { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs] } },
+      { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs, ...servedOnly] } },
+      { extends: true, test: { name: "served", include: [...twoBackends, ...servedOnly], env: { EFFECT_MULTIPROCESSING_NATIVE: "0" } } },
       { extends: true, test: { name: "docs", include: docs } }
     ]
   }

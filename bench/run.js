@@ -41,6 +41,7 @@ import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
+import { lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
@@ -283,27 +284,6 @@ const pythonStream = (kind) => async (n) =>
 
 // 7. and 8. shared primitives: served by this process, used from children.
 
-// Microseconds per acquire+release, measured in the child after `warmupMs` of the same: each pair
-// timed alone (the median is comparable to pipe_pingpong_rtt_us, a median too), and the mean.
-const lockTarget = async (lock, warmupMs, n) => {
-  const warmUntil = performance.now() + warmupMs
-  while (performance.now() < warmUntil) {
-    await lock.acquire()
-    await lock.release()
-  }
-  const pairs = []
-  const t0 = performance.now()
-  for (let i = 0; i < n; i++) {
-    const start = performance.now()
-    await lock.acquire()
-    await lock.release()
-    pairs.push(performance.now() - start)
-  }
-  const mean = ((performance.now() - t0) * 1000) / n
-  pairs.sort((a, b) => a - b)
-  return { median: pairs[pairs.length >> 1] * 1000, mean }
-}
-
 const lockRemoteRuns = new Map()
 const oursLockRemote = (statistic) => async (n) => {
   // One child per round serves both statistics: the median contender runs it, the mean one reads it.
@@ -312,76 +292,27 @@ const oursLockRemote = (statistic) => async (n) => {
     lockRemoteRuns.delete(n)
     return result.mean
   }
-  const lock = new Lock()
-  try {
-    const child = new Process({ target: lockTarget, args: [lock, config.syncWarmupMs, n] })
-    child.start()
-    const result = await child.result()
-    await child.join()
-    child.close()
-    if (statistic === "median") lockRemoteRuns.set(n, result)
-    return result[statistic]
-  } finally {
-    lock.close()
-  }
+  const result = await lockRemote(n, config.syncWarmupMs)
+  if (statistic === "median") lockRemoteRuns.set(n, result)
+  return result[statistic]
 }
 
-// Owner-local: the same loop in this process (no round trip), in batches as the codec rows.
-const oursLockLocal = async () => {
-  const lock = new Lock()
-  const n = 20000
-  const warmUntil = performance.now() + config.syncWarmupMs
-  while (performance.now() < warmUntil) {
-    await lock.acquire()
-    await lock.release()
-  }
-  let pairs = 0
-  const t0 = performance.now()
-  while (performance.now() - t0 < config.lockBudgetMs) {
-    for (let i = 0; i < n; i++) {
-      await lock.acquire()
-      await lock.release()
-    }
-    pairs += n
-  }
-  const us = ((performance.now() - t0) * 1000) / pairs
-  lock.close()
-  return us
-}
+const oursLockLocal = () => lockLocal(config.syncWarmupMs, config.lockBudgetMs)
 
-// Warm-up: the time and at least 3000 increments (a child's first thousand run while V8 still
-// compiles them, at several times the steady cost; Python's warm-up of the same time does more).
-// Then both children pass a Barrier and time their increments: elapsed is from the first one's
-// start to the last one's end, in wall-clock milliseconds (Python's peer measures the same way).
-const incrementTarget = async (value, warmupMs, n, barrier) => {
-  const warmUntil = performance.now() + warmupMs
-  for (let i = 0; i < 3000 || performance.now() < warmUntil; i++) await value.withLock(async () => value.set(await value.get()))
-  await barrier.wait()
-  const start = performance.timeOrigin + performance.now()
-  for (let i = 0; i < n; i++) await value.withLock(async () => value.set((await value.get()) + 1))
-  return [start, performance.timeOrigin + performance.now()]
-}
+const oursValueIncrement = (n) => valueIncrement(n, config.syncWarmupMs)
 
-// Two children increment the parent's Value under its lock at once; µs per increment, warm-up excluded.
-const oursValueIncrement = async (n) => {
-  const value = Value("i", 0)
-  const barrier = new Barrier(2)
-  try {
-    const children = [0, 1].map(() => new Process({ target: incrementTarget, args: [value, config.syncWarmupMs, n, barrier] }))
-    for (const child of children) child.start()
-    const spans = []
-    for (const child of children) {
-      spans.push(await child.result())
-      await child.join()
-      child.close()
-    }
-    if ((await value.get()) !== 2 * n) throw new Error(`ours: lost increments: ${await value.get()} != ${2 * n}`)
-    const elapsed = max(spans.map(([, end]) => end)) - min(spans.map(([start]) => start))
-    return (elapsed * 1000) / (2 * n)
-  } finally {
-    value.close()
-    barrier.close()
-  }
+// The served backend beside the shared-memory one: the same measure in a process with the addon
+// disabled (bench/sync.js; its children inherit the setting).
+const served = (what) => async (n) => {
+  const child = spawn(process.execPath, [new URL("./sync.js", import.meta.url).pathname, what, String(n), String(config.syncWarmupMs), String(config.lockBudgetMs)], {
+    env: { ...process.env, EFFECT_MULTIPROCESSING_NATIVE: "0" },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout.on("data", (chunk) => (out += chunk))
+  const code = await new Promise((resolve) => child.on("exit", resolve))
+  if (code !== 0) throw new Error(`bench/sync.js ${what} exited with ${code}`)
+  return JSON.parse(out)
 }
 
 const pythonLock = (cmd) => async (n) =>
@@ -745,9 +676,10 @@ const metrics = [
     work: config.lockN,
     summarize: (x) => x,
     contenders: [
-      { key: "ours", label: "ours (compat Lock served by the parent, from a child; median pair)", run: oursLockRemote("median") },
+      { key: "ours", label: "ours (compat Lock made by the parent, from a child; median pair)", run: oursLockRemote("median") },
       { key: "ours_mean", label: "ours_mean (the same, mean of the pairs)", run: oursLockRemote("mean") },
-      { key: "ours_local", label: "ours_local (compat Lock, in its owner)", run: oursLockLocal },
+      { key: "ours_local", label: "ours_local (compat Lock, in its maker)", run: oursLockLocal },
+      { key: "ours_served", label: "ours_served (ours with the addon disabled: served by the parent; median pair)", run: served("lock-median") },
       { key: "python", label: "python (multiprocessing.Lock, from a spawn child)", run: pythonLock("lock_remote"), python: true },
       { key: "python_local", label: "python_local (multiprocessing.Lock, same process)", run: pythonLock("lock_local"), python: true }
     ]
@@ -764,6 +696,7 @@ const metrics = [
     summarize: (x) => x,
     contenders: [
       { key: "ours", label: "ours (compat Value, withLock(get, set))", run: oursValueIncrement },
+      { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("value") },
       { key: "python", label: "python (Value, with get_lock(): value += 1)", run: pythonLock("value_increment"), python: true }
     ]
   },

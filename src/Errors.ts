@@ -233,6 +233,29 @@ export class TypeError extends Schema.TaggedError<TypeError>()("TypeError", {
   message: Schema.String
 }) {}
 
+/** A shared memory segment of that name exists already (Python's `FileExistsError`): choose another name, or attach to it. */
+export class FileExistsError extends Schema.TaggedError<FileExistsError>()("FileExistsError", {
+  message: Schema.String,
+  segment: Schema.String
+}) {}
+
+/** No shared memory segment has that name (Python's `FileNotFoundError`): it was never created, or is unlinked. */
+export class FileNotFoundError extends Schema.TaggedError<FileNotFoundError>()("FileNotFoundError", {
+  message: Schema.String,
+  segment: Schema.String
+}) {}
+
+/**
+ * Raw shared memory needs the library's native addon, which is not loaded
+ * here: not built (no C compiler when the package was installed), not
+ * supported on this platform (it needs Linux), or disabled with
+ * `EFFECT_MULTIPROCESSING_NATIVE=0`. The message says which, and how to build it.
+ */
+export class SharedMemoryUnavailableError extends Schema.TaggedError<SharedMemoryUnavailableError>()(
+  "SharedMemoryUnavailableError",
+  { message: Schema.String }
+) {}
+
 /** An index outside a shared Array (Python's `IndexError`). */
 export class IndexError extends Schema.TaggedError<IndexError>()("IndexError", {
   message: Schema.String

@@ -183,6 +183,13 @@ export interface Settings {
 export interface MultiprocessingService {
   /** The start methods this backend offers. */
   readonly startMethods: ReadonlyArray<StartMethod>
+  /**
+   * Where new locks, semaphores, Values and Arrays live: "shared-memory" when
+   * the native addon is loaded (operations run in the calling process, over
+   * memory every process maps), else "served" by the process that makes them
+   * (see docs/synchronization.md).
+   */
+  readonly primitives: "shared-memory" | "served"
   readonly settings: Ref.Ref<Settings>
   /** The level from which the library's own log lines go to stderr; undefined: silent (Python's default). */
   readonly logLevel: Ref.Ref<LogLevel.LogLevel | undefined>

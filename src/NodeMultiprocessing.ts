@@ -9,6 +9,7 @@ import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
 import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
+import { native } from "./internal/shm/native.js"
 
 const settings = Ref.unsafeMake<Settings>({
   startMethod: "spawn",
@@ -38,6 +39,7 @@ export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   service ??= {
     startMethods: ["spawn", "forkserver"],
     settings,
+    primitives: native === undefined ? "served" : "shared-memory",
     logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
     spawn: (request) => Effect.flatMap(readyProcesses, (ready) => spawnChild(request, ready)),
     spawnWorker: (request) => Effect.flatMap(readyProcesses, (ready) => spawnWorker(request, ready)),

@@ -14,6 +14,8 @@ export {
   BufferTooShort,
   Empty,
   EOFError,
+  FileExistsError,
+  FileNotFoundError,
   Full,
   IndexError,
   InputError,
@@ -27,6 +29,7 @@ export {
   ProcessStateError,
   RemoteError,
   SerializationError,
+  SharedMemoryUnavailableError,
   SoftTimeLimitExceeded,
   StartMethodError,
   Terminated,
@@ -65,6 +68,7 @@ export type { Input, Item, SharedOptions, Typecode } from "./sharedctypes.js"
 export { JoinableQueue, Queue, type QueueWaitOptions, SimpleQueue } from "./queues.js"
 export { BaseManager, Manager, type ManagerAddress, type ManagerOptions, type ManagerServer, type ProxyOf, SyncManager } from "./managers.js"
 export { DictProxy, ListProxy, NamespaceProxy } from "./managed.js"
+export { ShareableList, SharedMemory, SharedMemoryManager, type SharedMemoryOptions } from "./sharedMemory.js"
 export type { DictEntries, DictKey } from "./managed.js"
 export { AsyncResult, IMapIterator, MapResult, Pool } from "./pool.js"
 export type { AsyncCallOptions, CallOptions, MapCallOptions, PoolOptions } from "./pool.js"

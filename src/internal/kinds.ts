@@ -15,5 +15,7 @@ import "./manager/list.js"
 import "./manager/dict.js"
 import "./manager/namespace.js"
 import "./manager/customProxy.js"
+import "./shm/sharedMemory.js"
+import "./shm/shareableList.js"
 
 export { reviveHandles } from "./served/revivePlaceholders.js"

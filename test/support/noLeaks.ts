@@ -1,7 +1,7 @@
 /**
  * After each test file: no child process of ours is left running, this
  * process holds no more sockets than when the file started (each child's control
- * channel is one), and no process that is gone left a socket directory behind. Children get a moment to finish exiting; whatever remains
+ * channel is one), and no process that is gone left a socket directory or a shared-memory segment behind. Children get a moment to finish exiting; whatever remains
  * fails the file (and is killed, so one leak does not spill into the next file).
  */
 import * as fs from "node:fs"
@@ -21,6 +21,25 @@ const orphanedDirectories = (): Array<string> =>
     }
   })
 
+/** The library's shared-memory segments (`/dev/shm/emp-<kind>-<pid>-…`) made since this file began, whose maker is gone. */
+const orphanedSegments = (): Array<string> => {
+  let names: Array<string>
+  try {
+    names = fs.readdirSync("/dev/shm")
+  } catch {
+    return [] // no /dev/shm (not Linux): no segments either
+  }
+  return names.filter((name) => {
+    const maker = /^emp-[a-z]+-(\d+)-/.exec(name)
+    if (maker === null || isRunning(Number(maker[1]))) return false
+    try {
+      return fs.statSync(`/dev/shm/${name}`).mtimeMs >= fileStarted
+    } catch {
+      return false // unlinked while we looked
+    }
+  })
+}
+
 const openSockets = (): number =>
   fs.readdirSync("/proc/self/fd").filter((fd) => {
     try {
@@ -39,7 +58,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await waitUntil(
-    () => descendants().length === 0 && openSockets() <= socketsBefore && orphanedDirectories().length === 0,
+    () => descendants().length === 0 && openSockets() <= socketsBefore && orphanedDirectories().length === 0 && orphanedSegments().length === 0,
     10_000 // returns as soon as all is gone; the limit only bounds a leak's report on a busy machine
   )
   const left = descendants()
@@ -53,4 +72,5 @@ afterAll(async () => {
   expect(left, "child processes left running by this test file").toEqual([])
   expect(openSockets(), "sockets left open by this test file").toBeLessThanOrEqual(socketsBefore)
   expect(orphanedDirectories(), "socket directories left by processes that are gone").toEqual([])
+  expect(orphanedSegments(), "shared-memory segments left by processes that are gone").toEqual([])
 })

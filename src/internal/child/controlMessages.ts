@@ -32,6 +32,6 @@ export interface StartMessage {
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
   readonly watchParent?: true
-  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `pool/workerChannel.ts`). */
+  /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `child/workerChannel.ts`). */
   readonly pool?: PoolWorkerSettings
 }

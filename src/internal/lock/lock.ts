@@ -13,7 +13,6 @@ import {
   answersAtOnce,
   asTask as backendAsTask,
   type Backend,
-  checkedWait,
   PrimitiveTypeId,
   processCaller,
   remote,
@@ -25,7 +24,10 @@ import {
 import { type Definition, mapNow, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import { afterCatchUp, catchUp, type Client } from "../served/server.js"
+import { acquireArguments, held, withLock } from "./holding.js"
 import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lease.js"
+import * as Shm from "../shm/lock.js"
+import { SharedMemoryLock } from "../shm/lock.js"
 import { ACQUIRED, FOUND_HELD, SemLock } from "./semLock.js"
 
 export type SemLockKind = Public.Lock["kind"]
@@ -123,8 +125,20 @@ const definition: Definition<LockState> = {
 /** The owner's state behind each owner-side backend, for primitives built on a lock (a Condition's). */
 const states = new WeakMap<Backend, LockState>()
 
-/** A new lock served by this process (not scoped: for objects that make their own lock). */
-export const makeLocal = (kind: SemLockKind, value: number): LockHandle => {
+/** A lock of either backend: served by this process or another, or in shared memory. */
+export type AnyLock = LockHandle | SharedMemoryLock
+
+export const isAnyLock = (u: unknown): u is AnyLock => u instanceof LockHandle || u instanceof SharedMemoryLock
+
+/**
+ * A new lock (not scoped: for objects that make their own lock, and give its
+ * id to `scopedServed`): in shared memory when the addon is loaded, else
+ * served by this process.
+ */
+export const makeLocal = (kind: SemLockKind, value: number): AnyLock =>
+  Shm.available(kind, value) ? Shm.makeLocal(kind, value) : makeServed(kind, value)
+
+const makeServed = (kind: SemLockKind, value: number): LockHandle => {
   const maxValue = kind === "Semaphore" ? UNBOUNDED : kind === "BoundedSemaphore" ? value : 1
   const core = new SemLock(kind === "RLock" ? "recursive" : "semaphore", kind === "Lock" || kind === "RLock" ? 1 : value, maxValue)
   const lending = kind === "Lock" || kind === "RLock" ? new Lending(core, () => backend.id) : undefined
@@ -134,8 +148,8 @@ export const makeLocal = (kind: SemLockKind, value: number): LockHandle => {
   return new LockHandle(backend, kind)
 }
 
-/** A new lock, served while the Scope is open. */
-export const make = (kind: SemLockKind, value: number): Effect.Effect<LockHandle, never, Scope.Scope> =>
+/** A new lock, usable while the Scope is open. */
+export const make = (kind: SemLockKind, value: number): Effect.Effect<AnyLock, never, Scope.Scope> =>
   scopedServed(Effect.sync(() => {
     const handle = makeLocal(kind, value)
     return { handle, ids: [handle[PrimitiveTypeId].id] }
@@ -145,7 +159,7 @@ export const make = (kind: SemLockKind, value: number): Effect.Effect<LockHandle
 export const makeSemaphore = (kind: "Semaphore" | "BoundedSemaphore", value: unknown) =>
   Effect.suspend(() => {
     const error = semaphoreValueError(value)
-    return error === undefined ? make(kind, value as number) as Effect.Effect<LockHandle & { kind: typeof kind }> : Effect.fail(error)
+    return error === undefined ? make(kind, value as number) as Effect.Effect<AnyLock & { kind: typeof kind }> : Effect.fail(error)
   })
 
 /**
@@ -183,12 +197,10 @@ export class LockHandle extends SharedObject implements Public.Lock {
 
   acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
     if (options === undefined) return this.acquireWaiting
-    if (typeof options !== "object" || options === null) {
-      return Exit.fail(new TypeError({ message: `acquire takes options { block, timeout }, got ${shown(options)}` }))
-    }
-    const timeout = checkedWait("acquire", options.block, options.timeout)
-    if (timeout._tag === "Left") return Exit.fail(timeout.left)
-    return this.owned((caller) => this.acquireAs(caller, options.block ?? true, timeout.right))
+    const checked = acquireArguments(options)
+    if (checked._tag === "Left") return Exit.fail(checked.left)
+    const { block, timeout } = checked.right
+    return this.owned((caller) => this.acquireAs(caller, block, timeout))
   }
 
   readonly release: Effect.Effect<void, Public.ReleaseError> = this.owned((caller) => this.releaseAs(caller))
@@ -199,13 +211,11 @@ export class LockHandle extends SharedObject implements Public.Lock {
   })
 
   get held(): Effect.Effect<void, OwnerGoneError, Scope.Scope> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(this.acquireWaiting), Effect.addFinalizer(() => quietly(this.release))))
+    return held(this.acquireWaiting, this.release)
   }
 
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(this.acquireWaiting), () => Effect.ensuring(restore(self), quietly(this.release))))
+    return withLock(this.acquireWaiting, this.release, self)
   }
 
   private get backend(): Backend {
@@ -305,13 +315,9 @@ export class LockHandle extends SharedObject implements Public.Lock {
   }
 }
 
-/** A release after the work: an owner that has gone leaves nothing to release; anything else is a defect. */
-const quietly = (release: Effect.Effect<void, Public.ReleaseError>): Effect.Effect<void> =>
-  release.pipe(Effect.catchTag("OwnerGoneError", () => Effect.void), Effect.orDie)
-
 /** See Lock.asTask. */
 export const asTask = <T>(lock: Public.Lock, body: () => Promise<T>): Promise<T> =>
-  lock.kind === "RLock" && lock instanceof LockHandle && lock.heldBy(processCaller()) ? body() : backendAsTask(body)
+  lock.kind === "RLock" && isAnyLock(lock) && lock.heldBy(processCaller()) ? body() : backendAsTask(body)
 
 registerRevival("Lock", (reference) =>
   reference.kind === "Lock" || reference.kind === "RLock" || reference.kind === "Semaphore" || reference.kind === "BoundedSemaphore"

@@ -16,6 +16,7 @@ import { type Accept, channel, type Reference, type Undo } from "./channel.js"
 import { keepingAlive } from "../keepAlive.js"
 import * as ResourceServer from "./server.js"
 import * as WallClock from "../wallClock.js"
+import { isSharedMemoryId, unlinkSegment } from "../shm/segmentIds.js"
 
 export type { Reference }
 
@@ -186,7 +187,7 @@ export const scopedServed = <H, E>(
   make: Effect.Effect<{ readonly handle: H; readonly ids: ReadonlyArray<string> }, E>
 ): Effect.Effect<H, E, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(make, ({ ids }) => Effect.sync(() => ids.forEach(ResourceServer.unregister))),
+    Effect.acquireRelease(make, ({ ids }) => Effect.sync(() => ids.forEach((id) => isSharedMemoryId(id) ? unlinkSegment(id) : ResourceServer.unregister(id)))),
     ({ handle }) => handle
   )
 

@@ -59,6 +59,14 @@ export const serve = <S>(definition: Definition<S>, state: S): Served => {
 export const mapNow = <A, B, E>(self: Effect.Effect<A, E>, f: (a: A) => B): Effect.Effect<B, E> =>
   Exit.isExit(self) ? Exit.map(self as Exit.Exit<A, E>, f) : Effect.map(self, f)
 
+/**
+ * An operation that acts for its holder, as a lock's does (who holds an
+ * RLock, who waits on a Condition): run as an Effect, for the fiber's owner
+ * (see `asOwner`); started by the compat face, for its task (see `asTask`).
+ */
+export const owned = <A, E, R = never>(start: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Object.assign(fiberCaller(start), { [StartNowKey]: () => start(processCaller()) })
+
 /** The owner's backend of a new object: `state` served by this process. */
 export const serveLocal = <S>(definition: Definition<S>, state: S): Backend => local(serve(definition, state))
 
@@ -111,12 +119,8 @@ export abstract class SharedObject implements Primitive {
     return operation(() => this.call<A, E>(method, args, caller))
   }
 
-  /**
-   * An operation that acts for its holder, as a lock's does (who holds an
-   * RLock, who waits on a Condition): run as an Effect, for the fiber's owner
-   * (see `asOwner`); started by the compat face, for its task (see `asTask`).
-   */
+  /** See `owned`. */
   protected owned<A, E, R = never>(start: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Object.assign(fiberCaller(start), { [StartNowKey]: () => start(processCaller()) })
+    return owned(start)
   }
 }

@@ -3,7 +3,8 @@
  * - Connection ends: the descriptor itself is handed over (an extra stdio slot
  *   of the spawn, from fd 4 on), so data never routes through the parent;
  * - shared primitives (locks, values …): their reference (kind, id, the owner's
- *   address), which becomes a proxy reaching the owner.
+ *   address), which becomes a proxy reaching the owner;
+ * - objects attached by name (a shared memory segment): what they are attached by.
  * In the arguments each becomes a placeholder; the child revives it
  * (`revivePlaceholders.ts`) as the same face's object.
  */
@@ -11,6 +12,7 @@ import type { Socket } from "node:net"
 import { shapeOf } from "../codec/codec.js"
 import { ConnectionTypeId, type ConnectionImpl } from "../connection/connection.js"
 import { compatEntry, wrappedByCompat } from "../faces.js"
+import { asAttachable, AttachableTypeId, type Attachment } from "./attachable.js"
 import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./backend.js"
 
 /** The key of a placeholder; a plain object with it never travels as data. */
@@ -37,6 +39,7 @@ export interface Placeholder {
         readonly unread?: Uint8Array
       }
       | { readonly primitive: Reference }
+      | { readonly attachment: Attachment }
     )
 }
 
@@ -133,6 +136,11 @@ export const extractHandles = (
           ...faceOf(primitive.face)
         }
       }
+    }
+    const attachable = asAttachable(value)
+    if (attachable !== undefined) {
+      placeholders = true
+      return { [HANDLE_KEY]: { attachment: attachable.attachable[AttachableTypeId](), ...faceOf(attachable.face) } }
     }
     const found = asConnection(value)
     if (found === undefined) return undefined

@@ -8,6 +8,7 @@
  */
 import { installHandleCodec } from "../codec/codec.js"
 import { compatEntry, compatWrapper, FamilyKey, wrappedByCompat } from "../faces.js"
+import { asAttachable, attach, AttachableTypeId } from "./attachable.js"
 import { isPrimitive, PrimitiveTypeId, type Reference } from "./backend.js"
 import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 
@@ -40,20 +41,25 @@ export const revivePrimitive = (reference: Reference, face: Face, faceEntry?: st
 const toWireOne = (value: object): Placeholder | undefined => {
   if (isPrimitive(value)) return { [HANDLE_KEY]: { primitive: value[PrimitiveTypeId].reference(), face: "effect" } }
   const inner = wrappedByCompat(value)
-  return isPrimitive(inner)
-    ? { [HANDLE_KEY]: { primitive: inner[PrimitiveTypeId].reference(), face: "compat", faceEntry: compatEntry() } }
-    : undefined
+  if (isPrimitive(inner)) {
+    return { [HANDLE_KEY]: { primitive: inner[PrimitiveTypeId].reference(), face: "compat", faceEntry: compatEntry() } }
+  }
+  const attachable = asAttachable(value)
+  if (attachable === undefined) return undefined
+  const attachment = attachable.attachable[AttachableTypeId]()
+  return { [HANDLE_KEY]: attachable.face === "compat" ? { attachment, face: "compat", faceEntry: compatEntry() } : { attachment, face: "effect" } }
 }
 
 const fromWireOne = (value: object): unknown | undefined => {
   if (!(HANDLE_KEY in value)) return undefined
   const held = (value as Placeholder)[HANDLE_KEY]
-  return "primitive" in held ? revivePrimitive(held.primitive, held.face, held.faceEntry) : undefined
+  if ("primitive" in held) return revivePrimitive(held.primitive, held.face, held.faceEntry)
+  return "attachment" in held ? attach(held.attachment, held.face, held.faceEntry) : undefined
 }
 
 installHandleCodec({
   // Not toWireOne: a reference starts the owner's server, which only sending needs.
-  isHandle: (value) => isPrimitive(value) || isPrimitive(wrappedByCompat(value)),
+  isHandle: (value) => isPrimitive(value) || isPrimitive(wrappedByCompat(value)) || asAttachable(value) !== undefined,
   toWire: (value) => mapHandles(value, toWireOne),
   fromWire: (value) => mapHandles(value, fromWireOne)
 })

@@ -1,15 +1,17 @@
 /**
  * The child's side of `placeholders.ts`: turns placeholders back into
- * Connections over the descriptors the parent handed over, and into proxies of
- * shared primitives, each as the face it was sent from. The bootstrap loads it
- * through `kinds.ts` (which registers every kind first), and only when there
- * are handles, since it brings Effect with it.
+ * Connections over the descriptors the parent handed over, into proxies of
+ * shared primitives, and into objects attached by name, each as the face it
+ * was sent from. The bootstrap loads it through `kinds.ts` (which registers
+ * every kind first), and only when there are handles, since it brings Effect
+ * with it.
  */
 import * as net from "node:net"
 import { Effect } from "effect"
 import * as Serializer from "../../Serializer.js"
 import { ConnectionImpl } from "../connection/connection.js"
 import { compatWrapper } from "../faces.js"
+import { attach } from "./attachable.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 import { revivePrimitive } from "./revive.js"
@@ -19,6 +21,7 @@ const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" &&
 const revive = (placeholder: Placeholder) => {
   const held = placeholder[HANDLE_KEY]
   if ("primitive" in held) return revivePrimitive(held.primitive, held.face, held.faceEntry)
+  if ("attachment" in held) return attach(held.attachment, held.face, held.faceEntry)
   const { face, fd, readable, writable, unread } = held
   // Never read by Node's stream: the parent and other children may hold this descriptor too, and
   // what this process does not receive must stay in the kernel for them.

@@ -28,25 +28,30 @@ interface Cells {
 }
 
 interface Layout {
-  readonly make: (length: number) => Cells
+  readonly array: { new(length: number): Cells; new(buffer: ArrayBuffer, byteOffset: number, length: number): Cells; readonly BYTES_PER_ELEMENT: number }
   readonly kind: "int" | "bigint" | "float" | "char"
 }
 
+const layout = (array: unknown, kind: Layout["kind"]): Layout => ({ array: array as Layout["array"], kind })
+
 const layouts: Record<Typecode, Layout> = {
-  b: { make: (n) => new Int8Array(n), kind: "int" },
-  B: { make: (n) => new Uint8Array(n), kind: "int" },
-  h: { make: (n) => new Int16Array(n), kind: "int" },
-  H: { make: (n) => new Uint16Array(n), kind: "int" },
-  i: { make: (n) => new Int32Array(n), kind: "int" },
-  I: { make: (n) => new Uint32Array(n), kind: "int" },
-  l: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
-  L: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
-  q: { make: (n) => new BigInt64Array(n) as unknown as Cells, kind: "bigint" },
-  Q: { make: (n) => new BigUint64Array(n) as unknown as Cells, kind: "bigint" },
-  f: { make: (n) => new Float32Array(n), kind: "float" },
-  d: { make: (n) => new Float64Array(n), kind: "float" },
-  c: { make: (n) => new Uint8Array(n), kind: "char" }
+  b: layout(Int8Array, "int"),
+  B: layout(Uint8Array, "int"),
+  h: layout(Int16Array, "int"),
+  H: layout(Uint16Array, "int"),
+  i: layout(Int32Array, "int"),
+  I: layout(Uint32Array, "int"),
+  l: layout(BigInt64Array, "bigint"),
+  L: layout(BigUint64Array, "bigint"),
+  q: layout(BigInt64Array, "bigint"),
+  Q: layout(BigUint64Array, "bigint"),
+  f: layout(Float32Array, "float"),
+  d: layout(Float64Array, "float"),
+  c: layout(Uint8Array, "char")
 }
+
+/** The bytes `length` items of `typecode` take. */
+export const bytesOf = (typecode: Typecode, length: number): number => layouts[typecode].array.BYTES_PER_ELEMENT * length
 
 export const typecodes: ReadonlyArray<Typecode> = Object.keys(layouts) as Array<Typecode>
 
@@ -118,19 +123,34 @@ export class SharedCells<T extends Typecode = Typecode> {
     this.cells = cells
   }
 
-  /** Cells of `typecode` from a size (zeros), an array of items, or a string for 'c'. */
-  static make<T extends Typecode>(typecode: T, sizeOrInitializer: unknown): Either.Either<SharedCells<T>, ValueError> {
-    const layout = layouts[typecode]
+  /**
+   * Cells of `typecode` from a size (zeros), an array of items, or a string
+   * for 'c'; in this process's memory, or in what `allocate` gives for their
+   * bytes (a shared-memory segment, zero-filled).
+   */
+  static make<T extends Typecode>(
+    typecode: T,
+    sizeOrInitializer: unknown,
+    allocate?: (bytes: number) => ArrayBuffer
+  ): Either.Either<SharedCells<T>, ValueError> {
+    const { array } = layouts[typecode]
+    const cellsOf = (length: number): Cells =>
+      allocate === undefined ? new array(length) : new array(allocate(Math.max(8, bytesOf(typecode, length))), 0, length)
     if (typeof sizeOrInitializer === "number") {
       return isIndex(sizeOrInitializer) && sizeOrInitializer >= 0
-        ? Either.right(new SharedCells(typecode, layout.make(sizeOrInitializer)))
+        ? Either.right(new SharedCells(typecode, cellsOf(sizeOrInitializer)))
         : Either.left(new ValueError({ message: `array size must be a non-negative integer, got ${sizeOrInitializer}` }))
     }
     return Either.map(toCells(typecode, sizeOrInitializer), (items) => {
-      const cells = layout.make(items.length)
+      const cells = cellsOf(items.length)
       items.forEach((cell, index) => (cells[index] = cell))
       return new SharedCells(typecode, cells)
     })
+  }
+
+  /** `length` cells of `typecode` over `buffer` as they are (a segment another process made). */
+  static over<T extends Typecode>(typecode: T, buffer: ArrayBuffer, length: number): SharedCells<T> {
+    return new SharedCells(typecode, new layouts[typecode].array(buffer, 0, length))
   }
 
   get length(): number {

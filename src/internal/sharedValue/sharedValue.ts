@@ -12,10 +12,14 @@ import { type OwnerGoneError, ValueError } from "../../Errors.js"
 import type { Lock } from "../../Lock.js"
 import type * as Public from "../../SharedValue.js"
 import { operation } from "../faces.js"
-import { LockHandle, makeLocal as makeLocalLock } from "../lock/lock.js"
+import { type AnyLock, isAnyLock, makeLocal as makeLocalLock } from "../lock/lock.js"
 import { type Backend, PrimitiveTypeId, type Reference, remote, scopedServed } from "../served/backend.js"
 import { type Definition, type Operation, serveLocal, SharedObject } from "../served/definition.js"
-import { registerRevival } from "../served/revive.js"
+import { registerRevival, revivePrimitive } from "../served/revive.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
+import { SharedMemoryLock } from "../shm/lock.js"
+import { native } from "../shm/native.js"
+import * as Shm from "../shm/sharedValue.js"
 import { checkTypecode, formatKind, hasLock, type Input, type Item, parseKind, type Shape, SharedCells, type Typecode } from "./cells.js"
 
 interface State {
@@ -49,14 +53,14 @@ const arrayDefinition: Definition<State> = {
 }
 
 abstract class SharedHandle<T extends Typecode> extends SharedObject implements Public.Shared<T> {
-  #lock: LockHandle | undefined
+  #lock: AnyLock | undefined
 
   constructor(
     backend: Backend,
     definition: Definition<State>,
     readonly typecode: T,
     readonly hasLock: boolean,
-    lock?: LockHandle
+    lock?: AnyLock
   ) {
     super(backend, definition.operations)
     this.#lock = lock
@@ -71,7 +75,7 @@ abstract class SharedHandle<T extends Typecode> extends SharedObject implements 
     if (!this.hasLock) return Exit.fail(new ValueError({ message: "a raw shared value has no lock" }))
     return Effect.map(
       this.call<Reference, OwnerGoneError>("lockReference"),
-      (reference) => (this.#lock ??= new LockHandle(remote(reference), reference.kind as LockHandle["kind"]))
+      (reference) => (this.#lock ??= revivePrimitive(reference, "effect") as AnyLock)
     )
   })
 
@@ -85,7 +89,7 @@ abstract class SharedHandle<T extends Typecode> extends SharedObject implements 
 }
 
 export class ValueHandle<T extends Typecode = Typecode> extends SharedHandle<T> implements Public.SharedValue<T> {
-  constructor(backend: Backend, typecode: T, hasLock: boolean, lock?: LockHandle) {
+  constructor(backend: Backend, typecode: T, hasLock: boolean, lock?: AnyLock) {
     super(backend, valueDefinition, typecode, hasLock, lock)
   }
 
@@ -96,7 +100,7 @@ export class ValueHandle<T extends Typecode = Typecode> extends SharedHandle<T> 
 }
 
 export class ArrayHandle<T extends Typecode = Typecode> extends SharedHandle<T> implements Public.SharedArray<T> {
-  constructor(backend: Backend, typecode: T, readonly length: number, hasLock: boolean, lock?: LockHandle) {
+  constructor(backend: Backend, typecode: T, readonly length: number, hasLock: boolean, lock?: AnyLock) {
     super(backend, arrayDefinition, typecode, hasLock, lock)
   }
 
@@ -120,16 +124,17 @@ export class ArrayHandle<T extends Typecode = Typecode> extends SharedHandle<T> 
   readonly toArray = this.op<Array<Item<T>>, OwnerGoneError>("toArray")
 }
 
-export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray => u instanceof ArrayHandle
+export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray =>
+  u instanceof ArrayHandle || u instanceof Shm.SharedMemoryArray
 
 /** Python's `lock=`: true (the default) makes an RLock, false none, or a Lock/RLock this process made. */
-const lockFor = (option: unknown): Either.Either<{ readonly lock: LockHandle | undefined; readonly id?: string }, ValueError> => {
+const lockFor = (option: unknown): Either.Either<{ readonly lock: AnyLock | undefined; readonly id?: string }, ValueError> => {
   if (option === false) return Either.right({ lock: undefined })
   if (option === undefined || option === true) {
     const lock = makeLocalLock("RLock", 1)
     return Either.right({ lock, id: lock[PrimitiveTypeId].id })
   }
-  if (!(option instanceof LockHandle)) {
+  if (!isAnyLock(option)) {
     return Either.left(new ValueError({ message: "lock must be true, false, or a Lock or RLock" }))
   }
   // The owner answers for the lock ("lockReference"), so it must be its own.
@@ -138,20 +143,30 @@ const lockFor = (option: unknown): Either.Either<{ readonly lock: LockHandle | u
     : Either.left(new ValueError({ message: "the lock of a shared value must be made by the process that makes the value" }))
 }
 
-/** A Value or Array this process serves while the Scope is open (with the lock made for it). */
+/**
+ * A Value or Array usable while the Scope is open (with the lock made for
+ * it): in shared memory when the addon is loaded and its lock is in shared
+ * memory too, else served by this process.
+ */
 const make = <H>(
   shape: Shape,
   typecode: unknown,
   sizeOrInitializer: unknown,
   lockOption: unknown,
-  build: (backend: Backend, typecode: Typecode, length: number, lock: LockHandle | undefined) => H
+  build: (backend: Backend, typecode: Typecode, length: number, lock: AnyLock | undefined) => H
 ): Effect.Effect<H, ValueError, Scope.Scope> =>
   scopedServed(Effect.suspend(() =>
     Either.gen(function*() {
       const code = yield* checkTypecode(typecode)
-      const cells = yield* SharedCells.make(code, sizeOrInitializer)
+      const inSharedMemory = native !== undefined && (lockOption === undefined || typeof lockOption === "boolean" || lockOption instanceof SharedMemoryLock)
+      const made = inSharedMemory ? Shm.makeCells(code, sizeOrInitializer) : undefined
+      const cells = yield* (made?.cells ?? SharedCells.make(code, sizeOrInitializer))
       // Checked after the cells, so bad input makes no lock.
       const { id: lockId, lock } = yield* lockFor(hasLock(shape) ? lockOption : false)
+      if (made !== undefined) {
+        const handle = Shm.holder({ shape, typecode: code, length: cells.length }, cells, lock as SharedMemoryLock | undefined, made.id(), currentIdentity().name)
+        return { handle: handle as H, ids: lockId === undefined ? [made.id()] : [made.id(), lockId] }
+      }
       const state: State = {
         kind: formatKind({ shape, typecode: code, length: cells.length }),
         cells,

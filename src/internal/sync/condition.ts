@@ -28,12 +28,27 @@ import {
 import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import type { Lending } from "../lock/lease.js"
-import type { SemLock } from "../lock/semLock.js"
-import { LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
+import { type AnyLock, isAnyLock, LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
+import * as SharedMemoryLock from "../shm/lock.js"
+import { isSharedMemoryId } from "../shm/segmentIds.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
   notified: boolean
+}
+
+/**
+ * What a Condition needs of its lock, for any caller: a served lock's state
+ * in its owner (SemLock), or a shared-memory mutex, which any process can act
+ * on for a caller of another.
+ */
+interface ConditionLock {
+  isMine(owner: string): boolean
+  /** Releases every level, gives the depth (Python's `_release_save`). */
+  releaseAll(): number
+  acquire(owner: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean>
+  /** Python's `_acquire_restore`. */
+  restoreDepth(owner: string, depth: number): void
 }
 
 const notOwner = (what: string) => new NotOwnerError({ message: `must acquire() condition before using ${what}()` })
@@ -41,7 +56,7 @@ const notOwner = (what: string) => new NotOwnerError({ message: `must acquire() 
 class ConditionState {
   private waiters: Array<Waiter> = []
 
-  constructor(readonly kind: string, readonly lock: SemLock, readonly lending: Lending | undefined) {}
+  constructor(readonly kind: string, readonly lock: ConditionLock, readonly lending: Lending | undefined) {}
 
   wait(owner: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, NotOwnerError> {
     if (!this.lock.isMine(owner)) return Effect.fail(notOwner("wait"))
@@ -50,7 +65,7 @@ class ConditionState {
     const depth = this.lock.releaseAll()
     const wait = awaitWithin(Deferred.await(waiter.woken), timeout)
     const reacquire = Effect.tap(
-      Effect.uninterruptible(Effect.suspend(() => this.lock.acquire(owner, true))),
+      Effect.uninterruptible(Effect.suspend(() => this.lock.acquire(owner, true, undefined))),
       () => this.lock.restoreDepth(owner, depth)
     )
     return Effect.uninterruptibleMask((restore) =>
@@ -109,7 +124,7 @@ const definition: Definition<ConditionState> = {
 type WaitError = Public.WaitError
 
 export class ConditionHandle extends SharedObject implements Public.Condition {
-  constructor(backend: Backend, readonly lock: LockHandle) {
+  constructor(backend: Backend, readonly lock: AnyLock) {
     super(backend, definition.operations)
   }
 
@@ -171,12 +186,16 @@ const parseKind = (kind: string): { lockKind: SemLockKind; lockId: string } | un
  */
 export const make = (lock?: Lock): Effect.Effect<ConditionHandle, TypeError | ValueError, Scope.Scope> =>
   scopedServed(Effect.suspend((): Effect.Effect<{ handle: ConditionHandle; ids: Array<string> }, TypeError | ValueError> => {
-    if (lock !== undefined && !(lock instanceof LockHandle)) {
+    if (lock !== undefined && !isAnyLock(lock)) {
       return Effect.fail(new TypeError({ message: `a Condition's lock must be a Lock or RLock, got ${shown(lock)}` }))
     }
     const lockHandle = lock ?? makeLocalLock("RLock", 1)
-    // Its waits and notifies read the lock's state in this process: the lock is lent no more.
-    const kept = lockHandle?.kind === "Lock" || lockHandle?.kind === "RLock" ? stateForCondition(lockHandle) : undefined
+    // Its waits and notifies read the lock's state in this process: a served lock is lent no more.
+    const kept = lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock"
+      ? undefined
+      : lockHandle instanceof LockHandle
+      ? stateForCondition(lockHandle)
+      : lockHandle.mutex && { core: lockHandle.mutex, lending: undefined }
     if (kept === undefined) {
       return Effect.fail(new ValueError({ message: "a Condition's lock must be a Lock or RLock made by this process" }))
     }
@@ -191,7 +210,9 @@ export const make = (lock?: Lock): Effect.Effect<ConditionHandle, TypeError | Va
 const revive = (reference: Reference): ConditionHandle | undefined => {
   const parsed = parseKind(reference.kind)
   if (parsed === undefined) return undefined
-  const lock = new LockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
+  const lock = isSharedMemoryId(parsed.lockId)
+    ? SharedMemoryLock.revive(parsed.lockKind, parsed.lockId, reference.ownerName)
+    : new LockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
   return new ConditionHandle(remote(reference), lock)
 }
 

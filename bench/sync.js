@@ -1,0 +1,112 @@
+/**
+ * The lock and value rows' own measures (bench/run.js), in whichever backend this process has:
+ * shared memory where the addon is loaded, served with EFFECT_MULTIPROCESSING_NATIVE=0. Run as a
+ * program (`node bench/sync.js lock-median|value n warmupMs budgetMs`), it prints one figure as JSON:
+ * run.js runs it so for the `ours_served` figures beside the shared-memory ones.
+ */
+import { Barrier, Lock, Process, Value } from "effect-multiprocessing/compat"
+import { max, min } from "./harness.js"
+
+// Microseconds per acquire+release, measured in the child after `warmupMs` of the same: each pair
+// timed alone (the median is comparable to pipe_pingpong_rtt_us, a median too), and the mean.
+const lockTarget = async (lock, warmupMs, n) => {
+  const warmUntil = performance.now() + warmupMs
+  while (performance.now() < warmUntil) {
+    await lock.acquire()
+    await lock.release()
+  }
+  const pairs = []
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    const start = performance.now()
+    await lock.acquire()
+    await lock.release()
+    pairs.push(performance.now() - start)
+  }
+  const mean = ((performance.now() - t0) * 1000) / n
+  pairs.sort((a, b) => a - b)
+  return { median: pairs[pairs.length >> 1] * 1000, mean }
+}
+
+/** A Lock made here, taken and released `n` times by a child: µs per pair, `{ median, mean }`. */
+export const lockRemote = async (n, warmupMs) => {
+  const lock = new Lock()
+  try {
+    const child = new Process({ target: lockTarget, args: [lock, warmupMs, n] })
+    child.start()
+    const result = await child.result()
+    await child.join()
+    child.close()
+    return result
+  } finally {
+    lock.close()
+  }
+}
+
+/** In its maker: the same loop in this process, in batches as the codec rows; µs per pair. */
+export const lockLocal = async (warmupMs, budgetMs) => {
+  const lock = new Lock()
+  const n = 20000
+  const warmUntil = performance.now() + warmupMs
+  while (performance.now() < warmUntil) {
+    await lock.acquire()
+    await lock.release()
+  }
+  let pairs = 0
+  const t0 = performance.now()
+  while (performance.now() - t0 < budgetMs) {
+    for (let i = 0; i < n; i++) {
+      await lock.acquire()
+      await lock.release()
+    }
+    pairs += n
+  }
+  const us = ((performance.now() - t0) * 1000) / pairs
+  lock.close()
+  return us
+}
+
+// Warm-up: the time and at least 3000 increments (a child's first thousand run while V8 still
+// compiles them, at several times the steady cost; Python's warm-up of the same time does more).
+// Then both children pass a Barrier and time their increments: elapsed is from the first one's
+// start to the last one's end, in wall-clock milliseconds (Python's peer measures the same way).
+const incrementTarget = async (value, warmupMs, n, barrier) => {
+  const warmUntil = performance.now() + warmupMs
+  for (let i = 0; i < 3000 || performance.now() < warmUntil; i++) await value.withLock(async () => value.set(await value.get()))
+  await barrier.wait()
+  const start = performance.timeOrigin + performance.now()
+  for (let i = 0; i < n; i++) await value.withLock(async () => value.set((await value.get()) + 1))
+  return [start, performance.timeOrigin + performance.now()]
+}
+
+/** Two children increment a Value made here under its lock at once; µs per increment, warm-up excluded. */
+export const valueIncrement = async (n, warmupMs) => {
+  const value = Value("i", 0)
+  const barrier = new Barrier(2)
+  try {
+    const children = [0, 1].map(() => new Process({ target: incrementTarget, args: [value, warmupMs, n, barrier] }))
+    for (const child of children) child.start()
+    const spans = []
+    for (const child of children) {
+      spans.push(await child.result())
+      await child.join()
+      child.close()
+    }
+    if ((await value.get()) !== 2 * n) throw new Error(`ours: lost increments: ${await value.get()} != ${2 * n}`)
+    const elapsed = max(spans.map(([, end]) => end)) - min(spans.map(([start]) => start))
+    return (elapsed * 1000) / (2 * n)
+  } finally {
+    value.close()
+    barrier.close()
+  }
+}
+
+if (import.meta.url === new URL(process.argv[1], "file:").href) {
+  const [what, n, warmupMs, budgetMs] = process.argv.slice(2)
+  const figure = what === "lock-median"
+    ? (await lockRemote(Number(n), Number(warmupMs))).median
+    : what === "lock-local"
+    ? await lockLocal(Number(warmupMs), Number(budgetMs))
+    : await valueIncrement(Number(n), Number(warmupMs))
+  process.stdout.write(JSON.stringify(figure))
+}

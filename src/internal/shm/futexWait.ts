@@ -1,0 +1,27 @@
+/**
+ * Sleeping on a shared-memory word until another process wakes it: the
+ * addon's futex wait, served by its dedicated waiter thread (never the libuv
+ * threadpool), as an Effect. Interrupting it cancels the wait. The process is
+ * kept alive while it waits, as a Python thread blocked in `acquire()` keeps
+ * its process alive.
+ */
+import { Effect } from "effect"
+import { keepingAlive } from "../keepAlive.js"
+import type { Native, WaitResult } from "./native.js"
+
+/**
+ * Waits while `words[index]` is `expected`, at most `millis`: "ok" when woken,
+ * "not-equal" when it had changed already, "timed-out". Spurious wake-ups
+ * happen: callers look at the word again whatever the answer.
+ */
+export const futexWait = (shm: Native, words: Int32Array, index: number, expected: number, millis: number): Effect.Effect<WaitResult> =>
+  keepingAlive(Effect.async<WaitResult>((resume) => {
+    let done = false
+    const ticket = shm.waitAsync(words, index, expected, millis, (result) => {
+      done = true
+      if (result !== "cancelled") resume(Effect.succeed(result))
+    })
+    return Effect.sync(() => {
+      if (!done) shm.cancelWait(ticket)
+    })
+  }))

@@ -1,0 +1,127 @@
+/**
+ * Lock, RLock, Semaphore and BoundedSemaphore in shared memory: the same
+ * public interface as the served ones (lock/lock.ts), over a segment every
+ * process that holds one maps. Operations run here, in whichever process
+ * calls them: no owner, no socket. Uncontended ones are done at once (an
+ * Exit, so the compat face settles them without a fiber).
+ *
+ * It travels as a reference of its own kind ("shm:Lock" …) whose id names its
+ * segment; where it arrives the segment is mapped again. A segment that no
+ * longer exists (its maker closed it or has exited) gives a lock whose every
+ * operation fails with OwnerGoneError, as a served lock whose owner is gone.
+ */
+import { type Duration, Effect, Exit, type Scope } from "effect"
+import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type * as Public from "../../Lock.js"
+import { operation } from "../faces.js"
+import { acquireArguments, held, withLock } from "../lock/holding.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
+import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
+import { owned } from "../served/definition.js"
+import { registerRevival } from "../served/revive.js"
+import { MUTEX_WORDS, SharedMutex } from "./mutex.js"
+import { native } from "./native.js"
+import { attach, create, goneError, makerPid, type Segment } from "./segment.js"
+import { segmentOf, SHM_ID_PREFIX } from "./segmentIds.js"
+import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./semaphore.js"
+
+type Kind = Public.Lock["kind"]
+
+/** The words of a lock and of a semaphore, in one cache line. */
+const SEGMENT_BYTES = Math.max(MUTEX_WORDS, SEMAPHORE_WORDS) * 4
+
+/** Whether a new lock of `kind` starting at `value` lives in shared memory: the addon is loaded, and the value fits a word. */
+export const available = (kind: Kind, value: number): boolean =>
+  native !== undefined && (kind === "Lock" || kind === "RLock" || value <= SEM_VALUE_MAX)
+
+const core = (kind: Kind, segment: Segment): SharedMutex | SharedSemaphore =>
+  kind === "Lock" || kind === "RLock"
+    ? new SharedMutex(native!, segment.words, kind === "RLock")
+    : new SharedSemaphore(native!, segment.words)
+
+export class SharedMemoryLock implements Public.Lock, Primitive {
+  readonly [PrimitiveTypeId]: Backend
+  /** The mutex or semaphore; undefined when its segment was gone where it arrived. */
+  private readonly core: SharedMutex | SharedSemaphore | undefined
+
+  constructor(readonly kind: Kind, private readonly segmentName: string, segment: Segment | undefined, ownerName: string) {
+    this.core = segment === undefined ? undefined : core(kind, segment)
+    // Only an RLock's release asks who calls (a Lock may be released by anyone).
+    this.release = kind === "RLock" ? owned((caller) => this.releaseAs(caller)) : operation(() => this.releaseAs(""))
+    const id = SHM_ID_PREFIX + segmentName
+    const reference: Reference = { kind: `${SHM_ID_PREFIX}${kind}`, id, address: "", ownerPid: makerPid(segmentName), ownerName }
+    const refused = () => Exit.fail(this.gone())
+    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+  }
+
+  private gone(): OwnerGoneError {
+    return goneError(this.kind, this.segmentName, this[PrimitiveTypeId].reference().ownerName)
+  }
+
+  private acquireAs(caller: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {
+    const core = this.core
+    if (core === undefined) return Exit.fail(this.gone())
+    return core instanceof SharedMutex ? core.acquire(caller, block, timeout) : core.acquire(block, timeout)
+  }
+
+  private readonly acquireWaiting = owned((caller) => this.acquireAs(caller, true, undefined))
+
+  acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+    if (options === undefined) return this.acquireWaiting
+    const checked = acquireArguments(options)
+    if (checked._tag === "Left") return Exit.fail(checked.left)
+    const { block, timeout } = checked.right
+    return owned((caller) => this.acquireAs(caller, block, timeout))
+  }
+
+  readonly release: Effect.Effect<void, Public.ReleaseError>
+
+  private releaseAs(caller: string): Effect.Effect<void, Public.ReleaseError> {
+    const core = this.core
+    if (core === undefined) return Exit.fail(this.gone())
+    return core instanceof SharedMutex ? core.release(caller) : core.release()
+  }
+
+  readonly getValue: Effect.Effect<number, OwnerGoneError> = operation(() =>
+    this.core === undefined ? Exit.fail(this.gone()) : Exit.succeed(this.core.getValue()))
+
+  get held(): Effect.Effect<void, OwnerGoneError, Scope.Scope> {
+    return held(this.acquireWaiting, this.release)
+  }
+
+  withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {
+    return withLock(this.acquireWaiting, this.release, self)
+  }
+
+  /** Whether `caller` holds it (a Lock or RLock; a semaphore keeps no holders). */
+  heldBy(caller: string): boolean {
+    return this.core instanceof SharedMutex && this.core.isMine(caller)
+  }
+
+  /** The mutex of a Lock or RLock, for a Condition built on it (undefined for a semaphore, or a lock whose segment is gone). */
+  get mutex(): SharedMutex | undefined {
+    return this.core instanceof SharedMutex ? this.core : undefined
+  }
+}
+
+/** A new lock in a new segment (not scoped: its maker's Scope unlinks it by its id, see segmentIds.ts; or its exit). */
+export const makeLocal = (kind: Kind, value: number): SharedMemoryLock => {
+  const segment = create(SEGMENT_BYTES)
+  if (kind === "Semaphore" || kind === "BoundedSemaphore") {
+    SharedSemaphore.initialize(segment.words, value, kind === "Semaphore" ? SEM_VALUE_MAX : value)
+  }
+  return new SharedMemoryLock(kind, segment.name, segment, currentIdentity().name)
+}
+
+/** The lock a reference names, mapped here. */
+export const revive = (kind: Kind, id: string, ownerName: string): SharedMemoryLock => {
+  const name = segmentOf(id)
+  return new SharedMemoryLock(kind, name, native === undefined ? undefined : attach(name), ownerName)
+}
+
+const kinds: ReadonlyArray<string> = ["Lock", "RLock", "Semaphore", "BoundedSemaphore"]
+
+registerRevival("Lock", (reference) => {
+  const kind = reference.kind.startsWith(SHM_ID_PREFIX) ? reference.kind.slice(SHM_ID_PREFIX.length) : undefined
+  return kind !== undefined && kinds.includes(kind) ? revive(kind as Kind, reference.id, reference.ownerName) : undefined
+})

@@ -1,0 +1,61 @@
+/**
+ * The shared-memory addon (native/shm.c, built into dist/native/shm.node by
+ * scripts/build-native.mjs): named POSIX segments mapped into this process as
+ * ArrayBuffers, and futex wait/wake on their Int32 words across processes.
+ * `native` is undefined where it is absent (not built: no compiler, or not
+ * Linux) or disabled with `EFFECT_MULTIPROCESSING_NATIVE=0`; `nativeMissing`
+ * then says why. Loaded once per thread, at first import.
+ */
+import { createRequire } from "node:module"
+
+/** What a wait ended with, as `Atomics.wait` names it. */
+export type WaitResult = "ok" | "not-equal" | "timed-out"
+
+export interface Native {
+  /** Creates a named POSIX shared memory segment of `size` bytes (shm_open O_CREAT|O_EXCL, ftruncate), zero-filled, mapped MAP_SHARED. Throws an Error with code "EEXIST" etc. */
+  create(name: string, size: number): ArrayBuffer
+  /** Maps an existing named segment whole (its size from fstat). Throws (code "ENOENT") when there is none. */
+  attach(name: string): ArrayBuffer
+  /** shm_unlink: removes the name; existing mappings stay valid. */
+  unlink(name: string): void
+  /** Unmaps now and detaches the buffer (napi_detach_arraybuffer), so later access sees byteLength 0 instead of crashing. Otherwise the mapping is unmapped when the buffer is collected. */
+  close(buffer: ArrayBuffer): void
+  /** Blocks this thread while the Int32 at `index` of `view` equals `expected`, at most timeoutMs (negative: no limit). futex without FUTEX_PRIVATE_FLAG so it wakes across processes. */
+  wait(view: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult
+  /** Wakes up to `count` waiters of that word, in any process; returns how many woke. */
+  wake(view: Int32Array, index: number, count: number): number
+  /** As wait, without blocking the JS thread: a dedicated waiter thread per process (never libuv's threadpool; futex_waitv on Linux >= 5.16) waits, and `callback` runs on the JS thread with the result, or "cancelled". While pending it keeps the event loop alive (ref'd). Returns a ticket. */
+  waitAsync(
+    view: Int32Array,
+    index: number,
+    expected: number,
+    timeoutMs: number,
+    callback: (result: WaitResult | "cancelled") => void
+  ): number
+  /** Cancels a pending waitAsync: its callback runs with "cancelled" (unless it already ran). */
+  cancelWait(ticket: number): void
+}
+
+const load = (): { readonly native: Native } | { readonly missing: string } => {
+  if (process.env.EFFECT_MULTIPROCESSING_NATIVE === "0") return { missing: "disabled by EFFECT_MULTIPROCESSING_NATIVE=0" }
+  if (process.platform !== "linux") return { missing: `not available on ${process.platform} (it needs Linux futexes)` }
+  try {
+    // From dist/internal/shm/ (and from the child bootstrap bundle in dist/internal/child/) alike.
+    return { native: createRequire(import.meta.url)("../../native/shm.node") as Native }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    return {
+      missing: code === "MODULE_NOT_FOUND"
+        ? "not built (`npm run build` builds it where a C compiler is installed)"
+        : `failed to load: ${(error as Error).message}`
+    }
+  }
+}
+
+const loaded = load()
+
+/** The addon, or undefined where it is absent, unsupported or disabled. */
+export const native: Native | undefined = "native" in loaded ? loaded.native : undefined
+
+/** Why `native` is undefined (undefined when it is loaded). */
+export const nativeMissing: string | undefined = "missing" in loaded ? loaded.missing : undefined

@@ -1,0 +1,154 @@
+/**
+ * Value, Array, RawValue and RawArray in shared memory: typed cells over a
+ * segment every process that holds one maps (cells.ts, over a segment's
+ * bytes), with a shared-memory lock beside it. Every operation runs in the
+ * calling process at once: no owner, no socket, no fiber. An item is one
+ * aligned load or store, atomic as a served item operation is; a slice or
+ * `toArray` reads item by item, so one that must not interleave with other
+ * processes' writes runs under the lock, as any read-modify-write.
+ *
+ * It travels as a reference of its own kind: "shm:" and the served kind
+ * ("shm:Value:i", "shm:Array:d:10"), then its lock's kind and id
+ * (";RLock;shm:/emp-…"); its id names its segment.
+ */
+import { Effect, Exit } from "effect"
+import { type OwnerGoneError, ValueError } from "../../Errors.js"
+import type { Lock } from "../../Lock.js"
+import type * as Public from "../../SharedValue.js"
+import { operation } from "../faces.js"
+import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
+import { registerRevival } from "../served/revive.js"
+import { type Described, formatKind, hasLock, type Input, type Item, parseKind, SharedCells, type Typecode } from "../sharedValue/cells.js"
+import * as SharedMemoryLock from "./lock.js"
+import { native } from "./native.js"
+import { attach, create, goneError, makerPid } from "./segment.js"
+import { segmentOf, SHM_ID_PREFIX } from "./segmentIds.js"
+
+/** New cells of `typecode` in a segment of their own (see cells.ts `make`); the segment's name comes with them. */
+export const makeCells = <T extends Typecode>(typecode: T, sizeOrInitializer: unknown) => {
+  let name = ""
+  const cells = SharedCells.make(typecode, sizeOrInitializer, (bytes) => {
+    const segment = create(bytes)
+    name = segment.name
+    return segment.words.buffer as ArrayBuffer
+  })
+  return { cells, id: () => SHM_ID_PREFIX + name }
+}
+
+abstract class SharedMemoryShared<T extends Typecode> implements Public.Shared<T>, Primitive {
+  readonly [PrimitiveTypeId]: Backend
+
+  constructor(
+    described: Described,
+    readonly typecode: T,
+    /** Undefined when its segment could not be mapped where it arrived. */
+    protected readonly cells: SharedCells<T> | undefined,
+    readonly lock: SharedMemoryLock.SharedMemoryLock | undefined,
+    id: string,
+    ownerName: string
+  ) {
+    const lockPart = lock === undefined ? "" : `;${lock.kind};${lock[PrimitiveTypeId].id}`
+    const reference: Reference = {
+      kind: `${SHM_ID_PREFIX}${formatKind(described)}${lockPart}`,
+      id,
+      address: "",
+      ownerPid: makerPid(segmentOf(id)),
+      ownerName
+    }
+    const refused = () => Exit.fail(this.gone())
+    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+  }
+
+  get hasLock(): boolean {
+    return this.lock !== undefined
+  }
+
+  protected gone(): OwnerGoneError {
+    const reference = this[PrimitiveTypeId].reference()
+    return goneError(reference.kind.slice(SHM_ID_PREFIX.length).split(":")[0], segmentOf(reference.id), reference.ownerName)
+  }
+
+  /** `f` of the cells, or OwnerGoneError without them. */
+  protected on<A, E>(f: (cells: SharedCells<T>) => Exit.Exit<A, E>): Effect.Effect<A, E | OwnerGoneError> {
+    return operation((): Effect.Effect<A, E | OwnerGoneError> => (this.cells === undefined ? Exit.fail(this.gone()) : f(this.cells)))
+  }
+
+  readonly getLock: Effect.Effect<Lock, ValueError | OwnerGoneError> = operation(() =>
+    this.lock === undefined ? Exit.fail(new ValueError({ message: "a raw shared value has no lock" })) : Exit.succeed(this.lock))
+
+  getObj(): this {
+    return this
+  }
+
+  withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValueError | OwnerGoneError, R> {
+    return Effect.flatMap(this.getLock, (lock) => lock.withLock(self))
+  }
+}
+
+export class SharedMemoryValue<T extends Typecode = Typecode> extends SharedMemoryShared<T> implements Public.SharedValue<T> {
+  readonly get: Effect.Effect<Item<T>, OwnerGoneError> = this.on((cells) => cells.getItem(0) as Exit.Exit<Item<T>>)
+  set(value: Input<T>): Effect.Effect<void, ValueError | OwnerGoneError> {
+    return this.on((cells) => cells.setItem(0, value) as Exit.Exit<void, ValueError>)
+  }
+}
+
+export class SharedMemoryArray<T extends Typecode = Typecode> extends SharedMemoryShared<T> implements Public.SharedArray<T> {
+  constructor(
+    described: Described,
+    typecode: T,
+    cells: SharedCells<T> | undefined,
+    lock: SharedMemoryLock.SharedMemoryLock | undefined,
+    id: string,
+    ownerName: string
+  ) {
+    super(described, typecode, cells, lock, id, ownerName)
+    this.length = described.length
+  }
+
+  readonly length: number
+  getItem(index: number): Effect.Effect<Item<T>, Public.ItemError> {
+    return this.on((cells) => cells.getItem(index))
+  }
+  setItem(index: number, value: Input<T>): Effect.Effect<void, Public.ItemError> {
+    return this.on((cells) => cells.setItem(index, value))
+  }
+  getSlice(start?: number | null, stop?: number | null): Effect.Effect<Array<Item<T>>, ValueError | OwnerGoneError> {
+    return this.on((cells) => cells.getSlice(start, stop))
+  }
+  setSlice(
+    start: number | null | undefined,
+    stop: number | null | undefined,
+    values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
+  ): Effect.Effect<void, ValueError | OwnerGoneError> {
+    return this.on((cells) => cells.setSlice(start, stop, values))
+  }
+  readonly toArray: Effect.Effect<Array<Item<T>>, OwnerGoneError> = this.on((cells) => Exit.succeed(cells.toArray()))
+}
+
+/** The holder of new cells made by `makeCells`. */
+export const holder = (
+  described: Described,
+  cells: SharedCells | undefined,
+  lock: SharedMemoryLock.SharedMemoryLock | undefined,
+  id: string,
+  ownerName: string
+): SharedMemoryValue | SharedMemoryArray =>
+  described.shape === "Value" || described.shape === "RawValue"
+    ? new SharedMemoryValue(described, described.typecode, cells, lock, id, ownerName)
+    : new SharedMemoryArray(described, described.typecode, cells, lock, id, ownerName)
+
+/** A Value or Array that arrived: its cells mapped here, its lock too. */
+const revive = (reference: Reference): SharedMemoryValue | SharedMemoryArray | undefined => {
+  if (!reference.kind.startsWith(SHM_ID_PREFIX)) return undefined
+  const [kind, lockKind, lockId] = reference.kind.slice(SHM_ID_PREFIX.length).split(";")
+  const described = parseKind(kind)
+  if (described === undefined) return undefined
+  const segment = native === undefined ? undefined : attach(segmentOf(reference.id))
+  const cells = segment === undefined ? undefined : SharedCells.over(described.typecode, segment.words.buffer as ArrayBuffer, described.length)
+  const lock = hasLock(described.shape) && lockId !== undefined
+    ? SharedMemoryLock.revive(lockKind as SharedMemoryLock.SharedMemoryLock["kind"], lockId, reference.ownerName)
+    : undefined
+  return holder(described, cells, lock, reference.id, reference.ownerName)
+}
+
+registerRevival("SharedValue", revive)
