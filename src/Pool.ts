@@ -22,7 +22,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, ParseResult, Schema, Scope, Stream } from "effect"
+import type { Context, Duration, Effect, ParseResult, Schema, Scope, Stream } from "effect"
+import { Layer } from "effect"
 import type {
   InputError,
   InvalidTargetError,
@@ -233,6 +234,23 @@ export const makeUnscoped: (options?: Options) => Effect.Effect<Pool, MakeError,
  * @category constructors
  */
 export const make: (options?: Options) => Effect.Effect<Pool, MakeError, Multiprocessing | Scope.Scope> = internal.makeScoped
+
+/**
+ * A Layer that provides a pool for `tag`, as `@effect/platform`'s
+ * `Worker.makePoolLayer` does: the pool starts when the Layer is built and is
+ * terminated (its workers waited for) when the Layer's scope closes, so an
+ * application makes one pool and its services depend on the tag.
+ *
+ * ```ts
+ * class Workers extends Context.Tag("Workers")<Workers, Pool.Pool>() {}
+ * const WorkersLive = Pool.layer(Workers, { processes: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I>(tag: Context.Tag<I, Pool>, options?: Options): Layer.Layer<I, MakeError, Multiprocessing> =>
+  Layer.scoped(tag, internal.makeScoped(options))
 
 /**
  * The AbortSignal of the task running in this worker: aborted when its soft

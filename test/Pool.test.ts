@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
+import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck as fc, Fiber, Layer, Schema, Stream } from "effect"
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
+import { Event, type InputError, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as SignalTasks from "./fixtures/signalTasks.js"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -34,7 +34,33 @@ const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?
   it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
 
 
+class Workers extends Context.Tag("test/Workers")<Workers, Pool.Pool>() {}
+
 describe("Pool (Effect face)", () => {
+  it.live("Pool.layer provides one pool for a Tag to the services that depend on it, and terminates it with the Layer", () =>
+    Effect.gen(function*() {
+      // A service built on the pool, as an application's would be.
+      class Squares extends Context.Tag("test/Squares")<Squares, (xs: ReadonlyArray<number>) => Effect.Effect<Array<number>, Pool.PoolError | InputError>>() {}
+      const SquaresLive = Layer.effect(Squares, Effect.map(Workers, (pool) => (xs: ReadonlyArray<number>) => pool.map((x: number) => x * x, xs)))
+      const WorkersLive = Pool.layer(Workers, { processes: 2 })
+      const { pids, squares } = yield* Effect.gen(function*() {
+        const pool = yield* Workers
+        const squares = yield* (yield* Squares)([1, 2, 3])
+        return { pids: pool.pids, squares }
+      }).pipe(Effect.provide(SquaresLive.pipe(Layer.provideMerge(WorkersLive), Layer.provide(NodeMultiprocessing.layer))))
+      expect(squares).toEqual([1, 4, 9])
+      expect(pids).toHaveLength(2)
+      // The Layer's scope closed with the program: the workers were terminated and waited for.
+      expect(pids.filter(exists)).toEqual([])
+    }))
+
+  it.live("Pool.layer fails the Layer with make's error for bad options", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.provide(Workers, Pool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
+      expect(error._tag).toBe("ValueError")
+      expect(error.message).toContain("processes")
+    }))
+
   it("under tsx, an inline initializer gets what inline Process targets get (__name, require)", async () => {
     const run = await runUnderTsx("tsx-inline-helpers.ts", ["pool"])
     expect(run.stderr).toBe("")
