@@ -22,8 +22,9 @@
  *
  * @since 0.1.0
  */
-import type { Context, Duration, Effect, ParseResult, Schema, Scope, Stream } from "effect"
-import { Layer } from "effect"
+import type { Context, Duration, Effect, ParseResult, Pipeable, Schema, Scope, Stream } from "effect"
+import { Layer, Predicate } from "effect"
+import { dual } from "effect/Function"
 import type {
   InputError,
   InvalidTargetError,
@@ -57,7 +58,7 @@ export const PoolTypeId: unique symbol = Symbol.for("effect-multiprocessing/Pool
  * @since 0.1.0
  * @category models
  */
-export interface Pool {
+export interface Pool extends Pipeable.Pipeable {
   readonly [PoolTypeId]: typeof PoolTypeId
   /** How many workers the pool keeps. */
   readonly processes: number
@@ -264,3 +265,130 @@ export const taskSignal = (): AbortSignal => {
   const current = (globalThis as Record<symbol, (() => AbortSignal) | undefined>)[TASK_SIGNAL_KEY]
   return current === undefined ? new AbortController().signal : current()
 }
+
+/**
+ * Whether `u` is a Pool.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPool = (u: unknown): u is Pool => Predicate.hasProperty(u, PoolTypeId)
+
+/**
+ * `pool.apply` as a function: `Pool.apply(pool, f, args)` or `pool.pipe(Pool.apply(f, args))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const apply: {
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    args: Parameters<F>,
+    options?: TaskOptions<A, any>
+  ): (self: Pool) => Effect.Effect<A, PoolError>
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    args: Parameters<F>,
+    options?: TaskOptions<A, any>
+  ): Effect.Effect<A, PoolError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target, args: Array<unknown>, options?: TaskOptions<any, any>) => self.apply(target, args, options)
+)
+
+/**
+ * `pool.map` as a function: `Pool.map(pool, f, items)` or `pool.pipe(Pool.map(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const map: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.map(target, items, options)
+)
+
+/**
+ * `pool.starmap` as a function: `Pool.starmap(pool, f, argLists)` or `pool.pipe(Pool.starmap(f, argLists))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const starmap: {
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target, items: Iterable<Array<unknown>>, options?: MapOptions<any, any>) =>
+    self.starmap(target, items as never, options)
+)
+
+/**
+ * `pool.imap` as a function: `Pool.imap(pool, f, items)` or `pool.pipe(Pool.imap(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const imap: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.imap(target, items, options)
+)
+
+/**
+ * `pool.imapUnordered` as a function: `Pool.imapUnordered(pool, f, items)` or `pool.pipe(Pool.imapUnordered(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const imapUnordered: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.imapUnordered(target, items, options)
+)

@@ -54,6 +54,26 @@ describe("Pool (Effect face)", () => {
       expect(pids.filter(exists)).toEqual([])
     }))
 
+  scoped("Pool.apply, map, starmap, imap and imapUnordered as functions: data-first and piped give what the methods give", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      expect(Pool.isPool(pool)).toBe(true)
+      expect(Pool.isPool({ map: () => undefined })).toBe(false)
+      const square = (x: number) => x * x
+      const xs = [1, 2, 3, 4, 5, 6, 7]
+      expect(yield* Pool.map(pool, square, xs, { chunksize: 3 })).toEqual(xs.map(square))
+      expect(yield* pool.pipe(Pool.map(square, xs))).toEqual(xs.map(square))
+      expect(yield* Pool.apply(pool, (a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+      expect(yield* pool.pipe(Pool.apply(tasks.greet, ["pool", "!"]))).toBe("hello pool!")
+      expect(yield* Pool.starmap(pool, (a: number, b: number) => a - b, [[5, 1], [10, 3]])).toEqual([4, 7])
+      expect(yield* pool.pipe(Pool.starmap((a: number, b: number) => a * b, [[2, 3]]))).toEqual([6])
+      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imap(pool, square, xs)))).toEqual(xs.map(square))
+      expect(Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imap(square, xs))))).toEqual(xs.map(square))
+      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imapUnordered(square, xs))))
+      expect([...unordered].sort((a, b) => a - b)).toEqual(xs.map(square))
+      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imapUnordered(pool, square, [4])))).toEqual([16])
+    }))
+
   it.live("Pool.layer fails the Layer with make's error for bad options", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Effect.provide(Workers, Pool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
