@@ -74,6 +74,63 @@ describe("Pool (Effect face)", () => {
       expect(Chunk.toArray(yield* Stream.runCollect(Pool.imapUnordered(pool, square, [4])))).toEqual([16])
     }))
 
+  scoped("mapStream: a Stream of thousands of small elements goes through in chunks, in order; the unordered form gives the same elements", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      const n = 5000
+      const source = Stream.range(0, n - 1)
+      const ordered = yield* Stream.runCollect(source.pipe(Pool.mapStream(pool, (x: number) => x * 2, { chunksize: 200 })))
+      expect(Chunk.toArray(ordered)).toEqual(Array.from({ length: n }, (_, i) => i * 2))
+      // Data-first, with the default options: a worker's pid per element, one of the pool's.
+      const pids = Chunk.toArray(yield* Stream.runCollect(Pool.mapStream(source, pool, (_: number) => process.pid)))
+      expect(pids).toHaveLength(n)
+      expect(pids.filter((pid) => !pool.pids.includes(pid))).toEqual([])
+      const unordered = Chunk.toArray(yield* Stream.runCollect(source.pipe(Pool.mapStreamUnordered(pool, (x: number) => x + 1, { chunksize: 100 }))))
+      expect([...unordered].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    }))
+
+  scoped("mapStream equals Stream.map for any elements, chunk size and concurrency, however the source is chunked", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.integer({ min: -1e6, max: 1e6 }), { maxLength: 200 }),
+            fc.integer({ min: 1, max: 50 }),
+            fc.integer({ min: 1, max: 6 }),
+            fc.integer({ min: 1, max: 40 }),
+            async (xs, chunksize, concurrency, sourceChunk) => {
+              const f = (x: number) => x * 3 + 1
+              const source = Stream.fromIterable(xs).pipe(Stream.rechunk(sourceChunk))
+              const got = await Effect.runPromise(Stream.runCollect(source.pipe(Pool.mapStream(pool, f, { chunksize, concurrency }))))
+              expect(Chunk.toArray(got)).toEqual(xs.map(f))
+            }
+          ),
+          { numRuns: 25 }
+        )
+      )
+    }))
+
+  scoped("mapStream reads an endless source only as far ahead as its tasks in flight; a failing element fails the Stream; bad options are a ValueError", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      let pulled = 0
+      const endless = Stream.iterate(0, (x) => x + 1).pipe(Stream.tap(() => Effect.sync(() => pulled++)))
+      const first = yield* Stream.runCollect(endless.pipe(Pool.mapStream(pool, (x: number) => -x, { chunksize: 10, concurrency: 2 }), Stream.take(25)))
+      expect(Chunk.toArray(first)).toEqual(Array.from({ length: 25 }, (_, i) => -i))
+      // What 25 results need, and at most the chunks in flight and in the Stream's buffers (16 chunks) besides.
+      expect(pulled).toBeLessThanOrEqual(25 + (2 + 16 + 2) * 10)
+      const failed = yield* Effect.flip(Stream.runDrain(Stream.range(1, 100).pipe(Pool.mapStream(pool, (x: number) => {
+        if (x === 42) throw new Error("no 42")
+        return x
+      }, { chunksize: 7 }))))
+      expect(tagOf(failed)).toBe("RemoteError")
+      expect(failed.message).toContain("no 42")
+      const refused = yield* Effect.flip(Stream.runDrain(Stream.make(1).pipe(Pool.mapStream(pool, (x: number) => x, { chunksize: 0 }))))
+      expect(tagOf(refused)).toBe("ValueError")
+      expect(refused.message).toContain("chunksize")
+    }))
+
   it.live("Pool.layer fails the Layer with make's error for bad options", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Effect.provide(Workers, Pool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
