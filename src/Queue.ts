@@ -129,12 +129,16 @@ export interface Options<A = unknown, I = unknown> {
  * A new Queue, served while the Scope is open; when it closes the queue ends,
  * and whatever still waits on it fails. A `maxsize` that is no integer is a `TypeError`.
  *
+ * Typed two ways: with a `schema`, its items are checked and decoded
+ * (`Queue<A, ParseError>`); `Queue.make<A>()` only declares what your program
+ * puts (nothing is checked as items cross).
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const make: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<Queue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<Queue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
+  <A = unknown>(options?: { readonly maxsize?: number; readonly schema?: undefined }): Effect.Effect<Queue<A>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("Queue", options) as never
 
 /**
@@ -144,8 +148,8 @@ export const make: {
  * @category constructors
  */
 export const makeJoinable: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<JoinableQueue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<JoinableQueue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
+  <A = unknown>(options?: { readonly maxsize?: number; readonly schema?: undefined }): Effect.Effect<JoinableQueue<A>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("JoinableQueue", options) as never
 
 /**
@@ -155,8 +159,8 @@ export const makeJoinable: {
  * @category constructors
  */
 export const makeSimple: {
-  (): Effect.Effect<SimpleQueue, never, Scope.Scope>
   <A, I>(options: { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<SimpleQueue<A, ParseResult.ParseError>, never, Scope.Scope>
+  <A = unknown>(): Effect.Effect<SimpleQueue<A>, never, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("SimpleQueue", { schema: options?.schema }) as never
 
 /**
