@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Scope } from "effect"
+import type { Duration, Effect, Pipeable, Scope } from "effect"
+import { dual } from "effect/Function"
 import type { OwnerGoneError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/sync/event.js"
 
@@ -15,7 +16,7 @@ import * as internal from "./internal/sync/event.js"
  * @since 0.1.0
  * @category models
  */
-export interface Event {
+export interface Event extends Pipeable.Pipeable {
   /** Whether the flag is set. */
   readonly isSet: Effect.Effect<boolean, OwnerGoneError>
   /** Sets the flag and wakes every waiter. */
@@ -33,3 +34,46 @@ export interface Event {
  * @category constructors
  */
 export const make: () => Effect.Effect<Event, never, Scope.Scope> = internal.make
+
+/**
+ * Whether `u` is an Event of this library.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isEvent = (u: unknown): u is Event => u instanceof internal.EventHandle
+
+/**
+ * `event.set` as a function: `Event.set(event)` or `event.pipe(Event.set)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const set = (self: Event): Effect.Effect<void, OwnerGoneError> => self.set
+
+/**
+ * `event.clear` as a function: `Event.clear(event)` or `event.pipe(Event.clear)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const clear = (self: Event): Effect.Effect<void, OwnerGoneError> => self.clear
+
+/**
+ * `event.isSet` as a function: `Event.isSet(event)` or `event.pipe(Event.isSet)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const isSet = (self: Event): Effect.Effect<boolean, OwnerGoneError> => self.isSet
+
+/**
+ * `event.wait` as a function: `Event.wait(event, timeout?)` or `event.pipe(Event.wait(timeout?))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const wait: {
+  (timeout?: Duration.DurationInput): (self: Event) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  (self: Event, timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+} = dual((args) => isEvent(args[0]), (self: Event, timeout?: Duration.DurationInput) => self.wait(timeout))

@@ -12,7 +12,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Scope } from "effect"
+import type { Duration, Effect, Pipeable, Scope } from "effect"
+import { dual } from "effect/Function"
 import type { NotOwnerError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/lock/lock.js"
 import * as backend from "./internal/served/backend.js"
@@ -45,7 +46,7 @@ export type ReleaseError = ValueError | NotOwnerError | OwnerGoneError
  * @since 0.1.0
  * @category models
  */
-export interface Lock {
+export interface Lock extends Pipeable.Pipeable {
   /** Which of Python's four it is. */
   readonly kind: "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
   /**
@@ -108,3 +109,42 @@ export const asOwner: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A
  * @category combinators
  */
 export const asTask: <T>(lock: Lock, body: () => Promise<T>) => Promise<T> = internal.asTask
+
+/**
+ * Whether `u` is a lock or semaphore of this library.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isLock = (u: unknown): u is Lock => u instanceof internal.LockHandle
+
+/**
+ * Runs an Effect holding `lock` (see `Lock.withLock`): `Lock.withLock(effect, lock)`
+ * or `effect.pipe(Lock.withLock(lock))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withLock: {
+  (lock: Lock): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | OwnerGoneError, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, lock: Lock): Effect.Effect<A, E | OwnerGoneError, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, lock: Lock) => lock.withLock(self))
+
+/**
+ * `lock.acquire` as a function: `Lock.acquire(lock)` or `lock.pipe(Lock.acquire({ timeout }))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const acquire: {
+  (options?: AcquireOptions): (self: Lock) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  (self: Lock, options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+} = dual((args) => isLock(args[0]), (self: Lock, options?: AcquireOptions) => self.acquire(options))
+
+/**
+ * `lock.release` as a function: `Lock.release(lock)` or `lock.pipe(Lock.release)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const release = (self: Lock): Effect.Effect<void, ReleaseError> => self.release

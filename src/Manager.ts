@@ -22,7 +22,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Scope } from "effect"
+import type { Context, Duration, Effect, Scope } from "effect"
+import { Layer } from "effect"
 import type * as Barrier from "./Barrier.js"
 import type * as Condition from "./Condition.js"
 import type {
@@ -305,6 +306,25 @@ export const make: (
   options?: Options
 ) => Effect.Effect<Manager, ValueError | TypeError | ProcessError | OSError | Process.StartError, Multiprocessing | Scope.Scope> =
   internal.make
+
+/**
+ * A Layer that provides a started manager for `tag` (see `make`): it serves
+ * from when the Layer is built until the Layer's scope closes, so an
+ * application starts one manager and its services depend on the tag.
+ *
+ * ```ts
+ * class SharedState extends Context.Tag("SharedState")<SharedState, Manager.Manager>() {}
+ * const SharedStateLive = Manager.layer(SharedState)
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I>(
+  tag: Context.Tag<I, Manager>,
+  options?: Options
+): Layer.Layer<I, ValueError | TypeError | ProcessError | OSError | Process.StartError, Multiprocessing> =>
+  Layer.scoped(tag, internal.make(options))
 
 /**
  * Connects to a manager another program serves over TCP (Python's

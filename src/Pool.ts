@@ -22,7 +22,9 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, ParseResult, Schema, Scope, Stream } from "effect"
+import type { Context, Duration, Effect, ParseResult, Pipeable, Schema, Scope } from "effect"
+import { Layer, Predicate, Stream } from "effect"
+import { dual } from "effect/Function"
 import type {
   InputError,
   InvalidTargetError,
@@ -40,6 +42,7 @@ import type {
 } from "./Errors.js"
 import type { Multiprocessing } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
+import * as streams from "./internal/pool/mapStream.js"
 import * as internal from "./internal/pool/pool.js"
 import { TASK_SIGNAL_KEY } from "./internal/child/workerChannel.js"
 
@@ -56,7 +59,7 @@ export const PoolTypeId: unique symbol = Symbol.for("effect-multiprocessing/Pool
  * @since 0.1.0
  * @category models
  */
-export interface Pool {
+export interface Pool extends Pipeable.Pipeable {
   readonly [PoolTypeId]: typeof PoolTypeId
   /** How many workers the pool keeps. */
   readonly processes: number
@@ -161,6 +164,26 @@ export interface MapOptions<A = unknown, I = unknown> extends TaskOptions<A, I> 
 }
 
 /**
+ * How `mapStream` batches a Stream's elements into tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapStreamOptions<A = unknown, I = unknown> extends TaskOptions<A, I> {
+  /** Elements per task (default 128): raise it for tiny elements, lower it for costly ones. */
+  readonly chunksize?: number
+  /** Tasks in flight at once (default four per worker): what bounds the elements read ahead. */
+  readonly concurrency?: number
+  /**
+   * A chunk not yet full goes after this long, so a slow source is not held
+   * back. Without it a chunk waits until it is full or the Stream ends, as
+   * Python's `imap` reads `chunksize` items before it sends them (cheaper: a
+   * time window costs a timer per chunk).
+   */
+  readonly maxWait?: Duration.DurationInput
+}
+
+/**
  * How far a map has come: items done out of all of them.
  *
  * @since 0.1.0
@@ -235,6 +258,23 @@ export const makeUnscoped: (options?: Options) => Effect.Effect<Pool, MakeError,
 export const make: (options?: Options) => Effect.Effect<Pool, MakeError, Multiprocessing | Scope.Scope> = internal.makeScoped
 
 /**
+ * A Layer that provides a pool for `tag`, as `@effect/platform`'s
+ * `Worker.makePoolLayer` does: the pool starts when the Layer is built and is
+ * terminated (its workers waited for) when the Layer's scope closes, so an
+ * application makes one pool and its services depend on the tag.
+ *
+ * ```ts
+ * class Workers extends Context.Tag("Workers")<Workers, Pool.Pool>() {}
+ * const WorkersLive = Pool.layer(Workers, { processes: 4 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <I>(tag: Context.Tag<I, Pool>, options?: Options): Layer.Layer<I, MakeError, Multiprocessing> =>
+  Layer.scoped(tag, internal.makeScoped(options))
+
+/**
  * The AbortSignal of the task running in this worker: aborted when its soft
  * time limit passes or its caller withdraws it. Take it at the start of the
  * task. Outside a pool worker, a signal that never aborts.
@@ -246,3 +286,189 @@ export const taskSignal = (): AbortSignal => {
   const current = (globalThis as Record<symbol, (() => AbortSignal) | undefined>)[TASK_SIGNAL_KEY]
   return current === undefined ? new AbortController().signal : current()
 }
+
+/**
+ * Whether `u` is a Pool.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPool = (u: unknown): u is Pool => Predicate.hasProperty(u, PoolTypeId)
+
+/**
+ * `pool.apply` as a function: `Pool.apply(pool, f, args)` or `pool.pipe(Pool.apply(f, args))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const apply: {
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    args: Parameters<F>,
+    options?: TaskOptions<A, any>
+  ): (self: Pool) => Effect.Effect<A, PoolError>
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    args: Parameters<F>,
+    options?: TaskOptions<A, any>
+  ): Effect.Effect<A, PoolError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target, args: Array<unknown>, options?: TaskOptions<any, any>) => self.apply(target, args, options)
+)
+
+/**
+ * `pool.map` as a function: `Pool.map(pool, f, items)` or `pool.pipe(Pool.map(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const map: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.map(target, items, options)
+)
+
+/**
+ * `pool.starmap` as a function: `Pool.starmap(pool, f, argLists)` or `pool.pipe(Pool.starmap(f, argLists))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const starmap: {
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends Target.AnyFunction, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>>,
+    options?: MapOptions<A, any>
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target, items: Iterable<Array<unknown>>, options?: MapOptions<any, any>) =>
+    self.starmap(target, items as never, options)
+)
+
+/**
+ * `pool.imap` as a function: `Pool.imap(pool, f, items)` or `pool.pipe(Pool.imap(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const imap: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.imap(target, items, options)
+)
+
+/**
+ * `pool.imapUnordered` as a function: `Pool.imapUnordered(pool, f, items)` or `pool.pipe(Pool.imapUnordered(f, items))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const imapUnordered: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any>
+  ): Stream.Stream<A, PoolError | InputError>
+} = dual(
+  (args) => isPool(args[0]),
+  (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    self.imapUnordered(target, items, options)
+)
+
+const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> => Predicate.hasProperty(u, Stream.StreamTypeId)
+
+/**
+ * A Stream through the pool: `target(element)` for every element, results in
+ * the elements' order. Elements are gathered into chunks of `chunksize`, each
+ * chunk one task, with at most `concurrency` tasks in flight, so the source
+ * is read only as far ahead as that. Far faster than `Stream.mapEffect` with
+ * `pool.apply` per element, which pays a round trip and a task for each one.
+ *
+ * ```ts
+ * const lengths = Stream.fromIterable(words).pipe(Pool.mapStream(pool, (w: string) => w.length, { chunksize: 500 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const mapStream: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any>
+  ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<Parameters<F>[0], E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any>
+  ): Stream.Stream<A, E | PoolError, R>
+} = dual(
+  (args) => isStream(args[0]),
+  <In, E, R>(self: Stream.Stream<In, E, R>, pool: Pool, target: Target.Target, options?: MapStreamOptions<any, any>) =>
+    streams.mapStream(self, pool, target, options, false)
+)
+
+/**
+ * `mapStream` giving results as their chunks finish, in whatever order: a
+ * slow chunk does not hold back the ones after it.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const mapStreamUnordered: {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any>
+  ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<Parameters<F>[0], E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any>
+  ): Stream.Stream<A, E | PoolError, R>
+} = dual(
+  (args) => isStream(args[0]),
+  <In, E, R>(self: Stream.Stream<In, E, R>, pool: Pool, target: Target.Target, options?: MapStreamOptions<any, any>) =>
+    streams.mapStream(self, pool, target, options, true)
+)

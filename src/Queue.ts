@@ -13,7 +13,8 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, ParseResult, Schema, Scope, Sink, Stream } from "effect"
+import type { Duration, Effect, ParseResult, Pipeable, Schema, Scope, Sink, Stream } from "effect"
+import { dual } from "effect/Function"
 import type { Empty, EOFError, Full, OwnerGoneError, SerializationError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/queue/queueHandle.js"
 
@@ -54,7 +55,7 @@ export type GetError<E> = Empty | EOFError | ValueError | SerializationError | O
  * @since 0.1.0
  * @category models
  */
-export interface SimpleQueue<A = unknown, E = never> {
+export interface SimpleQueue<A = unknown, E = never> extends Pipeable.Pipeable {
   /** Which of the three it is (it travels with the queue). */
   readonly kind: "Queue" | "JoinableQueue" | "SimpleQueue"
   /** Puts `item`, waiting for room in a bounded queue (at most `timeout`; `Full` then, or at once with `block: false`). */
@@ -128,12 +129,16 @@ export interface Options<A = unknown, I = unknown> {
  * A new Queue, served while the Scope is open; when it closes the queue ends,
  * and whatever still waits on it fails. A `maxsize` that is no integer is a `TypeError`.
  *
+ * Typed two ways: with a `schema`, its items are checked and decoded
+ * (`Queue<A, ParseError>`); `Queue.make<A>()` only declares what your program
+ * puts (nothing is checked as items cross).
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const make: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<Queue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<Queue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
+  <A = unknown>(options?: { readonly maxsize?: number; readonly schema?: undefined }): Effect.Effect<Queue<A>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("Queue", options) as never
 
 /**
@@ -143,8 +148,8 @@ export const make: {
  * @category constructors
  */
 export const makeJoinable: {
-  (options?: { readonly maxsize?: number }): Effect.Effect<JoinableQueue, TypeError, Scope.Scope>
   <A, I>(options: Options<A, I> & { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<JoinableQueue<A, ParseResult.ParseError>, TypeError, Scope.Scope>
+  <A = unknown>(options?: { readonly maxsize?: number; readonly schema?: undefined }): Effect.Effect<JoinableQueue<A>, TypeError, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("JoinableQueue", options) as never
 
 /**
@@ -154,8 +159,8 @@ export const makeJoinable: {
  * @category constructors
  */
 export const makeSimple: {
-  (): Effect.Effect<SimpleQueue, never, Scope.Scope>
   <A, I>(options: { readonly schema: Schema.Schema<A, I, never> }): Effect.Effect<SimpleQueue<A, ParseResult.ParseError>, never, Scope.Scope>
+  <A = unknown>(): Effect.Effect<SimpleQueue<A>, never, Scope.Scope>
 } = (options?: Options<any, any>) => internal.make("SimpleQueue", { schema: options?.schema }) as never
 
 /**
@@ -189,3 +194,77 @@ export const toStream: <A, E>(queue: SimpleQueue<A, E>) => Stream.Stream<A, Excl
  */
 export const toSink: <A, E>(queue: SimpleQueue<A, E>, options?: { readonly end?: boolean }) => Sink.Sink<void, A, never, PutError<E>> =
   internal.toSink
+
+/**
+ * Whether `u` is a queue of this library (any of the three kinds).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isQueue = (u: unknown): u is SimpleQueue<unknown, unknown> => u instanceof internal.QueueHandle
+
+/**
+ * What `put` needs of a queue: a queue that takes items of type `A` (an
+ * untyped queue takes any).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Putter<A, E> = Pick<SimpleQueue<A, E>, "put">
+
+/**
+ * `queue.put` as a function: `Queue.put(queue, item)` or `queue.pipe(Queue.put(item))`.
+ * (To put a queue as the item with options, use the first form: in the second
+ * the two read alike.)
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const put: {
+  <A>(item: A, options?: WaitOptions): <E>(self: Putter<A, E>) => Effect.Effect<void, PutError<E>>
+  <A, E>(self: SimpleQueue<A, E>, item: NoInfer<A>, options?: WaitOptions): Effect.Effect<void, PutError<E>>
+} = dual(
+  (args) => args.length >= 2 && isQueue(args[0]),
+  <A, E>(self: SimpleQueue<A, E>, item: A, options?: WaitOptions) => self.put(item, options)
+)
+
+/**
+ * `queue.get` as a function: `Queue.get(queue)` or `queue.pipe(Queue.get())`, options as `get`'s.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const get: {
+  (options?: WaitOptions): <A, E>(self: SimpleQueue<A, E>) => Effect.Effect<A, GetError<E>>
+  <A, E>(self: SimpleQueue<A, E>, options?: WaitOptions): Effect.Effect<A, GetError<E>>
+} = dual(
+  (args) => isQueue(args[0]),
+  <A, E>(self: SimpleQueue<A, E>, options?: WaitOptions) => self.get(options)
+)
+
+/**
+ * `queue.putNowait` as a function: `Queue.putNowait(queue, item)` or `queue.pipe(Queue.putNowait(item))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const putNowait: {
+  <A>(item: A): <E>(self: Pick<Queue<A, E>, "putNowait">) => Effect.Effect<void, PutError<E>>
+  <A, E>(self: Queue<A, E>, item: NoInfer<A>): Effect.Effect<void, PutError<E>>
+} = dual(2, <A, E>(self: Queue<A, E>, item: A) => self.putNowait(item))
+
+/**
+ * `queue.getNowait` as a function: `Queue.getNowait(queue)` or `queue.pipe(Queue.getNowait)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const getNowait = <A, E>(self: Queue<A, E>): Effect.Effect<A, GetError<E>> => self.getNowait
+
+/**
+ * `queue.taskDone` as a function: `Queue.taskDone(queue)` or `queue.pipe(Queue.taskDone)`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const taskDone = <A, E>(self: JoinableQueue<A, E>): Effect.Effect<void, ValueError | OwnerGoneError> => self.taskDone

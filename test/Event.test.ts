@@ -44,6 +44,23 @@ describe("Event in the owner (Effect face)", () => {
     }))
 })
 
+describe("Event combinators (Effect face)", () => {
+  it.scopedLive("Event.set, clear, isSet and wait, data-first and piped; a child's proxy pipes too", () =>
+    Effect.gen(function*() {
+      const event = yield* Event.make()
+      expect(Event.isEvent(event)).toBe(true)
+      expect(Event.isEvent({ set: Effect.void })).toBe(false)
+      expect(yield* Event.wait(event, "10 millis")).toBe(false)
+      yield* event.pipe(Event.set)
+      expect(yield* Event.isSet(event)).toBe(true)
+      expect(yield* event.pipe(Event.wait())).toBe(true)
+      yield* Event.clear(event)
+      expect(yield* event.pipe(Event.isSet)).toBe(false)
+      yield* Process.start({ target: (event: Event.Event) => event.pipe((self) => self.set), args: [event] })
+      expect(yield* event.pipe(Event.wait())).toBe(true)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
 describe("an Event over a Connection", () => {
   it.scopedLive("an Event sent over a Pipe (Effect face) reaches the child as a proxy it can set", () =>
     Effect.gen(function*() {

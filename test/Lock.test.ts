@@ -13,6 +13,28 @@ const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.
 
 const tempDir = makeTempDir("emp-sync-test-")
 
+describe("Lock combinators (Effect face)", () => {
+  it.scopedLive("Lock.withLock, acquire and release, data-first and piped; a child's proxy pipes too", () =>
+    Effect.gen(function*() {
+      const lock = yield* Lock.make()
+      expect(Lock.isLock(lock)).toBe(true)
+      expect(Lock.isLock({ acquire: () => Effect.succeed(true) })).toBe(false)
+      // Held while the effect runs, released after, in both forms.
+      expect(yield* lock.getValue.pipe(Lock.withLock(lock))).toBe(0)
+      expect(yield* Lock.withLock(lock.getValue, lock)).toBe(0)
+      expect(yield* lock.getValue).toBe(1)
+      expect(yield* lock.pipe(Lock.acquire())).toBe(true)
+      expect(yield* Effect.fork(Lock.acquire(lock, { block: false })).pipe(Effect.flatMap(Fiber.join))).toBe(false)
+      yield* Lock.release(lock)
+      expect(yield* Effect.flip(lock.pipe(Lock.release))).toMatchObject({ _tag: "ValueError" })
+      const held = yield* Process.run({
+        target: (lock: Lock.Lock) => lock.pipe((self) => self.acquire({ block: false })),
+        args: [lock]
+      }).pipe(Effect.provide(NodeMultiprocessing.layer))
+      expect(held).toBe(true)
+    }))
+})
+
 describe("Lock and RLock in the owner (Effect face)", () => {
   it.scopedLive("acquire gives a boolean; non-blocking and timed acquires answer false when held", () =>
     Effect.gen(function*() {

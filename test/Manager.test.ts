@@ -1,6 +1,6 @@
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { AttributeError, Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -18,7 +18,23 @@ interface CounterProxy {
   readonly call: (method: string, ...args: Array<unknown>) => Effect.Effect<unknown, unknown>
 }
 
+class SharedState extends Context.Tag("test/SharedState")<SharedState, Manager.Manager>() {}
+
 describe("Manager (Effect face)", () => {
+  it.live("Manager.layer provides a started manager for a Tag, and shuts it down with the Layer", () =>
+    Effect.gen(function*() {
+      const { pid, proxy, value } = yield* Effect.gen(function*() {
+        const manager = yield* SharedState
+        const d = yield* manager.dict<string, number>()
+        yield* Process.run({ target: (d: Manager.DictHandle<string, number>) => d.setItem("answer", 42), args: [d] })
+        return { pid: manager.pid, proxy: d, value: yield* d.getItem("answer") }
+      }).pipe(Effect.provide(Manager.layer(SharedState).pipe(Layer.provideMerge(NodeMultiprocessing.layer))))
+      expect(value).toBe(42)
+      expect(pid).not.toBe(process.pid)
+      // The Layer's scope has closed: the manager is gone, and so are its objects.
+      expect((yield* Effect.flip(proxy.getItem("answer")))._tag).toBe("OwnerGoneError")
+    }))
+
   it.scopedLive("a dict and a list made by the manager, changed by a child, seen by the parent", () =>
     Effect.gen(function*() {
       const manager = yield* Manager.make()

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Either, Exit, FastCheck as fc, Fiber, Schema, Stream } from "effect"
+import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck as fc, Fiber, Layer, Schema, Stream } from "effect"
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Event, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
+import { Event, type InputError, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as SignalTasks from "./fixtures/signalTasks.js"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -34,7 +34,110 @@ const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?
   it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
 
 
+class Workers extends Context.Tag("test/Workers")<Workers, Pool.Pool>() {}
+
 describe("Pool (Effect face)", () => {
+  it.live("Pool.layer provides one pool for a Tag to the services that depend on it, and terminates it with the Layer", () =>
+    Effect.gen(function*() {
+      // A service built on the pool, as an application's would be.
+      class Squares extends Context.Tag("test/Squares")<Squares, (xs: ReadonlyArray<number>) => Effect.Effect<Array<number>, Pool.PoolError | InputError>>() {}
+      const SquaresLive = Layer.effect(Squares, Effect.map(Workers, (pool) => (xs: ReadonlyArray<number>) => pool.map((x: number) => x * x, xs)))
+      const WorkersLive = Pool.layer(Workers, { processes: 2 })
+      const { pids, squares } = yield* Effect.gen(function*() {
+        const pool = yield* Workers
+        const squares = yield* (yield* Squares)([1, 2, 3])
+        return { pids: pool.pids, squares }
+      }).pipe(Effect.provide(SquaresLive.pipe(Layer.provideMerge(WorkersLive), Layer.provide(NodeMultiprocessing.layer))))
+      expect(squares).toEqual([1, 4, 9])
+      expect(pids).toHaveLength(2)
+      // The Layer's scope closed with the program: the workers were terminated and waited for.
+      expect(pids.filter(exists)).toEqual([])
+    }))
+
+  scoped("Pool.apply, map, starmap, imap and imapUnordered as functions: data-first and piped give what the methods give", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      expect(Pool.isPool(pool)).toBe(true)
+      expect(Pool.isPool({ map: () => undefined })).toBe(false)
+      const square = (x: number) => x * x
+      const xs = [1, 2, 3, 4, 5, 6, 7]
+      expect(yield* Pool.map(pool, square, xs, { chunksize: 3 })).toEqual(xs.map(square))
+      expect(yield* pool.pipe(Pool.map(square, xs))).toEqual(xs.map(square))
+      expect(yield* Pool.apply(pool, (a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+      expect(yield* pool.pipe(Pool.apply(tasks.greet, ["pool", "!"]))).toBe("hello pool!")
+      expect(yield* Pool.starmap(pool, (a: number, b: number) => a - b, [[5, 1], [10, 3]])).toEqual([4, 7])
+      expect(yield* pool.pipe(Pool.starmap((a: number, b: number) => a * b, [[2, 3]]))).toEqual([6])
+      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imap(pool, square, xs)))).toEqual(xs.map(square))
+      expect(Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imap(square, xs))))).toEqual(xs.map(square))
+      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imapUnordered(square, xs))))
+      expect([...unordered].sort((a, b) => a - b)).toEqual(xs.map(square))
+      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imapUnordered(pool, square, [4])))).toEqual([16])
+    }))
+
+  scoped("mapStream: a Stream of thousands of small elements goes through in chunks, in order; the unordered form gives the same elements", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      const n = 5000
+      const source = Stream.range(0, n - 1)
+      const ordered = yield* Stream.runCollect(source.pipe(Pool.mapStream(pool, (x: number) => x * 2, { chunksize: 200 })))
+      expect(Chunk.toArray(ordered)).toEqual(Array.from({ length: n }, (_, i) => i * 2))
+      // Data-first, with the default options: a worker's pid per element, one of the pool's.
+      const pids = Chunk.toArray(yield* Stream.runCollect(Pool.mapStream(source, pool, (_: number) => process.pid)))
+      expect(pids).toHaveLength(n)
+      expect(pids.filter((pid) => !pool.pids.includes(pid))).toEqual([])
+      const unordered = Chunk.toArray(yield* Stream.runCollect(source.pipe(Pool.mapStreamUnordered(pool, (x: number) => x + 1, { chunksize: 100 }))))
+      expect([...unordered].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    }))
+
+  scoped("mapStream equals Stream.map for any elements, chunk size and concurrency, however the source is chunked", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.integer({ min: -1e6, max: 1e6 }), { maxLength: 200 }),
+            fc.integer({ min: 1, max: 50 }),
+            fc.integer({ min: 1, max: 6 }),
+            fc.integer({ min: 1, max: 40 }),
+            async (xs, chunksize, concurrency, sourceChunk) => {
+              const f = (x: number) => x * 3 + 1
+              const source = Stream.fromIterable(xs).pipe(Stream.rechunk(sourceChunk))
+              const got = await Effect.runPromise(Stream.runCollect(source.pipe(Pool.mapStream(pool, f, { chunksize, concurrency }))))
+              expect(Chunk.toArray(got)).toEqual(xs.map(f))
+            }
+          ),
+          { numRuns: 25 }
+        )
+      )
+    }))
+
+  scoped("mapStream reads an endless source only as far ahead as its tasks in flight; a failing element fails the Stream; bad options are a ValueError", () =>
+    Effect.gen(function*() {
+      const pool = yield* Pool.make({ processes: 2 })
+      let pulled = 0
+      const endless = Stream.iterate(0, (x) => x + 1).pipe(Stream.tap(() => Effect.sync(() => pulled++)))
+      const first = yield* Stream.runCollect(endless.pipe(Pool.mapStream(pool, (x: number) => -x, { chunksize: 10, concurrency: 2 }), Stream.take(25)))
+      expect(Chunk.toArray(first)).toEqual(Array.from({ length: 25 }, (_, i) => -i))
+      // What 25 results need, and at most the chunks in flight and in the Stream's buffers (16 chunks) besides.
+      expect(pulled).toBeLessThanOrEqual(25 + (2 + 16 + 2) * 10)
+      const failed = yield* Effect.flip(Stream.runDrain(Stream.range(1, 100).pipe(Pool.mapStream(pool, (x: number) => {
+        if (x === 42) throw new Error("no 42")
+        return x
+      }, { chunksize: 7 }))))
+      expect(tagOf(failed)).toBe("RemoteError")
+      expect(failed.message).toContain("no 42")
+      const refused = yield* Effect.flip(Stream.runDrain(Stream.make(1).pipe(Pool.mapStream(pool, (x: number) => x, { chunksize: 0 }))))
+      expect(tagOf(refused)).toBe("ValueError")
+      expect(refused.message).toContain("chunksize")
+    }))
+
+  it.live("Pool.layer fails the Layer with make's error for bad options", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.provide(Workers, Pool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
+      expect(error._tag).toBe("ValueError")
+      expect(error.message).toContain("processes")
+    }))
+
   it("under tsx, an inline initializer gets what inline Process targets get (__name, require)", async () => {
     const run = await runUnderTsx("tsx-inline-helpers.ts", ["pool"])
     expect(run.stderr).toBe("")

@@ -216,6 +216,37 @@ describe("Queue in its owner (Effect face)", () => {
     }))
 })
 
+describe("Queue combinators (Effect face)", () => {
+  it.scoped.prop(
+    "Queue.put and Queue.get, data-first and piped, keep FIFO order for any items (options-like ones too)",
+    [fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer(), fc.string(), fc.record({ block: fc.boolean() }), fc.record({ timeout: fc.nat() }))), { maxLength: 40 })],
+    ([steps]) =>
+      Effect.gen(function*() {
+        const q = yield* Queue.make()
+        for (const [piped, item] of steps) yield* (piped ? q.pipe(Queue.put(item)) : Queue.put(q, item))
+        const got: Array<unknown> = []
+        for (const [piped] of steps) got.push(yield* (piped ? q.pipe(Queue.get({ timeout: "10 seconds" })) : Queue.get(q)))
+        expect(got).toEqual(steps.map(([, item]) => item))
+        expect(tagOf(yield* Effect.flip(Queue.getNowait(q)))).toBe("Empty")
+      }),
+    { fastCheck: { numRuns: 30 } }
+  )
+
+  it.scopedLive("putNowait, getNowait and taskDone as functions; a queue received by a child pipes too", () =>
+    Effect.gen(function*() {
+      const q = yield* Queue.makeJoinable({ maxsize: 1 })
+      yield* q.pipe(Queue.putNowait("a"))
+      expect(tagOf(yield* Effect.flip(Queue.putNowait(q, "b")))).toBe("Full")
+      expect(yield* q.pipe(Queue.getNowait)).toBe("a")
+      yield* Queue.taskDone(q)
+      expect(Queue.isQueue(q)).toBe(true)
+      expect(Queue.isQueue({ put: () => undefined })).toBe(false)
+      // The child's proxy is a queue handle of its own: `pipe` works there as here.
+      yield* Process.run({ target: (q: Queue.Queue) => q.pipe((self) => self.put("from the child")), args: [q] })
+      expect(yield* q.pipe(Queue.get({ timeout: "10 seconds" }))).toBe("from the child")
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+})
+
 describe("Queue across processes", () => {
   it.live("a producer that puts and returns at once still delivers everything, in order", () =>
     Effect.promise(async () => {

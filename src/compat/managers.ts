@@ -36,6 +36,10 @@ import type { Effect } from "effect"
 import { ProcessStateError, ValueError } from "../Errors.js"
 import * as EffectManager from "../Manager.js"
 import type * as Target from "../Target.js"
+import type { DictKey, DictProxy, ListProxy, NamespaceProxy } from "./managed.js"
+import type { JoinableQueue, Queue } from "./queues.js"
+import type { Input, SharedArray, SharedValue, Typecode } from "./sharedctypes.js"
+import type { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from "./synchronize.js"
 import { CompatWrapsKey, markNotData, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
 
 /** The compat face of a registered type's proxy: the same methods, returning Promises. */
@@ -122,7 +126,7 @@ export class BaseManager {
   }
 
   /** What the running manager (the Effect face's) makes, as this face's object. */
-  protected async made<P = any>(make: (manager: EffectManager.Manager) => Effect.Effect<unknown, unknown>): Promise<P> {
+  protected async made<P>(make: (manager: EffectManager.Manager) => Effect.Effect<unknown, unknown>): Promise<P> {
     if (this.#manager === undefined) {
       throw new ProcessStateError({ message: "the manager is not running: call start() or connect() first" })
     }
@@ -244,53 +248,57 @@ export interface ManagerServer {
   close(): Promise<void>
 }
 
-/** Python's `SyncManager`: the built-in types. */
+/** Python's `SyncManager`: the built-in types, each its compat class (`DictProxy<K, V>`, `ListProxy<T>`, `Lock` …). */
 export class SyncManager extends BaseManager {
-  dict(initial?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>>) {
-    return this.made((manager) => manager.dict(initial as EffectManager.DictEntries<any, unknown>))
+  /** A shared dict (`DictProxy<K, V>`): `d.setItem(k, v)`, not `d[k] = v` (which a type error now stops). */
+  dict<K extends DictKey = DictKey, V = unknown>(
+    initial?: Iterable<readonly [K, V]> | (K extends string ? { readonly [key: string]: V } : never)
+  ): Promise<DictProxy<K, V>> {
+    return this.made((manager) => manager.dict(initial as EffectManager.DictEntries<K, V>))
   }
-  list(initial?: Iterable<unknown>) {
+  /** A shared list (`ListProxy<T>`). */
+  list<T = unknown>(initial?: Iterable<T>): Promise<ListProxy<T>> {
     return this.made((manager) => manager.list(initial))
   }
-  Namespace(initial?: Readonly<Record<string, unknown>>) {
+  Namespace(initial?: Readonly<Record<string, unknown>>): Promise<NamespaceProxy> {
     return this.made((manager) => manager.Namespace(initial))
   }
-  Lock() {
+  Lock(): Promise<Lock> {
     return this.made((manager) => manager.Lock())
   }
-  RLock() {
+  RLock(): Promise<RLock> {
     return this.made((manager) => manager.RLock())
   }
-  Semaphore(value = 1) {
+  Semaphore(value = 1): Promise<Semaphore> {
     return this.made((manager) => manager.Semaphore(value))
   }
-  BoundedSemaphore(value = 1) {
+  BoundedSemaphore(value = 1): Promise<BoundedSemaphore> {
     return this.made((manager) => manager.BoundedSemaphore(value))
   }
-  Condition(lock?: unknown) {
+  Condition(lock?: Lock | RLock): Promise<Condition> {
     return this.made((manager) => manager.Condition(fromCompat(lock) as never))
   }
-  Event() {
+  Event(): Promise<Event> {
     return this.made((manager) => manager.Event())
   }
   /** Python's `Barrier(parties, action=None, timeout=None)`, without an action (it would run in the manager). */
-  Barrier(parties: number, action?: null, timeout?: number | null) {
+  Barrier(parties: number, action?: null, timeout?: number | null): Promise<Barrier> {
     if (action !== undefined && action !== null) {
       return Promise.reject(new ValueError({ message: "a manager's Barrier cannot take an action: it would have to run in the manager process" }))
     }
     return this.made((manager) => manager.Barrier(parties, { timeout: seconds(timeout) }))
   }
-  Queue(maxsize = 0) {
+  Queue<T = unknown>(maxsize = 0): Promise<Queue<T>> {
     return this.made((manager) => manager.Queue(maxsize))
   }
-  JoinableQueue(maxsize = 0) {
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<JoinableQueue<T>> {
     return this.made((manager) => manager.JoinableQueue(maxsize))
   }
-  Value(typecode: string, value: unknown) {
-    return this.made((manager) => manager.Value(typecode as never, value))
+  Value<T extends Typecode>(typecode: T, value: Input<T>): Promise<SharedValue<T>> {
+    return this.made((manager) => manager.Value(typecode, value))
   }
-  Array(typecode: string, values: ReadonlyArray<unknown> | number) {
-    return this.made((manager) => manager.Array(typecode as never, values))
+  Array<T extends Typecode>(typecode: T, values: ReadonlyArray<Input<T>> | number): Promise<SharedArray<T>> {
+    return this.made((manager) => manager.Array(typecode, values))
   }
 }
 

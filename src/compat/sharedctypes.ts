@@ -164,6 +164,11 @@ const makeRawArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initia
 // Python's names; `Array` is not declared here, so this module keeps the global one.
 export { makeArray as Array, makeRawArray as RawArray, makeRawValue as RawValue, makeValue as Value }
 
+/** What `Value(...)` and `RawValue(...)` give, by the name Python's users write: `let counter: Value<"i">`. */
+export type Value<T extends Typecode = Typecode> = SharedValue<T>
+/** What `RawValue(...)` gives (see `Value`). */
+export type RawValue<T extends Typecode = Typecode> = SharedValue<T>
+
 /** The compat object around an Effect-face object that arrived (a child's arguments). */
 export const wrapSharedValue = (shared: EffectShared.SharedValue | EffectShared.SharedArray): SharedValue | SharedArray =>
   EffectShared.isSharedArray(shared)

@@ -5,6 +5,7 @@
  * (`CallbacksKey`), without a fiber per task.
  */
 import { Chunk, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
+import { pipeArguments } from "effect/Pipeable"
 import { type InputError, type SerializationError, ValueError } from "../../Errors.js"
 import { Multiprocessing } from "../../Multiprocessing.js"
 import type { MakeError, MapEvent, MapOptions, Options, Pool, PoolError, PoolTypeId as TypeId, TaskError, TaskOptions } from "../../Pool.js"
@@ -69,6 +70,10 @@ class PoolImpl implements Pool {
   private readonly functions = new PoolFunctions()
 
   constructor(private readonly core: Scheduler) {}
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
 
   get processes(): number {
     return this.core.workers.size

@@ -7,7 +7,8 @@
  * The public methods are one-liners over `call`, wrapped in `operation` (see
  * faces.ts) so the compat face can settle what is done at once without a fiber.
  */
-import { Effect, Exit } from "effect"
+import { Effect, Exit, type Pipeable } from "effect"
+import { pipeArguments } from "effect/Pipeable"
 import { ValueError } from "../../Errors.js"
 import { operation, StartNowKey } from "../faces.js"
 import { pack } from "../wire/itemBatch.js"
@@ -75,11 +76,16 @@ export const serveLocal = <S>(definition: Definition<S>, state: S): Backend => l
  * a channel to the owner) and its definition's table, which says how each
  * call crosses.
  */
-export abstract class SharedObject implements Primitive {
+export abstract class SharedObject implements Primitive, Pipeable.Pipeable {
   readonly [PrimitiveTypeId]: Backend
 
   constructor(backend: Backend, private readonly operations: Readonly<Record<string, Operation<any>>>) {
     this[PrimitiveTypeId] = backend
+  }
+
+  /** `queue.pipe(Queue.put(item))`, as Effect's own data types pipe. */
+  pipe() {
+    return pipeArguments(this, arguments)
   }
 
   /**

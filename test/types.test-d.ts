@@ -1,0 +1,103 @@
+/**
+ * Types that travel (issue 21): checked by `npm run typecheck` (tsconfig.json includes test/), not run.
+ * Each `@ts-expect-error` must stay an error: once a line compiles, the typecheck fails on it (TS2578).
+ */
+import { Context, Effect, type Layer, type ParseResult, Schema, type Scope, Stream } from "effect"
+import { expectTypeOf } from "vitest"
+import { type Errors, Lock, Manager, type Multiprocessing, Pool, Process, Queue, Target } from "effect-multiprocessing"
+import type * as compat from "effect-multiprocessing/compat"
+
+class Job extends Schema.Class<Job>("Job")({ id: Schema.Number }) {}
+
+// --- Queue.make<A>() and Schema-typed queues
+expectTypeOf(Queue.make<number>()).toEqualTypeOf<Effect.Effect<Queue.Queue<number>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(Queue.make()).toEqualTypeOf<Effect.Effect<Queue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(Queue.make({ maxsize: 3 })).toEqualTypeOf<Effect.Effect<Queue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(Queue.make({ schema: Job })).toEqualTypeOf<
+  Effect.Effect<Queue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>
+>()
+// A schema held in a variable still picks the Schema overload (no excess-property check to lean on).
+const options = { schema: Job, maxsize: 2 }
+expectTypeOf(Queue.make(options)).toEqualTypeOf<Effect.Effect<Queue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(Queue.makeJoinable<string>()).toEqualTypeOf<Effect.Effect<Queue.JoinableQueue<string>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(Queue.makeSimple<string>()).toEqualTypeOf<Effect.Effect<Queue.SimpleQueue<string>, never, Scope.Scope>>()
+
+declare const numbers: Queue.Queue<number>
+declare const untyped: Queue.Queue
+declare const jobs: Queue.Queue<Job, ParseResult.ParseError>
+// @ts-expect-error a Queue<number> takes numbers
+numbers.put("one")
+// @ts-expect-error piped, too
+numbers.pipe(Queue.put("one"))
+// @ts-expect-error data-first, too
+Queue.put(numbers, "one")
+expectTypeOf(numbers.pipe(Queue.put(1))).toEqualTypeOf<Effect.Effect<void, Queue.PutError<never>>>()
+expectTypeOf(untyped.pipe(Queue.put({ any: "thing" }))).toEqualTypeOf<Effect.Effect<void, Queue.PutError<never>>>()
+expectTypeOf(jobs.pipe(Queue.get())).toEqualTypeOf<Effect.Effect<Job, Queue.GetError<ParseResult.ParseError>>>()
+expectTypeOf(Queue.get(numbers, { timeout: "1 second" })).toEqualTypeOf<Effect.Effect<number, Queue.GetError<never>>>()
+expectTypeOf(numbers.pipe(Queue.getNowait)).toEqualTypeOf<Effect.Effect<number, Queue.GetError<never>>>()
+
+// --- A typed queue's type reaches a child's parameter: the target says what it takes, the parent must give that.
+// (The Schema itself does not travel: the child types its handle with `Queue.withSchema(queue, Job)`.)
+const jobTasks = Target.module<{ consume: (queue: Queue.Queue<Job, ParseResult.ParseError>) => Effect.Effect<Job, unknown> }>("./jobTasks.js")
+expectTypeOf(Process.start({ target: jobTasks.consume, args: [jobs] })).toEqualTypeOf<
+  Effect.Effect<Process.Process<Job>, Process.StartError, Multiprocessing.Multiprocessing | Scope.Scope>
+>()
+// @ts-expect-error an untyped queue is not a queue of Jobs
+Process.start({ target: jobTasks.consume, args: [untyped] })
+// @ts-expect-error nor is a queue of numbers
+Process.start({ target: jobTasks.consume, args: [numbers] })
+expectTypeOf(Queue.withSchema(untyped, Job)).toEqualTypeOf<Queue.Queue<Job, ParseResult.ParseError>>()
+
+// --- Pool: dual combinators and mapStream keep the target's types
+declare const pool: Pool.Pool
+const square = (x: number) => x * x
+expectTypeOf(pool.pipe(Pool.map(square, [1, 2]))).toEqualTypeOf<Effect.Effect<Array<number>, Pool.PoolError | Errors.InputError>>()
+expectTypeOf(Pool.map(pool, square, [1, 2])).toEqualTypeOf<Effect.Effect<Array<number>, Pool.PoolError | Errors.InputError>>()
+expectTypeOf(Pool.apply(pool, (a: number, b: string) => b.repeat(a), [2, "x"])).toEqualTypeOf<Effect.Effect<string, Pool.PoolError>>()
+// @ts-expect-error the arguments are the target's
+Pool.apply(pool, (a: number, b: string) => b.repeat(a), ["x", 2])
+// @ts-expect-error items are the target's parameter
+pool.pipe(Pool.map(square, ["one"]))
+expectTypeOf(Stream.make(1, 2).pipe(Pool.mapStream(pool, (x: number) => String(x)))).toEqualTypeOf<
+  Stream.Stream<string, Pool.PoolError>
+>()
+// @ts-expect-error a Stream of strings into a function of numbers
+Stream.make("a").pipe(Pool.mapStream(pool, square))
+
+class Workers extends Context.Tag("Workers")<Workers, Pool.Pool>() {}
+expectTypeOf(Pool.layer(Workers)).toEqualTypeOf<Layer.Layer<Workers, Pool.MakeError, Multiprocessing.Multiprocessing>>()
+
+// --- Lock.withLock both ways
+declare const lock: Lock.Lock
+expectTypeOf(Effect.succeed(1).pipe(Lock.withLock(lock))).toEqualTypeOf<Effect.Effect<number, Errors.OwnerGoneError>>()
+expectTypeOf(Lock.withLock(Effect.fail("e" as const), lock)).toEqualTypeOf<Effect.Effect<never, "e" | Errors.OwnerGoneError>>()
+
+// --- Manager proxies typed, in both faces
+declare const manager: Manager.Manager
+const scores = Effect.flatMap(manager.dict<string, number>(), (d) => d.getItem("a"))
+expectTypeOf(scores).toEqualTypeOf<Effect.Effect<number, Manager.CreateError | Errors.KeyError | Errors.ValueError | Errors.OwnerGoneError>>()
+Effect.flatMap(manager.dict<string, number>(), (d) =>
+  // @ts-expect-error values are numbers
+  d.setItem("a", "b"))
+
+declare const syncManager: compat.SyncManager
+expectTypeOf(syncManager.dict<string, number>()).toEqualTypeOf<Promise<compat.DictProxy<string, number>>>()
+expectTypeOf(syncManager.list<string>()).toEqualTypeOf<Promise<compat.ListProxy<string>>>()
+expectTypeOf(syncManager.Lock()).toEqualTypeOf<Promise<compat.Lock>>()
+expectTypeOf(syncManager.Queue<number>()).toEqualTypeOf<Promise<compat.Queue<number>>>()
+expectTypeOf(syncManager.Value("i", 1)).toEqualTypeOf<Promise<compat.SharedValue<"i">>>()
+export const compatProxies = async () => {
+  const d = await syncManager.dict<string, number>()
+  expectTypeOf(await d.getItem("a")).toEqualTypeOf<number>()
+  // @ts-expect-error a proxy is not a plain object: `d["k"] = 1` would do nothing, so it does not compile
+  d["k"] = 1
+  // @ts-expect-error values are numbers
+  await d.setItem("k", "one")
+  const l = await syncManager.list([1, 2])
+  expectTypeOf(await l.getItem(0)).toEqualTypeOf<number>()
+}
+
+// --- A documented type name for each compat object
+declare const value: compat.Value<"i">
+expectTypeOf(value).toEqualTypeOf<compat.SharedValue<"i">>()
