@@ -22,6 +22,9 @@ export const runSync = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): A =
  * which names the same ones: the compat face imports no internal module).
  */
 const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
+/** Where an operation that waits may keep the callback form of its wait, settled here without a fiber. */
+const AwaitKey = Symbol.for("effect-multiprocessing/Await")
+type Await<A, E> = (done: (exit: Exit.Exit<A, E>) => void) => void
 /** Where an Effect object keeps the callback forms of its per-call operations (a Pool's tasks). */
 export const CallbacksKey = Symbol.for("effect-multiprocessing/Callbacks")
 /** Where a compat object keeps the Effect object it wraps: what travels to another process. */
@@ -69,12 +72,17 @@ export const markNotDataAsWrapped = (constructor: { readonly prototype: object }
 /**
  * Runs an Effect that waits on another process. An operation that is done at
  * once (an uncontended lock, a message already read) settles without a fiber:
- * it is started here, and its Exit settles the promise.
+ * it is started here, and its Exit settles the promise; so does one that waits
+ * with a callback (a receive).
  */
 export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
   const start = (effect as unknown as Record<symbol, (() => Effect.Effect<A, E, Multiprocessing>) | undefined>)[StartNowKey]
   const started = start === undefined ? effect : start()
-  if (!Exit.isExit(started)) return runtime.runPromiseExit(started).then(unwrap)
+  if (!Exit.isExit(started)) {
+    const wait = (started as unknown as Record<symbol, Await<A, E> | undefined>)[AwaitKey]
+    if (wait === undefined) return runtime.runPromiseExit(started).then(unwrap)
+    return new Promise((resolve, reject) => wait((exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(Cause.squash(exit.cause))))
+  }
   return Exit.isSuccess(started) ? Promise.resolve(started.value as A) : Promise.reject(Cause.squash(started.cause))
 }
 

@@ -8,7 +8,9 @@
  * - An operation's Effect may carry, under `StartNowKey`, the function that
  *   starts it: it acts at once and gives an Exit when the operation is already
  *   done (an uncontended owner-local lock, a message already read), so the
- *   compat face settles it without a fiber.
+ *   compat face settles it without a fiber. One that must wait may carry, under
+ *   `AwaitKey`, how to wait with a callback (a receive on a connection): the
+ *   compat face settles that one without a fiber too.
  * - A compat object keeps the Effect object it wraps under `CompatWrapsKey`:
  *   what travels is the Effect object, marked with the face it left.
  * - The compat face registers, per kind family, how it wraps an Effect object
@@ -23,13 +25,26 @@
  */
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import { Effect, type Exit } from "effect"
 
 export const StartNowKey: unique symbol = Symbol.for("effect-multiprocessing/StartNow") as never
 
 /** An operation's Effect: runs `start` when run; `start` may give an Exit when the work is done at once. */
 export const operation = <A, E, R = never>(start: () => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Object.assign(Effect.suspend(start), { [StartNowKey]: start })
+
+export const AwaitKey: unique symbol = Symbol.for("effect-multiprocessing/Await") as never
+
+/** How an Effect that waits completes without a fiber: calls `done` once, with its Exit. */
+export type Await<A, E> = (done: (exit: Exit.Exit<A, E>) => void) => void
+
+/** `effect`, which waits, with the callback form of its wait (see `AwaitKey`). */
+export const awaiting = <A, E, R>(effect: Effect.Effect<A, E, R>, wait: Await<A, E>): Effect.Effect<A, E, R> =>
+  Object.assign(effect, { [AwaitKey]: wait })
+
+/** The callback form of an Effect's wait, if it has one. */
+export const awaitOf = <A, E, R>(effect: Effect.Effect<A, E, R>): Await<A, E> | undefined =>
+  (effect as unknown as Record<symbol, Await<A, E> | undefined>)[AwaitKey]
 
 export const CallbacksKey: unique symbol = Symbol.for("effect-multiprocessing/Callbacks") as never
 

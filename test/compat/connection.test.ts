@@ -264,6 +264,64 @@ describe("compat Pipe ends in child processes", () => {
     parentConn.close()
   })
 
+  it("receives that wait for a child settle with each outcome: bytes, an object, into a buffer, a refused message", async () => {
+    // Each receive starts before the child has sent (the child waits for a go), so each one waits
+    // (with a callback, no fiber) and is settled when the message comes.
+    const [here, there] = await Pipe({ duplex: false })
+    const [go, goThere] = await Pipe({ duplex: false })
+    const p = new Process({
+      target: async (conn: { sendBytes(b: Uint8Array): Promise<void>; send(v: unknown): Promise<void>; close(): void }, go: { recv(): Promise<unknown> }) => {
+        await go.recv()
+        await conn.sendBytes(Uint8Array.of(1, 2, 3))
+        await go.recv()
+        await conn.send({ n: 42, at: new Date(0) })
+        await go.recv()
+        await conn.sendBytes(Uint8Array.of(4, 5))
+        await go.recv()
+        await conn.sendBytes(new Uint8Array(10))
+        conn.close()
+      },
+      args: [there, go]
+    })
+    p.start()
+    there.close()
+    go.close()
+    const bytes = here.recvBytes()
+    await goThere.send(1)
+    expect([...await bytes]).toEqual([1, 2, 3])
+    const object = here.recv()
+    await goThere.send(2)
+    expect(await object).toEqual({ n: 42, at: new Date(0) })
+    const into = new Uint8Array(4)
+    const count = here.recvBytesInto(into, 1)
+    await goThere.send(3)
+    expect([await count, [...into]]).toEqual([2, [0, 4, 5, 0]])
+    const refused = here.recvBytes(5)
+    await goThere.send(4)
+    await expect(refused).rejects.toThrow("bad message length: 10 > 5")
+    expect(here.closed).toBe(true) // a read-only end that refused a message is closed, as CPython's
+    expect(await p.join()).toBe(0)
+    goThere.close()
+  })
+
+  it("a receive that waits when the child closes its end rejects with EOFError", async () => {
+    const [here, there] = await Pipe()
+    const p = new Process({
+      target: async (conn: { recv(): Promise<unknown>; close(): void }) => {
+        await conn.recv()
+        conn.close()
+      },
+      args: [there]
+    })
+    p.start()
+    there.close()
+    const received = here.recvBytes()
+    await here.send("close now")
+    await expect(received).rejects.toBeInstanceOf(EOFError)
+    await p.join()
+    here.close()
+  })
+
   it("a send is written before the sender goes on: a child that sends and then computes without yielding is heard at once", async () => {
     const { Pipe, Process } = await import("effect-multiprocessing/compat")
     const [parentConn, childConn] = await Pipe()

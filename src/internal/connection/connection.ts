@@ -3,7 +3,7 @@
  * checks (closed handle, read-only or write-only end, offsets and sizes), with
  * objects going through a Serializer.
  */
-import { Duration, Effect, Either, Exit, Option } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
 import { BufferTooShort, OSError, SerializationError, TypeError, ValueError } from "../../Errors.js"
 import * as Serializer from "../../Serializer.js"
 import type * as Connection from "../../Connection.js"
@@ -136,7 +136,7 @@ export class ConnectionImpl<A, E> implements Connection.Connection<A, E> {
     const unusable = this.check("read")
     if (unusable) return Effect.fail(unusable)
     const received = this.socket.unsafeRecvBytes(maxLength ?? UNLIMITED)
-    return Exit.isExit(received) ? this.afterReceive(received) : Effect.onExit(received, (exit) => Effect.sync(() => this.afterReceive(exit)))
+    return Eager.onExit(received, (exit) => this.afterReceive(exit))
   }
 
   /** A read-only end that refused a message is closed, as CPython's: nothing more can be done with it. */

@@ -21,6 +21,7 @@ import { pack } from "../wire/itemBatch.js"
 import { pendingBeforeExit, remoteServers } from "../thisProcess/processGlobals.js"
 import { decodeError } from "../codec/decodeError.js"
 import { addressKey, isReply, type Reply, type Request } from "./server.js"
+import { awaiting } from "../faces.js"
 
 /** How a primitive travels: what it is, and who serves it where. */
 export interface Reference {
@@ -337,7 +338,8 @@ export class Channel {
       if (this.connection?.unsafeSpin() !== true) break
     }
     if (pending.settled !== undefined) return pending.settled
-    return Effect.async<unknown, unknown>((resume) => {
+    // The compat face waits with a callback (no fiber): nothing interrupts a Promise, so there is nothing to cancel.
+    return awaiting(Effect.async<unknown, unknown>((resume) => {
       if (pending.settled !== undefined) return resume(pending.settled)
       pending.resume = resume
       // Interrupted: a success already handed over is undone; otherwise the owner is asked to cancel,
@@ -353,6 +355,9 @@ export class Channel {
           this.send(["cancel", id])
         })
       })
+    }), (done) => {
+      if (pending.settled !== undefined) return done(pending.settled)
+      pending.resume = done as (result: Effect.Effect<unknown, unknown>) => void
     })
   }
 

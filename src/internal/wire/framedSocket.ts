@@ -22,6 +22,8 @@ import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
+import { awaiting } from "../faces.js"
+import { settle } from "../served/exitFastPath.js"
 
 export type ReceiveError = EOFError | OSError
 
@@ -373,12 +375,22 @@ export const make = (
       return error
     }
 
+    /**
+     * A receive that waits for the next change: as an Effect (a fiber), or with a callback (the
+     * compat face's Promise), which costs no fiber per message.
+     */
+    const waitForMessage = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> =>
+      awaiting(Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength))), (done) => {
+        if (settled()) return settle(unsafeRecvBytes(maxLength), done)
+        addWaiter(() => settle(unsafeRecvBytes(maxLength), done))
+      })
+
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
       if (shared) {
         if (head === messages.length && ended === undefined) {
           if (!readFrame() && !spin()) {
             flush()
-            return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
+            return waitForMessage(maxLength)
           }
         }
         if (head === messages.length) return Effect.fail(ended!)
@@ -392,7 +404,7 @@ export const make = (
         }
         if (spin() || ended !== undefined) return unsafeRecvBytes(maxLength)
         flush()
-        return Effect.zipRight(changed, Effect.suspend(() => unsafeRecvBytes(maxLength)))
+        return waitForMessage(maxLength)
       }
       const next = messages[head++]
       queuedBytes -= next.length

@@ -2,19 +2,37 @@
  * Whether a wait should spin (read the socket itself for up to SPIN_MS) or
  * sleep in the kernel at once.
  *
- * A spin pays when the peer answers within it: the reply is taken without the
- * event loop's wake-up latency. It costs when the peer cannot run meanwhile:
- * with every core taken (another process computes), the core a spin holds is
- * the one the peer waits for (ping-pong 23 → 220 µs with one of two cores
- * busy). The outcome of a spin is the measure: a spin that nothing answered
- * makes the next waits sleep, 1, then 3, 7, up to 15 after misses in a row; one
- * answered spin ends that, so a peer that slept once answers the next spin.
- * An earlier rule, where misses outweighed hits two to one, ended with both
- * ends of a ping-pong asleep on an idle machine (each slow answer made the
- * other end sleep too): 26 → 131 µs. Gating spins on the kernel's count of
- * ready processes (/proc/loadavg, read once a millisecond) was tried too: it
- * made no difference with a busy core (214 against 231 µs, within noise) and
- * cost the idle case (46 against 37 µs), so it is not used.
+ * A spin pays when the peer answers within it on another core: the reply is
+ * taken without the event loop's wake-up latency. It costs when the peer
+ * cannot run meanwhile: with every core taken (another process computes), the
+ * core a spin holds is the one the peer waits for, and the kernel's hand-off
+ * from a writer that goes to sleep to the reader it woke (what keeps Python's
+ * blocking reads at 25-35 µs on a loaded machine) never happens. Two signals
+ * make a wait sleep, 1, then 3, 7, … up to 63 waits in a row as they repeat:
+ * - a spin that nothing answered (the peer is slow, or it is not running);
+ * - this process was preempted (its count of involuntary context switches,
+ *   read at most once a millisecond, grew): another task wanted its core, so
+ *   the cores are all busy and a spin would take one from someone.
+ * One answered spin ends the sleeping, so a peer that slept once answers the
+ * next spin.
+ *
+ * Measured (2 cores, ping-pong of 16-byte messages, medians; the machine was
+ * shared, load average 9-20, so "idle" was busy too): spinning on every wait
+ * 233-258 µs against Python's 24 in the same run; the policy driven by misses
+ * alone 82-107, this one 116-157, never spinning 88-114 (within the noise of
+ * each other). What made the difference on a busy machine was the sleeping
+ * path itself: a receive that waited cost each side about 100 µs of CPU (a
+ * fiber per message, and spinning or not), and costs 35-45 since a compat
+ * receive waits with a callback (see `AwaitKey` in faces.ts); Python spends
+ * 14-20, a bare Node echo over 'data' events 16-22. A blocking read in the
+ * kernel, as Python's (the descriptor made blocking, then read), measured 40
+ * µs against 70-117 for the event loop in the same run, but it cannot be
+ * bounded in time from JavaScript (no way out while the peer is silent, and
+ * this process's timers and served objects stop meanwhile), so it is not used.
+ * Earlier: a rule where misses outweighed hits two to one ended with both ends
+ * of a ping-pong asleep on an idle machine (26 → 131 µs, when sleeping still
+ * cost a fiber); gating spins on /proc/loadavg made no difference with a busy
+ * core and cost the idle case (46 against 37 µs).
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */
@@ -26,11 +44,37 @@ const CPUS = availableParallelism()
 export const SPINNING = CPUS > 1
 
 /** Past this, a run of sleeping waits is 2^MAX_LEVEL - 1 long. */
-const MAX_LEVEL = 4
+const MAX_LEVEL = 6
+
+/** How often the count of preemptions is read (a system call): at most once a millisecond. */
+const CHECK_MS = 1
+
+let checkedAt = -Infinity
+let preemptions = 0
+let preemptedAt = -Infinity
+
+/**
+ * Whether this process was preempted between the last two readings of its
+ * count of involuntary context switches, the last one at most CHECK_MS ago.
+ */
+export const preempted = (now: number): boolean => {
+  if (now - checkedAt >= CHECK_MS) {
+    checkedAt = now
+    const count = process.resourceUsage().involuntaryContextSwitches
+    if (count !== preemptions) {
+      preemptions = count
+      preemptedAt = now
+    }
+  }
+  return preemptedAt === checkedAt
+}
 
 export class SpinPolicy {
   private level = 0
   private skip = 0
+
+  /** `contended`: whether the cores are all busy now (by default: this process was just preempted). */
+  constructor(private readonly contended: (now: number) => boolean = preempted) {}
 
   /** Whether this wait spins; when not, it sleeps in the event loop. */
   shouldSpin(): boolean {
@@ -39,16 +83,21 @@ export class SpinPolicy {
       this.skip--
       return false
     }
+    if (this.contended(performance.now())) {
+      this.backOff()
+      return false
+    }
     return true
   }
 
   /** How a spin ended: whether what it waited for came within the window. */
   ended(arrived: boolean): void {
-    if (arrived) {
-      this.level = 0
-    } else {
-      this.level = Math.min(MAX_LEVEL, this.level + 1)
-      this.skip = (1 << this.level) - 1
-    }
+    if (arrived) this.level = 0
+    else this.backOff()
+  }
+
+  private backOff(): void {
+    this.level = Math.min(MAX_LEVEL, this.level + 1)
+    this.skip = (1 << this.level) - 1
   }
 }
