@@ -4,9 +4,9 @@
  * the owner's channel (see served/definition.ts).
  *
  * What another process gets stays leased to the proxy that asked (a `taker`)
- * until that proxy says it handed the items out (`ack`), gives them back
- * (`giveBack`), or offers them back (`offerBack`); if its process dies first,
- * they go back to the front, in order (`clientGone`).
+ * until that proxy says it handed the items out (`ack`) or gives them back
+ * (`giveBack`); if its process dies first, they go back to the front, in
+ * order (`clientGone`). One proxy at a time holds a lease (see queueCore.ts).
  */
 import { type Duration, type Effect, Exit } from "effect"
 import { answersAtOnce, timeoutFromWire } from "../served/backend.js"
@@ -66,7 +66,8 @@ export const definition: Definition<QueueCore> = {
         const got = settled(() => core.unsafeGet(Math.max(1, want as number), block !== false, timeout, taker), block !== false, timeout)
         if (client === undefined) return got
         return flatMap(got, (batch) => {
-          if (!core.goneClients.has(client)) core.lease(taker, batch)
+          // Got for a process that has gone (after its leases went back): back to the front as well.
+          if (core.goneClients.has(client)) core.giveBackLeased(taker, Infinity)
           return Exit.succeed(batch)
         })
       }
@@ -76,7 +77,6 @@ export const definition: Definition<QueueCore> = {
     /** Items taken by the owner's own holder and not handed out after all (an item that did not decode): back to the front. */
     putBack: { run: (core, [batch]) => (core.giveBack(batch as Uint8Array), Exit.void) },
     ack: { crosses: "posted", run: (core, [proxy, count], _caller, client) => (core.ack(takerOf(client, proxy), count as number), Exit.void) },
-    offerBack: { run: (core, [proxy, count], _caller, client) => Exit.succeed(core.offerBack(takerOf(client, proxy), count as number)) },
     giveBack: {
       crosses: "posted",
       run: (core, [proxy, count], _caller, client) => (core.giveBackLeased(takerOf(client, proxy), count as number), Exit.void)
@@ -87,10 +87,6 @@ export const definition: Definition<QueueCore> = {
     join: { run: caughtUp((core) => core.unsafeJoin()) },
     // Puts other processes sent before they asked for the end go in first.
     end: { run: caughtUp((core) => (core.end(), Exit.void)) }
-  },
-  // A get that succeeded for a process that has gone: its items go back to the front.
-  abandon: (core, method, _caller, exit) => {
-    if (method === "get" && Exit.isSuccess(exit)) core.giveBack(exit.value as Uint8Array)
   },
   // A process gone (killed, perhaps): the items its proxies took and had not handed out go back to the front.
   clientGone: (core, _pid, client) => {

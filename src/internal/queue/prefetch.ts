@@ -12,12 +12,17 @@
  *   reaches its caller: a process killed meanwhile loses none of the items
  *   its gets did not return, and none that they did comes again elsewhere
  *   (the rest go back to the front, in order);
- * - items kept and not taken go back to the owner when the handle is closed or
- *   the process exits; a process slow to take them (or that stopped) offers
- *   them back, and the owner takes them only if nobody has taken items behind
- *   them since (another consumer that got them would see a producer's items
- *   out of order); otherwise they go back only once this process has clearly
- *   stopped getting (`STOPPED_CHECKS`), not after a pause however long.
+ * - while this proxy holds items leased, the owner serves no other consumer
+ *   (queueCore.ts): nobody takes items behind them, so whenever they go back
+ *   to the front, whoever gets them next sees each producer's items in order
+ *   (Python's promise), and a process killed with items kept breaks no order;
+ * - so what is kept goes back soon once this process stops taking it: when
+ *   none has been taken for `IDLE_MS` (checked on the event loop), when an
+ *   item turns out to be slow (at the next get), when the handle is closed,
+ *   and when the process exits. Other consumers wait at most that long — or,
+ *   behind a process busy in synchronous code with a batch kept, until it
+ *   turns its event loop or takes its next item. Batches grow only while
+ *   items are taken quickly, so a consumer whose items are work holds one.
  */
 import { type Duration, Effect, Exit } from "effect"
 import type { GetError } from "../../Queue.js"
@@ -32,16 +37,6 @@ import { unpack } from "../wire/itemBatch.js"
  * it needed, or works on something else) holds nobody up.
  */
 const IDLE_MS = 5
-
-/**
- * Refused items go back regardless once this many idle checks in a row (each
- * `IDLE_MS` apart, each its own turn of the event loop) found none taken: a
- * process that stopped getting must not hold them for ever (another consumer
- * may need them to finish). Not a time since the last get: a process
- * descheduled on a loaded machine sees a long gap at its first check, then
- * takes its items; this one has turned its event loop many times without.
- */
-const STOPPED_CHECKS = 40
 
 /** Past this, a process that takes its items quickly asks for no more at once. */
 export const MAX_WANT = 512
@@ -60,8 +55,6 @@ export class Prefetch {
   /** Items the owner handed over and not yet taken. */
   private kept: Array<Uint8Array> = []
   private next = 0
-  /** The owner refused them back: they are taken here (or given back at exit), not offered again. */
-  private keptRefused = false
   /** How many items the next get asks for. */
   private want = 1
   /** When the last batch arrived, its size, and how many items had been handed out then. */
@@ -75,8 +68,6 @@ export class Prefetch {
   private lastHandOut = 0
   /** Items handed out and not yet acknowledged to the owner. */
   private toAck = 0
-  /** Checks in a row, each its own turn of the event loop, that found no item taken since the last. */
-  private idleChecks = 0
   /** Set while items are kept: gives them back if this process stops taking them. */
   private idleCheck: ReturnType<typeof setTimeout> | undefined
   /** Registered with the channel while something is kept or unacknowledged: settles it when the process exits. */
@@ -155,15 +146,14 @@ export class Prefetch {
   private handOut(count: number): void {
     this.handedOut += count
     this.lastHandOut = performance.now()
-    this.idleChecks = 0
     this.toAck += count
     if (this.joinable) this.undone += count
-    // Slow, and for a while (a process descheduled for a moment looks the same: hence an offer).
+    // Slow, and for a while: other consumers wait for what is kept here.
     const since = this.handedOut - this.handedAtArrival
     const elapsed = this.lastHandOut - this.arrived
     if (this.next < this.kept.length && elapsed > IDLE_MS && elapsed > QUICK_MS * since) {
       this.want = 1
-      this.offerBack()
+      this.giveBack()
     }
   }
 
@@ -192,7 +182,6 @@ export class Prefetch {
   private keptNone(): void {
     this.kept = []
     this.next = 0
-    this.keptRefused = false
     if (this.toAck === 0) this.settledAtExit()
   }
 
@@ -215,46 +204,15 @@ export class Prefetch {
     if (this.idleCheck === undefined) this.checkIdle()
   }
 
-  /**
-   * While items are kept: offered back once none has been taken for
-   * `IDLE_MS`; refused, given back after `STOPPED_CHECKS` idle checks in a row.
-   */
+  /** While items are kept: given back once none has been taken for `IDLE_MS`. */
   private checkIdle(): void {
     this.idleCheck = setTimeout(() => {
       this.idleCheck = undefined
       if (this.next >= this.kept.length) return
-      const idle = performance.now() - Math.max(this.lastHandOut, this.arrived) >= IDLE_MS
-      this.idleChecks = idle ? this.idleChecks + 1 : 0
-      if (idle && !this.keptRefused) this.offerBack()
-      else if (this.idleChecks >= STOPPED_CHECKS) return this.giveBack()
+      if (performance.now() - Math.max(this.lastHandOut, this.arrived) >= IDLE_MS) return this.giveBack()
       this.checkIdle()
     }, IDLE_MS)
     this.idleCheck.unref()
-  }
-
-  /**
-   * Items kept here offered back to the owner, who takes them only if nobody
-   * has taken items behind them since (`offerBack` of QueueCore); refused,
-   * they are kept again ahead of anything got meanwhile (the answer comes
-   * before that of any later get), and not offered again: someone has
-   * taken items behind them, so they are handed out here, or given back
-   * when this process closes the queue, exits or has stopped getting.
-   */
-  private offerBack(): void {
-    if (this.next >= this.kept.length || this.keptRefused) return
-    this.acknowledge()
-    const items = this.kept.slice(this.next)
-    this.kept = []
-    this.next = 0
-    const keepAgain = () => {
-      this.keep(items, true)
-      this.keptRefused = true
-    }
-    const offered = this.backend.call("offerBack", [this.id, items.length], "", undefined, (taken) => {
-      if (taken !== true) keepAgain()
-    })
-    if (!Exit.isExit(offered)) Effect.runFork(Effect.catchAll(offered, () => Effect.sync(keepAgain)))
-    else if (Exit.isFailure(offered)) keepAgain()
   }
 
   /** Items kept here go back to the owner, in order, ahead of the rest (after the acknowledgement of those handed out). */

@@ -6,10 +6,18 @@
  *
  * A get may take several items at once (a proxy keeps the rest for its next
  * gets): waiting gets are served at the end of the tick, once every put that
- * arrived with the same read is in, and several waiting gets share what there
- * is. What another process took stays leased to it until it says it handed
- * the items out (`ack`): if it dies first, the rest go back to the front, in
- * order, for the other consumers (see `giveBackLeased`).
+ * arrived with the same read is in. What a get took stays leased to its taker
+ * until it says it handed the items out (`ack`); items it gives back, or that
+ * its process had not handed out when it died, go back to the front, in order.
+ *
+ * One taker at a time holds a lease: while one holds items it has not handed
+ * out, another's get waits (see `mayTake`). So nobody ever takes items behind
+ * leased ones, and items given back are the oldest not handed out: whoever
+ * gets them next sees each producer's items in order, as Python promises
+ * ("objects enqueued by the same process will always be in the expected order
+ * with respect to each other"). A holder hands its batch out quickly, or gives
+ * it back once it idles (prefetch.ts), or its process dies: the wait is short.
+ * It is Python's, where a get holds the queue's read lock while it reads.
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../../Errors.js"
@@ -25,6 +33,8 @@ interface Getter {
   readonly taker: unknown
   readonly woken: Deferred.Deferred<Uint8Array, EOFError>
   granted: Uint8Array | undefined
+  /** What was granted, as leased to `taker` (given back if the get is interrupted before it returns). */
+  leased: Segment | undefined
 }
 
 interface Putter {
@@ -73,10 +83,7 @@ export class QueueCore {
   private joiners: Array<Deferred.Deferred<void, EOFError>> = []
   private ended = false
   private shutDown = false
-  /** Items handed to gets so far; who took the last ones, and how many had been handed out before their run of takes began. */
-  private taken = 0
-  private lastTaker: unknown = undefined
-  private lastRunFrom = 0
+  /** At most one taker's (see `mayTake`); the owner's own gets that return at once lease nothing. */
   private readonly leases = new Map<unknown, Lease>()
   /** Processes that have gone: what is got for them after that is given back at once (see `abandon`), not leased. */
   readonly goneClients = new WeakSet<Client>()
@@ -147,36 +154,55 @@ export class QueueCore {
    * `Empty` when there are none and `block` is false or the timeout runs out;
    * `EOFError` once the queue has ended and is empty. Interrupting a waiting
    * get withdraws it; items handed over in that instant go back to the front.
-   * `taker` says who gets them (see `offerBack`).
+   * `taker` says who gets them: what another process takes is leased to it
+   * (see `ack`). While someone else holds a lease, the get waits: `Empty` at
+   * once when `block` is false, as Python's get when another process holds the
+   * queue's read lock.
    */
   unsafeGet(want: number, block = true, timeout?: Duration.Duration, taker: unknown = OWNER_TAKER): Effect.Effect<Uint8Array, Empty | EOFError> {
     if (this.size > 0 && this.getters.length > 0) this.serveGetters() // those first, and now: they came first
-    if (this.size > 0 && this.getters.length === 0) return Exit.succeed(this.take(want, 0, taker))
+    // Any get still waiting now waits for another's lease: this one may go ahead if it holds that lease.
+    if (this.size > 0 && this.mayTake(taker)) return Exit.succeed(this.take(want, this.getters.length, taker, taker !== OWNER_TAKER).batch)
     if (this.ended && this.size === 0) return Exit.fail(this.endOfQueue())
     if (answersAtOnce(block, timeout)) return Exit.fail(new Empty())
-    const getter: Getter = { want, taker, woken: Deferred.unsafeMake(undefined as never), granted: undefined }
+    // The owner's own waiting get holds what it is granted until its fiber takes it: a lease of its own.
+    const getter: Getter = {
+      want,
+      taker: taker === OWNER_TAKER ? {} : taker,
+      woken: Deferred.unsafeMake(undefined as never),
+      granted: undefined,
+      leased: undefined
+    }
     this.getters.push(getter)
     return awaitWithin(Deferred.await(getter.woken), timeout).pipe(
       Effect.flatMap((inTime) => {
-        if (getter.granted !== undefined) return Effect.succeed(getter.granted)
+        if (getter.granted !== undefined) {
+          if (taker === OWNER_TAKER) this.ack(getter.taker, Infinity)
+          return Effect.succeed(getter.granted)
+        }
         if (!inTime) this.withdraw(this.getters, getter)
         return Effect.fail(new Empty())
       }),
       Effect.onInterrupt(() =>
         Effect.sync(() => {
-          if (getter.granted !== undefined) this.giveBack(getter.granted)
+          if (getter.leased !== undefined) this.revoke(getter.taker, getter.leased)
           else this.withdraw(this.getters, getter)
         })
       )
     )
   }
 
+  /** Nobody but `taker` holds items not handed out: items it takes now cannot be behind any that may come back. */
+  private mayTake(taker: unknown): boolean {
+    return this.leases.size === 0 || (this.leases.size === 1 && this.leases.has(taker))
+  }
+
   private endOfQueue(): EOFError {
     return new EOFError({ message: "the queue has ended and every item has been taken" })
   }
 
-  /** Takes up to `want` items (at least one), packed, for a get; then lets waiting puts in. */
-  private take(want: number, others: number, taker: unknown): Uint8Array {
+  /** Takes up to `want` items (at least one), packed, for a get, leased to `taker` if `leased`; then lets waiting puts in. */
+  private take(want: number, others: number, taker: unknown, leased: boolean): { batch: Uint8Array; leased: Segment | undefined } {
     const share = Math.max(1, Math.min(want, Math.ceil(this.count / (others + 1))))
     const pieces: Array<Buffer> = []
     let taken = 0
@@ -195,11 +221,6 @@ export class QueueCore {
       if (to === offsets.length - 1) this.segments[this.head++] = undefined
     }
     this.count -= taken
-    if (taker !== this.lastTaker) {
-      this.lastTaker = taker
-      this.lastRunFrom = this.taken
-    }
-    this.taken += taken
     if (this.head === this.segments.length) {
       this.segments = []
       this.head = 0
@@ -207,8 +228,10 @@ export class QueueCore {
       this.segments = this.segments.slice(this.head)
       this.head = 0
     }
+    const batch = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes)
+    const lease = leased ? this.lease(taker, batch) : undefined
     this.admitPutters()
-    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes)
+    return { batch, leased: lease }
   }
 
   private admitPutters(): void {
@@ -231,29 +254,48 @@ export class QueueCore {
     })
   }
 
+  /** In the order they came, the waiting gets that may take (see `mayTake`): the first one served holds a lease, then only its taker's. */
   private serveGetters(): void {
-    while (this.getters.length > 0 && this.size > 0) {
-      const getter = this.getters.shift()!
-      getter.granted = this.take(getter.want, this.getters.length, getter.taker)
-      Deferred.unsafeDone(getter.woken, Exit.succeed(getter.granted))
+    for (let at = 0; at < this.getters.length && this.size > 0;) {
+      const getter = this.getters[at]
+      if (!this.mayTake(getter.taker)) {
+        at++
+        continue
+      }
+      this.getters.splice(at, 1)
+      const { batch, leased } = this.take(getter.want, this.getters.length, getter.taker, true)
+      getter.granted = batch
+      getter.leased = leased
+      Deferred.unsafeDone(getter.woken, Exit.succeed(batch))
     }
     if (this.ended && this.size === 0) this.end()
   }
 
-  /** Items taken and not handed out after all (an interrupted get), packed: back to the front. */
+  /** Items taken and not handed out after all (one did not decode, or a lease given back), packed: back to the front. */
   giveBack(batch: Uint8Array): void {
     if (this.add(batch, true) > 0) this.wakeGetters()
   }
 
-  /** Records `batch` as handed to `taker`, in another process, until it acknowledges it (`ack`). */
-  lease(taker: unknown, batch: Uint8Array): void {
+  /** Records `batch` as handed to `taker` until it acknowledges it (`ack`). */
+  private lease(taker: unknown, batch: Uint8Array): Segment {
     const segment = segmentOf(batch)
-    const items = segment.offsets.length - 1
-    if (items === 0) return
     let lease = this.leases.get(taker)
     if (lease === undefined) this.leases.set(taker, lease = { segments: [], count: 0 })
     lease.segments.push(segment)
-    lease.count += items
+    lease.count += segment.offsets.length - 1
+    return segment
+  }
+
+  /** A get interrupted after it was granted `segment` (and before it returned): what of it is still leased goes back to the front. */
+  private revoke(taker: unknown, segment: Segment): void {
+    const lease = this.leases.get(taker)
+    const at = lease?.segments.indexOf(segment) ?? -1
+    if (lease === undefined || at < 0) return
+    lease.segments.splice(at, 1)
+    lease.count -= segment.offsets.length - 1 - segment.next
+    if (lease.count === 0) this.leases.delete(taker)
+    this.add(segment.bytes.subarray(segment.offsets[segment.next]), true)
+    this.wakeGetters()
   }
 
   /** `taker` has handed out its `count` oldest leased items (fewer if it has fewer): they are its for good; here they are, off its lease. */
@@ -271,7 +313,10 @@ export class QueueCore {
       segment.next = to
       if (to === segment.offsets.length - 1) lease.segments.shift()
     }
-    if (lease.count === 0) this.leases.delete(taker)
+    if (lease.count === 0) {
+      this.leases.delete(taker)
+      this.wakeGetters() // the gets that waited for this lease
+    }
     return pieces
   }
 
@@ -279,22 +324,6 @@ export class QueueCore {
   giveBackLeased(taker: unknown, count: number): void {
     const pieces = this.ack(taker, count)
     if (pieces.length > 0) this.giveBack(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))
-  }
-
-  /**
-   * `taker` offers back every item leased to it (`count`, as it counts them),
-   * as a process slow to take them does: back to the front only if they were
-   * the last items handed out, all to `taker` — as if never taken. Otherwise
-   * someone has taken items behind them since, and would get these out of
-   * their order (a producer's items must reach each consumer in order):
-   * `taker` keeps them.
-   */
-  offerBack(taker: unknown, count: number): boolean {
-    const leased = this.leases.get(taker)?.count ?? 0
-    if (taker !== this.lastTaker || count !== leased || count > this.taken - this.lastRunFrom) return false
-    this.taken -= count
-    this.giveBackLeased(taker, count)
-    return true
   }
 
   /** CPython's `task_done()`, `count` times: fails past the number of unfinished tasks. */

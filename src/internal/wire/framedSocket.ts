@@ -23,7 +23,7 @@ import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
 import { awaiting } from "../faces.js"
-import { settle } from "../served/exitFastPath.js"
+import { settle } from "../exitFastPath.js"
 
 export type ReceiveError = EOFError | OSError
 

@@ -35,19 +35,35 @@ export interface FrameHeadCheck {
   readonly check: (head: Buffer, length: number) => void
 }
 
-/**
- * Reassembles frames from chunks as they arrive. `push` returns the complete
- * payloads the chunk finished, in order; partial data is kept for the next call.
- * A payload that lies within one chunk is a view of it, not a copy.
- */
 /** Bytes a decoder holds behind a frame over its limit before it gives up on the peer. */
 const MAX_HELD = 1024 * 1024
 
+/**
+ * A frame at least this long that is not all in yet is filled in place: its
+ * payload allocated at the announced length once its head is in, and each
+ * chunk copied into it as it comes (one copy, and the chunks are let go at
+ * once, not held until the last one is in).
+ */
+const FILL_IN_PLACE = 1024 * 1024
+
+/** A large frame being filled in place (see FILL_IN_PLACE). */
+interface Filling {
+  readonly payload: Buffer
+  filled: number
+}
+
+/**
+ * Reassembles frames from chunks as they arrive. `push` returns the complete
+ * payloads the chunk finished, in order; partial data is kept for the next call.
+ * A payload that lies within one chunk is a view of it, not a copy; a large one
+ * that spans chunks is copied once, into its own buffer.
+ */
 export class FrameDecoder {
   private chunks: Array<Buffer> = []
   /** Where the unread bytes start in `chunks[0]`. */
   private offset = 0
   private buffered = 0
+  private filling: Filling | undefined
 
   /**
    * The largest payload accepted. A header announcing more stops decoding there
@@ -65,6 +81,17 @@ export class FrameDecoder {
   oversized: number | undefined
 
   push(chunk: Buffer, into: Array<Buffer> = []): Array<Buffer> {
+    if (this.filling !== undefined) {
+      const { payload } = this.filling
+      const step = Math.min(chunk.length, payload.length - this.filling.filled)
+      chunk.copy(payload, this.filling.filled, 0, step)
+      this.filling.filled += step
+      if (this.filling.filled < payload.length) return into
+      this.filling = undefined
+      this.headChecked = false
+      into.push(payload)
+      chunk = chunk.subarray(step)
+    }
     if (chunk.length > 0) {
       this.chunks.push(chunk)
       this.buffered += chunk.length
@@ -79,7 +106,12 @@ export class FrameDecoder {
 
   /** Takes the bytes received but not yet part of a complete frame (to read them elsewhere); the decoder is empty after. */
   takeRest(): Buffer {
-    const rest = Buffer.concat(this.chunks).subarray(this.offset)
+    const filling = this.filling
+    this.filling = undefined
+    this.headChecked = false
+    const rest = filling === undefined
+      ? Buffer.concat(this.chunks).subarray(this.offset)
+      : Buffer.concat([header(filling.payload.length), filling.payload.subarray(0, filling.filled)])
     this.chunks = []
     this.offset = 0
     this.buffered = 0
@@ -89,7 +121,7 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a complete frame. */
   get pending(): number {
-    return this.buffered
+    return this.filling === undefined ? this.buffered : header(this.filling.payload.length).length + this.filling.filled
   }
 
   private next(): Buffer | undefined {
@@ -117,7 +149,18 @@ export class FrameDecoder {
       this.headChecked = true
     }
     const size = headerLength + length
-    if (this.buffered < size) return undefined
+    if (this.buffered < size) {
+      if (length >= FILL_IN_PLACE) {
+        // Every chunk held is this frame's: from now on they go straight into its payload.
+        this.advance(headerLength)
+        const payload = Buffer.allocUnsafe(length)
+        const filled = this.buffered - headerLength
+        this.copyOut(payload, filled)
+        this.buffered = 0
+        this.filling = { payload, filled }
+      }
+      return undefined
+    }
     this.buffered -= size
     this.headChecked = false
     const first = this.chunks[0]

@@ -122,6 +122,36 @@ describe("internal framing", () => {
     }
   )
 
+  // A frame of a MiB or more that spans chunks is filled in place as they come; small frames around it still frame.
+  it.prop(
+    "large frames among small ones survive any chunking, and what is left unread can be taken back",
+    [
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 50 }), fc.integer({ min: 1024 * 1024, max: 3 * 1024 * 1024 })), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.integer({ min: 1, max: 600_000 }), { minLength: 1, maxLength: 8 }),
+      fc.double({ min: 0, max: 1, noNaN: true })
+    ],
+    ([shapes, cuts, stopAt]) => {
+      const payloads = shapes.map((shape, i) => typeof shape === "number" ? Buffer.alloc(shape, i + 1).fill(i + 7, shape >> 1) : Buffer.from(shape))
+      const stream = Buffer.concat(payloads.map(frame))
+      const decoder = new FrameDecoder()
+      const received: Array<Buffer> = []
+      const stop = Math.floor(stream.length * stopAt)
+      let offset = 0
+      for (let i = 0; offset < stop; i++) {
+        const size = Math.min(cuts[i % cuts.length], stop - offset)
+        received.push(...decoder.push(stream.subarray(offset, offset + size)))
+        offset += size
+      }
+      // What was received, then what the decoder held back, then the rest: the stream, byte for byte.
+      const frames = Buffer.concat(received.map((payload) => frame(payload)))
+      expect(decoder.pending).toBe(stop - frames.length)
+      const rest = decoder.takeRest()
+      expect(Buffer.concat([frames, rest, stream.subarray(stop)]).equals(stream)).toBe(true)
+      expect(received.every((payload, i) => payload.equals(payloads[i]))).toBe(true)
+    },
+    { fastCheck: { numRuns: 30 } }
+  )
+
   it("uses CPython's header: 4-byte big-endian length, or -1 and an 8-byte length past 2 GiB - 1", () => {
     expect([...header(5)]).toEqual([0, 0, 0, 5])
     expect([...header(0x7fffffff)]).toEqual([0x7f, 0xff, 0xff, 0xff])
