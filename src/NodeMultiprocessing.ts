@@ -9,7 +9,7 @@ import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
 import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
-import { native } from "./internal/shm/native.js"
+import { native } from "./internal/native/native.js"
 
 const settings = Ref.unsafeMake<Settings>({
   startMethod: "spawn",

@@ -13,7 +13,7 @@
  */
 import type { Effect, Scope } from "effect"
 import type { IndexError, TypeError, ValueError } from "./Errors.js"
-import * as internal from "./internal/shm/shareableList.js"
+import * as internal from "./internal/sharedMemory/shareableList.js"
 import type { OpenError, SharedMemory } from "./SharedMemory.js"
 
 /**

@@ -23,7 +23,7 @@ import type {
   TypeError,
   ValueError
 } from "./Errors.js"
-import * as internal from "./internal/shm/sharedMemory.js"
+import * as internal from "./internal/sharedMemory/sharedMemory.js"
 
 /**
  * A mapped shared memory segment.

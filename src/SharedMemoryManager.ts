@@ -9,7 +9,7 @@
  */
 import type { Effect, Scope } from "effect"
 import type { ValueError } from "./Errors.js"
-import * as internal from "./internal/shm/sharedMemoryManager.js"
+import * as internal from "./internal/sharedMemory/sharedMemoryManager.js"
 import type { Item, ShareableList } from "./ShareableList.js"
 import type { OpenError, SharedMemory } from "./SharedMemory.js"
 

@@ -6,7 +6,7 @@
  * its wait (see `AwaitKey` in faces.ts), continued.
  */
 import { Effect, Exit } from "effect"
-import { awaiting, awaitOf } from "../faces.js"
+import { awaiting, awaitOf } from "./faces.js"
 
 /** Calls `done` with the Exit of `self`: at once when it is one, through its callback form when it has one, else from a fiber. */
 export const settle = <A, E>(self: Effect.Effect<A, E>, done: (exit: Exit.Exit<A, E>) => void): void => {

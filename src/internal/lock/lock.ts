@@ -26,8 +26,8 @@ import { registerRevival } from "../served/revive.js"
 import { afterCatchUp, catchUp, type Client } from "../served/server.js"
 import { acquireArguments, held, withLock } from "./holding.js"
 import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lease.js"
-import * as Shm from "../shm/lock.js"
-import { SharedMemoryLock } from "../shm/lock.js"
+import * as Shm from "./sharedMemoryLock.js"
+import { SharedMemoryLock } from "./sharedMemoryLock.js"
 import { ACQUIRED, FOUND_HELD, SemLock } from "./semLock.js"
 
 export type SemLockKind = Public.Lock["kind"]

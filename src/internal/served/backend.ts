@@ -16,7 +16,7 @@ import { type Accept, channel, type Reference, type Undo } from "./channel.js"
 import { keepingAlive } from "../keepAlive.js"
 import * as ResourceServer from "./server.js"
 import * as WallClock from "../wallClock.js"
-import { isSharedMemoryId, unlinkSegment } from "../shm/segmentIds.js"
+import { isSharedMemoryId, unlinkSegment } from "../native/segmentIds.js"
 
 export type { Reference }
 

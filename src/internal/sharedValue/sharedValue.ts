@@ -17,9 +17,9 @@ import { type Backend, PrimitiveTypeId, type Reference, remote, scopedServed } f
 import { type Definition, type Operation, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival, revivePrimitive } from "../served/revive.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
-import { SharedMemoryLock } from "../shm/lock.js"
-import { native } from "../shm/native.js"
-import * as Shm from "../shm/sharedValue.js"
+import { SharedMemoryLock } from "../lock/sharedMemoryLock.js"
+import { native } from "../native/native.js"
+import * as Shm from "./sharedMemoryValue.js"
 import { checkTypecode, formatKind, hasLock, type Input, type Item, parseKind, type Shape, SharedCells, type Typecode } from "./cells.js"
 
 interface State {

@@ -29,8 +29,8 @@ import { type Definition, serveLocal, SharedObject } from "../served/definition.
 import { registerRevival } from "../served/revive.js"
 import type { Lending } from "../lock/lease.js"
 import { type AnyLock, isAnyLock, LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
-import * as SharedMemoryLock from "../shm/lock.js"
-import { isSharedMemoryId } from "../shm/segmentIds.js"
+import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
+import { isSharedMemoryId } from "../native/segmentIds.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>

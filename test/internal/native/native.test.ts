@@ -1,5 +1,5 @@
 /**
- * The shared-memory addon (native/shm.c through src/internal/shm/native.ts): segments mapped by
+ * The shared-memory addon (native/shm.c through src/internal/native/native.ts): segments mapped by
  * several real processes, Atomics exact across them, futex wait/wake across them, asynchronous waits
  * served by the addon's own waiter threads (futex_waitv, and the thread-per-wait fallback of older
  * kernels), and nothing left in /dev/shm.
@@ -7,12 +7,12 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
-import type * as NativeModule from "../../../src/internal/shm/native.js"
+import type * as NativeModule from "../../../src/internal/native/native.js"
 import type * as PrivateDirectoryModule from "../../../src/internal/thisProcess/privateDirectory.js"
 import { fixture, projectRoot, waitUntil } from "../../support/processes.js"
 
 const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
-const { native: loaded, nativeMissing }: typeof NativeModule = await import(dist("internal/shm/native.js"))
+const { native: loaded, nativeMissing }: typeof NativeModule = await import(dist("internal/native/native.js"))
 const PrivateDirectory: typeof PrivateDirectoryModule = await import(dist("internal/thisProcess/privateDirectory.js"))
 
 const disabled = process.env.EFFECT_MULTIPROCESSING_NATIVE === "0"

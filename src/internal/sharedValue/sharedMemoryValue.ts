@@ -18,11 +18,11 @@ import type * as Public from "../../SharedValue.js"
 import { operation } from "../faces.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
-import { type Described, formatKind, hasLock, type Input, type Item, parseKind, SharedCells, type Typecode } from "../sharedValue/cells.js"
-import * as SharedMemoryLock from "./lock.js"
-import { native } from "./native.js"
-import { attach, create, goneError, makerPid } from "./segment.js"
-import { segmentOf, SHM_ID_PREFIX } from "./segmentIds.js"
+import { type Described, formatKind, hasLock, type Input, type Item, parseKind, SharedCells, type Typecode } from "./cells.js"
+import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
+import { native } from "../native/native.js"
+import { attach, create, goneError, makerPid } from "../native/segment.js"
+import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 
 /** New cells of `typecode` in a segment of their own (see cells.ts `make`); the segment's name comes with them. */
 export const makeCells = <T extends Typecode>(typecode: T, sizeOrInitializer: unknown) => {

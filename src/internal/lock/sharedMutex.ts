@@ -19,10 +19,10 @@
 import { Duration, Effect, Exit } from "effect"
 import type { NotOwnerError, ValueError } from "../../Errors.js"
 import { isAlive } from "../thisProcess/liveness.js"
-import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "../lock/semLock.js"
-import { futexWait } from "./futexWait.js"
+import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "./semLock.js"
+import { futexWait } from "../native/futexWait.js"
 import { type Holder, holderOf } from "./holder.js"
-import type { Native } from "./native.js"
+import type { Native } from "../native/native.js"
 
 /** The words of a lock. */
 const STATE = 0

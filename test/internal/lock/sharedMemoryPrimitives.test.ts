@@ -1,5 +1,5 @@
 /**
- * The shared-memory backend of Lock, RLock, Semaphore and Value (src/internal/shm/) under load:
+ * The shared-memory backend of Lock, RLock, Semaphore and Value (src/internal/lock/sharedMemoryLock.ts, sharedMutex.ts, sharedSemaphore.ts; src/internal/sharedValue/sharedMemoryValue.ts) under load:
  * exact counts across processes, hand-overs that must not lose a wake-up, and a holder killed
  * while it holds. Runs in the "core" project, where the native addon is built (CI requires it).
  */

@@ -40,7 +40,7 @@ const load = (): { readonly native: Native } | { readonly missing: string } => {
   if (process.env.EFFECT_MULTIPROCESSING_NATIVE === "0") return { missing: "disabled by EFFECT_MULTIPROCESSING_NATIVE=0" }
   if (process.platform !== "linux") return { missing: `not available on ${process.platform} (it needs Linux futexes)` }
   try {
-    // From dist/internal/shm/ (and from the child bootstrap bundle in dist/internal/child/) alike.
+    // From dist/internal/native/ (and from the child bootstrap bundle in dist/internal/child/) alike.
     return { native: createRequire(import.meta.url)("../../native/shm.node") as Native }
   } catch (error) {
     const code = (error as { code?: unknown }).code

@@ -9,10 +9,10 @@
  */
 import { Duration, Effect, Exit } from "effect"
 import type { ValueError } from "../../Errors.js"
-import { ACQUIRED, FOUND_HELD, releasedTooOften } from "../lock/semLock.js"
-import { futexWait } from "./futexWait.js"
-import { LIVENESS_SLICE_MS } from "./mutex.js"
-import type { Native } from "./native.js"
+import { ACQUIRED, FOUND_HELD, releasedTooOften } from "./semLock.js"
+import { futexWait } from "../native/futexWait.js"
+import { LIVENESS_SLICE_MS } from "./sharedMutex.js"
+import type { Native } from "../native/native.js"
 
 const VALUE = 0
 const SLEEPERS = 1

@@ -11,19 +11,20 @@
  * operation fails with OwnerGoneError, as a served lock whose owner is gone.
  */
 import { type Duration, Effect, Exit, type Scope } from "effect"
+import { pipeArguments } from "effect/Pipeable"
 import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
 import { operation } from "../faces.js"
-import { acquireArguments, held, withLock } from "../lock/holding.js"
+import { acquireArguments, held, withLock } from "./holding.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
 import { owned } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
-import { MUTEX_WORDS, SharedMutex } from "./mutex.js"
-import { native } from "./native.js"
-import { attach, create, goneError, makerPid, type Segment } from "./segment.js"
-import { segmentOf, SHM_ID_PREFIX } from "./segmentIds.js"
-import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./semaphore.js"
+import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
+import { native } from "../native/native.js"
+import { attach, create, goneError, makerPid, type Segment } from "../native/segment.js"
+import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
+import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./sharedSemaphore.js"
 
 type Kind = Public.Lock["kind"]
 
@@ -43,6 +44,11 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
   readonly [PrimitiveTypeId]: Backend
   /** The mutex or semaphore; undefined when its segment was gone where it arrived. */
   private readonly core: SharedMutex | SharedSemaphore | undefined
+
+  /** `lock.pipe(Lock.withLock(effect))`, as Effect's own data types pipe. */
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
 
   constructor(readonly kind: Kind, private readonly segmentName: string, segment: Segment | undefined, ownerName: string) {
     this.core = segment === undefined ? undefined : core(kind, segment)

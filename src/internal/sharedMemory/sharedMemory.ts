@@ -19,7 +19,7 @@ import {
 } from "../../Errors.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { registerAttach, AttachableTypeId } from "../served/attachable.js"
-import { native, type Native, nativeMissing } from "./native.js"
+import { native, type Native, nativeMissing } from "../native/native.js"
 
 export interface Options {
   readonly name?: string | undefined
