@@ -124,13 +124,15 @@ static void unlink_mapping(mapping* m) {
 }
 
 static void finalize_mapping(napi_env env, void* data, void* hint) {
-  (void)env;
   (void)data;
   mapping* m = hint;
+  int64_t change;
   pthread_mutex_lock(&lock);
-  if (!m->unmapped) munmap(m->address, m->length);
+  int was_mapped = !m->unmapped;
+  if (was_mapped) munmap(m->address, m->length);
   unlink_mapping(m);
   pthread_mutex_unlock(&lock);
+  if (was_mapped) napi_adjust_external_memory(env, -(int64_t)m->length, &change);
   free(m);
 }
 
@@ -161,6 +163,9 @@ static napi_value map_fd(napi_env env, int fd, size_t length, const char* name) 
   m->next = mappings;
   mappings = m;
   pthread_mutex_unlock(&lock);
+  /* Counted as this heap's external memory, so that the collector unmaps forgotten mappings in time. */
+  int64_t change;
+  napi_adjust_external_memory(env, (int64_t)length, &change);
   return buffer;
 }
 
@@ -255,8 +260,11 @@ static napi_value close_buffer(napi_env env, napi_callback_info info) {
     munmap(m->address, m->length);
     m->unmapped = 1; /* the finalizer frees the record */
   }
+  size_t unmapped = m != NULL ? m->length : 0;
   pthread_mutex_unlock(&lock);
   if (m == NULL && length != 0) return throw_type(env, "close(buffer) takes the ArrayBuffer create or attach returned");
+  int64_t change;
+  if (unmapped != 0) napi_adjust_external_memory(env, -(int64_t)unmapped, &change);
   if (length != 0) CHECK(napi_detach_arraybuffer(env, argv[0]));
   return NULL;
 }
