@@ -4,7 +4,7 @@
  * SharedMemoryManager freeing what it made, and segments that reach a child Process attached by name,
  * or an unrelated node program that attaches by name.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -14,6 +14,11 @@ import * as compat from "effect-multiprocessing/compat"
 import { projectRoot } from "./support/processes.js"
 
 const exists = (name: string) => fs.existsSync(`/dev/shm/${name}`)
+
+afterAll(() => {
+  const ours = fs.readdirSync("/dev/shm").filter((name) => new RegExp(`^emp-[a-z]+-${process.pid}-`).test(name))
+  expect(ours, "segments left in /dev/shm by this test file").toEqual([])
+})
 const compatEntry = new URL("../dist/compat/index.js", import.meta.url).href
 
 /** Runs a separate node program (an ES module given as text) from the project root; its stdout. */
