@@ -5,8 +5,9 @@
  * or an unrelated node program that attaches by name.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Effect, FastCheck as fc } from "effect"
 import { NodeMultiprocessing, Process, ShareableList, SharedMemory, SharedMemoryManager } from "effect-multiprocessing"
@@ -173,6 +174,27 @@ describe("ShareableList (Effect face)", () => {
       expect(yield* list.items).toEqual([123456789012, 2.5, "py", true, null])
       yield* shm.unlink
       yield* list.shm.unlink
+    }))
+
+  it.scoped("we attach to a Python process's SharedMemory and ShareableList by name, read them and write them", () =>
+    Effect.gen(function*() {
+      const python = spawn("python3", [fileURLToPath(new URL("fixtures/python/shared_memory_owner.py", import.meta.url))], { stdio: ["pipe", "pipe", "inherit"] })
+      const lines = createInterface({ input: python.stdout! })[Symbol.asyncIterator]()
+      const next = () => Effect.promise(async () => JSON.parse((await lines.next()).value as string))
+      const names = yield* next()
+      const shm = yield* SharedMemory.make({ name: names.shm })
+      const list = yield* ShareableList.make(undefined, { name: names.list })
+      expect([shm.buf[0], shm.size]).toEqual([7, 16])
+      expect(yield* list.items).toEqual([1, 2.5, "python", new TextEncoder().encode("bytes"), null, false])
+      shm.buf[1] = 8
+      yield* list.set(0, -5)
+      yield* list.set(2, "ts")
+      yield* list.set(5, true)
+      python.stdin!.end("\n")
+      expect(yield* next()).toEqual({ second: 8, items: [-5, 2.5, "ts", "bytes", null, true] })
+      yield* Effect.promise(() => new Promise((resolve) => (python.exitCode !== null ? resolve(undefined) : python.on("exit", resolve))))
+      expect(python.exitCode).toBe(0)
+      expect(exists(names.shm) || exists(names.list)).toBe(false) // Python unlinked its own
     }))
 })
 
