@@ -21,6 +21,8 @@ afterAll(() => {
   expect(ours, "segments left in /dev/shm by this test file").toEqual([])
 })
 const compatEntry = new URL("../dist/compat/index.js", import.meta.url).href
+/** Run with the addon disabled, these files test only that shared memory says so (there is no fallback). */
+const disabled = process.env.EFFECT_MULTIPROCESSING_NATIVE === "0"
 
 /** Runs a separate node program (an ES module given as text) from the project root; its stdout. */
 const runNode = (source: string, env: Record<string, string> = {}) => {
@@ -34,7 +36,22 @@ const runNode = (source: string, env: Record<string, string> = {}) => {
   return run.stdout.trim()
 }
 
-describe("SharedMemory (Effect face)", () => {
+it("without the addon every constructor fails with SharedMemoryUnavailableError, saying how to build it", () => {
+  const output = runNode(`
+    import { Effect } from "effect"
+    import { ShareableList, SharedMemory, SharedMemoryManager } from "effect-multiprocessing"
+    const failures = await Effect.runPromise(Effect.scoped(Effect.all([
+      Effect.flip(SharedMemory.make({ create: true, size: 8 })),
+      Effect.flip(ShareableList.make([1])),
+      Effect.flatMap(SharedMemoryManager.make(), (manager) => Effect.flip(manager.SharedMemory(8)))
+    ])))
+    console.log(JSON.stringify(failures.map((error) => [error._tag, error.message])))`, { EFFECT_MULTIPROCESSING_NATIVE: "0" })
+  const failures = JSON.parse(output) as Array<[string, string]>
+  expect(failures.map(([tag]) => tag)).toEqual(Array(3).fill("SharedMemoryUnavailableError"))
+  expect(failures[0][1]).toContain("npm run build")
+})
+
+describe.skipIf(disabled)("SharedMemory (Effect face)", () => {
   it.scopedLive("create zero-fills, attach by name maps the same memory, close empties buf, unlink removes the name once", () =>
     Effect.gen(function*() {
       const shm = yield* SharedMemory.make({ create: true, size: 4096 })
@@ -129,7 +146,7 @@ const item: fc.Arbitrary<ShareableList.Item> = fc.oneof(
   fc.constant(null)
 )
 
-describe("ShareableList (Effect face)", () => {
+describe.skipIf(disabled)("ShareableList (Effect face)", () => {
   it.scoped.prop("reads back what it was made of, in another mapping too, and takes any item that fits", [fc.array(item, { maxLength: 12 }), item], ([items, replacement]) =>
     Effect.gen(function*() {
       const list = yield* ShareableList.make(items)
@@ -198,7 +215,7 @@ describe("ShareableList (Effect face)", () => {
     }))
 })
 
-describe("shared_memory (compat face)", () => {
+describe.skipIf(disabled)("shared_memory (compat face)", () => {
   it("SharedMemory with Python's keyword and positional forms, ShareableList with get/set, errors with Python's names", () => {
     const shm = new compat.SharedMemory({ create: true, size: 32 })
     const again = new compat.SharedMemory(shm.name, false)
