@@ -519,7 +519,13 @@ static void* run_waitv_group(void* argument) {
         }
       }
     }
-    (void)error; /* EAGAIN, ETIMEDOUT, EINTR, EFAULT (a word unmapped meanwhile, its wait cancelled): re-check all */
+    /* EAGAIN, ETIMEDOUT, EINTR, EFAULT (a word unmapped meanwhile, its wait cancelled): re-check all.
+     * Anything else (ENOMEM) would fail again at once: pause a millisecond rather than spin. */
+    if (woken < 0 && error != EAGAIN && error != ETIMEDOUT && error != EINTR && error != EFAULT) {
+      pthread_mutex_unlock(&lock);
+      nanosleep(&(struct timespec){0, 1000000}, NULL);
+      pthread_mutex_lock(&lock);
+    }
   }
   return NULL;
 }
@@ -558,8 +564,9 @@ static int supports_waitv(void) {
     const char* forced = getenv("EFFECT_MULTIPROCESSING_FUTEX_WAITV");
     if (forced != NULL && strcmp(forced, "0") == 0) waitv_supported = 0;
     else {
+      /* No futexes is EINVAL where the call exists; ENOSYS (old kernel) or EPERM (a seccomp filter that does not know it) mean it cannot be used. */
       long r = syscall(SYS_futex_waitv, NULL, 0, 0, NULL, CLOCK_MONOTONIC);
-      waitv_supported = !(r < 0 && errno == ENOSYS);
+      waitv_supported = r < 0 && errno == EINVAL;
     }
   }
   return waitv_supported;
