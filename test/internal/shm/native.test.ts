@@ -175,6 +175,16 @@ describe.runIf(loaded !== undefined)("shared memory segments", () => {
     })
   }
 
+  it("hand-overs around a ring of 4 processes (2 blocking, 2 asynchronous) with random delays finish and count exactly", async () => {
+    await withSegment(4096, async (name, words) => {
+      const rounds = 800
+      const parties = [0, 1, 2, 3].map((position) => peer(["handover", name, String(position), String(rounds), position % 2 === 0 ? "sync" : "async", "4"]))
+      expect(await Promise.all(parties.map((party) => party.exited))).toEqual([0, 0, 0, 0])
+      expect(Atomics.load(words, 0)).toBe(4 * rounds)
+      expect(words[1]).toBe(4 * rounds)
+    })
+  })
+
   it("300 pending waitAsync calls (more than one waiter thread's 127) are all woken", async () => {
     await withSegment(4096, async (_name, words) => {
       const results = Array.from({ length: 300 }, (_, i) => new Promise((resolve) => native.waitAsync(words, i, 0, -1, resolve)))
