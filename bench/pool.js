@@ -7,6 +7,8 @@
  *                           workerpool (process workers), Python apply_async, @effect/platform's pool
  *   pool_task_latency_us    one task at a time (submit, await, repeat), median µs per task
  *   pool_crash_detect_ms    ours only: SIGKILL a worker that is in a task; ms until the task rejects
+ *   shm_array_sum_1m_ms     a pool of 2 sums the halves of 1 M float64 in one SharedMemory: ours vs Python
+ *                           (shared_memory + memoryview, no numpy)
  *
  * Every pool has 2 workers and is made before anything is timed: a contender opens its pool on its
  * first run (the untimed warm-up run of the metric), waits until its workers answer, keeps it for
@@ -285,10 +287,38 @@ const oursCrashDetect = async (kills) => {
   return out
 }
 
+// The sum of one range of a SharedMemory's float64 (an inline function: it arrives attached by name).
+const sumShmRange = (shm, start, end) => {
+  const data = new Float64Array(shm.buf.buffer)
+  let total = 0
+  for (let i = start; i < end; i++) total += data[i]
+  shm.close()
+  return total
+}
+
+// Milliseconds for one starmap summing the two halves of n float64 in one SharedMemory (made and filled untimed).
+const oursShmSum = (keeper) => async (n) => {
+  const pool = await keeper.get()
+  const shm = new compat.SharedMemory({ create: true, size: n * 8 })
+  try {
+    const data = new Float64Array(shm.buf.buffer)
+    for (let i = 0; i < n; i++) data[i] = i * 0.5
+    const t0 = performance.now()
+    const halves = await pool.starmap(sumShmRange, [[shm, 0, n / 2], [shm, n / 2, n]])
+    const t1 = performance.now()
+    if (halves[0] + halves[1] !== (n * (n - 1)) / 4) throw new Error("shm_array_sum: wrong sum")
+    return t1 - t0
+  } finally {
+    shm.close()
+    shm.unlink()
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Python's side (python/peer.py keeps one Pool(2) until pool_close)
 
 const pythonMap = (python) => async (n) => (await python.request({ cmd: "pool_map", processes: PROCESSES, n })).ms
+const pythonShmSum = (python) => async (n) => (await python.request({ cmd: "shm_array_sum", processes: PROCESSES, n })).ms
 const pythonTasks = (python) => async (n) =>
   (await python.request({ cmd: "pool_apply_async", processes: PROCESSES, n })).tasks_per_s
 const pythonLatency = (python) => async (n) => (await python.request({ cmd: "pool_apply", processes: PROCESSES, n })).us
@@ -398,6 +428,33 @@ export const poolMetrics = ({ config, python }) => {
         node[0],
         { key: "python", label: "python (multiprocessing.Pool(2), spawn: pool.apply(double, (x,)))", run: pythonLatency(python), python: true, optional: true },
         ...node.slice(1)
+      ]
+    })
+  }
+
+  {
+    const { keepers, teardown } = withKeepers(["ours"])
+    const n = 1_000_000
+    metrics.push({
+      name: "shm_array_sum_1m_ms",
+      better: "lower",
+      how: `median of ${rounds} rounds; ms for one starmap over a pool of 2 workers summing the two halves of ${n} float64 ` +
+        "in one SharedMemory (made and filled untimed; each task attaches it by name, views it as float64 and sums its half); " +
+        "the sum is checked; the pools are made and warmed (one untimed run) before the rounds and kept across them",
+      rounds,
+      warmup: n,
+      work: n,
+      summarize: (x) => x,
+      teardown: () => teardown(python),
+      contenders: [
+        bounded({ key: "ours", label: "ours (compat SharedMemory as the task's argument, Float64Array over buf)", run: oursShmSum(keepers.ours), optional: true }),
+        {
+          key: "python",
+          label: "python (multiprocessing.Pool(2), spawn, shared_memory.SharedMemory by name, sum(buf.cast('d')[start:end]))",
+          run: pythonShmSum(python),
+          python: true,
+          optional: true
+        }
       ]
     })
   }

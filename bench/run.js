@@ -30,6 +30,7 @@
  *   pool_tasks_100k_per_s                      higher is better (100 000 tasks submitted one by one, then all awaited)
  *   pool_task_latency_us                       lower is better (one task at a time: submit, await, repeat)
  *   pool_crash_detect_ms                       lower is better (ours only: SIGKILL of a busy worker until its task rejects)
+ *   shm_array_sum_1m_ms                        lower is better (a pool of 2 sums the halves of 1 M float64 in one SharedMemory)
  *
  * The pool rows live in bench/pool.js. Their contenders are `optional`: one that fails is shown as
  * n/a with its error and the run goes on (other rows still fail the whole run, as before).

@@ -124,13 +124,15 @@ static void unlink_mapping(mapping* m) {
 }
 
 static void finalize_mapping(napi_env env, void* data, void* hint) {
-  (void)env;
   (void)data;
   mapping* m = hint;
+  int64_t change;
   pthread_mutex_lock(&lock);
-  if (!m->unmapped) munmap(m->address, m->length);
+  int was_mapped = !m->unmapped;
+  if (was_mapped) munmap(m->address, m->length);
   unlink_mapping(m);
   pthread_mutex_unlock(&lock);
+  if (was_mapped) napi_adjust_external_memory(env, -(int64_t)m->length, &change);
   free(m);
 }
 
@@ -161,6 +163,9 @@ static napi_value map_fd(napi_env env, int fd, size_t length, const char* name) 
   m->next = mappings;
   mappings = m;
   pthread_mutex_unlock(&lock);
+  /* Counted as this heap's external memory, so that the collector unmaps forgotten mappings in time. */
+  int64_t change;
+  napi_adjust_external_memory(env, (int64_t)length, &change);
   return buffer;
 }
 
@@ -255,8 +260,11 @@ static napi_value close_buffer(napi_env env, napi_callback_info info) {
     munmap(m->address, m->length);
     m->unmapped = 1; /* the finalizer frees the record */
   }
+  size_t unmapped = m != NULL ? m->length : 0;
   pthread_mutex_unlock(&lock);
   if (m == NULL && length != 0) return throw_type(env, "close(buffer) takes the ArrayBuffer create or attach returned");
+  int64_t change;
+  if (unmapped != 0) napi_adjust_external_memory(env, -(int64_t)unmapped, &change);
   if (length != 0) CHECK(napi_detach_arraybuffer(env, argv[0]));
   return NULL;
 }
@@ -511,7 +519,13 @@ static void* run_waitv_group(void* argument) {
         }
       }
     }
-    (void)error; /* EAGAIN, ETIMEDOUT, EINTR, EFAULT (a word unmapped meanwhile, its wait cancelled): re-check all */
+    /* EAGAIN, ETIMEDOUT, EINTR, EFAULT (a word unmapped meanwhile, its wait cancelled): re-check all.
+     * Anything else (ENOMEM) would fail again at once: pause a millisecond rather than spin. */
+    if (woken < 0 && error != EAGAIN && error != ETIMEDOUT && error != EINTR && error != EFAULT) {
+      pthread_mutex_unlock(&lock);
+      nanosleep(&(struct timespec){0, 1000000}, NULL);
+      pthread_mutex_lock(&lock);
+    }
   }
   return NULL;
 }
@@ -550,8 +564,9 @@ static int supports_waitv(void) {
     const char* forced = getenv("EFFECT_MULTIPROCESSING_FUTEX_WAITV");
     if (forced != NULL && strcmp(forced, "0") == 0) waitv_supported = 0;
     else {
+      /* No futexes is EINVAL where the call exists; ENOSYS (old kernel) or EPERM (a seccomp filter that does not know it) mean it cannot be used. */
       long r = syscall(SYS_futex_waitv, NULL, 0, 0, NULL, CLOCK_MONOTONIC);
-      waitv_supported = !(r < 0 && errno == ENOSYS);
+      waitv_supported = r < 0 && errno == EINVAL;
     }
   }
   return waitv_supported;

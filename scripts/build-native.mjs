@@ -10,8 +10,9 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
-const root = new URL("..", import.meta.url).pathname
+const root = fileURLToPath(new URL("..", import.meta.url))
 const source = path.join(root, "native", "shm.c")
 const output = path.join(root, "dist", "native", "shm.node")
 const headers = path.join(path.dirname(path.dirname(process.execPath)), "include", "node")

@@ -4,9 +4,10 @@
  * SharedMemoryManager freeing what it made, and segments that reach a child Process attached by name,
  * or an unrelated node program that attaches by name.
  */
-import { describe, expect, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Effect, FastCheck as fc } from "effect"
 import { NodeMultiprocessing, Process, ShareableList, SharedMemory, SharedMemoryManager } from "effect-multiprocessing"
@@ -14,7 +15,14 @@ import * as compat from "effect-multiprocessing/compat"
 import { projectRoot } from "./support/processes.js"
 
 const exists = (name: string) => fs.existsSync(`/dev/shm/${name}`)
+
+afterAll(() => {
+  const ours = fs.readdirSync("/dev/shm").filter((name) => new RegExp(`^emp-[a-z]+-${process.pid}-`).test(name))
+  expect(ours, "segments left in /dev/shm by this test file").toEqual([])
+})
 const compatEntry = new URL("../dist/compat/index.js", import.meta.url).href
+/** Run with the addon disabled, these files test only that shared memory says so (there is no fallback). */
+const disabled = process.env.EFFECT_MULTIPROCESSING_NATIVE === "0"
 
 /** Runs a separate node program (an ES module given as text) from the project root; its stdout. */
 const runNode = (source: string, env: Record<string, string> = {}) => {
@@ -28,7 +36,22 @@ const runNode = (source: string, env: Record<string, string> = {}) => {
   return run.stdout.trim()
 }
 
-describe("SharedMemory (Effect face)", () => {
+it("without the addon every constructor fails with SharedMemoryUnavailableError, saying how to build it", () => {
+  const output = runNode(`
+    import { Effect } from "effect"
+    import { ShareableList, SharedMemory, SharedMemoryManager } from "effect-multiprocessing"
+    const failures = await Effect.runPromise(Effect.scoped(Effect.all([
+      Effect.flip(SharedMemory.make({ create: true, size: 8 })),
+      Effect.flip(ShareableList.make([1])),
+      Effect.flatMap(SharedMemoryManager.make(), (manager) => Effect.flip(manager.SharedMemory(8)))
+    ])))
+    console.log(JSON.stringify(failures.map((error) => [error._tag, error.message])))`, { EFFECT_MULTIPROCESSING_NATIVE: "0" })
+  const failures = JSON.parse(output) as Array<[string, string]>
+  expect(failures.map(([tag]) => tag)).toEqual(Array(3).fill("SharedMemoryUnavailableError"))
+  expect(failures[0][1]).toContain("npm run build")
+})
+
+describe.skipIf(disabled)("SharedMemory (Effect face)", () => {
   it.scopedLive("create zero-fills, attach by name maps the same memory, close empties buf, unlink removes the name once", () =>
     Effect.gen(function*() {
       const shm = yield* SharedMemory.make({ create: true, size: 4096 })
@@ -123,7 +146,7 @@ const item: fc.Arbitrary<ShareableList.Item> = fc.oneof(
   fc.constant(null)
 )
 
-describe("ShareableList (Effect face)", () => {
+describe.skipIf(disabled)("ShareableList (Effect face)", () => {
   it.scoped.prop("reads back what it was made of, in another mapping too, and takes any item that fits", [fc.array(item, { maxLength: 12 }), item], ([items, replacement]) =>
     Effect.gen(function*() {
       const list = yield* ShareableList.make(items)
@@ -169,9 +192,30 @@ describe("ShareableList (Effect face)", () => {
       yield* shm.unlink
       yield* list.shm.unlink
     }))
+
+  it.scoped("we attach to a Python process's SharedMemory and ShareableList by name, read them and write them", () =>
+    Effect.gen(function*() {
+      const python = spawn("python3", [fileURLToPath(new URL("fixtures/python/shared_memory_owner.py", import.meta.url))], { stdio: ["pipe", "pipe", "inherit"] })
+      const lines = createInterface({ input: python.stdout! })[Symbol.asyncIterator]()
+      const next = () => Effect.promise(async () => JSON.parse((await lines.next()).value as string))
+      const names = yield* next()
+      const shm = yield* SharedMemory.make({ name: names.shm })
+      const list = yield* ShareableList.make(undefined, { name: names.list })
+      expect([shm.buf[0], shm.size]).toEqual([7, 16])
+      expect(yield* list.items).toEqual([1, 2.5, "python", new TextEncoder().encode("bytes"), null, false])
+      shm.buf[1] = 8
+      yield* list.set(0, -5)
+      yield* list.set(2, "ts")
+      yield* list.set(5, true)
+      python.stdin!.end("\n")
+      expect(yield* next()).toEqual({ second: 8, items: [-5, 2.5, "ts", "bytes", null, true] })
+      yield* Effect.promise(() => new Promise((resolve) => (python.exitCode !== null ? resolve(undefined) : python.on("exit", resolve))))
+      expect(python.exitCode).toBe(0)
+      expect(exists(names.shm) || exists(names.list)).toBe(false) // Python unlinked its own
+    }))
 })
 
-describe("shared_memory (compat face)", () => {
+describe.skipIf(disabled)("shared_memory (compat face)", () => {
   it("SharedMemory with Python's keyword and positional forms, ShareableList with get/set, errors with Python's names", () => {
     const shm = new compat.SharedMemory({ create: true, size: 32 })
     const again = new compat.SharedMemory(shm.name, false)

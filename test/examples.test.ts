@@ -422,6 +422,13 @@ describe("examples", { timeout: 120_000 }, () => {
     })
   }
 
+  for (const file of ["shared-memory-pool", "shared-memory-pool-effect"]) {
+    it(`${file}: a Pool of 2 sums the halves of 1 M float64 in shared memory`, async () => {
+      const { stdout } = await run(file)
+      expect(lines(stdout)).toEqual(["halves: 62499875000 + 187499875000", "sum: 249999750000"])
+    })
+  }
+
   for (const file of ["pool-lambda", "pool-lambda-effect"]) {
     it(`${file}: multiprocess's map_async and map of a lambda (an inline arrow function)`, async () => {
       const { stdout } = await run(file)

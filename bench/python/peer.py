@@ -459,6 +459,40 @@ def _pool_apply(pool, n):
     return out
 
 
+def sum_shm_range(name, start, end):
+    from multiprocessing.shared_memory import SharedMemory
+
+    shm = SharedMemory(name)
+    data = shm.buf.cast("d")
+    total = sum(data[start:end])
+    data.release()
+    shm.close()
+    return total
+
+
+def _shm_array_sum(pool, n):
+    """Milliseconds for pool.starmap(sum_shm_range) over the two halves of n float64 in one SharedMemory (made and filled untimed)."""
+    import time
+    from multiprocessing.shared_memory import SharedMemory
+
+    shm = SharedMemory(create=True, size=n * 8)
+    try:
+        data = shm.buf.cast("d")
+        for i in range(n):
+            data[i] = i * 0.5
+        data.release()
+        half = n // 2
+        t0 = time.perf_counter()
+        halves = pool.starmap(sum_shm_range, [(shm.name, 0, half), (shm.name, half, n)])
+        t1 = time.perf_counter()
+        if sum(halves) != n * (n - 1) / 4:
+            raise RuntimeError("shm_array_sum: wrong sum")
+        return (t1 - t0) * 1000.0
+    finally:
+        shm.close()
+        shm.unlink()
+
+
 def _close_pools(pools):
     closed = 0
     for pool in pools.values():
@@ -563,7 +597,7 @@ def main():
                     answer({"ms": _manager_startup(ctx, int(req["n"]))})
                 else:
                     answer(_manager_dict(ctx, req["op"], int(req["n"]), float(req["warmup_ms"])))
-            elif cmd in ("pool_map", "pool_apply_async", "pool_apply"):
+            elif cmd in ("pool_map", "pool_apply_async", "pool_apply", "shm_array_sum"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
                 processes, n = int(req["processes"]), int(req["n"])
@@ -572,6 +606,8 @@ def main():
                 pool = pools[processes]
                 if cmd == "pool_map":
                     answer({"ms": _pool_map(pool, n)})
+                elif cmd == "shm_array_sum":
+                    answer({"ms": _shm_array_sum(pool, n)})
                 elif cmd == "pool_apply_async":
                     answer({"tasks_per_s": _pool_apply_async(pool, n)})
                 else:

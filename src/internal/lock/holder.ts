@@ -13,27 +13,31 @@ export interface Holder {
   readonly owner: number
 }
 
+/** Read by hand, not by a regular expression: a compat task's caller is new at every `withLock`. */
 const parse = (caller: string): Holder => {
   const pid = Number.parseInt(caller, 10)
-  const owner = /:(?:task)?(\d+)$/.exec(caller)
-  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : 0, owner: owner === null ? 0 : Number(owner[1]) }
+  const colon = caller.lastIndexOf(":")
+  const owner = colon < 0 ? 0 : Number(caller.startsWith("task", colon + 1) ? caller.slice(colon + 5) : caller.slice(colon + 1))
+  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : 0, owner: Number.isSafeInteger(owner) && owner > 0 ? owner : 0 }
 }
 
-const known = new Map<string, Holder>()
+/**
+ * The last two callers asked, and who they stand for: a compat `withLock`
+ * asks for the process and for its task in turns, and a task's caller is
+ * asked for only during that task.
+ */
 let lastCaller = ""
 let lastHolder: Holder = { pid: 0, owner: 0 }
+let previousCaller = ""
+let previousHolder: Holder = lastHolder
 
-/** The holder `caller` stands for (the last one asked is answered without a lookup: the common case). */
+/** The holder `caller` stands for. */
 export const holderOf = (caller: string): Holder => {
   if (caller === lastCaller) return lastHolder
-  let holder = known.get(caller)
-  if (holder === undefined) {
-    holder = parse(caller)
-    // Owners come and go (a compat task per withLock body): keep a bounded memory of them.
-    if (known.size > 1024) known.clear()
-    known.set(caller, holder)
-  }
+  if (caller === previousCaller) return previousHolder
+  previousCaller = lastCaller
+  previousHolder = lastHolder
   lastCaller = caller
-  lastHolder = holder
-  return holder
+  lastHolder = parse(caller)
+  return lastHolder
 }

@@ -8,7 +8,7 @@
  */
 import { installHandleCodec } from "../codec/codec.js"
 import { compatEntry, compatWrapper, FamilyKey, wrappedByCompat } from "../faces.js"
-import { asAttachable, attach, AttachableTypeId } from "./attachable.js"
+import { asAttachable, attach, AttachableTypeId, isAttachable } from "./attachable.js"
 import { isPrimitive, PrimitiveTypeId, type Reference } from "./backend.js"
 import { type Face, HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 
@@ -59,7 +59,11 @@ const fromWireOne = (value: object): unknown | undefined => {
 
 installHandleCodec({
   // Not toWireOne: a reference starts the owner's server, which only sending needs.
-  isHandle: (value) => isPrimitive(value) || isPrimitive(wrappedByCompat(value)) || asAttachable(value) !== undefined,
+  isHandle: (value) => {
+    if (isPrimitive(value) || isAttachable(value)) return true
+    const inner = wrappedByCompat(value)
+    return isPrimitive(inner) || isAttachable(inner)
+  },
   toWire: (value) => mapHandles(value, toWireOne),
   fromWire: (value) => mapHandles(value, fromWireOne)
 })

@@ -175,6 +175,49 @@ describe.runIf(loaded !== undefined)("shared memory segments", () => {
     })
   }
 
+  it("hand-overs around a ring of 4 processes (2 blocking, 2 asynchronous) with random delays finish and count exactly", async () => {
+    await withSegment(4096, async (name, words) => {
+      const rounds = 800
+      const parties = [0, 1, 2, 3].map((position) => peer(["handover", name, String(position), String(rounds), position % 2 === 0 ? "sync" : "async", "4"]))
+      expect(await Promise.all(parties.map((party) => party.exited))).toEqual([0, 0, 0, 0])
+      expect(Atomics.load(words, 0)).toBe(4 * rounds)
+      expect(words[1]).toBe(4 * rounds)
+    })
+  })
+
+  it("300 pending waitAsync calls (more than one waiter thread's 127) are all woken", async () => {
+    await withSegment(4096, async (_name, words) => {
+      const results = Array.from({ length: 300 }, (_, i) => new Promise((resolve) => native.waitAsync(words, i, 0, -1, resolve)))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      for (let i = 0; i < 300; i++) {
+        Atomics.store(words, i, 1)
+        native.wake(words, i, 1)
+      }
+      expect(await Promise.all(results)).toEqual(Array(300).fill("ok"))
+    })
+  })
+
+  it("a worker thread terminated with waits pending leaves the addon working in this thread", async () => {
+    await withSegment(4096, async (name, words) => {
+      const { Worker } = await import("node:worker_threads")
+      const worker = new Worker(
+        `const { workerData, parentPort } = require("node:worker_threads")
+        import(workerData.url).then(({ native }) => {
+          const words = new Int32Array(native.attach(workerData.name))
+          for (let i = 0; i < 10; i++) native.waitAsync(words, i, 0, -1, () => {})
+          parentPort.postMessage("waiting")
+        })`,
+        { eval: true, workerData: { url: dist("internal/shm/native.js"), name } }
+      )
+      await new Promise((resolve) => worker.once("message", resolve))
+      await worker.terminate()
+      const woken = new Promise((resolve) => native.waitAsync(words, 0, 0, -1, resolve))
+      Atomics.store(words, 0, 1)
+      native.wake(words, 0, 1)
+      expect(await woken).toBe("ok")
+    })
+  })
+
   it("pending waitAsync calls do not hold libuv's threadpool: fs.promises.readFile completes while 8 wait", async () => {
     await withSegment(4096, async (_name, words) => {
       const results: Array<string> = []
