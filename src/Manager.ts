@@ -82,8 +82,9 @@ export interface Manager {
   Event(): Effect.Effect<Event.Event, CreateError>
   /** An `action` cannot be given: it would have to run in the manager. */
   Barrier(parties: number, options?: { readonly timeout?: Duration.DurationInput }): Effect.Effect<Barrier.Barrier, CreateError>
-  Queue(maxsize?: number): Effect.Effect<Queue.Queue, CreateError>
-  JoinableQueue(maxsize?: number): Effect.Effect<Queue.JoinableQueue, CreateError>
+  /** A queue in the manager; `A` declares its items (nothing is checked as they cross). */
+  Queue<A = unknown>(maxsize?: number): Effect.Effect<Queue.Queue<A>, CreateError>
+  JoinableQueue<A = unknown>(maxsize?: number): Effect.Effect<Queue.JoinableQueue<A>, CreateError>
   /** Python's manager `Value`: no lock of its own. */
   Value<T extends SharedValue.Typecode>(typecode: T, value: unknown): Effect.Effect<SharedValue.SharedValue<T>, CreateError>
   Array<T extends SharedValue.Typecode>(typecode: T, values: ReadonlyArray<unknown> | number): Effect.Effect<SharedValue.SharedArray<T>, CreateError>

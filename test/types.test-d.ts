@@ -80,6 +80,9 @@ expectTypeOf(scores).toEqualTypeOf<Effect.Effect<number, Manager.CreateError | E
 Effect.flatMap(manager.dict<string, number>(), (d) =>
   // @ts-expect-error values are numbers
   d.setItem("a", "b"))
+expectTypeOf(Effect.flatMap(manager.Queue<number>(), (q) => q.get())).toEqualTypeOf<
+  Effect.Effect<number, Manager.CreateError | Queue.GetError<never>>
+>()
 
 declare const syncManager: compat.SyncManager
 expectTypeOf(syncManager.dict<string, number>()).toEqualTypeOf<Promise<compat.DictProxy<string, number>>>()
