@@ -16,19 +16,20 @@
  * One answered spin ends the sleeping, so a peer that slept once answers the
  * next spin.
  *
- * Measured (2 cores, ping-pong of 16-byte messages, medians; the machine was
- * shared, load average 9-20, so "idle" was busy too): spinning on every wait
- * 233-258 µs against Python's 24 in the same run; the policy driven by misses
- * alone 82-107, this one 116-157, never spinning 88-114 (within the noise of
- * each other). What made the difference on a busy machine was the sleeping
- * path itself: a receive that waited cost each side about 100 µs of CPU (a
- * fiber per message, and spinning or not), and costs 35-45 since a compat
- * receive waits with a callback (see `AwaitKey` in faces.ts); Python spends
- * 14-20, a bare Node echo over 'data' events 16-22. A blocking read in the
- * kernel, as Python's (the descriptor made blocking, then read), measured 40
- * µs against 70-117 for the event loop in the same run, but it cannot be
- * bounded in time from JavaScript (no way out while the peer is silent, and
- * this process's timers and served objects stop meanwhile), so it is not used.
+ * Measured (2 cores shared with other work, load average 9-20, ping-pong of
+ * 16-byte messages, medians, Python in the same run): spinning on every wait
+ * 233-258 µs against Python's 24; spins ruled by misses alone, by misses and
+ * preemption, or none at all, 80-160 µs, within noise of each other. The
+ * sleeping path was the cost: a receive that waited cost each end about 100
+ * µs of CPU per round trip (a fiber per message), 35-45 since the compat face
+ * waits with a callback (`AwaitKey` in faces.ts); Python spends 14-20, a bare
+ * Node echo over 'data' events 16-22. `pipe_pingpong_busy_rtt_us` went from
+ * 215-300 (7.7-9.7x Python's) to 107-111 (2.9-4.0x) in interleaved runs. A
+ * blocking read in the kernel, as Python's (the descriptor made blocking, then
+ * read), measured 40 µs against 70-117 for the event loop in the same run; it
+ * cannot be bounded in time from JavaScript (no way out while the peer is
+ * silent, and this process's timers and served objects stop meanwhile), so it
+ * is not used: a wait in the kernel with a limit (ppoll) needs native code.
  * Earlier: a rule where misses outweighed hits two to one ended with both ends
  * of a ping-pong asleep on an idle machine (26 → 131 µs, when sleeping still
  * cost a fiber); gating spins on /proc/loadavg made no difference with a busy
