@@ -116,7 +116,7 @@ export const asTask: <T>(lock: Lock, body: () => Promise<T>) => Promise<T> = int
  * @since 0.1.0
  * @category guards
  */
-export const isLock = (u: unknown): u is Lock => u instanceof internal.LockHandle
+export const isLock = (u: unknown): u is Lock => internal.isAnyLock(u)
 
 /**
  * Runs an Effect holding `lock` (see `Lock.withLock`): `Lock.withLock(effect, lock)`
