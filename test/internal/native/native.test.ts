@@ -207,7 +207,7 @@ describe.runIf(loaded !== undefined)("shared memory segments", () => {
           for (let i = 0; i < 10; i++) native.waitAsync(words, i, 0, -1, () => {})
           parentPort.postMessage("waiting")
         })`,
-        { eval: true, workerData: { url: dist("internal/shm/native.js"), name } }
+        { eval: true, workerData: { url: dist("internal/native/native.js"), name } }
       )
       await new Promise((resolve) => worker.once("message", resolve))
       await worker.terminate()
