@@ -544,7 +544,8 @@ describe("compat Pool", () => {
     it("terminate() returns promptly with 10 000 tasks pending; they reject with Terminated", async () => {
       const pool = makePool()
       const pids = [...pool.pids]
-      const results = range(10_000).map(() => pool.applyAsync(() => new Promise((resolve) => setTimeout(resolve, 1000))))
+      // Tasks that would outlast any test: on a loaded machine, making 10 000 of them took longer than a shorter one ran.
+      const results = range(10_000).map(() => pool.applyAsync(() => new Promise((resolve) => setTimeout(resolve, 600_000))))
       await new Promise((resolve) => setTimeout(resolve, 50))
       pool.terminate()
       // When terminate() returns, every task has failed, and no worker has been waited for yet.

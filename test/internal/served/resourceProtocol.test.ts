@@ -134,21 +134,21 @@ describe("OwnerGoneError", () => {
     const tasks = compat.Target.module<typeof Tasks>(new URL("../../fixtures/tasks.ts", import.meta.url))
     const [here, there] = await compat.Pipe()
     // The owner is a grandchild: its parent, stopped, cannot reap it, so it stays a zombie.
-    const parent = new compat.Process({ target: tasks.lockOwnerInGrandchild, args: [there] })
+    const parent = new compat.Process({ target: tasks.eventOwnerInGrandchild, args: [there] })
     parent.start()
     there.close()
-    let lock: InstanceType<typeof compat.Lock> | undefined
+    let event: InstanceType<typeof compat.Event> | undefined
     let ownerPid = 0
     for (let i = 0; i < 2; i++) {
       const message = await here.recv()
       if (typeof message === "number") ownerPid = message
-      else lock = message as InstanceType<typeof compat.Lock>
+      else event = message as InstanceType<typeof compat.Event>
     }
-    expect(await lock!.acquire()).toBe(true)
+    expect(await event!.isSet()).toBe(false)
     process.kill(parent.pid!, "SIGSTOP")
     try {
       process.kill(ownerPid, "SIGKILL")
-      const error = await lock!.release().then(() => lock!.acquire()).then(() => undefined, (error) => error)
+      const error = await event!.set().then(() => event!.isSet()).then(() => undefined, (error) => error)
       expect(error).toBeInstanceOf(compat.OwnerGoneError)
       expect((error as InstanceType<typeof compat.OwnerGoneError>).reason).toBe("has exited")
     } finally {

@@ -12,17 +12,17 @@ import { firstLine, fixture, waitUntil } from "../../support/processes.js"
 
 describe("socket directories", () => {
   it("socket directories are private (0700), and a child killed by a signal leaves none behind", async () => {
-    const { Lock, Pipe, Process, Target } = await import("effect-multiprocessing/compat")
+    const { Event, Pipe, Process, Target } = await import("effect-multiprocessing/compat")
     const tasks = Target.module<typeof Tasks>(new URL("../../fixtures/tasks.ts", import.meta.url))
     const leftovers = (pid: number) => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`emp-resources-${pid}-`))
     for (const signal of ["terminate", "kill"] as const) {
       const [here, there] = await Pipe()
-      // The child serves a Lock of its own (its resource server's directory appears), then waits.
-      const child = new Process({ target: tasks.serveOwnLockForever, args: [there] })
+      // The child serves an Event of its own (its resource server's directory appears), then waits.
+      const child = new Process({ target: tasks.serveOwnEventForever, args: [there] })
       child.start()
       there.close()
-      const lock = (await here.recv()) as InstanceType<typeof Lock>
-      expect(await lock.acquire({ timeout: 10 })).toBe(true) // served from the child's directory
+      const event = (await here.recv()) as InstanceType<typeof Event>
+      expect(await event.isSet()).toBe(false) // served from the child's directory
       const [directory] = leftovers(child.pid!)
       expect(directory).toBeDefined()
       expect(fs.statSync(path.join(os.tmpdir(), directory)).mode & 0o777).toBe(0o700)
