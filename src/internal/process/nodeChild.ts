@@ -146,7 +146,7 @@ const launch = (
     const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
     // A ready process has its descriptors already: it serves only starts that hand none over.
-    const child = (ready > 0 && sockets.length === 0 ? takeReady(command, args, ready) : undefined)
+    const child = (sockets.length === 0 ? takeReady(command, args, ready) : undefined)
       ?? spawnBootstrap(command, args, sockets)
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})

@@ -59,9 +59,15 @@ const startSpare = (command: string, args: ReadonlyArray<string>) => {
 /**
  * A ready process for `command args`, or undefined when none matches; then
  * (and after a take) `count` are made ready again in the background, so the
- * next start finds one. Retired spares (the environment changed) are ended.
+ * next start finds one. Retired spares (the environment changed, or `count`
+ * is now 0: the start method is "spawn" again) are ended.
  */
 export const takeReady = (command: string, args: ReadonlyArray<string>, count: number): ChildProcess | undefined => {
+  if (count === 0) {
+    // No ready processes wanted (any more): those left from before are ended.
+    for (const spare of spares.splice(0)) spare.child.kill("SIGKILL")
+    return undefined
+  }
   const wanted = commandLine(command, args)
   const { cwd, env } = environment()
   let taken: Spare | undefined
