@@ -264,16 +264,50 @@ const scanNamingThePlace = (value: unknown, isHandle: (value: object) => boolean
   }
 }
 
-/** V8's bytes for a value that is not plain: refused things named, shared primitives as references. */
-const encodeV8 = (value: unknown): Uint8Array => {
-  const handles = installed[HANDLE_CODEC_KEY]
-  if (!scanNamingThePlace(value, handles?.isHandle ?? noHandles) || handles === undefined) return loadV8().serialize(value)
-  const bytes = loadV8().serialize(handles.toWire(value))
-  const tagged = Buffer.allocUnsafe(bytes.byteLength + 1)
-  tagged[0] = HANDLES_TAG
-  tagged.set(bytes, 1)
-  return tagged
+/**
+ * Binary data at least this long inside a value V8 serializes is not copied
+ * into the bytes: they end there, and the data follows as its own part, from
+ * where it is (see `encodeParts`).
+ */
+const SPLIT_FROM = 1024 * 1024
+
+type SplittingSerializer = V8.Serializer & { readonly parts: Array<Uint8Array> }
+let SplittingSerializer: (new () => SplittingSerializer) | undefined
+
+/**
+ * V8's serialization of `value` in parts: `v8.serialize`'s bytes, byte for
+ * byte, once joined. Node's serializer writes a typed array's bytes with
+ * `writeRawBytes`; for a large one this takes the bytes so far as a part
+ * (`releaseBuffer` gives them and starts a new buffer; the serializer's state
+ * carries on) and the array's bytes as the next.
+ */
+const serializeParts = (value: unknown): Array<Uint8Array> => {
+  SplittingSerializer ??= class extends loadV8().DefaultSerializer {
+    readonly parts: Array<Uint8Array> = []
+    override writeRawBytes(bytes: NodeJS.TypedArray): void {
+      if (bytes.byteLength < SPLIT_FROM) return super.writeRawBytes(bytes)
+      this.parts.push(this.releaseBuffer(), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    }
+  }
+  const serializer = new SplittingSerializer()
+  serializer.writeHeader()
+  serializer.writeValue(value)
+  serializer.parts.push(serializer.releaseBuffer())
+  return serializer.parts
 }
+
+const joined = (parts: ReadonlyArray<Uint8Array>): Uint8Array => parts.length === 1 ? parts[0] : Buffer.concat(parts)
+
+const HANDLES_TAG_PART = Uint8Array.of(HANDLES_TAG)
+
+/** V8's bytes for a value that is not plain, in parts: refused things named, shared primitives as references. */
+const encodeV8Parts = (value: unknown): Array<Uint8Array> => {
+  const handles = installed[HANDLE_CODEC_KEY]
+  if (!scanNamingThePlace(value, handles?.isHandle ?? noHandles) || handles === undefined) return serializeParts(value)
+  return [HANDLES_TAG_PART, ...serializeParts(handles.toWire(value))]
+}
+
+const encodeV8 = (value: unknown): Uint8Array => joined(encodeV8Parts(value))
 
 /**
  * Encodes a value; throws `NotDataError` for what must not cross (see `scan`),
@@ -282,6 +316,16 @@ const encodeV8 = (value: unknown): Uint8Array => {
 export const encode = (value: unknown): Uint8Array => {
   if (typeof value === "number") return isPlain(value, 0) ? encodeJson(value) : encodeV8(value)
   return isPlain(value, 0) ? loadPackr().pack(value) : encodeV8(value)
+}
+
+/**
+ * `encode`'s bytes in parts, to be written one after the other: a large
+ * binary inside the value (a queue's batch in a message) is a part of its own,
+ * not copied. Throws as `encode` does.
+ */
+export const encodeParts = (value: unknown): ReadonlyArray<Uint8Array> => {
+  if (typeof value === "number") return [encode(value)]
+  return isPlain(value, 0) ? [loadPackr().pack(value)] : encodeV8Parts(value)
 }
 
 /** Like `encode`, but never loads msgpackr: for the one or two messages of a short-lived process. */

@@ -11,6 +11,7 @@ import type { ReceiveError } from "../../Connection.js"
 import * as Eager from "../exitFastPath.js"
 import { operation } from "../faces.js"
 import { CONNECTION_ADVICE, markNotData } from "../codec/notData.js"
+import { encodeParts } from "../codec/codec.js"
 import type { FramedSocket } from "../wire/framedSocket.js"
 import { isChallenge } from "../wire/handshake.js"
 import { type Readiness, WaitableTypeId } from "./waitable.js"
@@ -180,6 +181,17 @@ export class ConnectionImpl<A, E> implements Connection.Connection<A, E> {
   unsafeSend(value: A): Effect.Effect<void, OSError | SerializationError | E> {
     const unusable = this.check("write")
     if (unusable) return Effect.fail(unusable)
+    // The default codec's message in parts: a large binary inside (a queue's batch) is written from
+    // where it is, not copied into the message. A value it refuses goes to the serializer, which says why.
+    if (this.serializer === (Serializer.unknown as Serializer.Serializer<unknown>)) {
+      let parts: ReadonlyArray<Uint8Array> | undefined
+      try {
+        parts = encodeParts(value)
+      } catch {
+        parts = undefined
+      }
+      if (parts !== undefined) return this.socket.unsafeSendParts(parts)
+    }
     const bytes = this.serializer.encode(value)
     return Either.isLeft(bytes) ? Effect.fail(bytes.left) : this.socket.unsafeSendBytes(bytes.right)
   }

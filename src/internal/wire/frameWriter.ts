@@ -27,6 +27,8 @@ const SEND_BUFFER = 1024 * 1024
 export interface FrameWriter {
   /** Frames `bytes`: an Exit when the frame was taken, an Effect waiting for room (or a large frame's write) otherwise. */
   readonly send: (bytes: Uint8Array) => Effect.Effect<void, OSError>
+  /** Frames the parts, joined (a message encoded in parts: see codec's `encodeParts`), as `send`; a large frame's parts are written as they are. */
+  readonly sendParts: (parts: ReadonlyArray<Uint8Array>) => Effect.Effect<void, OSError>
   /** Writes the frames batched so far now. */
   readonly flush: (orHold?: boolean) => void
   /** Wakes the senders waiting for room (the socket closed). */
@@ -147,11 +149,16 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
       flush()
       return room
     }
+    return writeLarge([bytes], bytes.byteLength)
+  }
+  /** A large frame: its header, then its parts from where they are; done once the socket has written them. */
+  const writeLarge = (parts: ReadonlyArray<Uint8Array>, length: number): Effect.Effect<void, OSError> => {
     flush()
-    write(header(bytes.byteLength))
+    write(header(length))
     let written: Effect.Effect<void, OSError> | undefined
     let resumeSender: ((done: Effect.Effect<void, OSError>) => void) | undefined
-    write(bytes, (error) => {
+    for (let i = 0; i < parts.length - 1; i++) write(parts[i])
+    write(parts[parts.length - 1], (error) => {
       written = error ? Effect.fail(new OSError({ message: `send failed: ${error.message}` })) : Effect.void
       resumeSender?.(written)
     })
@@ -160,6 +167,14 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
       else resumeSender = resume
     })
   }
+  const sendParts = (parts: ReadonlyArray<Uint8Array>): Effect.Effect<void, OSError> => {
+    if (parts.length === 1) return send(parts[0])
+    let length = 0
+    for (const part of parts) length += part.byteLength
+    if (length <= BATCHED_FRAME || socket.destroyed) return send(Buffer.concat(parts, length))
+    lastSend = performance.now()
+    return writeLarge(parts, length)
+  }
 
-  return { send, flush, wakeSenders, lastSend: () => lastSend }
+  return { send, sendParts, flush, wakeSenders, lastSend: () => lastSend }
 }

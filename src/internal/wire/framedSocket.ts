@@ -49,6 +49,8 @@ const RECENT_SEND_MS = 1
 export interface FramedSocket {
   readonly sendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
   readonly unsafeSendBytes: (bytes: Uint8Array) => Effect.Effect<void, OSError>
+  /** `unsafeSendBytes` of the parts joined, without joining them (see frameWriter's `sendParts`). */
+  readonly unsafeSendParts: (parts: ReadonlyArray<Uint8Array>) => Effect.Effect<void, OSError>
   /** The next message; fails (and the socket stops reading) if it is longer than `maxLength`. */
   readonly recvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
   readonly unsafeRecvBytes: (maxLength: number) => Effect.Effect<Uint8Array, ReceiveError>
@@ -428,6 +430,7 @@ export const make = (
     return {
       sendBytes: (bytes) => Effect.suspend(() => writer.send(bytes)),
       unsafeSendBytes: writer.send,
+      unsafeSendParts: writer.sendParts,
       recvBytes: (maxLength) => Effect.suspend(() => unsafeRecvBytes(maxLength)),
       unsafeRecvBytes,
       poll: (timeout) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { decode, encode, encodeLean } from "../../../src/internal/codec/codec.js"
+import { decode, encode, encodeLean, encodeParts } from "../../../src/internal/codec/codec.js"
 import { FrameDecoder, frame, header } from "../../../src/internal/wire/framing.js"
 
 const json = fc.jsonValue().filter((v) => !Object.is(v, -0))
@@ -101,6 +101,27 @@ describe("internal codec", () => {
         expect(() => encoder(value)).toThrow(`the function culprit${where} is not data: `)
       }
     }
+  )
+})
+
+describe("internal codec in parts", () => {
+  // A message holding large binary data (a queue's batch) is written from where that data is.
+  it.prop(
+    "the parts, joined, are encode's bytes; binary data of a MiB or more is a part of its own, not a copy",
+    [anything, fc.array(fc.integer({ min: 0, max: 3 * 1024 * 1024 }), { maxLength: 3 }), fc.boolean()],
+    ([other, sizes, asBuffer]) => {
+      const binaries = sizes.map((size, i) => asBuffer ? Buffer.alloc(size, i + 1) : new Uint8Array(size).fill(i + 1))
+      const value = ["post", 1, binaries, other, binaries.map((binary) => binary.subarray(1, 9))]
+      const parts = encodeParts(value)
+      const joined = Buffer.concat(parts)
+      expect(joined.equals(encode(value))).toBe(true)
+      const back = decode(joined) as [string, number, Array<Uint8Array>]
+      expect(back[2].every((binary, i) => Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).equals(binaries[i]))).toBe(true)
+      for (const binary of binaries) {
+        expect(parts.some((part) => part.buffer === binary.buffer)).toBe(binary.byteLength >= 1024 * 1024)
+      }
+    },
+    { fastCheck: { numRuns: 40 } }
   )
 })
 
