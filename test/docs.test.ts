@@ -11,8 +11,10 @@
  * - Every other block is a whole program: written as its own file (with its page's
  *   `// file:` blocks) in a temporary directory inside the repository, so that
  *   `effect-multiprocessing` resolves to the build by package self-reference, and
- *   run there with tsx. It must exit with code 0 within 30 s, leaving no process
- *   running and no file in its TMPDIR.
+ *   run there with tsx. It must exit with code 0 within 90 s, leaving no process
+ *   running and no file in its TMPDIR. The limit catches hangs, not slowness: a
+ *   snippet whose children load `.ts` modules through tsx takes ~11 s alone on a
+ *   2-core machine and took over 30 s on a loaded CI one.
  * - A ```text block right after a ts block (only blank lines between) is that
  *   block's expected stdout: each of its non-blank lines must be a whole line of
  *   stdout, in order (other lines may come between); `…` matches any text.
@@ -28,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const tsx = path.join(root, "node_modules", ".bin", "tsx")
-const runTimeoutMs = 30_000
+const runTimeoutMs = 90_000
 
 interface Block {
   /** The page, relative to the repository: `docs/pool.md`. */
