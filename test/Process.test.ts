@@ -123,6 +123,15 @@ describe("Process (Effect face)", () => {
       expect(missingExport.message).toContain('"nope"')
       expect(missingExport.message).toContain("cube")
 
+      // The child loads the packages a TypeScript module imports before tsx's hooks, ignoring what fails
+      // there: the module's own import must still fail, and be reported.
+      const brokenImport = yield* Process.run({ target: Target.moduleExport(new URL("./fixtures/broken-import.ts", import.meta.url), "useMissing") })
+        .pipe(Effect.flip)
+      expect(brokenImport._tag).toBe("InvalidTargetError")
+      expect(brokenImport.message).toContain("NoSuchModule")
+      expect(brokenImport.message).toContain("imported from") // by the module, not by the child's preload
+      expect(brokenImport.message).toContain("broken-import.ts")
+
       const notAFunction = yield* Process.run({ target: Target.moduleExport(new URL("./fixtures/tasks.ts", import.meta.url), "notAFunction") })
         .pipe(Effect.flip)
       expect(notAFunction._tag).toBe("InvalidTargetError")
