@@ -34,37 +34,37 @@ describe("across processes", () => {
     Effect.gen(function*() {
       const cond = new compat.Condition()
       const waiting = new compat.Semaphore(0)
-      let done = 0
-      const waiters = [1, 2, 3].map(() =>
-        Effect.promise(() => {
-          const child = new compat.Process({
-            target: async (cond: any, waiting: any) => {
-              await cond.acquire()
-              await waiting.release()
-              const notified = await cond.wait(10)
-              await cond.release()
-              return notified
-            },
-            args: [cond, waiting]
-          })
-          child.start()
-          return child.result().then((notified) => {
-            done++
-            return notified
-          })
+      // Changed under the condition's lock before each notify: what a woken child reads there
+      // says which notify woke it, with no timing involved.
+      const phase = compat.Value("i", 0)
+      const children = [1, 2, 3].map(() => {
+        const child = new compat.Process({
+          target: async (cond: any, waiting: any, phase: any) => {
+            await cond.acquire()
+            await waiting.release()
+            const notified = await cond.wait(60)
+            const woken = await phase.get()
+            await cond.release()
+            return { notified, woken }
+          },
+          args: [cond, waiting, phase]
         })
-      )
-      const results = yield* Effect.fork(Effect.all(waiters, { concurrency: "unbounded" }))
+        child.start()
+        return child.result() as Promise<{ notified: boolean; woken: number }>
+      })
       // Each child signals under the lock and then waits, releasing it: once we hold the lock
       // after three signals, all three are waiting.
       for (let i = 0; i < 3; i++) yield* Effect.promise(() => waiting.acquire())
-      yield* Effect.promise(() => cond.withLock(() => cond.notify(1)))
-      yield* Effect.sleep("300 millis")
-      expect(done).toBe(1)
-      yield* Effect.promise(() => cond.withLock(() => cond.notifyAll()))
-      expect(yield* Fiber.join(results)).toEqual([true, true, true])
+      yield* Effect.promise(() => cond.withLock(async () => (await phase.set(1), cond.notify(1))))
+      // The child it woke has read the phase and returned before the phase changes again.
+      yield* Effect.promise(() => Promise.race(children))
+      yield* Effect.promise(() => cond.withLock(async () => (await phase.set(2), cond.notifyAll())))
+      const outcomes = yield* Effect.promise(() => Promise.all(children))
+      expect(outcomes.map((o) => o.notified)).toEqual([true, true, true])
+      expect(outcomes.map((o) => o.woken).sort()).toEqual([1, 2, 2])
       cond.close()
       waiting.close()
+      phase.close()
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 
