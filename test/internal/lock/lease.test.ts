@@ -4,6 +4,9 @@
  * file runs in the "served" project alone (see vitest.config.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { Effect, FastCheck as fc } from "effect"
 import { Lock, NodeMultiprocessing, Process, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
@@ -221,19 +224,23 @@ describe("leases: a lock lent to the process that keeps taking it", () => {
   it.live("an acquire that answers at once does not wait for a borrower that is busy: it finds the lock held", () =>
     Effect.promise(async () => {
       const lock = new compat.Lock()
+      // The borrower busy-loops until told to stop; it is told by files, as its blocked loop reads no pipe.
+      const markers = fs.mkdtempSync(path.join(os.tmpdir(), "emp-lease-test-"))
       const { finish, here } = await borrower(lock, async (lock: any, conn: any, takeOften: string) => {
+        const fs = require("node:fs")
+        const markers: string = await conn.recv()
         await eval(takeOften)(lock, 50)
-        await conn.send("lent")
-        await new Promise((resolve) => setTimeout(resolve, 100)) // "lent" is written
-        const until = Date.now() + 2000
-        while (Date.now() < until); // busy, its event loop blocked: a recall waits
+        fs.writeFileSync(`${markers}/busy`, "")
+        while (!fs.existsSync(`${markers}/stop`)); // busy, its event loop blocked: a recall waits
         await conn.recv()
       })
-      expect(await here.recv()).toBe("lent")
-      await new Promise((resolve) => setTimeout(resolve, 200)) // the child is busy by now
-      const answer = await Promise.race([lock.acquire(false), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 1000))])
-      expect(answer).toBe(false)
+      await here.send(markers)
+      while (!fs.existsSync(path.join(markers, "busy"))) await new Promise((resolve) => setTimeout(resolve, 10))
+      // Waiting for the recall would wait for the stop file, which is written only after the answer.
+      expect(await lock.acquire(false)).toBe(false)
+      fs.writeFileSync(path.join(markers, "stop"), "")
       await finish()
+      fs.rmSync(markers, { recursive: true })
       expect(await lock.acquire(false)).toBe(true) // back with the child's connection
       await lock.release()
       lock.close()
