@@ -4,9 +4,9 @@
 // queue's Sink) and waits with join until all items are processed. The daemon
 // is terminated when the program's Scope closes.
 import { Effect, Stream } from "effect"
-import { NodeMultiprocessing, Process, Queue } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
 
-const consumer = async (inputQ: Queue.JoinableQueue) => {
+const consumer = async (inputQ: ProcessQueue.JoinableQueue) => {
   const { Effect } = await import("effect")
   return inputQ.get().pipe(
     Effect.flatMap((item) => Effect.sync(() => console.log(item))), // Process item
@@ -15,10 +15,10 @@ const consumer = async (inputQ: Queue.JoinableQueue) => {
   )
 }
 
-const producer = (sequence: ReadonlyArray<number>, outputQ: Queue.JoinableQueue) => Stream.run(Stream.fromIterable(sequence), Queue.toSink(outputQ))
+const producer = (sequence: ReadonlyArray<number>, outputQ: ProcessQueue.JoinableQueue) => Stream.run(Stream.fromIterable(sequence), ProcessQueue.toSink(outputQ))
 
 const program = Effect.gen(function*() {
-  const q = yield* Queue.makeJoinable()
+  const q = yield* ProcessQueue.makeJoinable()
   // Launch the consumer process
   yield* Process.start({ target: consumer, args: [q], daemon: true })
   // Produce items

@@ -3,12 +3,12 @@
 // None sentinel per worker, the queue is ended: each worker's Stream of tasks
 // finishes once the queue has ended and is empty.
 import { Effect } from "effect"
-import { NodeMultiprocessing, Process, Queue } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
 
-const worker = async (q: Queue.JoinableQueue) => {
+const worker = async (q: ProcessQueue.JoinableQueue) => {
   const { Effect, Stream } = await import("effect")
-  const { Queue } = await import("effect-multiprocessing")
-  return Stream.runForEach(Queue.toStream(q), (item) =>
+  const { ProcessQueue } = await import("effect-multiprocessing")
+  return Stream.runForEach(ProcessQueue.toStream(q), (item) =>
     Effect.sync(() => console.log(`Processing ${item}`)).pipe(
       Effect.zipRight(Effect.sleep("1 second")), // Simulate work
       Effect.zipRight(q.taskDone)
@@ -16,7 +16,7 @@ const worker = async (q: Queue.JoinableQueue) => {
 }
 
 const program = Effect.gen(function*() {
-  const q = yield* Queue.makeJoinable()
+  const q = yield* ProcessQueue.makeJoinable()
   const workers = yield* Effect.forEach([0, 1], () => Process.start({ target: worker, args: [q] }))
   const tasks = Array.from({ length: 5 }, (_, i) => `task-${i}`)
   yield* Effect.forEach(tasks, (task) => q.put(task), { discard: true })

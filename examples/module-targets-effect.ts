@@ -4,7 +4,7 @@
 // `Target.module` types each target from the module: `args` must match the
 // export's parameters, and `Process.run` and `pool.map` give its results typed.
 import { Effect } from "effect"
-import { NodeMultiprocessing, Pool, Process, Target } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessPool, Target } from "effect-multiprocessing"
 import type * as Tasks from "./lib/tasks.js"
 
 // tasks.js, as TypeScript's own imports name it: tasks.ts under tsx, tasks.js once compiled.
@@ -15,7 +15,7 @@ const program = Effect.gen(function*() {
 
   // Python's `with Pool(5) as p`: a pool scoped to this block
   yield* Effect.scoped(Effect.gen(function*() {
-    const pool = yield* Pool.make({ processes: 5 })
+    const pool = yield* ProcessPool.make({ processes: 5 })
     const squares: Array<number> = yield* pool.map(tasks.square, [1, 2, 3])
     console.log(squares)
     console.log(`ran in ${yield* pool.apply(tasks.whereAmI, [])}, not in this process (pid ${process.pid})`)

@@ -8,7 +8,7 @@
 //   goes on (timing out `pool.apply` itself would withdraw the task);
 // - `imap` and `imap_unordered` are Streams.
 import { Console, Effect, Fiber, Stream } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 const f = (x: number) => x * x
 const getpid = () => process.pid
@@ -17,7 +17,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
 const program = Effect.gen(function*() {
   // start 4 worker processes
-  const pool = yield* Pool.make({ processes: 4 })
+  const pool = yield* ProcessPool.make({ processes: 4 })
 
   // prints [0, 1, 4, ..., 81] (Node spreads it over lines)
   console.log(yield* pool.map(f, range(10)))

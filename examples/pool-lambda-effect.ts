@@ -4,14 +4,14 @@
 // timeout on its result, and the lambda an inline arrow function, which travels
 // to the workers as source text.
 import { Effect, Fiber } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
 const f = (x: number) => x * x
 
 const program = Effect.gen(function*() {
-  const p = yield* Pool.make({ processes: 4 })
+  const p = yield* ProcessPool.make({ processes: 4 })
   const result = yield* Effect.fork(p.map(f, range(10))) // map_async
   // Python waits one second; four Node workers starting on a busy machine may need more.
   console.log(yield* Effect.timeout(Fiber.join(result), "5 seconds")) // [0, 1, 4, 9, 16, 25, 36, 49, 64, 81] (Node spreads it over lines)

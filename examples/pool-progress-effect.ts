@@ -5,7 +5,7 @@
 // way instead. The work is that of examples/pool-progress.ts: the primes in each
 // of 200 blocks of 5 000 numbers.
 import { Effect, Stream } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 // Runs in a worker: it travels as source, so it uses only its argument.
 const primesInBlock = (block: number) => {
@@ -26,7 +26,7 @@ const primesInBlock = (block: number) => {
 /** Draws one progress event: a bar redrawn in place on a TTY, plain lines otherwise. */
 const progressBar = (label: string, stream: NodeJS.WriteStream = process.stdout) => {
   let lastTenth = -1
-  return ({ done, total }: Pool.Progress) =>
+  return ({ done, total }: ProcessPool.Progress) =>
     Effect.sync(() => {
       const fraction = total === 0 ? 1 : done / total
       const percent = total === 0 ? 100 : Math.floor((done * 100) / total)
@@ -50,7 +50,7 @@ const progressBar = (label: string, stream: NodeJS.WriteStream = process.stdout)
 const blocks = Array.from({ length: 200 }, (_, i) => i)
 
 const program = Effect.gen(function*() {
-  const pool = yield* Pool.make()
+  const pool = yield* ProcessPool.make()
   const draw = progressBar("counting primes")
   yield* pool.mapWithProgress(primesInBlock, blocks, { chunksize: 4 }).pipe(
     Stream.runForEach((event) =>

@@ -7,7 +7,7 @@
 // - A task past its `softTimeout` is abandoned (its taskSignal() aborted, an
 //   Effect interrupted) and the same worker moves on: SoftTimeLimitExceeded.
 import { Effect } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 const suicide = () => process.kill(process.pid, "SIGKILL")
 // Blocks its worker for 10 seconds without using the CPU, as time.sleep(10) does.
@@ -17,7 +17,7 @@ const square = (x: number) => x * x
 const getpid = (_task: number) => process.pid
 
 const program = Effect.gen(function*() {
-  const pool = yield* Pool.make({ processes: 2 })
+  const pool = yield* ProcessPool.make({ processes: 2 })
   const before = [...pool.pids]
 
   yield* pool.apply(suicide, []).pipe(

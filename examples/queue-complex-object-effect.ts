@@ -7,22 +7,22 @@
 // does not travel, so the worker's proxy decodes with the default codec; its
 // parameter type states what the parent's Schema lets through.
 import { Effect, type ParseResult, Schema } from "effect"
-import { NodeMultiprocessing, Process, Queue } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
 
 /** What ComplexObject(lambda x: x ** 2) carries, as data: the lambda's exponent, and the items. */
 const ComplexObject = Schema.Struct({ exponent: Schema.Number, data: Schema.Array(Schema.Number) })
 type ComplexObject = typeof ComplexObject.Type
 
-const worker = async (q: Queue.Queue<ComplexObject, ParseResult.ParseError>) => {
+const worker = async (q: ProcessQueue.Queue<ComplexObject, ParseResult.ParseError>) => {
   const { Effect, Stream } = await import("effect")
-  const { Queue } = await import("effect-multiprocessing")
+  const { ProcessQueue } = await import("effect-multiprocessing")
   const processObject = (obj: ComplexObject) => obj.data.map((x) => x ** obj.exponent)
-  return Stream.runForEach(Queue.toStream(q), (obj) => Effect.sync(() => console.log("Worker result:", processObject(obj))))
+  return Stream.runForEach(ProcessQueue.toStream(q), (obj) => Effect.sync(() => console.log("Worker result:", processObject(obj))))
 }
 
 const program = Effect.gen(function*() {
   const complexObj: ComplexObject = { exponent: 2, data: [1, 2, 3, 4, 5] } // ComplexObject(lambda x: x ** 2)
-  const queue = yield* Queue.make({ schema: ComplexObject })
+  const queue = yield* ProcessQueue.make({ schema: ComplexObject })
   const p = yield* Process.start({ target: worker, args: [queue] })
   yield* queue.put(complexObj)
   yield* queue.end // Signal completion

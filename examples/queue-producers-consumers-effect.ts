@@ -2,9 +2,9 @@
 // consumer takes items until a get waits two seconds for nothing and fails
 // with Empty, which ends its loop.
 import { Effect } from "effect"
-import { NodeMultiprocessing, Process, Queue } from "effect-multiprocessing"
+import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
 
-const producer = async (q: Queue.Queue, producerId: number, numItems: number) => {
+const producer = async (q: ProcessQueue.Queue, producerId: number, numItems: number) => {
   const { Effect, Random } = await import("effect")
   return Effect.forEach(Array.from({ length: numItems }, (_, i) => `Producer-${producerId}-Item-${i}`), (item) =>
     q.put(item).pipe(
@@ -13,7 +13,7 @@ const producer = async (q: Queue.Queue, producerId: number, numItems: number) =>
     ), { discard: true })
 }
 
-const consumer = async (q: Queue.Queue, consumerId: number) => {
+const consumer = async (q: ProcessQueue.Queue, consumerId: number) => {
   const { Effect, Random } = await import("effect")
   return q.get({ timeout: "2 seconds" }).pipe(
     Effect.flatMap((item) => Effect.sync(() => console.log(`Consumer-${consumerId} consumed: ${item}`))),
@@ -24,7 +24,7 @@ const consumer = async (q: Queue.Queue, consumerId: number) => {
 }
 
 const program = Effect.gen(function*() {
-  const queue = yield* Queue.make()
+  const queue = yield* ProcessQueue.make()
   const producers = Effect.forEach([0, 1], (i) => Process.run({ target: producer, args: [queue, i, 5] }), {
     concurrency: "unbounded"
   })

@@ -38,13 +38,13 @@
 // terminated: Manager.serve runs until interrupted (closing the Scope would
 // terminate it too).
 import { Effect } from "effect"
-import { type Connection, Manager, NodeMultiprocessing, Pipe, Process, type Queue } from "effect-multiprocessing"
+import { type Connection, Manager, NodeMultiprocessing, Pipe, Process, type ProcessQueue } from "effect-multiprocessing"
 
 const serverScript = async (conn: Connection.Connection<number>) => {
   const { Deferred, Effect, Fiber } = await import("effect")
-  const { Manager, NodeMultiprocessing, Queue } = await import("effect-multiprocessing")
+  const { Manager, NodeMultiprocessing, ProcessQueue } = await import("effect-multiprocessing")
   const serve = Effect.gen(function*() {
-    const queue = yield* Queue.make()
+    const queue = yield* ProcessQueue.make()
     const listening = yield* Deferred.make<{ readonly host: string; readonly port: number }>()
     const serving = yield* Effect.fork(Manager.serve({
       address: { host: "127.0.0.1", port: 0 },
@@ -65,7 +65,7 @@ const clientScript = async (port: number) => {
   const { Manager } = await import("effect-multiprocessing")
   return Effect.gen(function*() {
     const m = yield* Manager.connect({ address: { host: "127.0.0.1", port }, authkey: Buffer.from("abracadabra") })
-    const queue = yield* m.create<Queue.Queue>("getQueue")
+    const queue = yield* m.create<ProcessQueue.Queue>("getQueue")
     yield* queue.put("hello")
     console.log("client put 'hello'")
   })
@@ -82,7 +82,7 @@ const program = Effect.gen(function*() {
 
   // Another client: this process.
   const m = yield* Manager.connect({ address: { host: "127.0.0.1", port }, authkey: Buffer.from("abracadabra") })
-  const queue = yield* m.create<Queue.Queue>("getQueue")
+  const queue = yield* m.create<ProcessQueue.Queue>("getQueue")
   console.log(`another client got '${yield* queue.get()}'`)
 
   yield* server.terminate

@@ -3,7 +3,7 @@
 // shared memory. The SharedMemory is closed when the program's Scope closes;
 // the creator unlinks it, as in Python.
 import { Effect } from "effect"
-import { NodeMultiprocessing, Pool, SharedMemory } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool, SharedMemory } from "effect-multiprocessing"
 
 const n = 1_000_000
 
@@ -20,7 +20,7 @@ const program = Effect.gen(function*() {
   const data = new Float64Array(shm.buf.buffer)
   for (let i = 0; i < n; i++) data[i] = i * 0.5
 
-  const pool = yield* Pool.make({ processes: 2 })
+  const pool = yield* ProcessPool.make({ processes: 2 })
   const halves = yield* pool.starmap(sumRange, [[shm, 0, n / 2], [shm, n / 2, n]])
   console.log(`halves: ${halves.join(" + ")}`)
   console.log(`sum: ${halves[0] + halves[1]}`) // 249999750000

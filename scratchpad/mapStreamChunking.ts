@@ -1,6 +1,6 @@
-// Where Pool.mapStream's time goes: the grouping, or the tasks (chunk sizes compared).
+// Where ProcessPool.mapStream's time goes: the grouping, or the tasks (chunk sizes compared).
 import { Chunk, Effect, Stream } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 const time = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -10,7 +10,7 @@ const time = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   })
 
 const program = Effect.gen(function*() {
-  const pool = yield* Pool.make({ processes: 2 })
+  const pool = yield* ProcessPool.make({ processes: 2 })
   const f = (x: number) => x + 1
   const n = 20000
   yield* pool.map(f, [1, 2, 3])
@@ -19,7 +19,7 @@ const program = Effect.gen(function*() {
     row.groupedWithinOnly = yield* time(Stream.runDrain(Stream.range(1, n).pipe(Stream.groupedWithin(64, "20 millis"))))
     row.groupedOnly = yield* time(Stream.runDrain(Stream.range(1, n).pipe(Stream.grouped(64))))
     for (const chunksize of [64, 256, 1024]) {
-      row[`mapStream${chunksize}`] = yield* time(Stream.runDrain(Stream.range(1, n).pipe(Pool.mapStream(pool, f, { chunksize }))))
+      row[`mapStream${chunksize}`] = yield* time(Stream.runDrain(Stream.range(1, n).pipe(ProcessPool.mapStream(pool, f, { chunksize }))))
       row[`grouped${chunksize}`] = yield* time(Stream.runDrain(Stream.range(1, n).pipe(
         Stream.grouped(chunksize),
         Stream.mapEffect((c) => pool.map(f, Chunk.toReadonlyArray(c), { chunksize }), { concurrency: 4 }),

@@ -1,6 +1,6 @@
-// How much a Stream gains from Pool.mapStream over one pool.apply per element (docs/pool.md quotes it).
+// How much a Stream gains from ProcessPool.mapStream over one pool.apply per element (docs/pool.md quotes it).
 import { Effect, Stream } from "effect"
-import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
+import { NodeMultiprocessing, ProcessPool } from "effect-multiprocessing"
 
 const time = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -10,7 +10,7 @@ const time = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   })
 
 const program = Effect.gen(function*() {
-  const pool = yield* Pool.make({ processes: 2 })
+  const pool = yield* ProcessPool.make({ processes: 2 })
   const f = (x: number) => x + 1
   yield* pool.map(f, [1, 2, 3])
   for (let round = 0; round < 3; round++) {
@@ -19,7 +19,7 @@ const program = Effect.gen(function*() {
     const perElementConcurrent = yield* time(
       Stream.runDrain(Stream.range(1, applyN).pipe(Stream.mapEffect((x) => pool.apply(f, [x]), { concurrency: 8 })))
     )
-    const batched = yield* time(Stream.runDrain(Stream.range(1, 5000).pipe(Pool.mapStream(pool, f))))
+    const batched = yield* time(Stream.runDrain(Stream.range(1, 5000).pipe(ProcessPool.mapStream(pool, f))))
     console.log(JSON.stringify({
       applyPerElementItemsPerS: Math.round(applyN / perElement * 1000),
       applyConcurrent8ItemsPerS: Math.round(applyN / perElementConcurrent * 1000),

@@ -47,7 +47,7 @@ import type { Address } from "./Listener.js"
 import type * as Lock from "./Lock.js"
 import type { Multiprocessing } from "./Multiprocessing.js"
 import type * as Process from "./Process.js"
-import type * as Queue from "./Queue.js"
+import type * as ProcessQueue from "./ProcessQueue.js"
 import type * as Semaphore from "./Semaphore.js"
 import type * as SharedValue from "./SharedValue.js"
 import type * as Target from "./Target.js"
@@ -83,8 +83,8 @@ export interface Manager {
   /** An `action` cannot be given: it would have to run in the manager. */
   Barrier(parties: number, options?: { readonly timeout?: Duration.DurationInput }): Effect.Effect<Barrier.Barrier, CreateError>
   /** A queue in the manager; `A` declares its items (nothing is checked as they cross). */
-  Queue<A = unknown>(maxsize?: number): Effect.Effect<Queue.Queue<A>, CreateError>
-  JoinableQueue<A = unknown>(maxsize?: number): Effect.Effect<Queue.JoinableQueue<A>, CreateError>
+  Queue<A = unknown>(maxsize?: number): Effect.Effect<ProcessQueue.Queue<A>, CreateError>
+  JoinableQueue<A = unknown>(maxsize?: number): Effect.Effect<ProcessQueue.JoinableQueue<A>, CreateError>
   /** Python's manager `Value`: no lock of its own. */
   Value<T extends SharedValue.Typecode>(typecode: T, value: unknown): Effect.Effect<SharedValue.SharedValue<T>, CreateError>
   Array<T extends SharedValue.Typecode>(typecode: T, values: ReadonlyArray<unknown> | number): Effect.Effect<SharedValue.SharedArray<T>, CreateError>

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Effect, Exit, FastCheck as fc, ManagedRuntime, Schema, Scope } from "effect"
-import { Errors, Manager, NodeMultiprocessing, Pool, Process, Semaphore, Target } from "effect-multiprocessing"
+import { Errors, Manager, NodeMultiprocessing, Process, ProcessPool, Semaphore, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 
 interface Fixtures {
@@ -54,14 +54,14 @@ const expectOwnClass = (arrived: unknown, { Class, values }: { Class: ErrorClass
 describe("a library error raised in another process arrives as its own class", () => {
   const runtime = ManagedRuntime.make(NodeMultiprocessing.layer)
   const scope = Effect.runSync(Scope.make())
-  let pool: Pool.Pool
+  let pool: ProcessPool.Pool
   let compatPool: compat.Pool
   let raiser: RaiserProxy
   let compatManager: compat.BaseManager
   let compatRaiser: { raiseIt(name: string, values: unknown): Promise<never> }
 
   beforeAll(async () => {
-    pool = await runtime.runPromise(Scope.extend(Pool.make({ processes: 1 }), scope))
+    pool = await runtime.runPromise(Scope.extend(ProcessPool.make({ processes: 1 }), scope))
     compatPool = new compat.Pool(1)
     const manager = await runtime.runPromise(Scope.extend(Manager.make({ register: { Raiser: fixtures.makeRaiser } }), scope))
     raiser = (await runtime.runPromise(manager.create("Raiser"))) as unknown as RaiserProxy
@@ -153,7 +153,7 @@ describe("a user's error arrives as RemoteError with its type, message, stack an
   it.live("from a Process target, a pool task and a manager's object (Effect face)", () =>
     Effect.gen(function*() {
       expectChain(yield* Effect.flip(Process.run({ target: fixtures.failDeep })), /^Process-/)
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       expectChain(yield* Effect.flip(pool.apply(fixtures.failDeep, [])), /^SpawnPoolWorker-/)
       const manager = yield* Manager.make({ register: { Raiser: fixtures.makeRaiser } })
       const raiser = (yield* manager.create("Raiser")) as unknown as RaiserProxy

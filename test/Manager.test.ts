@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { AttributeError, Manager, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
+import { AttributeError, Manager, NodeMultiprocessing, Pipe, Process, ProcessQueue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 import { runUnderTsx } from "./support/processes.js"
@@ -181,7 +181,7 @@ describe("the manager object itself, as opposed to its proxies", () => {
       const sent = yield* Effect.flip(here.send({ manager, d }))
       expect(tagOf(sent)).toBe("SerializationError")
       expect(sent.message).toContain(`a Manager (at value.manager) ${refusal}`)
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       expect((yield* Effect.flip(q.put([manager]))).message).toContain(`a Manager (at value[0]) ${refusal}`)
       yield* here.send({ d })
       yield* child.result

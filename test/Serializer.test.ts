@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Schema } from "effect"
-import { Event, Listener, Lock, NodeMultiprocessing, Pipe, Process, Queue, Serializer } from "effect-multiprocessing"
+import { Event, Listener, Lock, NodeMultiprocessing, Pipe, Process, ProcessQueue, Serializer } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 
 /** Values structured clone carries, as fast-check arbitraries. */
@@ -170,7 +170,7 @@ describe("shared primitives inside class instances", () => {
       const viaQueue = new Job("queue", yield* Event.make(), yield* Lock.make())
       const asArgument = new Job("argument", yield* Event.make(), yield* Lock.make())
       const [here, there] = yield* Pipe.make()
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const child = yield* Process.start({
         target: async (conn: any, q: any, job: any) => {
           const { Effect } = await import("effect")

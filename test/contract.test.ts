@@ -95,7 +95,7 @@ const check = (): { readonly violations: ReadonlyArray<Violation>; readonly modu
     }
   }
 
-  /** The name a node is reported under: its declaration path inside the module (`Queue.unsafePut`). */
+  /** The name a node is reported under: its declaration path inside the module (`ProcessQueue.unsafePut`). */
   const qualifiedName = (node: ts.Node): string => {
     const names: Array<string> = []
     for (let at: ts.Node | undefined = node; at !== undefined && !ts.isSourceFile(at); at = at.parent) {
@@ -218,5 +218,43 @@ describe("the published declarations are the contract", () => {
       .map(([module, found]) => `${module}:\n${found.map((v) => `  ${v.name}: ${v.problem}`).join("\n")}`)
       .join("\n")
     expect(violations.length, `what the package exports shows (${violations.length}):\n${message}\n`).toBe(0)
+  })
+})
+
+/**
+ * The Effect face imports beside `effect` in one file (issue 21): no name the
+ * package's main entry exports (values, namespaces and types alike) is one of
+ * `effect`'s, else `import { Queue } from "effect"` next to ours is TS2300.
+ */
+const exportedNames = (): { readonly ours: ReadonlyArray<string>; readonly effects: ReadonlyArray<string> } => {
+  const ours = path.join(root, (pkg.exports["."] as { types: string }).types)
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: ["node"],
+    skipLibCheck: true,
+    noEmit: true
+  }
+  const effects = ts.resolveModuleName("effect", ours, options, ts.sys).resolvedModule?.resolvedFileName
+  if (effects === undefined) throw new Error("`effect` does not resolve from the package's entry")
+  const program = ts.createProgram([ours, effects], options)
+  const checker = program.getTypeChecker()
+  const names = (file: string): ReadonlyArray<string> => {
+    const source = program.getSourceFile(file)
+    const module = source === undefined ? undefined : checker.getSymbolAtLocation(source)
+    if (module === undefined) throw new Error(`${shown(file)} has no exports: run \`npm run build\``)
+    return checker.getExportsOfModule(module).map((symbol) => symbol.getName()).sort()
+  }
+  return { ours: names(ours), effects: names(effects) }
+}
+
+describe("the Effect face's names", () => {
+  it("collide with none of effect's exports (the compat face keeps Python's names)", () => {
+    const { effects, ours } = exportedNames()
+    expect(ours).toEqual(expect.arrayContaining(["Process", "ProcessContext", "ProcessPool", "ProcessQueue"]))
+    expect(effects).toEqual(expect.arrayContaining(["Context", "Effect", "Pool", "Queue"]))
+    const clashes = ours.filter((name) => effects.includes(name))
+    expect(clashes, `exported by both effect-multiprocessing and effect: ${clashes.join(", ")}`).toEqual([])
   })
 })

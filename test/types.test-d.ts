@@ -4,42 +4,42 @@
  */
 import { Context, Effect, type Layer, type ParseResult, Schema, type Scope, Stream } from "effect"
 import { expectTypeOf } from "vitest"
-import { type Errors, Lock, Manager, type Multiprocessing, Pool, Process, Queue, Target } from "effect-multiprocessing"
+import { type Errors, Lock, Manager, type Multiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
 import type * as compat from "effect-multiprocessing/compat"
 
 class Job extends Schema.Class<Job>("Job")({ id: Schema.Number }) {}
 
-// --- Queue.make<A>() and Schema-typed queues
-expectTypeOf(Queue.make<number>()).toEqualTypeOf<Effect.Effect<Queue.Queue<number>, Errors.TypeError, Scope.Scope>>()
-expectTypeOf(Queue.make()).toEqualTypeOf<Effect.Effect<Queue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
-expectTypeOf(Queue.make({ maxsize: 3 })).toEqualTypeOf<Effect.Effect<Queue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
-expectTypeOf(Queue.make({ schema: Job })).toEqualTypeOf<
-  Effect.Effect<Queue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>
+// --- ProcessQueue.make<A>() and Schema-typed queues
+expectTypeOf(ProcessQueue.make<number>()).toEqualTypeOf<Effect.Effect<ProcessQueue.Queue<number>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(ProcessQueue.make()).toEqualTypeOf<Effect.Effect<ProcessQueue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(ProcessQueue.make({ maxsize: 3 })).toEqualTypeOf<Effect.Effect<ProcessQueue.Queue<unknown>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(ProcessQueue.make({ schema: Job })).toEqualTypeOf<
+  Effect.Effect<ProcessQueue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>
 >()
 // A schema held in a variable still picks the Schema overload (no excess-property check to lean on).
 const options = { schema: Job, maxsize: 2 }
-expectTypeOf(Queue.make(options)).toEqualTypeOf<Effect.Effect<Queue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>>()
-expectTypeOf(Queue.makeJoinable<string>()).toEqualTypeOf<Effect.Effect<Queue.JoinableQueue<string>, Errors.TypeError, Scope.Scope>>()
-expectTypeOf(Queue.makeSimple<string>()).toEqualTypeOf<Effect.Effect<Queue.SimpleQueue<string>, never, Scope.Scope>>()
+expectTypeOf(ProcessQueue.make(options)).toEqualTypeOf<Effect.Effect<ProcessQueue.Queue<Job, ParseResult.ParseError>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(ProcessQueue.makeJoinable<string>()).toEqualTypeOf<Effect.Effect<ProcessQueue.JoinableQueue<string>, Errors.TypeError, Scope.Scope>>()
+expectTypeOf(ProcessQueue.makeSimple<string>()).toEqualTypeOf<Effect.Effect<ProcessQueue.SimpleQueue<string>, never, Scope.Scope>>()
 
-declare const numbers: Queue.Queue<number>
-declare const untyped: Queue.Queue
-declare const jobs: Queue.Queue<Job, ParseResult.ParseError>
+declare const numbers: ProcessQueue.Queue<number>
+declare const untyped: ProcessQueue.Queue
+declare const jobs: ProcessQueue.Queue<Job, ParseResult.ParseError>
 // @ts-expect-error a Queue<number> takes numbers
 numbers.put("one")
 // @ts-expect-error piped, too
-numbers.pipe(Queue.put("one"))
+numbers.pipe(ProcessQueue.put("one"))
 // @ts-expect-error data-first, too
-Queue.put(numbers, "one")
-expectTypeOf(numbers.pipe(Queue.put(1))).toEqualTypeOf<Effect.Effect<void, Queue.PutError<never>>>()
-expectTypeOf(untyped.pipe(Queue.put({ any: "thing" }))).toEqualTypeOf<Effect.Effect<void, Queue.PutError<never>>>()
-expectTypeOf(jobs.pipe(Queue.get())).toEqualTypeOf<Effect.Effect<Job, Queue.GetError<ParseResult.ParseError>>>()
-expectTypeOf(Queue.get(numbers, { timeout: "1 second" })).toEqualTypeOf<Effect.Effect<number, Queue.GetError<never>>>()
-expectTypeOf(numbers.pipe(Queue.getNowait)).toEqualTypeOf<Effect.Effect<number, Queue.GetError<never>>>()
+ProcessQueue.put(numbers, "one")
+expectTypeOf(numbers.pipe(ProcessQueue.put(1))).toEqualTypeOf<Effect.Effect<void, ProcessQueue.PutError<never>>>()
+expectTypeOf(untyped.pipe(ProcessQueue.put({ any: "thing" }))).toEqualTypeOf<Effect.Effect<void, ProcessQueue.PutError<never>>>()
+expectTypeOf(jobs.pipe(ProcessQueue.get())).toEqualTypeOf<Effect.Effect<Job, ProcessQueue.GetError<ParseResult.ParseError>>>()
+expectTypeOf(ProcessQueue.get(numbers, { timeout: "1 second" })).toEqualTypeOf<Effect.Effect<number, ProcessQueue.GetError<never>>>()
+expectTypeOf(numbers.pipe(ProcessQueue.getNowait)).toEqualTypeOf<Effect.Effect<number, ProcessQueue.GetError<never>>>()
 
 // --- A typed queue's type reaches a child's parameter: the target says what it takes, the parent must give that.
-// (The Schema itself does not travel: the child types its handle with `Queue.withSchema(queue, Job)`.)
-const jobTasks = Target.module<{ consume: (queue: Queue.Queue<Job, ParseResult.ParseError>) => Effect.Effect<Job, unknown> }>("./jobTasks.js")
+// (The Schema itself does not travel: the child types its handle with `ProcessQueue.withSchema(queue, Job)`.)
+const jobTasks = Target.module<{ consume: (queue: ProcessQueue.Queue<Job, ParseResult.ParseError>) => Effect.Effect<Job, unknown> }>("./jobTasks.js")
 expectTypeOf(Process.start({ target: jobTasks.consume, args: [jobs] })).toEqualTypeOf<
   Effect.Effect<Process.Process<Job>, Process.StartError, Multiprocessing.Multiprocessing | Scope.Scope>
 >()
@@ -47,26 +47,26 @@ expectTypeOf(Process.start({ target: jobTasks.consume, args: [jobs] })).toEqualT
 Process.start({ target: jobTasks.consume, args: [untyped] })
 // @ts-expect-error nor is a queue of numbers
 Process.start({ target: jobTasks.consume, args: [numbers] })
-expectTypeOf(Queue.withSchema(untyped, Job)).toEqualTypeOf<Queue.Queue<Job, ParseResult.ParseError>>()
+expectTypeOf(ProcessQueue.withSchema(untyped, Job)).toEqualTypeOf<ProcessQueue.Queue<Job, ParseResult.ParseError>>()
 
 // --- Pool: dual combinators and mapStream keep the target's types
-declare const pool: Pool.Pool
+declare const pool: ProcessPool.Pool
 const square = (x: number) => x * x
-expectTypeOf(pool.pipe(Pool.map(square, [1, 2]))).toEqualTypeOf<Effect.Effect<Array<number>, Pool.PoolError | Errors.InputError>>()
-expectTypeOf(Pool.map(pool, square, [1, 2])).toEqualTypeOf<Effect.Effect<Array<number>, Pool.PoolError | Errors.InputError>>()
-expectTypeOf(Pool.apply(pool, (a: number, b: string) => b.repeat(a), [2, "x"])).toEqualTypeOf<Effect.Effect<string, Pool.PoolError>>()
+expectTypeOf(pool.pipe(ProcessPool.map(square, [1, 2]))).toEqualTypeOf<Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>>()
+expectTypeOf(ProcessPool.map(pool, square, [1, 2])).toEqualTypeOf<Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>>()
+expectTypeOf(ProcessPool.apply(pool, (a: number, b: string) => b.repeat(a), [2, "x"])).toEqualTypeOf<Effect.Effect<string, ProcessPool.PoolError>>()
 // @ts-expect-error the arguments are the target's
-Pool.apply(pool, (a: number, b: string) => b.repeat(a), ["x", 2])
+ProcessPool.apply(pool, (a: number, b: string) => b.repeat(a), ["x", 2])
 // @ts-expect-error items are the target's parameter
-pool.pipe(Pool.map(square, ["one"]))
-expectTypeOf(Stream.make(1, 2).pipe(Pool.mapStream(pool, (x: number) => String(x)))).toEqualTypeOf<
-  Stream.Stream<string, Pool.PoolError>
+pool.pipe(ProcessPool.map(square, ["one"]))
+expectTypeOf(Stream.make(1, 2).pipe(ProcessPool.mapStream(pool, (x: number) => String(x)))).toEqualTypeOf<
+  Stream.Stream<string, ProcessPool.PoolError>
 >()
 // @ts-expect-error a Stream of strings into a function of numbers
-Stream.make("a").pipe(Pool.mapStream(pool, square))
+Stream.make("a").pipe(ProcessPool.mapStream(pool, square))
 
-class Workers extends Context.Tag("Workers")<Workers, Pool.Pool>() {}
-expectTypeOf(Pool.layer(Workers)).toEqualTypeOf<Layer.Layer<Workers, Pool.MakeError, Multiprocessing.Multiprocessing>>()
+class Workers extends Context.Tag("Workers")<Workers, ProcessPool.Pool>() {}
+expectTypeOf(ProcessPool.layer(Workers)).toEqualTypeOf<Layer.Layer<Workers, ProcessPool.MakeError, Multiprocessing.Multiprocessing>>()
 
 // --- Lock.withLock both ways
 declare const lock: Lock.Lock
@@ -81,7 +81,7 @@ Effect.flatMap(manager.dict<string, number>(), (d) =>
   // @ts-expect-error values are numbers
   d.setItem("a", "b"))
 expectTypeOf(Effect.flatMap(manager.Queue<number>(), (q) => q.get())).toEqualTypeOf<
-  Effect.Effect<number, Manager.CreateError | Queue.GetError<never>>
+  Effect.Effect<number, Manager.CreateError | ProcessQueue.GetError<never>>
 >()
 
 declare const syncManager: compat.SyncManager

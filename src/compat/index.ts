@@ -72,4 +72,4 @@ export { ShareableList, SharedMemory, SharedMemoryManager, type SharedMemoryOpti
 export type { DictEntries, DictKey } from "./managed.js"
 export { AsyncResult, IMapIterator, MapResult, Pool } from "./pool.js"
 export type { AsyncCallOptions, CallOptions, MapCallOptions, PoolOptions } from "./pool.js"
-export { taskSignal } from "../Pool.js"
+export { taskSignal } from "../ProcessPool.js"

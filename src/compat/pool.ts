@@ -15,9 +15,9 @@
  */
 import { Cause, type Effect, Exit } from "effect"
 import { InputError, TimeoutError, ValueError } from "../Errors.js"
-import type { MapOptions, PoolError, Progress, TaskOptions } from "../Pool.js"
+import type { MapOptions, PoolError, Progress, TaskOptions } from "../ProcessPool.js"
 import type * as Target from "../Target.js"
-import * as EffectPool from "../Pool.js"
+import * as ProcessPool from "../ProcessPool.js"
 import { CallbacksKey, markNotData, runPromise, runSync, runtime, seconds } from "./runtime.js"
 
 export interface PoolOptions {
@@ -255,12 +255,12 @@ const resultOf = <T>(call: () => AsyncResult<T>): Promise<T> => {
  * `ValueError` for fewer than one process.
  */
 export class Pool {
-  readonly #pool: EffectPool.Pool
+  readonly #pool: ProcessPool.Pool
   readonly #callbacks: PoolCallbacks
 
   constructor(processes?: number | null | PoolOptions, options: PoolOptions = {}) {
     const all = typeof processes === "object" && processes !== null ? processes : { ...options, processes }
-    this.#pool = runSync(EffectPool.makeUnscoped({
+    this.#pool = runSync(ProcessPool.makeUnscoped({
       processes: all.processes ?? undefined,
       initializer: all.initializer,
       initargs: all.initargs,

@@ -18,7 +18,7 @@
  */
 import { Exit } from "effect"
 import { ValueError } from "../Errors.js"
-import * as EffectQueue from "../Queue.js"
+import * as ProcessQueue from "../ProcessQueue.js"
 import { CompatWrapsKey, registerWrapper, runPromise, runSync, scoped, secondsInput } from "./runtime.js"
 
 export interface QueueWaitOptions {
@@ -29,7 +29,7 @@ export interface QueueWaitOptions {
 }
 
 /** Python's `block` and `timeout` (seconds) as the Effect face's options, or the error that refuses a timeout that is not a number of seconds. */
-const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined): EffectQueue.WaitOptions | ValueError => {
+const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: number | null | undefined): ProcessQueue.WaitOptions | ValueError => {
   const options = typeof block === "object" && block !== null ? block : { block, timeout }
   const limit = options.timeout
   if (limit !== undefined && limit !== null && (typeof limit !== "number" || Number.isNaN(limit))) {
@@ -44,7 +44,7 @@ const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: num
  * this process made it (in a Scope of its own); a queue that travelled here
  * arrives made (see `registerWrapper`).
  */
-abstract class Queues<T, Q extends EffectQueue.SimpleQueue<any>> {
+abstract class Queues<T, Q extends ProcessQueue.SimpleQueue<any>> {
   readonly #queue: Q
   readonly #dispose: () => void
 
@@ -112,17 +112,17 @@ abstract class Queues<T, Q extends EffectQueue.SimpleQueue<any>> {
 }
 
 /** Python's `SimpleQueue`: unbounded; put, get, empty, close. */
-export class SimpleQueue<T = unknown> extends Queues<T, EffectQueue.SimpleQueue<any>> {
-  constructor(queue?: EffectQueue.SimpleQueue<any>) {
-    super(queue, () => scoped(EffectQueue.makeSimple()))
+export class SimpleQueue<T = unknown> extends Queues<T, ProcessQueue.SimpleQueue<any>> {
+  constructor(queue?: ProcessQueue.SimpleQueue<any>) {
+    super(queue, () => scoped(ProcessQueue.makeSimple()))
   }
 }
 
 /** Python's `multiprocessing.Queue(maxsize=0)`: FIFO, shared by every process it reaches. */
-export class Queue<T = unknown> extends Queues<T, EffectQueue.Queue<any>> {
+export class Queue<T = unknown> extends Queues<T, ProcessQueue.Queue<any>> {
   /** `maxsize` zero or less: no limit; one that is no integer is a `TypeError`. */
-  constructor(maxsize: number | EffectQueue.Queue<any> = 0) {
-    const make = new.target === JoinableQueue ? EffectQueue.makeJoinable : EffectQueue.make
+  constructor(maxsize: number | ProcessQueue.Queue<any> = 0) {
+    const make = new.target === JoinableQueue ? ProcessQueue.makeJoinable : ProcessQueue.make
     super(maxsize, () => scoped(make({ maxsize: maxsize as number })))
   }
 
@@ -171,20 +171,20 @@ export class Queue<T = unknown> extends Queues<T, EffectQueue.Queue<any>> {
 
 /** Python's `JoinableQueue`: consumers call `taskDone()` per item; `join()` waits until every item is done. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  constructor(maxsize: number | EffectQueue.JoinableQueue<any> = 0) {
+  constructor(maxsize: number | ProcessQueue.JoinableQueue<any> = 0) {
     super(maxsize)
   }
 
   /** Marks one item taken as done; `ValueError` when called more times than items were put. */
   taskDone(): Promise<void> {
-    return runPromise((this.queue as EffectQueue.JoinableQueue<any>).taskDone)
+    return runPromise((this.queue as ProcessQueue.JoinableQueue<any>).taskDone)
   }
 
   /** Resolves once every item put has been marked done. */
   join(): Promise<void> {
-    return runPromise((this.queue as EffectQueue.JoinableQueue<any>).join)
+    return runPromise((this.queue as ProcessQueue.JoinableQueue<any>).join)
   }
 }
 
-registerWrapper("Queue", (queue: EffectQueue.SimpleQueue<any>) =>
+registerWrapper("Queue", (queue: ProcessQueue.SimpleQueue<any>) =>
   queue.kind === "JoinableQueue" ? new JoinableQueue(queue as never) : queue.kind === "SimpleQueue" ? new SimpleQueue(queue) : new Queue(queue as never))

@@ -1,13 +1,13 @@
 /** The library's waits run on the wall clock (src/internal/wallClock.ts), whatever Clock the fiber has. */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, Queue } from "effect-multiprocessing"
+import { Barrier, Condition, Event, Lock, NodeMultiprocessing, Pipe, Process, ProcessQueue } from "effect-multiprocessing"
 
 describe("the library's waits count wall time, whatever the fiber's Clock", () => {
   // it.scoped runs under TestClock, which moves only when the test moves it: these timeouts fire all the same.
   it.scoped("under TestClock: timeouts of a queue get, a process join, a lock acquire, a Condition, Event and Barrier wait and a poll fire", () =>
     Effect.gen(function*() {
-      const queue = yield* Queue.make()
+      const queue = yield* ProcessQueue.make()
       expect((yield* Effect.flip(queue.get({ timeout: "100 millis" })))._tag).toBe("Empty")
 
       const lock = yield* Lock.make()

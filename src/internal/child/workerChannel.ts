@@ -11,7 +11,7 @@
 import { constants } from "node:buffer"
 import { type FrameHeadCheck, header } from "../wire/framing.js"
 
-/** Where a task running in a worker finds its AbortSignal: a function on `globalThis` (see `Pool.taskSignal`). */
+/** Where a task running in a worker finds its AbortSignal: a function on `globalThis` (see `ProcessPool.taskSignal`). */
 export const TASK_SIGNAL_KEY = Symbol.for("effect-multiprocessing/taskSignal")
 
 /** Pool → worker: a function the following tasks call (JSON: `DefineMessage`). */

@@ -20,7 +20,7 @@ import * as Condition from "../../Condition.js"
 import * as Errors from "../../Errors.js"
 import * as Event from "../../Event.js"
 import * as Lock from "../../Lock.js"
-import * as Queue from "../../Queue.js"
+import * as ProcessQueue from "../../ProcessQueue.js"
 import * as Semaphore from "../../Semaphore.js"
 import * as SharedValue from "../../SharedValue.js"
 import { loadInlineTarget, loadModuleTarget } from "../child/targets.js"
@@ -114,8 +114,8 @@ const builtins: Record<string, (...args: Array<any>) => Effect.Effect<unknown, u
   Condition: (lock) => Condition.make(lock),
   Event: () => Event.make(),
   Barrier: (parties, timeoutMillis) => Barrier.make(parties, typeof timeoutMillis === "number" ? { timeout: timeoutMillis } : undefined),
-  Queue: (maxsize = 0) => Queue.make({ maxsize }),
-  JoinableQueue: (maxsize = 0) => Queue.makeJoinable({ maxsize }),
+  Queue: (maxsize = 0) => ProcessQueue.make({ maxsize }),
+  JoinableQueue: (maxsize = 0) => ProcessQueue.makeJoinable({ maxsize }),
   // Python's manager Value and Array carry no lock of their own.
   Value: (typecode, value) => SharedValue.makeRawValue(typecode, value),
   Array: (typecode, values) => SharedValue.makeRawArray(typecode, values)

@@ -6,7 +6,7 @@
  */
 import { Chunk, Effect, Stream } from "effect"
 import { ValueError } from "../../Errors.js"
-import type { MapStreamOptions, Pool, PoolError } from "../../Pool.js"
+import type { MapStreamOptions, Pool, PoolError } from "../../ProcessPool.js"
 import type * as Target from "../../Target.js"
 
 /** Elements per task when none is given: small elements need batching, costly ones a chunksize of their own. */

@@ -8,7 +8,7 @@ import { Chunk, Effect, Either, Exit, type ParseResult, Schema, Stream } from "e
 import { pipeArguments } from "effect/Pipeable"
 import { type InputError, type SerializationError, ValueError } from "../../Errors.js"
 import { Multiprocessing } from "../../Multiprocessing.js"
-import type { MakeError, MapEvent, MapOptions, Options, Pool, PoolError, PoolTypeId as TypeId, TaskError, TaskOptions } from "../../Pool.js"
+import type { MakeError, MapEvent, MapOptions, Options, Pool, PoolError, PoolTypeId as TypeId, TaskError, TaskOptions } from "../../ProcessPool.js"
 import type * as Target from "../../Target.js"
 import { markNotData, POOL_ADVICE } from "../codec/notData.js"
 import { CallbacksKey } from "../faces.js"

@@ -13,7 +13,7 @@
  */
 import { Terminated, ValueError, type WorkerStartupError } from "../../Errors.js"
 import type { MultiprocessingService } from "../../Multiprocessing.js"
-import type { Options, TaskError } from "../../Pool.js"
+import type { Options, TaskError } from "../../ProcessPool.js"
 import { decode } from "../codec/codec.js"
 import type { EncodedError } from "../codec/errors.js"
 import { Spinner } from "../wire/synchronousRead.js"

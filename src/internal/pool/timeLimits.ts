@@ -6,7 +6,7 @@
  */
 import { Duration, Either } from "effect"
 import { TimeLimitExceeded, ValueError } from "../../Errors.js"
-import type { TaskOptions } from "../../Pool.js"
+import type { TaskOptions } from "../../ProcessPool.js"
 import type { Task } from "./scheduler.js"
 import type { WorkerRecord } from "./workers.js"
 

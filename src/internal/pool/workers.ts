@@ -25,7 +25,7 @@ import {
   WorkerStartupError
 } from "../../Errors.js"
 import type { MultiprocessingService, WorkerHandle } from "../../Multiprocessing.js"
-import type { TaskError } from "../../Pool.js"
+import type { TaskError } from "../../ProcessPool.js"
 import type { EncodedError } from "../codec/errors.js"
 import { CONTROL_FD, type TargetSpec } from "../child/controlMessages.js"
 import { childIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"

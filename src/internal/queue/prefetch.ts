@@ -25,7 +25,7 @@
  *   items are taken quickly, so a consumer whose items are work holds one.
  */
 import { type Duration, Effect, Exit } from "effect"
-import type { GetError } from "../../Queue.js"
+import type { GetError } from "../../ProcessQueue.js"
 import { type Backend, processCaller, timeoutToWire } from "../served/backend.js"
 import { type Channel, channel } from "../served/channel.js"
 import { flatMap } from "../exitFastPath.js"

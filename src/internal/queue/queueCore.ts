@@ -22,7 +22,7 @@
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { Empty, EOFError, Full, ValueError } from "../../Errors.js"
 import { offsetsOf } from "../wire/itemBatch.js"
-import type { SimpleQueue } from "../../Queue.js"
+import type { SimpleQueue } from "../../ProcessQueue.js"
 import { answersAtOnce, awaitWithin } from "../served/backend.js"
 import type { Client } from "../served/server.js"
 

@@ -12,8 +12,8 @@
  */
 import { Chunk, Duration, Effect, Either, Exit, Option, type Schema, type Scope, Sink, Stream } from "effect"
 import { EOFError, type OwnerGoneError, type SerializationError, TypeError, ValueError } from "../../Errors.js"
-import type * as Public from "../../Queue.js"
-import type { GetError, PutError, WaitOptions } from "../../Queue.js"
+import type * as Public from "../../ProcessQueue.js"
+import type { GetError, PutError, WaitOptions } from "../../ProcessQueue.js"
 import * as Serializers from "../../Serializer.js"
 import type { Serializer } from "../../Serializer.js"
 import { operation } from "../faces.js"

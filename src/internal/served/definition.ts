@@ -83,7 +83,7 @@ export abstract class SharedObject implements Primitive, Pipeable.Pipeable {
     this[PrimitiveTypeId] = backend
   }
 
-  /** `queue.pipe(Queue.put(item))`, as Effect's own data types pipe. */
+  /** `queue.pipe(ProcessQueue.put(item))`, as Effect's own data types pipe. */
   pipe() {
     return pipeArguments(this, arguments)
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck as fc, Fiber, Layer, Schema, Stream } from "effect"
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Event, type InputError, NodeMultiprocessing, Pipe, Pool, Target } from "effect-multiprocessing"
+import { Event, type InputError, NodeMultiprocessing, Pipe, ProcessPool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as SignalTasks from "./fixtures/signalTasks.js"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -34,15 +34,15 @@ const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?
   it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
 
 
-class Workers extends Context.Tag("test/Workers")<Workers, Pool.Pool>() {}
+class Workers extends Context.Tag("test/Workers")<Workers, ProcessPool.Pool>() {}
 
-describe("Pool (Effect face)", () => {
-  it.live("Pool.layer provides one pool for a Tag to the services that depend on it, and terminates it with the Layer", () =>
+describe("ProcessPool (Effect face)", () => {
+  it.live("ProcessPool.layer provides one pool for a Tag to the services that depend on it, and terminates it with the Layer", () =>
     Effect.gen(function*() {
       // A service built on the pool, as an application's would be.
-      class Squares extends Context.Tag("test/Squares")<Squares, (xs: ReadonlyArray<number>) => Effect.Effect<Array<number>, Pool.PoolError | InputError>>() {}
+      class Squares extends Context.Tag("test/Squares")<Squares, (xs: ReadonlyArray<number>) => Effect.Effect<Array<number>, ProcessPool.PoolError | InputError>>() {}
       const SquaresLive = Layer.effect(Squares, Effect.map(Workers, (pool) => (xs: ReadonlyArray<number>) => pool.map((x: number) => x * x, xs)))
-      const WorkersLive = Pool.layer(Workers, { processes: 2 })
+      const WorkersLive = ProcessPool.layer(Workers, { processes: 2 })
       const { pids, squares } = yield* Effect.gen(function*() {
         const pool = yield* Workers
         const squares = yield* (yield* Squares)([1, 2, 3])
@@ -54,44 +54,44 @@ describe("Pool (Effect face)", () => {
       expect(pids.filter(exists)).toEqual([])
     }))
 
-  scoped("Pool.apply, map, starmap, imap and imapUnordered as functions: data-first and piped give what the methods give", () =>
+  scoped("ProcessPool.apply, map, starmap, imap and imapUnordered as functions: data-first and piped give what the methods give", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
-      expect(Pool.isPool(pool)).toBe(true)
-      expect(Pool.isPool({ map: () => undefined })).toBe(false)
+      const pool = yield* ProcessPool.make({ processes: 2 })
+      expect(ProcessPool.isPool(pool)).toBe(true)
+      expect(ProcessPool.isPool({ map: () => undefined })).toBe(false)
       const square = (x: number) => x * x
       const xs = [1, 2, 3, 4, 5, 6, 7]
-      expect(yield* Pool.map(pool, square, xs, { chunksize: 3 })).toEqual(xs.map(square))
-      expect(yield* pool.pipe(Pool.map(square, xs))).toEqual(xs.map(square))
-      expect(yield* Pool.apply(pool, (a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
-      expect(yield* pool.pipe(Pool.apply(tasks.greet, ["pool", "!"]))).toBe("hello pool!")
-      expect(yield* Pool.starmap(pool, (a: number, b: number) => a - b, [[5, 1], [10, 3]])).toEqual([4, 7])
-      expect(yield* pool.pipe(Pool.starmap((a: number, b: number) => a * b, [[2, 3]]))).toEqual([6])
-      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imap(pool, square, xs)))).toEqual(xs.map(square))
-      expect(Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imap(square, xs))))).toEqual(xs.map(square))
-      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.pipe(Pool.imapUnordered(square, xs))))
+      expect(yield* ProcessPool.map(pool, square, xs, { chunksize: 3 })).toEqual(xs.map(square))
+      expect(yield* pool.pipe(ProcessPool.map(square, xs))).toEqual(xs.map(square))
+      expect(yield* ProcessPool.apply(pool, (a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+      expect(yield* pool.pipe(ProcessPool.apply(tasks.greet, ["pool", "!"]))).toBe("hello pool!")
+      expect(yield* ProcessPool.starmap(pool, (a: number, b: number) => a - b, [[5, 1], [10, 3]])).toEqual([4, 7])
+      expect(yield* pool.pipe(ProcessPool.starmap((a: number, b: number) => a * b, [[2, 3]]))).toEqual([6])
+      expect(Chunk.toArray(yield* Stream.runCollect(ProcessPool.imap(pool, square, xs)))).toEqual(xs.map(square))
+      expect(Chunk.toArray(yield* Stream.runCollect(pool.pipe(ProcessPool.imap(square, xs))))).toEqual(xs.map(square))
+      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.pipe(ProcessPool.imapUnordered(square, xs))))
       expect([...unordered].sort((a, b) => a - b)).toEqual(xs.map(square))
-      expect(Chunk.toArray(yield* Stream.runCollect(Pool.imapUnordered(pool, square, [4])))).toEqual([16])
+      expect(Chunk.toArray(yield* Stream.runCollect(ProcessPool.imapUnordered(pool, square, [4])))).toEqual([16])
     }))
 
   scoped("mapStream: a Stream of thousands of small elements goes through in chunks, in order; the unordered form gives the same elements", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       const n = 5000
       const source = Stream.range(0, n - 1)
-      const ordered = yield* Stream.runCollect(source.pipe(Pool.mapStream(pool, (x: number) => x * 2, { chunksize: 200 })))
+      const ordered = yield* Stream.runCollect(source.pipe(ProcessPool.mapStream(pool, (x: number) => x * 2, { chunksize: 200 })))
       expect(Chunk.toArray(ordered)).toEqual(Array.from({ length: n }, (_, i) => i * 2))
       // Data-first, with the default options: a worker's pid per element, one of the pool's.
-      const pids = Chunk.toArray(yield* Stream.runCollect(Pool.mapStream(source, pool, (_: number) => process.pid)))
+      const pids = Chunk.toArray(yield* Stream.runCollect(ProcessPool.mapStream(source, pool, (_: number) => process.pid)))
       expect(pids).toHaveLength(n)
       expect(pids.filter((pid) => !pool.pids.includes(pid))).toEqual([])
-      const unordered = Chunk.toArray(yield* Stream.runCollect(source.pipe(Pool.mapStreamUnordered(pool, (x: number) => x + 1, { chunksize: 100 }))))
+      const unordered = Chunk.toArray(yield* Stream.runCollect(source.pipe(ProcessPool.mapStreamUnordered(pool, (x: number) => x + 1, { chunksize: 100 }))))
       expect([...unordered].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
     }))
 
   scoped("mapStream equals Stream.map for any elements, chunk size and concurrency, however the source is chunked", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(
@@ -102,7 +102,7 @@ describe("Pool (Effect face)", () => {
             async (xs, chunksize, concurrency, sourceChunk) => {
               const f = (x: number) => x * 3 + 1
               const source = Stream.fromIterable(xs).pipe(Stream.rechunk(sourceChunk))
-              const got = await Effect.runPromise(Stream.runCollect(source.pipe(Pool.mapStream(pool, f, { chunksize, concurrency }))))
+              const got = await Effect.runPromise(Stream.runCollect(source.pipe(ProcessPool.mapStream(pool, f, { chunksize, concurrency }))))
               expect(Chunk.toArray(got)).toEqual(xs.map(f))
             }
           ),
@@ -113,27 +113,27 @@ describe("Pool (Effect face)", () => {
 
   scoped("mapStream reads an endless source only as far ahead as its tasks in flight; a failing element fails the Stream; bad options are a ValueError", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       let pulled = 0
       const endless = Stream.iterate(0, (x) => x + 1).pipe(Stream.tap(() => Effect.sync(() => pulled++)))
-      const first = yield* Stream.runCollect(endless.pipe(Pool.mapStream(pool, (x: number) => -x, { chunksize: 10, concurrency: 2 }), Stream.take(25)))
+      const first = yield* Stream.runCollect(endless.pipe(ProcessPool.mapStream(pool, (x: number) => -x, { chunksize: 10, concurrency: 2 }), Stream.take(25)))
       expect(Chunk.toArray(first)).toEqual(Array.from({ length: 25 }, (_, i) => -i))
       // What 25 results need, and at most the chunks in flight and in the Stream's buffers (16 chunks) besides.
       expect(pulled).toBeLessThanOrEqual(25 + (2 + 16 + 2) * 10)
-      const failed = yield* Effect.flip(Stream.runDrain(Stream.range(1, 100).pipe(Pool.mapStream(pool, (x: number) => {
+      const failed = yield* Effect.flip(Stream.runDrain(Stream.range(1, 100).pipe(ProcessPool.mapStream(pool, (x: number) => {
         if (x === 42) throw new Error("no 42")
         return x
       }, { chunksize: 7 }))))
       expect(tagOf(failed)).toBe("RemoteError")
       expect(failed.message).toContain("no 42")
-      const refused = yield* Effect.flip(Stream.runDrain(Stream.make(1).pipe(Pool.mapStream(pool, (x: number) => x, { chunksize: 0 }))))
+      const refused = yield* Effect.flip(Stream.runDrain(Stream.make(1).pipe(ProcessPool.mapStream(pool, (x: number) => x, { chunksize: 0 }))))
       expect(tagOf(refused)).toBe("ValueError")
       expect(refused.message).toContain("chunksize")
     }))
 
-  it.live("Pool.layer fails the Layer with make's error for bad options", () =>
+  it.live("ProcessPool.layer fails the Layer with make's error for bad options", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Effect.provide(Workers, Pool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
+      const error = yield* Effect.flip(Effect.provide(Workers, ProcessPool.layer(Workers, { processes: 0 }).pipe(Layer.provide(NodeMultiprocessing.layer))))
       expect(error._tag).toBe("ValueError")
       expect(error.message).toContain("processes")
     }))
@@ -147,7 +147,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       expect(pool.pids).toHaveLength(2)
       expect(yield* pool.apply((a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
       expect(yield* pool.map((x: number) => x * x, [1, 2, 3, 4, 5], { chunksize: 2 })).toEqual([1, 4, 9, 16, 25])
@@ -161,7 +161,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("tasks may return Promises and Effects, and module exports keep their types", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       const squares: ReadonlyArray<number> = yield* pool.map(tasks.square, [1, 2, 3])
       expect(squares).toEqual([1, 4, 9])
       expect(yield* pool.apply(tasks.greet, ["pool", "?"])).toBe("hello pool?")
@@ -171,7 +171,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("map equals Array.map for any input and chunk size", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(
@@ -192,7 +192,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("a failing task reaches the caller with its type, message and remote stack; the pool goes on", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const error = yield* Effect.flip(pool.apply(function explode(what: string) {
         throw new TypeError(`bad ${what}`)
       }, ["input"]))
@@ -212,7 +212,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("what cannot travel fails the call with a typed error and nothing is sent", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const outside = 3
       expect(tagOf(yield* Effect.flip(pool.apply((x: number) => x + outside, [1])))).toBe("UnportableFunctionError")
       expect(tagOf(yield* Effect.flip(pool.apply((f: unknown) => f, [() => 1])))).toBe("SerializationError")
@@ -225,7 +225,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("a Connection among a task's arguments or in its result is refused by name and place; a primitive in a class instance arrives as a proxy", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const [end] = yield* Pipe.make()
       const asProcessArgument = "is not data: it can only be handed to a child as an argument of a Process (or of a Pool's initializer)"
       const inArgs = yield* Effect.flip(pool.apply((job: unknown) => job, [{ reply: end }]))
@@ -253,7 +253,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("an input that throws part-way: imap gives the whole chunks before it, then InputError; the pool stays usable", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       function* input() {
         for (let i = 0; i < 5; i++) yield i
         throw new Error("input broke")
@@ -271,7 +271,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("imap and imapUnordered over an infinite generator: taking 5 ends the run, the input is read a bounded way ahead, then closed", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       for (const ordered of [true, false]) {
         const input = { pulled: 0, closed: false }
         function* naturals() {
@@ -300,7 +300,7 @@ describe("Pool (Effect face)", () => {
   scoped("Schema-typed tasks: arguments encoded, results decoded into class instances; a bad result is a ParseError", () =>
     Effect.gen(function*() {
       class Point extends Schema.Class<Point>("Point")({ x: Schema.Number, y: Schema.Number }) {}
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       expect(yield* pool.apply(tasks.norm, [new Point({ x: 3, y: 4 })], { input: Schema.Tuple(Point), output: Schema.Number })).toBe(5)
       const mirrored = yield* pool.map(tasks.mirror, [new Point({ x: 1, y: 2 })], { input: Point, output: Point })
       expect(mirrored[0]).toBeInstanceOf(Point)
@@ -313,7 +313,7 @@ describe("Pool (Effect face)", () => {
     Effect.gen(function*() {
       const q = new compat.Queue<number>()
       const total = compat.Value("i", 0)
-      const pool = yield* Pool.make({
+      const pool = yield* ProcessPool.make({
         processes: 2,
         initializer: (queue: unknown) => {
           ;(globalThis as Record<string, unknown>).results = queue
@@ -334,7 +334,7 @@ describe("Pool (Effect face)", () => {
 
   scoped("progress: a callback per chunk, and mapWithProgress as a Stream ending with the results", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       const seen: Array<number> = []
       yield* pool.map((x: number) => x, Array.from({ length: 10 }, (_, i) => i), { chunksize: 3, progress: (p) => seen.push(p.done) })
       expect(seen).toHaveLength(4)
@@ -371,7 +371,7 @@ describe("Pool reliability", () => {
   for (const [how, { check, fn }] of Object.entries(deaths)) {
     scoped(`a worker dying by ${how} fails only its task, in apply, map and imap, and is replaced`, () =>
       Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 2, execArgv: ["--max-old-space-size=32"] })
+        const pool = yield* ProcessPool.make({ processes: 2, execArgv: ["--max-old-space-size=32"] })
         const die = fn as (x?: number) => unknown
         const viaApply = yield* Effect.flip(pool.apply(die, []))
         const viaMap = yield* Effect.flip(pool.map((x: number) => x, [1]).pipe(Effect.zipRight(pool.map(die, [1]))))
@@ -396,7 +396,7 @@ describe("Pool reliability", () => {
 
   scoped("a task writing a header of 0x7fffffff bytes to its worker's channel: WorkerLostError, the worker is replaced, the pool goes on", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const [pid] = pool.pids
       const queued = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
       const error = yield* Effect.flip(pool.apply(scribble, [[0x7f, 0xff, 0xff, 0xff]]))
@@ -412,7 +412,7 @@ describe("Pool reliability", () => {
     [fc.uint8Array({ minLength: 1, maxLength: 64 })],
     ([bytes]) =>
       Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 1 })
+        const pool = yield* ProcessPool.make({ processes: 1 })
         expect(tagOf(yield* Effect.flip(pool.apply(scribble, [[...bytes]])))).toBe("WorkerLostError")
         expect(yield* pool.apply((x: number) => x * 2, [21])).toBe(42)
       }).pipe(Effect.scoped, Effect.provide(NodeMultiprocessing.layer)),
@@ -421,7 +421,7 @@ describe("Pool reliability", () => {
 
   scoped("a result larger than the socket's buffer is out before the next task starts: a crash after it blames the right task", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const big = yield* Effect.fork(pool.apply(() => "x".repeat(8 * 1024 * 1024), []))
       const dying = yield* Effect.fork(pool.apply(() => process.exit(3), []))
       expect((yield* Fiber.join(big)).length).toBe(8 * 1024 * 1024)
@@ -432,7 +432,7 @@ describe("Pool reliability", () => {
     withTempDir((dir) =>
       Effect.gen(function*() {
         const hold = path.join(dir, "hold")
-        const pool = yield* Pool.make({
+        const pool = yield* ProcessPool.make({
           processes: 1,
           initializer: (flag: string) => {
             // Workers started while the flag exists are not ready until it is removed.
@@ -454,7 +454,7 @@ describe("Pool reliability", () => {
 
   scoped("tasks queued behind a task whose worker dies run on other workers", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       const dying = yield* Effect.fork(pool.apply(() => new Promise(() => setTimeout(() => process.exit(7), 50)), []))
       const after = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
       expect(tagOf(yield* Effect.flip(Fiber.join(dying)))).toBe("WorkerLostError")
@@ -463,7 +463,7 @@ describe("Pool reliability", () => {
 
   scoped("hard time limit: counted from each task's start; past it the worker is killed and replaced", () =>
     Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 1 })
+      const pool = yield* ProcessPool.make({ processes: 1 })
       // Three 150 ms tasks queued on one worker, each limited to 400 ms: fine from their starts, not from submission.
       const sleepy = (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms))
       expect(yield* Effect.all([150, 150, 150].map((ms) => pool.apply(sleepy, [ms], { timeout: "400 millis" })), { concurrency: "unbounded" }))
@@ -493,7 +493,7 @@ describe("Pool reliability", () => {
   scoped("soft time limit: the task's signal aborts, an Effect task is interrupted, the worker stays", () =>
     withTempDir((dir) =>
       Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 1, softTimeout: "150 millis" })
+        const pool = yield* ProcessPool.make({ processes: 1, softTimeout: "150 millis" })
         const pid = pool.pids[0]
         const aborted = path.join(dir, "aborted")
         const interrupted = path.join(dir, "interrupted")
@@ -509,7 +509,7 @@ describe("Pool reliability", () => {
   scoped("interruption withdraws queued tasks and stops a running one with its worker", () =>
     withTempDir((dir) =>
       Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 1 })
+        const pool = yield* ProcessPool.make({ processes: 1 })
         const before = pool.pids[0]
         const marker = path.join(dir, "ran")
         const started = path.join(dir, "started")
@@ -531,13 +531,13 @@ describe("Pool reliability", () => {
 
   scoped("maxtasksperchild and maxMemoryPerChild replace workers; grow and shrink change the size", () =>
     Effect.gen(function*() {
-      const recycled = yield* Pool.make({ processes: 1, maxtasksperchild: 2 })
+      const recycled = yield* ProcessPool.make({ processes: 1, maxtasksperchild: 2 })
       const pids = yield* Effect.forEach([1, 2, 3, 4, 5], () => recycled.apply(() => process.pid, []))
       expect(pids[0]).toBe(pids[1])
       expect(pids[2]).toBe(pids[3])
       expect(new Set(pids).size).toBe(3)
 
-      const capped = yield* Pool.make({ processes: 1, maxMemoryPerChild: 300 * 1024 * 1024 })
+      const capped = yield* ProcessPool.make({ processes: 1, maxMemoryPerChild: 300 * 1024 * 1024 })
       const first = yield* capped.apply(() => process.pid, [])
       expect(yield* capped.apply(() => process.pid, [])).toBe(first)
       yield* capped.apply(() => {
@@ -545,7 +545,7 @@ describe("Pool reliability", () => {
       }, [])
       expect(yield* capped.apply(() => process.pid, [])).not.toBe(first)
 
-      const sized = yield* Pool.make({ processes: 1 })
+      const sized = yield* ProcessPool.make({ processes: 1 })
       yield* sized.grow(2)
       expect(sized.pids).toHaveLength(3)
       expect(new Set(yield* sized.map(() => process.pid, Array.from({ length: 60 }), { chunksize: 1 })).size).toBeGreaterThan(0)
@@ -557,7 +557,7 @@ describe("Pool reliability", () => {
 
   live("workers that keep failing at start-up fail the pool with WorkerStartupError", () =>
     Effect.scoped(Effect.gen(function*() {
-      const pool = yield* Pool.make({
+      const pool = yield* ProcessPool.make({
         processes: 2,
         initializer: () => {
           throw new Error("no database")
@@ -573,16 +573,16 @@ describe("Pool reliability", () => {
 
   live("Pool(0) fails; a closed pool refuses work; join before close fails; leaving the scope terminates", () =>
     Effect.gen(function*() {
-      expect(tagOf(yield* Effect.flip(Effect.scoped(Pool.make({ processes: 0 }))))).toBe("ValueError")
+      expect(tagOf(yield* Effect.flip(Effect.scoped(ProcessPool.make({ processes: 0 }))))).toBe("ValueError")
       const pids = yield* Effect.scoped(Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 2 })
+        const pool = yield* ProcessPool.make({ processes: 2 })
         expect(tagOf(yield* Effect.flip(pool.join))).toBe("ValueError")
         yield* pool.apply(() => 1, [])
         return pool.pids
       }))
       for (const pid of pids) expect(isRunning(pid)).toBe(false)
       const outcome = yield* Effect.scoped(Effect.gen(function*() {
-        const pool = yield* Pool.make({ processes: 1 })
+        const pool = yield* ProcessPool.make({ processes: 1 })
         yield* pool.close
         yield* pool.join
         return yield* Effect.exit(pool.apply(() => 1, []))
@@ -592,7 +592,7 @@ describe("Pool reliability", () => {
 
   live("terminate returns at once with 10 000 tasks pending; they fail with Terminated", () =>
     Effect.scoped(Effect.gen(function*() {
-      const pool = yield* Pool.make({ processes: 2 })
+      const pool = yield* ProcessPool.make({ processes: 2 })
       const all = yield* Effect.fork(Effect.all(
         Array.from({ length: 10_000 }, (_, i) => Effect.either(pool.apply((ms: number) => new Promise((r) => setTimeout(r, ms)), [i % 3]))),
         { concurrency: "unbounded" }

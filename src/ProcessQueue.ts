@@ -9,6 +9,10 @@
  * then on, and once its items are taken every get fails with `EOFError`, so
  * that consumers and `toStream` finish without a sentinel value.
  *
+ * Named `ProcessQueue`, not `Queue`, so that it imports beside effect's own
+ * `Queue` module; the compat face keeps Python's names (`Queue`,
+ * `JoinableQueue`, `SimpleQueue` from `effect-multiprocessing/compat`).
+ *
  * What a queue costs across processes: docs/queues.md.
  *
  * @since 0.1.0
@@ -130,7 +134,7 @@ export interface Options<A = unknown, I = unknown> {
  * and whatever still waits on it fails. A `maxsize` that is no integer is a `TypeError`.
  *
  * Typed two ways: with a `schema`, its items are checked and decoded
- * (`Queue<A, ParseError>`); `Queue.make<A>()` only declares what your program
+ * (`Queue<A, ParseError>`); `ProcessQueue.make<A>()` only declares what your program
  * puts (nothing is checked as items cross).
  *
  * @since 0.1.0
@@ -213,7 +217,7 @@ export const isQueue = (u: unknown): u is SimpleQueue<unknown, unknown> => u ins
 export type Putter<A, E> = Pick<SimpleQueue<A, E>, "put">
 
 /**
- * `queue.put` as a function: `Queue.put(queue, item)` or `queue.pipe(Queue.put(item))`.
+ * `queue.put` as a function: `ProcessQueue.put(queue, item)` or `queue.pipe(ProcessQueue.put(item))`.
  * (To put a queue as the item with options, use the first form: in the second
  * the two read alike.)
  *
@@ -229,7 +233,7 @@ export const put: {
 )
 
 /**
- * `queue.get` as a function: `Queue.get(queue)` or `queue.pipe(Queue.get())`, options as `get`'s.
+ * `queue.get` as a function: `ProcessQueue.get(queue)` or `queue.pipe(ProcessQueue.get())`, options as `get`'s.
  *
  * @since 0.1.0
  * @category combinators
@@ -243,7 +247,7 @@ export const get: {
 )
 
 /**
- * `queue.putNowait` as a function: `Queue.putNowait(queue, item)` or `queue.pipe(Queue.putNowait(item))`.
+ * `queue.putNowait` as a function: `ProcessQueue.putNowait(queue, item)` or `queue.pipe(ProcessQueue.putNowait(item))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -254,7 +258,7 @@ export const putNowait: {
 } = dual(2, <A, E>(self: Queue<A, E>, item: A) => self.putNowait(item))
 
 /**
- * `queue.getNowait` as a function: `Queue.getNowait(queue)` or `queue.pipe(Queue.getNowait)`.
+ * `queue.getNowait` as a function: `ProcessQueue.getNowait(queue)` or `queue.pipe(ProcessQueue.getNowait)`.
  *
  * @since 0.1.0
  * @category combinators
@@ -262,7 +266,7 @@ export const putNowait: {
 export const getNowait = <A, E>(self: Queue<A, E>): Effect.Effect<A, GetError<E>> => self.getNowait
 
 /**
- * `queue.taskDone` as a function: `Queue.taskDone(queue)` or `queue.pipe(Queue.taskDone)`.
+ * `queue.taskDone` as a function: `ProcessQueue.taskDone(queue)` or `queue.pipe(ProcessQueue.taskDone)`.
  *
  * @since 0.1.0
  * @category combinators

@@ -5,7 +5,7 @@
  * task, and results come back as they finish.
  *
  * ```ts
- * const pool = yield* Pool.make({ processes: 4 })
+ * const pool = yield* ProcessPool.make({ processes: 4 })
  * const squares = yield* pool.map((x: number) => x * x, [1, 2, 3]) // [1, 4, 9]
  * const one = yield* pool.apply(tasks.fetchPage, ["https://…"], { timeout: "30 seconds" })
  * ```
@@ -17,6 +17,10 @@
  * workers that keep failing at start-up fail the pool with
  * `WorkerStartupError` instead of respawning forever. Interrupting a call
  * withdraws its tasks; one already running is stopped with its worker.
+ *
+ * Named `ProcessPool`, not `Pool`, so that it imports beside effect's own
+ * `Pool` module; the compat face keeps Python's name (`Pool` from
+ * `effect-multiprocessing/compat`).
  *
  * What it costs and guarantees: docs/pool.md.
  *
@@ -264,8 +268,8 @@ export const make: (options?: Options) => Effect.Effect<Pool, MakeError, Multipr
  * application makes one pool and its services depend on the tag.
  *
  * ```ts
- * class Workers extends Context.Tag("Workers")<Workers, Pool.Pool>() {}
- * const WorkersLive = Pool.layer(Workers, { processes: 4 })
+ * class Workers extends Context.Tag("Workers")<Workers, ProcessPool.Pool>() {}
+ * const WorkersLive = ProcessPool.layer(Workers, { processes: 4 })
  * ```
  *
  * @since 0.1.0
@@ -296,7 +300,7 @@ export const taskSignal = (): AbortSignal => {
 export const isPool = (u: unknown): u is Pool => Predicate.hasProperty(u, PoolTypeId)
 
 /**
- * `pool.apply` as a function: `Pool.apply(pool, f, args)` or `pool.pipe(Pool.apply(f, args))`.
+ * `pool.apply` as a function: `ProcessPool.apply(pool, f, args)` or `pool.pipe(ProcessPool.apply(f, args))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -319,7 +323,7 @@ export const apply: {
 )
 
 /**
- * `pool.map` as a function: `Pool.map(pool, f, items)` or `pool.pipe(Pool.map(f, items))`.
+ * `pool.map` as a function: `ProcessPool.map(pool, f, items)` or `pool.pipe(ProcessPool.map(f, items))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -343,7 +347,7 @@ export const map: {
 )
 
 /**
- * `pool.starmap` as a function: `Pool.starmap(pool, f, argLists)` or `pool.pipe(Pool.starmap(f, argLists))`.
+ * `pool.starmap` as a function: `ProcessPool.starmap(pool, f, argLists)` or `pool.pipe(ProcessPool.starmap(f, argLists))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -367,7 +371,7 @@ export const starmap: {
 )
 
 /**
- * `pool.imap` as a function: `Pool.imap(pool, f, items)` or `pool.pipe(Pool.imap(f, items))`.
+ * `pool.imap` as a function: `ProcessPool.imap(pool, f, items)` or `pool.pipe(ProcessPool.imap(f, items))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -391,7 +395,7 @@ export const imap: {
 )
 
 /**
- * `pool.imapUnordered` as a function: `Pool.imapUnordered(pool, f, items)` or `pool.pipe(Pool.imapUnordered(f, items))`.
+ * `pool.imapUnordered` as a function: `ProcessPool.imapUnordered(pool, f, items)` or `pool.pipe(ProcessPool.imapUnordered(f, items))`.
  *
  * @since 0.1.0
  * @category combinators
@@ -424,7 +428,7 @@ const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> => 
  * `pool.apply` per element, which pays a round trip and a task for each one.
  *
  * ```ts
- * const lengths = Stream.fromIterable(words).pipe(Pool.mapStream(pool, (w: string) => w.length, { chunksize: 500 }))
+ * const lengths = Stream.fromIterable(words).pipe(ProcessPool.mapStream(pool, (w: string) => w.length, { chunksize: 500 }))
  * ```
  *
  * @since 0.1.0

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, FastCheck as fc, Fiber, Schema, Stream } from "effect"
-import { Lock, NodeMultiprocessing, Pipe, Process, Queue, Target } from "effect-multiprocessing"
+import { Lock, NodeMultiprocessing, Pipe, Process, ProcessQueue, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as Tasks from "./fixtures/tasks.js"
 
@@ -8,10 +8,10 @@ const tasks = Target.module<typeof Tasks>(new URL("./fixtures/tasks.ts", import.
 
 const tagOf = (error: unknown) => (error as { _tag?: string })._tag
 
-describe("Queue in its owner (Effect face)", () => {
+describe("ProcessQueue in its owner (Effect face)", () => {
   it.scoped("FIFO, with qsize, empty and full", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make({ maxsize: 3 })
+      const q = yield* ProcessQueue.make({ maxsize: 3 })
       expect(yield* q.empty).toBe(true)
       yield* q.put("a")
       yield* q.put({ b: [1, 2] })
@@ -26,7 +26,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scopedLive("a full queue refuses at once, or after the timeout, with Full; an empty one with Empty", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make({ maxsize: 1 })
+      const q = yield* ProcessQueue.make({ maxsize: 1 })
       yield* q.put(1)
       expect(tagOf(yield* Effect.flip(q.putNowait(2)))).toBe("Full")
       expect(tagOf(yield* Effect.flip(q.put(2, { block: false })))).toBe("Full")
@@ -41,7 +41,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scopedLive("a put waiting for room goes in as soon as a get makes some", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make({ maxsize: 1 })
+      const q = yield* ProcessQueue.make({ maxsize: 1 })
       yield* q.put("first")
       const waiting = yield* Effect.fork(q.put("second"))
       yield* Effect.sleep("10 millis")
@@ -53,7 +53,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scopedLive("interrupting a waiting get or put withdraws it: nothing is lost or put twice", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make({ maxsize: 1 })
+      const q = yield* ProcessQueue.make({ maxsize: 1 })
       const getter = yield* Effect.fork(q.get())
       yield* Effect.sleep("5 millis")
       yield* Fiber.interrupt(getter)
@@ -70,7 +70,7 @@ describe("Queue in its owner (Effect face)", () => {
     [fc.integer({ min: 1, max: 5 }), fc.array(fc.oneof(fc.constant("get" as const), fc.integer()), { maxLength: 60 })],
     ([maxsize, steps]) =>
       Effect.scoped(Effect.gen(function*() {
-        const q = yield* Queue.make({ maxsize })
+        const q = yield* ProcessQueue.make({ maxsize })
         const model: Array<number> = []
         for (const step of steps) {
           if (step === "get") {
@@ -94,7 +94,7 @@ describe("Queue in its owner (Effect face)", () => {
   it.scoped("a maxsize that is no integer is a TypeError, a NaN timeout a ValueError, each naming it (both faces)", () =>
     Effect.gen(function*() {
       for (const maxsize of ["3", 2.5, NaN]) {
-        const error = yield* Effect.flip(Queue.make({ maxsize: maxsize as never }))
+        const error = yield* Effect.flip(ProcessQueue.make({ maxsize: maxsize as never }))
         expect(error._tag).toBe("TypeError")
         expect(error.message).toContain("maxsize must be an integer")
         for (const make of [() => new compat.Queue(maxsize as never), () => new compat.JoinableQueue(maxsize as never)]) {
@@ -103,7 +103,7 @@ describe("Queue in its owner (Effect face)", () => {
         }
       }
       expect(() => new compat.Queue("3" as never)).toThrow(/got the string "3"/)
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       yield* q.put(1)
       const effectGet = yield* Effect.flip(q.get({ timeout: NaN }))
       expect(tagOf(effectGet)).toBe("ValueError")
@@ -124,19 +124,19 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scoped("end: puts fail, gets drain what is left, then fail with EOFError; a Stream ends there", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const waiting = yield* Effect.fork(q.get())
       yield* Effect.forEach([1, 2, 3], (i) => q.put(i))
       expect(yield* Fiber.join(waiting)).toBe(1)
       yield* q.end
       expect(tagOf(yield* Effect.flip(q.put(4)))).toBe("ValueError")
-      expect(Chunk.toReadonlyArray(yield* Stream.runCollect(Queue.toStream(q)))).toEqual([2, 3])
+      expect(Chunk.toReadonlyArray(yield* Stream.runCollect(ProcessQueue.toStream(q)))).toEqual([2, 3])
       expect(tagOf(yield* Effect.flip(q.get()))).toBe("EOFError")
     }))
 
   it.scopedLive("a get waiting when the queue ends fails with EOFError instead of hanging", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const waiting = yield* Effect.fork(Effect.flip(q.get()))
       yield* Effect.sleep("5 millis")
       yield* q.end
@@ -145,7 +145,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scoped("an item the codec cannot carry fails its put with SerializationError; the queue goes on", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const error = yield* Effect.flip(q.put({ callback: () => 1 }))
       expect(tagOf(error)).toBe("SerializationError")
       expect(error.message).toContain("cannot serialize")
@@ -156,14 +156,14 @@ describe("Queue in its owner (Effect face)", () => {
   it.scoped("a typed queue encodes with its Schema and gives back instances; a bad item is a ParseError", () =>
     Effect.gen(function*() {
       class Job extends Schema.Class<Job>("Job")({ id: Schema.Number, at: Schema.Date }) {}
-      const q = yield* Queue.make({ schema: Job })
+      const q = yield* ProcessQueue.make({ schema: Job })
       const job = new Job({ id: 7, at: new Date(0) })
       yield* q.put(job)
       const got = yield* q.get()
       expect(got).toBeInstanceOf(Job)
       expect(got).toEqual(job)
-      const untyped = yield* Queue.make()
-      const typed = Queue.withSchema(untyped, Job)
+      const untyped = yield* ProcessQueue.make()
+      const typed = ProcessQueue.withSchema(untyped, Job)
       yield* untyped.put({ id: "seven" })
       expect(tagOf(yield* Effect.flip(typed.get()))).toBe("ParseError")
       yield* untyped.put({ id: 8, at: new Date(1).toISOString() })
@@ -172,7 +172,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scoped("close: this handle puts and gets no more; joinThread needs it closed", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       expect(tagOf(yield* Effect.flip(q.joinThread))).toBe("ValueError")
       yield* q.close
       const error = yield* Effect.flip(q.put(1))
@@ -184,7 +184,7 @@ describe("Queue in its owner (Effect face)", () => {
 
   it.scopedLive("JoinableQueue: join waits for every taskDone; one too many fails with ValueError", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.makeJoinable()
+      const q = yield* ProcessQueue.makeJoinable()
       yield* Effect.forEach([1, 2], (i) => q.put(i))
       const joined = yield* Effect.fork(q.join)
       yield* q.get()
@@ -197,14 +197,14 @@ describe("Queue in its owner (Effect face)", () => {
       const error = yield* Effect.flip(q.taskDone)
       expect(tagOf(error)).toBe("ValueError")
       expect(error.message).toContain("too many times")
-      const plain = yield* Queue.make()
-      expect(tagOf(yield* Effect.flip((plain as unknown as Queue.JoinableQueue).taskDone))).toBe("ValueError")
+      const plain = yield* ProcessQueue.make()
+      expect(tagOf(yield* Effect.flip((plain as unknown as ProcessQueue.JoinableQueue).taskDone))).toBe("ValueError")
     }))
 
   it.effect("when its Scope closes the queue ends and a waiting join fails instead of hanging", () =>
     Effect.gen(function*() {
       const { joined, q } = yield* Effect.scoped(Effect.gen(function*() {
-        const q = yield* Queue.makeJoinable()
+        const q = yield* ProcessQueue.makeJoinable()
         yield* q.put(1)
         return { q, joined: yield* Effect.forkDaemon(Effect.flip(q.join)) }
       }))
@@ -213,34 +213,34 @@ describe("Queue in its owner (Effect face)", () => {
     }))
 })
 
-describe("Queue combinators (Effect face)", () => {
+describe("ProcessQueue combinators (Effect face)", () => {
   it.scoped.prop(
-    "Queue.put and Queue.get, data-first and piped, keep FIFO order for any items (options-like ones too)",
+    "ProcessQueue.put and ProcessQueue.get, data-first and piped, keep FIFO order for any items (options-like ones too)",
     [fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer(), fc.string(), fc.record({ block: fc.boolean() }), fc.record({ timeout: fc.nat() }))), { maxLength: 40 })],
     ([steps]) =>
       Effect.gen(function*() {
-        const q = yield* Queue.make()
-        for (const [piped, item] of steps) yield* (piped ? q.pipe(Queue.put(item)) : Queue.put(q, item))
+        const q = yield* ProcessQueue.make()
+        for (const [piped, item] of steps) yield* (piped ? q.pipe(ProcessQueue.put(item)) : ProcessQueue.put(q, item))
         const got: Array<unknown> = []
-        for (const [piped] of steps) got.push(yield* (piped ? q.pipe(Queue.get({ timeout: "10 seconds" })) : Queue.get(q)))
+        for (const [piped] of steps) got.push(yield* (piped ? q.pipe(ProcessQueue.get({ timeout: "10 seconds" })) : ProcessQueue.get(q)))
         expect(got).toEqual(steps.map(([, item]) => item))
-        expect(tagOf(yield* Effect.flip(Queue.getNowait(q)))).toBe("Empty")
+        expect(tagOf(yield* Effect.flip(ProcessQueue.getNowait(q)))).toBe("Empty")
       }),
     { fastCheck: { numRuns: 30 } }
   )
 
   it.scopedLive("putNowait, getNowait and taskDone as functions; a queue received by a child pipes too", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.makeJoinable({ maxsize: 1 })
-      yield* q.pipe(Queue.putNowait("a"))
-      expect(tagOf(yield* Effect.flip(Queue.putNowait(q, "b")))).toBe("Full")
-      expect(yield* q.pipe(Queue.getNowait)).toBe("a")
-      yield* Queue.taskDone(q)
-      expect(Queue.isQueue(q)).toBe(true)
-      expect(Queue.isQueue({ put: () => undefined })).toBe(false)
+      const q = yield* ProcessQueue.makeJoinable({ maxsize: 1 })
+      yield* q.pipe(ProcessQueue.putNowait("a"))
+      expect(tagOf(yield* Effect.flip(ProcessQueue.putNowait(q, "b")))).toBe("Full")
+      expect(yield* q.pipe(ProcessQueue.getNowait)).toBe("a")
+      yield* ProcessQueue.taskDone(q)
+      expect(ProcessQueue.isQueue(q)).toBe(true)
+      expect(ProcessQueue.isQueue({ put: () => undefined })).toBe(false)
       // The child's proxy is a queue handle of its own: `pipe` works there as here.
-      yield* Process.run({ target: (q: Queue.Queue) => q.pipe((self) => self.put("from the child")), args: [q] })
-      expect(yield* q.pipe(Queue.get({ timeout: "10 seconds" }))).toBe("from the child")
+      yield* Process.run({ target: (q: ProcessQueue.Queue) => q.pipe((self) => self.put("from the child")), args: [q] })
+      expect(yield* q.pipe(ProcessQueue.get({ timeout: "10 seconds" }))).toBe("from the child")
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
 
@@ -338,7 +338,7 @@ describe("Queue across processes", () => {
 
   it.scopedLive("Effect face: a consumer killed by a signal loses none of the items its gets did not return, and none its gets returned comes again", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       for (let i = 0; i < 2000; i++) yield* q.put(i)
       const child = yield* Process.start({
         target: async (q: any) => {
@@ -593,7 +593,7 @@ describe("Queue across processes", () => {
 
   it.scopedLive("Effect face: a child's Sink ends the queue, another child's Stream gets every item and finishes", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const consumer = yield* Effect.fork(Process.run({ target: tasks.drainStream, args: [q] }))
       yield* Process.run({ target: tasks.sinkRange, args: [q, 2000] })
       expect(yield* Fiber.join(consumer)).toEqual(Array.from({ length: 2000 }, (_, i) => i))
@@ -602,7 +602,7 @@ describe("Queue across processes", () => {
   it.scopedLive("a Lock inside an item arrives as a proxy of the same lock", () =>
     Effect.gen(function*() {
       const lock = yield* Lock.make()
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       yield* q.put({ lock, note: "take it" })
       const held = yield* Process.run({
         target: async (q: any) => {
@@ -704,7 +704,7 @@ describe("SimpleQueue", () => {
 
   it.scoped("Effect face: makeSimple is unbounded and FIFO", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.makeSimple()
+      const q = yield* ProcessQueue.makeSimple()
       yield* Effect.forEach(Array.from({ length: 100 }, (_, i) => i), (i) => q.put(i))
       const got = yield* Effect.forEach(Array.from({ length: 100 }), () => q.get())
       expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i))
@@ -715,7 +715,7 @@ describe("SimpleQueue", () => {
 describe("Queue over a Connection", () => {
   it.scopedLive("a queue sent over a Pipe arrives as a proxy the child can put to", () =>
     Effect.gen(function*() {
-      const q = yield* Queue.make()
+      const q = yield* ProcessQueue.make()
       const [here, there] = yield* Pipe.make()
       yield* Process.start({
         target: async (conn: any) => {
