@@ -464,10 +464,11 @@ describe("Pool reliability", () => {
   scoped("hard time limit: counted from each task's start; past it the worker is killed and replaced", () =>
     Effect.gen(function*() {
       const pool = yield* ProcessPool.make({ processes: 1 })
-      // Three 150 ms tasks queued on one worker, each limited to 400 ms: fine from their starts, not from submission.
+      // Three 600 ms tasks queued on one worker, each limited to 1.5 s: fine from their starts, not from
+      // submission (the third ends 1.8 s after it). The slack, 0.9 s a task, is for a loaded machine.
       const sleepy = (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms))
-      expect(yield* Effect.all([150, 150, 150].map((ms) => pool.apply(sleepy, [ms], { timeout: "400 millis" })), { concurrency: "unbounded" }))
-        .toEqual([150, 150, 150])
+      expect(yield* Effect.all([600, 600, 600].map((ms) => pool.apply(sleepy, [ms], { timeout: "1500 millis" })), { concurrency: "unbounded" }))
+        .toEqual([600, 600, 600])
       const before = pool.pids[0]
       const started = Date.now()
       // A task that never ends by itself: its failure is the limit's doing.
