@@ -41,11 +41,7 @@ interface Waiter {
   notified: boolean
 }
 
-/**
- * What a Condition needs of its lock, for any caller: a served lock's state
- * in its owner (SemLock), or a shared-memory mutex, which any process can act
- * on for a caller of another.
- */
+/** What a served Condition needs of its lock, for any caller: the lock's state in its owner (SemLock). */
 interface ConditionLock {
   isMine(owner: string): boolean
   /** Releases every level, gives the depth (Python's `_release_save`). */
