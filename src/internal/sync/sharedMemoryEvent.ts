@@ -35,6 +35,22 @@ const EVENT_BYTES = 8
 
 const KIND = `${SHM_ID_PREFIX}Event`
 
+/**
+ * The longest a wait blocks this thread in the kernel before it sleeps
+ * asynchronously: a set from another process that comes soon (a hand-over)
+ * wakes it at a futex wake-up's cost, where an asynchronous sleep also waits
+ * for the waiter thread and this event loop to turn.
+ */
+const NAP_MS = 1
+
+/**
+ * Whether the next wait may nap: after a nap that no set answered (the setter
+ * may be this very process, which cannot run while it blocks), the next
+ * NAPS_SKIPPED waits go straight to sleep asynchronously.
+ */
+const NAPS_SKIPPED = 64
+let napsToSkip = 0
+
 /** This process's sleepers, by segment (one Event may arrive here as several handles): each ends its sleep when called. */
 const localSleepers = new Map<string, Set<() => void>>()
 
@@ -106,8 +122,25 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
       if ((seen & 1) === 1) return Exit.succeed(true)
       if (limit !== undefined && Duration.lessThanOrEqualTo(limit, Duration.zero)) return Exit.succeed(false)
       const deadline = limit === undefined || !Duration.isFinite(limit) ? undefined : performance.now() + Duration.toMillis(limit)
+      if (this.nap(words, seen, deadline)) return Exit.succeed(true)
       return this.sleep(words, seen, deadline)
     })
+  }
+
+  /** Blocks for at most NAP_MS while the state is `seen` (see NAP_MS); whether a set came meanwhile. */
+  private nap(words: Int32Array, seen: number, deadline: number | undefined): boolean {
+    if (napsToSkip > 0) {
+      napsToSkip--
+      return false
+    }
+    const left = deadline === undefined ? NAP_MS : Math.min(NAP_MS, deadline - performance.now())
+    if (left <= 0) return false
+    Atomics.add(words, SLEEPERS, 1)
+    this.shm!.wait(words, STATE, seen, left)
+    Atomics.sub(words, SLEEPERS, 1)
+    if (Atomics.load(words, STATE) !== seen) return true
+    napsToSkip = NAPS_SKIPPED
+    return false
   }
 
   /** Sleeps until the state leaves `seen` (a set came: true) or the deadline passes (false). */
