@@ -234,6 +234,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
   /** A waiting party: sleeps on its slot until released or broken; its timeout, or its leaving, breaks the barrier. */
   private waitReleased(index: number, slot: number, deadline: number | undefined): Effect.Effect<number, BrokenBarrierError> {
     const queue = this.queue!
+    queue.nap(slot, deadline)
     const sleep: Effect.Effect<void> = Effect.suspend(() => {
       if (queue.state(slot) !== WAITING) return Exit.void
       const left = deadline === undefined ? LIVENESS_SLICE_MS : deadline - performance.now()

@@ -101,6 +101,7 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
     if (slot < 0) return Exit.fail(tooMany())
     const depth = mutex.releaseAll()
     const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
+    queue.nap(slot, deadline)
     // Slices, so that a notifier that died between marking the slot and waking it cannot keep it asleep.
     const sleep: Effect.Effect<void> = Effect.suspend(() => {
       if (queue.state(slot) !== WAITING) return Exit.void

@@ -24,6 +24,7 @@ import { operation } from "../faces.js"
 import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
 import { keepingAlive } from "../keepAlive.js"
+import { nap } from "./nap.js"
 import { native, type Native } from "../native/native.js"
 import { attach, create, goneError, makerPid } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
@@ -35,21 +36,6 @@ const EVENT_BYTES = 8
 
 const KIND = `${SHM_ID_PREFIX}Event`
 
-/**
- * The longest a wait blocks this thread in the kernel before it sleeps
- * asynchronously: a set from another process that comes soon (a hand-over)
- * wakes it at a futex wake-up's cost, where an asynchronous sleep also waits
- * for the waiter thread and this event loop to turn.
- */
-const NAP_MS = 1
-
-/**
- * Whether the next wait may nap: after a nap that no set answered (the setter
- * may be this very process, which cannot run while it blocks), the next
- * NAPS_SKIPPED waits go straight to sleep asynchronously.
- */
-const NAPS_SKIPPED = 64
-let napsToSkip = 0
 
 /** This process's sleepers, by segment (one Event may arrive here as several handles): each ends its sleep when called. */
 const localSleepers = new Map<string, Set<() => void>>()
@@ -127,20 +113,12 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
     })
   }
 
-  /** Blocks for at most NAP_MS while the state is `seen` (see NAP_MS); whether a set came meanwhile. */
+  /** A short blocking sleep first (see nap.ts), counted as a sleeper so that a set wakes it; whether a set came. */
   private nap(words: Int32Array, seen: number, deadline: number | undefined): boolean {
-    if (napsToSkip > 0) {
-      napsToSkip--
-      return false
-    }
-    const left = deadline === undefined ? NAP_MS : Math.min(NAP_MS, deadline - performance.now())
-    if (left <= 0) return false
     Atomics.add(words, SLEEPERS, 1)
-    this.shm!.wait(words, STATE, seen, left)
+    const changed = nap(this.shm!, words, STATE, seen, deadline)
     Atomics.sub(words, SLEEPERS, 1)
-    if (Atomics.load(words, STATE) !== seen) return true
-    napsToSkip = NAPS_SKIPPED
-    return false
+    return changed
   }
 
   /** Sleeps until the state leaves `seen` (a set came: true) or the deadline passes (false). */

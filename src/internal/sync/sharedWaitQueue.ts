@@ -16,6 +16,7 @@ import { Effect } from "effect"
 import { isAlive } from "../thisProcess/liveness.js"
 import { futexWait } from "../native/futexWait.js"
 import type { Native, WaitResult } from "../native/native.js"
+import { nap } from "./nap.js"
 
 /** A slot's state: free, or its caller waits, or what ended its wait (the primitive's own codes, from 2). */
 export const FREE = 0
@@ -139,6 +140,11 @@ export class SharedWaitQueue {
     Atomics.store(this.words, this.at(slot, STATE), FREE)
     this.words[this.at(slot, NEXT)] = this.words[this.base + FREE_LIST]
     this.words[this.base + FREE_LIST] = slot + 1
+  }
+
+  /** Blocks briefly while the slot is WAITING (see nap.ts); whether its wait ended meanwhile. */
+  nap(slot: number, deadline: number | undefined): boolean {
+    return nap(this.shm, this.words, this.at(slot, STATE), WAITING, deadline)
   }
 
   /** Sleeps while the slot is WAITING, at most `millis` (see futexWait). */

@@ -11,6 +11,10 @@ import * as compat from "effect-multiprocessing/compat"
 import { primitives } from "../../support/backend.js"
 
 const layer = NodeMultiprocessing.layer
+
+// A hang guard for the property tests, not a measure: three runs, each starting up to four children
+// and passing thousands of hand-overs, took over a minute on a 2-core machine loaded twentyfold.
+const hangGuard = 240_000
 const kindOf = (u: unknown) => (u as Record<symbol, { reference(): { kind: string } }>)[Symbol.for("effect-multiprocessing/Primitive")].reference().kind
 
 /** A pseudo-random pause for a child, from its seed: mostly none, sometimes a few µs of work, now and then a timer. */
@@ -70,7 +74,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         events.forEach((event) => event.close())
         counter.close()
       }),
-    { fastCheck: { numRuns: 3 } }
+    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
   )
 
   it.live.prop(
@@ -109,7 +113,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         cond.close()
         turn.close()
       }),
-    { fastCheck: { numRuns: 3 } }
+    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
   )
 
   it.live.prop(
@@ -142,7 +146,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         children.forEach((child) => child.close())
         barrier.close()
       }),
-    { fastCheck: { numRuns: 3 } }
+    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
   )
 
   it.scopedLive("a Barrier party killed with SIGKILL while it waits breaks the barrier: the others fail with BrokenBarrierError, even without a timeout", () =>
