@@ -20,6 +20,7 @@
  *   pipe_objects_msgs_per_s                    higher is better
  *   lock_acquire_release_us                    lower is better (owner-local and from another process)
  *   value_increment_under_lock_us              lower is better (two processes incrementing at once)
+ *   event_pingpong_rtt_us                      lower is better (two Events: set one, wait on the other, with a child)
  *   queue_1to1_items_per_s                     higher is better (one producer child → one consumer child)
  *   queue_4to4_items_per_s                     higher is better (four producer children → four consumer children)
  *   joinable_queue_items_per_s                 higher is better (JoinableQueue: taskDone per item, then join)
@@ -42,7 +43,7 @@ import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
-import { lockLocal, lockRemote, valueIncrement } from "./sync.js"
+import { eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
@@ -54,14 +55,14 @@ const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--onl
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, startPauseMs: 150, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
-    syncRounds: 3, lockN: 1000, incrementN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
+    syncRounds: 3, lockN: 1000, incrementN: 300, eventN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
     queueRounds: 3, queueWarmupN: 1000, queueChildWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
     managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
     poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
     poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1, poolTimeoutS: 120 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, startPauseMs: 150, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
-    syncRounds: 7, lockN: 5000, incrementN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
+    syncRounds: 7, lockN: 5000, incrementN: 2000, eventN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
     queueRounds: 7, queueWarmupN: 2000, queueChildWarmupN: 20000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
     managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200,
     poolRounds: 7, poolMapN: 200000, poolMapWarmupN: 200000, poolTasksN: 100000, poolTasksWarmupN: 20000,
@@ -699,6 +700,22 @@ const metrics = [
       { key: "ours", label: "ours (compat Value, withLock(get, set))", run: oursValueIncrement },
       { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("value") },
       { key: "python", label: "python (Value, with get_lock(): value += 1)", run: pythonLock("value_increment"), python: true }
+    ]
+  },
+  {
+    name: "event_pingpong_rtt_us",
+    better: "lower",
+    how: `median of ${config.syncRounds} rounds; µs per round trip over two Events made by the parent (it sets ping and ` +
+      `waits on pong, then clears it; a child waits on ping, clears it, sets pong): mean of ${config.eventN} round trips after ` +
+      `${config.syncWarmupMs} ms (at least 1000 rounds) of untimed ones, one fresh child per round`,
+    rounds: config.syncRounds,
+    warmup: 100,
+    work: config.eventN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Event)", run: (n) => eventPingPong(n, config.syncWarmupMs) },
+      { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("event") },
+      { key: "python", label: "python (multiprocessing.Event, spawn child)", run: pythonLock("event_pingpong"), python: true }
     ]
   },
   queueMetric("queue_1to1_items_per_s", "Queue", 1, 1, config.queue1to1N),

@@ -1,10 +1,10 @@
 /**
  * The lock and value rows' own measures (bench/run.js), in whichever backend this process has:
  * shared memory where the addon is loaded, served with EFFECT_MULTIPROCESSING_NATIVE=0. Run as a
- * program (`node bench/sync.js lock-median|value n warmupMs budgetMs`), it prints one figure as JSON:
+ * program (`node bench/sync.js lock-median|value|event n warmupMs budgetMs`), it prints one figure as JSON:
  * run.js runs it so for the `ours_served` figures beside the shared-memory ones.
  */
-import { Barrier, Lock, Process, Value } from "effect-multiprocessing/compat"
+import { Barrier, Event, Lock, Process, Value } from "effect-multiprocessing/compat"
 import { max, min } from "./harness.js"
 
 // Microseconds per acquire+release, measured in the child after `warmupMs` of the same: each pair
@@ -101,12 +101,55 @@ export const valueIncrement = async (n, warmupMs) => {
   }
 }
 
+// The child answers each ping with a pong; each side clears what it waited for before it answers,
+// so the next round's set is always a change.
+const eventEcho = async (ping, pong, rounds) => {
+  for (let i = 0; i < rounds; i++) {
+    await ping.wait()
+    await ping.clear()
+    await pong.set()
+  }
+}
+
+/**
+ * Microseconds per round trip over two Events made here: this process sets `ping` and waits on
+ * `pong`, a child the other way round; `warmupMs` of untimed rounds (at least 1000) first, then `n`
+ * timed ones, their mean.
+ */
+export const eventPingPong = async (n, warmupMs) => {
+  const ping = new Event()
+  const pong = new Event()
+  try {
+    const round = async () => {
+      await ping.set()
+      await pong.wait()
+      await pong.clear()
+    }
+    // The child does as many rounds as this side: the warm-up's count is fixed before the child starts.
+    const warm = Math.max(1000, Math.round(warmupMs * 20))
+    const child = new Process({ target: eventEcho, args: [ping, pong, warm + n] })
+    child.start()
+    for (let i = 0; i < warm; i++) await round()
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) await round()
+    const us = ((performance.now() - t0) * 1000) / n
+    await child.join()
+    child.close()
+    return us
+  } finally {
+    ping.close()
+    pong.close()
+  }
+}
+
 if (import.meta.url === new URL(process.argv[1], "file:").href) {
   const [what, n, warmupMs, budgetMs] = process.argv.slice(2)
   const figure = what === "lock-median"
     ? (await lockRemote(Number(n), Number(warmupMs))).median
     : what === "lock-local"
     ? await lockLocal(Number(warmupMs), Number(budgetMs))
+    : what === "event"
+    ? await eventPingPong(Number(n), Number(warmupMs))
     : await valueIncrement(Number(n), Number(warmupMs))
   process.stdout.write(JSON.stringify(figure))
 }

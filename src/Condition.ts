@@ -1,8 +1,10 @@
 /**
  * Condition shared across processes: Python's `multiprocessing.Condition`.
- * Built on a Lock or RLock this process owns (a fresh RLock by default); the
- * process that makes it serves it, and a child that gets it as a Process
- * argument holds a proxy. `wait`, `notify` and `notifyAll` need its lock.
+ * Built on a Lock or RLock (a fresh RLock by default). In shared memory where
+ * the native addon is built (every process that holds it waits and notifies
+ * itself); else served by the process that makes it, on a lock of that
+ * process, and a child that gets it holds a proxy. `wait`, `notify` and
+ * `notifyAll` need its lock.
  *
  * @since 0.1.0
  */
@@ -54,8 +56,9 @@ export interface Condition {
 }
 
 /**
- * A Condition on `lock` (a Lock or RLock made by this process), or on a fresh
- * RLock; a lock made elsewhere, or a Semaphore, fails with ValueError, anything else with TypeError.
+ * A Condition on `lock` (a Lock or RLock in shared memory, or a served one
+ * made by this process), or on a fresh RLock; a served lock made elsewhere, or
+ * a Semaphore, fails with ValueError, anything else with TypeError.
  *
  * @since 0.1.0
  * @category constructors

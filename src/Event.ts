@@ -1,7 +1,9 @@
 /**
  * Event shared across processes: Python's `multiprocessing.Event`, a flag
- * that processes set, clear and wait on. Served by the process that makes it;
- * passed to another process, it arrives as a proxy that reaches the owner.
+ * that processes set, clear and wait on. In shared memory where the native
+ * addon is built (every process that holds it sets and waits on it itself),
+ * else served by the process that makes it; passed to another process, it
+ * arrives as a proxy that reaches the owner.
  *
  * @since 0.1.0
  */
@@ -28,7 +30,7 @@ export interface Event extends Pipeable.Pipeable {
 }
 
 /**
- * A new Event, its flag clear, served while the Scope is open.
+ * A new Event, its flag clear, usable while the Scope is open.
  *
  * @since 0.1.0
  * @category constructors
@@ -41,7 +43,7 @@ export const make: () => Effect.Effect<Event, never, Scope.Scope> = internal.mak
  * @since 0.1.0
  * @category guards
  */
-export const isEvent = (u: unknown): u is Event => u instanceof internal.EventHandle
+export const isEvent = (u: unknown): u is Event => internal.isEvent(u)
 
 /**
  * `event.set` as a function: `Event.set(event)` or `event.pipe(Event.set)`.

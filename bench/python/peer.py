@@ -16,6 +16,7 @@ line on stdout.
   {"cmd": "lock_local", "budget_ms": 300}
   {"cmd": "lock_remote", "n": 5000, "warmup_ms": 500}
   {"cmd": "value_increment", "n": 2000, "warmup_ms": 500}
+  {"cmd": "event_pingpong", "n": 2000, "warmup_ms": 500}
       -> {"us": n}                               (per acquire+release / per increment under get_lock())
   Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "queue_throughput", "kind": "Queue" | "JoinableQueue", "producers": 4, "consumers": 4,
@@ -242,6 +243,38 @@ def _value_increment(ctx, n, warmup_ms):
         raise RuntimeError(f"lost increments: {value.value} != {2 * n}")
     elapsed = max(end for _, end in timed) - min(start for start, _ in timed)
     return elapsed * 1e6 / (2 * n)
+
+
+def event_echo(ping, pong, rounds):
+    for _ in range(rounds):
+        ping.wait()
+        ping.clear()
+        pong.set()
+
+
+def _event_pingpong(ctx, n, warmup_ms):
+    """Microseconds per round trip over two Events: the parent sets ping and waits on pong (then
+    clears it), a child the other way round; at least 1000 untimed rounds first (as ours)."""
+    import time
+
+    ping, pong = ctx.Event(), ctx.Event()
+    warm = max(1000, round(warmup_ms * 20))
+    p = ctx.Process(target=event_echo, args=(ping, pong, warm + n))
+    p.start()
+
+    def one_round():
+        ping.set()
+        pong.wait()
+        pong.clear()
+
+    for _ in range(warm):
+        one_round()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        one_round()
+    us = (time.perf_counter() - t0) * 1e6 / n
+    p.join()
+    return us
 
 
 def queue_warm_up(q, warm, joinable):
@@ -573,7 +606,7 @@ def main():
                     answer({"us": _pipe_pingpong(ctx, n, float(req["warmup_ms"]))})
                 else:
                     answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, float(req["warmup_ms"]))})
-            elif cmd in ("lock_local", "lock_remote", "value_increment"):
+            elif cmd in ("lock_local", "lock_remote", "value_increment", "event_pingpong"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
                 ctx = contexts["spawn"]
@@ -581,6 +614,8 @@ def main():
                     answer({"us": _lock_local(ctx, float(req["budget_ms"]))})
                 elif cmd == "lock_remote":
                     answer({"us": _lock_remote(ctx, int(req["n"]), float(req["warmup_ms"]))})
+                elif cmd == "event_pingpong":
+                    answer({"us": _event_pingpong(ctx, int(req["n"]), float(req["warmup_ms"]))})
                 else:
                     answer({"us": _value_increment(ctx, int(req["n"]), float(req["warmup_ms"]))})
             elif cmd == "queue_throughput":

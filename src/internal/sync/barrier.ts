@@ -1,6 +1,8 @@
 /**
- * Barrier shared across processes: Python's `multiprocessing.Barrier`
- * (`threading.Barrier`'s semantics). `parties` callers meet; each gets a
+ * Barrier served by its owner: Python's `multiprocessing.Barrier`
+ * (`threading.Barrier`'s semantics). Where the native addon is loaded, a new
+ * Barrier lives in shared memory instead (sharedMemoryBarrier.ts), with the
+ * same semantics. `parties` callers meet; each gets a
  * distinct index (0 for the first to arrive); the action, when there is one,
  * runs once per generation in the owner before anyone is released. A timeout,
  * `abort`, or a failing action breaks the barrier: every waiter, and every
@@ -28,6 +30,8 @@ import { type Definition, mapNow, serveLocal, SharedObject } from "../served/def
 import { registerRevival } from "../served/revive.js"
 import { operation } from "../faces.js"
 import * as WallClock from "../wallClock.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
+import * as Shm from "./sharedMemoryBarrier.js"
 
 type Outcome = "released" | "broken"
 
@@ -153,9 +157,13 @@ export class BarrierHandle<E = never> extends SharedObject implements Public.Bar
   }
 }
 
-/** The owner's Barrier, served until `scope` closes; `action` runs in this process, once per generation. */
-export const make = <E = never>(parties: number, options?: Public.Options<E>): Effect.Effect<BarrierHandle<E>, TypeError | ValueError, Scope.Scope> =>
-  scopedServed(Effect.suspend(() => {
+/**
+ * A new Barrier, usable until `scope` closes: in shared memory when the addon
+ * is loaded and the parties fit (sharedMemoryBarrier.ts), else served by this
+ * process; `action` runs in this process, once per generation.
+ */
+export const make = <E = never>(parties: number, options?: Public.Options<E>): Effect.Effect<Public.Barrier<E>, TypeError | ValueError, Scope.Scope> =>
+  scopedServed(Effect.suspend((): Effect.Effect<{ readonly handle: Public.Barrier<E>; readonly ids: ReadonlyArray<string> }, TypeError | ValueError> => {
     if (typeof parties !== "number" || !Number.isInteger(parties)) {
       return Effect.fail(new TypeError({ message: `a Barrier's parties must be an integer, got ${shown(parties)}` }))
     }
@@ -164,6 +172,7 @@ export const make = <E = never>(parties: number, options?: Public.Options<E>): E
     }
     const timeout = checkedWait("Barrier", undefined, options?.timeout)
     if (timeout._tag === "Left") return Effect.fail(timeout.left)
+    if (Shm.available(parties)) return Effect.succeed(Shm.makeLocal(parties, options?.action, timeout.right, currentIdentity().name))
     const handle = new BarrierHandle<E>(serveLocal(definition, new BarrierState(parties, options?.action, timeout.right)), parties)
     return Effect.succeed({ handle, ids: [handle[PrimitiveTypeId].id] })
   }))

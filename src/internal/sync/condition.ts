@@ -1,6 +1,7 @@
 /**
  * Condition shared across processes: Python's `multiprocessing.Condition`.
- * The state (its waiters) lives with the owner, beside the lock it is built
+ * On a shared-memory lock it lives in shared memory (sharedMemoryCondition.ts);
+ * on a served lock (the addon absent) it is served: the state (its waiters) lives with the owner, beside the lock it is built
  * on; `wait` releases that lock (every level of an RLock), waits to be
  * notified, and takes the lock back at the same depth before it returns, also
  * when it is interrupted. A waiter interrupted after being notified passes the
@@ -31,17 +32,16 @@ import type { Lending } from "../lock/lease.js"
 import { type AnyLock, isAnyLock, LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
 import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
 import { isSharedMemoryId } from "../native/segmentIds.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
+import * as Shm from "./sharedMemoryCondition.js"
+import { waitingFor } from "./waitingFor.js"
 
 interface Waiter {
   readonly woken: Deferred.Deferred<void>
   notified: boolean
 }
 
-/**
- * What a Condition needs of its lock, for any caller: a served lock's state
- * in its owner (SemLock), or a shared-memory mutex, which any process can act
- * on for a caller of another.
- */
+/** What a served Condition needs of its lock, for any caller: the lock's state in its owner (SemLock). */
 interface ConditionLock {
   isMine(owner: string): boolean
   /** Releases every level, gives the depth (Python's `_release_save`). */
@@ -155,17 +155,7 @@ export class ConditionHandle extends SharedObject implements Public.Condition {
   ): Effect.Effect<boolean, E | WaitError | TypeError | ValueError, R> {
     const checked = checkedWait("Condition.waitFor", undefined, timeout)
     if (checked._tag === "Left") return Exit.fail(checked.left)
-    const limit = checked.right
-    return this.owned((caller) => {
-      const deadline = limit === undefined || !Duration.isFinite(limit) ? undefined : performance.now() + Duration.toMillis(limit)
-      const loop: Effect.Effect<boolean, E | WaitError, R> = Effect.flatMap(predicate, (holds) => {
-        if (holds) return Effect.succeed(true)
-        const left = deadline === undefined ? undefined : deadline - performance.now()
-        if (left !== undefined && left <= 0) return Effect.succeed(false)
-        return Effect.zipRight(this.waitAs(caller, left === undefined ? undefined : Duration.millis(left)), loop)
-      })
-      return loop
-    })
+    return this.owned((caller) => waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)))
   }
 
   notify(n = 1): Effect.Effect<void, WaitError | ValueError> {
@@ -184,26 +174,28 @@ const parseKind = (kind: string): { lockKind: SemLockKind; lockId: string } | un
  * The owner's Condition, served until `scope` closes: on `lock` when given (it
  * must be a Lock or RLock this process owns), else on a fresh RLock as in Python.
  */
-export const make = (lock?: Lock): Effect.Effect<ConditionHandle, TypeError | ValueError, Scope.Scope> =>
-  scopedServed(Effect.suspend((): Effect.Effect<{ handle: ConditionHandle; ids: Array<string> }, TypeError | ValueError> => {
+export const make = (lock?: Lock): Effect.Effect<Public.Condition, TypeError | ValueError, Scope.Scope> =>
+  scopedServed(Effect.suspend((): Effect.Effect<{ handle: Public.Condition; ids: Array<string> }, TypeError | ValueError> => {
     if (lock !== undefined && !isAnyLock(lock)) {
       return Effect.fail(new TypeError({ message: `a Condition's lock must be a Lock or RLock, got ${shown(lock)}` }))
     }
     const lockHandle = lock ?? makeLocalLock("RLock", 1)
+    // What it made is served until the Scope closes: the lock too, when it made that.
+    const lockIds = lock === undefined ? [lockHandle[PrimitiveTypeId].id] : []
+    if (Shm.available(lockHandle)) {
+      const handle = Shm.makeLocal(lockHandle, currentIdentity().name)
+      return Effect.succeed({ handle, ids: [handle[PrimitiveTypeId].id, ...lockIds] })
+    }
     // Its waits and notifies read the lock's state in this process: a served lock is lent no more.
-    const kept = lockHandle.kind !== "Lock" && lockHandle.kind !== "RLock"
-      ? undefined
-      : lockHandle instanceof LockHandle
+    const kept = (lockHandle.kind === "Lock" || lockHandle.kind === "RLock") && lockHandle instanceof LockHandle
       ? stateForCondition(lockHandle)
-      : lockHandle.mutex && { core: lockHandle.mutex, lending: undefined }
+      : undefined
     if (kept === undefined) {
       return Effect.fail(new ValueError({ message: "a Condition's lock must be a Lock or RLock made by this process" }))
     }
     const kind = `Condition:${lockHandle.kind}:${lockHandle[PrimitiveTypeId].id}`
     const backend = serveLocal(definition, new ConditionState(kind, kept.core, kept.lending))
-    // What it made is served until the Scope closes: the lock too, when it made that.
-    const ids = lock === undefined ? [backend.id, lockHandle[PrimitiveTypeId].id] : [backend.id]
-    return Effect.succeed({ handle: new ConditionHandle(backend, lockHandle), ids })
+    return Effect.succeed({ handle: new ConditionHandle(backend, lockHandle), ids: [backend.id, ...lockIds] })
   }))
 
 /** A child's proxy, from the reference that arrived. */

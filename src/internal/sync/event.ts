@@ -1,6 +1,8 @@
 /**
- * Event: the flag and its waiters live with the owner; every holder's
- * operations are calls to it (see served/definition.ts).
+ * Event served by its owner: the flag and its waiters live with the owner;
+ * every holder's operations are calls to it (see served/definition.ts). Where
+ * the native addon is loaded, a new Event lives in shared memory instead
+ * (sharedMemoryEvent.ts).
  */
 import { Deferred, Duration, Effect, Exit, type Scope } from "effect"
 import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
@@ -8,6 +10,8 @@ import type * as Public from "../../Event.js"
 import { awaitWithin, checkedWait, PrimitiveTypeId, remote, scopedServed, timeoutFromWire, timeoutToWire } from "../served/backend.js"
 import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
+import * as Shm from "./sharedMemoryEvent.js"
 
 class EventState {
   flag = false
@@ -55,10 +59,15 @@ export class EventHandle extends SharedObject implements Public.Event {
   }
 }
 
-/** The owner's Event, served until `scope` closes. */
+/** Whether `u` is an Event of either backend. */
+export const isEvent = (u: unknown): u is Public.Event => u instanceof EventHandle || u instanceof Shm.SharedMemoryEvent
+
+/** A new Event, usable while the Scope is open: in shared memory when the addon is loaded, else served by this process. */
 export const make = (): Effect.Effect<Public.Event, never, Scope.Scope> =>
   scopedServed(Effect.sync(() => {
-    const handle = new EventHandle(serveLocal(definition, new EventState()), definition.operations)
+    const handle = Shm.available()
+      ? Shm.makeLocal(currentIdentity().name)
+      : new EventHandle(serveLocal(definition, new EventState()), definition.operations)
     return { handle, ids: [handle[PrimitiveTypeId].id] }
   }))
 

@@ -134,21 +134,21 @@ describe("OwnerGoneError", () => {
     const tasks = compat.Target.module<typeof Tasks>(new URL("../../fixtures/tasks.ts", import.meta.url))
     const [here, there] = await compat.Pipe()
     // The owner is a grandchild: its parent, stopped, cannot reap it, so it stays a zombie.
-    const parent = new compat.Process({ target: tasks.eventOwnerInGrandchild, args: [there] })
+    const parent = new compat.Process({ target: tasks.queueOwnerInGrandchild, args: [there] })
     parent.start()
     there.close()
-    let event: InstanceType<typeof compat.Event> | undefined
+    let queue: InstanceType<typeof compat.Queue> | undefined
     let ownerPid = 0
     for (let i = 0; i < 2; i++) {
       const message = await here.recv()
       if (typeof message === "number") ownerPid = message
-      else event = message as InstanceType<typeof compat.Event>
+      else queue = message as InstanceType<typeof compat.Queue>
     }
-    expect(await event!.isSet()).toBe(false)
+    expect(await queue!.qsize()).toBe(0)
     process.kill(parent.pid!, "SIGSTOP")
     try {
       process.kill(ownerPid, "SIGKILL")
-      const error = await event!.set().then(() => event!.isSet()).then(() => undefined, (error) => error)
+      const error = await queue!.qsize().then(() => undefined, (error) => error)
       expect(error).toBeInstanceOf(compat.OwnerGoneError)
       expect((error as InstanceType<typeof compat.OwnerGoneError>).reason).toBe("has exited")
     } finally {

@@ -12,17 +12,17 @@ import { firstLine, fixture, waitUntil } from "../../support/processes.js"
 
 describe("socket directories", () => {
   it("socket directories are private (0700), and a child killed by a signal leaves none behind", async () => {
-    const { Event, Pipe, Process, Target } = await import("effect-multiprocessing/compat")
+    const { Pipe, Process, Queue, Target } = await import("effect-multiprocessing/compat")
     const tasks = Target.module<typeof Tasks>(new URL("../../fixtures/tasks.ts", import.meta.url))
     const leftovers = (pid: number) => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`emp-resources-${pid}-`))
     for (const signal of ["terminate", "kill"] as const) {
       const [here, there] = await Pipe()
-      // The child serves an Event of its own (its resource server's directory appears), then waits.
-      const child = new Process({ target: tasks.serveOwnEventForever, args: [there] })
+      // The child serves a Queue of its own (its resource server's directory appears), then waits.
+      const child = new Process({ target: tasks.serveOwnQueueForever, args: [there] })
       child.start()
       there.close()
-      const event = (await here.recv()) as InstanceType<typeof Event>
-      expect(await event.isSet()).toBe(false) // served from the child's directory
+      const queue = (await here.recv()) as InstanceType<typeof Queue>
+      expect(await queue.qsize()).toBe(0) // served from the child's directory
       const [directory] = leftovers(child.pid!)
       expect(directory).toBeDefined()
       expect(fs.statSync(path.join(os.tmpdir(), directory)).mode & 0o777).toBe(0o700)
