@@ -40,6 +40,14 @@ const compatFace = (): { readonly wrappers: Map<string, (effectObject: any) => u
 // A child that receives this face's objects loads this face from here (see internal/faces.ts).
 compatFace().entry = new URL("./index.js", import.meta.url).href
 
+const EntriesKey = Symbol.for("effect-multiprocessing/Entries")
+
+/** Names this face's entry module as the library's (see `registerEntry` in `internal/faces.ts`): the free-variable check's advice uses it. */
+export const registerEntry = (specifier: string, namespace: object): void => {
+  const global = globalThis as Record<symbol, Map<string, object> | undefined>
+  ;(global[EntriesKey] ??= new Map()).set(specifier, namespace)
+}
+
 /** How this face wraps an Effect object of kind `family` that arrives from another process. */
 export const registerWrapper = (family: string, wrap: (effectObject: any) => unknown): void => {
   compatFace().wrappers.set(family, wrap)
