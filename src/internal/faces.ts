@@ -98,6 +98,13 @@ export const compatWrapper = (family: string, effectObject: unknown, entry?: str
   return wrap === undefined ? effectObject : wrap(effectObject)
 }
 
+/**
+ * On a library error decoded from another process (whose `stack` is that
+ * process's): where it was raised. The compat face, which gives its errors
+ * the stack of the caller's call, keeps that stack after it.
+ */
+export const RaisedInKey: unique symbol = Symbol.for("effect-multiprocessing/RaisedIn") as never
+
 const EntriesKey = Symbol.for("effect-multiprocessing/Entries")
 
 /** The library's entry modules loaded in this process, by the specifier a program imports each with. */
