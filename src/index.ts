@@ -28,3 +28,8 @@ export * as SharedMemory from "./SharedMemory.js"
 export * as SharedMemoryManager from "./SharedMemoryManager.js"
 export * as SharedValue from "./SharedValue.js"
 export * as Target from "./Target.js"
+
+// Which names are the library's, for the advice of the free-variable check (internal/faces.ts).
+import * as entry from "./index.js"
+import { registerEntry } from "./internal/faces.js"
+registerEntry("effect-multiprocessing", entry)

@@ -175,3 +175,57 @@ describe("a user's error arrives as RemoteError with its type, message, stack an
       }
     }))
 })
+
+describe("a compat error's stack starts at its caller's call, without the library's frames", () => {
+  const thisFile = new URL(import.meta.url).pathname.split("/").pop()!
+  const libraryRoot = new URL("../", import.meta.url).pathname
+  /** The error the call throws or rejects with, awaited as a program would. */
+  const thrownBy = async (call: () => unknown): Promise<Error> => {
+    try {
+      await call()
+    } catch (error) {
+      return error as Error
+    }
+    throw new Error("expected the call to fail")
+  }
+  const expectCallersStack = (error: Error, tag: string) => {
+    expect((error as { _tag?: string })._tag ?? error.name).toBe(tag)
+    const frames = String(error.stack).split("\n").filter((line) => /^\s+at /.test(line))
+    expect(frames[0], String(error.stack)).toContain(thisFile)
+    // No frame of the library (built or source) or effect's runtime anywhere; the caller's own callers follow it.
+    for (const internal of [libraryRoot + "src/", libraryRoot + "dist/", "node_modules/effect/"]) {
+      expect(frames.filter((frame) => frame.includes(internal)), String(error.stack)).toEqual([])
+    }
+    expect(String(error.stack).split("\n")[0]).toBe(`${error.name}: ${error.message}`.split("\n")[0])
+  }
+
+  it("thrown at once (start's check), settled at once (a release), after a wait in a fiber, from a socket's callback, and from the face itself", async () => {
+    const local = 1
+    expectCallersStack(await thrownBy(() => new compat.Process({ target: () => local }).start()), "UnportableFunctionError")
+
+    const lock = new compat.Lock()
+    expectCallersStack(await thrownBy(() => lock.release()), "ValueError")
+
+    const queue = new compat.Queue<number>()
+    try {
+      expectCallersStack(await thrownBy(() => queue.get({ timeout: 0.01 })), "Empty")
+    } finally {
+      queue.close()
+    }
+
+    const [left, right] = await compat.Pipe()
+    right.close()
+    expectCallersStack(await thrownBy(() => left.recv()), "EOFError")
+    left.close()
+
+    const pool = new compat.Pool(1)
+    try {
+      expectCallersStack(await thrownBy(() => pool.apply(fixtures.failDeep)), "RemoteError")
+      const late = pool.applyAsync((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)), [200])
+      expectCallersStack(await thrownBy(() => late.get(0.01)), "TimeoutError")
+    } finally {
+      pool.terminate()
+      await pool.join()
+    }
+  })
+})

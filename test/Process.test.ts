@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { createHash } from "node:crypto"
 import { Effect, Either, Exit, Fiber, Option, Schema } from "effect"
 import { NodeMultiprocessing, Process, ProcessContext, ProcessStateError, Target } from "effect-multiprocessing"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -9,6 +10,7 @@ const jsTasks = Target.module<{ cube: (x: number) => number; loaderInChild: () =
   new URL("./fixtures/tasks.mjs", import.meta.url)
 )
 const provide = Effect.provide(NodeMultiprocessing.layer)
+const label = (hex: string) => `sha256:${hex.slice(0, 8)}`
 
 describe("Process (Effect face)", () => {
   it.live("runs an inline target in a child with another pid and returns its value", () =>
@@ -155,9 +157,38 @@ describe("Process (Effect face)", () => {
       const closure = yield* Process.start({ target: (x: number) => x + offset, args: [1] }).pipe(Effect.flip)
       expect(closure._tag).toBe("UnportableFunctionError")
       expect(closure).toMatchObject({ unresolved: ["offset"] })
-      // A local value: passing it in is the advice, first; importing is for names that look imported.
-      expect(closure.message).toContain("Either:\n  - pass it in as an argument, or\n  - use a module target")
-      expect(closure.message).not.toContain("import it")
+      // A local value: passing it in is the advice; importing is for names that look imported.
+      expect(closure.message).toContain("To fix it:\n  - pass `offset` in as an argument\n  - or use a module target")
+      expect(closure.message).not.toMatch(/- import /)
+    }).pipe(Effect.scoped, provide))
+
+  it.live("the free-variable check's advice fits each name: a function, a built-in's named import, the library's own", () =>
+    Effect.gen(function*() {
+      const refused = yield* Process.start({
+        target: (text: string) => label(createHash("sha256").update(text).digest("hex")) + Process.isProcess(null),
+        args: ["x"]
+      }).pipe(Effect.flip)
+      expect(refused._tag).toBe("UnportableFunctionError")
+      expect(refused).toMatchObject({ unresolved: ["label", "createHash", "Process"] })
+      expect(refused.message.split("\n").slice(1)).toEqual([
+        "  - define `label` inside the function: a function cannot be passed in as an argument",
+        '  - import `createHash` inside the function: `const { createHash } = require("node:crypto")` or `await import("node:crypto")`',
+        '  - import `Process` inside the function: `const { Process } = await import("effect-multiprocessing")` (the function becomes async)',
+        "  - or use a module target (`Target.module(...)`): the child imports your module itself, with its imports and functions."
+      ])
+
+      // The advice works: the same function with its imports and helper inside runs in the child. Built from
+      // source text, since vitest would rewrite the dynamic import in this file.
+      const advised = yield* Process.run({
+        target: (0, eval)(`(async (text) => {
+          const { createHash } = require("node:crypto")
+          const { Process } = await import("effect-multiprocessing")
+          const label = (hex) => "sha256:" + hex.slice(0, 8)
+          return label(createHash("sha256").update(text).digest("hex")) + Process.isProcess(null)
+        })`) as (text: string) => Promise<string>,
+        args: ["x"]
+      })
+      expect(advised).toBe(label(createHash("sha256").update("x").digest("hex")) + "false")
     }).pipe(Effect.scoped, provide))
 
   it.live("state errors: start twice, join before start, close while running, use after close", () =>

@@ -17,7 +17,7 @@ import * as Errors from "../Errors.js"
 import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
 import type * as Serializer from "../Serializer.js"
-import { CompatWrapsKey, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds, secondsInput } from "./runtime.js"
+import { CompatWrapsKey, fromCaller, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds, secondsInput } from "./runtime.js"
 
 export type Address = readonly [host: string, port: number] | string
 
@@ -77,7 +77,7 @@ export class Connection<A = unknown> {
   /** Whether data is waiting, waiting up to `timeout` seconds: none answers at once, null waits without limit (Python's `poll(None)`). */
   poll(timeout?: number | null): Promise<boolean> {
     if (timeout !== undefined && timeout !== null && typeof timeout !== "number") {
-      return Promise.reject(new Errors.TypeError({ message: `poll's timeout must be a number of seconds or null, not ${typeof timeout}` }))
+      return Promise.reject(fromCaller(new Errors.TypeError({ message: `poll's timeout must be a number of seconds or null, not ${typeof timeout}` })))
     }
     const limit = timeout === null ? Duration.infinity : secondsInput(timeout ?? 0)!
     return runPromise(this.#connection.poll(limit))

@@ -5,7 +5,7 @@ import { LogLevel } from "effect"
 import * as ProcessContext from "../ProcessContext.js"
 import type { StartMethod } from "../Multiprocessing.js"
 import { fromEffect, Process } from "./Process.js"
-import { runSync } from "./runtime.js"
+import { fromCaller, runSync } from "./runtime.js"
 
 export const cpuCount = (): number => runSync(ProcessContext.cpuCount)
 export const currentProcess = (): ProcessContext.CurrentProcess => runSync(ProcessContext.currentProcess)
@@ -59,7 +59,7 @@ const toLevel = (level: string | number): LogLevel.LogLevel => {
   const name = typeof level === "number" ? byNumber[level] : level.toUpperCase()
   const found = name === undefined ? undefined : levels[name]
   if (found === undefined) {
-    throw new TypeError(`unknown log level ${JSON.stringify(level)}: use DEBUG, INFO, WARNING, ERROR or CRITICAL (or 10–50)`)
+    throw fromCaller(new TypeError(`unknown log level ${JSON.stringify(level)}: use DEBUG, INFO, WARNING, ERROR or CRITICAL (or 10–50)`))
   }
   return found
 }

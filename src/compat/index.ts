@@ -73,3 +73,8 @@ export type { DictEntries, DictKey } from "./managed.js"
 export { AsyncResult, IMapIterator, MapResult, Pool } from "./pool.js"
 export type { AsyncCallOptions, CallOptions, MapCallOptions, PoolOptions } from "./pool.js"
 export { taskSignal } from "../ProcessPool.js"
+
+// Which names are the library's, for the advice of the free-variable check (see runtime.ts).
+import * as entry from "./index.js"
+import { registerEntry } from "./runtime.js"
+registerEntry("effect-multiprocessing/compat", entry)

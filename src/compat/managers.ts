@@ -40,7 +40,7 @@ import type { DictKey, DictProxy, ListProxy, NamespaceProxy } from "./managed.js
 import type { JoinableQueue, Queue } from "./queues.js"
 import type { Input, SharedArray, SharedValue, Typecode } from "./sharedctypes.js"
 import type { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from "./synchronize.js"
-import { CompatWrapsKey, markNotData, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
+import { CompatWrapsKey, fromCaller, markNotData, registerWrapper, runPromise, runSync, scopedPromise, seconds, wrap } from "./runtime.js"
 
 /** The compat face of a registered type's proxy: the same methods, returning Promises. */
 registerWrapper("Custom", (proxy: EffectManager.CustomProxy): Record<string, unknown> => {
@@ -128,7 +128,7 @@ export class BaseManager {
   /** What the running manager (the Effect face's) makes, as this face's object. */
   protected async made<P>(make: (manager: EffectManager.Manager) => Effect.Effect<unknown, unknown>): Promise<P> {
     if (this.#manager === undefined) {
-      throw new ProcessStateError({ message: "the manager is not running: call start() or connect() first" })
+      throw fromCaller(new ProcessStateError({ message: "the manager is not running: call start() or connect() first" }))
     }
     return wrap(await runPromise(make(this.#manager))) as P
   }
@@ -145,7 +145,7 @@ export class BaseManager {
 
   /** Starts the manager process (Python's `start(initializer, initargs)`). */
   async start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
-    if (this.#manager !== undefined || this.#starting) throw new ProcessStateError({ message: "the manager has already been started" })
+    if (this.#manager !== undefined || this.#starting) throw fromCaller(new ProcessStateError({ message: "the manager has already been started" }))
     this.#starting = true
     try {
       await this.#start(options)
@@ -157,7 +157,7 @@ export class BaseManager {
   async #start(options?: { readonly initializer?: Target.Target; readonly initargs?: ReadonlyArray<unknown> }): Promise<void> {
     const register: Record<string, EffectManager.Registered> = {}
     for (const [typeid, { callable, exposed }] of registryOf(this.constructor)) {
-      if (callable === undefined) throw new ValueError({ message: `'${typeid}' was registered without a callable: a manager that starts must be able to make it` })
+      if (callable === undefined) throw fromCaller(new ValueError({ message: `'${typeid}' was registered without a callable: a manager that starts must be able to make it` }))
       register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
     }
     const authkey = authkeyBytes(this.#options.authkey)
@@ -175,7 +175,7 @@ export class BaseManager {
   /** Connects to a manager served over TCP by another program (Python's `connect()`). */
   async connect(): Promise<void> {
     const { address, authkey } = this.#options
-    if (address === undefined) throw new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" })
+    if (address === undefined) throw fromCaller(new ValueError({ message: "connect() needs the manager's address: new BaseManager({ address, authkey })" }))
     const key = authkeyBytes(authkey)
     this.#manager = await runPromise(EffectManager.connect({ address: tcpAddress(address), ...(key === undefined ? {} : { authkey: key }) }))
   }
@@ -206,10 +206,10 @@ export class BaseManager {
    */
   async getServer(): Promise<ManagerServer> {
     const { address, authkey } = this.#options
-    if (address === undefined) throw new ValueError({ message: "get_server() needs an address to listen on: new BaseManager({ address, authkey })" })
+    if (address === undefined) throw fromCaller(new ValueError({ message: "get_server() needs an address to listen on: new BaseManager({ address, authkey })" }))
     const register: Record<string, { callable: (...args: Array<any>) => unknown; exposed?: ReadonlyArray<string> }> = {}
     for (const [typeid, { callable, exposed }] of registryOf(this.constructor)) {
-      if (typeof callable !== "function") throw new ValueError({ message: `'${typeid}' needs a function to serve it from this process` })
+      if (typeof callable !== "function") throw fromCaller(new ValueError({ message: `'${typeid}' needs a function to serve it from this process` }))
       register[typeid] = { callable, ...(exposed === undefined ? {} : { exposed }) }
     }
     const key = authkeyBytes(authkey)
@@ -284,7 +284,7 @@ export class SyncManager extends BaseManager {
   /** Python's `Barrier(parties, action=None, timeout=None)`, without an action (it would run in the manager). */
   Barrier(parties: number, action?: null, timeout?: number | null): Promise<Barrier> {
     if (action !== undefined && action !== null) {
-      return Promise.reject(new ValueError({ message: "a manager's Barrier cannot take an action: it would have to run in the manager process" }))
+      return Promise.reject(fromCaller(new ValueError({ message: "a manager's Barrier cannot take an action: it would have to run in the manager process" })))
     }
     return this.made((manager) => manager.Barrier(parties, { timeout: seconds(timeout) }))
   }

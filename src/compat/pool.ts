@@ -18,7 +18,7 @@ import { InputError, TimeoutError, ValueError } from "../Errors.js"
 import type { MapOptions, PoolError, Progress, TaskOptions } from "../ProcessPool.js"
 import type * as Target from "../Target.js"
 import * as ProcessPool from "../ProcessPool.js"
-import { CallbacksKey, markNotData, runPromise, runSync, runtime, seconds } from "./runtime.js"
+import { CallbacksKey, fromCaller, markNotData, runPromise, runSync, runtime, seconds } from "./runtime.js"
 
 export interface PoolOptions {
   /** How many workers; default: the number of CPUs. */
@@ -125,7 +125,7 @@ export class AsyncResult<T> {
 
   /** Whether it completed without failing; `ValueError` while not ready, as in Python. */
   successful(): boolean {
-    if (this.#outcome === undefined) throw new ValueError({ message: "the result is not ready yet; wait() for it first" })
+    if (this.#outcome === undefined) throw fromCaller(new ValueError({ message: "the result is not ready yet; wait() for it first" }))
     return this.#outcome.ok
   }
 
@@ -142,9 +142,9 @@ export class AsyncResult<T> {
   async get(timeout?: number | null): Promise<T> {
     await this.wait(timeout)
     const outcome = this.#outcome
-    if (outcome === undefined) throw new TimeoutError({ message: `the result was not ready within ${timeout} seconds` })
+    if (outcome === undefined) throw fromCaller(new TimeoutError({ message: `the result was not ready within ${timeout} seconds` }))
     if (outcome.ok) return outcome.value
-    throw outcome.error
+    throw fromCaller(outcome.error)
   }
 }
 
@@ -206,13 +206,13 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       const item = this.#items.shift()
       if (item !== undefined) {
         if (item.ok) return { done: false, value: item.value }
-        throw item.error // a failed chunk, in its place; the iteration goes on after it, as Python's does
+        throw fromCaller(item.error) // a failed chunk, in its place; the iteration goes on after it, as Python's does
       }
       const end = this.#end
       if (end !== undefined) {
         if (end.ok) return { done: true, value: undefined }
         this.#end = { ok: true } // raised once, as Python's iterator does
-        throw end.error
+        throw fromCaller(end.error)
       }
       let timer: ReturnType<typeof setTimeout> | undefined
       const arrived = await new Promise<boolean>((resolve) => {
@@ -220,7 +220,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         if (deadline !== undefined) timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
       })
       clearTimeout(timer)
-      if (!arrived) throw new TimeoutError({ message: `no result within ${timeout} seconds` })
+      if (!arrived) throw fromCaller(new TimeoutError({ message: `no result within ${timeout} seconds` }))
     }
   }
 
@@ -245,7 +245,7 @@ const resultOf = <T>(call: () => AsyncResult<T>): Promise<T> => {
   try {
     return call().get()
   } catch (error) {
-    return Promise.reject(error)
+    return Promise.reject(fromCaller(error))
   }
 }
 
@@ -353,7 +353,7 @@ export class Pool {
   /** Python's `_check_running`: the `Async` forms and `imap` raise at once on a pool that takes no work. */
   #checkRunning(): void {
     const refusal = this.#callbacks.refusal()
-    if (refusal !== undefined) throw refusal
+    if (refusal !== undefined) throw fromCaller(refusal)
   }
 
   /** No more tasks; the workers exit once the queued ones are done. */

@@ -3,15 +3,56 @@
  * API on it. Failures come out as the library's own `Error` subclasses, not
  * wrapped in a FiberFailure.
  */
+import { fileURLToPath } from "node:url"
 import { Cause, Duration, Effect, Exit, ManagedRuntime, Scope } from "effect"
 import * as NodeMultiprocessing from "../NodeMultiprocessing.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
 
 export const runtime = ManagedRuntime.make(NodeMultiprocessing.layer)
 
+/** The library's files (built, or their sources through source maps), Node's own and effect's: frames there are not the caller's. */
+const notTheCallers = [new URL("../", import.meta.url), new URL("../../src/", import.meta.url)]
+  .flatMap((directory) => [directory.href, fileURLToPath(directory)])
+  .concat(["node:", "<anonymous>", "/node_modules/effect/"])
+const FRAME = /^\s+at /
+/** Where a library error decoded from another process was raised; its `stack` is that process's (see `internal/faces.ts`). */
+const RaisedInKey = Symbol.for("effect-multiprocessing/RaisedIn")
+
+/**
+ * `error` with the stack of where this face was called: the library's frames
+ * (effect's fiber runtime, the internals, this face) and Node's own are left
+ * off the top, so the stack starts at the caller's call. Called where the
+ * error is thrown: in a method, or in the reaction to a Promise the caller
+ * awaits, where V8 gives the caller's frames as `at async …` frames. An
+ * error raised in another process keeps that process's frames after the
+ * caller's. (The text is made at once: a lazy `stack` accessor measured
+ * slower per error.)
+ */
+export const fromCaller = <E>(error: E): E => {
+  if (!(error instanceof Error)) return error
+  const limit = Error.stackTraceLimit
+  const site: { stack?: string } = {}
+  Error.stackTraceLimit = limit + 40 // room for the frames left off
+  Error.captureStackTrace(site)
+  Error.stackTraceLimit = limit
+  const frames = String(site.stack).split("\n").filter((line) => FRAME.test(line))
+  const callers = frames.findIndex((line) => !notTheCallers.some((place) => line.includes(place)))
+  const raisedIn = (error as unknown as Record<symbol, string | undefined>)[RaisedInKey]
+  const there = raisedIn === undefined ? [] : [`  raised in ${raisedIn}:`, ...String(error.stack).split("\n").filter((line) => FRAME.test(line))]
+  error.stack = [Error.prototype.toString.call(error), ...(callers === -1 ? [] : frames.slice(callers, callers + limit)), ...there].join("\n")
+  return error
+}
+
+/** A failed Exit's error, as the caller sees it (see `fromCaller`). */
+const failure = <E>(cause: Cause.Cause<E>): unknown => fromCaller(Cause.squash(cause))
+
+const rethrowFromCaller = (error: unknown): never => {
+  throw fromCaller(error)
+}
+
 const unwrap = <A, E>(exit: Exit.Exit<A, E>): A => {
   if (Exit.isSuccess(exit)) return exit.value
-  throw Cause.squash(exit.cause)
+  throw failure(exit.cause)
 }
 
 /** Runs an Effect that completes synchronously (state changes, signals, spawn). */
@@ -39,6 +80,14 @@ const compatFace = (): { readonly wrappers: Map<string, (effectObject: any) => u
 }
 // A child that receives this face's objects loads this face from here (see internal/faces.ts).
 compatFace().entry = new URL("./index.js", import.meta.url).href
+
+const EntriesKey = Symbol.for("effect-multiprocessing/Entries")
+
+/** Names this face's entry module as the library's (see `registerEntry` in `internal/faces.ts`): the free-variable check's advice uses it. */
+export const registerEntry = (specifier: string, namespace: object): void => {
+  const global = globalThis as Record<symbol, Map<string, object> | undefined>
+  ;(global[EntriesKey] ??= new Map()).set(specifier, namespace)
+}
 
 /** How this face wraps an Effect object of kind `family` that arrives from another process. */
 export const registerWrapper = (family: string, wrap: (effectObject: any) => unknown): void => {
@@ -81,9 +130,11 @@ export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): 
   if (!Exit.isExit(started)) {
     const wait = (started as unknown as Record<symbol, Await<A, E> | undefined>)[AwaitKey]
     if (wait === undefined) return runtime.runPromiseExit(started).then(unwrap)
-    return new Promise((resolve, reject) => wait((exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(Cause.squash(exit.cause))))
+    // Settled from a socket's callback, where the caller's frames are not: the reaction, awaited by the caller, has them.
+    return new Promise<A>((resolve, reject) => wait((exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(Cause.squash(exit.cause))))
+      .then(undefined, rethrowFromCaller)
   }
-  return Exit.isSuccess(started) ? Promise.resolve(started.value as A) : Promise.reject(Cause.squash(started.cause))
+  return Exit.isSuccess(started) ? Promise.resolve(started.value as A) : Promise.reject(failure(started.cause))
 }
 
 /** Seconds, as Python's timeouts are, to an Effect duration; null/undefined means no timeout. */
@@ -125,7 +176,7 @@ export const scopedPromise = async <A, E>(
   const made = await runtime.runPromiseExit(Scope.extend(make, scope))
   if (Exit.isSuccess(made)) return { value: made.value, close }
   await close()
-  throw Cause.squash(made.cause)
+  throw failure(made.cause)
 }
 
 /** The compat face of an Effect object's members: an Effect, or a function giving one, becomes a function giving a Promise. */

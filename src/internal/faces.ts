@@ -97,3 +97,27 @@ export const compatWrapper = (family: string, effectObject: unknown, entry?: str
   const wrap = face.wrappers.get(family)
   return wrap === undefined ? effectObject : wrap(effectObject)
 }
+
+/**
+ * On a library error decoded from another process (whose `stack` is that
+ * process's): where it was raised. The compat face, which gives its errors
+ * the stack of the caller's call, keeps that stack after it.
+ */
+export const RaisedInKey: unique symbol = Symbol.for("effect-multiprocessing/RaisedIn") as never
+
+const EntriesKey = Symbol.for("effect-multiprocessing/Entries")
+
+/** The library's entry modules loaded in this process, by the specifier a program imports each with. */
+const entries = (): Map<string, object> => {
+  const global = globalThis as Record<symbol, Map<string, object> | undefined>
+  return (global[EntriesKey] ??= new Map())
+}
+
+/** Called by each entry module as it loads (`index.ts`, and the compat face's through its runtime). */
+export const registerEntry = (specifier: string, namespace: object): void => {
+  entries().set(specifier, namespace)
+}
+
+/** The specifiers of the loaded entry modules that export `name`: how a child's function can import it. */
+export const entriesExporting = (name: string): ReadonlyArray<string> =>
+  [...entries()].filter(([, namespace]) => name in namespace).map(([specifier]) => specifier)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import {
+  currentProcess,
   InvalidTargetError,
   Process,
   ProcessError,
@@ -84,6 +85,21 @@ describe("compat Process", () => {
       InvalidTargetError
     )
     expect(new InvalidTargetError({ message: "m" })).toBeInstanceOf(ProcessError)
+  })
+
+  it("an inline target that uses currentProcess is told to import it from the compat face inside, and then runs", async () => {
+    const target = () => currentProcess().name
+    expect(() => new Process({ target }).start()).toThrow(
+      '  - import `currentProcess` inside the function: `const { currentProcess } = await import("effect-multiprocessing/compat")`'
+    )
+    // As advised (from source text: vitest would rewrite a dynamic import written in this file).
+    const advised = (0, eval)(`(async () => {
+      const { currentProcess } = await import("effect-multiprocessing/compat")
+      process.exit(currentProcess().name === "advised" ? 0 : 3)
+    })`) as () => Promise<void>
+    const p = new Process({ target: advised, name: "advised" })
+    p.start()
+    expect(await p.join()).toBe(0)
   })
 
   it("start twice, close while running, daemon after start: ProcessStateError", async () => {

@@ -6,6 +6,7 @@
  */
 import { Schema, SchemaAST } from "effect"
 import * as Errors from "../../Errors.js"
+import { RaisedInKey } from "../faces.js"
 import type { EncodedError } from "./errors.js"
 
 type ErrorClass = new(fields: any) => Errors.MultiprocessingError
@@ -63,7 +64,10 @@ const revive = (encoded: EncodedError, pid: number, processName: string): Errors
   if (known !== undefined) {
     try {
       const error = new known({ message: encoded.message, ...encoded.fields, cause })
-      if (encoded.stack !== undefined) error.stack = encoded.stack
+      if (encoded.stack !== undefined) {
+        error.stack = encoded.stack
+        Object.defineProperty(error, RaisedInKey, { value: `${processName} (pid ${pid})`, configurable: true })
+      }
       if (cause !== undefined && error.cause === undefined) {
         Object.defineProperty(error, "cause", { value: cause, writable: true, configurable: true })
       }

@@ -6,15 +6,18 @@
  * This module parses the source with acorn, runs a small scope analysis over the ESTree and
  * reports every free identifier the child will not provide.
  */
-import { builtinModules } from "node:module"
+import { builtinModules, createRequire } from "node:module"
 import * as acorn from "acorn"
 import { childHelperNames } from "../child/helpers.js"
+import { entriesExporting } from "../faces.js"
 
 export interface FunctionAnalysis {
   /** Source to evaluate in the child as an expression, e.g. `(x) => x * 2` or `function square(x) { ... }`. */
   readonly expression: string
   /** Free identifiers that are neither bound inside the function nor known globals, in first-appearance order. */
   readonly unresolved: ReadonlyArray<string>
+  /** Those of `unresolved` the function calls (`helper(x)`, `new Helper()`): functions, which cannot be passed in as data. */
+  readonly called: ReadonlyArray<string>
   /** Why the function cannot travel as source at all (native/bound function, class, getter, unparsable source). */
   readonly notPortable?: string
 }
@@ -68,8 +71,12 @@ export const childGlobals: ReadonlySet<string> = new Set([
 /** `[native code]` is what V8 prints for built-ins, bound functions and proxies. */
 const nativeSource = /\{\s*\[native code\]\s*\}\s*$/
 
-/** Bindings vitest/vite substitute for the module's imports, e.g. `__vite_ssr_import_0__.foo`. */
-const rewrittenImport = /^__vi(?:te_ssr)?_import_\d+__$/
+/**
+ * Bindings that stand for the module's imports once rewritten: vitest/vite's
+ * `__vite_ssr_import_0__.foo`, esbuild's CommonJS output (tsx in a CommonJS
+ * package) `import_node_crypto.createHash`.
+ */
+const rewrittenImport = /^(?:__vi(?:te_ssr)?_import_\d+__|import_[\w$]+)$/
 
 const parseOptions: acorn.Options = {
   ecmaVersion: "latest",
@@ -103,16 +110,13 @@ export const analyzeFunction = (
 ): FunctionAnalysis => {
   // Bypass any own `toString` override: we need the real source text.
   const source = Function.prototype.toString.call(fn)
-  const rejected = (reason: string): FunctionAnalysis => ({ expression: source, unresolved: [], notPortable: reason })
+  const rejected = (reason: string): FunctionAnalysis => ({ expression: source, unresolved: [], called: [], notPortable: reason })
   if (nativeSource.test(source)) {
     return rejected("it is a native or bound function, so its source code is not available")
   }
   const parsed = parseFunctionSource(source)
   if ("reason" in parsed) return rejected(parsed.reason)
-  return {
-    expression: parsed.expression,
-    unresolved: findUnresolved(parsed.node, parsed.bindsOwnName, options.globals ?? childGlobals)
-  }
+  return { expression: parsed.expression, ...findUnresolved(parsed.node, parsed.bindsOwnName, options.globals ?? childGlobals) }
 }
 
 /** Node's built-in modules by the names an import of them usually binds: `os`, `fs`, `childProcess`, `fsPromises`. */
@@ -124,41 +128,86 @@ const builtinByName: ReadonlyMap<string, string> = new Map(
   })
 )
 
-/** What an import usually binds: a built-in module's name, a namespace or class (`Effect`), or vitest's rewritten import. */
+/** What an import usually binds: a built-in module's name, a namespace or class (`Effect`), or a rewritten import. */
 const looksImported = (name: string): boolean =>
   builtinByName.has(name) || /^[A-Z][a-z]\w*$/.test(name) || rewrittenImport.test(name.split(".")[0])
 
-/** How to import `name` inside the function, with an example when one can be given. */
-const importAdvice = (names: ReadonlyArray<string>): string => {
-  const builtin = names.find((name) => builtinByName.has(name))
-  const named = names.filter((name) => !rewrittenImport.test(name.split(".")[0]))
-  const subject = named.length === 0 ? "it" : named.map((name) => `\`${name}\``).join(", ")
-  if (builtin !== undefined) {
-    const specifier = `node:${builtinByName.get(builtin)}`
-    return `import ${subject} inside the function: \`const ${builtin} = await import("${specifier}")\` or \`require("${specifier}")\``
+/**
+ * Built-in modules whose named exports a target commonly imports (`createHash`
+ * from `node:crypto`), in the order a name is looked up. Loaded only to advise
+ * on a function already refused; none of them warns when loaded.
+ */
+const commonBuiltins = [
+  "crypto", "fs", "fs/promises", "path", "os", "util", "zlib", "child_process", "url", "events", "stream",
+  "net", "http", "https", "worker_threads", "timers/promises", "buffer", "assert", "readline", "dns",
+  "querystring", "string_decoder", "v8", "vm", "perf_hooks", "async_hooks"
+]
+
+/** The built-in module that exports `name` (`node:crypto` for `createHash`), if a common one does. */
+const builtinExporting = (name: string): string | undefined => {
+  const load = createRequire(import.meta.url)
+  return commonBuiltins.find((module) => {
+    try {
+      return Object.prototype.hasOwnProperty.call(load(`node:${module}`), name)
+    } catch {
+      return false
+    }
+  })
+}
+
+/** The one line of advice for a name the function uses: where the child can get it. */
+const adviceFor = (
+  name: string,
+  called: boolean,
+  libraryEntries: (name: string) => ReadonlyArray<string>
+): string => {
+  const library = libraryEntries(name)
+  if (library.length > 0) {
+    const imports = library.map((entry) => `\`const { ${name} } = await import("${entry}")\``).join(" or ")
+    return `import \`${name}\` inside the function: ${imports} (the function becomes async)`
   }
-  const example = named[0]
-  return example === undefined
-    ? "import it inside the function: `await import(\"…\")` or `require(\"…\")`"
-    : `import ${subject} inside the function: \`const { ${example} } = await import("…")\` or \`require("…")\``
+  const builtinNamespace = builtinByName.get(name)
+  if (builtinNamespace !== undefined) {
+    const specifier = `node:${builtinNamespace}`
+    return `import \`${name}\` inside the function: \`const ${name} = require("${specifier}")\` or \`await import("${specifier}")\``
+  }
+  const builtinModule = /^[A-Za-z$][\w$]*$/.test(name) ? builtinExporting(name) : undefined
+  if (builtinModule !== undefined) {
+    const specifier = `node:${builtinModule}`
+    return `import \`${name}\` inside the function: \`const { ${name} } = require("${specifier}")\` or \`await import("${specifier}")\``
+  }
+  if (rewrittenImport.test(name.split(".")[0])) {
+    return "import it inside the function: `require(\"…\")` or `await import(\"…\")`"
+  }
+  if (called) {
+    const orImport = looksImported(name) ? `, or import it there (\`const { ${name} } = await import("…")\`)` : ""
+    return `define \`${name}\` inside the function${orImport}: a function cannot be passed in as an argument`
+  }
+  return looksImported(name)
+    ? `import \`${name}\` inside the function: \`const { ${name} } = await import("…")\`, or pass it in as an argument if it is data`
+    : `pass \`${name}\` in as an argument`
 }
 
 /**
- * The error message for a function whose analysis found unresolved names:
- * passing them in first, the fix for a value; importing inside the function
- * only when a name looks like an import.
+ * The error message for a function whose analysis found unresolved names: one
+ * line of advice per name (pass a value in; define a function inside; import
+ * an import inside, naming the module when it is built in or the library's),
+ * then the module target, which fixes them all. `libraryEntries` gives the
+ * library's entry modules that export a name (those loaded in this process).
  */
-export const describeUnresolved = (functionName: string, unresolved: ReadonlyArray<string>): string => {
+export const describeUnresolved = (
+  functionName: string,
+  unresolved: ReadonlyArray<string>,
+  called: ReadonlyArray<string> = [],
+  libraryEntries: (name: string) => ReadonlyArray<string> = entriesExporting
+): string => {
   const subject = functionName === "" ? "An inline function" : `Inline function "${functionName}"`
   const names = unresolved.map((name) => `\`${name}\``).join(", ")
-  const one = unresolved.length === 1
-  const imports = unresolved.filter(looksImported)
   return [
     `${subject} uses ${names} from its enclosing scope, which will not exist in the child process ` +
-    `(inline functions travel as source text, without their closure). Either:`,
-    `  - pass ${one ? "it" : "them"} in as ${one ? "an argument" : "arguments"}${imports.length > 0 ? "," : ", or"}`,
-    ...(imports.length > 0 ? [`  - ${importAdvice(imports)}, or`] : []),
-    `  - use a module target (\`Target.module(...)\`) so the child imports your module itself.`
+    `(inline functions travel as source text, without their closure). To fix it:`,
+    ...unresolved.map((name) => `  - ${adviceFor(name, called.includes(name), libraryEntries)}`),
+    `  - or use a module target (\`Target.module(...)\`): the child imports your module itself, with its imports and functions.`
   ].join("\n")
 }
 
@@ -351,8 +400,29 @@ const importedName = (member: acorn.MemberExpression): string | undefined => {
   return name === "default" ? `${member.object.name}.default` : name
 }
 
-const findUnresolved = (root: FunctionNode, bindsOwnName: boolean, globals: ReadonlySet<string>): Array<string> => {
+/** The name a call's callee is reported under: `helper`, or the imported name of `(0, __vite_ssr_import_0__.helper)`. */
+const calleeName = (callee: acorn.AnyNode): string | undefined => {
+  switch (callee.type) {
+    case "Identifier":
+      return callee.name
+    case "MemberExpression":
+      return importedName(callee)
+    case "SequenceExpression":
+      return calleeName(callee.expressions[callee.expressions.length - 1])
+    case "ChainExpression":
+      return calleeName(callee.expression)
+    default:
+      return undefined
+  }
+}
+
+const findUnresolved = (
+  root: FunctionNode,
+  bindsOwnName: boolean,
+  globals: ReadonlySet<string>
+): { readonly unresolved: Array<string>; readonly called: Array<string> } => {
   const firstSeenAt = new Map<string, number>()
+  const calledNames = new Set<string>()
 
   const reference = (identifier: acorn.Identifier, scope: Scope, reportedName = identifier.name): void => {
     if (isBound(scope, identifier.name) || globals.has(identifier.name) || firstSeenAt.has(reportedName)) return
@@ -483,11 +553,23 @@ const findUnresolved = (root: FunctionNode, bindsOwnName: boolean, globals: Read
       case "AssignmentExpression":
         visitPattern(node.left, scope, true)
         return visit(node.right, scope)
+      case "CallExpression":
+      case "NewExpression": {
+        const name = calleeName(node.callee)
+        if (name !== undefined) calledNames.add(name)
+        return visitAll(childNodes(node), scope)
+      }
+      case "TaggedTemplateExpression": {
+        const name = calleeName(node.tag)
+        if (name !== undefined) calledNames.add(name)
+        return visitAll(childNodes(node), scope)
+      }
       default:
         return visitAll(childNodes(node), scope)
     }
   }
 
   visitFunction(root, childScope(undefined, []), bindsOwnName)
-  return [...firstSeenAt].sort(([, a], [, b]) => a - b).map(([name]) => name)
+  const unresolved = [...firstSeenAt].sort(([, a], [, b]) => a - b).map(([name]) => name)
+  return { unresolved, called: unresolved.filter((name) => calledNames.has(name)) }
 }

@@ -47,7 +47,7 @@ export const targetSpec = (
       new UnportableFunctionError({
         functionName,
         unresolved: analysis.unresolved,
-        message: describeUnresolved(functionName, analysis.unresolved)
+        message: describeUnresolved(functionName, analysis.unresolved, analysis.called)
       })
     )
   }

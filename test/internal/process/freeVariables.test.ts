@@ -30,7 +30,7 @@ describe("function forms", () => {
     "async function* stream(xs) { for await (const x of xs) yield x }"
   ])("keeps %s as its own expression", (source) => {
     const analysis = analyzeFunction(fromSource(source))
-    expect(analysis).toEqual({ expression: source, unresolved: [] })
+    expect(analysis).toEqual({ expression: source, unresolved: [], called: [] })
   })
 
   it("turns method shorthand into a named function expression", () => {
@@ -228,7 +228,7 @@ describe("bindings inside the function", () => {
     // import.meta only parses in a module, so load one whose source vitest does not transform.
     const moduleSource = "export default () => import.meta.url"
     const { default: readsImportMeta } = await import(`data:text/javascript,${encodeURIComponent(moduleSource)}`)
-    expect(analyzeFunction(readsImportMeta)).toEqual({ expression: "() => import.meta.url", unresolved: [] })
+    expect(analyzeFunction(readsImportMeta)).toEqual({ expression: "() => import.meta.url", unresolved: [], called: [] })
   })
 })
 
@@ -280,31 +280,68 @@ describe("transpiler output", () => {
   })
 })
 
+describe("called names", () => {
+  it("lists the unresolved names the function calls or constructs, rewritten imports under their own name", () => {
+    const analysis = analyzeFunction(fromSource(
+      "(x) => helper(x) + offset + new Thing().size + tag`t` + (0, __vi_import_0__.createHash)('sha256') + (0, import_compat.currentProcess)().name + local(x)"
+    ))
+    expect(analysis.unresolved).toEqual(["helper", "offset", "Thing", "tag", "createHash", "currentProcess", "local"])
+    expect(analysis.called).toEqual(["helper", "Thing", "tag", "createHash", "currentProcess", "local"])
+    expect(analyzeFunction(fromSource("(x) => { const f = (y) => y; return f(x) + g }")).called).toEqual([])
+  })
+})
+
 describe("describeUnresolved", () => {
-  it("names the function and every unresolved name; for a value, passing it in comes first and no import is suggested", () => {
-    const message = describeUnresolved("target", ["offset"])
-    expect(message).toBe([
+  const noLibrary = () => []
+
+  it("names the function and every unresolved name, one line of advice each, then the module target", () => {
+    expect(describeUnresolved("target", ["offset"], [], noLibrary)).toBe([
       'Inline function "target" uses `offset` from its enclosing scope, which will not exist in the child process ' +
-      "(inline functions travel as source text, without their closure). Either:",
-      "  - pass it in as an argument, or",
-      "  - use a module target (`Target.module(...)`) so the child imports your module itself."
+      "(inline functions travel as source text, without their closure). To fix it:",
+      "  - pass `offset` in as an argument",
+      "  - or use a module target (`Target.module(...)`): the child imports your module itself, with its imports and functions."
     ].join("\n"))
-    expect(describeUnresolved("scale", ["outerFactor", "cpus"])).toContain("  - pass them in as arguments, or\n")
   })
 
-  it("adds importing inside the function, after passing it in, for names that look imported", () => {
-    const builtin = describeUnresolved("scale", ["factor", "os"])
-    expect(builtin.split("\n").slice(1)).toEqual([
-      "  - pass them in as arguments,",
-      '  - import `os` inside the function: `const os = await import("node:os")` or `require("node:os")`, or',
-      "  - use a module target (`Target.module(...)`) so the child imports your module itself."
+  it("a function the target calls: define it inside (a function cannot be passed in as an argument)", () => {
+    const message = describeUnresolved("target", ["helper", "offset"], ["helper"], noLibrary)
+    expect(message.split("\n").slice(1, 3)).toEqual([
+      "  - define `helper` inside the function: a function cannot be passed in as an argument",
+      "  - pass `offset` in as an argument"
     ])
-    expect(describeUnresolved("f", ["childProcess"])).toContain('`const childProcess = await import("node:child_process")`')
-    expect(describeUnresolved("f", ["Schema"])).toContain("  - import `Schema` inside the function: `const { Schema } = await import(\"…\")`")
-    expect(describeUnresolved("f", ["__vite_ssr_import_3__.default"])).toContain("  - import it inside the function: `await import(\"…\")`")
+    expect(describeUnresolved("f", ["Parser"], ["Parser"], noLibrary)).toContain(
+      "  - define `Parser` inside the function, or import it there (`const { Parser } = await import(\"…\")`): a function cannot be passed in as an argument"
+    )
+  })
+
+  it("a named import of a built-in module: the module named, required or imported inside", () => {
+    expect(describeUnresolved("digest", ["createHash"], ["createHash"], noLibrary)).toContain(
+      '  - import `createHash` inside the function: `const { createHash } = require("node:crypto")` or `await import("node:crypto")`'
+    )
+    expect(describeUnresolved("f", ["readFileSync"], ["readFileSync"], noLibrary)).toContain('require("node:fs")')
+    expect(describeUnresolved("f", ["os"], [], noLibrary)).toContain(
+      '  - import `os` inside the function: `const os = require("node:os")` or `await import("node:os")`'
+    )
+    expect(describeUnresolved("f", ["childProcess"], [], noLibrary)).toContain('`const childProcess = require("node:child_process")`')
+  })
+
+  it("a name of the library: imported inside from the entry that exports it", () => {
+    const library = (name: string) => name === "currentProcess" ? ["effect-multiprocessing/compat"] : []
+    expect(describeUnresolved("f", ["currentProcess"], ["currentProcess"], library)).toContain(
+      '  - import `currentProcess` inside the function: `const { currentProcess } = await import("effect-multiprocessing/compat")` (the function becomes async)'
+    )
+  })
+
+  it("other names that look imported: imported inside, or passed in if data", () => {
+    expect(describeUnresolved("f", ["Schema"], [], noLibrary)).toContain(
+      "  - import `Schema` inside the function: `const { Schema } = await import(\"…\")`, or pass it in as an argument if it is data"
+    )
+    expect(describeUnresolved("f", ["__vite_ssr_import_3__.default"], [], noLibrary)).toContain(
+      "  - import it inside the function: `require(\"…\")` or `await import(\"…\")`"
+    )
   })
 
   it("describes anonymous functions", () => {
-    expect(describeUnresolved("", ["x"])).toMatch(/^An inline function uses `x`/)
+    expect(describeUnresolved("", ["x"], [], noLibrary)).toMatch(/^An inline function uses `x`/)
   })
 })
