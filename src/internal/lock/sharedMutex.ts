@@ -42,10 +42,12 @@ const SPIN = 100
 
 /**
  * Loads of the lock word a synchronous taker makes before it sleeps in the
- * kernel (a few µs): a critical section in shared memory is usually that short,
- * and a futex sleep and wake-up cost more.
+ * kernel, and again after each wake-up (a few µs): a critical section in
+ * shared memory is usually that short, and a futex sleep and wake-up cost
+ * more. Not longer: on a busy machine the holder may be off its CPU, and a
+ * spinning taker keeps it off.
  */
-export const SYNC_SPIN = 4000
+export const SYNC_SPIN = 500
 
 /** The longest a taker blocks its thread waiting for another process's release before it sleeps asynchronously. */
 const NAP_MS = 1
@@ -131,7 +133,21 @@ export class SharedMutex {
         this.took(me)
         return true
       }
+      if (result === "ok" && this.spinWoken(me)) {
+        this.took(me)
+        return true
+      }
     }
+  }
+
+  /** After a wake-up: spins for the lock before sleeping again, taking it with WAITERS kept (others may sleep). */
+  private spinWoken(me: Holder): boolean {
+    const words = this.words
+    for (let i = 0; i < SYNC_SPIN; i++) {
+      const state = Atomics.load(words, STATE)
+      if (state === 0 && Atomics.compareExchange(words, STATE, 0, me.pid | WAITERS) === 0) return true
+    }
+    return false
   }
 
   private took(me: Holder): Exit.Exit<boolean> {
