@@ -11,7 +11,7 @@ const docs = ["test/docs.test.ts", "test/examples.test.ts"]
 // The primitives with two backends: "core" runs them on shared memory (where the native addon is
 // built), "served" again with it disabled (children inherit the environment). What only the served
 // backend has (leases) runs in "served" alone.
-const twoBackends = ["test/Lock.test.ts", "test/Semaphore.test.ts", "test/Condition.test.ts", "test/SharedValue.test.ts"]
+const twoBackends = ["test/Lock.test.ts", "test/LockSync.test.ts", "test/Semaphore.test.ts", "test/Condition.test.ts", "test/SharedValue.test.ts"]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
 
 export default defineConfig({
