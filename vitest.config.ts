@@ -13,6 +13,7 @@ const docs = ["test/docs.test.ts", "test/examples.test.ts"]
 // backend has (leases) runs in "served" alone.
 const twoBackends = [
   "test/Lock.test.ts",
+  "test/LockSync.test.ts",
   "test/Semaphore.test.ts",
   "test/Condition.test.ts",
   "test/Event.test.ts",

@@ -287,21 +287,21 @@ const pythonStream = (kind) => async (n) =>
 // 7. and 8. shared primitives: served by this process, used from children.
 
 const lockRemoteRuns = new Map()
-const oursLockRemote = (statistic) => async (n) => {
+const oursLockRemote = (statistic, form = "async") => async (n) => {
   // One child per round serves both statistics: the median contender runs it, the mean one reads it.
-  if (statistic === "mean" && lockRemoteRuns.has(n)) {
+  if (statistic === "mean" && form === "async" && lockRemoteRuns.has(n)) {
     const result = lockRemoteRuns.get(n)
     lockRemoteRuns.delete(n)
     return result.mean
   }
-  const result = await lockRemote(n, config.syncWarmupMs)
-  if (statistic === "median") lockRemoteRuns.set(n, result)
+  const result = await lockRemote(n, config.syncWarmupMs, form)
+  if (statistic === "median" && form === "async") lockRemoteRuns.set(n, result)
   return result[statistic]
 }
 
 const oursLockLocal = () => lockLocal(config.syncWarmupMs, config.lockBudgetMs)
 
-const oursValueIncrement = (n) => valueIncrement(n, config.syncWarmupMs)
+const oursValueIncrement = (form) => (n) => valueIncrement(n, config.syncWarmupMs, form)
 
 // The served backend beside the shared-memory one: the same measure in a process with the addon
 // disabled (bench/sync.js; its children inherit the setting).
@@ -672,14 +672,16 @@ const metrics = [
     better: "lower",
     how: `median of ${config.syncRounds} rounds; µs per uncontended acquire+release: from a child (${config.lockN} pairs after ` +
       `${config.syncWarmupMs} ms of untimed ones, one fresh child per round; each pair timed: median, and mean), ` +
-      `and in the owner (mean over ${config.lockBudgetMs} ms of pairs; Python's are means too: one pair is too short to time)`,
+      `and in the owner (mean over ${config.lockBudgetMs} ms of pairs; Python's are means too: one pair is too short to time); ` +
+      "ours is the blocking form (Python's acquire() is one), ours_async the Promise form",
     rounds: config.syncRounds,
     warmup: 200,
     work: config.lockN,
     summarize: (x) => x,
     contenders: [
-      { key: "ours", label: "ours (compat Lock made by the parent, from a child; median pair)", run: oursLockRemote("median") },
-      { key: "ours_mean", label: "ours_mean (the same, mean of the pairs)", run: oursLockRemote("mean") },
+      { key: "ours", label: "ours (compat Lock made by the parent, from a child: acquireSync()+releaseSync(); mean)", run: oursLockRemote("mean", "sync") },
+      { key: "ours_async", label: "ours_async (the same with await acquire()+release(); median pair)", run: oursLockRemote("median") },
+      { key: "ours_async_mean", label: "ours_async_mean (the same, mean of the pairs)", run: oursLockRemote("mean") },
       { key: "ours_local", label: "ours_local (compat Lock, in its maker)", run: oursLockLocal },
       { key: "ours_served", label: "ours_served (ours with the addon disabled: served by the parent; median pair)", run: served("lock-median") },
       { key: "python", label: "python (multiprocessing.Lock, from a spawn child)", run: pythonLock("lock_remote"), python: true },
@@ -691,13 +693,15 @@ const metrics = [
     better: "lower",
     how: `median of ${config.syncRounds} rounds; two children each do ${config.incrementN} increments of the parent's Value('i') ` +
       `under its lock at once (after ${config.syncWarmupMs} ms of the same, at least 3000 for ours, untimed, and a Barrier); ` +
-      "µs per increment from the first child's start to the last one's end; the total is checked",
+      "µs per increment from the first child's start to the last one's end; the total is checked; ours is the blocking form " +
+      "(Python's `with v.get_lock()` is one), ours_async the Promise form",
     rounds: config.syncRounds,
     warmup: 100,
     work: config.incrementN,
     summarize: (x) => x,
     contenders: [
-      { key: "ours", label: "ours (compat Value, withLock(get, set))", run: oursValueIncrement },
+      { key: "ours", label: "ours (compat Value, withLockSync(() => { v.value += 1 }))", run: oursValueIncrement("sync") },
+      { key: "ours_async", label: "ours_async (compat Value, await withLock(get, set))", run: oursValueIncrement("async") },
       { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("value") },
       { key: "python", label: "python (Value, with get_lock(): value += 1)", run: pythonLock("value_increment"), python: true }
     ]

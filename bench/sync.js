@@ -28,11 +28,33 @@ const lockTarget = async (lock, warmupMs, n) => {
   return { median: pairs[pairs.length >> 1] * 1000, mean }
 }
 
-/** A Lock made here, taken and released `n` times by a child: µs per pair, `{ median, mean }`. */
-export const lockRemote = async (n, warmupMs) => {
+// The blocking form, Python's own: acquireSync()+releaseSync() (shared memory only). One pair is
+// too short to time alone (a clock read costs about as much): the mean over `n`, as Python's row.
+// The loop is a function of its own, warmed up as it is then timed, so the timed loop runs
+// optimized code (a second loop in the same function may start unoptimized).
+const lockSyncTarget = (lock, warmupMs, n) => {
+  const pairs = (count) => {
+    for (let i = 0; i < count; i++) {
+      lock.acquireSync()
+      lock.releaseSync()
+    }
+  }
+  const warmUntil = performance.now() + warmupMs
+  while (performance.now() < warmUntil) pairs(n)
+  const t0 = performance.now()
+  pairs(n)
+  const mean = ((performance.now() - t0) * 1000) / n
+  return { median: mean, mean }
+}
+
+/**
+ * A Lock made here, taken and released `n` times by a child: µs per pair, `{ median, mean }`;
+ * `form` "sync" times acquireSync/releaseSync (mean only), "async" await acquire()/release().
+ */
+export const lockRemote = async (n, warmupMs, form = "async") => {
   const lock = new Lock()
   try {
-    const child = new Process({ target: lockTarget, args: [lock, warmupMs, n] })
+    const child = new Process({ target: form === "sync" ? lockSyncTarget : lockTarget, args: [lock, warmupMs, n] })
     child.start()
     const result = await child.result()
     await child.join()
@@ -79,12 +101,30 @@ const incrementTarget = async (value, warmupMs, n, barrier) => {
   return [start, performance.timeOrigin + performance.now()]
 }
 
-/** Two children increment a Value made here under its lock at once; µs per increment, warm-up excluded. */
-export const valueIncrement = async (n, warmupMs) => {
+// The same with the blocking form, Python's own `with v.get_lock(): v.value += 1` (shared memory
+// only); the loop a function of its own, as lockSyncTarget's.
+const incrementSyncTarget = async (value, warmupMs, n, barrier) => {
+  const increments = (count, by) => {
+    for (let i = 0; i < count; i++) value.withLockSync(() => { value.value += by })
+  }
+  const warmUntil = performance.now() + warmupMs
+  for (let i = 0; i < 3000 || performance.now() < warmUntil; i += 100) increments(100, 0)
+  await barrier.wait()
+  const start = performance.timeOrigin + performance.now()
+  increments(n, 1)
+  return [start, performance.timeOrigin + performance.now()]
+}
+
+/**
+ * Two children increment a Value made here under its lock at once; µs per increment, warm-up
+ * excluded. `form` "sync": withLockSync(() => { value.value += 1 }); "async": await withLock(get, set).
+ */
+export const valueIncrement = async (n, warmupMs, form = "async") => {
   const value = Value("i", 0)
   const barrier = new Barrier(2)
   try {
-    const children = [0, 1].map(() => new Process({ target: incrementTarget, args: [value, warmupMs, n, barrier] }))
+    const target = form === "sync" ? incrementSyncTarget : incrementTarget
+    const children = [0, 1].map(() => new Process({ target, args: [value, warmupMs, n, barrier] }))
     for (const child of children) child.start()
     const spans = []
     for (const child of children) {

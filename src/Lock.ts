@@ -14,7 +14,7 @@
  */
 import type { Duration, Effect, Pipeable, Scope } from "effect"
 import { dual } from "effect/Function"
-import type { NotOwnerError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import type { NotOwnerError, OwnerGoneError, SyncUnsupportedError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/lock/lock.js"
 import * as backend from "./internal/served/backend.js"
 
@@ -70,6 +70,29 @@ export interface Lock extends Pipeable.Pipeable {
    * owner has gone is not an error of `self` (there is nothing left to release).
    */
   readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | OwnerGoneError, R>
+  /**
+   * Python's own `acquire(block, timeout)`: a call that blocks this thread
+   * until it is acquired (true), or answers false when `block` is false or the
+   * timeout runs out. It spins for a few microseconds, then sleeps in the
+   * kernel, waking every 100 ms to take over from a holder that died. Nothing
+   * else of this thread runs meanwhile: for short critical sections in code
+   * that has nothing else to serve while it waits.
+   *
+   * Only a lock in shared memory has it (the addon loaded, not a Manager's).
+   * As Effect's own `…Sync` functions, it throws its failures:
+   * SyncUnsupportedError for a lock served over a socket, or one held by this
+   * very process when no timeout is given (it could never be released
+   * meanwhile); TypeError or ValueError for bad options; OwnerGoneError.
+   */
+  readonly acquireSync: (options?: AcquireOptions) => boolean
+  /** Python's `release()`, done at once; throws what `release` fails with, or SyncUnsupportedError (see `acquireSync`). */
+  readonly releaseSync: () => void
+  /**
+   * Python's `with lock:` around synchronous code: `body` runs holding it
+   * (taken with `acquireSync`, blocking this thread while it waits), released
+   * however `body` ends. Throws what `acquireSync` and `body` throw.
+   */
+  readonly withLockSync: <A>(body: () => A) => A
 }
 
 /**
@@ -140,6 +163,21 @@ export const acquire: {
   (options?: AcquireOptions): (self: Lock) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
   (self: Lock, options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
 } = dual((args) => isLock(args[0]), (self: Lock, options?: AcquireOptions) => self.acquire(options))
+
+/**
+ * Runs the synchronous `body` holding `lock` as one Effect step, blocking this
+ * thread while it waits (see `Lock.withLockSync`): the fastest way to update
+ * shared memory under a lock, for a short critical section. The lock's
+ * failures are typed; what `body` throws is a defect.
+ * `Lock.withLockSync(lock, () => …)` or `lock.pipe(Lock.withLockSync(() => …))`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withLockSync: {
+  <A>(body: () => A): (self: Lock) => Effect.Effect<A, OwnerGoneError | SyncUnsupportedError>
+  <A>(self: Lock, body: () => A): Effect.Effect<A, OwnerGoneError | SyncUnsupportedError>
+} = dual(2, <A>(self: Lock, body: () => A) => internal.withLockSync(self, body))
 
 /**
  * `lock.release` as a function: `Lock.release(lock)` or `lock.pipe(Lock.release)`.

@@ -95,6 +95,12 @@ export interface Shared<T extends Typecode> {
   readonly getObj: () => this
   /** Runs `self` holding its lock (Python's `with value.get_lock():`); fails with ValueError for a Raw one. */
   readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | ValueError | OwnerGoneError, R>
+  /**
+   * Python's `with value.get_lock():` around synchronous code: its lock's
+   * `withLockSync` (blocks this thread while it waits; only in shared memory).
+   * Throws ValueError for a Raw one, and what `Lock.withLockSync` throws.
+   */
+  readonly withLockSync: <A>(body: () => A) => A
 }
 
 /**
@@ -108,6 +114,14 @@ export interface SharedValue<T extends Typecode = Typecode> extends Shared<T> {
   readonly get: Effect.Effect<Item<T>, OwnerGoneError>
   /** Python's `value.value = v`: wraps around at the typecode's width; ValueError for a value of the wrong type. */
   readonly set: (value: Input<T>) => Effect.Effect<void, ValueError | OwnerGoneError>
+  /**
+   * Python's `value.value`, read at once from shared memory. A Value served
+   * over a socket (no addon, or a Manager's) throws SyncUnsupportedError; one
+   * whose memory is gone, OwnerGoneError.
+   */
+  readonly getSync: () => Item<T>
+  /** Python's `value.value = v`, written at once in shared memory; throws what `set` fails with, or SyncUnsupportedError (see `getSync`). */
+  readonly setSync: (value: Input<T>) => void
 }
 
 /**

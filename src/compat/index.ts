@@ -32,6 +32,7 @@ export {
   SharedMemoryUnavailableError,
   SoftTimeLimitExceeded,
   StartMethodError,
+  SyncUnsupportedError,
   Terminated,
   TimeLimitExceeded,
   TimeoutError,

@@ -82,6 +82,16 @@ class Shared<T extends Typecode, H extends EffectShared.SharedValue<T> | EffectS
   async withLock<R>(body: () => R | Promise<R>): Promise<R> {
     return (await this.getLock()).withLock(body)
   }
+
+  /**
+   * Python's `with value.get_lock():` around synchronous code, blocking this
+   * thread while it waits for the lock (see Lock.withLockSync):
+   * `counter.withLockSync(() => { counter.value += 1 })`. Only in shared
+   * memory; throws ValueError for a Raw one.
+   */
+  withLockSync<R>(body: () => R): R {
+    return this.#shared.withLockSync(body)
+  }
 }
 
 /** A Value or RawValue: one item of its typecode (Python's `.value` is `get()` / `set(v)`). */
@@ -93,6 +103,19 @@ export class SharedValue<T extends Typecode = Typecode> extends Shared<T, Effect
   /** Wraps around at the typecode's width; rejects with ValueError for a value of the wrong type. */
   set(value: Input<T>): Promise<void> {
     return runPromise(this.shared.set(value))
+  }
+
+  /**
+   * Python's `value.value`, read and written at once in shared memory. A
+   * Value served over a socket (no addon, a Manager's) throws
+   * SyncUnsupportedError: use `get()` and `set(v)` there.
+   */
+  get value(): Item<T> {
+    return this.shared.getSync()
+  }
+
+  set value(value: Input<T>) {
+    this.shared.setSync(value)
   }
 }
 

@@ -63,6 +63,33 @@ class SemLockBase {
     return runPromise(this.#lock.release)
   }
 
+  /**
+   * Python's blocking `acquire(block=True, timeout=None)` itself: blocks this
+   * thread until acquired (spinning briefly, then sleeping in the kernel) and
+   * gives true, or false once `timeout` seconds pass. Nothing else of this
+   * process runs meanwhile. Only a lock in shared memory has it: one served
+   * over a socket (no addon, a Manager's) throws SyncUnsupportedError, as does
+   * a wait without timeout for a lock this process holds.
+   */
+  acquireSync(block?: boolean | AcquireOptions, timeout?: number | null): boolean {
+    return block === undefined && timeout == null ? this.#lock.acquireSync() : this.#lock.acquireSync(acquireOptions(block, timeout))
+  }
+
+  /** Python's `release()`, done at once (see acquireSync). */
+  releaseSync(): void {
+    this.#lock.releaseSync()
+  }
+
+  /**
+   * Python's `with lock:` around synchronous code: `body` runs holding it,
+   * taken with `acquireSync`, and it is released however `body` ends. The
+   * fastest form for a short critical section in shared memory:
+   * `lock.withLockSync(() => { counter.value += 1 })`.
+   */
+  withLockSync<T>(body: () => T): T {
+    return this.#lock.withLockSync(body)
+  }
+
   getValue(): Promise<number> {
     return runPromise(this.#lock.getValue)
   }

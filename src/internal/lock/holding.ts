@@ -4,8 +4,9 @@
  * Effect (`withLock`).
  */
 import { type Duration, Effect, Either, type Scope } from "effect"
-import { type OwnerGoneError, TypeError, type ValueError } from "../../Errors.js"
+import { type OwnerGoneError, SyncUnsupportedError, TypeError, type ValueError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
+import { nativeMissing } from "../native/native.js"
 import { checkedWait, shown } from "../served/backend.js"
 
 /** `acquire`'s options as Python's `block` and `timeout`, or why they are refused (TypeError, ValueError). */
@@ -36,3 +37,11 @@ export const withLock = <A, E, R>(
   self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | OwnerGoneError, R> =>
   Effect.uninterruptibleMask((restore) => Effect.flatMap(restore(acquire), () => Effect.ensuring(restore(self), quietly(release))))
+
+/** Why `what` (a `…Sync` operation) of a served `kind` is refused: it would wait for a socket's answer with the event loop blocked. */
+export const servedSync = (kind: string, what: string): SyncUnsupportedError =>
+  new SyncUnsupportedError({
+    message: `${what}: this ${kind} is served by its owner process over a socket (${
+      nativeMissing === undefined ? "made by a Manager, or past what shared memory holds" : `the shared-memory addon is ${nativeMissing}`
+    }), and a synchronous call would block the event loop that must read the answer. Use the asynchronous form`
+  })

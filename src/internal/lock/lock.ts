@@ -7,7 +7,8 @@
  * touches the lock.
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
-import { type OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import { OwnerGoneError as OwnerGoneErrorClass, SyncUnsupportedError, TypeError, ValueError } from "../../Errors.js"
+import type { OwnerGoneError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
 import {
   answersAtOnce,
@@ -24,7 +25,7 @@ import {
 import { type Definition, mapNow, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import { afterCatchUp, catchUp, type Client } from "../served/server.js"
-import { acquireArguments, held, withLock } from "./holding.js"
+import { acquireArguments, held, servedSync, withLock } from "./holding.js"
 import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lease.js"
 import * as Shm from "./sharedMemoryLock.js"
 import { SharedMemoryLock } from "./sharedMemoryLock.js"
@@ -218,6 +219,18 @@ export class LockHandle extends SharedObject implements Public.Lock {
     return withLock(this.acquireWaiting, this.release, self)
   }
 
+  acquireSync(): boolean {
+    throw servedSync(this.kind, "acquireSync")
+  }
+
+  releaseSync(): void {
+    throw servedSync(this.kind, "releaseSync")
+  }
+
+  withLockSync<A>(_body: () => A): A {
+    throw servedSync(this.kind, "withLockSync")
+  }
+
   private get backend(): Backend {
     return this[PrimitiveTypeId]
   }
@@ -314,6 +327,26 @@ export class LockHandle extends SharedObject implements Public.Lock {
     return this.call("release", [], caller)
   }
 }
+
+/** See Lock.withLockSync: `lock.withLockSync(body)` as one Effect step; the lock's failures typed, `body`'s defects. */
+export const withLockSync = <A>(lock: Public.Lock, body: () => A): Effect.Effect<A, OwnerGoneError | SyncUnsupportedError> =>
+  Effect.suspend(() => {
+    try {
+      lock.acquireSync()
+    } catch (error) {
+      return error instanceof OwnerGoneErrorClass || error instanceof SyncUnsupportedError ? Exit.fail(error) : Exit.die(error)
+    }
+    try {
+      return Exit.succeed(body())
+    } finally {
+      try {
+        lock.releaseSync()
+      } catch (error) {
+        // An owner that has gone leaves nothing to release; anything else is a defect (thrown: Effect.suspend makes it one).
+        if (!(error instanceof OwnerGoneErrorClass)) throw error
+      }
+    }
+  })
 
 /** See Lock.asTask. */
 export const asTask = <T>(lock: Public.Lock, body: () => Promise<T>): Promise<T> =>

@@ -10,7 +10,7 @@
  * longer exists (its maker closed it or has exited) gives a lock whose every
  * operation fails with OwnerGoneError, as a served lock whose owner is gone.
  */
-import { type Duration, Effect, Exit, type Scope } from "effect"
+import { Duration, Effect, Exit, type Scope } from "effect"
 import { pipeArguments } from "effect/Pipeable"
 import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
@@ -19,6 +19,7 @@ import { acquireArguments, held, withLock } from "./holding.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
 import { owned } from "../served/definition.js"
+import { processCaller } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
 import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
 import { native } from "../native/native.js"
@@ -93,6 +94,36 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
 
   get held(): Effect.Effect<void, OwnerGoneError, Scope.Scope> {
     return held(this.acquireWaiting, this.release)
+  }
+
+  acquireSync(options?: Public.AcquireOptions): boolean {
+    const core = this.core
+    if (core === undefined) throw this.gone()
+    let block = true
+    let timeoutMs: number | undefined
+    if (options !== undefined) {
+      const checked = acquireArguments(options)
+      if (checked._tag === "Left") throw checked.left
+      block = checked.right.block
+      timeoutMs = checked.right.timeout === undefined ? undefined : Duration.toMillis(checked.right.timeout)
+    }
+    return core instanceof SharedMutex ? core.acquireSync(processCaller(), block, timeoutMs) : core.acquireSync(block, timeoutMs)
+  }
+
+  releaseSync(): void {
+    const core = this.core
+    if (core === undefined) throw this.gone()
+    const refused = core instanceof SharedMutex ? core.releaseRefused(this.kind === "RLock" ? processCaller() : "") : core.releaseRefused()
+    if (refused !== undefined) throw refused
+  }
+
+  withLockSync<A>(body: () => A): A {
+    this.acquireSync()
+    try {
+      return body()
+    } finally {
+      this.releaseSync()
+    }
   }
 
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | OwnerGoneError, R> {

@@ -9,6 +9,10 @@
  * process: one of this process cannot run meanwhile), then marks it WAITERS
  * and sleeps on the word; a release that finds WAITERS set wakes one sleeper.
  *
+ * A synchronous taker (`acquireSync`, Python's blocking `acquire()`) spins
+ * longer, then sleeps in the kernel in this thread: a hand-over then costs a
+ * futex wake-up, not the waiter thread's and the event loop's turns too.
+ *
  * A holder that dies holding it: sleepers wake every LIVENESS_SLICE to look
  * at the holder's pid, and the first to find it dead takes the lock over
  * with one compare-and-swap of the word it saw — as the served lock's owner
@@ -17,7 +21,7 @@
  * by a Condition's owner) and read by others with Atomics.
  */
 import { Duration, Effect, Exit } from "effect"
-import type { NotOwnerError, ValueError } from "../../Errors.js"
+import { type NotOwnerError, SyncUnsupportedError, type ValueError } from "../../Errors.js"
 import { isAlive } from "../thisProcess/liveness.js"
 import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "./semLock.js"
 import { futexWait } from "../native/futexWait.js"
@@ -35,6 +39,15 @@ const PID = 0x3fffffff
 
 /** Loads of the lock word before sleeping on it, while its holder (another process) may release it any moment. */
 const SPIN = 100
+
+/**
+ * Loads of the lock word a synchronous taker makes before it sleeps in the
+ * kernel, and again after each wake-up (a few µs): a critical section in
+ * shared memory is usually that short, and a futex sleep and wake-up cost
+ * more. Not longer: on a busy machine the holder may be off its CPU, and a
+ * spinning taker keeps it off.
+ */
+export const SYNC_SPIN = 500
 
 /** The longest a taker blocks its thread waiting for another process's release before it sleeps asynchronously. */
 const NAP_MS = 1
@@ -78,15 +91,74 @@ export class SharedMutex {
     return this.mark(me) === 0
   }
 
+  /**
+   * Python's blocking `acquire(block, timeout)` for `caller`, in this thread:
+   * true once acquired, false when held and `block` is false or `timeoutMs`
+   * (undefined: none) ran out. Throws SyncUnsupportedError, without waiting,
+   * when this process holds it and no timeout is given: this blocked thread is
+   * the one its holder would need to release it.
+   */
+  acquireSync(caller: string, block: boolean, timeoutMs: number | undefined): boolean {
+    const words = this.words
+    const me = holderOf(caller)
+    if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0) {
+      words[OWNER] = me.owner
+      words[DEPTH] = 1
+      return true
+    }
+    if (this.recursive) {
+      const state = words[STATE]
+      if (state !== 0 && (state & PID) === me.pid && words[OWNER] === me.owner) {
+        words[DEPTH]++
+        return true
+      }
+    }
+    if (this.spin(me, SYNC_SPIN)) {
+      this.took(me)
+      return true
+    }
+    if (!block || (timeoutMs !== undefined && timeoutMs <= 0)) return false
+    const deadline = timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : performance.now() + timeoutMs
+    for (;;) {
+      const seen = this.mark(me)
+      if (seen === 0) {
+        this.took(me)
+        return true
+      }
+      if (deadline === undefined && (seen & PID) === process.pid) throw heldHere()
+      const left = deadline === undefined ? LIVENESS_SLICE_MS : deadline - performance.now()
+      if (left <= 0) return false
+      const result = this.shm.wait(words, STATE, seen, Math.min(LIVENESS_SLICE_MS, left))
+      if (result === "timed-out" && this.takeFromDead(seen, me)) {
+        this.took(me)
+        return true
+      }
+      if (result === "ok" && this.spinWoken(me)) {
+        this.took(me)
+        return true
+      }
+    }
+  }
+
+  /** After a wake-up: spins for the lock before sleeping again, taking it with WAITERS kept (others may sleep). */
+  private spinWoken(me: Holder): boolean {
+    const words = this.words
+    for (let i = 0; i < SYNC_SPIN; i++) {
+      const state = Atomics.load(words, STATE)
+      if (state === 0 && Atomics.compareExchange(words, STATE, 0, me.pid | WAITERS) === 0) return true
+    }
+    return false
+  }
+
   private took(me: Holder): Exit.Exit<boolean> {
     this.words[OWNER] = me.owner
     this.words[DEPTH] = 1
     return ACQUIRED
   }
 
-  private spin(me: Holder): boolean {
+  private spin(me: Holder, loads = SPIN): boolean {
     const words = this.words
-    for (let i = 0; i < SPIN; i++) {
+    for (let i = 0; i < loads; i++) {
       const state = Atomics.load(words, STATE)
       if (state === 0) {
         if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0) return true
@@ -143,15 +215,24 @@ export class SharedMutex {
 
   /** Python's `release()`: an RLock only by its holder, one level at a time; a Lock by anyone, once. */
   release(caller: string): Exit.Exit<void, ValueError | NotOwnerError> {
+    const refused = this.releaseRefused(caller)
+    return refused === undefined ? Exit.void : Exit.fail(refused)
+  }
+
+  /** `release`, giving why it was refused (undefined when released). */
+  releaseRefused(caller: string): ValueError | NotOwnerError | undefined {
     const words = this.words
     if (this.recursive) {
-      if (!this.isMine(caller)) return Exit.fail(notOwnerOfRecursive())
+      // Plain reads: what the caller's own thread wrote, when it holds it (an atomic load costs as much as the release).
+      const me = holderOf(caller)
+      const state = words[STATE]
+      if (state === 0 || (state & PID) !== me.pid || words[OWNER] !== me.owner) return notOwnerOfRecursive()
       if (words[DEPTH] > 1) {
         words[DEPTH]--
-        return Exit.void
+        return undefined
       }
     }
-    return this.unlock() ? Exit.void : Exit.fail(releasedTooOften())
+    return this.unlock() ? undefined : releasedTooOften()
   }
 
   /** Frees it, waking a sleeper if any; false when it was free. */
@@ -159,14 +240,9 @@ export class SharedMutex {
     const words = this.words
     words[OWNER] = 0
     words[DEPTH] = 0
-    let state = Atomics.compareExchange(words, STATE, process.pid, 0)
-    if (state === process.pid) return true
-    for (;;) {
-      if (state === 0) return false
-      const seen = Atomics.compareExchange(words, STATE, state, 0)
-      if (seen === state) break
-      state = seen
-    }
+    // One atomic swap: it was free (a release too many), held, or held with sleepers to wake.
+    const state = Atomics.exchange(words, STATE, 0)
+    if (state === 0) return false
     if ((state & WAITERS) !== 0) this.shm.wake(words, STATE, 1)
     return true
   }
@@ -195,3 +271,9 @@ export class SharedMutex {
     if (this.recursive && this.isMine(owner)) Atomics.store(this.words, DEPTH, depth)
   }
 }
+
+const heldHere = () =>
+  new SyncUnsupportedError({
+    message: "acquireSync: this process holds the lock (another task of it, or this code), and waiting for it " +
+      "blocks the thread that would release it, for good. Release it first, give a timeout, or use acquire(), which waits without blocking"
+  })

@@ -11,7 +11,7 @@ import { Duration, Effect, Exit } from "effect"
 import type { ValueError } from "../../Errors.js"
 import { ACQUIRED, FOUND_HELD, releasedTooOften } from "./semLock.js"
 import { futexWait } from "../native/futexWait.js"
-import { LIVENESS_SLICE_MS } from "./sharedMutex.js"
+import { LIVENESS_SLICE_MS, SYNC_SPIN } from "./sharedMutex.js"
 import type { Native } from "../native/native.js"
 
 const VALUE = 0
@@ -64,19 +64,51 @@ export class SharedSemaphore {
       }))
   }
 
+  /**
+   * Python's blocking `acquire(block, timeout)`, in this thread: spins a
+   * little, then sleeps in the kernel; false when `block` is false or
+   * `timeoutMs` (undefined: none) ran out first.
+   */
+  acquireSync(block: boolean, timeoutMs: number | undefined): boolean {
+    if (this.tryTake()) return true
+    for (let i = 0; i < SYNC_SPIN; i++) {
+      if (Atomics.load(this.words, VALUE) > 0 && this.tryTake()) return true
+    }
+    if (!block || (timeoutMs !== undefined && timeoutMs <= 0)) return false
+    const deadline = timeoutMs === undefined || !Number.isFinite(timeoutMs) ? undefined : performance.now() + timeoutMs
+    const words = this.words
+    for (;;) {
+      if (this.tryTake()) return true
+      const left = deadline === undefined ? LIVENESS_SLICE_MS : deadline - performance.now()
+      if (left <= 0) return false
+      Atomics.add(words, SLEEPERS, 1)
+      try {
+        this.shm.wait(words, VALUE, 0, Math.min(LIVENESS_SLICE_MS, left))
+      } finally {
+        Atomics.sub(words, SLEEPERS, 1)
+      }
+    }
+  }
+
   /** Python's `release()`: fails past the maximum (a BoundedSemaphore's initial value). */
   release(): Exit.Exit<void, ValueError> {
+    const refused = this.releaseRefused()
+    return refused === undefined ? Exit.void : Exit.fail(refused)
+  }
+
+  /** `release`, giving why it was refused (undefined when released). */
+  releaseRefused(): ValueError | undefined {
     const words = this.words
     const max = Atomics.load(words, MAX)
     let value = Atomics.load(words, VALUE)
     for (;;) {
-      if (value >= max) return Exit.fail(releasedTooOften())
+      if (value >= max) return releasedTooOften()
       const seen = Atomics.compareExchange(words, VALUE, value, value + 1)
       if (seen === value) break
       value = seen
     }
     if (Atomics.load(words, SLEEPERS) > 0) this.shm.wake(words, VALUE, 1)
-    return Exit.void
+    return undefined
   }
 
   getValue(): number {

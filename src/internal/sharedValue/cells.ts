@@ -171,6 +171,30 @@ export class SharedCells<T extends Typecode = Typecode> {
       : Either.left(new IndexError({ message: "array index out of range" }))
   }
 
+  /** The item at `index`, known to be in range, as a plain value (a Value's item, read synchronously). */
+  itemAt(index: number): Item<T> {
+    return this.read(index)
+  }
+
+  /** Writes `value` at `index`, known to be in range; gives the ValueError refusing it, else undefined. */
+  writeAt(index: number, value: unknown): ValueError | undefined {
+    // A number into a number cell needs no conversion (the common case, kept free of allocations).
+    if (typeof value === "number" && this.numeric && (this.typecode === "f" || this.typecode === "d" || Number.isInteger(value))) {
+      this.cells[index] = value
+      return undefined
+    }
+    const cell = toCell(this.typecode, value)
+    if (Either.isLeft(cell)) return cell.left
+    this.cells[index] = cell.right
+    return undefined
+  }
+
+  /** Whether its cells take numbers (not bigints, not characters). */
+  private get numeric(): boolean {
+    const kind = layouts[this.typecode].kind
+    return kind === "int" || kind === "float"
+  }
+
   getItem(index: unknown): Exit.Exit<Item<T>, ValueError | IndexError> {
     const at = this.index(index)
     return Either.isLeft(at) ? Exit.fail(at.left) : Exit.succeed(this.read(at.right))

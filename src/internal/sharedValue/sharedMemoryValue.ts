@@ -83,12 +83,26 @@ abstract class SharedMemoryShared<T extends Typecode> implements Public.Shared<T
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValueError | OwnerGoneError, R> {
     return Effect.flatMap(this.getLock, (lock) => lock.withLock(self))
   }
+
+  withLockSync<A>(body: () => A): A {
+    if (this.lock === undefined) throw new ValueError({ message: "a raw shared value has no lock" })
+    return this.lock.withLockSync(body)
+  }
 }
 
 export class SharedMemoryValue<T extends Typecode = Typecode> extends SharedMemoryShared<T> implements Public.SharedValue<T> {
   readonly get: Effect.Effect<Item<T>, OwnerGoneError> = this.on((cells) => cells.getItem(0) as Exit.Exit<Item<T>>)
   set(value: Input<T>): Effect.Effect<void, ValueError | OwnerGoneError> {
     return this.on((cells) => cells.setItem(0, value) as Exit.Exit<void, ValueError>)
+  }
+  getSync(): Item<T> {
+    if (this.cells === undefined) throw this.gone()
+    return this.cells.itemAt(0)
+  }
+  setSync(value: Input<T>): void {
+    if (this.cells === undefined) throw this.gone()
+    const refused = this.cells.writeAt(0, value)
+    if (refused !== undefined) throw refused
   }
 }
 

@@ -7,6 +7,7 @@
  * has a lock) travels in its Reference's kind (see cells.ts); its lock is
  * fetched from the owner on the first `getLock`.
  */
+import { servedSync } from "../lock/holding.js"
 import { Effect, Either, Exit, type Scope } from "effect"
 import { type OwnerGoneError, ValueError } from "../../Errors.js"
 import type { Lock } from "../../Lock.js"
@@ -86,6 +87,10 @@ abstract class SharedHandle<T extends Typecode> extends SharedObject implements 
   withLock<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ValueError | OwnerGoneError, R> {
     return Effect.flatMap(this.getLock, (lock) => lock.withLock(self))
   }
+
+  withLockSync<A>(_body: () => A): A {
+    throw servedSync("shared value", "withLockSync")
+  }
 }
 
 export class ValueHandle<T extends Typecode = Typecode> extends SharedHandle<T> implements Public.SharedValue<T> {
@@ -94,6 +99,12 @@ export class ValueHandle<T extends Typecode = Typecode> extends SharedHandle<T> 
   }
 
   readonly get = this.op<Item<T>, OwnerGoneError>("get")
+  getSync(): Item<T> {
+    throw servedSync("Value", "getSync")
+  }
+  setSync(_value: Input<T>): void {
+    throw servedSync("Value", "setSync")
+  }
   set(value: Input<T>): Effect.Effect<void, ValueError | OwnerGoneError> {
     return this.op("set", [value])
   }
