@@ -18,6 +18,7 @@ import { decodeError } from "../codec/decodeError.js"
 import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
+import { currentSpan, spanContextOf } from "../spans.js"
 import * as WallClock from "../wallClock.js"
 import { childIdentity, currentIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { log } from "../thisProcess/log.js"
@@ -168,6 +169,9 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       }
       const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
+      // The start's span is the child's parent: its Effect target's spans are the start's children.
+      const span = yield* currentSpan
+      span?.attribute("process.name", this.name)
       this.state = "started"
       const handle = yield* this.mp.spawn({
         target,
@@ -178,13 +182,15 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
           identity: this.identity.identity,
           executable: settings.executable
         }),
-        onExit: this.onExit
+        onExit: this.onExit,
+        ...(span === undefined ? {} : { parentSpan: spanContextOf(span) })
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
+      span?.attribute("process.pid", handle.pid)
       this.handle = handle
       handle.setKeepsParentAlive(!this.daemon)
       liveChildren().add(this)
       yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
-    }).pipe(Effect.provideService(Multiprocessing, this.mp))
+    }).pipe(Effect.provideService(Multiprocessing, this.mp), Effect.withSpan("Process.start", { captureStackTrace: false }))
   }
 
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
@@ -193,10 +199,16 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       return Effect.fail(new ValueError({ message: "join(timeout): the timeout is NaN; give a number, or none to wait for the exit" }))
     }
     // A daemon child does not hold the parent alive, but a parent waiting for it stays.
-    return Effect.flatMap(this.started("join"), () =>
+    return Effect.flatMap(this.started("join"), (handle) =>
       keepingAlive(timeout === undefined
         ? Deferred.await(this.exited)
-        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
+        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)).pipe(
+          Effect.tap((exitCode) => Effect.annotateCurrentSpan({ "process.exit_code": exitCode })),
+          Effect.withSpan("Process.join", {
+            attributes: { "process.name": this.name, "process.pid": handle.pid },
+            captureStackTrace: false
+          })
+        ))
   }
 
   get result(): Effect.Effect<A, ResultError> {
