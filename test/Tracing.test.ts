@@ -89,6 +89,22 @@ describe("Tracing across processes", () => {
       expect(childSpans(file)).toMatchObject([{ traceId: start.traceId, parentSpanId: start.spanId }])
     }))
 
+  it.scopedLive("without a tracer of the program's own, no span is made and none travels: the child's spans start their own trace", () =>
+    Effect.gen(function*() {
+      const file = path.join(yield* tempDir("tracing-test-"), "spans.jsonl")
+      const pool = yield* Pool.make({ processes: 1 })
+      yield* Effect.gen(function*() {
+        const child = yield* Process.make({ target: tracing.traced, args: [file, "process"] })
+        yield* child.start
+        expect(yield* child.join()).toBe(0)
+        yield* pool.apply(tracing.traced, [file, "apply"])
+        yield* pool.map((x: number) => x, [1, 2, 3])
+      }).pipe(Effect.withSpan("test.root"))
+      const made = childSpans(file)
+      expect(made.map((span) => span.attributes.label)).toEqual(["process", "apply"])
+      for (const span of made) expect(span.parentSpanId).toBeNull()
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
   traced("a pool task's Effect runs under its Pool.apply span, which names the worker that ran it", ({ file, spans }) =>
     Effect.gen(function*() {
       const pool = yield* Pool.make({ processes: 1 })

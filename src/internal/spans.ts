@@ -1,13 +1,20 @@
 /**
- * Tracing across processes, the parent's side: the current span as plain data
- * for a child (its Start message, a pool task), and spans made from callbacks
- * (a map's chunks settle outside any fiber). The child's side is `settle` in
- * `child/targets.ts`: an Effect target runs under `Tracer.externalSpan` of what
- * is sent here. Spans go to whatever tracer the program provides; Effect's
- * default one keeps them in memory only, so without one they cost little.
+ * Tracing across processes, the parent's side: spans around operations that
+ * cross processes, the span as plain data for a child (its Start message, a
+ * pool task), and spans made from callbacks (a map's chunks settle outside any
+ * fiber). The child's side is `settle` in `child/targets.ts`: an Effect target
+ * runs under `Tracer.externalSpan` of what is sent here.
+ *
+ * Spans are made only when the program has a tracer of its own. Effect's
+ * default one keeps spans in memory, where nobody sees them, and one costs
+ * several microseconds (makeSpan, a parent in the context, its end): on the
+ * per-task path that would be a measurable share of a round trip for nothing.
  */
-import { Clock, Effect, type Exit, Option, Runtime, Tracer } from "effect"
+import { Clock, Effect, type Exit, Runtime, Stream, type Tracer } from "effect"
 import type { SpanContext } from "../Multiprocessing.js"
+
+/** Effect's default tracer, as every fiber has it until a program provides another. */
+const defaultTracer = Effect.runSync(Effect.tracer)
 
 /** A span's identity, as a child is told it. */
 export const spanContextOf = (span: Tracer.AnySpan): SpanContext => ({
@@ -16,17 +23,24 @@ export const spanContextOf = (span: Tracer.AnySpan): SpanContext => ({
   sampled: span.sampled
 })
 
-/** The span the current fiber runs in, as data for a child; undefined outside any span. */
-export const currentSpanContext: Effect.Effect<SpanContext | undefined> = Effect.map(
-  Effect.serviceOption(Tracer.ParentSpan),
-  (span) => Option.isSome(span) ? spanContextOf(span.value) : undefined
-)
+/**
+ * `f(span)` inside a span named `name` (the parent of what `f` does), when a
+ * tracer is installed; `f(undefined)`, with no span, when none is.
+ */
+export const withSpan = <A, E, R>(
+  name: string,
+  attributes: Record<string, unknown>,
+  f: (span: Tracer.Span | undefined) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.tracer, (tracer) =>
+    tracer === defaultTracer
+      ? f(undefined)
+      : Effect.useSpan(name, { attributes, captureStackTrace: false }, (span) => Effect.withParentSpan(f(span), span)))
 
-/** The span the current fiber runs in, when it is one of this process's (not an external parent). */
-export const currentSpan: Effect.Effect<Tracer.Span | undefined> = Effect.map(
-  Effect.serviceOption(Tracer.ParentSpan),
-  (span) => Option.isSome(span) && span.value._tag === "Span" ? span.value : undefined
-)
+/** `stream` inside a span named `name` when a tracer is installed. */
+export const streamWithSpan = <A, E, R>(name: string, stream: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.unwrap(Effect.map(Effect.tracer, (tracer) =>
+    tracer === defaultTracer ? stream : Stream.withSpan(stream, name, { captureStackTrace: false })))
 
 /** Spans started and ended from callbacks, each a child of the span current where they were made. */
 export interface CallbackSpans {
@@ -34,17 +48,18 @@ export interface CallbackSpans {
   readonly end: (span: Tracer.Span, exit: Exit.Exit<unknown, unknown>, attributes?: Record<string, unknown>) => void
 }
 
-/** Spans named `name` made from callbacks, with the current fiber's tracer, clock and parent span. */
-export const callbackSpans = (name: string): Effect.Effect<CallbackSpans> =>
-  Effect.map(Effect.runtime<never>(), (runtime) => {
-    const run = Runtime.runSync(runtime)
-    return {
-      start: (attributes) => run(Effect.makeSpan(name, { attributes, captureStackTrace: false })),
-      end: (span, exit, attributes) =>
-        run(Effect.map(Clock.currentTimeNanos, (now) => {
-          if (span.status._tag === "Ended") return
-          if (attributes !== undefined) for (const key in attributes) span.attribute(key, attributes[key])
-          span.end(now, exit)
-        }))
-    }
-  })
+/** Spans named `name` made from callbacks, with the current fiber's tracer, clock and parent span; none without a tracer. */
+export const callbackSpans = (name: string): Effect.Effect<CallbackSpans | undefined> =>
+  Effect.flatMap(Effect.tracer, (tracer) =>
+    tracer === defaultTracer ? Effect.succeed(undefined) : Effect.map(Effect.runtime<never>(), (runtime) => {
+      const run = Runtime.runSync(runtime)
+      return {
+        start: (attributes) => run(Effect.makeSpan(name, { attributes, captureStackTrace: false })),
+        end: (span, exit, attributes) =>
+          run(Effect.map(Clock.currentTimeNanos, (now) => {
+            if (span.status._tag === "Ended") return
+            if (attributes !== undefined) for (const key in attributes) span.attribute(key, attributes[key])
+            span.end(now, exit)
+          }))
+      }
+    }))

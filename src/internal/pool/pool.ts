@@ -13,7 +13,7 @@ import type * as Target from "../../Target.js"
 import { markNotData, POOL_ADVICE } from "../codec/notData.js"
 import { CallbacksKey } from "../faces.js"
 import { keepingAlive } from "../keepAlive.js"
-import { type CallbackSpans, callbackSpans, currentSpan, spanContextOf } from "../spans.js"
+import { type CallbackSpans, callbackSpans, spanContextOf, streamWithSpan, withSpan } from "../spans.js"
 import { availableParallelism } from "node:os"
 import { chunksAsRead, chunksReadAhead } from "./chunks.js"
 import { type PoolFunction, PoolFunctions } from "./functions.js"
@@ -109,9 +109,8 @@ class PoolImpl implements Pool {
   }
 
   readonly apply: Pool["apply"] = (target, args, options) =>
-    Effect.gen(this, function*() {
+    withSpan("Pool.apply", {}, (span) => Effect.gen(this, function*() {
       const { fn, limits, payload } = yield* this.prepare(target, args, options)
-      const span = yield* currentSpan
       span?.attribute("pool.function", fn.name)
       const bytes = yield* Effect.async<Buffer, TaskError>((resume) => {
         const task = this.core.submit(fn, P.APPLY, payload, limits, (outcome) => {
@@ -121,7 +120,7 @@ class PoolImpl implements Pool {
         return Effect.sync(() => this.core.cancel([task]))
       })
       return yield* this.decodeOutput(yield* decodeResult(bytes, fn), options)
-    }).pipe(Effect.withSpan("Pool.apply", { captureStackTrace: false }))
+    }))
 
   /** `apply` queued now; `onExit` is called once (a failure before queuing, too). Gives how to withdraw it. */
   private applyNow(
@@ -288,7 +287,7 @@ class PoolImpl implements Pool {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Effect.Effect<Array<A>, PoolError | InputError> {
-    return Effect.flatMap(callbackSpans(TASK_SPAN), (spans) =>
+    return withSpan(name, {}, () => Effect.flatMap(callbackSpans(TASK_SPAN), (spans) =>
       Effect.async<Array<A>, PoolError | InputError>((resume) => {
         const results: Array<A> = []
         const cancel = this.runChunks(mode, true, false, target, items, options, {
@@ -298,7 +297,7 @@ class PoolImpl implements Pool {
           onEnd: (exit) => resume(Exit.isSuccess(exit) ? Effect.succeed(results) : Exit.failCause(exit.cause))
         }, spans)
         return Effect.sync(() => cancel())
-      })).pipe(Effect.withSpan(name, { captureStackTrace: false }))
+      })))
   }
 
   readonly map: Pool["map"] = (target, items, options) => this.collect("Pool.map", P.MAP, target, items, options)
@@ -306,7 +305,7 @@ class PoolImpl implements Pool {
   readonly starmap: Pool["starmap"] = (target, items, options) => this.collect("Pool.starmap", P.STARMAP, target, items, options)
 
   readonly mapWithProgress: Pool["mapWithProgress"] = <A>(target: Target.Target, items: Iterable<unknown>, options?: MapOptions<A, any>) =>
-    Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+    streamWithSpan("Pool.mapWithProgress", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
       Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
         const results: Array<A> = []
         return Effect.sync(this.runChunks(P.MAP, true, false, target, items, {
@@ -322,7 +321,7 @@ class PoolImpl implements Pool {
           onEnd: (exit) =>
             void (Exit.isSuccess(exit) ? emit.single({ _tag: "Done", results }).then(() => emit.end()) : emit.halt(exit.cause))
         }, spans))
-      }, "unbounded"))).pipe(Stream.withSpan("Pool.mapWithProgress", { captureStackTrace: false }))
+      }, "unbounded"))))
 
   private imapMode<A>(
     ordered: boolean,
@@ -330,14 +329,12 @@ class PoolImpl implements Pool {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+    return streamWithSpan(ordered ? "Pool.imap" : "Pool.imapUnordered", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
       Stream.async<A, PoolError | InputError>((emit) =>
         Effect.sync(this.runChunks(P.MAP, ordered, true, target, items, options, {
           onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
           onEnd: (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
-        }, spans)), "unbounded"))).pipe(
-        Stream.withSpan(ordered ? "Pool.imap" : "Pool.imapUnordered", { captureStackTrace: false })
-      )
+        }, spans)), "unbounded"))))
   }
 
   readonly imap: Pool["imap"] = (target, items, options) => this.imapMode(true, target, items, options)

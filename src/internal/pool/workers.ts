@@ -31,7 +31,7 @@ import { CONTROL_FD, type TargetSpec } from "../child/controlMessages.js"
 import { childIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
 import { FrameDecoder } from "../wire/framing.js"
-import { currentSpan, spanContextOf } from "../spans.js"
+import { spanContextOf, withSpan } from "../spans.js"
 import type { PoolSettings, Scheduler, Task } from "./scheduler.js"
 import * as P from "../child/workerChannel.js"
 
@@ -238,7 +238,7 @@ export class Workers {
       const init = this.initializer
       let record: WorkerRecord | undefined
       const settings = Effect.runSync(Ref.get(this.mp.settings))
-      return Effect.flatMap(currentSpan, (span) => this.mp.spawnWorker({
+      return withSpan("Pool.startWorker", { "process.name": name }, (span) => this.mp.spawnWorker({
         target: init?.target ?? NOOP_INITIALIZER,
         args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
@@ -251,13 +251,13 @@ export class Workers {
         },
         // The worker's initializer runs under this start's span.
         ...(span === undefined ? {} : { parentSpan: spanContextOf(span) })
-      })).pipe(
+      }).pipe(
         Effect.map((handle) => {
+          span?.attribute("process.pid", handle.pid)
           record = new WorkerRecord(handle, name)
           this.watch(record)
-        }),
-        Effect.withSpan("Pool.startWorker", { attributes: { "process.name": name }, captureStackTrace: false })
-      )
+        })
+      ))
     })
   }
 

@@ -18,7 +18,7 @@ import { decodeError } from "../codec/decodeError.js"
 import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
-import { currentSpan, spanContextOf } from "../spans.js"
+import { spanContextOf, withSpan } from "../spans.js"
 import * as WallClock from "../wallClock.js"
 import { childIdentity, currentIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { log } from "../thisProcess/log.js"
@@ -156,7 +156,8 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
   }
 
   get start(): Effect.Effect<void, StartError> {
-    return Effect.gen(this, function*() {
+    // The start's span is the child's parent: its Effect target's spans are the start's children.
+    return withSpan("Process.start", { "process.name": this.name }, (span) => Effect.gen(this, function*() {
       yield* this.ensureOpen("start")
       if (this.state !== "initial") {
         return yield* new ProcessStateError({ message: `cannot start a process twice (${this.name} already started)` })
@@ -169,9 +170,6 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       }
       const target = yield* targetSpec(this.options.target, this.name)
       const settings = yield* Ref.get(this.mp.settings)
-      // The start's span is the child's parent: its Effect target's spans are the start's children.
-      const span = yield* currentSpan
-      span?.attribute("process.name", this.name)
       this.state = "started"
       const handle = yield* this.mp.spawn({
         target,
@@ -190,7 +188,7 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       handle.setKeepsParentAlive(!this.daemon)
       liveChildren().add(this)
       yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
-    }).pipe(Effect.provideService(Multiprocessing, this.mp), Effect.withSpan("Process.start", { captureStackTrace: false }))
+    })).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
@@ -200,15 +198,12 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     }
     // A daemon child does not hold the parent alive, but a parent waiting for it stays.
     return Effect.flatMap(this.started("join"), (handle) =>
-      keepingAlive(timeout === undefined
-        ? Deferred.await(this.exited)
-        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)).pipe(
-          Effect.tap((exitCode) => Effect.annotateCurrentSpan({ "process.exit_code": exitCode })),
-          Effect.withSpan("Process.join", {
-            attributes: { "process.name": this.name, "process.pid": handle.pid },
-            captureStackTrace: false
-          })
-        ))
+      withSpan("Process.join", { "process.name": this.name, "process.pid": handle.pid }, (span) =>
+        keepingAlive(timeout === undefined
+          ? Deferred.await(this.exited)
+          : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)).pipe(
+            Effect.tap((exitCode) => span?.attribute("process.exit_code", exitCode))
+          )))
   }
 
   get result(): Effect.Effect<A, ResultError> {
