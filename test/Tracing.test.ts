@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, FastCheck as fc, Tracer } from "effect"
+import { Effect, Exit, FastCheck as fc, Fiber, Tracer } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import * as path from "node:path"
-import { NodeMultiprocessing, Pool, Process, Target } from "effect-multiprocessing"
+import { Manager, NodeMultiprocessing, Pool, Process, Queue, Target } from "effect-multiprocessing"
 import { tempDir } from "./support/tempDir.js"
 
 /** test/fixtures/tracing.mjs: `traced(file, label)` makes a span in the child under a tracer writing to `file`. */
@@ -116,6 +116,35 @@ describe("Tracing across processes", () => {
       expect(childSpans(file)).toMatchObject([{ name: "child.work", traceId: apply.traceId, parentSpanId: apply.spanId, pid }])
       // The workers' starts have spans too.
       expect(named(spans, "Pool.startWorker").map((span) => span.attributes.get("process.name"))).toHaveLength(1)
+    }))
+
+  traced("a manager's calls have spans named by object and method, naming the manager's process", ({ spans }) =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const d = yield* manager.dict<string, number>()
+      yield* d.setItem("k", 1)
+      expect(yield* d.get("k")).toBe(1)
+      const [set] = named(spans, "dict.setItem")
+      const [get] = named(spans, "dict.get")
+      for (const span of [set, get]) {
+        expect(span.status._tag).toBe("Ended")
+        expect(span.attributes.get("served.owner.pid")).toBe(manager.pid)
+      }
+    }))
+
+  traced("a queue's get that waits has a span, one answered at once has none", ({ spans }) =>
+    Effect.gen(function*() {
+      const q = yield* Queue.make<string>()
+      const waiting = yield* Effect.fork(q.get())
+      // The child starts long after the get has begun to wait.
+      yield* Process.start({ target: (queue: { put(item: string): unknown }) => queue.put("from the child"), args: [q] })
+      expect(yield* Fiber.join(waiting)).toBe("from the child")
+      yield* q.put("at hand")
+      expect(yield* q.get()).toBe("at hand")
+      const gets = named(spans, "Queue.get")
+      expect(gets).toHaveLength(1)
+      expect(gets[0].attributes.get("queue.owner.pid")).toBe(process.pid)
+      expect(named(spans, "Queue.put")).toEqual([])
     }))
 
   it.live.prop(

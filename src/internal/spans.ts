@@ -10,8 +10,9 @@
  * several microseconds (makeSpan, a parent in the context, its end): on the
  * per-task path that would be a measurable share of a round trip for nothing.
  */
-import { Clock, Effect, type Exit, Runtime, Stream, type Tracer } from "effect"
+import { Clock, Effect, Exit, Runtime, Stream, type Tracer } from "effect"
 import type { SpanContext } from "../Multiprocessing.js"
+import { StartNowKey } from "./faces.js"
 
 /** Effect's default tracer, as every fiber has it until a program provides another. */
 const defaultTracer = Effect.runSync(Effect.tracer)
@@ -63,3 +64,27 @@ export const callbackSpans = (name: string): Effect.Effect<CallbackSpans | undef
           }))
       }
     }))
+
+/**
+ * An operation (see `operation` in faces.ts) with a span in the Effect face:
+ * around all of it when `always` (a call to another process), else only once
+ * it waits (`start` gave no Exit). `describe` names the span, when one is made.
+ * The compat face starts it without a span.
+ */
+export const tracedOperation = <A, E, R = never>(
+  always: boolean,
+  describe: () => readonly [name: string, attributes: Record<string, unknown>],
+  start: () => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const spanned = (effect: Effect.Effect<A, E, R>) => {
+    const [name, attributes] = describe()
+    return withSpan(name, attributes, () => effect)
+  }
+  const effect = always
+    ? Effect.suspend(() => spanned(Effect.suspend(start)))
+    : Effect.suspend(() => {
+      const started = start()
+      return Exit.isExit(started) ? started : spanned(started)
+    })
+  return Object.assign(effect, { [StartNowKey]: start })
+}
