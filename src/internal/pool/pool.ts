@@ -108,7 +108,12 @@ class PoolImpl implements Pool {
     })
   }
 
-  readonly apply: Pool["apply"] = (target, args, options) =>
+  // The public overloads (with or without an `input` Schema) share one implementation.
+  readonly apply: Pool["apply"] = (
+    target: Target.Target,
+    args: any,
+    options?: TaskOptions<any, any>
+  ): Effect.Effect<any, PoolError> =>
     withSpan("Pool.apply", {}, (span) => Effect.gen(this, function*() {
       const { fn, limits, payload } = yield* this.prepare(target, args, options)
       span?.attribute("pool.function", fn.name)
@@ -300,9 +305,11 @@ class PoolImpl implements Pool {
       })))
   }
 
-  readonly map: Pool["map"] = (target, items, options) => this.collect("Pool.map", P.MAP, target, items, options)
+  readonly map: Pool["map"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.collect("Pool.map", P.MAP, target, items, options)
 
-  readonly starmap: Pool["starmap"] = (target, items, options) => this.collect("Pool.starmap", P.STARMAP, target, items, options)
+  readonly starmap: Pool["starmap"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.collect("Pool.starmap", P.STARMAP, target, items, options)
 
   readonly mapWithProgress: Pool["mapWithProgress"] = <A>(target: Target.Target, items: Iterable<unknown>, options?: MapOptions<A, any>) =>
     streamWithSpan("Pool.mapWithProgress", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
@@ -337,9 +344,11 @@ class PoolImpl implements Pool {
         }, spans)), "unbounded"))))
   }
 
-  readonly imap: Pool["imap"] = (target, items, options) => this.imapMode(true, target, items, options)
+  readonly imap: Pool["imap"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.imapMode(true, target, items, options)
 
-  readonly imapUnordered: Pool["imapUnordered"] = (target, items, options) => this.imapMode(false, target, items, options)
+  readonly imapUnordered: Pool["imapUnordered"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.imapMode(false, target, items, options)
 
   readonly close = Effect.sync(() => this.core.close())
 
