@@ -1,6 +1,8 @@
 // One task at a time through the Effect face's Pool.apply (no tracer installed: Effect's own, in
 // memory), and through the compat face: what the spans around a task cost. Run after a build:
 // node scratchpad/apply-latency-spans.mjs [rounds] [tasks per round]
+// Measured on a 2-core machine at load 10-14, interleaved with the build before spans (7 runs each):
+// Effect face 309 µs median after, 300 before; compat 180 after, 147-225 before: within noise.
 import { Effect } from "effect"
 import { NodeMultiprocessing, Pool } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
