@@ -56,6 +56,20 @@ export interface ProcessIdentity {
 }
 
 /**
+ * A span's identity as plain data: what a child needs so that the spans of
+ * its Effect target are children of a span in its parent (the child runs the
+ * Effect under `Tracer.externalSpan` of it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SpanContext {
+  readonly traceId: string
+  readonly spanId: string
+  readonly sampled: boolean
+}
+
+/**
  * What a backend needs to start one child.
  *
  * @since 0.1.0
@@ -68,6 +82,8 @@ export interface SpawnRequest {
   readonly identity: ProcessIdentity
   /** Called once, when the child has exited, with its exit code (`-signal` for a signal). */
   readonly onExit: (exitCode: number) => void
+  /** The span the child's work belongs to: an Effect its target returns runs as its child. */
+  readonly parentSpan?: SpanContext
 }
 
 /**

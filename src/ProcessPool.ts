@@ -69,41 +69,74 @@ export interface Pool extends Pipeable.Pipeable {
   readonly processes: number
   /** The pids of the workers serving now. */
   readonly pids: ReadonlyArray<number>
-  /** Python's `apply`: `target(...args)` in a worker. Interrupting it withdraws the task, or stops it running. */
+  /**
+   * Python's `apply`: `target(...args)` in a worker. Interrupting it withdraws the task, or stops it running.
+   * With an `input` Schema (of the whole argument list, a tuple), `args` are its Type and the target takes its Encoded form.
+   */
   apply<F extends Target.AnyFunction, A = Target.Result<F>>(
     target: Target.Target<F>,
     args: Parameters<F>,
-    options?: TaskOptions<A, any>
+    options?: TaskOptions<A, any> & NoInput
+  ): Effect.Effect<A, PoolError>
+  apply<F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    args: InputOf<S, Readonly<Parameters<F>>>,
+    options: TaskOptions<A, any> & { readonly input: S }
   ): Effect.Effect<A, PoolError>
   /** Python's `map`: `target(item)` for every item, results in order; it fails at the first failed chunk. */
   map<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  map<F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Effect.Effect<Array<A>, PoolError | InputError>
   /** Python's `starmap`: `target(...args)` for every argument list, results in order. */
   starmap<F extends Target.AnyFunction, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  starmap<F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Readonly<Parameters<F>>>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Effect.Effect<Array<A>, PoolError | InputError>
   /** `map` as a Stream of its progress, ending with the results. */
   mapWithProgress<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<MapEvent<A>, PoolError | InputError>
+  mapWithProgress<F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Stream.Stream<MapEvent<A>, PoolError | InputError>
   /** Python's `imap`: results in order, as they are ready; the Stream fails at the first failed chunk. */
   imap<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<A, PoolError | InputError>
+  imap<F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, PoolError | InputError>
   /** Python's `imap_unordered`: results as they are ready, in whatever order. */
   imapUnordered<F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<A, PoolError | InputError>
+  imapUnordered<F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, PoolError | InputError>
   /** Python's `close`: no new tasks; the workers exit once the queued ones are done. */
   readonly close: Effect.Effect<void>
@@ -155,6 +188,32 @@ export interface TaskOptions<A = unknown, I = unknown> {
   /** Decodes each result: validation, and class instances back for `Schema.Class`. */
   readonly output?: Schema.Schema<A, any, never>
 }
+
+/**
+ * Options without an `input` Schema: the form whose arguments are the
+ * target's own parameters (with one, see `InputOf`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NoInput {
+  readonly input?: undefined
+}
+
+/**
+ * What a call takes when an `input` Schema encodes it before it travels: the
+ * Schema's Type, provided its Encoded form is what the target takes
+ * (`Expected`); otherwise a type that names the mismatch. `apply`'s and
+ * `starmap`'s Schema is of a whole argument list (a tuple:
+ * `Schema.Tuple(Schema.Date)` for a target `(iso: string) => …`); `map`'s,
+ * `imap`'s and `mapStream`'s of one item (`Schema.Date`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InputOf<S extends Schema.Schema.AnyNoContext, Expected> = [Schema.Schema.Encoded<S>] extends [Expected]
+  ? Schema.Schema.Type<S>
+  : { readonly "the input Schema's Encoded type is not what the target takes": Schema.Schema.Encoded<S> }
 
 /**
  * @since 0.1.0
@@ -309,17 +368,28 @@ export const apply: {
   <F extends Target.AnyFunction, A = Target.Result<F>>(
     target: Target.Target<F>,
     args: Parameters<F>,
-    options?: TaskOptions<A, any>
+    options?: TaskOptions<A, any> & NoInput
+  ): (self: Pool) => Effect.Effect<A, PoolError>
+  <F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    args: InputOf<S, Readonly<Parameters<F>>>,
+    options: TaskOptions<A, any> & { readonly input: S }
   ): (self: Pool) => Effect.Effect<A, PoolError>
   <F extends Target.AnyFunction, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     args: Parameters<F>,
-    options?: TaskOptions<A, any>
+    options?: TaskOptions<A, any> & NoInput
+  ): Effect.Effect<A, PoolError>
+  <F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    args: InputOf<S, Readonly<Parameters<F>>>,
+    options: TaskOptions<A, any> & { readonly input: S }
   ): Effect.Effect<A, PoolError>
 } = dual(
   (args) => isPool(args[0]),
-  (self: Pool, target: Target.Target, args: Array<unknown>, options?: TaskOptions<any, any>) => self.apply(target, args, options)
+  (self: Pool, target: Target.Target, args: Array<unknown>, options?: TaskOptions<any, any>) => self.apply(target, args as never, options as never)
 )
 
 /**
@@ -332,18 +402,29 @@ export const map: {
   <F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
   <F extends (item: any) => any, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Effect.Effect<Array<A>, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
-    self.map(target, items, options)
+    self.map(target, items as never, options as never)
 )
 
 /**
@@ -356,18 +437,29 @@ export const starmap: {
   <F extends Target.AnyFunction, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Readonly<Parameters<F>>>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): (self: Pool) => Effect.Effect<Array<A>, PoolError | InputError>
   <F extends Target.AnyFunction, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
+  ): Effect.Effect<Array<A>, PoolError | InputError>
+  <F extends Target.AnyFunction, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Readonly<Parameters<F>>>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Effect.Effect<Array<A>, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target, items: Iterable<Array<unknown>>, options?: MapOptions<any, any>) =>
-    self.starmap(target, items as never, options)
+    self.starmap(target, items as never, options as never)
 )
 
 /**
@@ -380,18 +472,18 @@ export const imap: {
   <F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
   ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
   <F extends (item: any) => any, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
   ): Stream.Stream<A, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
-    self.imap(target, items, options)
+    self.imap(target, items as never, options as never)
 )
 
 /**
@@ -404,18 +496,18 @@ export const imapUnordered: {
   <F extends (item: any) => any, A = Target.Result<F>>(
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
   ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
   <F extends (item: any) => any, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any>
+    options?: MapOptions<A, any> & NoInput
   ): Stream.Stream<A, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
-    self.imapUnordered(target, items, options)
+    self.imapUnordered(target, items as never, options as never)
 )
 
 const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> => Predicate.hasProperty(u, Stream.StreamTypeId)

@@ -6,6 +6,8 @@ import { Context, Effect, type Layer, type ParseResult, Schema, type Scope, Stre
 import { expectTypeOf } from "vitest"
 import { type Errors, Lock, Manager, type Multiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
 import type * as compat from "effect-multiprocessing/compat"
+import * as mp from "effect-multiprocessing/compat"
+import { Value } from "effect-multiprocessing/compat"
 
 class Job extends Schema.Class<Job>("Job")({ id: Schema.Number }) {}
 
@@ -65,6 +67,39 @@ expectTypeOf(Stream.make(1, 2).pipe(ProcessPool.mapStream(pool, (x: number) => S
 // @ts-expect-error a Stream of strings into a function of numbers
 Stream.make("a").pipe(ProcessPool.mapStream(pool, square))
 
+// --- Pool tasks typed from their `input` Schema: the caller gives its Type, the target takes its Encoded form.
+// apply's and starmap's Schema is of the whole argument list (a tuple), map's and imap's of one item.
+const dayOfMonth = (iso: string) => Number(iso.slice(8, 10))
+const DayArgs = Schema.Tuple(Schema.DateFromString)
+expectTypeOf(pool.apply(dayOfMonth, [new Date()], { input: DayArgs })).toEqualTypeOf<Effect.Effect<number, ProcessPool.PoolError>>()
+expectTypeOf(pool.pipe(ProcessPool.apply(dayOfMonth, [new Date()], { input: DayArgs }))).toEqualTypeOf<Effect.Effect<number, ProcessPool.PoolError>>()
+expectTypeOf(ProcessPool.apply(pool, dayOfMonth, [new Date()], { input: DayArgs })).toEqualTypeOf<Effect.Effect<number, ProcessPool.PoolError>>()
+// @ts-expect-error with the Schema, apply takes its Type: a Date, not the string the target takes
+pool.apply(dayOfMonth, ["2024-05-06"], { input: DayArgs })
+// @ts-expect-error the Schema encodes to a string; this target takes a number
+pool.apply(square, [new Date()], { input: DayArgs })
+expectTypeOf(pool.map(dayOfMonth, [new Date()], { input: Schema.DateFromString })).toEqualTypeOf<
+  Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>
+>()
+expectTypeOf(ProcessPool.map(pool, dayOfMonth, [new Date()], { input: Schema.DateFromString })).toEqualTypeOf<
+  Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>
+>()
+// @ts-expect-error map's Schema is of one item, not an argument list
+pool.map(dayOfMonth, [new Date()], { input: DayArgs })
+expectTypeOf(pool.imap(dayOfMonth, [new Date()], { input: Schema.DateFromString })).toEqualTypeOf<
+  Stream.Stream<number, ProcessPool.PoolError | Errors.InputError>
+>()
+const shifted = (iso: string, days: number) => Number(iso.slice(8, 10)) + days
+expectTypeOf(pool.starmap(shifted, [[new Date(), 1]], { input: Schema.Tuple(Schema.DateFromString, Schema.Number) })).toEqualTypeOf<
+  Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>
+>()
+// A Schema.Class: the caller gives instances, the target takes the encoded fields.
+expectTypeOf(pool.map((job: { readonly id: number }) => job.id, [new Job({ id: 1 })], { input: Job })).toEqualTypeOf<
+  Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>
+>()
+// @ts-expect-error the Schema encodes to { id: number }; this target takes { id: string }
+pool.map((job: { readonly id: string }) => job.id, [new Job({ id: 1 })], { input: Job })
+
 class Workers extends Context.Tag("Workers")<Workers, ProcessPool.Pool>() {}
 expectTypeOf(ProcessPool.layer(Workers)).toEqualTypeOf<Layer.Layer<Workers, ProcessPool.MakeError, Multiprocessing.Multiprocessing>>()
 
@@ -104,3 +139,23 @@ export const compatProxies = async () => {
 // --- A documented type name for each compat object
 declare const value: compat.Value<"i">
 expectTypeOf(value).toEqualTypeOf<compat.SharedValue<"i">>()
+// Where Python's name is a function, the compat face exports a type of the same name for what it gives.
+export const compatTypeNames = async () => {
+  const v: Value<"i"> = await Value("i", 0)
+  const a: mp.Array<"d"> = await mp.Array("d", 3)
+  const raw: mp.RawArray<"b"> = await mp.RawArray("b", 2)
+  const rawValue: mp.RawValue<"d"> = await mp.RawValue("d", 1.5)
+  const manager: mp.Manager = await mp.Manager()
+  const ends: mp.Pipe<string> = await mp.Pipe<string>()
+  const listener: mp.Listener = await mp.Listener()
+  const client: mp.Client<number> = await mp.Client<number>(listener.address)
+  expectTypeOf(a).toEqualTypeOf<compat.SharedArray<"d">>()
+  expectTypeOf(raw).toEqualTypeOf<compat.SharedArray<"b">>()
+  expectTypeOf(manager).toEqualTypeOf<compat.SyncManager>()
+  expectTypeOf(ends).toEqualTypeOf<[compat.Connection<string>, compat.Connection<string>]>()
+  expectTypeOf(listener).toEqualTypeOf<compat.ListenerHandle>()
+  expectTypeOf(client).toEqualTypeOf<compat.Connection<number>>()
+  // @ts-expect-error a Value of doubles is not a Value of ints
+  const wrong: Value<"i"> = rawValue
+  return [v, wrong] as const
+}

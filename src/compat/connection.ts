@@ -141,6 +141,15 @@ export class ListenerHandle {
 
 markNotDataAsWrapped(ListenerHandle)
 
+/** What `Listener(...)` gives, by Python's name: `let listener: Listener`. */
+export type Listener = ListenerHandle
+
+/** What `Client(...)` gives: a Connection. */
+export type Client<A = unknown> = Connection<A>
+
+/** What `Pipe()` gives: its two ends. */
+export type Pipe<A = unknown> = [Connection<A>, Connection<A>]
+
 /** Listens on `address` (a fresh private Unix socket when omitted); rejects with `OSError` if it is in use. */
 export const Listener = async (address?: Address, options?: ListenerOptions): Promise<ListenerHandle> => {
   const { scope, value } = await withScope(

@@ -302,6 +302,9 @@ export class SyncManager extends BaseManager {
   }
 }
 
+/** What `Manager()` gives, by Python's name: `let manager: Manager`. */
+export type Manager = SyncManager
+
 /** Python's `multiprocessing.Manager()`: a started SyncManager (`await using manager = await Manager()`). */
 export const Manager = async (options?: ManagerOptions): Promise<SyncManager> => {
   const manager = new SyncManager(options)

@@ -310,7 +310,7 @@ export class Pool {
     iterable: Iterable<Parameters<F>[0]>,
     options?: MapCallOptions & AsyncCallOptions<Array<Target.Result<F>>>
   ): MapResult<Target.Result<F>> {
-    return this.#async(this.#pool.map(f, iterable, mapOptions<Target.Result<F>>(options)), options)
+    return this.#async(this.#pool.map(f, iterable, mapOptions<Target.Result<F>>(options) as never), options)
   }
 
   /** `f(...args)` for every argument list, in order. */
@@ -323,7 +323,7 @@ export class Pool {
     iterable: Iterable<Parameters<F>>,
     options?: MapCallOptions & AsyncCallOptions<Array<Target.Result<F>>>
   ): MapResult<Target.Result<F>> {
-    return this.#async(this.#pool.starmap(f, iterable, mapOptions<Target.Result<F>>(options)), options)
+    return this.#async(this.#pool.starmap(f, iterable, mapOptions<Target.Result<F>>(options) as never), options)
   }
 
   #async<T>(effect: Effect.Effect<Array<T>, unknown>, callbacks: AsyncCallOptions<Array<T>> | undefined): MapResult<T> {

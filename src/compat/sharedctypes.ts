@@ -136,7 +136,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Shared<T, Effect
   }
 
   /** `a[start:stop]`: bounds clamp as Python's do; a missing one is the start or end. */
-  getSlice(start?: number | null, stop?: number | null): Promise<Array<Item<T>>> {
+  getSlice(start?: number | null, stop?: number | null): Promise<Item<T>[]> {
     return runPromise(this.shared.getSlice(start, stop))
   }
 
@@ -150,7 +150,7 @@ export class SharedArray<T extends Typecode = Typecode> extends Shared<T, Effect
   }
 
   /** `a[:]`. */
-  toArray(): Promise<Array<Item<T>>> {
+  toArray(): Promise<Item<T>[]> {
     return runPromise(this.shared.toArray)
   }
 }
@@ -184,13 +184,17 @@ const makeRawValue = <T extends Typecode>(typecode: T, initial?: Input<T>): Shar
 const makeRawArray = <T extends Typecode>(typecode: T, sizeOrInitializer: Initializer<T>): SharedArray<T> =>
   new SharedArray(scoped(EffectShared.makeRawArray(typecode, sizeOrInitializer)))
 
-// Python's names; `Array` is not declared here, so this module keeps the global one.
+// Python's names. The type `Array` below shadows the global one in this module: write `T[]` here.
 export { makeArray as Array, makeRawArray as RawArray, makeRawValue as RawValue, makeValue as Value }
 
 /** What `Value(...)` and `RawValue(...)` give, by the name Python's users write: `let counter: Value<"i">`. */
 export type Value<T extends Typecode = Typecode> = SharedValue<T>
 /** What `RawValue(...)` gives (see `Value`). */
 export type RawValue<T extends Typecode = Typecode> = SharedValue<T>
+/** What `Array(...)` gives: `let samples: Array<"d">` (importing it shadows the global `Array` type in that module). */
+export type Array<T extends Typecode = Typecode> = SharedArray<T>
+/** What `RawArray(...)` gives (see `Array`). */
+export type RawArray<T extends Typecode = Typecode> = SharedArray<T>
 
 /** The compat object around an Effect-face object that arrived (a child's arguments). */
 export const wrapSharedValue = (shared: EffectShared.SharedValue | EffectShared.SharedArray): SharedValue | SharedArray =>

@@ -229,7 +229,7 @@ const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefi
   }
   let value: unknown
   try {
-    value = await settle(result)
+    value = await settle(result, undefined, start.parentSpan)
   } catch (error) {
     return fail(start, encodeError(error))
   }
@@ -244,7 +244,7 @@ const main = () => {
   process.title = start.process.name
   if (start.pool !== undefined) {
     // The worker loop holds the control channel: it also hears the parent go.
-    return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args))), exit)
+    return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args), undefined, start.parentSpan)), exit)
   }
   if (start.target._tag === "Module" || start.handles !== undefined) return void runAsync(start, prepare(start))
   let result: unknown

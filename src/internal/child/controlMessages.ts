@@ -6,11 +6,11 @@
  * `nodeChild.ts`. What a process keeps for every copy of the library in it is
  * in `processGlobals.ts`.
  */
-import type { ChildOutcome, ProcessIdentity, TargetSpec } from "../../Multiprocessing.js"
+import type { ChildOutcome, ProcessIdentity, SpanContext, TargetSpec } from "../../Multiprocessing.js"
 import type { PoolWorkerSettings } from "./workerChannel.js"
 
 /** The parts of the Start and outcome messages the backend contract declares (`Multiprocessing.ts`). */
-export type { ChildOutcome as OutcomeMessage, ProcessIdentity, TargetSpec }
+export type { ChildOutcome as OutcomeMessage, ProcessIdentity, SpanContext, TargetSpec }
 
 /** The control channel's descriptor in the child. */
 export const CONTROL_FD = 3
@@ -32,6 +32,8 @@ export interface StartMessage {
   readonly handles?: number
   /** Present when the kernel will not signal the child at its parent's death (no setpriv): it must watch itself. */
   readonly watchParent?: true
+  /** Present when the parent's work runs in a span: an Effect the target returns runs as that span's child. */
+  readonly parentSpan?: SpanContext
   /** Present when the child is a pool worker: the target is its initializer, then it serves tasks (see `child/workerChannel.ts`). */
   readonly pool?: PoolWorkerSettings
 }

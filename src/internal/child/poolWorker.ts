@@ -20,7 +20,7 @@ import { writeSync } from "node:fs"
 import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./workerChannel.js"
-import { CONTROL_FD, type StartMessage } from "./controlMessages.js"
+import { CONTROL_FD, type SpanContext, type StartMessage } from "./controlMessages.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 interface Task {
@@ -29,6 +29,8 @@ interface Task {
   readonly mode: number
   readonly softMs: number
   readonly payload: Buffer
+  /** The pool's span for this task: an Effect the function returns runs as its child. */
+  readonly parentSpan: SpanContext | undefined
 }
 
 type Loaded = { readonly fn: Target } | { readonly error: EncodedError } | Promise<void>
@@ -121,15 +123,19 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       case P.DEFINE:
         return define(decode(frame.subarray(1)) as P.DefineMessage)
       case P.TASKS:
-        return P.forEachItem(frame, (at, end) =>
-          void queue.push({
+        return P.forEachItem(frame, (at, end) => {
+          const mode = frame[at + 8]
+          const traced = (mode & P.TRACED) === 0 ? undefined : P.decodeSpanContext(frame, at + P.TASK_HEADER)
+          queue.push({
             id: frame.readUInt32BE(at),
             fn: frame.readUInt32BE(at + 4),
-            mode: frame[at + 8],
+            mode: mode & ~P.TRACED,
             softMs: frame.readUInt32BE(at + 9),
             // A copy: the frame may be a view of a socket chunk that other tasks' bytes keep alive.
-            payload: Buffer.from(frame.subarray(at + P.TASK_HEADER, end))
-          }))
+            payload: Buffer.from(frame.subarray(traced?.end ?? at + P.TASK_HEADER, end)),
+            parentSpan: traced?.span
+          })
+        })
       case P.CANCEL:
         for (let at = 1; at + 4 <= frame.byteLength; at += 4) {
           const id = frame.readUInt32BE(at)
@@ -149,21 +155,22 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   }
 
   /** Runs the call(s) of one task; a value when done now, a Promise of the result when it must wait. */
-  const call = (fn: Target, mode: number, input: unknown): unknown => {
-    if (mode === P.APPLY) return fn(...(input as Array<unknown>))
+  const call = (fn: Target, task: Task, input: unknown): unknown => {
+    if (task.mode === P.APPLY) return fn(...(input as Array<unknown>))
     const inputs = input as Array<unknown>
     const out: Array<unknown> = new Array(inputs.length)
     for (let i = 0; i < inputs.length; i++) {
-      const value = mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>))
-      if (isThenable(value) || isEffect(value)) return finishAsync(fn, mode, inputs, out, i, value)
+      const value = task.mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>))
+      if (isThenable(value) || isEffect(value)) return finishAsync(fn, task, inputs, out, i, value)
       out[i] = value
     }
     return out
   }
-  const finishAsync = async (fn: Target, mode: number, inputs: Array<unknown>, out: Array<unknown>, from: number, first: unknown) => {
-    out[from] = await settle(first, (abort ??= new AbortController()).signal)
+  const finishAsync = async (fn: Target, task: Task, inputs: Array<unknown>, out: Array<unknown>, from: number, first: unknown) => {
+    out[from] = await settle(first, (abort ??= new AbortController()).signal, task.parentSpan)
     for (let i = from + 1; i < inputs.length; i++) {
-      out[i] = await settle(mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>)), abort.signal)
+      const value = task.mode === P.MAP ? fn(inputs[i]) : fn(...(inputs[i] as Array<unknown>))
+      out[i] = await settle(value, abort.signal, task.parentSpan)
     }
     return out
   }
@@ -202,7 +209,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     const started = performance.now()
     let value: unknown
     try {
-      value = call(loaded.fn, task.mode, input)
+      value = call(loaded.fn, task, input)
     } catch (error) {
       return void replyError(task.id, P.RAISED, error)
     }
@@ -227,7 +234,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
       if (task.softMs > 0) {
         timer = setTimeout(() => waiting?.abandon(P.SOFT_TIME_LIMIT), Math.max(0, task.softMs - (performance.now() - started)))
       }
-      settle(value, (abort ??= new AbortController()).signal).then(
+      settle(value, (abort ??= new AbortController()).signal, task.parentSpan).then(
         (result) => done(() => succeed(task.id, result)),
         (error) => done(() => replyError(task.id, P.RAISED, error))
       )

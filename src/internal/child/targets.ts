@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import type { TargetSpec } from "./controlMessages.js"
+import type { SpanContext, TargetSpec } from "./controlMessages.js"
 import { whileLoadingTarget } from "../thisProcess/processGlobals.js"
 import { installChildHelpers } from "./helpers.js"
 
@@ -93,16 +93,19 @@ export const isThenable = (u: unknown): u is PromiseLike<unknown> =>
 
 /**
  * A target may return a value, a Promise or an Effect; this waits for the
- * value. `signal` interrupts an Effect (a pool task's soft time limit).
+ * value. `signal` interrupts an Effect (a pool task's soft time limit). With
+ * `parentSpan` (the parent's span, as data), the Effect runs as its child: its
+ * spans and logs join the parent's trace, under whatever tracer it provides.
  */
-export const settle = async (result: unknown, signal?: AbortSignal): Promise<unknown> => {
+export const settle = async (result: unknown, signal?: AbortSignal, parentSpan?: SpanContext): Promise<unknown> => {
   const value = await result
   if (!isEffect(value)) return value
-  const { Cause, Effect, Exit, Option } = await import("effect")
-  const exit = await Effect.runPromiseExit(value as unknown as import("effect").Effect.Effect<unknown, unknown>, { signal })
+  const { Cause, Effect, Exit, Option, Tracer } = await import("effect")
+  let effect = value as unknown as import("effect").Effect.Effect<unknown, unknown>
+  if (parentSpan !== undefined) effect = Effect.withParentSpan(effect, Tracer.externalSpan(parentSpan))
+  const exit = await Effect.runPromiseExit(effect, { signal })
   if (Exit.isSuccess(exit)) return exit.value
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) throw failure.value
   throw Cause.squash(exit.cause)
 }
-

@@ -10,6 +10,7 @@
  */
 import { constants } from "node:buffer"
 import { type FrameHeadCheck, header } from "../wire/framing.js"
+import type { SpanContext } from "./controlMessages.js"
 
 /** Where a task running in a worker finds its AbortSignal: a function on `globalThis` (see `ProcessPool.taskSignal`). */
 export const TASK_SIGNAL_KEY = Symbol.for("effect-multiprocessing/taskSignal")
@@ -33,6 +34,25 @@ export const RETIRING = 0x4d // "M"
 export const APPLY = 0 // payload: the argument list
 export const MAP = 1 // payload: items, each the one argument of a call
 export const STARMAP = 2 // payload: argument lists, one call each
+
+/** Flag on a task's mode: its payload is preceded by the span it runs under (`encodeSpanContext`). */
+export const TRACED = 0x80
+
+/** A task's span before its payload: a 2-byte length, then JSON `[traceId, spanId, sampled]`. */
+export const encodeSpanContext = (span: SpanContext): Buffer => {
+  const json = JSON.stringify([span.traceId, span.spanId, span.sampled])
+  const out = Buffer.allocUnsafe(2 + Buffer.byteLength(json))
+  out.writeUInt16BE(out.byteLength - 2, 0)
+  out.write(json, 2)
+  return out
+}
+
+/** The span encoded at `at` in `frame`, and where the payload after it starts. */
+export const decodeSpanContext = (frame: Buffer, at: number): { readonly span: SpanContext; readonly end: number } => {
+  const end = at + 2 + frame.readUInt16BE(at)
+  const [traceId, spanId, sampled] = JSON.parse(frame.toString("utf8", at + 2, end)) as [string, string, boolean]
+  return { span: { traceId, spanId, sampled }, end }
+}
 
 /** How a task ended, first byte of its result. */
 export const OK = 0 // payload: the encoded value (a list of values for MAP and STARMAP)
@@ -124,13 +144,15 @@ export class ItemFrameWriter {
     return this.size
   }
 
-  add(writeHeader: (into: Buffer, at: number) => void, payload: Uint8Array | undefined): void {
-    const payloadSize = payload?.byteLength ?? 0
+  /** `prefix`, when given, goes between the fixed header and the payload (a task's span). */
+  add(writeHeader: (into: Buffer, at: number) => void, payload: Uint8Array | undefined, prefix?: Uint8Array): void {
+    const payloadSize = (payload?.byteLength ?? 0) + (prefix?.byteLength ?? 0)
     const head = Buffer.allocUnsafe(4 + this.headerSize)
     head.writeUInt32BE(this.headerSize + payloadSize, 0)
     writeHeader(head, 4)
     this.parts.push(head)
-    if (payload !== undefined && payloadSize > 0) this.parts.push(payload)
+    if (prefix !== undefined) this.parts.push(prefix)
+    if (payload !== undefined && payload.byteLength > 0) this.parts.push(payload)
     this.size += head.byteLength + payloadSize
     this.count++
   }

@@ -31,7 +31,7 @@ export const mapStream = <In, E, R, A>(
   const concurrency = options?.concurrency ?? 4 * pool.processes
   const { chunksize: _chunksize, concurrency: _concurrency, maxWait, ...taskOptions } = options ?? {}
   const runChunk = (chunk: Chunk.Chunk<In>) =>
-    pool.map(target as Target.Target<(item: In) => A>, Chunk.toReadonlyArray(chunk), { ...taskOptions, chunksize: chunk.length }).pipe(
+    pool.map(target as Target.Target<(item: In) => A>, Chunk.toReadonlyArray(chunk), { ...taskOptions, chunksize: chunk.length } as never).pipe(
       // An array does not throw while it is read.
       Effect.catchTag("InputError", Effect.die)
     ) as Effect.Effect<Array<A>, PoolError>

@@ -4,7 +4,7 @@
  * back in order. The compat face runs the per-task path through callbacks
  * (`CallbacksKey`), without a fiber per task.
  */
-import { Chunk, Effect, Either, Exit, type ParseResult, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, FiberId, type ParseResult, Schema, Stream, type Tracer } from "effect"
 import { pipeArguments } from "effect/Pipeable"
 import { type InputError, type SerializationError, ValueError } from "../../Errors.js"
 import { Multiprocessing } from "../../Multiprocessing.js"
@@ -13,6 +13,7 @@ import type * as Target from "../../Target.js"
 import { markNotData, POOL_ADVICE } from "../codec/notData.js"
 import { CallbacksKey } from "../faces.js"
 import { keepingAlive } from "../keepAlive.js"
+import { type CallbackSpans, callbackSpans, spanContextOf, streamWithSpan, withSpan } from "../spans.js"
 import { availableParallelism } from "node:os"
 import { chunksAsRead, chunksReadAhead } from "./chunks.js"
 import { type PoolFunction, PoolFunctions } from "./functions.js"
@@ -22,6 +23,9 @@ import { limitMillis, limitsOf, type TaskLimits } from "./timeLimits.js"
 import * as P from "../child/workerChannel.js"
 
 const PoolTypeId: typeof TypeId = Symbol.for("effect-multiprocessing/Pool") as never
+
+/** The span of each task of a map (a chunk of its items), under the map's own. */
+const TASK_SPAN = "Pool.task"
 
 /** Chunks an imap keeps submitted and not yet handed on, per worker: enough to keep the workers busy, bounded. */
 const IMAP_AHEAD_PER_WORKER = 32
@@ -104,16 +108,24 @@ class PoolImpl implements Pool {
     })
   }
 
-  readonly apply: Pool["apply"] = (target, args, options) =>
-    Effect.gen(this, function*() {
+  // The public overloads (with or without an `input` Schema) share one implementation.
+  readonly apply: Pool["apply"] = (
+    target: Target.Target,
+    args: any,
+    options?: TaskOptions<any, any>
+  ): Effect.Effect<any, PoolError> =>
+    withSpan("Pool.apply", {}, (span) => Effect.gen(this, function*() {
       const { fn, limits, payload } = yield* this.prepare(target, args, options)
+      span?.attribute("pool.function", fn.name)
       const bytes = yield* Effect.async<Buffer, TaskError>((resume) => {
-        const task = this.core.submit(fn, P.APPLY, payload, limits, (outcome) =>
-          resume(outcome.ok ? Effect.succeed(outcome.value) : Effect.fail(outcome.error)))
+        const task = this.core.submit(fn, P.APPLY, payload, limits, (outcome) => {
+          if (task.worker !== undefined) span?.attribute("pool.worker.pid", task.worker.handle.pid)
+          resume(outcome.ok ? Effect.succeed(outcome.value) : Effect.fail(outcome.error))
+        }, span === undefined ? undefined : spanContextOf(span))
         return Effect.sync(() => this.core.cancel([task]))
       })
       return yield* this.decodeOutput(yield* decodeResult(bytes, fn), options)
-    })
+    }))
 
   /** `apply` queued now; `onExit` is called once (a failure before queuing, too). Gives how to withdraw it. */
   private applyNow(
@@ -165,7 +177,8 @@ class PoolImpl implements Pool {
     target: Target.Target,
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined,
-    sink: ChunkSink<A>
+    sink: ChunkSink<A>,
+    spans?: CallbackSpans
   ): (stopRunning?: boolean) => void {
     const setup = Effect.runSyncExit(Effect.gen(this, function*() {
       const invalid = positiveWhole("chunksize", options?.chunksize)
@@ -183,8 +196,14 @@ class PoolImpl implements Pool {
     }
     const { fn, limits, source } = setup.value
     const ahead = lazy ? this.core.workers.size * IMAP_AHEAD_PER_WORKER : Infinity
-    /** Tasks submitted and not yet settled, to withdraw when the run ends early. */
-    const outstanding = new Set<Task>()
+    /** Tasks submitted and not yet settled, to withdraw when the run ends early, with their spans. */
+    const outstanding = new Map<Task, Tracer.Span | undefined>()
+    /** Withdraws what is outstanding; their spans end as interrupted. */
+    const withdraw = (stopRunning: boolean) => {
+      this.core.cancel([...outstanding.keys()], stopRunning)
+      if (spans !== undefined) for (const span of outstanding.values()) spans.end(span!, Exit.interrupt(FiberId.none))
+      outstanding.clear()
+    }
     const arrived = new Map<number, Either.Either<Array<unknown>, PoolError>>()
     let submitted = 0
     let next = 0
@@ -195,7 +214,7 @@ class PoolImpl implements Pool {
       if (ended) return
       ended = true
       source.close()
-      if (Exit.isFailure(exit)) this.core.cancel([...outstanding], false)
+      if (Exit.isFailure(exit)) withdraw(false)
       sink.onEnd(exit)
     }
     const deliver = (chunk: Either.Either<Array<unknown>, PoolError>) => {
@@ -227,13 +246,17 @@ class PoolImpl implements Pool {
         const chunk = encodeItem === undefined ? Either.right(items) : Either.all(items.map((item) => encodeItem(item)))
         const payload = Either.flatMap(chunk, (values) => encodeArgs(values, fn, { first }))
         if (Either.isLeft(payload)) return end(Exit.fail(payload.left))
-        first += items.length
         const index = submitted++
+        const span = spans?.start({ "pool.function": fn.name, "pool.task.index": index, "pool.task.first": first, "pool.task.size": items.length })
+        first += items.length
         const task: Task = this.core.submit(fn, mode, payload.right, limits, (outcome) => {
           outstanding.delete(task)
+          if (span !== undefined) {
+            spans!.end(span, outcome.ok ? Exit.void : Exit.fail(outcome.error), task.worker && { "pool.worker.pid": task.worker.handle.pid })
+          }
           settle(index, outcome)
-        })
-        outstanding.add(task)
+        }, span === undefined ? undefined : spanContextOf(span))
+        outstanding.set(task, span)
       }
       if (inputDone && next === submitted) end(source.error() !== undefined ? Exit.fail(source.error()!) : Exit.void)
     }
@@ -257,50 +280,55 @@ class PoolImpl implements Pool {
     return (stopRunning = true) => {
       ended = true
       source.close()
-      this.core.cancel([...outstanding], stopRunning)
+      withdraw(stopRunning)
     }
   }
 
-  /** A map's results, in order. */
+  /** A map's results, in order; a span named `name`, and one per chunk (`Pool.task`) under it. */
   private collect<A>(
+    name: string,
     mode: number,
     target: Target.Target,
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Effect.Effect<Array<A>, PoolError | InputError> {
-    return Effect.async<Array<A>, PoolError | InputError>((resume) => {
-      const results: Array<A> = []
-      const cancel = this.runChunks(mode, true, false, target, items, options, {
-        onValues: (values) => {
-          for (const value of values) results.push(value)
-        },
-        onEnd: (exit) => resume(Exit.isSuccess(exit) ? Effect.succeed(results) : Exit.failCause(exit.cause))
-      })
-      return Effect.sync(() => cancel())
-    })
+    return withSpan(name, {}, () => Effect.flatMap(callbackSpans(TASK_SPAN), (spans) =>
+      Effect.async<Array<A>, PoolError | InputError>((resume) => {
+        const results: Array<A> = []
+        const cancel = this.runChunks(mode, true, false, target, items, options, {
+          onValues: (values) => {
+            for (const value of values) results.push(value)
+          },
+          onEnd: (exit) => resume(Exit.isSuccess(exit) ? Effect.succeed(results) : Exit.failCause(exit.cause))
+        }, spans)
+        return Effect.sync(() => cancel())
+      })))
   }
 
-  readonly map: Pool["map"] = (target, items, options) => this.collect(P.MAP, target, items, options)
+  readonly map: Pool["map"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.collect("Pool.map", P.MAP, target, items, options)
 
-  readonly starmap: Pool["starmap"] = (target, items, options) => this.collect(P.STARMAP, target, items, options)
+  readonly starmap: Pool["starmap"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.collect("Pool.starmap", P.STARMAP, target, items, options)
 
   readonly mapWithProgress: Pool["mapWithProgress"] = <A>(target: Target.Target, items: Iterable<unknown>, options?: MapOptions<A, any>) =>
-    Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
-      const results: Array<A> = []
-      return Effect.sync(this.runChunks(P.MAP, true, false, target, items, {
-        ...options,
-        progress: (progress) => {
-          options?.progress?.(progress)
-          void emit.single({ _tag: "Progress", ...progress })
-        }
-      }, {
-        onValues: (values) => {
-          for (const value of values) results.push(value)
-        },
-        onEnd: (exit) =>
-          void (Exit.isSuccess(exit) ? emit.single({ _tag: "Done", results }).then(() => emit.end()) : emit.halt(exit.cause))
-      }))
-    }, "unbounded")
+    streamWithSpan("Pool.mapWithProgress", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+      Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
+        const results: Array<A> = []
+        return Effect.sync(this.runChunks(P.MAP, true, false, target, items, {
+          ...options,
+          progress: (progress) => {
+            options?.progress?.(progress)
+            void emit.single({ _tag: "Progress", ...progress })
+          }
+        }, {
+          onValues: (values) => {
+            for (const value of values) results.push(value)
+          },
+          onEnd: (exit) =>
+            void (Exit.isSuccess(exit) ? emit.single({ _tag: "Done", results }).then(() => emit.end()) : emit.halt(exit.cause))
+        }, spans))
+      }, "unbounded"))))
 
   private imapMode<A>(
     ordered: boolean,
@@ -308,16 +336,19 @@ class PoolImpl implements Pool {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return Stream.async<A, PoolError | InputError>((emit) =>
-      Effect.sync(this.runChunks(P.MAP, ordered, true, target, items, options, {
-        onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
-        onEnd: (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
-      })), "unbounded")
+    return streamWithSpan(ordered ? "Pool.imap" : "Pool.imapUnordered", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+      Stream.async<A, PoolError | InputError>((emit) =>
+        Effect.sync(this.runChunks(P.MAP, ordered, true, target, items, options, {
+          onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),
+          onEnd: (exit) => void (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+        }, spans)), "unbounded"))))
   }
 
-  readonly imap: Pool["imap"] = (target, items, options) => this.imapMode(true, target, items, options)
+  readonly imap: Pool["imap"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.imapMode(true, target, items, options)
 
-  readonly imapUnordered: Pool["imapUnordered"] = (target, items, options) => this.imapMode(false, target, items, options)
+  readonly imapUnordered: Pool["imapUnordered"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
+    this.imapMode(false, target, items, options)
 
   readonly close = Effect.sync(() => this.core.close())
 

@@ -12,7 +12,7 @@
  * Callbacks, not Effects: this is the per-task path, and both faces wrap it.
  */
 import { Terminated, ValueError, type WorkerStartupError } from "../../Errors.js"
-import type { MultiprocessingService } from "../../Multiprocessing.js"
+import type { MultiprocessingService, SpanContext } from "../../Multiprocessing.js"
 import type { Options, TaskError } from "../../ProcessPool.js"
 import { decode } from "../codec/codec.js"
 import type { EncodedError } from "../codec/errors.js"
@@ -35,6 +35,8 @@ export interface Task {
   readonly payload: Uint8Array
   readonly softMs: number
   readonly hardMs: number
+  /** The span it runs under, encoded for the worker (`P.encodeSpanContext`), when it has one. */
+  readonly span: Uint8Array | undefined
   /** Undefined once settled (answered, failed, cancelled). */
   done: ((outcome: TaskOutcome) => void) | undefined
   worker: WorkerRecord | undefined
@@ -84,7 +86,14 @@ export class Scheduler {
    * Queues a task; `done` is called once (never before `submit` returns),
    * unless the task is cancelled first. A pool that takes no more work fails it.
    */
-  submit(fn: PoolFunction, mode: number, payload: Uint8Array, limits: TaskLimits, done: (outcome: TaskOutcome) => void): Task {
+  submit(
+    fn: PoolFunction,
+    mode: number,
+    payload: Uint8Array,
+    limits: TaskLimits,
+    done: (outcome: TaskOutcome) => void,
+    span?: SpanContext
+  ): Task {
     const task: Task = {
       id: this.nextTaskId,
       fn,
@@ -92,6 +101,7 @@ export class Scheduler {
       payload,
       softMs: limits.softTimeoutMs ?? this.settings.softTimeoutMs ?? 0,
       hardMs: limits.timeoutMs ?? this.settings.timeoutMs ?? 0,
+      span: span === undefined ? undefined : P.encodeSpanContext(span),
       done,
       worker: undefined,
       costMs: 0
@@ -250,9 +260,9 @@ export class Scheduler {
     worker.out.add((into, at) => {
       into.writeUInt32BE(task.id, at)
       into.writeUInt32BE(task.fn.id, at + 4)
-      into[at + 8] = task.mode
+      into[at + 8] = task.span === undefined ? task.mode : task.mode | P.TRACED
       into.writeUInt32BE(task.softMs, at + 9)
-    }, task.payload)
+    }, task.payload, task.span)
     if (worker.out.byteLength >= BATCH_BYTES) worker.handle.channel.write(worker.out.take())
     if (wasIdle) {
       worker.busySince = performance.now()

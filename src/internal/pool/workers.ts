@@ -31,6 +31,7 @@ import { CONTROL_FD, type TargetSpec } from "../child/controlMessages.js"
 import { childIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { prepareTarget, targetSpec } from "../process/targetSpec.js"
 import { FrameDecoder } from "../wire/framing.js"
+import { spanContextOf, withSpan } from "../spans.js"
 import type { PoolSettings, Scheduler, Task } from "./scheduler.js"
 import * as P from "../child/workerChannel.js"
 
@@ -237,7 +238,7 @@ export class Workers {
       const init = this.initializer
       let record: WorkerRecord | undefined
       const settings = Effect.runSync(Ref.get(this.mp.settings))
-      return this.mp.spawnWorker({
+      return withSpan("Pool.startWorker", { "process.name": name }, (span) => this.mp.spawnWorker({
         target: init?.target ?? NOOP_INITIALIZER,
         args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
@@ -247,13 +248,16 @@ export class Workers {
           if (record === undefined) return
           record.exitCode = code
           this.maybeGone(record)
-        }
+        },
+        // The worker's initializer runs under this start's span.
+        ...(span === undefined ? {} : { parentSpan: spanContextOf(span) })
       }).pipe(
         Effect.map((handle) => {
+          span?.attribute("process.pid", handle.pid)
           record = new WorkerRecord(handle, name)
           this.watch(record)
         })
-      )
+      ))
     })
   }
 

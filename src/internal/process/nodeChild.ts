@@ -125,7 +125,8 @@ const launch = (
       ...(placeholders ? { handles: sockets.length } : {}),
       ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
       ...(pdeathsigWrapper === undefined ? { watchParent: true } : {}),
-      ...(request.pool === undefined ? {} : { pool: request.pool })
+      ...(request.pool === undefined ? {} : { pool: request.pool }),
+      ...(request.parentSpan === undefined ? {} : { parentSpan: request.parentSpan })
     }
     const payload = yield* Effect.try({
       try: () => codec.encodeLean(start),

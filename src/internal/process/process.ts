@@ -18,6 +18,7 @@ import { decodeError } from "../codec/decodeError.js"
 import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
+import { spanContextOf, withSpan } from "../spans.js"
 import * as WallClock from "../wallClock.js"
 import { childIdentity, currentIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { log } from "../thisProcess/log.js"
@@ -155,7 +156,8 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
   }
 
   get start(): Effect.Effect<void, StartError> {
-    return Effect.gen(this, function*() {
+    // The start's span is the child's parent: its Effect target's spans are the start's children.
+    return withSpan("Process.start", { "process.name": this.name }, (span) => Effect.gen(this, function*() {
       yield* this.ensureOpen("start")
       if (this.state !== "initial") {
         return yield* new ProcessStateError({ message: `cannot start a process twice (${this.name} already started)` })
@@ -178,13 +180,15 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
           identity: this.identity.identity,
           executable: settings.executable
         }),
-        onExit: this.onExit
+        onExit: this.onExit,
+        ...(span === undefined ? {} : { parentSpan: spanContextOf(span) })
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
+      span?.attribute("process.pid", handle.pid)
       this.handle = handle
       handle.setKeepsParentAlive(!this.daemon)
       liveChildren().add(this)
       yield* log(LogLevel.Debug, `started ${this.name} (pid ${handle.pid})`)
-    }).pipe(Effect.provideService(Multiprocessing, this.mp))
+    })).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
   join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
@@ -193,10 +197,13 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       return Effect.fail(new ValueError({ message: "join(timeout): the timeout is NaN; give a number, or none to wait for the exit" }))
     }
     // A daemon child does not hold the parent alive, but a parent waiting for it stays.
-    return Effect.flatMap(this.started("join"), () =>
-      keepingAlive(timeout === undefined
-        ? Deferred.await(this.exited)
-        : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)))
+    return Effect.flatMap(this.started("join"), (handle) =>
+      withSpan("Process.join", { "process.name": this.name, "process.pid": handle.pid }, (span) =>
+        keepingAlive(timeout === undefined
+          ? Deferred.await(this.exited)
+          : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)).pipe(
+            Effect.tap((exitCode) => span?.attribute("process.exit_code", exitCode))
+          )))
   }
 
   get result(): Effect.Effect<A, ResultError> {

@@ -17,6 +17,7 @@ import type { GetError, PutError, WaitOptions } from "../../ProcessQueue.js"
 import * as Serializers from "../../Serializer.js"
 import type { Serializer } from "../../Serializer.js"
 import { operation } from "../faces.js"
+import { tracedOperation } from "../spans.js"
 import { type Backend, local, PrimitiveTypeId, remote, timeoutToWire } from "../served/backend.js"
 import { serve, SharedObject } from "../served/definition.js"
 import { flatMap } from "../exitFastPath.js"
@@ -71,7 +72,7 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   put(item: A, options?: WaitOptions): Effect.Effect<void, PutError<E>> {
-    return this.waiting(options, (block, timeout): Effect.Effect<void, PutError<E>> => {
+    return this.waiting("put", options, (block, timeout): Effect.Effect<void, PutError<E>> => {
       const closed = this.closedError()
       if (closed !== undefined) return closed
       const encoded = this.serializer.encode(item)
@@ -86,7 +87,7 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   get(options?: WaitOptions): Effect.Effect<A, GetError<E>> {
-    return this.waiting(options, (block, timeout): Effect.Effect<A, GetError<E>> => {
+    return this.waiting("get", options, (block, timeout): Effect.Effect<A, GetError<E>> => {
       const kept = this.shared.closed ? undefined : this.shared.prefetch?.nextKept()
       if (kept !== undefined) return this.handedOut(this.decode(kept))
       return flatMap(this.take(block, timeout, 1), (items) => this.handedOut(this.decode(items[0])))
@@ -192,8 +193,19 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   /** The operation with its wait's `block` and limit; a NaN timeout, which would answer at once unnoticed, is refused. */
-  private waiting<B, E2>(options: WaitOptions | undefined, f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>) {
-    return operation((): Effect.Effect<B, E2 | ValueError> => {
+  /** The process that serves the queue. */
+  private ownerPid(): number {
+    const backend = this[PrimitiveTypeId]
+    return backend.isLocal ? process.pid : backend.reference().ownerPid
+  }
+
+  /** A put or get: in the Effect face, one that waits (not done at once) has a span, `Queue.get` …. */
+  private waiting<B, E2>(
+    method: "put" | "get",
+    options: WaitOptions | undefined,
+    f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>
+  ) {
+    return tracedOperation(false, () => [`${this.kind}.${method}`, { "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError> => {
       const timeout = options?.timeout
       if (typeof timeout === "number" && Number.isNaN(timeout)) {
         return Exit.fail(new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" }))

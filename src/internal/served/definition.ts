@@ -11,6 +11,7 @@ import { Effect, Exit, type Pipeable } from "effect"
 import { pipeArguments } from "effect/Pipeable"
 import { ValueError } from "../../Errors.js"
 import { operation, StartNowKey } from "../faces.js"
+import { tracedOperation } from "../spans.js"
 import { pack } from "../wire/itemBatch.js"
 import { type Backend, fiberCaller, local, type Primitive, PrimitiveTypeId, processCaller } from "./backend.js"
 import { type Accept, channel, type Undo } from "./channel.js"
@@ -120,9 +121,18 @@ export abstract class SharedObject implements Primitive, Pipeable.Pipeable {
     return channel(reference).gather(reference, method, item, count, always) as Effect.Effect<void, E>
   }
 
-  /** The public method's Effect: `call` when run, started at once by the compat face. */
+  /**
+   * The public method's Effect: `call` when run, started at once by the compat
+   * face; in the Effect face, a call to another process has a span (`Dict.get` …).
+   */
   protected op<A, E>(method: string, args?: ReadonlyArray<unknown>, caller?: string): Effect.Effect<A, E> {
-    return operation(() => this.call<A, E>(method, args, caller))
+    const backend = this[PrimitiveTypeId]
+    const start = () => this.call<A, E>(method, args, caller)
+    if (backend.isLocal) return operation(start)
+    return tracedOperation(true, () => {
+      const reference = backend.reference()
+      return [`${reference.kind.split(":")[0]}.${method}`, { "served.owner.pid": reference.ownerPid, "served.owner.name": reference.ownerName }]
+    }, start)
   }
 
   /** See `owned`. */
