@@ -22,6 +22,7 @@ import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
+import { CAP_MICROS, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -187,7 +188,9 @@ export const make = (
     const spin = (): boolean => {
       const start = performance.now()
       const lastSend = writer.lastSend()
-      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS || !spinPolicy.shouldSpin()) return false
+      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (waitReadable !== undefined) return waitPolicy.shouldWait() && waitInKernel(waitReadable)
+      if (!spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
       do {
@@ -205,6 +208,42 @@ export const make = (
       } while (performance.now() - start < SPIN_MS)
       spinPolicy.ended(false)
       return false
+    }
+    // With the addon: waits in the kernel for the reply (see kernelWait.ts), and reads what comes
+    // until a message is complete. Whether one arrived (shared: or the stream ended). It waits
+    // before it reads: a read that finds nothing costs an exception (see readNow); a wait that
+    // finds the bytes there returns at once.
+    const waitPolicy = new WaitPolicy()
+    const waitInKernel = (wait: NonNullable<typeof waitReadable>): boolean => {
+      const fd = descriptorOf(socket)
+      // Not while Node holds bytes it read (they come first), nor once the stream has ended.
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return false
+      flush()
+      const before = arrivals
+      const until = performance.now() + CAP_MICROS / 1000
+      // Held meanwhile, as a wait in the loop holds the process: the loop's timeout counts only what holds it.
+      hold()
+      try {
+        for (;;) {
+          const left = (until - performance.now()) * 1000
+          const outcome = left > 0 ? wait(fd, left) : "cap"
+          if (outcome !== "readable") {
+            waitPolicy.ended(outcome)
+            return false
+          }
+          if (shared) {
+            if (!readFrame()) continue
+          } else {
+            // A read that may not be done, or found the end of the stream (Node's next read reports it).
+            if (!readOnce()) return false
+            if (arrivals === before) continue
+          }
+          waitPolicy.ended("readable")
+          return true
+        }
+      } finally {
+        letGo()
+      }
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
     const readOnce = (): boolean => {
