@@ -45,12 +45,12 @@ napi_value wait_readable(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return number(env, ENDED_LOOP);
-  /* The loop's clock is the start of this turn's; its next timer is reckoned from now. 0: work is pending. */
+  /* The loop's clock is the start of this turn's; its next timer is reckoned from now. 0: work is
+     pending, and the descriptor is only looked at. */
   uv_update_time(loop);
   int due = uv_backend_timeout(loop);
-  if (due == 0) return number(env, ENDED_LOOP);
-  int64_t ns = (int64_t)(cap * 1000);
-  int timer_first = due > 0 && (int64_t)due * 1000000 <= ns;
+  int64_t ns = due == 0 ? 0 : (int64_t)(cap * 1000);
+  int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
   if (timer_first) ns = (int64_t)due * 1000000;
   struct timespec limit = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
   struct pollfd watched[2] = {{.fd = fd, .events = POLLIN}, {.fd = uv_backend_fd(loop), .events = POLLIN}};
