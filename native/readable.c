@@ -4,8 +4,9 @@
  * the event loop: the wait also watches libuv's own descriptor (its epoll
  * set, which is pollable), so that any event the loop waits for ends it at
  * once, and it lasts no longer than the loop's next timer nor than a cap.
- * The caller then reads the socket itself (non-blocking) or goes back to
- * the loop. Part of the addon built from shm.c (its module registers it).
+ * The caller then reads the socket itself (non-blocking, readInto) or goes
+ * back to the loop. Part of the addon built from shm.c (its module
+ * registers these).
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -14,8 +15,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What ended a wait: the numbers waitReadable returns. */
 enum { ENDED_CAP = 0, ENDED_READABLE = 1, ENDED_LOOP = 2 };
@@ -58,4 +61,47 @@ napi_value wait_readable(napi_env env, napi_callback_info info) {
   if (ready > 0 && watched[0].revents != 0) return number(env, ENDED_READABLE);
   if (ready == 0 && !timer_first) return number(env, ENDED_CAP);
   return number(env, ENDED_LOOP); /* the loop's descriptor, its timer, or a signal (EINTR) */
+}
+
+/*
+ * readInto(fd, view): one non-blocking read(2) into the bytes of `view` (any TypedArray or
+ * DataView): the count, 0 at end of file, -1 when nothing is there yet (EAGAIN), -2 on another
+ * error (Node's own next read reports it). fs.readSync throws for EAGAIN, which costs more than
+ * the read.
+ */
+napi_value read_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  void* data = NULL;
+  size_t length = 0;
+  napi_typedarray_type type;
+  size_t elements;
+  napi_value buffer;
+  size_t offset;
+  bool is_typedarray = false, is_dataview = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
+    return NULL;
+  }
+  napi_is_typedarray(env, argv[1], &is_typedarray);
+  if (is_typedarray) {
+    if (napi_get_typedarray_info(env, argv[1], &type, &elements, &data, &buffer, &offset) != napi_ok) return NULL;
+    size_t size = type == napi_int8_array || type == napi_uint8_array || type == napi_uint8_clamped_array ? 1
+      : type == napi_int16_array || type == napi_uint16_array ? 2
+      : type == napi_int32_array || type == napi_uint32_array || type == napi_float32_array ? 4 : 8;
+    length = elements * size;
+  } else {
+    napi_is_dataview(env, argv[1], &is_dataview);
+    if (!is_dataview || napi_get_dataview_info(env, argv[1], &length, &data, &buffer, &offset) != napi_ok) {
+      napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
+      return NULL;
+    }
+  }
+  ssize_t count;
+  do count = read(fd, data, length);
+  while (count < 0 && errno == EINTR);
+  if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
+  return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
 }

@@ -740,6 +740,7 @@ static void free_environment(napi_env env, void* data, void* hint) {
 /* ---- Module ------------------------------------------------------------------ */
 
 napi_value wait_readable(napi_env env, napi_callback_info info); /* readable.c */
+napi_value read_into(napi_env env, napi_callback_info info);     /* readable.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
@@ -752,6 +753,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"waitAsync", NULL, wait_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cancelWait", NULL, cancel_wait, NULL, NULL, NULL, napi_enumerable, NULL},
     {"waitReadable", NULL, wait_readable, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readInto", NULL, read_into, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   environment* e = calloc(1, sizeof *e);
   napi_value name;
