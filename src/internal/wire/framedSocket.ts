@@ -8,7 +8,8 @@
  *
  * This file holds the receiving half and the wiring: frames are decoded as
  * Node reads them, or read directly when a receive would wait right after a
- * send (`spin`, see synchronousRead.ts and spinPolicy.ts). Sending is
+ * send (`spin`: after a wait in the kernel where the addon is built, see
+ * kernelWait.ts; otherwise a spin, see synchronousRead.ts and spinPolicy.ts). Sending is
  * frameWriter.ts; an end whose descriptor other processes hold too is read
  * exactly, one frame per receive (exactReads.ts, see `unsafeShare`).
  */
@@ -68,9 +69,10 @@ export interface FramedSocket {
    */
   readonly unsafeDeliver: (onMessage: (message: Buffer) => void, onEnd: (reason: ReceiveError) => void) => void
   /**
-   * After a send that expects a reply: reads the socket itself for up to 50 µs
-   * (see SPIN_MS), so a quick reply is delivered without a trip through the
-   * event loop. Whether a message arrived.
+   * After a send that expects a reply: waits for it in the kernel for up to 1 ms
+   * where the addon is built (see kernelWait.ts), or reads the socket itself for
+   * up to 50 µs (see SPIN_MS), so a quick reply is delivered without a trip
+   * through the event loop. Whether a message arrived.
    */
   readonly unsafeSpin: () => boolean
   /** Writes the frames batched so far now, not at the end of the tick. */
