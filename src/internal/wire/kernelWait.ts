@@ -2,8 +2,9 @@
  * Waiting for a reply in the kernel, as Python's blocking read waits: the
  * writer's write wakes this thread directly, and the reply is read at once,
  * without the turn of the event loop, the stream's 'data' event and the
- * settling of a waiter that a wait in the loop costs (about 20–40 µs of CPU
- * each end of a round trip, which a busy machine pays in wall time). The wait
+ * settling of a waiter that a wait in the loop costs (about 10 µs of CPU each
+ * end of a round trip, measured: 25–35 against 35–42; a busy machine pays CPU
+ * in wall time). The wait
  * (the addon's `waitReadable`, native/readable.c) watches the event loop's
  * own descriptor too and lasts no longer than its next timer: anything else
  * the loop waits for (another socket, a child's exit, a worker's message)
