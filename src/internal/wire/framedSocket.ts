@@ -16,14 +16,14 @@
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, spinScratch } from "./synchronousRead.js"
+import { descriptorOf, SPIN_MS, spinScratch } from "./synchronousRead.js"
 import { ExactReads } from "./exactReads.js"
 import * as FrameWriter from "./frameWriter.js"
 import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
-import { CAP_MICROS, WaitPolicy, waitReadable } from "./kernelWait.js"
+import { CAP_MICROS, readDirect, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -213,8 +213,9 @@ export const make = (
     }
     // With the addon: waits in the kernel for the reply (see kernelWait.ts), and reads what comes
     // until a message is complete. Whether one arrived (shared: or the stream ended). It waits
-    // before it reads: a read that finds nothing costs an exception (see readNow); a wait that
-    // finds the bytes there returns at once.
+    // before it reads: a read that finds nothing is a wasted system call (it threw EAGAIN before
+    // readDirect: 13-20 µs from a send to the wait, 1.5 after); a wait that finds the bytes there
+    // returns at once.
     const waitPolicy = new WaitPolicy()
     const waitInKernel = (wait: NonNullable<typeof waitReadable>): boolean => {
       const fd = descriptorOf(socket)
@@ -261,7 +262,7 @@ export const make = (
       const fd = descriptorOf(socket)
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
-      const count = readNow(fd, scratch)
+      const count = readDirect(fd, scratch)
       if (count === 0) return "end"
       if (count === undefined) return "nothing"
       received(Buffer.from(scratch.subarray(0, count)))

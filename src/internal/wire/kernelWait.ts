@@ -17,6 +17,7 @@
  * (see SpinPolicy).
  */
 import { native } from "../native/native.js"
+import { readNow } from "./synchronousRead.js"
 
 /** The longest a wait holds the thread before it hands over to the event loop. */
 export const CAP_MICROS = 1000
@@ -30,6 +31,20 @@ const ENDINGS: ReadonlyArray<Ended> = ["cap", "readable", "loop"]
 export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefined = native === undefined
   ? undefined
   : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+
+/**
+ * `readNow` (bytes read, 0 at the end or on an error, undefined when nothing is
+ * there yet), through the addon's readInto where it is built: a read that finds
+ * nothing then costs no exception (fs.readSync throws EAGAIN). Not in
+ * synchronousRead.ts, which the child bootstrap bundles: loading the addon
+ * there would cost every child's start 2-12 ms.
+ */
+export const readDirect: (fd: number, into: Buffer) => number | undefined = native === undefined
+  ? readNow
+  : (fd, into) => {
+    const count = native!.readInto(fd, into)
+    return count === -1 ? undefined : count < 0 ? 0 : count
+  }
 
 /** Past this, a run of waits in the loop after caps is 2^MAX_LEVEL - 1 long. */
 const MAX_LEVEL = 6

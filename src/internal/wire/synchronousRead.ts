@@ -5,14 +5,14 @@
  * wake-up latency. Used by connections, the resource server, the pool and its
  * workers, each as its SpinPolicy allows: not with one CPU, nor while spins go
  * unanswered (the peer cannot run while we spin: the cores are busy). Where the
- * addon is built, a connection waits in the kernel instead (kernelWait.ts).
+ * addon is built, a connection waits in the kernel instead, and reads without
+ * an exception (kernelWait.ts).
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */
 import { readSync, writeSync } from "node:fs"
 import type { Socket } from "node:net"
 import { SpinPolicy, SPINNING } from "./spinPolicy.js"
-import { native } from "../native/native.js"
 
 export { SPINNING }
 
@@ -33,13 +33,8 @@ export const descriptorOf = (socket: object): number | undefined => {
 /**
  * Bytes read from a non-blocking descriptor, 0 at end of file (or on an error,
  * which Node's own next read reports), undefined when nothing is there yet.
- * With the addon, a read that finds nothing costs no exception (its readInto).
  */
 export const readNow = (fd: number, into: Buffer): number | undefined => {
-  if (native !== undefined) {
-    const count = native.readInto(fd, into)
-    return count === -1 ? undefined : count < 0 ? 0 : count
-  }
   // Nothing there throws EAGAIN: without a stack trace that costs a few microseconds, not tens.
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
