@@ -21,6 +21,9 @@ const twoBackends = [
   "test/SharedValue.test.ts"
 ]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
+// Receives that wait for a reply: in the kernel where the addon is built ("core"), in the event loop
+// without it ("served" runs these again with it disabled).
+const twoWaits = ["test/internal/wire/kernelWait.test.ts", "test/Pipe.test.ts"]
 
 export default defineConfig({
   resolve: {
@@ -45,7 +48,7 @@ export default defineConfig({
     // `npm run test:docs` (docs and examples); `npm test` runs all three.
     projects: [
       { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs, ...servedOnly] } },
-      { extends: true, test: { name: "served", include: [...twoBackends, ...servedOnly], env: { EFFECT_MULTIPROCESSING_NATIVE: "0" } } },
+      { extends: true, test: { name: "served", include: [...twoBackends, ...servedOnly, ...twoWaits], env: { EFFECT_MULTIPROCESSING_NATIVE: "0" } } },
       { extends: true, test: { name: "docs", include: docs } }
     ]
   }

@@ -739,6 +739,9 @@ static void free_environment(napi_env env, void* data, void* hint) {
 
 /* ---- Module ------------------------------------------------------------------ */
 
+napi_value wait_readable(napi_env env, napi_callback_info info); /* readable.c */
+napi_value read_into(napi_env env, napi_callback_info info);     /* readable.c */
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -749,6 +752,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"wake", NULL, wake, NULL, NULL, NULL, napi_enumerable, NULL},
     {"waitAsync", NULL, wait_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"cancelWait", NULL, cancel_wait, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"waitReadable", NULL, wait_readable, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readInto", NULL, read_into, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   environment* e = calloc(1, sizeof *e);
   napi_value name;

@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const source = path.join(root, "native", "shm.c")
+const sources = ["shm.c", "readable.c"].map((file) => path.join(root, "native", file))
 const output = path.join(root, "dist", "native", "shm.node")
 const headers = path.join(path.dirname(path.dirname(process.execPath)), "include", "node")
 const required = process.env.EFFECT_MULTIPROCESSING_REQUIRE_NATIVE === "1"
@@ -36,7 +36,7 @@ mkdirSync(path.dirname(output), { recursive: true })
 const compiled = spawnSync(
   compiler,
   ["-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-fvisibility=hidden", `-I${headers}`,
-    "-DNODE_GYP_MODULE_NAME=shm", "-o", output, source, "-lpthread", "-lrt"],
+    "-DNODE_GYP_MODULE_NAME=shm", "-o", output, ...sources, "-lpthread", "-lrt"],
   { stdio: ["ignore", "inherit", "inherit"] }
 )
 if (compiled.error !== undefined) fallBack(`${compiler}: ${compiled.error.code === "ENOENT" ? "no C compiler" : compiled.error.message}`)

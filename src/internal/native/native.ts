@@ -34,6 +34,14 @@ export interface Native {
   ): number
   /** Cancels a pending waitAsync: its callback runs with "cancelled" (unless it already ran). */
   cancelWait(ticket: number): void
+  /**
+   * Blocks this thread until descriptor `fd` is readable (1), the event loop has something to do (2:
+   * an event on its descriptors, a timer due, immediates pending, a signal), or `capMicros` pass (0).
+   * See native/readable.c.
+   */
+  waitReadable(fd: number, capMicros: number): 0 | 1 | 2
+  /** One non-blocking read into `view`: the count, 0 at end of file, -1 when nothing is there yet, -2 on another error. Never throws for EAGAIN (fs.readSync does). */
+  readInto(fd: number, view: ArrayBufferView): number
 }
 
 const load = (): { readonly native: Native } | { readonly missing: string } => {

@@ -9,7 +9,8 @@
  */
 import type { Socket } from "node:net"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf, readNow } from "./synchronousRead.js"
+import { descriptorOf } from "./synchronousRead.js"
+import { readDirect } from "./kernelWait.js"
 
 /** Node's stream handle under a socket: what reading needs of it, beyond the public API. */
 interface StreamHandle {
@@ -77,7 +78,7 @@ export class ExactReads {
       return count
     }
     const fd = descriptorOf(this.socket)
-    return fd === undefined ? 0 : readNow(fd, into.subarray(from, to))
+    return fd === undefined ? 0 : readDirect(fd, into.subarray(from, to))
   }
 
   /**

@@ -8,20 +8,22 @@
  *
  * This file holds the receiving half and the wiring: frames are decoded as
  * Node reads them, or read directly when a receive would wait right after a
- * send (`spin`, see synchronousRead.ts and spinPolicy.ts). Sending is
+ * send (`spin`: after a wait in the kernel where the addon is built, see
+ * kernelWait.ts; otherwise a spin, see synchronousRead.ts and spinPolicy.ts). Sending is
  * frameWriter.ts; an end whose descriptor other processes hold too is read
  * exactly, one frame per receive (exactReads.ts, see `unsafeShare`).
  */
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf, readNow, SPIN_MS, spinScratch } from "./synchronousRead.js"
+import { descriptorOf, SPIN_MS, spinScratch } from "./synchronousRead.js"
 import { ExactReads } from "./exactReads.js"
 import * as FrameWriter from "./frameWriter.js"
 import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
+import { CAP_MICROS, readDirect, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -67,9 +69,10 @@ export interface FramedSocket {
    */
   readonly unsafeDeliver: (onMessage: (message: Buffer) => void, onEnd: (reason: ReceiveError) => void) => void
   /**
-   * After a send that expects a reply: reads the socket itself for up to 50 µs
-   * (see SPIN_MS), so a quick reply is delivered without a trip through the
-   * event loop. Whether a message arrived.
+   * After a send that expects a reply: waits for it in the kernel for up to 1 ms
+   * where the addon is built (see kernelWait.ts), or reads the socket itself for
+   * up to 50 µs (see SPIN_MS), so a quick reply is delivered without a trip
+   * through the event loop. Whether a message arrived.
    */
   readonly unsafeSpin: () => boolean
   /** Writes the frames batched so far now, not at the end of the tick. */
@@ -187,7 +190,9 @@ export const make = (
     const spin = (): boolean => {
       const start = performance.now()
       const lastSend = writer.lastSend()
-      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS || !spinPolicy.shouldSpin()) return false
+      if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
+      if (waitReadable !== undefined) return waitPolicy.shouldWait() && waitInKernel(waitReadable)
+      if (!spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
       do {
@@ -206,6 +211,43 @@ export const make = (
       spinPolicy.ended(false)
       return false
     }
+    // With the addon: waits in the kernel for the reply (see kernelWait.ts), and reads what comes
+    // until a message is complete. Whether one arrived (shared: or the stream ended). It waits
+    // before it reads: a read that finds nothing is a wasted system call (it threw EAGAIN before
+    // readDirect: 13-20 µs from a send to the wait, 1.5 after); a wait that finds the bytes there
+    // returns at once.
+    const waitPolicy = new WaitPolicy()
+    const waitInKernel = (wait: NonNullable<typeof waitReadable>): boolean => {
+      const fd = descriptorOf(socket)
+      // Not while Node holds bytes it read (they come first), nor once the stream has ended.
+      if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return false
+      flush()
+      const before = arrivals
+      const until = performance.now() + CAP_MICROS / 1000
+      // Held meanwhile, as a wait in the loop holds the process: the loop's timeout counts only what holds it.
+      hold()
+      try {
+        for (;;) {
+          const left = (until - performance.now()) * 1000
+          const outcome = left > 0 ? wait(fd, left) : "cap"
+          if (outcome !== "readable") {
+            waitPolicy.ended(outcome)
+            return false
+          }
+          if (shared) {
+            if (!readFrame()) continue
+          } else {
+            // A read that may not be done, or found the end of the stream (Node's next read reports it).
+            if (!readOnce()) return false
+            if (arrivals === before) continue
+          }
+          waitPolicy.ended("readable")
+          return true
+        }
+      } finally {
+        letGo()
+      }
+    }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
     const readOnce = (): boolean => {
       const outcome = readSome()
@@ -220,7 +262,7 @@ export const make = (
       const fd = descriptorOf(socket)
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
-      const count = readNow(fd, scratch)
+      const count = readDirect(fd, scratch)
       if (count === 0) return "end"
       if (count === undefined) return "nothing"
       received(Buffer.from(scratch.subarray(0, count)))

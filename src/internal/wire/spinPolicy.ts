@@ -28,8 +28,10 @@
  * blocking read in the kernel, as Python's (the descriptor made blocking, then
  * read), measured 40 µs against 70-117 for the event loop in the same run; it
  * cannot be bounded in time from JavaScript (no way out while the peer is
- * silent, and this process's timers and served objects stop meanwhile), so it
- * is not used: a wait in the kernel with a limit (ppoll) needs native code.
+ * silent, and this process's timers and served objects stop meanwhile). Where
+ * the addon is built, a connection's receive waits in the kernel with bounds
+ * instead (kernelWait.ts), and this policy rules only the spins without it and
+ * those of the pool.
  * Earlier: a rule where misses outweighed hits two to one ended with both ends
  * of a ping-pong asleep on an idle machine (26 → 131 µs, when sleeping still
  * cost a fiber); gating spins on /proc/loadavg made no difference with a busy

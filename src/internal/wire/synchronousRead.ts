@@ -4,7 +4,9 @@
  * microseconds, and sleeping in the event loop costs about that again in
  * wake-up latency. Used by connections, the resource server, the pool and its
  * workers, each as its SpinPolicy allows: not with one CPU, nor while spins go
- * unanswered (the peer cannot run while we spin: the cores are busy).
+ * unanswered (the peer cannot run while we spin: the cores are busy). Where the
+ * addon is built, a connection waits in the kernel instead, and reads without
+ * an exception (kernelWait.ts).
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */

@@ -1,0 +1,107 @@
+/*
+ * Waiting in the kernel for a socket to become readable, the way a blocking
+ * read waits (woken directly by the writer), without taking the thread from
+ * the event loop: the wait also watches libuv's own descriptor (its epoll
+ * set, which is pollable), so that any event the loop waits for ends it at
+ * once, and it lasts no longer than the loop's next timer nor than a cap.
+ * The caller then reads the socket itself (non-blocking, readInto) or goes
+ * back to the loop. Part of the addon built from shm.c (its module
+ * registers these).
+ */
+#define NAPI_VERSION 8
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What ended a wait: the numbers waitReadable returns. */
+enum { ENDED_CAP = 0, ENDED_READABLE = 1, ENDED_LOOP = 2 };
+
+static napi_value number(napi_env env, int value) {
+  napi_value result;
+  if (napi_create_int32(env, value, &result) != napi_ok) return NULL;
+  return result;
+}
+
+/*
+ * waitReadable(fd, capMicros): 1 when `fd` is readable (or at its end, or
+ * failed: a read tells which), 2 when the event loop has something to do
+ * (an event on its descriptors, a timer due, immediates or other work
+ * pending, a signal), 0 when capMicros passed with neither.
+ */
+napi_value wait_readable(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  double cap;
+  uv_loop_t* loop;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_double(env, argv[1], &cap) != napi_ok ||
+      fd < 0 || !(cap >= 0)) {
+    napi_throw_type_error(env, NULL, "waitReadable(fd, capMicros): a descriptor and a non-negative number of microseconds");
+    return NULL;
+  }
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return number(env, ENDED_LOOP);
+  /* The loop's clock is the start of this turn's; its next timer is reckoned from now. 0: work is
+     pending, and the descriptor is only looked at. */
+  uv_update_time(loop);
+  int due = uv_backend_timeout(loop);
+  int64_t ns = due == 0 ? 0 : (int64_t)(cap * 1000);
+  int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
+  if (timer_first) ns = (int64_t)due * 1000000;
+  struct timespec limit = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
+  struct pollfd watched[2] = {{.fd = fd, .events = POLLIN}, {.fd = uv_backend_fd(loop), .events = POLLIN}};
+  int ready = ppoll(watched, watched[1].fd >= 0 ? 2 : 1, &limit, NULL);
+  if (ready > 0 && watched[0].revents != 0) return number(env, ENDED_READABLE);
+  if (ready == 0 && !timer_first) return number(env, ENDED_CAP);
+  return number(env, ENDED_LOOP); /* the loop's descriptor, its timer, or a signal (EINTR) */
+}
+
+/*
+ * readInto(fd, view): one non-blocking read(2) into the bytes of `view` (any TypedArray or
+ * DataView): the count, 0 at end of file, -1 when nothing is there yet (EAGAIN), -2 on another
+ * error (Node's own next read reports it). fs.readSync throws for EAGAIN, which costs more than
+ * the read.
+ */
+napi_value read_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t fd;
+  void* data = NULL;
+  size_t length = 0;
+  napi_typedarray_type type;
+  size_t elements;
+  napi_value buffer;
+  size_t offset;
+  bool is_typedarray = false, is_dataview = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
+    return NULL;
+  }
+  napi_is_typedarray(env, argv[1], &is_typedarray);
+  if (is_typedarray) {
+    if (napi_get_typedarray_info(env, argv[1], &type, &elements, &data, &buffer, &offset) != napi_ok) return NULL;
+    size_t size = type == napi_int8_array || type == napi_uint8_array || type == napi_uint8_clamped_array ? 1
+      : type == napi_int16_array || type == napi_uint16_array ? 2
+      : type == napi_int32_array || type == napi_uint32_array || type == napi_float32_array ? 4 : 8;
+    length = elements * size;
+  } else {
+    napi_is_dataview(env, argv[1], &is_dataview);
+    if (!is_dataview || napi_get_dataview_info(env, argv[1], &length, &data, &buffer, &offset) != napi_ok) {
+      napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
+      return NULL;
+    }
+  }
+  ssize_t count;
+  do count = read(fd, data, length);
+  while (count < 0 && errno == EINTR);
+  if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
+  return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
+}

@@ -1,0 +1,76 @@
+/**
+ * Waiting for a reply in the kernel, as Python's blocking read waits: the
+ * writer's write wakes this thread directly, and the reply is read at once,
+ * without the turn of the event loop, the stream's 'data' event and the
+ * settling of a waiter that a wait in the loop costs (about 10 µs of CPU each
+ * end of a round trip, measured: 25–35 against 35–42; a busy machine pays CPU
+ * in wall time). The wait
+ * (the addon's `waitReadable`, native/readable.c) watches the event loop's
+ * own descriptor too and lasts no longer than its next timer: anything else
+ * the loop waits for (another socket, a child's exit, a worker's message)
+ * ends it at once. What it can hold up is JavaScript already queued
+ * (microtasks), for at most CAP_MICROS, and only while replies keep coming
+ * within the cap (WaitPolicy).
+ *
+ * Absent without the addon (not built, not Linux, or
+ * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
+ * (see SpinPolicy).
+ */
+import { native } from "../native/native.js"
+import { readNow } from "./synchronousRead.js"
+
+/** The longest a wait holds the thread before it hands over to the event loop. */
+export const CAP_MICROS = 1000
+
+/** What ended a wait: the descriptor became "readable", the "loop" had work, or the "cap" passed. */
+export type Ended = "readable" | "loop" | "cap"
+
+const ENDINGS: ReadonlyArray<Ended> = ["cap", "readable", "loop"]
+
+/** Blocks until `fd` is readable, the loop has work, or `capMicros` pass; undefined without the addon. */
+export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefined = native === undefined
+  ? undefined
+  : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+
+/**
+ * `readNow` (bytes read, 0 at the end or on an error, undefined when nothing is
+ * there yet), through the addon's readInto where it is built: a read that finds
+ * nothing then costs no exception (fs.readSync throws EAGAIN). Not in
+ * synchronousRead.ts, which the child bootstrap bundles: loading the addon
+ * there would cost every child's start 2-12 ms.
+ */
+export const readDirect: (fd: number, into: Buffer) => number | undefined = native === undefined
+  ? readNow
+  : (fd, into) => {
+    const count = native!.readInto(fd, into)
+    return count === -1 ? undefined : count < 0 ? 0 : count
+  }
+
+/** Past this, a run of waits in the loop after caps is 2^MAX_LEVEL - 1 long. */
+const MAX_LEVEL = 6
+
+/**
+ * Whether a wait blocks in the kernel, from how recent ones ended: a wait that
+ * reached its cap (the peer takes longer: it computes, or it waits itself)
+ * makes the next ones wait in the loop, 1, then 3, 7, … up to 63 in a row as
+ * caps repeat; one that ended readable ends that. A wait that the loop's work
+ * ended says nothing about the peer.
+ */
+export class WaitPolicy {
+  private level = 0
+  private skip = 0
+
+  shouldWait(): boolean {
+    if (this.skip === 0) return true
+    this.skip--
+    return false
+  }
+
+  ended(ended: Ended): void {
+    if (ended === "readable") this.level = 0
+    else if (ended === "cap") {
+      this.level = Math.min(MAX_LEVEL, this.level + 1)
+      this.skip = (1 << this.level) - 1
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Waiting for a reply in the kernel (src/internal/wire/kernelWait.ts, the addon's waitReadable in
+ * native/readable.c): what ends a wait, the policy that decides whether to wait so, and receives
+ * through real processes that use it. The vitest project "served" runs this file again with the
+ * addon disabled, where receives wait in the event loop: the same round trips must hold there.
+ */
+import { writeSync } from "node:fs"
+import * as net from "node:net"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
+import { Pipe as EffectPipe } from "effect-multiprocessing"
+import { type Connection, Pipe, Process } from "effect-multiprocessing/compat"
+import type * as KernelWaitModule from "../../../src/internal/wire/kernelWait.js"
+import type * as SynchronousReadModule from "../../../src/internal/wire/synchronousRead.js"
+
+const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
+const { CAP_MICROS, WaitPolicy, waitReadable }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
+const { descriptorOf }: typeof SynchronousReadModule = await import(dist("internal/wire/synchronousRead.js"))
+
+const disabled = process.env.EFFECT_MULTIPROCESSING_NATIVE === "0"
+
+describe("WaitPolicy", () => {
+  /** Runs waits through a policy, each that waits ending as `ending` says; gives how many waited. */
+  const waitsOver = (policy: KernelWaitModule.WaitPolicy, waits: number, ending: (wait: number) => KernelWaitModule.Ended) => {
+    let waited = 0
+    for (let i = 0; i < waits; i++) {
+      if (policy.shouldWait()) policy.ended(ending(waited++))
+    }
+    return waited
+  }
+
+  it("waits every time while replies come within the cap, or the loop's work ends the waits", () => {
+    expect(waitsOver(new WaitPolicy(), 1000, () => "readable")).toBe(1000)
+    expect(waitsOver(new WaitPolicy(), 1000, () => "loop")).toBe(1000)
+  })
+
+  it("while waits reach their cap, most receives wait in the loop (up to 63 in a row), and one reply in time ends that", () => {
+    const policy = new WaitPolicy()
+    const waited = waitsOver(policy, 10_000, () => "cap")
+    expect(waited).toBeLessThan(10_000 / 32)
+    expect(waited).toBeGreaterThanOrEqual(10_000 / 64)
+    waitsOver(policy, 64, () => "readable") // waits out the current run, then one reply in time
+    expect(waitsOver(policy, 1000, () => "readable")).toBe(1000)
+  })
+
+  it.prop(
+    "a slow reply now and then costs only the waits right after it",
+    [fc.integer({ min: 2, max: 6 })],
+    ([period]) => {
+      const waited = waitsOver(new WaitPolicy(), 10_000, (wait) => wait % period === 0 ? "cap" : "readable")
+      expect(waited).toBeGreaterThanOrEqual(Math.floor(10_000 * period / (period + 1)) - 1)
+    }
+  )
+})
+
+describe.runIf(!disabled && process.platform === "linux")("waitReadable", () => {
+  it("is there where the addon is built", () => {
+    expect(waitReadable).toBeDefined()
+    expect(CAP_MICROS).toBeGreaterThan(0)
+  })
+
+  /** Two connected Unix sockets in this process; `use` gets them, and the descriptor of the first. */
+  const withSockets = async (use: (reader: net.Socket, writer: net.Socket, fd: number) => Promise<void> | void) => {
+    const dir = mkdtempSync(join(tmpdir(), "kernel-wait-"))
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen(join(dir, "s"), resolve))
+    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve))
+    const reader = net.connect(join(dir, "s"))
+    await new Promise((resolve) => reader.once("connect", resolve))
+    const writer = await accepted
+    try {
+      reader.pause()
+      await use(reader, writer, descriptorOf(reader)!)
+    } finally {
+      reader.destroy()
+      writer.destroy()
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it("ends readable at once when the bytes are there", () =>
+    withSockets((_reader, writer, fd) => {
+      writeSync(descriptorOf(writer)!, Buffer.from("reply"))
+      expect(waitReadable!(fd, 10_000_000)).toBe("readable")
+    }))
+
+  it("ends at once, handing over to the loop, while immediates are pending", () =>
+    withSockets((_reader, _writer, fd) => {
+      const pending = setImmediate(() => {})
+      try {
+        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+      } finally {
+        clearImmediate(pending)
+      }
+    }))
+
+  it("lasts no longer than the loop's next timer: a timer due in 5 ms ends a wait capped at 10 s", () =>
+    withSockets((_reader, _writer, fd) => {
+      const timer = setTimeout(() => {}, 5)
+      try {
+        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+      } finally {
+        clearTimeout(timer)
+      }
+    }))
+
+  it("ends when another descriptor the loop watches becomes readable", () =>
+    withSockets((_reader, _writer, fd) =>
+      withSockets((other, otherWriter) => {
+        other.resume() // the loop watches this one
+        other.on("data", () => {})
+        // A turn of the loop first: it adds a descriptor to its set when it next polls.
+        return new Promise<void>((resolve) => setTimeout(resolve, 10)).then(() => {
+          writeSync(descriptorOf(otherWriter)!, Buffer.from("elsewhere"))
+          expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+        })
+      })))
+
+  it("refuses what is not a descriptor and a number of microseconds", () => {
+    expect(() => waitReadable!(-1, 10)).toThrow(/waitReadable/)
+    expect(() => waitReadable!(0, Number.NaN)).toThrow(/waitReadable/)
+  })
+})
+
+/**
+ * A child that echoes each message after the delay its first byte asks for (in milliseconds), so
+ * that replies come both within a kernel wait and after it gave up; an empty message ends it.
+ */
+const echoWithDelays = async (conn: Connection<unknown>) => {
+  const { setTimeout: sleep } = await import("node:timers/promises")
+  for (;;) {
+    const message = await conn.recvBytes()
+    if (message.length > 0 && message[0] > 0) await sleep(message[0])
+    await conn.sendBytes(message)
+    if (message.length === 0) return
+  }
+}
+
+describe("round trips through a real process", () => {
+  let parentEnd: Connection<unknown> | undefined
+  let child: Process | undefined
+  const echo = async () => {
+    if (parentEnd === undefined) {
+      const [here, there] = await Pipe()
+      child = new Process({ target: echoWithDelays, args: [there] })
+      child.start()
+      there.close()
+      parentEnd = here
+    }
+    return parentEnd
+  }
+  afterAll(async () => {
+    if (parentEnd === undefined) return
+    await parentEnd.sendBytes(new Uint8Array(0))
+    expect((await parentEnd.recvBytes()).length).toBe(0)
+    parentEnd.close()
+    expect(await child!.join()).toBe(0)
+    child!.close()
+  })
+
+  it("every reply is the message sent, whatever its size (up to 300 KB: several reads) and however late it comes", async () => {
+    const conn = await echo()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ size: fc.integer({ min: 1, max: 300_000 }), delayMs: fc.constantFrom(0, 0, 0, 1, 3), seed: fc.integer({ min: 0, max: 255 }) }),
+          { minLength: 1, maxLength: 40 }
+        ),
+        async (messages) => {
+          for (const { delayMs, seed, size } of messages) {
+            const message = new Uint8Array(size)
+            for (let i = 0; i < size; i++) message[i] = (seed + i * 7) & 255
+            message[0] = delayMs
+            await conn.sendBytes(message)
+            expect(Buffer.from(await conn.recvBytes()).equals(Buffer.from(message))).toBe(true)
+          }
+        }
+      ),
+      { numRuns: 8 }
+    )
+  })
+
+  it("many small round trips in a row, and the process still runs its timers meanwhile", async () => {
+    const conn = await echo()
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 1)
+    try {
+      const message = new Uint8Array(16).fill(0)
+      for (let i = 0; i < 3000; i++) {
+        message[1] = i & 255
+        await conn.sendBytes(message)
+        const reply = await conn.recvBytes()
+        expect(reply[1]).toBe(i & 255)
+      }
+      const before = ticks
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(ticks).toBeGreaterThan(before)
+    } finally {
+      clearInterval(ticker)
+    }
+  })
+})
+
+describe("a receive that waits for a reply that does not come", () => {
+  it.scopedLive("times out, and is interrupted, as any receive: nothing it was waiting for is lost", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* EffectPipe.make()
+      // Right after a send: the receive waits for the reply (in the kernel first, where the addon is built).
+      yield* a.sendBytes(Buffer.from("ping"))
+      const timedOut = yield* a.recvBytes().pipe(Effect.timeout("50 millis"), Effect.flip)
+      expect(timedOut._tag).toBe("TimeoutException")
+
+      yield* a.sendBytes(Buffer.from("ping again"))
+      const waiting = yield* Effect.fork(a.recvBytes())
+      yield* Effect.sleep("20 millis")
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(waiting))).toBe(true)
+
+      expect(Buffer.from(yield* b.recvBytes()).toString()).toBe("ping")
+      expect(Buffer.from(yield* b.recvBytes()).toString()).toBe("ping again")
+      yield* b.sendBytes(Buffer.from("pong"))
+      expect(Buffer.from(yield* a.recvBytes()).toString()).toBe("pong")
+    }))
+
+  it("in the compat face: poll gives false when its timeout runs out; a reply this process's own timer sends is received", async () => {
+    const [a, b] = await Pipe()
+    try {
+      await a.sendBytes(Buffer.from("ping"))
+      expect(await a.poll(0.05)).toBe(false)
+      expect(Buffer.from(await b.recvBytes()).toString()).toBe("ping")
+      setTimeout(() => void b.sendBytes(Buffer.from("late")), 30)
+      await a.sendBytes(Buffer.from("ping"))
+      expect(Buffer.from(await a.recvBytes()).toString()).toBe("late")
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+})
