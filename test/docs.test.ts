@@ -11,7 +11,7 @@
  * - Every other block is a whole program: written as its own file (with its page's
  *   `// file:` blocks) in a temporary directory inside the repository, so that
  *   `effect-multiprocessing` resolves to the build by package self-reference, and
- *   run there with tsx. It must exit with code 0 within 90 s, leaving no process
+ *   run there with tsx (see typescriptProgram). It must exit with code 0 within 90 s, leaving no process
  *   running and no file in its TMPDIR. The limit catches hangs, not slowness: a
  *   snippet whose children load `.ts` modules through tsx takes ~11 s alone on a
  *   2-core machine and took over 30 s on a loaded CI one.
@@ -27,9 +27,9 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { typescriptProgram } from "./support/processes.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const tsx = path.join(root, "node_modules", ".bin", "tsx")
 const runTimeoutMs = 90_000
 
 interface Block {
@@ -149,7 +149,8 @@ interface Run {
 const runProgram = (file: string): Promise<Run> =>
   new Promise((resolve, reject) => {
     // Its own process group, so that a timeout can stop the program with every process it started.
-    const child = spawn(tsx, [file], {
+    const [command, args] = typescriptProgram(file)
+    const child = spawn(command, args, {
       cwd: path.dirname(file),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],

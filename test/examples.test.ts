@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
+import { typescriptProgram } from "./support/processes.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url))
@@ -15,12 +16,13 @@ interface Run {
 }
 
 /**
- * Runs an example the way its users do, `npx tsx examples/<name>.ts` from the
- * repository's root: the package's name resolves to its build (dist/), as for a
+ * Runs an example the way its users do, `node --import tsx examples/<name>.ts`
+ * from the repository's root (see typescriptProgram): the package's name resolves to its build (dist/), as for a
  * user of the published package. It must exit 0 and write nothing to stderr.
  */
 const run = async (name: string, env: Record<string, string> = {}): Promise<Run> => {
-  const child = spawn(tsx, [`examples/${name}.ts`], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  const [command, args] = typescriptProgram(`examples/${name}.ts`)
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let stdout = ""
   let stderr = ""
   const arrivals: Array<number> = []

@@ -26,16 +26,11 @@ export const registerTypescript = (typescriptLoader: string | undefined): Promis
 }
 
 /**
- * The packages a target module imports by name, of those this child can load
- * as the module would: the library's two faces and Effect. Their URLs are
- * resolved from here, where the library is installed, which is where the
- * target's own imports find them too.
+ * Whether this child loads `specifier` ahead of a TypeScript target that
+ * imports it: the library's faces (by the package's own name, which resolves
+ * here as it does for the target) and Effect's modules.
  */
-const preload = (specifier: string): string | undefined => {
-  if (specifier === "effect-multiprocessing") return new URL("../../index.js", import.meta.url).href
-  if (specifier === "effect-multiprocessing/compat") return new URL("../../compat/index.js", import.meta.url).href
-  return specifier === "effect" || specifier.startsWith("effect/") ? specifier : undefined
-}
+const preloads = (specifier: string): boolean => /^(effect|effect-multiprocessing)(\/|$)/.test(specifier)
 
 /**
  * Loads, before tsx's hooks are registered, the packages a TypeScript target
@@ -56,10 +51,9 @@ const preloadImportsOf = async (url: string): Promise<void> => {
   }
   const toLoad = new Set<string>()
   for (const [, specifier] of source.matchAll(/(?:\bfrom|\bimport\s*\(?)\s*["']([^"'./][^"']*)["']/g)) {
-    const loadable = preload(specifier!)
-    if (loadable !== undefined) toLoad.add(loadable)
+    if (preloads(specifier!)) toLoad.add(specifier!)
   }
-  await Promise.all([...toLoad].map((loadable) => import(loadable).catch(() => undefined)))
+  await Promise.all([...toLoad].map((specifier) => import(specifier).catch(() => undefined)))
 }
 
 export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {

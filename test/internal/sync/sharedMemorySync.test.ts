@@ -74,7 +74,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         events.forEach((event) => event.close())
         counter.close()
       }),
-    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
+    { fastCheck: { numRuns: 2 }, timeout: hangGuard }
   )
 
   it.live.prop(
@@ -113,7 +113,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         cond.close()
         turn.close()
       }),
-    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
+    { fastCheck: { numRuns: 2 }, timeout: hangGuard }
   )
 
   it.live.prop(
@@ -146,7 +146,7 @@ describe("Event, Condition and Barrier in shared memory", () => {
         children.forEach((child) => child.close())
         barrier.close()
       }),
-    { fastCheck: { numRuns: 3 }, timeout: hangGuard }
+    { fastCheck: { numRuns: 2 }, timeout: hangGuard }
   )
 
   it.scopedLive("a Barrier party killed with SIGKILL while it waits breaks the barrier: the others fail with BrokenBarrierError, even without a timeout", () =>
