@@ -1,26 +1,17 @@
 /**
- * Waiting for a reply in the kernel (src/internal/wire/kernelWait.ts, the addon's waitReadable in
- * native/readable.c): what ends a wait, the policy that decides whether to wait so, and receives
- * through real processes that use it. The vitest project "served" runs this file again with the
- * addon disabled, where receives wait in the event loop: the same round trips must hold there.
+ * Waiting for a reply in the kernel (src/internal/wire/kernelWait.ts): the policy that decides
+ * whether to wait so, and receives through real processes that use it. The vitest project "served"
+ * runs this file again with the addon disabled, where receives wait in the event loop: the same round
+ * trips must hold there. The addon's wait itself: test/internal/native/waitReadable.test.ts.
  */
-import { writeSync } from "node:fs"
-import * as net from "node:net"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
 import { Pipe as EffectPipe } from "effect-multiprocessing"
 import { type Connection, Pipe, Process } from "effect-multiprocessing/compat"
 import type * as KernelWaitModule from "../../../src/internal/wire/kernelWait.js"
-import type * as SynchronousReadModule from "../../../src/internal/wire/synchronousRead.js"
 
 const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
-const { CAP_MICROS, WaitPolicy, waitReadable }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
-const { descriptorOf }: typeof SynchronousReadModule = await import(dist("internal/wire/synchronousRead.js"))
-
-const disabled = process.env.EFFECT_MULTIPROCESSING_NATIVE === "0"
+const { WaitPolicy }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
 
 describe("WaitPolicy", () => {
   /** Runs waits through a policy, each that waits ending as `ending` says; gives how many waited. */
@@ -54,76 +45,6 @@ describe("WaitPolicy", () => {
       expect(waited).toBeGreaterThanOrEqual(Math.floor(10_000 * period / (period + 1)) - 1)
     }
   )
-})
-
-describe.runIf(!disabled && process.platform === "linux")("waitReadable", () => {
-  it("is there where the addon is built", () => {
-    expect(waitReadable).toBeDefined()
-    expect(CAP_MICROS).toBeGreaterThan(0)
-  })
-
-  /** Two connected Unix sockets in this process; `use` gets them, and the descriptor of the first. */
-  const withSockets = async (use: (reader: net.Socket, writer: net.Socket, fd: number) => Promise<void> | void) => {
-    const dir = mkdtempSync(join(tmpdir(), "kernel-wait-"))
-    const server = net.createServer()
-    await new Promise<void>((resolve) => server.listen(join(dir, "s"), resolve))
-    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve))
-    const reader = net.connect(join(dir, "s"))
-    await new Promise((resolve) => reader.once("connect", resolve))
-    const writer = await accepted
-    try {
-      reader.pause()
-      await use(reader, writer, descriptorOf(reader)!)
-    } finally {
-      reader.destroy()
-      writer.destroy()
-      await new Promise((resolve) => server.close(resolve))
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
-
-  it("ends readable at once when the bytes are there", () =>
-    withSockets((_reader, writer, fd) => {
-      writeSync(descriptorOf(writer)!, Buffer.from("reply"))
-      expect(waitReadable!(fd, 10_000_000)).toBe("readable")
-    }))
-
-  it("ends at once, handing over to the loop, while immediates are pending", () =>
-    withSockets((_reader, _writer, fd) => {
-      const pending = setImmediate(() => {})
-      try {
-        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
-      } finally {
-        clearImmediate(pending)
-      }
-    }))
-
-  it("lasts no longer than the loop's next timer: a timer due in 5 ms ends a wait capped at 10 s", () =>
-    withSockets((_reader, _writer, fd) => {
-      const timer = setTimeout(() => {}, 5)
-      try {
-        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
-      } finally {
-        clearTimeout(timer)
-      }
-    }))
-
-  it("ends when another descriptor the loop watches becomes readable", () =>
-    withSockets((_reader, _writer, fd) =>
-      withSockets((other, otherWriter) => {
-        other.resume() // the loop watches this one
-        other.on("data", () => {})
-        // A turn of the loop first: it adds a descriptor to its set when it next polls.
-        return new Promise<void>((resolve) => setTimeout(resolve, 10)).then(() => {
-          writeSync(descriptorOf(otherWriter)!, Buffer.from("elsewhere"))
-          expect(waitReadable!(fd, 10_000_000)).toBe("loop")
-        })
-      })))
-
-  it("refuses what is not a descriptor and a number of microseconds", () => {
-    expect(() => waitReadable!(-1, 10)).toThrow(/waitReadable/)
-    expect(() => waitReadable!(0, Number.NaN)).toThrow(/waitReadable/)
-  })
 })
 
 /**

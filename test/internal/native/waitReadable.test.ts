@@ -1,0 +1,87 @@
+/**
+ * The addon's wait for a socket to become readable (native/readable.c, reached through
+ * src/internal/wire/kernelWait.ts): what ends a wait. Runs where the addon is built (the "core"
+ * project; CI requires it on Linux); test/internal/wire/kernelWait.test.ts has the receives that use it.
+ */
+import { mkdtempSync, rmSync, writeSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import type * as KernelWaitModule from "../../../src/internal/wire/kernelWait.js"
+import type * as SynchronousReadModule from "../../../src/internal/wire/synchronousRead.js"
+
+const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
+const { CAP_MICROS, waitReadable }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
+const { descriptorOf }: typeof SynchronousReadModule = await import(dist("internal/wire/synchronousRead.js"))
+
+// Where no compiler built the addon (never in CI, which requires it) there is nothing to test here.
+describe.runIf(waitReadable !== undefined)("waitReadable", () => {
+  it("is there where the addon is built", () => {
+    expect(waitReadable).toBeDefined()
+    expect(CAP_MICROS).toBeGreaterThan(0)
+  })
+
+  /** Two connected Unix sockets in this process; `use` gets them, and the descriptor of the first. */
+  const withSockets = async (use: (reader: net.Socket, writer: net.Socket, fd: number) => Promise<void> | void) => {
+    const dir = mkdtempSync(join(tmpdir(), "kernel-wait-"))
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen(join(dir, "s"), resolve))
+    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve))
+    const reader = net.connect(join(dir, "s"))
+    await new Promise((resolve) => reader.once("connect", resolve))
+    const writer = await accepted
+    try {
+      reader.pause()
+      await use(reader, writer, descriptorOf(reader)!)
+    } finally {
+      reader.destroy()
+      writer.destroy()
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it("ends readable at once when the bytes are there", () =>
+    withSockets((_reader, writer, fd) => {
+      writeSync(descriptorOf(writer)!, Buffer.from("reply"))
+      expect(waitReadable!(fd, 10_000_000)).toBe("readable")
+    }))
+
+  it("ends at once, handing over to the loop, while immediates are pending", () =>
+    withSockets((_reader, _writer, fd) => {
+      const pending = setImmediate(() => {})
+      try {
+        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+      } finally {
+        clearImmediate(pending)
+      }
+    }))
+
+  it("lasts no longer than the loop's next timer: a timer due in 5 ms ends a wait capped at 10 s", () =>
+    withSockets((_reader, _writer, fd) => {
+      const timer = setTimeout(() => {}, 5)
+      try {
+        expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+      } finally {
+        clearTimeout(timer)
+      }
+    }))
+
+  it("ends when another descriptor the loop watches becomes readable", () =>
+    withSockets((_reader, _writer, fd) =>
+      withSockets((other, otherWriter) => {
+        other.resume() // the loop watches this one
+        other.on("data", () => {})
+        // A turn of the loop first: it adds a descriptor to its set when it next polls.
+        return new Promise<void>((resolve) => setTimeout(resolve, 10)).then(() => {
+          writeSync(descriptorOf(otherWriter)!, Buffer.from("elsewhere"))
+          expect(waitReadable!(fd, 10_000_000)).toBe("loop")
+        })
+      })))
+
+  it("refuses what is not a descriptor and a number of microseconds", () => {
+    expect(() => waitReadable!(-1, 10)).toThrow(/waitReadable/)
+    expect(() => waitReadable!(0, Number.NaN)).toThrow(/waitReadable/)
+  })
+})
