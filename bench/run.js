@@ -11,6 +11,7 @@
  *
  * Metrics:
  *   process_start_join_ms                      lower is better
+ *   process_start_with_queue_ms                lower is better (a child given a Queue puts one item; start, get, join)
  *   process_start_spaced_ms                    lower is better (the same with a pause between starts: ready processes have booted)
  *   codec_small_object_roundtrip_ops_per_s     higher is better
  *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
@@ -136,6 +137,34 @@ const nodeFloorStartJoin = async (n) => {
 
 const pythonStartJoin = (method, pauseMs = 0) => async (n) =>
   (await python.request({ cmd: "start_join", method, n, pause_ms: pauseMs })).ms
+
+// A child given a Queue that puts one item: start, the parent's get of that item, join. The queue is made
+// once per round, untimed; what is timed is what a child pays to revive a shared object and use it.
+const putOne = async (q, i) => {
+  await q.put(i)
+}
+
+const oursStartWithQueue = async (n) => {
+  const q = new Queue()
+  const out = []
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now()
+      const p = new Process({ target: putOne, args: [q, i] })
+      p.start()
+      const got = await q.get()
+      const code = await p.join()
+      out.push(performance.now() - t0)
+      p.close()
+      if (code !== 0 || got !== i) throw new Error(`ours: child exited with ${code}, item ${got} for ${i}`)
+    }
+  } finally {
+    q.close()
+  }
+  return out
+}
+
+const pythonStartWithQueue = async (n) => (await python.request({ cmd: "start_with_queue", n })).ms
 
 // 2. and 3. codecs
 
@@ -605,6 +634,19 @@ const metrics = [
       { key: "node_floor", label: "node_floor (child_process.spawn node -e '')", run: nodeFloorStartJoin },
       { key: "python_spawn", label: "python_spawn (multiprocessing, spawn)", run: pythonStartJoin("spawn"), python: true },
       { key: "python_forkserver", label: "python_forkserver (multiprocessing, forkserver)", run: pythonStartJoin("forkserver"), python: true }
+    ]
+  },
+  {
+    name: "process_start_with_queue_ms",
+    better: "lower",
+    how: `median of ${config.startRounds} rounds; a round's figure is the median of ${config.startIterations} sequential starts of a child given a Queue that puts one item, the parent's get of it, and the join`,
+    rounds: config.startRounds,
+    warmup: config.startWarmup,
+    work: config.startIterations,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Process given a compat Queue, inline target: await q.put(i))", run: oursStartWithQueue },
+      { key: "python", label: "python (multiprocessing spawn Process given a Queue: q.put(i))", run: pythonStartWithQueue, python: true }
     ]
   },
   {

@@ -7,6 +7,8 @@ line on stdout.
 
   {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30, "pause_ms": 0}
       -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join(); then pause_ms untimed)
+  {"cmd": "start_with_queue", "n": 30}
+      -> {"ms": [per-iteration milliseconds]}   (spawn Process(target=put_one, args=(q, i)); q.get(); p.join(); q made once)
   {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
   {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
@@ -73,6 +75,30 @@ def _start_join(ctx, n, pause_ms=0):
         if p.exitcode != 0:
             raise RuntimeError(f"child exited with {p.exitcode}")
         p.close()
+    return out
+
+
+def put_one(q, i):
+    q.put(i)
+
+
+def _start_with_queue(ctx, n):
+    import time
+
+    q = ctx.Queue()
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        p = ctx.Process(target=put_one, args=(q, i))
+        p.start()
+        got = q.get()
+        p.join()
+        out.append((time.perf_counter() - t0) * 1000.0)
+        if p.exitcode != 0 or got != i:
+            raise RuntimeError(f"child exited with {p.exitcode}, item {got} for {i}")
+        p.close()
+    q.close()
+    q.join_thread()
     return out
 
 
@@ -598,6 +624,10 @@ def main():
                 if method not in contexts:
                     contexts[method] = multiprocessing.get_context(method)
                 answer({"ms": _start_join(contexts[method], int(req["n"]), float(req.get("pause_ms", 0)))})
+            elif cmd == "start_with_queue":
+                if "spawn" not in contexts:
+                    contexts["spawn"] = multiprocessing.get_context("spawn")
+                answer({"ms": _start_with_queue(contexts["spawn"], int(req["n"]))})
             elif cmd in ("pipe_pingpong", "pipe_stream"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
