@@ -5,7 +5,7 @@
  * set, which is pollable), so that any event the loop waits for ends it at
  * once, and it lasts no longer than the loop's next timer nor than a cap.
  * The caller then reads the socket itself (non-blocking, readInto) or goes
- * back to the loop. Part of the addon built from shm.c (its module
+ * back to the loop; a sender writes with writeFrom. Part of the addon built from shm.c (its module
  * registers these).
  */
 #define NAPI_VERSION 8
@@ -64,43 +64,93 @@ napi_value wait_readable(napi_env env, napi_callback_info info) {
 }
 
 /*
- * readInto(fd, view): one non-blocking read(2) into the bytes of `view` (any TypedArray or
- * DataView): the count, 0 at end of file, -1 when nothing is there yet (EAGAIN), -2 on another
- * error (Node's own next read reports it). fs.readSync throws for EAGAIN, which costs more than
- * the read.
+ * The bytes of argv[1] (any TypedArray or DataView) for readInto/writeFrom, narrowed to
+ * [offset, offset + length) when argv[2] and argv[3] give them (clamped to the view): the
+ * callers pass a range instead of making a subarray per call. False (a TypeError thrown)
+ * for anything else.
  */
-napi_value read_into(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t fd;
-  void* data = NULL;
-  size_t length = 0;
+static bool view_range(napi_env env, size_t argc, napi_value* argv, const char* usage, void** data, size_t* length) {
   napi_typedarray_type type;
   size_t elements;
   napi_value buffer;
   size_t offset;
   bool is_typedarray = false, is_dataview = false;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
-    return NULL;
-  }
   napi_is_typedarray(env, argv[1], &is_typedarray);
   if (is_typedarray) {
-    if (napi_get_typedarray_info(env, argv[1], &type, &elements, &data, &buffer, &offset) != napi_ok) return NULL;
+    if (napi_get_typedarray_info(env, argv[1], &type, &elements, data, &buffer, &offset) != napi_ok) return false;
     size_t size = type == napi_int8_array || type == napi_uint8_array || type == napi_uint8_clamped_array ? 1
       : type == napi_int16_array || type == napi_uint16_array ? 2
       : type == napi_int32_array || type == napi_uint32_array || type == napi_float32_array ? 4 : 8;
-    length = elements * size;
+    *length = elements * size;
   } else {
     napi_is_dataview(env, argv[1], &is_dataview);
-    if (!is_dataview || napi_get_dataview_info(env, argv[1], &length, &data, &buffer, &offset) != napi_ok) {
-      napi_throw_type_error(env, NULL, "readInto(fd, view): a descriptor and a TypedArray or DataView");
-      return NULL;
+    if (!is_dataview || napi_get_dataview_info(env, argv[1], length, data, &buffer, &offset) != napi_ok) {
+      napi_throw_type_error(env, NULL, usage);
+      return false;
     }
   }
+  if (argc >= 4) {
+    double from, count;
+    if (napi_get_value_double(env, argv[2], &from) != napi_ok || napi_get_value_double(env, argv[3], &count) != napi_ok ||
+        !(from >= 0) || !(count >= 0)) {
+      napi_throw_type_error(env, NULL, usage);
+      return false;
+    }
+    size_t start = from > (double)*length ? *length : (size_t)from;
+    size_t left = *length - start;
+    *data = (char*)*data + start;
+    *length = count > (double)left ? left : (size_t)count;
+  }
+  return true;
+}
+
+/*
+ * readInto(fd, view[, offset, length]): one non-blocking read(2) into the bytes of `view`
+ * (any TypedArray or DataView), or into its [offset, offset + length) bytes: the count, 0 at
+ * end of file, -1 when nothing is there yet (EAGAIN), -2 on another error (Node's own next
+ * read reports it). fs.readSync throws for EAGAIN, which costs more than the read.
+ */
+napi_value read_into(napi_env env, napi_callback_info info) {
+  static const char usage[] = "readInto(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it";
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd;
+  void* data = NULL;
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  if (!view_range(env, argc, argv, usage, &data, &length)) return NULL;
   ssize_t count;
   do count = read(fd, data, length);
+  while (count < 0 && errno == EINTR);
+  if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
+  return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
+}
+
+/*
+ * writeFrom(fd, view[, offset, length]): one non-blocking write(2) of those bytes: the count
+ * written, -1 when the socket's buffer is full (EAGAIN), -2 on another error (Node's own next
+ * write reports it). fs.writeSync validates its arguments and makes a context object per call,
+ * and throws for EAGAIN.
+ */
+napi_value write_from(napi_env env, napi_callback_info info) {
+  static const char usage[] = "writeFrom(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it";
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd;
+  void* data = NULL;
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  if (!view_range(env, argc, argv, usage, &data, &length)) return NULL;
+  ssize_t count;
+  do count = write(fd, data, length);
   while (count < 0 && errno == EINTR);
   if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
   return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);

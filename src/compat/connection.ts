@@ -17,7 +17,7 @@ import * as Errors from "../Errors.js"
 import * as EffectListener from "../Listener.js"
 import * as EffectPipe from "../Pipe.js"
 import type * as Serializer from "../Serializer.js"
-import { CompatWrapsKey, fromCaller, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds, secondsInput } from "./runtime.js"
+import { CallbacksKey, CompatWrapsKey, fromCaller, markNotDataAsWrapped, registerWrapper, runPromise, runSync, seconds, secondsInput, settlePromise } from "./runtime.js"
 
 export type Address = readonly [host: string, port: number] | string
 
@@ -32,15 +32,26 @@ const toEffect = (address: Address): EffectListener.Address =>
 const fromEffect = (address: EffectListener.Address): Address =>
   typeof address === "string" ? address : [address.host, address.port]
 
+/** The Effect Connection's byte operations, started at once (under `CallbacksKey`): no Effect per call to carry the start. */
+interface ConnectionCalls {
+  readonly sendBytes: (buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number) => Effect.Effect<void, unknown, any>
+  readonly recvBytes: (maxLength?: number) => Effect.Effect<Uint8Array, unknown, any>
+}
+
 /** One end of a connection. */
 export class Connection<A = unknown> {
   readonly #connection: EffectConnection.Connection<A, any>
   readonly #scope: Scope.CloseableScope | undefined
+  readonly #calls: ConnectionCalls
 
   /** Wraps an Effect face Connection (Listener.accept, Client and Pipe make them); `scope`, when given, holds this end alone. */
   constructor(connection: EffectConnection.Connection<A, any>, scope?: Scope.CloseableScope) {
     this.#connection = connection
     this.#scope = scope
+    this.#calls = (connection as unknown as Record<typeof CallbacksKey, ConnectionCalls | undefined>)[CallbacksKey] ?? {
+      sendBytes: (buffer, offset, size) => connection.sendBytes(buffer, offset, size),
+      recvBytes: (maxLength) => connection.recvBytes(maxLength)
+    }
   }
 
   /** The Effect Connection this end wraps: what a Process hands to a child, what `wait` watches. */
@@ -65,10 +76,10 @@ export class Connection<A = unknown> {
   }
   /** Any ArrayBufferView or ArrayBuffer; `offset` and `size` count bytes, as in Python. */
   sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Promise<void> {
-    return runPromise(this.#connection.sendBytes(buffer, offset, size))
+    return settlePromise(this.#calls.sendBytes(buffer, offset, size))
   }
   recvBytes(maxLength?: number): Promise<Uint8Array> {
-    return runPromise(this.#connection.recvBytes(maxLength))
+    return settlePromise(this.#calls.recvBytes(maxLength))
   }
   /** Into any ArrayBufferView or ArrayBuffer, at `offset` bytes; gives the message's length in bytes. */
   recvBytesInto(buffer: ArrayBufferView | ArrayBufferLike, offset?: number): Promise<number> {

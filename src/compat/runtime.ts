@@ -66,7 +66,7 @@ const StartNowKey = Symbol.for("effect-multiprocessing/StartNow")
 /** Where an operation that waits may keep the callback form of its wait, settled here without a fiber. */
 const AwaitKey = Symbol.for("effect-multiprocessing/Await")
 type Await<A, E> = (done: (exit: Exit.Exit<A, E>) => void) => void
-/** Where an Effect object keeps the callback forms of its per-call operations (a Pool's tasks). */
+/** Where an Effect object keeps the callback forms of its per-call operations (a Pool's tasks), or their started forms (a Connection's). */
 export const CallbacksKey = Symbol.for("effect-multiprocessing/Callbacks")
 /** Where a compat object keeps the Effect object it wraps: what travels to another process. */
 export const CompatWrapsKey = Symbol.for("effect-multiprocessing/compat/Wraps")
@@ -126,7 +126,15 @@ export const markNotDataAsWrapped = (constructor: { readonly prototype: object }
  */
 export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
   const start = (effect as unknown as Record<symbol, (() => Effect.Effect<A, E, Multiprocessing>) | undefined>)[StartNowKey]
-  const started = start === undefined ? effect : start()
+  return settlePromise(start === undefined ? effect : start())
+}
+
+/**
+ * `runPromise` of an operation already started: what its `start` gave (an
+ * Exit when it was done at once), or what a per-call path under `CallbacksKey`
+ * gave (a connection's sends and receives).
+ */
+export const settlePromise = <A, E>(started: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
   if (!Exit.isExit(started)) {
     const wait = (started as unknown as Record<symbol, Await<A, E> | undefined>)[AwaitKey]
     if (wait === undefined) return runtime.runPromiseExit(started).then(unwrap)

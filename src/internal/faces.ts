@@ -21,7 +21,9 @@
  *   loaded, the Effect object itself arrives.
  * - An Effect object may keep under `CallbacksKey` the callback forms of its
  *   per-call operations, which the compat face runs without a fiber per call
- *   (a Pool's tasks: `pool/pool.ts`).
+ *   (a Pool's tasks: `pool/pool.ts`), or their started forms, which act at
+ *   once as an operation's `start` does, without making the operation's Effect
+ *   first (a Connection's sends and receives: `connection/connection.ts`).
  */
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"

@@ -9,7 +9,7 @@ import * as Serializer from "../../Serializer.js"
 import type * as Connection from "../../Connection.js"
 import type { ReceiveError } from "../../Connection.js"
 import * as Eager from "../exitFastPath.js"
-import { operation } from "../faces.js"
+import { CallbacksKey, operation } from "../faces.js"
 import { CONNECTION_ADVICE, markNotData } from "../codec/notData.js"
 import { encodeParts } from "../codec/codec.js"
 import type { FramedSocket } from "../wire/framedSocket.js"
@@ -107,6 +107,15 @@ export class ConnectionImpl<A, E> implements Connection.Connection<A, E> {
 
   // Each operation acts at once when run (`operation`): it gives an Exit when it is already done
   // (see FramedSocket), which the compat face settles without a fiber.
+
+  /**
+   * What the compat face finds under `CallbacksKey` (its `ConnectionCalls`): the byte operations
+   * started at once, with no Effect made per call to carry the start (a ping-pong's every message).
+   */
+  readonly [CallbacksKey] = {
+    sendBytes: (buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number) => this.sendBytesNow(buffer, offset, size),
+    recvBytes: (maxLength?: number) => this.recvBytesNow(maxLength)
+  }
 
   sendBytes(buffer: ArrayBufferView | ArrayBufferLike, offset?: number, size?: number): Effect.Effect<void, OSError | ValueError | TypeError> {
     return operation(() => this.sendBytesNow(buffer, offset, size))

@@ -40,8 +40,10 @@ export interface Native {
    * See native/readable.c.
    */
   waitReadable(fd: number, capMicros: number): 0 | 1 | 2
-  /** One non-blocking read into `view`: the count, 0 at end of file, -1 when nothing is there yet, -2 on another error. Never throws for EAGAIN (fs.readSync does). */
-  readInto(fd: number, view: ArrayBufferView): number
+  /** One non-blocking read into `view` (its bytes [offset, offset + length) when given): the count, 0 at end of file, -1 when nothing is there yet, -2 on another error. Never throws for EAGAIN (fs.readSync does). */
+  readInto(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
+  /** One non-blocking write of `view` (its bytes [offset, offset + length) when given): the count written, -1 when the socket is full, -2 on another error. */
+  writeFrom(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
 }
 
 const load = (): { readonly native: Native } | { readonly missing: string } => {

@@ -55,6 +55,11 @@ export class ExactReads {
     socket.pause()
   }
 
+  /** Whether bytes read ahead by a parent are still to be taken (they come before the descriptor's). */
+  get readAhead(): boolean {
+    return this.unreadAhead !== undefined
+  }
+
   watch(): void {
     const handle = handleOf(this.socket)
     if (this.watching || handle === undefined) return
@@ -78,7 +83,7 @@ export class ExactReads {
       return count
     }
     const fd = descriptorOf(this.socket)
-    return fd === undefined ? 0 : readDirect(fd, into.subarray(from, to))
+    return fd === undefined ? 0 : readDirect(fd, into, from, to - from)
   }
 
   /**

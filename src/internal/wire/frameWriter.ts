@@ -7,7 +7,8 @@ import type { Socket } from "node:net"
 import { Effect } from "effect"
 import { OSError } from "../../Errors.js"
 import { header } from "./framing.js"
-import { descriptorOf, writeNow } from "./synchronousRead.js"
+import { descriptorOf } from "./synchronousRead.js"
+import { writeDirect } from "./kernelWait.js"
 
 /**
  * Frames up to this size are copied into the batch of the current tick, which
@@ -94,7 +95,6 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
     flushQueued = false
     heldForStream = false
     if (batched === 0) return
-    const frames = batch!.subarray(0, batched)
     // `unwritten > 0`: a write of ours is pending, whose callback flushes what is held.
     if (orHold && unwritten > 0 && socket.writableLength > 0 && !socket.destroyed) {
       heldForStream = true
@@ -107,11 +107,11 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
       // kernel (cheaper than a stream write, which counts when a sender flushes after each
       // message); the rest, if the kernel's buffer is full, through the stream.
       const fd = socket.writableLength === 0 ? descriptorOf(socket) : undefined
-      const wrote = fd === undefined ? 0 : writeNow(fd, frames)
-      if (wrote < batched) write(Buffer.from(frames.subarray(wrote)))
+      const wrote = fd === undefined ? 0 : writeDirect(fd, batch!, 0, batched)
+      if (wrote < batched) write(Buffer.from(batch!.subarray(wrote, batched)))
     } else {
       const full = batch!
-      write(frames, (error) => {
+      write(full.subarray(0, batched), (error) => {
         if (!error && spareBatches.length < 4) spareBatches.push(full)
       })
       batch = undefined

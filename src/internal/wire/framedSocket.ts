@@ -265,7 +265,9 @@ export const make = (
       const count = readDirect(fd, scratch)
       if (count === 0) return "end"
       if (count === undefined) return "nothing"
-      received(Buffer.from(scratch.subarray(0, count)))
+      const chunk = Buffer.allocUnsafe(count)
+      scratch.copy(chunk, 0, 0, count)
+      received(chunk)
       return count === scratch.length ? "full" : "read"
     }
     // Shared: frames are read one at a time, exactly (see exactReads.ts); Node's stream never reads it.
@@ -432,7 +434,10 @@ export const make = (
     const unsafeRecvBytes = (maxLength: number): Effect.Effect<Uint8Array, ReceiveError> => {
       if (shared) {
         if (head === messages.length && ended === undefined) {
-          if (!readFrame() && !spin()) {
+          // Waiting for a reply in the kernel, it waits before it reads (as `waitInKernel` does): a read
+          // that finds nothing is a system call wasted, and most replies are not there yet.
+          const waitFirst = waitReadable !== undefined && !exact!.readAhead
+          if (!(waitFirst ? spin() || readFrame() : readFrame() || spin())) {
             flush()
             return waitForMessage(maxLength)
           }

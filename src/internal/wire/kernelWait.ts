@@ -17,7 +17,7 @@
  * (see SpinPolicy).
  */
 import { native } from "../native/native.js"
-import { readNow } from "./synchronousRead.js"
+import { readNow, writeNow } from "./synchronousRead.js"
 
 /** The longest a wait holds the thread before it hands over to the event loop. */
 export const CAP_MICROS = 1000
@@ -33,17 +33,32 @@ export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefine
   : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
 
 /**
- * `readNow` (bytes read, 0 at the end or on an error, undefined when nothing is
- * there yet), through the addon's readInto where it is built: a read that finds
- * nothing then costs no exception (fs.readSync throws EAGAIN). Not in
+ * `readNow` (bytes read into `into` from `offset`, at most `length`; 0 at the
+ * end or on an error, undefined when nothing is there yet), through the addon's
+ * readInto where it is built: a read that finds nothing then costs no
+ * exception (fs.readSync throws EAGAIN), and a range costs no subarray. Not in
  * synchronousRead.ts, which the child bootstrap bundles: loading the addon
  * there would cost every child's start 2-12 ms.
  */
-export const readDirect: (fd: number, into: Buffer) => number | undefined = native === undefined
-  ? readNow
-  : (fd, into) => {
-    const count = native!.readInto(fd, into)
-    return count === -1 ? undefined : count < 0 ? 0 : count
+export const readDirect: (fd: number, into: Uint8Array, offset?: number, length?: number) => number | undefined =
+  native === undefined
+    ? readNow
+    : (fd, into, offset = 0, length = into.length - offset) => {
+      const count = native!.readInto(fd, into, offset, length)
+      return count === -1 ? undefined : count < 0 ? 0 : count
+    }
+
+/**
+ * `writeNow` (the count written, 0 when the socket is full or failed: Node's own next
+ * write reports it), through the addon's writeFrom where it is built: fs.writeSync
+ * validates its arguments and makes a context object on every call. Not in
+ * synchronousRead.ts either, for the same reason.
+ */
+export const writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = native === undefined
+  ? writeNow
+  : (fd, bytes, offset, length) => {
+    const count = native!.writeFrom(fd, bytes, offset, length)
+    return count < 0 ? 0 : count
   }
 
 /** Past this, a run of waits in the loop after caps is 2^MAX_LEVEL - 1 long. */

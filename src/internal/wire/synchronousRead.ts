@@ -31,15 +31,16 @@ export const descriptorOf = (socket: object): number | undefined => {
 }
 
 /**
- * Bytes read from a non-blocking descriptor, 0 at end of file (or on an error,
- * which Node's own next read reports), undefined when nothing is there yet.
+ * Bytes read from a non-blocking descriptor (into `into`'s bytes from `offset`, at most
+ * `length`), 0 at end of file (or on an error, which Node's own next read reports),
+ * undefined when nothing is there yet.
  */
-export const readNow = (fd: number, into: Buffer): number | undefined => {
+export const readNow = (fd: number, into: Uint8Array, offset = 0, length = into.length - offset): number | undefined => {
   // Nothing there throws EAGAIN: without a stack trace that costs a few microseconds, not tens.
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return readSync(fd, into, 0, into.length, null)
+    return readSync(fd, into, offset, length, null)
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EAGAIN" ? undefined : 0
   } finally {
@@ -48,16 +49,16 @@ export const readNow = (fd: number, into: Buffer): number | undefined => {
 }
 
 /**
- * Writes what it can of `bytes` to a non-blocking descriptor now: the count
+ * Writes what it can of `bytes` (from `offset`, `length` of them) to a non-blocking descriptor now: the count
  * written, 0 when the socket is full (or on an error, which Node's own next
  * write reports). Cheaper than a stream write for the small batches of
  * frames a sender flushes at once.
  */
-export const writeNow = (fd: number, bytes: Uint8Array): number => {
+export const writeNow = (fd: number, bytes: Uint8Array, offset = 0, length = bytes.length - offset): number => {
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return writeSync(fd, bytes)
+    return writeSync(fd, bytes, offset, length)
   } catch {
     return 0
   } finally {

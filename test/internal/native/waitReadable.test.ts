@@ -1,18 +1,19 @@
 /**
  * The addon's wait for a socket to become readable (native/readable.c, reached through
- * src/internal/wire/kernelWait.ts): what ends a wait. Runs where the addon is built (the "core"
+ * src/internal/wire/kernelWait.ts): what ends a wait; its reads and writes of a byte range. Runs where the addon is built (the "core"
  * project; CI requires it on Linux); test/internal/wire/kernelWait.test.ts has the receives that use it.
  */
 import { mkdtempSync, rmSync, writeSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
 import type * as KernelWaitModule from "../../../src/internal/wire/kernelWait.js"
 import type * as SynchronousReadModule from "../../../src/internal/wire/synchronousRead.js"
 
 const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
-const { CAP_MICROS, waitReadable }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
+const { CAP_MICROS, readDirect, waitReadable, writeDirect }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
 const { descriptorOf }: typeof SynchronousReadModule = await import(dist("internal/wire/synchronousRead.js"))
 
 // Where no compiler built the addon (never in CI, which requires it) there is nothing to test here.
@@ -83,5 +84,47 @@ describe.runIf(waitReadable !== undefined)("waitReadable", () => {
   it("refuses what is not a descriptor and a number of microseconds", () => {
     expect(() => waitReadable!(-1, 10)).toThrow(/waitReadable/)
     expect(() => waitReadable!(0, Number.NaN)).toThrow(/waitReadable/)
+  })
+
+  describe("a byte range", () => {
+    // One pair of sockets for every run: a run reads all it wrote, so the next starts with nothing there.
+    let pair: { readonly reader: number; readonly writer: number; readonly close: () => Promise<void> }
+    beforeAll(async () => {
+      let opened: (value: typeof pair) => void
+      const ready = new Promise<typeof pair>((resolve) => (opened = resolve))
+      let release: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      const done = withSockets((_reader, writer, fd) => {
+        opened({ reader: fd, writer: descriptorOf(writer)!, close: () => (release(), done) })
+        return released
+      })
+      pair = await ready
+    })
+    afterAll(() => pair.close())
+
+    it.prop("is read into and written from, and never past the buffer's end", [
+      fc.uint8Array({ minLength: 1, maxLength: 200 }),
+      fc.nat(220),
+      fc.nat(220)
+    ], ([bytes, offset, length]) => {
+      const from = Math.min(offset, bytes.length)
+      const count = Math.min(length, bytes.length - from)
+      expect(writeDirect(pair.writer, bytes, offset, length)).toBe(count)
+      const into = new Uint8Array(300).fill(7)
+      const at = offset % 50
+      if (count === 0) {
+        expect(readDirect(pair.reader, into, at, 300)).toBeUndefined() // nothing there, and no exception
+        return
+      }
+      expect(waitReadable!(pair.reader, 10_000_000)).toBe("readable")
+      expect(readDirect(pair.reader, into, at, 300)).toBe(count)
+      expect([...into.subarray(at, at + count)]).toEqual([...bytes.subarray(from, from + count)])
+      expect(into.every((byte, i) => (i >= at && i < at + count) || byte === 7)).toBe(true)
+    }, { fastCheck: { numRuns: 50 } })
+
+    it("refuses a range that is not two non-negative numbers", () => {
+      expect(() => writeDirect(pair.writer, new Uint8Array(4), -1, 2)).toThrow(/writeFrom/)
+      expect(() => readDirect(pair.reader, new Uint8Array(4), 0, Number.NaN)).toThrow(/readInto/)
+    })
   })
 })
