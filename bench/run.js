@@ -22,6 +22,8 @@
  *   lock_acquire_release_us                    lower is better (owner-local and from another process)
  *   value_increment_under_lock_us              lower is better (two processes incrementing at once)
  *   event_pingpong_rtt_us                      lower is better (two Events: set one, wait on the other, with a child)
+ *   condition_notify_rtt_us                    lower is better (one Condition and a turn: notify, wait for the turn back, with a child)
+ *   barrier_pass_us                            lower is better (a Barrier of 2 parties, this process and a child, passed in a loop)
  *   queue_1to1_items_per_s                     higher is better (one producer child → one consumer child)
  *   queue_4to4_items_per_s                     higher is better (four producer children → four consumer children)
  *   joinable_queue_items_per_s                 higher is better (JoinableQueue: taskDone per item, then join)
@@ -44,7 +46,7 @@ import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer } from "effect-multiprocessing"
 import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
-import { eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
+import { barrierPass, conditionPingPong, eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
@@ -762,6 +764,39 @@ const metrics = [
       { key: "ours", label: "ours (compat Event)", run: (n) => eventPingPong(n, config.syncWarmupMs) },
       { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("event") },
       { key: "python", label: "python (multiprocessing.Event, spawn child)", run: pythonLock("event_pingpong"), python: true }
+    ]
+  },
+  {
+    name: "condition_notify_rtt_us",
+    better: "lower",
+    how: `median of ${config.syncRounds} rounds; µs per round trip over one Condition and a RawValue('i') saying whose turn ` +
+      "it is, both made by the parent (it sets the turn to 1 and notifies, then waits until the turn is 0 again; a child " +
+      `waits for 1, sets 0 and notifies; each holds the lock but while it waits): mean of ${config.eventN} round trips after ` +
+      `${config.syncWarmupMs} ms (at least 1000 rounds) of untimed ones, one fresh child per round`,
+    rounds: config.syncRounds,
+    warmup: 100,
+    work: config.eventN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Condition, RawValue get/set)", run: (n) => conditionPingPong(n, config.syncWarmupMs) },
+      { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("condition") },
+      { key: "python", label: "python (multiprocessing.Condition, RawValue, spawn child)", run: pythonLock("condition_pingpong"), python: true }
+    ]
+  },
+  {
+    name: "barrier_pass_us",
+    better: "lower",
+    how: `median of ${config.syncRounds} rounds; µs per pass of a Barrier(2) made by the parent, the parent and a child ` +
+      `each waiting on it in a loop: mean of ${config.eventN} passes after ${config.syncWarmupMs} ms (at least 1000 passes) ` +
+      "of untimed ones, one fresh child per round",
+    rounds: config.syncRounds,
+    warmup: 100,
+    work: config.eventN,
+    summarize: (x) => x,
+    contenders: [
+      { key: "ours", label: "ours (compat Barrier)", run: (n) => barrierPass(n, config.syncWarmupMs) },
+      { key: "ours_served", label: "ours_served (the same with the addon disabled: served by the parent)", run: served("barrier") },
+      { key: "python", label: "python (multiprocessing.Barrier, spawn child)", run: pythonLock("barrier_pass"), python: true }
     ]
   },
   queueMetric("queue_1to1_items_per_s", "Queue", 1, 1, config.queue1to1N),

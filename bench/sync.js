@@ -1,10 +1,10 @@
 /**
  * The lock and value rows' own measures (bench/run.js), in whichever backend this process has:
  * shared memory where the addon is loaded, served with EFFECT_MULTIPROCESSING_NATIVE=0. Run as a
- * program (`node bench/sync.js lock-median|value|event n warmupMs budgetMs`), it prints one figure as JSON:
+ * program (`node bench/sync.js lock-median|value|event|condition|barrier n warmupMs budgetMs`), it prints one figure as JSON:
  * run.js runs it so for the `ours_served` figures beside the shared-memory ones.
  */
-import { Barrier, Event, Lock, Process, Value } from "effect-multiprocessing/compat"
+import { Barrier, Condition, Event, Lock, Process, RawValue, Value } from "effect-multiprocessing/compat"
 import { max, min } from "./harness.js"
 
 // Microseconds per acquire+release, measured in the child after `warmupMs` of the same: each pair
@@ -182,6 +182,78 @@ export const eventPingPong = async (n, warmupMs) => {
   }
 }
 
+// The child holds the Condition's lock throughout but while it waits: it waits for its turn (1),
+// gives it back (0) and notifies, as many rounds as the parent.
+const conditionEcho = async (cond, turn, rounds) => {
+  await cond.acquire()
+  for (let i = 0; i < rounds; i++) {
+    while ((await turn.get()) !== 1) await cond.wait()
+    await turn.set(0)
+    await cond.notify()
+  }
+  await cond.release()
+}
+
+/**
+ * Microseconds per round trip over one Condition made here and a RawValue saying whose turn it is:
+ * this process gives the child the turn (1) and notifies, then waits until the turn is back (0);
+ * `warmupMs` of untimed rounds (at least 1000) first, then `n` timed ones, their mean.
+ */
+export const conditionPingPong = async (n, warmupMs) => {
+  const cond = new Condition()
+  const turn = RawValue("i", 0)
+  try {
+    const warm = Math.max(1000, Math.round(warmupMs * 20))
+    const child = new Process({ target: conditionEcho, args: [cond, turn, warm + n] })
+    child.start()
+    const rounds = async (count) => {
+      for (let i = 0; i < count; i++) {
+        await turn.set(1)
+        await cond.notify()
+        while ((await turn.get()) !== 0) await cond.wait()
+      }
+    }
+    await cond.acquire()
+    await rounds(warm)
+    const t0 = performance.now()
+    await rounds(n)
+    const us = ((performance.now() - t0) * 1000) / n
+    await cond.release()
+    await child.join()
+    child.close()
+    return us
+  } finally {
+    cond.close()
+    turn.close()
+  }
+}
+
+const barrierParty = async (barrier, rounds) => {
+  for (let i = 0; i < rounds; i++) await barrier.wait()
+}
+
+/**
+ * Microseconds per pass of a Barrier of 2 parties made here, this process and a child, each waiting
+ * on it in a loop; `warmupMs` of untimed passes (at least 1000) first, then `n` timed ones, their mean.
+ */
+export const barrierPass = async (n, warmupMs) => {
+  const barrier = new Barrier(2)
+  try {
+    const warm = Math.max(1000, Math.round(warmupMs * 20))
+    const child = new Process({ target: barrierParty, args: [barrier, warm + n] })
+    child.start()
+    for (let i = 0; i < warm; i++) await barrier.wait()
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) await barrier.wait()
+    const us = ((performance.now() - t0) * 1000) / n
+    await child.join()
+    child.close()
+    return us
+  } finally {
+    barrier.close()
+  }
+}
+
 if (import.meta.url === new URL(process.argv[1], "file:").href) {
   const [what, n, warmupMs, budgetMs] = process.argv.slice(2)
   const figure = what === "lock-median"
@@ -190,6 +262,10 @@ if (import.meta.url === new URL(process.argv[1], "file:").href) {
     ? await lockLocal(Number(warmupMs), Number(budgetMs))
     : what === "event"
     ? await eventPingPong(Number(n), Number(warmupMs))
+    : what === "condition"
+    ? await conditionPingPong(Number(n), Number(warmupMs))
+    : what === "barrier"
+    ? await barrierPass(Number(n), Number(warmupMs))
     : await valueIncrement(Number(n), Number(warmupMs))
   process.stdout.write(JSON.stringify(figure))
 }

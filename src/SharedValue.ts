@@ -146,6 +146,24 @@ export interface SharedArray<T extends Typecode = Typecode> extends Shared<T> {
   ) => Effect.Effect<void, ValueError | OwnerGoneError>
   /** Every item (Python's `a[:]`). */
   readonly toArray: Effect.Effect<Array<Item<T>>, OwnerGoneError>
+  /**
+   * Python's `a[i]`, read at once from shared memory: throws what `getItem`
+   * fails with; an Array served over a socket (no addon, or a Manager's)
+   * throws SyncUnsupportedError.
+   */
+  readonly getItemSync: (index: number) => Item<T>
+  /** Python's `a[i] = v`, written at once in shared memory; throws what `setItem` fails with, or SyncUnsupportedError. */
+  readonly setItemSync: (index: number, value: Input<T>) => void
+  /** Python's `a[start:stop]` at once, item by item (take the lock around it to read a consistent slice); throws as `getItemSync`. */
+  readonly getSliceSync: (start?: number | null, stop?: number | null) => Array<Item<T>>
+  /** Python's `a[start:stop] = values` at once; throws what `setSlice` fails with, or SyncUnsupportedError. */
+  readonly setSliceSync: (
+    start: number | null | undefined,
+    stop: number | null | undefined,
+    values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
+  ) => void
+  /** Every item at once (Python's `a[:]`); throws as `getItemSync`. */
+  readonly toArraySync: () => Array<Item<T>>
 }
 
 /**

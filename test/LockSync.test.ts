@@ -30,6 +30,7 @@ if (primitives === "served") {
         const lock = new compat.Lock()
         const semaphore = new compat.Semaphore(2)
         const value = compat.Value("i", 1)
+        const array = compat.Array("i", [1, 2, 3])
         for (const call of [
           () => lock.acquireSync(),
           () => lock.releaseSync(),
@@ -37,7 +38,13 @@ if (primitives === "served") {
           () => semaphore.acquireSync(false),
           () => value.value,
           () => (value.value = 2),
-          () => value.withLockSync(() => 1)
+          () => value.withLockSync(() => 1),
+          () => array.getItemSync(0),
+          () => array.setItemSync(0, 2),
+          () => array.getSliceSync(0, 2),
+          () => array.setSliceSync(0, 2, [5, 6]),
+          () => array.toArraySync(),
+          () => array.withLockSync(() => 1)
         ]) {
           const error = thrown(call)
           expect(error).toBeInstanceOf(compat.SyncUnsupportedError)
@@ -48,9 +55,11 @@ if (primitives === "served") {
         expect(await lock.acquire()).toBe(true) // nothing was taken by the refusals
         await lock.release()
         expect(await value.get()).toBe(1)
+        expect(await array.toArray()).toEqual([1, 2, 3])
         lock.close()
         semaphore.close()
         value.close()
+        array.close()
       }))
 
     it.scopedLive("Effect face: Lock.withLockSync fails with the typed error, and runs nothing", () =>
@@ -142,6 +151,78 @@ if (primitives === "served") {
         for (const made of [counter, big, letter, ratio, raw]) made.close()
       }))
 
+    it.live("an Array's items and slices read and write at once, with Python's indexes and its typecode's rules", () =>
+      Effect.sync(() => {
+        const samples = compat.Array("d", [0.5, 1.5, 2.5, 3.5])
+        expect(samples.getItemSync(-1)).toBe(3.5)
+        samples.setItemSync(1, 7)
+        expect(samples.getSliceSync(1, 3)).toEqual([7, 2.5])
+        expect(samples.getSliceSync(-2)).toEqual([2.5, 3.5])
+        samples.setSliceSync(null, 2, [9, 8])
+        expect(samples.toArraySync()).toEqual([9, 8, 2.5, 3.5])
+        expect(thrown(() => samples.getItemSync(4))).toMatchObject({ _tag: "IndexError", message: "array index out of range" })
+        expect(thrown(() => samples.setItemSync(-5, 1))).toBeInstanceOf(compat.IndexError)
+        expect(thrown(() => samples.getItemSync(0.5))).toBeInstanceOf(compat.ValueError)
+        expect(thrown(() => samples.setItemSync(0, "x" as never))).toBeInstanceOf(compat.ValueError)
+        expect(thrown(() => samples.setSliceSync(0, 2, [1]))).toMatchObject({ message: "Can only assign sequence of same size" })
+        expect(samples.toArraySync()).toEqual([9, 8, 2.5, 3.5]) // refused writes change nothing
+        const text = compat.Array("c", "abc")
+        text.setSliceSync(1, 3, "yz")
+        expect(text.toArraySync().join("")).toBe("ayz")
+        const raw = compat.RawArray("q", 2)
+        raw.setItemSync(0, 5)
+        expect(raw.getItemSync(0)).toBe(5n)
+        samples.withLockSync(() => samples.setItemSync(0, samples.getItemSync(0) + 1))
+        expect(samples.getItemSync(0)).toBe(10)
+        for (const made of [samples, text, raw]) made.close()
+      }))
+
+    it.live.prop(
+      "any sequence of blocking item and slice operations on an Array leaves what the same on a JavaScript array (Python's rules) leaves",
+      [
+        fc.integer({ min: 0, max: 8 }),
+        fc.array(
+          fc.oneof(
+            fc.tuple(fc.constant("set" as const), fc.integer({ min: -10, max: 10 }), fc.integer()),
+            fc.tuple(fc.constant("get" as const), fc.integer({ min: -10, max: 10 })),
+            fc.tuple(fc.constant("slice" as const), fc.option(fc.integer({ min: -10, max: 10 })), fc.option(fc.integer({ min: -10, max: 10 })))
+          ),
+          { maxLength: 30 }
+        )
+      ],
+      ([length, steps]) =>
+        Effect.sync(() => {
+          const array = compat.Array("i", length)
+          const model: Array<number> = Array(length).fill(0)
+          const at = (index: number) => (index < 0 ? index + length : index)
+          for (const step of steps) {
+            if (step[0] === "slice") {
+              const [, start, stop] = step
+              // Python's a[start:stop] = a[start:stop][::-1]: read, reverse, write back, all at once.
+              const got = array.getSliceSync(start, stop)
+              const clamp = (bound: number | null, fallback: number) =>
+                bound === null ? fallback : Math.min(Math.max(bound < 0 ? bound + length : bound, 0), length)
+              const from = clamp(start, 0)
+              const expected = model.slice(from, Math.max(from, clamp(stop, length)))
+              expect(got).toEqual(expected)
+              array.setSliceSync(start, stop, [...got].reverse())
+              model.splice(from, expected.length, ...expected.reverse())
+            } else if (at(step[1]) < 0 || at(step[1]) >= length) {
+              const error = thrown(() => step[0] === "set" ? array.setItemSync(step[1], step[2]) : array.getItemSync(step[1]))
+              expect(error).toBeInstanceOf(compat.IndexError)
+            } else if (step[0] === "set") {
+              array.setItemSync(step[1], step[2])
+              model[at(step[1])] = step[2] | 0 // an 'i' cell wraps at 32 bits
+            } else {
+              expect(array.getItemSync(step[1])).toBe(model[at(step[1])])
+            }
+            expect(array.toArraySync()).toEqual(model)
+          }
+          array.close()
+        }),
+      { fastCheck: { numRuns: 40 } }
+    )
+
     it.live.prop(
       "any sequence of synchronous and asynchronous acquires and releases of a Lock leaves the same state as Python's would",
       [fc.array(fc.constantFrom("acquireSync", "tryAcquireSync", "releaseSync", "acquire", "release"), { maxLength: 30 })],
@@ -224,6 +305,41 @@ if (primitives === "served") {
           expect(lock.acquireSync(false)).toBe(true)
           lock.releaseSync()
           for (const made of [counter, lock, raw]) made.close()
+        }),
+      { fastCheck: { numRuns: 3 } }
+    )
+
+    it.live.prop(
+      "2 or 3 processes adding to every item of one Array under its lock with the blocking forms count exactly",
+      [fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 5_000 })],
+      ([processes, rounds]) =>
+        Effect.promise(async () => {
+          const totals = compat.Array("i", 4)
+          const children = Array.from({ length: processes }, (_, k) =>
+            new compat.Process({
+              target: (totals: any, rounds: number, k: number) => {
+                for (let i = 0; i < rounds; i++) {
+                  totals.withLockSync(() => {
+                    // One item at a time and a whole slice: both must see the others' writes done.
+                    totals.setItemSync(0, totals.getItemSync(0) + 1)
+                    const rest = totals.getSliceSync(1)
+                    totals.setSliceSync(1, null, [rest[0] + 1, rest[1] + k, rest[2] + 2])
+                  })
+                }
+                return rounds
+              },
+              args: [totals, rounds, k]
+            })
+          )
+          children.forEach((child) => child.start())
+          for (const child of children) {
+            expect(await child.result()).toBe(rounds)
+            await child.join()
+            child.close()
+          }
+          const ks = (processes * (processes - 1)) / 2
+          expect(totals.toArraySync()).toEqual([processes * rounds, processes * rounds, ks * rounds, 2 * processes * rounds])
+          totals.close()
         }),
       { fastCheck: { numRuns: 3 } }
     )

@@ -19,7 +19,10 @@ line on stdout.
   {"cmd": "lock_remote", "n": 5000, "warmup_ms": 500}
   {"cmd": "value_increment", "n": 2000, "warmup_ms": 500}
   {"cmd": "event_pingpong", "n": 2000, "warmup_ms": 500}
-      -> {"us": n}                               (per acquire+release / per increment under get_lock())
+  {"cmd": "condition_pingpong", "n": 2000, "warmup_ms": 500}
+  {"cmd": "barrier_pass", "n": 2000, "warmup_ms": 500}
+      -> {"us": n}                               (per acquire+release / per increment under get_lock() /
+                                                  per round trip / per pass of a Barrier of 2)
   Pipe children use the spawn context and are started and joined outside the timed part.
   {"cmd": "queue_throughput", "kind": "Queue" | "JoinableQueue", "producers": 4, "consumers": 4,
    "n": 50000, "warm": 20000, "timeout_s": 120}
@@ -298,6 +301,66 @@ def _event_pingpong(ctx, n, warmup_ms):
     t0 = time.perf_counter()
     for _ in range(n):
         one_round()
+    us = (time.perf_counter() - t0) * 1e6 / n
+    p.join()
+    return us
+
+
+def condition_echo(cond, turn, rounds):
+    with cond:
+        for _ in range(rounds):
+            while turn.value != 1:
+                cond.wait()
+            turn.value = 0
+            cond.notify()
+
+
+def _condition_pingpong(ctx, n, warmup_ms):
+    """Microseconds per round trip over one Condition and a RawValue saying whose turn it is: the
+    parent gives the turn (turn = 1, notify) and waits until it is back; a child the other way
+    round; each holds the lock throughout but while it waits. At least 1000 untimed rounds first."""
+    import time
+
+    cond, turn = ctx.Condition(), ctx.RawValue("i", 0)
+    warm = max(1000, round(warmup_ms * 20))
+    p = ctx.Process(target=condition_echo, args=(cond, turn, warm + n))
+    p.start()
+
+    def rounds(k):
+        for _ in range(k):
+            turn.value = 1
+            cond.notify()
+            while turn.value != 0:
+                cond.wait()
+
+    with cond:
+        rounds(warm)
+        t0 = time.perf_counter()
+        rounds(n)
+        us = (time.perf_counter() - t0) * 1e6 / n
+    p.join()
+    return us
+
+
+def barrier_party(barrier, rounds):
+    for _ in range(rounds):
+        barrier.wait()
+
+
+def _barrier_pass(ctx, n, warmup_ms):
+    """Microseconds per pass of a Barrier of 2 parties, the parent and a child, each waiting on it
+    in a loop; at least 1000 untimed passes first."""
+    import time
+
+    barrier = ctx.Barrier(2)
+    warm = max(1000, round(warmup_ms * 20))
+    p = ctx.Process(target=barrier_party, args=(barrier, warm + n))
+    p.start()
+    for _ in range(warm):
+        barrier.wait()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        barrier.wait()
     us = (time.perf_counter() - t0) * 1e6 / n
     p.join()
     return us
@@ -636,7 +699,7 @@ def main():
                     answer({"us": _pipe_pingpong(ctx, n, float(req["warmup_ms"]))})
                 else:
                     answer({"msgs_per_s": _pipe_stream(ctx, req["kind"], n, float(req["warmup_ms"]))})
-            elif cmd in ("lock_local", "lock_remote", "value_increment", "event_pingpong"):
+            elif cmd in ("lock_local", "lock_remote", "value_increment", "event_pingpong", "condition_pingpong", "barrier_pass"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
                 ctx = contexts["spawn"]
@@ -646,6 +709,10 @@ def main():
                     answer({"us": _lock_remote(ctx, int(req["n"]), float(req["warmup_ms"]))})
                 elif cmd == "event_pingpong":
                     answer({"us": _event_pingpong(ctx, int(req["n"]), float(req["warmup_ms"]))})
+                elif cmd == "condition_pingpong":
+                    answer({"us": _condition_pingpong(ctx, int(req["n"]), float(req["warmup_ms"]))})
+                elif cmd == "barrier_pass":
+                    answer({"us": _barrier_pass(ctx, int(req["n"]), float(req["warmup_ms"]))})
                 else:
                     answer({"us": _value_increment(ctx, int(req["n"]), float(req["warmup_ms"]))})
             elif cmd == "queue_throughput":

@@ -153,6 +153,39 @@ export class SharedArray<T extends Typecode = Typecode> extends Shared<T, Effect
   toArray(): Promise<Item<T>[]> {
     return runPromise(this.shared.toArray)
   }
+
+  /**
+   * Python's `a[i]`, read at once in shared memory (as `value` is for a
+   * Value); throws IndexError, ValueError, or SyncUnsupportedError for an
+   * Array served over a socket (no addon, a Manager's): use `getItem` there.
+   */
+  getItemSync(index: number): Item<T> {
+    return this.shared.getItemSync(index)
+  }
+
+  /** Python's `a[i] = v`, written at once in shared memory; throws as `getItemSync`. */
+  setItemSync(index: number, value: Input<T>): void {
+    this.shared.setItemSync(index, value)
+  }
+
+  /** Python's `a[start:stop]` at once (item by item: hold the lock for a consistent one); throws as `getItemSync`. */
+  getSliceSync(start?: number | null, stop?: number | null): Item<T>[] {
+    return this.shared.getSliceSync(start, stop)
+  }
+
+  /** Python's `a[start:stop] = values` at once; throws as `getItemSync`. */
+  setSliceSync(
+    start: number | null | undefined,
+    stop: number | null | undefined,
+    values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
+  ): void {
+    this.shared.setSliceSync(start, stop, values)
+  }
+
+  /** Python's `a[:]` at once; throws as `getItemSync`. */
+  toArraySync(): Item<T>[] {
+    return this.shared.toArraySync()
+  }
 }
 
 /** Python's `lock=` as the Effect face takes it: a compat lock's Effect lock; anything else as itself, for its ValueError. */

@@ -176,6 +176,28 @@ export class SharedCells<T extends Typecode = Typecode> {
     return this.read(index)
   }
 
+  /** Python's `a[i]` at once (a blocking form): the item, or throws ValueError or IndexError. */
+  getItemSync(index: unknown): Item<T> {
+    return this.read(this.indexOrThrow(index))
+  }
+
+  /** Python's `a[i] = v` at once: throws ValueError or IndexError. */
+  setItemSync(index: unknown, value: unknown): void {
+    const refused = this.writeAt(this.indexOrThrow(index), value)
+    if (refused !== undefined) throw refused
+  }
+
+  /** `index` in range (from the end when negative), allocating nothing when it is; else throws `index`'s error. */
+  private indexOrThrow(u: unknown): number {
+    if (isIndex(u)) {
+      const at = u < 0 ? u + this.length : u
+      if (at >= 0 && at < this.length) return at
+    }
+    const at = this.index(u)
+    if (Either.isLeft(at)) throw at.left
+    return at.right
+  }
+
   /** Writes `value` at `index`, known to be in range; gives the ValueError refusing it, else undefined. */
   writeAt(index: number, value: unknown): ValueError | undefined {
     // A number into a number cell needs no conversion (the common case, kept free of allocations).

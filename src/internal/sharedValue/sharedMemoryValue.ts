@@ -11,7 +11,7 @@
  * ("shm:Value:i", "shm:Array:d:10"), then its lock's kind and id
  * (";RLock;shm:/emp-…"); its id names its segment.
  */
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { type OwnerGoneError, ValueError } from "../../Errors.js"
 import type { Lock } from "../../Lock.js"
 import type * as Public from "../../SharedValue.js"
@@ -68,6 +68,12 @@ abstract class SharedMemoryShared<T extends Typecode> implements Public.Shared<T
     return goneError(reference.kind.slice(SHM_ID_PREFIX.length).split(":")[0], segmentOf(reference.id), reference.ownerName)
   }
 
+  /** The cells, for a blocking form: throws OwnerGoneError without them. */
+  protected cellsHere(): SharedCells<T> {
+    if (this.cells === undefined) throw this.gone()
+    return this.cells
+  }
+
   /** `f` of the cells, or OwnerGoneError without them. */
   protected on<A, E>(f: (cells: SharedCells<T>) => Exit.Exit<A, E>): Effect.Effect<A, E | OwnerGoneError> {
     return operation((): Effect.Effect<A, E | OwnerGoneError> => (this.cells === undefined ? Exit.fail(this.gone()) : f(this.cells)))
@@ -96,12 +102,10 @@ export class SharedMemoryValue<T extends Typecode = Typecode> extends SharedMemo
     return this.on((cells) => cells.setItem(0, value) as Exit.Exit<void, ValueError>)
   }
   getSync(): Item<T> {
-    if (this.cells === undefined) throw this.gone()
-    return this.cells.itemAt(0)
+    return this.cellsHere().itemAt(0)
   }
   setSync(value: Input<T>): void {
-    if (this.cells === undefined) throw this.gone()
-    const refused = this.cells.writeAt(0, value)
+    const refused = this.cellsHere().writeAt(0, value)
     if (refused !== undefined) throw refused
   }
 }
@@ -137,6 +141,31 @@ export class SharedMemoryArray<T extends Typecode = Typecode> extends SharedMemo
     return this.on((cells) => cells.setSlice(start, stop, values))
   }
   readonly toArray: Effect.Effect<Array<Item<T>>, OwnerGoneError> = this.on((cells) => Exit.succeed(cells.toArray()))
+  getItemSync(index: number): Item<T> {
+    return this.cellsHere().getItemSync(index)
+  }
+  setItemSync(index: number, value: Input<T>): void {
+    this.cellsHere().setItemSync(index, value)
+  }
+  getSliceSync(start?: number | null, stop?: number | null): Array<Item<T>> {
+    return valueOrThrow(this.cellsHere().getSlice(start, stop))
+  }
+  setSliceSync(
+    start: number | null | undefined,
+    stop: number | null | undefined,
+    values: ReadonlyArray<Input<T>> | (T extends "c" ? string : never)
+  ): void {
+    valueOrThrow(this.cellsHere().setSlice(start, stop, values))
+  }
+  toArraySync(): Array<Item<T>> {
+    return this.cellsHere().toArray()
+  }
+}
+
+/** What an Exit of the cells succeeded with; its error thrown otherwise (the blocking forms). */
+const valueOrThrow = <A, E>(exit: Exit.Exit<A, E>): A => {
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.squash(exit.cause)
 }
 
 /** The holder of new cells made by `makeCells`. */

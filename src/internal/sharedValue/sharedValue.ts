@@ -133,6 +133,21 @@ export class ArrayHandle<T extends Typecode = Typecode> extends SharedHandle<T> 
     return this.op("setSlice", [start ?? null, stop ?? null, values])
   }
   readonly toArray = this.op<Array<Item<T>>, OwnerGoneError>("toArray")
+  getItemSync(_index: number): Item<T> {
+    throw servedSync("Array", "getItemSync")
+  }
+  setItemSync(_index: number, _value: Input<T>): void {
+    throw servedSync("Array", "setItemSync")
+  }
+  getSliceSync(_start?: number | null, _stop?: number | null): Array<Item<T>> {
+    throw servedSync("Array", "getSliceSync")
+  }
+  setSliceSync(_start: number | null | undefined, _stop: number | null | undefined, _values: unknown): void {
+    throw servedSync("Array", "setSliceSync")
+  }
+  toArraySync(): Array<Item<T>> {
+    throw servedSync("Array", "toArraySync")
+  }
 }
 
 export const isSharedArray = (u: Public.SharedValue | Public.SharedArray): u is Public.SharedArray =>

@@ -182,7 +182,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
       Atomics.store(words, ACTION_PID, process.pid)
       return { tag: "action", index, generation: words[GENERATION] }
     })
-    return Effect.flatMap(arrived, (arrival): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> => {
+    const next = (arrival: Arrival): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> => {
       switch (arrival.tag) {
         case "broken":
           return Exit.fail(broken())
@@ -197,7 +197,14 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
           return this.waitReleased(arrival.index, arrival.slot, deadline)
         }
       }
-    })
+    }
+    // The last party without an action, or a broken barrier, answers at once: an Exit, which the compat
+    // face settles without a fiber (a child's first fiber costs tens of ms while V8 compiles Effect's runtime).
+    if (Exit.isExit(arrived)) {
+      const arrival = (arrived as Exit.Success<Arrival, never>).value
+      if (arrival.tag === "released" || arrival.tag === "broken") return next(arrival)
+    }
+    return Effect.flatMap(arrived, next)
   }
 
   /** Waits until the action running now is done (its generation ended); breaks it if the party running it died. */
