@@ -16,7 +16,7 @@
  * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
  * (see SpinPolicy).
  */
-import { native } from "../native/native.js"
+import { deriveFromNative, native } from "../native/native.js"
 import { readNow } from "./synchronousRead.js"
 
 /** The longest a wait holds the thread before it hands over to the event loop. */
@@ -28,9 +28,7 @@ export type Ended = "readable" | "loop" | "cap"
 const ENDINGS: ReadonlyArray<Ended> = ["cap", "readable", "loop"]
 
 /** Blocks until `fd` is readable, the loop has work, or `capMicros` pass; undefined without the addon. */
-export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefined = native === undefined
-  ? undefined
-  : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+export let waitReadable: ((fd: number, capMicros: number) => Ended) | undefined
 
 /**
  * `readNow` (bytes read, 0 at the end or on an error, undefined when nothing is
@@ -39,12 +37,19 @@ export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefine
  * synchronousRead.ts, which the child bootstrap bundles: loading the addon
  * there would cost every child's start 2-12 ms.
  */
-export const readDirect: (fd: number, into: Buffer) => number | undefined = native === undefined
-  ? readNow
-  : (fd, into) => {
-    const count = native!.readInto(fd, into)
-    return count === -1 ? undefined : count < 0 ? 0 : count
-  }
+export let readDirect: (fd: number, into: Buffer) => number | undefined = readNow
+
+deriveFromNative(() => {
+  waitReadable = native === undefined
+    ? undefined
+    : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+  readDirect = native === undefined
+    ? readNow
+    : (fd, into) => {
+      const count = native!.readInto(fd, into)
+      return count === -1 ? undefined : count < 0 ? 0 : count
+    }
+})
 
 /** Past this, a run of waits in the loop after caps is 2^MAX_LEVEL - 1 long. */
 const MAX_LEVEL = 6
