@@ -10,6 +10,7 @@
 import { build, transform } from "esbuild"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const dist = new URL("../dist/", import.meta.url)
@@ -19,16 +20,19 @@ const blob = fileURLToPath(new URL("snapshot.blob", child))
 const manifest = fileURLToPath(new URL("snapshot.json", child))
 for (const file of [bundle, blob, manifest]) fs.rmSync(file, { force: true })
 
-/** The modules a child imports by URL that the snapshot holds (see internal/child/preloaded.ts). */
-const preloaded = ["../../index.js", "../../compat/index.js", "../kinds.js", "../manager/managerServer.js"]
-const url = (relative) => new URL(relative, child).href
+/** The modules a child imports by URL that the snapshot holds (see internal/child/preloaded.ts), as the parent lists them. */
+const { snapshotModules } = await import(new URL("internal/process/startupSnapshot.js", dist).href)
+const relativeToChild = (url) => {
+  const relative = path.relative(fileURLToPath(child), fileURLToPath(url))
+  return relative.startsWith(".") ? relative : `./${relative}`
+}
 
 const entry = `
 globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")] = true
 const { startupSnapshot } = require("node:v8")
 const { main } = require("./bootstrap.js")
 require("./preloaded.js").preload({
-${preloaded.map((relative) => `  ${JSON.stringify(url(relative))}: require(${JSON.stringify(relative)}),`).join("\n")}
+${snapshotModules.map((url) => `  ${JSON.stringify(url)}: require(${JSON.stringify(relativeToChild(url))}),`).join("\n")}
 })
 delete globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")]
 startupSnapshot.setDeserializeMainFunction(main)

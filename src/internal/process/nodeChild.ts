@@ -145,7 +145,7 @@ const launch = (
     const executable = request.identity.executable
     // Shared objects to revive load the library and Effect, which the start-up snapshot holds already.
     const blob = placeholders && !runningFromSource && request.pool === undefined && (request.execArgv ?? []).length === 0 &&
-        canStartFromSnapshot(target)
+        canStartFromSnapshot(target, argsWithPlaceholders)
       ? snapshotBlob(executable)
       : undefined
     const node = [

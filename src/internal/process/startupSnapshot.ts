@@ -12,8 +12,9 @@
  * name gets the installed modules, a second copy beside the snapshot's, whose
  * classes are not the snapshot's (`instanceof Empty` would fail). So only
  * inline targets that cannot import anything but Node's built-ins start from
- * the snapshot; module targets, pool workers, tsx and a custom `execArgv`
- * take the ordinary path. The blob serves only the node binary that built it
+ * the snapshot, and the manager's server when every callable registered with
+ * it is such a function; other module targets, pool workers, tsx and a custom
+ * `execArgv` take the ordinary path. The blob serves only the node binary that built it
  * (same file, size, time and version) and the `dist/` it was built from.
  * `EFFECT_MULTIPROCESSING_SNAPSHOT=0` turns it off.
  */
@@ -73,16 +74,56 @@ export const snapshotBlob = (executable: string): string | undefined => {
 const reachesModules = /\bimport\s*\(|\bimport\.meta\b|__vite_ssr_dynamic_import__|\beval\b|\bFunction\b|createRequire|\bmainModule\b|\bmodule\b/
 const requireCall = /\brequire\b(\s*\(\s*(["'])([^"'`]*)\2\s*\))?/g
 
+const childDirectory = new URL("../child/", import.meta.url)
+
 /**
- * Whether `target` cannot import what the snapshot holds (see the safety
- * rule above): an inline function whose source has no `import(`, and no
- * `require` but of Node's built-ins. Read from the text, strings included:
- * it may refuse a function that would be safe, never the other way round.
+ * The library's modules a child may import by URL (an entry module named by a
+ * sender, the kinds the bootstrap revives, the manager's server): the snapshot
+ * holds them (scripts/build-snapshot.mjs reads this list), so a child from it
+ * gets those instead of loading them again.
  */
-export const canStartFromSnapshot = (target: TargetSpec): boolean => {
-  if (target._tag !== "Inline" || reachesModules.test(target.expression)) return false
-  for (const [, call, , specifier] of target.expression.matchAll(requireCall)) {
+export const snapshotModules: ReadonlyArray<string> = [
+  "../../index.js",
+  "../../compat/index.js",
+  "../kinds.js",
+  "../manager/managerServer.js"
+].map((relative) => new URL(relative, childDirectory).href)
+
+/**
+ * Whether `source`, an inline function's, cannot import what the snapshot
+ * holds: no `import(`, and no `require` but of Node's built-ins. Read from the
+ * text, strings included: it may refuse a function that would be safe, never
+ * the other way round.
+ */
+const importsOnlyBuiltins = (source: string): boolean => {
+  if (reachesModules.test(source)) return false
+  for (const [, call, , specifier] of source.matchAll(requireCall)) {
     if (call === undefined || !isBuiltin(specifier!)) return false
   }
   return true
 }
+
+const qualifies = (spec: TargetSpec): boolean =>
+  spec._tag === "Inline" ? importsOnlyBuiltins(spec.expression) : snapshotModules.includes(spec.url)
+
+/** Code a child runs besides its target travels as target specs among the arguments (a manager's registered callables). */
+const isTargetSpec = (u: Record<string, unknown>): u is TargetSpec & Record<string, unknown> =>
+  (u._tag === "Inline" && typeof u.expression === "string") || (u._tag === "Module" && typeof u.url === "string")
+
+const everySpecQualifies = (value: unknown, seen: Set<unknown>): boolean => {
+  if (typeof value !== "object" || value === null || seen.has(value)) return true
+  seen.add(value)
+  if (isTargetSpec(value as Record<string, unknown>)) return qualifies(value as TargetSpec)
+  const children = Array.isArray(value) ? value : value instanceof Map ? [...value.entries()] : Object.values(value)
+  return children.every((child) => everySpecQualifies(child, seen))
+}
+
+/**
+ * Whether a child running `target` on `args` may start from the snapshot: it
+ * cannot import what the snapshot holds (see the safety rule above). An
+ * inline function qualifies when it imports only Node's built-ins, a module
+ * target when the snapshot holds its module (the manager's server), and the
+ * same holds for every target spec among the arguments.
+ */
+export const canStartFromSnapshot = (target: TargetSpec, args: ReadonlyArray<unknown> = []): boolean =>
+  qualifies(target) && everySpecQualifies(args, new Set())

@@ -4,8 +4,8 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
 import * as compat from "effect-multiprocessing/compat"
-import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
-import { canStartFromSnapshot } from "../../../src/internal/process/startupSnapshot.js"
+import { Manager, NodeMultiprocessing, Process, ProcessQueue, Target } from "effect-multiprocessing"
+import { canStartFromSnapshot, snapshotModules } from "../../../src/internal/process/startupSnapshot.js"
 import { projectRoot } from "../../support/processes.js"
 
 const blob = path.join(projectRoot, "dist/internal/child/snapshot.blob")
@@ -139,6 +139,24 @@ describe("the start-up snapshot", () => {
       expect(yield* child.join()).toBe(0)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
+  it.scopedLive("a manager whose registered callables are inline functions serves from the snapshot; one with a module callable does not", () =>
+    Effect.gen(function*() {
+      type Probe = { readonly call: (method: string) => Effect.Effect<unknown, unknown> }
+      const probe = () => ({ execArgv: () => process.execArgv.join(" ") })
+      const inline = yield* Manager.make({ register: { Probe: probe } })
+      expect(fromSnapshot((yield* (yield* inline.create<Probe>("Probe")).call("execArgv")) as string)).toBe(true)
+      const dict = yield* inline.dict()
+      yield* dict.setItem("answer", 42)
+      expect(yield* dict.getItem("answer")).toBe(42)
+      const withModule = yield* Manager.make({
+        register: {
+          Probe: probe,
+          Cube: Target.moduleExport(new URL("../../fixtures/tasks.mjs", import.meta.url), "cube")
+        }
+      })
+      expect(fromSnapshot((yield* (yield* withModule.create<Probe>("Probe")).call("execArgv")) as string)).toBe(false)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
   it("only inline functions that import nothing but Node's built-ins qualify", () => {
     const inline = (expression: string) => ({ _tag: "Inline" as const, name: "f", expression })
     expect(canStartFromSnapshot(inline("(q) => q.put(1)"))).toBe(true)
@@ -152,6 +170,11 @@ describe("the start-up snapshot", () => {
     expect(canStartFromSnapshot(inline("() => eval(\"imp\" + \"ort('effect')\")"))).toBe(false)
     expect(canStartFromSnapshot(inline("() => new Function(\"return 1\")()"))).toBe(false)
     expect(canStartFromSnapshot({ _tag: "Module", name: "f (x)", url: "file:///x.js", exportName: "f" })).toBe(false)
+    const managerServer = snapshotModules.find((url) => url.endsWith("/managerServer.js"))!
+    const server = { _tag: "Module" as const, name: "serveManager", url: managerServer, exportName: "serveManager" }
+    expect(canStartFromSnapshot(server, [{ registrations: [{ typeid: "A", callable: inline("() => ({})") }] }])).toBe(true)
+    expect(canStartFromSnapshot(server, [{ registrations: [{ typeid: "A", callable: inline("() => require(\"effect\")") }] }])).toBe(false)
+    expect(canStartFromSnapshot(server, [{ initializer: { typeid: "i", callable: { _tag: "Module", url: "file:///x.js", exportName: "f" } } }])).toBe(false)
   })
 
   it.prop(
