@@ -92,8 +92,9 @@ export const snapshotModules: ReadonlyArray<string> = [
 /**
  * Whether `source`, an inline function's, cannot import what the snapshot
  * holds: no `import(`, and no `require` but of Node's built-ins. Read from the
- * text, strings included: it may refuse a function that would be safe, never
- * the other way round.
+ * text, strings and comments included, so it refuses some functions that
+ * would be safe; it catches the ways code imports, not code written to hide
+ * an import (`globalThis["req" + "uire"]`).
  */
 const importsOnlyBuiltins = (source: string): boolean => {
   if (reachesModules.test(source)) return false
