@@ -6,7 +6,7 @@ import { Effect, FastCheck as fc } from "effect"
 import * as compat from "effect-multiprocessing/compat"
 import { Manager, NodeMultiprocessing, Process, ProcessQueue, Target } from "effect-multiprocessing"
 import { canStartFromSnapshot, snapshotModules } from "../../../src/internal/process/startupSnapshot.js"
-import { projectRoot } from "../../support/processes.js"
+import { firstLine, fixture, isRunning, projectRoot, waitUntil } from "../../support/processes.js"
 
 const blob = path.join(projectRoot, "dist/internal/child/snapshot.blob")
 const fromSnapshot = (execArgv: string) => execArgv.includes("--snapshot-blob")
@@ -156,6 +156,24 @@ describe("the start-up snapshot", () => {
       })
       expect(fromSnapshot((yield* (yield* withModule.create<Probe>("Probe")).call("execArgv")) as string)).toBe(false)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  for (const [how, env] of [
+    ["through the kernel's parent-death signal (setpriv)", {}],
+    ["through the child's own watch, where setpriv is missing", { EFFECT_MULTIPROCESSING_NO_PDEATHSIG: "1" }]
+  ] as const) {
+    it(`no orphans ${how}: children from the snapshot, idle or busy, go with a parent killed by SIGKILL`, async () => {
+      const { child: parent, line } = await firstLine([fixture("snapshot-orphan-parent.mjs")], env)
+      const { fromSnapshot, pids } = JSON.parse(line) as { pids: Array<number>; fromSnapshot: Array<boolean> }
+      expect(fromSnapshot).toEqual([true, true])
+      const exited = new Promise((resolve) => parent.on("exit", resolve))
+      parent.kill("SIGKILL")
+      await exited
+      // The limit only keeps a failure from hanging the test.
+      const gone = await waitUntil(() => !pids.some(isRunning), 20_000)
+      for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL")
+      expect(gone).toBe(true)
+    })
+  }
 
   it("only inline functions that import nothing but Node's built-ins qualify", () => {
     const inline = (expression: string) => ({ _tag: "Inline" as const, name: "f", expression })
