@@ -166,6 +166,18 @@ const oursStartWithQueue = async (n) => {
   return out
 }
 
+/** `run` with the start-up snapshot turned off (read at each start): the ordinary path, beside it in the same run. */
+const withoutSnapshot = (run) => async (n) => {
+  const before = process.env.EFFECT_MULTIPROCESSING_SNAPSHOT
+  process.env.EFFECT_MULTIPROCESSING_SNAPSHOT = "0"
+  try {
+    return await run(n)
+  } finally {
+    if (before === undefined) delete process.env.EFFECT_MULTIPROCESSING_SNAPSHOT
+    else process.env.EFFECT_MULTIPROCESSING_SNAPSHOT = before
+  }
+}
+
 const pythonStartWithQueue = async (n) => (await python.request({ cmd: "start_with_queue", n })).ms
 
 // 2. and 3. codecs
@@ -647,7 +659,8 @@ const metrics = [
     work: config.startIterations,
     summarize: (samples) => median(samples),
     contenders: [
-      { key: "ours", label: "ours (compat Process given a compat Queue, inline target: await q.put(i))", run: oursStartWithQueue },
+      { key: "ours", label: "ours (compat Process given a compat Queue, inline target: await q.put(i); from the start-up snapshot)", run: oursStartWithQueue },
+      { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursStartWithQueue) },
       { key: "python", label: "python (multiprocessing spawn Process given a Queue: q.put(i))", run: pythonStartWithQueue, python: true }
     ]
   },
@@ -813,7 +826,8 @@ const metrics = [
     work: config.managerStarts,
     summarize: (samples) => median(samples),
     contenders: [
-      { key: "ours", label: "ours (compat await Manager(), then await m.shutdown())", run: oursManagerStartup },
+      { key: "ours", label: "ours (compat await Manager(), then await m.shutdown(); the server from the start-up snapshot)", run: oursManagerStartup },
+      { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursManagerStartup) },
       { key: "python", label: "python (spawn context's Manager(), then m.shutdown())", run: pythonManagerStartup, python: true }
     ]
   },

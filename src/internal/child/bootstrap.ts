@@ -27,6 +27,7 @@ import {
 } from "../thisProcess/processGlobals.js"
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
 import { servePool } from "./poolWorker.js"
+import { importModule } from "./preloaded.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**
@@ -82,7 +83,7 @@ let watchdogStarted = false
 const startWatchdog = (parentPid: number, sendTerm: boolean) => {
   if (watchdogStarted) return
   watchdogStarted = true
-  const { Worker } = childRequire("node:worker_threads") as typeof import("node:worker_threads")
+  const { Worker } = childRequire()("node:worker_threads") as typeof import("node:worker_threads")
   const watcher = new Worker(
     `const timer = setInterval(() => {
       if (process.ppid === ${parentPid}) return
@@ -118,7 +119,7 @@ let channel: Socket | undefined
 
 const watchParent = () => {
   if (channel !== undefined) return
-  const net = childRequire("node:net") as typeof import("node:net")
+  const net = childRequire()("node:net") as typeof import("node:net")
   // Referenced on purpose: a target awaiting a promise that nothing else keeps pending
   // runs until it settles or the parent goes, as in Python.
   channel = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
@@ -202,7 +203,7 @@ interface Prepared {
 const prepare = async (start: StartMessage): Promise<Prepared> => {
   let args = start.args
   if (start.handles !== undefined) {
-    const { reviveHandles } = (await import(new URL("../kinds.js", import.meta.url).href)) as
+    const { reviveHandles } = (await importModule(new URL("../kinds.js", import.meta.url).href)) as
       typeof import("../kinds.js")
     args = await reviveHandles(args)
   }
@@ -236,7 +237,8 @@ const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefi
   succeed(start, value)
 }
 
-const main = () => {
+/** Runs this child: at once when started as `node bootstrap.cjs`, after deserialization when started from the start-up snapshot. */
+export const main = () => {
   const start = readStart()
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
@@ -257,4 +259,6 @@ const main = () => {
   succeed(start, result)
 }
 
-main()
+/** Set while the start-up snapshot is built (scripts/build-snapshot.mjs): its entry runs `main` in each process started from it. */
+const BuildingSnapshotKey = Symbol.for("effect-multiprocessing/BuildingSnapshot")
+if ((globalThis as Record<symbol, unknown>)[BuildingSnapshotKey] !== true) main()

@@ -21,6 +21,7 @@ import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./workerChannel.js"
 import { CONTROL_FD, type SpanContext, type StartMessage } from "./controlMessages.js"
+import { importModule } from "./preloaded.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 interface Task {
@@ -42,7 +43,7 @@ type Loaded = { readonly fn: Target } | { readonly error: EncodedError } | Promi
  */
 export const servePool = (start: StartMessage, initialize: () => Promise<unknown>, exit: (code: number) => void): void => {
   const settings = start.pool!
-  const net = childRequire("node:net") as typeof import("node:net")
+  const net = childRequire()("node:net") as typeof import("node:net")
   const channel: Socket = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
   const frames = new FrameDecoder()
   const functions = new Map<number, Loaded>()
@@ -194,7 +195,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     if (holdsHandles(task.payload) && !hasHandleCodec()) {
       // Shared primitives among the arguments: the library revives them (loaded once, here; the URL is
       // the bundle's, internal/child/bootstrap.cjs).
-      return import(new URL("../kinds.js", import.meta.url).href).then(
+      return importModule(new URL("../kinds.js", import.meta.url).href).then(
         () => run(task),
         (error) => void replyError(task.id, P.LOAD_FAILED, error)
       )

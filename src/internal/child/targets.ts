@@ -11,11 +11,18 @@ import * as path from "node:path"
 import type { SpanContext, TargetSpec } from "./controlMessages.js"
 import { whileLoadingTarget } from "../thisProcess/processGlobals.js"
 import { installChildHelpers } from "./helpers.js"
+import { importModule } from "./preloaded.js"
 
 export type Target = (...args: Array<unknown>) => unknown
 
-/** `require` as an inline target sees it: resolving from the child's working directory. */
-export const childRequire = createRequire(path.join(process.cwd(), "noop.js"))
+let requireFromCwd: NodeJS.Require | undefined
+
+/**
+ * `require` as an inline target sees it: resolving from the child's working
+ * directory (made at first use, not at load: the start-up snapshot would
+ * freeze the directory it was built in).
+ */
+export const childRequire = (): NodeJS.Require => (requireFromCwd ??= createRequire(path.join(process.cwd(), "noop.js")))
 
 let typescriptRegistered: Promise<void> | undefined
 
@@ -59,7 +66,7 @@ const preloadImportsOf = async (url: string): Promise<void> => {
 export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
   if (typescriptLoader !== undefined && typescriptRegistered === undefined) await preloadImportsOf(spec.url)
   await registerTypescript(typescriptLoader)
-  const module = (await whileLoadingTarget(spec.url, () => import(spec.url))) as Record<string, unknown>
+  const module = (await whileLoadingTarget(spec.url, () => importModule(spec.url))) as Record<string, unknown>
   const exported = module[spec.exportName]
   if (exported === undefined) {
     const available = Object.keys(module).filter((key) => typeof module[key] === "function")
@@ -75,7 +82,7 @@ export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module
 }
 
 export const loadInlineTarget = (spec: Extract<TargetSpec, { _tag: "Inline" }>): Target => {
-  installChildHelpers(childRequire)
+  installChildHelpers(childRequire())
   // sourceURL names the function in the child's stack traces instead of "eval at …".
   return (0, eval)(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`)
 }

@@ -7,6 +7,7 @@
  * then says why. Loaded once per thread, at first import.
  */
 import { createRequire } from "node:module"
+import { startupSnapshot } from "node:v8"
 
 /** What a wait ended with, as `Atomics.wait` names it. */
 export type WaitResult = "ok" | "not-equal" | "timed-out"
@@ -62,10 +63,31 @@ const load = (): { readonly native: Native } | { readonly missing: string } => {
   }
 }
 
-const loaded = load()
-
 /** The addon, or undefined where it is absent, unsupported or disabled. */
-export const native: Native | undefined = "native" in loaded ? loaded.native : undefined
+export let native: Native | undefined
 
 /** Why `native` is undefined (undefined when it is loaded). */
-export const nativeMissing: string | undefined = "missing" in loaded ? loaded.missing : undefined
+export let nativeMissing: string | undefined
+
+const derived: Array<() => void> = []
+
+/** Runs `derive` now, and again if the addon loads later (in a process started from the start-up snapshot). */
+export const deriveFromNative = (derive: () => void): void => {
+  derived.push(derive)
+  derive()
+}
+
+const assign = () => {
+  const loaded = load()
+  native = "native" in loaded ? loaded.native : undefined
+  nativeMissing = "missing" in loaded ? loaded.missing : undefined
+  for (const derive of derived) derive()
+}
+
+// A start-up snapshot cannot hold an addon: each process started from it loads it as it starts.
+if (startupSnapshot.isBuildingSnapshot()) {
+  nativeMissing = "not loaded yet"
+  startupSnapshot.addDeserializeCallback(assign)
+} else {
+  assign()
+}

@@ -120,17 +120,19 @@ export const analyzeFunction = (
 }
 
 /** Node's built-in modules by the names an import of them usually binds: `os`, `fs`, `childProcess`, `fsPromises`. */
-const builtinByName: ReadonlyMap<string, string> = new Map(
+let builtins: ReadonlyMap<string, string> | undefined
+/** Made at first use: the start-up snapshot's builder has no `builtinModules`. */
+const builtinByName = (): ReadonlyMap<string, string> => (builtins ??= new Map(
   builtinModules.filter((name) => !name.startsWith("_")).flatMap((name) => {
     const camel = name.replace(/[_/]([a-z])/g, (_, letter: string) => letter.toUpperCase())
     return [...new Set([name, camel])].filter((binding) => /^[A-Za-z$][\w$]*$/.test(binding))
       .map((binding) => [binding, name] as const)
   })
-)
+))
 
 /** What an import usually binds: a built-in module's name, a namespace or class (`Effect`), or a rewritten import. */
 const looksImported = (name: string): boolean =>
-  builtinByName.has(name) || /^[A-Z][a-z]\w*$/.test(name) || rewrittenImport.test(name.split(".")[0])
+  builtinByName().has(name) || /^[A-Z][a-z]\w*$/.test(name) || rewrittenImport.test(name.split(".")[0])
 
 /**
  * Built-in modules whose named exports a target commonly imports (`createHash`
@@ -166,7 +168,7 @@ const adviceFor = (
     const imports = library.map((entry) => `\`const { ${name} } = await import("${entry}")\``).join(" or ")
     return `import \`${name}\` inside the function: ${imports} (the function becomes async)`
   }
-  const builtinNamespace = builtinByName.get(name)
+  const builtinNamespace = builtinByName().get(name)
   if (builtinNamespace !== undefined) {
     const specifier = `node:${builtinNamespace}`
     return `import \`${name}\` inside the function: \`const ${name} = require("${specifier}")\` or \`await import("${specifier}")\``

@@ -27,6 +27,7 @@ import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { loadingTarget, remoteServers } from "../thisProcess/processGlobals.js"
 import { spawnBootstrap, takeReady } from "./readyProcesses.js"
+import { canStartFromSnapshot, snapshotBlob } from "./startupSnapshot.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 import { EncodedErrorSchema } from "../codec/decodeError.js"
 
@@ -47,8 +48,12 @@ const bootstrapPath = fileURLToPath(new URL(`../child/bootstrap.${runningFromSou
  * parent itself (see the bootstrap). Either way a child whose target is
  * asynchronous also exits when its control channel reaches end of file.
  * EFFECT_MULTIPROCESSING_NO_PDEATHSIG=1 forces the fallback (for its tests).
+ * Looked up at the first start, not at load (the start-up snapshot would
+ * freeze the environment it was built in).
  */
-const pdeathsigWrapper: string | undefined = (() => {
+let pdeathsig: { readonly wrapper: string | undefined } | undefined
+const pdeathsigWrapper = (): string | undefined => (pdeathsig ??= { wrapper: findPdeathsigWrapper() }).wrapper
+const findPdeathsigWrapper = (): string | undefined => {
   if (process.platform !== "linux" || process.env.EFFECT_MULTIPROCESSING_NO_PDEATHSIG === "1") return undefined
   for (const dir of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
     const candidate = path.join(dir, "setpriv")
@@ -60,7 +65,7 @@ const pdeathsigWrapper: string | undefined = (() => {
     }
   }
   return undefined
-})()
+}
 
 const signalNumber = (signal: NodeJS.Signals): number => os.constants.signals[signal] ?? 0
 
@@ -124,7 +129,7 @@ const launch = (
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
       ...(placeholders ? { handles: sockets.length } : {}),
       ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
-      ...(pdeathsigWrapper === undefined ? { watchParent: true } : {}),
+      ...(pdeathsigWrapper() === undefined ? { watchParent: true } : {}),
       ...(request.pool === undefined ? {} : { pool: request.pool }),
       ...(request.parentSpan === undefined ? {} : { parentSpan: request.parentSpan })
     }
@@ -138,13 +143,19 @@ const launch = (
         })
     })
     const executable = request.identity.executable
+    // Shared objects to revive load the library and Effect, which the start-up snapshot holds already.
+    const blob = placeholders && !runningFromSource && request.pool === undefined && (request.execArgv ?? []).length === 0 &&
+        canStartFromSnapshot(target, argsWithPlaceholders)
+      ? snapshotBlob(executable)
+      : undefined
     const node = [
       executable,
       ...(request.execArgv ?? []),
       ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : []),
-      bootstrapPath
+      ...(blob === undefined ? [bootstrapPath] : ["--snapshot-blob", blob])
     ]
-    const [command, ...args] = pdeathsigWrapper === undefined ? node : [pdeathsigWrapper, "--pdeathsig", "SIGTERM", ...node]
+    const wrapper = pdeathsigWrapper()
+    const [command, ...args] = wrapper === undefined ? node : [wrapper, "--pdeathsig", "SIGTERM", ...node]
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
     // A ready process has its descriptors already: it serves only starts that hand none over.
     const child = (sockets.length === 0 ? takeReady(command, args, ready) : undefined)

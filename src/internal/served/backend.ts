@@ -101,26 +101,28 @@ export const remote = (reference: Reference): Backend => {
  * this tag, or this tag and ":owner" (see below); an owner releases what a
  * process held by its tag when that process goes.
  */
-const processTag = `${process.pid}.${randomBytes(4).toString("hex")}`
+let tag: string | undefined
+/** Made at first use, not at load: the start-up snapshot would give every process started from it the same. */
+const processTag = (): string => (tag ??= `${process.pid}.${randomBytes(4).toString("hex")}`)
 
 /**
  * Who holds a lock (an RLock's holder, a Condition's lock), as Python's thread
  * does: the process, unless an Effect runs as an owner of its own (`asOwner`).
  * Fibers inherit it, so what Effect forks on its own (a timeout, a race) acts
- * for the same owner.
+ * for the same owner. Undefined stands for the process's tag.
  */
 const currentOwner = globalValue(Symbol.for("effect-multiprocessing/currentOwner"), () =>
-  FiberRef.unsafeMake<string>(processTag))
+  FiberRef.unsafeMake<string | undefined>(undefined))
 
 let owners = 0
 
 /** Runs `self` as an owner of its own: what it acquires, only it (and the fibers it forks) holds. */
 export const asOwner = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => Effect.locally(self, currentOwner, `${processTag}:${++owners}`))
+  Effect.suspend(() => Effect.locally(self, currentOwner, `${processTag()}:${++owners}`))
 
 /** The Effect face's caller: the current owner. */
 export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(FiberRef.get(currentOwner), f)
+  Effect.flatMap(FiberRef.get(currentOwner), (owner) => f(owner ?? processTag()))
 
 /**
  * The compat face's owners: the process, or, inside a `withLock` body, that
@@ -132,11 +134,11 @@ const taskOwner = new AsyncLocalStorage<string>()
 
 
 /** The compat face's caller. */
-export const processCaller = (): string => taskOwner.getStore() ?? processTag
+export const processCaller = (): string => taskOwner.getStore() ?? processTag()
 
 /** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
-  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag}:task${++owners}`, body)
+  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag()}:task${++owners}`, body)
 
 /** A bad argument as a message shows it: `"2" (a string)`. */
 export const shown = (value: unknown): string => {

@@ -10,7 +10,7 @@ import * as net from "node:net"
 import { Effect } from "effect"
 import * as Serializer from "../../Serializer.js"
 import { ConnectionImpl } from "../connection/connection.js"
-import { compatWrapper } from "../faces.js"
+import { compatEntry, compatWrapper } from "../faces.js"
 import { attach } from "./attachable.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
@@ -42,6 +42,7 @@ export const reviveHandles = async (args: ReadonlyArray<unknown>): Promise<Array
     if (isPlaceholder(value) && value[HANDLE_KEY].faceEntry !== undefined) entries.add(value[HANDLE_KEY].faceEntry)
     return undefined
   })
-  for (const entry of entries) await import(entry)
+  // One loaded already (the start-up snapshot holds the compat face) is not imported again: a second copy.
+  for (const entry of entries) if (entry !== compatEntry()) await import(entry)
   return args.map((arg) => mapHandles(arg, (value) => (isPlaceholder(value) ? revive(value) : undefined)))
 }

@@ -54,8 +54,8 @@ const FULL = 2
 const RELEASED = 2
 const BROKE = 3
 
-/** The mutex's caller: this process (its critical sections never yield, so no two callers of it meet there). */
-const caller = `${process.pid}`
+/** The mutex's caller: this process (its critical sections never yield, so no two callers of it meet there); read at each use, not frozen into the start-up snapshot. */
+const caller = () => `${process.pid}`
 
 const broken = () => new BrokenBarrierError({ message: "the barrier is broken" })
 
@@ -122,10 +122,10 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
       try {
         return f(words, queue)
       } finally {
-        mutex.release(caller)
+        mutex.release(caller())
       }
     }
-    const taken = mutex.acquire(caller, true, undefined)
+    const taken = mutex.acquire(caller(), true, undefined)
     return Exit.isExit(taken) ? Exit.succeed(run()) : Effect.uninterruptible(Effect.map(taken, run))
   }
 

@@ -16,7 +16,7 @@
  * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
  * (see SpinPolicy).
  */
-import { native } from "../native/native.js"
+import { deriveFromNative, native } from "../native/native.js"
 import { readNow, writeNow } from "./synchronousRead.js"
 
 /** The longest a wait holds the thread before it hands over to the event loop. */
@@ -28,9 +28,7 @@ export type Ended = "readable" | "loop" | "cap"
 const ENDINGS: ReadonlyArray<Ended> = ["cap", "readable", "loop"]
 
 /** Blocks until `fd` is readable, the loop has work, or `capMicros` pass; undefined without the addon. */
-export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefined = native === undefined
-  ? undefined
-  : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+export let waitReadable: ((fd: number, capMicros: number) => Ended) | undefined
 
 /**
  * `readNow` (bytes read into `into` from `offset`, at most `length`; 0 at the
@@ -40,13 +38,7 @@ export const waitReadable: ((fd: number, capMicros: number) => Ended) | undefine
  * synchronousRead.ts, which the child bootstrap bundles: loading the addon
  * there would cost every child's start 2-12 ms.
  */
-export const readDirect: (fd: number, into: Uint8Array, offset?: number, length?: number) => number | undefined =
-  native === undefined
-    ? readNow
-    : (fd, into, offset = 0, length = into.length - offset) => {
-      const count = native!.readInto(fd, into, offset, length)
-      return count === -1 ? undefined : count < 0 ? 0 : count
-    }
+export let readDirect: (fd: number, into: Uint8Array, offset?: number, length?: number) => number | undefined = readNow
 
 /**
  * `writeNow` (the count written, 0 when the socket is full or failed: Node's own next
@@ -54,12 +46,26 @@ export const readDirect: (fd: number, into: Uint8Array, offset?: number, length?
  * validates its arguments and makes a context object on every call. Not in
  * synchronousRead.ts either, for the same reason.
  */
-export const writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = native === undefined
-  ? writeNow
-  : (fd, bytes, offset, length) => {
-    const count = native!.writeFrom(fd, bytes, offset, length)
-    return count < 0 ? 0 : count
-  }
+export let writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = writeNow
+
+// Derived once the addon is loaded (after a start-up snapshot's deserialization, not while it is built).
+deriveFromNative(() => {
+  waitReadable = native === undefined
+    ? undefined
+    : (fd, capMicros) => ENDINGS[native!.waitReadable(fd, capMicros)]
+  readDirect = native === undefined
+    ? readNow
+    : (fd, into, offset = 0, length = into.length - offset) => {
+      const count = native!.readInto(fd, into, offset, length)
+      return count === -1 ? undefined : count < 0 ? 0 : count
+    }
+  writeDirect = native === undefined
+    ? writeNow
+    : (fd, bytes, offset, length) => {
+      const count = native!.writeFrom(fd, bytes, offset, length)
+      return count < 0 ? 0 : count
+    }
+})
 
 /** Past this, a run of waits in the loop after caps is 2^MAX_LEVEL - 1 long. */
 const MAX_LEVEL = 6
