@@ -42,6 +42,8 @@ export interface Native {
   waitReadable(fd: number, capMicros: number): 0 | 1 | 2
   /** One non-blocking read into `view`: the count, 0 at end of file, -1 when nothing is there yet, -2 on another error. Never throws for EAGAIN (fs.readSync does). */
   readInto(fd: number, view: ArrayBufferView): number
+  /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
+  dup(fd: number): number
 }
 
 const load = (): { readonly native: Native } | { readonly missing: string } => {
