@@ -5,6 +5,7 @@
  * copies, shared objects reached as from a process). The behaviour shared with
  * processes runs under both start methods in Process.test.ts.
  */
+import { threadId as mainThreadId } from "node:worker_threads"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Lock as EffectLock, NodeMultiprocessing, Process as EffectProcess, ProcessQueue } from "effect-multiprocessing"
@@ -14,7 +15,10 @@ import {
   Pipe,
   Process,
   ProcessExitedError,
-  RemoteError
+  RemoteError,
+  ThreadPool,
+  TimeLimitExceeded,
+  WorkerLostError
 } from "effect-multiprocessing/compat"
 import { firstLine, fixture } from "./support/processes.js"
 
@@ -198,5 +202,23 @@ describe("the thread start method", () => {
     expect(program.exitCode).toBe(0)
     expect(output).toContain("worker done")
     expect(Date.now() - started).toBeGreaterThanOrEqual(400)
+  })
+
+  it("ThreadPool: workers are threads; a crash is a WorkerLostError, a hard limit ends a busy thread, maxtasksperchild recycles", async () => {
+    await using pool = new ThreadPool(1, { maxtasksperchild: 2 })
+    expect(pool.pids).toEqual([process.pid])
+    const threadIds: Array<number> = []
+    for (let i = 0; i < 5; i++) threadIds.push(await pool.apply(() => require("node:worker_threads").threadId as number))
+    expect(threadIds[0]).toBe(threadIds[1])
+    expect(threadIds[2]).toBe(threadIds[3])
+    expect(new Set(threadIds).size).toBe(3)
+    expect(threadIds).not.toContain(mainThreadId)
+
+    await expect(pool.apply(() => process.exit(3))).rejects.toBeInstanceOf(WorkerLostError)
+    await expect(pool.apply(() => {
+      for (;;);
+    }, [], { timeout: 0.2 })).rejects.toBeInstanceOf(TimeLimitExceeded)
+    // Replaced each time: the pool goes on.
+    expect(await pool.map((x: number) => x * 2, [1, 2, 3])).toEqual([2, 4, 6])
   })
 })
