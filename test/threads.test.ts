@@ -221,4 +221,15 @@ describe("the thread start method", () => {
     // Replaced each time: the pool goes on.
     expect(await pool.map((x: number) => x * 2, [1, 2, 3])).toEqual([2, 4, 6])
   })
+
+  it("a thread's memory limit is --max-old-space-size in execArgv (as resource limits): running out is a WorkerLostError", async () => {
+    await using pool = new ThreadPool(1, { execArgv: ["--max-old-space-size=32"] })
+    const hoard = () => {
+      const kept: Array<Array<number>> = []
+      for (;;) kept.push(Array.from({ length: 100_000 }, (_, i) => i))
+    }
+    await expect(pool.apply(hoard)).rejects.toBeInstanceOf(WorkerLostError)
+    // The process is untouched and the worker replaced.
+    expect(await pool.apply((x: number) => x + 1, [1])).toBe(2)
+  })
 })

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs"
 import type { Socket } from "node:net"
-import { Worker } from "node:worker_threads"
+import { type ResourceLimits, Worker } from "node:worker_threads"
 import { Effect } from "effect"
 import { type InvalidTargetError, ProcessError, type SerializationError } from "../../Errors.js"
 import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../../Multiprocessing.js"
@@ -48,6 +48,24 @@ const duplicateFor = (duplicates: Array<number>) => (socket: Socket): number => 
   return copy
 }
 
+/**
+ * Node refuses V8's flags in a worker's execArgv; the memory limits among
+ * them become the thread's resource limits instead (the same limit, applied
+ * to the thread's own heap). Other flags go to the worker as they are.
+ */
+const threadOptions = (flags: ReadonlyArray<string>): { execArgv: Array<string>; resourceLimits: ResourceLimits } => {
+  const execArgv: Array<string> = []
+  const resourceLimits: { -readonly [K in keyof ResourceLimits]: ResourceLimits[K] } = {}
+  for (const flag of flags) {
+    const [, name, value] = /^--([a-z-]+)=(\d+)$/.exec(flag) ?? []
+    if (name === "max-old-space-size") resourceLimits.maxOldGenerationSizeMb = Number(value)
+    else if (name === "max-semi-space-size") resourceLimits.maxYoungGenerationSizeMb = 3 * Number(value)
+    else if (name === "stack-size") resourceLimits.stackSizeMb = Number(value) / 1024
+    else execArgv.push(flag)
+  }
+  return { execArgv, resourceLimits }
+}
+
 interface LaunchedThread {
   readonly pid: number
   readonly threadId: number
@@ -65,12 +83,12 @@ const launch = (
     const duplicates: Array<number> = []
     const closeDuplicates = Effect.sync(() => duplicates.forEach((fd) => fs.close(fd, () => {})))
     const { payload } = yield* Effect.tapError(prepareStart(request, false, duplicateFor(duplicates)), () => closeDuplicates)
-    const execArgv = [
+    const { execArgv, resourceLimits } = threadOptions([
       ...(request.execArgv ?? []),
       ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : [])
-    ]
+    ])
     const worker = yield* Effect.try({
-      try: () => new Worker(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload }, execArgv }),
+      try: () => new Worker(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload }, execArgv, resourceLimits }),
       catch: (error) => new ProcessError({ message: `cannot start a thread: ${(error as Error).message}` })
     }).pipe(Effect.tapError(() => closeDuplicates))
     const channel = new PortStream(worker)
