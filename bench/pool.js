@@ -110,6 +110,22 @@ const adapters = {
     one: (pool, x) => pool.apply(double, [x]),
     close: (pool) => closeOurs(pool)
   },
+  // The "thread" start method: its workers are threads of this process (pool.pids is this pid), so it
+  // is ended by terminate() + join() alone, never by killing pids.
+  ours_thread: {
+    label: "ours (compat ThreadPool(2))",
+    open: async () => {
+      const pool = new compat.ThreadPool(PROCESSES)
+      await Promise.all(range(2 * PROCESSES).map(() => pool.apply(pidAfter, [20])))
+      return pool
+    },
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.applyAsync(double, [x])).map((r) => r.get())),
+    one: (pool, x) => pool.apply(double, [x]),
+    close: async (pool) => {
+      pool.terminate()
+      await within(pool.join(), 5000, "ours: ThreadPool join() after terminate()")
+    }
+  },
   piscina: {
     label: "piscina (worker_threads, minThreads = maxThreads = 2)",
     open: async () => {
@@ -455,6 +471,35 @@ export const poolMetrics = ({ config, python }) => {
           python: true,
           optional: true
         }
+      ]
+    })
+  }
+
+  // The thread pool rows: ours with the "thread" start method beside piscina (threads too), the same work as
+  // pool_tasks_100k_per_s and pool_task_latency_us.
+  for (const [name, better, run, warmup, work, summarize, call, what] of [
+    ["thread_pool_tasks_100k_per_s", "higher", timedTasks, config.poolTasksWarmupN, config.poolTasksN, (x) => x,
+      { ours: "applyAsync(f, [x]) each, then get() each", piscina: "run(x) each, then Promise.all" },
+      `tasks/s = ${config.poolTasksN} / elapsed from submitting the first of ${config.poolTasksN} trivial tasks (x => x * 2), ` +
+        "submitted one by one, until all results are in (the sum is checked)"],
+    ["thread_pool_task_latency_us", "lower", timedLatency, config.poolLatencyWarmupN, config.poolLatencyN, (samples) => median(samples),
+      { ours: "await pool.apply(f, [x])", piscina: "await pool.run(x)" },
+      `a round's figure is the median µs of ${config.poolLatencyN} tasks (x => x * 2) run one at a time (submit, await, repeat)`]
+  ]) {
+    const { keepers, teardown } = withKeepers(["ours_thread", "piscina"])
+    metrics.push({
+      name,
+      better,
+      how: `median of ${rounds} rounds; ${what}; a pool of 2 threads per contender, made and warmed (${warmup} tasks) before ` +
+        "the rounds and kept across them; piscina at its default (1 task at a time per thread)",
+      rounds,
+      warmup,
+      work,
+      summarize,
+      teardown: () => teardown(undefined),
+      contenders: [
+        bounded({ key: "ours", label: `${adapters.ours_thread.label}: ${call.ours}`, run: run(keepers.ours_thread, adapters.ours_thread), optional: true }),
+        bounded({ key: "piscina", label: `${adapters.piscina.label}: ${call.piscina}`, run: run(keepers.piscina, adapters.piscina), optional: true })
       ]
     })
   }

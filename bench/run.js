@@ -33,6 +33,9 @@
  *   pool_map_200k_ms                           lower is better (map of x => x * 2 over 200 000 integers, default chunking)
  *   pool_tasks_100k_per_s                      higher is better (100 000 tasks submitted one by one, then all awaited)
  *   pool_task_latency_us                       lower is better (one task at a time: submit, await, repeat)
+ *   thread_start_join_ms                       lower is better (start + join of a "thread" child; bare new Worker beside, bench/threads.js)
+ *   thread_pool_tasks_100k_per_s               higher is better (as pool_tasks_100k_per_s, ThreadPool(2) beside piscina)
+ *   thread_pool_task_latency_us                lower is better (as pool_task_latency_us, ThreadPool(2) beside piscina)
  *   pool_crash_detect_ms                       lower is better (ours only: SIGKILL of a busy worker until its task rejects)
  *   shm_array_sum_1m_ms                        lower is better (a pool of 2 sums the halves of 1 M float64 in one SharedMemory)
  *
@@ -50,6 +53,7 @@ import { barrierPass, conditionPingPong, eventPingPong, lockLocal, lockRemote, v
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
 import { poolMetrics } from "./pool.js"
+import { threadMetrics } from "./threads.js"
 import { PythonPeer } from "./pythonPeer.js"
 
 const quick = process.argv.includes("--quick")
@@ -833,7 +837,8 @@ const metrics = [
   },
   managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),
   managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)"),
-  ...poolMetrics({ config, python })
+  ...poolMetrics({ config, python }),
+  ...threadMetrics({ config })
 ]
 
 // A contender marked `optional` that throws is dropped from the metric (its rounds so far too) and

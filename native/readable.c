@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -154,4 +155,24 @@ napi_value write_from(napi_env env, napi_callback_info info) {
   while (count < 0 && errno == EINTR);
   if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
   return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
+}
+
+/*
+ * dup(fd): a second descriptor for the same open socket, close-on-exec: the
+ * number, or -errno. A worker thread shares this process's descriptors, so a
+ * Connection end handed to one gets its own copy: the parent closing its end
+ * (or the thread closing the copy) leaves the other working, as with a child
+ * process.
+ */
+napi_value dup_descriptor(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "dup(fd): a descriptor");
+    return NULL;
+  }
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return number(env, copy >= 0 ? copy : -errno);
 }

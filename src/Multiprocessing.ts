@@ -16,14 +16,16 @@ import type { EncodedError, InvalidTargetError, ProcessError, SerializationError
 
 /**
  * The ways a process can be started. Node cannot fork a running isolate, so
- * both have spawn's semantics (a fresh Node, fresh module state): "spawn"
+ * all have spawn's semantics (a fresh Node, fresh module state): "spawn"
  * boots a Node process for each start; "forkserver" keeps ready processes,
- * already booted and waiting, and hands each start to one of them.
+ * already booted and waiting, and hands each start to one of them; "thread"
+ * runs each in a worker thread of this process (its own isolate and module
+ * state, this process's pid; see docs/threads.md).
  *
  * @since 0.1.0
  * @category models
  */
-export type StartMethod = "spawn" | "forkserver"
+export type StartMethod = "spawn" | "forkserver" | "thread"
 
 /**
  * What a child runs: an inline function as source text (checked beforehand
@@ -84,6 +86,8 @@ export interface SpawnRequest {
   readonly onExit: (exitCode: number) => void
   /** The span the child's work belongs to: an Effect its target returns runs as its child. */
   readonly parentSpan?: SpanContext
+  /** How to start this child; the settings' start method when absent. */
+  readonly startMethod?: StartMethod
 }
 
 /**
@@ -115,6 +119,8 @@ export type ChildOutcome =
  */
 export interface ChildHandle {
   readonly pid: number
+  /** The worker thread's id when the child is a thread (its pid is then this process's). */
+  readonly threadId?: number
   /** null while running; the code; `-signal` when a signal ended it. */
   readonly exitCode: () => number | null
   /** How the target ended, or undefined once the child is gone without a word (a crash, `process.exit`). */
@@ -168,6 +174,8 @@ export interface WorkerChannel {
  */
 export interface WorkerHandle {
   readonly pid: number
+  /** The worker thread's id when the worker is a thread. */
+  readonly threadId?: number
   readonly channel: WorkerChannel
   readonly signal: (signal: "SIGTERM" | "SIGKILL") => void
   readonly setKeepsParentAlive: (keep: boolean) => void

@@ -1,13 +1,16 @@
 /**
  * The Node backend of `Multiprocessing`: every Process is an OS child process
  * running Node, started with spawn semantics — booted for the start ("spawn"),
- * or taken from the ready processes kept booted ("forkserver").
+ * or taken from the ready processes kept booted ("forkserver") — or, with the
+ * "thread" start method, a worker thread of this process running the same
+ * child program.
  *
  * @since 0.1.0
  */
 import { Effect, Layer, type LogLevel, Ref } from "effect"
-import { Multiprocessing, type MultiprocessingService, type Settings } from "./Multiprocessing.js"
+import { Multiprocessing, type MultiprocessingService, type Settings, type SpawnRequest } from "./Multiprocessing.js"
 import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
+import { spawnThread, spawnThreadWorker } from "./internal/process/threadChild.js"
 import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
 import { native } from "./internal/native/native.js"
 
@@ -18,11 +21,15 @@ const settings = Ref.unsafeMake<Settings>({
   readyProcesses: 2
 })
 
-/** How many ready processes a start keeps: none under "spawn". */
-const readyProcesses = Effect.map(
-  Ref.get(settings),
-  (current) => current.startMethod === "forkserver" ? current.readyProcesses : 0
-)
+/**
+ * How a request starts (its own start method, else the settings'), and for
+ * processes how many ready processes a start keeps: none under "spawn".
+ */
+const startOf = (request: SpawnRequest) =>
+  Effect.map(Ref.get(settings), (current) => {
+    const method = request.startMethod ?? current.startMethod
+    return { thread: method === "thread", ready: method === "forkserver" ? current.readyProcesses : 0 }
+  })
 
 let service: MultiprocessingService | undefined
 
@@ -37,12 +44,15 @@ let service: MultiprocessingService | undefined
  */
 export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
   service ??= {
-    startMethods: ["spawn", "forkserver"],
+    startMethods: ["spawn", "forkserver", "thread"],
     settings,
     primitives: native === undefined ? "served" : "shared-memory",
     logLevel: Ref.unsafeMake<LogLevel.LogLevel | undefined>(undefined),
-    spawn: (request) => Effect.flatMap(readyProcesses, (ready) => spawnChild(request, ready)),
-    spawnWorker: (request) => Effect.flatMap(readyProcesses, (ready) => spawnWorker(request, ready)),
+    spawn: (request) =>
+      Effect.flatMap(startOf(request), ({ ready, thread }) => thread ? spawnThread(request) : spawnChild(request, ready)),
+    spawnWorker: (request) =>
+      Effect.flatMap(startOf(request), ({ ready, thread }) =>
+        thread ? spawnThreadWorker(request) : spawnWorker(request, ready)),
     checkExecutable
   }
 )

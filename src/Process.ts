@@ -29,7 +29,7 @@ import type {
   UnportableFunctionError,
   ValueError
 } from "./Errors.js"
-import type { Multiprocessing } from "./Multiprocessing.js"
+import type { Multiprocessing, StartMethod } from "./Multiprocessing.js"
 import * as internal from "./internal/process/process.js"
 import type * as Target from "./Target.js"
 
@@ -63,6 +63,8 @@ export interface Options<F extends Target.AnyFunction, A = Target.Result<F>> {
   readonly daemon?: boolean
   /** Decodes the result: validation, and class instances back for `Schema.Class`. */
   readonly result?: Schema.Schema<A, any, never>
+  /** How this child starts (`"thread"`: a worker thread of this process); defaults to the start method set for the process. */
+  readonly startMethod?: StartMethod
 }
 
 /**
@@ -117,8 +119,10 @@ export interface Process<A = unknown> {
   readonly [ProcessTypeId]: ProcessTypeId
   readonly name: string
   readonly daemon: boolean
-  /** The child's pid; undefined before `start`. */
+  /** The child's pid (this process's own for a thread); undefined before `start`. */
   readonly pid: number | undefined
+  /** The worker thread's id when the child is a thread; undefined for a process, and before `start`. */
+  readonly threadId: number | undefined
   /** null before `start` and while running; the code; `-signal` when a signal ended it. */
   readonly exitCode: number | null
   readonly isAlive: boolean

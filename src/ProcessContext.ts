@@ -79,7 +79,8 @@ export const parentProcess: Effect.Effect<ParentProcess | null> = Effect.sync(()
     name: parentName,
     pid: parentPid,
     // A parent that died leaves us to init (or a subreaper): our ppid changes.
-    isAlive: Effect.sync(() => process.ppid === parentPid && isAlive(parentPid))
+    // A thread's parent is its own process: alive while it runs.
+    isAlive: Effect.sync(() => parentPid === process.pid || (process.ppid === parentPid && isAlive(parentPid)))
   }
 })
 

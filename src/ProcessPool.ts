@@ -44,7 +44,7 @@ import type {
   WorkerLostError,
   WorkerStartupError
 } from "./Errors.js"
-import type { Multiprocessing } from "./Multiprocessing.js"
+import type { Multiprocessing, StartMethod } from "./Multiprocessing.js"
 import type * as Target from "./Target.js"
 import * as streams from "./internal/pool/mapStream.js"
 import * as internal from "./internal/pool/pool.js"
@@ -170,6 +170,8 @@ export interface Options {
   readonly softTimeout?: Duration.DurationInput
   /** Node flags for the workers, e.g. `["--max-old-space-size=256"]`. */
   readonly execArgv?: ReadonlyArray<string>
+  /** How workers start (`"thread"`: worker threads of this process, Python's `ThreadPool`); defaults to the start method set for the process. */
+  readonly startMethod?: StartMethod
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck as fc, Fiber, Layer, Schema, Stream } from "effect"
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Event, type InputError, NodeMultiprocessing, Pipe, ProcessPool, Target } from "effect-multiprocessing"
+import { Event, type InputError, NodeMultiprocessing, Pipe, ProcessContext, ProcessPool, Target } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
 import type * as SignalTasks from "./fixtures/signalTasks.js"
 import type * as Tasks from "./fixtures/tasks.js"
@@ -27,11 +27,26 @@ const tagOf = (error: unknown) => (error as { _tag?: string })._tag
 const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) => Effect.flatMap(tempDir("pool-test-"), use)
 
 /** A test in a Scope, with the Node backend provided. */
-const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+const scopedTest = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
   it.scopedLive(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
 
-const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+const liveTest = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
   it.live(name, () => Effect.provide(body(), NodeMultiprocessing.layer) as Effect.Effect<A, E>, timeout)
+
+/** The tests outside "Pool (start method …)" start their workers with "spawn", whatever a test before set. */
+const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+  scopedTest(name, () => Effect.zipRight(ProcessContext.setStartMethod("spawn", { force: true }), body()), timeout)
+
+const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+  liveTest(name, () => Effect.zipRight(ProcessContext.setStartMethod("spawn", { force: true }), body()), timeout)
+
+/** The text of `file` once it exists (a worker writes it), waiting up to 5 s; an error of the test after that. */
+const writtenSoon = (file: string) =>
+  Effect.gen(function*() {
+    const until = Date.now() + 5000
+    while (!existsSync(file) && Date.now() < until) yield* Effect.sleep("10 millis")
+    return readFileSync(file, "utf8")
+  })
 
 
 class Workers extends Context.Tag("test/Workers")<Workers, ProcessPool.Pool>() {}
@@ -145,30 +160,6 @@ describe("ProcessPool (Effect face)", () => {
     expect(run.code).toBe(0)
   }, 60_000)
 
-  scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
-    Effect.gen(function*() {
-      const pool = yield* ProcessPool.make({ processes: 2 })
-      expect(pool.pids).toHaveLength(2)
-      expect(yield* pool.apply((a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
-      expect(yield* pool.map((x: number) => x * x, [1, 2, 3, 4, 5], { chunksize: 2 })).toEqual([1, 4, 9, 16, 25])
-      expect(yield* pool.starmap((x: number, y: number) => x - y, [[5, 1], [10, 3]])).toEqual([4, 7])
-      expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x + 1, [1, 2, 3])))).toEqual([2, 3, 4])
-      const unordered = Chunk.toArray(yield* Stream.runCollect(pool.imapUnordered((x: number) => x * 10, [3, 1, 2], { chunksize: 1 })))
-      expect([...unordered].sort((a, b) => a - b)).toEqual([10, 20, 30])
-      expect(yield* pool.map((x: number) => x, [])).toEqual([])
-      expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x, [])))).toEqual([])
-    }))
-
-  scoped("tasks may return Promises and Effects, and module exports keep their types", () =>
-    Effect.gen(function*() {
-      const pool = yield* ProcessPool.make({ processes: 2 })
-      const squares: ReadonlyArray<number> = yield* pool.map(tasks.square, [1, 2, 3])
-      expect(squares).toEqual([1, 4, 9])
-      expect(yield* pool.apply(tasks.greet, ["pool", "?"])).toBe("hello pool?")
-      expect(yield* pool.apply(tasks.effectful, [21])).toEqual({ doubled: 42 })
-      expect(yield* pool.apply((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [20])).toBe(20)
-    }))
-
   scoped("map equals Array.map for any input and chunk size", () =>
     Effect.gen(function*() {
       const pool = yield* ProcessPool.make({ processes: 2 })
@@ -188,26 +179,6 @@ describe("ProcessPool (Effect face)", () => {
           { numRuns: 40 }
         )
       )
-    }))
-
-  scoped("a failing task reaches the caller with its type, message and remote stack; the pool goes on", () =>
-    Effect.gen(function*() {
-      const pool = yield* ProcessPool.make({ processes: 1 })
-      const error = yield* Effect.flip(pool.apply(function explode(what: string) {
-        throw new TypeError(`bad ${what}`)
-      }, ["input"]))
-      expect(tagOf(error)).toBe("RemoteError")
-      if (error._tag !== "RemoteError") throw error
-      expect(error.type).toBe("TypeError")
-      expect(error.message).toBe("bad input")
-      expect(error.remoteStack).toContain("explode")
-      expect(error.pid).toBe(pool.pids[0])
-      const inMap = yield* Effect.flip(pool.map((x: number) => {
-        if (x === 3) throw new RangeError("three")
-        return x
-      }, [1, 2, 3, 4], { chunksize: 1 }))
-      expect((inMap as { type?: string }).type).toBe("RangeError")
-      expect(yield* pool.apply((x: number) => x + 1, [1])).toBe(2)
     }))
 
   scoped("what cannot travel fails the call with a typed error and nothing is sent", () =>
@@ -307,29 +278,6 @@ describe("ProcessPool (Effect face)", () => {
       expect(mirrored[0]).toEqual(new Point({ x: -1, y: -2 }))
       const bad = yield* Effect.flip(pool.apply(() => "not a number", [], { output: Schema.Number }))
       expect(tagOf(bad)).toBe("ParseError")
-    }))
-
-  scoped("shared primitives travel to workers: a Queue through initargs, a Value and its Lock as task arguments", () =>
-    Effect.gen(function*() {
-      const q = new compat.Queue<number>()
-      const total = compat.Value("i", 0)
-      const pool = yield* ProcessPool.make({
-        processes: 2,
-        initializer: (queue: unknown) => {
-          ;(globalThis as Record<string, unknown>).results = queue
-        },
-        initargs: [q]
-      })
-      yield* pool.map((x: number) => ((globalThis as Record<string, unknown>).results as typeof q).put(x * 2), [1, 2, 3])
-      const got = yield* Effect.promise(() => Promise.all([q.get(true, 10), q.get(true, 10), q.get(true, 10)]))
-      expect([...got].sort()).toEqual([2, 4, 6])
-      yield* pool.starmap(async (value: typeof total, n: number) => {
-        const lock = await value.getLock()
-        await lock.withLock(async () => value.set((await value.get()) + n))
-      }, Array.from({ length: 20 }, (_, i) => [total, i] as [typeof total, number]), { chunksize: 1 })
-      expect(yield* Effect.promise(() => total.get())).toBe(190)
-      q.dispose()
-      total.close()
     }))
 
   scoped("progress: a callback per chunk, and mapWithProgress as a Stream ending with the results", () =>
@@ -452,15 +400,6 @@ describe("Pool reliability", () => {
         expect(yield* pool.map((x: number) => x + 1, [1, 2])).toEqual([2, 3])
       })))
 
-  scoped("tasks queued behind a task whose worker dies run on other workers", () =>
-    Effect.gen(function*() {
-      const pool = yield* ProcessPool.make({ processes: 1 })
-      const dying = yield* Effect.fork(pool.apply(() => new Promise(() => setTimeout(() => process.exit(7), 50)), []))
-      const after = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
-      expect(tagOf(yield* Effect.flip(Fiber.join(dying)))).toBe("WorkerLostError")
-      expect(yield* Fiber.join(after)).toEqual([2, 3, 4])
-    }))
-
   scoped("hard time limit: counted from each task's start; past it the worker is killed and replaced", () =>
     Effect.gen(function*() {
       const pool = yield* ProcessPool.make({ processes: 1 })
@@ -482,30 +421,6 @@ describe("Pool reliability", () => {
       expect(yield* pool.apply(() => "next", [])).toBe("next")
       expect(pool.pids[0]).not.toBe(before)
     }))
-
-  /** The text of `file` once it exists (a worker writes it), waiting up to 5 s; an error of the test after that. */
-  const writtenSoon = (file: string) =>
-    Effect.gen(function*() {
-      const until = Date.now() + 5000
-      while (!existsSync(file) && Date.now() < until) yield* Effect.sleep("10 millis")
-      return readFileSync(file, "utf8")
-    })
-
-  scoped("soft time limit: the task's signal aborts, an Effect task is interrupted, the worker stays", () =>
-    withTempDir((dir) =>
-      Effect.gen(function*() {
-        const pool = yield* ProcessPool.make({ processes: 1, softTimeout: "150 millis" })
-        const pid = pool.pids[0]
-        const aborted = path.join(dir, "aborted")
-        const interrupted = path.join(dir, "interrupted")
-        expect(tagOf(yield* Effect.flip(pool.apply(signalTasks.promiseUntilAborted, [aborted])))).toBe("SoftTimeLimitExceeded")
-        expect(tagOf(yield* Effect.flip(pool.apply(tasks.effectUntilInterrupted, [interrupted])))).toBe("SoftTimeLimitExceeded")
-        // The worker writes them once it has heard of the limit, which the pool reports without waiting for it.
-        expect(yield* writtenSoon(aborted)).toBe("aborted")
-        expect(yield* writtenSoon(interrupted)).toBe("interrupted")
-        expect(yield* pool.apply(() => "same worker", [])).toBe("same worker")
-        expect(pool.pids).toEqual([pid])
-      })))
 
   scoped("interruption withdraws queued tasks and stops a running one with its worker", () =>
     withTempDir((dir) =>
@@ -556,22 +471,6 @@ describe("Pool reliability", () => {
       expect(yield* sized.apply(() => "one left", [])).toBe("one left")
     }), 60_000)
 
-  live("workers that keep failing at start-up fail the pool with WorkerStartupError", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const pool = yield* ProcessPool.make({
-        processes: 2,
-        initializer: () => {
-          throw new Error("no database")
-        }
-      })
-      const error = yield* Effect.flip(pool.apply(() => 1, []))
-      expect(tagOf(error)).toBe("WorkerStartupError")
-      expect(error.message).toContain("no database")
-      // The third failure in a row broke the pool: no respawning forever.
-      expect(error).toMatchObject({ failures: 3 })
-      expect(tagOf(yield* Effect.flip(pool.apply(() => 1, [])))).toBe("WorkerStartupError")
-    })))
-
   live("Pool(0) fails; a closed pool refuses work; join before close fails; leaving the scope terminates", () =>
     Effect.gen(function*() {
       expect(tagOf(yield* Effect.flip(Effect.scoped(ProcessPool.make({ processes: 0 }))))).toBe("ValueError")
@@ -613,3 +512,121 @@ describe("Pool reliability", () => {
       yield* pool.join
     })))
 }, { timeout: 120_000 })
+
+/** The tests whose behaviour is the same under both start methods run under each. */
+describe.each(["spawn", "thread"] as const)("Pool (start method %s)", (method) => {
+  const withMethod = <A, E>(body: () => Effect.Effect<A, E, any>) => () =>
+    Effect.zipRight(ProcessContext.setStartMethod(method, { force: true }), body())
+  const scoped = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+    scopedTest(name, withMethod(body), timeout)
+  const live = <A, E>(name: string, body: () => Effect.Effect<A, E, any>, timeout?: number): void =>
+    liveTest(name, withMethod(body), timeout)
+
+    scoped("apply, map, starmap, imap and imapUnordered give what the functions return", () =>
+      Effect.gen(function*() {
+        const pool = yield* ProcessPool.make({ processes: 2 })
+        expect(pool.pids).toHaveLength(2)
+        expect(yield* pool.apply((a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+        expect(yield* pool.map((x: number) => x * x, [1, 2, 3, 4, 5], { chunksize: 2 })).toEqual([1, 4, 9, 16, 25])
+        expect(yield* pool.starmap((x: number, y: number) => x - y, [[5, 1], [10, 3]])).toEqual([4, 7])
+        expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x + 1, [1, 2, 3])))).toEqual([2, 3, 4])
+        const unordered = Chunk.toArray(yield* Stream.runCollect(pool.imapUnordered((x: number) => x * 10, [3, 1, 2], { chunksize: 1 })))
+        expect([...unordered].sort((a, b) => a - b)).toEqual([10, 20, 30])
+        expect(yield* pool.map((x: number) => x, [])).toEqual([])
+        expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x, [])))).toEqual([])
+      }))
+
+    scoped("tasks may return Promises and Effects, and module exports keep their types", () =>
+      Effect.gen(function*() {
+        const pool = yield* ProcessPool.make({ processes: 2 })
+        const squares: ReadonlyArray<number> = yield* pool.map(tasks.square, [1, 2, 3])
+        expect(squares).toEqual([1, 4, 9])
+        expect(yield* pool.apply(tasks.greet, ["pool", "?"])).toBe("hello pool?")
+        expect(yield* pool.apply(tasks.effectful, [21])).toEqual({ doubled: 42 })
+        expect(yield* pool.apply((ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)), [20])).toBe(20)
+      }))
+
+    scoped("a failing task reaches the caller with its type, message and remote stack; the pool goes on", () =>
+      Effect.gen(function*() {
+        const pool = yield* ProcessPool.make({ processes: 1 })
+        const error = yield* Effect.flip(pool.apply(function explode(what: string) {
+          throw new TypeError(`bad ${what}`)
+        }, ["input"]))
+        expect(tagOf(error)).toBe("RemoteError")
+        if (error._tag !== "RemoteError") throw error
+        expect(error.type).toBe("TypeError")
+        expect(error.message).toBe("bad input")
+        expect(error.remoteStack).toContain("explode")
+        expect(error.pid).toBe(pool.pids[0])
+        const inMap = yield* Effect.flip(pool.map((x: number) => {
+          if (x === 3) throw new RangeError("three")
+          return x
+        }, [1, 2, 3, 4], { chunksize: 1 }))
+        expect((inMap as { type?: string }).type).toBe("RangeError")
+        expect(yield* pool.apply((x: number) => x + 1, [1])).toBe(2)
+      }))
+
+    scoped("shared primitives travel to workers: a Queue through initargs, a Value and its Lock as task arguments", () =>
+      Effect.gen(function*() {
+        const q = new compat.Queue<number>()
+        const total = compat.Value("i", 0)
+        const pool = yield* ProcessPool.make({
+          processes: 2,
+          initializer: (queue: unknown) => {
+            ;(globalThis as Record<string, unknown>).results = queue
+          },
+          initargs: [q]
+        })
+        yield* pool.map((x: number) => ((globalThis as Record<string, unknown>).results as typeof q).put(x * 2), [1, 2, 3])
+        const got = yield* Effect.promise(() => Promise.all([q.get(true, 10), q.get(true, 10), q.get(true, 10)]))
+        expect([...got].sort()).toEqual([2, 4, 6])
+        yield* pool.starmap(async (value: typeof total, n: number) => {
+          const lock = await value.getLock()
+          await lock.withLock(async () => value.set((await value.get()) + n))
+        }, Array.from({ length: 20 }, (_, i) => [total, i] as [typeof total, number]), { chunksize: 1 })
+        expect(yield* Effect.promise(() => total.get())).toBe(190)
+        q.dispose()
+        total.close()
+      }))
+
+    scoped("tasks queued behind a task whose worker dies run on other workers", () =>
+      Effect.gen(function*() {
+        const pool = yield* ProcessPool.make({ processes: 1 })
+        const dying = yield* Effect.fork(pool.apply(() => new Promise(() => setTimeout(() => process.exit(7), 50)), []))
+        const after = yield* Effect.fork(pool.map((x: number) => x + 1, [1, 2, 3], { chunksize: 1 }))
+        expect(tagOf(yield* Effect.flip(Fiber.join(dying)))).toBe("WorkerLostError")
+        expect(yield* Fiber.join(after)).toEqual([2, 3, 4])
+      }))
+
+    scoped("soft time limit: the task's signal aborts, an Effect task is interrupted, the worker stays", () =>
+      withTempDir((dir) =>
+        Effect.gen(function*() {
+          const pool = yield* ProcessPool.make({ processes: 1, softTimeout: "150 millis" })
+          const pid = pool.pids[0]
+          const aborted = path.join(dir, "aborted")
+          const interrupted = path.join(dir, "interrupted")
+          expect(tagOf(yield* Effect.flip(pool.apply(signalTasks.promiseUntilAborted, [aborted])))).toBe("SoftTimeLimitExceeded")
+          expect(tagOf(yield* Effect.flip(pool.apply(tasks.effectUntilInterrupted, [interrupted])))).toBe("SoftTimeLimitExceeded")
+          // The worker writes them once it has heard of the limit, which the pool reports without waiting for it.
+          expect(yield* writtenSoon(aborted)).toBe("aborted")
+          expect(yield* writtenSoon(interrupted)).toBe("interrupted")
+          expect(yield* pool.apply(() => "same worker", [])).toBe("same worker")
+          expect(pool.pids).toEqual([pid])
+        })))
+
+    live("workers that keep failing at start-up fail the pool with WorkerStartupError", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const pool = yield* ProcessPool.make({
+          processes: 2,
+          initializer: () => {
+            throw new Error("no database")
+          }
+        })
+        const error = yield* Effect.flip(pool.apply(() => 1, []))
+        expect(tagOf(error)).toBe("WorkerStartupError")
+        expect(error.message).toContain("no database")
+        // The third failure in a row broke the pool: no respawning forever.
+        expect(error).toMatchObject({ failures: 3 })
+        expect(tagOf(yield* Effect.flip(pool.apply(() => 1, [])))).toBe("WorkerStartupError")
+      })))
+})

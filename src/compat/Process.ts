@@ -54,6 +54,10 @@ class ProcessClass<A = unknown> {
   get pid(): number | undefined {
     return this.#process.pid
   }
+  /** The worker thread's id when the child is a thread (`startMethod: "thread"`); undefined otherwise. */
+  get threadId(): number | undefined {
+    return this.#process.threadId
+  }
   /** null while running or before start; the exit code; `-signal` when a signal ended it. */
   get exitCode(): number | null {
     return this.#process.exitCode
@@ -73,11 +77,11 @@ class ProcessClass<A = unknown> {
   isAlive(): boolean {
     return this.#process.isAlive
   }
-  /** SIGTERM (exit code -15). */
+  /** SIGTERM (exit code -15); a thread is ended with `worker.terminate()` and reports -15 too. */
   terminate(): void {
     runSync(this.#process.terminate)
   }
-  /** SIGKILL (exit code -9). */
+  /** SIGKILL (exit code -9); a thread reports -9. */
   kill(): void {
     runSync(this.#process.kill)
   }

@@ -4,7 +4,8 @@
 import { LogLevel } from "effect"
 import * as ProcessContext from "../ProcessContext.js"
 import type { StartMethod } from "../Multiprocessing.js"
-import { fromEffect, Process } from "./Process.js"
+import type * as Target from "../Target.js"
+import { fromEffect, Process, type ProcessOptions } from "./Process.js"
 import { fromCaller, runSync } from "./runtime.js"
 
 export const cpuCount = (): number => runSync(ProcessContext.cpuCount)
@@ -40,10 +41,19 @@ export interface MultiprocessingContext {
   getStartMethod(): StartMethod
 }
 
+/** Python's `get_context(method)`: its Process starts with `method` unless given its own `startMethod`. */
 export const getContext = (method?: string): MultiprocessingContext => {
   const { startMethod } = runSync(ProcessContext.getContext(method))
-  return { Process, cpuCount, currentProcess, parentProcess, activeChildren, getStartMethod: () => startMethod }
+  const ContextProcess = method === undefined ? Process : bindStartMethod(startMethod)
+  return { Process: ContextProcess, cpuCount, currentProcess, parentProcess, activeChildren, getStartMethod: () => startMethod }
 }
+
+const bindStartMethod = (startMethod: StartMethod): typeof Process =>
+  class extends (Process as new(options: ProcessOptions<Target.AnyFunction>) => Process) {
+    constructor(options: ProcessOptions<Target.AnyFunction>) {
+      super({ startMethod, ...options })
+    }
+  } as unknown as typeof Process
 
 /** Python's level names and numbers, as `logging` has them. */
 const levels: Record<string, LogLevel.LogLevel> = {

@@ -71,7 +71,7 @@ export { BaseManager, Manager, type ManagerAddress, type ManagerOptions, type Ma
 export { DictProxy, ListProxy, NamespaceProxy } from "./managed.js"
 export { ShareableList, SharedMemory, SharedMemoryManager, type SharedMemoryOptions } from "./sharedMemory.js"
 export type { DictEntries, DictKey } from "./managed.js"
-export { AsyncResult, IMapIterator, MapResult, Pool } from "./pool.js"
+export { AsyncResult, IMapIterator, MapResult, Pool, ThreadPool } from "./pool.js"
 export type { AsyncCallOptions, CallOptions, MapCallOptions, PoolOptions } from "./pool.js"
 export { taskSignal } from "../ProcessPool.js"
 

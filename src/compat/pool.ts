@@ -15,6 +15,7 @@
  */
 import { Cause, type Effect, Exit } from "effect"
 import { InputError, TimeoutError, ValueError } from "../Errors.js"
+import type { StartMethod } from "../Multiprocessing.js"
 import type { MapOptions, PoolError, Progress, TaskOptions } from "../ProcessPool.js"
 import type * as Target from "../Target.js"
 import * as ProcessPool from "../ProcessPool.js"
@@ -34,6 +35,8 @@ export interface PoolOptions {
   readonly softTimeout?: number
   /** Node flags for the workers. */
   readonly execArgv?: ReadonlyArray<string>
+  /** How workers start (`"thread"`: worker threads, as `ThreadPool`); defaults to the start method set for the process. */
+  readonly startMethod?: StartMethod
 }
 
 export interface CallOptions {
@@ -267,6 +270,7 @@ export class Pool {
       maxtasksperchild: all.maxtasksperchild ?? undefined,
       maxMemoryPerChild: all.maxMemoryPerChild,
       execArgv: all.execArgv,
+      startMethod: all.startMethod,
       ...taskOptions(all)
     }))
     this.#callbacks = (this.#pool as unknown as Record<typeof CallbacksKey, PoolCallbacks>)[CallbacksKey]
@@ -398,3 +402,15 @@ markNotData(
   "as in Python, a pool cannot be passed between processes: only the process that made it submits tasks to it; " +
     "submit from there, and send the data or the results instead"
 )
+
+/**
+ * Python's `multiprocessing.pool.ThreadPool`: a Pool whose workers are worker
+ * threads of this process (the "thread" start method) — the same API, tasks
+ * and limits; `processes` counts threads. See docs/threads.md.
+ */
+export class ThreadPool extends Pool {
+  constructor(processes?: number | null | PoolOptions, options: PoolOptions = {}) {
+    const all = typeof processes === "object" && processes !== null ? processes : { ...options, processes }
+    super({ ...all, startMethod: "thread" })
+  }
+}

@@ -22,18 +22,18 @@ import {
 } from "effect-multiprocessing/compat"
 
 describe("compat module-level functions", () => {
-  it("start methods: spawn and forkserver; fork is a clear error; a second set needs force", () => {
-    expect(getAllStartMethods()).toEqual(["spawn", "forkserver"])
+  it("start methods: spawn, forkserver and thread; fork is a clear error; a second set needs force", () => {
+    expect(getAllStartMethods()).toEqual(["spawn", "forkserver", "thread"])
     expect(getStartMethod({ allowNone: true })).toBeNull()
     expect(() => setStartMethod("fork")).toThrow(StartMethodError)
-    expect(() => setStartMethod("fork")).toThrow(/spawn, forkserver/)
+    expect(() => setStartMethod("fork")).toThrow(/spawn, forkserver, thread/)
     // Asking without allowNone fixes the method, as in Python: setting it again then needs force.
     expect(getStartMethod()).toBe("spawn")
     expect(getStartMethod({ allowNone: true })).toBe("spawn")
     expect(() => setStartMethod("spawn")).toThrow(ProcessError)
     setStartMethod("spawn", { force: true })
     expect(getContext().getStartMethod()).toBe("spawn")
-    expect(getContext("spawn").Process).toBe(Process)
+    expect(getContext().Process).toBe(Process)
     expect(getContext("forkserver").getStartMethod()).toBe("forkserver")
     expect(() => getContext("fork")).toThrow(StartMethodError)
     expect(() => setStartMethod("forkserver", { force: true, readyProcesses: -1 })).toThrow(ValueError)

@@ -12,13 +12,13 @@
  * target passes to `process.exit`). While an asynchronous target runs, the
  * channel's end means the parent is gone: the child exits then too.
  */
-import * as fs from "node:fs"
 import type { Socket } from "node:net"
-import { decode, encodeLean } from "../codec/codec.js"
+import { encodeLean } from "../codec/codec.js"
 import { type EncodedError, encodeError } from "../codec/errors.js"
 import { header } from "../wire/framing.js"
 import { isNotDataError } from "../codec/notData.js"
-import { CONTROL_FD, type OutcomeMessage, type StartMessage } from "./controlMessages.js"
+import type { OutcomeMessage, StartMessage } from "./controlMessages.js"
+import { channelStream, inThread, readStart, writeAll } from "./controlChannel.js"
 import {
   CURRENT_PROCESS_KEY,
   liveChildren,
@@ -29,40 +29,6 @@ import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
 import { servePool } from "./poolWorker.js"
 import { importModule } from "./preloaded.js"
 import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
-
-/**
- * Reads exactly `length` bytes from the control channel, blocking: the parent
- * writes the Start message as soon as it has spawned us, and nothing can run
- * before it arrives. End of file here means the parent is already gone.
- */
-const readExactly = (length: number): Buffer => {
-  const buffer = Buffer.allocUnsafe(length)
-  for (let offset = 0; offset < length;) {
-    const read = fs.readSync(CONTROL_FD, buffer, offset, length - offset, null)
-    if (read === 0) process.exit(1)
-    offset += read
-  }
-  return buffer
-}
-
-const readStart = (): StartMessage => {
-  const length = readExactly(4).readInt32BE(0)
-  if (length < -1) process.exit(1) // not our parent speaking
-  const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)
-  return decode(payload) as StartMessage
-}
-
-/** Writes all of `bytes` to the control channel, blocking; a parent already gone ends the child quietly. */
-const writeAll = (bytes: Uint8Array) => {
-  for (let offset = 0; offset < bytes.byteLength;) {
-    try {
-      offset += fs.writeSync(CONTROL_FD, bytes, offset)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EAGAIN") continue
-      process.exit(1) // EPIPE: nobody is listening any more
-    }
-  }
-}
 
 /**
  * How long a child whose parent is gone has to end after its SIGTERM before it
@@ -119,10 +85,9 @@ let channel: Socket | undefined
 
 const watchParent = () => {
   if (channel !== undefined) return
-  const net = childRequire()("node:net") as typeof import("node:net")
   // Referenced on purpose: a target awaiting a promise that nothing else keeps pending
   // runs until it settles or the parent goes, as in Python.
-  channel = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
+  channel = channelStream()
   channel.on("end", parentGone)
   channel.on("error", parentGone)
   channel.resume()
@@ -242,8 +207,11 @@ export const main = () => {
   const start = readStart()
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
-  guardOrphanhood(start)
-  process.title = start.process.name
+  // A thread ends with its process, and its process's title is not its own.
+  if (!inThread) {
+    guardOrphanhood(start)
+    process.title = start.process.name
+  }
   if (start.pool !== undefined) {
     // The worker loop holds the control channel: it also hears the parent go.
     return servePool(start, () => prepare(start).then(({ args, target }) => settle(target(...args), undefined, start.parentSpan)), exit)

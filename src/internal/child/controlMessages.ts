@@ -15,6 +15,12 @@ export type { ChildOutcome as OutcomeMessage, ProcessIdentity, SpanContext, Targ
 /** The control channel's descriptor in the child. */
 export const CONTROL_FD = 3
 
+/** Where a child that is a worker thread finds its encoded Start message in its workerData. */
+export const THREAD_START_KEY = "effect-multiprocessing/start"
+
+/** Where a thread finds the descriptors handed over to it (Connection ends), in the order of `handles`. */
+export const THREAD_HANDLES_KEY = "effect-multiprocessing/handles"
+
 /** Parent → child, once, first. */
 export interface StartMessage {
   readonly _tag: "Start"

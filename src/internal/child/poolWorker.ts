@@ -20,9 +20,10 @@ import { writeSync } from "node:fs"
 import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./workerChannel.js"
-import { CONTROL_FD, type SpanContext, type StartMessage } from "./controlMessages.js"
+import type { SpanContext, StartMessage } from "./controlMessages.js"
+import { channelStream } from "./controlChannel.js"
 import { importModule } from "./preloaded.js"
-import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
+import { isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 interface Task {
   readonly id: number
@@ -43,8 +44,7 @@ type Loaded = { readonly fn: Target } | { readonly error: EncodedError } | Promi
  */
 export const servePool = (start: StartMessage, initialize: () => Promise<unknown>, exit: (code: number) => void): void => {
   const settings = start.pool!
-  const net = childRequire()("node:net") as typeof import("node:net")
-  const channel: Socket = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
+  const channel: Socket = channelStream()
   const frames = new FrameDecoder()
   const functions = new Map<number, Loaded>()
   const queue: Array<Task> = []

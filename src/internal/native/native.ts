@@ -45,6 +45,8 @@ export interface Native {
   readInto(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
   /** One non-blocking write of `view` (its bytes [offset, offset + length) when given): the count written, -1 when the socket is full, -2 on another error. */
   writeFrom(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
+  /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
+  dup(fd: number): number
 }
 
 const load = (): { readonly native: Native } | { readonly missing: string } => {

@@ -243,6 +243,7 @@ export class Workers {
         args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },
         ...(this.settings.execArgv === undefined ? {} : { execArgv: this.settings.execArgv }),
+        ...(this.settings.startMethod === undefined ? {} : { startMethod: this.settings.startMethod }),
         identity: childIdentity({ name, daemon: true, identity: identity.identity, executable: settings.executable }),
         onExit: (code) => {
           if (record === undefined) return

@@ -37,8 +37,8 @@ import { EncodedErrorSchema } from "../codec/decodeError.js"
  * as JavaScript, as published; its TypeScript source, loaded through tsx, when
  * the library itself runs from source under a TS loader.
  */
-const runningFromSource = import.meta.url.endsWith(".ts")
-const bootstrapPath = fileURLToPath(new URL(`../child/bootstrap.${runningFromSource ? "ts" : "cjs"}`, import.meta.url))
+export const runningFromSource = import.meta.url.endsWith(".ts")
+export const bootstrapPath = fileURLToPath(new URL(`../child/bootstrap.${runningFromSource ? "ts" : "cjs"}`, import.meta.url))
 
 /**
  * On Linux, children are started through util-linux's `setpriv --pdeathsig`,
@@ -108,18 +108,33 @@ const selfStartingModule = (url: string) =>
   `or move the target into a module of its own`
 
 /**
- * Spawns `node <bootstrap>`, writes the Start message to its control channel
- * (descriptor 3) and reports its exit to `request.onExit`.
+ * What a backend needs to start a child: its encoded Start message, the
+ * Connection ends to hand over, and whether the child could start from the
+ * start-up snapshot (it revives shared objects and its target qualifies).
  */
-const launch = (
-  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>,
-  ready: number
-): Effect.Effect<Omit<ChildHandle, "outcome"> & { readonly channel: Socket }, ProcessError | InvalidTargetError | SerializationError> =>
+export interface PreparedStart {
+  readonly payload: Uint8Array
+  readonly sockets: ReadonlyArray<Socket>
+  readonly snapshotCandidate: boolean
+}
+
+/**
+ * Checks the target and encodes the Start message for `request`; `watchParent`
+ * when the child must watch for its parent's death itself.
+ */
+export const prepareStart = (
+  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool">>,
+  watchParent: boolean,
+  descriptorFor?: (socket: Socket, index: number) => number
+): Effect.Effect<PreparedStart, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.gen(function*() {
     const loading = loadingTarget()
     if (loading !== undefined) return yield* new ProcessError({ message: selfStartingModule(loading) })
     const { target, typescriptLoader } = yield* prepareTarget(request.target)
-    const { args: argsWithPlaceholders, placeholders, sockets } = extractHandles(request.args)
+    const { args: argsWithPlaceholders, placeholders, sockets } = yield* Effect.try({
+      try: () => extractHandles(request.args, descriptorFor),
+      catch: (error) => error instanceof ProcessError ? error : new ProcessError({ message: String(error) })
+    })
     // Only defined keys: a message of plain data then takes the codec's JSON path, and the child never loads node:v8.
     const start: StartMessage = {
       _tag: "Start",
@@ -129,7 +144,7 @@ const launch = (
       ...(typescriptLoader === undefined ? {} : { typescriptLoader }),
       ...(placeholders ? { handles: sockets.length } : {}),
       ...(remoteServers().size > 0 ? { remoteServers: [...remoteServers()] } : {}),
-      ...(pdeathsigWrapper() === undefined ? { watchParent: true } : {}),
+      ...(watchParent ? { watchParent: true } : {}),
       ...(request.pool === undefined ? {} : { pool: request.pool }),
       ...(request.parentSpan === undefined ? {} : { parentSpan: request.parentSpan })
     }
@@ -142,10 +157,22 @@ const launch = (
             : `${(error as Error).message.replace(/\.+$/, "")}. ${WHAT_CROSSES}`)
         })
     })
+    return { payload, sockets, snapshotCandidate: placeholders && canStartFromSnapshot(target, argsWithPlaceholders) }
+  })
+
+/**
+ * Spawns `node <bootstrap>`, writes the Start message to its control channel
+ * (descriptor 3) and reports its exit to `request.onExit`.
+ */
+const launch = (
+  request: SpawnRequest & Partial<Pick<WorkerSpawnRequest, "pool" | "execArgv">>,
+  ready: number
+): Effect.Effect<Omit<ChildHandle, "outcome"> & { readonly channel: Socket }, ProcessError | InvalidTargetError | SerializationError> =>
+  Effect.gen(function*() {
+    const { payload, snapshotCandidate, sockets } = yield* prepareStart(request, pdeathsigWrapper() === undefined)
     const executable = request.identity.executable
     // Shared objects to revive load the library and Effect, which the start-up snapshot holds already.
-    const blob = placeholders && !runningFromSource && request.pool === undefined && (request.execArgv ?? []).length === 0 &&
-        canStartFromSnapshot(target, argsWithPlaceholders)
+    const blob = snapshotCandidate && !runningFromSource && request.pool === undefined && (request.execArgv ?? []).length === 0
       ? snapshotBlob(executable)
       : undefined
     const node = [
@@ -207,7 +234,11 @@ const decodeOutcome = Schema.decodeUnknownOption(Outcome)
  * closes without one. Anything malformed counts as no outcome: the exit code
  * then tells what happened.
  */
-const readOutcome = (channel: Socket): Effect.Effect<ChildOutcome | undefined> => {
+export const readOutcome = (channel: {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown
+  on(event: "close", listener: () => void): unknown
+  destroy(): unknown
+}): Effect.Effect<ChildOutcome | undefined> => {
   const outcome = Deferred.unsafeMake<ChildOutcome | undefined>(undefined as never)
   const frames = new FrameDecoder()
   const settle = (message: ChildOutcome | undefined) => Deferred.unsafeDone(outcome, Effect.succeed(message))

@@ -74,6 +74,10 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     return this.openHandle()?.pid
   }
 
+  get threadId(): number | undefined {
+    return this.openHandle()?.threadId
+  }
+
   get exitCode(): number | null {
     return this.openHandle()?.exitCode() ?? null
   }
@@ -181,6 +185,7 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
           executable: settings.executable
         }),
         onExit: this.onExit,
+        ...(this.options.startMethod === undefined ? {} : { startMethod: this.options.startMethod }),
         ...(span === undefined ? {} : { parentSpan: spanContextOf(span) })
       }).pipe(Effect.tapError(() => Effect.sync(() => (this.state = "initial"))))
       span?.attribute("process.pid", handle.pid)

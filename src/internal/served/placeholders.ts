@@ -120,9 +120,13 @@ export const mapHandles = (value: unknown, replace: (value: object) => unknown |
 /**
  * Replaces every Connection and shared primitive in `args` (at any depth, see
  * `mapHandles`) with a placeholder; gives the sockets to hand over.
+ * `descriptorFor` names the descriptor the child will find each at: 4, 5 …
+ * in a child process's stdio; a thread's own copy (the process's descriptors
+ * are its descriptors too).
  */
 export const extractHandles = (
-  args: ReadonlyArray<unknown>
+  args: ReadonlyArray<unknown>,
+  descriptorFor: (socket: Socket, index: number) => number = (_socket, index) => FIRST_HANDLE_FD + index
 ): { args: Array<unknown>; sockets: Array<Socket>; placeholders: boolean } => {
   const sockets: Array<Socket> = []
   let placeholders = false
@@ -151,7 +155,7 @@ export const extractHandles = (
     const unread = connection.unsafeShare()
     return {
       [HANDLE_KEY]: {
-        fd: FIRST_HANDLE_FD + sockets.length - 1,
+        fd: descriptorFor(connection.osSocket, sockets.length - 1),
         readable: connection.readable,
         writable: connection.writable,
         ...faceOf(face),

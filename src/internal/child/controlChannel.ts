@@ -1,0 +1,78 @@
+/**
+ * The child's end of its control channel, whatever carries it: descriptor 3
+ * (a socket pair) in a child process, the thread's message port in a child
+ * that is a worker thread ("thread" start method). The bootstrap and the pool
+ * worker read the Start message, write frames and open the channel as a
+ * stream through here and know nothing else of the difference.
+ */
+import * as fs from "node:fs"
+import type { Socket } from "node:net"
+import { isMainThread, parentPort, workerData } from "node:worker_threads"
+import { decode } from "../codec/codec.js"
+import { PortStream } from "../wire/portStream.js"
+import { CONTROL_FD, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
+import { childRequire } from "./targets.js"
+
+/** The encoded Start message a thread is given with its workerData; undefined in a process. */
+const threadStart: Uint8Array | undefined = isMainThread
+  ? undefined
+  : (workerData as Record<string, Uint8Array> | undefined)?.[THREAD_START_KEY]
+
+/** Whether this child is a worker thread of its parent's process. */
+export const inThread = threadStart !== undefined
+
+/**
+ * Reads exactly `length` bytes from the control channel, blocking: the parent
+ * writes the Start message as soon as it has spawned us, and nothing can run
+ * before it arrives. End of file here means the parent is already gone.
+ */
+const readExactly = (length: number): Buffer => {
+  const buffer = Buffer.allocUnsafe(length)
+  for (let offset = 0; offset < length;) {
+    const read = fs.readSync(CONTROL_FD, buffer, offset, length - offset, null)
+    if (read === 0) process.exit(1)
+    offset += read
+  }
+  return buffer
+}
+
+/** The Start message: the first frame on descriptor 3, or the thread's workerData. */
+export const readStart = (): StartMessage => {
+  if (threadStart !== undefined) return decode(threadStart) as StartMessage
+  const length = readExactly(4).readInt32BE(0)
+  if (length < -1) process.exit(1) // not our parent speaking
+  const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)
+  return decode(payload) as StartMessage
+}
+
+/** Writes all of `bytes` to the control channel, blocking; a parent already gone ends the child quietly. */
+export const writeAll = (bytes: Uint8Array): void => {
+  if (inThread) return void channelStream().write(bytes)
+  for (let offset = 0; offset < bytes.byteLength;) {
+    try {
+      offset += fs.writeSync(CONTROL_FD, bytes, offset)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") continue
+      process.exit(1) // EPIPE: nobody is listening any more
+    }
+  }
+}
+
+let stream: Socket | PortStream | undefined
+
+/**
+ * The channel as a stream (opened once): a socket over descriptor 3, or the
+ * thread's port. Either holds the event loop while it has listeners.
+ */
+export const channelStream = (): Socket => {
+  if (stream === undefined) {
+    if (inThread) {
+      stream = new PortStream(parentPort!)
+    } else {
+      const net = childRequire()("node:net") as typeof import("node:net")
+      stream = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
+    }
+  }
+  // The pool worker and the bootstrap use what both have: write, end, data, end-of-stream, writableLength.
+  return stream as Socket
+}
