@@ -1,8 +1,12 @@
 /**
  * Python's `multiprocessing` Lock, RLock, Semaphore, BoundedSemaphore,
- * Condition, Event and Barrier for plain TypeScript. The process that makes one serves it; passed to a child it
- * arrives as a proxy. Every operation returns a Promise (it may talk to the
- * owner); the owner's own settle without a round trip.
+ * Condition, Event and Barrier for plain TypeScript. Where the native addon is
+ * built they live in shared memory, and every process that holds one operates
+ * on it itself; otherwise (and a Manager's) the process that makes one serves
+ * it, and passed to a child it arrives as a proxy that reaches that owner.
+ * Every operation returns a Promise; one done at once (an uncontended lock)
+ * settles without a round trip. Locks also have Python's blocking forms
+ * (`acquireSync`, `withLockSync`) in shared memory.
  *
  * ```ts
  * const lock = new Lock()

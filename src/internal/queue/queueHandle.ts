@@ -199,13 +199,13 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
     return backend.isLocal ? process.pid : backend.reference().ownerPid
   }
 
-  /** A put or get: in the Effect face, one that waits (not done at once) has a span, `Queue.get` …. */
+  /** A put or get: in the Effect face, one that waits (not done at once) has a span, `ProcessQueue.get` … (every kind: the module's name). */
   private waiting<B, E2>(
     method: "put" | "get",
     options: WaitOptions | undefined,
     f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>
   ) {
-    return tracedOperation(false, () => [`${this.kind}.${method}`, { "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError> => {
+    return tracedOperation(false, () => [`ProcessQueue.${method}`, { "queue.kind": this.kind, "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError> => {
       const timeout = options?.timeout
       if (typeof timeout === "number" && Number.isNaN(timeout)) {
         return Exit.fail(new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" }))
