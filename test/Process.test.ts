@@ -36,7 +36,7 @@ describe("Process (Effect face)", () => {
 
       const forever = () => new Promise(() => {})
       const terminated = yield* Process.start({ target: forever })
-      expect(yield* terminated.join(0.2)).toBeNull()
+      expect(yield* terminated.join(0.2).pipe(Effect.flip)).toMatchObject({ _tag: "TimeoutError" })
       expect(terminated.isAlive).toBe(true)
       expect(terminated.exitCode).toBeNull()
       yield* terminated.terminate
