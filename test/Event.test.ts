@@ -75,7 +75,7 @@ describe("an Event over a Connection", () => {
         args: [there]
       })
       yield* here.send({ event, note: "set it" })
-      yield* event.wait("10 seconds")
+      yield* event.wait("30 seconds") // generous: a child's start on a loaded machine
       expect(yield* event.isSet).toBe(true)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 })
