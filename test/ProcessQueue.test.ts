@@ -351,7 +351,7 @@ describe("Queue across processes", () => {
       expect(yield* child.join()).toBe(-9)
       const rest: Array<number> = []
       const end = yield* Effect.flip(Effect.forever(Effect.map(q.get({ timeout: "2 seconds" }), (item) => rest.push(item as number))))
-      expect(tagOf(end)).toBe("Empty")
+      expect(tagOf(end)).toBe("TimeoutError")
       afterKill(rest)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)), 30_000)
 
