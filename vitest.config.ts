@@ -18,7 +18,8 @@ const twoBackends = [
   "test/Condition.test.ts",
   "test/Event.test.ts",
   "test/Barrier.test.ts",
-  "test/SharedValue.test.ts"
+  "test/SharedValue.test.ts",
+  "test/timedWaits.test.ts"
 ]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
 // Receives that wait for a reply: in the kernel where the addon is built ("core"), in the event loop

@@ -1,6 +1,6 @@
 // Two producers and three consumers on one Queue through the Effect face. A
 // consumer takes items until a get waits two seconds for nothing and fails
-// with Empty, which ends its loop.
+// with TimeoutError (Python raises Empty there), which ends its loop.
 import { Effect } from "effect"
 import { NodeMultiprocessing, Process, ProcessQueue } from "effect-multiprocessing"
 
@@ -19,7 +19,7 @@ const consumer = async (q: ProcessQueue.Queue, consumerId: number) => {
     Effect.flatMap((item) => Effect.sync(() => console.log(`Consumer-${consumerId} consumed: ${item}`))),
     Effect.zipRight(Effect.flatMap(Random.nextRange(200, 800), (millis) => Effect.sleep(millis))),
     Effect.forever,
-    Effect.catchTag("Empty", () => Effect.sync(() => console.log(`Consumer-${consumerId} timed out, exiting`)))
+    Effect.catchTag("TimeoutError", () => Effect.sync(() => console.log(`Consumer-${consumerId} timed out, exiting`)))
   )
 }
 

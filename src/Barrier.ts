@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Duration, Effect, Scope } from "effect"
-import type { BrokenBarrierError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import type { BrokenBarrierError, OwnerGoneError, TimeoutError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/sync/barrier.js"
 
 /**
@@ -23,11 +23,14 @@ export interface Barrier<E = never> {
   readonly parties: number
   /**
    * Waits for all parties: gives this caller's index (0 for the first to
-   * arrive). Fails with `BrokenBarrierError` if the barrier breaks; a timeout
-   * breaks it for everyone. The party whose arrival runs an action that fails
-   * gets the action's failure (the others `BrokenBarrierError`).
+   * arrive). Fails with `BrokenBarrierError` if the barrier breaks. A timeout
+   * (this one, or the barrier's) that runs out breaks it for everyone: this
+   * party fails with `TimeoutError` (where Python raises BrokenBarrierError;
+   * the compat face does), the others with `BrokenBarrierError`. The party
+   * whose arrival runs an action that fails gets the action's failure (the
+   * others `BrokenBarrierError`).
    */
-  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TypeError | ValueError | E>
+  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | TypeError | ValueError | E>
   /** Breaks the barrier: current and later waiters fail until `reset`. */
   readonly abort: Effect.Effect<void, OwnerGoneError>
   /** Empties and mends the barrier; current waiters fail with `BrokenBarrierError`. */

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import type { Duration, Effect, Scope } from "effect"
-import type { NotOwnerError, OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import type { NotOwnerError, OwnerGoneError, TimeoutError, TypeError, ValueError } from "./Errors.js"
 import type { AcquireOptions, Lock, ReleaseError } from "./Lock.js"
 import * as internal from "./internal/sync/condition.js"
 
@@ -30,25 +30,28 @@ export type WaitError = NotOwnerError | OwnerGoneError
 export interface Condition {
   /** The lock it is built on. */
   readonly lock: Lock
-  /** Takes the Condition's lock (Python's `Condition.acquire`). */
-  readonly acquire: (options?: AcquireOptions) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  /** Takes the Condition's lock (Python's `Condition.acquire`; see `Lock.acquire`: a timeout that runs out fails with `TimeoutError`). */
+  readonly acquire: (options?: AcquireOptions) => Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError>
   /** Releases the Condition's lock. */
   readonly release: Effect.Effect<void, ReleaseError>
   /** Runs `self` holding the Condition's lock. */
   readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | OwnerGoneError, R>
   /**
-   * Releases the lock, waits until notified or `timeout` runs out, takes the
-   * lock back (at the same depth, also when interrupted): true when notified. Needs the lock.
+   * Releases the lock, waits until notified, takes the lock back (at the same
+   * depth, also when timed out or interrupted). Needs the lock. A timeout that
+   * runs out fails with `TimeoutError` (where Python answers false; the
+   * compat face does).
    */
-  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<boolean, WaitError | TypeError | ValueError>
+  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<void, WaitError | TimeoutError | TypeError | ValueError>
   /**
    * Waits until `predicate` holds (checked first, then after each wake-up),
-   * at most `timeout` in all; gives the predicate's last answer. Needs the lock.
+   * at most `timeout` in all: fails with `TimeoutError` if it still does not
+   * hold then (where Python answers false; the compat face does). Needs the lock.
    */
   readonly waitFor: <E, R>(
     predicate: Effect.Effect<boolean, E, R>,
     timeout?: Duration.DurationInput
-  ) => Effect.Effect<boolean, E | WaitError | TypeError | ValueError, R>
+  ) => Effect.Effect<void, E | WaitError | TimeoutError | TypeError | ValueError, R>
   /** Wakes up to `n` waiters (Python's `notify(n=1)`). Needs the lock. */
   readonly notify: (n?: number) => Effect.Effect<void, WaitError | ValueError>
   /** Wakes every waiter. Needs the lock. */

@@ -105,6 +105,9 @@ export interface Connection<A = unknown, E = never> extends Waitable {
   /**
    * Whether a receive would not wait, waiting up to `timeout`: none (or zero)
    * answers at once, `Duration.infinity` waits without limit (Python's `poll(None)`).
+   * A timeout that runs out answers false, in both faces: unlike the other
+   * timed waits of the Effect face, no `TimeoutError`, since "no data yet" is
+   * the answer a poll asks for.
    */
   poll(timeout?: Duration.DurationInput): Effect.Effect<boolean, OSError | ValueError | TypeError>
   /** Closes this end; frames already sent still leave. */
@@ -115,7 +118,8 @@ export interface Connection<A = unknown, E = never> extends Waitable {
  * The objects that are ready: a connection with a message (or end of file)
  * waiting, a listener with a connection waiting, a process that has exited.
  * Waits up to `timeout` for at least one (forever without one); `[]` when it
- * runs out; a zero or negative timeout answers at once.
+ * runs out, in both faces (as `poll`, no `TimeoutError`: "none ready" is an
+ * answer); a zero or negative timeout answers at once.
  *
  * @since 0.1.0
  * @category combinators

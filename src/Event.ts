@@ -9,7 +9,7 @@
  */
 import type { Duration, Effect, Pipeable, Scope } from "effect"
 import { dual } from "effect/Function"
-import type { OwnerGoneError, TypeError, ValueError } from "./Errors.js"
+import type { OwnerGoneError, TimeoutError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/sync/event.js"
 
 /**
@@ -25,8 +25,12 @@ export interface Event extends Pipeable.Pipeable {
   readonly set: Effect.Effect<void, OwnerGoneError>
   /** Clears the flag. */
   readonly clear: Effect.Effect<void, OwnerGoneError>
-  /** Waits until the flag is set (true), or `timeout` runs out (false); forever without one. */
-  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  /**
+   * Waits until the flag is set; forever without a timeout. A timeout that
+   * runs out fails with `TimeoutError` (where Python answers false; the compat
+   * face does); `isSet` asks without waiting.
+   */
+  readonly wait: (timeout?: Duration.DurationInput) => Effect.Effect<void, OwnerGoneError | TimeoutError | TypeError | ValueError>
 }
 
 /**
@@ -76,6 +80,6 @@ export const isSet = (self: Event): Effect.Effect<boolean, OwnerGoneError> => se
  * @category combinators
  */
 export const wait: {
-  (timeout?: Duration.DurationInput): (self: Event) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
-  (self: Event, timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  (timeout?: Duration.DurationInput): (self: Event) => Effect.Effect<void, OwnerGoneError | TimeoutError | TypeError | ValueError>
+  (self: Event, timeout?: Duration.DurationInput): Effect.Effect<void, OwnerGoneError | TimeoutError | TypeError | ValueError>
 } = dual((args) => isEvent(args[0]), (self: Event, timeout?: Duration.DurationInput) => self.wait(timeout))

@@ -14,7 +14,7 @@
  */
 import type { Duration, Effect, Pipeable, Scope } from "effect"
 import { dual } from "effect/Function"
-import type { NotOwnerError, OwnerGoneError, SyncUnsupportedError, TypeError, ValueError } from "./Errors.js"
+import type { NotOwnerError, OwnerGoneError, SyncUnsupportedError, TimeoutError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/lock/lock.js"
 import * as backend from "./internal/served/backend.js"
 
@@ -25,9 +25,12 @@ import * as backend from "./internal/served/backend.js"
  * @category models
  */
 export interface AcquireOptions {
-  /** Wait for it (default); false answers at once. */
+  /** Wait for it (default); false answers at once, with false if it is taken. */
   readonly block?: boolean
-  /** Wait at most this long (forever without one); a zero or negative timeout answers at once. */
+  /**
+   * Wait at most this long (forever without one), then fail with
+   * `TimeoutError`; a zero or negative timeout fails at once if it is taken.
+   */
   readonly timeout?: Duration.DurationInput
 }
 
@@ -50,11 +53,13 @@ export interface Lock extends Pipeable.Pipeable {
   /** Which of Python's four it is. */
   readonly kind: "Lock" | "RLock" | "Semaphore" | "BoundedSemaphore"
   /**
-   * Python's `acquire(block, timeout)`: true once acquired; false if it would
-   * block, or the timeout ran out. A `block` that is not a boolean, or a
-   * timeout that is not a Duration, fails at once (TypeError).
+   * Python's `acquire(block, timeout)`: true once acquired; with `block:
+   * false`, false if it is taken. A timeout that runs out fails with
+   * `TimeoutError` (where Python answers false; the compat face does). A
+   * `block` that is not a boolean, or a timeout that is not a Duration, fails
+   * at once (TypeError).
    */
-  readonly acquire: (options?: AcquireOptions) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  readonly acquire: (options?: AcquireOptions) => Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError>
   /** Python's `release()`: fails on a lock not held, a bounded semaphore at its maximum, an RLock held by another. */
   readonly release: Effect.Effect<void, ReleaseError>
   /** The free permits (for a lock: 1 when unlocked, 0 when locked). */
@@ -72,8 +77,9 @@ export interface Lock extends Pipeable.Pipeable {
   readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | OwnerGoneError, R>
   /**
    * Python's own `acquire(block, timeout)`: a call that blocks this thread
-   * until it is acquired (true), or answers false when `block` is false or the
-   * timeout runs out. It spins for a few microseconds, then sleeps in the
+   * until it is acquired (true), or answers false when `block` is false and it
+   * is taken; throws `TimeoutError` when the timeout runs out (the compat
+   * face's answers false). It spins for a few microseconds, then sleeps in the
    * kernel, waking every 100 ms to take over from a holder that died. Nothing
    * else of this thread runs meanwhile: for short critical sections in code
    * that has nothing else to serve while it waits.
@@ -160,8 +166,8 @@ export const withLock: {
  * @category combinators
  */
 export const acquire: {
-  (options?: AcquireOptions): (self: Lock) => Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
-  (self: Lock, options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError>
+  (options?: AcquireOptions): (self: Lock) => Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError>
+  (self: Lock, options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError>
 } = dual((args) => isLock(args[0]), (self: Lock, options?: AcquireOptions) => self.acquire(options))
 
 /**

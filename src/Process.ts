@@ -25,6 +25,7 @@ import type {
   ProcessStateError,
   RemoteError,
   SerializationError,
+  TimeoutError,
   TypeError,
   UnportableFunctionError,
   ValueError
@@ -134,8 +135,12 @@ export interface Process<A = unknown> {
   setDaemon(daemon: boolean): Effect.Effect<void, ProcessStateError>
   /** Starts the child; a Process starts once. */
   readonly start: Effect.Effect<void, StartError>
-  /** Waits for the exit and gives the exit code; with a timeout, null if the process still runs then. */
-  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError>
+  /**
+   * Waits for the exit and gives the exit code. A timeout that runs out while
+   * the process still runs fails with `TimeoutError` (where Python's returns
+   * None; the compat face's gives null); `isAlive` asks without waiting.
+   */
+  join(timeout?: Duration.DurationInput): Effect.Effect<number, ProcessStateError | TimeoutError | ValueError>
   /** Waits for the exit and gives what the target returned, or fails with why it did not. */
   readonly result: Effect.Effect<A, ResultError>
   /** SIGTERM (exit code -15). */

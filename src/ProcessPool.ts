@@ -476,11 +476,22 @@ export const imap: {
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any> & NoInput
   ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
   <F extends (item: any) => any, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
@@ -500,11 +511,22 @@ export const imapUnordered: {
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any> & NoInput
   ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
   <F extends (item: any) => any, A = Target.Result<F>>(
     self: Pool,
     target: Target.Target<F>,
     items: Iterable<Parameters<F>[0]>,
     options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, PoolError | InputError>
 } = dual(
   (args) => isPool(args[0]),
@@ -532,13 +554,24 @@ export const mapStream: {
   <F extends (item: any) => any, A = Target.Result<F>>(
     pool: Pool,
     target: Target.Target<F>,
-    options?: MapStreamOptions<A, any>
+    options?: MapStreamOptions<A, any> & NoInput
   ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
+  ): <E, R>(self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>) => Stream.Stream<A, E | PoolError, R>
   <F extends (item: any) => any, E, R, A = Target.Result<F>>(
     self: Stream.Stream<Parameters<F>[0], E, R>,
     pool: Pool,
     target: Target.Target<F>,
-    options?: MapStreamOptions<A, any>
+    options?: MapStreamOptions<A, any> & NoInput
+  ): Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, E | PoolError, R>
 } = dual(
   (args) => isStream(args[0]),
@@ -557,13 +590,24 @@ export const mapStreamUnordered: {
   <F extends (item: any) => any, A = Target.Result<F>>(
     pool: Pool,
     target: Target.Target<F>,
-    options?: MapStreamOptions<A, any>
+    options?: MapStreamOptions<A, any> & NoInput
   ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
+  ): <E, R>(self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>) => Stream.Stream<A, E | PoolError, R>
   <F extends (item: any) => any, E, R, A = Target.Result<F>>(
     self: Stream.Stream<Parameters<F>[0], E, R>,
     pool: Pool,
     target: Target.Target<F>,
-    options?: MapStreamOptions<A, any>
+    options?: MapStreamOptions<A, any> & NoInput
+  ): Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
   ): Stream.Stream<A, E | PoolError, R>
 } = dual(
   (args) => isStream(args[0]),

@@ -19,7 +19,7 @@
  */
 import type { Duration, Effect, ParseResult, Pipeable, Schema, Scope, Sink, Stream } from "effect"
 import { dual } from "effect/Function"
-import type { Empty, EOFError, Full, OwnerGoneError, SerializationError, TypeError, ValueError } from "./Errors.js"
+import type { Empty, EOFError, Full, OwnerGoneError, SerializationError, TimeoutError, TypeError, ValueError } from "./Errors.js"
 import * as internal from "./internal/queue/queueHandle.js"
 
 /**
@@ -29,29 +29,35 @@ import * as internal from "./internal/queue/queueHandle.js"
  * @category models
  */
 export interface WaitOptions {
-  /** Wait (default); false answers at once. */
+  /** Wait (default); false answers at once: `Full` or `Empty` if it cannot. */
   readonly block?: boolean
-  /** Wait at most this long (forever without one); NaN is a `ValueError`. */
+  /**
+   * Wait at most this long (forever without one), then fail with
+   * `TimeoutError` (where Python raises `Full` or `Empty`; the compat face
+   * does); NaN is a `ValueError`.
+   */
   readonly timeout?: Duration.DurationInput
 }
 
 /**
- * Why a put fails: `Full` (no room in time), `ValueError` (the queue has ended,
- * or is closed here), an item the codec or Schema cannot encode, the owner gone.
+ * Why a put fails: `Full` (no room now, with `block: false`), `TimeoutError`
+ * (no room within its timeout), `ValueError` (the queue has ended, or is
+ * closed here), an item the codec or Schema cannot encode, the owner gone.
  *
  * @since 0.1.0
  * @category errors
  */
-export type PutError<E> = Full | ValueError | SerializationError | OwnerGoneError | E
+export type PutError<E> = Full | TimeoutError | ValueError | SerializationError | OwnerGoneError | E
 
 /**
- * Why a get fails: `Empty` (nothing in time), `EOFError` (the queue has ended
- * and is empty), `ValueError` (closed here), an item that does not decode, the owner gone.
+ * Why a get fails: `Empty` (nothing now, with `block: false`), `TimeoutError`
+ * (nothing within its timeout), `EOFError` (the queue has ended and is
+ * empty), `ValueError` (closed here), an item that does not decode, the owner gone.
  *
  * @since 0.1.0
  * @category errors
  */
-export type GetError<E> = Empty | EOFError | ValueError | SerializationError | OwnerGoneError | E
+export type GetError<E> = Empty | TimeoutError | EOFError | ValueError | SerializationError | OwnerGoneError | E
 
 /**
  * Python's `SimpleQueue`: put, get, empty and close.
@@ -62,11 +68,12 @@ export type GetError<E> = Empty | EOFError | ValueError | SerializationError | O
 export interface SimpleQueue<A = unknown, E = never> extends Pipeable.Pipeable {
   /** Which of the three it is (it travels with the queue). */
   readonly kind: "Queue" | "JoinableQueue" | "SimpleQueue"
-  /** Puts `item`, waiting for room in a bounded queue (at most `timeout`; `Full` then, or at once with `block: false`). */
+  /** Puts `item`, waiting for room in a bounded queue (at most `timeout`: `TimeoutError` then; `Full` at once with `block: false`). */
   readonly put: (item: A, options?: WaitOptions) => Effect.Effect<void, PutError<E>>
   /**
-   * Takes the next item, waiting for one (at most `timeout`; `Empty` then, or
-   * at once with `block: false`); `EOFError` once the queue has ended and is empty.
+   * Takes the next item, waiting for one (at most `timeout`: `TimeoutError`
+   * then; `Empty` at once with `block: false`); `EOFError` once the queue has
+   * ended and is empty.
    */
   readonly get: (options?: WaitOptions) => Effect.Effect<A, GetError<E>>
   /** Whether no item is waiting (approximate while other processes put and get, as in Python). */

@@ -17,7 +17,7 @@ describe("Barrier in the owner (Effect face)", () => {
       const late = yield* Effect.fork(barrier.wait())
       yield* Effect.sleep("20 millis")
       expect(yield* barrier.nWaiting).toBe(1)
-      expect((yield* barrier.wait("30 millis").pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
+      expect((yield* barrier.wait("30 millis").pipe(Effect.flip))._tag).toBe("TimeoutError")
       expect((yield* Fiber.join(late).pipe(Effect.flip))._tag).toBe("BrokenBarrierError")
       expect(yield* barrier.broken).toBe(true)
       yield* barrier.reset

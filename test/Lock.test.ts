@@ -43,8 +43,8 @@ describe("Lock and RLock in the owner (Effect face)", () => {
       expect(yield* lock.getValue).toBe(0)
       const other = yield* Effect.fork(lock.acquire({ block: false }))
       expect(yield* Fiber.join(other)).toBe(false)
-      expect(yield* Effect.fork(lock.acquire({ timeout: "30 millis" })).pipe(Effect.flatMap(Fiber.join))).toBe(false)
-      expect(yield* lock.acquire({ timeout: -1 }).pipe(Effect.fork, Effect.flatMap(Fiber.join))).toBe(false)
+      expect(yield* Effect.fork(lock.acquire({ timeout: "30 millis" })).pipe(Effect.flatMap(Fiber.join), Effect.flip)).toMatchObject({ _tag: "TimeoutError" })
+      expect(yield* lock.acquire({ timeout: -1 }).pipe(Effect.fork, Effect.flatMap(Fiber.join), Effect.flip)).toMatchObject({ _tag: "TimeoutError" })
       yield* lock.release
       expect(yield* lock.getValue).toBe(1)
       expect(yield* lock.release.pipe(Effect.flip)).toMatchObject({ _tag: "ValueError", message: "semaphore or lock released too many times" })

@@ -103,7 +103,7 @@ describe("Manager (Effect face)", () => {
       const manager = yield* Manager.make()
       const lock = yield* manager.Lock()
       const cond = yield* manager.Condition(lock)
-      expect(yield* cond.withLock(cond.wait("10 millis"))).toBe(false)
+      expect(yield* cond.withLock(cond.wait("10 millis")).pipe(Effect.flip)).toMatchObject({ _tag: "TimeoutError" })
       const v = yield* manager.Value("i", 7)
       const a = yield* manager.Array("d", [1.5, 2.5])
       yield* v.set(8)

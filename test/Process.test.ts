@@ -44,7 +44,7 @@ describe.each(["spawn", "thread"] as const)("Process (Effect face, start method 
 
         const forever = () => new Promise(() => {})
         const terminated = yield* Process.start({ target: forever })
-        expect(yield* terminated.join(0.2)).toBeNull()
+        expect(yield* terminated.join(0.2).pipe(Effect.flip)).toMatchObject({ _tag: "TimeoutError" })
         expect(terminated.isAlive).toBe(true)
         expect(terminated.exitCode).toBeNull()
         yield* terminated.terminate

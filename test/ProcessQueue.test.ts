@@ -31,11 +31,11 @@ describe("ProcessQueue in its owner (Effect face)", () => {
       expect(tagOf(yield* Effect.flip(q.putNowait(2)))).toBe("Full")
       expect(tagOf(yield* Effect.flip(q.put(2, { block: false })))).toBe("Full")
       const started = Date.now()
-      expect(tagOf(yield* Effect.flip(q.put(2, { timeout: "50 millis" })))).toBe("Full")
+      expect(tagOf(yield* Effect.flip(q.put(2, { timeout: "50 millis" })))).toBe("TimeoutError")
       expect(Date.now() - started).toBeGreaterThanOrEqual(45)
       expect(yield* q.get()).toBe(1)
       expect(tagOf(yield* Effect.flip(q.getNowait))).toBe("Empty")
-      expect(tagOf(yield* Effect.flip(q.get({ timeout: "30 millis" })))).toBe("Empty")
+      expect(tagOf(yield* Effect.flip(q.get({ timeout: "30 millis" })))).toBe("TimeoutError")
       expect(yield* q.qsize).toBe(0) // the refused put left nothing behind
     }))
 
@@ -351,7 +351,7 @@ describe("Queue across processes", () => {
       expect(yield* child.join()).toBe(-9)
       const rest: Array<number> = []
       const end = yield* Effect.flip(Effect.forever(Effect.map(q.get({ timeout: "2 seconds" }), (item) => rest.push(item as number))))
-      expect(tagOf(end)).toBe("Empty")
+      expect(tagOf(end)).toBe("TimeoutError")
       afterKill(rest)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)), 30_000)
 

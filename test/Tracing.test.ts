@@ -105,17 +105,17 @@ describe("Tracing across processes", () => {
       for (const span of made) expect(span.parentSpanId).toBeNull()
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
-  traced("a pool task's Effect runs under its Pool.apply span, which names the worker that ran it", ({ file, spans }) =>
+  traced("a pool task's Effect runs under its ProcessPool.apply span, which names the worker that ran it", ({ file, spans }) =>
     Effect.gen(function*() {
       const pool = yield* ProcessPool.make({ processes: 1 })
       const pid = yield* pool.apply(tracing.traced, [file, "apply"]).pipe(Effect.withSpan("test.root"))
-      const [apply] = named(spans, "Pool.apply")
+      const [apply] = named(spans, "ProcessPool.apply")
       expect(apply.attributes.get("pool.worker.pid")).toBe(pid)
       expect(apply.attributes.get("pool.function")).toMatch(/^traced /)
       expect(apply.status._tag === "Ended" && Exit.isSuccess(apply.status.exit)).toBe(true)
       expect(childSpans(file)).toMatchObject([{ name: "child.work", traceId: apply.traceId, parentSpanId: apply.spanId, pid }])
       // The workers' starts have spans too.
-      expect(named(spans, "Pool.startWorker").map((span) => span.attributes.get("process.name"))).toHaveLength(1)
+      expect(named(spans, "ProcessPool.startWorker").map((span) => span.attributes.get("process.name"))).toHaveLength(1)
     }))
 
   traced("a manager's calls have spans named by object and method, naming the manager's process", ({ spans }) =>
@@ -141,14 +141,15 @@ describe("Tracing across processes", () => {
       expect(yield* Fiber.join(waiting)).toBe("from the child")
       yield* q.put("at hand")
       expect(yield* q.get()).toBe("at hand")
-      const gets = named(spans, "Queue.get")
+      const gets = named(spans, "ProcessQueue.get")
       expect(gets).toHaveLength(1)
       expect(gets[0].attributes.get("queue.owner.pid")).toBe(process.pid)
-      expect(named(spans, "Queue.put")).toEqual([])
+      expect(gets[0].attributes.get("queue.kind")).toBe("Queue")
+      expect(named(spans, "ProcessQueue.put")).toEqual([])
     }))
 
   it.live.prop(
-    "a map's chunks are Pool.task spans under its own, each the parent of the spans its items made on the worker",
+    "a map's chunks are ProcessPool.task spans under its own, each the parent of the spans its items made on the worker",
     [fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 5 })],
     ([items, chunksize]) =>
       Effect.gen(function*() {
@@ -160,8 +161,8 @@ describe("Tracing across processes", () => {
         const pids = yield* pool.starmap(tracing.traced, labels.map((label) => [file, label] as const), { chunksize }).pipe(
           Effect.withTracer(tracer)
         )
-        const [map] = named(spans, "Pool.starmap")
-        const tasks = named(spans, "Pool.task")
+        const [map] = named(spans, "ProcessPool.starmap")
+        const tasks = named(spans, "ProcessPool.task")
         expect(tasks.map((task) => task.attributes.get("pool.task.index"))).toEqual(
           Array.from({ length: Math.ceil(items / chunksize) }, (_, i) => i)
         )

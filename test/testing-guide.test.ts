@@ -30,8 +30,8 @@ describe("the two clocks", () => {
   it.scoped("a library timeout runs out on its own; Effect.timeout runs out when the test moves the clock", () =>
     Effect.gen(function*() {
       const queue = yield* ProcessQueue.make<number>()
-      const empty = yield* queue.get({ timeout: "50 millis" }).pipe(Effect.flip)
-      expect(empty._tag).toBe("Empty")
+      const late = yield* queue.get({ timeout: "50 millis" }).pipe(Effect.flip)
+      expect(late._tag).toBe("TimeoutError")
 
       const waiting = yield* queue.get().pipe(Effect.timeout("1 hour"), Effect.flip, Effect.fork)
       yield* TestClock.adjust("1 hour")

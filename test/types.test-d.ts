@@ -4,7 +4,7 @@
  */
 import { Context, Effect, type Layer, type ParseResult, Schema, type Scope, Stream } from "effect"
 import { expectTypeOf } from "vitest"
-import { type Errors, Lock, Manager, type Multiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
+import { type Errors, Event, Lock, Manager, type Multiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
 import type * as compat from "effect-multiprocessing/compat"
 import * as mp from "effect-multiprocessing/compat"
 import { Value } from "effect-multiprocessing/compat"
@@ -89,6 +89,23 @@ pool.map(dayOfMonth, [new Date()], { input: DayArgs })
 expectTypeOf(pool.imap(dayOfMonth, [new Date()], { input: Schema.DateFromString })).toEqualTypeOf<
   Stream.Stream<number, ProcessPool.PoolError | Errors.InputError>
 >()
+// The dual imap, imapUnordered and mapStream take the Schema as the methods do.
+expectTypeOf(pool.pipe(ProcessPool.imap(dayOfMonth, [new Date()], { input: Schema.DateFromString }))).toEqualTypeOf<
+  Stream.Stream<number, ProcessPool.PoolError | Errors.InputError>
+>()
+expectTypeOf(ProcessPool.imapUnordered(pool, dayOfMonth, [new Date()], { input: Schema.DateFromString })).toEqualTypeOf<
+  Stream.Stream<number, ProcessPool.PoolError | Errors.InputError>
+>()
+// @ts-expect-error with the Schema, imap takes its Type: a Date, not the string the target takes
+pool.pipe(ProcessPool.imap(dayOfMonth, ["2024-05-06"], { input: Schema.DateFromString }))
+expectTypeOf(Stream.make(new Date()).pipe(ProcessPool.mapStream(pool, dayOfMonth, { input: Schema.DateFromString }))).toEqualTypeOf<
+  Stream.Stream<number, ProcessPool.PoolError>
+>()
+expectTypeOf(ProcessPool.mapStreamUnordered(Stream.make(new Date()), pool, dayOfMonth, { input: Schema.DateFromString })).toEqualTypeOf<
+  Stream.Stream<number, ProcessPool.PoolError>
+>()
+// @ts-expect-error the Schema encodes to a string; this target takes a number
+Stream.make(new Date()).pipe(ProcessPool.mapStream(pool, square, { input: Schema.DateFromString }))
 const shifted = (iso: string, days: number) => Number(iso.slice(8, 10)) + days
 expectTypeOf(pool.starmap(shifted, [[new Date(), 1]], { input: Schema.Tuple(Schema.DateFromString, Schema.Number) })).toEqualTypeOf<
   Effect.Effect<Array<number>, ProcessPool.PoolError | Errors.InputError>
@@ -102,6 +119,15 @@ pool.map((job: { readonly id: string }) => job.id, [new Job({ id: 1 })], { input
 
 class Workers extends Context.Tag("Workers")<Workers, ProcessPool.Pool>() {}
 expectTypeOf(ProcessPool.layer(Workers)).toEqualTypeOf<Layer.Layer<Workers, ProcessPool.MakeError, Multiprocessing.Multiprocessing>>()
+
+// --- Timed waits of the Effect face fail with TimeoutError; an Event's or Condition's wait is void, a join an exit code.
+declare const timedEvent: Event.Event
+expectTypeOf(timedEvent.wait("1 second")).toEqualTypeOf<Effect.Effect<void, Errors.OwnerGoneError | Errors.TimeoutError | Errors.TypeError | Errors.ValueError>>()
+declare const joined: Process.Process<unknown>
+expectTypeOf(joined.join("1 second")).toEqualTypeOf<Effect.Effect<number, Errors.ProcessStateError | Errors.TimeoutError | Errors.ValueError>>()
+expectTypeOf(timedEvent.wait("1 second").pipe(Effect.catchTag("TimeoutError", () => Effect.void))).toEqualTypeOf<
+  Effect.Effect<void, Errors.OwnerGoneError | Errors.TypeError | Errors.ValueError>
+>()
 
 // --- Lock.withLock both ways
 declare const lock: Lock.Lock

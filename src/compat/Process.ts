@@ -13,7 +13,8 @@
 import { Effect, Exit, Scope } from "effect"
 import * as EffectProcess from "../Process.js"
 import type * as Target from "../Target.js"
-import { markNotData, runPromise, runSync, secondsInput } from "./runtime.js"
+import { markNotData, runPromise, runSync, runTimedWait, secondsInput } from "./runtime.js"
+import * as answers from "./timedWaits.js"
 
 export interface ProcessOptions<F extends Target.AnyFunction, A = Target.Result<F>> extends EffectProcess.Options<F, A> {}
 
@@ -72,7 +73,7 @@ class ProcessClass<A = unknown> {
   }
   /** Waits for the exit, at most `timeout` seconds; gives the exit code, or null if still running. */
   join(timeout?: number | null): Promise<number | null> {
-    return runPromise(this.#process.join(secondsInput(timeout)))
+    return runTimedWait(this.#process.join(secondsInput(timeout)), answers.joined)
   }
   isAlive(): boolean {
     return this.#process.isAlive

@@ -19,7 +19,8 @@
 import { Exit } from "effect"
 import { ValueError } from "../Errors.js"
 import * as ProcessQueue from "../ProcessQueue.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, scoped, secondsInput } from "./runtime.js"
+import { CompatWrapsKey, registerWrapper, runPromise, runSync, runTimedWait, scoped, secondsInput } from "./runtime.js"
+import * as answers from "./timedWaits.js"
 
 export interface QueueWaitOptions {
   /** Wait (default); false answers at once. */
@@ -129,7 +130,7 @@ export class Queue<T = unknown> extends Queues<T, ProcessQueue.Queue<any>> {
   /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
   override put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
     const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
-    return runPromise(options instanceof ValueError ? Exit.fail(options) : this.queue.put(obj, options))
+    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.queue.put(obj, options), answers.put)
   }
 
   putNowait(obj: T): Promise<void> {
@@ -139,7 +140,7 @@ export class Queue<T = unknown> extends Queues<T, ProcessQueue.Queue<any>> {
   /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
   override get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
     const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
-    return runPromise(options instanceof ValueError ? Exit.fail(options) : this.queue.get(options))
+    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.queue.get(options), answers.got)
   }
 
   getNowait(): Promise<T> {

@@ -4,7 +4,8 @@
  * wrapped in a FiberFailure.
  */
 import { fileURLToPath } from "node:url"
-import { Cause, Duration, Effect, Exit, ManagedRuntime, Scope } from "effect"
+import { Cause, Duration, Effect, Exit, ManagedRuntime, Option, Scope } from "effect"
+import { TimeoutError } from "../Errors.js"
 import * as NodeMultiprocessing from "../NodeMultiprocessing.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
 
@@ -45,10 +46,6 @@ export const fromCaller = <E>(error: E): E => {
 
 /** A failed Exit's error, as the caller sees it (see `fromCaller`). */
 const failure = <E>(cause: Cause.Cause<E>): unknown => fromCaller(Cause.squash(cause))
-
-const rethrowFromCaller = (error: unknown): never => {
-  throw fromCaller(error)
-}
 
 const unwrap = <A, E>(exit: Exit.Exit<A, E>): A => {
   if (Exit.isSuccess(exit)) return exit.value
@@ -124,9 +121,12 @@ export const markNotDataAsWrapped = (constructor: { readonly prototype: object }
  * it is started here, and its Exit settles the promise; so does one that waits
  * with a callback (a receive).
  */
-export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
+export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): Promise<A> => settled(effect, unwrap)
+
+/** `runPromise`, answering with `answer(exit)`: what it returns resolves, what it throws (an error from `fromCaller`) rejects. */
+const settled = <A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, answer: (exit: Exit.Exit<A, E>) => B): Promise<B> => {
   const start = (effect as unknown as Record<symbol, (() => Effect.Effect<A, E, Multiprocessing>) | undefined>)[StartNowKey]
-  return settlePromise(start === undefined ? effect : start())
+  return answerStarted(start === undefined ? effect : start(), answer)
 }
 
 /**
@@ -134,15 +134,64 @@ export const runPromise = <A, E>(effect: Effect.Effect<A, E, Multiprocessing>): 
  * Exit when it was done at once), or what a per-call path under `CallbacksKey`
  * gave (a connection's sends and receives).
  */
-export const settlePromise = <A, E>(started: Effect.Effect<A, E, Multiprocessing>): Promise<A> => {
+export const settlePromise = <A, E>(started: Effect.Effect<A, E, Multiprocessing>): Promise<A> => answerStarted(started, unwrap)
+
+const answerStarted = <A, E, B>(started: Effect.Effect<A, E, Multiprocessing>, answer: (exit: Exit.Exit<A, E>) => B): Promise<B> => {
   if (!Exit.isExit(started)) {
     const wait = (started as unknown as Record<symbol, Await<A, E> | undefined>)[AwaitKey]
-    if (wait === undefined) return runtime.runPromiseExit(started).then(unwrap)
+    if (wait === undefined) return runtime.runPromiseExit(started).then(answer)
     // Settled from a socket's callback, where the caller's frames are not: the reaction, awaited by the caller, has them.
-    return new Promise<A>((resolve, reject) => wait((exit) => Exit.isSuccess(exit) ? resolve(exit.value) : reject(Cause.squash(exit.cause))))
-      .then(undefined, rethrowFromCaller)
+    return new Promise<Exit.Exit<A, E>>(wait).then(answer)
   }
-  return Exit.isSuccess(started) ? Promise.resolve(started.value as A) : Promise.reject(failure(started.cause))
+  try {
+    return Promise.resolve(answer(started as Exit.Exit<A, E>))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** A TimeoutError, the Effect face's failure of a timed wait whose timeout ran out, or undefined. */
+const timedOut = <E>(exit: Exit.Exit<unknown, E>): TimeoutError | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const failure = Cause.failureOption(exit.cause)
+  return Option.isSome(failure) && failure.value instanceof TimeoutError ? failure.value : undefined
+}
+
+/**
+ * Python's answers to a timed wait, where the Effect face differs: when its
+ * timeout runs out, the Effect face fails with TimeoutError and Python answers
+ * `onTimeout` (false, null) or raises it (Empty, Full, BrokenBarrierError);
+ * `done` is Python's answer when the wait ends in time, if not the Effect
+ * face's (an Event's wait: true for void).
+ */
+export interface PythonTimedWait<A, B> {
+  readonly onTimeout: (timedOut: TimeoutError) => Exit.Exit<B, unknown>
+  readonly done?: (value: A) => B
+}
+
+/** Python's answers to a timed wait whose answer in time differs from the Effect face's too (an Event's wait: true, for void). */
+export type PythonTimedWaitDone<A, B> = PythonTimedWait<A, B> & { readonly done: (value: A) => B }
+
+/** Runs a timed wait of the Effect face (see `runPromise`) and answers as Python does (see `PythonTimedWait`). */
+export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWaitDone<A, B>): Promise<B>
+export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWait<A, B>): Promise<A | B>
+export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWait<A, B>): Promise<A | B> {
+  return settled(effect, (exit) => {
+    const late = timedOut(exit)
+    if (late !== undefined) return unwrap(python.onTimeout(late))
+    return python.done === undefined ? unwrap(exit) : python.done(unwrap(exit))
+  })
+}
+
+/** `runTimedWait` for a blocking call of the Effect face (a lock's `acquireSync`), which throws its TimeoutError. */
+export const callTimedWait = <A, B>(wait: () => A, python: PythonTimedWait<A, B>): A | B => {
+  try {
+    const value = wait()
+    return python.done === undefined ? value : python.done(value)
+  } catch (error) {
+    if (error instanceof TimeoutError) return unwrap(python.onTimeout(error))
+    throw error
+  }
 }
 
 /** Seconds, as Python's timeouts are, to an Effect duration; null/undefined means no timeout. */

@@ -1,8 +1,12 @@
 /**
  * Python's `multiprocessing` Lock, RLock, Semaphore, BoundedSemaphore,
- * Condition, Event and Barrier for plain TypeScript. The process that makes one serves it; passed to a child it
- * arrives as a proxy. Every operation returns a Promise (it may talk to the
- * owner); the owner's own settle without a round trip.
+ * Condition, Event and Barrier for plain TypeScript. Where the native addon is
+ * built they live in shared memory, and every process that holds one operates
+ * on it itself; otherwise (and a Manager's) the process that makes one serves
+ * it, and passed to a child it arrives as a proxy that reaches that owner.
+ * Every operation returns a Promise; one done at once (an uncontended lock)
+ * settles without a round trip. Locks also have Python's blocking forms
+ * (`acquireSync`, `withLockSync`) in shared memory.
  *
  * ```ts
  * const lock = new Lock()
@@ -16,7 +20,8 @@ import * as EffectEvent from "../Event.js"
 import * as EffectLock from "../Lock.js"
 import * as EffectSemaphore from "../Semaphore.js"
 import type { Multiprocessing } from "../Multiprocessing.js"
-import { CompatWrapsKey, registerWrapper, runPromise, scoped, secondsInput } from "./runtime.js"
+import { callTimedWait, CompatWrapsKey, registerWrapper, runPromise, runTimedWait, scoped, secondsInput } from "./runtime.js"
+import * as answers from "./timedWaits.js"
 
 export interface AcquireOptions {
   /** Wait for it (default); false answers at once. */
@@ -56,7 +61,9 @@ class SemLockBase {
    * `acquire(true, 0.5)` or `acquire({ timeout: 0.5 })`: true once acquired.
    */
   acquire(block?: boolean | AcquireOptions, timeout?: number | null): Promise<boolean> {
-    return runPromise(block === undefined && timeout == null ? this.#lock.acquire() : this.#lock.acquire(acquireOptions(block, timeout)))
+    return block === undefined && timeout == null
+      ? runPromise(this.#lock.acquire())
+      : runTimedWait(this.#lock.acquire(acquireOptions(block, timeout)), answers.acquired)
   }
 
   release(): Promise<void> {
@@ -72,7 +79,9 @@ class SemLockBase {
    * a wait without timeout for a lock this process holds.
    */
   acquireSync(block?: boolean | AcquireOptions, timeout?: number | null): boolean {
-    return block === undefined && timeout == null ? this.#lock.acquireSync() : this.#lock.acquireSync(acquireOptions(block, timeout))
+    return block === undefined && timeout == null
+      ? this.#lock.acquireSync()
+      : callTimedWait(() => this.#lock.acquireSync(acquireOptions(block, timeout)), answers.acquired)
   }
 
   /** Python's `release()`, done at once (see acquireSync). */
@@ -201,11 +210,11 @@ export class Condition {
   }
   /** Releases the lock, waits to be notified (true) or for `timeout` seconds (false), takes the lock back. */
   wait(timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#condition.wait(secondsInput(timeout)))
+    return runTimedWait(this.#condition.wait(secondsInput(timeout)), answers.woken)
   }
   /** Waits until `predicate()` holds, at most `timeout` seconds in all; gives its last answer. */
   waitFor(predicate: () => boolean | Promise<boolean>, timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#condition.waitFor(Effect.promise(async () => Boolean(await predicate())), secondsInput(timeout)))
+    return runTimedWait(this.#condition.waitFor(Effect.promise(async () => Boolean(await predicate())), secondsInput(timeout)), answers.woken)
   }
   notify(n = 1): Promise<void> {
     return runPromise(this.#condition.notify(n))
@@ -246,7 +255,7 @@ export class Event {
   }
   /** True once the flag is set; false if `timeout` seconds pass first. */
   wait(timeout?: number | null): Promise<boolean> {
-    return runPromise(this.#event.wait(secondsInput(timeout)))
+    return runTimedWait(this.#event.wait(secondsInput(timeout)), answers.woken)
   }
   /** Stops serving it (see Lock.close). */
   close(): void {
@@ -291,9 +300,9 @@ export class Barrier {
   get parties(): number {
     return this.#barrier.parties
   }
-  /** Waits for every party; gives this caller's index. Rejects with `BrokenBarrierError` if it breaks. */
+  /** Waits for every party; gives this caller's index. Rejects with `BrokenBarrierError` if it breaks, or its timeout runs out (which breaks it). */
   wait(timeout?: number | null): Promise<number> {
-    return runPromise(this.#barrier.wait(secondsInput(timeout)))
+    return runTimedWait(this.#barrier.wait(secondsInput(timeout)), answers.metAll)
   }
   abort(): Promise<void> {
     return runPromise(this.#barrier.abort)

@@ -42,3 +42,14 @@ export const onExit = <A, E>(self: Effect.Effect<A, E>, after: (exit: Exit.Exit<
       done(exit)
     }))
 }
+
+/** `self` with its Exit passed through `f`: at once when `self` is already an Exit, and through its callback form when it has one. */
+export const mapExit = <A, E, R, B, E2>(
+  self: Effect.Effect<A, E, R>,
+  f: (exit: Exit.Exit<A, E>) => Exit.Exit<B, E2>
+): Effect.Effect<B, E2, R> => {
+  if (Exit.isExit(self)) return f(self as Exit.Exit<A, E>)
+  const wait = awaitOf(self)
+  const continued = Effect.flatMap(Effect.exit(self), f)
+  return wait === undefined ? continued : awaiting(continued, (done) => wait((exit) => done(f(exit))))
+}

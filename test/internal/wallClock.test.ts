@@ -8,22 +8,22 @@ describe("the library's waits count wall time, whatever the fiber's Clock", () =
   it.scoped("under TestClock: timeouts of a queue get, a process join, a lock acquire, a Condition, Event and Barrier wait and a poll fire", () =>
     Effect.gen(function*() {
       const queue = yield* ProcessQueue.make()
-      expect((yield* Effect.flip(queue.get({ timeout: "100 millis" })))._tag).toBe("Empty")
+      expect((yield* Effect.flip(queue.get({ timeout: "100 millis" })))._tag).toBe("TimeoutError")
 
       const lock = yield* Lock.make()
       yield* lock.acquire()
-      expect(yield* Lock.asOwner(lock.acquire({ timeout: "100 millis" }))).toBe(false)
+      expect((yield* Effect.flip(Lock.asOwner(lock.acquire({ timeout: "100 millis" }))))._tag).toBe("TimeoutError")
       const cond = yield* Condition.make()
-      expect(yield* cond.withLock(cond.wait("100 millis"))).toBe(false)
+      expect((yield* Effect.flip(cond.withLock(cond.wait("100 millis"))))._tag).toBe("TimeoutError")
       const event = yield* Event.make()
-      expect(yield* event.wait("100 millis")).toBe(false)
+      expect((yield* Effect.flip(event.wait("100 millis")))._tag).toBe("TimeoutError")
       const barrier = yield* Barrier.make(2)
-      expect((yield* Effect.flip(barrier.wait("100 millis")))._tag).toBe("BrokenBarrierError")
+      expect((yield* Effect.flip(barrier.wait("100 millis")))._tag).toBe("TimeoutError")
       const [here] = yield* Pipe.make()
       expect(yield* here.poll("100 millis")).toBe(false)
 
       const child = yield* Process.start({ target: () => new Promise((resolve) => setTimeout(resolve, 60_000)) })
-      expect(yield* child.join("100 millis")).toBe(null)
+      expect((yield* Effect.flip(child.join("100 millis")))._tag).toBe("TimeoutError")
       yield* child.terminate
       expect(yield* child.join("30 seconds")).toBe(-15)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))

@@ -8,7 +8,7 @@
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { OwnerGoneError as OwnerGoneErrorClass, SyncUnsupportedError, TypeError, ValueError } from "../../Errors.js"
-import type { OwnerGoneError } from "../../Errors.js"
+import type { OwnerGoneError, TimeoutError } from "../../Errors.js"
 import type * as Public from "../../Lock.js"
 import {
   answersAtOnce,
@@ -30,6 +30,7 @@ import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lease.js"
 import * as Shm from "./sharedMemoryLock.js"
 import { SharedMemoryLock } from "./sharedMemoryLock.js"
 import { ACQUIRED, FOUND_HELD, SemLock } from "./semLock.js"
+import { failOnFalse } from "../timedWait.js"
 
 export type SemLockKind = Public.Lock["kind"]
 
@@ -196,12 +197,12 @@ export class LockHandle extends SharedObject implements Public.Lock {
   /** An acquire that waits as long as it takes (`acquire()`, and for `held` and `withLock`). */
   private readonly acquireWaiting = this.owned((caller) => this.acquireAs(caller, true, undefined))
 
-  acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     if (options === undefined) return this.acquireWaiting
     const checked = acquireArguments(options)
     if (checked._tag === "Left") return Exit.fail(checked.left)
     const { block, timeout } = checked.right
-    return this.owned((caller) => this.acquireAs(caller, block, timeout))
+    return this.owned((caller) => block ? failOnFalse(this.acquireAs(caller, true, timeout), "acquire", timeout) : this.acquireAs(caller, false, timeout))
   }
 
   readonly release: Effect.Effect<void, Public.ReleaseError> = this.owned((caller) => this.releaseAs(caller))

@@ -12,7 +12,8 @@
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { pipeArguments } from "effect/Pipeable"
-import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type { OwnerGoneError, TimeoutError, TypeError, ValueError } from "../../Errors.js"
+import { failOnFalse, timeoutError } from "../timedWait.js"
 import type * as Public from "../../Lock.js"
 import { operation } from "../faces.js"
 import { acquireArguments, held, withLock } from "./holding.js"
@@ -73,12 +74,12 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
 
   private readonly acquireWaiting = owned((caller) => this.acquireAs(caller, true, undefined))
 
-  acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  acquire(options?: Public.AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     if (options === undefined) return this.acquireWaiting
     const checked = acquireArguments(options)
     if (checked._tag === "Left") return Exit.fail(checked.left)
     const { block, timeout } = checked.right
-    return owned((caller) => this.acquireAs(caller, block, timeout))
+    return owned((caller) => block ? failOnFalse(this.acquireAs(caller, true, timeout), "acquire", timeout) : this.acquireAs(caller, false, timeout))
   }
 
   readonly release: Effect.Effect<void, Public.ReleaseError>
@@ -107,7 +108,9 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
       block = checked.right.block
       timeoutMs = checked.right.timeout === undefined ? undefined : Duration.toMillis(checked.right.timeout)
     }
-    return core instanceof SharedMutex ? core.acquireSync(processCaller(), block, timeoutMs) : core.acquireSync(block, timeoutMs)
+    const acquired = core instanceof SharedMutex ? core.acquireSync(processCaller(), block, timeoutMs) : core.acquireSync(block, timeoutMs)
+    if (!acquired && block) throw timeoutError("acquireSync", timeoutMs)
+    return acquired
   }
 
   releaseSync(): void {

@@ -25,7 +25,7 @@ import * as P from "../child/workerChannel.js"
 const PoolTypeId: typeof TypeId = Symbol.for("effect-multiprocessing/Pool") as never
 
 /** The span of each task of a map (a chunk of its items), under the map's own. */
-const TASK_SPAN = "Pool.task"
+const TASK_SPAN = "ProcessPool.task"
 
 /** Chunks an imap keeps submitted and not yet handed on, per worker: enough to keep the workers busy, bounded. */
 const IMAP_AHEAD_PER_WORKER = 32
@@ -114,7 +114,7 @@ class PoolImpl implements Pool {
     args: any,
     options?: TaskOptions<any, any>
   ): Effect.Effect<any, PoolError> =>
-    withSpan("Pool.apply", {}, (span) => Effect.gen(this, function*() {
+    withSpan("ProcessPool.apply", {}, (span) => Effect.gen(this, function*() {
       const { fn, limits, payload } = yield* this.prepare(target, args, options)
       span?.attribute("pool.function", fn.name)
       const bytes = yield* Effect.async<Buffer, TaskError>((resume) => {
@@ -284,7 +284,7 @@ class PoolImpl implements Pool {
     }
   }
 
-  /** A map's results, in order; a span named `name`, and one per chunk (`Pool.task`) under it. */
+  /** A map's results, in order; a span named `name`, and one per chunk (`ProcessPool.task`) under it. */
   private collect<A>(
     name: string,
     mode: number,
@@ -306,13 +306,13 @@ class PoolImpl implements Pool {
   }
 
   readonly map: Pool["map"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
-    this.collect("Pool.map", P.MAP, target, items, options)
+    this.collect("ProcessPool.map", P.MAP, target, items, options)
 
   readonly starmap: Pool["starmap"] = (target: Target.Target, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
-    this.collect("Pool.starmap", P.STARMAP, target, items, options)
+    this.collect("ProcessPool.starmap", P.STARMAP, target, items, options)
 
   readonly mapWithProgress: Pool["mapWithProgress"] = <A>(target: Target.Target, items: Iterable<unknown>, options?: MapOptions<A, any>) =>
-    streamWithSpan("Pool.mapWithProgress", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+    streamWithSpan("ProcessPool.mapWithProgress", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
       Stream.async<MapEvent<A>, PoolError | InputError>((emit) => {
         const results: Array<A> = []
         return Effect.sync(this.runChunks(P.MAP, true, false, target, items, {
@@ -336,7 +336,7 @@ class PoolImpl implements Pool {
     items: Iterable<unknown>,
     options: MapOptions<A, any> | undefined
   ): Stream.Stream<A, PoolError | InputError> {
-    return streamWithSpan(ordered ? "Pool.imap" : "Pool.imapUnordered", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
+    return streamWithSpan(ordered ? "ProcessPool.imap" : "ProcessPool.imapUnordered", Stream.unwrap(Effect.map(callbackSpans(TASK_SPAN), (spans) =>
       Stream.async<A, PoolError | InputError>((emit) =>
         Effect.sync(this.runChunks(P.MAP, ordered, true, target, items, options, {
           onValues: (values) => void emit.chunk(Chunk.unsafeFromArray(values)),

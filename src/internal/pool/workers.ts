@@ -238,7 +238,7 @@ export class Workers {
       const init = this.initializer
       let record: WorkerRecord | undefined
       const settings = Effect.runSync(Ref.get(this.mp.settings))
-      return withSpan("Pool.startWorker", { "process.name": name }, (span) => this.mp.spawnWorker({
+      return withSpan("ProcessPool.startWorker", { "process.name": name }, (span) => this.mp.spawnWorker({
         target: init?.target ?? NOOP_INITIALIZER,
         args: init?.args ?? [],
         pool: this.settings.maxMemoryPerChild === undefined ? {} : { maxMemory: this.settings.maxMemoryPerChild },

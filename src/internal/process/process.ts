@@ -8,6 +8,7 @@ import {
   ProcessExitedError,
   ProcessStateError,
   SerializationError,
+  type TimeoutError,
   TypeError,
   ValueError
 } from "../../Errors.js"
@@ -19,6 +20,7 @@ import { markNotData, PROCESS_ADVICE } from "../codec/notData.js"
 import { WaitableTypeId } from "../connection/waitable.js"
 import { keepingAlive } from "../keepAlive.js"
 import { spanContextOf, withSpan } from "../spans.js"
+import { timeoutError } from "../timedWait.js"
 import * as WallClock from "../wallClock.js"
 import { childIdentity, currentIdentity, nextChildIdentity } from "../thisProcess/currentProcess.js"
 import { log } from "../thisProcess/log.js"
@@ -196,7 +198,7 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
     })).pipe(Effect.provideService(Multiprocessing, this.mp))
   }
 
-  join(timeout?: Duration.DurationInput): Effect.Effect<number | null, ProcessStateError | ValueError> {
+  join(timeout?: Duration.DurationInput): Effect.Effect<number, ProcessStateError | TimeoutError | ValueError> {
     // Duration reads NaN as zero: a computed timeout gone wrong would poll once and look like "still running".
     if (typeof timeout === "number" && Number.isNaN(timeout)) {
       return Effect.fail(new ValueError({ message: "join(timeout): the timeout is NaN; give a number, or none to wait for the exit" }))
@@ -206,7 +208,8 @@ class ProcessImpl<A> implements Process<A>, ChildRecord {
       withSpan("Process.join", { "process.name": this.name, "process.pid": handle.pid }, (span) =>
         keepingAlive(timeout === undefined
           ? Deferred.await(this.exited)
-          : Effect.map(WallClock.timeoutOption(Deferred.await(this.exited), timeout), Option.getOrNull)).pipe(
+          : Effect.flatMap(WallClock.timeoutOption(Deferred.await(this.exited), timeout), (exitCode) =>
+            Option.isSome(exitCode) ? Effect.succeed(exitCode.value) : Effect.fail(timeoutError(`join of ${this.name}`, timeout)))).pipe(
             Effect.tap((exitCode) => span?.attribute("process.exit_code", exitCode))
           )))
   }

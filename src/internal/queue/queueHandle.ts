@@ -11,7 +11,7 @@
  * owner keeps bytes.
  */
 import { Chunk, Duration, Effect, Either, Exit, Option, type Schema, type Scope, Sink, Stream } from "effect"
-import { EOFError, type OwnerGoneError, type SerializationError, TypeError, ValueError } from "../../Errors.js"
+import { EOFError, type OwnerGoneError, type SerializationError, type TimeoutError, TypeError, ValueError } from "../../Errors.js"
 import type * as Public from "../../ProcessQueue.js"
 import type { GetError, PutError, WaitOptions } from "../../ProcessQueue.js"
 import * as Serializers from "../../Serializer.js"
@@ -21,6 +21,7 @@ import { tracedOperation } from "../spans.js"
 import { type Backend, local, PrimitiveTypeId, remote, timeoutToWire } from "../served/backend.js"
 import { serve, SharedObject } from "../served/definition.js"
 import { flatMap } from "../exitFastPath.js"
+import { failWithTimeoutFor } from "../timedWait.js"
 import { registerRevival } from "../served/revive.js"
 import { catchUp, unregister } from "../served/server.js"
 import { pack, unpack } from "../wire/itemBatch.js"
@@ -192,25 +193,33 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
     return operation(() => this.misuse("join()") ?? this.call("join", [], ""))
   }
 
-  /** The operation with its wait's `block` and limit; a NaN timeout, which would answer at once unnoticed, is refused. */
   /** The process that serves the queue. */
   private ownerPid(): number {
     const backend = this[PrimitiveTypeId]
     return backend.isLocal ? process.pid : backend.reference().ownerPid
   }
 
-  /** A put or get: in the Effect face, one that waits (not done at once) has a span, `Queue.get` …. */
+  /**
+   * A put or get, with its wait's `block` and limit: a NaN timeout, which would
+   * answer at once unnoticed, is refused; a timeout that runs out is a
+   * TimeoutError (`Full` or `Empty` with `block: false`). In the Effect face,
+   * one that waits (not done at once) has a span, `ProcessQueue.get` … (every
+   * kind: the module's name).
+   */
   private waiting<B, E2>(
     method: "put" | "get",
     options: WaitOptions | undefined,
     f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>
   ) {
-    return tracedOperation(false, () => [`${this.kind}.${method}`, { "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError> => {
+    return tracedOperation(false, () => [`ProcessQueue.${method}`, { "queue.kind": this.kind, "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError | TimeoutError> => {
       const timeout = options?.timeout
       if (typeof timeout === "number" && Number.isNaN(timeout)) {
         return Exit.fail(new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" }))
       }
-      return f(options?.block ?? true, timeout === undefined ? undefined : Duration.decode(timeout))
+      const block = options?.block ?? true
+      const limit = timeout === undefined ? undefined : Duration.decode(timeout)
+      const waited = f(block, limit)
+      return block && limit !== undefined ? failWithTimeoutFor(waited, method === "get" ? "Empty" : "Full", `${this.kind}.${method}`, limit) : waited
     })
   }
 }

@@ -13,7 +13,8 @@
  * Its kind carries the parties ("Barrier:3"), so a proxy knows them without asking.
  */
 import { Deferred, Duration, Effect, Exit, Option, type Scope } from "effect"
-import { BrokenBarrierError, type OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import { BrokenBarrierError, type OwnerGoneError, type TimeoutError, TypeError, ValueError } from "../../Errors.js"
+import { BROKE_IT, timeoutError } from "../timedWait.js"
 import type * as Public from "../../Barrier.js"
 import {
   type Backend,
@@ -103,10 +104,10 @@ class BarrierState {
       ? Effect.asSome(outcome)
       : WallClock.timeoutOption(outcome, limit)
     return wait.pipe(
-      Effect.flatMap((result) => {
+      Effect.flatMap((result): Effect.Effect<number, BrokenBarrierError | TimeoutError> => {
         if (Option.isNone(result)) {
           if (generation === this.generation) this.abort() // a timeout breaks it for every party
-          return Effect.fail(broken())
+          return Effect.fail(timeoutError("Barrier.wait", limit, BROKE_IT))
         }
         return result.value === "released" ? Effect.succeed(index) : Effect.fail(broken())
       }),
@@ -143,7 +144,7 @@ export class BarrierHandle<E = never> extends SharedObject implements Public.Bar
     super(backend, definition.operations)
   }
 
-  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TypeError | ValueError | E> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | TypeError | ValueError | E> {
     const checked = checkedWait("Barrier.wait", undefined, timeout)
     return checked._tag === "Left" ? Exit.fail(checked.left) : this.op("wait", [timeoutToWire(checked.right)])
   }

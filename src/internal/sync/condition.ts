@@ -11,7 +11,8 @@
  * reaches the lock directly for acquire and release.
  */
 import { Deferred, Duration, Effect, Exit, type Scope } from "effect"
-import { NotOwnerError, type OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import { NotOwnerError, type OwnerGoneError, type TimeoutError, TypeError, ValueError } from "../../Errors.js"
+import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Condition.js"
 import type { AcquireOptions, Lock, ReleaseError } from "../../Lock.js"
 import {
@@ -128,7 +129,7 @@ export class ConditionHandle extends SharedObject implements Public.Condition {
     super(backend, definition.operations)
   }
 
-  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     return this.lock.acquire(options)
   }
 
@@ -140,9 +141,9 @@ export class ConditionHandle extends SharedObject implements Public.Condition {
     return this.lock.withLock(self)
   }
 
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, WaitError | TypeError | ValueError> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<void, WaitError | TimeoutError | TypeError | ValueError> {
     const checked = checkedWait("Condition.wait", undefined, timeout)
-    return checked._tag === "Left" ? Exit.fail(checked.left) : this.owned((caller) => this.waitAs(caller, checked.right))
+    return checked._tag === "Left" ? Exit.fail(checked.left) : this.owned((caller) => failOnFalseElseVoid(this.waitAs(caller, checked.right), "Condition.wait", checked.right))
   }
 
   private waitAs(caller: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, WaitError> {
@@ -152,10 +153,11 @@ export class ConditionHandle extends SharedObject implements Public.Condition {
   waitFor<E, R>(
     predicate: Effect.Effect<boolean, E, R>,
     timeout?: Duration.DurationInput
-  ): Effect.Effect<boolean, E | WaitError | TypeError | ValueError, R> {
+  ): Effect.Effect<void, E | WaitError | TimeoutError | TypeError | ValueError, R> {
     const checked = checkedWait("Condition.waitFor", undefined, timeout)
     if (checked._tag === "Left") return Exit.fail(checked.left)
-    return this.owned((caller) => waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)))
+    return this.owned((caller) =>
+      failOnFalseElseVoid(waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)), "Condition.waitFor", checked.right))
   }
 
   notify(n = 1): Effect.Effect<void, WaitError | ValueError> {

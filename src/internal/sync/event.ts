@@ -5,7 +5,8 @@
  * (sharedMemoryEvent.ts).
  */
 import { Deferred, Duration, Effect, Exit, type Scope } from "effect"
-import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type { OwnerGoneError, TimeoutError, TypeError, ValueError } from "../../Errors.js"
+import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Event.js"
 import { awaitWithin, checkedWait, PrimitiveTypeId, remote, scopedServed, timeoutFromWire, timeoutToWire } from "../served/backend.js"
 import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
@@ -53,9 +54,10 @@ export class EventHandle extends SharedObject implements Public.Event {
   readonly isSet = this.op<boolean, OwnerGoneError>("isSet")
   readonly set = this.op<void, OwnerGoneError>("set")
   readonly clear = this.op<void, OwnerGoneError>("clear")
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<void, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     const checked = checkedWait("Event.wait", undefined, timeout)
-    return checked._tag === "Left" ? Exit.fail(checked.left) : this.op("wait", [timeoutToWire(checked.right)])
+    if (checked._tag === "Left") return Exit.fail(checked.left)
+    return failOnFalseElseVoid(this.op<boolean, OwnerGoneError>("wait", [timeoutToWire(checked.right)]), "Event.wait", checked.right)
   }
 }
 

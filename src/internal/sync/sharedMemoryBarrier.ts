@@ -19,7 +19,8 @@
  * waiting client goes: the others notice within a liveness slice (100 ms).
  */
 import { Duration, Effect, Exit } from "effect"
-import { BrokenBarrierError, type OwnerGoneError, type TypeError, type ValueError } from "../../Errors.js"
+import { BrokenBarrierError, type OwnerGoneError, type TimeoutError, type TypeError, type ValueError } from "../../Errors.js"
+import { BROKE_IT, timeoutError } from "../timedWait.js"
 import type * as Public from "../../Barrier.js"
 import { operation } from "../faces.js"
 import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote } from "../served/backend.js"
@@ -155,7 +156,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     return millis >= 0 ? Duration.millis(millis) : undefined
   }
 
-  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TypeError | ValueError | E> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | TypeError | ValueError | E> {
     const checked = checkedWait("Barrier.wait", undefined, timeout)
     if (checked._tag === "Left") return Exit.fail(checked.left)
     return operation(() => {
@@ -164,7 +165,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     })
   }
 
-  private arrive(limit: Duration.Duration | undefined): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> {
+  private arrive(limit: Duration.Duration | undefined): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | E> {
     const parties = this.parties
     const hasAction = this.action !== undefined || this.actionBackend !== undefined
     const arrived = this.locked((words, queue): Arrival => {
@@ -182,7 +183,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
       Atomics.store(words, ACTION_PID, process.pid)
       return { tag: "action", index, generation: words[GENERATION] }
     })
-    const next = (arrival: Arrival): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | E> => {
+    const next = (arrival: Arrival): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | E> => {
       switch (arrival.tag) {
         case "broken":
           return Exit.fail(broken())
@@ -192,10 +193,8 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
           return Effect.zipRight(this.drained(arrival.generation), Effect.suspend(() => this.arrive(limit)))
         case "action":
           return this.runAction(arrival.index, arrival.generation)
-        case "waiting": {
-          const deadline = limit === undefined || !Duration.isFinite(limit) ? undefined : performance.now() + Duration.toMillis(limit)
-          return this.waitReleased(arrival.index, arrival.slot, deadline)
-        }
+        case "waiting":
+          return this.waitReleased(arrival.index, arrival.slot, limit)
       }
     }
     // The last party without an action, or a broken barrier, answers at once: an Exit, which the compat
@@ -238,8 +237,12 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     )
   }
 
-  /** A waiting party: sleeps on its slot until released or broken; its timeout, or its leaving, breaks the barrier. */
-  private waitReleased(index: number, slot: number, deadline: number | undefined): Effect.Effect<number, BrokenBarrierError> {
+  /**
+   * A waiting party: sleeps on its slot until released or broken; its timeout
+   * (its TimeoutError, the others' BrokenBarrierError), or its leaving, breaks the barrier.
+   */
+  private waitReleased(index: number, slot: number, limit: Duration.Duration | undefined): Effect.Effect<number, BrokenBarrierError | TimeoutError> {
+    const deadline = limit === undefined || !Duration.isFinite(limit) ? undefined : performance.now() + Duration.toMillis(limit)
     const queue = this.queue!
     queue.nap(slot, deadline)
     const sleep: Effect.Effect<void> = Effect.suspend(() => {
@@ -258,7 +261,12 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
             if (outcome === WAITING) this.breakAll(words, queue)
             return outcome
           }),
-          (outcome) => Exit.isFailure(exit) ? Exit.failCause(exit.cause) : outcome === RELEASED ? Exit.succeed(index) : Exit.fail(broken())
+          (outcome) =>
+            Exit.isFailure(exit)
+              ? Exit.failCause(exit.cause)
+              : outcome === RELEASED
+              ? Exit.succeed(index)
+              : Exit.fail(outcome === WAITING ? timeoutError("Barrier.wait", limit, BROKE_IT) : broken())
         ))
     )
   }

@@ -17,7 +17,8 @@
  * over (sharedMutex.ts).
  */
 import { Duration, Effect, Exit } from "effect"
-import { NotOwnerError, type OwnerGoneError, type TypeError, ValueError } from "../../Errors.js"
+import { NotOwnerError, type OwnerGoneError, type TimeoutError, type TypeError, ValueError } from "../../Errors.js"
+import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Condition.js"
 import type { AcquireOptions, ReleaseError } from "../../Lock.js"
 import { checkedWait, type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
@@ -68,7 +69,7 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
     return goneError("Condition", segmentOf(reference.id), reference.ownerName)
   }
 
-  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  acquire(options?: AcquireOptions): Effect.Effect<boolean, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     return this.lock.acquire(options)
   }
 
@@ -80,17 +81,18 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
     return this.lock.withLock(self)
   }
 
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, WaitError | TypeError | ValueError> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<void, WaitError | TimeoutError | TypeError | ValueError> {
     const checked = checkedWait("Condition.wait", undefined, timeout)
-    return checked._tag === "Left" ? Exit.fail(checked.left) : owned((caller) => this.waitAs(caller, checked.right))
+    return checked._tag === "Left" ? Exit.fail(checked.left) : owned((caller) => failOnFalseElseVoid(this.waitAs(caller, checked.right), "Condition.wait", checked.right))
   }
 
   waitFor<E, R>(
     predicate: Effect.Effect<boolean, E, R>,
     timeout?: Duration.DurationInput
-  ): Effect.Effect<boolean, E | WaitError | TypeError | ValueError, R> {
+  ): Effect.Effect<void, E | WaitError | TimeoutError | TypeError | ValueError, R> {
     const checked = checkedWait("Condition.waitFor", undefined, timeout)
-    return checked._tag === "Left" ? Exit.fail(checked.left) : owned((caller) => waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)))
+    return checked._tag === "Left" ? Exit.fail(checked.left) : owned((caller) =>
+      failOnFalseElseVoid(waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)), "Condition.waitFor", checked.right))
   }
 
   private waitAs(caller: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, WaitError | ValueError> {

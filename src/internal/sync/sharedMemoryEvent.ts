@@ -18,7 +18,8 @@
  * waits; there is no owner to lose.
  */
 import { Duration, Effect, Exit } from "effect"
-import type { OwnerGoneError, TypeError, ValueError } from "../../Errors.js"
+import type { OwnerGoneError, TimeoutError, TypeError, ValueError } from "../../Errors.js"
+import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Event.js"
 import { operation } from "../faces.js"
 import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
@@ -97,10 +98,15 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
     return Exit.void
   })
 
-  wait(timeout?: Duration.DurationInput): Effect.Effect<boolean, OwnerGoneError | TypeError | ValueError> {
+  wait(timeout?: Duration.DurationInput): Effect.Effect<void, OwnerGoneError | TimeoutError | TypeError | ValueError> {
     const checked = checkedWait("Event.wait", undefined, timeout)
     if (checked._tag === "Left") return Exit.fail(checked.left)
     const limit = checked.right
+    return failOnFalseElseVoid(this.waitWithin(limit), "Event.wait", limit)
+  }
+
+  /** Python's `wait(timeout)`: true once the flag is set, false when `limit` runs out first. */
+  private waitWithin(limit: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {
     return operation(() => {
       const words = this.words
       if (words === undefined) return Exit.fail(this.gone())

@@ -1,0 +1,20 @@
+import { Effect, Stream } from "effect"
+import { Pool, NodeMultiprocessing } from "effect-multiprocessing"
+const prog = Effect.gen(function*() {
+  const pool = yield* Pool.make({ processes: 2 })
+  console.log("pids", pool.pids)
+  console.log(yield* pool.apply((a, b) => a + b, [1, 2]))
+  console.log(yield* pool.map((x) => x * 2, [1, 2, 3, 4, 5]))
+  console.log(yield* pool.starmap((x, y) => x * y, [[1, 2], [3, 4]]))
+  console.log(yield* Stream.runCollect(pool.imap((x) => x + 1, [1, 2, 3])))
+  const t0 = performance.now()
+  const xs = Array.from({ length: 200000 }, (_, i) => i)
+  const r = yield* pool.map((x) => x * 2, xs)
+  console.log("map200k", r.length, r[199999], (performance.now() - t0).toFixed(1), "ms")
+  const t1 = performance.now()
+  const all = yield* Effect.forEach(xs.slice(0, 100000), (x) => pool.apply((x) => x, [x]), { concurrency: "unbounded" })
+  console.log("100k tasks", all.length, (performance.now() - t1).toFixed(1), "ms")
+  const e = yield* Effect.flip(pool.apply(() => { throw new TypeError("boom") }, []))
+  console.log(e._tag, e.type, e.message)
+})
+Effect.runPromise(Effect.scoped(prog).pipe(Effect.provide(NodeMultiprocessing.layer))).then(() => console.log("done"), (e) => console.error("FAIL", e))

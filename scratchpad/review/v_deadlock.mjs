@@ -1,0 +1,11 @@
+import { Pool, Event } from "effect-multiprocessing/compat"
+const pool = new Pool(2)
+await pool.map((x) => x, [1, 2, 3, 4])
+const ev = new Event()
+const t0 = Date.now()
+const a = pool.applyAsync(async (ev) => { await ev.wait(); return "A" }, [ev])
+const x = pool.applyAsync(() => new Promise((r) => setTimeout(() => r("X"), 1000)))
+const b = pool.applyAsync(async (ev) => { await ev.set(); return "B" }, [ev])
+await a.wait(5)
+console.log(a.ready() ? `A done after ${Date.now() - t0} ms` : "DEADLOCK: A still waiting after 5 s (B queued behind it on the same worker)", "| X", x.ready(), "| B", b.ready())
+pool.terminate(); await pool.join(); process.exit(0)
