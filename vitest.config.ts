@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from "vitest/config"
 const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.meta.url))
 
 // What runs the documentation: every snippet of docs/ and the README, and every example.
-const docs = ["test/docs.test.ts", "test/examples.test.ts"]
+const docs = ["test/docs/*.test.ts", "test/examples/*.test.ts"]
 
 // The primitives with two backends: "core" runs them on shared memory (where the native addon is
 // built), "served" again with it disabled (children inherit the environment). What only the served

@@ -1,5 +1,7 @@
 /**
- * Every ```ts block of README.md and docs/*.md runs, as a user would run it.
+ * Every ```ts block of README.md and docs/*.md runs, as a user would run it: the tests of
+ * test/docs/ (the pages in shards, so that several vitest workers share them; the typecheck of
+ * all blocks in one file).
  *
  * The convention, for whoever writes a page:
  * - A block whose first line is `// file: <name>.ts` is not run: it is written as
@@ -24,12 +26,12 @@ import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { typescriptProgram } from "./support/processes.js"
+import { projectRoot, typescriptProgram } from "./processes.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
+const root = projectRoot
+
 const runTimeoutMs = 90_000
 
 interface Block {
@@ -44,7 +46,8 @@ interface Block {
   readonly expectedStdout: ReadonlyArray<string> | undefined
 }
 
-const pages = (): Array<string> => [
+/** Every page with blocks: the README and docs/*.md. */
+export const allPages = (): Array<string> => [
   "README.md",
   ...fs.readdirSync(path.join(root, "docs")).filter((name) => name.endsWith(".md")).sort().map((name) => `docs/${name}`)
 ]
@@ -87,32 +90,51 @@ const parsePage = (page: string): Array<Block> => {
   return result
 }
 
-const blocks = pages().flatMap(parsePage)
-
-let workDir = ""
 /**
- * The snippets' TMPDIR, where the library makes its sockets' private directories: what a
- * snippet leaves there is a leak. Short, under the system's: a Unix socket's path has ~107 bytes.
+ * The blocks of `pages`, written (each page's in a folder of its own) into a temporary directory
+ * inside the repository, so that the package resolves by its own name, as for a user; removed
+ * after the file's tests.
  */
-let snippetTmpDir = ""
-const pageDir = (page: string) => path.join(workDir, page.replace(/\.md$/, ""))
-const programFile = (block: Block) => path.join(pageDir(block.page), block.moduleName ?? `line-${block.line}.ts`)
+const writtenBlocks = (pages: ReadonlyArray<string>) => {
+  const blocks = pages.flatMap(parsePage)
+  const files = { blocks, workDir: "", snippetTmpDir: "" }
+  beforeAll(() => {
+    files.workDir = fs.mkdtempSync(path.join(root, ".docs-snippets-"))
+    // The snippets' TMPDIR, where the library makes its sockets' private directories: what a
+    // snippet leaves there is a leak. Short, under the system's: a Unix socket's path has ~107 bytes.
+    files.snippetTmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "emp-docs-"))
+    for (const block of blocks) {
+      fs.mkdirSync(pageDir(files.workDir, block.page), { recursive: true })
+      fs.writeFileSync(programFile(files.workDir, block), block.code)
+    }
+  })
+  afterAll(() => {
+    if (files.workDir !== "") fs.rmSync(files.workDir, { recursive: true, force: true })
+    if (files.snippetTmpDir !== "") fs.rmSync(files.snippetTmpDir, { recursive: true, force: true })
+  })
+  return files
+}
+const pageDir = (workDir: string, page: string) => path.join(workDir, page.replace(/\.md$/, ""))
+const programFile = (workDir: string, block: Block) => path.join(pageDir(workDir, block.page), block.moduleName ?? `line-${block.line}.ts`)
 const where = (block: Block) => `${block.page}:${block.line}`
 
-beforeAll(() => {
-  // Inside the repository, so the package resolves by its own name, as for a user.
-  workDir = fs.mkdtempSync(path.join(root, ".docs-snippets-"))
-  snippetTmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "emp-docs-"))
-  for (const block of blocks) {
-    fs.mkdirSync(pageDir(block.page), { recursive: true })
-    fs.writeFileSync(programFile(block), block.code)
-  }
-})
+/** How many programs a page runs: what a shard's share is weighed by. */
+const programCount = (page: string) => parsePage(page).filter((b) => b.moduleName === undefined).length
 
-afterAll(() => {
-  if (workDir !== "") fs.rmSync(workDir, { recursive: true, force: true })
-  if (snippetTmpDir !== "") fs.rmSync(snippetTmpDir, { recursive: true, force: true })
-})
+/**
+ * The pages of shard `index` (from 1) of `count`: each page, the ones with most programs first, to
+ * the shard with fewest programs so far. A new page lands in a shard by itself.
+ */
+export const pagesOfShard = (index: number, count: number): Array<string> => {
+  const shards = Array.from({ length: count }, () => ({ pages: [] as Array<string>, programs: 0 }))
+  const weighed = allPages().map((page) => ({ page, programs: programCount(page) }))
+  for (const { page, programs } of weighed.sort((a, b) => b.programs - a.programs || a.page.localeCompare(b.page))) {
+    const lightest = shards.reduce((best, shard) => shard.programs < best.programs ? shard : best)
+    lightest.pages.push(page)
+    lightest.programs += programs
+  }
+  return shards[index - 1].pages
+}
 
 /** Live processes of a process group (a snippet runs as the leader of its own). */
 const groupMembers = (group: number): Array<number> =>
@@ -146,7 +168,7 @@ interface Run {
   readonly tempFilesLeft: ReadonlyArray<string>
 }
 
-const runProgram = (file: string): Promise<Run> =>
+const runProgram = (file: string, snippetTmpDir: string): Promise<Run> =>
   new Promise((resolve, reject) => {
     // Its own process group, so that a timeout can stop the program with every process it started.
     const [command, args] = typescriptProgram(file)
@@ -200,48 +222,58 @@ const missingLine = (expected: ReadonlyArray<string>, stdout: string): string | 
   return undefined
 }
 
-describe("doc snippets", () => {
-  for (const block of blocks.filter((b) => b.moduleName === undefined)) {
-    it(where(block), async () => {
-      const run = await runProgram(programFile(block))
-      const report = `${where(block)}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`
-      expect(run.timedOut, `timed out after ${runTimeoutMs / 1000} s: ${report}`).toBe(false)
-      expect(run.code, `exited with ${run.code ?? run.signal}: ${report}`).toBe(0)
-      expect(run.leftBehind, `left processes running: ${report}`).toEqual([])
-      expect(run.tempFilesLeft, `left temporary files: ${report}`).toEqual([])
-      if (block.expectedStdout !== undefined) {
-        const missing = missingLine(block.expectedStdout, run.stdout)
-        expect(missing, `stdout lacks the expected line ${JSON.stringify(missing)} (in order): ${report}`).toBeUndefined()
-      }
-    }, runTimeoutMs + 15_000)
-  }
-
-  it("no page names two `// file:` blocks alike (one would overwrite the other)", () => {
-    const names = blocks.filter((b) => b.moduleName !== undefined).map((b) => `${b.page}: ${b.moduleName}`)
-    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([])
+/** A test for each program block of `pages`: it runs, exits 0, leaves nothing behind and prints what its page says. */
+export const describeSnippets = (pages: ReadonlyArray<string>) => {
+  const files = writtenBlocks(pages)
+  describe(`doc snippets of ${pages.join(", ")}`, () => {
+    for (const block of files.blocks.filter((b) => b.moduleName === undefined)) {
+      it(where(block), async () => {
+        const run = await runProgram(programFile(files.workDir, block), files.snippetTmpDir)
+        const report = `${where(block)}\n--- stdout ---\n${run.stdout}--- stderr ---\n${run.stderr}`
+        expect(run.timedOut, `timed out after ${runTimeoutMs / 1000} s: ${report}`).toBe(false)
+        expect(run.code, `exited with ${run.code ?? run.signal}: ${report}`).toBe(0)
+        expect(run.leftBehind, `left processes running: ${report}`).toEqual([])
+        expect(run.tempFilesLeft, `left temporary files: ${report}`).toEqual([])
+        if (block.expectedStdout !== undefined) {
+          const missing = missingLine(block.expectedStdout, run.stdout)
+          expect(missing, `stdout lacks the expected line ${JSON.stringify(missing)} (in order): ${report}`).toBeUndefined()
+        }
+      }, runTimeoutMs + 15_000)
+    }
   })
+}
 
-  it("every snippet typechecks against the build's declarations", async () => {
-    // The repository's options, but the package resolves to dist/ as for a user (not to src/
-    // through "paths"), and values shown only in a comment may go unused.
-    fs.writeFileSync(
-      path.join(workDir, "tsconfig.json"),
-      JSON.stringify({
-        extends: path.relative(workDir, path.join(root, "tsconfig.json")),
-        compilerOptions: { paths: {}, noUnusedLocals: false, noUnusedParameters: false },
-        include: ["**/*.ts"]
-      })
-    )
-    const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
-    const result = await promisify(execFile)(process.execPath, [tsc, "-p", workDir], { cwd: workDir }).then(
-      () => "",
-      (error: { stdout: string; stderr: string }) => error.stdout + error.stderr
-    )
-    // tsc names the generated file and its line: name the page's line instead.
-    const located = result.replace(/^(\S+?\.ts)\((\d+),(\d+)\)/gm, (text, file: string, line: string, column: string) => {
-      const block = blocks.find((b) => path.relative(workDir, programFile(b)) === file)
-      return block === undefined ? text : `${block.page}:${block.line + Number(line)}:${column}`
+/** Every block of every page, typechecked together; no two `// file:` blocks of a page alike. */
+export const describeTypecheck = () => {
+  const files = writtenBlocks(allPages())
+  describe("doc snippets, all together", () => {
+    it("no page names two `// file:` blocks alike (one would overwrite the other)", () => {
+      const names = files.blocks.filter((b) => b.moduleName !== undefined).map((b) => `${b.page}: ${b.moduleName}`)
+      expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([])
     })
-    expect(located).toBe("")
-  }, 120_000)
-})
+
+    it("every snippet typechecks against the build's declarations", async () => {
+      // The repository's options, but the package resolves to dist/ as for a user (not to src/
+      // through "paths"), and values shown only in a comment may go unused.
+      fs.writeFileSync(
+        path.join(files.workDir, "tsconfig.json"),
+        JSON.stringify({
+          extends: path.relative(files.workDir, path.join(root, "tsconfig.json")),
+          compilerOptions: { paths: {}, noUnusedLocals: false, noUnusedParameters: false },
+          include: ["**/*.ts"]
+        })
+      )
+      const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc")
+      const result = await promisify(execFile)(process.execPath, [tsc, "-p", files.workDir], { cwd: files.workDir }).then(
+        () => "",
+        (error: { stdout: string; stderr: string }) => error.stdout + error.stderr
+      )
+      // tsc names the generated file and its line: name the page's line instead.
+      const located = result.replace(/^(\S+?\.ts)\((\d+),(\d+)\)/gm, (text, file: string, line: string, column: string) => {
+        const block = files.blocks.find((b) => path.relative(files.workDir, programFile(files.workDir, b)) === file)
+        return block === undefined ? text : `${block.page}:${block.line + Number(line)}:${column}`
+      })
+      expect(located).toBe("")
+    }, 120_000)
+  })
+}
