@@ -278,6 +278,17 @@ describe("ProcessPool (Effect face)", () => {
       expect(mirrored[0]).toEqual(new Point({ x: -1, y: -2 }))
       const bad = yield* Effect.flip(pool.apply(() => "not a number", [], { output: Schema.Number }))
       expect(tagOf(bad)).toBe("ParseError")
+      // The dual forms take the same Schemas: items encoded on the way in, results decoded on the way out.
+      const points = [new Point({ x: 1, y: 2 }), new Point({ x: 3, y: 4 })]
+      const viaImap = Chunk.toArray(yield* Stream.runCollect(pool.pipe(ProcessPool.imap(tasks.mirror, points, { input: Point, output: Point }))))
+      expect(viaImap).toEqual(points.map((p) => new Point({ x: -p.x, y: -p.y })))
+      expect(viaImap.every((p) => p instanceof Point)).toBe(true)
+      const viaUnordered = Chunk.toArray(yield* Stream.runCollect(ProcessPool.imapUnordered(pool, tasks.norm, points, { input: Point, output: Schema.Number })))
+      expect([...viaUnordered].sort((a, b) => a - b)).toEqual([Math.hypot(1, 2), 5])
+      const viaStream = Chunk.toArray(yield* Stream.runCollect(Stream.fromIterable(points).pipe(ProcessPool.mapStream(pool, tasks.mirror, { input: Point, output: Point }))))
+      expect(viaStream).toEqual(viaImap)
+      const badItem = yield* Effect.flip(Stream.runCollect(Stream.fromIterable([{ x: "one", y: 2 } as unknown as Point]).pipe(ProcessPool.mapStream(pool, tasks.mirror, { input: Point }))))
+      expect(tagOf(badItem)).toBe("ParseError")
     }))
 
   scoped("progress: a callback per chunk, and mapWithProgress as a Stream ending with the results", () =>
