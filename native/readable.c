@@ -106,13 +106,10 @@ static bool view_range(napi_env env, size_t argc, napi_value* argv, const char* 
 }
 
 /*
- * readInto(fd, view[, offset, length]): one non-blocking read(2) into the bytes of `view`
- * (any TypedArray or DataView), or into its [offset, offset + length) bytes: the count, 0 at
- * end of file, -1 when nothing is there yet (EAGAIN), -2 on another error (Node's own next
- * read reports it). fs.readSync throws for EAGAIN, which costs more than the read.
+ * One non-blocking read(2) or write(2) for readInto and writeFrom, which take the same
+ * arguments: the descriptor, the view and the byte range in it.
  */
-napi_value read_into(napi_env env, napi_callback_info info) {
-  static const char usage[] = "readInto(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it";
+static napi_value transfer(napi_env env, napi_callback_info info, const char* usage, bool writing) {
   size_t argc = 4;
   napi_value argv[4];
   int32_t fd;
@@ -125,10 +122,20 @@ napi_value read_into(napi_env env, napi_callback_info info) {
   }
   if (!view_range(env, argc, argv, usage, &data, &length)) return NULL;
   ssize_t count;
-  do count = read(fd, data, length);
+  do count = writing ? write(fd, data, length) : read(fd, data, length);
   while (count < 0 && errno == EINTR);
   if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
   return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
+}
+
+/*
+ * readInto(fd, view[, offset, length]): one non-blocking read(2) into the bytes of `view`
+ * (any TypedArray or DataView), or into its [offset, offset + length) bytes: the count, 0 at
+ * end of file, -1 when nothing is there yet (EAGAIN), -2 on another error (Node's own next
+ * read reports it). fs.readSync throws for EAGAIN, which costs more than the read.
+ */
+napi_value read_into(napi_env env, napi_callback_info info) {
+  return transfer(env, info, "readInto(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it", false);
 }
 
 /*
@@ -138,23 +145,7 @@ napi_value read_into(napi_env env, napi_callback_info info) {
  * and throws for EAGAIN.
  */
 napi_value write_from(napi_env env, napi_callback_info info) {
-  static const char usage[] = "writeFrom(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it";
-  size_t argc = 4;
-  napi_value argv[4];
-  int32_t fd;
-  void* data = NULL;
-  size_t length = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, NULL, usage);
-    return NULL;
-  }
-  if (!view_range(env, argc, argv, usage, &data, &length)) return NULL;
-  ssize_t count;
-  do count = write(fd, data, length);
-  while (count < 0 && errno == EINTR);
-  if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
-  return number(env, errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2);
+  return transfer(env, info, "writeFrom(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it", true);
 }
 
 /*
