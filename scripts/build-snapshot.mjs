@@ -7,8 +7,13 @@
 // (a blob serves only the node binary that made it: nodeChild.ts checks). When the
 // blob cannot be built, the build goes on without it and children start the ordinary
 // way. Runs before bundle-bootstrap.mjs, which removes the bootstrap's ES module.
+// User code in such a child that imports `effect`, `effect/*` or the library is resolved to
+// shim modules that re-export the snapshot's namespaces (internal/child/sharedModules.ts):
+// this writes them, one ES and one CommonJS shim per module, into
+// dist/internal/child/shared/, with the export names read here.
 import { build, transform } from "esbuild"
 import { spawnSync } from "node:child_process"
+import { createRequire } from "node:module"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -18,25 +23,86 @@ const child = new URL("internal/child/", dist)
 const bundle = fileURLToPath(new URL("snapshot.cjs", child))
 const blob = fileURLToPath(new URL("snapshot.blob", child))
 const manifest = fileURLToPath(new URL("snapshot.json", child))
-for (const file of [bundle, blob, manifest]) fs.rmSync(file, { force: true })
+const runtime = fileURLToPath(new URL("snapshot-runtime.cjs", child))
+const shims = new URL("shared/", child)
+const outputs = [bundle, blob, manifest, runtime, fileURLToPath(shims)]
+const removeBuilt = () => {
+  for (const file of outputs) fs.rmSync(file, { force: true, recursive: true })
+}
+removeBuilt()
 
 /** The modules a child imports by URL that the snapshot holds (see internal/child/preloaded.ts), as the parent lists them. */
 const { snapshotModules } = await import(new URL("internal/process/startupSnapshot.js", dist).href)
-const relativeToChild = (url) => {
-  const relative = path.relative(fileURLToPath(child), fileURLToPath(url))
-  return relative.startsWith(".") ? relative : `./${relative}`
+
+/** Effect's modules, as its package exports them: the specifier, its ES module (the one the library's code is bundled with) and its CommonJS twin. */
+const effectModules = () => {
+  const require = createRequire(new URL("index.js", dist))
+  const packageJson = require.resolve("effect/package.json")
+  const { exports } = JSON.parse(fs.readFileSync(packageJson, "utf8"))
+  const root = path.dirname(packageJson)
+  return Object.entries(exports)
+    .filter(([subpath, target]) => subpath !== "./package.json" && !subpath.startsWith("./.") && typeof target === "object")
+    .map(([subpath, target]) => ({
+      name: `effect/${subpath === "." ? "index" : subpath.slice(2)}`,
+      esm: fs.realpathSync(path.join(root, target.import)),
+      cjs: fs.realpathSync(path.join(root, target.default))
+    }))
 }
 
-const entry = `
+/** Every module the snapshot holds for user code too: Effect's and the library's (whose files are ES modules only). */
+const sharedModules = () => {
+  const byFile = new Map()
+  for (const module of effectModules()) if (!byFile.has(module.esm)) byFile.set(module.esm, module)
+  for (const url of snapshotModules) {
+    const file = fileURLToPath(url)
+    byFile.set(file, { name: `effect-multiprocessing/${path.relative(fileURLToPath(dist), file).replace(/\.js$/, "")}`, esm: file, cjs: file })
+  }
+  return [...byFile.values()]
+}
+
+const PRELOADED = `globalThis[Symbol.for("effect-multiprocessing/preloaded")]`
+
+/** Writes the two shims of `module`, which re-export the namespace the snapshot holds under its URL; returns their paths. */
+const writeShims = async (module) => {
+  const url = pathToFileURL(module.esm).href
+  const names = Object.keys(await import(url))
+  const esm = path.join(fileURLToPath(shims), `${module.name}.mjs`)
+  const cjs = path.join(fileURLToPath(shims), `${module.name}.cjs`)
+  fs.mkdirSync(path.dirname(esm), { recursive: true })
+  const namespace = `${PRELOADED}.get(${JSON.stringify(url)})`
+  fs.writeFileSync(esm, [
+    `// ${module.name}: the start-up snapshot's instance (internal/child/sharedModules.ts)`,
+    `const namespace = ${namespace}`,
+    ...names.map((name, i) => `const e${i} = namespace[${JSON.stringify(name)}]`),
+    `export { ${names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(", ")} }`
+  ].join("\n") + "\n")
+  fs.writeFileSync(cjs, `// ${module.name}: the start-up snapshot's instance (internal/child/sharedModules.ts)\nmodule.exports = ${namespace}\n`)
+  return { url, esm: pathToFileURL(esm).href, cjs, files: [module.esm, module.cjs] }
+}
+
+const entryOf = (shared) => {
+  const esm = Object.fromEntries(shared.map(({ esm, url }) => [url, esm]))
+  const cjs = Object.fromEntries(shared.flatMap(({ cjs, files }) => files.map((file) => [file, cjs])))
+  return `
+${shared.map(({ url }, i) => `import * as shared${i} from ${JSON.stringify(fileURLToPath(url))}`).join("\n")}
 globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")] = true
 const { startupSnapshot } = require("node:v8")
+const esmLoader = require("internal/modules/esm/loader")
 const { main } = require("./bootstrap.js")
-require("./preloaded.js").preload({
-${snapshotModules.map((url) => `  ${JSON.stringify(url)}: require(${JSON.stringify(relativeToChild(url))}),`).join("\n")}
+const { preload, useRuntimeCompiler } = require("./preloaded.js")
+const { shareModules } = require("./sharedModules.js")
+preload({
+${shared.map(({ url }, i) => `  ${JSON.stringify(url)}: shared${i},`).join("\n")}
 })
 delete globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")]
-startupSnapshot.setDeserializeMainFunction(main)
+startupSnapshot.setDeserializeMainFunction(() => {
+  const runtime = ${JSON.stringify(runtime)}
+  useRuntimeCompiler(require("node:module").createRequire(runtime)(runtime))
+  shareModules(esmLoader, ${JSON.stringify({ esm, cjs })})
+  main()
+})
 `
+}
 
 /**
  * The library derives paths from `import.meta.url` (the bootstrap's kinds.js, the
@@ -60,23 +126,31 @@ const ownUrl = {
 }
 
 const skip = (why) => {
-  for (const file of [bundle, blob, manifest]) fs.rmSync(file, { force: true })
+  removeBuilt()
   console.warn(`start-up snapshot not built (children start without it): ${why}`)
 }
 
 try {
+  const shared = await Promise.all(sharedModules().map(writeShims))
+  fs.writeFileSync(runtime, [
+    "// Compiled after a start-up snapshot's deserialization, so that its import() and eval() work: code compiled",
+    "// into the snapshot has no dynamic import callback (internal/child/preloaded.ts).",
+    "module.exports = { importModule: (specifier) => import(specifier), evaluate: (source) => (0, eval)(source) }",
+    ""
+  ].join("\n"))
   await build({
-    stdin: { contents: entry, resolveDir: fileURLToPath(child), sourcefile: "snapshot-entry.cjs", loader: "js" },
+    stdin: { contents: entryOf(shared), resolveDir: fileURLToPath(child), sourcefile: "snapshot-entry.cjs", loader: "js" },
     outfile: bundle,
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["*.node"],
+    external: ["*.node", "internal/*"],
     plugins: [ownUrl],
     logLevel: "error"
   })
-  const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", bundle], {
+  // --expose-internals lets the entry hold Node's ES module loader (internal/child/sharedModules.ts).
+  const built = spawnSync(process.execPath, ["--expose-internals", "--snapshot-blob", blob, "--build-snapshot", bundle], {
     encoding: "utf8",
     timeout: 120_000
   })

@@ -208,7 +208,7 @@ export const main = () => {
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
   // A thread ends with its process, and its process's title is not its own.
-  if (!inThread) {
+  if (!inThread()) {
     guardOrphanhood(start)
     process.title = start.process.name
   }

@@ -7,19 +7,31 @@
  */
 import * as fs from "node:fs"
 import type { Socket } from "node:net"
-import { isMainThread, parentPort, workerData } from "node:worker_threads"
 import { decode } from "../codec/codec.js"
 import { PortStream } from "../wire/portStream.js"
 import { CONTROL_FD, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
 import { childRequire } from "./targets.js"
 
+/**
+ * `node:worker_threads`, loaded at first use: loaded while the start-up
+ * snapshot is built, it leaves Node's own threads broken in every process
+ * started from the snapshot (module.register's hooks thread never comes up).
+ */
+const workerThreads = (): typeof import("node:worker_threads") => childRequire()("node:worker_threads")
+
+let thread: { readonly start: Uint8Array | undefined } | undefined
+
 /** The encoded Start message a thread is given with its workerData; undefined in a process. */
-const threadStart: Uint8Array | undefined = isMainThread
-  ? undefined
-  : (workerData as Record<string, Uint8Array> | undefined)?.[THREAD_START_KEY]
+const threadStart = (): Uint8Array | undefined => {
+  if (thread === undefined) {
+    const { isMainThread, workerData } = workerThreads()
+    thread = { start: isMainThread ? undefined : (workerData as Record<string, Uint8Array> | undefined)?.[THREAD_START_KEY] }
+  }
+  return thread.start
+}
 
 /** Whether this child is a worker thread of its parent's process. */
-export const inThread = threadStart !== undefined
+export const inThread = (): boolean => threadStart() !== undefined
 
 /**
  * Reads exactly `length` bytes from the control channel, blocking: the parent
@@ -38,7 +50,8 @@ const readExactly = (length: number): Buffer => {
 
 /** The Start message: the first frame on descriptor 3, or the thread's workerData. */
 export const readStart = (): StartMessage => {
-  if (threadStart !== undefined) return decode(threadStart) as StartMessage
+  const start = threadStart()
+  if (start !== undefined) return decode(start) as StartMessage
   const length = readExactly(4).readInt32BE(0)
   if (length < -1) process.exit(1) // not our parent speaking
   const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)
@@ -47,7 +60,7 @@ export const readStart = (): StartMessage => {
 
 /** Writes all of `bytes` to the control channel, blocking; a parent already gone ends the child quietly. */
 export const writeAll = (bytes: Uint8Array): void => {
-  if (inThread) return void channelStream().write(bytes)
+  if (inThread()) return void channelStream().write(bytes)
   for (let offset = 0; offset < bytes.byteLength;) {
     try {
       offset += fs.writeSync(CONTROL_FD, bytes, offset)
@@ -66,8 +79,8 @@ let stream: Socket | PortStream | undefined
  */
 export const channelStream = (): Socket => {
   if (stream === undefined) {
-    if (inThread) {
-      stream = new PortStream(parentPort!)
+    if (inThread()) {
+      stream = new PortStream(workerThreads().parentPort!)
     } else {
       const net = childRequire()("node:net") as typeof import("node:net")
       stream = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })

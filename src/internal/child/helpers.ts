@@ -6,6 +6,8 @@
  * `__vite_ssr_dynamic_import__(x)`. The free-variable check in the parent
  * treats exactly these names as present.
  */
+import { importModule } from "./preloaded.js"
+
 const defineProperty = Object.defineProperty
 
 const defNormalProp = (obj: object, key: PropertyKey, value: unknown) =>
@@ -21,7 +23,7 @@ const helpers = {
     defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value)
     return value
   },
-  __vite_ssr_dynamic_import__: (specifier: string) => import(specifier)
+  __vite_ssr_dynamic_import__: (specifier: string) => importModule(specifier)
 }
 
 /** Every name the bootstrap defines for inline functions. */

@@ -11,7 +11,7 @@ import * as path from "node:path"
 import type { SpanContext, TargetSpec } from "./controlMessages.js"
 import { whileLoadingTarget } from "../thisProcess/processGlobals.js"
 import { installChildHelpers } from "./helpers.js"
-import { importModule } from "./preloaded.js"
+import { evaluate, fromSnapshot, importModule } from "./preloaded.js"
 
 export type Target = (...args: Array<unknown>) => unknown
 
@@ -29,7 +29,7 @@ let typescriptRegistered: Promise<void> | undefined
 /** Registers tsx's loader once (however many module loads ask at the same time), so that TypeScript modules can be imported. */
 export const registerTypescript = (typescriptLoader: string | undefined): Promise<void> => {
   if (typescriptLoader === undefined) return Promise.resolve()
-  return (typescriptRegistered ??= import(typescriptLoader).then((tsx: { register: () => unknown }) => void tsx.register()))
+  return (typescriptRegistered ??= importModule(typescriptLoader).then((tsx) => void (tsx as { register: () => unknown }).register()))
 }
 
 /**
@@ -64,7 +64,8 @@ const preloadImportsOf = async (url: string): Promise<void> => {
 }
 
 export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module" }>, typescriptLoader: string | undefined) => {
-  if (typescriptLoader !== undefined && typescriptRegistered === undefined) await preloadImportsOf(spec.url)
+  // A child from the start-up snapshot holds them already.
+  if (typescriptLoader !== undefined && typescriptRegistered === undefined && !fromSnapshot()) await preloadImportsOf(spec.url)
   await registerTypescript(typescriptLoader)
   const module = (await whileLoadingTarget(spec.url, () => importModule(spec.url))) as Record<string, unknown>
   const exported = module[spec.exportName]
@@ -84,7 +85,7 @@ export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module
 export const loadInlineTarget = (spec: Extract<TargetSpec, { _tag: "Inline" }>): Target => {
   installChildHelpers(childRequire())
   // sourceURL names the function in the child's stack traces instead of "eval at …".
-  return (0, eval)(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`)
+  return evaluate(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`) as Target
 }
 
 const EffectTypeId = Symbol.for("effect/Effect")

@@ -27,7 +27,7 @@ import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { loadingTarget, remoteServers } from "../thisProcess/processGlobals.js"
 import { spawnBootstrap, takeReady } from "./readyProcesses.js"
-import { canStartFromSnapshot, snapshotBlob } from "./startupSnapshot.js"
+import { snapshotBlob, targetNeedsLibrary } from "./startupSnapshot.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 import { EncodedErrorSchema } from "../codec/decodeError.js"
 
@@ -110,7 +110,7 @@ const selfStartingModule = (url: string) =>
 /**
  * What a backend needs to start a child: its encoded Start message, the
  * Connection ends to hand over, and whether the child could start from the
- * start-up snapshot (it revives shared objects and its target qualifies).
+ * start-up snapshot (it revives shared objects, or its target loads Effect or the library).
  */
 export interface PreparedStart {
   readonly payload: Uint8Array
@@ -157,7 +157,7 @@ export const prepareStart = (
             : `${(error as Error).message.replace(/\.+$/, "")}. ${WHAT_CROSSES}`)
         })
     })
-    return { payload, sockets, snapshotCandidate: placeholders && canStartFromSnapshot(target, argsWithPlaceholders) }
+    return { payload, sockets, snapshotCandidate: placeholders || targetNeedsLibrary(target) }
   })
 
 /**
@@ -171,8 +171,8 @@ const launch = (
   Effect.gen(function*() {
     const { payload, snapshotCandidate, sockets } = yield* prepareStart(request, pdeathsigWrapper() === undefined)
     const executable = request.identity.executable
-    // Shared objects to revive load the library and Effect, which the start-up snapshot holds already.
-    const blob = snapshotCandidate && !runningFromSource && request.pool === undefined && (request.execArgv ?? []).length === 0
+    // Shared objects to revive, and targets that import Effect or the library, load what the start-up snapshot holds already.
+    const blob = snapshotCandidate && !runningFromSource && (request.execArgv ?? []).length === 0
       ? snapshotBlob(executable)
       : undefined
     const node = [

@@ -1,25 +1,21 @@
 /**
  * Starting a child from the start-up snapshot: a V8 heap that holds the child
  * bootstrap, both faces of the library, every kind of shared object and
- * Effect, built by `npm run build` (scripts/build-snapshot.mjs) into
- * `internal/child/snapshot.blob`. A child that revives shared objects or
- * Connection ends would otherwise load the library and Effect before its
- * target runs (about a second of CPU); from the snapshot it costs node's own
- * start and the heap's deserialization. A child that revives nothing starts
- * faster without it, so only those use it.
+ * every module of Effect, built by `npm run build` (scripts/build-snapshot.mjs)
+ * into `internal/child/snapshot.blob`. A child that revives shared objects or
+ * Connection ends, or whose target imports Effect or the library, would
+ * otherwise load them before its target runs (about a second of CPU); from
+ * the snapshot it costs node's own start and the heap's deserialization. A
+ * child that needs neither starts faster without it, so only those use it.
  *
- * The safety rule: code in the child that imports `effect` or the library by
- * name gets the installed modules, a second copy beside the snapshot's, whose
- * classes are not the snapshot's (`instanceof Empty` would fail). So only
- * inline targets that cannot import anything but Node's built-ins start from
- * the snapshot, and the manager's server when every callable registered with
- * it is such a function; other module targets, pool workers, tsx and a custom
- * `execArgv` take the ordinary path. The blob serves only the node binary that built it
- * (same file, size, time and version) and the `dist/` it was built from.
- * `EFFECT_MULTIPROCESSING_SNAPSHOT=0` turns it off.
+ * Code in such a child that imports `effect`, its modules or the library, by
+ * name or by path, gets the snapshot's instances (`child/sharedModules.ts`),
+ * so classes, symbols and tags are the same as the library's. A custom
+ * `execArgv` takes the ordinary path. The blob serves only the node binary
+ * that built it (same file, size, time and version) and the `dist/` it was
+ * built from. `EFFECT_MULTIPROCESSING_SNAPSHOT=0` turns it off.
  */
 import * as fs from "node:fs"
-import { isBuiltin } from "node:module"
 import { fileURLToPath } from "node:url"
 import type { TargetSpec } from "../../Multiprocessing.js"
 
@@ -70,10 +66,6 @@ export const snapshotBlob = (executable: string): string | undefined => {
   return built !== undefined && builtBy(executable, built) ? blobPath : undefined
 }
 
-/** What could load a module other than Node's built-ins, or run code made from a string. */
-const reachesModules = /\bimport\s*\(|\bimport\.meta\b|__vite_ssr_dynamic_import__|\beval\b|\bFunction\b|createRequire|\bmainModule\b|\bmodule\b/
-const requireCall = /\brequire\b(\s*\(\s*(["'])([^"'`]*)\2\s*\))?/g
-
 const childDirectory = new URL("../child/", import.meta.url)
 
 /**
@@ -90,41 +82,36 @@ export const snapshotModules: ReadonlyArray<string> = [
 ].map((relative) => new URL(relative, childDirectory).href)
 
 /**
- * Whether `source`, an inline function's, cannot import what the snapshot
- * holds: no `import(`, and no `require` but of Node's built-ins. Read from the
- * text, strings and comments included, so it refuses some functions that
- * would be safe; it catches the ways code imports, not code written to hide
- * an import (`globalThis["req" + "uire"]`).
+ * A module specifier naming what the snapshot holds, in an `import`, an
+ * `import(…)`, an `export … from` or a `require(…)`: Effect and its modules,
+ * the library, and Effect's own packages (which import Effect).
  */
-const importsOnlyBuiltins = (source: string): boolean => {
-  if (reachesModules.test(source)) return false
-  for (const [, call, , specifier] of source.matchAll(requireCall)) {
-    if (call === undefined || !isBuiltin(specifier!)) return false
+const namesShared = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*["'](?:effect|effect-multiprocessing|@effect\/[\w.-]+)(?:\/[^"']*)?["']/
+
+const moduleSources = new Map<string, boolean>()
+
+/** Whether the module at `url` names what the snapshot holds (read once per module; one it cannot read does not). */
+const moduleNamesShared = (url: string): boolean => {
+  let names = moduleSources.get(url)
+  if (names === undefined) {
+    try {
+      names = namesShared.test(fs.readFileSync(new URL(url), "utf8"))
+    } catch {
+      names = false
+    }
+    moduleSources.set(url, names)
   }
-  return true
-}
-
-const qualifies = (spec: TargetSpec): boolean =>
-  spec._tag === "Inline" ? importsOnlyBuiltins(spec.expression) : snapshotModules.includes(spec.url)
-
-/** Code a child runs besides its target travels as target specs among the arguments (a manager's registered callables). */
-const isTargetSpec = (u: Record<string, unknown>): u is TargetSpec & Record<string, unknown> =>
-  (u._tag === "Inline" && typeof u.expression === "string") || (u._tag === "Module" && typeof u.url === "string")
-
-const everySpecQualifies = (value: unknown, seen: Set<unknown>): boolean => {
-  if (typeof value !== "object" || value === null || seen.has(value)) return true
-  seen.add(value)
-  if (isTargetSpec(value as Record<string, unknown>)) return qualifies(value as TargetSpec)
-  const children = Array.isArray(value) ? value : value instanceof Map ? [...value.entries()] : Object.values(value)
-  return children.every((child) => everySpecQualifies(child, seen))
+  return names
 }
 
 /**
- * Whether a child running `target` on `args` may start from the snapshot: it
- * cannot import what the snapshot holds (see the safety rule above). An
- * inline function qualifies when it imports only Node's built-ins, a module
- * target when the snapshot holds its module (the manager's server), and the
- * same holds for every target spec among the arguments.
+ * Whether `target` loads Effect or the library: a module the snapshot holds
+ * (the manager's server), a module whose source imports them, an inline
+ * function whose source does. Read from the text, not the module graph: a
+ * module that reaches Effect through a module of its own starts the
+ * ordinary way, slower, the same otherwise.
  */
-export const canStartFromSnapshot = (target: TargetSpec, args: ReadonlyArray<unknown> = []): boolean =>
-  qualifies(target) && everySpecQualifies(args, new Set())
+export const targetNeedsLibrary = (target: TargetSpec): boolean =>
+  target._tag === "Inline"
+    ? namesShared.test(target.expression)
+    : snapshotModules.includes(target.url) || moduleNamesShared(target.url)

@@ -7,8 +7,9 @@
  * the descriptors, the memory, a native crash — is in docs/threads.md.
  */
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import type { Socket } from "node:net"
-import { type ResourceLimits, Worker } from "node:worker_threads"
+import type { ResourceLimits } from "node:worker_threads"
 import { Effect } from "effect"
 import { type InvalidTargetError, ProcessError, type SerializationError } from "../../Errors.js"
 import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../../Multiprocessing.js"
@@ -26,6 +27,14 @@ import { tsxExport } from "./targetSpec.js"
  * program reads exit codes the same under either start method.
  */
 const ENDED_BY = { SIGTERM: -15, SIGKILL: -9 } as const
+
+/**
+ * `Worker`, loaded at first use: `node:worker_threads` loaded while the
+ * start-up snapshot is built leaves Node's own threads broken in every process
+ * started from it (child/controlChannel.ts).
+ */
+const Worker = (): typeof import("node:worker_threads").Worker =>
+  (createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads")).Worker
 
 /**
  * The thread's own copy of a Connection end's descriptor: the parent closing
@@ -88,7 +97,7 @@ const launch = (
       ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : [])
     ])
     const worker = yield* Effect.try({
-      try: () => new Worker(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload }, execArgv, resourceLimits }),
+      try: () => new (Worker())(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload }, execArgv, resourceLimits }),
       catch: (error) => new ProcessError({ message: `cannot start a thread: ${(error as Error).message}` })
     }).pipe(Effect.tapError(() => closeDuplicates))
     const channel = new PortStream(worker)

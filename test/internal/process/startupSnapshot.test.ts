@@ -4,8 +4,8 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
 import * as compat from "effect-multiprocessing/compat"
-import { Manager, NodeMultiprocessing, Process, ProcessQueue, Target } from "effect-multiprocessing"
-import { canStartFromSnapshot, snapshotModules } from "../../../src/internal/process/startupSnapshot.js"
+import { Manager, NodeMultiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
+import { snapshotModules, targetNeedsLibrary } from "../../../src/internal/process/startupSnapshot.js"
 import { firstLine, fixture, isRunning, projectRoot, waitUntil } from "../../support/processes.js"
 
 const blob = path.join(projectRoot, "dist/internal/child/snapshot.blob")
@@ -85,7 +85,7 @@ describe("the start-up snapshot", () => {
     q.dispose()
   })
 
-  it("a child whose target imports the library starts the ordinary way, where instanceof holds", async () => {
+  it("an inline target that requires the library starts from it, and instanceof holds", async () => {
     const q = new compat.Queue<number>()
     const child = new compat.Process({
       target: async (q: compat.Queue<number>) => {
@@ -97,12 +97,38 @@ describe("the start-up snapshot", () => {
     })
     child.start()
     const { execArgv, isEmpty } = (await child.result()) as { execArgv: string; isEmpty: boolean }
-    expect(fromSnapshot(execArgv)).toBe(false)
+    expect(fromSnapshot(execArgv)).toBe(true)
     expect(isEmpty).toBe(true)
     await child.join()
     child.close()
     q.dispose()
   })
+
+  /** Everything `identity` in fixtures/snapshot-identity.mjs checks holds. */
+  const expectShared = (report: Record<string, unknown>) => {
+    expect(fromSnapshot(report.execArgv as string)).toBe(true)
+    for (const [check, holds] of Object.entries(report)) if (check !== "execArgv") expect([check, holds]).toEqual([check, true])
+  }
+  const identity = new URL("../../fixtures/snapshot-identity.mjs", import.meta.url)
+
+  it.scopedLive("a module target and a pool worker that import Effect and the library start from it and get its classes, symbols and tags", () =>
+    Effect.gen(function*() {
+      const q = yield* ProcessQueue.make()
+      const child = yield* Process.start({ target: Target.moduleExport(identity, "probe"), args: [q] })
+      expectShared((yield* child.result) as Record<string, unknown>)
+      const pool = yield* ProcessPool.make({ processes: 1, initializer: Target.moduleExport(identity, "init"), initargs: [q] })
+      expectShared((yield* pool.apply(Target.moduleExport(identity, "probeWorker"), [])) as Record<string, unknown>)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+  it.scopedLive("a TypeScript module target starts from it through tsx, and instanceof holds", () =>
+    Effect.gen(function*() {
+      const q = yield* ProcessQueue.make()
+      const child = yield* Process.start({
+        target: Target.moduleExport(new URL("../../fixtures/snapshot-identity.ts", import.meta.url), "probe"),
+        args: [q]
+      })
+      expectShared((yield* child.result) as Record<string, unknown>)
+    }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
   it("a child with nothing to revive starts the ordinary way (the snapshot would be slower)", async () => {
     const child = new compat.Process({ target: () => process.execArgv.join(" ") })
@@ -139,22 +165,20 @@ describe("the start-up snapshot", () => {
       expect(yield* child.join()).toBe(0)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
-  it.scopedLive("a manager whose registered callables are inline functions serves from the snapshot; one with a module callable does not", () =>
+  it.scopedLive("a manager serves from the snapshot, with inline and module callables registered", () =>
     Effect.gen(function*() {
       type Probe = { readonly call: (method: string) => Effect.Effect<unknown, unknown> }
       const probe = () => ({ execArgv: () => process.execArgv.join(" ") })
-      const inline = yield* Manager.make({ register: { Probe: probe } })
-      expect(fromSnapshot((yield* (yield* inline.create<Probe>("Probe")).call("execArgv")) as string)).toBe(true)
-      const dict = yield* inline.dict()
-      yield* dict.setItem("answer", 42)
-      expect(yield* dict.getItem("answer")).toBe(42)
-      const withModule = yield* Manager.make({
+      const manager = yield* Manager.make({
         register: {
           Probe: probe,
           Cube: Target.moduleExport(new URL("../../fixtures/tasks.mjs", import.meta.url), "cube")
         }
       })
-      expect(fromSnapshot((yield* (yield* withModule.create<Probe>("Probe")).call("execArgv")) as string)).toBe(false)
+      expect(fromSnapshot((yield* (yield* manager.create<Probe>("Probe")).call("execArgv")) as string)).toBe(true)
+      const dict = yield* manager.dict()
+      yield* dict.setItem("answer", 42)
+      expect(yield* dict.getItem("answer")).toBe(42)
     }).pipe(Effect.provide(NodeMultiprocessing.layer)))
 
   for (const [how, env] of [
@@ -175,31 +199,30 @@ describe("the start-up snapshot", () => {
     })
   }
 
-  it("only inline functions that import nothing but Node's built-ins qualify", () => {
+  it("a target needs the library when its source imports Effect, its packages or the library; the manager's server does", () => {
     const inline = (expression: string) => ({ _tag: "Inline" as const, name: "f", expression })
-    expect(canStartFromSnapshot(inline("(q) => q.put(1)"))).toBe(true)
-    expect(canStartFromSnapshot(inline("(q) => q.put(require(\"node:os\").cpus().length)"))).toBe(true)
-    expect(canStartFromSnapshot(inline("(q) => q.put(require('fs').existsSync('x'))"))).toBe(true)
-    expect(canStartFromSnapshot(inline("(q) => require(\"effect\")"))).toBe(false)
-    expect(canStartFromSnapshot(inline("(q) => require(name)"))).toBe(false)
-    expect(canStartFromSnapshot(inline("(q) => { const r = require; return r(\"effect\") }"))).toBe(false)
-    expect(canStartFromSnapshot(inline("async () => (await import(\"effect\")).Effect"))).toBe(false)
-    expect(canStartFromSnapshot(inline("async () => __vite_ssr_dynamic_import__(\"effect\")"))).toBe(false)
-    expect(canStartFromSnapshot(inline("() => eval(\"imp\" + \"ort('effect')\")"))).toBe(false)
-    expect(canStartFromSnapshot(inline("() => new Function(\"return 1\")()"))).toBe(false)
-    expect(canStartFromSnapshot({ _tag: "Module", name: "f (x)", url: "file:///x.js", exportName: "f" })).toBe(false)
+    expect(targetNeedsLibrary(inline("(q) => q.put(1)"))).toBe(false)
+    expect(targetNeedsLibrary(inline("(q) => q.put(require(\"node:os\").cpus().length)"))).toBe(false)
+    expect(targetNeedsLibrary(inline("async () => (await import(\"node:fs\")).existsSync(\"x\")"))).toBe(false)
+    expect(targetNeedsLibrary(inline("(q) => require(\"effect\")"))).toBe(true)
+    expect(targetNeedsLibrary(inline("(q) => require('effect/Schema')"))).toBe(true)
+    expect(targetNeedsLibrary(inline("async () => (await import(\"effect-multiprocessing/compat\")).Queue"))).toBe(true)
+    expect(targetNeedsLibrary(inline("async () => (await import ( '@effect/platform-node/NodeRuntime' ))"))).toBe(true)
+    expect(targetNeedsLibrary(inline("() => require(\"effects\")"))).toBe(false)
     const managerServer = snapshotModules.find((url) => url.endsWith("/managerServer.js"))!
-    const server = { _tag: "Module" as const, name: "serveManager", url: managerServer, exportName: "serveManager" }
-    expect(canStartFromSnapshot(server, [{ registrations: [{ typeid: "A", callable: inline("() => ({})") }] }])).toBe(true)
-    expect(canStartFromSnapshot(server, [{ registrations: [{ typeid: "A", callable: inline("() => require(\"effect\")") }] }])).toBe(false)
-    expect(canStartFromSnapshot(server, [{ initializer: { typeid: "i", callable: { _tag: "Module", url: "file:///x.js", exportName: "f" } } }])).toBe(false)
+    expect(targetNeedsLibrary({ _tag: "Module", name: "serveManager", url: managerServer, exportName: "serveManager" })).toBe(true)
+    const module = (file: string) => ({ _tag: "Module" as const, name: "f", url: new URL(`../../fixtures/${file}`, import.meta.url).href, exportName: "f" })
+    expect(targetNeedsLibrary(module("snapshot-identity.mjs"))).toBe(true)
+    expect(targetNeedsLibrary(module("tasks.mjs"))).toBe(false)
+    expect(targetNeedsLibrary(module("no-such-module.mjs"))).toBe(false)
   })
 
   it.prop(
-    "a function whose source has import( or a require of a package anywhere never qualifies",
-    [fc.string(), fc.string(), fc.constantFrom("import(", "import (", "import\n(", "require(\"effect\")", "require('effect/Schema')")],
+    "an inline function whose source imports or requires Effect, a module of it or the library anywhere needs it",
+    [fc.string(), fc.string(), fc.constantFrom("import(\"effect\")", "import ('effect/Effect')", "require(\"effect-multiprocessing\")", "require('@effect/platform')")],
     ([before, after, call]) => {
-      expect(canStartFromSnapshot({ _tag: "Inline", name: "f", expression: `() => { ${before} ${call}${after} }` })).toBe(false)
-    }
+      expect(targetNeedsLibrary({ _tag: "Inline", name: "f", expression: `() => { ${before}; ${call}; ${after} }` })).toBe(true)
+    },
+    { fastCheck: { numRuns: 50 } }
   )
 })
