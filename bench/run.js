@@ -12,6 +12,7 @@
  * Metrics:
  *   process_start_join_ms                      lower is better
  *   process_start_with_queue_ms                lower is better (a child given a Queue puts one item; start, get, join)
+ *   process_start_effect_module_ms             lower is better (a module target that imports Effect: start, result, join)
  *   process_start_spaced_ms                    lower is better (the same with a pause between starts: ready processes have booted)
  *   codec_small_object_roundtrip_ops_per_s     higher is better
  *   codec_1mib_float64array_roundtrip_ops_per_s higher is better
@@ -47,7 +48,7 @@ import { deepStrictEqual } from "node:assert/strict"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
-import { Serializer } from "effect-multiprocessing"
+import { Serializer, Target } from "effect-multiprocessing"
 import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
 import { barrierPass, conditionPingPong, eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
@@ -166,6 +167,24 @@ const oursStartWithQueue = async (n) => {
     }
   } finally {
     q.close()
+  }
+  return out
+}
+
+const effectTarget = Target.moduleExport(new URL("./workers/effectTarget.mjs", import.meta.url), "succeedWith")
+
+// A module target that imports Effect and returns an Effect: start, result, join.
+const oursStartEffectModule = async (n) => {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    const p = new Process({ target: effectTarget, args: [i] })
+    p.start()
+    const got = await p.result()
+    const code = await p.join()
+    out.push(performance.now() - t0)
+    p.close()
+    if (code !== 0 || got !== i) throw new Error(`ours: child exited with ${code}, result ${got} for ${i}`)
   }
   return out
 }
@@ -666,6 +685,20 @@ const metrics = [
       { key: "ours", label: "ours (compat Process given a compat Queue, inline target: await q.put(i); from the start-up snapshot)", run: oursStartWithQueue },
       { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursStartWithQueue) },
       { key: "python", label: "python (multiprocessing spawn Process given a Queue: q.put(i))", run: pythonStartWithQueue, python: true }
+    ]
+  },
+  {
+    name: "process_start_effect_module_ms",
+    better: "lower",
+    how: `median of ${config.startRounds} rounds; a round's figure is the median of ${config.startIterations} sequential starts of a process whose module target imports Effect and returns Effect.succeed(i), the parent's await of its result, and the join`,
+    rounds: config.startRounds,
+    warmup: config.startWarmup,
+    work: config.startIterations,
+    summarize: (samples) => median(samples),
+    contenders: [
+      { key: "ours", label: "ours (compat Process, module target importing effect; from the start-up snapshot)", run: oursStartEffectModule },
+      { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursStartEffectModule) },
+      { key: "python_spawn", label: "python_spawn (multiprocessing spawn Process start+join: Python has no Effect to load)", run: pythonStartJoin("spawn"), python: true }
     ]
   },
   {
