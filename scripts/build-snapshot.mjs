@@ -149,6 +149,11 @@ try {
     plugins: [ownUrl],
     logLevel: "error"
   })
+  // esbuild escapes what is not ASCII in strings, but not in comments: one "—" left in a comment makes V8
+  // hold the whole 3.5 MB source as a two-byte string, 7 MB of the heap every child deserializes (the blob
+  // went from 16.2 to 12.8 MB and a child's start from ~164 to ~136 ms of CPU). Escaped, they are ASCII.
+  const source = fs.readFileSync(bundle, "utf8")
+  fs.writeFileSync(bundle, source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`))
   // --expose-internals lets the entry hold Node's ES module loader (internal/child/sharedModules.ts).
   const built = spawnSync(process.execPath, ["--expose-internals", "--snapshot-blob", blob, "--build-snapshot", bundle], {
     encoding: "utf8",
