@@ -97,7 +97,7 @@ ${shared.map(({ url }, i) => `  ${JSON.stringify(url)}: shared${i},`).join("\n")
 delete globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")]
 startupSnapshot.setDeserializeMainFunction(() => {
   const runtime = ${JSON.stringify(runtime)}
-  useRuntimeCompiler(require("node:module").createRequire(runtime)(runtime))
+  useRuntimeCompiler(() => require("node:module").createRequire(runtime)(runtime))
   shareModules(esmLoader, ${JSON.stringify({ esm, cjs })})
   main()
 })

@@ -27,8 +27,10 @@ export const fromSnapshot = (): boolean => preloaded.size > 0
  * How code made at run time is compiled: `import()` and indirect `eval`.
  * Code compiled into the snapshot has no dynamic import callback (its
  * `import()` fails with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, and so does
- * one in code it evals), so a child from the snapshot replaces these with
- * functions from a file it loads after deserialization (`useRuntimeCompiler`).
+ * one in code it evals), so a child from the snapshot takes these from a file
+ * it loads after deserialization (`useRuntimeCompiler`), at first need: the
+ * first `require` of a file costs 3–10 ms, which an inline target that
+ * imports nothing does without.
  */
 export interface RuntimeCompiler {
   readonly importModule: (specifier: string) => Promise<unknown>
@@ -40,13 +42,24 @@ let compiler: RuntimeCompiler = {
   evaluate: (source) => (0, eval)(source)
 }
 
-export const useRuntimeCompiler = (runtime: RuntimeCompiler): void => {
-  compiler = runtime
+let loadRuntime: (() => RuntimeCompiler) | undefined
+
+export const useRuntimeCompiler = (load: () => RuntimeCompiler): void => {
+  loadRuntime = load
+}
+
+const runtimeCompiler = (): RuntimeCompiler => {
+  if (loadRuntime !== undefined) {
+    compiler = loadRuntime()
+    loadRuntime = undefined
+  }
+  return compiler
 }
 
 /** The module at `url`: the one this child holds, or a dynamic import. */
 export const importModule = (url: string): Promise<unknown> =>
-  preloaded.has(url) ? Promise.resolve(preloaded.get(url)) : compiler.importModule(url)
+  preloaded.has(url) ? Promise.resolve(preloaded.get(url)) : runtimeCompiler().importModule(url)
 
 /** Indirect `eval` of `source`, whose `import()` works in a child from the snapshot too. */
-export const evaluate = (source: string): unknown => compiler.evaluate(source)
+export const evaluate = (source: string): unknown =>
+  loadRuntime !== undefined && !/\bimport\s*\(/.test(source) ? (0, eval)(source) : runtimeCompiler().evaluate(source)

@@ -85,20 +85,21 @@ describe("the start-up snapshot", () => {
     q.dispose()
   })
 
-  it("an inline target that requires the library starts from it, and instanceof holds", async () => {
+  it("an inline target that requires and imports the library starts from it, and instanceof holds", async () => {
     const q = new compat.Queue<number>()
-    const child = new compat.Process({
-      target: async (q: compat.Queue<number>) => {
-        const { Empty } = require("effect-multiprocessing/compat")
-        const caught = await q.get(false).catch((error: unknown) => error)
-        return { execArgv: process.execArgv.join(" "), isEmpty: caught instanceof Empty }
-      },
-      args: [q]
-    })
+    // Made from text: vitest would rewrite an import() written here into its own loader's call.
+    const target = (0, eval)(`(async (q) => {
+      const { Empty } = require("effect-multiprocessing/compat")
+      const imported = await import("effect-multiprocessing/compat")
+      const caught = await q.get(false).catch((error) => error)
+      return { execArgv: process.execArgv.join(" "), isEmpty: caught instanceof Empty, sameImported: imported.Empty === Empty }
+    })`) as (q: compat.Queue<number>) => Promise<unknown>
+    const child = new compat.Process({ target, args: [q] })
     child.start()
-    const { execArgv, isEmpty } = (await child.result()) as { execArgv: string; isEmpty: boolean }
+    const { execArgv, isEmpty, sameImported } = (await child.result()) as { execArgv: string; isEmpty: boolean; sameImported: boolean }
     expect(fromSnapshot(execArgv)).toBe(true)
     expect(isEmpty).toBe(true)
+    expect(sameImported).toBe(true)
     await child.join()
     child.close()
     q.dispose()
