@@ -18,11 +18,24 @@
  */
 import { EventEmitter } from "node:events"
 
-/** Word indices of a ring's header: where the writer is, where the reader is, whether the writer ended. */
+/**
+ * Word indices of a ring's header: where the writer is, where the reader is,
+ * whether the writer ended; then who asked to be woken — a reader asleep in
+ * `Atomics.wait` on HEAD, a reader waiting in its event loop on BELL, a writer
+ * waiting for room on TAIL. Each sets its word, then checks, then waits; the
+ * other side publishes, then reads the word (both sequentially consistent: one
+ * of them sees the other), wakes it and clears it. So a write wakes only a
+ * reader that waits, once: a reader busy reading costs its writer no system
+ * call, and one waiting synchronously is not also woken in its event loop.
+ */
 const HEAD = 0
 const TAIL = 1
 const ENDED = 2
-const HEADER_BYTES = 16
+const SYNC_READER = 3
+const ASYNC_READER = 4
+const BELL = 5
+const WRITER = 6
+const HEADER_BYTES = 32
 
 /**
  * `Atomics.waitAsync` (Node 16+; declared by the ES2024 lib, which this project
@@ -82,8 +95,58 @@ class Ring {
     this.bytes.set(source.subarray(offset, offset + first), at)
     if (count > first) this.bytes.set(source.subarray(offset + first, offset + count), 0)
     Atomics.store(this.words, HEAD, (head + count) | 0)
-    Atomics.notify(this.words, HEAD)
+    this.wakeReader()
     return count
+  }
+
+  /** Whether bytes wait to be read, or the end. */
+  ready(): boolean {
+    return Atomics.load(this.words, HEAD) !== Atomics.load(this.words, TAIL) || Atomics.load(this.words, ENDED) === 1
+  }
+
+  wakeReader(): void {
+    if (Atomics.load(this.words, SYNC_READER) === 1) {
+      Atomics.store(this.words, SYNC_READER, 0)
+      Atomics.notify(this.words, HEAD)
+    }
+    if (Atomics.load(this.words, ASYNC_READER) === 1) this.ring()
+  }
+
+  /** Wakes the reader waiting in its event loop. */
+  ring(): void {
+    Atomics.store(this.words, ASYNC_READER, 0)
+    Atomics.add(this.words, BELL, 1)
+    Atomics.notify(this.words, BELL)
+  }
+
+  /** The reader: waits up to `ms` in `Atomics.wait` for bytes or the end (whoever else waited in the event loop is not woken meanwhile). */
+  waitSync(ms: number): void {
+    const tail = Atomics.load(this.words, TAIL)
+    const watching = Atomics.exchange(this.words, ASYNC_READER, 0)
+    Atomics.store(this.words, SYNC_READER, 1)
+    if (!this.ready()) Atomics.wait(this.words, HEAD, tail, ms)
+    Atomics.store(this.words, SYNC_READER, 0)
+    if (watching === 1) {
+      Atomics.store(this.words, ASYNC_READER, 1)
+      // What came after the wait, unannounced, would sit there unseen: the waiter in the event loop is told.
+      if (this.ready()) this.ring()
+    }
+  }
+
+  /** The reader: waits in the event loop for bytes or the end; undefined when they are there already. */
+  waitAsync(): Promise<string> | undefined {
+    const bell = Atomics.load(this.words, BELL)
+    Atomics.store(this.words, ASYNC_READER, 1)
+    if (this.ready()) return undefined
+    const waited = waitAsync(this.words, BELL, bell)
+    return waited.async ? waited.value : undefined
+  }
+
+  /** The writer: waits in the event loop until the reader has moved past `tail`; undefined when it has. */
+  waitRoom(tail: number): Promise<string> | undefined {
+    Atomics.store(this.words, WRITER, 1)
+    const waited = waitAsync(this.words, TAIL, tail)
+    return waited.async ? waited.value : undefined
   }
 
   /** The reader: a copy of every byte there, undefined when none; frees their room and wakes a writer waiting for it. */
@@ -97,7 +160,10 @@ class Ring {
     out.set(this.bytes.subarray(at, at + first), 0)
     if (count > first) out.set(this.bytes.subarray(0, count - first), first)
     Atomics.store(this.words, TAIL, (tail + count) | 0)
-    Atomics.notify(this.words, TAIL)
+    if (Atomics.load(this.words, WRITER) === 1) {
+      Atomics.store(this.words, WRITER, 0)
+      Atomics.notify(this.words, TAIL)
+    }
     return out
   }
 
@@ -108,7 +174,7 @@ class Ring {
 
   end(): void {
     Atomics.store(this.words, ENDED, 1)
-    Atomics.notify(this.words, HEAD)
+    this.wakeReader()
   }
 }
 
@@ -209,8 +275,7 @@ export class RingChannel extends EventEmitter {
     if (this.ended) return false
     let chunk = this.inbound.take()
     if (chunk === undefined) {
-      const tail = this.inbound.tail
-      if (Atomics.wait(this.inbound.words, HEAD, tail, this.waitMs) === "timed-out") return false
+      this.inbound.waitSync(this.waitMs)
       chunk = this.inbound.take()
     }
     if (chunk === undefined) return false
@@ -225,7 +290,7 @@ export class RingChannel extends EventEmitter {
     this.deliver()
     this.ended = true
     // Release this end's own pending waits, for nothing more will wake them.
-    Atomics.notify(this.inbound.words, HEAD)
+    this.inbound.ring()
     Atomics.notify(this.outbound.words, TAIL)
     for (const pending of this.backlog.splice(0)) pending.callback?.()
     this.backlogBytes = 0
@@ -249,10 +314,10 @@ export class RingChannel extends EventEmitter {
     if (!this.flowing || this.watching) return
     for (;;) {
       if (this.deliver() || this.ended) return
-      const waited = waitAsync(this.inbound.words, HEAD, this.inbound.tail)
-      if (!waited.async) continue
+      const waited = this.inbound.waitAsync()
+      if (waited === undefined) continue
       this.watching = true
-      void waited.value.then(() => {
+      void waited.then(() => {
         this.watching = false
         this.watch()
       })
@@ -270,10 +335,10 @@ export class RingChannel extends EventEmitter {
       pending.offset += written
       this.backlogBytes -= written
       if (pending.offset < pending.bytes.byteLength) {
-        const waited = waitAsync(this.outbound.words, TAIL, tail)
-        if (!waited.async) continue
+        const waited = this.outbound.waitRoom(tail)
+        if (waited === undefined) continue
         this.draining = true
-        void waited.value.then(() => {
+        void waited.then(() => {
           this.draining = false
           this.drainWhenRoom()
         })
