@@ -27,6 +27,7 @@
  */
 import { fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Worker as ThreadWorker } from "node:worker_threads"
 import * as Worker from "@effect/platform/Worker"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Effect, Exit, Scope } from "effect"
@@ -87,6 +88,21 @@ const closeOurs = async (pool, graceMs = 5000) => {
         process.kill(pid, "SIGKILL")
       } catch {}
     }
+  }
+}
+
+// @effect/platform's pool of PROCESSES workers made by `spawn`, warmed; its scope closes it.
+const openEffectPool = async (spawn) => {
+  const scope = Effect.runSync(Scope.make())
+  try {
+    const pool = await Effect.runPromise(
+      Worker.makePool({ size: PROCESSES }).pipe(Scope.extend(scope), Effect.provide(NodeWorker.layer(spawn)))
+    )
+    await Effect.runPromise(Effect.forEach(range(2 * PROCESSES), (x) => pool.executeEffect(x), { concurrency: "unbounded" }))
+    return { pool, scope }
+  } catch (error) {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    throw error
   }
 }
 
@@ -154,24 +170,38 @@ const adapters = {
     one: (pool, x) => pool.exec("double", [x]),
     close: (pool) => pool.terminate()
   },
+  tinypool: {
+    label: "tinypool (worker_threads, minThreads = maxThreads = 2)",
+    open: async () => {
+      const { Tinypool } = await import("tinypool")
+      // The same task file as piscina's: tinypool is its fork and runs a module's default export.
+      const pool = new Tinypool({ filename: workerFile("piscina-double.mjs"), minThreads: PROCESSES, maxThreads: PROCESSES })
+      await Promise.all(range(2 * PROCESSES).map((x) => pool.run(x)))
+      return pool
+    },
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.run(x))),
+    one: (pool, x) => pool.run(x),
+    close: (pool) => pool.destroy()
+  },
+  workerpool_thread: {
+    label: "workerpool (workerType \"thread\", minWorkers = maxWorkers = 2, exec of a worker method)",
+    open: async () => {
+      const { default: workerpool } = await import("workerpool")
+      const pool = workerpool.pool(workerFile("workerpool-double.cjs"), {
+        minWorkers: PROCESSES,
+        maxWorkers: PROCESSES,
+        workerType: "thread"
+      })
+      await Promise.all(range(2 * PROCESSES).map((x) => pool.exec("double", [x])))
+      return pool
+    },
+    tasks: (pool, xs) => Promise.all(xs.map((x) => pool.exec("double", [x]))),
+    one: (pool, x) => pool.exec("double", [x]),
+    close: (pool) => pool.terminate()
+  },
   effect_worker: {
     label: "effect_worker (@effect/platform Worker.makePool, size 2, NodeWorker over child_process.fork)",
-    open: async () => {
-      const scope = Effect.runSync(Scope.make())
-      try {
-        const pool = await Effect.runPromise(
-          Worker.makePool({ size: PROCESSES }).pipe(
-            Scope.extend(scope),
-            Effect.provide(NodeWorker.layer(() => fork(workerFile("effect-double.js"))))
-          )
-        )
-        await Effect.runPromise(Effect.forEach(range(2 * PROCESSES), (x) => pool.executeEffect(x), { concurrency: "unbounded" }))
-        return { pool, scope }
-      } catch (error) {
-        await Effect.runPromise(Scope.close(scope, Exit.void))
-        throw error
-      }
-    },
+    open: () => openEffectPool(() => fork(workerFile("effect-double.js"))),
     // Submitted through Effect.forEach with EFFECT_IN_FLIGHT tasks at a time, not "unbounded": with
     // every task waiting on the pool at once, time and memory grow with the square of the waiters
     // (effect 3.22.4's Semaphore wakes every waiter on each release and all but one re-queue):
@@ -181,6 +211,12 @@ const adapters = {
     one: ({ pool }, x) => Effect.runPromise(pool.executeEffect(x)),
     close: ({ scope }) => Effect.runPromise(Scope.close(scope, Exit.void))
   }
+}
+// The same runner file in worker threads (NodeWorkerRunner speaks over the parent port there).
+adapters.effect_worker_thread = {
+  ...adapters.effect_worker,
+  label: "effect_worker (@effect/platform Worker.makePool, size 2, NodeWorker over worker_threads)",
+  open: () => openEffectPool(() => new ThreadWorker(workerFile("effect-double.js")))
 }
 
 // Opens a contender's pool on first use and keeps it until close(): one per metric.
@@ -475,32 +511,52 @@ export const poolMetrics = ({ config, python }) => {
     })
   }
 
-  // The thread pool rows: ours with the "thread" start method beside piscina (threads too), the same work as
+  // The thread pool rows: ours with the "thread" start method beside the thread pools of Node (piscina, tinypool,
+  // workerpool's thread mode, @effect/platform's NodeWorker over worker_threads), the same work as
   // pool_tasks_100k_per_s and pool_task_latency_us.
   for (const [name, better, run, warmup, work, summarize, call, what] of [
     ["thread_pool_tasks_100k_per_s", "higher", timedTasks, config.poolTasksWarmupN, config.poolTasksN, (x) => x,
-      { ours: "applyAsync(f, [x]) each, then get() each", piscina: "run(x) each, then Promise.all" },
+      {
+        ours_thread: "applyAsync(f, [x]) each, then get() each",
+        piscina: "run(x) each, then Promise.all",
+        tinypool: "run(x) each, then Promise.all",
+        workerpool_thread: "exec(\"double\", [x]) each, then Promise.all",
+        effect_worker_thread: `Effect.forEach(xs, executeEffect, { concurrency: ${EFFECT_IN_FLIGHT} })`
+      },
       `tasks/s = ${config.poolTasksN} / elapsed from submitting the first of ${config.poolTasksN} trivial tasks (x => x * 2), ` +
         "submitted one by one, until all results are in (the sum is checked)"],
     ["thread_pool_task_latency_us", "lower", timedLatency, config.poolLatencyWarmupN, config.poolLatencyN, (samples) => median(samples),
-      { ours: "await pool.apply(f, [x])", piscina: "await pool.run(x)" },
+      {
+        ours_thread: "await pool.apply(f, [x])",
+        piscina: "await pool.run(x)",
+        tinypool: "await pool.run(x)",
+        workerpool_thread: "await pool.exec(\"double\", [x])",
+        effect_worker_thread: "await Effect.runPromise(pool.executeEffect(x))"
+      },
       `a round's figure is the median µs of ${config.poolLatencyN} tasks (x => x * 2) run one at a time (submit, await, repeat)`]
   ]) {
-    const { keepers, teardown } = withKeepers(["ours_thread", "piscina"])
+    const keys = ["ours_thread", "piscina", "tinypool", "workerpool_thread", "effect_worker_thread"]
+    const { keepers, teardown } = withKeepers(keys)
     metrics.push({
       name,
       better,
       how: `median of ${rounds} rounds; ${what}; a pool of 2 threads per contender, made and warmed (${warmup} tasks) before ` +
-        "the rounds and kept across them; piscina at its default (1 task at a time per thread)",
+        "the rounds and kept across them; peers at their default per-worker concurrency (1 task at a time per thread); " +
+        `effect_worker's submissions go through Effect.forEach with ${EFFECT_IN_FLIGHT} in flight`,
       rounds,
       warmup,
       work,
       summarize,
       teardown: () => teardown(undefined),
-      contenders: [
-        bounded({ key: "ours", label: `${adapters.ours_thread.label}: ${call.ours}`, run: run(keepers.ours_thread, adapters.ours_thread), optional: true }),
-        bounded({ key: "piscina", label: `${adapters.piscina.label}: ${call.piscina}`, run: run(keepers.piscina, adapters.piscina), optional: true })
-      ]
+      // Keys as the process rows' (ours, workerpool, effect_worker): the row's name says they are threads.
+      contenders: keys.map((key) =>
+        bounded({
+          key: key === "ours_thread" ? "ours" : key.replace(/_thread$/, ""),
+          label: `${adapters[key].label}: ${call[key]}`,
+          run: run(keepers[key], adapters[key]),
+          optional: true
+        })
+      )
     })
   }
 

@@ -35,8 +35,9 @@
  *   pool_tasks_100k_per_s                      higher is better (100 000 tasks submitted one by one, then all awaited)
  *   pool_task_latency_us                       lower is better (one task at a time: submit, await, repeat)
  *   thread_start_join_ms                       lower is better (start + join of a "thread" child; bare new Worker beside, bench/threads.js)
- *   thread_pool_tasks_100k_per_s               higher is better (as pool_tasks_100k_per_s, ThreadPool(2) beside piscina)
- *   thread_pool_task_latency_us                lower is better (as pool_task_latency_us, ThreadPool(2) beside piscina)
+ *   thread_pool_tasks_100k_per_s               higher is better (as pool_tasks_100k_per_s, ThreadPool(2) beside piscina,
+ *                                              tinypool, workerpool's and @effect/platform's pools over worker_threads)
+ *   thread_pool_task_latency_us                lower is better (as pool_task_latency_us, the same pools)
  *   pool_crash_detect_ms                       lower is better (ours only: SIGKILL of a busy worker until its task rejects)
  *   shm_array_sum_1m_ms                        lower is better (a pool of 2 sums the halves of 1 M float64 in one SharedMemory)
  *
@@ -998,6 +999,7 @@ if (!failed) {
   console.log("queue_*: ours = compat Queue / JoinableQueue, served by the parent that made it (items pass through it); python = multiprocessing.Queue / JoinableQueue made by the parent (a pipe the spawn children share: items do not pass through the parent).")
   console.log("manager_*: ours = compat Manager() (a manager process of ours; proxies call it over its socket); python = multiprocessing's spawn context Manager() (a SyncManager server process; proxies call it over its socket); both are called from the parent.")
   console.log("pool_*: ours = compat Pool(2) (worker processes, inline functions carried as source); python = multiprocessing.Pool(2) in python3, spawn context; piscina = worker_threads; workerpool = child processes (workerType \"process\"); effect_worker = @effect/platform Worker.makePool over NodeWorker child processes (fork). Every pool has 2 workers and is made and warmed before the rounds; its start-up is never timed.")
+  console.log("thread_pool_*: ours = compat ThreadPool(2) (worker threads); piscina, tinypool, workerpool (workerType \"thread\") and effect_worker (@effect/platform Worker.makePool over NodeWorker worker_threads) with 2 threads each.")
   if (failures.length > 0) console.log(`n/a (failed, see above): ${failures.join(", ")}`)
   if (quick || only !== undefined) {
     console.log("\n--quick or --only: bench/results/latest.json left as it was")

@@ -222,6 +222,26 @@ describe("the thread start method", () => {
     expect(await pool.map((x: number) => x * 2, [1, 2, 3])).toEqual([2, 4, 6])
   })
 
+  it("ThreadPool over shared-memory rings: a payload larger than a ring crosses both ways; a worker dying mid-batch keeps the results it sent", async () => {
+    await using pool = new ThreadPool(1)
+    // 3 MiB each way, three times a ring, between small tasks sent in the same batch: all in order.
+    const big = "x".repeat(3 * 1024 * 1024)
+    const around = [pool.applyAsync((x: number) => x + 1, [1]), pool.applyAsync((s: string) => s + s.length, [big]), pool.applyAsync((x: number) => x + 1, [2])]
+    const [before, echoed, after] = await Promise.all(around.map((result) => result.get()))
+    expect([before, after]).toEqual([2, 3])
+    expect(echoed).toBe(big + big.length)
+    // Tasks before the crash answered, its own lost, those after it run on the replacement.
+    const tenfold = (x: number) => (x === 0 ? process.exit(5) : x * 10)
+    // Measured quick first, so the next five leave together in one batch.
+    expect(await pool.map(tenfold, [1, 2, 3])).toEqual([10, 20, 30])
+    const results = [1, 2, 0, 3, 4].map((x) => pool.applyAsync(tenfold, [x]).get().then((value) => ({ value }), (error) => ({ error })))
+    const settled = await Promise.all(results)
+    expect(settled.map((r) => ("value" in r ? r.value : undefined))).toEqual([10, 20, undefined, 30, 40])
+    const lost = settled[2]
+    expect("error" in lost && lost.error).toBeInstanceOf(WorkerLostError)
+    expect("error" in lost && (lost.error as WorkerLostError).exitCode).toBe(5)
+  })
+
   it("a thread's memory limit is --max-old-space-size in execArgv (as resource limits): running out is a WorkerLostError", async () => {
     await using pool = new ThreadPool(1, { execArgv: ["--max-old-space-size=32"] })
     const hoard = () => {

@@ -5,9 +5,10 @@ import { exampleTimeout, folded, lines, numbers, runExample, runExampleOnTermina
 describe("examples: Pool programs", { timeout: exampleTimeout }, () => {
   const squares = Array.from({ length: 10 }, (_, i) => i * i)
 
-  for (const file of ["pool", "pool-effect"]) {
-    it(`${file}: Python's "Using a pool of workers" example: map, imap_unordered, imap, apply_async, pids, a TimeoutError, then the pool stopped`, async () => {
-      const { stdout, arrivals, exitedAt } = await runExample(file)
+  // Once more with the "thread" start method, set before the program runs: the same program, the same output.
+  for (const [file, startMethod] of [["pool"], ["pool-effect"], ["pool", "thread"], ["pool-effect", "thread"]] as const) {
+    it(`${file}${startMethod === undefined ? "" : ` (start method "${startMethod}")`}: Python's "Using a pool of workers" example: map, imap_unordered, imap, apply_async, pids, a TimeoutError, then the pool stopped`, async () => {
+      const { stdout, arrivals, exitedAt, pid: programPid } = await runExample(file, {}, startMethod)
       // The pool is stopped with the 10-second sleep still running, not after it: the program
       // exits before that task could have ended. The task was handed over after the pids line
       // was printed, so it cannot end before that line's arrival + 10 s.
@@ -28,6 +29,8 @@ describe("examples: Pool programs", { timeout: exampleTimeout }, () => {
       expect(pid).toBeGreaterThan(0)
       // Four workers at most: the pid of the first apply is among those seen, or the pool had four others
       expect(new Set([pid, ...pids]).size).toBeLessThanOrEqual(4)
+      // Worker threads report the program's own pid; worker processes their own.
+      for (const p of [pid, ...pids]) expect(p === programPid).toBe(startMethod === "thread")
       expect(all.slice(16)).toEqual([
         file === "pool" ? "We lacked patience and got a multiprocessing.TimeoutError" : "We lacked patience and got a TimeoutException",
         "For the moment, the pool remains available for more work",

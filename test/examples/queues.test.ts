@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest"
 import { exampleTimeout, lines, runExample } from "../support/examples.js"
 
 describe("examples: Queue programs", { timeout: exampleTimeout }, () => {
-  for (const file of ["queue", "queue-effect"]) {
-    it(`${file}: Python's Queue example prints what the child put`, async () => {
-      const { stdout } = await runExample(file)
+  // Once more with the "thread" start method, set before the program runs: a child thread, the same output.
+  for (const [file, startMethod] of [["queue"], ["queue-effect"], ["queue", "thread"], ["queue-effect", "thread"]] as const) {
+    it(`${file}${startMethod === undefined ? "" : ` (start method "${startMethod}")`}: Python's Queue example prints what the child put`, async () => {
+      const { stdout } = await runExample(file, {}, startMethod)
       expect(stdout.trim()).toBe("[ 42, null, 'hello' ]")
     })
   }

@@ -12,18 +12,28 @@ export interface Run {
   /** When each line of stdout arrived, in order (milliseconds since the epoch). */
   readonly arrivals: ReadonlyArray<number>
   readonly exitedAt: number
+  /** The program's pid. */
+  readonly pid: number
 }
 
 /** Children start slowly on a loaded machine, more so from the TypeScript source: each example gets two minutes. */
 export const exampleTimeout = 120_000
 
+/** The module that sets a program's start method before it runs (test/fixtures/start-method.mjs). */
+const startMethodPreload = new URL("../fixtures/start-method.mjs", import.meta.url).href
+
 /**
  * Runs an example the way its users do, `node --import tsx examples/<name>.ts`
  * from the repository's root (see typescriptProgram): the package's name resolves to its build (dist/), as for a
  * user of the published package. It must exit 0 and write nothing to stderr.
+ * With `startMethod`, the program runs as if it began with `setStartMethod(startMethod)`.
  */
-export const runExample = async (name: string, env: Record<string, string> = {}): Promise<Run> => {
-  const [command, args] = typescriptProgram(`examples/${name}.ts`)
+export const runExample = async (name: string, env: Record<string, string> = {}, startMethod?: "thread"): Promise<Run> => {
+  const [command, program] = typescriptProgram(`examples/${name}.ts`)
+  const args = startMethod === undefined
+    ? program
+    : [...program.slice(0, -1), "--import", startMethodPreload, ...program.slice(-1)]
+  if (startMethod !== undefined) env = { ...env, EXAMPLE_START_METHOD: startMethod }
   const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let stdout = ""
   let stderr = ""
@@ -39,7 +49,7 @@ export const runExample = async (name: string, env: Record<string, string> = {})
     child.on("close", (code, signal) => resolve([code, signal]))
   })
   expect({ code, signal, stderr }, `${name} failed`).toEqual({ code: 0, signal: null, stderr: "" })
-  return { stdout, arrivals, exitedAt: Date.now() }
+  return { stdout, arrivals, exitedAt: Date.now(), pid: child.pid! }
 }
 
 /**

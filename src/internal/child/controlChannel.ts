@@ -9,6 +9,7 @@ import * as fs from "node:fs"
 import type { Socket } from "node:net"
 import { decode } from "../codec/codec.js"
 import { PortStream } from "../wire/portStream.js"
+import { RingChannel } from "../wire/ringChannel.js"
 import { CONTROL_FD, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
 import { childRequire } from "./targets.js"
 
@@ -88,4 +89,22 @@ export const channelStream = (): Socket => {
   }
   // The pool worker and the bootstrap use what both have: write, end, data, end-of-stream, writableLength.
   return stream as Socket
+}
+
+/**
+ * A pool worker's channel: the control channel in a process; in a thread, the
+ * rings in shared memory its pool posted first on the port (`ringChannel.ts`),
+ * taken from the port synchronously before anything else reads it.
+ */
+export const poolChannel = (): Socket => {
+  if (inThread()) {
+    const { parentPort, receiveMessageOnPort } = workerThreads()
+    const rings = RingChannel.accept(receiveMessageOnPort(parentPort!)?.message)
+    if (rings !== undefined) {
+      // Waiting on the rings holds no handle: the port, listened to, keeps the thread running until the pool ends it.
+      parentPort!.on("message", () => {})
+      return rings as unknown as Socket
+    }
+  }
+  return channelStream()
 }

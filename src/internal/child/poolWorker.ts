@@ -16,12 +16,11 @@
 import type { Socket } from "node:net"
 import { decode, encode, encodeLean, hasHandleCodec, holdsHandles } from "../codec/codec.js"
 import { type EncodedError, encodeError } from "../codec/errors.js"
-import { writeSync } from "node:fs"
-import { descriptorOf, Spinner } from "../wire/synchronousRead.js"
+import { Spinner, writeDirect } from "../wire/synchronousRead.js"
 import { FrameDecoder } from "../wire/framing.js"
 import * as P from "./workerChannel.js"
 import type { SpanContext, StartMessage } from "./controlMessages.js"
-import { channelStream } from "./controlChannel.js"
+import { poolChannel } from "./controlChannel.js"
 import { importModule } from "./preloaded.js"
 import { isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
@@ -44,7 +43,7 @@ type Loaded = { readonly fn: Target } | { readonly error: EncodedError } | Promi
  */
 export const servePool = (start: StartMessage, initialize: () => Promise<unknown>, exit: (code: number) => void): void => {
   const settings = start.pool!
-  const channel: Socket = channelStream()
+  const channel: Socket = poolChannel()
   const frames = new FrameDecoder()
   const functions = new Map<number, Loaded>()
   const queue: Array<Task> = []
@@ -74,14 +73,10 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
   const flush = () => {
     if (results.count === 0) return
     const frame = results.take()
-    const fd = descriptorOf(channel)
-    if (fd === undefined || unsent > 0) return writeLater(frame) // in order behind what waits there
-    let written = 0
-    try {
-      written = writeSync(fd, frame)
-    } catch {
-      // EAGAIN: the pool is behind; Node's buffer takes it, and the next task waits until it is out (runQueued)
-    }
+    // Behind what waits in the stream's buffer, in order; else directly, and what did not fit (the pool is
+    // behind) goes to the buffer, where the next task waits until it is out (runQueued).
+    const written = unsent > 0 ? undefined : writeDirect(channel, frame)
+    if (written === undefined) return writeLater(frame)
     if (written < frame.byteLength) writeLater(frame.subarray(written))
   }
   /** Results handed to Node's buffer and not yet written out, and who waits for them to be. */
@@ -312,6 +307,7 @@ export const servePool = (start: StartMessage, initialize: () => Promise<unknown
     exit(0)
   })
   channel.on("error", () => process.exit(1))
+  channel.resume()
 
   initialized.then(
     () => {

@@ -16,6 +16,7 @@ import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from
 import { THREAD_START_KEY } from "../child/controlMessages.js"
 import { native, nativeMissing } from "../native/native.js"
 import { PortStream } from "../wire/portStream.js"
+import { RingChannel } from "../wire/ringChannel.js"
 import { descriptorOf } from "../wire/synchronousRead.js"
 import { bootstrapPath, prepareStart, readOutcome, runningFromSource } from "./nodeChild.js"
 import { tsxExport } from "./targetSpec.js"
@@ -132,14 +133,17 @@ export const spawnThread = (
 ): Effect.Effect<ChildHandle, ProcessError | InvalidTargetError | SerializationError> =>
   Effect.map(launch(request), ({ channel, ...thread }) => ({ ...thread, outcome: readOutcome(channel) }))
 
-/** Starts a pool worker in a thread: its port carries tasks and results after the Start message. */
+/**
+ * Starts a pool worker in a thread: tasks and results cross in rings of
+ * shared memory (`wire/ringChannel.ts`), handed to it as the first message on
+ * its port; the port's close (the thread's exit) closes them.
+ */
 export const spawnThreadWorker = (
   request: WorkerSpawnRequest
 ): Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError> =>
-  Effect.map(launch(request), ({ channel, pid, setKeepsParentAlive, signal, threadId }) => ({
-    pid,
-    threadId,
-    channel,
-    signal,
-    setKeepsParentAlive
-  }))
+  Effect.map(launch(request), ({ channel: port, pid, setKeepsParentAlive, signal, threadId }) => {
+    const { channel, setup } = RingChannel.open()
+    port.post(setup)
+    port.on("close", () => channel.closed())
+    return { pid, threadId, channel, signal, setKeepsParentAlive }
+  })

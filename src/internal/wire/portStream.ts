@@ -47,6 +47,11 @@ export class PortStream extends EventEmitter {
     return true
   }
 
+  /** Posts `value` as a message of its own, outside the stream (a thread's rings, `ringChannel.ts`). */
+  post(value: unknown): void {
+    this.port.postMessage(value)
+  }
+
   end(): this {
     if (!this.ended) this.port.postMessage(END)
     this.ended = true

@@ -66,12 +66,33 @@ export const writeNow = (fd: number, bytes: Uint8Array, offset = 0, length = byt
   }
 }
 
+/** A channel that waits for bytes itself, without spinning (`ringChannel.ts`). */
+interface WaitsForBytes {
+  waitRead(received: (chunk: Buffer) => void): boolean
+  writeNow(bytes: Uint8Array): number
+}
+
+const waitsForBytes = (channel: object): channel is WaitsForBytes =>
+  typeof (channel as Partial<WaitsForBytes>).waitRead === "function"
+
+/**
+ * Writes what it can of `bytes` to `channel` now, its descriptor's or its own
+ * way: the count written; undefined when it has no direct way (its stream's
+ * `write` is then the only one).
+ */
+export const writeDirect = (channel: object, bytes: Uint8Array): number | undefined => {
+  if (waitsForBytes(channel)) return channel.writeNow(bytes)
+  const fd = descriptorOf(channel)
+  return fd === undefined ? undefined : writeNow(fd, bytes)
+}
+
 /**
  * Reads `socket` directly until some bytes come (handed to `received`, as a
  * 'data' event's would be), the stream ends, or SPIN_MS pass. Only while Node
  * holds nothing unread from it, so that bytes stay in order. Whether bytes came.
  */
 export const spinRead = (socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean => {
+  if (waitsForBytes(socket)) return socket.waitRead(received)
   if (!SPINNING) return false
   const fd = descriptorOf(socket)
   if (fd === undefined) return false
@@ -94,6 +115,8 @@ export class Spinner {
   private readonly policy = new SpinPolicy()
 
   read(socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean {
+    // A channel that sleeps while it waits takes no core from anyone: the policy is for spins.
+    if (waitsForBytes(socket)) return socket.waitRead(received)
     if (!this.policy.shouldSpin()) return false
     const hit = spinRead(socket, received)
     this.policy.ended(hit)
