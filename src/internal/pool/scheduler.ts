@@ -16,7 +16,7 @@ import type { MultiprocessingService, SpanContext } from "../../Multiprocessing.
 import type { Options, TaskError } from "../../ProcessPool.js"
 import { decode } from "../codec/codec.js"
 import type { EncodedError } from "../codec/errors.js"
-import { Spinner } from "../wire/synchronousRead.js"
+import { CAP_MICROS, ReplyReader } from "../wire/kernelWait.js"
 import type { PoolFunction } from "./functions.js"
 import { outcome } from "./taskCodec.js"
 import { armHardLimit, stopAfterGrace, type TaskLimits } from "./timeLimits.js"
@@ -59,10 +59,12 @@ const UNKNOWN_COST_MS = 10
 const BATCH_BYTES = 16 * 1024 * 1024
 /** A worker that has not answered for this long while it has tasks is running a long one. */
 const STALLED_MS = 5
+/** The longest a submit waits for the result of the only task in flight (see ReplyReader). */
+const REPLY_WAIT_MS = CAP_MICROS / 1000
 
 export class Scheduler {
   readonly workers: Workers
-  private readonly spinner = new Spinner()
+  private readonly replies = new ReplyReader()
   private pending: Array<Task | undefined> = []
   private pendingHead = 0
   private nextTaskId = 1
@@ -121,11 +123,16 @@ export class Scheduler {
       return task
     }
     this.dispatch()
-    // The only task in flight: its result is often back within microseconds, sooner read than waited for.
+    // The only task in flight: its result is often back within microseconds, sooner read than waited
+    // for in the event loop (in the kernel where the addon is built, see ReplyReader); not when its
+    // function is known to take longer than such a wait lasts.
     const worker = task.worker
-    if (this.outstanding === 1 && worker !== undefined && worker.handle.channel.writableLength === 0) {
+    if (
+      this.outstanding === 1 && worker !== undefined && worker.handle.channel.writableLength === 0 &&
+      (task.fn.paceMs ?? 0) <= REPLY_WAIT_MS
+    ) {
       // Handled after `submit` returns: a caller's callbacks never run inside its own call.
-      this.spinner.read(worker.handle.channel, (chunk) => queueMicrotask(() => this.received(worker, chunk)))
+      this.replies.read(worker.handle.channel, (chunk) => queueMicrotask(() => this.received(worker, chunk)))
     }
     return task
   }

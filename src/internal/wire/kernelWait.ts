@@ -16,8 +16,9 @@
  * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
  * (see SpinPolicy).
  */
+import type { Socket } from "node:net"
 import { deriveFromNative, native } from "../native/native.js"
-import { readNow, writeNow } from "./synchronousRead.js"
+import { descriptorOf, readNow, Spinner, spinScratch, writeNow } from "./synchronousRead.js"
 
 /** The longest a wait holds the thread before it hands over to the event loop. */
 export const CAP_MICROS = 1000
@@ -93,5 +94,33 @@ export class WaitPolicy {
       this.level = Math.min(MAX_LEVEL, this.level + 1)
       this.skip = (1 << this.level) - 1
     }
+  }
+}
+
+/**
+ * A reply read as soon as it comes, for a caller that just sent a request on a plain
+ * socket and expects the answer within microseconds (the pool's only task in flight):
+ * in the kernel where the addon is built (one wait, as its WaitPolicy allows), otherwise
+ * a spin as its SpinPolicy allows (`Spinner`). Only while Node holds nothing unread from
+ * the socket, so that bytes stay in order; what comes goes to `received`, as a 'data'
+ * event's bytes would. Whether bytes came.
+ */
+export class ReplyReader {
+  private readonly policy = new WaitPolicy()
+  private readonly spinner = new Spinner()
+
+  read(socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean {
+    if (waitReadable === undefined) return this.spinner.read(socket, received)
+    const fd = descriptorOf(socket)
+    if (fd === undefined || socket.readableLength > 0 || !this.policy.shouldWait()) return false
+    const ended = waitReadable(fd, CAP_MICROS)
+    this.policy.ended(ended)
+    if (ended !== "readable") return false
+    const into = spinScratch()
+    // Nothing after all (another reader took it), or the end of the stream: Node's own next read tells.
+    const count = readDirect(fd, into)
+    if (count === undefined || count === 0) return false
+    received(Buffer.from(into.subarray(0, count)))
+    return true
   }
 }

@@ -4,6 +4,8 @@
  * runs this file again with the addon disabled, where receives wait in the event loop: the same round
  * trips must hold there. The addon's wait itself: test/internal/native/waitReadable.test.ts.
  */
+import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck as fc, Fiber } from "effect"
 import { Pipe as EffectPipe } from "effect-multiprocessing"
@@ -11,7 +13,7 @@ import { type Connection, Pipe, Process } from "effect-multiprocessing/compat"
 import type * as KernelWaitModule from "../../../src/internal/wire/kernelWait.js"
 
 const dist = (file: string) => new URL(`../../../dist/${file}`, import.meta.url).href
-const { WaitPolicy }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
+const { ReplyReader, WaitPolicy }: typeof KernelWaitModule = await import(dist("internal/wire/kernelWait.js"))
 
 describe("WaitPolicy", () => {
   /** Runs waits through a policy, each that waits ending as `ending` says; gives how many waited. */
@@ -158,6 +160,78 @@ describe("a receive that waits for a reply that does not come", () => {
     } finally {
       a.close()
       b.close()
+    }
+  })
+})
+
+/**
+ * The pool's wait for the result of its only task in flight (`ReplyReader`): in the kernel where
+ * the addon is built, a spin otherwise (the "served" project). A child process that echoes its
+ * stdin plays the worker; its stdout, paused as the pool's channel is between reads, is what is read.
+ */
+describe("ReplyReader", () => {
+  /** `got`: every chunk in order, the reader's and the stream's (which flows once the child exits). */
+  const echoChild = (script: string) => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] })
+    const stdout = child.stdout!
+    const got: Array<Buffer> = []
+    stdout.pause()
+    stdout.on("data", (chunk: Buffer) => got.push(chunk))
+    const end = once(stdout, "end")
+    const received = (chunk: Buffer) => got.push(chunk)
+    return { child, stdout, got, received, end }
+  }
+  const stop = async (child: ChildProcess) => {
+    child.kill("SIGKILL")
+    if (child.exitCode === null && child.signalCode === null) await once(child, "exit")
+  }
+
+  it("every byte the peer sends arrives once and in order, read by the reader or left for the stream", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 5000 }), { minLength: 1, maxLength: 30 }),
+        async (messages) => {
+          const { child, end, got, received, stdout } = echoChild("process.stdout.write('up'); process.stdin.pipe(process.stdout)")
+          try {
+            // Once the child is up (its first bytes came), its echoes mostly come within a wait. The
+            // stream is paused again, and nothing below yields to the event loop: Node reads nothing
+            // meanwhile, as between a pool's send and its wait.
+            stdout.resume()
+            while (Buffer.concat(got).length < 2) await once(stdout, "data")
+            stdout.pause()
+            const reader = new ReplyReader()
+            for (const message of messages) {
+              child.stdin!.write(message)
+              reader.read(stdout, received)
+            }
+            child.stdin!.end()
+            stdout.resume()
+            await end
+            expect(Buffer.concat(got).equals(Buffer.concat([Buffer.from("up"), ...messages]))).toBe(true)
+          } finally {
+            await stop(child)
+          }
+        }
+      ),
+      { numRuns: 4 }
+    )
+  })
+
+  it("a peer that stays silent, and one that exits, end the wait with nothing read; the stream then sees the end", async () => {
+    const { child, end, got, received, stdout } = echoChild("process.stdin.resume(); process.stdin.on('end', () => process.exit(0))")
+    const reader = new ReplyReader()
+    try {
+      // Silent: the wait gives up (its cap, or at once when its policy says so), as often as asked.
+      for (let i = 0; i < 5; i++) expect(reader.read(stdout, received)).toBe(false)
+      child.stdin!.end()
+      await once(child, "exit")
+      // Gone: nothing to read, and the end of the stream is left for Node's own read to report.
+      expect(reader.read(stdout, received)).toBe(false)
+      stdout.resume()
+      await end
+      expect(got).toEqual([])
+    } finally {
+      await stop(child)
     }
   })
 })
