@@ -27,7 +27,6 @@ import { open } from "../connection/open.js"
 import type { ConnectionImpl } from "../connection/connection.js"
 import { SPIN_MS } from "../wire/synchronousRead.js"
 import { SpinPolicy } from "../wire/spinPolicy.js"
-import { waitReadable } from "../wire/kernelWait.js"
 import { familyAuthkey } from "../thisProcess/currentProcess.js"
 import { OSError, ValueError } from "../../Errors.js"
 import type { Address } from "../../Listener.js"
@@ -266,37 +265,26 @@ const closeWhenAnswered = new Map<net.Socket, () => void>()
 const connections = new Set<ConnectionImpl<unknown, unknown>>()
 
 /**
- * After answering, the next call usually follows within microseconds. Where the
- * addon is built, the server waits for it in the kernel on the connection it
- * just answered, as a client waits for its reply (the connection's `unsafeSpin`:
- * at most 1 ms, as its WaitPolicy allows; any other event of the loop, another
- * client's call among them, ends the wait at once), and handles each call that
- * comes so, a few rounds at most before the event loop gets its turn. Without
- * the addon, it reads every client's socket itself for up to 50 µs instead (each
- * call that arrives starts the window again), only while the server and its
- * clients fit on the CPUs and recent windows were answered (see SpinPolicy):
- * otherwise reading would keep a core from a process that has work to do.
- * Neither while calls wait (no contention).
+ * After answering, the next call usually follows within microseconds: once the
+ * messages that came together are handled, the server reads every client's
+ * socket itself for up to 50 µs (each call that arrives starts the window
+ * again), a few rounds at most before the event loop gets its turn. Only while
+ * the server and its clients fit on the CPUs, no call waits (no contention), and
+ * recent windows were answered (see SpinPolicy): otherwise reading would keep a
+ * core from a process that has work to do.
  */
 const CPUS = availableParallelism()
 const spinPolicy = new SpinPolicy()
 let waitingCalls = 0
 let readQueued = false
 let rounds = 0
-const readForMore = (answered: ConnectionImpl<unknown, unknown>) => {
-  if (readQueued || waitingCalls > 0) return
-  const inKernel = waitReadable !== undefined
-  if (!inKernel && (connections.size + 1 > CPUS || !spinPolicy.shouldSpin())) return
+const readForMore = () => {
+  if (readQueued || waitingCalls > 0 || connections.size + 1 > CPUS || !spinPolicy.shouldSpin()) return
   readQueued = true // until the reading below is over: calls it delivers do not queue more
   process.nextTick(() => {
     if (rounds++ === 0) setImmediate(() => (rounds = 0))
     // Answers go out now: their callers' next calls are what the reading waits for.
     for (const connection of connections) connection.unsafeFlush()
-    if (inKernel) {
-      while (rounds <= 16 && connections.has(answered) && waitingCalls === 0 && answered.unsafeSpin()) rounds++
-      readQueued = false
-      return
-    }
     let start = performance.now()
     while (rounds <= 16 && performance.now() - start < SPIN_MS) {
       let arrived = false
@@ -460,6 +448,6 @@ const serveClient = (socket: net.Socket, authkey: Buffer, admission: Admission, 
       } finally {
         delivering = outer
       }
-      readForMore(connection)
+      readForMore()
     }, closed)
   }).pipe(Effect.ignore)
