@@ -12,8 +12,9 @@
  * other pool rows in bench/pool.js, beside piscina.
  */
 import { Worker } from "node:worker_threads"
-import { Event, Lock, Process, Queue } from "effect-multiprocessing/compat"
+import { Event, Process, Queue } from "effect-multiprocessing/compat"
 import { median } from "./harness.js"
+import { lockRemote } from "./sync.js"
 
 // Milliseconds per sequential start + join of a thread child running an empty inline target.
 const oursThreadStartJoin = async (n) => {
@@ -46,33 +47,9 @@ const bareWorkerStartJoin = async (n) => {
   return out
 }
 
-// Microseconds per acquireSync()+releaseSync() of a Lock made here, timed in a thread child (mean of n pairs after warm-up).
-const oursThreadLock = (warmupMs) => async (n) => {
-  const lock = new Lock()
-  const p = new Process({
-    target: (lock, n, warmupMs) => {
-      const warmUntil = performance.now() + warmupMs
-      while (performance.now() < warmUntil) {
-        lock.acquireSync()
-        lock.releaseSync()
-      }
-      const t0 = performance.now()
-      for (let i = 0; i < n; i++) {
-        lock.acquireSync()
-        lock.releaseSync()
-      }
-      return (performance.now() - t0) * 1000 / n
-    },
-    args: [lock, n, warmupMs],
-    startMethod: "thread"
-  })
-  p.start()
-  const us = await p.result()
-  await p.join()
-  p.close()
-  lock.close()
-  return us
-}
+// Microseconds per acquireSync()+releaseSync() of a Lock made here, timed in a thread child (as lock_acquire_release_us's
+// "ours" times it in a process child: bench/sync.js).
+const oursThreadLock = (warmupMs) => async (n) => (await lockRemote(n, warmupMs, "sync", "thread")).mean
 
 // Items per second through a Queue made here, put by a thread child and got here: from go.set() to the last get.
 const oursThreadQueue = (warm) => async (n) => {
@@ -118,7 +95,8 @@ export const threadMetrics = ({ config, python }) => [{
   name: "thread_lock_acquire_release_us",
   better: "lower",
   how: `median of ${config.syncRounds} rounds; µs per uncontended acquire+release in a thread of a lock the main thread made: ` +
-    `mean of ${config.lockN} pairs after ${config.syncWarmupMs} ms of untimed ones, one fresh thread per round`,
+    `mean of ${config.lockN} pairs after ${config.syncWarmupMs} ms of the same loop untimed, one fresh thread per round ` +
+    "(lock_acquire_release_us's \"ours\" from a thread)",
   rounds: config.syncRounds,
   warmup: 200,
   work: config.lockN,

@@ -18,10 +18,10 @@
  * at the holder's thread (gone once it ended, however, or its process did),
  * and the first to find it gone takes the lock over with one compare-and-swap
  * of the word it saw — as the served lock's owner releases what a dead client
- * held and hands it to its next waiter. The
- * owner word and depth beside it are written only by the holder (or for it,
- * by a Condition's owner) and read by others with Atomics; an owner number
- * is never 0, so a word not yet written (0) names nobody.
+ * held and hands it to its next waiter. The owner word and depth beside it
+ * are written only by the holder (or for it, by a Condition's owner) and read
+ * by others with Atomics; an owner number is never 0, so a word not yet
+ * written (0) names nobody.
  */
 import { Duration, Effect, Exit } from "effect"
 import { type NotOwnerError, SyncUnsupportedError, type ValueError } from "../../Errors.js"
