@@ -35,6 +35,8 @@
  *   pool_tasks_100k_per_s                      higher is better (100 000 tasks submitted one by one, then all awaited)
  *   pool_task_latency_us                       lower is better (one task at a time: submit, await, repeat)
  *   thread_start_join_ms                       lower is better (start + join of a "thread" child; bare new Worker beside, bench/threads.js)
+ *   thread_lock_acquire_release_us             lower is better (in a thread, of a Lock the main thread made; threading.Lock beside)
+ *   thread_queue_1to1_items_per_s              higher is better (a Queue from a thread to the main thread; queue.Queue beside)
  *   thread_pool_tasks_100k_per_s               higher is better (as pool_tasks_100k_per_s, ThreadPool(2) beside piscina,
  *                                              tinypool, workerpool's and @effect/platform's pools over worker_threads)
  *   thread_pool_task_latency_us                lower is better (as pool_task_latency_us, the same pools)
@@ -64,14 +66,14 @@ const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--onl
 const config = quick
   ? { startRounds: 2, startIterations: 8, startWarmup: 2, startPauseMs: 150, codecRounds: 3, codecBudgetMs: 80, codecWarmupMs: 80,
     pipeRounds: 3, pingN: 300, pingWarmupMs: 150, streamN: 10000, streamWarmupMs: 150,
-    syncRounds: 3, lockN: 1000, incrementN: 300, eventN: 300, syncWarmupMs: 150, lockBudgetMs: 80,
+    syncRounds: 3, lockN: 1000, incrementN: 300, eventN: 300, syncWarmupMs: 150, lockBudgetMs: 80, threadQueueN: 2000, threadQueueWarm: 200,
     queueRounds: 3, queueWarmupN: 1000, queueChildWarmupN: 1000, queue1to1N: 20000, queue4to4N: 5000, joinableN: 10000, queueTimeoutS: 120,
     managerRounds: 3, managerStarts: 5, managerStartWarmup: 2, managerN: 1000, managerWarmupN: 100,
     poolRounds: 3, poolMapN: 200000, poolMapWarmupN: 20000, poolTasksN: 10000, poolTasksWarmupN: 2000,
     poolLatencyN: 300, poolLatencyWarmupN: 300, poolCrashKills: 1, poolTimeoutS: 120 }
   : { startRounds: 7, startIterations: 30, startWarmup: 3, startPauseMs: 150, codecRounds: 9, codecBudgetMs: 300, codecWarmupMs: 300,
     pipeRounds: 7, pingN: 2000, pingWarmupMs: 500, streamN: 50000, streamWarmupMs: 500,
-    syncRounds: 7, lockN: 5000, incrementN: 2000, eventN: 2000, syncWarmupMs: 500, lockBudgetMs: 300,
+    syncRounds: 7, lockN: 5000, incrementN: 2000, eventN: 2000, syncWarmupMs: 500, lockBudgetMs: 300, threadQueueN: 20000, threadQueueWarm: 2000,
     queueRounds: 7, queueWarmupN: 2000, queueChildWarmupN: 20000, queue1to1N: 200000, queue4to4N: 50000, joinableN: 100000, queueTimeoutS: 120,
     managerRounds: 7, managerStarts: 15, managerStartWarmup: 3, managerN: 5000, managerWarmupN: 200,
     poolRounds: 7, poolMapN: 200000, poolMapWarmupN: 200000, poolTasksN: 100000, poolTasksWarmupN: 20000,
@@ -872,7 +874,7 @@ const metrics = [
   managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),
   managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)"),
   ...poolMetrics({ config, python }),
-  ...threadMetrics({ config })
+  ...threadMetrics({ config, python })
 ]
 
 // A contender marked `optional` that throws is dropped from the metric (its rounds so far too) and

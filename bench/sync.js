@@ -49,12 +49,13 @@ const lockSyncTarget = (lock, warmupMs, n) => {
 
 /**
  * A Lock made here, taken and released `n` times by a child: µs per pair, `{ median, mean }`;
- * `form` "sync" times acquireSync/releaseSync (mean only), "async" await acquire()/release().
+ * `form` "sync" times acquireSync/releaseSync (mean only), "async" await acquire()/release();
+ * `startMethod` "thread" makes the child a thread of this process.
  */
-export const lockRemote = async (n, warmupMs, form = "async") => {
+export const lockRemote = async (n, warmupMs, form = "async", startMethod = undefined) => {
   const lock = new Lock()
   try {
-    const child = new Process({ target: form === "sync" ? lockSyncTarget : lockTarget, args: [lock, warmupMs, n] })
+    const child = new Process({ target: form === "sync" ? lockSyncTarget : lockTarget, args: [lock, warmupMs, n], startMethod })
     child.start()
     const result = await child.result()
     await child.join()

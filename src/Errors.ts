@@ -261,7 +261,7 @@ export class SharedMemoryUnavailableError extends Schema.TaggedError<SharedMemor
  * without blocking this thread for good: the object is served by its owner
  * over a socket (the addon is not loaded, or a Manager made it), whose answer
  * this blocked thread could never read, or the lock is held by this very
- * process, which could never release it meanwhile. The message says which;
+ * thread, which could never release it meanwhile. The message says which;
  * the asynchronous form works in either case.
  */
 export class SyncUnsupportedError extends Schema.TaggedError<SyncUnsupportedError>()("SyncUnsupportedError", {

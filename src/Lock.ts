@@ -5,8 +5,9 @@
  * proxy that reaches the owner. Owner-local operations are plain calls; others
  * cost one round trip each (see docs/synchronization.md).
  *
- * Python's holder is a thread; here it is the process, or an Effect run with
- * `asOwner` (and the fibers it forks): an RLock is re-entered only by its
+ * Python's holder is a thread; here it is the thread of JavaScript (a
+ * process's main thread, or a worker thread of it, each apart), or an Effect
+ * run with `asOwner` (and the fibers it forks): an RLock is re-entered only by its
  * holder, and the fibers Effect forks on its own (a timeout, a race) act for
  * the same holder.
  *
@@ -87,8 +88,9 @@ export interface Lock extends Pipeable.Pipeable {
    * Only a lock in shared memory has it (the addon loaded, not a Manager's).
    * As Effect's own `…Sync` functions, it throws its failures:
    * SyncUnsupportedError for a lock served over a socket, or one held by this
-   * very process when no timeout is given (it could never be released
-   * meanwhile); TypeError or ValueError for bad options; OwnerGoneError.
+   * very thread when no timeout is given (it could never be released
+   * meanwhile; another thread's hold, even one of this process, is waited
+   * for); TypeError or ValueError for bad options; OwnerGoneError.
    */
   readonly acquireSync: (options?: AcquireOptions) => boolean
   /** Python's `release()`, done at once; throws what `release` fails with, or SyncUnsupportedError (see `acquireSync`). */

@@ -101,13 +101,13 @@ if (primitives === "served") {
         for (const made of [lock, rlock, bounded]) made.close()
       }))
 
-    it.live("waiting without a timeout for a lock this process holds throws SyncUnsupportedError at once; with one, it answers false once it ran out", () =>
+    it.live("waiting without a timeout for a lock this thread holds throws SyncUnsupportedError at once; with one, it answers false once it ran out", () =>
       Effect.sync(() => {
         const lock = new compat.Lock()
         lock.acquireSync()
         const error = thrown(() => lock.acquireSync())
         expect(error).toBeInstanceOf(compat.SyncUnsupportedError)
-        expect((error as Error).message).toContain("this process holds the lock")
+        expect((error as Error).message).toContain("this thread holds the lock")
         const start = performance.now()
         expect(lock.acquireSync(true, 0.05)).toBe(false)
         expect(performance.now() - start).toBeGreaterThanOrEqual(49)

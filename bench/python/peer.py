@@ -24,6 +24,12 @@ line on stdout.
       -> {"us": n}                               (per acquire+release / per increment under get_lock() /
                                                   per round trip / per pass of a Barrier of 2)
   Pipe children use the spawn context and are started and joined outside the timed part.
+  {"cmd": "thread_lock", "n": 5000, "warmup_ms": 500}
+      -> {"us": n}                               (per acquire+release of a threading.Lock made by the main
+                                                  thread, timed in another thread: multiprocessing.dummy's Lock)
+  {"cmd": "thread_queue", "n": 20000, "warm": 2000}
+      -> {"items_per_s": n}                      (ints through a queue.Queue, multiprocessing.dummy's Queue,
+                                                  from a thread to the main thread, after `warm` untimed ones)
   {"cmd": "queue_throughput", "kind": "Queue" | "JoinableQueue", "producers": 4, "consumers": 4,
    "n": 50000, "warm": 20000, "timeout_s": 120}
       -> {"items_per_s": n}                      (producers * n items / elapsed)
@@ -238,6 +244,64 @@ def _lock_local(ctx, budget_ms):
         lock.release()
 
     return 1e6 / _ops_per_s(pair, budget_ms)
+
+
+def _thread_lock(n, warmup_ms):
+    """Microseconds per acquire+release of a threading.Lock (multiprocessing.dummy's Lock) made here, measured in another thread."""
+    import threading
+
+    lock = threading.Lock()
+    out = []
+    worker = threading.Thread(target=lambda: out.append(_timed_pairs(lock, warmup_ms, n)))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+def _timed_pairs(lock, warmup_ms, n):
+    import time
+
+    warm_until = time.perf_counter() + warmup_ms / 1000
+    while time.perf_counter() < warm_until:
+        lock.acquire()
+        lock.release()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        lock.acquire()
+        lock.release()
+    return (time.perf_counter() - t0) * 1e6 / n
+
+
+def _thread_queue(n, warm):
+    """Items per second through a queue.Queue (multiprocessing.dummy's Queue) from another thread to this one."""
+    import queue
+    import threading
+    import time
+
+    q = queue.Queue()
+    go = threading.Event()
+
+    def produce():
+        for i in range(warm):
+            q.put(i)
+        go.wait()
+        for i in range(n):
+            q.put(i)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    for _ in range(warm):
+        q.get()
+    t0 = time.perf_counter()
+    go.set()
+    total = 0
+    for _ in range(n):
+        total += q.get()
+    elapsed = time.perf_counter() - t0
+    producer.join()
+    if total != n * (n - 1) // 2:
+        raise RuntimeError("thread_queue: items lost")
+    return n / elapsed
 
 
 def increment_target(value, warmup_ms, n, barrier, spans):
@@ -715,6 +779,10 @@ def main():
                     answer({"us": _barrier_pass(ctx, int(req["n"]), float(req["warmup_ms"]))})
                 else:
                     answer({"us": _value_increment(ctx, int(req["n"]), float(req["warmup_ms"]))})
+            elif cmd == "thread_lock":
+                answer({"us": _thread_lock(int(req["n"]), float(req["warmup_ms"]))})
+            elif cmd == "thread_queue":
+                answer({"items_per_s": _thread_queue(int(req["n"]), int(req["warm"]))})
             elif cmd == "queue_throughput":
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")

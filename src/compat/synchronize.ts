@@ -74,9 +74,10 @@ class SemLockBase {
    * Python's blocking `acquire(block=True, timeout=None)` itself: blocks this
    * thread until acquired (spinning briefly, then sleeping in the kernel) and
    * gives true, or false once `timeout` seconds pass. Nothing else of this
-   * process runs meanwhile. Only a lock in shared memory has it: one served
+   * thread runs meanwhile. Only a lock in shared memory has it: one served
    * over a socket (no addon, a Manager's) throws SyncUnsupportedError, as does
-   * a wait without timeout for a lock this process holds.
+   * a wait without timeout for a lock this thread holds (another thread's,
+   * even one of this process, is waited for).
    */
   acquireSync(block?: boolean | AcquireOptions, timeout?: number | null): boolean {
     return block === undefined && timeout == null

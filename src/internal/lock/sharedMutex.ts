@@ -2,27 +2,30 @@
  * Lock and RLock in shared memory: the three-state futex mutex of Drepper's
  * "Futexes are tricky" (mutex #2), whose lock word also names its holder.
  *
- * The lock word is 0 when free, else the holder's pid, with WAITERS set once
- * someone may sleep on it. Taking a free lock is one compare-and-swap and
- * releasing an uncontended one another: no syscall, no Promise, no fiber.
+ * The lock word is 0 when free, else the holder's thread (its OS thread id:
+ * worker threads share the pid, see thisProcess/thisThread.ts), with WAITERS
+ * set once someone may sleep on it. Taking a free lock is one compare-and-swap
+ * and releasing an uncontended one another: no syscall, no Promise, no fiber.
  * A taker that finds it held spins briefly (only when the holder is another
- * process: one of this process cannot run meanwhile), then marks it WAITERS
- * and sleeps on the word; a release that finds WAITERS set wakes one sleeper.
+ * thread: this one's cannot run meanwhile), then marks it WAITERS and sleeps on
+ * the word; a release that finds WAITERS set wakes one sleeper.
  *
  * A synchronous taker (`acquireSync`, Python's blocking `acquire()`) spins
  * longer, then sleeps in the kernel in this thread: a hand-over then costs a
  * futex wake-up, not the waiter thread's and the event loop's turns too.
  *
  * A holder that dies holding it: sleepers wake every LIVENESS_SLICE to look
- * at the holder's pid, and the first to find it dead takes the lock over
- * with one compare-and-swap of the word it saw — as the served lock's owner
- * releases what a dead client held and hands it to its next waiter. The
- * owner word and depth beside it are written only by the holder (or for it,
- * by a Condition's owner) and read by others with Atomics.
+ * at the holder's thread (gone once it ended, however, or its process did),
+ * and the first to find it gone takes the lock over with one compare-and-swap
+ * of the word it saw — as the served lock's owner releases what a dead client
+ * held and hands it to its next waiter. The owner word and depth beside it
+ * are written only by the holder (or for it, by a Condition's owner) and read
+ * by others with Atomics; an owner number is never 0, so a word not yet
+ * written (0) names nobody.
  */
 import { Duration, Effect, Exit } from "effect"
 import { type NotOwnerError, SyncUnsupportedError, type ValueError } from "../../Errors.js"
-import { isAlive } from "../thisProcess/liveness.js"
+import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "./semLock.js"
 import { futexWait } from "../native/futexWait.js"
 import { type Holder, holderOf } from "./holder.js"
@@ -35,9 +38,10 @@ const DEPTH = 2
 export const MUTEX_WORDS = 3
 
 const WAITERS = 0x40000000
-const PID = 0x3fffffff
+/** The holder's thread: its OS thread id. */
+const THREAD = 0x3fffffff
 
-/** Loads of the lock word before sleeping on it, while its holder (another process) may release it any moment. */
+/** Loads of the lock word before sleeping on it, while its holder (another thread) may release it any moment. */
 const SPIN = 100
 
 /**
@@ -49,7 +53,7 @@ const SPIN = 100
  */
 export const SYNC_SPIN = 500
 
-/** The longest a taker blocks its thread waiting for another process's release before it sleeps asynchronously. */
+/** The longest a taker blocks its thread waiting for another thread's release before it sleeps asynchronously. */
 const NAP_MS = 1
 
 /** How often a sleeper looks whether the holder still lives (and makes up for a wake-up lost to an interruption). */
@@ -64,12 +68,12 @@ export class SharedMutex {
     const me = holderOf(caller)
     if (this.recursive) {
       const state = words[STATE]
-      if (state !== 0 && (state & PID) === me.pid && words[OWNER] === me.owner) {
+      if (state !== 0 && (state & THREAD) === me.thread && words[OWNER] === me.owner) {
         words[DEPTH]++
         return ACQUIRED
       }
     }
-    if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0 || this.spin(me)) return this.took(me)
+    if (Atomics.compareExchange(words, STATE, 0, me.thread) === 0 || this.spin(me)) return this.took(me)
     if (!block || (timeout !== undefined && Duration.lessThanOrEqualTo(timeout, Duration.zero))) return FOUND_HELD
     const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)
     return this.nap(me, deadline) ? this.took(me) : this.sleep(me, deadline)
@@ -80,12 +84,12 @@ export class SharedMutex {
    * NAP_MS: a lock another process holds for a short critical section comes
    * back at a futex wake-up's cost (tens of µs), where an asynchronous sleep
    * also waits for the waiter thread and this event loop to turn. Never when
-   * the holder is this process: it could not release it meanwhile.
+   * the holder is this thread: it could not release it meanwhile.
    */
   private nap(me: Holder, deadline: number | undefined): boolean {
     const seen = this.mark(me)
     if (seen === 0) return true
-    if ((seen & PID) === process.pid) return false
+    if ((seen & THREAD) === thisThread()) return false
     const left = deadline === undefined ? NAP_MS : Math.min(NAP_MS, deadline - performance.now())
     if (left > 0) this.shm.wait(this.words, STATE, seen, left)
     return this.mark(me) === 0
@@ -95,20 +99,21 @@ export class SharedMutex {
    * Python's blocking `acquire(block, timeout)` for `caller`, in this thread:
    * true once acquired, false when held and `block` is false or `timeoutMs`
    * (undefined: none) ran out. Throws SyncUnsupportedError, without waiting,
-   * when this process holds it and no timeout is given: this blocked thread is
-   * the one its holder would need to release it.
+   * when this thread holds it and no timeout is given: this blocked thread is
+   * the one its holder would need to release it. Another thread's hold, even
+   * one of this process, is waited for.
    */
   acquireSync(caller: string, block: boolean, timeoutMs: number | undefined): boolean {
     const words = this.words
     const me = holderOf(caller)
-    if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0) {
+    if (Atomics.compareExchange(words, STATE, 0, me.thread) === 0) {
       words[OWNER] = me.owner
       words[DEPTH] = 1
       return true
     }
     if (this.recursive) {
       const state = words[STATE]
-      if (state !== 0 && (state & PID) === me.pid && words[OWNER] === me.owner) {
+      if (state !== 0 && (state & THREAD) === me.thread && words[OWNER] === me.owner) {
         words[DEPTH]++
         return true
       }
@@ -125,7 +130,7 @@ export class SharedMutex {
         this.took(me)
         return true
       }
-      if (deadline === undefined && (seen & PID) === process.pid) throw heldHere()
+      if (deadline === undefined && (seen & THREAD) === thisThread()) throw heldHere()
       const left = deadline === undefined ? LIVENESS_SLICE_MS : deadline - performance.now()
       if (left <= 0) return false
       const result = this.shm.wait(words, STATE, seen, Math.min(LIVENESS_SLICE_MS, left))
@@ -145,7 +150,7 @@ export class SharedMutex {
     const words = this.words
     for (let i = 0; i < SYNC_SPIN; i++) {
       const state = Atomics.load(words, STATE)
-      if (state === 0 && Atomics.compareExchange(words, STATE, 0, me.pid | WAITERS) === 0) return true
+      if (state === 0 && Atomics.compareExchange(words, STATE, 0, me.thread | WAITERS) === 0) return true
     }
     return false
   }
@@ -161,8 +166,8 @@ export class SharedMutex {
     for (let i = 0; i < loads; i++) {
       const state = Atomics.load(words, STATE)
       if (state === 0) {
-        if (Atomics.compareExchange(words, STATE, 0, me.pid) === 0) return true
-      } else if ((state & PID) === process.pid) {
+        if (Atomics.compareExchange(words, STATE, 0, me.thread) === 0) return true
+      } else if ((state & THREAD) === thisThread()) {
         return false
       }
     }
@@ -178,7 +183,7 @@ export class SharedMutex {
     let state = Atomics.load(words, STATE)
     for (;;) {
       if (state === 0) {
-        state = Atomics.compareExchange(words, STATE, 0, me.pid | WAITERS)
+        state = Atomics.compareExchange(words, STATE, 0, me.thread | WAITERS)
         if (state === 0) return 0
         continue
       }
@@ -208,9 +213,8 @@ export class SharedMutex {
 
   /** Takes the lock from a holder that has died, if `seen` is still its word (one taker wins). */
   private takeFromDead(seen: number, me: Holder): boolean {
-    const pid = seen & PID
-    if (pid === process.pid || pid === me.pid || isAlive(pid)) return false
-    return Atomics.compareExchange(this.words, STATE, seen, me.pid | WAITERS) === seen
+    if ((seen & THREAD) === me.thread || threadRuns(seen & THREAD)) return false
+    return Atomics.compareExchange(this.words, STATE, seen, me.thread | WAITERS) === seen
   }
 
   /** Python's `release()`: an RLock only by its holder, one level at a time; a Lock by anyone, once. */
@@ -226,7 +230,7 @@ export class SharedMutex {
       // Plain reads: what the caller's own thread wrote, when it holds it (an atomic load costs as much as the release).
       const me = holderOf(caller)
       const state = words[STATE]
-      if (state === 0 || (state & PID) !== me.pid || words[OWNER] !== me.owner) return notOwnerOfRecursive()
+      if (state === 0 || (state & THREAD) !== me.thread || words[OWNER] !== me.owner) return notOwnerOfRecursive()
       if (words[DEPTH] > 1) {
         words[DEPTH]--
         return undefined
@@ -251,7 +255,7 @@ export class SharedMutex {
   isMine(caller: string): boolean {
     const me = holderOf(caller)
     const state = Atomics.load(this.words, STATE)
-    return state !== 0 && (state & PID) === me.pid && Atomics.load(this.words, OWNER) === me.owner
+    return state !== 0 && (state & THREAD) === me.thread && Atomics.load(this.words, OWNER) === me.owner
   }
 
   /** 1 when free, 0 when held. */
@@ -274,6 +278,6 @@ export class SharedMutex {
 
 const heldHere = () =>
   new SyncUnsupportedError({
-    message: "acquireSync: this process holds the lock (another task of it, or this code), and waiting for it " +
+    message: "acquireSync: this thread holds the lock (another task of it, or this code), and waiting for it " +
       "blocks the thread that would release it, for good. Release it first, give a timeout, or use acquire(), which waits without blocking"
   })

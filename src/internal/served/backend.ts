@@ -17,6 +17,7 @@ import { keepingAlive } from "../keepAlive.js"
 import * as ResourceServer from "./server.js"
 import * as WallClock from "../wallClock.js"
 import { isSharedMemoryId, unlinkSegment } from "../native/segmentIds.js"
+import { nextOwner, thisThread } from "../thisProcess/thisThread.js"
 
 export type { Reference }
 
@@ -96,14 +97,19 @@ export const remote = (reference: Reference): Backend => {
 }
 
 /**
- * This process among every process an owner serves, on any machine: its pid
- * and a random part (pids repeat across machines and containers). A caller is
- * this tag, or this tag and ":owner" (see below); an owner releases what a
- * process held by its tag when that process goes.
+ * This process (this thread of it) among every process an owner serves, on
+ * any machine: its pid and a random part (pids repeat across machines and
+ * containers), then its OS thread id and its own owner number, which a
+ * shared-memory lock needs to tell the threads of one process apart (see
+ * lock/holder.ts). A caller is this tag, or this tag and ":owner" (see below);
+ * an owner releases what a process held by its tag when that process goes.
  */
 let tag: string | undefined
 /** Made at first use, not at load: the start-up snapshot would give every process started from it the same. */
-const processTag = (): string => (tag ??= `${process.pid}.${randomBytes(4).toString("hex")}`)
+const processTag = (): string => (tag ??= `${process.pid}.${randomBytes(4).toString("hex")}.${thisThread()}.${nextOwner()}`)
+
+/** This thread's caller, for what acts for the thread itself whatever owner runs (a Barrier's own mutex). */
+export const threadCaller = processTag
 
 /**
  * Who holds a lock (an RLock's holder, a Condition's lock), as Python's thread
@@ -114,11 +120,9 @@ const processTag = (): string => (tag ??= `${process.pid}.${randomBytes(4).toStr
 const currentOwner = globalValue(Symbol.for("effect-multiprocessing/currentOwner"), () =>
   FiberRef.unsafeMake<string | undefined>(undefined))
 
-let owners = 0
-
 /** Runs `self` as an owner of its own: what it acquires, only it (and the fibers it forks) holds. */
 export const asOwner = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => Effect.locally(self, currentOwner, `${processTag()}:${++owners}`))
+  Effect.suspend(() => Effect.locally(self, currentOwner, `${processTag()}:${nextOwner()}`))
 
 /** The Effect face's caller: the current owner. */
 export const fiberCaller = <A, E, R>(f: (caller: string) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -138,7 +142,7 @@ export const processCaller = (): string => taskOwner.getStore() ?? processTag()
 
 /** Runs `body` as a task of its own (unless it already runs in one): see `taskOwner`. */
 export const asTask = <T>(body: () => Promise<T>): Promise<T> =>
-  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag()}:task${++owners}`, body)
+  taskOwner.getStore() !== undefined ? body() : taskOwner.run(`${processTag()}:task${nextOwner()}`, body)
 
 /** A bad argument as a message shows it: `"2" (a string)`. */
 export const shown = (value: unknown): string => {

@@ -23,7 +23,7 @@ import { BrokenBarrierError, type OwnerGoneError, type TimeoutError, type TypeEr
 import { BROKE_IT, timeoutError } from "../timedWait.js"
 import type * as Public from "../../Barrier.js"
 import { operation } from "../faces.js"
-import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote } from "../served/backend.js"
+import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote, threadCaller } from "../served/backend.js"
 import { type Definition, serveLocal } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
@@ -31,7 +31,7 @@ import { futexWait } from "../native/futexWait.js"
 import { native, type Native } from "../native/native.js"
 import { attach, create, goneError, makerPid } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
-import { isAlive } from "../thisProcess/liveness.js"
+import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
 
 /** The most parties of a barrier in shared memory (a slot each); a larger one is served. */
@@ -42,6 +42,7 @@ const COUNT = MUTEX_WORDS
 const FLAGS = COUNT + 1
 /** Changes when a generation ends (released, broken or reset): newcomers sleep on it while the action runs. */
 const GENERATION = FLAGS + 1
+/** The thread running the action (its OS thread id, thisProcess/thisThread.ts). */
 const ACTION_PID = GENERATION + 1
 /** The default timeout in milliseconds, a float64 at this word (8-byte aligned); negative for none. */
 const TIMEOUT = 8
@@ -55,8 +56,8 @@ const FULL = 2
 const RELEASED = 2
 const BROKE = 3
 
-/** The mutex's caller: this process (its critical sections never yield, so no two callers of it meet there); read at each use, not frozen into the start-up snapshot. */
-const caller = () => `${process.pid}`
+/** The mutex's caller: this thread (its critical sections never yield, so no two callers of it meet there); read at each use, not frozen into the start-up snapshot. */
+const caller = threadCaller
 
 const broken = () => new BrokenBarrierError({ message: "the barrier is broken" })
 
@@ -174,13 +175,13 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
       if ((flags & FULL) !== 0) return { tag: "draining", generation: words[GENERATION] }
       const index = words[COUNT]
       Atomics.store(words, COUNT, index + 1)
-      if (index + 1 < parties) return { tag: "waiting", index, slot: queue.enqueue(process.pid) }
+      if (index + 1 < parties) return { tag: "waiting", index, slot: queue.enqueue(thisThread()) }
       if (!hasAction) {
         this.releaseAll(words, queue)
         return { tag: "released", index }
       }
       Atomics.store(words, FLAGS, flags | FULL)
-      Atomics.store(words, ACTION_PID, process.pid)
+      Atomics.store(words, ACTION_PID, thisThread())
       return { tag: "action", index, generation: words[GENERATION] }
     })
     const next = (arrival: Arrival): Effect.Effect<number, BrokenBarrierError | OwnerGoneError | TimeoutError | E> => {
@@ -276,7 +277,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     const words = this.words!
     const queue = this.queue!
     const actionPid = () => ((Atomics.load(words, FLAGS) & FULL) !== 0 ? Atomics.load(words, ACTION_PID) : 0)
-    const deadRunner = (pid: number) => pid !== 0 && pid !== process.pid && !isAlive(pid)
+    const deadRunner = (thread: number) => thread !== 0 && !threadRuns(thread)
     const dead = queue.deadWaiter() ?? (deadRunner(actionPid()) ? actionPid() : undefined)
     if (dead === undefined) return Exit.void
     return this.locked((words, queue) => {

@@ -31,6 +31,7 @@ import { attach, create, goneError, makerPid } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
 import { waitingFor } from "./waitingFor.js"
+import { thisThread } from "../thisProcess/thisThread.js"
 
 /** How many callers may wait at once (the queue's slots: 16 KiB with its header). */
 const CAPACITY = 1023
@@ -99,7 +100,7 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
     const { queue, mutex } = this
     if (queue === undefined || mutex === undefined) return Exit.fail(this.gone())
     if (!mutex.isMine(caller)) return Exit.fail(notOwner("wait"))
-    const slot = queue.enqueue(process.pid)
+    const slot = queue.enqueue(thisThread())
     if (slot < 0) return Exit.fail(tooMany())
     const depth = mutex.releaseAll()
     const deadline = timeout === undefined || !Duration.isFinite(timeout) ? undefined : performance.now() + Duration.toMillis(timeout)

@@ -9,9 +9,10 @@
  * only when someone does, so isSet, set and clear make no system call when
  * nobody waits, and a wait on a set flag answers at once (an Exit).
  *
- * Sleepers of this process are also woken by `set` at once, without the
+ * Sleepers of this thread are also woken by `set` at once, without the
  * futex (as the served Event's owner wakes its own waiters): the wake-up call
- * goes out only when more sleep than this process's own.
+ * goes out only when more sleep than this thread's own (module state, so
+ * each worker thread keeps its own).
  *
  * A process that dies waiting leaves its count of sleepers behind: the sets
  * after it make one needless wake-up call. Nothing else depends on who

@@ -8,12 +8,13 @@
  *
  * Every change of the queue is made under the primitive's mutex (the
  * Condition's lock, the Barrier's own); only a caller's sleep on its slot
- * happens outside it. A slot remembers its caller's pid: a caller that died
- * waiting is skipped by `notify(n)` (its wake-up goes to a live one) and its
- * slot taken back when the table runs short.
+ * happens outside it. A slot remembers its caller's thread (its OS thread id,
+ * thisProcess/thisThread.ts): a caller that died waiting is skipped by
+ * `notify(n)` (its wake-up goes to a live one) and its slot taken back when
+ * the table runs short.
  */
 import { Effect } from "effect"
-import { isAlive } from "../thisProcess/liveness.js"
+import { threadRuns } from "../thisProcess/thisThread.js"
 import { futexWait } from "../native/futexWait.js"
 import type { Native, WaitResult } from "../native/native.js"
 import { nap } from "./nap.js"
@@ -31,7 +32,7 @@ const HEADER_WORDS = 4
 
 /** Slot words. */
 const STATE = 0
-const PID = 1
+const THREAD = 1
 const PREV = 2
 const NEXT = 3
 const SLOT_WORDS = 4
@@ -63,15 +64,15 @@ export class SharedWaitQueue {
     return Atomics.load(this.words, this.base + COUNT)
   }
 
-  /** A slot at the queue's end for a caller of process `pid`, WAITING; -1 when every slot is taken. */
-  enqueue(pid: number): number {
+  /** A slot at the queue's end for a caller of the thread `thread` (its OS thread id), WAITING; -1 when every slot is taken. */
+  enqueue(thread: number): number {
     const words = this.words
     if (words[this.base + FREE_LIST] === 0) this.reclaim()
     const free = words[this.base + FREE_LIST]
     if (free === 0) return -1
     const slot = free - 1
     words[this.base + FREE_LIST] = words[this.at(slot, NEXT)]
-    words[this.at(slot, PID)] = pid
+    words[this.at(slot, THREAD)] = thread
     words[this.at(slot, PREV)] = words[this.base + TAIL]
     words[this.at(slot, NEXT)] = 0
     if (words[this.base + TAIL] === 0) words[this.base + HEAD] = free
@@ -106,8 +107,7 @@ export class SharedWaitQueue {
     let woken = 0
     while (woken < n && this.words[this.base + HEAD] !== 0) {
       const slot = this.words[this.base + HEAD] - 1
-      const pid = this.words[this.at(slot, PID)]
-      if (pid !== process.pid && !isAlive(pid)) {
+      if (!threadRuns(this.words[this.at(slot, THREAD)])) {
         this.unlink(slot)
         this.release(slot)
         continue
@@ -152,20 +152,20 @@ export class SharedWaitQueue {
     return futexWait(this.shm, this.words, this.at(slot, STATE), WAITING, millis)
   }
 
-  /** A process of a caller still waiting that has died, if any (read without the mutex: confirm under it). */
+  /** The thread of a caller still waiting that has died, if any (read without the mutex: confirm under it). */
   deadWaiter(): number | undefined {
     for (let slot = 0; slot < this.capacity; slot++) {
       if (this.state(slot) !== WAITING) continue
-      const pid = Atomics.load(this.words, this.at(slot, PID))
-      if (pid !== process.pid && !isAlive(pid)) return pid
+      const thread = Atomics.load(this.words, this.at(slot, THREAD))
+      if (!threadRuns(thread)) return thread
     }
     return undefined
   }
 
-  /** Whether a caller of `pid` still waits (under the mutex). */
-  hasWaiter(pid: number): boolean {
+  /** Whether a caller of `thread` still waits (under the mutex). */
+  hasWaiter(thread: number): boolean {
     for (let next = this.words[this.base + HEAD]; next !== 0; next = this.words[this.at(next - 1, NEXT)]) {
-      if (this.words[this.at(next - 1, PID)] === pid) return true
+      if (this.words[this.at(next - 1, THREAD)] === thread) return true
     }
     return false
   }
@@ -175,8 +175,7 @@ export class SharedWaitQueue {
     for (let slot = 0; slot < this.capacity; slot++) {
       const state = this.state(slot)
       if (state === FREE) continue
-      const pid = this.words[this.at(slot, PID)]
-      if (pid === process.pid || isAlive(pid)) continue
+      if (threadRuns(this.words[this.at(slot, THREAD)])) continue
       if (state === WAITING) this.unlink(slot)
       this.release(slot)
     }
