@@ -22,11 +22,14 @@
  * Sleepers use eventcounts (research: "Futexes are tricky"): a getter reads
  * NOT_EMPTY, announces itself in GET_WANTED, looks again, and sleeps on
  * NOT_EMPTY; a putter that finds GET_WANTED set clears it, bumps NOT_EMPTY
- * and wakes every sleeper. So a put makes a syscall only when a getter has
- * announced it sleeps, and then only the first put after. The same for
- * NOT_FULL (a bounded queue's putters) and JOINED (a JoinableQueue's join).
+ * and wakes one sleeper. So a put makes a syscall only when a getter has
+ * announced it sleeps, and then only the first put after. A woken getter
+ * announces again for those still asleep (GET_SLEEPERS), and a get that
+ * leaves items behind wakes the next sleeper: with many consumers, a put
+ * wakes one, not all. NOT_FULL (a bounded queue's putters) and JOINED (a
+ * JoinableQueue's join) wake every sleeper.
  */
-import type { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { OwnerGoneError } from "../../Errors.js"
 import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
 import { futexWait } from "../native/futexWait.js"
@@ -51,6 +54,8 @@ const FLAGS = 16
 const CAPACITY = 17
 const MAXSIZE = 18
 const OWNER_PID = 19
+/** Getters asleep on NOT_EMPTY (or about to be). */
+const GET_SLEEPERS = 20
 
 /** Where the records start, in bytes. */
 const DATA = 128
@@ -158,7 +163,7 @@ export class SharedRing {
     this.bytes.set(item, at + 4)
     Atomics.add(words, COUNT, 1)
     this.unlock()
-    if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY)
+    if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return "put"
   }
 
@@ -214,9 +219,11 @@ export class SharedRing {
     const next = tail + need
     words[TAIL] = next === capacity ? 0 : next
     words[USED] -= need
-    Atomics.sub(words, COUNT, 1)
+    const left = Atomics.sub(words, COUNT, 1) - 1
     this.unlock()
     if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
+    // Items left and getters asleep: the next one's turn (a put woke only one getter).
+    if (left > 0 && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return item
   }
 
@@ -293,14 +300,24 @@ export class SharedRing {
    * words while it is still `seen`, at most `millis`.
    */
   sleep(on: "notEmpty" | "notFull" | "joined", seen: number, millis: number): Effect.Effect<WaitResult> {
-    return futexWait(this.shm, this.words, on === "notEmpty" ? NOT_EMPTY : on === "notFull" ? NOT_FULL : JOINED, seen, millis)
+    if (on !== "notEmpty") return futexWait(this.shm, this.words, on === "notFull" ? NOT_FULL : JOINED, seen, millis)
+    const words = this.words
+    Atomics.add(words, GET_SLEEPERS, 1)
+    return Effect.onExit(futexWait(this.shm, words, NOT_EMPTY, seen, millis), (exit) =>
+      Effect.sync(() => {
+        // A put wakes one getter: the others stay announced for the next put.
+        if (Atomics.sub(words, GET_SLEEPERS, 1) <= 1) return
+        Atomics.store(words, GET_WANTED, 1)
+        // Interrupted after a put woke it: the item is another's to take.
+        if (Exit.isInterrupted(exit) && Atomics.load(words, COUNT) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+      }))
   }
 
-  /** Wakes who announced themselves in `wanted` (all of them: each looks again). */
-  private signal(wanted: number, sequence: number): void {
+  /** Wakes `count` of who announced themselves in `wanted` (all by default: each looks again). */
+  private signal(wanted: number, sequence: number, count = 0x7fffffff): void {
     if (Atomics.exchange(this.words, wanted, 0) === 0) return
     Atomics.add(this.words, sequence, 1)
-    this.shm.wake(this.words, sequence, 0x7fffffff)
+    this.shm.wake(this.words, sequence, count)
   }
 
   /** Wakes every sleeper of every kind: the queue ended, or its owner has gone. */
