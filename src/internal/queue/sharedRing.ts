@@ -6,9 +6,12 @@
  *
  * Records are a length word and the encoded item, padded to 4 bytes; one that
  * does not fit before the ring's end leaves a WRAP word there and starts at
- * the front, so every item is contiguous. An item is removed only by the get
- * that copies it out (one store of TAIL ends it): a consumer killed between
- * two gets takes nothing with it.
+ * the front, so every item is contiguous. A put writes its record, then
+ * publishes it with one store of HEAD; a get copies its record out, then
+ * removes it with one store of TAIL: a process killed at any point, even
+ * holding the lock (the next taker recovers it, see sharedMutex.ts), leaves
+ * every record whole, and a consumer killed between two gets takes nothing
+ * with it.
  *
  * The overflow: an item that does not fit (larger than a quarter of the ring,
  * or the ring is full) goes to the queue's owner, served as before
@@ -40,7 +43,7 @@ import { isAlive } from "../thisProcess/liveness.js"
 /** Header words (the mutex takes the first MUTEX_WORDS). */
 const HEAD = 4
 const TAIL = 5
-const USED = 6
+/** Items in the ring (for qsize and maxsize; HEAD and TAIL say whether there are any). */
 const COUNT = 7
 const OVERFLOW = 8
 const NOT_EMPTY = 9
@@ -161,69 +164,58 @@ export class SharedRing {
     }
     words[(DATA + at) >> 2] = item.length
     this.bytes.set(item, at + 4)
+    // The record is written: one store publishes it (a producer killed before it left nothing behind).
+    const next = at + need
+    Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
     Atomics.add(words, COUNT, 1)
     this.unlock()
     if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return "put"
   }
 
-  /** Where a record of `need` bytes goes, with HEAD and USED moved past it; -1 when it does not fit now. */
+  /**
+   * Where a record of `need` bytes goes (a WRAP word left at the head when it
+   * goes to the front); -1 when it does not fit now. The head never catches
+   * up with the tail: HEAD === TAIL means empty, and the bytes in use are
+   * what lies from the tail to the head, wrap included.
+   */
   private place(need: number): number {
     const words = this.words
     const capacity = this.capacity
-    let head = words[HEAD]
-    const used = words[USED]
-    if (used === 0) {
-      // Empty: start over at the front, the whole ring in one piece.
-      head = 0
-      words[TAIL] = 0
-    }
+    const head = words[HEAD]
     const tail = words[TAIL]
-    let at = -1
-    if (used === 0 || head > tail) {
-      if (need <= capacity - head) at = head
-      else if (need <= tail) {
-        words[(DATA + head) >> 2] = WRAP
-        words[USED] = used + capacity - head
-        at = 0
-      }
-    } else if (head < tail && need <= tail - head) {
-      at = head
-    }
-    if (at < 0) return -1
-    const next = at + need
-    words[HEAD] = next === capacity ? 0 : next
-    words[USED] += need
-    return at
+    if (head < tail) return need < tail - head ? head : -1
+    if (need < capacity - head || (need === capacity - head && tail > 0)) return head
+    if (need >= tail) return -1
+    words[(DATA + head) >> 2] = WRAP
+    return 0
   }
 
   /** The oldest item of the ring, copied out and removed; undefined when the ring is empty. */
   pop(): Uint8Array | undefined {
     const words = this.words
-    if (Atomics.load(words, COUNT) === 0) return undefined
+    if (Atomics.load(words, HEAD) === Atomics.load(words, TAIL)) return undefined
     this.lock()
-    if (words[COUNT] === 0) {
+    let tail = words[TAIL]
+    if (Atomics.load(words, HEAD) === tail) {
       this.unlock()
       return undefined
     }
-    const capacity = this.capacity
-    let tail = words[TAIL]
     let length = words[(DATA + tail) >> 2]
     if (length === WRAP) {
-      words[USED] -= capacity - tail
       tail = 0
       length = words[DATA >> 2]
     }
-    const need = recordBytes(length)
     const item = this.bytes.slice(tail + 4, tail + 4 + length)
-    const next = tail + need
-    words[TAIL] = next === capacity ? 0 : next
-    words[USED] -= need
-    const left = Atomics.sub(words, COUNT, 1) - 1
+    // Copied out: one store removes it (a consumer killed before it took nothing).
+    const next = tail + recordBytes(length)
+    Atomics.store(words, TAIL, next === this.capacity ? 0 : next)
+    Atomics.sub(words, COUNT, 1)
+    const more = Atomics.load(words, HEAD) !== Atomics.load(words, TAIL)
     this.unlock()
     if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
     // Items left and getters asleep: the next one's turn (a put woke only one getter).
-    if (left > 0 && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+    if (more && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return item
   }
 
@@ -237,7 +229,7 @@ export class SharedRing {
   }
 
   get hasItems(): boolean {
-    return Atomics.load(this.words, COUNT) > 0
+    return Atomics.load(this.words, HEAD) !== Atomics.load(this.words, TAIL)
   }
 
   /** Items overflowed to the owner and not yet taken for good there. */
