@@ -9,7 +9,8 @@ const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.me
 const docs = ["test/docs/*.test.ts", "test/examples/*.test.ts"]
 
 // The primitives with two backends: "core" runs them on shared memory (where the native addon is
-// built), "served" again with it disabled (children inherit the environment). What only the served
+// built; a queue's items then cross its shared ring), "served" again with it disabled (children
+// inherit the environment). What only the served
 // backend has (leases) runs in "served" alone.
 const twoBackends = [
   "test/Lock.test.ts",
@@ -19,7 +20,8 @@ const twoBackends = [
   "test/Event.test.ts",
   "test/Barrier.test.ts",
   "test/SharedValue.test.ts",
-  "test/timedWaits.test.ts"
+  "test/timedWaits.test.ts",
+  "test/ProcessQueue.test.ts"
 ]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
 // Receives that wait for a reply: in the kernel where the addon is built ("core"), in the event loop

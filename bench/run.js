@@ -52,7 +52,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as v8 from "node:v8"
 import { Serializer, Target } from "effect-multiprocessing"
-import { activeChildren, Barrier, Event, JoinableQueue, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
+import { activeChildren, Barrier, Event, Lock, Manager, Pipe, Process, Queue, setStartMethod, Value } from "effect-multiprocessing/compat"
+import { queueThroughput } from "./queue.js"
 import { barrierPass, conditionPingPong, eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
@@ -396,91 +397,21 @@ const pythonLock = (cmd) => async (n) =>
 // consumer's sum of the ids it took (and, for a JoinableQueue, the producer's "joined" once its
 // join() has returned). Every wait on `done` gives up after `timeoutS`: a lost item fails the round.
 
-// Every child first puts and gets `warm` items of the same shape through the queue (untimed, as
-// the pipe rows warm up before they time): a fresh Node process runs its first thousands of puts
-// and gets while V8 still compiles them, at about twice the steady cost. (Written out in each
-// target: inline targets carry no free variables.)
-const queueProducer = async (q, start, done, n, k, joinable, warm) => {
-  await start.isSet()
-  for (let i = 0; i < warm; i++) await q.put({ id: -1, producer: -1 })
-  for (let i = 0; i < warm; i++) {
-    await q.get()
-    if (joinable) await q.taskDone()
-  }
-  if (joinable) await q.join() // nothing outstanding once every producer has warmed up: returns at once
-  await done.put("ready")
-  await start.wait()
-  for (let i = 0; i < n; i++) await q.put({ id: i, producer: k })
-  if (joinable) {
-    await q.join()
-    await done.put("joined")
-  }
-}
+const oursQueue = (joinable, producers, consumers) => (n) =>
+  queueThroughput(joinable, producers, consumers, n, config.queueChildWarmupN, config.queueTimeoutS)
 
-const queueConsumer = async (q, start, done, n, joinable, warm) => {
-  for (let i = 0; i < warm; i++) await q.put({ id: -1, producer: -1 })
-  for (let i = 0; i < warm; i++) {
-    await q.get()
-    if (joinable) await q.taskDone()
-  }
-  await done.put("ready")
-  await start.wait()
-  let sum = 0
-  for (let i = 0; i < n; i++) {
-    sum += (await q.get()).id
-    if (joinable) await q.taskDone()
-  }
-  await done.put(sum)
-}
-
-// Items per second: `producers` × n items over the parent's elapsed from start.set() to the last report.
-const oursQueue = (joinable, producers, consumers) => async (n) => {
-  const q = joinable ? new JoinableQueue() : new Queue()
-  const done = new Queue()
-  const start = new Event()
-  const timeoutS = config.queueTimeoutS
-  const started = []
-  const startAll = (target, count, args) => {
-    for (let k = 0; k < count; k++) {
-      const child = new Process({ target, args: args(k) })
-      child.start()
-      started.push(child)
-    }
-  }
-  try {
-    const warm = config.queueChildWarmupN
-    startAll(queueConsumer, consumers, () => [q, start, done, (n * producers) / consumers, joinable, warm])
-    for (let i = 0; i < consumers; i++) await done.get(true, timeoutS) // their warm-up items are gone before producers start
-    startAll(queueProducer, producers, (k) => [q, start, done, n, k, joinable, warm])
-    for (let i = 0; i < producers; i++) await done.get(true, timeoutS)
-    const reports = consumers + (joinable ? producers : 0)
-    let sum = 0
-    const t0 = performance.now()
-    await start.set()
-    for (let i = 0; i < reports; i++) {
-      const report = await done.get(true, timeoutS)
-      if (report !== "joined") sum += report
-    }
-    const t1 = performance.now()
-    for (const child of started) {
-      const code = await child.join()
-      if (code !== 0) throw new Error(`ours: queue child exited with ${code}`)
-    }
-    const expected = (producers * n * (n - 1)) / 2
-    if (sum !== expected) throw new Error(`ours: lost or duplicated items: sum of ids ${sum} != ${expected}`)
-    return (producers * n) / ((t1 - t0) / 1000)
-  } finally {
-    for (const child of started) {
-      if (child.isAlive()) {
-        child.terminate()
-        await child.join()
-      }
-      child.close()
-    }
-    q.dispose()
-    done.dispose()
-    start.close()
-  }
+// The served backend beside the ring: the same measure in a process with the addon disabled.
+const oursQueueServed = (joinable, producers, consumers) => async (n) => {
+  const args = [joinable, producers, consumers, n, config.queueChildWarmupN, config.queueTimeoutS].map(String)
+  const child = spawn(process.execPath, [new URL("./queue.js", import.meta.url).pathname, ...args], {
+    env: { ...process.env, EFFECT_MULTIPROCESSING_NATIVE: "0" },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout.on("data", (chunk) => (out += chunk))
+  const code = await new Promise((resolve) => child.on("exit", resolve))
+  if (code !== 0) throw new Error(`bench/queue.js exited with ${code}`)
+  return JSON.parse(out)
 }
 
 const pythonQueue = (kind, producers, consumers) => async (n) =>
@@ -647,6 +578,11 @@ const queueMetric = (name, kind, producers, consumers, n) => {
         key: "ours",
         label: `ours (compat ${kind}, ${joinable ? "put / get + taskDone / join" : "put / get"})`,
         run: oursQueue(joinable, producers, consumers)
+      },
+      {
+        key: "ours_served",
+        label: "ours_served (the same with the addon disabled: items served by the parent)",
+        run: oursQueueServed(joinable, producers, consumers)
       },
       {
         key: "python",

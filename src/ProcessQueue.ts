@@ -3,7 +3,10 @@
  * `JoinableQueue` and `SimpleQueue`. The process that makes one serves it;
  * passed to a child (as a Process argument, over a Connection, inside another
  * queue) it arrives as a proxy. Items are encoded by the process that puts
- * them and decoded by the one that gets them — with a Schema, typed.
+ * them and decoded by the one that gets them — with a Schema, typed. Where
+ * the native addon is loaded, the items cross a ring in shared memory that
+ * every process holding the queue maps, and only what overflows it goes
+ * through the owner (docs/queues.md); the API and guarantees are the same.
  *
  * Besides CPython's operations, a queue can be ended (`end`): puts fail from
  * then on, and once its items are taken every get fails with `EOFError`, so

@@ -15,10 +15,14 @@ import { flatMap } from "../exitFastPath.js"
 import { afterCatchUp, catchUp, catchUpOnce, type Client } from "../served/server.js"
 import { OWNER_TAKER, type QueueCore, type QueueKind } from "./queueCore.js"
 
-/** The kind and maxsize of a queue's wire name ("Queue:10"); undefined when it names something else. */
-export const parseKind = (wire: string): { kind: QueueKind; maxsize: number } | undefined => {
-  const match = /^(Queue|JoinableQueue|SimpleQueue):(-?\d+)$/.exec(wire)
-  return match === null ? undefined : { kind: match[1] as QueueKind, maxsize: Number(match[2]) }
+/**
+ * The kind and maxsize of a queue's wire name ("Queue:10"), and the name of
+ * its shared ring when it has one ("Queue:0@/emp-prim-…": the ring keeps its
+ * maxsize); undefined when it names something else.
+ */
+export const parseKind = (wire: string): { kind: QueueKind; maxsize: number; ring: string | undefined } | undefined => {
+  const match = /^(Queue|JoinableQueue|SimpleQueue):(-?\d+)(?:@(\S+))?$/.exec(wire)
+  return match === null ? undefined : { kind: match[1] as QueueKind, maxsize: Number(match[2]), ring: match[3] }
 }
 
 /**
@@ -48,7 +52,7 @@ const takerOf = (client: Client | undefined, proxy: unknown): unknown => {
 const caughtUp = <A>(f: (core: QueueCore) => A) => (core: QueueCore): A => (catchUp(), f(core))
 
 export const definition: Definition<QueueCore> = {
-  kind: (core) => `${core.kind}:${core.maxsize}`,
+  kind: (core) => `${core.kind}:${core.maxsize}${core.ringName === undefined ? "" : `@${core.ringName}`}`,
   operations: {
     /** A packed batch of one producer's items (one item for a bounded queue); the owner's own put reads first what others put before. */
     put: {

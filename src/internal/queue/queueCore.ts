@@ -71,6 +71,14 @@ const segmentOf = (batch: Uint8Array): Segment => ({
   next: 0
 })
 
+/** What a queue with a shared ring (sharedRing.ts) learns of its owner's store, where its overflowed items are. */
+export interface OverflowObserver {
+  /** Items came in (put, or given back): consumers waiting for them look again. */
+  readonly arrived: () => void
+  /** `count` items were taken for good. */
+  readonly taken: (count: number) => void
+}
+
 export class QueueCore {
   /** The items, as the batches they came in (no object per item: a long queue costs the GC little). */
   private segments: Array<Segment | undefined> = []
@@ -91,7 +99,10 @@ export class QueueCore {
   constructor(
     readonly kind: QueueKind,
     /** Puts wait past this many items; zero or less: no limit (CPython's `maxsize`). */
-    readonly maxsize: number
+    readonly maxsize: number,
+    /** The queue's shared ring, when it has one: this store then keeps only what overflowed it. */
+    readonly ringName?: string,
+    private readonly observer?: OverflowObserver
   ) {}
 
   /** Items put and not yet taken (CPython's `qsize`). */
@@ -117,6 +128,7 @@ export class QueueCore {
       this.head = 0
     } else this.segments.push(segment)
     this.count += items
+    this.observer?.arrived()
     return items
   }
 
@@ -230,6 +242,7 @@ export class QueueCore {
     }
     const batch = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes)
     const lease = leased ? this.lease(taker, batch) : undefined
+    if (!leased) this.observer?.taken(taken)
     this.admitPutters()
     return { batch, leased: lease }
   }
@@ -298,8 +311,15 @@ export class QueueCore {
     this.wakeGetters()
   }
 
-  /** `taker` has handed out its `count` oldest leased items (fewer if it has fewer): they are its for good; here they are, off its lease. */
-  ack(taker: unknown, count: number): Array<Buffer> {
+  /** `taker` has handed out its `count` oldest leased items (fewer if it has fewer): they are its for good. */
+  ack(taker: unknown, count: number): void {
+    const leased = this.leases.get(taker)?.count ?? 0
+    this.unlease(taker, count)
+    if (leased > 0) this.observer?.taken(Math.min(count, leased))
+  }
+
+  /** `taker`'s `count` oldest leased items (fewer if it has fewer), off its lease. */
+  private unlease(taker: unknown, count: number): Array<Buffer> {
     const lease = this.leases.get(taker)
     const pieces: Array<Buffer> = []
     if (lease === undefined) return pieces
@@ -322,7 +342,7 @@ export class QueueCore {
 
   /** `taker` gives back its `count` oldest leased items (all, when its process has gone), which it will not hand out: back to the front. */
   giveBackLeased(taker: unknown, count: number): void {
-    const pieces = this.ack(taker, count)
+    const pieces = this.unlease(taker, count)
     if (pieces.length > 0) this.giveBack(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))
   }
 

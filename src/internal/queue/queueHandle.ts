@@ -9,6 +9,10 @@
  *
  * Items are encoded by the putting process and decoded by the getting one: the
  * owner keeps bytes.
+ *
+ * Where the native addon is loaded, the items cross a ring in shared memory
+ * instead (ringQueue.ts, sharedRing.ts): every process puts and gets there
+ * itself, and only what overflows the ring goes through the owner as above.
  */
 import { Chunk, Duration, Effect, Either, Exit, Option, type Schema, type Scope, Sink, Stream } from "effect"
 import { EOFError, type OwnerGoneError, type SerializationError, type TimeoutError, TypeError, ValueError } from "../../Errors.js"
@@ -28,14 +32,25 @@ import { pack, unpack } from "../wire/itemBatch.js"
 import { definition, parseKind } from "./operations.js"
 import { MAX_WANT, Prefetch } from "./prefetch.js"
 import { QueueCore, type QueueKind } from "./queueCore.js"
+import { type Overflow, RingQueue } from "./ringQueue.js"
+import { SharedRing } from "./sharedRing.js"
+import { native } from "../native/native.js"
+import { goneError } from "../native/segment.js"
+import { currentIdentity } from "../thisProcess/currentProcess.js"
 
 /** What the typed views of one queue in this process share. */
 class Shared {
   /** CPython's `close()` was called here. */
   closed = false
+  /** Items taken from the ring and not handed out after all (one before them did not decode): the next gets' first. */
+  held: Array<Uint8Array> = []
+  /** An item overflowed from here to the owner: `joinThread` waits until it is written. */
+  overflowed = false
   constructor(
     /** Items kept for the next gets, in a process that reaches the queue through its owner. */
-    readonly prefetch: Prefetch | undefined
+    readonly prefetch: Prefetch | undefined,
+    /** The queue's shared ring: mapped here, or lost (it could not be mapped: its owner closed it or exited); none on the served backend. */
+    public ring: RingQueue | "lost" | undefined = undefined
   ) {}
 }
 
@@ -50,7 +65,7 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
     /** Puts wait past this many items; zero or less: no limit. */
     private readonly maxsize: number,
     private readonly serializer: Serializer<A, E>,
-    private readonly shared: Shared = new Shared(
+    readonly shared: Shared = new Shared(
       backend.isLocal ? undefined : new Prefetch(backend, kind === "JoinableQueue", maxsize > 0)
     )
   ) {
@@ -78,6 +93,8 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
       if (closed !== undefined) return closed
       const encoded = this.serializer.encode(item)
       if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+      const ring = this.shared.ring
+      if (ring !== undefined) return ring === "lost" ? Exit.fail(this.lost()) : ring.put(encoded.right, block, timeout)
       if (this.maxsize <= 0 && this.shared.prefetch !== undefined) return this.gather("putMany", encoded.right)
       return this.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "")
     })
@@ -91,6 +108,11 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
     return this.waiting("get", options, (block, timeout): Effect.Effect<A, GetError<E>> => {
       const kept = this.shared.closed ? undefined : this.shared.prefetch?.nextKept()
       if (kept !== undefined) return this.handedOut(this.decode(kept))
+      const ring = this.shared.ring
+      if (ring !== undefined && ring !== "lost" && !this.shared.closed && this.shared.held.length === 0 && (this.shared.prefetch?.size ?? 0) === 0) {
+        const item = ring.ring.pop()
+        if (item !== undefined) return this.handedOut(this.decode(item))
+      }
       return flatMap(this.take(block, timeout, 1), (items) => this.handedOut(this.decode(items[0])))
     })
   }
@@ -112,7 +134,8 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
         // The items before a bad one are handed out now; it fails the next get; those after it stay.
         const rest = items.slice(out.length === 0 ? i + 1 : i)
         if (rest.length > 0) {
-          if (this.shared.prefetch === undefined) this.call("putBack", [pack(rest)])
+          if (this.shared.ring !== undefined) this.shared.held = [...rest, ...this.shared.held]
+          else if (this.shared.prefetch === undefined) this.call("putBack", [pack(rest)])
           else this.shared.prefetch.putBack(rest)
         }
         return this.handedOut(out.length === 0 ? Exit.fail(decoded.left) : Exit.succeed(out))
@@ -136,6 +159,14 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   private take(block: boolean, timeout: Duration.Duration | undefined, most: number): Effect.Effect<ReadonlyArray<Uint8Array>, GetError<E>> {
     const closed = this.closedError()
     if (closed !== undefined) return closed
+    const ring = this.shared.ring
+    if (ring !== undefined) {
+      if (ring === "lost") return Exit.fail(this.lost())
+      // Kept and held items first: they are older than any in the ring (see sharedRing.ts).
+      if (this.shared.held.length > 0) return Exit.succeed(this.shared.held.splice(0, most))
+      if (this.shared.prefetch !== undefined && this.shared.prefetch.size > 0) return this.shared.prefetch.take(false, undefined, most)
+      return ring.take(block, timeout, most)
+    }
     if (this.shared.prefetch !== undefined) return this.shared.prefetch.take(block, timeout, most)
     const asked = this.call<Uint8Array, GetError<E>>("get", [most === Infinity ? MAX_WANT : most, block, timeoutToWire(timeout)])
     return flatMap(asked, (batch) => Exit.succeed(unpack(batch)))
@@ -151,15 +182,22 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   private size(): Effect.Effect<number, OwnerGoneError> {
+    const ring = this.shared.ring
+    if (ring !== undefined) return ring === "lost" ? Exit.fail(this.lost()) : Exit.succeed(ring.ring.size + this.shared.held.length)
     return flatMap(this.call<number, OwnerGoneError>("qsize", [], ""), (size) => Exit.succeed(size + (this.shared.prefetch?.size ?? 0)))
   }
 
   get full(): Effect.Effect<boolean, OwnerGoneError> {
-    return this.op("full", [], "")
+    const ring = this.shared.ring
+    if (ring === undefined) return this.op("full", [], "")
+    return operation(() => (ring === "lost" ? Exit.fail(this.lost()) : Exit.succeed(ring.ring.isFull)))
   }
 
   get end(): Effect.Effect<void, OwnerGoneError> {
-    return this.op("end", [], "")
+    const ring = this.shared.ring
+    if (ring === undefined) return this.op("end", [], "")
+    // The ring first (puts fail from now on), then the owner's store of what overflowed.
+    return operation(() => ring === "lost" ? Exit.fail(this.lost()) : (ring.ring.end(), this.call("end", [], "")))
   }
 
   get close(): Effect.Effect<void> {
@@ -175,12 +213,15 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
       if (!this.shared.closed) {
         return Exit.fail(new ValueError({ message: `join_thread() needs the ${this.kind} closed first (call close())` }))
       }
+      if (this.shared.ring !== undefined && !this.shared.overflowed) return Exit.void
       return this.shared.prefetch?.channel.written ?? Exit.void
     })
   }
 
   get taskDone(): Effect.Effect<void, ValueError | OwnerGoneError> {
     return operation(() => {
+      const ring = this.shared.ring
+      if (ring !== undefined) return this.misuse("task_done()") ?? (ring === "lost" ? Exit.fail(this.lost()) : ring.taskDone())
       const prefetch = this.shared.prefetch
       if (prefetch === undefined || prefetch.undone === 0) return this.misuse("task_done()") ?? this.call("taskDone", [1], "")
       // One of ours: it cannot fail at the owner, so it is gathered with the others of this tick.
@@ -190,7 +231,31 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   get join(): Effect.Effect<void, ValueError | EOFError | OwnerGoneError> {
-    return operation(() => this.misuse("join()") ?? this.call("join", [], ""))
+    return operation(() => {
+      const ring = this.shared.ring
+      if (ring === undefined) return this.misuse("join()") ?? this.call("join", [], "")
+      return this.misuse("join()") ?? (ring === "lost" ? Exit.fail(this.lost()) : ring.join())
+    })
+  }
+
+  /** Why every operation fails when the queue's ring could not be mapped here. */
+  private lost(): OwnerGoneError {
+    const reference = this[PrimitiveTypeId].reference()
+    return goneError(this.kind, parseKind(reference.kind)?.ring ?? reference.id, reference.ownerName)
+  }
+
+  /** How the ring reaches the owner's store of what overflowed it. */
+  overflow(): Overflow {
+    return {
+      put: (item) => {
+        this.shared.overflowed = true
+        return this.gather("putMany", item)
+      },
+      get: () => {
+        if (this.shared.prefetch !== undefined) return flatMap(this.shared.prefetch.take(false, undefined, 1), (items) => Exit.succeed(items[0]))
+        return flatMap(this.call<Uint8Array, GetError<never>>("get", [1, false, null]), (batch) => Exit.succeed(unpack(batch)[0]))
+      }
+    }
   }
 
   /** The process that serves the queue. */
@@ -235,11 +300,30 @@ export const make = (kind: QueueKind, options: Public.Options<any, any> | undefi
   const bound = kind === "SimpleQueue" ? 0 : maxsize
   const serializer = options?.schema === undefined ? Serializers.unknown : Serializers.schema(options.schema)
   return Effect.acquireRelease(
-    Effect.sync(() => new QueueHandle(local(serve(definition, new QueueCore(kind, bound))), kind, bound, serializer)),
+    Effect.sync(() => {
+      const shm = native
+      if (shm === undefined) return new QueueHandle(local(serve(definition, new QueueCore(kind, bound))), kind, bound, serializer)
+      // With a ring, the owner's store is unbounded: it only keeps what overflowed, and the ring counts those against maxsize.
+      const ring = SharedRing.make(shm, bound, ringCaller())
+      const core = new QueueCore(kind, 0, ring.name, { arrived: () => ring.overflowArrived(), taken: (count) => ring.overflowTaken(count) })
+      const shared = new Shared(undefined)
+      const handle = new QueueHandle(local(serve(definition, core)), kind, 0, serializer, shared)
+      shared.ring = new RingQueue(ring, handle.overflow(), kind === "JoinableQueue", kind, currentIdentity().name)
+      return handle
+    }),
     // What other processes sent before goes in first; then it ends, and fails what waits (`unregistered`).
-    (handle) => Effect.sync(() => (catchUp(), unregister(handle[PrimitiveTypeId].id)))
+    (handle) =>
+      Effect.sync(() => {
+        catchUp()
+        const ring = handle.shared.ring
+        if (ring !== undefined && ring !== "lost") ring.ring.shutdown()
+        unregister(handle[PrimitiveTypeId].id)
+      })
   )
 }
+
+/** Who takes a ring's lock: this process (it never holds it across a wait, so no finer owner is needed). */
+const ringCaller = (): string => `${process.pid}.ring`
 
 export const withSchema = <A, I>(queue: Public.SimpleQueue<any, any>, schema: Schema.Schema<A, I, never>): Public.SimpleQueue<A, any> =>
   (queue as QueueHandle)[WithSerializerKey](Serializers.schema(schema))
@@ -262,5 +346,14 @@ export const toSink = <A, E>(queue: Public.SimpleQueue<A, E>, options?: { readon
 
 registerRevival("Queue", (reference) => {
   const parsed = parseKind(reference.kind)
-  return parsed === undefined ? undefined : new QueueHandle(remote(reference), parsed.kind, parsed.maxsize, Serializers.unknown)
+  if (parsed === undefined) return undefined
+  const backend = remote(reference)
+  if (parsed.ring === undefined) return new QueueHandle(backend, parsed.kind, parsed.maxsize, Serializers.unknown)
+  const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", false))
+  const handle = new QueueHandle(backend, parsed.kind, 0, Serializers.unknown, shared)
+  const ring = native === undefined ? undefined : SharedRing.attach(native, parsed.ring, ringCaller())
+  shared.ring = ring === undefined
+    ? "lost"
+    : new RingQueue(ring, handle.overflow(), parsed.kind === "JoinableQueue", parsed.kind, reference.ownerName)
+  return handle
 })

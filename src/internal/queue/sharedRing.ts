@@ -1,0 +1,362 @@
+/**
+ * A queue's items in shared memory: a byte ring in a segment every process
+ * that holds the queue maps, guarded by the shared futex mutex
+ * (lock/sharedMutex.ts), so a put or get is a copy into or out of the ring
+ * under one compare-and-swap lock, with no syscall while nobody sleeps.
+ *
+ * Records are a length word and the encoded item, padded to 4 bytes; one that
+ * does not fit before the ring's end leaves a WRAP word there and starts at
+ * the front, so every item is contiguous. A put writes its record, then
+ * publishes it with one store of HEAD; a get copies its record out, then
+ * removes it with one store of TAIL: a process killed at any point, even
+ * holding the lock (the next taker recovers it, see sharedMutex.ts), leaves
+ * every record whole, and a consumer killed between two gets takes nothing
+ * with it.
+ *
+ * The overflow: an item that does not fit (larger than a quarter of the ring,
+ * or the ring is full) goes to the queue's owner, served as before
+ * (queueCore.ts), and OVERFLOW counts it until it is taken for good there.
+ * While OVERFLOW is not zero every put goes there too, and gets take the ring
+ * first: the ring then only holds items older than every overflowed one, so
+ * each producer's items come out in order. Once the owner has handed out the
+ * last overflowed item (it alone decrements OVERFLOW, when the taker
+ * acknowledges it), puts go to the ring again.
+ *
+ * Sleepers use eventcounts (research: "Futexes are tricky"): a getter reads
+ * NOT_EMPTY, announces itself in GET_WANTED, looks again, and sleeps on
+ * NOT_EMPTY; a putter that finds GET_WANTED set clears it, bumps NOT_EMPTY
+ * and wakes one sleeper. So a put makes a syscall only when a getter has
+ * announced it sleeps, and then only the first put after. A woken getter
+ * announces again for those still asleep (GET_SLEEPERS), and a get that
+ * leaves items behind wakes the next sleeper: with many consumers, a put
+ * wakes one, not all. NOT_FULL (a bounded queue's putters) and JOINED (a
+ * JoinableQueue's join) wake every sleeper.
+ */
+import { Effect, Exit } from "effect"
+import { OwnerGoneError } from "../../Errors.js"
+import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
+import { futexWait } from "../native/futexWait.js"
+import type { Native, WaitResult } from "../native/native.js"
+import { attach, create, unlink } from "../native/segment.js"
+import { isAlive } from "../thisProcess/liveness.js"
+
+/** Header words (the mutex takes the first MUTEX_WORDS). */
+const HEAD = 4
+const TAIL = 5
+/** Items in the ring (for qsize and maxsize; HEAD and TAIL say whether there are any). */
+const COUNT = 7
+const OVERFLOW = 8
+const NOT_EMPTY = 9
+const GET_WANTED = 10
+const NOT_FULL = 11
+const PUT_WANTED = 12
+const UNFINISHED = 13
+const JOINED = 14
+const JOIN_WANTED = 15
+const FLAGS = 16
+const CAPACITY = 17
+const MAXSIZE = 18
+const OWNER_PID = 19
+/** Getters asleep on NOT_EMPTY (or about to be). */
+const GET_SLEEPERS = 20
+
+/** Where the records start, in bytes. */
+const DATA = 128
+
+/** FLAGS: the queue has ended (puts fail, gets drain then fail with EOFError). */
+const ENDED = 1
+/** FLAGS: its owner closed it (joins fail: nobody will serve its overflow). */
+const SHUT = 2
+/** FLAGS: its owner exited. */
+const GONE = 4
+
+/** A length word that says: the next record is at the front. */
+const WRAP = -1
+
+/** The ring's bytes: about 30 000 small items; a page is only touched once an item reaches it. */
+export const RING_BYTES = 1 << 20
+
+/** How long a sleeper sleeps before it looks whether the owner still lives. */
+export const SLEEP_SLICE_MS = LIVENESS_SLICE_MS
+
+/** What a put into the ring did. */
+export type PutAnswer = "put" | "overflow" | "full" | "ended" | "gone"
+
+/** The rings this process made and has not closed: marked GONE when it exits, so nobody waits on it for ever. */
+const owned = new Set<SharedRing>()
+let exitHooked = false
+
+const recordBytes = (length: number): number => 4 + ((length + 3) & ~3)
+
+export class SharedRing {
+  private readonly mutex: SharedMutex
+  private readonly bytes: Uint8Array
+  private readonly capacity: number
+  readonly maxsize: number
+  readonly ownerPid: number
+
+  private constructor(
+    private readonly shm: Native,
+    readonly name: string,
+    private readonly words: Int32Array,
+    private readonly caller: string
+  ) {
+    this.mutex = new SharedMutex(shm, words.subarray(0, MUTEX_WORDS), false)
+    this.capacity = words[CAPACITY]
+    this.maxsize = words[MAXSIZE]
+    this.ownerPid = words[OWNER_PID]
+    this.bytes = new Uint8Array(words.buffer, DATA, this.capacity)
+  }
+
+  /** A new ring, owned by this process until `shutdown` (or its exit). */
+  static make(shm: Native, maxsize: number, caller: string): SharedRing {
+    const segment = create(DATA + RING_BYTES)
+    const words = segment.words
+    words[CAPACITY] = RING_BYTES
+    words[MAXSIZE] = Math.max(0, maxsize)
+    words[OWNER_PID] = process.pid
+    const ring = new SharedRing(shm, segment.name, words, caller)
+    owned.add(ring)
+    if (!exitHooked) {
+      exitHooked = true
+      process.once("exit", () => {
+        for (const ring of owned) ring.mark(GONE)
+      })
+    }
+    return ring
+  }
+
+  /** The ring called `name`, mapped here; undefined when it can no longer be mapped (its owner closed it or exited). */
+  static attach(shm: Native, name: string, caller: string): SharedRing | undefined {
+    const segment = attach(name)
+    return segment === undefined ? undefined : new SharedRing(shm, name, segment.words, caller)
+  }
+
+  private lock(): void {
+    // A deadline only so that a holder in this process (another thread) is waited for, not refused.
+    this.mutex.acquireSync(this.caller, true, 2 ** 30)
+  }
+
+  private unlock(): void {
+    this.mutex.releaseRefused(this.caller)
+  }
+
+  /** Puts `item` in the ring (or says it must overflow, counting it there already). */
+  put(item: Uint8Array, joinable: boolean): PutAnswer {
+    const words = this.words
+    this.lock()
+    const flags = words[FLAGS]
+    if (flags !== 0) {
+      this.unlock()
+      return (flags & GONE) !== 0 ? "gone" : "ended"
+    }
+    if (this.maxsize > 0 && words[COUNT] + Atomics.load(words, OVERFLOW) >= this.maxsize) {
+      this.unlock()
+      return "full"
+    }
+    const need = recordBytes(item.length)
+    const at = Atomics.load(words, OVERFLOW) > 0 || need > this.capacity / 4 ? -1 : this.place(need)
+    if (joinable) Atomics.add(words, UNFINISHED, 1)
+    if (at < 0) {
+      Atomics.add(words, OVERFLOW, 1)
+      this.unlock()
+      return "overflow"
+    }
+    words[(DATA + at) >> 2] = item.length
+    this.bytes.set(item, at + 4)
+    // The record is written: one store publishes it (a producer killed before it left nothing behind).
+    const next = at + need
+    Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
+    Atomics.add(words, COUNT, 1)
+    this.unlock()
+    if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+    return "put"
+  }
+
+  /**
+   * Where a record of `need` bytes goes (a WRAP word left at the head when it
+   * goes to the front); -1 when it does not fit now. The head never catches
+   * up with the tail: HEAD === TAIL means empty, and the bytes in use are
+   * what lies from the tail to the head, wrap included.
+   */
+  private place(need: number): number {
+    const words = this.words
+    const capacity = this.capacity
+    const head = words[HEAD]
+    const tail = words[TAIL]
+    if (head < tail) return need < tail - head ? head : -1
+    if (need < capacity - head || (need === capacity - head && tail > 0)) return head
+    if (need >= tail) return -1
+    words[(DATA + head) >> 2] = WRAP
+    return 0
+  }
+
+  /** The oldest item of the ring, copied out and removed; undefined when the ring is empty. */
+  pop(): Uint8Array | undefined {
+    const words = this.words
+    if (Atomics.load(words, HEAD) === Atomics.load(words, TAIL)) return undefined
+    this.lock()
+    let tail = words[TAIL]
+    if (Atomics.load(words, HEAD) === tail) {
+      this.unlock()
+      return undefined
+    }
+    let length = words[(DATA + tail) >> 2]
+    if (length === WRAP) {
+      tail = 0
+      length = words[DATA >> 2]
+    }
+    const item = this.bytes.slice(tail + 4, tail + 4 + length)
+    // Copied out: one store removes it (a consumer killed before it took nothing).
+    const next = tail + recordBytes(length)
+    Atomics.store(words, TAIL, next === this.capacity ? 0 : next)
+    Atomics.sub(words, COUNT, 1)
+    const more = Atomics.load(words, HEAD) !== Atomics.load(words, TAIL)
+    this.unlock()
+    if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
+    // Items left and getters asleep: the next one's turn (a put woke only one getter).
+    if (more && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+    return item
+  }
+
+  /** Items in the ring and in the overflow (Python's `qsize`). */
+  get size(): number {
+    return Atomics.load(this.words, COUNT) + Atomics.load(this.words, OVERFLOW)
+  }
+
+  get isFull(): boolean {
+    return this.maxsize > 0 && this.size >= this.maxsize
+  }
+
+  get hasItems(): boolean {
+    return Atomics.load(this.words, HEAD) !== Atomics.load(this.words, TAIL)
+  }
+
+  /** Items overflowed to the owner and not yet taken for good there. */
+  get overflowing(): boolean {
+    return Atomics.load(this.words, OVERFLOW) > 0
+  }
+
+  get ended(): boolean {
+    return (Atomics.load(this.words, FLAGS) & ENDED) !== 0
+  }
+
+  get shut(): boolean {
+    return (Atomics.load(this.words, FLAGS) & SHUT) !== 0
+  }
+
+  /** Its owner exited: marked by the owner as it exits, or found dead by a sleeper. */
+  get gone(): boolean {
+    return (Atomics.load(this.words, FLAGS) & GONE) !== 0
+  }
+
+  /** Whether the owner has exited, looking at its pid (a sleeper's check: an owner killed could not mark it). */
+  ownerDied(): boolean {
+    if (this.gone) return true
+    if (this.ownerPid === process.pid || isAlive(this.ownerPid)) return false
+    this.mark(GONE)
+    return true
+  }
+
+  goneError(kind: string, ownerName: string): OwnerGoneError {
+    return new OwnerGoneError({ primitive: `${kind} ${this.name}`, ownerPid: this.ownerPid, ownerName, reason: "has exited" })
+  }
+
+  /** The owner took `count` overflowed items for good. */
+  overflowTaken(count: number): void {
+    Atomics.sub(this.words, OVERFLOW, count)
+    this.signal(PUT_WANTED, NOT_FULL)
+    this.signal(GET_WANTED, NOT_EMPTY)
+  }
+
+  /** Overflowed items reached the owner (or came back to it): getters waiting for them look again. */
+  overflowArrived(): void {
+    this.signal(GET_WANTED, NOT_EMPTY)
+  }
+
+  /** The word a getter sleeps on, read and announced (look again before sleeping on it). */
+  announceGet(): number {
+    const seen = Atomics.load(this.words, NOT_EMPTY)
+    Atomics.store(this.words, GET_WANTED, 1)
+    return seen
+  }
+
+  announcePut(): number {
+    const seen = Atomics.load(this.words, NOT_FULL)
+    Atomics.store(this.words, PUT_WANTED, 1)
+    return seen
+  }
+
+  /**
+   * Sleeps (blocking nothing: see futexWait) on one of the ring's sequence
+   * words while it is still `seen`, at most `millis`.
+   */
+  sleep(on: "notEmpty" | "notFull" | "joined", seen: number, millis: number): Effect.Effect<WaitResult> {
+    if (on !== "notEmpty") return futexWait(this.shm, this.words, on === "notFull" ? NOT_FULL : JOINED, seen, millis)
+    const words = this.words
+    Atomics.add(words, GET_SLEEPERS, 1)
+    return Effect.onExit(futexWait(this.shm, words, NOT_EMPTY, seen, millis), (exit) =>
+      Effect.sync(() => {
+        // A put wakes one getter: the others stay announced for the next put.
+        if (Atomics.sub(words, GET_SLEEPERS, 1) <= 1) return
+        Atomics.store(words, GET_WANTED, 1)
+        // Interrupted after a put woke it: the item is another's to take.
+        if (Exit.isInterrupted(exit) && Atomics.load(words, COUNT) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+      }))
+  }
+
+  /** Wakes `count` of who announced themselves in `wanted` (all by default: each looks again). */
+  private signal(wanted: number, sequence: number, count = 0x7fffffff): void {
+    if (Atomics.exchange(this.words, wanted, 0) === 0) return
+    Atomics.add(this.words, sequence, 1)
+    this.shm.wake(this.words, sequence, count)
+  }
+
+  /** Wakes every sleeper of every kind: the queue ended, or its owner has gone. */
+  private wakeAll(): void {
+    for (const sequence of [NOT_EMPTY, NOT_FULL, JOINED]) {
+      Atomics.add(this.words, sequence, 1)
+      this.shm.wake(this.words, sequence, 0x7fffffff)
+    }
+  }
+
+  private mark(flag: number): void {
+    Atomics.or(this.words, FLAGS, flag)
+    this.wakeAll()
+  }
+
+  /** Ends the queue for every process (see ProcessQueue `end`). */
+  end(): void {
+    this.mark(ENDED)
+  }
+
+  /** Its owner stops serving it: ended, and joins fail; nobody can attach it from now on. */
+  shutdown(): void {
+    owned.delete(this)
+    this.mark(ENDED | SHUT)
+    unlink(this.name)
+  }
+
+  /** A JoinableQueue's `task_done()`: false when called more times than items were put. */
+  taskDone(): boolean {
+    const words = this.words
+    for (;;) {
+      const unfinished = Atomics.load(words, UNFINISHED)
+      if (unfinished <= 0) return false
+      if (Atomics.compareExchange(words, UNFINISHED, unfinished, unfinished - 1) !== unfinished) continue
+      if (unfinished === 1) this.signal(JOIN_WANTED, JOINED)
+      return true
+    }
+  }
+
+  /** Whether every item put was marked done. */
+  get joined(): boolean {
+    return Atomics.load(this.words, UNFINISHED) === 0
+  }
+
+  announceJoin(): number {
+    const seen = Atomics.load(this.words, JOINED)
+    Atomics.store(this.words, JOIN_WANTED, 1)
+    return seen
+  }
+}

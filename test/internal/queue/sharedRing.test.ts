@@ -1,0 +1,164 @@
+/**
+ * A Queue over its shared ring (the "core" project, where the addon is loaded): items cross without
+ * their owner, an item too big for the ring overflows to the owner without breaking any producer's
+ * order, and producers and consumers in several processes, some items overflowing, lose nothing.
+ * The rest of the Queue's behaviour runs on both backends in test/ProcessQueue.test.ts.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, FastCheck as fc } from "effect"
+import { ProcessQueue } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
+import { primitives } from "../../support/backend.js"
+
+/** Larger than the ring (1 MiB): it can only overflow. */
+const HUGE = 1_200_000
+/** Over a quarter of the ring: overflows too. */
+const BIG = 300_000
+
+type Item = [producer: number, index: number, padding: string]
+
+describe("Queue over a shared ring", () => {
+  it("the queue's primitives are in shared memory in this project", () => {
+    expect(primitives).toBe("shared-memory")
+  })
+
+  it.effect.prop(
+    "in its owner: puts and gets of small, big and huge items in any interleaving come out as a FIFO",
+    [fc.array(fc.oneof(fc.constant(-1), fc.constantFrom(8, 64, 40_000, BIG, HUGE)), { minLength: 1, maxLength: 60 })],
+    ([steps]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const q = yield* ProcessQueue.make<string>()
+        const model: Array<string> = []
+        let next = 0
+        for (const step of steps) {
+          if (step < 0) {
+            if (model.length === 0) expect((yield* Effect.flip(q.getNowait))._tag).toBe("Empty")
+            else expect(yield* q.get({ timeout: "5 seconds" })).toBe(model.shift())
+            continue
+          }
+          const item = `${next++}:`.padEnd(step, "x")
+          yield* q.put(item)
+          model.push(item)
+          expect(yield* q.qsize).toBe(model.length)
+        }
+        while (model.length > 0) expect(yield* q.get({ timeout: "5 seconds" })).toBe(model.shift())
+        expect(yield* q.empty).toBe(true)
+      })),
+    { fastCheck: { numRuns: 25 } }
+  )
+
+  it.live("items cross between two children while their owner's thread is blocked: nothing goes through it", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<number>()
+      const ready = new compat.Barrier(3)
+      const done = compat.Value("i", 0)
+      const producer = new compat.Process({
+        target: async (q: compat.Queue<number>, ready: compat.Barrier) => {
+          await ready.wait()
+          for (let i = 0; i < 2000; i++) await q.put(i)
+        },
+        args: [q, ready]
+      })
+      const consumer = new compat.Process({
+        target: async (q: compat.Queue<number>, ready: compat.Barrier, done: { value: number }) => {
+          await ready.wait()
+          for (let i = 0; i < 2000; i++) if (await q.get() !== i) return (done.value = -1)
+          done.value = 1
+        },
+        args: [q, ready, done]
+      })
+      producer.start()
+      consumer.start()
+      await ready.wait()
+      // This thread blocked (a hang guard, not a measure): the children go on without it.
+      const until = Date.now() + 50_000
+      while (done.value === 0 && Date.now() < until);
+      expect(done.value).toBe(1)
+      expect(await producer.join()).toBe(0)
+      expect(await consumer.join()).toBe(0)
+      producer.close()
+      consumer.close()
+      q.dispose()
+    }), 60_000)
+
+  it.live("producers and consumers in three processes, some items overflowing, some larger than the ring: each item once, each producer's in order", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(fc.constantFrom(0, 0, 0, 0, 16, BIG, HUGE), { minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 2 }),
+          fc.integer({ min: 0, max: 3 }),
+          async (sizes, maxsize) => {
+            const q = new compat.Queue<Item | null>(maxsize)
+            const producers = sizes.map((padding, k) =>
+              new compat.Process({
+                target: async (q: compat.Queue<Item | null>, k: number, padding: ReadonlyArray<number>) => {
+                  for (let i = 0; i < padding.length; i++) {
+                    await q.put([k, i, "".padEnd(padding[i], "p")])
+                    if (i % 7 === 6) await new Promise((resolve) => setTimeout(resolve, 1))
+                  }
+                },
+                args: [q, k, padding]
+              })
+            )
+            const consumer = new compat.Process({
+              target: async (q: compat.Queue<Item | null>) => {
+                const got: Array<[number, number, number]> = []
+                for (let item = await q.get(); item !== null; item = await q.get()) got.push([item[0], item[1], item[2].length])
+                return got
+              },
+              args: [q]
+            })
+            for (const child of [...producers, consumer]) child.start()
+            const here: Array<[number, number, number]> = []
+            const total = sizes.reduce((n, padding) => n + padding.length, 0)
+            // This process takes about half, the consumer child the rest.
+            while (here.length < total / 2) {
+              const item = await q.get(true, 30)
+              if (item === null) break
+              here.push([item[0], item[1], item[2].length])
+            }
+            for (const child of producers) expect(await child.join()).toBe(0)
+            await q.put(null)
+            const there = (await consumer.result()) as Array<[number, number, number]>
+            expect(await consumer.join()).toBe(0)
+            for (const child of [...producers, consumer]) child.close()
+            q.dispose()
+            for (const seen of [here, there]) {
+              for (let k = 0; k < sizes.length; k++) {
+                const indexes = seen.filter(([producer]) => producer === k).map(([, i]) => i)
+                expect(indexes).toEqual([...indexes].sort((a, b) => a - b))
+              }
+            }
+            const all = [...here, ...there].sort((a, b) => a[0] - b[0] || a[1] - b[1])
+            expect(all).toEqual(sizes.flatMap((padding, k) => padding.map((length, i) => [k, i, length])))
+          }
+        ),
+        { numRuns: 3 }
+      )
+    ), 120_000)
+
+  it.live("a JoinableQueue's join waits for the last taskDone of a child; a bounded put waits across processes for a child's get", () =>
+    Effect.promise(async () => {
+      const q = new compat.JoinableQueue<number>(1)
+      const worker = new compat.Process({
+        target: async (q: compat.JoinableQueue<number>) => {
+          for (let i = 0; i < 50; i++) {
+            const item = await q.get()
+            if (item !== i) process.exit(2)
+            await q.taskDone()
+          }
+        },
+        args: [q]
+      })
+      worker.start()
+      for (let i = 0; i < 50; i++) {
+        await q.put(i)
+        expect(await q.qsize()).toBeLessThanOrEqual(1)
+      }
+      await q.join()
+      expect(await worker.join()).toBe(0)
+      await expect(q.taskDone()).rejects.toBeInstanceOf(compat.ValueError)
+      worker.close()
+      q.dispose()
+    }), 60_000)
+})
