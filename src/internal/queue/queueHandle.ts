@@ -22,7 +22,7 @@ import * as Serializers from "../../Serializer.js"
 import type { Serializer } from "../../Serializer.js"
 import { operation } from "../faces.js"
 import { tracedOperation } from "../spans.js"
-import { type Backend, local, PrimitiveTypeId, remote, timeoutToWire } from "../served/backend.js"
+import { type Backend, local, PrimitiveTypeId, remote, threadCaller, timeoutToWire } from "../served/backend.js"
 import { serve, SharedObject } from "../served/definition.js"
 import { flatMap } from "../exitFastPath.js"
 import { failWithTimeoutFor } from "../timedWait.js"
@@ -322,8 +322,12 @@ export const make = (kind: QueueKind, options: Public.Options<any, any> | undefi
   )
 }
 
-/** Who takes a ring's lock: this process (it never holds it across a wait, so no finer owner is needed). */
-const ringCaller = (): string => `${process.pid}.ring`
+/**
+ * Who takes a ring's lock: this thread (it never holds it across a wait, so no
+ * finer owner is needed). The thread, not the process: threads of one process
+ * exclude each other on it, and one that ends holding it is recovered from.
+ */
+const ringCaller = threadCaller
 
 export const withSchema = <A, I>(queue: Public.SimpleQueue<any, any>, schema: Schema.Schema<A, I, never>): Public.SimpleQueue<A, any> =>
   (queue as QueueHandle)[WithSerializerKey](Serializers.schema(schema))
