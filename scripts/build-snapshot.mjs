@@ -96,6 +96,10 @@ ${shared.map(({ url }, i) => `  ${JSON.stringify(url)}: shared${i},`).join("\n")
 })
 delete globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")]
 startupSnapshot.setDeserializeMainFunction(() => {
+  // A child started from the blob has no script in its argv; user code reads argv[1] (a main guard), as in a child started the ordinary way.
+  // Node leaves Error.stackTraceLimit out of a deserialized heap: without it no error has a stack. V8's own default.
+  if (typeof Error.stackTraceLimit !== "number") Error.stackTraceLimit = 10
+  if (process.argv.length < 2) process.argv.push(${JSON.stringify(fileURLToPath(new URL("bootstrap.cjs", child)))})
   const runtime = ${JSON.stringify(runtime)}
   useRuntimeCompiler(() => require("node:module").createRequire(runtime)(runtime))
   shareModules(esmLoader, ${JSON.stringify({ esm, cjs })})
