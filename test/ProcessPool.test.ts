@@ -538,6 +538,8 @@ describe.each(["spawn", "thread"] as const)("Pool (start method %s)", (method) =
         const pool = yield* ProcessPool.make({ processes: 2 })
         expect(pool.pids).toHaveLength(2)
         expect(yield* pool.apply((a: number, b: string) => `${b}${a}`, [1, "x"])).toBe("x1")
+        // Python's apply(func): args default to none (a plain JavaScript caller may leave them out).
+        expect(yield* (pool.apply as (f: (...rest: Array<unknown>) => number) => Effect.Effect<number, unknown>)((...rest: Array<unknown>) => rest.length)).toBe(0)
         expect(yield* pool.map((x: number) => x * x, [1, 2, 3, 4, 5], { chunksize: 2 })).toEqual([1, 4, 9, 16, 25])
         expect(yield* pool.starmap((x: number, y: number) => x - y, [[5, 1], [10, 3]])).toEqual([4, 7])
         expect(Chunk.toArray(yield* Stream.runCollect(pool.imap((x: number) => x + 1, [1, 2, 3])))).toEqual([2, 3, 4])

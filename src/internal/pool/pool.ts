@@ -103,7 +103,9 @@ class PoolImpl implements Pool {
     return Effect.gen(this, function*() {
       const limits = yield* limitsOf(options)
       const fn = yield* this.ready(target)
-      const encoded = options?.input === undefined ? args : yield* Schema.encodeUnknown(options.input)(args)
+      // Python's `apply(func, args=())`: no arguments given is none, not a crash in the worker.
+      const given = args ?? []
+      const encoded = options?.input === undefined ? given : yield* Schema.encodeUnknown(options.input)(given)
       return { fn, payload: yield* encodeArgs(encoded, fn), limits }
     })
   }
