@@ -110,9 +110,10 @@ export class ReplyReader {
   private readonly spinner = new Spinner()
 
   read(socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean {
-    if (waitReadable === undefined) return this.spinner.read(socket, received)
     const fd = descriptorOf(socket)
-    if (fd === undefined || socket.readableLength > 0 || !this.policy.shouldWait()) return false
+    // Without the addon, or on a channel with no descriptor (a thread's rings, which wait their own way): the Spinner's.
+    if (waitReadable === undefined || fd === undefined) return this.spinner.read(socket, received)
+    if (socket.readableLength > 0 || !this.policy.shouldWait()) return false
     const ended = waitReadable(fd, CAP_MICROS)
     this.policy.ended(ended)
     if (ended !== "readable") return false
