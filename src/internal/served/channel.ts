@@ -128,19 +128,28 @@ export class Channel {
     return new OwnerGoneError({ primitive, ownerPid: this.ownerPid, ownerName: this.ownerName, reason })
   }
 
-  private whyGone(): string {
-    return this.ownerPid <= 0 || isAlive(this.ownerPid) ? "closed the connection" : "has exited"
+  /**
+   * Whether the owner has exited, looked at for up to EXIT_GRACE_MS: a killed
+   * process's sockets close (or reset) before it becomes a zombie.
+   */
+  private exited(): Promise<boolean> {
+    const since = performance.now()
+    return new Promise((resolve) => {
+      const look = () => {
+        if (this.ownerPid <= 0) resolve(false)
+        else if (!isAlive(this.ownerPid)) resolve(true)
+        else if (performance.now() - since < EXIT_GRACE_MS && this.gone === undefined) setTimeout(look, 5)
+        else resolve(false)
+      }
+      look()
+    })
   }
 
-  /** The owner's connection ended: fails everything, saying whether the owner exited (see EXIT_GRACE_MS). */
+  /** The owner's connection ended: fails everything, saying whether the owner exited. */
   private ended(): void {
-    const since = performance.now()
-    const look = () => {
-      if (this.gone !== undefined) return
-      if (this.ownerPid > 0 && isAlive(this.ownerPid) && performance.now() - since < EXIT_GRACE_MS) setTimeout(look, 5)
-      else this.fail(this.whyGone())
-    }
-    look()
+    void this.exited().then((exited) => {
+      if (this.gone === undefined) this.fail(exited ? "has exited" : "closed the connection")
+    })
   }
 
   /** The connection, or why there is none. */
@@ -163,9 +172,10 @@ export class Channel {
       schedule: Schedule.spaced(CONNECT_RETRY),
       times: Math.ceil(Duration.toMillis(CONNECT_PATIENCE) / Duration.toMillis(CONNECT_RETRY))
     })
-    return Effect.runPromise(Effect.either(patient)).then((result) => {
+    return Effect.runPromise(Effect.either(patient)).then(async (result) => {
       if (result._tag === "Left") {
-        this.gone = this.ownerPid <= 0 || isAlive(this.ownerPid) ? `cannot be reached (${result.left.message})` : "has exited"
+        const exited = await this.exited()
+        this.gone ??= exited ? "has exited" : `cannot be reached (${result.left.message})`
         return this.gone
       }
       const connection = result.right as ConnectionImpl<unknown, never>
@@ -451,10 +461,10 @@ export class Channel {
     if (connection === undefined) return
     const sent = connection.unsafeSend(request)
     if (Exit.isExit(sent)) {
-      if (Exit.isFailure(sent)) this.fail(this.whyGone())
+      if (Exit.isFailure(sent)) this.ended()
       return
     }
-    const sending = Effect.runFork(Effect.catchAll(sent, () => Effect.sync(() => this.fail(this.whyGone()))))
+    const sending = Effect.runFork(Effect.catchAll(sent, () => Effect.sync(() => this.ended())))
     if (this.congestion === undefined) {
       this.congestion = Fiber.join(sending)
       sending.addObserver(() => (this.congestion = undefined))
