@@ -110,6 +110,11 @@ abstract class Queues<T, Q extends ProcessQueue.SimpleQueue<any>> {
   dispose(): void {
     this.#dispose()
   }
+
+  /** `using q = new Queue()`: `dispose()` at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose()
+  }
 }
 
 /** Python's `SimpleQueue`: unbounded; put, get, empty, close. */

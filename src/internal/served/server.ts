@@ -20,7 +20,7 @@
  */
 import { randomBytes } from "node:crypto"
 import * as net from "node:net"
-import { availableParallelism } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import * as path from "node:path"
 import { Cause, Effect, Either, Exit, Fiber, Schema } from "effect"
 import { open } from "../connection/open.js"
@@ -179,6 +179,10 @@ export const lookup = (id: string): Served | undefined => objects.get(id)
 export const address = (): Address => {
   if (advertised !== undefined) return advertised
   if (serving !== undefined) return serving.address
+  // Nothing to serve (a reference to an object already disposed): a server started now would
+  // never close, as no unregister follows. The reference names where none listens, and the
+  // process it reaches finds its owner has closed it.
+  if (objects.size === 0) return path.join(tmpdir(), `emp-nothing-served-${process.pid}`, "s")
   const directory = PrivateDirectory.make("resources")
   const where = path.join(directory, "s")
   const clients = new Set<net.Socket>()
