@@ -464,36 +464,65 @@ export const starmap: {
     self.starmap(target, items as never, options as never)
 )
 
+/** The shape of `imap` and `imapUnordered`: a target and its items to a Stream of results (the items Schema-encoded with `input`). */
+type ItemsToStream = {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any> & NoInput
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
+  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<Parameters<F>[0]>,
+    options?: MapOptions<A, any> & NoInput
+  ): Stream.Stream<A, PoolError | InputError>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    self: Pool,
+    target: Target.Target<F>,
+    items: Iterable<InputOf<S, Parameters<F>[0]>>,
+    options: MapOptions<A, any> & { readonly input: S }
+  ): Stream.Stream<A, PoolError | InputError>
+}
+
+/** The shape of `mapStream` and `mapStreamUnordered`: a Stream through a pool's target. */
+type ThroughThePool = {
+  <F extends (item: any) => any, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any> & NoInput
+  ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
+  ): <E, R>(self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>) => Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<Parameters<F>[0], E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options?: MapStreamOptions<A, any> & NoInput
+  ): Stream.Stream<A, E | PoolError, R>
+  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, E, R, A = Target.Result<F>>(
+    self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>,
+    pool: Pool,
+    target: Target.Target<F>,
+    options: MapStreamOptions<A, any> & { readonly input: S }
+  ): Stream.Stream<A, E | PoolError, R>
+}
+
 /**
  * `pool.imap` as a function: `ProcessPool.imap(pool, f, items)` or `pool.pipe(ProcessPool.imap(f, items))`.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const imap: {
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    target: Target.Target<F>,
-    items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any> & NoInput
-  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    target: Target.Target<F>,
-    items: Iterable<InputOf<S, Parameters<F>[0]>>,
-    options: MapOptions<A, any> & { readonly input: S }
-  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    self: Pool,
-    target: Target.Target<F>,
-    items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any> & NoInput
-  ): Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    self: Pool,
-    target: Target.Target<F>,
-    items: Iterable<InputOf<S, Parameters<F>[0]>>,
-    options: MapOptions<A, any> & { readonly input: S }
-  ): Stream.Stream<A, PoolError | InputError>
-} = dual(
+export const imap: ItemsToStream = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
     self.imap(target, items as never, options as never)
@@ -505,30 +534,7 @@ export const imap: {
  * @since 0.1.0
  * @category combinators
  */
-export const imapUnordered: {
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    target: Target.Target<F>,
-    items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any> & NoInput
-  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    target: Target.Target<F>,
-    items: Iterable<InputOf<S, Parameters<F>[0]>>,
-    options: MapOptions<A, any> & { readonly input: S }
-  ): (self: Pool) => Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    self: Pool,
-    target: Target.Target<F>,
-    items: Iterable<Parameters<F>[0]>,
-    options?: MapOptions<A, any> & NoInput
-  ): Stream.Stream<A, PoolError | InputError>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    self: Pool,
-    target: Target.Target<F>,
-    items: Iterable<InputOf<S, Parameters<F>[0]>>,
-    options: MapOptions<A, any> & { readonly input: S }
-  ): Stream.Stream<A, PoolError | InputError>
-} = dual(
+export const imapUnordered: ItemsToStream = dual(
   (args) => isPool(args[0]),
   (self: Pool, target: Target.Target<(item: any) => any>, items: Iterable<unknown>, options?: MapOptions<any, any>) =>
     self.imapUnordered(target, items as never, options as never)
@@ -550,30 +556,7 @@ const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> => 
  * @since 0.1.0
  * @category combinators
  */
-export const mapStream: {
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    pool: Pool,
-    target: Target.Target<F>,
-    options?: MapStreamOptions<A, any> & NoInput
-  ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    pool: Pool,
-    target: Target.Target<F>,
-    options: MapStreamOptions<A, any> & { readonly input: S }
-  ): <E, R>(self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>) => Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, E, R, A = Target.Result<F>>(
-    self: Stream.Stream<Parameters<F>[0], E, R>,
-    pool: Pool,
-    target: Target.Target<F>,
-    options?: MapStreamOptions<A, any> & NoInput
-  ): Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, E, R, A = Target.Result<F>>(
-    self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>,
-    pool: Pool,
-    target: Target.Target<F>,
-    options: MapStreamOptions<A, any> & { readonly input: S }
-  ): Stream.Stream<A, E | PoolError, R>
-} = dual(
+export const mapStream: ThroughThePool = dual(
   (args) => isStream(args[0]),
   <In, E, R>(self: Stream.Stream<In, E, R>, pool: Pool, target: Target.Target, options?: MapStreamOptions<any, any>) =>
     streams.mapStream(self, pool, target, options, false)
@@ -586,30 +569,7 @@ export const mapStream: {
  * @since 0.1.0
  * @category combinators
  */
-export const mapStreamUnordered: {
-  <F extends (item: any) => any, A = Target.Result<F>>(
-    pool: Pool,
-    target: Target.Target<F>,
-    options?: MapStreamOptions<A, any> & NoInput
-  ): <E, R>(self: Stream.Stream<Parameters<F>[0], E, R>) => Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, A = Target.Result<F>>(
-    pool: Pool,
-    target: Target.Target<F>,
-    options: MapStreamOptions<A, any> & { readonly input: S }
-  ): <E, R>(self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>) => Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, E, R, A = Target.Result<F>>(
-    self: Stream.Stream<Parameters<F>[0], E, R>,
-    pool: Pool,
-    target: Target.Target<F>,
-    options?: MapStreamOptions<A, any> & NoInput
-  ): Stream.Stream<A, E | PoolError, R>
-  <F extends (item: any) => any, S extends Schema.Schema.AnyNoContext, E, R, A = Target.Result<F>>(
-    self: Stream.Stream<InputOf<S, Parameters<F>[0]>, E, R>,
-    pool: Pool,
-    target: Target.Target<F>,
-    options: MapStreamOptions<A, any> & { readonly input: S }
-  ): Stream.Stream<A, E | PoolError, R>
-} = dual(
+export const mapStreamUnordered: ThroughThePool = dual(
   (args) => isStream(args[0]),
   <In, E, R>(self: Stream.Stream<In, E, R>, pool: Pool, target: Target.Target, options?: MapStreamOptions<any, any>) =>
     streams.mapStream(self, pool, target, options, true)
