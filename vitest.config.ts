@@ -21,7 +21,9 @@ const twoBackends = [
   "test/Barrier.test.ts",
   "test/SharedValue.test.ts",
   "test/timedWaits.test.ts",
-  "test/ProcessQueue.test.ts"
+  "test/ProcessQueue.test.ts",
+  // The primitives made for threads: in shared memory with the addon, in the threads' own memory without it.
+  "test/threadMemory.test.ts"
 ]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
 // Receives that wait for a reply: in the kernel where the addon is built ("core"), in the event loop
