@@ -12,9 +12,9 @@
  * arena's (another process, or a thread the library did not start), it cannot
  * be mapped.
  *
- * Without the addon a primitive lives here only when it is made for threads:
- * in a thread child, or once the start method is "thread". Otherwise it is
- * served by its owner, which every process can reach.
+ * Without the addon a primitive lives here only when it is made for threads
+ * (in a thread child, or once the start method is "thread"), on Linux.
+ * Otherwise it is served by its owner, which every process can reach.
  */
 import { createRequire } from "node:module"
 
@@ -64,10 +64,10 @@ export const arena = (): Arena => {
   })
 }
 
-let mainThread: boolean | undefined
+let threadChild: boolean | undefined
 
-/** Whether this code runs in a worker thread. */
-const inThread = (): boolean => !(mainThread ??= workerThreads().isMainThread)
+/** Whether this code runs in a thread child (a thread the library started, and gave the arena). */
+const inThreadChild = (): boolean => (threadChild ??= given() !== undefined)
 
 let forThreads = false
 
@@ -76,8 +76,13 @@ export const setMadeForThreads = (threads: boolean): void => {
   forThreads = threads
 }
 
-/** Whether a new primitive goes to thread memory when the addon is absent: it is made for threads, and the arena has room. */
-export const wanted = (): boolean => forThreads || inThread()
+/**
+ * Whether a new primitive goes to thread memory when the addon is absent: it
+ * is made for threads, on Linux (where a lock names its holder by the OS
+ * thread id, and sees that thread end: thisProcess/thisThread.ts; elsewhere
+ * every thread would look like one).
+ */
+export const wanted = (): boolean => process.platform === "linux" && (forThreads || inThreadChild())
 
 /** A new zero-filled slice of at least `bytes`, or undefined when the arena is full. */
 export const allocate = (bytes: number): { readonly name: string; readonly words: Int32Array } | undefined => {
