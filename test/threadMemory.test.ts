@@ -110,7 +110,7 @@ describe(`primitives made for threads (${primitives === "served" ? "thread memor
   })
 
   it("no wake-up is lost: three threads and this one take a lock, meet at a barrier and pass semaphores back and forth, asleep in the kernel and in the event loop", async () => {
-    const rounds = 150
+    const rounds = 100
     const lock = kept(new Lock())
     const counter = kept(Value("i", 0, { lock: false }))
     const barrier = kept(new Barrier(4))

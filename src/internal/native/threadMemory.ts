@@ -82,7 +82,13 @@ export const setMadeForThreads = (threads: boolean): void => {
  * thread id, and sees that thread end: thisProcess/thisThread.ts; elsewhere
  * every thread would look like one).
  */
-export const wanted = (): boolean => process.platform === "linux" && (forThreads || inThreadChild())
+export const wanted = (): boolean => process.platform === "linux" && (forThreads || inThreadChild()) && hasRoom()
+
+/** Room for the largest primitive (a queue's ring, 1 MiB) and more: once it is short, new primitives are served instead. */
+const hasRoom = (): boolean => {
+  const { buffer } = arena()
+  return HEADER + Atomics.load(new Int32Array(buffer, 0, 1), USED) + 2 * 1024 * 1024 <= MAX_BYTES
+}
 
 /** A new zero-filled slice of at least `bytes`, or undefined when the arena is full. */
 export const allocate = (bytes: number): { readonly name: string; readonly words: Int32Array } | undefined => {
