@@ -21,8 +21,14 @@ const twoBackends = [
   "test/Barrier.test.ts",
   "test/SharedValue.test.ts",
   "test/timedWaits.test.ts",
-  "test/ProcessQueue.test.ts"
+  "test/ProcessQueue.test.ts",
+  // The primitives made for threads: in shared memory with the addon, in the threads' own memory without it.
+  "test/threadMemory.test.ts"
 ]
+// The primitives' suites that also run under the "thread" start method without the addon ("threads"): two, to keep
+// the run short (Event, Barrier and Value between threads are in test/threadMemory.test.ts and the examples; Event's
+// suite hands a Pipe end to a child, which a thread cannot take without the addon).
+const onThreads = ["test/Condition.test.ts", "test/Semaphore.test.ts"]
 const servedOnly = ["test/internal/lock/lease.test.ts"]
 // Receives that wait for a reply: in the kernel where the addon is built ("core"), in the event loop
 // without it ("served" runs these again with it disabled).
@@ -48,11 +54,23 @@ export default defineConfig({
     maxWorkers: 4,
     minWorkers: 1,
     // `npm run test:core` (the library), `npm run test:served` (the primitives on the served backend) and
-    // `npm run test:docs` (docs and examples); `npm test` runs all three.
+    // `npm run test:docs` (docs and examples), and "threads" (two primitive suites under the "thread" start method
+    // without the addon: `vitest run --project threads`); `npm test` runs them all.
     projects: [
       { extends: true, test: { name: "core", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...docs, ...servedOnly] } },
       { extends: true, test: { name: "served", include: [...twoBackends, ...servedOnly, ...twoWaits], env: { EFFECT_MULTIPROCESSING_NATIVE: "0" } } },
-      { extends: true, test: { name: "docs", include: docs } }
+      { extends: true, test: { name: "docs", include: docs } },
+      // The primitives' own suites once more with the "thread" start method and no addon: made for threads, they live in
+      // the threads' memory (a SharedArrayBuffer), and every child is a thread.
+      {
+        extends: true,
+        test: {
+          name: "threads",
+          include: onThreads,
+          setupFiles: ["test/support/noLeaks.ts", "test/support/threadStartMethod.ts"],
+          env: { EFFECT_MULTIPROCESSING_NATIVE: "0" }
+        }
+      }
     ]
   }
 })

@@ -11,8 +11,9 @@
  * The thread pool rows (thread_pool_tasks_100k_per_s, thread_pool_task_latency_us) are with the
  * other pool rows in bench/pool.js, beside piscina.
  */
+import { spawn } from "node:child_process"
 import { Worker } from "node:worker_threads"
-import { Event, Process, Queue } from "effect-multiprocessing/compat"
+import { Event, Process, Queue, setStartMethod } from "effect-multiprocessing/compat"
 import { median } from "./harness.js"
 import { lockRemote } from "./sync.js"
 
@@ -79,6 +80,27 @@ const oursThreadQueue = (warm) => async (n) => {
   return n / (elapsed / 1000)
 }
 
+// The same measure without the addon (EFFECT_MULTIPROCESSING_NATIVE=0), in a process whose start method is
+// "thread": the lock and the queue's ring live in the threads' own memory (a SharedArrayBuffer with Atomics).
+const inThreadMemory = (what, ...args) => async (n) => {
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, what, String(n), ...args.map(String)], {
+    env: { ...process.env, EFFECT_MULTIPROCESSING_NATIVE: "0" },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout.on("data", (chunk) => (out += chunk))
+  const code = await new Promise((resolve) => child.on("exit", resolve))
+  if (code !== 0) throw new Error(`bench/threads.js ${what} exited with ${code}`)
+  return JSON.parse(out)
+}
+
+if (import.meta.url === new URL(process.argv[1], "file:").href) {
+  const [what, n, arg] = process.argv.slice(2)
+  setStartMethod("thread")
+  const figure = what === "lock" ? await oursThreadLock(Number(arg))(Number(n)) : await oursThreadQueue(Number(arg))(Number(n))
+  process.stdout.write(JSON.stringify(figure))
+}
+
 export const threadMetrics = ({ config, python }) => [{
   name: "thread_start_join_ms",
   better: "lower",
@@ -104,6 +126,11 @@ export const threadMetrics = ({ config, python }) => [{
   contenders: [
     { key: "ours", label: "ours (compat Lock made by the main thread, in a \"thread\" child: acquireSync()+releaseSync())", run: oursThreadLock(config.syncWarmupMs) },
     {
+      key: "ours_thread_memory",
+      label: "ours_thread_memory (the same without the addon, start method \"thread\": the lock in a SharedArrayBuffer)",
+      run: inThreadMemory("lock", config.syncWarmupMs)
+    },
+    {
       key: "python",
       label: "python (threading.Lock = multiprocessing.dummy's Lock, made by the main thread, in a threading.Thread)",
       run: async (n) => (await python.request({ cmd: "thread_lock", n, warmup_ms: config.syncWarmupMs })).us,
@@ -121,6 +148,11 @@ export const threadMetrics = ({ config, python }) => [{
   summarize: (x) => x,
   contenders: [
     { key: "ours", label: "ours (compat Queue made by the main thread; await put() in a \"thread\" child, await get() here)", run: oursThreadQueue(config.threadQueueWarm) },
+    {
+      key: "ours_thread_memory",
+      label: "ours_thread_memory (the same without the addon, start method \"thread\": the queue's ring in a SharedArrayBuffer)",
+      run: inThreadMemory("queue", config.threadQueueWarm)
+    },
     {
       key: "python",
       label: "python (queue.Queue = multiprocessing.dummy's Queue; put() in a threading.Thread, get() in the main thread)",

@@ -15,6 +15,7 @@ import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
 import { currentIdentity, familyAuthkey } from "./internal/thisProcess/currentProcess.js"
 import { isAlive } from "./internal/thisProcess/liveness.js"
 import { log, stderrLogger } from "./internal/thisProcess/log.js"
+import { setMadeForThreads } from "./internal/native/threadMemory.js"
 import { liveChildren } from "./internal/thisProcess/processGlobals.js"
 import { isProcess, type Process } from "./Process.js"
 
@@ -163,6 +164,8 @@ export const setStartMethod = (
       startMethodFixed: true,
       readyProcesses: readyProcesses ?? settings.readyProcesses
     })
+    // Without the addon, primitives made from now on are made for threads (in their memory).
+    setMadeForThreads(startMethod === "thread")
   })
 
 /**

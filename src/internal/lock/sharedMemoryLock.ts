@@ -23,8 +23,7 @@ import { owned } from "../served/definition.js"
 import { processCaller } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
 import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
-import { native } from "../native/native.js"
-import { attach, create, goneError, makerPid, type Segment } from "../native/segment.js"
+import { attach, canCreate, create, goneError, makerPid, type Segment, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./sharedSemaphore.js"
 
@@ -33,14 +32,14 @@ type Kind = Public.Lock["kind"]
 /** The words of a lock and of a semaphore, in one cache line. */
 const SEGMENT_BYTES = Math.max(MUTEX_WORDS, SEMAPHORE_WORDS) * 4
 
-/** Whether a new lock of `kind` starting at `value` lives in shared memory: the addon is loaded, and the value fits a word. */
+/** Whether a new lock of `kind` starting at `value` lives in shared memory: it can here (segment.ts), and the value fits a word. */
 export const available = (kind: Kind, value: number): boolean =>
-  native !== undefined && (kind === "Lock" || kind === "RLock" || value <= SEM_VALUE_MAX)
+  canCreate() && (kind === "Lock" || kind === "RLock" || value <= SEM_VALUE_MAX)
 
 const core = (kind: Kind, segment: Segment): SharedMutex | SharedSemaphore =>
   kind === "Lock" || kind === "RLock"
-    ? new SharedMutex(native!, segment.words, kind === "RLock")
-    : new SharedSemaphore(native!, segment.words)
+    ? new SharedMutex(wakerOf(segment.words), segment.words, kind === "RLock")
+    : new SharedSemaphore(wakerOf(segment.words), segment.words)
 
 export class SharedMemoryLock implements Public.Lock, Primitive {
   readonly [PrimitiveTypeId]: Backend
@@ -156,7 +155,7 @@ export const makeLocal = (kind: Kind, value: number): SharedMemoryLock => {
 /** The lock a reference names, mapped here. */
 export const revive = (kind: Kind, id: string, ownerName: string): SharedMemoryLock => {
   const name = segmentOf(id)
-  return new SharedMemoryLock(kind, name, native === undefined ? undefined : attach(name), ownerName)
+  return new SharedMemoryLock(kind, name, attach(name), ownerName)
 }
 
 const kinds: ReadonlyArray<string> = ["Lock", "RLock", "Semaphore", "BoundedSemaphore"]

@@ -29,7 +29,7 @@ import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "./semLock.js"
 import { futexWait } from "../native/futexWait.js"
 import { type Holder, holderOf } from "./holder.js"
-import type { Native } from "../native/native.js"
+import type { Waker } from "../native/native.js"
 
 /** The words of a lock. */
 const STATE = 0
@@ -60,7 +60,7 @@ const NAP_MS = 1
 export const LIVENESS_SLICE_MS = 100
 
 export class SharedMutex {
-  constructor(private readonly shm: Native, private readonly words: Int32Array, readonly recursive: boolean) {}
+  constructor(private readonly shm: Waker, private readonly words: Int32Array, readonly recursive: boolean) {}
 
   /** Python's `acquire(block, timeout)` for `caller`: an Exit when it answers at once. */
   acquire(caller: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean> {

@@ -12,7 +12,7 @@ import type { ValueError } from "../../Errors.js"
 import { ACQUIRED, FOUND_HELD, releasedTooOften } from "./semLock.js"
 import { futexWait } from "../native/futexWait.js"
 import { LIVENESS_SLICE_MS, SYNC_SPIN } from "./sharedMutex.js"
-import type { Native } from "../native/native.js"
+import type { Waker } from "../native/native.js"
 
 const VALUE = 0
 const SLEEPERS = 1
@@ -23,7 +23,7 @@ export const SEMAPHORE_WORDS = 3
 export const SEM_VALUE_MAX = 0x7fffffff
 
 export class SharedSemaphore {
-  constructor(private readonly shm: Native, private readonly words: Int32Array) {}
+  constructor(private readonly shm: Waker, private readonly words: Int32Array) {}
 
   /** Sets a new semaphore's permits and the most a release may take it to. */
   static initialize(words: Int32Array, value: number, maxValue: number): void {

@@ -7,14 +7,14 @@
  */
 import { Effect } from "effect"
 import { keepingAlive } from "../keepAlive.js"
-import type { Native, WaitResult } from "./native.js"
+import type { WaitResult, Waker } from "./native.js"
 
 /**
  * Waits while `words[index]` is `expected`, at most `millis`: "ok" when woken,
  * "not-equal" when it had changed already, "timed-out". Spurious wake-ups
  * happen: callers look at the word again whatever the answer.
  */
-export const futexWait = (shm: Native, words: Int32Array, index: number, expected: number, millis: number): Effect.Effect<WaitResult> =>
+export const futexWait = (shm: Waker, words: Int32Array, index: number, expected: number, millis: number): Effect.Effect<WaitResult> =>
   keepingAlive(Effect.async<WaitResult>((resume) => {
     let done = false
     const ticket = shm.waitAsync(words, index, expected, millis, (result) => {

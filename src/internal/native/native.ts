@@ -49,6 +49,13 @@ export interface Native {
   dup(fd: number): number
 }
 
+/**
+ * How a primitive sleeps on its words and wakes their sleepers: the addon's
+ * futexes for a segment of shared memory, `Atomics` for one of thread memory
+ * (threadMemory.ts, atomicsWait.ts). Primitives see only this.
+ */
+export type Waker = Pick<Native, "wait" | "wake" | "waitAsync" | "cancelWait">
+
 const load = (): { readonly native: Native } | { readonly missing: string } => {
   if (process.env.EFFECT_MULTIPROCESSING_NATIVE === "0") return { missing: "disabled by EFFECT_MULTIPROCESSING_NATIVE=0" }
   if (process.platform !== "linux") return { missing: `not available on ${process.platform} (it needs Linux futexes)` }

@@ -13,7 +13,9 @@
  */
 import { OwnerGoneError } from "../../Errors.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
-import { native, type Native } from "./native.js"
+import { atomicsWaker } from "./atomicsWait.js"
+import { native, type Native, type Waker } from "./native.js"
+import * as ThreadMemory from "./threadMemory.js"
 
 export interface Segment {
   readonly name: string
@@ -30,8 +32,30 @@ const addon = (): Native => {
   return native
 }
 
-/** A new zero-filled segment of `bytes` (at least), made by this process. */
+/**
+ * Whether a new primitive can live in shared memory here: the addon is
+ * loaded, or it is absent and the primitive is made for threads (see
+ * threadMemory.ts). Otherwise it is served by its owner.
+ */
+export const canCreate = (): boolean => native !== undefined || ThreadMemory.wanted()
+
+/** How the primitive over `words` sleeps and wakes: futexes in a segment, Atomics in thread memory. */
+export const wakerOf = (words: Int32Array): Waker => words.buffer instanceof SharedArrayBuffer ? atomicsWaker : addon()
+
+/** The waker of a new segment, when one can be made here (see canCreate). */
+export const ringWaker = (): Waker | undefined => native ?? (ThreadMemory.wanted() ? atomicsWaker : undefined)
+
+/** The waker of the segment `name`, if it could be mapped here. */
+export const wakerFor = (name: string): Waker | undefined => ThreadMemory.isThreadMemory(name) ? atomicsWaker : native
+
+/** A new zero-filled segment of `bytes` (at least), made by this process (in thread memory where the addon is absent). */
 export const create = (bytes: number): Segment => {
+  if (native === undefined) {
+    const slice = ThreadMemory.allocate(bytes)
+    if (slice === undefined) throw new Error("thread memory is full (64 MiB of primitives made in this process)")
+    mapped.set(slice.name, slice)
+    return slice
+  }
   const shm = addon()
   const name = PrivateDirectory.segmentName("prim")
   // Whole 8-byte words: every typed array fits over it.
@@ -45,6 +69,11 @@ export const create = (bytes: number): Segment => {
 export const attach = (name: string): Segment | undefined => {
   const known = mapped.get(name)
   if (known !== undefined) return known
+  if (ThreadMemory.isThreadMemory(name)) {
+    const slice = ThreadMemory.attach(name)
+    if (slice !== undefined) mapped.set(name, slice)
+    return slice
+  }
   try {
     const segment: Segment = { name, words: new Int32Array(addon().attach(name)) }
     mapped.set(name, segment)
@@ -74,5 +103,8 @@ export const goneError = (primitive: string, name: string, ownerName: string): O
     primitive: `${primitive} ${name}`,
     ownerPid: makerPid(name),
     ownerName,
-    reason: "has closed it or exited: its shared memory can no longer be mapped"
+    reason: ThreadMemory.isThreadMemory(name) && makerPid(name) !== process.pid
+      ? "made it in the memory of its threads (there is no native addon there): only its threads reach it. " +
+        "Make it before setStartMethod(\"thread\"), outside a thread, for processes to reach it too"
+      : "has closed it or exited: its shared memory can no longer be mapped"
   })

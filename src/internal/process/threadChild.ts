@@ -15,6 +15,7 @@ import { type InvalidTargetError, ProcessError, type SerializationError } from "
 import type { ChildHandle, SpawnRequest, WorkerHandle, WorkerSpawnRequest } from "../../Multiprocessing.js"
 import { THREAD_START_KEY } from "../child/controlMessages.js"
 import { native, nativeMissing } from "../native/native.js"
+import { arena, THREAD_MEMORY_KEY } from "../native/threadMemory.js"
 import { PortStream } from "../wire/portStream.js"
 import { RingChannel } from "../wire/ringChannel.js"
 import { descriptorOf } from "../wire/synchronousRead.js"
@@ -76,6 +77,9 @@ const threadOptions = (flags: ReadonlyArray<string>): { execArgv: Array<string>;
   return { execArgv, resourceLimits }
 }
 
+/** Where the addon is absent, the process's thread memory (native/threadMemory.ts): every thread holds it from its start. */
+const threadMemory = (): Record<string, unknown> => native === undefined ? { [THREAD_MEMORY_KEY]: arena() } : {}
+
 interface LaunchedThread {
   readonly pid: number
   readonly threadId: number
@@ -98,7 +102,7 @@ const launch = (
       ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : [])
     ])
     const worker = yield* Effect.try({
-      try: () => new (Worker())(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload }, execArgv, resourceLimits }),
+      try: () => new (Worker())(bootstrapPath, { workerData: { [THREAD_START_KEY]: payload, ...threadMemory() }, execArgv, resourceLimits }),
       catch: (error) => new ProcessError({ message: `cannot start a thread: ${(error as Error).message}` })
     }).pipe(Effect.tapError(() => closeDuplicates))
     const channel = new PortStream(worker)

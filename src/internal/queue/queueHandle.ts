@@ -34,8 +34,7 @@ import { MAX_WANT, Prefetch } from "./prefetch.js"
 import { QueueCore, type QueueKind } from "./queueCore.js"
 import { type Overflow, RingQueue } from "./ringQueue.js"
 import { SharedRing } from "./sharedRing.js"
-import { native } from "../native/native.js"
-import { goneError } from "../native/segment.js"
+import { goneError, ringWaker, wakerFor } from "../native/segment.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 
 /** What the typed views of one queue in this process share. */
@@ -301,7 +300,7 @@ export const make = (kind: QueueKind, options: Public.Options<any, any> | undefi
   const serializer = options?.schema === undefined ? Serializers.unknown : Serializers.schema(options.schema)
   return Effect.acquireRelease(
     Effect.sync(() => {
-      const shm = native
+      const shm = ringWaker()
       if (shm === undefined) return new QueueHandle(local(serve(definition, new QueueCore(kind, bound))), kind, bound, serializer)
       // With a ring, the owner's store is unbounded: it only keeps what overflowed, and the ring counts those against maxsize.
       const ring = SharedRing.make(shm, bound, ringCaller())
@@ -355,7 +354,8 @@ registerRevival("Queue", (reference) => {
   if (parsed.ring === undefined) return new QueueHandle(backend, parsed.kind, parsed.maxsize, Serializers.unknown)
   const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", false))
   const handle = new QueueHandle(backend, parsed.kind, 0, Serializers.unknown, shared)
-  const ring = native === undefined ? undefined : SharedRing.attach(native, parsed.ring, ringCaller())
+  const waker = wakerFor(parsed.ring)
+  const ring = waker === undefined ? undefined : SharedRing.attach(waker, parsed.ring, ringCaller())
   shared.ring = ring === undefined
     ? "lost"
     : new RingQueue(ring, handle.overflow(), parsed.kind === "JoinableQueue", parsed.kind, reference.ownerName)

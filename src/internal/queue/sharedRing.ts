@@ -36,7 +36,7 @@ import { Effect, Exit } from "effect"
 import { OwnerGoneError } from "../../Errors.js"
 import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
 import { futexWait } from "../native/futexWait.js"
-import type { Native, WaitResult } from "../native/native.js"
+import type { WaitResult, Waker } from "../native/native.js"
 import { attach, create, unlink } from "../native/segment.js"
 import { isAlive } from "../thisProcess/liveness.js"
 
@@ -96,7 +96,7 @@ export class SharedRing {
   readonly ownerPid: number
 
   private constructor(
-    private readonly shm: Native,
+    private readonly shm: Waker,
     readonly name: string,
     private readonly words: Int32Array,
     private readonly caller: string
@@ -105,11 +105,11 @@ export class SharedRing {
     this.capacity = words[CAPACITY]
     this.maxsize = words[MAXSIZE]
     this.ownerPid = words[OWNER_PID]
-    this.bytes = new Uint8Array(words.buffer, DATA, this.capacity)
+    this.bytes = new Uint8Array(words.buffer, words.byteOffset + DATA, this.capacity)
   }
 
   /** A new ring, owned by this process until `shutdown` (or its exit). */
-  static make(shm: Native, maxsize: number, caller: string): SharedRing {
+  static make(shm: Waker, maxsize: number, caller: string): SharedRing {
     const segment = create(DATA + RING_BYTES)
     const words = segment.words
     words[CAPACITY] = RING_BYTES
@@ -127,7 +127,7 @@ export class SharedRing {
   }
 
   /** The ring called `name`, mapped here; undefined when it can no longer be mapped (its owner closed it or exited). */
-  static attach(shm: Native, name: string, caller: string): SharedRing | undefined {
+  static attach(shm: Waker, name: string, caller: string): SharedRing | undefined {
     const segment = attach(name)
     return segment === undefined ? undefined : new SharedRing(shm, name, segment.words, caller)
   }

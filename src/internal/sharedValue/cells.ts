@@ -131,11 +131,14 @@ export class SharedCells<T extends Typecode = Typecode> {
   static make<T extends Typecode>(
     typecode: T,
     sizeOrInitializer: unknown,
-    allocate?: (bytes: number) => ArrayBuffer
+    allocate?: (bytes: number) => ArrayBufferView
   ): Either.Either<SharedCells<T>, ValueError> {
     const { array } = layouts[typecode]
-    const cellsOf = (length: number): Cells =>
-      allocate === undefined ? new array(length) : new array(allocate(Math.max(8, bytesOf(typecode, length))), 0, length)
+    const cellsOf = (length: number): Cells => {
+      if (allocate === undefined) return new array(length)
+      const memory = allocate(Math.max(8, bytesOf(typecode, length)))
+      return new array(memory.buffer as ArrayBuffer, memory.byteOffset, length)
+    }
     if (typeof sizeOrInitializer === "number") {
       return isIndex(sizeOrInitializer) && sizeOrInitializer >= 0
         ? Either.right(new SharedCells(typecode, cellsOf(sizeOrInitializer)))
@@ -148,9 +151,9 @@ export class SharedCells<T extends Typecode = Typecode> {
     })
   }
 
-  /** `length` cells of `typecode` over `buffer` as they are (a segment another process made). */
-  static over<T extends Typecode>(typecode: T, buffer: ArrayBuffer, length: number): SharedCells<T> {
-    return new SharedCells(typecode, new layouts[typecode].array(buffer, 0, length))
+  /** `length` cells of `typecode` over `memory` as they are (a segment another process made). */
+  static over<T extends Typecode>(typecode: T, memory: ArrayBufferView, length: number): SharedCells<T> {
+    return new SharedCells(typecode, new layouts[typecode].array(memory.buffer as ArrayBuffer, memory.byteOffset, length))
   }
 
   get length(): number {

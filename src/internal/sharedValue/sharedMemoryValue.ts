@@ -20,7 +20,6 @@ import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from ".
 import { registerRevival } from "../served/revive.js"
 import { type Described, formatKind, hasLock, type Input, type Item, parseKind, SharedCells, type Typecode } from "./cells.js"
 import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
-import { native } from "../native/native.js"
 import { attach, create, goneError, makerPid } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 
@@ -30,7 +29,7 @@ export const makeCells = <T extends Typecode>(typecode: T, sizeOrInitializer: un
   const cells = SharedCells.make(typecode, sizeOrInitializer, (bytes) => {
     const segment = create(bytes)
     name = segment.name
-    return segment.words.buffer as ArrayBuffer
+    return segment.words
   })
   return { cells, id: () => SHM_ID_PREFIX + name }
 }
@@ -186,8 +185,8 @@ const revive = (reference: Reference): SharedMemoryValue | SharedMemoryArray | u
   const [kind, lockKind, lockId] = reference.kind.slice(SHM_ID_PREFIX.length).split(";")
   const described = parseKind(kind)
   if (described === undefined) return undefined
-  const segment = native === undefined ? undefined : attach(segmentOf(reference.id))
-  const cells = segment === undefined ? undefined : SharedCells.over(described.typecode, segment.words.buffer as ArrayBuffer, described.length)
+  const segment = attach(segmentOf(reference.id))
+  const cells = segment === undefined ? undefined : SharedCells.over(described.typecode, segment.words, described.length)
   const lock = hasLock(described.shape) && lockId !== undefined
     ? SharedMemoryLock.revive(lockKind as SharedMemoryLock.SharedMemoryLock["kind"], lockId, reference.ownerName)
     : undefined

@@ -19,7 +19,7 @@ import { type Definition, type Operation, serveLocal, SharedObject } from "../se
 import { registerRevival, revivePrimitive } from "../served/revive.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import { SharedMemoryLock } from "../lock/sharedMemoryLock.js"
-import { native } from "../native/native.js"
+import { canCreate } from "../native/segment.js"
 import * as Shm from "./sharedMemoryValue.js"
 import { checkTypecode, formatKind, hasLock, type Input, type Item, parseKind, type Shape, SharedCells, type Typecode } from "./cells.js"
 
@@ -184,7 +184,7 @@ const make = <H>(
   scopedServed(Effect.suspend(() =>
     Either.gen(function*() {
       const code = yield* checkTypecode(typecode)
-      const inSharedMemory = native !== undefined && (lockOption === undefined || typeof lockOption === "boolean" || lockOption instanceof SharedMemoryLock)
+      const inSharedMemory = canCreate() && (lockOption === undefined || typeof lockOption === "boolean" || lockOption instanceof SharedMemoryLock)
       const made = inSharedMemory ? Shm.makeCells(code, sizeOrInitializer) : undefined
       const cells = yield* (made?.cells ?? SharedCells.make(code, sizeOrInitializer))
       // Checked after the cells, so bad input makes no lock.

@@ -28,8 +28,8 @@ import { type Definition, serveLocal } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
 import { futexWait } from "../native/futexWait.js"
-import { native, type Native } from "../native/native.js"
-import { attach, create, goneError, makerPid } from "../native/segment.js"
+import type { Waker } from "../native/native.js"
+import { attach, canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
@@ -90,8 +90,8 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     private readonly actionBackend: Backend | undefined,
     private readonly ownerName: string
   ) {
-    this.mutex = words === undefined ? undefined : new SharedMutex(native!, words, false)
-    this.queue = words === undefined ? undefined : new SharedWaitQueue(native!, words, QUEUE, parties)
+    this.mutex = words === undefined ? undefined : new SharedMutex(wakerOf(words), words, false)
+    this.queue = words === undefined ? undefined : new SharedWaitQueue(wakerOf(words), words, QUEUE, parties)
     const id = SHM_ID_PREFIX + segmentName
     const reference = (): Reference => {
       const action = actionBackend?.reference()
@@ -111,8 +111,8 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     return goneError("Barrier", segmentOf(this[PrimitiveTypeId].id), this.ownerName)
   }
 
-  private get shm(): Native {
-    return native!
+  private get shm(): Waker {
+    return wakerOf(this.words!)
   }
 
   /** Runs `f` holding the barrier's mutex (f never yields). */
@@ -153,7 +153,7 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
   }
 
   private defaultTimeout(): Duration.Duration | undefined {
-    const millis = new Float64Array(this.words!.buffer, TIMEOUT * 4, 1)[0]
+    const millis = new Float64Array(this.words!.buffer, this.words!.byteOffset + TIMEOUT * 4, 1)[0]
     return millis >= 0 ? Duration.millis(millis) : undefined
   }
 
@@ -307,8 +307,8 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
   })
 }
 
-/** Whether a new barrier of `parties` lives in shared memory: the addon is loaded, and a slot for each fits. */
-export const available = (parties: number): boolean => native !== undefined && parties <= MAX_PARTIES
+/** Whether a new barrier of `parties` lives in shared memory: it can here (segment.ts), and a slot for each fits. */
+export const available = (parties: number): boolean => canCreate() && parties <= MAX_PARTIES
 
 /** A new barrier in a new segment, and the ids its maker's Scope ends: its segment's, and its action's when it has one. */
 export const makeLocal = <E>(
@@ -318,7 +318,7 @@ export const makeLocal = <E>(
   ownerName: string
 ): { readonly handle: SharedMemoryBarrier<E>; readonly ids: ReadonlyArray<string> } => {
   const segment = create((QUEUE + queueWords(parties)) * 4)
-  new Float64Array(segment.words.buffer, TIMEOUT * 4, 1)[0] = timeout === undefined || !Duration.isFinite(timeout) ? -1 : Duration.toMillis(timeout)
+  new Float64Array(segment.words.buffer, segment.words.byteOffset + TIMEOUT * 4, 1)[0] = timeout === undefined || !Duration.isFinite(timeout) ? -1 : Duration.toMillis(timeout)
   SharedWaitQueue.initialize(segment.words, QUEUE, parties)
   const actionBackend = action === undefined ? undefined : serveLocal(actionDefinition, action)
   const handle = new SharedMemoryBarrier(parties, segment.name, segment.words, action, actionBackend, ownerName)
@@ -333,7 +333,7 @@ registerRevival("Barrier", (reference) => {
   return new SharedMemoryBarrier<unknown>(
     Number(match[1]),
     name,
-    native === undefined ? undefined : attach(name)?.words,
+    attach(name)?.words,
     undefined,
     actionBackend,
     reference.ownerName

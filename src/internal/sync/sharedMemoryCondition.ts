@@ -26,8 +26,7 @@ import { owned } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
 import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
 import { LIVENESS_SLICE_MS, type SharedMutex } from "../lock/sharedMutex.js"
-import { native } from "../native/native.js"
-import { attach, create, goneError, makerPid } from "../native/segment.js"
+import { attach, create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
 import { waitingFor } from "./waitingFor.js"
@@ -51,7 +50,7 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
   private readonly mutex: SharedMutex | undefined
 
   constructor(readonly lock: SharedMemoryLock.SharedMemoryLock, segmentName: string, words: Int32Array | undefined, ownerName: string) {
-    this.queue = words === undefined ? undefined : new SharedWaitQueue(native!, words, 0, CAPACITY)
+    this.queue = words === undefined ? undefined : new SharedWaitQueue(wakerOf(words), words, 0, CAPACITY)
     this.mutex = lock.mutex
     const id = SHM_ID_PREFIX + segmentName
     const reference: Reference = {
@@ -164,5 +163,5 @@ registerRevival("Condition", (reference) => {
   if (match === null) return undefined
   const lock = SharedMemoryLock.revive(match[1] as "Lock" | "RLock", match[2], reference.ownerName)
   const name = segmentOf(reference.id)
-  return new SharedMemoryCondition(lock, name, native === undefined ? undefined : attach(name)?.words, reference.ownerName)
+  return new SharedMemoryCondition(lock, name, attach(name)?.words, reference.ownerName)
 })

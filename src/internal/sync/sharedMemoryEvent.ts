@@ -27,8 +27,8 @@ import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, type Refere
 import { registerRevival } from "../served/revive.js"
 import { keepingAlive } from "../keepAlive.js"
 import { nap } from "./nap.js"
-import { native, type Native } from "../native/native.js"
-import { attach, create, goneError, makerPid } from "../native/segment.js"
+import type { Waker } from "../native/native.js"
+import { attach, canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { pipeArguments } from "effect/Pipeable"
 
@@ -56,7 +56,7 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
   private readonly sleepers: Set<() => void>
 
   /** `words` undefined: its segment was gone where it arrived. */
-  constructor(private readonly shm: Native | undefined, private readonly words: Int32Array | undefined, segmentName: string, ownerName: string) {
+  constructor(private readonly shm: Waker | undefined, private readonly words: Int32Array | undefined, segmentName: string, ownerName: string) {
     let sleepers = localSleepers.get(segmentName)
     if (sleepers === undefined) localSleepers.set(segmentName, sleepers = new Set())
     this.sleepers = sleepers
@@ -150,7 +150,7 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
  * One futex sleep on the state while it is `seen`, at most `millis` (negative: no limit),
  * which a `set` of this process also ends at once. Interrupting it cancels the futex wait.
  */
-const sleepOnce = (shm: Native, sleepers: Set<() => void>, words: Int32Array, seen: number, millis: number): Effect.Effect<void> =>
+const sleepOnce = (shm: Waker, sleepers: Set<() => void>, words: Int32Array, seen: number, millis: number): Effect.Effect<void> =>
   keepingAlive(Effect.async<void>((resume) => {
     let done = false
     const finish = (cancel: boolean) => {
@@ -172,18 +172,18 @@ const sleepOnce = (shm: Native, sleepers: Set<() => void>, words: Int32Array, se
     return Effect.sync(() => finish(true))
   }))
 
-/** Whether a new Event lives in shared memory: the addon is loaded. */
-export const available = (): boolean => native !== undefined
+/** Whether a new Event lives in shared memory: it can here (segment.ts). */
+export const available = (): boolean => canCreate()
 
 /** A new Event in a new segment (its maker's Scope unlinks it by its id). */
 export const makeLocal = (ownerName: string): SharedMemoryEvent => {
   const segment = create(EVENT_BYTES)
-  return new SharedMemoryEvent(native, segment.words, segment.name, ownerName)
+  return new SharedMemoryEvent(wakerOf(segment.words), segment.words, segment.name, ownerName)
 }
 
 registerRevival("Event", (reference) => {
   if (reference.kind !== KIND) return undefined
   const name = segmentOf(reference.id)
-  const segment = native === undefined ? undefined : attach(name)
-  return new SharedMemoryEvent(native, segment?.words, name, reference.ownerName)
+  const segment = attach(name)
+  return new SharedMemoryEvent(segment === undefined ? undefined : wakerOf(segment.words), segment?.words, name, reference.ownerName)
 })

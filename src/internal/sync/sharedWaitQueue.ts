@@ -16,7 +16,7 @@
 import { Effect } from "effect"
 import { threadRuns } from "../thisProcess/thisThread.js"
 import { futexWait } from "../native/futexWait.js"
-import type { Native, WaitResult } from "../native/native.js"
+import type { WaitResult, Waker } from "../native/native.js"
 import { nap } from "./nap.js"
 
 /** A slot's state: free, or its caller waits, or what ended its wait (the primitive's own codes, from 2). */
@@ -42,7 +42,7 @@ export const queueWords = (capacity: number): number => HEADER_WORDS + capacity 
 
 export class SharedWaitQueue {
   constructor(
-    private readonly shm: Native,
+    private readonly shm: Waker,
     private readonly words: Int32Array,
     /** Where the queue starts among `words`. */
     private readonly base: number,
