@@ -105,6 +105,60 @@ describe("the start-up snapshot", () => {
     q.dispose()
   })
 
+  /** What a child from the snapshot sees of msgpackr (the codec's MessagePack) before and after it unpacks a long string. */
+  const probeMsgpackr = async () => {
+    const q = new compat.Queue<number>()
+    const target = (0, eval)(`((q, long) => {
+      const extractLoaded = () => Object.keys(require.cache).some((file) => file.includes("msgpackr-extract"))
+      const msgpackr = require("msgpackr")
+      const before = { accelerated: msgpackr.isNativeAccelerationEnabled, extractLoaded: extractLoaded() }
+      const packr = new msgpackr.Packr({ useRecords: false })
+      const back = packr.unpack(packr.pack({ long, list: [long, "short"] }))
+      return {
+        execArgv: process.execArgv.join(" "),
+        resolved: require.resolve("msgpackr"),
+        before,
+        after: { accelerated: msgpackr.isNativeAccelerationEnabled, extractLoaded: extractLoaded() },
+        same: back.long === long && back.list[0] === long && back.list[1] === "short"
+      }
+    })`) as (q: compat.Queue<number>, long: string) => unknown
+    const child = new compat.Process({ target, args: [q, "é-".repeat(150)] })
+    child.start()
+    const report = (await child.result()) as {
+      execArgv: string
+      resolved: string
+      before: { accelerated: boolean; extractLoaded: boolean }
+      after: { accelerated: boolean; extractLoaded: boolean }
+      same: boolean
+    }
+    expect(await child.join()).toBe(0)
+    child.close()
+    q.dispose()
+    expect(fromSnapshot(report.execArgv)).toBe(true)
+    expect(report.resolved).toMatch(/shared\/msgpackr\.cjs$/)
+    expect(report.same).toBe(true)
+    return report
+  }
+
+  it("msgpackr comes from it, and its native string extractor loads at first use, not at start", async () => {
+    const { after, before } = await probeMsgpackr()
+    expect(before).toEqual({ accelerated: true, extractLoaded: false })
+    expect(after).toEqual({ accelerated: true, extractLoaded: true })
+  })
+
+  it("MSGPACKR_NATIVE_ACCELERATION_DISABLED=true keeps msgpackr's extractor off in a child from it, as msgpackr's entry does", async () => {
+    const before = process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+    process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = "true"
+    try {
+      const report = await probeMsgpackr()
+      expect(report.before).toEqual({ accelerated: false, extractLoaded: false })
+      expect(report.after).toEqual({ accelerated: false, extractLoaded: false })
+    } finally {
+      if (before === undefined) delete process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+      else process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = before
+    }
+  })
+
   /** Everything `identity` in fixtures/snapshot-identity.mjs checks holds. */
   const expectShared = (report: Record<string, unknown>) => {
     expect(fromSnapshot(report.execArgv as string)).toBe(true)
