@@ -1,7 +1,7 @@
 // The start-up snapshot: a child that revives a Queue, a Lock or a Pipe end loads the
 // library and Effect first, ~1 s of CPU; started from a V8 snapshot that holds them
 // already, it costs about node's own start. esbuild folds the child bootstrap, both
-// faces, every kind of shared object and Effect into one CommonJS file
+// faces, every kind of shared object, Effect and msgpackr into one CommonJS file
 // (dist/internal/child/snapshot.cjs); the running node builds it into
 // dist/internal/child/snapshot.blob and snapshot.json records which node built it
 // (a blob serves only the node binary that made it: nodeChild.ts checks). When the
