@@ -1,7 +1,7 @@
 // The start-up snapshot: a child that revives a Queue, a Lock or a Pipe end loads the
 // library and Effect first, ~1 s of CPU; started from a V8 snapshot that holds them
 // already, it costs about node's own start. esbuild folds the child bootstrap, both
-// faces, every kind of shared object and Effect into one CommonJS file
+// faces, every kind of shared object, Effect and msgpackr into one CommonJS file
 // (dist/internal/child/snapshot.cjs); the running node builds it into
 // dist/internal/child/snapshot.blob and snapshot.json records which node built it
 // (a blob serves only the node binary that made it: nodeChild.ts checks). When the
@@ -25,7 +25,7 @@ const blob = fileURLToPath(new URL("snapshot.blob", child))
 const manifest = fileURLToPath(new URL("snapshot.json", child))
 const runtime = fileURLToPath(new URL("snapshot-runtime.cjs", child))
 const shims = new URL("shared/", child)
-const outputs = [bundle, blob, manifest, runtime, fileURLToPath(shims)]
+const outputs = [bundle, blob, manifest, runtime, fileURLToPath(shims), fileURLToPath(new URL("snapshot-msgpackr.mjs", child))]
 const removeBuilt = () => {
   for (const file of outputs) fs.rmSync(file, { force: true, recursive: true })
 }
@@ -49,10 +49,32 @@ const effectModules = () => {
     }))
 }
 
-/** Every module the snapshot holds for user code too: Effect's and the library's (whose files are ES modules only). */
+/**
+ * msgpackr, which the codec loads at a child's first message: its ES entry (what an `import` gets) and its
+ * CommonJS one (what the codec's `require` gets), held as one instance made from `source`: the entry's modules
+ * without its import of the native string extractor, which a snapshot cannot hold; the child attaches it at
+ * first use (internal/child/msgpackrExtractor.ts). Loaded from disk, it cost each child ~25 ms of CPU.
+ */
+const msgpackrModule = () => {
+  const cjs = fs.realpathSync(createRequire(new URL("index.js", dist)).resolve("msgpackr"))
+  const root = path.dirname(path.dirname(cjs))
+  const source = path.join(fileURLToPath(child), "snapshot-msgpackr.mjs")
+  fs.writeFileSync(source, [
+    "// msgpackr as its node entry (node-index.js) makes it, but for the native extractor: scripts/build-snapshot.mjs",
+    `export * from ${JSON.stringify(path.join(root, "index.js"))}`,
+    `export { PackrStream, UnpackrStream, PackrStream as EncoderStream, UnpackrStream as DecoderStream } from ${JSON.stringify(path.join(root, "stream.js"))}`,
+    `import ${JSON.stringify(path.join(root, "struct.js"))}`,
+    ""
+  ].join("\n"))
+  return { name: "msgpackr", esm: fs.realpathSync(path.join(root, "node-index.js")), cjs, source, unpack: path.join(root, "unpack.js") }
+}
+
+/** Every module the snapshot holds for user code too: Effect's, msgpackr and the library's (whose files are ES modules only). */
 const sharedModules = () => {
   const byFile = new Map()
   for (const module of effectModules()) if (!byFile.has(module.esm)) byFile.set(module.esm, module)
+  const msgpackr = msgpackrModule()
+  byFile.set(msgpackr.esm, msgpackr)
   for (const url of snapshotModules) {
     const file = fileURLToPath(url)
     byFile.set(file, { name: `effect-multiprocessing/${path.relative(fileURLToPath(dist), file).replace(/\.js$/, "")}`, esm: file, cjs: file })
@@ -77,20 +99,22 @@ const writeShims = async (module) => {
     `export { ${names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(", ")} }`
   ].join("\n") + "\n")
   fs.writeFileSync(cjs, `// ${module.name}: the start-up snapshot's instance (internal/child/sharedModules.ts)\nmodule.exports = ${namespace}\n`)
-  return { url, esm: pathToFileURL(esm).href, cjs, files: [module.esm, module.cjs] }
+  return { url, source: module.source ?? module.esm, unpack: module.unpack, esm: pathToFileURL(esm).href, cjs, files: [module.esm, module.cjs] }
 }
 
 const entryOf = (shared) => {
   const esm = Object.fromEntries(shared.map(({ esm, url }) => [url, esm]))
   const cjs = Object.fromEntries(shared.flatMap(({ cjs, files }) => files.map((file) => [file, cjs])))
   return `
-${shared.map(({ url }, i) => `import * as shared${i} from ${JSON.stringify(fileURLToPath(url))}`).join("\n")}
+${shared.map(({ source }, i) => `import * as shared${i} from ${JSON.stringify(source)}`).join("\n")}
+${shared.filter(({ unpack }) => unpack !== undefined).map(({ unpack }) => `import { setExtractor } from ${JSON.stringify(unpack)}`).join("\n")}
 globalThis[Symbol.for("effect-multiprocessing/BuildingSnapshot")] = true
 const { startupSnapshot } = require("node:v8")
 const esmLoader = require("internal/modules/esm/loader")
 const { main } = require("./bootstrap.js")
 const { preload, useRuntimeCompiler } = require("./preloaded.js")
 const { shareModules } = require("./sharedModules.js")
+const { extractLazily } = require("./msgpackrExtractor.js")
 preload({
 ${shared.map(({ url }, i) => `  ${JSON.stringify(url)}: shared${i},`).join("\n")}
 })
@@ -103,6 +127,7 @@ startupSnapshot.setDeserializeMainFunction(() => {
   const runtime = ${JSON.stringify(runtime)}
   useRuntimeCompiler(() => require("node:module").createRequire(runtime)(runtime))
   shareModules(esmLoader, ${JSON.stringify({ esm, cjs })})
+  extractLazily(setExtractor, () => require("node:module").createRequire(${JSON.stringify(shared.find(({ unpack }) => unpack !== undefined).unpack)})("msgpackr-extract"))
   main()
 })
 `
@@ -153,6 +178,7 @@ try {
     plugins: [ownUrl],
     logLevel: "error"
   })
+  fs.rmSync(fileURLToPath(new URL("snapshot-msgpackr.mjs", child)), { force: true }) // bundled: only the build reads it
   // esbuild escapes what is not ASCII in strings, but not in comments: one "—" left in a comment makes V8
   // hold the whole 3.5 MB source as a two-byte string, 7 MB of the heap every child deserializes (the blob
   // went from 16.2 to 12.8 MB and a child's start from ~164 to ~136 ms of CPU). Escaped, they are ASCII.

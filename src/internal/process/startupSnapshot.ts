@@ -1,7 +1,7 @@
 /**
  * Starting a child from the start-up snapshot: a V8 heap that holds the child
  * bootstrap, both faces of the library, every kind of shared object and
- * every module of Effect, built by `npm run build` (scripts/build-snapshot.mjs)
+ * every module of Effect and msgpackr, built by `npm run build` (scripts/build-snapshot.mjs)
  * into `internal/child/snapshot.blob`. A child that revives shared objects or
  * Connection ends, or whose target imports Effect or the library, would
  * otherwise load them before its target runs (about a second of CPU); from

@@ -6,6 +6,10 @@ import { Effect, FastCheck as fc } from "effect"
 import * as compat from "effect-multiprocessing/compat"
 import { Manager, NodeMultiprocessing, Process, ProcessPool, ProcessQueue, Target } from "effect-multiprocessing"
 import { snapshotModules, targetNeedsLibrary } from "../../../src/internal/process/startupSnapshot.js"
+import { Packr } from "msgpackr"
+// msgpackr's own reader, whose string extractor the subject sets (this test's instance of it; its types omit setExtractor).
+import * as unpack from "../../../node_modules/msgpackr/unpack.js"
+import { extractLazily } from "../../../src/internal/child/msgpackrExtractor.js"
 import { firstLine, fixture, isRunning, projectRoot, waitUntil } from "../../support/processes.js"
 
 const blob = path.join(projectRoot, "dist/internal/child/snapshot.blob")
@@ -103,6 +107,60 @@ describe("the start-up snapshot", () => {
     await child.join()
     child.close()
     q.dispose()
+  })
+
+  /** What a child from the snapshot sees of msgpackr (the codec's MessagePack) before and after it unpacks a long string. */
+  const probeMsgpackr = async () => {
+    const q = new compat.Queue<number>()
+    const target = (0, eval)(`((q, long) => {
+      const extractLoaded = () => Object.keys(require.cache).some((file) => file.includes("msgpackr-extract"))
+      const msgpackr = require("msgpackr")
+      const before = { accelerated: msgpackr.isNativeAccelerationEnabled, extractLoaded: extractLoaded() }
+      const packr = new msgpackr.Packr({ useRecords: false })
+      const back = packr.unpack(packr.pack({ long, list: [long, "short"] }))
+      return {
+        execArgv: process.execArgv.join(" "),
+        resolved: require.resolve("msgpackr"),
+        before,
+        after: { accelerated: msgpackr.isNativeAccelerationEnabled, extractLoaded: extractLoaded() },
+        same: back.long === long && back.list[0] === long && back.list[1] === "short"
+      }
+    })`) as (q: compat.Queue<number>, long: string) => unknown
+    const child = new compat.Process({ target, args: [q, "é-".repeat(150)] })
+    child.start()
+    const report = (await child.result()) as {
+      execArgv: string
+      resolved: string
+      before: { accelerated: boolean; extractLoaded: boolean }
+      after: { accelerated: boolean; extractLoaded: boolean }
+      same: boolean
+    }
+    expect(await child.join()).toBe(0)
+    child.close()
+    q.dispose()
+    expect(fromSnapshot(report.execArgv)).toBe(true)
+    expect(report.resolved).toMatch(/shared\/msgpackr\.cjs$/)
+    expect(report.same).toBe(true)
+    return report
+  }
+
+  it("msgpackr comes from it, and its native string extractor loads at first use, not at start", async () => {
+    const { after, before } = await probeMsgpackr()
+    expect(before).toEqual({ accelerated: true, extractLoaded: false })
+    expect(after).toEqual({ accelerated: true, extractLoaded: true })
+  })
+
+  it("MSGPACKR_NATIVE_ACCELERATION_DISABLED=true keeps msgpackr's extractor off in a child from it, as msgpackr's entry does", async () => {
+    const before = process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+    process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = "true"
+    try {
+      const report = await probeMsgpackr()
+      expect(report.before).toEqual({ accelerated: false, extractLoaded: false })
+      expect(report.after).toEqual({ accelerated: false, extractLoaded: false })
+    } finally {
+      if (before === undefined) delete process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+      else process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = before
+    }
   })
 
   /** Everything `identity` in fixtures/snapshot-identity.mjs checks holds. */
@@ -226,4 +284,41 @@ describe("the start-up snapshot", () => {
     },
     { fastCheck: { numRuns: 50 } }
   )
+})
+
+const { setExtractor, Unpackr } = unpack as typeof unpack & { readonly setExtractor: Parameters<typeof extractLazily>[0] }
+const packr = new Packr({ useRecords: false })
+const unpackr = new Unpackr({ useRecords: false })
+
+describe("msgpackr's string extractor in a child from the start-up snapshot", () => {
+  it.prop(
+    "without the native addon, strings of every header size (str8, str16, str32) come back as they went, the addon looked for once",
+    [fc.array(fc.string({ unit: "grapheme", minLength: 0, maxLength: 400 }), { minLength: 1, maxLength: 6 })],
+    ([strings]) => {
+      let lookups = 0
+      extractLazily(setExtractor, () => {
+        lookups++
+        throw new Error("no msgpackr-extract here")
+      })
+      expect(lookups).toBe(0)
+      const long = "é".repeat(40_000) // beyond 65535 bytes: a str32
+      const value = { strings, long, padding: "x".repeat(200) }
+      expect(unpackr.unpack(packr.pack(value))).toEqual(value)
+      expect(lookups).toBe(1)
+    },
+    { fastCheck: { numRuns: 20 } }
+  )
+
+  it("MSGPACKR_NATIVE_ACCELERATION_DISABLED=true: no extractor is set, as msgpackr's entry would not", () => {
+    const before = process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+    process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = "TRUE"
+    try {
+      let set = 0
+      extractLazily(() => set++, () => ({ extractStrings: () => "" }))
+      expect(set).toBe(0)
+    } finally {
+      if (before === undefined) delete process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED
+      else process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED = before
+    }
+  })
 })
