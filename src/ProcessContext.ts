@@ -16,6 +16,7 @@ import { currentIdentity, familyAuthkey } from "./internal/thisProcess/currentPr
 import { isAlive } from "./internal/thisProcess/liveness.js"
 import { log, stderrLogger } from "./internal/thisProcess/log.js"
 import { setMadeForThreads } from "./internal/native/threadMemory.js"
+import * as ReadyProcesses from "./internal/process/readyProcesses.js"
 import { liveChildren } from "./internal/thisProcess/processGlobals.js"
 import { isProcess, type Process } from "./Process.js"
 
@@ -166,6 +167,8 @@ export const setStartMethod = (
     })
     // Without the addon, primitives made from now on are made for threads (in their memory).
     setMadeForThreads(startMethod === "thread")
+    // Spares booted for "forkserver" are not left running until the next start finds them unwanted.
+    if (startMethod !== "forkserver" || readyProcesses === 0) ReadyProcesses.retireAll()
   })
 
 /**

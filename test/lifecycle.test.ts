@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
-import { firstLine, fixture, isRunning, projectRoot as root, waitUntil } from "./support/processes.js"
+import { Process, setStartMethod } from "effect-multiprocessing/compat"
+import { descendants, firstLine, fixture, isRunning, projectRoot as root, waitUntil } from "./support/processes.js"
 
 describe("process lifecycle across real parents", () => {
   for (const [how, env] of [
@@ -103,6 +104,20 @@ describe("process lifecycle across real parents", () => {
       const gone = await waitUntil(() => !spares.some(isRunning), 20_000)
       for (const pid of spares.filter(isRunning)) process.kill(pid, "SIGKILL")
       expect(gone).toBe(true)
+    }, 120_000)
+
+    it("a change of start method ends the spares at once, not at the next start", async () => {
+      setStartMethod("forkserver", { force: true, readyProcesses: 1 })
+      try {
+        const p = new Process({ target: () => 0 })
+        p.start()
+        await p.join()
+        const spare = await waitUntil(() => descendants().length === 1, 60_000)
+        expect(spare).toBe(true)
+      } finally {
+        setStartMethod("spawn", { force: true })
+      }
+      expect(await waitUntil(() => descendants().length === 0, 20_000)).toBe(true)
     }, 120_000)
   })
 

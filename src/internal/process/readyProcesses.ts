@@ -64,8 +64,7 @@ const startSpare = (command: string, args: ReadonlyArray<string>) => {
  */
 export const takeReady = (command: string, args: ReadonlyArray<string>, count: number): ChildProcess | undefined => {
   if (count === 0) {
-    // No ready processes wanted (any more): those left from before are ended.
-    for (const spare of spares.splice(0)) spare.child.kill("SIGKILL")
+    retireAll()
     return undefined
   }
   const wanted = commandLine(command, args)
@@ -88,4 +87,9 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
     while (ready++ < count) startSpare(command, args)
   })
   return taken?.child
+}
+
+/** No ready processes wanted (any more: the start method changed, or 0 are kept): those left are ended. */
+export const retireAll = (): void => {
+  for (const spare of spares.splice(0)) spare.child.kill("SIGKILL")
 }
