@@ -234,33 +234,29 @@ export const make = (
       flush()
       const before = arrivals
       const until = clock.now() + CAP_MICROS / 1000
-      // Held meanwhile, as a wait in the loop holds the process: the loop's timeout counts only what holds it.
-      hold()
-      try {
-        for (;;) {
-          const left = (until - clock.now()) * 1000
-          const outcome = left > 0 ? wait(fd, left) : "cap"
-          if (outcome !== "readable") {
-            waitPolicy.ended(outcome)
-            return false
-          }
-          if (shared) {
-            if (!readFrame()) continue
-          } else {
-            // A read that may not be done, or found the end of the stream (Node's next read reports it).
-            if (!readOnce()) return false
-            if (arrivals === before) continue
-          }
-          waitPolicy.ended("readable")
-          return true
+      // Not held meanwhile (a ref and an unref of the socket per wait): the addon's wait takes a loop
+      // with nothing alive for one with nothing to do, as it is while this thread waits.
+      for (;;) {
+        const left = (until - clock.now()) * 1000
+        const outcome = left > 0 ? wait(fd, left) : "cap"
+        if (outcome !== "readable") {
+          waitPolicy.ended(outcome)
+          return false
         }
-      } finally {
-        letGo()
+        if (shared) {
+          if (!readFrame()) continue
+        } else {
+          // A read that may not be done, or found the end of the stream (Node's next read reports it).
+          if (!readOnce(fd)) return false
+          if (arrivals === before) continue
+        }
+        waitPolicy.ended("readable")
+        return true
       }
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
-    const readOnce = (): boolean => {
-      const outcome = readSome()
+    const readOnce = (fd?: number): boolean => {
+      const outcome = readSome(fd)
       return outcome !== "stop" && outcome !== "end"
     }
     /**
@@ -268,8 +264,9 @@ export const make = (
      * bytes, found "nothing" there yet, must "stop" (may not read), or found the "end"
      * (of file, or an error; left for Node's next read to report).
      */
-    const readSome = (): "full" | "read" | "nothing" | "stop" | "end" => {
-      const fd = handle.fd()
+    const readSome = (known?: number): "full" | "read" | "nothing" | "stop" | "end" => {
+      // `known`: the descriptor, just looked up by the caller, which has read nothing since.
+      const fd = known ?? handle.fd()
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
       const count = readDirect(fd, scratch)
