@@ -53,6 +53,10 @@ napi_value wait_readable(napi_env env, napi_callback_info info) {
      pending, and the descriptor is only looked at. */
   uv_update_time(loop);
   int due = uv_backend_timeout(loop);
+  /* A loop with nothing alive (no ref'd handle nor request: an idle connection is unref'd) gives 0,
+     though it has nothing to do: the wait then lasts its cap, so the caller need not ref the socket
+     around every wait. */
+  if (due == 0 && !uv_loop_alive(loop)) due = -1;
   int64_t ns = due == 0 ? 0 : (int64_t)(cap * 1000);
   int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
   if (timer_first) ns = (int64_t)due * 1000000;

@@ -9,7 +9,7 @@
  */
 import type { Socket } from "node:net"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf } from "./synchronousRead.js"
+import { SocketHandle } from "./synchronousRead.js"
 import { readDirect } from "./kernelWait.js"
 
 /** Node's stream handle under a socket: what reading needs of it, beyond the public API. */
@@ -33,6 +33,7 @@ export class ExactReads {
   private headerFilled = 0
   private body: Buffer | undefined
   private bodyFilled = 0
+  private readonly descriptor: SocketHandle
 
   /**
    * From now on `socket` is read only here. `onReadable`: the descriptor was seen readable while
@@ -40,6 +41,7 @@ export class ExactReads {
    * before the descriptor.
    */
   constructor(private readonly socket: Socket, private readonly onReadable: () => void, private unreadAhead?: Uint8Array) {
+    this.descriptor = new SocketHandle(socket)
     if (unreadAhead !== undefined && unreadAhead.length === 0) this.unreadAhead = undefined
     const handle = handleOf(socket)
     if (handle !== undefined) {
@@ -82,7 +84,7 @@ export class ExactReads {
       this.unreadAhead = count === ahead.length ? undefined : ahead.subarray(count)
       return count
     }
-    const fd = descriptorOf(this.socket)
+    const fd = this.descriptor.fd()
     return fd === undefined ? 0 : readDirect(fd, into, from, to - from)
   }
 

@@ -7,7 +7,7 @@ import type { Socket } from "node:net"
 import { Effect } from "effect"
 import { OSError } from "../../Errors.js"
 import { header } from "./framing.js"
-import { descriptorOf } from "./synchronousRead.js"
+import type { SocketHandle } from "./synchronousRead.js"
 import { writeDirect } from "./kernelWait.js"
 
 /**
@@ -38,11 +38,20 @@ export interface FrameWriter {
   readonly lastSend: () => number
 }
 
-/** `hold`/`letGo`: a sender waiting for room holds the process alive meanwhile. */
-export const make = (socket: Socket, hold: () => void, letGo: () => void): FrameWriter => {
+/**
+ * Settled once, so that `.then` queues the batch's write as a microtask: Node's `queueMicrotask`
+ * makes an AsyncResource per call (an async id, a bound function, its before/after scope), a
+ * noticeable share of a ping-pong's CPU per message.
+ */
+const SETTLED = Promise.resolve()
+
+/** `handle`: the socket's (see SocketHandle); `hold`/`letGo`: a sender waiting for room holds the process alive meanwhile. */
+export const make = (socket: Socket, handle: SocketHandle, hold: () => void, letGo: () => void): FrameWriter => {
   // Bytes handed to the socket and not yet written to the kernel. A send waits while more than
   // SEND_BUFFER of them wait, until the socket is down to half: it keeps writing meanwhile.
   let unwritten = 0
+  // The global `performance` is an accessor: every read from optimized code goes through its IC; read once.
+  const clock = performance
   let roomWaiters: Array<() => void> = []
   const wakeSenders = () => {
     const woken = roomWaiters
@@ -106,7 +115,7 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
       // Written to the descriptor directly when everything handed to the stream has reached the
       // kernel (cheaper than a stream write, which counts when a sender flushes after each
       // message); the rest, if the kernel's buffer is full, through the stream.
-      const fd = socket.writableLength === 0 ? descriptorOf(socket) : undefined
+      const fd = socket.writableLength === 0 ? handle.fd() : undefined
       const wrote = fd === undefined ? 0 : writeDirect(fd, batch!, 0, batched)
       if (wrote < batched) write(Buffer.from(batch!.subarray(wrote, batched)))
     } else {
@@ -131,7 +140,7 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
       // Written before the sender's code goes on past an awaited send, as Python's send has written
       // when it returns (a sender that then computes for long would otherwise hold its message back
       // all that time); sends made without awaiting in between still leave as one write.
-      queueMicrotask(flushOrHold)
+      SETTLED.then(flushOrHold)
     }
   }
   let lastSend = -Infinity
@@ -142,7 +151,7 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
     if (socket.destroyed) {
       return Effect.fail(new OSError({ message: "send failed: the connection is closed" }))
     }
-    lastSend = performance.now()
+    lastSend = clock.now()
     if (bytes.byteLength <= BATCHED_FRAME) {
       addToBatch(bytes)
       if (unwritten + batched < SEND_BUFFER) return Effect.void
@@ -172,7 +181,7 @@ export const make = (socket: Socket, hold: () => void, letGo: () => void): Frame
     let length = 0
     for (const part of parts) length += part.byteLength
     if (length <= BATCHED_FRAME || socket.destroyed) return send(Buffer.concat(parts, length))
-    lastSend = performance.now()
+    lastSend = clock.now()
     return writeLarge(parts, length)
   }
 

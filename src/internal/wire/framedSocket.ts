@@ -16,7 +16,7 @@
 import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
-import { descriptorOf, SPIN_MS, spinScratch } from "./synchronousRead.js"
+import { SocketHandle, SPIN_MS, spinScratch } from "./synchronousRead.js"
 import { ExactReads } from "./exactReads.js"
 import * as FrameWriter from "./frameWriter.js"
 import { FrameDecoder, header } from "./framing.js"
@@ -38,6 +38,9 @@ export type ReceiveError = EOFError | OSError
  * in `pipe_bytes_1k_msgs_per_s` after other work in the same process).
  */
 const RECEIVE_BUFFER = 256 * 1024
+
+/** Payloads up to this size are copied byte by byte (Buffer#copy makes a view of its source first). */
+const SMALL_COPY = 64
 
 /** A receive that would wait, on an end that has sent within this long, first reads the socket itself (see `synchronousRead.ts`). */
 const RECENT_SEND_MS = 1
@@ -111,6 +114,9 @@ export const make = (
   }
 ): Effect.Effect<FramedSocket> =>
   Effect.sync(() => {
+    const handle = new SocketHandle(socket)
+    // The global `performance` is an accessor: every read from optimized code goes through its IC; read once.
+    const clock = performance
     // A queue with a moving head: Array#shift is linear once thousands of messages wait.
     let messages: Array<Buffer> = []
     let head = 0
@@ -161,9 +167,13 @@ export const make = (
         end(new OSError({ message: `bad message from the peer: ${(error as Error).message}` }))
         socket.destroy()
       }
+      queued(before)
+    }
+    /** The messages from `before` on were just queued. */
+    const queued = (before: number) => {
       if (messages.length > before) {
         arrivals += messages.length - before
-        lastArrival = performance.now()
+        lastArrival = clock.now()
         for (let i = before; i < messages.length; i++) queuedBytes += messages[i].length
       }
       pushQueued()
@@ -188,7 +198,7 @@ export const make = (
     // errors are left for Node's next read to report. Whether a message arrived.
     const spinPolicy = new SpinPolicy()
     const spin = (): boolean => {
-      const start = performance.now()
+      const start = clock.now()
       const lastSend = writer.lastSend()
       if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
       if (waitReadable !== undefined) return waitPolicy.shouldWait() && waitInKernel(waitReadable)
@@ -207,7 +217,7 @@ export const make = (
           spinPolicy.ended(true)
           return true
         }
-      } while (performance.now() - start < SPIN_MS)
+      } while (clock.now() - start < SPIN_MS)
       spinPolicy.ended(false)
       return false
     }
@@ -218,39 +228,35 @@ export const make = (
     // returns at once.
     const waitPolicy = new WaitPolicy()
     const waitInKernel = (wait: NonNullable<typeof waitReadable>): boolean => {
-      const fd = descriptorOf(socket)
+      const fd = handle.fd()
       // Not while Node holds bytes it read (they come first), nor once the stream has ended.
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return false
       flush()
       const before = arrivals
-      const until = performance.now() + CAP_MICROS / 1000
-      // Held meanwhile, as a wait in the loop holds the process: the loop's timeout counts only what holds it.
-      hold()
-      try {
-        for (;;) {
-          const left = (until - performance.now()) * 1000
-          const outcome = left > 0 ? wait(fd, left) : "cap"
-          if (outcome !== "readable") {
-            waitPolicy.ended(outcome)
-            return false
-          }
-          if (shared) {
-            if (!readFrame()) continue
-          } else {
-            // A read that may not be done, or found the end of the stream (Node's next read reports it).
-            if (!readOnce()) return false
-            if (arrivals === before) continue
-          }
-          waitPolicy.ended("readable")
-          return true
+      const until = clock.now() + CAP_MICROS / 1000
+      // Not held meanwhile (a ref and an unref of the socket per wait): the addon's wait takes a loop
+      // with nothing alive for one with nothing to do, as it is while this thread waits.
+      for (;;) {
+        const left = (until - clock.now()) * 1000
+        const outcome = left > 0 ? wait(fd, left) : "cap"
+        if (outcome !== "readable") {
+          waitPolicy.ended(outcome)
+          return false
         }
-      } finally {
-        letGo()
+        if (shared) {
+          if (!readFrame()) continue
+        } else {
+          // A read that may not be done, or found the end of the stream (Node's next read reports it).
+          if (!readOnce(fd)) return false
+          if (arrivals === before) continue
+        }
+        waitPolicy.ended("readable")
+        return true
       }
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
-    const readOnce = (): boolean => {
-      const outcome = readSome()
+    const readOnce = (fd?: number): boolean => {
+      const outcome = readSome(fd)
       return outcome !== "stop" && outcome !== "end"
     }
     /**
@@ -258,13 +264,28 @@ export const make = (
      * bytes, found "nothing" there yet, must "stop" (may not read), or found the "end"
      * (of file, or an error; left for Node's next read to report).
      */
-    const readSome = (): "full" | "read" | "nothing" | "stop" | "end" => {
-      const fd = descriptorOf(socket)
+    const readSome = (known?: number): "full" | "read" | "nothing" | "stop" | "end" => {
+      // `known`: the descriptor, just looked up by the caller, which has read nothing since.
+      const fd = known ?? handle.fd()
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return "stop"
       const scratch = spinScratch()
       const count = readDirect(fd, scratch)
       if (count === 0) return "end"
       if (count === undefined) return "nothing"
+      if (count >= 4 && decoder.pending === 0) {
+        // The common case of a reply: the read is one whole frame, and nothing waits in the decoder
+        // before it; its payload is copied out once, without a chunk for the decoder to frame.
+        const length = scratch.readInt32BE(0)
+        if (length + 4 === count && length <= decoder.maxLength) {
+          const message = Buffer.allocUnsafe(length)
+          if (length <= SMALL_COPY) for (let i = 0; i < length; i++) message[i] = scratch[i + 4]
+          else scratch.copy(message, 0, 4, count)
+          const before = messages.length
+          messages.push(message)
+          queued(before)
+          return "read"
+        }
+      }
       const chunk = Buffer.allocUnsafe(count)
       scratch.copy(chunk, 0, 0, count)
       received(chunk)
@@ -300,7 +321,7 @@ export const make = (
       messages.push(frame)
       queuedBytes += frame.length
       arrivals++
-      lastArrival = performance.now()
+      lastArrival = clock.now()
       return true
     }
     if (options?.shared !== undefined) share(options.shared.unread)
@@ -318,12 +339,12 @@ export const make = (
     let holdsOnlyWhileWaiting = false
     let waits = 0
     const hold = () => {
-      if (waits++ === 0 && holdsOnlyWhileWaiting) socket.ref()
+      if (waits++ === 0 && holdsOnlyWhileWaiting) handle.ref()
     }
     const letGo = () => {
-      if (--waits === 0 && holdsOnlyWhileWaiting) socket.unref()
+      if (--waits === 0 && holdsOnlyWhileWaiting) handle.unref()
     }
-    const writer = FrameWriter.make(socket, hold, letGo)
+    const writer = FrameWriter.make(socket, handle, hold, letGo)
     const flush = writer.flush
 
     const open: OpenSocket = { socket, flush }
@@ -547,7 +568,7 @@ export const make = (
       },
       unsafeHoldOnlyWhileWaiting: () => {
         holdsOnlyWhileWaiting = true
-        if (waits === 0) socket.unref()
+        if (waits === 0) handle.unref()
       },
       unsafeHold: hold,
       unsafeLetGo: letGo,

@@ -30,6 +30,47 @@ export const descriptorOf = (socket: object): number | undefined => {
   return typeof fd === "number" && fd >= 0 ? fd : undefined
 }
 
+interface StreamHandle {
+  readonly fd?: unknown
+  ref?(): void
+  unref?(): void
+}
+
+/**
+ * A socket's handle, looked up once for the many direct reads, writes and waits on it: Node's
+ * `_handle` getter is one for every socket of the process, so its lookup is megamorphic (about a
+ * tenth of the instructions of a ping-pong's end, with the `ref`/`unref` that look it up twice
+ * each). The handle is asked for its descriptor every time: a closed or closing one gives none,
+ * and the socket's handle is looked up again then.
+ */
+export class SocketHandle {
+  private handle: StreamHandle | undefined
+
+  constructor(private readonly socket: Pick<Socket, "ref" | "unref">) {}
+
+  /** The descriptor, as `descriptorOf`. */
+  fd(): number | undefined {
+    let fd = this.handle?.fd
+    if (typeof fd !== "number" || fd < 0) {
+      this.handle = (this.socket as unknown as { _handle?: StreamHandle | null })._handle ?? undefined
+      fd = this.handle?.fd
+    }
+    return typeof fd === "number" && fd >= 0 ? fd : undefined
+  }
+
+  /** `socket.ref()`, through the handle once it is known (a closed handle's `ref` does nothing, as the socket's would). */
+  ref(): void {
+    if (this.handle?.ref !== undefined) this.handle.ref()
+    else this.socket.ref()
+  }
+
+  /** `socket.unref()`, likewise. */
+  unref(): void {
+    if (this.handle?.unref !== undefined) this.handle.unref()
+    else this.socket.unref()
+  }
+}
+
 /**
  * Bytes read from a non-blocking descriptor (into `into`'s bytes from `offset`, at most
  * `length`), 0 at end of file (or on an error, which Node's own next read reports),

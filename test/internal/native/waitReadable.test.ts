@@ -81,6 +81,35 @@ describe.runIf(waitReadable !== undefined)("waitReadable", () => {
         })
       })))
 
+  it("lasts its cap in a process whose loop has nothing alive (its only socket unref'd), not ending at once", async () => {
+    // In a process of its own: this one's loop has the test runner's handles alive.
+    const script = `
+      const { waitReadable } = await import(${JSON.stringify(dist("internal/wire/kernelWait.js"))})
+      const { descriptorOf } = await import(${JSON.stringify(dist("internal/wire/synchronousRead.js"))})
+      const net = await import("node:net")
+      const server = net.createServer((socket) => {
+        server.close()
+        socket.pause()
+        socket.unref()
+        // Once the server's close is done: a handle closing is the loop's work.
+        setTimeout(() => {
+          const start = performance.now()
+          const ended = waitReadable(descriptorOf(socket), 50_000)
+          console.log(JSON.stringify({ ended, ms: performance.now() - start }))
+          socket.destroy()
+          peer.destroy()
+        }, 20)
+      })
+      let peer
+      server.listen(0, "127.0.0.1", () => { peer = net.connect(server.address().port, "127.0.0.1"); peer.unref() })
+    `
+    const { execFileSync } = await import("node:child_process")
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 })
+    const { ended, ms } = JSON.parse(out.trim().split("\n").pop()!)
+    expect(ended).toBe("cap")
+    expect(ms).toBeGreaterThanOrEqual(45)
+  })
+
   it("refuses what is not a descriptor and a number of microseconds", () => {
     expect(() => waitReadable!(-1, 10)).toThrow(/waitReadable/)
     expect(() => waitReadable!(0, Number.NaN)).toThrow(/waitReadable/)
