@@ -152,17 +152,23 @@ describe("compat wait", () => {
     const { Pipe, wait } = await import("effect-multiprocessing/compat")
     const pipes = await Promise.all([0, 1, 2, 3].map(() => Pipe()))
     const readers = pipes.map(([reader]) => reader)
-    pipes.forEach(([, writer], i) =>
-      setTimeout(() => void writer.send(`Message from connection ${i}`).then(() => writer.close()), 50 + 60 * (3 - i))
-    )
+    // Connection i writes once i + 1's message was taken (3 first), so the order does not
+    // hang on timers firing apart on a loaded machine: billiard's example spaces them by sleeps.
+    const writeFrom = (i: number) => {
+      const [, writer] = pipes[i]
+      setTimeout(() => void writer.send(`Message from connection ${i}`).then(() => writer.close()), 20)
+    }
+    writeFrom(3)
     const received: Array<string> = []
     let pending = [...readers]
     while (pending.length > 0) {
-      const ready = await wait(pending, 3)
-      expect(ready.length).toBeGreaterThan(0)
+      const ready = await wait(pending, 30)
+      expect(ready).toHaveLength(1)
       for (const conn of ready) {
         received.push((await conn.recv()) as string)
         pending = pending.filter((c) => c !== conn)
+        const from = readers.indexOf(conn)
+        if (from > 0) writeFrom(from - 1)
       }
     }
     expect(received).toEqual([3, 2, 1, 0].map((i) => `Message from connection ${i}`))
