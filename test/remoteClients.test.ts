@@ -72,9 +72,10 @@ const exchange = (o: Objects, start: Effect.Effect<Process.Process<any>, unknown
     yield* orClientFails(o.event.wait("30 seconds"))
     yield* o.value.set(41)
     yield* o.lock.release
+    // Once the client has taken its items and put its own.
+    const index = yield* orClientFails(o.barrier.wait("30 seconds"))
     const items: Array<number> = []
     for (let i = 0; i < 50; i++) items.push(yield* orClientFails(o.queue.get({ timeout: "30 seconds" })))
-    const index = yield* orClientFails(o.barrier.wait("30 seconds"))
     yield* o.cond.withLock(Effect.zipRight(o.value.set(100), o.cond.notifyAll))
     const theirs = (yield* Fiber.join(result)) as {
       heldElsewhere: boolean
@@ -98,7 +99,7 @@ const exchange = (o: Objects, start: Effect.Effect<Process.Process<any>, unknown
   })
 
 /** Starts `target` with the addon disabled in the child alone (it inherits the environment at spawn). */
-const startWithoutAddon = (args: ReadonlyArray<unknown>) =>
+const startWithoutAddon = (args: [Objects]) =>
   Effect.acquireUseRelease(
     Effect.sync(() => (process.env.EFFECT_MULTIPROCESSING_NATIVE = "0")),
     () => Process.start({ target: client, args }),

@@ -193,7 +193,14 @@ export const scopedServed = <H, E>(
   make: Effect.Effect<{ readonly handle: H; readonly ids: ReadonlyArray<string> }, E>
 ): Effect.Effect<H, E, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(make, ({ ids }) => Effect.sync(() => ids.forEach((id) => isSharedMemoryId(id) ? unlinkSegment(id) : ResourceServer.unregister(id)))),
+    Effect.acquireRelease(make, ({ ids }) =>
+      Effect.sync(() =>
+        ids.forEach((id) => {
+          if (isSharedMemoryId(id)) unlinkSegment(id)
+          // A shared-memory object too: it may be served to processes that cannot map it (served/throughOwner.ts).
+          ResourceServer.unregister(id)
+        })
+      )),
     ({ handle }) => handle
   )
 
