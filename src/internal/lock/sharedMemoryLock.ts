@@ -25,6 +25,8 @@ import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from ".
 import { type Definition, owned } from "../served/definition.js"
 import { processCaller, timeoutFromWire } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
+import { afterCatchUp, catchUp } from "../served/server.js"
+import { FOUND_HELD } from "./semLock.js"
 import { counted, countHeld, mapped, servedAt, servedHere, standIn, standInOf, standInsOf, startNow } from "../served/throughOwner.js"
 import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
 import { native } from "../native/native.js"
@@ -85,7 +87,10 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
 
   /** For a client that cannot map it: a lock is taken by the client's stand-in here (see throughOwner.ts). */
   acquireFor(client: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, unknown> {
-    return this.core instanceof SharedMutex ? counted(client, this.acquireAs(standIn(client), block, timeout)) : this.acquireAs("", block, timeout)
+    const caller = this.core instanceof SharedMutex ? standIn(client) : ""
+    // Found held, and answering so at once: a release another client posted may not be read yet (see server.ts).
+    const acquired = afterCatchUp(() => this.acquireAs(caller, block, timeout), (acquired) => acquired === FOUND_HELD)
+    return caller === "" ? acquired : counted(client, acquired)
   }
 
   releaseFor(client: string): Effect.Effect<void, Public.ReleaseError> {
@@ -206,7 +211,7 @@ const servedDefinition: Definition<SharedMemoryLock> = {
   operations: {
     acquire: { run: (lock, [block, millis], caller) => lock.acquireFor(caller, block !== false, timeoutFromWire(millis)) },
     release: { run: (lock, _, caller) => lock.releaseFor(caller) },
-    getValue: { run: (lock) => startNow(lock.getValue) }
+    getValue: { run: (lock) => (catchUp(), startNow(lock.getValue)) }
   },
   clientGone: (lock, pid) => lock.releaseHeldBy(pid),
   abandon: (lock, method, caller, exit) => {
