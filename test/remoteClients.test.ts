@@ -31,6 +31,7 @@ const client = async (o: Objects) => {
     const limit = { timeout: "30 seconds" } as const
     // The owner's side holds the lock: taken at once it is not; then it waits until released there.
     const heldElsewhere = !(yield* o.lock.acquire({ block: false }))
+    const timedOut = (yield* Effect.flip(o.lock.acquire({ timeout: "100 millis" })))._tag
     yield* o.event.set
     yield* o.lock.acquire(limit)
     const seen = yield* o.value.get
@@ -56,7 +57,7 @@ const client = async (o: Objects) => {
     yield* o.cond.release
     // Taken and never released: the owner releases it once this process has gone.
     yield* o.lock.acquire(limit)
-    return { heldElsewhere, seen, semaphoreValue, items, index, final }
+    return { heldElsewhere, timedOut, seen, semaphoreValue, items, index, final }
   })
 }
 
@@ -74,11 +75,13 @@ const exchange = (o: Objects, start: Effect.Effect<Process.Process<any>, unknown
     yield* o.lock.release
     // Once the client has taken its items and put its own.
     const index = yield* orClientFails(o.barrier.wait("30 seconds"))
+    expect(yield* o.value.get).toBe(42)
     const items: Array<number> = []
     for (let i = 0; i < 50; i++) items.push(yield* orClientFails(o.queue.get({ timeout: "30 seconds" })))
     yield* o.cond.withLock(Effect.zipRight(o.value.set(100), o.cond.notifyAll))
     const theirs = (yield* Fiber.join(result)) as {
       heldElsewhere: boolean
+      timedOut: string
       seen: number
       semaphoreValue: number
       items: Array<number>
@@ -86,6 +89,7 @@ const exchange = (o: Objects, start: Effect.Effect<Process.Process<any>, unknown
       final: number
     }
     expect(theirs.heldElsewhere).toBe(true)
+    expect(theirs.timedOut).toBe("TimeoutError")
     expect(theirs.seen).toBe(41)
     expect(theirs.semaphoreValue).toBe(1)
     expect(theirs.items).toEqual(Array.from({ length: 50 }, (_, i) => i))
