@@ -5,12 +5,14 @@
  * served by the object's owner, and share one and the same object with the processes that map it:
  * a Lock held on one side blocks the other, a Value written by one is read by the other, a Queue's
  * items cross in order with nothing lost, a Barrier and a Condition meet across both. A client that
- * goes away holding the lock has it released. Runs only where the addon is loaded.
+ * goes away holding the lock has it released. A remote manager's client over TCP is served over
+ * that connection. Runs only where the addon is loaded.
  */
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { Barrier, Condition, Event, Lock, Manager, NodeMultiprocessing, Process, ProcessQueue, Semaphore, SharedValue } from "effect-multiprocessing"
+import * as compat from "effect-multiprocessing/compat"
 import { primitives } from "./support/backend.js"
 
 interface Objects {
@@ -102,6 +104,22 @@ const exchange = (o: Objects, start: Effect.Effect<Process.Process<any>, unknown
     expect(yield* o.queue.qsize).toBe(0)
   })
 
+/** A remote manager's client: source text, as vitest would rewrite a dynamic import written in this file. */
+const clientOverTcp = (0, eval)(`(async (port) => {
+  const { BaseManager } = await import("effect-multiprocessing/compat")
+  class Objects extends BaseManager {}
+  for (const name of ["getLock", "getValue", "getTried"]) Objects.register(name)
+  const manager = new Objects({ address: ["127.0.0.1", port], authkey: "k" })
+  await manager.connect()
+  const [lock, value, tried] = [await manager.getLock(), await manager.getValue(), await manager.getTried()]
+  const heldThere = !(await lock.acquire(false))
+  await tried.set()
+  await lock.acquire(true, 30)
+  await value.set((await value.get()) + 1)
+  await lock.release()
+  return heldThere
+})`) as (port: number) => Promise<boolean>
+
 /** Starts `target` with the addon disabled in the child alone (it inherits the environment at spawn). */
 const startWithoutAddon = (args: [Objects]) =>
   Effect.acquireUseRelease(
@@ -146,6 +164,41 @@ if (primitives === "shared-memory") {
         })
         yield* exchange(o, startWithoutAddon([o]))
       }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+    it.live("a remote manager's client over TCP (compat face), without the addon: its objects are served over that connection", () =>
+      Effect.promise(async () => {
+        const lock = new compat.Lock()
+        const value = compat.Value("i", 0)
+        const tried = new compat.Event()
+        class Objects extends compat.BaseManager {}
+        Objects.register("getLock", () => lock)
+        Objects.register("getValue", () => value)
+        Objects.register("getTried", () => tried)
+        const server = await new Objects({ address: ["127.0.0.1", 0], authkey: "k" }).getServer()
+        try {
+          expect(await lock.acquire()).toBe(true)
+          process.env.EFFECT_MULTIPROCESSING_NATIVE = "0"
+          const child = new compat.Process({
+            target: clientOverTcp,
+            args: [server.address.port]
+          })
+          try {
+            child.start()
+          } finally {
+            delete process.env.EFFECT_MULTIPROCESSING_NATIVE
+          }
+          expect(await tried.wait(30)).toBe(true)
+          value.value = 41
+          await lock.release()
+          expect(await child.result()).toBe(true)
+          await child.join()
+          child.close()
+          expect(value.value).toBe(42)
+        } finally {
+          await server.close()
+          for (const object of [lock, value, tried]) object.close()
+        }
+      }))
 
     it.scopedLive("objects passed at spawn: to a child without the addon, then to one whose attach fails", () =>
       Effect.gen(function*() {

@@ -15,7 +15,7 @@
  * the served kind's proxy (LockHandle, EventHandle …) is the client.
  *
  * Waits the maker runs for a client are asynchronous (the addon's waiter
- * thread): from then on this process never naps (native/futexWait.ts). A
+ * thread): from its first call on, this process never naps (native/futexWait.ts). A
  * lock taken for a client is held by a stand-in of it in this thread: the
  * lock word must name a thread that lives on this machine, and one that
  * lives as long as the client is served; when the client goes, what its
@@ -61,9 +61,17 @@ const serving = new Set<string>()
 export const servedAt = <S>(id: string, definition: Definition<S>, state: S): Reference["address"] => {
   if (!serving.has(id)) {
     serving.add(id)
-    stopNapping()
+    const served = serve(definition, state)
     // Until its maker's Scope closes (served/backend.ts `scopedServed`).
-    ResourceServer.registerAs(id, { ...serve(definition, state), unregistered: () => serving.delete(id) })
+    ResourceServer.registerAs(id, {
+      ...served,
+      unsafeCall: (method, args, caller, client) => {
+        // A client that cannot map it calls: this process waits for it from now on.
+        stopNapping()
+        return served.unsafeCall(method, args, caller, client)
+      },
+      unregistered: () => serving.delete(id)
+    })
   }
   return ResourceServer.address()
 }
