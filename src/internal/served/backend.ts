@@ -196,9 +196,10 @@ export const scopedServed = <H, E>(
     Effect.acquireRelease(make, ({ ids }) =>
       Effect.sync(() =>
         ids.forEach((id) => {
-          if (isSharedMemoryId(id)) unlinkSegment(id)
-          // A shared-memory object too: it may be served to processes that cannot map it (served/throughOwner.ts).
-          ResourceServer.unregister(id)
+          if (!isSharedMemoryId(id)) return ResourceServer.unregister(id)
+          unlinkSegment(id)
+          // Served to processes that cannot map it, once it travelled (served/throughOwner.ts): no more.
+          if (ResourceServer.lookup(id) !== undefined) ResourceServer.unregister(id)
         })
       )),
     ({ handle }) => handle
