@@ -7,13 +7,18 @@
  * (terminated, or by `process.exit`) is taken over by the next taker, in this
  * process or another, as one of a process that died.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Barrier, BoundedSemaphore, BrokenBarrierError, Event, getContext, Lock, Process, RLock, Value } from "effect-multiprocessing/compat"
 
 const { Process: ThreadProcess } = getContext("thread")
 
 /** Source text: vitest would rewrite a dynamic import written in this file. */
 const target = <F>(source: string): F => (0, eval)(source) as F
+
+/** The objects a test made: each travelled, so its maker serves it (to a process that could not map it) until closed. */
+const made: Array<{ close(): void }> = []
+const kept = <T extends { close(): void }>(object: T): T => (made.push(object), object)
+afterEach(() => made.splice(0).forEach((object) => object.close()))
 
 /** Ends a thread, whatever state it is in, once the test is done with it. */
 const ended = async (p: Process): Promise<number | null> => {
@@ -24,8 +29,8 @@ const ended = async (p: Process): Promise<number | null> => {
 describe("shared-memory locks between threads of one process", () => {
   it("increments of a Value under its lock from two threads and this one are all kept, in the blocking and the Promise forms", async () => {
     const n = 600
-    const counter: Value<"i"> = Value("i", 0)
-    const start = new Event()
+    const counter: Value<"i"> = kept(Value("i", 0))
+    const start = kept(new Event())
     const increment = target<(counter: Value<"i">, start: Event, n: number) => Promise<void>>(`(async (counter, start, n) => {
       await start.wait(30)
       for (let i = 0; i < n; i++) counter.withLockSync(() => { counter.value += 1 })
@@ -40,8 +45,8 @@ describe("shared-memory locks between threads of one process", () => {
   })
 
   it("an RLock is re-entered only by the thread holding it: another thread finds it held, and gets it once released", async () => {
-    const rlock = new RLock()
-    const refused = new Event()
+    const rlock = kept(new RLock())
+    const refused = kept(new Event())
     expect(rlock.acquireSync()).toBe(true)
     const tryIt = target<(rlock: RLock, refused: Event) => Promise<Array<boolean>>>(`(async (rlock, refused) => {
       const tries = [rlock.acquireSync(false), rlock.acquireSync(true, 0.05), await rlock.acquire(false), await rlock.acquire(true, 0.05)]
@@ -67,9 +72,9 @@ describe("shared-memory locks between threads of one process", () => {
   })
 
   it("a blocking acquire waits for another thread's release (no SyncUnsupportedError), from a thread and from the main thread", async () => {
-    const lock = new Lock()
-    const trying = new Event()
-    const holding = new Event()
+    const lock = kept(new Lock())
+    const trying = kept(new Event())
+    const holding = kept(new Event())
     const waitThenHold = target<(lock: Lock, trying: Event, holding: Event) => Promise<boolean>>(`(async (lock, trying, holding) => {
       await trying.set()
       const got = lock.acquireSync() // held by the main thread: blocks this thread until it is released there
@@ -93,10 +98,10 @@ describe("shared-memory locks between threads of one process", () => {
   })
 
   it("a lock whose holding thread ended (terminated, or by process.exit) is taken over by the next taker; a Semaphore's permit stays taken, as a dead process's", async () => {
-    const lock = new Lock()
-    const rlock = new RLock()
-    const semaphore = new BoundedSemaphore(1)
-    const held = [new Event(), new Event()]
+    const lock = kept(new Lock())
+    const rlock = kept(new RLock())
+    const semaphore = kept(new BoundedSemaphore(1))
+    const held = [kept(new Event()), kept(new Event())]
     const holdThenEnd = target<(how: string, lock: Lock, rlock: RLock, semaphore: BoundedSemaphore, held: Event) => Promise<void>>(`(async (how, lock, rlock, semaphore, held) => {
       if (how === "terminated") {
         await lock.acquire()
@@ -144,7 +149,7 @@ describe("shared-memory locks between threads of one process", () => {
   })
 
   it("a Barrier party in a thread that is terminated while it waits breaks the barrier for the others", async () => {
-    const barrier = new Barrier(3)
+    const barrier = kept(new Barrier(3))
     const waitThere = target<(barrier: Barrier) => Promise<number>>(`(async (barrier) => barrier.wait(30))`)
     const p = new ThreadProcess({ target: waitThere, args: [barrier] })
     p.start()

@@ -24,6 +24,7 @@ import {
 } from "../served/backend.js"
 import { type Definition, mapNow, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { servedKind } from "../served/throughOwner.js"
 import { afterCatchUp, catchUp, type Client } from "../served/server.js"
 import { acquireArguments, held, servedSync, withLock } from "./holding.js"
 import { Borrowed, borrowedLock, Lending, LENT, returnLease } from "./lease.js"
@@ -353,7 +354,8 @@ export const withLockSync = <A>(lock: Public.Lock, body: () => A): Effect.Effect
 export const asTask = <T>(lock: Public.Lock, body: () => Promise<T>): Promise<T> =>
   lock.kind === "RLock" && isAnyLock(lock) && lock.heldBy(processCaller()) ? body() : backendAsTask(body)
 
-registerRevival("Lock", (reference) =>
-  reference.kind === "Lock" || reference.kind === "RLock" || reference.kind === "Semaphore" || reference.kind === "BoundedSemaphore"
-    ? new LockHandle(remote(reference), reference.kind)
-    : undefined)
+// Also a lock in shared memory that this process cannot map: its maker serves it (served/throughOwner.ts).
+registerRevival("Lock", (reference) => {
+  const kind = servedKind(reference)
+  return kind === "Lock" || kind === "RLock" || kind === "Semaphore" || kind === "BoundedSemaphore" ? new LockHandle(remote(reference), kind) : undefined
+})

@@ -6,9 +6,12 @@
  * Exit, so the compat face settles them without a fiber).
  *
  * It travels as a reference of its own kind ("shm:Lock" …) whose id names its
- * segment; where it arrives the segment is mapped again. A segment that no
- * longer exists (its maker closed it or has exited) gives a lock whose every
- * operation fails with OwnerGoneError, as a served lock whose owner is gone.
+ * segment, with its maker's address; where it arrives the segment is mapped
+ * again. A process that cannot map it is served by its maker (see
+ * served/throughOwner.ts: `servedDefinition` below is the served Lock's table,
+ * run on the maker's mapping). A segment that no longer exists, where nobody
+ * serves it, gives a lock whose every operation fails with OwnerGoneError, as
+ * a served lock whose owner is gone.
  */
 import { Duration, Effect, Exit, type Scope } from "effect"
 import { pipeArguments } from "effect/Pipeable"
@@ -19,11 +22,14 @@ import { operation } from "../faces.js"
 import { acquireArguments, held, withLock } from "./holding.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
-import { owned } from "../served/definition.js"
-import { processCaller } from "../served/backend.js"
+import { type Definition, owned } from "../served/definition.js"
+import { processCaller, timeoutFromWire } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
+import { afterCatchUp, catchUp } from "../served/server.js"
+import { FOUND_HELD } from "./semLock.js"
+import { counted, countHeld, mapped, servedAt, servedHere, standIn, standInOf, standInsOf, startNow } from "../served/throughOwner.js"
 import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
-import { attach, canCreate, create, goneError, makerPid, type Segment, wakerOf } from "../native/segment.js"
+import { canCreate, create, goneError, makerPid, type Segment, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { SEM_VALUE_MAX, SEMAPHORE_WORDS, SharedSemaphore } from "./sharedSemaphore.js"
 
@@ -51,18 +57,61 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
     return pipeArguments(this, arguments)
   }
 
-  constructor(readonly kind: Kind, private readonly segmentName: string, segment: Segment | undefined, ownerName: string) {
+  constructor(
+    readonly kind: Kind,
+    private readonly segmentName: string,
+    segment: Segment | undefined,
+    ownerName: string,
+    /** The reference it arrived as (its maker's); none in its maker. */
+    arrival?: Reference
+  ) {
     this.core = segment === undefined ? undefined : core(kind, segment)
     // Only an RLock's release asks who calls (a Lock may be released by anyone).
     this.release = kind === "RLock" ? owned((caller) => this.releaseAs(caller)) : operation(() => this.releaseAs(""))
     const id = SHM_ID_PREFIX + segmentName
-    const reference: Reference = { kind: `${SHM_ID_PREFIX}${kind}`, id, address: "", ownerPid: makerPid(segmentName), ownerName }
+    const reference = (): Reference =>
+      arrival ?? { kind: `${SHM_ID_PREFIX}${kind}`, id, address: this.servedAt(), ownerPid: makerPid(segmentName), ownerName }
     const refused = () => Exit.fail(this.gone())
-    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+    this[PrimitiveTypeId] = { id, isLocal: true, reference, call: refused, post: refused }
+  }
+
+  /** Served by this process from now on to processes that cannot map it: where. */
+  servedAt(): Reference["address"] {
+    return servedAt(this[PrimitiveTypeId].id, servedDefinition, this)
   }
 
   private gone(): OwnerGoneError {
     return goneError(this.kind, this.segmentName, this[PrimitiveTypeId].reference().ownerName)
+  }
+
+  /** For a client that cannot map it: a lock is taken by the client's stand-in here (see throughOwner.ts). */
+  acquireFor(client: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, unknown> {
+    const caller = this.core instanceof SharedMutex ? standIn(client) : ""
+    // Found held, and answering so at once: a release another client posted may not be read yet (see server.ts).
+    const acquired = afterCatchUp(() => this.acquireAs(caller, block, timeout), (acquired) => acquired === FOUND_HELD)
+    return caller === "" ? acquired : counted(client, acquired)
+  }
+
+  releaseFor(client: string): Effect.Effect<void, Public.ReleaseError> {
+    const core = this.core
+    if (!(core instanceof SharedMutex)) return this.releaseAs("")
+    const caller = standIn(client)
+    const mine = core.isMine(caller)
+    const released = this.releaseAs(this.kind === "RLock" ? caller : "")
+    countHeld(client, mine && Exit.isExit(released) && Exit.isSuccess(released) ? -1 : 0)
+    return released
+  }
+
+  /** The clients of the process `pid` have gone: what their stand-ins hold is released. */
+  releaseHeldBy(pid: string): void {
+    for (const [client] of standInsOf(pid)) this.releaseHeldFor(client)
+  }
+
+  /** What `client`'s stand-in holds of it (every level), released: its process has gone. */
+  releaseHeldFor(client: string): void {
+    const core = this.core
+    const caller = standInOf(client)
+    if (core instanceof SharedMutex && core.isMine(caller)) countHeld(client, -core.releaseAll())
   }
 
   private acquireAs(caller: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {
@@ -152,15 +201,31 @@ export const makeLocal = (kind: Kind, value: number): SharedMemoryLock => {
   return new SharedMemoryLock(kind, segment.name, segment, currentIdentity().name)
 }
 
-/** The lock a reference names, mapped here. */
-export const revive = (kind: Kind, id: string, ownerName: string): SharedMemoryLock => {
-  const name = segmentOf(id)
-  return new SharedMemoryLock(kind, name, attach(name), ownerName)
+/**
+ * The served Lock's table (lock.ts), for the processes that cannot map it:
+ * each operation runs on this process's mapping, for the caller's stand-in.
+ */
+const servedDefinition: Definition<SharedMemoryLock> = {
+  kind: (lock) => lock.kind,
+  operations: {
+    acquire: { run: (lock, [block, millis], caller) => lock.acquireFor(caller, block !== false, timeoutFromWire(millis)) },
+    release: { run: (lock, _, caller) => lock.releaseFor(caller) },
+    getValue: { run: (lock) => (catchUp(), startNow(lock.getValue)) }
+  },
+  clientGone: (lock, pid) => lock.releaseHeldBy(pid),
+  abandon: (lock, method, caller, exit) => {
+    if (method === "acquire" && Exit.isSuccess(exit) && exit.value === true) Effect.runSync(Effect.ignore(lock.releaseFor(caller)))
+  }
 }
+
+/** The lock of `kind` a reference names (a Condition's or a Value's, of the reference given), mapped here. */
+export const revive = (kind: Kind, reference: Reference): SharedMemoryLock =>
+  new SharedMemoryLock(kind, segmentOf(reference.id), mapped(reference.id), reference.ownerName, reference)
 
 const kinds: ReadonlyArray<string> = ["Lock", "RLock", "Semaphore", "BoundedSemaphore"]
 
 registerRevival("Lock", (reference) => {
   const kind = reference.kind.startsWith(SHM_ID_PREFIX) ? reference.kind.slice(SHM_ID_PREFIX.length) : undefined
-  return kind !== undefined && kinds.includes(kind) ? revive(kind as Kind, reference.id, reference.ownerName) : undefined
+  // One this process cannot map is the served Lock's proxy (lock.ts).
+  return kind !== undefined && kinds.includes(kind) && !servedHere(reference) ? revive(kind as Kind, reference) : undefined
 })

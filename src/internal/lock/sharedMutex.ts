@@ -27,7 +27,7 @@ import { Duration, Effect, Exit } from "effect"
 import { type NotOwnerError, SyncUnsupportedError, type ValueError } from "../../Errors.js"
 import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { ACQUIRED, FOUND_HELD, notOwnerOfRecursive, releasedTooOften } from "./semLock.js"
-import { futexWait } from "../native/futexWait.js"
+import { futexWait, napsAllowed } from "../native/futexWait.js"
 import { type Holder, holderOf } from "./holder.js"
 import type { Waker } from "../native/native.js"
 
@@ -89,7 +89,7 @@ export class SharedMutex {
   private nap(me: Holder, deadline: number | undefined): boolean {
     const seen = this.mark(me)
     if (seen === 0) return true
-    if ((seen & THREAD) === thisThread()) return false
+    if ((seen & THREAD) === thisThread() || !napsAllowed()) return false
     const left = deadline === undefined ? NAP_MS : Math.min(NAP_MS, deadline - performance.now())
     if (left > 0) this.shm.wait(this.words, STATE, seen, left)
     return this.mark(me) === 0

@@ -25,3 +25,17 @@ export const futexWait = (shm: Waker, words: Int32Array, index: number, expected
       if (!done) shm.cancelWait(ticket)
     })
   }))
+
+/**
+ * Whether a wait may first block this thread briefly (a nap: lock/sharedMutex.ts,
+ * sync/nap.ts). Not once this process serves a shared-memory object to a process
+ * that cannot map it (served/throughOwner.ts): it then waits for that process
+ * too, and its event loop is that process's as well.
+ */
+let napping = true
+
+export const napsAllowed = (): boolean => napping
+
+export const stopNapping = (): void => {
+  napping = false
+}

@@ -17,8 +17,9 @@ import { OWNER_TAKER, type QueueCore, type QueueKind } from "./queueCore.js"
 
 /**
  * The kind and maxsize of a queue's wire name ("Queue:10"), and the name of
- * its shared ring when it has one ("Queue:0@/emp-prim-…": the ring keeps its
- * maxsize); undefined when it names something else.
+ * its shared ring when it has one ("Queue:10@/emp-prim-…": the ring keeps its
+ * maxsize, the owner's store of what overflowed has none); undefined when it
+ * names something else.
  */
 export const parseKind = (wire: string): { kind: QueueKind; maxsize: number; ring: string | undefined } | undefined => {
   const match = /^(Queue|JoinableQueue|SimpleQueue):(-?\d+)(?:@(\S+))?$/.exec(wire)
@@ -52,7 +53,7 @@ const takerOf = (client: Client | undefined, proxy: unknown): unknown => {
 const caughtUp = <A>(f: (core: QueueCore) => A) => (core: QueueCore): A => (catchUp(), f(core))
 
 export const definition: Definition<QueueCore> = {
-  kind: (core) => `${core.kind}:${core.maxsize}${core.ringName === undefined ? "" : `@${core.ringName}`}`,
+  kind: (core) => core.ringName === undefined ? `${core.kind}:${core.maxsize}` : `${core.kind}:${core.ringMaxsize}@${core.ringName}`,
   operations: {
     /** A packed batch of one producer's items (one item for a bounded queue); the owner's own put reads first what others put before. */
     put: {

@@ -102,7 +102,9 @@ export class QueueCore {
     readonly maxsize: number,
     /** The queue's shared ring, when it has one: this store then keeps only what overflowed it. */
     readonly ringName?: string,
-    private readonly observer?: OverflowObserver
+    private readonly observer?: OverflowObserver,
+    /** The ring's own maxsize, which its references name (this store is unbounded then). */
+    readonly ringMaxsize = 0
   ) {}
 
   /** Items put and not yet taken (CPython's `qsize`). */

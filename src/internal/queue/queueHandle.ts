@@ -13,6 +13,8 @@
  * Where the native addon is loaded, the items cross a ring in shared memory
  * instead (ringQueue.ts, sharedRing.ts): every process puts and gets there
  * itself, and only what overflows the ring goes through the owner as above.
+ * A process that cannot map the ring holds the queue as a served one, which
+ * the owner serves on its ring (ringServed.ts).
  */
 import { Chunk, Duration, Effect, Either, Exit, Option, type Schema, type Scope, Sink, Stream } from "effect"
 import { EOFError, type OwnerGoneError, type SerializationError, type TimeoutError, TypeError, ValueError } from "../../Errors.js"
@@ -27,12 +29,13 @@ import { serve, SharedObject } from "../served/definition.js"
 import { flatMap } from "../exitFastPath.js"
 import { failWithTimeoutFor } from "../timedWait.js"
 import { registerRevival } from "../served/revive.js"
-import { catchUp, unregister } from "../served/server.js"
+import { catchUp, registerAs, unregister } from "../served/server.js"
 import { pack, unpack } from "../wire/itemBatch.js"
 import { definition, parseKind } from "./operations.js"
 import { MAX_WANT, Prefetch } from "./prefetch.js"
 import { QueueCore, type QueueKind } from "./queueCore.js"
 import { type Overflow, RingQueue } from "./ringQueue.js"
+import { definition as ringServed, RING_SERVED } from "./ringServed.js"
 import { SharedRing } from "./sharedRing.js"
 import { goneError, ringWaker, wakerFor } from "../native/segment.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
@@ -304,10 +307,13 @@ export const make = (kind: QueueKind, options: Public.Options<any, any> | undefi
       if (shm === undefined) return new QueueHandle(local(serve(definition, new QueueCore(kind, bound))), kind, bound, serializer)
       // With a ring, the owner's store is unbounded: it only keeps what overflowed, and the ring counts those against maxsize.
       const ring = SharedRing.make(shm, bound, ringCaller())
-      const core = new QueueCore(kind, 0, ring.name, { arrived: () => ring.overflowArrived(), taken: (count) => ring.overflowTaken(count) })
+      const core = new QueueCore(kind, 0, ring.name, { arrived: () => ring.overflowArrived(), taken: (count) => ring.overflowTaken(count) }, bound)
       const shared = new Shared(undefined)
       const handle = new QueueHandle(local(serve(definition, core)), kind, 0, serializer, shared)
-      shared.ring = new RingQueue(ring, handle.overflow(), kind === "JoinableQueue", kind, currentIdentity().name)
+      const queue = new RingQueue(ring, handle.overflow(), kind === "JoinableQueue", kind, currentIdentity().name)
+      shared.ring = queue
+      // For the processes that cannot map the ring: a served queue over it, beside the store.
+      registerAs(handle[PrimitiveTypeId].id + RING_SERVED, serve(ringServed, { kind, maxsize: bound, queue, end: handle.end }))
       return handle
     }),
     // What other processes sent before goes in first; then it ends, and fails what waits (`unregistered`).
@@ -315,7 +321,10 @@ export const make = (kind: QueueKind, options: Public.Options<any, any> | undefi
       Effect.sync(() => {
         catchUp()
         const ring = handle.shared.ring
-        if (ring !== undefined && ring !== "lost") ring.ring.shutdown()
+        if (ring !== undefined && ring !== "lost") {
+          ring.ring.shutdown()
+          unregister(handle[PrimitiveTypeId].id + RING_SERVED)
+        }
         unregister(handle[PrimitiveTypeId].id)
       })
   )
@@ -350,12 +359,17 @@ export const toSink = <A, E>(queue: Public.SimpleQueue<A, E>, options?: { readon
 registerRevival("Queue", (reference) => {
   const parsed = parseKind(reference.kind)
   if (parsed === undefined) return undefined
-  const backend = remote(reference)
-  if (parsed.ring === undefined) return new QueueHandle(backend, parsed.kind, parsed.maxsize, Serializers.unknown)
-  const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", false))
-  const handle = new QueueHandle(backend, parsed.kind, 0, Serializers.unknown, shared)
+  if (parsed.ring === undefined) return new QueueHandle(remote(reference), parsed.kind, parsed.maxsize, Serializers.unknown)
   const waker = wakerFor(parsed.ring)
   const ring = waker === undefined ? undefined : SharedRing.attach(waker, parsed.ring, ringCaller())
+  if (ring === undefined && reference.address !== "") {
+    // The ring cannot be mapped here: the queue is the served one its owner runs on the ring (ringServed.ts).
+    const served = { ...reference, kind: `${parsed.kind}:${parsed.maxsize}`, id: reference.id + RING_SERVED }
+    return new QueueHandle(remote(served), parsed.kind, parsed.maxsize, Serializers.unknown)
+  }
+  const backend = remote(reference)
+  const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", false))
+  const handle = new QueueHandle(backend, parsed.kind, 0, Serializers.unknown, shared)
   shared.ring = ring === undefined
     ? "lost"
     : new RingQueue(ring, handle.overflow(), parsed.kind === "JoinableQueue", parsed.kind, reference.ownerName)

@@ -193,7 +193,15 @@ export const scopedServed = <H, E>(
   make: Effect.Effect<{ readonly handle: H; readonly ids: ReadonlyArray<string> }, E>
 ): Effect.Effect<H, E, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(make, ({ ids }) => Effect.sync(() => ids.forEach((id) => isSharedMemoryId(id) ? unlinkSegment(id) : ResourceServer.unregister(id)))),
+    Effect.acquireRelease(make, ({ ids }) =>
+      Effect.sync(() =>
+        ids.forEach((id) => {
+          if (!isSharedMemoryId(id)) return ResourceServer.unregister(id)
+          unlinkSegment(id)
+          // Served to processes that cannot map it, once it travelled (served/throughOwner.ts): no more.
+          if (ResourceServer.lookup(id) !== undefined) ResourceServer.unregister(id)
+        })
+      )),
     ({ handle }) => handle
   )
 

@@ -9,7 +9,10 @@
  *
  * It travels as a reference of its own kind: "shm:" and the served kind
  * ("shm:Value:i", "shm:Array:d:10"), then its lock's kind and id
- * (";RLock;shm:/emp-…"); its id names its segment.
+ * (";RLock;shm:/emp-…"); its id names its segment. A process that cannot map
+ * it is served by its maker, by the served Value's or Array's table
+ * (sharedValue.ts) run on the maker's mapping (`servedDefinition`, see
+ * served/throughOwner.ts); the maker serves its lock to it too.
  */
 import { Cause, Effect, Exit } from "effect"
 import { type OwnerGoneError, ValueError } from "../../Errors.js"
@@ -17,10 +20,12 @@ import type { Lock } from "../../Lock.js"
 import type * as Public from "../../SharedValue.js"
 import { operation } from "../faces.js"
 import { type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
+import type { Definition, Operation } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { mapped, servedAt, servedHere, startNow } from "../served/throughOwner.js"
 import { type Described, formatKind, hasLock, type Input, type Item, parseKind, SharedCells, type Typecode } from "./cells.js"
 import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
-import { attach, create, goneError, makerPid } from "../native/segment.js"
+import { create, goneError, makerPid } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 
 /** New cells of `typecode` in a segment of their own (see cells.ts `make`); the segment's name comes with them. */
@@ -38,24 +43,29 @@ abstract class SharedMemoryShared<T extends Typecode> implements Public.Shared<T
   readonly [PrimitiveTypeId]: Backend
 
   constructor(
-    described: Described,
+    /** What it is, as its kind says. */
+    readonly described: Described,
     readonly typecode: T,
     /** Undefined when its segment could not be mapped where it arrived. */
     protected readonly cells: SharedCells<T> | undefined,
     readonly lock: SharedMemoryLock.SharedMemoryLock | undefined,
     id: string,
-    ownerName: string
+    ownerName: string,
+    /** The reference it arrived as (its maker's); none in its maker. */
+    arrival?: Reference
   ) {
     const lockPart = lock === undefined ? "" : `;${lock.kind};${lock[PrimitiveTypeId].id}`
-    const reference: Reference = {
-      kind: `${SHM_ID_PREFIX}${formatKind(described)}${lockPart}`,
-      id,
-      address: "",
-      ownerPid: makerPid(segmentOf(id)),
-      ownerName
-    }
+    const reference = (): Reference =>
+      arrival ?? {
+        kind: `${SHM_ID_PREFIX}${formatKind(described)}${lockPart}`,
+        id,
+        // Its lock is reached where it is, by a process that cannot map them.
+        address: (lock?.servedAt(), servedAt(id, servedDefinition(described.shape), this as SharedMemoryShared<Typecode>)),
+        ownerPid: makerPid(segmentOf(id)),
+        ownerName
+      }
     const refused = () => Exit.fail(this.gone())
-    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+    this[PrimitiveTypeId] = { id, isLocal: true, reference, call: refused, post: refused }
   }
 
   get hasLock(): boolean {
@@ -116,9 +126,10 @@ export class SharedMemoryArray<T extends Typecode = Typecode> extends SharedMemo
     cells: SharedCells<T> | undefined,
     lock: SharedMemoryLock.SharedMemoryLock | undefined,
     id: string,
-    ownerName: string
+    ownerName: string,
+    arrival?: Reference
   ) {
-    super(described, typecode, cells, lock, id, ownerName)
+    super(described, typecode, cells, lock, id, ownerName, arrival)
     this.length = described.length
   }
 
@@ -167,30 +178,63 @@ const valueOrThrow = <A, E>(exit: Exit.Exit<A, E>): A => {
   throw Cause.squash(exit.cause)
 }
 
-/** The holder of new cells made by `makeCells`. */
+/** The holder of new cells made by `makeCells` (or of cells that arrived as `arrival`). */
 export const holder = (
   described: Described,
   cells: SharedCells | undefined,
   lock: SharedMemoryLock.SharedMemoryLock | undefined,
   id: string,
-  ownerName: string
+  ownerName: string,
+  arrival?: Reference
 ): SharedMemoryValue | SharedMemoryArray =>
   described.shape === "Value" || described.shape === "RawValue"
-    ? new SharedMemoryValue(described, described.typecode, cells, lock, id, ownerName)
-    : new SharedMemoryArray(described, described.typecode, cells, lock, id, ownerName)
+    ? new SharedMemoryValue(described, described.typecode, cells, lock, id, ownerName, arrival)
+    : new SharedMemoryArray(described, described.typecode, cells, lock, id, ownerName, arrival)
 
-/** A Value or Array that arrived: its cells mapped here, its lock too. */
+type AnyShared = SharedMemoryShared<Typecode>
+
+/** Its lock's reference, for a proxy's `getLock`; null for a raw one. */
+const lockReference: Operation<AnyShared> = { run: (shared) => Exit.succeed(shared.lock?.[PrimitiveTypeId].reference() ?? null) }
+
+const valueOperations: Definition<AnyShared>["operations"] = {
+  get: { run: (shared) => startNow((shared as SharedMemoryValue).get) },
+  set: { run: (shared, [value]) => startNow((shared as SharedMemoryValue).set(value as never)) },
+  lockReference
+}
+
+const arrayOperations: Definition<AnyShared>["operations"] = {
+  getItem: { run: (shared, [index]) => startNow((shared as SharedMemoryArray).getItem(index as number)) },
+  setItem: { run: (shared, [index, value]) => startNow((shared as SharedMemoryArray).setItem(index as number, value as never)) },
+  getSlice: { run: (shared, [start, stop]) => startNow((shared as SharedMemoryArray).getSlice(start as number | null, stop as number | null)) },
+  setSlice: {
+    run: (shared, [start, stop, values]) =>
+      startNow((shared as SharedMemoryArray).setSlice(start as number | null, stop as number | null, values as ReadonlyArray<never>))
+  },
+  toArray: { run: (shared) => startNow((shared as SharedMemoryArray).toArray) },
+  lockReference
+}
+
+const servedDefinitions = {
+  value: { kind: (shared: AnyShared) => formatKind(shared.described), operations: valueOperations },
+  array: { kind: (shared: AnyShared) => formatKind(shared.described), operations: arrayOperations }
+} satisfies Record<string, Definition<AnyShared>>
+
+/** The served Value's or Array's table (sharedValue.ts), for the processes that cannot map it: run on this process's mapping. */
+const servedDefinition = (shape: Described["shape"]): Definition<AnyShared> =>
+  shape === "Value" || shape === "RawValue" ? servedDefinitions.value : servedDefinitions.array
+
+/** A Value or Array that arrived: its cells mapped here, its lock too; one this process cannot map is the served one's proxy (sharedValue.ts). */
 const revive = (reference: Reference): SharedMemoryValue | SharedMemoryArray | undefined => {
-  if (!reference.kind.startsWith(SHM_ID_PREFIX)) return undefined
+  if (!reference.kind.startsWith(SHM_ID_PREFIX) || servedHere(reference)) return undefined
   const [kind, lockKind, lockId] = reference.kind.slice(SHM_ID_PREFIX.length).split(";")
   const described = parseKind(kind)
   if (described === undefined) return undefined
-  const segment = attach(segmentOf(reference.id))
+  const segment = mapped(reference.id)
   const cells = segment === undefined ? undefined : SharedCells.over(described.typecode, segment.words, described.length)
   const lock = hasLock(described.shape) && lockId !== undefined
-    ? SharedMemoryLock.revive(lockKind as SharedMemoryLock.SharedMemoryLock["kind"], lockId, reference.ownerName)
+    ? SharedMemoryLock.revive(lockKind as SharedMemoryLock.SharedMemoryLock["kind"], { ...reference, kind: `${SHM_ID_PREFIX}${lockKind}`, id: lockId })
     : undefined
-  return holder(described, cells, lock, reference.id, reference.ownerName)
+  return holder(described, cells, lock, reference.id, reference.ownerName, reference)
 }
 
 registerRevival("SharedValue", revive)

@@ -17,6 +17,8 @@ import { type AnyLock, isAnyLock, makeLocal as makeLocalLock } from "../lock/loc
 import { type Backend, PrimitiveTypeId, type Reference, remote, scopedServed } from "../served/backend.js"
 import { type Definition, type Operation, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival, revivePrimitive } from "../served/revive.js"
+import { servedKind } from "../served/throughOwner.js"
+import { SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import { SharedMemoryLock } from "../lock/sharedMemoryLock.js"
 import { canCreate } from "../native/segment.js"
@@ -223,15 +225,22 @@ export const makeArray = <T extends Typecode>(typecode: T, sizeOrInitializer: un
     (backend, code, length, lock) => new ArrayHandle(backend, code as T, length, lock !== undefined, lock)
   )
 
-/** A proxy of a Value, Array, RawValue or RawArray another process serves, from its Reference's kind. */
+/**
+ * A proxy of a Value, Array, RawValue or RawArray another process serves, from
+ * its Reference's kind; also of one in shared memory that this process cannot
+ * map, which its maker serves (served/throughOwner.ts): its kind names its
+ * lock (";RLock;<id>"), which the same process serves.
+ */
 const revive = (reference: Reference): ValueHandle | ArrayHandle | undefined => {
-  const described = parseKind(reference.kind)
+  const [kind, lockKind, lockId] = (servedKind(reference) ?? "").split(";")
+  const described = parseKind(kind)
   if (described === undefined) return undefined
   const backend = remote(reference)
   const { length, shape, typecode } = described
+  const lock = lockId === undefined ? undefined : revivePrimitive({ ...reference, kind: `${SHM_ID_PREFIX}${lockKind}`, id: lockId }, "effect") as AnyLock
   return shape === "Value" || shape === "RawValue"
-    ? new ValueHandle(backend, typecode, hasLock(shape))
-    : new ArrayHandle(backend, typecode, length, hasLock(shape))
+    ? new ValueHandle(backend, typecode, hasLock(shape), lock)
+    : new ArrayHandle(backend, typecode, length, hasLock(shape), lock)
 }
 
 registerRevival("SharedValue", revive)

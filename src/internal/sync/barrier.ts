@@ -29,6 +29,7 @@ import {
 } from "../served/backend.js"
 import { type Definition, mapNow, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { servedKind } from "../served/throughOwner.js"
 import { operation } from "../faces.js"
 import * as WallClock from "../wallClock.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
@@ -178,9 +179,13 @@ export const make = <E = never>(parties: number, options?: Public.Options<E>): E
     return Effect.succeed({ handle, ids: [handle[PrimitiveTypeId].id] })
   }))
 
-/** A child's proxy, from the reference that arrived. */
+/**
+ * A child's proxy, from the reference that arrived; also of a Barrier in
+ * shared memory that this process cannot map (its kind may name its action:
+ * ";<id>"), which its maker serves (served/throughOwner.ts).
+ */
 const revive = (reference: Reference): BarrierHandle<unknown> | undefined => {
-  const match = /^Barrier:(\d+)$/.exec(reference.kind)
+  const match = /^Barrier:(\d+)(?:;.+)?$/.exec(servedKind(reference) ?? "")
   return match === null ? undefined : new BarrierHandle(remote(reference), Number(match[1]))
 }
 

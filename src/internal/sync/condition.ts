@@ -28,11 +28,11 @@ import {
   timeoutToWire
 } from "../served/backend.js"
 import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
-import { registerRevival } from "../served/revive.js"
+import { registerRevival, revivePrimitive } from "../served/revive.js"
+import { servedKind } from "../served/throughOwner.js"
 import type { Lending } from "../lock/lease.js"
 import { type AnyLock, isAnyLock, LockHandle, makeLocal as makeLocalLock, type SemLockKind, stateForCondition } from "../lock/lock.js"
-import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
-import { isSharedMemoryId } from "../native/segmentIds.js"
+import { isSharedMemoryId, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as Shm from "./sharedMemoryCondition.js"
 import { waitingFor } from "./waitingFor.js"
@@ -200,12 +200,17 @@ export const make = (lock?: Lock): Effect.Effect<Public.Condition, TypeError | V
     return Effect.succeed({ handle: new ConditionHandle(backend, lockHandle), ids: [backend.id, ...lockIds] })
   }))
 
-/** A child's proxy, from the reference that arrived. */
+/**
+ * A child's proxy, from the reference that arrived; also of a Condition in
+ * shared memory that this process cannot map (served/throughOwner.ts): its
+ * lock, served by the same process, is mapped here or reached there as well.
+ */
 const revive = (reference: Reference): ConditionHandle | undefined => {
-  const parsed = parseKind(reference.kind)
+  const kind = servedKind(reference)
+  const parsed = kind === undefined ? undefined : parseKind(kind)
   if (parsed === undefined) return undefined
   const lock = isSharedMemoryId(parsed.lockId)
-    ? SharedMemoryLock.revive(parsed.lockKind, parsed.lockId, reference.ownerName)
+    ? revivePrimitive({ ...reference, kind: `${SHM_ID_PREFIX}${parsed.lockKind}`, id: parsed.lockId }, "effect") as AnyLock
     : new LockHandle(remote({ ...reference, kind: parsed.lockKind, id: parsed.lockId }), parsed.lockKind)
   return new ConditionHandle(remote(reference), lock)
 }

@@ -11,6 +11,7 @@ import type * as Public from "../../Event.js"
 import { awaitWithin, checkedWait, PrimitiveTypeId, remote, scopedServed, timeoutFromWire, timeoutToWire } from "../served/backend.js"
 import { type Definition, serveLocal, SharedObject } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { servedKind } from "../served/throughOwner.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as Shm from "./sharedMemoryEvent.js"
 
@@ -73,4 +74,5 @@ export const make = (): Effect.Effect<Public.Event, never, Scope.Scope> =>
     return { handle, ids: [handle[PrimitiveTypeId].id] }
   }))
 
-registerRevival("Event", (reference) => reference.kind === "Event" ? new EventHandle(remote(reference), definition.operations) : undefined)
+// Also an Event in shared memory that this process cannot map: its maker serves it (served/throughOwner.ts).
+registerRevival("Event", (reference) => servedKind(reference) === "Event" ? new EventHandle(remote(reference), definition.operations) : undefined)

@@ -5,6 +5,7 @@
  * (a hand-over) ends it at a futex wake-up's cost, where an asynchronous
  * sleep also waits for the addon's waiter thread and this event loop to turn.
  */
+import { napsAllowed } from "../native/futexWait.js"
 import type { Waker } from "../native/native.js"
 
 /** The longest a nap blocks this thread. */
@@ -20,6 +21,7 @@ let napsToSkip = 0
 
 /** Blocks while `words[index]` is `expected`, at most NAP_MS and never past `deadline`; whether it changed. */
 export const nap = (shm: Waker, words: Int32Array, index: number, expected: number, deadline: number | undefined): boolean => {
+  if (!napsAllowed()) return false
   if (napsToSkip > 0) {
     napsToSkip--
     return false

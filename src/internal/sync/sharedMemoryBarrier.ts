@@ -23,13 +23,24 @@ import { BrokenBarrierError, type OwnerGoneError, type TimeoutError, type TypeEr
 import { BROKE_IT, timeoutError } from "../timedWait.js"
 import type * as Public from "../../Barrier.js"
 import { operation } from "../faces.js"
-import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, processCaller, type Reference, remote, threadCaller } from "../served/backend.js"
+import {
+  type Backend,
+  checkedWait,
+  type Primitive,
+  PrimitiveTypeId,
+  processCaller,
+  type Reference,
+  remote,
+  threadCaller,
+  timeoutFromWire
+} from "../served/backend.js"
 import { type Definition, serveLocal } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { mapped, servedAt, servedHere, startNow } from "../served/throughOwner.js"
 import { LIVENESS_SLICE_MS, MUTEX_WORDS, SharedMutex } from "../lock/sharedMutex.js"
 import { futexWait } from "../native/futexWait.js"
 import type { Waker } from "../native/native.js"
-import { attach, canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
+import { canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { thisThread, threadRuns } from "../thisProcess/thisThread.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
@@ -88,17 +99,21 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
     private readonly action: Effect.Effect<unknown, E> | undefined,
     /** Where the action runs for a party of another process (the maker's own backend there). */
     private readonly actionBackend: Backend | undefined,
-    private readonly ownerName: string
+    private readonly ownerName: string,
+    /** The reference it arrived as (its maker's); none in its maker. */
+    arrival?: Reference
   ) {
     this.mutex = words === undefined ? undefined : new SharedMutex(wakerOf(words), words, false)
     this.queue = words === undefined ? undefined : new SharedWaitQueue(wakerOf(words), words, QUEUE, parties)
     const id = SHM_ID_PREFIX + segmentName
     const reference = (): Reference => {
+      if (arrival !== undefined) return arrival
       const action = actionBackend?.reference()
       return {
         kind: `${SHM_ID_PREFIX}Barrier:${parties}${action === undefined ? "" : `;${action.id}`}`,
         id,
-        address: action?.address ?? "",
+        // The maker's server, where its action runs too.
+        address: servedAt(id, servedDefinition, this as SharedMemoryBarrier<unknown>),
         ownerPid: makerPid(segmentName),
         ownerName
       }
@@ -307,6 +322,21 @@ export class SharedMemoryBarrier<E = never> implements Public.Barrier<E>, Primit
   })
 }
 
+/** The served Barrier's table (barrier.ts), for the processes that cannot map it: run on this process's mapping. */
+const servedDefinition: Definition<SharedMemoryBarrier<unknown>> = {
+  kind: (barrier) => `Barrier:${barrier.parties}`,
+  operations: {
+    wait: { run: (barrier, [millis]) => startNow(barrier.wait(timeoutFromWire(millis))) },
+    abort: { run: (barrier) => startNow(barrier.abort) },
+    reset: { run: (barrier) => startNow(barrier.reset) },
+    state: {
+      run: (barrier) =>
+        Exit.flatMap(startNow(barrier.nWaiting) as Exit.Exit<number, OwnerGoneError>, (nWaiting) =>
+          Exit.map(startNow(barrier.broken) as Exit.Exit<boolean, OwnerGoneError>, (broken) => ({ nWaiting, broken })))
+    }
+  }
+}
+
 /** Whether a new barrier of `parties` lives in shared memory: it can here (segment.ts), and a slot for each fits. */
 export const available = (parties: number): boolean => canCreate() && parties <= MAX_PARTIES
 
@@ -325,17 +355,18 @@ export const makeLocal = <E>(
   return { handle, ids: actionBackend === undefined ? [handle[PrimitiveTypeId].id] : [handle[PrimitiveTypeId].id, actionBackend.id] }
 }
 
+// One this process cannot map is the served Barrier's proxy (barrier.ts).
 registerRevival("Barrier", (reference) => {
   const match = new RegExp(`^${SHM_ID_PREFIX}Barrier:(\\d+)(?:;(.+))?$`).exec(reference.kind)
-  if (match === null) return undefined
-  const name = segmentOf(reference.id)
+  if (match === null || servedHere(reference)) return undefined
   const actionBackend = match[2] === undefined ? undefined : remote({ ...reference, kind: "BarrierAction", id: match[2] })
   return new SharedMemoryBarrier<unknown>(
     Number(match[1]),
-    name,
-    attach(name)?.words,
+    segmentOf(reference.id),
+    mapped(reference.id)?.words,
     undefined,
     actionBackend,
-    reference.ownerName
+    reference.ownerName,
+    reference
   )
 })

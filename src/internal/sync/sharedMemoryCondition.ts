@@ -15,18 +15,24 @@
  * A process that dies waiting: `notify(n)` skips it (its wake-up goes to a
  * live waiter); one that dies holding the lock: the lock's waiters take it
  * over (sharedMutex.ts).
+ *
+ * A process that cannot map it is served by its maker, by the served
+ * Condition's table (condition.ts) run on the maker's mapping for the
+ * caller's stand-in (`servedDefinition`, see served/throughOwner.ts); the
+ * maker serves its lock to it too.
  */
 import { Duration, Effect, Exit } from "effect"
 import { NotOwnerError, type OwnerGoneError, type TimeoutError, type TypeError, ValueError } from "../../Errors.js"
 import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Condition.js"
 import type { AcquireOptions, ReleaseError } from "../../Lock.js"
-import { checkedWait, type Backend, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
-import { owned } from "../served/definition.js"
+import { checkedWait, type Backend, type Primitive, PrimitiveTypeId, type Reference, timeoutFromWire } from "../served/backend.js"
+import { type Definition, owned } from "../served/definition.js"
+import { mapped, servedAt, servedHere, standInOf } from "../served/throughOwner.js"
 import { registerRevival } from "../served/revive.js"
 import * as SharedMemoryLock from "../lock/sharedMemoryLock.js"
 import { LIVENESS_SLICE_MS, type SharedMutex } from "../lock/sharedMutex.js"
-import { attach, create, goneError, makerPid, wakerOf } from "../native/segment.js"
+import { create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { queueWords, SharedWaitQueue, WAITING } from "./sharedWaitQueue.js"
 import { waitingFor } from "./waitingFor.js"
@@ -49,19 +55,28 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
   private readonly queue: SharedWaitQueue | undefined
   private readonly mutex: SharedMutex | undefined
 
-  constructor(readonly lock: SharedMemoryLock.SharedMemoryLock, segmentName: string, words: Int32Array | undefined, ownerName: string) {
+  constructor(
+    readonly lock: SharedMemoryLock.SharedMemoryLock,
+    segmentName: string,
+    words: Int32Array | undefined,
+    ownerName: string,
+    /** The reference it arrived as (its maker's); none in its maker. */
+    arrival?: Reference
+  ) {
     this.queue = words === undefined ? undefined : new SharedWaitQueue(wakerOf(words), words, 0, CAPACITY)
     this.mutex = lock.mutex
     const id = SHM_ID_PREFIX + segmentName
-    const reference: Reference = {
-      kind: `${SHM_ID_PREFIX}Condition:${lock.kind}:${lock[PrimitiveTypeId].id}`,
-      id,
-      address: "",
-      ownerPid: makerPid(segmentName),
-      ownerName
-    }
+    const reference = (): Reference =>
+      arrival ?? {
+        kind: `${SHM_ID_PREFIX}Condition:${lock.kind}:${lock[PrimitiveTypeId].id}`,
+        id,
+        // Its lock is reached where it is, by a process that cannot map them.
+        address: (lock.servedAt(), servedAt(id, servedDefinition, this)),
+        ownerPid: makerPid(segmentName),
+        ownerName
+      }
     const refused = () => Exit.fail(this.gone())
-    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+    this[PrimitiveTypeId] = { id, isLocal: true, reference, call: refused, post: refused }
   }
 
   private gone(): OwnerGoneError {
@@ -95,7 +110,7 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
       failOnFalseElseVoid(waitingFor(predicate, checked.right, (left) => this.waitAs(caller, left)), "Condition.waitFor", checked.right))
   }
 
-  private waitAs(caller: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, WaitError | ValueError> {
+  waitAs(caller: string, timeout: Duration.Duration | undefined): Effect.Effect<boolean, WaitError | ValueError> {
     const { queue, mutex } = this
     if (queue === undefined || mutex === undefined) return Exit.fail(this.gone())
     if (!mutex.isMine(caller)) return Exit.fail(notOwner("wait"))
@@ -125,25 +140,47 @@ export class SharedMemoryCondition implements Public.Condition, Primitive {
   }
 
   notify(n = 1): Effect.Effect<void, WaitError | ValueError> {
-    return owned((caller): Effect.Effect<void, WaitError | ValueError> => {
-      const checked = this.checkNotify(caller, "notify")
-      if (checked !== undefined) return Exit.fail(checked)
-      if (!Number.isInteger(n) || n < 0) return Exit.fail(new ValueError({ message: `notify(n) needs a non-negative integer, got ${n}` }))
-      this.queue!.wakeFirst(n, NOTIFIED)
-      return Exit.void
-    })
+    return owned((caller) => this.notifyAs(caller, n))
   }
 
-  readonly notifyAll: Effect.Effect<void, WaitError> = owned((caller): Effect.Effect<void, WaitError> => {
+  notifyAs(caller: string, n: unknown): Exit.Exit<void, WaitError | ValueError> {
+    const checked = this.checkNotify(caller, "notify")
+    if (checked !== undefined) return Exit.fail(checked)
+    if (!Number.isInteger(n) || (n as number) < 0) return Exit.fail(new ValueError({ message: `notify(n) needs a non-negative integer, got ${n}` }))
+    this.queue!.wakeFirst(n as number, NOTIFIED)
+    return Exit.void
+  }
+
+  readonly notifyAll: Effect.Effect<void, WaitError> = owned((caller) => this.notifyAllAs(caller))
+
+  notifyAllAs(caller: string): Exit.Exit<void, WaitError> {
     const checked = this.checkNotify(caller, "notify_all")
     if (checked !== undefined) return Exit.fail(checked)
     this.queue!.wakeAll(NOTIFIED)
     return Exit.void
-  })
+  }
 
   private checkNotify(caller: string, what: string): WaitError | undefined {
     if (this.queue === undefined || this.mutex === undefined) return this.gone()
     return this.mutex.isMine(caller) ? undefined : notOwner(what)
+  }
+}
+
+/**
+ * The served Condition's table (condition.ts), for the processes that cannot
+ * map it: run on this process's mapping for the caller's stand-in, which
+ * took the lock for it (see sharedMemoryLock.ts).
+ */
+const servedDefinition: Definition<SharedMemoryCondition> = {
+  kind: (cond) => `Condition:${cond.lock.kind}:${cond.lock[PrimitiveTypeId].id}`,
+  operations: {
+    wait: { run: (cond, [millis], caller) => cond.waitAs(standInOf(caller), timeoutFromWire(millis)) },
+    notify: { run: (cond, [n], caller) => cond.notifyAs(standInOf(caller), n) },
+    notifyAll: { run: (cond, _, caller) => cond.notifyAllAs(standInOf(caller)) }
+  },
+  // A wait takes the lock back however it ends; for a caller that has gone, nobody will release it.
+  abandon: (cond, method, caller) => {
+    if (method === "wait") cond.lock.releaseHeldFor(caller)
   }
 }
 
@@ -158,10 +195,11 @@ export const makeLocal = (lock: SharedMemoryLock.SharedMemoryLock, ownerName: st
   return new SharedMemoryCondition(lock, segment.name, segment.words, ownerName)
 }
 
+// One this process cannot map is the served Condition's proxy (condition.ts).
 registerRevival("Condition", (reference) => {
   const match = new RegExp(`^${SHM_ID_PREFIX}Condition:(Lock|RLock):(.+)$`).exec(reference.kind)
-  if (match === null) return undefined
-  const lock = SharedMemoryLock.revive(match[1] as "Lock" | "RLock", match[2], reference.ownerName)
-  const name = segmentOf(reference.id)
-  return new SharedMemoryCondition(lock, name, attach(name)?.words, reference.ownerName)
+  if (match === null || servedHere(reference)) return undefined
+  const lockKind = match[1] as "Lock" | "RLock"
+  const lock = SharedMemoryLock.revive(lockKind, { ...reference, kind: `${SHM_ID_PREFIX}${lockKind}`, id: match[2] })
+  return new SharedMemoryCondition(lock, segmentOf(reference.id), mapped(reference.id)?.words, reference.ownerName, reference)
 })

@@ -17,18 +17,24 @@
  * A process that dies waiting leaves its count of sleepers behind: the sets
  * after it make one needless wake-up call. Nothing else depends on who
  * waits; there is no owner to lose.
+ *
+ * A process that cannot map it is served by its maker, by the served
+ * Event's table (event.ts) run on the maker's mapping (`servedDefinition`,
+ * see served/throughOwner.ts).
  */
 import { Duration, Effect, Exit } from "effect"
 import type { OwnerGoneError, TimeoutError, TypeError, ValueError } from "../../Errors.js"
 import { failOnFalseElseVoid } from "../timedWait.js"
 import type * as Public from "../../Event.js"
 import { operation } from "../faces.js"
-import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, type Reference } from "../served/backend.js"
+import { type Backend, checkedWait, type Primitive, PrimitiveTypeId, type Reference, timeoutFromWire } from "../served/backend.js"
+import type { Definition } from "../served/definition.js"
 import { registerRevival } from "../served/revive.js"
+import { mapped, servedAt, servedHere, startNow } from "../served/throughOwner.js"
 import { keepingAlive } from "../keepAlive.js"
 import { nap } from "./nap.js"
 import type { Waker } from "../native/native.js"
-import { attach, canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
+import { canCreate, create, goneError, makerPid, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
 import { pipeArguments } from "effect/Pipeable"
 
@@ -56,14 +62,22 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
   private readonly sleepers: Set<() => void>
 
   /** `words` undefined: its segment was gone where it arrived. */
-  constructor(private readonly shm: Waker | undefined, private readonly words: Int32Array | undefined, segmentName: string, ownerName: string) {
+  constructor(
+    private readonly shm: Waker | undefined,
+    private readonly words: Int32Array | undefined,
+    segmentName: string,
+    ownerName: string,
+    /** The reference it arrived as (its maker's); none in its maker. */
+    arrival?: Reference
+  ) {
     let sleepers = localSleepers.get(segmentName)
     if (sleepers === undefined) localSleepers.set(segmentName, sleepers = new Set())
     this.sleepers = sleepers
     const id = SHM_ID_PREFIX + segmentName
-    const reference: Reference = { kind: KIND, id, address: "", ownerPid: makerPid(segmentName), ownerName }
+    const reference = (): Reference =>
+      arrival ?? { kind: KIND, id, address: servedAt(id, servedDefinition, this), ownerPid: makerPid(segmentName), ownerName }
     const refused = () => Exit.fail(this.gone())
-    this[PrimitiveTypeId] = { id, isLocal: true, reference: () => reference, call: refused, post: refused }
+    this[PrimitiveTypeId] = { id, isLocal: true, reference, call: refused, post: refused }
   }
 
   private gone(): OwnerGoneError {
@@ -107,7 +121,7 @@ export class SharedMemoryEvent implements Public.Event, Primitive {
   }
 
   /** Python's `wait(timeout)`: true once the flag is set, false when `limit` runs out first. */
-  private waitWithin(limit: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {
+  waitWithin(limit: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {
     return operation(() => {
       const words = this.words
       if (words === undefined) return Exit.fail(this.gone())
@@ -172,6 +186,17 @@ const sleepOnce = (shm: Waker, sleepers: Set<() => void>, words: Int32Array, see
     return Effect.sync(() => finish(true))
   }))
 
+/** The served Event's table (event.ts), for the processes that cannot map it: run on this process's mapping. */
+const servedDefinition: Definition<SharedMemoryEvent> = {
+  kind: () => "Event",
+  operations: {
+    isSet: { run: (event) => startNow(event.isSet) },
+    set: { run: (event) => startNow(event.set) },
+    clear: { run: (event) => startNow(event.clear) },
+    wait: { run: (event, [millis]) => startNow(event.waitWithin(timeoutFromWire(millis))) }
+  }
+}
+
 /** Whether a new Event lives in shared memory: it can here (segment.ts). */
 export const available = (): boolean => canCreate()
 
@@ -181,9 +206,9 @@ export const makeLocal = (ownerName: string): SharedMemoryEvent => {
   return new SharedMemoryEvent(wakerOf(segment.words), segment.words, segment.name, ownerName)
 }
 
+// One this process cannot map is the served Event's proxy (event.ts).
 registerRevival("Event", (reference) => {
-  if (reference.kind !== KIND) return undefined
-  const name = segmentOf(reference.id)
-  const segment = attach(name)
-  return new SharedMemoryEvent(segment === undefined ? undefined : wakerOf(segment.words), segment?.words, name, reference.ownerName)
+  if (reference.kind !== KIND || servedHere(reference)) return undefined
+  const segment = mapped(reference.id)
+  return new SharedMemoryEvent(segment === undefined ? undefined : wakerOf(segment.words), segment?.words, segmentOf(reference.id), reference.ownerName, reference)
 })

@@ -79,6 +79,9 @@ describe("Queue over a shared ring", () => {
       producer.close()
       consumer.close()
       q.dispose()
+      // Each travelled, so its maker serves it to processes that could not map it: until closed.
+      ready.close()
+      done.close()
     }), 60_000)
 
   it.live("producers and consumers in three processes, some items overflowing, some larger than the ring: each item once, each producer's in order", () =>
