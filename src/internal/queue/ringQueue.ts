@@ -24,13 +24,7 @@ export interface Overflow {
 const isEmpty = (exit: Exit.Exit<unknown, unknown>): boolean =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" && (exit.cause.error as { _tag?: unknown } | null)?._tag === "Empty"
 
-/** The longest a get spins for an item before it sleeps (see `spinForItem`), and the least. */
-const SPIN_MAX_US = 50
-const SPIN_MIN_US = 2
-
 export class RingQueue {
-  private spinUs = SPIN_MAX_US
-
   constructor(
     readonly ring: SharedRing,
     private readonly overflow: Overflow,
@@ -85,10 +79,10 @@ export class RingQueue {
 
   /** Up to `most` items (at least one), waiting for one as `block` and `timeout` say. */
   take(block: boolean, timeout: Duration.Duration | undefined, most: number): Effect.Effect<Array<Uint8Array>, GetError<never>> {
-    const atOnce = answersAtOnce(block, timeout)
-    const first = this.ring.pop() ?? (atOnce ? undefined : this.spinForItem())
+    const first = this.ring.pop()
     if (first !== undefined) return Exit.succeed(this.more([first], most))
     const deadline = deadlineOf(timeout)
+    const atOnce = answersAtOnce(block, timeout)
     const loop: Effect.Effect<Array<Uint8Array>, GetError<never>> = Effect.suspend(() => {
       const item = this.ring.pop()
       if (item !== undefined) return Exit.succeed(this.more([item], most))
@@ -109,32 +103,6 @@ export class RingQueue {
       return this.sleep(seen, deadline, loop)
     })
     return loop
-  }
-
-  /**
-   * An item put within a few µs, looked for before going to sleep: while a
-   * producer runs on another core, the next item is that close, and a sleep
-   * costs the consumer a wake-up through the waiter thread and the event loop
-   * and the producer a futex wake. The spin is as long as the last one that
-   * found an item allowed, halved by each that did not (down to SPIN_MIN_US):
-   * where producers are off their cores, spinning only keeps them off.
-   */
-  private spinForItem(): Uint8Array | undefined {
-    const ring = this.ring
-    if (ring.overflowing || this.spinUs <= 0) return undefined
-    const until = performance.now() + this.spinUs / 1000
-    for (let i = 1; ; i++) {
-      if (ring.hasItems) {
-        const item = ring.pop()
-        if (item !== undefined) {
-          this.spinUs = SPIN_MAX_US
-          return item
-        }
-      }
-      if ((i & 15) === 0 && performance.now() > until) break
-    }
-    this.spinUs = Math.max(SPIN_MIN_US, this.spinUs / 2)
-    return undefined
   }
 
   /** Sleeps until something is put (or a slice passes), then `again`; `Empty` once past the deadline. */

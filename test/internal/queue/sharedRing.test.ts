@@ -65,7 +65,7 @@ describe("Queue over a shared ring", () => {
       }
     }), 60_000)
 
-  it.live("a get that finds the ring empty spins, then sleeps, and the put that comes later still wakes it", () =>
+  it.live("a get that finds the ring empty sleeps, and the put that comes later wakes it", () =>
     Effect.promise(async () => {
       const q = new compat.Queue<number>()
       try {
