@@ -16,10 +16,10 @@
  * which gets fail with `EOFError` once it is empty, and `for await` over a
  * queue finishes there.
  */
-import { Exit } from "effect"
+import { type Effect, Exit } from "effect"
 import { ValueError } from "../Errors.js"
 import * as ProcessQueue from "../ProcessQueue.js"
-import { CompatWrapsKey, registerWrapper, runPromise, runSync, runTimedWait, scoped, secondsInput } from "./runtime.js"
+import { CallbacksKey, CompatWrapsKey, registerWrapper, runPromise, runSync, runTimedWait, scoped, secondsInput } from "./runtime.js"
 import * as answers from "./timedWaits.js"
 
 export interface QueueWaitOptions {
@@ -40,6 +40,12 @@ const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: num
   return { block: options.block ?? true, timeout: secondsInput(limit) }
 }
 
+/** The Effect queue's put and get, started at once (under `CallbacksKey`): no Effect per call to carry the start. */
+interface QueueCalls {
+  readonly put: (item: unknown, options?: ProcessQueue.WaitOptions) => Effect.Effect<void, unknown, any>
+  readonly get: (options?: ProcessQueue.WaitOptions) => Effect.Effect<any, unknown, any>
+}
+
 /**
  * What the three share: the Effect queue, and how to stop serving it when
  * this process made it (in a Scope of its own); a queue that travelled here
@@ -48,11 +54,21 @@ const waitOptions = (block: boolean | QueueWaitOptions | undefined, timeout: num
 abstract class Queues<T, Q extends ProcessQueue.SimpleQueue<any>> {
   readonly #queue: Q
   readonly #dispose: () => void
+  readonly #calls: QueueCalls
 
   constructor(made: Q | number | undefined, make: () => { readonly value: Q; readonly close: () => void }) {
     const { value, close } = typeof made === "object" && made !== null ? { value: made, close: () => {} } : make()
     this.#queue = value
     this.#dispose = close
+    this.#calls = (value as unknown as Record<typeof CallbacksKey, QueueCalls | undefined>)[CallbacksKey] ?? {
+      put: (item, options) => (value as unknown as ProcessQueue.Queue<any>).put(item, options),
+      get: (options) => (value as unknown as ProcessQueue.Queue<any>).get(options)
+    }
+  }
+
+  /** The Effect queue's put and get, started at once (see `QueueCalls`). */
+  protected get calls(): QueueCalls {
+    return this.#calls
   }
 
   /** The Effect queue: what travels when this is a Process argument. */
@@ -65,11 +81,11 @@ abstract class Queues<T, Q extends ProcessQueue.SimpleQueue<any>> {
   }
 
   put(obj: T): Promise<void> {
-    return runPromise(this.#queue.put(obj))
+    return runPromise(this.#calls.put(obj))
   }
 
   get(): Promise<T> {
-    return runPromise(this.#queue.get())
+    return runPromise(this.#calls.get())
   }
 
   empty(): Promise<boolean> {
@@ -135,7 +151,7 @@ export class Queue<T = unknown> extends Queues<T, ProcessQueue.Queue<any>> {
   /** `put(obj)`, `put(obj, false)`, `put(obj, true, 0.5)` or `put(obj, { timeout: 0.5 })`: `Full` when there is no room in time. */
   override put(obj: T, block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<void> {
     const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
-    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.queue.put(obj, options), answers.put)
+    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.calls.put(obj, options), answers.put)
   }
 
   putNowait(obj: T): Promise<void> {
@@ -145,7 +161,7 @@ export class Queue<T = unknown> extends Queues<T, ProcessQueue.Queue<any>> {
   /** `get()`, `get(false)`, `get(true, 0.5)` or `get({ timeout: 0.5 })`: `Empty` when nothing comes in time. */
   override get(block?: boolean | QueueWaitOptions, timeout?: number | null): Promise<T> {
     const options = block === undefined && timeout === undefined ? undefined : waitOptions(block, timeout)
-    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.queue.get(options), answers.got)
+    return runTimedWait(options instanceof ValueError ? Exit.fail(options) : this.calls.get(options), answers.got)
   }
 
   getNowait(): Promise<T> {

@@ -176,6 +176,11 @@ export type PythonTimedWaitDone<A, B> = PythonTimedWait<A, B> & { readonly done:
 export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWaitDone<A, B>): Promise<B>
 export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWait<A, B>): Promise<A | B>
 export function runTimedWait<A, E, B>(effect: Effect.Effect<A, E, Multiprocessing>, python: PythonTimedWait<A, B>): Promise<A | B> {
+  // Started and done already (a queue's put or get that found room or an item): nothing timed out.
+  if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
+    const value = (effect as Exit.Success<A, E>).value
+    return Promise.resolve(python.done === undefined ? value : python.done(value))
+  }
   return settled(effect, (exit) => {
     const late = timedOut(exit)
     if (late !== undefined) return unwrap(python.onTimeout(late))

@@ -22,7 +22,7 @@ import type * as Public from "../../ProcessQueue.js"
 import type { GetError, PutError, WaitOptions } from "../../ProcessQueue.js"
 import * as Serializers from "../../Serializer.js"
 import type { Serializer } from "../../Serializer.js"
-import { operation } from "../faces.js"
+import { CallbacksKey, operation } from "../faces.js"
 import { tracedOperation } from "../spans.js"
 import { type Backend, local, PrimitiveTypeId, remote, threadCaller, timeoutToWire } from "../served/backend.js"
 import { serve, SharedObject } from "../served/definition.js"
@@ -90,16 +90,18 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   put(item: A, options?: WaitOptions): Effect.Effect<void, PutError<E>> {
-    return this.waiting("put", options, (block, timeout): Effect.Effect<void, PutError<E>> => {
-      const closed = this.closedError()
-      if (closed !== undefined) return closed
-      const encoded = this.serializer.encode(item)
-      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-      const ring = this.shared.ring
-      if (ring !== undefined) return ring === "lost" ? Exit.fail(this.lost()) : ring.put(encoded.right, block, timeout)
-      if (this.maxsize <= 0 && this.shared.prefetch !== undefined) return this.gather("putMany", encoded.right)
-      return this.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "")
-    })
+    return this.waiting("put", options, (block, timeout) => this.putNow(item, block, timeout))
+  }
+
+  private putNow(item: A, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<void, PutError<E>> {
+    const closed = this.closedError()
+    if (closed !== undefined) return closed
+    const encoded = this.serializer.encode(item)
+    if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+    const ring = this.shared.ring
+    if (ring !== undefined) return ring === "lost" ? Exit.fail(this.lost()) : ring.put(encoded.right, block, timeout)
+    if (this.maxsize <= 0 && this.shared.prefetch !== undefined) return this.gather("putMany", encoded.right)
+    return this.call("put", [pack([encoded.right]), block, timeoutToWire(timeout)], "")
   }
 
   putNowait(item: A): Effect.Effect<void, PutError<E>> {
@@ -107,16 +109,33 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
   }
 
   get(options?: WaitOptions): Effect.Effect<A, GetError<E>> {
-    return this.waiting("get", options, (block, timeout): Effect.Effect<A, GetError<E>> => {
-      const kept = this.shared.closed ? undefined : this.shared.prefetch?.nextKept()
-      if (kept !== undefined) return this.handedOut(this.decode(kept))
-      const ring = this.shared.ring
-      if (ring !== undefined && ring !== "lost" && !this.shared.closed && this.shared.held.length === 0 && (this.shared.prefetch?.size ?? 0) === 0) {
-        const item = ring.ring.pop()
-        if (item !== undefined) return this.handedOut(this.decode(item))
-      }
-      return flatMap(this.take(block, timeout, 1), (items) => this.handedOut(this.decode(items[0])))
-    })
+    return this.waiting("get", options, (block, timeout) => this.getNow(block, timeout))
+  }
+
+  private getNow(block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<A, GetError<E>> {
+    const kept = this.shared.closed ? undefined : this.shared.prefetch?.nextKept()
+    if (kept !== undefined) return this.handedOut(this.decode(kept))
+    const ring = this.shared.ring
+    if (ring !== undefined && ring !== "lost" && !this.shared.closed && this.shared.held.length === 0 && (this.shared.prefetch?.size ?? 0) === 0) {
+      const item = ring.ring.pop()
+      if (item !== undefined) return this.handedOut(this.decode(item))
+    }
+    return flatMap(this.take(block, timeout, 1), (items) => this.handedOut(this.decode(items[0])))
+  }
+
+  /**
+   * What the compat face finds under `CallbacksKey`: put and get started at
+   * once (an Exit when done at once, as a ring's usually are), without the
+   * Effect per call that carries the start, nor a span (the compat face
+   * makes none).
+   */
+  readonly [CallbacksKey] = {
+    put: (item: A, options?: WaitOptions): Effect.Effect<void, PutError<E> | ValueError | TimeoutError> =>
+      options === undefined
+        ? this.putNow(item, true, undefined)
+        : this.startWaiting("put", options, (block, timeout) => this.putNow(item, block, timeout)),
+    get: (options?: WaitOptions): Effect.Effect<A, GetError<E> | ValueError | TimeoutError> =>
+      options === undefined ? this.getNow(true, undefined) : this.startWaiting("get", options, (block, timeout) => this.getNow(block, timeout))
   }
 
   get getNowait(): Effect.Effect<A, GetError<E>> {
@@ -278,16 +297,23 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
     options: WaitOptions | undefined,
     f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>
   ) {
-    return tracedOperation(false, () => [`ProcessQueue.${method}`, { "queue.kind": this.kind, "queue.owner.pid": this.ownerPid() }], (): Effect.Effect<B, E2 | ValueError | TimeoutError> => {
-      const timeout = options?.timeout
-      if (typeof timeout === "number" && Number.isNaN(timeout)) {
-        return Exit.fail(new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" }))
-      }
-      const block = options?.block ?? true
-      const limit = timeout === undefined ? undefined : Duration.decode(timeout)
-      const waited = f(block, limit)
-      return block && limit !== undefined ? failWithTimeoutFor(waited, method === "get" ? "Empty" : "Full", `${this.kind}.${method}`, limit) : waited
-    })
+    return tracedOperation(false, () => [`ProcessQueue.${method}`, { "queue.kind": this.kind, "queue.owner.pid": this.ownerPid() }], () => this.startWaiting(method, options, f))
+  }
+
+  /** `waiting`'s start: what it does at once. */
+  private startWaiting<B, E2>(
+    method: "put" | "get",
+    options: WaitOptions | undefined,
+    f: (block: boolean, timeout: Duration.Duration | undefined) => Effect.Effect<B, E2>
+  ): Effect.Effect<B, E2 | ValueError | TimeoutError> {
+    const timeout = options?.timeout
+    if (typeof timeout === "number" && Number.isNaN(timeout)) {
+      return Exit.fail(new ValueError({ message: "timeout must be a duration (omit it to wait without limit), got NaN" }))
+    }
+    const block = options?.block ?? true
+    const limit = timeout === undefined ? undefined : Duration.decode(timeout)
+    const waited = f(block, limit)
+    return block && limit !== undefined ? failWithTimeoutFor(waited, method === "get" ? "Empty" : "Full", `${this.kind}.${method}`, limit) : waited
   }
 }
 

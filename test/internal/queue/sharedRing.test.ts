@@ -47,6 +47,39 @@ describe("Queue over a shared ring", () => {
     { fastCheck: { numRuns: 25 } }
   )
 
+  it.live("items taken are views of a shared copy block, never written again: what earlier gets gave stays whole across many later ones", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<unknown>()
+      try {
+        // Past several 64 KiB blocks: plain objects (msgpack, decoded from a view) and bytes and Maps (V8).
+        const item = (i: number) =>
+          i % 3 === 0 ? { i, text: "x".repeat(i % 50) } : i % 3 === 1 ? new Uint8Array(i % 200).fill(i & 0xff) : new Map([[i, `v${i}`]])
+        const got: Array<unknown> = []
+        for (let round = 0; round < 4; round++) {
+          for (let i = round * 700; i < (round + 1) * 700; i++) await q.put(item(i))
+          for (let i = 0; i < 700; i++) got.push(await q.get())
+        }
+        expect(got).toEqual(Array.from({ length: 2800 }, (_, i) => item(i)))
+      } finally {
+        q.dispose()
+      }
+    }), 60_000)
+
+  it.live("a get that finds the ring empty sleeps, and the put that comes later wakes it", () =>
+    Effect.promise(async () => {
+      const q = new compat.Queue<number>()
+      try {
+        for (let round = 0; round < 3; round++) {
+          // Later than any spin: the getter has announced itself and sleeps when the put comes.
+          const late = setTimeout(() => void q.put(round), 30 * (round + 1))
+          expect(await q.get(true, 10)).toBe(round)
+          clearTimeout(late)
+        }
+      } finally {
+        q.dispose()
+      }
+    }), 60_000)
+
   it.live("items cross between two children while their owner's thread is blocked: nothing goes through it", () =>
     Effect.promise(async () => {
       const q = new compat.Queue<number>()
