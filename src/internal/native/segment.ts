@@ -103,8 +103,5 @@ export const goneError = (primitive: string, name: string, ownerName: string): O
     primitive: `${primitive} ${name}`,
     ownerPid: makerPid(name),
     ownerName,
-    reason: ThreadMemory.isThreadMemory(name) && makerPid(name) !== process.pid
-      ? "made it in the memory of its threads (there is no native addon there): only its threads reach it. " +
-        "Make it before setStartMethod(\"thread\"), outside a thread, for processes to reach it too"
-      : "has closed it or exited: its shared memory can no longer be mapped"
+    reason: "has closed it or exited: its shared memory can no longer be mapped"
   })
