@@ -119,14 +119,7 @@ const oursStartJoin = async (n, pauseMs = 0) => {
 }
 
 // The same with ready processes ("forkserver"): each start takes a booted spare, and a replacement boots meanwhile.
-const oursReadyStartJoin = (pauseMs) => async (n) => {
-  setStartMethod("forkserver", { force: true, readyProcesses: 2 })
-  try {
-    return await oursStartJoin(n, pauseMs)
-  } finally {
-    setStartMethod("spawn", { force: true })
-  }
-}
+const oursReadyStartJoin = (pauseMs) => (n) => withReadyProcesses((n) => oursStartJoin(n, pauseMs))(n)
 
 const spawnEmptyNode = () =>
   new Promise((resolve, reject) => {
@@ -205,7 +198,17 @@ const withoutSnapshot = (run) => async (n) => {
   }
 }
 
-const pythonStartWithQueue = async (n) => (await python.request({ cmd: "start_with_queue", n })).ms
+const pythonStartWithQueue = (method) => async (n) => (await python.request({ cmd: "start_with_queue", n, method })).ms
+
+/** `run` under the start method "forkserver" (ready processes, 2 kept), then "spawn" again. */
+const withReadyProcesses = (run) => async (n) => {
+  setStartMethod("forkserver", { force: true, readyProcesses: 2 })
+  try {
+    return await run(n)
+  } finally {
+    setStartMethod("spawn", { force: true })
+  }
+}
 
 // 2. and 3. codecs
 
@@ -494,7 +497,7 @@ const oursManagerDict = (op) =>
 // The sum of i % 100 for i in 0..n-1: what n gets of keys set to themselves add up to.
 const expectedKeySum = (n) => 4950 * Math.floor(n / 100) + ((n % 100) * ((n % 100) - 1)) / 2
 
-const pythonManagerStartup = async (n) => (await python.request({ cmd: "manager_startup", n })).ms
+const pythonManagerStartup = (method) => async (n) => (await python.request({ cmd: "manager_startup", n, method })).ms
 const pythonManagerDict = (op) =>
   medianAndMean(async (n) => python.request({ cmd: "manager_dict", op, n, warmup_ms: config.syncWarmupMs }))
 
@@ -623,7 +626,9 @@ const metrics = [
     contenders: [
       { key: "ours", label: "ours (compat Process given a compat Queue, inline target: await q.put(i); from the start-up snapshot)", run: oursStartWithQueue },
       { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursStartWithQueue) },
-      { key: "python", label: "python (multiprocessing spawn Process given a Queue: q.put(i))", run: pythonStartWithQueue, python: true }
+      { key: "ours_ready", label: "ours_ready (the same, start method \"forkserver\": ready processes of the snapshot)", run: withReadyProcesses(oursStartWithQueue) },
+      { key: "python", label: "python (multiprocessing spawn Process given a Queue: q.put(i))", run: pythonStartWithQueue("spawn"), python: true },
+      { key: "python_forkserver", label: "python_forkserver (the same, forkserver context)", run: pythonStartWithQueue("forkserver"), python: true }
     ]
   },
   {
@@ -804,7 +809,9 @@ const metrics = [
     contenders: [
       { key: "ours", label: "ours (compat await Manager(), then await m.shutdown(); the server from the start-up snapshot)", run: oursManagerStartup },
       { key: "ours_no_snapshot", label: "ours_no_snapshot (the same, EFFECT_MULTIPROCESSING_SNAPSHOT=0)", run: withoutSnapshot(oursManagerStartup) },
-      { key: "python", label: "python (spawn context's Manager(), then m.shutdown())", run: pythonManagerStartup, python: true }
+      { key: "ours_ready", label: "ours_ready (the same, start method \"forkserver\": the server from a ready process)", run: withReadyProcesses(oursManagerStartup) },
+      { key: "python", label: "python (spawn context's Manager(), then m.shutdown())", run: pythonManagerStartup("spawn"), python: true },
+      { key: "python_forkserver", label: "python_forkserver (forkserver context's Manager(), then m.shutdown())", run: pythonManagerStartup("forkserver"), python: true }
     ]
   },
   managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),

@@ -227,6 +227,12 @@ export interface MultiprocessingService {
   ) => Effect.Effect<WorkerHandle, ProcessError | InvalidTargetError | SerializationError>
   /** Checks an executable before it is used, so a bad one fails `setExecutable`, not every start. */
   readonly checkExecutable: (path: string) => Effect.Effect<void, ProcessError>
+  /**
+   * Told the settings once they changed (`setStartMethod`, `setExecutable`): a
+   * backend may boot ahead what starts will need ("forkserver": its ready
+   * processes), or end what they no longer will.
+   */
+  readonly settingsChanged?: (settings: Settings) => Effect.Effect<void>
 }
 
 /**

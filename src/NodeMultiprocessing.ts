@@ -9,7 +9,7 @@
  */
 import { Effect, Layer, type LogLevel, Ref } from "effect"
 import { Multiprocessing, type MultiprocessingService, type Settings, type SpawnRequest } from "./Multiprocessing.js"
-import { checkExecutable, spawnChild, spawnWorker } from "./internal/process/nodeChild.js"
+import { checkExecutable, spawnChild, spawnWorker, warmReady } from "./internal/process/nodeChild.js"
 import { spawnThread, spawnThreadWorker } from "./internal/process/threadChild.js"
 import { currentIdentity } from "./internal/thisProcess/currentProcess.js"
 import { native } from "./internal/native/native.js"
@@ -53,7 +53,9 @@ export const make: Effect.Effect<MultiprocessingService> = Effect.sync(() =>
     spawnWorker: (request) =>
       Effect.flatMap(startOf(request), ({ ready, thread }) =>
         thread ? spawnThreadWorker(request) : spawnWorker(request, ready)),
-    checkExecutable
+    checkExecutable,
+    // "forkserver" boots its ready processes now, so that the first start finds one; any other method ends them.
+    settingsChanged: (current) => warmReady(current.executable, current.startMethod === "forkserver" ? current.readyProcesses : 0)
   }
 )
 

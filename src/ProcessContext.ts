@@ -11,12 +11,11 @@
 import * as os from "node:os"
 import { Effect, type Logger, LogLevel, Ref } from "effect"
 import { ProcessError, StartMethodError, ValueError } from "./Errors.js"
-import { Multiprocessing, type StartMethod } from "./Multiprocessing.js"
+import { Multiprocessing, type Settings, type StartMethod } from "./Multiprocessing.js"
 import { currentIdentity, familyAuthkey } from "./internal/thisProcess/currentProcess.js"
 import { isAlive } from "./internal/thisProcess/liveness.js"
 import { log, stderrLogger } from "./internal/thisProcess/log.js"
 import { setMadeForThreads } from "./internal/native/threadMemory.js"
-import * as ReadyProcesses from "./internal/process/readyProcesses.js"
 import { liveChildren } from "./internal/thisProcess/processGlobals.js"
 import { isProcess, type Process } from "./Process.js"
 
@@ -159,16 +158,17 @@ export const setStartMethod = (
     if (settings.startMethodFixed && options?.force !== true) {
       return yield* new ProcessError({ message: "the start method has already been set; pass { force: true } to change it" })
     }
-    yield* Ref.set(mp.settings, {
+    const changed: Settings = {
       ...settings,
       startMethod,
       startMethodFixed: true,
       readyProcesses: readyProcesses ?? settings.readyProcesses
-    })
+    }
+    yield* Ref.set(mp.settings, changed)
     // Without the addon, primitives made from now on are made for threads (in their memory).
     setMadeForThreads(startMethod === "thread")
-    // Spares booted for "forkserver" are not left running until the next start finds them unwanted.
-    if (startMethod !== "forkserver" || readyProcesses === 0) ReadyProcesses.retireAll()
+    // "forkserver" boots its ready processes now; any other method ends those booted, not at the next start.
+    if (mp.settingsChanged !== undefined) yield* mp.settingsChanged(changed)
   })
 
 /**
@@ -205,7 +205,10 @@ export const setExecutable = (executable: string): Effect.Effect<void, ProcessEr
   Effect.flatMap(Multiprocessing, (mp) =>
     Effect.zipRight(
       mp.checkExecutable(executable),
-      Ref.update(mp.settings, (settings) => ({ ...settings, executable }))
+      Effect.flatMap(
+        Ref.updateAndGet(mp.settings, (settings) => ({ ...settings, executable })),
+        (changed) => mp.settingsChanged?.(changed) ?? Effect.void
+      )
     ))
 
 /**

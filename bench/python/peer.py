@@ -7,8 +7,8 @@ line on stdout.
 
   {"cmd": "start_join", "method": "spawn" | "forkserver", "n": 30, "pause_ms": 0}
       -> {"ms": [per-iteration milliseconds]}   (Process(target=f).start(); p.join(); then pause_ms untimed)
-  {"cmd": "start_with_queue", "n": 30}
-      -> {"ms": [per-iteration milliseconds]}   (spawn Process(target=put_one, args=(q, i)); q.get(); p.join(); q made once)
+  {"cmd": "start_with_queue", "n": 30, "method": "spawn" | "forkserver"}
+      -> {"ms": [per-iteration milliseconds]}   (Process(target=put_one, args=(q, i)); q.get(); p.join(); q made once)
   {"cmd": "codec", "case": "small" | "f64_1mib" | "bytes_1mib", "budget_ms": 300}
       -> {"ops_per_s": n}                        (pickle.dumps + pickle.loads)
   {"cmd": "pipe_pingpong", "n": 2000, "warmup_ms": 500}
@@ -39,7 +39,7 @@ line on stdout.
   consumer has reported the sum of its ids (and, for a JoinableQueue, where consumers call
   task_done() per item, the producer that its join() returned); the total is checked. Children
   are started and joined outside the timed part.
-  {"cmd": "manager_startup", "n": 15}
+  {"cmd": "manager_startup", "n": 15, "method": "spawn" | "forkserver"}
       -> {"ms": [per-start milliseconds]}        (ctx.Manager() until it returns; m.shutdown() follows, untimed)
   {"cmd": "manager_dict", "op": "set" | "get", "n": 5000, "warmup_ms": 500}
       -> {"median": us, "mean": us}              (d[i % 100] = i / d[i % 100] from the parent, each call timed)
@@ -752,9 +752,10 @@ def main():
                     contexts[method] = multiprocessing.get_context(method)
                 answer({"ms": _start_join(contexts[method], int(req["n"]), float(req.get("pause_ms", 0)))})
             elif cmd == "start_with_queue":
-                if "spawn" not in contexts:
-                    contexts["spawn"] = multiprocessing.get_context("spawn")
-                answer({"ms": _start_with_queue(contexts["spawn"], int(req["n"]))})
+                method = req.get("method", "spawn")
+                if method not in contexts:
+                    contexts[method] = multiprocessing.get_context(method)
+                answer({"ms": _start_with_queue(contexts[method], int(req["n"]))})
             elif cmd in ("pipe_pingpong", "pipe_stream"):
                 if "spawn" not in contexts:
                     contexts["spawn"] = multiprocessing.get_context("spawn")
@@ -790,9 +791,10 @@ def main():
                                                          int(req["consumers"]), int(req["n"]), float(req["timeout_s"]),
                                                          int(req.get("warm", 1)))})
             elif cmd in ("manager_startup", "manager_dict"):
-                if "spawn" not in contexts:
-                    contexts["spawn"] = multiprocessing.get_context("spawn")
-                ctx = contexts["spawn"]
+                method = req.get("method", "spawn")
+                if method not in contexts:
+                    contexts[method] = multiprocessing.get_context(method)
+                ctx = contexts[method]
                 if cmd == "manager_startup":
                     answer({"ms": _manager_startup(ctx, int(req["n"]))})
                 else:

@@ -10,7 +10,7 @@ import type { Socket } from "node:net"
 import { decode } from "../codec/codec.js"
 import { PortStream } from "../wire/portStream.js"
 import { RingChannel } from "../wire/ringChannel.js"
-import { CONTROL_FD, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
+import { CONTROL_FD, READY_FD, SPARE_ENV, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
 import { childRequire } from "./targets.js"
 
 /**
@@ -49,10 +49,26 @@ const readExactly = (length: number): Buffer => {
   return buffer
 }
 
+/**
+ * A ready process says it is booted (its parent then prefers it to one still
+ * booting) by closing its readiness descriptor, right before it blocks on its
+ * first read; the variable that made it one goes, unseen by its target.
+ */
+const announceReady = () => {
+  if (process.env[SPARE_ENV] !== "1") return
+  delete process.env[SPARE_ENV]
+  try {
+    fs.closeSync(READY_FD)
+  } catch {
+    // not there: the parent learns it from the Start's answer instead
+  }
+}
+
 /** The Start message: the first frame on descriptor 3, or the thread's workerData. */
 export const readStart = (): StartMessage => {
   const start = threadStart()
   if (start !== undefined) return decode(start) as StartMessage
+  announceReady()
   const length = readExactly(4).readInt32BE(0)
   if (length < -1) process.exit(1) // not our parent speaking
   const payload = readExactly(length === -1 ? Number(readExactly(8).readBigUInt64BE(0)) : length)

@@ -15,6 +15,17 @@ export type { ChildOutcome as OutcomeMessage, ProcessIdentity, SpanContext, Targ
 /** The control channel's descriptor in the child. */
 export const CONTROL_FD = 3
 
+/**
+ * Set in the environment of a ready process ("forkserver") only: such a child
+ * closes `READY_FD` once it is booted and about to wait for its Start message,
+ * which tells the parent it is ready, and removes the variable, so that its
+ * target and its own children never see it.
+ */
+export const SPARE_ENV = "EFFECT_MULTIPROCESSING_READY_PROCESS"
+
+/** The descriptor a ready process closes to say it is booted (a plain spawn has no such descriptor). */
+export const READY_FD = 4
+
 /** Where a child that is a worker thread finds its encoded Start message in its workerData. */
 export const THREAD_START_KEY = "effect-multiprocessing/start"
 

@@ -26,7 +26,7 @@ import type { StartMessage } from "../child/controlMessages.js"
 import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { loadingTarget, remoteServers } from "../thisProcess/processGlobals.js"
-import { spawnBootstrap, takeReady } from "./readyProcesses.js"
+import { keepReady, retireAll, spawnBootstrap, takeReady } from "./readyProcesses.js"
 import { snapshotBlob, targetNeedsLibrary } from "./startupSnapshot.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 import { EncodedErrorSchema } from "../codec/decodeError.js"
@@ -160,6 +160,31 @@ export const prepareStart = (
     return { payload, sockets, snapshotCandidate: placeholders || targetNeedsLibrary(target) }
   })
 
+/** The command line of a child: `node [execArgv] <bootstrap>` or `node --snapshot-blob <blob>`, through setpriv where it is used. */
+const commandFor = (executable: string, execArgv: ReadonlyArray<string>, blob: string | undefined) =>
+  Effect.gen(function*() {
+    const node = [
+      executable,
+      ...execArgv,
+      ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : []),
+      ...(blob === undefined ? [bootstrapPath] : ["--snapshot-blob", blob])
+    ]
+    const wrapper = pdeathsigWrapper()
+    return wrapper === undefined ? node : [wrapper, "--pdeathsig", "SIGTERM", ...node]
+  })
+
+/**
+ * Boots `count` ready processes of the plain bootstrap for `executable` ahead
+ * of the first start ("forkserver" chosen): that start then finds one booted.
+ * Spares from the start-up snapshot boot at the first start that wants one.
+ */
+export const warmReady = (executable: string, count: number): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (count === 0) return retireAll()
+    const [command, ...args] = yield* commandFor(executable, [], undefined)
+    keepReady(command, args, count)
+  }).pipe(Effect.catchAll(() => Effect.void)) // no tsx to run from source: the first start says so
+
 /**
  * Spawns `node <bootstrap>`, writes the Start message to its control channel
  * (descriptor 3) and reports its exit to `request.onExit`.
@@ -175,14 +200,7 @@ const launch = (
     const blob = snapshotCandidate && !runningFromSource && (request.execArgv ?? []).length === 0
       ? snapshotBlob(executable)
       : undefined
-    const node = [
-      executable,
-      ...(request.execArgv ?? []),
-      ...(runningFromSource ? ["--import", yield* tsxExport(".", bootstrapPath)] : []),
-      ...(blob === undefined ? [bootstrapPath] : ["--snapshot-blob", blob])
-    ]
-    const wrapper = pdeathsigWrapper()
-    const [command, ...args] = wrapper === undefined ? node : [wrapper, "--pdeathsig", "SIGTERM", ...node]
+    const [command, ...args] = yield* commandFor(executable, request.execArgv ?? [], blob)
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
     // A ready process has its descriptors already: it serves only starts that hand none over.
     const child = (sockets.length === 0 ? takeReady(command, args, ready) : undefined)

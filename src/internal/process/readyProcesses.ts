@@ -13,9 +13,18 @@
  * stdio at spawn time). Spares hold no reference on the event loop, count
  * among no children, and end with this process: their control channel reaches
  * end of file (and, on Linux, the parent-death signal).
+ *
+ * Which spare a start gets: the oldest one that has said it is booted (it
+ * closes its readiness descriptor, `READY_FD`, right before it waits), else
+ * the oldest still booting — never the newest, which is the least likely to be
+ * ready. Replacements: a take that leaves other spares of its kind boots its
+ * replacement once the process it took has exited (so that the boot does not
+ * share the CPU with that process's start and run, and the spares left cover
+ * the next start meanwhile); a take that leaves none boots at once.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import type { Socket } from "node:net"
+import { SPARE_ENV } from "../child/controlMessages.js"
 
 interface Spare {
   readonly child: ChildProcess
@@ -23,6 +32,8 @@ interface Spare {
   readonly command: string
   readonly env: string
   readonly cwd: string
+  /** It has closed its readiness descriptor: booted, blocked on its first read. */
+  ready: boolean
 }
 
 const spares: Array<Spare> = []
@@ -32,20 +43,38 @@ const environment = () => ({ env: JSON.stringify(process.env), cwd: process.cwd(
 
 const commandLine = (command: string, args: ReadonlyArray<string>) => JSON.stringify([command, ...args])
 
-/** Starts a child for `command args` with the control channel on descriptor 3 and `sockets` after it. */
+/**
+ * Starts a child for `command args` with the control channel on descriptor 3
+ * and `sockets` after it; a spare (`spare`) gets its readiness descriptor
+ * there instead, and the variable that tells its bootstrap to close it.
+ */
 export const spawnBootstrap = (
   command: string,
   args: ReadonlyArray<string>,
-  sockets: ReadonlyArray<Socket> = []
-): ChildProcess => spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...sockets] })
+  sockets: ReadonlyArray<Socket> = [],
+  spare = false
+): ChildProcess =>
+  spare
+    ? spawn(command, args, {
+      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
+      env: { ...process.env, [SPARE_ENV]: "1" }
+    })
+    : spawn(command, args, { stdio: ["ignore", "inherit", "inherit", "pipe", ...sockets] })
+
+const alive = (spare: Spare) => spare.child.exitCode === null && spare.child.signalCode === null
 
 const startSpare = (command: string, args: ReadonlyArray<string>) => {
-  const child = spawnBootstrap(command, args)
+  const child = spawnBootstrap(command, args, [], true)
   child.once("error", () => {})
   if (child.pid === undefined) return
   const channel = child.stdio[3] as Socket
   channel.on("error", () => {})
-  const spare: Spare = { child, channel, command: commandLine(command, args), ...environment() }
+  const spare: Spare = { child, channel, command: commandLine(command, args), ...environment(), ready: false }
+  const readiness = child.stdio[4] as Socket
+  readiness.on("error", () => {})
+  readiness.once("close", () => (spare.ready = true))
+  readiness.resume()
+  readiness.unref()
   // A spare that dies unused (killed from outside) is forgotten.
   child.once("exit", () => {
     const at = spares.indexOf(spare)
@@ -54,6 +83,14 @@ const startSpare = (command: string, args: ReadonlyArray<string>) => {
   child.unref()
   channel.unref()
   spares.push(spare)
+}
+
+const matching = (wanted: string) => spares.filter((spare) => spare.command === wanted && alive(spare)).length
+
+/** Boots spares for `command args` until `count` of them are there (booted or booting). */
+export const keepReady = (command: string, args: ReadonlyArray<string>, count: number): void => {
+  const wanted = commandLine(command, args)
+  for (let ready = matching(wanted); ready < count; ready++) startSpare(command, args)
 }
 
 /**
@@ -70,22 +107,18 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
   const wanted = commandLine(command, args)
   const { cwd, env } = environment()
   let taken: Spare | undefined
-  for (let at = spares.length - 1; at >= 0; at--) {
-    const spare = spares[at]
-    if (spare.child.exitCode !== null || spare.child.signalCode !== null) continue
-    if (spare.command !== wanted) continue
-    spares.splice(at, 1)
+  for (const spare of spares.filter((spare) => spare.command === wanted && alive(spare))) {
     if (spare.env !== env || spare.cwd !== cwd) {
+      spares.splice(spares.indexOf(spare), 1)
       spare.child.kill("SIGKILL")
-      continue
+    } else if (taken === undefined || (spare.ready && !taken.ready)) {
+      taken = spare
     }
-    taken = spare
-    break
   }
-  setImmediate(() => {
-    let ready = spares.filter((spare) => spare.command === wanted).length
-    while (ready++ < count) startSpare(command, args)
-  })
+  if (taken !== undefined) spares.splice(spares.indexOf(taken), 1)
+  const replenish = () => keepReady(command, args, count)
+  if (taken !== undefined && matching(wanted) > 0) taken.child.once("exit", () => setImmediate(replenish))
+  else setImmediate(replenish)
   return taken?.child
 }
 
@@ -93,3 +126,7 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
 export const retireAll = (): void => {
   for (const spare of spares.splice(0)) spare.child.kill("SIGKILL")
 }
+
+/** The pids of the ready processes kept now, booted or booting (for tests and diagnostics). */
+export const readyPids = (): ReadonlyArray<{ readonly pid: number; readonly ready: boolean }> =>
+  spares.filter(alive).map((spare) => ({ pid: spare.child.pid!, ready: spare.ready }))
