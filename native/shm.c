@@ -743,6 +743,8 @@ napi_value wait_readable(napi_env env, napi_callback_info info); /* readable.c *
 napi_value read_into(napi_env env, napi_callback_info info);     /* readable.c */
 napi_value write_from(napi_env env, napi_callback_info info);    /* readable.c */
 napi_value dup_descriptor(napi_env env, napi_callback_info info); /* readable.c */
+napi_value send_descriptors(napi_env env, napi_callback_info info);    /* descriptors.c */
+napi_value receive_descriptors(napi_env env, napi_callback_info info); /* descriptors.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
@@ -758,6 +760,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"readInto", NULL, read_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"writeFrom", NULL, write_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dup", NULL, dup_descriptor, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sendDescriptors", NULL, send_descriptors, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"receiveDescriptors", NULL, receive_descriptors, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   environment* e = calloc(1, sizeof *e);
   napi_value name;

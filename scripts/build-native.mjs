@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
-const sources = ["shm.c", "readable.c"].map((file) => path.join(root, "native", file))
+const sources = ["shm.c", "readable.c", "descriptors.c"].map((file) => path.join(root, "native", file))
 const output = path.join(root, "dist", "native", "shm.node")
 const headers = path.join(path.dirname(path.dirname(process.execPath)), "include", "node")
 const required = process.env.EFFECT_MULTIPROCESSING_REQUIRE_NATIVE === "1"

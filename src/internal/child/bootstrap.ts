@@ -18,7 +18,7 @@ import { type EncodedError, encodeError } from "../codec/errors.js"
 import { header } from "../wire/framing.js"
 import { isNotDataError } from "../codec/notData.js"
 import type { OutcomeMessage, StartMessage } from "./controlMessages.js"
-import { channelStream, inThread, readStart, writeAll } from "./controlChannel.js"
+import { channelStream, inThread, readStart, receiveHandedDescriptors, writeAll } from "./controlChannel.js"
 import {
   CURRENT_PROCESS_KEY,
   liveChildren,
@@ -205,6 +205,7 @@ const runAsync = async (start: StartMessage, pending: Promise<Prepared> | undefi
 /** Runs this child: at once when started as `node bootstrap.cjs`, after deserialization when started from the start-up snapshot. */
 export const main = () => {
   const start = readStart()
+  receiveHandedDescriptors(start)
   ;(globalThis as Record<symbol, unknown>)[CURRENT_PROCESS_KEY] = start.process
   for (const [named, server] of start.remoteServers ?? []) remoteServers().set(named, server)
   // A thread ends with its process, and its process's title is not its own.

@@ -6,12 +6,14 @@
  * stream through here and know nothing else of the difference.
  */
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import type { Socket } from "node:net"
 import { decode } from "../codec/codec.js"
 import { PortStream } from "../wire/portStream.js"
 import { RingChannel } from "../wire/ringChannel.js"
-import { CONTROL_FD, READY_FD, SPARE_ENV, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
+import { CONTROL_FD, FIRST_HANDLE_FD, READY_FD, SPARE_ENV, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
 import { childRequire } from "./targets.js"
+import { handedDescriptors } from "../thisProcess/processGlobals.js"
 
 /**
  * `node:worker_threads`, loaded at first use: loaded while the start-up
@@ -54,8 +56,11 @@ const readExactly = (length: number): Buffer => {
  * booting) by closing its readiness descriptor, right before it blocks on its
  * first read; the variable that made it one goes, unseen by its target.
  */
+let wasReadyProcess = false
+
 const announceReady = () => {
   if (process.env[SPARE_ENV] !== "1") return
+  wasReadyProcess = true
   delete process.env[SPARE_ENV]
   try {
     fs.closeSync(READY_FD)
@@ -123,4 +128,22 @@ export const poolChannel = (): Socket => {
     }
   }
   return channelStream()
+}
+
+/**
+ * A ready process given Connection ends: its parent sends their descriptors
+ * after the Start message, on one byte of the control channel (SCM_RIGHTS,
+ * native/descriptors.c), since they could not be stdio of a spawn that came
+ * first. Received here, before anything else reads the channel, and published
+ * for the arguments' revival under the numbers the Start message names them
+ * by (4, 5 …). A child spawned for its start has them there already.
+ */
+export const receiveHandedDescriptors = (start: StartMessage): void => {
+  if (!wasReadyProcess || start.handles === undefined || start.handles === 0) return
+  const native = createRequire(import.meta.url)("../../native/shm.node") as {
+    receiveDescriptors(socket: number, count: number): Array<number> | number
+  }
+  const fds = native.receiveDescriptors(CONTROL_FD, start.handles)
+  if (typeof fds === "number") process.exit(1) // the parent is gone (or did not follow the protocol)
+  fds.forEach((fd, index) => handedDescriptors().set(FIRST_HANDLE_FD + index, fd))
 }

@@ -23,6 +23,9 @@ export const CONTROL_FD = 3
  */
 export const SPARE_ENV = "EFFECT_MULTIPROCESSING_READY_PROCESS"
 
+/** The first descriptor handed over to a child (Connection ends): 0–2 are stdio, 3 the control channel. */
+export const FIRST_HANDLE_FD = 4
+
 /** The descriptor a ready process closes to say it is booted (a plain spawn has no such descriptor). */
 export const READY_FD = 4
 

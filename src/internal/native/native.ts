@@ -47,6 +47,10 @@ export interface Native {
   writeFrom(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
   /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
   dup(fd: number): number
+  /** One byte on the Unix socket `socket` carrying `fds` (SCM_RIGHTS, 1 to 64), waiting for room if it is full: 0, or -errno. See native/descriptors.c. */
+  sendDescriptors(socket: number, fds: ReadonlyArray<number>): number
+  /** Blocks until the byte carrying `count` descriptors arrives on `socket`: them (close-on-exec), or -errno (-EPIPE at end of file). */
+  receiveDescriptors(socket: number, count: number): Array<number> | number
 }
 
 /**

@@ -27,6 +27,8 @@ import { currentIdentity } from "../thisProcess/currentProcess.js"
 import * as PrivateDirectory from "../thisProcess/privateDirectory.js"
 import { loadingTarget, remoteServers } from "../thisProcess/processGlobals.js"
 import { keepReady, retireAll, spawnBootstrap, takeReady } from "./readyProcesses.js"
+import { native } from "../native/native.js"
+import { descriptorOf } from "../wire/synchronousRead.js"
 import { snapshotBlob, targetNeedsLibrary } from "./startupSnapshot.js"
 import { prepareTarget, tsxExport } from "./targetSpec.js"
 import { EncodedErrorSchema } from "../codec/decodeError.js"
@@ -160,6 +162,37 @@ export const prepareStart = (
     return { payload, sockets, snapshotCandidate: placeholders || targetNeedsLibrary(target) }
   })
 
+/**
+ * Copies of the descriptors under `sockets`, to send to a ready process once
+ * its Start message is written (the caller may close its ends as soon as
+ * `start` returns); undefined when they cannot be sent so (no addon, not a
+ * Unix socket, too many): the start then spawns a child with them as stdio.
+ */
+const copiesToHandOver = (sockets: ReadonlyArray<Socket>): Array<number> | undefined => {
+  if (native === undefined || sockets.length > 64) return undefined
+  const copies: Array<number> = []
+  for (const socket of sockets) {
+    const fd = descriptorOf(socket)
+    const copy = fd === undefined ? -1 : native.dup(fd)
+    if (copy < 0) {
+      closeAll(copies)
+      return undefined
+    }
+    copies.push(copy)
+  }
+  return copies
+}
+
+const closeAll = (fds: ReadonlyArray<number> | undefined) => {
+  for (const fd of fds ?? []) {
+    try {
+      fs.closeSync(fd)
+    } catch {
+      // closed already
+    }
+  }
+}
+
 /** The command line of a child: `node [execArgv] <bootstrap>` or `node --snapshot-blob <blob>`, through setpriv where it is used. */
 const commandFor = (executable: string, execArgv: ReadonlyArray<string>, blob: string | undefined) =>
   Effect.gen(function*() {
@@ -202,9 +235,11 @@ const launch = (
       : undefined
     const [command, ...args] = yield* commandFor(executable, request.execArgv ?? [], blob)
     // Connection ends among the arguments go as descriptors 4, 5 …: the child reads and writes them directly.
-    // A ready process has its descriptors already: it serves only starts that hand none over.
-    const child = (sockets.length === 0 ? takeReady(command, args, ready) : undefined)
-      ?? spawnBootstrap(command, args, sockets)
+    // A ready process was spawned before them: they follow its Start message (SCM_RIGHTS), where the addon is built.
+    const handOver = sockets.length === 0 ? [] : ready > 0 ? copiesToHandOver(sockets) : undefined
+    const spare = handOver === undefined ? undefined : takeReady(command, args, ready)
+    const child = spare ?? spawnBootstrap(command, args, sockets)
+    if (spare === undefined) closeAll(handOver)
     // spawn() reports a failure to start asynchronously but leaves pid unset at once: answering now keeps `start` synchronous.
     child.once("error", () => {})
     // Killed by a signal, it could not remove its socket directories: its parent does.
@@ -214,7 +249,18 @@ const launch = (
     }
     const channel = child.stdio[3] as Socket
     channel.on("error", () => {}) // EPIPE when the child is already gone: its exit tells the story
-    channel.write(frame(payload))
+    if (spare !== undefined && handOver !== undefined && handOver.length > 0) {
+      // Sent once the Start message is in the kernel: the child reads it, then receives these.
+      channel.write(frame(payload), () => {
+        const socket = descriptorOf(channel)
+        const sent = socket === undefined ? -1 : native!.sendDescriptors(socket, handOver)
+        closeAll(handOver)
+        // A child that cannot get its descriptors would wait for them until its parent's end.
+        if (sent < 0 && child.exitCode === null) child.kill("SIGKILL")
+      })
+    } else {
+      channel.write(frame(payload))
+    }
     let exitCode: number | null = null
     child.on("exit", (code, signal) => {
       exitCode = code ?? -signalNumber(signal!)

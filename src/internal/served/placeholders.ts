@@ -9,6 +9,7 @@
  * (`revivePlaceholders.ts`) as the same face's object.
  */
 import type { Socket } from "node:net"
+import { FIRST_HANDLE_FD } from "../child/controlMessages.js"
 import { shapeOf } from "../codec/codec.js"
 import { ConnectionTypeId, type ConnectionImpl } from "../connection/connection.js"
 import { compatEntry, wrappedByCompat } from "../faces.js"
@@ -18,8 +19,7 @@ import { isPrimitive, type Primitive, PrimitiveTypeId, type Reference } from "./
 /** The key of a placeholder; a plain object with it never travels as data. */
 export const HANDLE_KEY = "__effectMultiprocessingHandle__"
 
-/** The first descriptor handed over: 0–2 are stdio, 3 the control channel. */
-export const FIRST_HANDLE_FD = 4
+export { FIRST_HANDLE_FD }
 
 export type Face = "effect" | "compat"
 

@@ -15,6 +15,7 @@ import { attach } from "./attachable.js"
 import * as FramedSocket from "../wire/framedSocket.js"
 import { HANDLE_KEY, mapHandles, type Placeholder } from "./placeholders.js"
 import { revivePrimitive } from "./revive.js"
+import { handedDescriptors } from "../thisProcess/processGlobals.js"
 
 const isPlaceholder = (u: unknown): u is Placeholder => typeof u === "object" && u !== null && HANDLE_KEY in u
 
@@ -22,7 +23,9 @@ const revive = (placeholder: Placeholder) => {
   const held = placeholder[HANDLE_KEY]
   if ("primitive" in held) return revivePrimitive(held.primitive, held.face, held.faceEntry)
   if ("attachment" in held) return attach(held.attachment, held.face, held.faceEntry)
-  const { face, fd, readable, writable, unread } = held
+  const { face, readable, writable, unread } = held
+  // A ready process got its descriptors after its start, wherever the kernel put them.
+  const fd = handedDescriptors().get(held.fd) ?? held.fd
   // Never read by Node's stream: the parent and other children may hold this descriptor too, and
   // what this process does not receive must stay in the kernel for them.
   const socket = new net.Socket({ fd, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts)

@@ -25,6 +25,18 @@ export const remoteServers = (): RemoteServers => {
   return (g[REMOTE_SERVERS_KEY] ??= new Map())
 }
 
+const HANDED_DESCRIPTORS_KEY = Symbol.for("effect-multiprocessing/handedDescriptors")
+
+/**
+ * In a child that was a ready process: where the descriptors its parent sent
+ * after the Start message landed, by the number its arguments name them with
+ * (4, 5 … as in a child that got them at spawn). Empty elsewhere.
+ */
+export const handedDescriptors = (): Map<number, number> => {
+  const g = globalThis as Record<symbol, Map<number, number> | undefined>
+  return (g[HANDED_DESCRIPTORS_KEY] ??= new Map())
+}
+
 /** Where the child bootstrap publishes its identity for `currentProcess()` in the child. */
 export const CURRENT_PROCESS_KEY = Symbol.for("effect-multiprocessing/currentProcess")
 
