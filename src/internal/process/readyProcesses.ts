@@ -17,10 +17,11 @@
  * Which spare a start gets: the oldest one that has said it is booted (it
  * closes its readiness descriptor, `READY_FD`, right before it waits), else
  * the oldest still booting — never the newest, which is the least likely to be
- * ready. Replacements: a take that leaves other spares of its kind boots its
- * replacement once the process it took has exited (so that the boot does not
- * share the CPU with that process's start and run, and the spares left cover
- * the next start meanwhile); a take that leaves none boots at once.
+ * ready. Replacements: a take of a booted spare that leaves others of its
+ * kind boots its replacement once the process it took has exited (so that the
+ * boot does not share the CPU with that process's start and run, and the
+ * spares left cover the next start meanwhile); a take that leaves none, or
+ * that had to take one still booting (starts outrun the boots), boots at once.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import type { Socket } from "node:net"
@@ -117,7 +118,8 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
   }
   if (taken !== undefined) spares.splice(spares.indexOf(taken), 1)
   const replenish = () => keepReady(command, args, count)
-  if (taken !== undefined && matching(wanted) > 0) taken.child.once("exit", () => setImmediate(replenish))
+  // Starts that take spares still booting outrun the replacements: those boot at once, as when none is left.
+  if (taken !== undefined && taken.ready && matching(wanted) > 0) taken.child.once("exit", () => setImmediate(replenish))
   else setImmediate(replenish)
   return taken?.child
 }

@@ -1,0 +1,10 @@
+import { Manager, setStartMethod } from "effect-multiprocessing/compat"
+setStartMethod("forkserver", { readyProcesses: 1 })
+let m = await Manager(); await m.shutdown()
+await new Promise((r) => setTimeout(r, 3000))
+process.stderr.write(`MARK ${Date.now()}\n`)
+const t0 = performance.now()
+m = await Manager()
+process.stderr.write(`MANAGER ${(performance.now() - t0).toFixed(1)} ms\n`)
+await m.shutdown()
+setStartMethod("spawn", { force: true })
