@@ -207,7 +207,7 @@ const run = (installation: Installation, program: string, args: Array<string>, c
         resume(
           error === null
             ? Effect.succeed(stdout)
-            : Effect.fail(new PostgresStartError({ step: "initdb", reason: `${program} ${error.message.split("\n")[0]}`, log: `${stdout}${stderr}`.trim() }))
+            : Effect.fail(new PostgresStartError({ step: program === "initdb" ? "initdb" : "start", reason: `${program} ${error.message.split("\n")[0]}`, log: `${stdout}${stderr}`.trim() }))
         )
     )
     return Effect.sync(() => child.kill("SIGKILL"))
