@@ -169,7 +169,11 @@ const sweep = (base: string) => {
     } catch {
       // no server there, or it is gone
     }
-    fs.rmSync(directory, { recursive: true, force: true })
+    try {
+      fs.rmSync(directory, { recursive: true, force: true })
+    } catch {
+      // another start sweeping the same directory: it removes it
+    }
   }
 }
 
