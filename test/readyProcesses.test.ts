@@ -42,6 +42,9 @@ const cmdline = (pid: number): string | undefined => {
   }
 }
 
+/** A few turns of the event loop, for events already in the kernel to be handled. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
+
 afterEach(async () => {
   setStartMethod("spawn", { force: true })
   // Retired at once: nothing of this file is left for the next.
@@ -53,6 +56,7 @@ describe("ready processes", () => {
     setStartMethod("forkserver", { force: true, readyProcesses: 2 })
     // Booted before any start was asked for.
     expect(await waitUntil(() => children().length === 2 && children().every(booted), 60_000)).toBe(true)
+    await settle() // this process hears the descriptors close on its next turns
     const [oldest, newest] = children().sort((a, b) => startTime(a) - startTime(b) || a - b)
     const p = new Process({
       target: () => {

@@ -110,13 +110,29 @@ export const analyzeFunction = (
 ): FunctionAnalysis => {
   // Bypass any own `toString` override: we need the real source text.
   const source = Function.prototype.toString.call(fn)
+  if (options.globals !== undefined) return analyzeSource(source, options.globals)
+  let analysis = analyses.get(source)
+  if (analysis === undefined) {
+    // The same source gives the same analysis: a program starting a process per job parses its target once.
+    if (analyses.size >= MAX_ANALYSES) analyses.clear()
+    analysis = analyzeSource(source, childGlobals)
+    analyses.set(source, analysis)
+  }
+  return analysis
+}
+
+/** Analyses of sources checked against `childGlobals`, by source text (a parse costs about a millisecond). */
+const analyses = new Map<string, FunctionAnalysis>()
+const MAX_ANALYSES = 256
+
+const analyzeSource = (source: string, globals: ReadonlySet<string>): FunctionAnalysis => {
   const rejected = (reason: string): FunctionAnalysis => ({ expression: source, unresolved: [], called: [], notPortable: reason })
   if (nativeSource.test(source)) {
     return rejected("it is a native or bound function, so its source code is not available")
   }
   const parsed = parseFunctionSource(source)
   if ("reason" in parsed) return rejected(parsed.reason)
-  return { expression: parsed.expression, ...findUnresolved(parsed.node, parsed.bindsOwnName, options.globals ?? childGlobals) }
+  return { expression: parsed.expression, ...findUnresolved(parsed.node, parsed.bindsOwnName, globals) }
 }
 
 /** Node's built-in modules by the names an import of them usually binds: `os`, `fs`, `childProcess`, `fsPromises`. */

@@ -39,6 +39,9 @@ interface Spare {
 
 const spares: Array<Spare> = []
 
+/** How many times the spares were retired: a replacement decided before the last retirement is not booted. */
+let retirements = 0
+
 /** What decides whether a spare can stand in for a fresh spawn, besides the command line. */
 const environment = () => ({ env: JSON.stringify(process.env), cwd: process.cwd() })
 
@@ -117,7 +120,9 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
     }
   }
   if (taken !== undefined) spares.splice(spares.indexOf(taken), 1)
-  const replenish = () => keepReady(command, args, count)
+  // Not if the spares were retired meanwhile (the start method changed): none is wanted any more.
+  const wantedSince = retirements
+  const replenish = () => wantedSince === retirements && keepReady(command, args, count)
   // Starts that take spares still booting outrun the replacements: those boot at once, as when none is left.
   if (taken !== undefined && taken.ready && matching(wanted) > 0) taken.child.once("exit", () => setImmediate(replenish))
   else setImmediate(replenish)
@@ -126,6 +131,7 @@ export const takeReady = (command: string, args: ReadonlyArray<string>, count: n
 
 /** No ready processes wanted (any more: the start method changed, or 0 are kept): those left are ended. */
 export const retireAll = (): void => {
+  retirements++
   for (const spare of spares.splice(0)) spare.child.kill("SIGKILL")
 }
 
