@@ -59,6 +59,10 @@ const MAXSIZE = 18
 const OWNER_PID = 19
 /** Getters asleep on NOT_EMPTY (or about to be). */
 const GET_SLEEPERS = 20
+/** Items producers hold in their backlogs (for qsize): put while the ring had no room, not yet in it. */
+const BACKLOG = 21
+/** A producer's feeder waits for the ring to drain to half (it sleeps on NOT_FULL). */
+const FEED_WANTED = 22
 
 /** Where the records start, in bytes. */
 const DATA = 128
@@ -79,8 +83,11 @@ export const RING_BYTES = 1 << 20
 /** How long a sleeper sleeps before it looks whether the owner still lives. */
 export const SLEEP_SLICE_MS = LIVENESS_SLICE_MS
 
-/** What a put into the ring did. */
-export type PutAnswer = "put" | "overflow" | "full" | "ended" | "gone"
+/** What a put into the ring did ("held": no room now; the producer keeps it in its backlog, counted already). */
+export type PutAnswer = "put" | "overflow" | "held" | "full" | "ended" | "gone"
+
+/** What a feeder's push of a held item did ("overflow": it goes to the owner, counted there already). */
+export type PushAnswer = "put" | "overflow" | "noRoom" | "gone"
 
 /** The rings this process made and has not closed: marked GONE when it exits, so nobody waits on it for ever. */
 const owned = new Set<SharedRing>()
@@ -169,8 +176,14 @@ export class SharedRing {
     this.mutex.releaseRefused(this.caller)
   }
 
-  /** Puts `item` in the ring (or says it must overflow, counting it there already). */
-  put(item: Uint8Array, joinable: boolean): PutAnswer {
+  /**
+   * Puts `item` in the ring (or says it must overflow, counting it there
+   * already). `mayHold`: an unbounded queue's producer with a backlog (see
+   * RingQueue) keeps an item that is not too large when the ring has no room
+   * now ("held", counted in BACKLOG and as a task already), instead of sending
+   * it to the owner.
+   */
+  put(item: Uint8Array, joinable: boolean, mayHold = false): PutAnswer {
     const words = this.words
     this.lock()
     const flags = words[FLAGS]
@@ -186,19 +199,92 @@ export class SharedRing {
     const at = Atomics.load(words, OVERFLOW) > 0 || need > this.capacity / 4 ? -1 : this.place(need)
     if (joinable) Atomics.add(words, UNFINISHED, 1)
     if (at < 0) {
+      if (mayHold && this.maxsize <= 0 && need <= this.capacity / 4 && Atomics.load(words, OVERFLOW) === 0) {
+        Atomics.add(words, BACKLOG, 1)
+        this.unlock()
+        return "held"
+      }
       Atomics.add(words, OVERFLOW, 1)
       this.unlock()
       return "overflow"
     }
+    this.write(item, at, need)
+    this.unlock()
+    if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+    return "put"
+  }
+
+  /** Writes a record at `at` and publishes it (under the lock). */
+  private write(item: Uint8Array, at: number, need: number): void {
+    const words = this.words
     words[(DATA + at) >> 2] = item.length
     this.bytes.set(item, at + 4)
     // The record is written: one store publishes it (a producer killed before it left nothing behind).
     const next = at + need
     Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
     Atomics.add(words, COUNT, 1)
+  }
+
+  /**
+   * A put while this producer's backlog is not empty: the item joins it
+   * ("held", counted as put), behind the items held before it; "ended" or
+   * "gone" as a put.
+   */
+  hold(joinable: boolean): "held" | "ended" | "gone" {
+    const words = this.words
+    const flags = Atomics.load(words, FLAGS)
+    if (flags !== 0) return (flags & GONE) !== 0 ? "gone" : "ended"
+    if (joinable) Atomics.add(words, UNFINISHED, 1)
+    Atomics.add(words, BACKLOG, 1)
+    return "held"
+  }
+
+  /**
+   * A feeder's push of its oldest held item into the ring (it was counted
+   * when put, and an end since does not refuse it: it was put before).
+   * "overflow": items went to the owner since (OVERFLOW is not zero), so this
+   * one must go there too, behind them; counted there now.
+   */
+  push(item: Uint8Array): PushAnswer {
+    const words = this.words
+    this.lock()
+    if ((words[FLAGS] & GONE) !== 0) {
+      this.unlock()
+      return "gone"
+    }
+    if (Atomics.load(words, OVERFLOW) > 0) {
+      Atomics.add(words, OVERFLOW, 1)
+      Atomics.sub(words, BACKLOG, 1)
+      this.unlock()
+      return "overflow"
+    }
+    const need = recordBytes(item.length)
+    const at = this.place(need)
+    if (at < 0) {
+      this.unlock()
+      return "noRoom"
+    }
+    this.write(item, at, need)
+    Atomics.sub(words, BACKLOG, 1)
     this.unlock()
     if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return "put"
+  }
+
+  /** `count` held items go to the owner instead (their feeder gave up waiting for room): counted there. */
+  spill(count: number): void {
+    Atomics.add(this.words, OVERFLOW, count)
+    Atomics.sub(this.words, BACKLOG, count)
+  }
+
+  /** `count` held items dropped (the owner has gone): no longer counted. */
+  dropHeld(count: number): void {
+    Atomics.sub(this.words, BACKLOG, count)
+  }
+
+  /** Where gets take from: it moves as long as somebody takes items. */
+  get tail(): number {
+    return Atomics.load(this.words, TAIL)
   }
 
   /**
@@ -236,20 +322,26 @@ export class SharedRing {
     }
     const item = copyOut(words, (DATA + tail + 4) >> 2, length)
     // Copied out: one store removes it (a consumer killed before it took nothing).
-    const next = tail + recordBytes(length)
-    Atomics.store(words, TAIL, next === this.capacity ? 0 : next)
+    const after = tail + recordBytes(length)
+    const next = after === this.capacity ? 0 : after
+    Atomics.store(words, TAIL, next)
     Atomics.sub(words, COUNT, 1)
-    const more = Atomics.load(words, HEAD) !== Atomics.load(words, TAIL)
+    const head = Atomics.load(words, HEAD)
+    const more = head !== next
     this.unlock()
     if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
+    // A feeder waits for half the ring: it then fills it in one go, not one wake-up per get.
+    if (Atomics.load(words, FEED_WANTED) !== 0 && (head >= next ? head - next : this.capacity - next + head) <= this.capacity >> 1) {
+      this.signal(FEED_WANTED, NOT_FULL)
+    }
     // Items left and getters asleep: the next one's turn (a put woke only one getter).
     if (more && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return item
   }
 
-  /** Items in the ring and in the overflow (Python's `qsize`). */
+  /** Items in the ring, in the overflow and held by producers (Python's `qsize`, which counts its feeders' buffers too). */
   get size(): number {
-    return Atomics.load(this.words, COUNT) + Atomics.load(this.words, OVERFLOW)
+    return Atomics.load(this.words, COUNT) + Atomics.load(this.words, OVERFLOW) + Atomics.load(this.words, BACKLOG)
   }
 
   get isFull(): boolean {
@@ -312,6 +404,13 @@ export class SharedRing {
   announcePut(): number {
     const seen = Atomics.load(this.words, NOT_FULL)
     Atomics.store(this.words, PUT_WANTED, 1)
+    return seen
+  }
+
+  /** A feeder's announcement: woken (on NOT_FULL) once the ring is at most half full. */
+  announceFeed(): number {
+    const seen = Atomics.load(this.words, NOT_FULL)
+    Atomics.store(this.words, FEED_WANTED, 1)
     return seen
   }
 
