@@ -63,6 +63,8 @@ const GET_SLEEPERS = 20
 const BACKLOG = 21
 /** A producer's feeder waits for the ring to drain to half (it sleeps on NOT_FULL). */
 const FEED_WANTED = 22
+/** The gets' own lock (MUTEX_WORDS words): gets take it, puts the one at word 0, so a producer never waits for a consumer. */
+const GET_MUTEX = 24
 
 /** Where the records start, in bytes. */
 const DATA = 128
@@ -125,6 +127,7 @@ const copyOut = (words: Int32Array, from: number, length: number): Uint8Array =>
 
 export class SharedRing {
   private readonly mutex: SharedMutex
+  private readonly getMutex: SharedMutex
   private readonly bytes: Uint8Array
   private readonly capacity: number
   readonly maxsize: number
@@ -137,6 +140,7 @@ export class SharedRing {
     private readonly caller: string
   ) {
     this.mutex = new SharedMutex(shm, words.subarray(0, MUTEX_WORDS), false)
+    this.getMutex = new SharedMutex(shm, words.subarray(GET_MUTEX, GET_MUTEX + MUTEX_WORDS), false)
     this.capacity = words[CAPACITY]
     this.maxsize = words[MAXSIZE]
     this.ownerPid = words[OWNER_PID]
@@ -174,6 +178,14 @@ export class SharedRing {
 
   private unlock(): void {
     this.mutex.releaseRefused(this.caller)
+  }
+
+  private lockGets(): void {
+    this.getMutex.acquireSync(this.caller, true, 2 ** 30)
+  }
+
+  private unlockGets(): void {
+    this.getMutex.releaseRefused(this.caller)
   }
 
   /**
@@ -219,10 +231,11 @@ export class SharedRing {
     const words = this.words
     words[(DATA + at) >> 2] = item.length
     this.bytes.set(item, at + 4)
+    // Counted before it is published: a get that takes it at once never makes COUNT negative.
+    Atomics.add(words, COUNT, 1)
     // The record is written: one store publishes it (a producer killed before it left nothing behind).
     const next = at + need
     Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
-    Atomics.add(words, COUNT, 1)
   }
 
   /**
@@ -297,7 +310,8 @@ export class SharedRing {
     const words = this.words
     const capacity = this.capacity
     const head = words[HEAD]
-    const tail = words[TAIL]
+    // The gets move it meanwhile (they hold their own lock): an older value only sees less room.
+    const tail = Atomics.load(words, TAIL)
     if (head < tail) return need < tail - head ? head : -1
     if (need < capacity - head || (need === capacity - head && tail > 0)) return head
     if (need >= tail) return -1
@@ -309,10 +323,10 @@ export class SharedRing {
   pop(): Uint8Array | undefined {
     const words = this.words
     if (Atomics.load(words, HEAD) === Atomics.load(words, TAIL)) return undefined
-    this.lock()
+    this.lockGets()
     let tail = words[TAIL]
     if (Atomics.load(words, HEAD) === tail) {
-      this.unlock()
+      this.unlockGets()
       return undefined
     }
     let length = words[(DATA + tail) >> 2]
@@ -328,7 +342,7 @@ export class SharedRing {
     Atomics.sub(words, COUNT, 1)
     const head = Atomics.load(words, HEAD)
     const more = head !== next
-    this.unlock()
+    this.unlockGets()
     if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
     // A feeder waits for half the ring: it then fills it in one go, not one wake-up per get.
     if (Atomics.load(words, FEED_WANTED) !== 0 && (head >= next ? head - next : this.capacity - next + head) <= this.capacity >> 1) {
