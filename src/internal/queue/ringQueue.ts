@@ -4,7 +4,9 @@
  * (an Exit, no fiber) when the ring answers at once; waiting on the ring's
  * futex words otherwise, interruptibly, looking every SLEEP_SLICE_MS whether
  * the owner still lives. Items that overflowed go to and come from the owner
- * through `Overflow`, which the holder provides.
+ * through `Overflow`, which the holder provides. An unbounded queue's puts
+ * that find the ring full are kept here in order (the backlog) and fed in by
+ * a feeder as gets make room, as CPython's feeder thread feeds its pipe.
  */
 import { Duration, Effect, Exit } from "effect"
 import { pendingBeforeExit } from "../thisProcess/processGlobals.js"

@@ -1,8 +1,10 @@
 /**
  * A queue's items in shared memory: a byte ring in a segment every process
- * that holds the queue maps, guarded by the shared futex mutex
- * (lock/sharedMutex.ts), so a put or get is a copy into or out of the ring
- * under one compare-and-swap lock, with no syscall while nobody sleeps.
+ * that holds the queue maps, guarded by two shared futex mutexes
+ * (lock/sharedMutex.ts), one for puts (they move HEAD) and one for gets (they
+ * move TAIL), so a put or get is a copy into or out of the ring under one
+ * compare-and-swap lock, with no syscall while nobody sleeps, and producers
+ * never wait for consumers' copies nor consumers for producers'.
  *
  * Records are a length word and the encoded item, padded to 4 bytes; one that
  * does not fit before the ring's end leaves a WRAP word there and starts at
@@ -13,8 +15,12 @@
  * every record whole, and a consumer killed between two gets takes nothing
  * with it.
  *
+ * A full ring: an unbounded queue's producer keeps what does not fit in a
+ * backlog of its own ("held", counted in BACKLOG; see ringQueue.ts), and its
+ * feeder pushes it in once gets drain the ring to half (FEED_WANTED).
+ *
  * The overflow: an item that does not fit (larger than a quarter of the ring,
- * or the ring is full) goes to the queue's owner, served as before
+ * or a bounded queue's ring is full, or a backlog waited too long) goes to the queue's owner, served as before
  * (queueCore.ts), and OVERFLOW counts it until it is taken for good there.
  * While OVERFLOW is not zero every put goes there too, and gets take the ring
  * first: the ring then only holds items older than every overflowed one, so
