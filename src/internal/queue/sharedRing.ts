@@ -46,34 +46,43 @@ import type { WaitResult, Waker } from "../native/native.js"
 import { attach, create, unlink } from "../native/segment.js"
 import { isAlive } from "../thisProcess/liveness.js"
 
-/** Header words (the mutex takes the first MUTEX_WORDS). */
+/**
+ * Header words, by who writes them, a cache line (16 words) each: what the
+ * puts write, what the gets write, what is set once, and the wake-up words.
+ * A put and a get in two processes then never write the same line (with
+ * one count of items that both changed, every item moved a line twice).
+ */
+/** The puts' lock (MUTEX_WORDS words from 0), the head, and how many records were ever put. */
 const HEAD = 4
-const TAIL = 5
-/** Items in the ring (for qsize and maxsize; HEAD and TAIL say whether there are any). */
-const COUNT = 7
-const OVERFLOW = 8
-const NOT_EMPTY = 9
-const GET_WANTED = 10
-const NOT_FULL = 11
-const PUT_WANTED = 12
-const UNFINISHED = 13
-const JOINED = 14
-const JOIN_WANTED = 15
-const FLAGS = 16
-const CAPACITY = 17
-const MAXSIZE = 18
-const OWNER_PID = 19
-/** Getters asleep on NOT_EMPTY (or about to be). */
-const GET_SLEEPERS = 20
-/** Items producers hold in their backlogs (for qsize): put while the ring had no room, not yet in it. */
-const BACKLOG = 21
-/** A producer's feeder waits for the ring to drain to half (it sleeps on NOT_FULL). */
-const FEED_WANTED = 22
+const PUTS = 5
 /** The gets' own lock (MUTEX_WORDS words): gets take it, puts the one at word 0, so a producer never waits for a consumer. */
-const GET_MUTEX = 24
+const GET_MUTEX = 16
+const TAIL = 20
+/** How many records were ever taken: PUTS - GETS (modulo 2^32) is the items in the ring, for qsize and maxsize. */
+const GETS = 21
+/** Set once (FLAGS rarely). */
+const FLAGS = 32
+const CAPACITY = 33
+const MAXSIZE = 34
+const OWNER_PID = 35
+/** Eventcounts and announcements, and the counts besides the ring's. */
+const OVERFLOW = 48
+const NOT_EMPTY = 49
+const GET_WANTED = 50
+const NOT_FULL = 51
+const PUT_WANTED = 52
+const UNFINISHED = 53
+const JOINED = 54
+const JOIN_WANTED = 55
+/** Getters asleep on NOT_EMPTY (or about to be). */
+const GET_SLEEPERS = 56
+/** Items producers hold in their backlogs (for qsize): put while the ring had no room, not yet in it. */
+const BACKLOG = 57
+/** A producer's feeder waits for the ring to drain to half (it sleeps on NOT_FULL). */
+const FEED_WANTED = 58
 
 /** Where the records start, in bytes. */
-const DATA = 128
+const DATA = 256
 
 /** FLAGS: the queue has ended (puts fail, gets drain then fail with EOFError). */
 const ENDED = 1
@@ -209,7 +218,7 @@ export class SharedRing {
       this.unlock()
       return (flags & GONE) !== 0 ? "gone" : "ended"
     }
-    if (this.maxsize > 0 && words[COUNT] + Atomics.load(words, OVERFLOW) >= this.maxsize) {
+    if (this.maxsize > 0 && this.inRing() + Atomics.load(words, OVERFLOW) >= this.maxsize) {
       this.unlock()
       return "full"
     }
@@ -237,8 +246,8 @@ export class SharedRing {
     const words = this.words
     words[(DATA + at) >> 2] = item.length
     this.bytes.set(item, at + 4)
-    // Counted before it is published: a get that takes it at once never makes COUNT negative.
-    Atomics.add(words, COUNT, 1)
+    // Counted before it is published: a get that takes it at once never makes the count negative.
+    Atomics.store(words, PUTS, words[PUTS] + 1)
     // The record is written: one store publishes it (a producer killed before it left nothing behind).
     const next = at + need
     Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
@@ -345,7 +354,7 @@ export class SharedRing {
     const after = tail + recordBytes(length)
     const next = after === this.capacity ? 0 : after
     Atomics.store(words, TAIL, next)
-    Atomics.sub(words, COUNT, 1)
+    Atomics.store(words, GETS, words[GETS] + 1)
     const head = Atomics.load(words, HEAD)
     const more = head !== next
     this.unlockGets()
@@ -359,9 +368,15 @@ export class SharedRing {
     return item
   }
 
+  /** Records in the ring (each count is written by one side only, under its lock; the gets' read first, so never negative). */
+  private inRing(): number {
+    const gets = Atomics.load(this.words, GETS)
+    return (Atomics.load(this.words, PUTS) - gets) | 0
+  }
+
   /** Items in the ring, in the overflow and held by producers (Python's `qsize`, which counts its feeders' buffers too). */
   get size(): number {
-    return Atomics.load(this.words, COUNT) + Atomics.load(this.words, OVERFLOW) + Atomics.load(this.words, BACKLOG)
+    return this.inRing() + Atomics.load(this.words, OVERFLOW) + Atomics.load(this.words, BACKLOG)
   }
 
   get isFull(): boolean {
@@ -448,7 +463,7 @@ export class SharedRing {
         if (Atomics.sub(words, GET_SLEEPERS, 1) <= 1) return
         Atomics.store(words, GET_WANTED, 1)
         // Interrupted after a put woke it: the item is another's to take.
-        if (Exit.isInterrupted(exit) && Atomics.load(words, COUNT) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+        if (Exit.isInterrupted(exit) && this.inRing() > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
       }))
   }
 
