@@ -124,20 +124,36 @@ let copyBlock = new Int32Array(COPY_BLOCK >> 2)
 /** The next free word of copyBlock. */
 let copyUsed = 0
 
-/** The `length` bytes of a record from `words[from]` on (records are 4-aligned, padded to 4), copied into the copy block. */
-const copyOut = (words: Int32Array, from: number, length: number): Uint8Array => {
-  const count = (length + 3) >> 2
-  if (count > COPY_BLOCK >> 6) return new Uint8Array(words.buffer, from << 2, length).slice()
-  if (copyUsed + count > copyBlock.length) {
+/** Records up to this many words are copied into the copy block; larger ones get an ArrayBuffer of their own. */
+const SMALL_WORDS = COPY_BLOCK >> 6
+
+/**
+ * Before a get takes the lock: room in the copy block for any small record,
+ * so that nothing is allocated while the lock is held (an allocation may
+ * start a garbage collection, and every other consumer would wait for it).
+ */
+const copyRoom = (): void => {
+  if (copyUsed + SMALL_WORDS > copyBlock.length) {
     copyBlock = new Int32Array(COPY_BLOCK >> 2)
     copyUsed = 0
   }
+}
+
+/**
+ * Copies the `length` bytes of a record from `words[from]` on (records are
+ * 4-aligned, padded to 4) into the copy block, under the lock: where they
+ * went (a word index of copyBlock), or -1 for a large record, which the
+ * caller copies itself.
+ */
+const copyOut = (words: Int32Array, from: number, length: number): number => {
+  const count = (length + 3) >> 2
+  if (count > SMALL_WORDS) return -1
   // Word by word: for the small items that are most of a queue's, faster than any copy call.
   const block = copyBlock
   const at = copyUsed
   for (let i = 0; i < count; i++) block[at + i] = words[from + i]
   copyUsed = at + count
-  return new Uint8Array(block.buffer, at << 2, length)
+  return at
 }
 
 export class SharedRing {
@@ -338,6 +354,7 @@ export class SharedRing {
   pop(): Uint8Array | undefined {
     const words = this.words
     if (Atomics.load(words, HEAD) === Atomics.load(words, TAIL)) return undefined
+    copyRoom()
     this.lockGets()
     let tail = words[TAIL]
     if (Atomics.load(words, HEAD) === tail) {
@@ -349,7 +366,10 @@ export class SharedRing {
       tail = 0
       length = words[DATA >> 2]
     }
-    const item = copyOut(words, (DATA + tail + 4) >> 2, length)
+    const block = copyBlock
+    const at = copyOut(words, (DATA + tail + 4) >> 2, length)
+    // A large record: copied with an allocation under the lock (rare; its copy costs more than the allocation).
+    const item = at < 0 ? new Uint8Array(words.buffer, words.byteOffset + DATA + tail + 4, length).slice() : undefined
     // Copied out: one store removes it (a consumer killed before it took nothing).
     const after = tail + recordBytes(length)
     const next = after === this.capacity ? 0 : after
@@ -365,7 +385,7 @@ export class SharedRing {
     }
     // Items left and getters asleep: the next one's turn (a put woke only one getter).
     if (more && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
-    return item
+    return item ?? new Uint8Array(block.buffer, at << 2, length)
   }
 
   /** Records in the ring (each count is written by one side only, under its lock; the gets' read first, so never negative). */
