@@ -1,7 +1,8 @@
 /**
  * A Queue over its shared ring (the "core" project, where the addon is loaded): items cross without
  * their owner, an item too big for the ring overflows to the owner without breaking any producer's
- * order, and producers and consumers in several processes, some items overflowing, lose nothing.
+ * order, and producers and consumers in several processes, some items overflowing, lose nothing. A
+ * producer that outruns the ring keeps its items in its backlog, and they still cross the ring.
  * The rest of the Queue's behaviour runs on both backends in test/ProcessQueue.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
