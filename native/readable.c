@@ -15,6 +15,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -150,6 +153,106 @@ napi_value read_into(napi_env env, napi_callback_info info) {
  */
 napi_value write_from(napi_env env, napi_callback_info info) {
   return transfer(env, info, "writeFrom(fd, view[, offset, length]): a descriptor, a TypedArray or DataView, and a byte range in it", true);
+}
+
+/* What readWaiting returns besides a count (>= 0; 0 at the end of the stream). */
+enum { WAITED_CAP = -1, WAITED_ERROR = -2, WAITED_LOOP = -3 };
+
+/* How long a send may block on a descriptor left blocking by a holder that died in its wait. */
+#define SEND_BOUND_MICROS 10000
+
+/*
+ * A socket's receive timeout counts in the kernel's ticks (4 ms at HZ=250): a loop timer due
+ * sooner than this is waited for with ppoll instead, which is exact.
+ */
+#define TICK_SAFE_MS 10
+
+/* One non-blocking read: the count, or `nothing` when there is nothing yet. */
+static int read_now(int fd, void* data, size_t length, int nothing) {
+  ssize_t count;
+  do count = read(fd, data, length);
+  while (count < 0 && errno == EINTR);
+  if (count >= 0) return (int)(count > INT32_MAX ? INT32_MAX : count);
+  return errno == EAGAIN || errno == EWOULDBLOCK ? nothing : WAITED_ERROR;
+}
+
+/*
+ * readWaiting(fd, view, offset, length, capMicros[, set]): one read(2) of at most `length`
+ * bytes into `view` from `offset`, waiting for them as a blocking read waits (woken directly by
+ * the writer, no poll first) no longer than about capMicros nor the event loop's next timer: the
+ * count read (0 at the end of the stream), -1 when the cap passed with nothing, -3 when the loop
+ * has something to do (a timer due, work pending: then nothing is waited for, only read; or a
+ * signal came), -2 on another error (Node's own next read reports it).
+ *
+ * A socket's descriptor is non-blocking (libuv's): the read is bounded with SO_RCVTIMEO, and the
+ * descriptor is made blocking for the read only (FIONBIO, which touches that flag alone) and
+ * non-blocking again before this returns. Unlike waitReadable, an event on the loop's other
+ * descriptors does not end the wait: it waits for the bytes, the bound or a signal, as CPython's
+ * blocking recv does, and costs the kernel half of what a poll and a read cost. The bound counts
+ * in the kernel's ticks: capMicros is rounded up to one (4 ms at HZ=250); a timer due within
+ * TICK_SAFE_MS, or a descriptor that takes no timeout, is waited for as waitReadable waits (ppoll,
+ * exact), then read.
+ *
+ * `set` says which bounds to set first: 0 none (the receive timeout is capMicros already, as the
+ * last call on this descriptor set it), 1 the receive timeout, 2 that and the send timeout (the
+ * first call on a descriptor). The non-blocking flag belongs to the open file, which every process
+ * holding a copy of the descriptor shares: the send timeout bounds the writes of the others should
+ * this holder be killed inside its read, which leaves the file blocking, and the receive timeout,
+ * which stays set, bounds their reads likewise.
+ */
+napi_value read_waiting(napi_env env, napi_callback_info info) {
+  static const char* usage = "readWaiting(fd, view, offset, length, capMicros[, set]): a descriptor, a TypedArray or DataView, a byte range in it, a non-negative number of microseconds and 0, 1 or 2";
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t fd;
+  double cap;
+  void* data = NULL;
+  size_t length = 0;
+  int32_t set = 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_value_double(env, argv[4], &cap) != napi_ok || !(cap >= 0)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  if (argc >= 6 && napi_get_value_int32(env, argv[5], &set) != napi_ok) set = 2;
+  if (!view_range(env, 4, argv, usage, &data, &length)) return NULL;
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return number(env, WAITED_ERROR);
+  uv_update_time(loop);
+  int due = uv_backend_timeout(loop);
+  /* As in waitReadable: a loop with nothing alive gives 0 though it has nothing to do. */
+  if (due == 0 && !uv_loop_alive(loop)) due = -1;
+  /* Work is pending (or nothing to read into): only look. */
+  if (due == 0 || length == 0 || cap < 1) return number(env, read_now(fd, data, length, WAITED_LOOP));
+  if (due < 0 || due >= TICK_SAFE_MS) {
+    if (set >= 2) {
+      struct timeval send_bound = {.tv_sec = SEND_BOUND_MICROS / 1000000, .tv_usec = SEND_BOUND_MICROS % 1000000};
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound);
+    }
+    int64_t micros = (int64_t)cap;
+    struct timeval bound = {.tv_sec = (time_t)(micros / 1000000), .tv_usec = (suseconds_t)(micros % 1000000)};
+    int blocking = 0, nonblocking = 1;
+    if ((set <= 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) == 0) && ioctl(fd, FIONBIO, &blocking) == 0) {
+      ssize_t count = read(fd, data, length);
+      int error = errno;
+      ioctl(fd, FIONBIO, &nonblocking);
+      if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
+      /* The timeout fails the read with EAGAIN; a signal with EINTR (a timed socket read is never restarted). */
+      if (error == EAGAIN || error == EWOULDBLOCK) return number(env, WAITED_CAP);
+      return number(env, error == EINTR ? WAITED_LOOP : WAITED_ERROR);
+    }
+    /* Not a socket: waited for as below, without a timer. */
+    due = -1;
+  }
+  int64_t ns = (int64_t)(cap * 1000);
+  int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
+  if (timer_first) ns = (int64_t)due * 1000000;
+  struct timespec limit = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
+  struct pollfd watched[2] = {{.fd = fd, .events = POLLIN}, {.fd = uv_backend_fd(loop), .events = POLLIN}};
+  int ready = ppoll(watched, watched[1].fd >= 0 ? 2 : 1, &limit, NULL);
+  if (ready > 0 && watched[0].revents != 0) return number(env, read_now(fd, data, length, WAITED_LOOP));
+  return number(env, ready == 0 && !timer_first ? WAITED_CAP : WAITED_LOOP);
 }
 
 /*

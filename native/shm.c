@@ -742,6 +742,7 @@ static void free_environment(napi_env env, void* data, void* hint) {
 napi_value wait_readable(napi_env env, napi_callback_info info); /* readable.c */
 napi_value read_into(napi_env env, napi_callback_info info);     /* readable.c */
 napi_value write_from(napi_env env, napi_callback_info info);    /* readable.c */
+napi_value read_waiting(napi_env env, napi_callback_info info);  /* readable.c */
 napi_value dup_descriptor(napi_env env, napi_callback_info info); /* readable.c */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -757,6 +758,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"waitReadable", NULL, wait_readable, NULL, NULL, NULL, napi_enumerable, NULL},
     {"readInto", NULL, read_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"writeFrom", NULL, write_from, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readWaiting", NULL, read_waiting, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dup", NULL, dup_descriptor, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   environment* e = calloc(1, sizeof *e);

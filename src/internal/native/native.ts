@@ -45,6 +45,15 @@ export interface Native {
   readInto(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
   /** One non-blocking write of `view` (its bytes [offset, offset + length) when given): the count written, -1 when the socket is full, -2 on another error. */
   writeFrom(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
+  /**
+   * One read into `view`'s bytes [offset, offset + length) that waits for them as a blocking read
+   * does, about `capMicros` at most (rounded up to the kernel's tick) and no longer than the event
+   * loop's next timer: the count (0 at end of file), -1 when the cap passed, -3 when the loop has
+   * work (nothing waited for then), -2 on another error. `set`: 0 when the last call on this
+   * descriptor had the same cap, 1 otherwise, 2 for the first call (it bounds sends too). See
+   * native/readable.c.
+   */
+  readWaiting(fd: number, view: ArrayBufferView, offset: number, length: number, capMicros: number, set?: 0 | 1 | 2): number
   /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
   dup(fd: number): number
 }

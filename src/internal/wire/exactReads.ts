@@ -23,6 +23,9 @@ interface StreamHandle {
 const handleOf = (socket: Socket): StreamHandle | undefined =>
   ((socket as unknown as { _handle?: StreamHandle | null })._handle) ?? undefined
 
+/** A read of the descriptor into `into[offset, offset + length)`: the count, 0 at its end, undefined if nothing yet. */
+export type DescriptorRead = (fd: number, into: Uint8Array, offset: number, length: number) => number | undefined
+
 /** Reads into an empty buffer: libuv then only reports that the descriptor is readable, and reads nothing. */
 const NO_BYTES = new Uint8Array(0)
 
@@ -75,8 +78,11 @@ export class ExactReads {
     handleOf(this.socket)?.readStop()
   }
 
-  /** Reads `into[from, to)` from the bytes read ahead, then the descriptor: the count, 0 at its end, undefined if none yet. */
-  private readInto(into: Buffer, from: number, to: number): number | undefined {
+  /**
+   * Reads `into[from, to)` from the bytes read ahead, then the descriptor (with `read`): the count,
+   * 0 at its end, undefined if none yet.
+   */
+  private readInto(into: Buffer, from: number, to: number, read: DescriptorRead): number | undefined {
     const ahead = this.unreadAhead
     if (ahead !== undefined) {
       const count = Math.min(to - from, ahead.length)
@@ -85,15 +91,16 @@ export class ExactReads {
       return count
     }
     const fd = this.descriptor.fd()
-    return fd === undefined ? 0 : readDirect(fd, into, from, to - from)
+    return fd === undefined ? 0 : read(fd, into, from, to - from)
   }
 
   /**
    * Reads on toward the next frame, never past it: the frame once complete; why the stream ended
    * (end of file, or a frame over `maxLength`: the socket is destroyed); undefined when the rest
-   * has not arrived yet.
+   * has not arrived yet. `read`: how the descriptor is read (by default without waiting; a waiting
+   * read, see kernelWait's readWaiting, for a receive that waits for a reply).
    */
-  next(maxLength: number): Buffer | EOFError | OSError | undefined {
+  next(maxLength: number, read: DescriptorRead = readDirect): Buffer | EOFError | OSError | undefined {
     const header = this.frameHeader
     for (;;) {
       let body = this.body
@@ -101,7 +108,7 @@ export class ExactReads {
         const large = this.headerFilled >= 4 && header.readInt32BE(0) === -1
         const headerLength = large ? 12 : 4
         if (this.headerFilled < headerLength) {
-          const count = this.readInto(header, this.headerFilled, headerLength)
+          const count = this.readInto(header, this.headerFilled, headerLength, read)
           if (count === undefined) return undefined
           if (count === 0) return endOfStream(this.headerFilled === 0)
           this.headerFilled += count
@@ -120,7 +127,7 @@ export class ExactReads {
         this.bodyFilled = 0
       }
       if (this.bodyFilled < body.length) {
-        const count = this.readInto(body, this.bodyFilled, body.length)
+        const count = this.readInto(body, this.bodyFilled, body.length, read)
         if (count === undefined) return undefined
         if (count === 0) return endOfStream(false)
         this.bodyFilled += count

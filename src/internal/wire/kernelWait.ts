@@ -49,6 +49,22 @@ export let readDirect: (fd: number, into: Uint8Array, offset?: number, length?: 
  */
 export let writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = writeNow
 
+/** What `readWaiting` gives besides a count: the cap passed with nothing. */
+export const WAITED_CAP = -1
+/** ...the loop has work (a timer due, work pending, a signal): nothing was waited for, or the wait ended for it. */
+export const WAITED_LOOP = -3
+
+/**
+ * One read of `fd` into `into[offset, offset + length)` that waits for the bytes as a blocking read
+ * waits, for about `capMicros` at most (the addon's `readWaiting`, native/readable.c): the count (0 at
+ * the end of the stream or on an error, which Node's own next read reports), WAITED_CAP or
+ * WAITED_LOOP. `set`: what bounds to set on the descriptor first (SocketHandle's `bounds`). Undefined
+ * without the addon.
+ */
+export let readWaiting:
+  | ((fd: number, into: Uint8Array, offset: number, length: number, capMicros: number, set: 0 | 1 | 2) => number)
+  | undefined
+
 // Derived once the addon is loaded (after a start-up snapshot's deserialization, not while it is built).
 deriveFromNative(() => {
   waitReadable = native === undefined
@@ -59,6 +75,12 @@ deriveFromNative(() => {
     : (fd, into, offset = 0, length = into.length - offset) => {
       const count = native!.readInto(fd, into, offset, length)
       return count === -1 ? undefined : count < 0 ? 0 : count
+    }
+  readWaiting = native === undefined
+    ? undefined
+    : (fd, into, offset, length, capMicros, set) => {
+      const count = native!.readWaiting(fd, into, offset, length, capMicros, set)
+      return count === -2 ? 0 : count
     }
   writeDirect = native === undefined
     ? writeNow

@@ -45,6 +45,9 @@ interface StreamHandle {
  */
 export class SocketHandle {
   private handle: StreamHandle | undefined
+  // The receive timeout this process last set on the handle's descriptor (see kernelWait's
+  // readWaiting), -1 before the first: the send timeout is set with it.
+  private bound = -1
 
   constructor(private readonly socket: Pick<Socket, "ref" | "unref">) {}
 
@@ -53,9 +56,21 @@ export class SocketHandle {
     let fd = this.handle?.fd
     if (typeof fd !== "number" || fd < 0) {
       this.handle = (this.socket as unknown as { _handle?: StreamHandle | null })._handle ?? undefined
+      this.bound = -1
       fd = this.handle?.fd
     }
     return typeof fd === "number" && fd >= 0 ? fd : undefined
+  }
+
+  /**
+   * For a waiting read of at most `capMicros` on the descriptor `fd()` gave last: which of its
+   * timeouts to set first (see readWaiting), recorded as set.
+   */
+  bounds(capMicros: number): 0 | 1 | 2 {
+    const bound = this.bound
+    if (bound === capMicros) return 0
+    this.bound = capMicros
+    return bound < 0 ? 2 : 1
   }
 
   /** `socket.ref()`, through the handle once it is known (a closed handle's `ref` does nothing, as the socket's would). */
