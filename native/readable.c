@@ -156,7 +156,7 @@ napi_value write_from(napi_env env, napi_callback_info info) {
 }
 
 /* What readWaiting returns besides a count (>= 0; 0 at the end of the stream). */
-enum { WAITED_CAP = -1, WAITED_ERROR = -2, WAITED_LOOP = -3 };
+enum { WAITED_CAP = -1, WAITED_ERROR = -2, WAITED_LOOP = -3, WAITED_UNBOUNDED = -4 };
 
 /* How long a send may block on a descriptor left blocking by a holder that died in its wait. */
 #define SEND_BOUND_MICROS 10000
@@ -182,7 +182,8 @@ static int read_now(int fd, void* data, size_t length, int nothing) {
  * the writer, no poll first) no longer than about capMicros nor the event loop's next timer: the
  * count read (0 at the end of the stream), -1 when the cap passed with nothing, -3 when the loop
  * has something to do (a timer due, work pending: then nothing is waited for, only read; or a
- * signal came), -2 on another error (Node's own next read reports it).
+ * signal came), -2 on another error (Node's own next read reports it), -4 when the descriptor
+ * takes no receive timeout (not a socket): nothing was read, and it must be waited for otherwise.
  *
  * A socket's descriptor is non-blocking (libuv's): the read is bounded with SO_RCVTIMEO, and the
  * descriptor is made blocking for the read only (FIONBIO, which touches that flag alone) and
@@ -190,12 +191,12 @@ static int read_now(int fd, void* data, size_t length, int nothing) {
  * descriptors does not end the wait: it waits for the bytes, the bound or a signal, as CPython's
  * blocking recv does, and costs the kernel half of what a poll and a read cost. The bound counts
  * in the kernel's ticks: capMicros is rounded up to one (4 ms at HZ=250); a timer due within
- * TICK_SAFE_MS, or a descriptor that takes no timeout, is waited for as waitReadable waits (ppoll,
- * exact), then read.
+ * TICK_SAFE_MS is waited for as waitReadable waits (ppoll, exact), then read.
  *
- * `set` says which bounds to set first: 0 none (the receive timeout is capMicros already, as the
- * last call on this descriptor set it), 1 the receive timeout, 2 that and the send timeout (the
- * first call on a descriptor). The non-blocking flag belongs to the open file, which every process
+ * `set` says which bounds to set first, whatever way the wait then takes: 0 none (the receive
+ * timeout is capMicros already, as the last call on this descriptor set it: the caller must know,
+ * since a socket without one would block for good), 1 the receive timeout, 2 that and the send
+ * timeout (the first call on a descriptor). The non-blocking flag belongs to the open file, which every process
  * holding a copy of the descriptor shares: the send timeout bounds the writes of the others should
  * this holder be killed inside its read, which leaves the file blocking, and the receive timeout,
  * which stays set, bounds their reads likewise.
@@ -217,6 +218,16 @@ napi_value read_waiting(napi_env env, napi_callback_info info) {
   }
   if (argc >= 6 && napi_get_value_int32(env, argv[5], &set) != napi_ok) set = 2;
   if (!view_range(env, 4, argv, usage, &data, &length)) return NULL;
+  if (set >= 1) {
+    if (set >= 2) {
+      struct timeval send_bound = {.tv_sec = SEND_BOUND_MICROS / 1000000, .tv_usec = SEND_BOUND_MICROS % 1000000};
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound);
+    }
+    /* Whole microseconds, at least one (a zero timeout is none at all). */
+    int64_t micros = cap < 1 ? 1 : (int64_t)cap;
+    struct timeval bound = {.tv_sec = (time_t)(micros / 1000000), .tv_usec = (suseconds_t)(micros % 1000000)};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) != 0) return number(env, WAITED_UNBOUNDED);
+  }
   uv_loop_t* loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return number(env, WAITED_ERROR);
   uv_update_time(loop);
@@ -226,24 +237,15 @@ napi_value read_waiting(napi_env env, napi_callback_info info) {
   /* Work is pending (or nothing to read into): only look. */
   if (due == 0 || length == 0 || cap < 1) return number(env, read_now(fd, data, length, WAITED_LOOP));
   if (due < 0 || due >= TICK_SAFE_MS) {
-    if (set >= 2) {
-      struct timeval send_bound = {.tv_sec = SEND_BOUND_MICROS / 1000000, .tv_usec = SEND_BOUND_MICROS % 1000000};
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound);
-    }
-    int64_t micros = (int64_t)cap;
-    struct timeval bound = {.tv_sec = (time_t)(micros / 1000000), .tv_usec = (suseconds_t)(micros % 1000000)};
     int blocking = 0, nonblocking = 1;
-    if ((set <= 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) == 0) && ioctl(fd, FIONBIO, &blocking) == 0) {
-      ssize_t count = read(fd, data, length);
-      int error = errno;
-      ioctl(fd, FIONBIO, &nonblocking);
-      if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
-      /* The timeout fails the read with EAGAIN; a signal with EINTR (a timed socket read is never restarted). */
-      if (error == EAGAIN || error == EWOULDBLOCK) return number(env, WAITED_CAP);
-      return number(env, error == EINTR ? WAITED_LOOP : WAITED_ERROR);
-    }
-    /* Not a socket: waited for as below, without a timer. */
-    due = -1;
+    if (ioctl(fd, FIONBIO, &blocking) != 0) return number(env, WAITED_ERROR);
+    ssize_t count = read(fd, data, length);
+    int error = errno;
+    ioctl(fd, FIONBIO, &nonblocking);
+    if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
+    /* The timeout fails the read with EAGAIN; a signal with EINTR (a timed socket read is never restarted). */
+    if (error == EAGAIN || error == EWOULDBLOCK) return number(env, WAITED_CAP);
+    return number(env, error == EINTR ? WAITED_LOOP : WAITED_ERROR);
   }
   int64_t ns = (int64_t)(cap * 1000);
   int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;

@@ -23,7 +23,7 @@ import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
-import { CAP_MICROS, readDirect, readWaiting, WAITED_CAP, WAITED_LOOP, WaitPolicy } from "./kernelWait.js"
+import { CAP_MICROS, readDirect, readWaiting, WAITED_CAP, WAITED_LOOP, WAITED_UNBOUNDED, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -246,8 +246,19 @@ export const make = (
       }
       const count = readWaiting!(fd, into, offset, length, cap, handle.bounds(cap))
       if (count >= 0) return count
+      if (count === WAITED_UNBOUNDED) {
+        handle.unbounded()
+        return pollThenRead(fd, into, offset, length, cap)
+      }
       waitMissed = count
       return undefined
+    }
+    // A descriptor that takes no receive timeout (not a socket): a wait in the kernel, then a read.
+    const pollThenRead = (fd: number, into: Uint8Array, offset: number, length: number, cap: number): number | undefined => {
+      const outcome = waitReadable!(fd, cap)
+      const count = outcome === "readable" ? readDirect(fd, into, offset, length) : undefined
+      if (count === undefined) waitMissed = outcome === "cap" ? WAITED_CAP : WAITED_LOOP
+      return count
     }
     const missed = (): false => {
       waitPolicy.ended(waitMissed === WAITED_LOOP ? "loop" : "cap")

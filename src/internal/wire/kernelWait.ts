@@ -53,12 +53,14 @@ export let writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: 
 export const WAITED_CAP = -1
 /** ...the loop has work (a timer due, work pending, a signal): nothing was waited for, or the wait ended for it. */
 export const WAITED_LOOP = -3
+/** ...the descriptor takes no receive timeout (not a socket): nothing was read; wait with `waitReadable`. */
+export const WAITED_UNBOUNDED = -4
 
 /**
  * One read of `fd` into `into[offset, offset + length)` that waits for the bytes as a blocking read
  * waits, for about `capMicros` at most (the addon's `readWaiting`, native/readable.c): the count (0 at
- * the end of the stream or on an error, which Node's own next read reports), WAITED_CAP or
- * WAITED_LOOP. `set`: what bounds to set on the descriptor first (SocketHandle's `bounds`). Undefined
+ * the end of the stream or on an error, which Node's own next read reports), WAITED_CAP,
+ * WAITED_LOOP or WAITED_UNBOUNDED. `set`: what bounds to set on the descriptor first (SocketHandle's `bounds`). Undefined
  * without the addon.
  */
 export let readWaiting:

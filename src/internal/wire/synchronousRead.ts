@@ -69,8 +69,15 @@ export class SocketHandle {
   bounds(capMicros: number): 0 | 1 | 2 {
     const bound = this.bound
     if (bound === capMicros) return 0
+    // Not a socket: every read tries to set one (and is told again that it cannot).
+    if (Number.isNaN(bound)) return 1
     this.bound = capMicros
     return bound < 0 ? 2 : 1
+  }
+
+  /** The descriptor took no timeout (not a socket): none is recorded, so that every waiting read sets one first. */
+  unbounded(): void {
+    this.bound = Number.NaN
   }
 
   /** `socket.ref()`, through the handle once it is known (a closed handle's `ref` does nothing, as the socket's would). */
