@@ -4,13 +4,16 @@
  * without the turn of the event loop, the stream's 'data' event and the
  * settling of a waiter that a wait in the loop costs (about 10 µs of CPU each
  * end of a round trip, measured: 25–35 against 35–42; a busy machine pays CPU
- * in wall time). The wait
- * (the addon's `waitReadable`, native/readable.c) watches the event loop's
- * own descriptor too and lasts no longer than its next timer: anything else
- * the loop waits for (another socket, a child's exit, a worker's message)
- * ends it at once. What it can hold up is JavaScript already queued
- * (microtasks), for at most CAP_MICROS, and only while replies keep coming
- * within the cap (WaitPolicy).
+ * in wall time). A connection's receive waits in the read itself
+ * (`readWaiting`: the socket made blocking for one read bounded by a receive
+ * timeout, which costs the kernel half of a poll and then a read, and lasts
+ * no longer than the loop's next timer; another socket's event does not end
+ * it). The pool's wait for a result (`ReplyReader`) uses `waitReadable`, which
+ * watches the event loop's own descriptor too: anything else the loop waits
+ * for (another socket, a child's exit, a worker's message) ends it at once.
+ * What either can hold up is JavaScript already queued (microtasks), for
+ * about CAP_MICROS at most, and only while replies keep coming within the cap
+ * (WaitPolicy).
  *
  * Absent without the addon (not built, not Linux, or
  * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
