@@ -177,6 +177,88 @@ static int read_now(int fd, void* data, size_t length, int nothing) {
 }
 
 /*
+ * The scratch buffer of this thread (each JavaScript thread has its own: thread-local), that
+ * readWaitingScratch reads into; held by a reference, so that it outlives every read.
+ */
+static __thread char* scratch_data = NULL;
+static __thread size_t scratch_length = 0;
+static __thread napi_ref scratch_ref = NULL;
+
+/* Big-endian int32 at `bytes`: a frame's header. */
+static int32_t frame_length(const char* bytes) {
+  const unsigned char* b = (const unsigned char*)bytes;
+  return (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3]);
+}
+
+/*
+ * After a read of `count` bytes into `data`, exact: when they are a whole header of a length from
+ * 1 to `body_limit`, a second read of the body (never past it), made the way the first was (the
+ * descriptor blocking or not as it is now): the total count.
+ */
+static int with_body(int fd, char* data, int count, size_t body_limit) {
+  if (count != 4) return count;
+  int32_t length = frame_length(data);
+  if (length <= 0 || (size_t)length > body_limit) return count;
+  ssize_t more;
+  do more = read(fd, data + 4, (size_t)length);
+  while (more < 0 && errno == EINTR);
+  return more > 0 ? count + (int)more : count;
+}
+
+/*
+ * One waiting read (see readWaiting below) of at most `length` bytes into `data`; `exact`: the
+ * header (4 bytes) only, then the body when its length is at most body_limit (see with_body).
+ */
+static int waiting_read(napi_env env, int fd, char* data, size_t length, double cap, int32_t set, bool exact, size_t body_limit) {
+  size_t first = exact && length > 4 ? 4 : length;
+  if (!exact) body_limit = 0;
+  if (set >= 1) {
+    if (set >= 2) {
+      struct timeval send_bound = {.tv_sec = SEND_BOUND_MICROS / 1000000, .tv_usec = SEND_BOUND_MICROS % 1000000};
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound);
+    }
+    /* Whole microseconds, at least one (a zero timeout is none at all). */
+    int64_t micros = cap < 1 ? 1 : (int64_t)cap;
+    struct timeval bound = {.tv_sec = (time_t)(micros / 1000000), .tv_usec = (suseconds_t)(micros % 1000000)};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) != 0) return WAITED_UNBOUNDED;
+  }
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return WAITED_ERROR;
+  uv_update_time(loop);
+  int due = uv_backend_timeout(loop);
+  /* As in waitReadable: a loop with nothing alive gives 0 though it has nothing to do. */
+  if (due == 0 && !uv_loop_alive(loop)) due = -1;
+  /* Work is pending (or nothing to read into): only look. */
+  if (due == 0 || length == 0 || cap < 1) {
+    int count = read_now(fd, data, first, WAITED_LOOP);
+    return body_limit > 0 ? with_body(fd, data, count, body_limit) : count;
+  }
+  if (due < 0 || due >= TICK_SAFE_MS) {
+    int blocking = 0, nonblocking = 1;
+    if (ioctl(fd, FIONBIO, &blocking) != 0) return WAITED_ERROR;
+    ssize_t count = read(fd, data, first);
+    int error = errno;
+    if (count == 4 && body_limit > 0) count = with_body(fd, data, (int)count, body_limit);
+    ioctl(fd, FIONBIO, &nonblocking);
+    if (count >= 0) return (int)(count > INT32_MAX ? INT32_MAX : count);
+    /* The timeout fails the read with EAGAIN; a signal with EINTR (a timed socket read is never restarted). */
+    if (error == EAGAIN || error == EWOULDBLOCK) return WAITED_CAP;
+    return error == EINTR ? WAITED_LOOP : WAITED_ERROR;
+  }
+  int64_t ns = (int64_t)(cap * 1000);
+  int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
+  if (timer_first) ns = (int64_t)due * 1000000;
+  struct timespec limit = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
+  struct pollfd watched[2] = {{.fd = fd, .events = POLLIN}, {.fd = uv_backend_fd(loop), .events = POLLIN}};
+  int ready = ppoll(watched, watched[1].fd >= 0 ? 2 : 1, &limit, NULL);
+  if (ready > 0 && watched[0].revents != 0) {
+    int count = read_now(fd, data, first, WAITED_LOOP);
+    return body_limit > 0 ? with_body(fd, data, count, body_limit) : count;
+  }
+  return ready == 0 && !timer_first ? WAITED_CAP : WAITED_LOOP;
+}
+
+/*
  * readWaiting(fd, view, offset, length, capMicros[, set]): one read(2) of at most `length`
  * bytes into `view` from `offset`, waiting for them as a blocking read waits (woken directly by
  * the writer, no poll first) no longer than about capMicros nor the event loop's next timer: the
@@ -218,43 +300,58 @@ napi_value read_waiting(napi_env env, napi_callback_info info) {
   }
   if (argc >= 6 && napi_get_value_int32(env, argv[5], &set) != napi_ok) set = 2;
   if (!view_range(env, 4, argv, usage, &data, &length)) return NULL;
-  if (set >= 1) {
-    if (set >= 2) {
-      struct timeval send_bound = {.tv_sec = SEND_BOUND_MICROS / 1000000, .tv_usec = SEND_BOUND_MICROS % 1000000};
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound);
-    }
-    /* Whole microseconds, at least one (a zero timeout is none at all). */
-    int64_t micros = cap < 1 ? 1 : (int64_t)cap;
-    struct timeval bound = {.tv_sec = (time_t)(micros / 1000000), .tv_usec = (suseconds_t)(micros % 1000000)};
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) != 0) return number(env, WAITED_UNBOUNDED);
+  return number(env, waiting_read(env, fd, data, length, cap, set, false, 0));
+}
+
+/*
+ * setScratch(view): the buffer readWaitingScratch reads into, for this thread (held until it ends).
+ */
+napi_value set_scratch(napi_env env, napi_callback_info info) {
+  static const char* usage = "setScratch(view): a TypedArray or DataView";
+  size_t argc = 1;
+  napi_value argv[2];
+  void* data = NULL;
+  size_t length = 0;
+  if (napi_get_cb_info(env, info, &argc, argv + 1, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
   }
-  uv_loop_t* loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return number(env, WAITED_ERROR);
-  uv_update_time(loop);
-  int due = uv_backend_timeout(loop);
-  /* As in waitReadable: a loop with nothing alive gives 0 though it has nothing to do. */
-  if (due == 0 && !uv_loop_alive(loop)) due = -1;
-  /* Work is pending (or nothing to read into): only look. */
-  if (due == 0 || length == 0 || cap < 1) return number(env, read_now(fd, data, length, WAITED_LOOP));
-  if (due < 0 || due >= TICK_SAFE_MS) {
-    int blocking = 0, nonblocking = 1;
-    if (ioctl(fd, FIONBIO, &blocking) != 0) return number(env, WAITED_ERROR);
-    ssize_t count = read(fd, data, length);
-    int error = errno;
-    ioctl(fd, FIONBIO, &nonblocking);
-    if (count >= 0) return number(env, (int)(count > INT32_MAX ? INT32_MAX : count));
-    /* The timeout fails the read with EAGAIN; a signal with EINTR (a timed socket read is never restarted). */
-    if (error == EAGAIN || error == EWOULDBLOCK) return number(env, WAITED_CAP);
-    return number(env, error == EINTR ? WAITED_LOOP : WAITED_ERROR);
+  if (!view_range(env, 2, argv, usage, &data, &length)) return NULL;
+  napi_ref ref;
+  if (napi_create_reference(env, argv[1], 1, &ref) != napi_ok) return NULL;
+  if (scratch_ref != NULL) napi_delete_reference(env, scratch_ref);
+  scratch_ref = ref;
+  scratch_data = data;
+  scratch_length = length;
+  return NULL;
+}
+
+/*
+ * readWaitingScratch(fd, capMicros, set, exactLimit): readWaiting into this thread's scratch buffer
+ * (setScratch; -2 without one), with numbers for arguments only (a typed array costs N-API more
+ * than the read's system call). exactLimit -1: one read of as much as the scratch holds; 0 or
+ * more, an exact read for a descriptor other processes hold too: the header, then, in the same call, the
+ * body when its length is at most exactLimit (and fits the scratch), never a byte past it; the
+ * count read is the caller's to frame (fewer than 4 bytes, or only the header, when the rest
+ * was not there or may not be read here).
+ */
+napi_value read_waiting_scratch(napi_env env, napi_callback_info info) {
+  static const char* usage = "readWaitingScratch(fd, capMicros, set, exactLimit): a descriptor, a non-negative number of microseconds, 0, 1 or 2, and a number of bytes (-1: not exact)";
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd, set;
+  double cap, limit;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_value_double(env, argv[1], &cap) != napi_ok || !(cap >= 0) ||
+      napi_get_value_int32(env, argv[2], &set) != napi_ok ||
+      napi_get_value_double(env, argv[3], &limit) != napi_ok || !(limit >= -1)) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
   }
-  int64_t ns = (int64_t)(cap * 1000);
-  int timer_first = due >= 0 && (int64_t)due * 1000000 <= ns;
-  if (timer_first) ns = (int64_t)due * 1000000;
-  struct timespec limit = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
-  struct pollfd watched[2] = {{.fd = fd, .events = POLLIN}, {.fd = uv_backend_fd(loop), .events = POLLIN}};
-  int ready = ppoll(watched, watched[1].fd >= 0 ? 2 : 1, &limit, NULL);
-  if (ready > 0 && watched[0].revents != 0) return number(env, read_now(fd, data, length, WAITED_LOOP));
-  return number(env, ready == 0 && !timer_first ? WAITED_CAP : WAITED_LOOP);
+  if (scratch_data == NULL || scratch_length < 4) return number(env, WAITED_ERROR);
+  size_t body_limit = limit > (double)(scratch_length - 4) ? scratch_length - 4 : limit > 0 ? (size_t)limit : 0;
+  return number(env, waiting_read(env, fd, scratch_data, scratch_length, cap, set, limit >= 0, body_limit));
 }
 
 /*

@@ -54,6 +54,14 @@ export interface Native {
    * native/readable.c.
    */
   readWaiting(fd: number, view: ArrayBufferView, offset: number, length: number, capMicros: number, set?: 0 | 1 | 2): number
+  /** The buffer `readWaitingScratch` reads into, for this thread (held by the addon from then on). */
+  setScratch(view: ArrayBufferView): void
+  /**
+   * `readWaiting` into the buffer given to `setScratch` (-2 without one), all of it; with `exactLimit` 0 or
+   * more, exactly: the header, then the body in the same call when its length is at most `exactLimit`,
+   * never a byte past the frame. Numbers only, which N-API converts cheaply. See native/readable.c.
+   */
+  readWaitingScratch(fd: number, capMicros: number, set: 0 | 1 | 2, exactLimit: number): number
   /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
   dup(fd: number): number
 }

@@ -94,6 +94,39 @@ export class ExactReads {
     return fd === undefined ? 0 : read(fd, into, from, to - from)
   }
 
+  /** Whether the next read begins a frame (nothing of one read yet, no bytes read ahead waiting). */
+  get atFrameStart(): boolean {
+    return this.unreadAhead === undefined && this.headerFilled === 0 && this.body === undefined
+  }
+
+  /**
+   * The `count` bytes a read at a frame's start put in `bytes` (its header, then as much of its body
+   * as it read, never past it; see the addon's readWaitingScratch): the frame when they hold it
+   * whole; otherwise they are kept, and the frame is read on as `next` reads it (with `read`).
+   */
+  fromStart(bytes: Uint8Array, count: number, maxLength: number, read: DescriptorRead): Buffer | EOFError | OSError | undefined {
+    if (count === 0) return endOfStream(true)
+    if (count >= 4) {
+      const length = (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]
+      if (length >= 0 && length <= maxLength && count === 4 + length) {
+        const frame = Buffer.allocUnsafe(length)
+        if (length <= 64) for (let i = 0; i < length; i++) frame[i] = bytes[i + 4]
+        else frame.set(bytes.subarray(4, count))
+        return frame
+      }
+    }
+    const header = Math.min(count, 4)
+    for (let i = 0; i < header; i++) this.frameHeader[i] = bytes[i]
+    this.headerFilled = header
+    if (count > 4) {
+      // A body partly read: its length is one the read allowed (at most maxLength).
+      const body = this.body = Buffer.allocUnsafe(this.frameHeader.readInt32BE(0))
+      body.set(bytes.subarray(4, count))
+      this.bodyFilled = count - 4
+    }
+    return this.next(maxLength, read)
+  }
+
   /**
    * Reads on toward the next frame, never past it: the frame once complete; why the stream ended
    * (end of file, or a frame over `maxLength`: the socket is destroyed); undefined when the rest

@@ -23,7 +23,7 @@ import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
-import { CAP_MICROS, readDirect, readWaiting, WAITED_CAP, WAITED_LOOP, WAITED_UNBOUNDED, WaitPolicy, waitReadable } from "./kernelWait.js"
+import { CAP_MICROS, readDirect, readIntoScratch, readWaiting, WAITED_CAP, WAITED_LOOP, WAITED_UNBOUNDED, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -253,6 +253,22 @@ export const make = (
       waitMissed = count
       return undefined
     }
+    /**
+     * The first read of a wait, into the scratch buffer (see kernelWait's readIntoScratch): the count, or
+     * undefined when nothing came (why: `waitMissed`). `exactLimit` as readIntoScratch's.
+     */
+    const waitingScratchRead = (fd: number, exactLimit: number): number | undefined => {
+      firstRead = false
+      const count = readIntoScratch!(fd, CAP_MICROS, handle.bounds(CAP_MICROS), exactLimit)
+      if (count >= 0) return count
+      if (count === WAITED_UNBOUNDED) {
+        handle.unbounded()
+        const scratch = spinScratch()
+        return pollThenRead(fd, scratch, 0, exactLimit >= 0 ? 4 : scratch.length, CAP_MICROS)
+      }
+      waitMissed = count
+      return undefined
+    }
     // A descriptor that takes no receive timeout (not a socket): a wait in the kernel, then a read.
     const pollThenRead = (fd: number, into: Uint8Array, offset: number, length: number, cap: number): number | undefined => {
       const outcome = waitReadable!(fd, cap)
@@ -277,13 +293,21 @@ export const make = (
       // with nothing alive for one with nothing to do, as it is while this thread waits.
       if (shared) {
         // Reads on within the frame until it is complete; false when a read found nothing in time.
-        if (!readFrame(waitingRead)) return missed()
+        if (exact!.atFrameStart) {
+          // The header and the body in one call (the common case: a frame that fits the scratch buffer).
+          const count = waitingScratchRead(fd, decoder.maxLength)
+          if (count === undefined) return missed()
+          readableSeen = false
+          const frame = exact!.fromStart(spinScratch(), count, decoder.maxLength, waitingRead)
+          if (frame === undefined) return missed()
+          queueFrame(frame)
+        } else if (!readFrame(waitingRead)) return missed()
         waitPolicy.ended("readable")
         return true
       }
       for (;;) {
         const scratch = spinScratch()
-        const count = waitingRead(fd, scratch, 0, scratch.length)
+        const count = firstRead ? waitingScratchRead(fd, -1) : waitingRead(fd, scratch, 0, scratch.length)
         if (count === undefined) return missed()
         // The end of the stream, or an error: Node's next read reports it.
         if (count === 0) return false
@@ -358,15 +382,16 @@ export const make = (
       readableSeen = false
       const frame = exact!.next(decoder.maxLength, read)
       if (frame === undefined) return false
-      if (!Buffer.isBuffer(frame)) {
-        end(frame)
-        return true
-      }
+      queueFrame(frame)
+      return true
+    }
+    /** A frame read exactly, queued; or why the stream ended. */
+    const queueFrame = (frame: Buffer | EOFError | OSError): void => {
+      if (!Buffer.isBuffer(frame)) return end(frame)
       messages.push(frame)
       queuedBytes += frame.length
       arrivals++
       lastArrival = clock.now()
-      return true
     }
     if (options?.shared !== undefined) share(options.shared.unread)
 

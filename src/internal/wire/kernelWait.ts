@@ -70,6 +70,17 @@ export let readWaiting:
   | ((fd: number, into: Uint8Array, offset: number, length: number, capMicros: number, set: 0 | 1 | 2) => number)
   | undefined
 
+/**
+ * `readWaiting` into `spinScratch()`, whose bytes the caller frames: the count, or a code as
+ * readWaiting's. `exactLimit` -1: as much as the scratch holds; 0 or more, exactly one frame's
+ * header, and its body in the same call when it is at most `exactLimit` bytes (see the addon's
+ * readWaitingScratch). Cheaper than readWaiting: no typed array to convert. Undefined without the
+ * addon.
+ */
+export let readIntoScratch:
+  | ((fd: number, capMicros: number, set: 0 | 1 | 2, exactLimit: number) => number)
+  | undefined
+
 // Derived once the addon is loaded (after a start-up snapshot's deserialization, not while it is built).
 deriveFromNative(() => {
   waitReadable = native === undefined
@@ -85,6 +96,17 @@ deriveFromNative(() => {
     ? undefined
     : (fd, into, offset, length, capMicros, set) => {
       const count = native!.readWaiting(fd, into, offset, length, capMicros, set)
+      return count === -2 ? 0 : count
+    }
+  let scratchGiven = false
+  readIntoScratch = native === undefined
+    ? undefined
+    : (fd, capMicros, set, exactLimit) => {
+      if (!scratchGiven) {
+        native!.setScratch(spinScratch())
+        scratchGiven = true
+      }
+      const count = native!.readWaitingScratch(fd, capMicros, set, exactLimit)
       return count === -2 ? 0 : count
     }
   writeDirect = native === undefined

@@ -21,8 +21,12 @@ export const SPIN_MS = 0.05
 
 let scratch: Buffer | undefined
 
-/** Where direct reads land before they are copied out; reads are synchronous, so one buffer serves all. */
-export const spinScratch = (): Buffer => (scratch ??= Buffer.allocUnsafe(64 * 1024))
+/** Where every copy of this module in a thread finds the thread's scratch buffer (the addon reads into one, see readIntoScratch). */
+const SCRATCH = Symbol.for("effect-multiprocessing/readScratch")
+
+/** Where direct reads land before they are copied out; reads are synchronous, so one buffer serves all, in a thread. */
+export const spinScratch = (): Buffer =>
+  (scratch ??= ((globalThis as Record<symbol, Buffer | undefined>)[SCRATCH] ??= Buffer.allocUnsafe(64 * 1024)))
 
 /** The descriptor under a Node socket, where the platform exposes one (not on Windows). */
 export const descriptorOf = (socket: object): number | undefined => {
