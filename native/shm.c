@@ -742,6 +742,9 @@ static void free_environment(napi_env env, void* data, void* hint) {
 napi_value wait_readable(napi_env env, napi_callback_info info); /* readable.c */
 napi_value read_into(napi_env env, napi_callback_info info);     /* readable.c */
 napi_value write_from(napi_env env, napi_callback_info info);    /* readable.c */
+napi_value read_waiting(napi_env env, napi_callback_info info);  /* readable.c */
+napi_value set_scratch(napi_env env, napi_callback_info info);   /* readable.c */
+napi_value read_waiting_scratch(napi_env env, napi_callback_info info); /* readable.c */
 napi_value dup_descriptor(napi_env env, napi_callback_info info); /* readable.c */
 napi_value send_descriptors(napi_env env, napi_callback_info info);    /* descriptors.c */
 napi_value receive_descriptors(napi_env env, napi_callback_info info); /* descriptors.c */
@@ -759,6 +762,9 @@ static napi_value init(napi_env env, napi_value exports) {
     {"waitReadable", NULL, wait_readable, NULL, NULL, NULL, napi_enumerable, NULL},
     {"readInto", NULL, read_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"writeFrom", NULL, write_from, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readWaiting", NULL, read_waiting, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setScratch", NULL, set_scratch, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"readWaitingScratch", NULL, read_waiting_scratch, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dup", NULL, dup_descriptor, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendDescriptors", NULL, send_descriptors, NULL, NULL, NULL, napi_enumerable, NULL},
     {"receiveDescriptors", NULL, receive_descriptors, NULL, NULL, NULL, napi_enumerable, NULL},

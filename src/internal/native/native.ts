@@ -45,6 +45,23 @@ export interface Native {
   readInto(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
   /** One non-blocking write of `view` (its bytes [offset, offset + length) when given): the count written, -1 when the socket is full, -2 on another error. */
   writeFrom(fd: number, view: ArrayBufferView, offset?: number, length?: number): number
+  /**
+   * One read into `view`'s bytes [offset, offset + length) that waits for them as a blocking read
+   * does, about `capMicros` at most (rounded up to the kernel's tick) and no longer than the event
+   * loop's next timer: the count (0 at end of file), -1 when the cap passed, -3 when the loop has
+   * work (nothing waited for then), -2 on another error. `set`: 0 when the last call on this
+   * descriptor had the same cap, 1 otherwise, 2 for the first call (it bounds sends too). See
+   * native/readable.c.
+   */
+  readWaiting(fd: number, view: ArrayBufferView, offset: number, length: number, capMicros: number, set?: 0 | 1 | 2): number
+  /** The buffer `readWaitingScratch` reads into, for this thread (held by the addon from then on). */
+  setScratch(view: ArrayBufferView): void
+  /**
+   * `readWaiting` into the buffer given to `setScratch` (-2 without one), all of it; with `exactLimit` 0 or
+   * more, exactly: the header, then the body in the same call when its length is at most `exactLimit`,
+   * never a byte past the frame. Numbers only, which N-API converts cheaply. See native/readable.c.
+   */
+  readWaitingScratch(fd: number, capMicros: number, set: 0 | 1 | 2, exactLimit: number): number
   /** A second descriptor for the same open file (close-on-exec), or -errno: a worker thread's own copy of a Connection end. */
   dup(fd: number): number
   /** One byte on the Unix socket `socket` carrying `fds` (SCM_RIGHTS, 1 to 64), waiting for room if it is full: 0, or -errno. See native/descriptors.c. */

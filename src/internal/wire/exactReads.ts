@@ -23,6 +23,9 @@ interface StreamHandle {
 const handleOf = (socket: Socket): StreamHandle | undefined =>
   ((socket as unknown as { _handle?: StreamHandle | null })._handle) ?? undefined
 
+/** A read of the descriptor into `into[offset, offset + length)`: the count, 0 at its end, undefined if nothing yet. */
+export type DescriptorRead = (fd: number, into: Uint8Array, offset: number, length: number) => number | undefined
+
 /** Reads into an empty buffer: libuv then only reports that the descriptor is readable, and reads nothing. */
 const NO_BYTES = new Uint8Array(0)
 
@@ -75,8 +78,11 @@ export class ExactReads {
     handleOf(this.socket)?.readStop()
   }
 
-  /** Reads `into[from, to)` from the bytes read ahead, then the descriptor: the count, 0 at its end, undefined if none yet. */
-  private readInto(into: Buffer, from: number, to: number): number | undefined {
+  /**
+   * Reads `into[from, to)` from the bytes read ahead, then the descriptor (with `read`): the count,
+   * 0 at its end, undefined if none yet.
+   */
+  private readInto(into: Buffer, from: number, to: number, read: DescriptorRead): number | undefined {
     const ahead = this.unreadAhead
     if (ahead !== undefined) {
       const count = Math.min(to - from, ahead.length)
@@ -85,15 +91,49 @@ export class ExactReads {
       return count
     }
     const fd = this.descriptor.fd()
-    return fd === undefined ? 0 : readDirect(fd, into, from, to - from)
+    return fd === undefined ? 0 : read(fd, into, from, to - from)
+  }
+
+  /** Whether the next read begins a frame (nothing of one read yet, no bytes read ahead waiting). */
+  get atFrameStart(): boolean {
+    return this.unreadAhead === undefined && this.headerFilled === 0 && this.body === undefined
+  }
+
+  /**
+   * The `count` bytes a read at a frame's start put in `bytes` (its header, then as much of its body
+   * as it read, never past it; see the addon's readWaitingScratch): the frame when they hold it
+   * whole; otherwise they are kept, and the frame is read on as `next` reads it (with `read`).
+   */
+  fromStart(bytes: Uint8Array, count: number, maxLength: number, read: DescriptorRead): Buffer | EOFError | OSError | undefined {
+    if (count === 0) return endOfStream(true)
+    if (count >= 4) {
+      const length = (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]
+      if (length >= 0 && length <= maxLength && count === 4 + length) {
+        const frame = Buffer.allocUnsafe(length)
+        if (length <= 64) for (let i = 0; i < length; i++) frame[i] = bytes[i + 4]
+        else frame.set(bytes.subarray(4, count))
+        return frame
+      }
+    }
+    const header = Math.min(count, 4)
+    for (let i = 0; i < header; i++) this.frameHeader[i] = bytes[i]
+    this.headerFilled = header
+    if (count > 4) {
+      // A body partly read: its length is one the read allowed (at most maxLength).
+      const body = this.body = Buffer.allocUnsafe(this.frameHeader.readInt32BE(0))
+      body.set(bytes.subarray(4, count))
+      this.bodyFilled = count - 4
+    }
+    return this.next(maxLength, read)
   }
 
   /**
    * Reads on toward the next frame, never past it: the frame once complete; why the stream ended
    * (end of file, or a frame over `maxLength`: the socket is destroyed); undefined when the rest
-   * has not arrived yet.
+   * has not arrived yet. `read`: how the descriptor is read (by default without waiting; a waiting
+   * read, see kernelWait's readWaiting, for a receive that waits for a reply).
    */
-  next(maxLength: number): Buffer | EOFError | OSError | undefined {
+  next(maxLength: number, read: DescriptorRead = readDirect): Buffer | EOFError | OSError | undefined {
     const header = this.frameHeader
     for (;;) {
       let body = this.body
@@ -101,7 +141,7 @@ export class ExactReads {
         const large = this.headerFilled >= 4 && header.readInt32BE(0) === -1
         const headerLength = large ? 12 : 4
         if (this.headerFilled < headerLength) {
-          const count = this.readInto(header, this.headerFilled, headerLength)
+          const count = this.readInto(header, this.headerFilled, headerLength, read)
           if (count === undefined) return undefined
           if (count === 0) return endOfStream(this.headerFilled === 0)
           this.headerFilled += count
@@ -120,7 +160,7 @@ export class ExactReads {
         this.bodyFilled = 0
       }
       if (this.bodyFilled < body.length) {
-        const count = this.readInto(body, this.bodyFilled, body.length)
+        const count = this.readInto(body, this.bodyFilled, body.length, read)
         if (count === undefined) return undefined
         if (count === 0) return endOfStream(false)
         this.bodyFilled += count

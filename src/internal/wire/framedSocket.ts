@@ -17,13 +17,13 @@ import type { Socket } from "node:net"
 import { Duration, Effect, Option } from "effect"
 import { EOFError, OSError } from "../../Errors.js"
 import { SocketHandle, SPIN_MS, spinScratch } from "./synchronousRead.js"
-import { ExactReads } from "./exactReads.js"
+import { type DescriptorRead, ExactReads } from "./exactReads.js"
 import * as FrameWriter from "./frameWriter.js"
 import { FrameDecoder, header } from "./framing.js"
 import { type OpenSocket, openSockets } from "./openSockets.js"
 import * as WallClock from "../wallClock.js"
 import { SpinPolicy } from "./spinPolicy.js"
-import { CAP_MICROS, readDirect, WaitPolicy, waitReadable } from "./kernelWait.js"
+import { CAP_MICROS, readDirect, readIntoScratch, readWaiting, WAITED_CAP, WAITED_LOOP, WAITED_UNBOUNDED, WaitPolicy, waitReadable } from "./kernelWait.js"
 import { awaiting } from "../faces.js"
 import { settle } from "../exitFastPath.js"
 
@@ -201,7 +201,7 @@ export const make = (
       const start = clock.now()
       const lastSend = writer.lastSend()
       if (lastSend < lastArrival || start - lastSend > RECENT_SEND_MS) return false
-      if (waitReadable !== undefined) return waitPolicy.shouldWait() && waitInKernel(waitReadable)
+      if (readWaiting !== undefined) return waitPolicy.shouldWait() && waitInKernel(start)
       if (!spinPolicy.shouldSpin()) return false
       flush()
       const before = arrivals
@@ -221,38 +221,102 @@ export const make = (
       spinPolicy.ended(false)
       return false
     }
-    // With the addon: waits in the kernel for the reply (see kernelWait.ts), and reads what comes
-    // until a message is complete. Whether one arrived (shared: or the stream ended). It waits
-    // before it reads: a read that finds nothing is a wasted system call (it threw EAGAIN before
-    // readDirect: 13-20 µs from a send to the wait, 1.5 after); a wait that finds the bytes there
-    // returns at once.
+    // With the addon: waits in the kernel for the reply in the read itself, as a blocking read waits
+    // (see kernelWait.ts's readWaiting: no poll before the read, half the kernel's work of a poll and
+    // a read), and reads on until a message is complete. Whether one arrived (shared: or the stream
+    // ended).
     const waitPolicy = new WaitPolicy()
-    const waitInKernel = (wait: NonNullable<typeof waitReadable>): boolean => {
+    // When the current wait ends, whether its next read is its first, and why its last read found
+    // nothing (WAITED_CAP or WAITED_LOOP).
+    let waitUntil = 0
+    let firstRead = true
+    let waitMissed = WAITED_CAP
+    const waitingRead = (fd: number, into: Uint8Array, offset: number, length: number): number | undefined => {
+      let cap = CAP_MICROS
+      if (firstRead) firstRead = false
+      else {
+        // The rest of a frame (its body after its header): most often there already.
+        const count = readDirect(fd, into, offset, length)
+        if (count !== undefined) return count
+        cap = (waitUntil - clock.now()) * 1000
+        if (!(cap > 0)) {
+          waitMissed = WAITED_CAP
+          return undefined
+        }
+      }
+      const count = readWaiting!(fd, into, offset, length, cap, handle.bounds(cap))
+      if (count >= 0) return count
+      if (count === WAITED_UNBOUNDED) {
+        handle.unbounded()
+        return pollThenRead(fd, into, offset, length, cap)
+      }
+      waitMissed = count
+      return undefined
+    }
+    /**
+     * The first read of a wait, into the scratch buffer (see kernelWait's readIntoScratch): the count, or
+     * undefined when nothing came (why: `waitMissed`). `exactLimit` as readIntoScratch's.
+     */
+    const waitingScratchRead = (fd: number, exactLimit: number): number | undefined => {
+      firstRead = false
+      const count = readIntoScratch!(fd, CAP_MICROS, handle.bounds(CAP_MICROS), exactLimit)
+      if (count >= 0) return count
+      if (count === WAITED_UNBOUNDED) {
+        handle.unbounded()
+        const scratch = spinScratch()
+        return pollThenRead(fd, scratch, 0, exactLimit >= 0 ? 4 : scratch.length, CAP_MICROS)
+      }
+      waitMissed = count
+      return undefined
+    }
+    // A descriptor that takes no receive timeout (not a socket): a wait in the kernel, then a read.
+    const pollThenRead = (fd: number, into: Uint8Array, offset: number, length: number, cap: number): number | undefined => {
+      const outcome = waitReadable!(fd, cap)
+      const count = outcome === "readable" ? readDirect(fd, into, offset, length) : undefined
+      if (count === undefined) waitMissed = outcome === "cap" ? WAITED_CAP : WAITED_LOOP
+      return count
+    }
+    const missed = (): false => {
+      waitPolicy.ended(waitMissed === WAITED_LOOP ? "loop" : "cap")
+      return false
+    }
+    /** `now`: the clock just read. */
+    const waitInKernel = (now: number): boolean => {
       const fd = handle.fd()
       // Not while Node holds bytes it read (they come first), nor once the stream has ended.
       if (fd === undefined || socket.readableLength > 0 || ended !== undefined || refused) return false
       flush()
       const before = arrivals
-      const until = clock.now() + CAP_MICROS / 1000
+      waitUntil = now + CAP_MICROS / 1000
+      firstRead = true
       // Not held meanwhile (a ref and an unref of the socket per wait): the addon's wait takes a loop
       // with nothing alive for one with nothing to do, as it is while this thread waits.
-      for (;;) {
-        const left = (until - clock.now()) * 1000
-        const outcome = left > 0 ? wait(fd, left) : "cap"
-        if (outcome !== "readable") {
-          waitPolicy.ended(outcome)
-          return false
-        }
-        if (shared) {
-          if (!readFrame()) continue
-        } else {
-          // A read that may not be done, or found the end of the stream (Node's next read reports it).
-          if (!readOnce(fd)) return false
-          if (arrivals === before) continue
-        }
+      if (shared) {
+        // Reads on within the frame until it is complete; false when a read found nothing in time.
+        if (exact!.atFrameStart) {
+          // The header and the body in one call (the common case: a frame that fits the scratch buffer).
+          const count = waitingScratchRead(fd, decoder.maxLength)
+          if (count === undefined) return missed()
+          readableSeen = false
+          const frame = exact!.fromStart(spinScratch(), count, decoder.maxLength, waitingRead)
+          if (frame === undefined) return missed()
+          queueFrame(frame)
+        } else if (!readFrame(waitingRead)) return missed()
         waitPolicy.ended("readable")
         return true
       }
+      for (;;) {
+        const scratch = spinScratch()
+        const count = firstRead ? waitingScratchRead(fd, -1) : waitingRead(fd, scratch, 0, scratch.length)
+        if (count === undefined) return missed()
+        // The end of the stream, or an error: Node's next read reports it.
+        if (count === 0) return false
+        take(scratch, count)
+        if (arrivals > before) break
+        if (ended !== undefined || refused) return false
+      }
+      waitPolicy.ended("readable")
+      return true
     }
     /** One read of the descriptor, when that may be done: false when it may not, or the stream ended. */
     const readOnce = (fd?: number): boolean => {
@@ -272,6 +336,11 @@ export const make = (
       const count = readDirect(fd, scratch)
       if (count === 0) return "end"
       if (count === undefined) return "nothing"
+      take(scratch, count)
+      return count === scratch.length ? "full" : "read"
+    }
+    /** The `count` bytes just read into `scratch`, framed into messages. */
+    const take = (scratch: Buffer, count: number): void => {
       if (count >= 4 && decoder.pending === 0) {
         // The common case of a reply: the read is one whole frame, and nothing waits in the decoder
         // before it; its payload is copied out once, without a chunk for the decoder to frame.
@@ -283,13 +352,12 @@ export const make = (
           const before = messages.length
           messages.push(message)
           queued(before)
-          return "read"
+          return
         }
       }
       const chunk = Buffer.allocUnsafe(count)
       scratch.copy(chunk, 0, 0, count)
       received(chunk)
-      return count === scratch.length ? "full" : "read"
     }
     // Shared: frames are read one at a time, exactly (see exactReads.ts); Node's stream never reads it.
     let shared = false
@@ -310,19 +378,20 @@ export const make = (
      * Reads on toward the next frame, never past it: whether one was completed and queued (or the
      * stream ended). False when the rest has not arrived yet.
      */
-    const readFrame = (): boolean => {
+    const readFrame = (read?: DescriptorRead): boolean => {
       readableSeen = false
-      const frame = exact!.next(decoder.maxLength)
+      const frame = exact!.next(decoder.maxLength, read)
       if (frame === undefined) return false
-      if (!Buffer.isBuffer(frame)) {
-        end(frame)
-        return true
-      }
+      queueFrame(frame)
+      return true
+    }
+    /** A frame read exactly, queued; or why the stream ended. */
+    const queueFrame = (frame: Buffer | EOFError | OSError): void => {
+      if (!Buffer.isBuffer(frame)) return end(frame)
       messages.push(frame)
       queuedBytes += frame.length
       arrivals++
       lastArrival = clock.now()
-      return true
     }
     if (options?.shared !== undefined) share(options.shared.unread)
 
@@ -457,7 +526,7 @@ export const make = (
         if (head === messages.length && ended === undefined) {
           // Waiting for a reply in the kernel, it waits before it reads (as `waitInKernel` does): a read
           // that finds nothing is a system call wasted, and most replies are not there yet.
-          const waitFirst = waitReadable !== undefined && !exact!.readAhead
+          const waitFirst = readWaiting !== undefined && !exact!.readAhead
           if (!(waitFirst ? spin() || readFrame() : readFrame() || spin())) {
             flush()
             return waitForMessage(maxLength)

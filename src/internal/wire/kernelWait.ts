@@ -4,13 +4,16 @@
  * without the turn of the event loop, the stream's 'data' event and the
  * settling of a waiter that a wait in the loop costs (about 10 µs of CPU each
  * end of a round trip, measured: 25–35 against 35–42; a busy machine pays CPU
- * in wall time). The wait
- * (the addon's `waitReadable`, native/readable.c) watches the event loop's
- * own descriptor too and lasts no longer than its next timer: anything else
- * the loop waits for (another socket, a child's exit, a worker's message)
- * ends it at once. What it can hold up is JavaScript already queued
- * (microtasks), for at most CAP_MICROS, and only while replies keep coming
- * within the cap (WaitPolicy).
+ * in wall time). A connection's receive waits in the read itself
+ * (`readWaiting`: the socket made blocking for one read bounded by a receive
+ * timeout, which costs the kernel half of a poll and then a read, and lasts
+ * no longer than the loop's next timer; another socket's event does not end
+ * it). The pool's wait for a result (`ReplyReader`) uses `waitReadable`, which
+ * watches the event loop's own descriptor too: anything else the loop waits
+ * for (another socket, a child's exit, a worker's message) ends it at once.
+ * What either can hold up is JavaScript already queued (microtasks), for
+ * about CAP_MICROS at most, and only while replies keep coming within the cap
+ * (WaitPolicy).
  *
  * Absent without the addon (not built, not Linux, or
  * EFFECT_MULTIPROCESSING_NATIVE=0): waits then spin and sleep in the loop
@@ -49,6 +52,35 @@ export let readDirect: (fd: number, into: Uint8Array, offset?: number, length?: 
  */
 export let writeDirect: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = writeNow
 
+/** What `readWaiting` gives besides a count: the cap passed with nothing. */
+export const WAITED_CAP = -1
+/** ...the loop has work (a timer due, work pending, a signal): nothing was waited for, or the wait ended for it. */
+export const WAITED_LOOP = -3
+/** ...the descriptor takes no receive timeout (not a socket): nothing was read; wait with `waitReadable`. */
+export const WAITED_UNBOUNDED = -4
+
+/**
+ * One read of `fd` into `into[offset, offset + length)` that waits for the bytes as a blocking read
+ * waits, for about `capMicros` at most (the addon's `readWaiting`, native/readable.c): the count (0 at
+ * the end of the stream or on an error, which Node's own next read reports), WAITED_CAP,
+ * WAITED_LOOP or WAITED_UNBOUNDED. `set`: what bounds to set on the descriptor first (SocketHandle's `bounds`). Undefined
+ * without the addon.
+ */
+export let readWaiting:
+  | ((fd: number, into: Uint8Array, offset: number, length: number, capMicros: number, set: 0 | 1 | 2) => number)
+  | undefined
+
+/**
+ * `readWaiting` into `spinScratch()`, whose bytes the caller frames: the count, or a code as
+ * readWaiting's. `exactLimit` -1: as much as the scratch holds; 0 or more, exactly one frame's
+ * header, and its body in the same call when it is at most `exactLimit` bytes (see the addon's
+ * readWaitingScratch). Cheaper than readWaiting: no typed array to convert. Undefined without the
+ * addon.
+ */
+export let readIntoScratch:
+  | ((fd: number, capMicros: number, set: 0 | 1 | 2, exactLimit: number) => number)
+  | undefined
+
 // Derived once the addon is loaded (after a start-up snapshot's deserialization, not while it is built).
 deriveFromNative(() => {
   waitReadable = native === undefined
@@ -59,6 +91,23 @@ deriveFromNative(() => {
     : (fd, into, offset = 0, length = into.length - offset) => {
       const count = native!.readInto(fd, into, offset, length)
       return count === -1 ? undefined : count < 0 ? 0 : count
+    }
+  readWaiting = native === undefined
+    ? undefined
+    : (fd, into, offset, length, capMicros, set) => {
+      const count = native!.readWaiting(fd, into, offset, length, capMicros, set)
+      return count === -2 ? 0 : count
+    }
+  let scratchGiven = false
+  readIntoScratch = native === undefined
+    ? undefined
+    : (fd, capMicros, set, exactLimit) => {
+      if (!scratchGiven) {
+        native!.setScratch(spinScratch())
+        scratchGiven = true
+      }
+      const count = native!.readWaitingScratch(fd, capMicros, set, exactLimit)
+      return count === -2 ? 0 : count
     }
   writeDirect = native === undefined
     ? writeNow

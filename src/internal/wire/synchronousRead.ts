@@ -21,8 +21,12 @@ export const SPIN_MS = 0.05
 
 let scratch: Buffer | undefined
 
-/** Where direct reads land before they are copied out; reads are synchronous, so one buffer serves all. */
-export const spinScratch = (): Buffer => (scratch ??= Buffer.allocUnsafe(64 * 1024))
+/** Where every copy of this module in a thread finds the thread's scratch buffer (the addon reads into one, see readIntoScratch). */
+const SCRATCH = Symbol.for("effect-multiprocessing/readScratch")
+
+/** Where direct reads land before they are copied out; reads are synchronous, so one buffer serves all, in a thread. */
+export const spinScratch = (): Buffer =>
+  (scratch ??= ((globalThis as Record<symbol, Buffer | undefined>)[SCRATCH] ??= Buffer.allocUnsafe(64 * 1024)))
 
 /** The descriptor under a Node socket, where the platform exposes one (not on Windows). */
 export const descriptorOf = (socket: object): number | undefined => {
@@ -40,22 +44,51 @@ interface StreamHandle {
  * A socket's handle, looked up once for the many direct reads, writes and waits on it: Node's
  * `_handle` getter is one for every socket of the process, so its lookup is megamorphic (about a
  * tenth of the instructions of a ping-pong's end, with the `ref`/`unref` that look it up twice
- * each). The handle is asked for its descriptor every time: a closed or closing one gives none,
- * and the socket's handle is looked up again then.
+ * each). Its descriptor is kept while the socket is not destroyed: a destroyed socket's flag is
+ * set before its handle is closed (Node's destroy marks both halves, then closes the handle), so
+ * a kept number is never one closed and given to another file (the handle's `fd` is a call into
+ * Node's C++, twice a round trip). Once the socket is destroyed the handle is asked each time: a
+ * closed or closing one gives none, and the socket's handle is looked up again then.
  */
 export class SocketHandle {
   private handle: StreamHandle | undefined
+  // The descriptor while the socket is not destroyed, -1 when unknown.
+  private descriptor = -1
+  // The receive timeout this process last set on the handle's descriptor (see kernelWait's
+  // readWaiting), -1 before the first: the send timeout is set with it.
+  private bound = -1
 
-  constructor(private readonly socket: Pick<Socket, "ref" | "unref">) {}
+  constructor(private readonly socket: Pick<Socket, "ref" | "unref" | "destroyed">) {}
 
   /** The descriptor, as `descriptorOf`. */
   fd(): number | undefined {
+    if (this.descriptor >= 0 && !this.socket.destroyed) return this.descriptor
     let fd = this.handle?.fd
     if (typeof fd !== "number" || fd < 0) {
       this.handle = (this.socket as unknown as { _handle?: StreamHandle | null })._handle ?? undefined
+      this.bound = -1
       fd = this.handle?.fd
     }
+    this.descriptor = typeof fd === "number" && fd >= 0 && !this.socket.destroyed ? fd : -1
     return typeof fd === "number" && fd >= 0 ? fd : undefined
+  }
+
+  /**
+   * For a waiting read of at most `capMicros` on the descriptor `fd()` gave last: which of its
+   * timeouts to set first (see readWaiting), recorded as set.
+   */
+  bounds(capMicros: number): 0 | 1 | 2 {
+    const bound = this.bound
+    if (bound === capMicros) return 0
+    // Not a socket: every read tries to set one (and is told again that it cannot).
+    if (Number.isNaN(bound)) return 1
+    this.bound = capMicros
+    return bound < 0 ? 2 : 1
+  }
+
+  /** The descriptor took no timeout (not a socket): none is recorded, so that every waiting read sets one first. */
+  unbounded(): void {
+    this.bound = Number.NaN
   }
 
   /** `socket.ref()`, through the handle once it is known (a closed handle's `ref` does nothing, as the socket's would). */

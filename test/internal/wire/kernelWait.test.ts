@@ -107,6 +107,17 @@ describe("round trips through a real process", () => {
     )
   })
 
+  it("frames at the edges of what one read takes whole (a 64 KiB scratch buffer: header and body in one read up to 65 532 bytes)", async () => {
+    const conn = await echo()
+    for (const size of [1, 3, 4, 5, 65_531, 65_532, 65_533, 65_536, 65_540, 131_072]) {
+      const message = new Uint8Array(size)
+      for (let i = 0; i < size; i++) message[i] = (size + i * 13) & 255
+      message[0] = 0 // no delay
+      await conn.sendBytes(message)
+      expect(Buffer.from(await conn.recvBytes()).equals(Buffer.from(message))).toBe(true)
+    }
+  })
+
   it("many small round trips in a row, and the process still runs its timers meanwhile", async () => {
     const conn = await echo()
     let ticks = 0
