@@ -1,4 +1,8 @@
-// One task at a time over thread pools: median µs and CPU µs per task (process-wide), same run.
+// One task at a time over thread pools: median µs and CPU µs per task (process-wide), same run; beside them bare
+// ping-pongs of two threads: over a MessagePort (port), and through Atomics with the main thread waiting in its event
+// loop (sab), synchronously (sabsync: WT = the other thread's wait cap in ms, MT = the main thread's), or spinning
+// first (sabspin). `node scratchpad/thread-latency.mjs ours,piscina,sabsync` after a build; N tasks a round, R rounds,
+// SPLIT=1 prints each thread's CPU µs per task (/proc schedstat), WPROF=1 profiles the pool's workers.
 import Piscina from "piscina"
 import workerpool from "workerpool"
 import { Worker } from "node:worker_threads"
@@ -30,11 +34,10 @@ const sabRun = async (x) => {
   return w[2]
 }
 const MT = Number(process.env.MT ?? 1)
-globalThis.__sabN = { n: 0, ms: 0 }
 const sabSync = async (x) => {
   const seen = Atomics.load(w, 3)
   w[1] = x
-  Atomics.add(w, 0, 1); const t0 = performance.now(); Atomics.notify(w, 0); (__sabN.a ??= []).push(performance.now() - t0)
+  Atomics.add(w, 0, 1); Atomics.notify(w, 0)
   if (Atomics.wait(w, 3, seen, MT) === "timed-out") { const r = Atomics.waitAsync(w, 3, seen); if (r.async) await r.value }
   return w[2]
 }
@@ -78,6 +81,3 @@ for (let r = 0; r < Number(process.env.R ?? 3); r++) {
   console.log(out.join(" | "))
 }
 pool.close(); await pool.join(); await piscina.destroy(); await wp.terminate(); await portWorker.terminate(); Atomics.store(w, 0, -1); Atomics.notify(w, 0); Atomics.store(w2, 0, -1); Atomics.notify(w2, 0)
-if (__sabN.a) { __sabN.a.sort((x,y)=>x-y); console.log("floor notify p50", __sabN.a[__sabN.a.length>>1]*1000, "p25", __sabN.a[__sabN.a.length>>2]*1000) }
-{ const T = globalThis.__T; if (T) console.log("main", Object.entries(T).filter(([k]) => k.endsWith("_a")).map(([k, a]) => { a = a.slice(-N() * 2); a.sort((x, y) => x - y); return k + " p50 " + (a[a.length >> 1] * 1000).toFixed(2) + " p25 " + (a[a.length >> 2] * 1000).toFixed(2) + " p75 " + (a[(a.length * 3) >> 2] * 1000).toFixed(2) }).join(" | ")) }
-function N() { return Number(process.env.N ?? 2000) }
