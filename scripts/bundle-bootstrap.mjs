@@ -4,11 +4,28 @@
 // (scratchpad/start-forms.mjs). esbuild folds it into dist/internal/child/bootstrap.cjs.
 // `import()` stays a real dynamic import, so target modules and Effect load as ES
 // modules, the same instances the user's code gets.
-import { buildSync } from "esbuild"
+import { build } from "esbuild"
 import { rmSync } from "node:fs"
 
 const dir = new URL("../dist/internal/child/", import.meta.url).pathname
-buildSync({
+
+// `node:module` at first use, not at load: Node's `module` loads its ES module loader (and three more of its
+// modules), which a thread child's start would pay for only to make `require`s it may never use
+// (scratchpad/thread-start-modules.mjs). The sources import `createRequire` from it; here that import is a
+// function that loads it when called.
+const lazyNodeModule = {
+  name: "lazy-node-module",
+  setup(build) {
+    build.onResolve({ filter: /^node:module$/ }, (args) =>
+      args.namespace === "lazy-node-module" ? { path: "node:module", external: true } : { path: "node:module", namespace: "lazy-node-module" })
+    build.onLoad({ filter: /.*/, namespace: "lazy-node-module" }, () => ({
+      contents: "exports.createRequire = (from) => require(\"node:module\").createRequire(from)",
+      loader: "js"
+    }))
+  }
+}
+
+await build({
   entryPoints: [`${dir}bootstrap.js`],
   outfile: `${dir}bootstrap.cjs`,
   bundle: true,
@@ -17,8 +34,10 @@ buildSync({
   target: "node20",
   external: ["effect"],
   supported: { "dynamic-import": true },
-  define: { "import.meta.url": "__bootstrapUrl" },
-  banner: { js: "const __bootstrapUrl = require(\"node:url\").pathToFileURL(__filename).href;" },
+  // The bundle's URL at first use too (`node:url` is another module a thread child would load for nothing).
+  define: { "import.meta.url": "__bootstrap.url" },
+  banner: { js: "const __bootstrap = { get url() { return require(\"node:url\").pathToFileURL(__filename).href } };" },
+  plugins: [lazyNodeModule],
   sourcemap: true,
   logLevel: "warning"
 })

@@ -5,7 +5,7 @@
  * copies, shared objects reached as from a process). The behaviour shared with
  * processes runs under both start methods in Process.test.ts.
  */
-import { threadId as mainThreadId } from "node:worker_threads"
+import { threadId as mainThreadId, Worker } from "node:worker_threads"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Lock as EffectLock, NodeMultiprocessing, Process as EffectProcess, ProcessQueue } from "effect-multiprocessing"
@@ -52,6 +52,32 @@ describe("the thread start method", () => {
       parentAlive: true
     })
     expect(currentProcess().name).toBe("MainProcess")
+  })
+
+  it("a thread child loads none of the modules its bootstrap defers (node:module and the ES module loader it brings, url, os) unless a bare worker does; require is made at its first use", async () => {
+    const deferred = [
+      "NativeModule module",
+      "NativeModule internal/modules/esm/loader",
+      "NativeModule url",
+      "NativeModule os"
+    ]
+    const bare = await new Promise<Array<string>>((resolve, reject) => {
+      const worker = new Worker("require('node:worker_threads').parentPort.postMessage(process.moduleLoadList)", { eval: true })
+      worker.once("message", resolve)
+      worker.once("error", reject)
+    })
+    const target = () => {
+      const before = [...(process as unknown as { moduleLoadList: Array<string> }).moduleLoadList]
+      const sep = require("node:path").sep as string
+      return { before, made: (process as unknown as { moduleLoadList: Array<string> }).moduleLoadList.includes("NativeModule module"), sep }
+    }
+    const p = new ThreadProcess({ target })
+    p.start()
+    expect(await p.join()).toBe(0)
+    const { before, made, sep } = (await p.result()) as { before: Array<string>; made: boolean; sep: string }
+    expect(deferred.filter((name) => before.includes(name) && !bare.includes(name))).toEqual([])
+    expect({ made, sep }).toEqual({ made: true, sep: "/" })
+    p.close()
   })
 
   it("process.exit(n) in a thread ends only that thread, with n; this process carries on", async () => {

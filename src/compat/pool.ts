@@ -286,9 +286,20 @@ export class Pool {
     return this.#pool.processes
   }
 
-  /** `f(...args)` in a worker. */
-  apply<F extends Target.AnyFunction>(f: Target.Target<F>, args?: Parameters<F>, options?: CallOptions): Promise<Target.Result<F>> {
-    return resultOf(() => this.applyAsync(f, args, options))
+  /**
+   * `f(...args)` in a worker. Its own path, not `applyAsync(…).get()`: one
+   * Promise settled by the pool's callback, without an `AsyncResult` and the
+   * turns of its `get` and `wait` (a task at a time, that is a part of each
+   * round trip worth saving).
+   */
+  async apply<F extends Target.AnyFunction>(f: Target.Target<F>, args?: Parameters<F>, options?: CallOptions): Promise<Target.Result<F>> {
+    this.#checkRunning()
+    const exit = await new Promise<Exit.Exit<unknown, PoolError>>((resolve) => {
+      this.#callbacks.apply(f, args ?? [], taskOptions(options), resolve)
+    })
+    if (Exit.isSuccess(exit)) return exit.value as Target.Result<F>
+    // Thrown here, in the reaction the caller awaits, so that its frames are the stack's (see fromCaller).
+    throw fromCaller(pythonError(Cause.squash(exit.cause)))
   }
 
   /** `f(...args)` in a worker, as an `AsyncResult`; `callback`/`errorCallback` hear how it ended. */

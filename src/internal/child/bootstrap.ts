@@ -28,7 +28,8 @@ import {
 import { OPEN_SOCKETS_KEY, type OpenSocket } from "../wire/openSockets.js"
 import { servePool } from "./poolWorker.js"
 import { importModule } from "./preloaded.js"
-import { childRequire, isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
+import { builtin } from "../builtin.js"
+import { isEffect, isThenable, loadInlineTarget, loadModuleTarget, settle, type Target } from "./targets.js"
 
 /**
  * How long a child whose parent is gone has to end after its SIGTERM before it
@@ -49,7 +50,7 @@ let watchdogStarted = false
 const startWatchdog = (parentPid: number, sendTerm: boolean) => {
   if (watchdogStarted) return
   watchdogStarted = true
-  const { Worker } = childRequire()("node:worker_threads") as typeof import("node:worker_threads")
+  const { Worker } = builtin<typeof import("node:worker_threads")>("node:worker_threads")
   const watcher = new Worker(
     `const timer = setInterval(() => {
       if (process.ppid === ${parentPid}) return

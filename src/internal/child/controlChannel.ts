@@ -12,7 +12,7 @@ import { decode } from "../codec/codec.js"
 import { PortStream } from "../wire/portStream.js"
 import { RingChannel } from "../wire/ringChannel.js"
 import { CONTROL_FD, FIRST_HANDLE_FD, READY_FD, SPARE_ENV, type StartMessage, THREAD_START_KEY } from "./controlMessages.js"
-import { childRequire } from "./targets.js"
+import { builtin } from "../builtin.js"
 import { handedDescriptors } from "../thisProcess/processGlobals.js"
 
 /**
@@ -20,7 +20,7 @@ import { handedDescriptors } from "../thisProcess/processGlobals.js"
  * snapshot is built, it leaves Node's own threads broken in every process
  * started from the snapshot (module.register's hooks thread never comes up).
  */
-const workerThreads = (): typeof import("node:worker_threads") => childRequire()("node:worker_threads")
+const workerThreads = (): typeof import("node:worker_threads") => builtin("node:worker_threads")
 
 let thread: { readonly start: Uint8Array | undefined } | undefined
 
@@ -104,7 +104,7 @@ export const channelStream = (): Socket => {
     if (inThread()) {
       stream = new PortStream(workerThreads().parentPort!)
     } else {
-      const net = childRequire()("node:net") as typeof import("node:net")
+      const net = builtin<typeof import("node:net")>("node:net")
       stream = new net.Socket({ fd: CONTROL_FD, readable: true, writable: true })
     }
   }

@@ -29,8 +29,26 @@ const helpers = {
 /** Every name the bootstrap defines for inline functions. */
 export const childHelperNames: ReadonlyArray<string> = ["require", ...Object.keys(helpers)]
 
-export const installChildHelpers = (require: NodeJS.Require): void => {
+/**
+ * `require` is made at its first use (by a target that calls it): making it
+ * loads `node:module`, which a thread child's start need not pay for. Until
+ * then it is an accessor that makes it, or that a target's assignment replaces.
+ */
+export const installChildHelpers = (require: () => NodeJS.Require): void => {
   const g = globalThis as Record<string, unknown>
-  g.require ??= require
+  if (!("require" in g)) {
+    const settle = (value: unknown) =>
+      Object.defineProperty(g, "require", { value, writable: true, enumerable: true, configurable: true })
+    Object.defineProperty(g, "require", {
+      get: () => {
+        const made = require()
+        settle(made)
+        return made
+      },
+      set: settle,
+      enumerable: true,
+      configurable: true
+    })
+  }
   for (const [name, helper] of Object.entries(helpers)) g[name] ??= helper
 }

@@ -83,7 +83,7 @@ export const loadModuleTarget = async (spec: Extract<TargetSpec, { _tag: "Module
 }
 
 export const loadInlineTarget = (spec: Extract<TargetSpec, { _tag: "Inline" }>): Target => {
-  installChildHelpers(childRequire())
+  installChildHelpers(childRequire)
   // sourceURL names the function in the child's stack traces instead of "eval at …".
   return evaluate(`(${spec.expression})\n//# sourceURL=inline:${encodeURIComponent(spec.name)}`) as Target
 }

@@ -36,8 +36,9 @@ import {
   SYMBOL_ADVICE
 } from "./notData.js"
 
-// Both loaded on first use, so a process pays only for the formats it meets.
-const load = createRequire(import.meta.url)
+// Both loaded on first use, so a process pays only for the formats it meets (and the require that loads them too).
+let requireHere: NodeJS.Require | undefined
+const load = (id: string): unknown => (requireHere ??= createRequire(import.meta.url))(id)
 let v8: typeof V8 | undefined
 const loadV8 = (): typeof V8 => (v8 ??= load("node:v8") as typeof V8)
 let packr: Msgpackr.Packr | undefined

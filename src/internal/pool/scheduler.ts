@@ -61,6 +61,8 @@ const BATCH_BYTES = 16 * 1024 * 1024
 const STALLED_MS = 5
 /** The longest a submit waits for the result of the only task in flight (see ReplyReader). */
 const REPLY_WAIT_MS = CAP_MICROS / 1000
+/** Settled once: its `.then` queues a microtask. */
+const SETTLED = Promise.resolve()
 
 export class Scheduler {
   readonly workers: Workers
@@ -69,6 +71,9 @@ export class Scheduler {
   private pendingHead = 0
   private nextTaskId = 1
   outstanding = 0
+  /** Whether the workers keep this process alive (tasks are outstanding, or were a moment ago: `letGoWhenIdle`). */
+  keepingAlive = false
+  private letGoScheduled = false
   private dispatchScheduled = false
   broken: WorkerStartupError | undefined
   state: "running" | "closed" | "terminated" = "running"
@@ -116,7 +121,10 @@ export class Scheduler {
     }
     this.nextTaskId = this.nextTaskId >= 0xffffffff ? 1 : this.nextTaskId + 1
     this.pending.push(task)
-    if (this.outstanding++ === 0) this.workers.keepAlive(true)
+    if (this.outstanding++ === 0 && !this.keepingAlive) {
+      this.keepingAlive = true
+      this.workers.keepAlive(true)
+    }
     // An idle worker gets it now; the rest of this tick's tasks leave together at its end.
     if (!this.anyIdle()) {
       this.scheduleDispatch()
@@ -132,7 +140,8 @@ export class Scheduler {
       (task.fn.paceMs ?? 0) <= REPLY_WAIT_MS
     ) {
       // Handled after `submit` returns: a caller's callbacks never run inside its own call.
-      this.replies.read(worker.handle.channel, (chunk) => queueMicrotask(() => this.received(worker, chunk)))
+      // `.then` of a settled Promise, not `queueMicrotask` (an AsyncResource per call: see frameWriter.ts's SETTLED).
+      this.replies.read(worker.handle.channel, (chunk) => void SETTLED.then(() => this.received(worker, chunk)))
     }
     return task
   }
@@ -167,7 +176,7 @@ export class Scheduler {
 
   private settled() {
     if (--this.outstanding === 0) {
-      this.workers.keepAlive(false)
+      this.letGoWhenIdle()
       if (this.state === "closed") for (const worker of this.workers.all) this.workers.retire(worker)
     }
   }
@@ -186,6 +195,25 @@ export class Scheduler {
         throw error
       })
     }
+  }
+
+  /**
+   * The workers stop keeping this process alive once the pool has had nothing
+   * outstanding for a turn of the event loop, not at each task's end: a caller
+   * running one task at a time submits the next in the same turn, and
+   * referencing and unreferencing every worker's handles around each task
+   * costs a part of each round trip.
+   */
+  private letGoWhenIdle() {
+    if (this.letGoScheduled || !this.keepingAlive) return
+    this.letGoScheduled = true
+    // The workers are referenced meanwhile, so the loop turns and this runs.
+    setImmediate(() => {
+      this.letGoScheduled = false
+      if (this.outstanding > 0 || !this.keepingAlive) return
+      this.keepingAlive = false
+      this.workers.keepAlive(false)
+    })
   }
 
   private anyIdle(): boolean {

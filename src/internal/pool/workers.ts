@@ -264,7 +264,7 @@ export class Workers {
 
   private watch(worker: WorkerRecord) {
     this.all.add(worker)
-    worker.handle.setKeepsParentAlive(this.host.outstanding > 0)
+    worker.handle.setKeepsParentAlive(this.host.keepingAlive)
     const channel = worker.handle.channel
     channel.on("data", (chunk: Buffer) => this.host.received(worker, chunk))
     channel.on("close", () => {

@@ -57,9 +57,18 @@ export const RING_BYTES = 1 << 20
  * else to do with its loop, and the pool's next task (its caller awaited the
  * last result first) is often a few tens of microseconds behind it. A wait is
  * a sleep in the kernel: it costs no CPU, only the loop's attention.
+ *
+ * The worker's wait is long on purpose: a timed sleep arms a timer in the
+ * kernel, and one that expires before the scheduler's next tick (4 ms at
+ * 250 Hz) must reprogram the CPU's timer to arm it and again to cancel it,
+ * which in a virtual machine exits to the hypervisor each time. Measured on
+ * a 2-core VM, a bare two-thread ping-pong through `Atomics.wait` took 10-11 µs
+ * a round trip with the worker's wait unbounded or 5 ms and longer, 21-29 µs
+ * with 0.5 ms, 50-70 µs with 1-2 ms. So an idle worker's event loop (a timer
+ * an earlier task set) runs at most this long after its last task.
  */
 const PARENT_WAIT_MS = 0.05
-const THREAD_WAIT_MS = 0.5
+const THREAD_WAIT_MS = 10
 
 /** The message that hands a thread its ends of the rings (posted first on its port, see `accept`). */
 export const RING_SETUP_KEY = "effect-multiprocessing/rings"

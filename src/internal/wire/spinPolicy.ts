@@ -39,12 +39,17 @@
  *
  * Plain Node only: the pool worker's loop (in the child bootstrap) uses it.
  */
-import { availableParallelism } from "node:os"
+import { builtin } from "../builtin.js"
 
-const CPUS = availableParallelism()
+let spinningHere: boolean | undefined
 
-/** Whether spinning can help at all: another CPU runs the peer meanwhile. */
-export const SPINNING = CPUS > 1
+/**
+ * Whether spinning can help at all: another CPU runs the peer meanwhile.
+ * Asked at first use: `node:os` is one of the modules a child thread would
+ * otherwise load at its start for nothing (its rings sleep, never spin).
+ */
+export const spinning = (): boolean =>
+  (spinningHere ??= builtin<typeof import("node:os")>("node:os").availableParallelism() > 1)
 
 /** Past this, a run of sleeping waits is 2^MAX_LEVEL - 1 long. */
 const MAX_LEVEL = 6
@@ -81,7 +86,7 @@ export class SpinPolicy {
 
   /** Whether this wait spins; when not, it sleeps in the event loop. */
   shouldSpin(): boolean {
-    if (!SPINNING) return false
+    if (!spinning()) return false
     if (this.skip > 0) {
       this.skip--
       return false

@@ -12,9 +12,9 @@
  */
 import { readSync, writeSync } from "node:fs"
 import type { Socket } from "node:net"
-import { SpinPolicy, SPINNING } from "./spinPolicy.js"
+import { SpinPolicy, spinning } from "./spinPolicy.js"
 
-export { SPINNING }
+export { spinning }
 
 /** How long a spin reads before it gives up and lets the event loop wait. */
 export const SPIN_MS = 0.05
@@ -167,7 +167,7 @@ export const writeDirect = (channel: object, bytes: Uint8Array): number | undefi
  */
 export const spinRead = (socket: Pick<Socket, "readableLength">, received: (chunk: Buffer) => void): boolean => {
   if (waitsForBytes(socket)) return socket.waitRead(received)
-  if (!SPINNING) return false
+  if (!spinning()) return false
   const fd = descriptorOf(socket)
   if (fd === undefined) return false
   const into = spinScratch()

@@ -3,7 +3,7 @@ import { once } from "node:events"
 import { availableParallelism } from "node:os"
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { preempted, SpinPolicy, SPINNING } from "../../../src/internal/wire/spinPolicy.js"
+import { preempted, SpinPolicy, spinning } from "../../../src/internal/wire/spinPolicy.js"
 
 /** Runs `outcomes` through a policy: each wait that spins takes the next outcome; gives how many waits spun. */
 const spinsOver = (policy: SpinPolicy, waits: number, outcome: (spin: number) => boolean) => {
@@ -17,7 +17,7 @@ const spinsOver = (policy: SpinPolicy, waits: number, outcome: (spin: number) =>
 /** A policy on a machine whose cores are free (or busy) as `busy` says. */
 const policyWith = (busy: { now: boolean } = { now: false }) => new SpinPolicy(() => busy.now)
 
-describe.runIf(SPINNING)("SpinPolicy", () => {
+describe.runIf(spinning())("SpinPolicy", () => {
   it("spins on every wait while spins are answered and the cores are free", () => {
     expect(spinsOver(policyWith(), 1000, () => true)).toBe(1000)
   })
