@@ -149,7 +149,8 @@ export const connect = (
 ): Effect.Effect<Net.Socket, AuthenticationError | Socket.SocketError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<Net.Socket, AuthenticationError | Socket.SocketError>((resume) => {
-      const socket = Net.createConnection({ host: address.host, port: address.port })
+      // No Nagle: a call is one small frame that should leave at once.
+      const socket = Net.createConnection({ host: address.host, port: address.port, noDelay: true })
       const onError = (cause: Error) => resume(Effect.fail(new Socket.SocketGenericError({ reason: "Open", cause })))
       socket.once("error", onError)
       socket.once("connect", () => {
@@ -202,7 +203,7 @@ export const makeSocketServer = (
     const pending: Array<Net.Socket> = []
     let onConnection: (conn: Net.Socket) => void = (conn) => pending.push(conn)
     const open = new Set<Net.Socket>()
-    const server = Net.createServer((conn) => {
+    const server = Net.createServer({ noDelay: true }, (conn) => {
       open.add(conn)
       conn.on("close", () => open.delete(conn))
       conn.on("error", () => {})
