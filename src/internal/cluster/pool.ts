@@ -66,6 +66,15 @@ const awaitRunners = (settings: ClusterSettings, n: number, timeout: Duration.Du
 
 const DEFAULT_CONCURRENCY = 64
 
+/** A message to send again. */
+const RESEND = { _tag: "Resend" } as const
+
+/** A defect that says the message did not get through (a socket written after its runner died, a lost runner), not the task's. */
+const isTransportFailure = (defect: unknown): boolean => {
+  const tag = typeof defect === "object" && defect !== null ? (defect as { _tag?: unknown })._tag : undefined
+  return tag === "SocketError" || tag === "RpcClientError" || tag === "RunnerUnavailable" || tag === "EntityNotAssignedToRunner"
+}
+
 /** About two messages per slot of `concurrency` (Python gives four per worker; a message to a runner costs more than a task to a local worker). */
 const defaultChunksize = (n: number, concurrency: number) => Math.max(1, Math.ceil(n / (concurrency * 2)))
 
@@ -118,9 +127,17 @@ const makePool = (client: Client, concurrency: number): ClusterPool.ClusterPool 
 
   const decodeResult = (bytes: Uint8Array) => Serializer.unknown.decode(bytes)
 
-  /** One message to a runner: its calls' results, or the first failure as the library's error. */
+  /**
+   * One message to a runner: its calls' results, or the first failure as the
+   * library's error. The cluster retries a message whose runner it cannot
+   * reach; a runner whose connection breaks while the message is being
+   * written or answered comes back as a defect of the transport, and the
+   * message is sent again (at least once: its tasks may have run).
+   */
   const send = (payload: RunPayload): Effect.Effect<unknown, PoolError> =>
-    client(slotId(next++)).Run(payload).pipe(
+    Effect.suspend(() => client(slotId(next++)).Run(payload)).pipe(
+      Effect.catchAllDefect((defect) => isTransportFailure(defect) ? Effect.fail(RESEND) : Effect.die(defect)),
+      Effect.retry({ while: (error) => error === RESEND, schedule: Schedule.spaced(Duration.millis(200)) }),
       Effect.flatMap(decodeResult),
       Effect.catchTags({
         TaskFailed: (failed) =>
@@ -131,6 +148,7 @@ const makePool = (client: Client, concurrency: number): ClusterPool.ClusterPool 
         AlreadyProcessingMessage: (error) => Effect.die(error),
         PersistenceError: (error) => Effect.die(error)
       }),
+      Effect.catchIf((error): error is typeof RESEND => error === RESEND, () => Effect.dieMessage("unreachable")),
       Effect.raceFirst(Deferred.await(terminated))
     )
 

@@ -19,7 +19,7 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as RpcClient from "@effect/rpc/RpcClient"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
-import { Deferred, Effect, Exit, FiberSet, Layer, Option, Redacted, Scope } from "effect"
+import { Deferred, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Redacted, Scope } from "effect"
 import { AuthenticationError } from "../../Errors.js"
 
 const MAGIC = Buffer.from("EMPC1") // effect-multiprocessing cluster, version 1
@@ -148,7 +148,8 @@ export const connect = (
   secret: Redacted.Redacted<string>
 ): Effect.Effect<Net.Socket, AuthenticationError | Socket.SocketError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.async<Net.Socket, AuthenticationError | Socket.SocketError>((resume) => {
+    // Interruptible: a connection still opening when its scope closes is destroyed by the canceller below.
+    Effect.interruptible(Effect.async<Net.Socket, AuthenticationError | Socket.SocketError>((resume) => {
       // No Nagle: a call is one small frame that should leave at once.
       const socket = Net.createConnection({ host: address.host, port: address.port, noDelay: true })
       const onError = (cause: Error) => resume(Effect.fail(new Socket.SocketGenericError({ reason: "Open", cause })))
@@ -165,18 +166,32 @@ export const connect = (
         })
       })
       return Effect.sync(() => socket.destroy())
-    }),
+    })),
     (socket) => Effect.sync(() => socket.destroy())
   )
 
-/** The runners' RPC client protocol over authenticated connections (in place of `NodeClusterSocket.layerClientProtocol`). */
+/**
+ * The runners' RPC client protocol over authenticated connections (in place
+ * of `NodeClusterSocket.layerClientProtocol`).
+ *
+ * Each protocol (its connection and its reconnecting loop) lives in a scope
+ * of its own, closed with the scope it is made in and at the latest with this
+ * Layer. The cluster keeps protocols in an `RcMap` by runner address, and
+ * concurrent first calls to one address each make an entry: all but the last
+ * are dropped from the map without their scope being closed (effect 3.22's
+ * `RcMap.get`), and their loops would reconnect to a stopped runner forever,
+ * keeping the process alive. Tying them to this Layer ends them with it.
+ */
 export const layerClientProtocol = (secret: Redacted.Redacted<string>): Layer.Layer<Runners.RpcClientProtocol, never, RpcSerialization.RpcSerialization> =>
-  Layer.effect(
+  Layer.scoped(
     Runners.RpcClientProtocol,
     Effect.gen(function*() {
       const serialization = yield* RpcSerialization.RpcSerialization
+      const layerScope = yield* Effect.scope
       return (address) =>
         Effect.gen(function*() {
+          const own = yield* Scope.fork(layerScope, ExecutionStrategy.sequential)
+          yield* Effect.addFinalizer(() => Scope.close(own, Exit.void))
           const socket = yield* NodeSocket.fromDuplex(
             Effect.mapError(connect(address, secret), (error) =>
               error._tag === "AuthenticationError" ? new Socket.SocketGenericError({ reason: "Open", cause: error }) : error),
@@ -184,7 +199,8 @@ export const layerClientProtocol = (secret: Redacted.Redacted<string>): Layer.La
           )
           return yield* RpcClient.makeProtocolSocket().pipe(
             Effect.provideService(Socket.Socket, socket),
-            Effect.provideService(RpcSerialization.RpcSerialization, serialization)
+            Effect.provideService(RpcSerialization.RpcSerialization, serialization),
+            Scope.extend(own)
           )
         })
     })
