@@ -10,9 +10,10 @@
  */
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import { Barrier, Condition, Event, Lock, Manager, NodeMultiprocessing, Process, ProcessQueue, Semaphore, SharedValue } from "effect-multiprocessing"
 import * as compat from "effect-multiprocessing/compat"
+import { standInCount } from "../dist/internal/served/throughOwner.js"
 import { primitives } from "./support/backend.js"
 
 interface Objects {
@@ -219,6 +220,43 @@ if (primitives === "shared-memory") {
         const second = yield* makeAll()
         unlinkSegmentsSince(before)
         yield* exchange(second, Process.start({ target: client, args: [second] }))
+      }).pipe(Effect.provide(NodeMultiprocessing.layer)))
+
+    it.scopedLive("a lock a client took and another process released is forgotten once the client has gone", () =>
+      Effect.gen(function*() {
+        const lock = yield* Lock.make()
+        const taken = yield* Event.make()
+        const released = yield* Event.make()
+        const before = standInCount()
+        const child = yield* Effect.acquireUseRelease(
+          Effect.sync(() => (process.env.EFFECT_MULTIPROCESSING_NATIVE = "0")),
+          () =>
+            Process.start({
+              target: async (l: Lock.Lock, t: Event.Event, r: Event.Event) => {
+                const { Effect } = await import("effect")
+                return Effect.gen(function*() {
+                  yield* l.acquire({ timeout: "30 seconds" })
+                  yield* t.set
+                  yield* r.wait("30 seconds")
+                  return true
+                })
+              },
+              args: [lock, taken, released]
+            }) as Effect.Effect<Process.Process<any>, unknown, any>,
+          () => Effect.sync(() => delete process.env.EFFECT_MULTIPROCESSING_NATIVE)
+        )
+        yield* taken.wait("30 seconds")
+        expect(standInCount()).toBe(before + 1)
+        // A Lock may be released by anyone: this process releases what the client's stand-in holds.
+        yield* lock.release
+        yield* released.set
+        expect(yield* child.result).toBe(true)
+        yield* child.join()
+        // The client's connection closes after its exit: until then its stand-in may stay.
+        yield* Effect.sync(standInCount).pipe(
+          Effect.repeat({ until: (count) => count === before, schedule: Schedule.spaced("20 millis") }),
+          Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`${standInCount() - before} stand-in(s) kept`) })
+        )
       }).pipe(Effect.provide(NodeMultiprocessing.layer)))
   })
 }

@@ -27,7 +27,7 @@ import { processCaller, timeoutFromWire } from "../served/backend.js"
 import { registerRevival } from "../served/revive.js"
 import { afterCatchUp, catchUp } from "../served/server.js"
 import { FOUND_HELD } from "./semLock.js"
-import { counted, countHeld, mapped, servedAt, servedHere, standIn, standInOf, standInsOf, startNow } from "../served/throughOwner.js"
+import { counted, mapped, noteHolding, servedAt, servedHere, standIn, standInOf, standInsOf, startNow } from "../served/throughOwner.js"
 import { MUTEX_WORDS, SharedMutex } from "./sharedMutex.js"
 import { canCreate, create, goneError, makerPid, type Segment, wakerOf } from "../native/segment.js"
 import { segmentOf, SHM_ID_PREFIX } from "../native/segmentIds.js"
@@ -89,16 +89,16 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
     const caller = this.core instanceof SharedMutex ? standIn(client) : ""
     // Found held, and answering so at once: a release another client posted may not be read yet (see server.ts).
     const acquired = afterCatchUp(() => this.acquireAs(caller, block, timeout), (acquired) => acquired === FOUND_HELD)
-    return caller === "" ? acquired : counted(client, acquired)
+    return caller === "" ? acquired : counted(client, this, acquired)
   }
 
   releaseFor(client: string): Effect.Effect<void, Public.ReleaseError> {
     const core = this.core
     if (!(core instanceof SharedMutex)) return this.releaseAs("")
     const caller = standIn(client)
-    const mine = core.isMine(caller)
     const released = this.releaseAs(this.kind === "RLock" ? caller : "")
-    countHeld(client, mine && Exit.isExit(released) && Exit.isSuccess(released) ? -1 : 0)
+    // An RLock's stand-in may still hold levels of it.
+    noteHolding(client, this, core.isMine(caller))
     return released
   }
 
@@ -111,7 +111,8 @@ export class SharedMemoryLock implements Public.Lock, Primitive {
   releaseHeldFor(client: string): void {
     const core = this.core
     const caller = standInOf(client)
-    if (core instanceof SharedMutex && core.isMine(caller)) countHeld(client, -core.releaseAll())
+    if (core instanceof SharedMutex && core.isMine(caller)) core.releaseAll()
+    noteHolding(client, this, false)
   }
 
   private acquireAs(caller: string, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<boolean, OwnerGoneError> {

@@ -87,8 +87,12 @@ export const startNow = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E>
 
 interface StandIn {
   readonly caller: string
-  /** Levels of locks it holds (an RLock's count each). */
-  holds: number
+  /**
+   * The locks it may hold. A lock is forgotten when the stand-in gives it back,
+   * or, if another process released it, when the client's process goes (see
+   * `releasedFor`): a count would never reach zero then, and the entry would stay.
+   */
+  readonly holding: Set<object>
 }
 
 /** The stand-ins of clients' callers, by the client's caller. */
@@ -101,26 +105,30 @@ const standIns = new Map<string, StandIn>()
  */
 export const standIn = (client: string): string => {
   let found = standIns.get(client)
-  if (found === undefined) standIns.set(client, found = { caller: `${threadCaller()}:${nextOwner()}`, holds: 0 })
+  if (found === undefined) standIns.set(client, found = { caller: `${threadCaller()}:${nextOwner()}`, holding: new Set() })
   return found.caller
 }
 
-/** `client`'s stand-in took (1) or gave back (-1, or more) levels of a lock; forgotten once it holds none. */
-export const countHeld = (client: string, change: number): void => {
+/** Whether `client`'s stand-in still holds `lock`; a stand-in that holds nothing is forgotten. */
+export const noteHolding = (client: string, lock: object, holds: boolean): void => {
   const found = standIns.get(client)
   if (found === undefined) return
-  found.holds += change
-  if (found.holds <= 0) standIns.delete(client)
+  if (holds) found.holding.add(lock)
+  else found.holding.delete(lock)
+  if (found.holding.size === 0) standIns.delete(client)
 }
 
-/** An acquire's success for `client` counted (see `countHeld`), still an Exit when it is one. */
-export const counted = (client: string, acquired: Effect.Effect<boolean, unknown>): Effect.Effect<boolean, unknown> => {
-  const count = (taken: boolean) => {
-    countHeld(client, taken ? 1 : 0)
+/** An acquire's success for `client` noted (see `noteHolding`), still an Exit when it is one. */
+export const counted = (client: string, lock: object, acquired: Effect.Effect<boolean, unknown>): Effect.Effect<boolean, unknown> => {
+  const note = (taken: boolean) => {
+    if (taken) noteHolding(client, lock, true)
     return taken
   }
-  return Exit.isExit(acquired) ? Exit.map(acquired as Exit.Exit<boolean, unknown>, count) : Effect.map(acquired, count)
+  return Exit.isExit(acquired) ? Exit.map(acquired as Exit.Exit<boolean, unknown>, note) : Effect.map(acquired, note)
 }
+
+/** How many clients' stand-ins this process keeps (what a test checks is forgotten). */
+export const standInCount = (): number => standIns.size
 
 /** The stand-in of `client` if it has one (else a caller that holds nothing). */
 export const standInOf = (client: string): string => standIns.get(client)?.caller ?? ""
