@@ -8,6 +8,7 @@ import { RemoteError, Target, UnportableFunctionError } from "effect-multiproces
 import { ClusterPool, Pool } from "effect-multiprocessing/cluster"
 import { waitUntil } from "./support/processes.js"
 import { type Runner, startRunner, stopRunner } from "./support/clusterRunners.js"
+import { postgresTests, type Started, startPostgres } from "./support/postgres.js"
 
 // libsql's native library opens three sockets of its own the first time a process opens a database, and keeps
 // them for the life of the process (a second database opens none: scratch-checked). Opened here, before the
@@ -180,3 +181,27 @@ describe("ClusterPool", () => {
     }), TIMEOUT)
 })
 
+// The same cluster with its store on a real PostgreSQL server (a throwaway one, test/support/postgres.ts): what runs
+// across machines. Three more runners on this machine, pointed at it.
+describe.runIf(postgresTests)("ClusterPool on PostgreSQL", () => {
+  let pg: Started | undefined
+  let pgRunners: Array<Runner> = []
+  beforeAll(async () => {
+    pg = await startPostgres()
+    const pgEnv = { ...env, EFFECT_MULTIPROCESSING_CLUSTER_STORE: pg.server.url }
+    pgRunners = await Promise.all([startRunner(pgEnv), startRunner(pgEnv), startRunner(pgEnv)])
+  }, 180_000)
+  afterAll(async () => {
+    await Promise.all(pgRunners.map((runner) => stopRunner(runner)))
+    await pg?.stop()
+  }, 180_000)
+
+  it.scopedLive("a 10 000-item map across three runners equals the local result", () =>
+    Effect.gen(function*() {
+      const pool = yield* ClusterPool.make(options({ store: pg!.server.url }))
+      const items = Array.from({ length: 10_000 }, (_, i) => i - 5_000)
+      expect(yield* pool.map(tasks.cube, items)).toEqual(items.map((x) => x * x * x))
+      const parents = yield* pool.map((_: number) => process.ppid, Array.from({ length: 192 }, (_, i) => i), { chunksize: 1 })
+      expect(new Set(parents)).toEqual(new Set(pgRunners.map((runner) => runner.pid)))
+    }), TIMEOUT)
+})
