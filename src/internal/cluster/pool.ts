@@ -152,11 +152,34 @@ const makePool = (client: Client, concurrency: number): ClusterPool.ClusterPool 
       Effect.raceFirst(Deferred.await(terminated))
     )
 
-  const targetOf = (target: Target.Target): Effect.Effect<TaskTarget, PoolError> =>
-    Effect.map(targetSpec(target, "task"), (spec): TaskTarget =>
+  /** Targets checked once: inline functions by identity and by source (a fresh closure per call has the same source). */
+  const checked = new WeakMap<Function, TaskTarget>()
+  const checkedSources = new Map<string, TaskTarget>()
+  const targetOf = (target: Target.Target): Effect.Effect<TaskTarget, PoolError> => {
+    if (typeof target === "function") {
+      const known = checked.get(target)
+      if (known !== undefined) return Effect.succeed(known)
+      const source = `${target.name}\0${Function.prototype.toString.call(target)}`
+      const same = checkedSources.get(source)
+      if (same !== undefined) {
+        checked.set(target, same)
+        return Effect.succeed(same)
+      }
+      return Effect.map(targetSpec(target, "task"), (spec): TaskTarget => {
+        const task: TaskTarget = spec._tag === "Module"
+          ? { _tag: "Module", url: spec.url, exportName: spec.exportName }
+          : { _tag: "Inline", name: spec.name, expression: spec.expression }
+        checked.set(target, task)
+        if (checkedSources.size >= 1024) checkedSources.clear()
+        checkedSources.set(source, task)
+        return task
+      })
+    }
+    return Effect.map(targetSpec(target, "task"), (spec): TaskTarget =>
       spec._tag === "Module"
         ? { _tag: "Module", url: spec.url, exportName: spec.exportName }
         : { _tag: "Inline", name: spec.name, expression: spec.expression })
+  }
 
   const limits = (options: ClusterPool.TaskOptions | undefined) => ({
     ...(options?.timeout === undefined ? {} : { timeoutMs: millis(options.timeout) }),
