@@ -17,7 +17,10 @@
 import type { Redacted } from "effect"
 import { Effect, Layer, Option } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import type { SocketServerError } from "@effect/platform/SocketServer"
+import type { SqlError } from "@effect/sql/SqlError"
 import type { Multiprocessing } from "./Multiprocessing.js"
+import type { MakeError } from "./ProcessPool.js"
 import { runnerConfigWith } from "./internal/cluster/config.js"
 import * as internal from "./internal/cluster/runner.js"
 
@@ -47,12 +50,14 @@ export interface Options {
  * A runner, for as long as the Layer lives: it registers in the store, takes
  * its share of the shards, serves the pool's calls on its port to peers that
  * hold the secret, and runs them in its local process pool. Closing the Layer
- * hands its shards back.
+ * hands its shards back. It fails with a `ConfigError` (a setting missing or
+ * wrong), its local pool's `MakeError`, a `SocketServerError` (its port taken)
+ * or the store's `SqlError`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<never, ConfigError | unknown, Multiprocessing> =>
+export const layer = (options: Options = {}): Layer.Layer<never, ConfigError | MakeError | SocketServerError | SqlError, Multiprocessing> =>
   Layer.unwrapEffect(Effect.map(
     runnerConfigWith({ store: options.store, secret: options.secret, shards: options.shards }),
     (settings) =>

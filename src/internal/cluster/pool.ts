@@ -3,11 +3,10 @@
  * each sent to an entity slot; results decoded and put back in order;
  * failures decoded into the library's errors.
  */
-import * as Sharding from "@effect/cluster/Sharding"
 import type { Runner } from "@effect/cluster/Runner"
 import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Context, Deferred, Duration, Effect, Either, Layer, Option, Redacted, Schedule, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Layer, Option, Schedule, Stream } from "effect"
 import type * as ClusterPool from "../../ClusterPool.js"
 import { AuthenticationError, InputError, Terminated, TimeoutError, ValueError } from "../../Errors.js"
 import type { PoolError } from "../../ProcessPool.js"
@@ -270,5 +269,3 @@ const makePool = (client: Client, concurrency: number): ClusterPool.ClusterPool 
     })
   }
 }
-
-export { Context, Redacted, Sharding }

@@ -8,7 +8,9 @@
  */
 import * as RunnerHealth from "@effect/cluster/RunnerHealth"
 import * as RunnerStorage from "@effect/cluster/RunnerStorage"
+import type { SocketServerError } from "@effect/platform/SocketServer"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Duration, Effect, Either, Layer, Option } from "effect"
 import type { Multiprocessing } from "../../Multiprocessing.js"
 import * as ProcessPool from "../../ProcessPool.js"
@@ -112,7 +114,7 @@ const watchPeers = (settings: RunnerSettings) =>
   })
 
 /** A runner of the cluster pool: its local pool, its sharding and entity, its watch over the others. */
-export const layer = (settings: RunnerSettings): Layer.Layer<never, unknown, Multiprocessing> => {
+export const layer = (settings: RunnerSettings): Layer.Layer<never, ProcessPool.MakeError | SocketServerError | SqlError, Multiprocessing> => {
   const pool = Layer.scoped(
     RunnerPool,
     Effect.map(
@@ -124,5 +126,5 @@ export const layer = (settings: RunnerSettings): Layer.Layer<never, unknown, Mul
   return Layer.mergeAll(entityLayer, watch).pipe(
     Layer.provide(pool),
     Layer.provide(sharding.layerRunner(settings))
-  ) as Layer.Layer<never, unknown, Multiprocessing>
+  )
 }
