@@ -128,14 +128,13 @@ describe("ClusterPool", () => {
       const pool = yield* ClusterPool.make(options())
       const marker = path.join(dir, "withdrawal")
       const fiber = yield* Effect.fork(pool.apply(clusterTasks.waitForWithdrawal, [marker]))
-      // The task has started on a runner once its worker wrote its pid; it waits for its signal to abort.
-      const started = () => fs.existsSync(marker) && /^\d+$/.test(fs.readFileSync(marker, "utf8"))
-      expect(yield* Effect.promise(() => waitUntil(started, 120_000))).toBe(true)
+      // The task has started on a runner once its worker said so; it waits for its signal to abort.
+      const lines = () => fs.existsSync(marker) ? fs.readFileSync(marker, "utf8").split("\n").filter((line) => line !== "") : []
+      expect(yield* Effect.promise(() => waitUntil(() => lines().some((line) => line.startsWith("started ")), 120_000))).toBe(true)
       const exit = yield* Fiber.interrupt(fiber)
       expect(Exit.isInterrupted(exit)).toBe(true)
       // The interruption reached the runner: its pool aborted the running task's signal.
-      const withdrawn = () => fs.readFileSync(marker, "utf8") === "withdrawn"
-      expect(yield* Effect.promise(() => waitUntil(withdrawn, 120_000))).toBe(true)
+      expect(yield* Effect.promise(() => waitUntil(() => lines().some((line) => line.startsWith("withdrawn ")), 120_000)), lines().join("; ")).toBe(true)
     }), TIMEOUT)
 
   it.live("the compat face: Pool with Python's calls", () =>
