@@ -91,12 +91,17 @@ export const lockLocal = async (warmupMs, budgetMs) => {
 
 // Warm-up: the time and at least 3000 increments (a child's first thousand run while V8 still
 // compiles them, at several times the steady cost; Python's warm-up of the same time does more).
-// Then both children pass a Barrier and time their increments: elapsed is from the first one's
-// start to the last one's end, in wall-clock milliseconds (Python's peer measures the same way).
-const incrementTarget = async (value, warmupMs, n, barrier) => {
+// Then both children pass a Barrier, and a gate: each adds one to `gate` under its lock and spins
+// until it reads 2 (a Barrier's last party runs on while the other is still being woken, which left
+// the children's timed parts milliseconds apart: one incremented alone). Elapsed is from the first
+// one's start to the last one's end, in wall-clock milliseconds; Python's peer does the same.
+const incrementTarget = async (value, gate, warmupMs, n, barrier) => {
   const warmUntil = performance.now() + warmupMs
   for (let i = 0; i < 3000 || performance.now() < warmUntil; i++) await value.withLock(async () => value.set(await value.get()))
   await barrier.wait()
+  await gate.withLock(async () => gate.set((await gate.get()) + 1))
+  const giveUp = performance.now() + 30_000
+  while ((await gate.get()) < 2) if (performance.now() > giveUp) throw new Error("the other child never reached the gate")
   const start = performance.timeOrigin + performance.now()
   for (let i = 0; i < n; i++) await value.withLock(async () => value.set((await value.get()) + 1))
   return [start, performance.timeOrigin + performance.now()]
@@ -104,13 +109,16 @@ const incrementTarget = async (value, warmupMs, n, barrier) => {
 
 // The same with the blocking form, Python's own `with v.get_lock(): v.value += 1` (shared memory
 // only); the loop a function of its own, as lockSyncTarget's.
-const incrementSyncTarget = async (value, warmupMs, n, barrier) => {
+const incrementSyncTarget = async (value, gate, warmupMs, n, barrier) => {
   const increments = (count, by) => {
     for (let i = 0; i < count; i++) value.withLockSync(() => { value.value += by })
   }
   const warmUntil = performance.now() + warmupMs
   for (let i = 0; i < 3000 || performance.now() < warmUntil; i += 100) increments(100, 0)
   await barrier.wait()
+  gate.withLockSync(() => { gate.value += 1 })
+  const giveUp = performance.now() + 30_000
+  while (gate.value < 2) if (performance.now() > giveUp) throw new Error("the other child never reached the gate")
   const start = performance.timeOrigin + performance.now()
   increments(n, 1)
   return [start, performance.timeOrigin + performance.now()]
@@ -122,10 +130,11 @@ const incrementSyncTarget = async (value, warmupMs, n, barrier) => {
  */
 export const valueIncrement = async (n, warmupMs, form = "async") => {
   const value = Value("i", 0)
+  const gate = Value("i", 0)
   const barrier = new Barrier(2)
   try {
     const target = form === "sync" ? incrementSyncTarget : incrementTarget
-    const children = [0, 1].map(() => new Process({ target, args: [value, warmupMs, n, barrier] }))
+    const children = [0, 1].map(() => new Process({ target, args: [value, gate, warmupMs, n, barrier] }))
     for (const child of children) child.start()
     const spans = []
     for (const child of children) {
@@ -138,6 +147,7 @@ export const valueIncrement = async (n, warmupMs, form = "async") => {
     return (elapsed * 1000) / (2 * n)
   } finally {
     value.close()
+    gate.close()
     barrier.close()
   }
 }

@@ -304,7 +304,7 @@ def _thread_queue(n, warm):
     return n / elapsed
 
 
-def increment_target(value, warmup_ms, n, barrier, spans):
+def increment_target(value, gate, warmup_ms, n, barrier, spans):
     import time
 
     warm_until = time.perf_counter() + warmup_ms / 1000
@@ -312,6 +312,13 @@ def increment_target(value, warmup_ms, n, barrier, spans):
         with value.get_lock():
             value.value += 0
     barrier.wait()
+    # The gate, as ours: both children counted in before either times.
+    with gate.get_lock():
+        gate.value += 1
+    give_up = time.perf_counter() + 30
+    while gate.value < 2:
+        if time.perf_counter() > give_up:
+            raise RuntimeError("the other child never reached the gate")
     start = time.time()
     for _ in range(n):
         with value.get_lock():
@@ -322,11 +329,12 @@ def increment_target(value, warmup_ms, n, barrier, spans):
 def _value_increment(ctx, n, warmup_ms):
     """Microseconds per increment under the value's lock, two children incrementing at once:
     from the first child's start of its timed increments to the last one's end (both start
-    after a Barrier, once warm)."""
+    after a Barrier and a gate both have passed, once warm)."""
     value = ctx.Value("i", 0)
+    gate = ctx.Value("i", 0)
     barrier = ctx.Barrier(2)
     spans = ctx.SimpleQueue()
-    children = [ctx.Process(target=increment_target, args=(value, warmup_ms, n, barrier, spans)) for _ in range(2)]
+    children = [ctx.Process(target=increment_target, args=(value, gate, warmup_ms, n, barrier, spans)) for _ in range(2)]
     for c in children:
         c.start()
     timed = [spans.get() for _ in children]

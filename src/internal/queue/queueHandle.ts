@@ -234,8 +234,10 @@ export class QueueHandle<A = unknown, E = never> extends SharedObject implements
       if (!this.shared.closed) {
         return Exit.fail(new ValueError({ message: `join_thread() needs the ${this.kind} closed first (call close())` }))
       }
-      if (this.shared.ring !== undefined && !this.shared.overflowed) return Exit.void
-      return this.shared.prefetch?.channel.written ?? Exit.void
+      const ring = this.shared.ring
+      const written = () => (ring !== undefined && !this.shared.overflowed ? Exit.void : this.shared.prefetch?.channel.written ?? Exit.void)
+      // A ring's backlog first (CPython's join_thread waits for its feeder's buffer): what it sends the owner is then written.
+      return ring !== undefined && ring !== "lost" ? Effect.flatMap(ring.fed, written) : written()
     })
   }
 
@@ -394,7 +396,8 @@ registerRevival("Queue", (reference) => {
     return new QueueHandle(remote(served), parsed.kind, parsed.maxsize, Serializers.unknown)
   }
   const backend = remote(reference)
-  const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", false))
+  // A bounded queue's overflow is taken one item per get, as on the served backend: kept items would be room its producers lack.
+  const shared = new Shared(backend.isLocal ? undefined : new Prefetch(backend, parsed.kind === "JoinableQueue", parsed.maxsize > 0))
   const handle = new QueueHandle(backend, parsed.kind, 0, Serializers.unknown, shared)
   shared.ring = ring === undefined
     ? "lost"

@@ -4,9 +4,12 @@
  * (an Exit, no fiber) when the ring answers at once; waiting on the ring's
  * futex words otherwise, interruptibly, looking every SLEEP_SLICE_MS whether
  * the owner still lives. Items that overflowed go to and come from the owner
- * through `Overflow`, which the holder provides.
+ * through `Overflow`, which the holder provides. An unbounded queue's puts
+ * that find the ring full are kept here in order (the backlog) and fed in by
+ * a feeder as gets make room, as CPython's feeder thread feeds its pipe.
  */
 import { Duration, Effect, Exit } from "effect"
+import { pendingBeforeExit } from "../thisProcess/processGlobals.js"
 import { Empty, EOFError, Full, type OwnerGoneError, ValueError } from "../../Errors.js"
 import type { GetError, PutError } from "../../ProcessQueue.js"
 import { answersAtOnce } from "../served/backend.js"
@@ -20,6 +23,9 @@ export interface Overflow {
   /** The next item there, without waiting: `Empty` when none is there now (in flight, or another consumer holds it). */
   readonly get: () => Effect.Effect<Uint8Array, GetError<never>>
 }
+
+/** A feeder whose ring has not moved (nobody took an item) for this long sends its backlog to the owner. */
+export const FEED_PATIENCE_MS = 2000
 
 const isEmpty = (exit: Exit.Exit<unknown, unknown>): boolean =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" && (exit.cause.error as { _tag?: unknown } | null)?._tag === "Empty"
@@ -46,9 +52,32 @@ export class RingQueue {
     return new EOFError({ message: "the queue has ended and every item has been taken" })
   }
 
+  /**
+   * This process's backlog, oldest first from `backlogAt`: items an unbounded
+   * queue's puts found no room for in the ring, kept here in order (and
+   * counted in the ring's header as put) until the feeder pushes them in,
+   * as CPython's feeder thread keeps its buffer. A put while it is not empty
+   * joins it, so this producer's items keep their order.
+   */
+  private backlog: Array<Uint8Array> = []
+  private backlogAt = 0
+  /** The feeder's run, while it has a backlog to push: a child's exit and `joinThread` wait for it. */
+  private feeding: Promise<void> | undefined
+
   put(item: Uint8Array, block: boolean, timeout: Duration.Duration | undefined): Effect.Effect<void, PutError<never>> {
-    const answer = this.ring.put(item, this.joinable)
+    if (this.backlogAt < this.backlog.length) {
+      const held = this.ring.hold(this.joinable)
+      if (held !== "held") return this.answered(held, item)
+      this.backlog.push(item)
+      return Exit.void
+    }
+    const answer = this.ring.put(item, this.joinable, true)
     if (answer === "put") return Exit.void
+    if (answer === "held") {
+      this.backlog.push(item)
+      this.feed()
+      return Exit.void
+    }
     if (answer !== "full") return this.answered(answer, item)
     if (answersAtOnce(block, timeout)) return Exit.fail(new Full())
     const deadline = deadlineOf(timeout)
@@ -64,9 +93,110 @@ export class RingQueue {
     return loop
   }
 
-  private answered(answer: "put" | "overflow" | "ended" | "gone", item: Uint8Array): Effect.Effect<void, PutError<never>> {
+  /** Everything this process put is in the ring or on its way to the owner (`joinThread`, and a child's exit). */
+  get fed(): Effect.Effect<void> {
+    const feeding = this.feeding
+    return feeding === undefined ? Exit.void : Effect.promise(() => feeding)
+  }
+
+  /** Starts the feeder: it pushes the backlog into the ring as gets make room, and keeps the process alive meanwhile. */
+  private feed(): void {
+    if (this.feeding !== undefined) return
+    let movedAt = performance.now()
+    let lastTail = this.ring.tail
+    const loop: Effect.Effect<void> = Effect.suspend(() => {
+      const pushed = this.pushHeld()
+      if (pushed !== undefined) return pushed
+      // Announced, then a look again: a get that made room in between wakes us.
+      const seen = this.ring.announceFeed()
+      const again = this.pushHeld()
+      if (again !== undefined) return again
+      const tail = this.ring.tail
+      if (tail !== lastTail) {
+        lastTail = tail
+        movedAt = performance.now()
+      } else if (performance.now() - movedAt >= FEED_PATIENCE_MS) {
+        // Nobody takes: the backlog goes to the owner, whose store the gets reach (a child's exit must not wait for ever).
+        return this.spill()
+      }
+      return Effect.flatMap(this.ring.sleep("notFull", seen, SLEEP_SLICE_MS), (result) => {
+        if (result === "timed-out" && this.ring.ownerDied()) {
+          this.ring.dropHeld(this.backlog.length - this.backlogAt)
+          this.clearBacklog()
+          return Exit.void
+        }
+        return loop
+      })
+    })
+    const feeding = Effect.runPromise(loop).finally(() => {
+      this.feeding = undefined
+      pendingBeforeExit().delete(feeding)
+      // Puts that came while the last step ran (a spill's sends) restart it.
+      if (this.backlogAt < this.backlog.length) this.feed()
+    })
+    this.feeding = feeding
+    pendingBeforeExit().add(feeding)
+  }
+
+  /**
+   * Pushes held items into the ring while it has room: done (an Effect: the
+   * rest sent to the owner, or nothing left) or undefined (no room now).
+   */
+  private pushHeld(): Effect.Effect<void> | undefined {
+    const backlog = this.backlog
+    while (this.backlogAt < backlog.length) {
+      const answer = this.ring.push(backlog[this.backlogAt])
+      if (answer === "noRoom") {
+        if (this.backlogAt > 4096 && this.backlogAt * 2 > backlog.length) {
+          this.backlog = backlog.slice(this.backlogAt)
+          this.backlogAt = 0
+        }
+        return undefined
+      }
+      if (answer === "gone") {
+        this.ring.dropHeld(backlog.length - this.backlogAt)
+        this.clearBacklog()
+        return Exit.void
+      }
+      if (answer === "overflow") {
+        // Items went to the owner since: this one (counted there by push) and every later one follow them, in order.
+        this.ring.spill(backlog.length - this.backlogAt - 1)
+        return this.sendAll()
+      }
+      this.backlogAt++
+    }
+    this.clearBacklog()
+    return Exit.void
+  }
+
+  /** The whole backlog to the owner (counted there), behind what overflowed before. */
+  private spill(): Effect.Effect<void> {
+    this.ring.spill(this.backlog.length - this.backlogAt)
+    return this.sendAll()
+  }
+
+  /**
+   * The backlog, counted at the owner already, sent there in order. Each send
+   * starts now (a remote one is gathered when called), so that a put that
+   * overflows after this cannot pass one of them.
+   */
+  private sendAll(): Effect.Effect<void> {
+    const sends = this.backlog.slice(this.backlogAt).map((item) => this.overflow.put(item))
+    this.clearBacklog()
+    return Effect.ignore(Effect.all(sends, { discard: true }))
+  }
+
+  private clearBacklog(): void {
+    this.backlog = []
+    this.backlogAt = 0
+  }
+
+  private answered(answer: "put" | "overflow" | "held" | "ended" | "gone", item: Uint8Array): Effect.Effect<void, PutError<never>> {
     switch (answer) {
       case "put":
+        return Exit.void
+      case "held":
+        // Only a put that may hold is answered so (above); a waiting put never is.
         return Exit.void
       case "overflow":
         return this.overflow.put(item)

@@ -1,8 +1,10 @@
 /**
  * A queue's items in shared memory: a byte ring in a segment every process
- * that holds the queue maps, guarded by the shared futex mutex
- * (lock/sharedMutex.ts), so a put or get is a copy into or out of the ring
- * under one compare-and-swap lock, with no syscall while nobody sleeps.
+ * that holds the queue maps, guarded by two shared futex mutexes
+ * (lock/sharedMutex.ts), one for puts (they move HEAD) and one for gets (they
+ * move TAIL), so a put or get is a copy into or out of the ring under one
+ * compare-and-swap lock, with no syscall while nobody sleeps, and producers
+ * never wait for consumers' copies nor consumers for producers'.
  *
  * Records are a length word and the encoded item, padded to 4 bytes; one that
  * does not fit before the ring's end leaves a WRAP word there and starts at
@@ -13,8 +15,12 @@
  * every record whole, and a consumer killed between two gets takes nothing
  * with it.
  *
+ * A full ring: an unbounded queue's producer keeps what does not fit in a
+ * backlog of its own ("held", counted in BACKLOG; see ringQueue.ts), and its
+ * feeder pushes it in once gets drain the ring to half (FEED_WANTED).
+ *
  * The overflow: an item that does not fit (larger than a quarter of the ring,
- * or the ring is full) goes to the queue's owner, served as before
+ * or a bounded queue's ring is full, or a backlog waited too long) goes to the queue's owner, served as before
  * (queueCore.ts), and OVERFLOW counts it until it is taken for good there.
  * While OVERFLOW is not zero every put goes there too, and gets take the ring
  * first: the ring then only holds items older than every overflowed one, so
@@ -40,28 +46,43 @@ import type { WaitResult, Waker } from "../native/native.js"
 import { attach, create, unlink } from "../native/segment.js"
 import { isAlive } from "../thisProcess/liveness.js"
 
-/** Header words (the mutex takes the first MUTEX_WORDS). */
+/**
+ * Header words, by who writes them, a cache line (16 words) each: what the
+ * puts write, what the gets write, what is set once, and the wake-up words.
+ * A put and a get in two processes then never write the same line (with
+ * one count of items that both changed, every item moved a line twice).
+ */
+/** The puts' lock (MUTEX_WORDS words from 0), the head, and how many records were ever put. */
 const HEAD = 4
-const TAIL = 5
-/** Items in the ring (for qsize and maxsize; HEAD and TAIL say whether there are any). */
-const COUNT = 7
-const OVERFLOW = 8
-const NOT_EMPTY = 9
-const GET_WANTED = 10
-const NOT_FULL = 11
-const PUT_WANTED = 12
-const UNFINISHED = 13
-const JOINED = 14
-const JOIN_WANTED = 15
-const FLAGS = 16
-const CAPACITY = 17
-const MAXSIZE = 18
-const OWNER_PID = 19
+const PUTS = 5
+/** The gets' own lock (MUTEX_WORDS words): gets take it, puts the one at word 0, so a producer never waits for a consumer. */
+const GET_MUTEX = 16
+const TAIL = 20
+/** How many records were ever taken: PUTS - GETS (modulo 2^32) is the items in the ring, for qsize and maxsize. */
+const GETS = 21
+/** Set once (FLAGS rarely). */
+const FLAGS = 32
+const CAPACITY = 33
+const MAXSIZE = 34
+const OWNER_PID = 35
+/** Eventcounts and announcements, and the counts besides the ring's. */
+const OVERFLOW = 48
+const NOT_EMPTY = 49
+const GET_WANTED = 50
+const NOT_FULL = 51
+const PUT_WANTED = 52
+const UNFINISHED = 53
+const JOINED = 54
+const JOIN_WANTED = 55
 /** Getters asleep on NOT_EMPTY (or about to be). */
-const GET_SLEEPERS = 20
+const GET_SLEEPERS = 56
+/** Items producers hold in their backlogs (for qsize): put while the ring had no room, not yet in it. */
+const BACKLOG = 57
+/** A producer's feeder waits for the ring to drain to half (it sleeps on NOT_FULL). */
+const FEED_WANTED = 58
 
 /** Where the records start, in bytes. */
-const DATA = 128
+const DATA = 256
 
 /** FLAGS: the queue has ended (puts fail, gets drain then fail with EOFError). */
 const ENDED = 1
@@ -79,8 +100,11 @@ export const RING_BYTES = 1 << 20
 /** How long a sleeper sleeps before it looks whether the owner still lives. */
 export const SLEEP_SLICE_MS = LIVENESS_SLICE_MS
 
-/** What a put into the ring did. */
-export type PutAnswer = "put" | "overflow" | "full" | "ended" | "gone"
+/** What a put into the ring did ("held": no room now; the producer keeps it in its backlog, counted already). */
+export type PutAnswer = "put" | "overflow" | "held" | "full" | "ended" | "gone"
+
+/** What a feeder's push of a held item did ("overflow": it goes to the owner, counted there already). */
+export type PushAnswer = "put" | "overflow" | "noRoom" | "gone"
 
 /** The rings this process made and has not closed: marked GONE when it exits, so nobody waits on it for ever. */
 const owned = new Set<SharedRing>()
@@ -100,24 +124,41 @@ let copyBlock = new Int32Array(COPY_BLOCK >> 2)
 /** The next free word of copyBlock. */
 let copyUsed = 0
 
-/** The `length` bytes of a record from `words[from]` on (records are 4-aligned, padded to 4), copied into the copy block. */
-const copyOut = (words: Int32Array, from: number, length: number): Uint8Array => {
-  const count = (length + 3) >> 2
-  if (count > COPY_BLOCK >> 6) return new Uint8Array(words.buffer, from << 2, length).slice()
-  if (copyUsed + count > copyBlock.length) {
+/** Records up to this many words are copied into the copy block; larger ones get an ArrayBuffer of their own. */
+const SMALL_WORDS = COPY_BLOCK >> 6
+
+/**
+ * Before a get takes the lock: room in the copy block for any small record,
+ * so that nothing is allocated while the lock is held (an allocation may
+ * start a garbage collection, and every other consumer would wait for it).
+ */
+const copyRoom = (): void => {
+  if (copyUsed + SMALL_WORDS > copyBlock.length) {
     copyBlock = new Int32Array(COPY_BLOCK >> 2)
     copyUsed = 0
   }
+}
+
+/**
+ * Copies the `length` bytes of a record from `words[from]` on (records are
+ * 4-aligned, padded to 4) into the copy block, under the lock: where they
+ * went (a word index of copyBlock), or -1 for a large record, which the
+ * caller copies itself.
+ */
+const copyOut = (words: Int32Array, from: number, length: number): number => {
+  const count = (length + 3) >> 2
+  if (count > SMALL_WORDS) return -1
   // Word by word: for the small items that are most of a queue's, faster than any copy call.
   const block = copyBlock
   const at = copyUsed
   for (let i = 0; i < count; i++) block[at + i] = words[from + i]
   copyUsed = at + count
-  return new Uint8Array(block.buffer, at << 2, length)
+  return at
 }
 
 export class SharedRing {
   private readonly mutex: SharedMutex
+  private readonly getMutex: SharedMutex
   private readonly bytes: Uint8Array
   private readonly capacity: number
   readonly maxsize: number
@@ -130,6 +171,7 @@ export class SharedRing {
     private readonly caller: string
   ) {
     this.mutex = new SharedMutex(shm, words.subarray(0, MUTEX_WORDS), false)
+    this.getMutex = new SharedMutex(shm, words.subarray(GET_MUTEX, GET_MUTEX + MUTEX_WORDS), false)
     this.capacity = words[CAPACITY]
     this.maxsize = words[MAXSIZE]
     this.ownerPid = words[OWNER_PID]
@@ -169,8 +211,22 @@ export class SharedRing {
     this.mutex.releaseRefused(this.caller)
   }
 
-  /** Puts `item` in the ring (or says it must overflow, counting it there already). */
-  put(item: Uint8Array, joinable: boolean): PutAnswer {
+  private lockGets(): void {
+    this.getMutex.acquireSync(this.caller, true, 2 ** 30)
+  }
+
+  private unlockGets(): void {
+    this.getMutex.releaseRefused(this.caller)
+  }
+
+  /**
+   * Puts `item` in the ring (or says it must overflow, counting it there
+   * already). `mayHold`: an unbounded queue's producer with a backlog (see
+   * RingQueue) keeps an item that is not too large when the ring has no room
+   * now ("held", counted in BACKLOG and as a task already), instead of sending
+   * it to the owner.
+   */
+  put(item: Uint8Array, joinable: boolean, mayHold = false): PutAnswer {
     const words = this.words
     this.lock()
     const flags = words[FLAGS]
@@ -178,7 +234,7 @@ export class SharedRing {
       this.unlock()
       return (flags & GONE) !== 0 ? "gone" : "ended"
     }
-    if (this.maxsize > 0 && words[COUNT] + Atomics.load(words, OVERFLOW) >= this.maxsize) {
+    if (this.maxsize > 0 && this.inRing() + Atomics.load(words, OVERFLOW) >= this.maxsize) {
       this.unlock()
       return "full"
     }
@@ -186,19 +242,93 @@ export class SharedRing {
     const at = Atomics.load(words, OVERFLOW) > 0 || need > this.capacity / 4 ? -1 : this.place(need)
     if (joinable) Atomics.add(words, UNFINISHED, 1)
     if (at < 0) {
+      if (mayHold && this.maxsize <= 0 && need <= this.capacity / 4 && Atomics.load(words, OVERFLOW) === 0) {
+        Atomics.add(words, BACKLOG, 1)
+        this.unlock()
+        return "held"
+      }
       Atomics.add(words, OVERFLOW, 1)
       this.unlock()
       return "overflow"
     }
-    words[(DATA + at) >> 2] = item.length
-    this.bytes.set(item, at + 4)
-    // The record is written: one store publishes it (a producer killed before it left nothing behind).
-    const next = at + need
-    Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
-    Atomics.add(words, COUNT, 1)
+    this.write(item, at, need)
     this.unlock()
     if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
     return "put"
+  }
+
+  /** Writes a record at `at` and publishes it (under the lock). */
+  private write(item: Uint8Array, at: number, need: number): void {
+    const words = this.words
+    words[(DATA + at) >> 2] = item.length
+    this.bytes.set(item, at + 4)
+    // Counted before it is published: a get that takes it at once never makes the count negative.
+    Atomics.store(words, PUTS, words[PUTS] + 1)
+    // The record is written: one store publishes it (a producer killed before it left nothing behind).
+    const next = at + need
+    Atomics.store(words, HEAD, next === this.capacity ? 0 : next)
+  }
+
+  /**
+   * A put while this producer's backlog is not empty: the item joins it
+   * ("held", counted as put), behind the items held before it; "ended" or
+   * "gone" as a put.
+   */
+  hold(joinable: boolean): "held" | "ended" | "gone" {
+    const words = this.words
+    const flags = Atomics.load(words, FLAGS)
+    if (flags !== 0) return (flags & GONE) !== 0 ? "gone" : "ended"
+    if (joinable) Atomics.add(words, UNFINISHED, 1)
+    Atomics.add(words, BACKLOG, 1)
+    return "held"
+  }
+
+  /**
+   * A feeder's push of its oldest held item into the ring (it was counted
+   * when put, and an end since does not refuse it: it was put before).
+   * "overflow": items went to the owner since (OVERFLOW is not zero), so this
+   * one must go there too, behind them; counted there now.
+   */
+  push(item: Uint8Array): PushAnswer {
+    const words = this.words
+    this.lock()
+    if ((words[FLAGS] & GONE) !== 0) {
+      this.unlock()
+      return "gone"
+    }
+    if (Atomics.load(words, OVERFLOW) > 0) {
+      Atomics.add(words, OVERFLOW, 1)
+      Atomics.sub(words, BACKLOG, 1)
+      this.unlock()
+      return "overflow"
+    }
+    const need = recordBytes(item.length)
+    const at = this.place(need)
+    if (at < 0) {
+      this.unlock()
+      return "noRoom"
+    }
+    this.write(item, at, need)
+    Atomics.sub(words, BACKLOG, 1)
+    this.unlock()
+    if (Atomics.load(words, GET_WANTED) !== 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+    return "put"
+  }
+
+  /** `count` held items go to the owner instead (their feeder gave up waiting for room): counted there. */
+  spill(count: number): void {
+    Atomics.add(this.words, OVERFLOW, count)
+    Atomics.sub(this.words, BACKLOG, count)
+  }
+
+  /** `count` held items dropped (the owner has gone): no longer counted. */
+  dropHeld(count: number): void {
+    Atomics.sub(this.words, BACKLOG, count)
+  }
+
+  /** Where gets take from: it moves as long as somebody takes items. */
+  get tail(): number {
+    return Atomics.load(this.words, TAIL)
   }
 
   /**
@@ -211,7 +341,8 @@ export class SharedRing {
     const words = this.words
     const capacity = this.capacity
     const head = words[HEAD]
-    const tail = words[TAIL]
+    // The gets move it meanwhile (they hold their own lock): an older value only sees less room.
+    const tail = Atomics.load(words, TAIL)
     if (head < tail) return need < tail - head ? head : -1
     if (need < capacity - head || (need === capacity - head && tail > 0)) return head
     if (need >= tail) return -1
@@ -223,10 +354,11 @@ export class SharedRing {
   pop(): Uint8Array | undefined {
     const words = this.words
     if (Atomics.load(words, HEAD) === Atomics.load(words, TAIL)) return undefined
-    this.lock()
+    copyRoom()
+    this.lockGets()
     let tail = words[TAIL]
     if (Atomics.load(words, HEAD) === tail) {
-      this.unlock()
+      this.unlockGets()
       return undefined
     }
     let length = words[(DATA + tail) >> 2]
@@ -234,22 +366,37 @@ export class SharedRing {
       tail = 0
       length = words[DATA >> 2]
     }
-    const item = copyOut(words, (DATA + tail + 4) >> 2, length)
+    const block = copyBlock
+    const at = copyOut(words, (DATA + tail + 4) >> 2, length)
+    // A large record: copied with an allocation under the lock (rare; its copy costs more than the allocation).
+    const item = at < 0 ? new Uint8Array(words.buffer, words.byteOffset + DATA + tail + 4, length).slice() : undefined
     // Copied out: one store removes it (a consumer killed before it took nothing).
-    const next = tail + recordBytes(length)
-    Atomics.store(words, TAIL, next === this.capacity ? 0 : next)
-    Atomics.sub(words, COUNT, 1)
-    const more = Atomics.load(words, HEAD) !== Atomics.load(words, TAIL)
-    this.unlock()
+    const after = tail + recordBytes(length)
+    const next = after === this.capacity ? 0 : after
+    Atomics.store(words, TAIL, next)
+    Atomics.store(words, GETS, words[GETS] + 1)
+    const head = Atomics.load(words, HEAD)
+    const more = head !== next
+    this.unlockGets()
     if (Atomics.load(words, PUT_WANTED) !== 0) this.signal(PUT_WANTED, NOT_FULL)
+    // A feeder waits for half the ring: it then fills it in one go, not one wake-up per get.
+    if (Atomics.load(words, FEED_WANTED) !== 0 && (head >= next ? head - next : this.capacity - next + head) <= this.capacity >> 1) {
+      this.signal(FEED_WANTED, NOT_FULL)
+    }
     // Items left and getters asleep: the next one's turn (a put woke only one getter).
     if (more && Atomics.load(words, GET_SLEEPERS) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
-    return item
+    return item ?? new Uint8Array(block.buffer, at << 2, length)
   }
 
-  /** Items in the ring and in the overflow (Python's `qsize`). */
+  /** Records in the ring (each count is written by one side only, under its lock; the gets' read first, so never negative). */
+  private inRing(): number {
+    const gets = Atomics.load(this.words, GETS)
+    return (Atomics.load(this.words, PUTS) - gets) | 0
+  }
+
+  /** Items in the ring, in the overflow and held by producers (Python's `qsize`, which counts its feeders' buffers too). */
   get size(): number {
-    return Atomics.load(this.words, COUNT) + Atomics.load(this.words, OVERFLOW)
+    return this.inRing() + Atomics.load(this.words, OVERFLOW) + Atomics.load(this.words, BACKLOG)
   }
 
   get isFull(): boolean {
@@ -315,6 +462,13 @@ export class SharedRing {
     return seen
   }
 
+  /** A feeder's announcement: woken (on NOT_FULL) once the ring is at most half full. */
+  announceFeed(): number {
+    const seen = Atomics.load(this.words, NOT_FULL)
+    Atomics.store(this.words, FEED_WANTED, 1)
+    return seen
+  }
+
   /**
    * Sleeps (blocking nothing: see futexWait) on one of the ring's sequence
    * words while it is still `seen`, at most `millis`.
@@ -329,7 +483,7 @@ export class SharedRing {
         if (Atomics.sub(words, GET_SLEEPERS, 1) <= 1) return
         Atomics.store(words, GET_WANTED, 1)
         // Interrupted after a put woke it: the item is another's to take.
-        if (Exit.isInterrupted(exit) && Atomics.load(words, COUNT) > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
+        if (Exit.isInterrupted(exit) && this.inRing() > 0) this.signal(GET_WANTED, NOT_EMPTY, 1)
       }))
   }
 

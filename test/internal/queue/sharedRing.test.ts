@@ -1,7 +1,8 @@
 /**
  * A Queue over its shared ring (the "core" project, where the addon is loaded): items cross without
  * their owner, an item too big for the ring overflows to the owner without breaking any producer's
- * order, and producers and consumers in several processes, some items overflowing, lose nothing.
+ * order, and producers and consumers in several processes, some items overflowing, lose nothing. A
+ * producer that outruns the ring keeps its items in its backlog, and they still cross the ring.
  * The rest of the Queue's behaviour runs on both backends in test/ProcessQueue.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -173,6 +174,88 @@ describe("Queue over a shared ring", () => {
         { numRuns: 3, examples: [[[[0, 0, 0, HUGE, 0, 0, 0, 0], [16, 0, BIG]], 3]] }
       )
     ), 120_000)
+
+  it.live("a producer that puts twice what the ring holds before a consumer takes: every item crosses the ring, none goes through the owner, whose thread is blocked", () =>
+    Effect.promise(async () => {
+      const N = 20_000
+      const q = new compat.Queue<[number, string]>()
+      const ready = new compat.Barrier(3)
+      const done = compat.Value("i", 0)
+      const producer = new compat.Process({
+        target: async (q: compat.Queue<[number, string]>, ready: compat.Barrier, n: number) => {
+          await ready.wait()
+          for (let i = 0; i < n; i++) await q.put([i, "p".repeat(96)])
+        },
+        args: [q, ready, N]
+      })
+      const consumer = new compat.Process({
+        target: async (q: compat.Queue<[number, string]>, ready: compat.Barrier, done: { value: number }, n: number) => {
+          await ready.wait()
+          // Once every item is put (the ring holds about half of them): the rest wait in the producer's backlog.
+          while ((await q.qsize()) < n) await new Promise((resolve) => setTimeout(resolve, 5))
+          for (let i = 0; i < n; i++) if ((await q.get())[0] !== i) return (done.value = -1)
+          done.value = 1
+        },
+        args: [q, ready, done, N]
+      })
+      producer.start()
+      consumer.start()
+      await ready.wait()
+      // Blocked (a hang guard, not a measure): an item sent to the owner instead would wait for this to end.
+      const until = Date.now() + 50_000
+      while (done.value === 0 && Date.now() < until);
+      expect(done.value).toBe(1)
+      expect(await producer.join()).toBe(0)
+      expect(await consumer.join()).toBe(0)
+      producer.close()
+      consumer.close()
+      q.dispose()
+      ready.close()
+      done.close()
+    }), 60_000)
+
+  it.live("a producer whose puts outrun the ring keeps them in order in its backlog: counted by qsize and join, fed in as gets make room, and sent to the owner if nobody takes", () =>
+    Effect.promise(async () => {
+      // About 9 000 such items fill the ring: each producer puts twice that, and returns at once.
+      const N = 18_000
+      const q = new compat.JoinableQueue<[number, number, string]>()
+      const produce = async (q: compat.JoinableQueue<[number, number, string]>, k: number, n: number) => {
+        for (let i = 0; i < n; i++) await q.put([k, i, "p".repeat(96)])
+      }
+      const producers = [0, 1].map((k) => new compat.Process({ target: produce, args: [q, k, N] }))
+      try {
+        for (const child of producers) child.start()
+        // Every item is counted as put at once, held or not (Python's qsize counts its feeders' buffers too).
+        const until = Date.now() + 60_000
+        while ((await q.qsize()) < 2 * N && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20))
+        expect(await q.qsize()).toBe(2 * N)
+        const next = [0, 0]
+        for (let i = 0; i < N; i++) {
+          const [k, index] = await q.get(true, 60)
+          expect(index).toBe(next[k]++)
+          await q.taskDone()
+        }
+        // Then nobody takes for a while: each producer's exit does not wait for ever, its backlog goes to the owner.
+        for (const child of producers) expect(await child.join()).toBe(0)
+        expect(await q.qsize()).toBe(N)
+        for (let i = 0; i < N; i++) {
+          const [k, index] = await q.get(true, 60)
+          expect(index).toBe(next[k]++)
+          await q.taskDone()
+        }
+        expect(next).toEqual([N, N])
+        await q.join()
+        expect(await q.qsize()).toBe(0)
+        await expect(q.getNowait()).rejects.toBeInstanceOf(compat.Empty)
+      } finally {
+        for (const child of producers) {
+          if (child.isAlive()) child.terminate()
+          await child.join()
+          child.close()
+        }
+        q.dispose()
+      }
+    }), 120_000)
 
   it.live("a JoinableQueue's join waits for the last taskDone of a child; a bounded put waits across processes for a child's get", () =>
     Effect.promise(async () => {
