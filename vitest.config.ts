@@ -38,6 +38,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^effect-multiprocessing\/compat$/, replacement: dist("compat/index.js") },
+      { find: /^effect-multiprocessing\/cluster$/, replacement: dist("cluster.js") },
       { find: /^effect-multiprocessing$/, replacement: dist("index.js") }
     ]
   },

@@ -42,6 +42,8 @@
  *   thread_pool_task_latency_us                lower is better (as pool_task_latency_us, the same pools)
  *   pool_crash_detect_ms                       lower is better (ours only: SIGKILL of a busy worker until its task rejects)
  *   shm_array_sum_1m_ms                        lower is better (a pool of 2 sums the halves of 1 M float64 in one SharedMemory)
+ *   cluster_map_10k_ms                         lower is better (map of 10 000 integers on the cluster Pool, 3 local runners, beside local_pool)
+ *   cluster_task_latency_us                    lower is better (one apply at a time, the same pools; bench/cluster.js)
  *
  * The pool rows live in bench/pool.js. Their contenders are `optional`: one that fails is shown as
  * n/a with its error and the run goes on (other rows still fail the whole run, as before).
@@ -57,6 +59,7 @@ import { queueThroughput } from "./queue.js"
 import { barrierPass, conditionPingPong, eventPingPong, lockLocal, lockRemote, valueIncrement } from "./sync.js"
 import * as codec from "../dist/internal/codec/codec.js"
 import { fmt, isAlive, max, median, min, opsPerSecond, roundForJson, rotate, sink } from "./harness.js"
+import { clusterMetrics } from "./cluster.js"
 import { poolMetrics } from "./pool.js"
 import { threadMetrics } from "./threads.js"
 import { PythonPeer } from "./pythonPeer.js"
@@ -823,7 +826,8 @@ const metrics = [
   managerDictMetric("manager_dict_set_us", "set", "d[key] = value", "setItem(key, value)"),
   managerDictMetric("manager_dict_get_us", "get", "d[key]", "getItem(key)"),
   ...poolMetrics({ config, python }),
-  ...threadMetrics({ config, python })
+  ...threadMetrics({ config, python }),
+  ...clusterMetrics({ config })
 ]
 
 // A contender marked `optional` that throws is dropped from the metric (its rounds so far too) and
