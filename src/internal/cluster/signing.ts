@@ -69,12 +69,11 @@ const readExactly = (socket: Net.Socket, n: number, done: (error: Error | undefi
   attempt()
 }
 
-/** The server's side of the handshake on a fresh connection; `done(undefined)` when the peer holds the secret. */
-export const authenticateServer = (
-  socket: Net.Socket,
-  secret: Redacted.Redacted<string>,
-  done: (error: AuthenticationError | undefined) => void
-): void => {
+/**
+ * `done`, called once: with the first outcome, or with an error saying `late`
+ * once the handshake has taken `HANDSHAKE_TIMEOUT_MS`.
+ */
+const settleOnce = (done: (error: AuthenticationError | undefined) => void, late: string) => {
   let settled = false
   const finish = (error: AuthenticationError | undefined) => {
     if (settled) return
@@ -82,14 +81,22 @@ export const authenticateServer = (
     clearTimeout(timer)
     done(error)
   }
-  const timer = setTimeout(() => {
-    finish(new AuthenticationError({ message: "the peer did not authenticate in time" }))
-  }, HANDSHAKE_TIMEOUT_MS)
+  const timer = setTimeout(() => finish(new AuthenticationError({ message: late })), HANDSHAKE_TIMEOUT_MS)
   timer.unref?.()
+  return { finish, settled: () => settled }
+}
+
+/** The server's side of the handshake on a fresh connection; `done(undefined)` when the peer holds the secret. */
+export const authenticateServer = (
+  socket: Net.Socket,
+  secret: Redacted.Redacted<string>,
+  done: (error: AuthenticationError | undefined) => void
+): void => {
+  const { finish, settled } = settleOnce(done, "the peer did not authenticate in time")
   const challenge = randomBytes(CHALLENGE)
   socket.write(Buffer.concat([MAGIC, challenge]))
   readExactly(socket, MAC + CHALLENGE, (error, reply) => {
-    if (settled) return
+    if (settled()) return
     if (error !== undefined || reply === undefined) {
       return finish(new AuthenticationError({ message: `authentication failed: ${error?.message ?? "no reply"}` }))
     }
@@ -108,17 +115,7 @@ export const authenticateClient = (
   secret: Redacted.Redacted<string>,
   done: (error: AuthenticationError | undefined) => void
 ): void => {
-  let settled = false
-  const finish = (error: AuthenticationError | undefined) => {
-    if (settled) return
-    settled = true
-    clearTimeout(timer)
-    done(error)
-  }
-  const timer = setTimeout(() => {
-    finish(new AuthenticationError({ message: "the runner did not authenticate in time" }))
-  }, HANDSHAKE_TIMEOUT_MS)
-  timer.unref?.()
+  const { finish } = settleOnce(done, "the runner did not authenticate in time")
   readExactly(socket, MAGIC.byteLength + CHALLENGE, (error, hello) => {
     if (error !== undefined || hello === undefined) {
       return finish(new AuthenticationError({ message: `authentication failed: ${error?.message ?? "no challenge"}` }))
