@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { RemoteError, Target, UnportableFunctionError } from "effect-multiprocessing"
 import { ClusterPool, Pool } from "effect-multiprocessing/cluster"
 import { waitUntil } from "./support/processes.js"
-import { type Runner, startRunner, stopRunner } from "./support/clusterRunners.js"
+import { type Runner, startRunner, startRunners, stopRunner } from "./support/clusterRunners.js"
 import { postgresTests, type Started, startPostgres } from "./support/postgres.js"
 
 // libsql's native library opens three sockets of its own the first time a process opens a database, and keeps
@@ -37,7 +37,7 @@ beforeAll(async () => {
     // Whatever a runner's local pool makes in the temp dir goes in ours, removed below.
     TMPDIR: dir
   }
-  runners = await Promise.all([startRunner(env), startRunner(env), startRunner(env)])
+  runners = await startRunners(env, 3)
 }, 180_000)
 
 afterAll(async () => {
@@ -188,7 +188,7 @@ describe.runIf(postgresTests)("ClusterPool on PostgreSQL", () => {
   beforeAll(async () => {
     pg = await startPostgres()
     const pgEnv = { ...env, EFFECT_MULTIPROCESSING_CLUSTER_STORE: pg.server.url }
-    pgRunners = await Promise.all([startRunner(pgEnv), startRunner(pgEnv), startRunner(pgEnv)])
+    pgRunners = await startRunners(pgEnv, 3)
   }, 180_000)
   afterAll(async () => {
     await Promise.all(pgRunners.map((runner) => stopRunner(runner)))

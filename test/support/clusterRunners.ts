@@ -69,6 +69,16 @@ export const startRunner = async (env: Record<string, string>, timeoutMs = 120_0
   return { port, child, pid: child.pid!, log: () => stderr }
 }
 
+/** Starts `count` runners at once; if one fails, those that started are stopped and its error is thrown. */
+export const startRunners = async (env: Record<string, string>, count: number): Promise<Array<Runner>> => {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startRunner(env)))
+  const runners = started.flatMap((result) => result.status === "fulfilled" ? [result.value] : [])
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected")
+  if (failed === undefined) return runners
+  await Promise.all(runners.map((runner) => stopRunner(runner)))
+  throw failed.reason
+}
+
 /** Stops a runner: its stdin ends (it hands its shards back and exits); SIGKILL after `graceMs`. Resolves once it has exited. */
 export const stopRunner = (runner: Runner, graceMs = 60_000): Promise<void> =>
   new Promise<void>((resolve) => {

@@ -18,7 +18,7 @@ import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Libsql from "@libsql/client"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schedule } from "effect"
 import { ValueError } from "../../Errors.js"
 
 /** How long a SQLite statement waits for another process's write to end. */
@@ -91,6 +91,17 @@ export const layerSql = (store: string): Layer.Layer<SqlClient.SqlClient, SqlErr
     return LibsqlClient.layer({ liveClient: client }) as Layer.Layer<SqlClient.SqlClient>
   }))
 
+/**
+ * The runners' tables, made if missing. Runners that start at once on a fresh
+ * PostgreSQL database race in their `CREATE … IF NOT EXISTS` (the loser fails
+ * with "type … already exists"): a failed attempt is made again, and finds the
+ * tables made.
+ */
+const runnerStorage = SqlRunnerStorage.layer.pipe(
+  Layer.retry(Schedule.intersect(Schedule.jittered(Schedule.exponential("50 millis")), Schedule.recurs(5))),
+  Layer.orDie
+)
+
 /** The storage the cluster's sharding needs (runners and shard locks in SQL; no stored messages), over `store`. */
 export const layer = (store: string): Layer.Layer<
   RunnerStorage.RunnerStorage | MessageStorage.MessageStorage | SqlClient.SqlClient,
@@ -98,7 +109,7 @@ export const layer = (store: string): Layer.Layer<
   ShardingConfig.ShardingConfig
 > =>
   Layer.provideMerge(
-    Layer.merge(Layer.orDie(SqlRunnerStorage.layer), MessageStorage.layerNoop),
+    Layer.merge(runnerStorage, MessageStorage.layerNoop),
     layerSql(store)
   )
 
